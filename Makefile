@@ -1,0 +1,54 @@
+# Local Partners: `make run` serves the portal with demo data; `make test` runs every test.
+# Both set up what they need: a virtualenv in .venv, Python packages, the GOV.UK
+# front-end assets from npm, and (for run) an SQLite database under instance/.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test setup assets db demo clean check-python bench
+
+run: setup db demo
+	@echo
+	@echo "Local Partners is at http://$(HOST):$(PORT)  (Ctrl+C stops it)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: setup
+	$(BIN)/python -m tests.run
+
+setup: check-python $(VENV)/.installed static/css/govuk-frontend.min.css
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Local Partners needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
+	@command -v npm >/dev/null || { echo "Local Partners needs Node.js and npm for the GOV.UK front-end assets"; exit 1; }
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+static/css/govuk-frontend.min.css: node_modules/.installed
+	npm run --silent build:assets
+
+assets: static/css/govuk-frontend.min.css
+
+db: setup
+	$(FLASK) db upgrade
+	$(FLASK) load-reference
+
+demo: db
+	$(FLASK) demo-data
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) node_modules static/css static/js static/fonts static/images static/manifest.json instance .pytest_cache

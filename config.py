@@ -1,0 +1,158 @@
+"""Settings for the three ways the portal runs: development, test and production.
+
+`APP_ENV` chooses one (development by default). Every setting a deployment can change
+is read from an environment variable here and nowhere else; README.md lists them all.
+"""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the app is started without a setting it cannot run without."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret_key() -> str:
+    """A random key kept under instance/, so sessions survive a restart of `make run`."""
+    INSTANCE.mkdir(exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    ENV_NAME = "base"
+    SERVICE_NAME = "Local Partners"
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Sessions are signed cookies, so any number of app servers can share them.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    # Signed links in emails.
+    EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 3600
+    PASSWORD_RESET_MAX_AGE = 3600
+    INVITATION_MAX_AGE = 14 * 24 * 3600
+
+    # Failed sign-ins allowed per minute, per account and per address.
+    LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "5 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587") or 587)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Local Partners <no-reply@localpartners.example>")
+    # Print each email to the console when it is queued (development).
+    MAIL_ECHO = False
+
+    # The address used in links inside emails sent from commands (no request to copy it from).
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+
+    # Behind a load balancer or proxy: how many proxies set X-Forwarded-For/-Proto/-Host.
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0") or 0)
+
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "local-partners-demo")
+    DEMO_DATA_ALLOWED = True
+
+    def __init__(self) -> None:
+        self.SQLALCHEMY_DATABASE_URI = self.database_url()
+        self.SECRET_KEY = self.secret_key()
+
+    def database_url(self) -> str:
+        return normalise_database_url(os.environ.get("DATABASE_URL", ""))
+
+    def secret_key(self) -> str:
+        return os.environ.get("SECRET_KEY", "")
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way (postgres://, postgresql://)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    MAIL_ECHO = True
+    SESSION_COOKIE_SECURE = False
+
+    def database_url(self) -> str:
+        INSTANCE.mkdir(exist_ok=True)
+        return super().database_url() or f"sqlite:///{INSTANCE / 'local-partners.db'}"
+
+    def secret_key(self) -> str:
+        return super().secret_key() or _dev_secret_key()
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SESSION_COOKIE_SECURE = False
+    RATELIMIT_STORAGE_URI = "memory://"
+
+    def database_url(self) -> str:
+        return normalise_database_url(os.environ.get("TEST_DATABASE_URL", "")) or "sqlite://"
+
+    def secret_key(self) -> str:
+        return "test-secret-key"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    DEMO_DATA_ALLOWED = False
+
+    def __init__(self) -> None:
+        missing = [name for name in ("DATABASE_URL", "SECRET_KEY") if not os.environ.get(name)]
+        if missing:
+            raise ConfigError(
+                "Local Partners will not start in production without "
+                + " and ".join(missing)
+                + ". Set them in the environment (see README.md, 'Configuration')."
+            )
+        super().__init__()
+        if len(self.SECRET_KEY) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters in production.")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> Config:
+    name = os.environ.get("APP_ENV", "development").strip().lower()
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise ConfigError(
+            f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}."
+        ) from None

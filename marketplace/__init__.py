@@ -1,0 +1,158 @@
+"""Local Partners: a commissioning portal for probation areas and small local providers.
+
+`create_app()` builds the Flask app: settings from config.py, the extensions, one
+blueprint per area of the domain, the GOV.UK templates, and the maintenance commands.
+"""
+
+import secrets
+import sqlite3
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, g
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy.orm import Session
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Config, config_from_env
+
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Config | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        static_url_path="/assets",  # the GOV.UK CSS refers to /assets/fonts and /assets/images
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config if config is not None else config_from_env())
+
+    if app.config.get("PROXY_FIX_HOPS"):
+        hops = int(app.config["PROXY_FIX_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+
+    from . import models  # noqa: F401  (every table, for the mappers and migrations)
+    from .accounts import bp as accounts_bp
+    from .admin import bp as admin_bp
+    from .main import bp as main_bp
+    from .main.errors import register_error_handlers
+    from .organisations import bp as organisations_bp
+    from .reference import bp as reference_bp
+
+    for blueprint in (main_bp, accounts_bp, organisations_bp, reference_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+
+    _template_helpers(app)
+    _security_headers(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    """The session holds "<user id>:<nonce>"; a changed password changes the nonce."""
+    from .accounts.models import User
+
+    user_id, _, nonce = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_nonce != nonce or not user.is_active:
+        return None
+    return user
+
+
+def _template_helpers(app: Flask) -> None:
+    from . import permissions
+    from .timeutil import london, london_date
+
+    app.jinja_env.filters["london"] = london
+    app.jinja_env.filters["london_date"] = london_date
+    app.jinja_env.globals["can"] = permissions.can
+    app.jinja_env.globals["Action"] = permissions.Action
+
+    @app.context_processor
+    def inject():
+        return {"cspNonce": g.get("csp_nonce"), "service_name": app.config["SERVICE_NAME"]}
+
+
+def _security_headers(app: Flask) -> None:
+    @app.before_request
+    def make_nonce():
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.after_request
+    def add_headers(response):
+        nonce = g.get("csp_nonce", "")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self'; img-src 'self' data:; font-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+
+# SQLite: enforce foreign keys, and let SQLAlchemy own transactions (the sqlite3 module's
+# own handling breaks SAVEPOINT, which the tests and nested writes rely on).
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_connect(dbapi_connection, _record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+
+@sa.event.listens_for(sa.engine.Engine, "begin")
+def _sqlite_begin(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _echo_emails(session):
+    from .notifications.services import echo_committed_emails
+
+    echo_committed_emails(session)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget_emails(session, _previous_transaction):
+    from .notifications.services import forget_rolled_back_emails
+
+    forget_rolled_back_emails(session)

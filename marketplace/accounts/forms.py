@@ -1,0 +1,108 @@
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput
+from wtforms import PasswordField, RadioField, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
+
+from ..forms import MaxLength, email_field, name_field, required
+from ..organisations.forms import OrganisationDetailsForm
+
+PASSWORD_MIN, PASSWORD_MAX = 12, 128
+
+
+def password_field(label: str = "Password", empty: str = "Enter a password", new: bool = True) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[required(empty), MaxLength(label, PASSWORD_MAX)],
+        widget=GovPasswordInput(),
+        description=f"At least {PASSWORD_MIN} characters. A few unrelated words make a strong password." if new else "",
+        render_kw={"autocomplete": "new-password" if new else "current-password"},
+    )
+
+
+def check_new_password(form, field) -> None:
+    if field.data and len(field.data) < PASSWORD_MIN:
+        raise ValidationError(f"Password must be {PASSWORD_MIN} characters or more")
+    email = getattr(form, "email", None)
+    if field.data and email is not None and email.data and field.data.strip().lower() == email.data:
+        raise ValidationError("Password must not be your email address")
+
+
+class RegistrationForm(OrganisationDetailsForm):
+    your_name = name_field("Your full name", "Enter your full name", autocomplete="name")
+    email = email_field("Your email address", "Enter your email address", hint="We'll send you a link to confirm it")
+    password = password_field()
+    submit = SubmitField("Create account", widget=GovSubmitInput())
+
+    def validate_password(self, field):
+        check_new_password(self, field)
+
+
+class SignInForm(FlaskForm):
+    email = email_field("Email address", "Enter your email address")
+    password = PasswordField(
+        "Password",
+        validators=[required("Enter your password"), MaxLength("Password", PASSWORD_MAX)],
+        widget=GovPasswordInput(),
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = email_field("Email address", "Enter your email address")
+    submit = SubmitField("Send reset link", widget=GovSubmitInput())
+
+
+class ResendVerificationForm(FlaskForm):
+    email = email_field("Email address", "Enter your email address")
+    submit = SubmitField("Send a new link", widget=GovSubmitInput())
+
+
+class ResetPasswordForm(FlaskForm):
+    password = password_field("New password", "Enter a new password")
+    submit = SubmitField("Save new password", widget=GovSubmitInput())
+
+    def validate_password(self, field):
+        check_new_password(self, field)
+
+
+class AcceptInvitationForm(FlaskForm):
+    """For someone invited who has no account yet."""
+
+    your_name = name_field("Your full name", "Enter your full name", autocomplete="name")
+    password = password_field()
+    submit = SubmitField("Accept invitation", widget=GovSubmitInput())
+
+    def validate_password(self, field):
+        check_new_password(self, field)
+
+
+class InviteStaffForm(FlaskForm):
+    email = email_field("Email address", "Enter the email address of the person to invite")
+    area = SelectField("Area", coerce=str, validate_choice=False, widget=GovSelect())
+    role = RadioField(
+        "Role",
+        choices=[
+            SelectChoice("commissioner", "Commissioner: posts needs, evaluates bids, awards and manages contracts"),
+            SelectChoice("evaluator", "Evaluator: declares conflicts and scores bids"),
+            SelectChoice("board_member", "Board member: reviews partnerships and signs off large awards"),
+        ],
+        validators=[required("Select a role")],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from ..reference.services import current_pdus, current_regions
+
+        self.area.choices = (
+            [SelectChoice("", "Choose an area")]
+            + [SelectChoice(str(a.id), f"{a.name} region", optgroup="Regions") for a in current_regions()]
+            + [SelectChoice(str(a.id), a.name, optgroup=a.parent.name) for a in current_pdus()]
+        )
+
+    def validate_area(self, field):
+        if not field.data or field.data not in {choice.value for choice in field.choices[1:]}:
+            raise ValidationError("Select an area from the list")

@@ -1,0 +1,204 @@
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db, enum_type
+from ..timeutil import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    """What a membership lets its user do. The first two belong to an organisation,
+    the others to a commissioning area. Admin is a flag on the user, not a role here."""
+
+    OWNER = "owner"
+    MEMBER = "member"
+    COMMISSIONER = "commissioner"
+    EVALUATOR = "evaluator"
+    BOARD_MEMBER = "board_member"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+    @property
+    def is_area_role(self) -> bool:
+        return self in AREA_ROLES
+
+
+ROLE_LABELS = {
+    Role.OWNER: "Owner",
+    Role.MEMBER: "Member",
+    Role.COMMISSIONER: "Commissioner",
+    Role.EVALUATOR: "Evaluator",
+    Role.BOARD_MEMBER: "Board member",
+}
+ORGANISATION_ROLES = frozenset({Role.OWNER, Role.MEMBER})
+AREA_ROLES = frozenset({Role.COMMISSIONER, Role.EVALUATOR, Role.BOARD_MEMBER})
+
+
+def new_session_nonce() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so the unique constraint is case-insensitive on every database.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Changes when the password changes, which signs the user out everywhere else.
+    session_nonce: Mapped[str] = mapped_column(sa.String(32), default=new_session_nonce)
+
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="user", foreign_keys="Membership.user_id", order_by="Membership.id"
+    )
+
+    __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lower_case"),)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_nonce}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.deactivated_at is None
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def active_memberships(self) -> list["Membership"]:
+        return [m for m in self.memberships if m.ended_at is None]
+
+    def organisation_memberships(self) -> list["Membership"]:
+        return [m for m in self.active_memberships if m.organisation_id is not None]
+
+    def area_memberships(self, role: Role | None = None) -> list["Membership"]:
+        return [
+            m
+            for m in self.active_memberships
+            if m.area_id is not None and (role is None or m.role == role)
+        ]
+
+    @property
+    def organisations(self):
+        return [m.organisation for m in self.organisation_memberships()]
+
+    def role_in(self, organisation) -> Role | None:
+        for m in self.organisation_memberships():
+            if m.organisation_id == organisation.id:
+                return m.role
+        return None
+
+    def has_area_role(self, role: Role, area=None) -> bool:
+        """A role on `area` itself or on its region (a regional commissioner covers its PDUs)."""
+        for m in self.area_memberships(role):
+            if area is None or m.area.covers(area):
+                return True
+        return False
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class Membership(db.Model):
+    """A user's place in an organisation (owner, member) or an area (commissioner, ...).
+
+    Ended, never deleted, so the record of who could act when stays true.
+    """
+
+    __tablename__ = "memberships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role, 20))
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="memberships", foreign_keys=[user_id])
+    organisation = relationship("Organisation", back_populates="memberships", foreign_keys=[organisation_id])
+    area = relationship("Area")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role IN ('owner', 'member') AND organisation_id IS NOT NULL AND area_id IS NULL)"
+            " OR (role IN ('commissioner', 'evaluator', 'board_member')"
+            " AND area_id IS NOT NULL AND organisation_id IS NULL)",
+            name="role_matches_target",
+        ),
+        # One current membership per user and organisation, and per user, area and role.
+        sa.Index(
+            "uq_memberships_current_organisation",
+            "user_id",
+            "organisation_id",
+            unique=True,
+            sqlite_where=sa.text("ended_at IS NULL AND organisation_id IS NOT NULL"),
+            postgresql_where=sa.text("ended_at IS NULL AND organisation_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_memberships_current_area_role",
+            "user_id",
+            "area_id",
+            "role",
+            unique=True,
+            sqlite_where=sa.text("ended_at IS NULL AND area_id IS NOT NULL"),
+            postgresql_where=sa.text("ended_at IS NULL AND area_id IS NOT NULL"),
+        ),
+    )
+
+    @property
+    def target(self):
+        return self.organisation if self.organisation_id is not None else self.area
+
+    def __repr__(self) -> str:
+        return f"<Membership {self.user_id} {self.role} {self.organisation_id or self.area_id}>"
+
+
+class Invitation(db.Model):
+    """An invitation to join an organisation or an area, sent by email as a signed link."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role, 20))
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
+    area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"))
+    invited_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation = relationship("Organisation")
+    area = relationship("Area")
+    invited_by = relationship("User", foreign_keys=[invited_by_id])
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(organisation_id IS NULL) <> (area_id IS NULL)", name="one_target"
+        ),
+        sa.CheckConstraint("email = lower(email)", name="email_lower_case"),
+    )
+
+    @property
+    def target(self):
+        return self.organisation if self.organisation_id is not None else self.area
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.cancelled_at is None

@@ -1,0 +1,229 @@
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db, limiter
+from ..forms import ConfirmForm
+from ..organisations.models import IncomeBand, LegalForm, Organisation
+from . import bp, services
+from .forms import (
+    AcceptInvitationForm,
+    ForgotPasswordForm,
+    RegistrationForm,
+    ResendVerificationForm,
+    ResetPasswordForm,
+    SignInForm,
+)
+from .tokens import InvalidToken
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never another host, never a scheme."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _sign_in_failed(response) -> bool:
+    return bool(g.get("sign_in_failed"))
+
+
+def _account_key() -> str:
+    return "account:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _failure_limit() -> str:
+    return current_app.config["LOGIN_FAILURE_LIMIT"]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"], scope="register")
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        if services.email_taken(form.email.data):
+            form.email.errors.append(
+                "An account with this email address already exists. Sign in, or reset your password if you have forgotten it"
+            )
+        else:
+            organisation = Organisation(
+                name=form.name.data,
+                legal_form=LegalForm(form.legal_form.data),
+                charity_number=form.charity_number.data or None,
+                company_number=form.company_number.data or None,
+                income_band=IncomeBand(form.income_band.data),
+                contact_name=form.your_name.data,
+                contact_email=form.email.data,
+            )
+            services.register_organisation(
+                organisation=organisation,
+                email=form.email.data,
+                name=form.your_name.data,
+                password=form.password.data,
+            )
+            try:
+                db.session.commit()
+            except IntegrityError:
+                # Someone registered the same email or number a moment ago.
+                db.session.rollback()
+                form.email.errors.append("This email address, charity number or company number was registered a moment ago. Check them and try again")
+            else:
+                session["registered_email"] = form.email.data
+                return redirect(url_for("accounts.check_email"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.get("/register/check-your-email")
+def check_email():
+    return render_template("accounts/check_email.html", email=session.get("registered_email"))
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_failure_limit, methods=["POST"], deduct_when=_sign_in_failed, scope="sign-in-address")
+@limiter.limit(_failure_limit, methods=["POST"], key_func=_account_key, deduct_when=_sign_in_failed, scope="sign-in-account")
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = SignInForm()
+    unverified = False
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            g.sign_in_failed = True
+            form.password.errors.append("Enter a correct email address and password")
+        elif not user.is_active:
+            form.email.errors.append("This account has been closed. Contact the service team if you think this is wrong")
+        elif not user.email_verified:
+            unverified = True
+            services.send_verification_email(user)
+            db.session.commit()
+            form.email.errors.append(
+                "Confirm your email address before you sign in. We've sent you a new link"
+            )
+        else:
+            services.record_sign_in(user)
+            db.session.commit()
+            session.permanent = True
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+    return render_template("accounts/sign_in.html", form=form, unverified=unverified)
+
+
+@bp.route("/sign-out", methods=["GET", "POST"])
+def sign_out():
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        logout_user()
+        session.clear()
+        flash("You have signed out.", "success")
+        return redirect(url_for("main.home"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    return render_template("accounts/sign_out.html", form=form)
+
+
+@bp.get("/verify-email/<token>")
+def verify_email(token):
+    try:
+        user = services.verify_email(token)
+    except InvalidToken as error:
+        return render_template("accounts/link_problem.html", expired=error.expired, kind="verify"), 400
+    db.session.commit()
+    flash("Your email address is confirmed. You can now sign in.", "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("main.home"))
+    return redirect(url_for("accounts.sign_in"))
+
+
+@bp.route("/verify-email/resend", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"], scope="resend-verification")
+def resend_verification():
+    form = ResendVerificationForm()
+    if form.validate_on_submit():
+        user = services.find_user(form.email.data)
+        if user is not None and user.is_active and not user.email_verified:
+            services.send_verification_email(user)
+            db.session.commit()
+        return render_template("accounts/link_sent.html", email=form.email.data, kind="verify")
+    return render_template("accounts/resend_verification.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"], scope="forgot-password")
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("accounts/link_sent.html", email=form.email.data, kind="reset")
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    try:
+        user = services.user_for_reset_token(token)
+    except InvalidToken as error:
+        return render_template("accounts/link_problem.html", expired=error.expired, kind="reset"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data, actor=user)
+        db.session.commit()
+        logout_user()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token):
+    try:
+        invitation = services.invitation_for_token(token)
+    except InvalidToken as error:
+        return render_template("accounts/link_problem.html", expired=error.expired, kind="invitation"), 400
+    if not invitation.is_open:
+        return render_template("accounts/link_problem.html", expired=False, kind="used"), 400
+    existing = services.find_user(invitation.email)
+    if existing is not None:
+        return _accept_as_existing_user(invitation, existing)
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        user = services.create_user(invitation.email, form.your_name.data, form.password.data)
+        db.session.flush()
+        services.accept_invitation(invitation, user)
+        db.session.commit()
+        flash("Your account is ready. Sign in to get started.", "success")
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation)
+
+
+def _accept_as_existing_user(invitation, user):
+    if not current_user.is_authenticated or current_user.id != user.id:
+        if current_user.is_authenticated:
+            logout_user()
+        flash(f"Sign in as {invitation.email} to accept the invitation.", "info")
+        return redirect(url_for("accounts.sign_in", next=request.path))
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.accept_invitation(invitation, current_user)
+        except services.AccountError as error:
+            flash(str(error), "error")
+            return redirect(url_for("main.home"))
+        db.session.commit()
+        flash("Invitation accepted.", "success")
+        return redirect(url_for("main.home"))
+    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation, existing=True)
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return render_template("accounts/account.html")

@@ -1,0 +1,257 @@
+"""Accounts: registration, sign-in, email verification, password reset, invitations.
+
+Functions take the acting user explicitly, record audit events, queue emails, and flush;
+the view commits once.
+"""
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, url_for
+
+from .. import audit
+from ..extensions import db
+from ..notifications import queue_email
+from ..organisations.models import Organisation
+from ..timeutil import utcnow
+from . import tokens
+from .models import Invitation, Membership, Role, User, new_session_nonce
+
+_hasher = PasswordHasher()
+
+
+class AccountError(Exception):
+    """A rule of the accounts area was broken; the message is fit to show the user."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    if not user.password_hash:
+        return False
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return True
+
+
+# A hash to check against when no account has the email, so both paths take as long.
+_DUMMY_HASH = _hasher.hash("no account has this email address")
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_user(email)
+    if user is None:
+        try:
+            _hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        return None
+    return user if check_password(user, password) else None
+
+
+def record_sign_in(user: User) -> None:
+    user.last_signed_in_at = utcnow()
+
+
+def email_taken(email: str) -> bool:
+    return find_user(email) is not None
+
+
+def create_user(email: str, name: str, password: str | None, *, verified: bool = False) -> User:
+    user = User(
+        email=email.strip().lower(),
+        name=name,
+        password_hash=hash_password(password) if password else None,
+        email_verified_at=utcnow() if verified else None,
+    )
+    db.session.add(user)
+    return user
+
+
+def register_organisation(*, organisation: Organisation, email: str, name: str, password: str) -> User:
+    """A provider organisation and its first user, who owns it. Sends the verification email."""
+    user = create_user(email, name, password)
+    db.session.add(organisation)
+    db.session.flush()
+    db.session.add(Membership(user=user, organisation=organisation, role=Role.OWNER))
+    audit.record("user.registered", user, actor=user, after={"email": user.email})
+    audit.record(
+        "organisation.registered",
+        organisation,
+        actor=user,
+        after={"name": organisation.name, "legal_form": organisation.legal_form.value},
+    )
+    send_verification_email(user)
+    return user
+
+
+def send_verification_email(user: User) -> None:
+    token = tokens.make_token("verify-email", {"u": user.id, "e": user.email})
+    queue_email(
+        user.email,
+        "Confirm your email address",
+        "verify_email",
+        user=user,
+        link=url_for("accounts.verify_email", token=token, _external=True),
+        hours=current_app.config["EMAIL_VERIFICATION_MAX_AGE"] // 3600,
+    )
+
+
+def verify_email(token: str) -> User:
+    payload = tokens.read_token(
+        "verify-email", token, current_app.config["EMAIL_VERIFICATION_MAX_AGE"]
+    )
+    user = db.session.get(User, payload.get("u")) if isinstance(payload.get("u"), int) else None
+    if user is None or user.email != payload.get("e"):
+        raise tokens.InvalidToken()
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        audit.record("user.email_verified", user, actor=user)
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if an account has this address; say nothing either way."""
+    user = find_user(email)
+    if user is None or not user.is_active:
+        return
+    token = tokens.make_token("reset-password", {"u": user.id, "n": user.session_nonce})
+    queue_email(
+        user.email,
+        "Reset your password",
+        "reset_password",
+        user=user,
+        link=url_for("accounts.reset_password", token=token, _external=True),
+        minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+    )
+
+
+def user_for_reset_token(token: str) -> User:
+    payload = tokens.read_token("reset-password", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+    user = db.session.get(User, payload.get("u")) if isinstance(payload.get("u"), int) else None
+    # The nonce changes with the password, so a link works once.
+    if user is None or not user.is_active or user.session_nonce != payload.get("n"):
+        raise tokens.InvalidToken()
+    return user
+
+
+def set_password(user: User, password: str, *, actor: User) -> None:
+    user.password_hash = hash_password(password)
+    user.session_nonce = new_session_nonce()  # signs out every other session
+    # The reset link reached this inbox, which proves the address as well.
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    audit.record("user.password_changed", user, actor=actor)
+
+
+# Invitations ----------------------------------------------------------------------------
+
+
+def invite(*, email: str, role: Role, actor: User, organisation=None, area=None) -> Invitation:
+    email = email.strip().lower()
+    target = organisation if organisation is not None else area
+    existing = find_user(email)
+    if existing is not None:
+        current = [
+            m
+            for m in existing.active_memberships
+            if (organisation is not None and m.organisation_id == organisation.id)
+            or (area is not None and m.area_id == area.id and m.role == role)
+        ]
+        if current:
+            raise AccountError(f"{email} is already a {current[0].role.label.lower()} of {_name(target)}")
+    invitation = Invitation(
+        email=email, role=role, organisation=organisation, area=area, invited_by_id=actor.id
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record(
+        "invitation.created",
+        invitation,
+        actor=actor,
+        after={"email": email, "role": role.value, "to": _name(target)},
+    )
+    token = tokens.make_token("invitation", {"i": invitation.id, "e": email})
+    queue_email(
+        email,
+        f"You've been invited to join {_name(target)} on Local Partners",
+        "invitation",
+        invitation=invitation,
+        target_name=_name(target),
+        inviter=actor,
+        link=url_for("accounts.accept_invitation", token=token, _external=True),
+        days=current_app.config["INVITATION_MAX_AGE"] // 86400,
+    )
+    return invitation
+
+
+def _name(target) -> str:
+    return target.label if hasattr(target, "kind") else target.name
+
+
+def invitation_for_token(token: str) -> Invitation:
+    payload = tokens.read_token("invitation", token, current_app.config["INVITATION_MAX_AGE"])
+    invitation = (
+        db.session.get(Invitation, payload.get("i")) if isinstance(payload.get("i"), int) else None
+    )
+    if invitation is None or invitation.email != payload.get("e"):
+        raise tokens.InvalidToken()
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, user: User) -> Membership:
+    if not invitation.is_open:
+        raise AccountError("This invitation has already been used or was cancelled")
+    if user.email != invitation.email:
+        raise AccountError(f"This invitation is for {invitation.email}. Sign in with that email address.")
+    already = [
+        m
+        for m in user.active_memberships
+        if (invitation.organisation_id and m.organisation_id == invitation.organisation_id)
+        or (invitation.area_id and m.area_id == invitation.area_id and m.role == invitation.role)
+    ]
+    invitation.accepted_at = utcnow()
+    invitation.accepted_by_id = user.id
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()  # the invitation reached this inbox
+    if already:
+        audit.record("invitation.accepted", invitation, actor=user, after={"membership_id": already[0].id})
+        return already[0]
+    membership = Membership(
+        user=user,
+        role=invitation.role,
+        organisation_id=invitation.organisation_id,
+        area_id=invitation.area_id,
+        created_by_id=invitation.invited_by_id,
+    )
+    db.session.add(membership)
+    db.session.flush()
+    audit.record("invitation.accepted", invitation, actor=user, after={"membership_id": membership.id})
+    audit.record(
+        "membership.created",
+        membership,
+        actor=user,
+        after={"role": membership.role.value, "organisation_id": membership.organisation_id, "area_id": membership.area_id},
+    )
+    return membership
+
+
+def end_membership(membership: Membership, *, actor: User) -> None:
+    if membership.ended_at is not None:
+        return
+    if membership.role == Role.OWNER:
+        owners = [m for m in membership.organisation.active_memberships if m.role == Role.OWNER]
+        if len(owners) <= 1:
+            raise AccountError("An organisation must keep at least one owner. Make someone else an owner first.")
+    membership.ended_at = utcnow()
+    audit.record("membership.ended", membership, actor=actor, before={"role": membership.role.value})

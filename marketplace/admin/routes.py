@@ -1,0 +1,109 @@
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..accounts import services as account_services
+from ..accounts.forms import InviteStaffForm
+from ..accounts.models import Membership, Role, User
+from ..audit import AuditEvent
+from ..extensions import db
+from ..forms import ConfirmForm
+from ..notifications import OutboxEmail
+from ..organisations import services as organisation_services
+from ..organisations.models import Organisation
+from ..permissions import Action, require
+from ..reference.models import Area
+from . import bp
+
+PAGE_SIZE = 50
+
+
+@bp.before_request
+@login_required
+def admins_only():
+    require(current_user, Action.VIEW_ADMIN)
+
+
+def _page() -> int:
+    try:
+        return max(1, min(int(request.args.get("page", "1")), 100_000))
+    except ValueError:
+        return 1
+
+
+@bp.get("/")
+def dashboard():
+    waiting = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Organisation).where(Organisation.verified_at.is_(None))
+    )
+    unsent = db.session.scalar(
+        sa.select(sa.func.count()).select_from(OutboxEmail).where(OutboxEmail.sent_at.is_(None))
+    )
+    return render_template("admin/dashboard.html", waiting=waiting, unsent=unsent)
+
+
+@bp.get("/organisations")
+def organisations():
+    show = request.args.get("show", "unverified")
+    query = sa.select(Organisation).order_by(Organisation.created_at.desc())
+    if show != "all":
+        show = "unverified"
+        query = query.where(Organisation.verified_at.is_(None))
+    page = db.paginate(query, page=_page(), per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/organisations.html", page=page, show=show, form=ConfirmForm())
+
+
+@bp.post("/organisations/<int:organisation_id>/verify")
+def verify_organisation(organisation_id):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    require(current_user, Action.VERIFY_ORGANISATION, organisation)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        organisation_services.verify_organisation(organisation, actor=current_user)
+        db.session.commit()
+        flash(f"{organisation.name} is verified.", "success")
+    return redirect(url_for("admin.organisations"))
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+def staff():
+    form = InviteStaffForm()
+    if form.validate_on_submit():
+        area = db.get_or_404(Area, int(form.area.data))
+        require(current_user, Action.INVITE_AREA_STAFF, area)
+        try:
+            account_services.invite(email=form.email.data, role=Role(form.role.data), actor=current_user, area=area)
+        except account_services.AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Invitation sent to {form.email.data}.", "success")
+            return redirect(url_for("admin.staff"))
+    memberships = db.session.scalars(
+        sa.select(Membership)
+        .join(Membership.user)
+        .where(Membership.area_id.is_not(None), Membership.ended_at.is_(None))
+        .order_by(Membership.area_id, User.name)
+    ).all()
+    return render_template("admin/staff.html", form=form, memberships=memberships)
+
+
+@bp.get("/emails")
+def emails():
+    page = db.paginate(
+        sa.select(OutboxEmail).order_by(OutboxEmail.id.desc()), page=_page(), per_page=PAGE_SIZE, error_out=False
+    )
+    return render_template("admin/emails.html", page=page)
+
+
+@bp.get("/emails/<int:email_id>")
+def show_email(email_id):
+    return render_template("admin/email.html", email=db.get_or_404(OutboxEmail, email_id))
+
+
+@bp.get("/audit")
+def audit_events():
+    page = db.paginate(
+        sa.select(AuditEvent).order_by(AuditEvent.id.desc()), page=_page(), per_page=PAGE_SIZE, error_out=False
+    )
+    return render_template("admin/audit.html", page=page)

@@ -1,0 +1,57 @@
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import db
+
+MESSAGES = {
+    400: ("There was a problem with your request", "Go back and try again."),
+    403: ("You do not have permission to see this page", "If you think you should, contact the service team."),
+    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you copied the entire address."),
+    405: ("Page not found", "That page cannot be used in this way."),
+    413: ("The file is too large", "Go back and choose a smaller file."),
+    429: ("Too many attempts", "You have tried too many times in a short time. Wait 1 minute, then try again."),
+}
+
+
+def render_error(status: int, title: str | None = None, body: str | None = None):
+    default_title, default_body = MESSAGES.get(status, MESSAGES[400])
+    return (
+        render_template("errors/error.html", status=status, title=title or default_title, body=body or default_body),
+        status,
+    )
+
+
+def register_error_handlers(app):
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(
+            400,
+            "Your form could not be sent",
+            "This can happen if the page was open for a long time, or cookies are blocked. "
+            "Go back, reload the page and try again. Nothing you sent was saved.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.code == 429 and request.endpoint == "accounts.sign_in":
+            return render_error(
+                429,
+                "Too many failed sign-in attempts",
+                "For your security, wait 1 minute before you try to sign in again. "
+                "If you have forgotten your password, you can reset it.",
+            )
+        return render_error(error.code or 500)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return (
+            render_template(
+                "errors/error.html",
+                status=500,
+                title="Sorry, there is a problem with the service",
+                body="Try again later. What you entered has not been saved.",
+            ),
+            500,
+        )

@@ -1,0 +1,53 @@
+import sqlalchemy as sa
+from flask import current_app, jsonify, render_template
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..accounts.models import Role
+from ..extensions import db, limiter
+from ..organisations.models import Organisation
+from . import bp
+
+
+@bp.get("/")
+def home():
+    if not current_user.is_authenticated:
+        return render_template("main/start.html")
+    context = {
+        "organisations": current_user.organisations,
+        "commissioner_areas": [m.area for m in current_user.area_memberships(Role.COMMISSIONER)],
+        "evaluator_areas": [m.area for m in current_user.area_memberships(Role.EVALUATOR)],
+        "board_areas": [m.area for m in current_user.area_memberships(Role.BOARD_MEMBER)],
+    }
+    if current_user.is_admin:
+        context["organisations_waiting"] = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Organisation).where(Organisation.verified_at.is_(None))
+        )
+    return render_template("main/home.html", **context)
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("main/privacy.html")
+
+
+@bp.get("/accessibility")
+def accessibility():
+    return render_template("main/accessibility.html")
+
+
+@bp.get("/cookies")
+def cookies():
+    return render_template("main/cookies.html")
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("Health check: the database did not answer")
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,23 @@
+"""Every table of the portal, imported in one place so the mappers and migrations see them all."""
+
+from .accounts.models import Invitation, Membership, Role, User
+from .audit.models import AuditEvent
+from .notifications.models import OutboxEmail
+from .organisations.models import IncomeBand, LegalForm, Organisation
+from .reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory
+
+__all__ = [
+    "Area",
+    "AreaKind",
+    "AuditEvent",
+    "DesiredOutcome",
+    "IncomeBand",
+    "Invitation",
+    "LegalForm",
+    "Membership",
+    "Organisation",
+    "OutboxEmail",
+    "Role",
+    "ServiceCategory",
+    "User",
+]

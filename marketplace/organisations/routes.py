@@ -1,0 +1,118 @@
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts import services as account_services
+from ..accounts.models import Invitation, Membership, Role
+from ..extensions import db
+from ..forms import ConfirmForm
+from ..permissions import Action, can, require
+from ..reference.services import current_pdus
+from . import bp, services
+from .forms import InviteMemberForm, OrganisationProfileForm
+from .models import Organisation
+
+
+@bp.get("/<int:organisation_id>")
+def show_organisation(organisation_id):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    if not can(current_user, Action.VIEW_ORGANISATION, organisation):
+        abort(404)  # an unverified organisation is not public: don't confirm it exists
+    return render_template("organisations/show.html", organisation=organisation)
+
+
+@bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_organisation(organisation_id):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    require(current_user, Action.EDIT_ORGANISATION, organisation)
+    form = OrganisationProfileForm(obj=organisation, organisation=organisation)
+    if request.method == "GET":
+        form.legal_form.data = organisation.legal_form.value
+        form.income_band.data = organisation.income_band.value
+        form.pdus.data = [str(a.id) for a in organisation.pdus]
+        form.specialisms.data = [str(c.id) for c in organisation.specialisms]
+    if form.validate_on_submit():
+        changed = services.update_profile(organisation, form.data, actor=current_user)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            flash("That charity or company number was registered by another organisation a moment ago.", "error")
+            return redirect(url_for("organisations.edit_organisation", organisation_id=organisation.id))
+        flash("Profile saved." if changed else "Nothing was changed.", "success")
+        return redirect(url_for("organisations.show_organisation", organisation_id=organisation.id))
+    return render_template(
+        "organisations/edit.html",
+        form=form,
+        organisation=organisation,
+        pdu_groups=_pdu_groups(),
+        specialism_options=[(c.value, c.label) for c in form.specialisms.choices],
+    )
+
+
+def _pdu_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Delivery units under their regions, for the 'where you work' checkboxes."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for pdu in current_pdus():
+        groups.setdefault(pdu.parent.name, []).append((str(pdu.id), pdu.name))
+    return sorted(groups.items())
+
+
+@bp.route("/<int:organisation_id>/people", methods=["GET", "POST"])
+@login_required
+def organisation_people(organisation_id):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    require(current_user, Action.EDIT_ORGANISATION, organisation)
+    form = InviteMemberForm()
+    if request.method == "POST":
+        require(current_user, Action.MANAGE_MEMBERS, organisation)
+        if form.validate_on_submit():
+            try:
+                account_services.invite(
+                    email=form.email.data, role=Role(form.role.data), actor=current_user, organisation=organisation
+                )
+            except account_services.AccountError as error:
+                form.email.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(f"Invitation sent to {form.email.data}.", "success")
+                return redirect(url_for("organisations.organisation_people", organisation_id=organisation.id))
+    invitations = db.session.scalars(
+        sa.select(Invitation)
+        .where(
+            Invitation.organisation_id == organisation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.cancelled_at.is_(None),
+        )
+        .order_by(Invitation.created_at)
+    ).all()
+    return render_template(
+        "organisations/people.html",
+        organisation=organisation,
+        form=form,
+        invitations=invitations,
+        remove_form=ConfirmForm(),
+        can_manage=can(current_user, Action.MANAGE_MEMBERS, organisation),
+    )
+
+
+@bp.post("/<int:organisation_id>/people/<int:membership_id>/remove")
+@login_required
+def remove_member(organisation_id, membership_id):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    require(current_user, Action.MANAGE_MEMBERS, organisation)
+    membership = db.get_or_404(Membership, membership_id)
+    if membership.organisation_id != organisation.id or membership.ended_at is not None:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            account_services.end_membership(membership, actor=current_user)
+        except account_services.AccountError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"{membership.user.name} no longer has access to {organisation.name}.", "success")
+    return redirect(url_for("organisations.organisation_people", organisation_id=organisation.id))

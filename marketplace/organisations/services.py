@@ -1,0 +1,72 @@
+import sqlalchemy as sa
+
+from .. import audit
+from ..extensions import db
+from ..reference.models import Area, AreaKind, ServiceCategory
+from ..timeutil import utcnow
+from .models import IncomeBand, LegalForm, Organisation
+
+PROFILE_FIELDS = (
+    "name",
+    "legal_form",
+    "charity_number",
+    "company_number",
+    "income_band",
+    "description",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "address",
+    "postcode",
+    "website",
+)
+
+
+def snapshot(organisation: Organisation) -> dict:
+    data = {f: getattr(organisation, f) for f in PROFILE_FIELDS}
+    data = {k: (v.value if hasattr(v, "value") else v) for k, v in data.items()}
+    data["pdus"] = sorted(a.code for a in organisation.pdus)
+    data["specialisms"] = sorted(c.code for c in organisation.specialisms)
+    return data
+
+
+def update_profile(organisation: Organisation, data: dict, *, actor) -> bool:
+    """Apply a profile edit. Returns False (and records nothing) when nothing changed."""
+    before = snapshot(organisation)
+    for field in PROFILE_FIELDS:
+        value = data[field]
+        if field == "legal_form":
+            value = LegalForm(value)
+        elif field == "income_band":
+            value = IncomeBand(value)
+        elif field in ("charity_number", "company_number"):
+            value = value or None
+        setattr(organisation, field, value)
+    pdu_ids = [int(i) for i in data["pdus"]]
+    category_ids = [int(i) for i in data["specialisms"]]
+    organisation.pdus = list(
+        db.session.scalars(sa.select(Area).where(Area.id.in_(pdu_ids), Area.kind == AreaKind.PDU))
+    )
+    organisation.specialisms = list(
+        db.session.scalars(sa.select(ServiceCategory).where(ServiceCategory.id.in_(category_ids)))
+    )
+    after = snapshot(organisation)
+    if before == after:
+        return False
+    changed = [k for k in after if before[k] != after[k]]
+    audit.record(
+        "organisation.updated",
+        organisation,
+        actor=actor,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+    )
+    return True
+
+
+def verify_organisation(organisation: Organisation, *, actor) -> None:
+    if organisation.verified_at is not None:
+        return
+    organisation.verified_at = utcnow()
+    organisation.verified_by_id = actor.id
+    audit.record("organisation.verified", organisation, actor=actor, after={"verified": True})

@@ -1,0 +1,112 @@
+"""May this user do this to this object? Every view and template asks here, and only here.
+
+Decisions come from the signed-in user's current memberships and the object at hand,
+never from a role name checked in a view or template alone.
+
+Role x action (x: allowed; own: only for their own organisation or area; -: refused)
+
+| action                       | anonymous | provider member | provider owner | area staff | admin |
+|------------------------------|-----------|-----------------|----------------|------------|-------|
+| organisation.view (verified) | x         | x               | x              | x          | x     |
+| organisation.view (unverified)| -        | own             | own            | -          | x     |
+| organisation.edit            | -         | own             | own            | -          | -     |
+| organisation.manage_members  | -         | -               | own            | -          | -     |
+| organisation.verify          | -         | -               | -              | -          | x (unverified only) |
+| area.view_staff              | -         | -               | -              | own        | x     |
+| area.invite_staff            | -         | -               | -              | -          | x     |
+| admin.view                   | -         | -               | -              | -          | x     |
+
+"Area staff" are commissioners, evaluators and board members; a role on a region covers
+its delivery units. A user whose email is not yet verified, or who is deactivated, may do
+nothing that needs an account.
+"""
+
+import enum
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort
+
+
+class Action(enum.StrEnum):
+    VIEW_ORGANISATION = "organisation.view"
+    EDIT_ORGANISATION = "organisation.edit"
+    MANAGE_MEMBERS = "organisation.manage_members"
+    VERIFY_ORGANISATION = "organisation.verify"
+    VIEW_AREA_STAFF = "area.view_staff"
+    INVITE_AREA_STAFF = "area.invite_staff"
+    VIEW_ADMIN = "admin.view"
+
+
+def _account(user) -> bool:
+    """A signed-in, active user with a verified email."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.email_verified
+    )
+
+
+def _admin(user) -> bool:
+    return _account(user) and user.is_admin
+
+
+def _view_organisation(user, organisation) -> bool:
+    if organisation.is_verified:
+        return True
+    return _admin(user) or (_account(user) and user.role_in(organisation) is not None)
+
+
+def _edit_organisation(user, organisation) -> bool:
+    return _account(user) and user.role_in(organisation) is not None
+
+
+def _manage_members(user, organisation) -> bool:
+    from .accounts.models import Role
+
+    return _account(user) and user.role_in(organisation) == Role.OWNER
+
+
+def _verify_organisation(user, organisation) -> bool:
+    return _admin(user) and not organisation.is_verified
+
+
+def _view_area_staff(user, area) -> bool:
+    if _admin(user):
+        return True
+    return _account(user) and any(m.area.covers(area) for m in user.area_memberships())
+
+
+def _invite_area_staff(user, area) -> bool:
+    return _admin(user)
+
+
+def _view_admin(user, _obj) -> bool:
+    return _admin(user)
+
+
+RULES: dict[Action, Callable[[Any, Any], bool]] = {
+    Action.VIEW_ORGANISATION: _view_organisation,
+    Action.EDIT_ORGANISATION: _edit_organisation,
+    Action.MANAGE_MEMBERS: _manage_members,
+    Action.VERIFY_ORGANISATION: _verify_organisation,
+    Action.VIEW_AREA_STAFF: _view_area_staff,
+    Action.INVITE_AREA_STAFF: _invite_area_staff,
+    Action.VIEW_ADMIN: _view_admin,
+}
+
+
+def can(user, action: Action | str, obj: Any = None) -> bool:
+    """True when `user` may do `action` to `obj`. Unknown actions are refused."""
+    try:
+        rule = RULES[Action(action)]
+    except ValueError:
+        return False
+    return bool(rule(user, obj))
+
+
+def require(user, action: Action | str, obj: Any = None) -> None:
+    """Stop the request with 403 Forbidden unless `can(user, action, obj)`."""
+    if not can(user, action, obj):
+        abort(403)

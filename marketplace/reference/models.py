@@ -1,0 +1,110 @@
+import enum
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db, enum_type
+
+
+class AreaKind(enum.StrEnum):
+    REGION = "region"
+    PDU = "pdu"
+
+
+class EffectiveDates:
+    """Rows that apply from one date and may be retired on another (PDUs split and merge)."""
+
+    valid_from: Mapped[date] = mapped_column(sa.Date, default=date(2021, 6, 26))
+    valid_to: Mapped[date | None] = mapped_column(sa.Date)
+
+    def is_current(self, on: date | None = None) -> bool:
+        on = on or date.today()
+        return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
+
+    @classmethod
+    def current(cls, on: date | None = None):
+        """A where-clause for the rows in force on a day."""
+        on = on or date.today()
+        return sa.and_(
+            cls.valid_from <= on, sa.or_(cls.valid_to.is_(None), cls.valid_to > on)
+        )
+
+
+class Area(EffectiveDates, db.Model):
+    """A commissioning area: one of the 12 probation regions, or one of their delivery units."""
+
+    __tablename__ = "areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[AreaKind] = mapped_column(enum_type(AreaKind, 16))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"), index=True)
+
+    parent: Mapped["Area | None"] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Area"]] = relationship(back_populates="parent", order_by="Area.name")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(kind = 'region' AND parent_id IS NULL) OR (kind = 'pdu' AND parent_id IS NOT NULL)",
+            name="pdu_has_region",
+        ),
+        sa.CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="dates_in_order"),
+    )
+
+    @property
+    def region(self) -> "Area":
+        return self.parent if self.kind == AreaKind.PDU else self
+
+    @property
+    def label(self) -> str:
+        if self.kind == AreaKind.PDU and self.parent is not None:
+            return f"{self.name} ({self.parent.name})"
+        return f"{self.name} region"
+
+    def covers(self, other: "Area") -> bool:
+        """True when `other` is this area or one of its PDUs."""
+        return other.id == self.id or other.parent_id == self.id
+
+    def __repr__(self) -> str:
+        return f"<Area {self.code}>"
+
+
+class ServiceCategory(EffectiveDates, db.Model):
+    __tablename__ = "service_categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    # True for the national outcome framework's pathways, False for local ones.
+    national: Mapped[bool] = mapped_column(default=True)
+
+    outcomes: Mapped[list["DesiredOutcome"]] = relationship(
+        back_populates="category", order_by="DesiredOutcome.code"
+    )
+
+    def __repr__(self) -> str:
+        return f"<ServiceCategory {self.code}>"
+
+
+class DesiredOutcome(EffectiveDates, db.Model):
+    """An outcome a need may ask for. Versioned: a change is a new version, the old one retired."""
+
+    __tablename__ = "desired_outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("service_categories.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(40))
+    version: Mapped[int] = mapped_column(default=1)
+    text: Mapped[str] = mapped_column(sa.String(300))
+
+    category: Mapped[ServiceCategory] = relationship(back_populates="outcomes")
+
+    __table_args__ = (
+        sa.UniqueConstraint("code", "version", name="uq_desired_outcomes_code_version"),
+        sa.CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<DesiredOutcome {self.code} v{self.version}>"

@@ -1,0 +1,63 @@
+"""Times are stored in UTC and shown in Europe/London."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every database.
+
+    SQLite has no time zones, so values are stored as naive UTC and made aware again
+    when read. A naive datetime given to the database is refused: it would be a guess.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("Refusing to store a naive datetime; use an aware UTC datetime.")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def london_time(value: datetime) -> str:
+    """GOV.UK style clock time: '9am', '5:30pm', 'midday', 'midnight'."""
+    local = value.astimezone(LONDON)
+    if local.minute == 0 and local.hour in (0, 12):
+        return "midnight" if local.hour == 0 else "midday"
+    hour = local.hour % 12 or 12
+    suffix = "am" if local.hour < 12 else "pm"
+    return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
+
+
+def london_date(value: datetime | None) -> str:
+    """'3 March 2027', in Europe/London."""
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    return f"{local.day} {local:%B %Y}"
+
+
+def london(value: datetime | None) -> str:
+    """A UTC time as people in England and Wales read it: '2:05pm on 3 March 2027'."""
+    if value is None:
+        return ""
+    return f"{london_time(value)} on {london_date(value)}"

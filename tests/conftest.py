@@ -1,0 +1,101 @@
+"""Fixtures: the app on SQLite and on PostgreSQL, a rolled-back transaction per test,
+a test client, and helpers to sign in and post forms with their CSRF token.
+
+Every test that uses `app` (directly or through `client`, `db_session`, ...) runs once on
+SQLite and once on PostgreSQL. PostgreSQL comes from TEST_DATABASE_URL, or a throwaway
+server started here from the Debian binaries; without either the PostgreSQL runs are
+skipped, unless REQUIRE_POSTGRES=1, when they fail.
+"""
+
+import os
+
+import flask_migrate
+import pytest
+
+from config import TestConfig
+from marketplace import create_app
+from marketplace.extensions import db, limiter
+
+from . import pgserver
+
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    if os.environ.get("TEST_DATABASE_URL"):
+        yield os.environ["TEST_DATABASE_URL"]
+        return
+    try:
+        server = pgserver.start_server()
+    except pgserver.PostgresUnavailable as error:
+        message = f"PostgreSQL is not available: {error}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message + " (REQUIRE_POSTGRES=1)", pytrace=False)
+        pytest.skip(message)
+    try:
+        yield server.create_database("local_partners_test")
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def make_test_app(database_url: str, **overrides):
+    config = TestConfig()
+    config.SQLALCHEMY_DATABASE_URI = database_url
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    """The app with the schema built by the real migrations and the reference data loaded."""
+    from marketplace.reference.services import load_reference
+
+    app = make_test_app(database_url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        load_reference()
+        db.session.commit()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app):
+    """Each test runs inside one transaction that is rolled back at the end.
+
+    The app's commits become SAVEPOINT releases, so views behave as in production while
+    nothing a test writes is seen by the next one.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
+        limiter.reset()
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            if transaction.is_active:
+                transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db_session):
+    return app.test_client()
