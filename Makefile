@@ -17,7 +17,7 @@ run: setup db demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup
-	$(BIN)/python -m tests.run
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 setup: check-python $(VENV)/.installed static/css/govuk-frontend.min.css
 

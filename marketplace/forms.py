@@ -4,7 +4,7 @@ import re
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
-from wtforms import StringField, SubmitField
+from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, StopValidation, ValidationError
 
 MARKUP = re.compile(r"[<>]")
@@ -14,6 +14,20 @@ class ConfirmForm(FlaskForm):
     """A form with nothing but its CSRF token, for buttons that change state."""
 
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class Radios(RadioField):
+    """Radio buttons whose one message covers both "nothing chosen" and "not a choice"
+    (a crafted POST), as GOV.UK asks: "Select your organisation's legal form"."""
+
+    def __init__(self, label, *, message: str, **kwargs):
+        kwargs.setdefault("validators", [InputRequired(message=message)])
+        super().__init__(label, **kwargs)
+        self.message = message
+
+    def pre_validate(self, form):
+        if self.data not in {choice.value for choice in self.choices}:
+            raise StopValidation(self.message)
 
 
 class NoMarkup:

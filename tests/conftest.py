@@ -11,6 +11,8 @@ import os
 
 import flask_migrate
 import pytest
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from config import TestConfig
 from marketplace import create_app
@@ -82,8 +84,11 @@ def db_session(app):
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+        # A plain Session bound to the connection: Flask-SQLAlchemy's own Session picks
+        # the engine for each model and would ignore the bind.
+        db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id,
         )
         limiter.reset()
         try:

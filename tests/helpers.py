@@ -1,5 +1,6 @@
 """Helpers to drive the app through HTTP as a browser would: forms carry their CSRF token."""
 
+import html as html_module
 import re
 
 import sqlalchemy as sa
@@ -42,4 +43,7 @@ def error_summary(response) -> list[str]:
     block = re.search(r'govuk-error-summary__list">(.*?)</ul>', html, re.S)
     if not block:
         return []
-    return [re.sub(r"\s+", " ", m).strip() for m in re.findall(r"<a [^>]*>(.*?)</a>", block.group(1), re.S)]
+    return [
+        html_module.unescape(re.sub(r"\s+", " ", m).strip())
+        for m in re.findall(r"<a [^>]*>(.*?)</a>", block.group(1), re.S)
+    ]

@@ -1,10 +1,10 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput
-from wtforms import PasswordField, RadioField, SelectField, SubmitField
+from wtforms import PasswordField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
-from ..forms import MaxLength, email_field, name_field, required
+from ..forms import MaxLength, Radios, email_field, name_field, required
 from ..organisations.forms import OrganisationDetailsForm
 
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
@@ -81,15 +81,15 @@ class AcceptInvitationForm(FlaskForm):
 class InviteStaffForm(FlaskForm):
     email = email_field("Email address", "Enter the email address of the person to invite")
     area = SelectField("Area", coerce=str, validate_choice=False, widget=GovSelect())
-    role = RadioField(
+    role = Radios(
         "Role",
+        message="Select a role",
         choices=[
             SelectChoice("commissioner", "Commissioner: posts needs, evaluates bids, awards and manages contracts"),
             SelectChoice("evaluator", "Evaluator: declares conflicts and scores bids"),
             SelectChoice("board_member", "Board member: reviews partnerships and signs off large awards"),
         ],
-        validators=[required("Select a role")],
-        widget=GovRadioInput(),
+                widget=GovRadioInput(),
     )
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
 

@@ -8,12 +8,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from ..extensions import db
-from ..forms import MaxLength, NoMarkup, email_field, name_field, required, strip
+from ..forms import MaxLength, NoMarkup, Radios, email_field, name_field, strip
 from .models import (
     CHARITY_NUMBER,
     COMPANY_NUMBER,
@@ -40,11 +40,11 @@ class OrganisationDetailsForm(FlaskForm):
         hint="As it appears on the Charity Commission or Companies House register, if it is on one",
         autocomplete="organization",
     )
-    legal_form = RadioField(
+    legal_form = Radios(
         "Legal form",
+        message="Select your organisation's legal form",
         choices=[SelectChoice(f.value, label) for f, label in LEGAL_FORM_LABELS.items()],
-        validators=[required("Select your organisation's legal form")],
-        widget=GovRadioInput(),
+                widget=GovRadioInput(),
     )
     charity_number = StringField(
         "Charity number",
@@ -62,11 +62,11 @@ class OrganisationDetailsForm(FlaskForm):
         description="CICs and companies must give one. 8 characters, for example 01234567 or SC123456",
         render_kw={"spellcheck": "false"},
     )
-    income_band = RadioField(
+    income_band = Radios(
         "Annual income",
+        message="Select your organisation's annual income",
         choices=[SelectChoice(b.value, label) for b, label in INCOME_BAND_LABELS.items()],
-        validators=[required("Select your organisation's annual income")],
-        widget=GovRadioInput(),
+                widget=GovRadioInput(),
         description="From your latest accounts or budget. We use it only to report how much work goes to small organisations: it never stops you bidding.",
     )
 
@@ -197,14 +197,14 @@ class OrganisationProfileForm(OrganisationDetailsForm):
 
 class InviteMemberForm(FlaskForm):
     email = email_field("Email address", "Enter the email address of the person to invite")
-    role = RadioField(
+    role = Radios(
         "Role",
+        message="Select a role",
         choices=[
             SelectChoice("member", "Member: can edit the profile, and later bid and report"),
             SelectChoice("owner", "Owner: can also invite and remove people"),
         ],
         default="member",
-        validators=[required("Select a role")],
-        widget=GovRadioInput(),
+                widget=GovRadioInput(),
     )
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
