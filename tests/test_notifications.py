@@ -1,0 +1,70 @@
+"""The outbox: emails are queued with the change that causes them and sent by a command."""
+
+import smtplib
+
+from marketplace.extensions import db
+from marketplace.notifications import OutboxEmail, queue_email, send_queued
+from marketplace.notifications import services as notification_services
+
+from . import factories
+
+
+def _queue(app, to="a@example.org"):
+    with app.test_request_context():
+        return queue_email(to, "Subject", "verify_email", user=factories.make_user(name="Pat"), link="https://x.example/l", hours=72)
+
+
+def test_send_emails_command_prints_and_marks_sent_without_smtp(app, db_session):
+    _queue(app)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["send-emails"])
+    assert result.exit_code == 0, result.output
+    assert "Sent 1 email(s); 0 failed" in result.output
+    assert "email to a@example.org: Subject" in result.output  # the console stands in for SMTP
+    assert "Hello Pat" in result.output
+    email = db.session.query(OutboxEmail).one()
+    assert email.sent_at is not None and email.attempts == 1
+    # Nothing left: a second run sends nothing.
+    assert "Sent 0 email(s)" in runner.invoke(args=["send-emails"]).output
+
+
+def test_smtp_failure_keeps_the_email_queued_with_the_error(app, db_session, monkeypatch):
+    _queue(app, "b@example.org")
+    _queue(app, "c@example.org")
+    db.session.commit()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.invalid")
+    sent_to = []
+
+    def fake_send(config, email):
+        if email.to == "b@example.org":
+            raise smtplib.SMTPRecipientsRefused({email.to: (550, b"no such user")})
+        sent_to.append(email.to)
+
+    monkeypatch.setattr(notification_services, "_smtp_send", fake_send)
+    with app.app_context():
+        assert send_queued() == (1, 1)
+    failed = db.session.query(OutboxEmail).filter_by(to="b@example.org").one()
+    assert failed.sent_at is None and failed.attempts == 1 and "SMTPRecipientsRefused" in failed.last_error
+    assert sent_to == ["c@example.org"]
+
+
+def test_email_is_given_up_after_five_attempts(app, db_session, monkeypatch):
+    _queue(app)
+    db.session.commit()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.invalid")
+
+    def always_fails(config, email):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(notification_services, "_smtp_send", always_fails)
+    with app.app_context():
+        for _ in range(7):
+            send_queued()
+    assert db.session.query(OutboxEmail).one().attempts == 5
+
+
+def test_rolled_back_change_queues_no_email(app, db_session):
+    _queue(app)
+    db.session.rollback()
+    assert db.session.query(OutboxEmail).count() == 0
