@@ -48,6 +48,7 @@ demo: db
 	$(FLASK) demo-data
 
 bench: setup
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.run
 
 clean:

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
 from ..extensions import db
@@ -128,10 +129,12 @@ def load_reference(data_dir: Path = DATA) -> LoadReport:
 
 
 def current_regions() -> list[Area]:
+    """Regions in force today, with their delivery units loaded in the same round trip."""
     return list(
         db.session.scalars(
             sa.select(Area)
             .where(Area.kind == AreaKind.REGION, Area.current())
+            .options(selectinload(Area.children))
             .order_by(Area.name)
         )
     )
@@ -142,6 +145,7 @@ def current_pdus() -> list[Area]:
         db.session.scalars(
             sa.select(Area)
             .where(Area.kind == AreaKind.PDU, Area.current())
+            .options(joinedload(Area.parent))
             .order_by(Area.name)
         )
     )
