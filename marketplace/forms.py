@@ -8,6 +8,9 @@ from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, StopValidation, ValidationError
 
 MARKUP = re.compile(r"[<>]")
+# Characters nobody types on purpose that change how text is shown: control characters
+# (but tab and new lines), right-to-left overrides and isolates, and the byte order mark.
+HIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 class ConfirmForm(FlaskForm):
@@ -35,10 +38,13 @@ class NoMarkup:
 
     def __init__(self, label: str):
         self.message = f"{label} must not contain < or >"
+        self.hidden_message = f"{label} must not contain hidden formatting characters"
 
     def __call__(self, form, field):
         if field.data and MARKUP.search(field.data):
             raise ValidationError(self.message)
+        if field.data and HIDDEN.search(field.data):
+            raise ValidationError(self.hidden_message)
 
 
 class MaxLength(Length):
@@ -54,15 +60,27 @@ class MaxLength(Length):
 
 
 def strip(value):
-    return value.strip() if isinstance(value, str) else value
+    # NUL is never typed, and PostgreSQL refuses it in text: drop it rather than fail.
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
 def strip_lower(value):
-    return value.strip().lower() if isinstance(value, str) else value
+    return strip(value).lower() if isinstance(value, str) else value
+
+
+class Required(InputRequired):
+    """InputRequired, where spaces alone are not an answer either (the field's filters
+    have already stripped them, so the data is empty)."""
+
+    def __call__(self, form, field):
+        super().__call__(form, field)
+        if isinstance(field.data, str) and not field.data.strip():
+            field.errors[:] = []
+            raise StopValidation(self.message)
 
 
 def required(message: str) -> InputRequired:
-    return InputRequired(message=message)
+    return Required(message=message)
 
 
 def email_field(
@@ -78,6 +96,10 @@ def email_field(
                 message="Enter an email address in the correct format, like name@example.com",
                 granular_message=False,
                 check_deliverability=False,
+                # Accept the reserved .test domain, which the demo accounts use
+                # (admin@demo.test): email-validator refuses it by default, so they
+                # could not sign in. Deliverability is not checked anyway.
+                test_environment=True,
             ),
         ],
         widget=GovTextInput(),

@@ -15,6 +15,7 @@ Role x action (x: allowed; own: only for their own organisation or area; -: refu
 | area.view_staff              | -         | -               | -              | own        | x     |
 | area.invite_staff            | -         | -               | -              | -          | x     |
 | admin.view                   | -         | -               | -              | -          | x     |
+| user.deactivate              | -         | -               | -              | -          | x (not themselves) |
 
 "Area staff" are commissioners, evaluators and board members; a role on a region covers
 its delivery units. A user whose email is not yet verified, or who is deactivated, may do
@@ -36,6 +37,7 @@ class Action(enum.StrEnum):
     VIEW_AREA_STAFF = "area.view_staff"
     INVITE_AREA_STAFF = "area.invite_staff"
     VIEW_ADMIN = "admin.view"
+    DEACTIVATE_USER = "user.deactivate"
 
 
 def _account(user) -> bool:
@@ -86,6 +88,10 @@ def _view_admin(user, _obj) -> bool:
     return _admin(user)
 
 
+def _deactivate_user(user, target) -> bool:
+    return _admin(user) and target is not None and target.id != user.id
+
+
 RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.VIEW_ORGANISATION: _view_organisation,
     Action.EDIT_ORGANISATION: _edit_organisation,
@@ -94,6 +100,7 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.VIEW_AREA_STAFF: _view_area_staff,
     Action.INVITE_AREA_STAFF: _invite_area_staff,
     Action.VIEW_ADMIN: _view_admin,
+    Action.DEACTIVATE_USER: _deactivate_user,
 }
 
 

@@ -11,6 +11,7 @@ import os
 
 import flask_migrate
 import pytest
+from flask import g, request_started
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -73,6 +74,17 @@ def app(database_url):
         db.engine.dispose()
 
 
+def _fresh_request_globals(sender, **extra):
+    """Give every request an empty `g`, as it has in production.
+
+    The test keeps one app context open, and Flask reuses it for each request the test
+    client makes, so `g` would otherwise carry over between requests: Flask-Login's
+    cached user, Flask-WTF's CSRF token (one client would be handed another's), and the
+    sign-in view's failure flag.
+    """
+    g.__dict__.clear()
+
+
 @pytest.fixture
 def db_session(app):
     """Each test runs inside one transaction that is rolled back at the end.
@@ -91,9 +103,11 @@ def db_session(app):
             scopefunc=_app_ctx_id,
         )
         limiter.reset()
+        request_started.connect(_fresh_request_globals, app)
         try:
             yield db.session
         finally:
+            request_started.disconnect(_fresh_request_globals, app)
             db.session.remove()
             db.session = original
             if transaction.is_active:

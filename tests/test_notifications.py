@@ -68,3 +68,14 @@ def test_rolled_back_change_queues_no_email(app, db_session):
     _queue(app)
     db.session.rollback()
     assert db.session.query(OutboxEmail).count() == 0
+
+
+def test_links_in_emails_queued_by_commands_use_base_url(app, db_session, monkeypatch):
+    from marketplace.accounts import services
+    from marketplace.accounts.models import Role
+
+    monkeypatch.setitem(app.config, "BASE_URL", "https://localpartners.example.gov.uk")
+    owner = factories.make_provider(Role.OWNER)
+    services.invite(email="new@example.org", role=Role.MEMBER, actor=owner, organisation=owner.organisations[0])
+    email = db.session.query(OutboxEmail).filter_by(to="new@example.org").one()
+    assert "https://localpartners.example.gov.uk/invitations/" in email.body

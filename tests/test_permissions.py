@@ -59,6 +59,8 @@ def world(db_session):
             "east_kent": factories.area("N57EKNT"),
             "west_kent": factories.area("N57KECL"),
             "none": None,
+            "member_user": actors["member"],
+            "admin_user": actors["admin"],
         },
     }
 
@@ -80,6 +82,8 @@ TABLE = [
     (Action.VIEW_AREA_STAFF, "west_kent", {"region_commissioner", "admin"}),
     (Action.INVITE_AREA_STAFF, "east_kent", {"admin"}),
     (Action.VIEW_ADMIN, "none", {"admin"}),
+    (Action.DEACTIVATE_USER, "member_user", {"admin"}),
+    (Action.DEACTIVATE_USER, "admin_user", set()),  # an admin cannot lock themselves out
 ]
 
 CASES = [

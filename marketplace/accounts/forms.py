@@ -24,8 +24,18 @@ def check_new_password(form, field) -> None:
     if field.data and len(field.data) < PASSWORD_MIN:
         raise ValidationError(f"Password must be {PASSWORD_MIN} characters or more")
     email = getattr(form, "email", None)
-    if field.data and email is not None and email.data and field.data.strip().lower() == email.data:
+    # Forms without an email field (reset, invitation) are told the account's address.
+    email = email.data if email is not None else getattr(form, "account_email", None)
+    if field.data and email and field.data.strip().lower() == email:
         raise ValidationError("Password must not be your email address")
+
+
+class _KnowsAccountEmail:
+    """A new-password form for an account whose email address is known but not asked."""
+
+    def __init__(self, *args, account_email: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_email = account_email
 
 
 class RegistrationForm(OrganisationDetailsForm):
@@ -59,7 +69,7 @@ class ResendVerificationForm(FlaskForm):
     submit = SubmitField("Send a new link", widget=GovSubmitInput())
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(_KnowsAccountEmail, FlaskForm):
     password = password_field("New password", "Enter a new password")
     submit = SubmitField("Save new password", widget=GovSubmitInput())
 
@@ -67,7 +77,7 @@ class ResetPasswordForm(FlaskForm):
         check_new_password(self, field)
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(_KnowsAccountEmail, FlaskForm):
     """For someone invited who has no account yet."""
 
     your_name = name_field("Your full name", "Enter your full name", autocomplete="name")

@@ -24,7 +24,7 @@ def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
 
@@ -62,13 +62,14 @@ def register():
                 contact_name=form.your_name.data,
                 contact_email=form.email.data,
             )
-            services.register_organisation(
-                organisation=organisation,
-                email=form.email.data,
-                name=form.your_name.data,
-                password=form.password.data,
-            )
             try:
+                # The service flushes, so a duplicate is refused here as well as at commit.
+                services.register_organisation(
+                    organisation=organisation,
+                    email=form.email.data,
+                    name=form.your_name.data,
+                    password=form.password.data,
+                )
                 db.session.commit()
             except IntegrityError:
                 # Someone registered the same email or number a moment ago.
@@ -172,7 +173,7 @@ def reset_password(token):
         user = services.user_for_reset_token(token)
     except InvalidToken as error:
         return render_template("accounts/link_problem.html", expired=error.expired, kind="reset"), 400
-    form = ResetPasswordForm()
+    form = ResetPasswordForm(account_email=user.email)
     if form.validate_on_submit():
         services.set_password(user, form.password.data, actor=user)
         db.session.commit()
@@ -193,7 +194,7 @@ def accept_invitation(token):
     existing = services.find_user(invitation.email)
     if existing is not None:
         return _accept_as_existing_user(invitation, existing)
-    form = AcceptInvitationForm()
+    form = AcceptInvitationForm(account_email=invitation.email)
     if form.validate_on_submit():
         user = services.create_user(invitation.email, form.your_name.data, form.password.data)
         db.session.flush()
@@ -205,9 +206,10 @@ def accept_invitation(token):
 
 
 def _accept_as_existing_user(invitation, user):
-    if not current_user.is_authenticated or current_user.id != user.id:
-        if current_user.is_authenticated:
-            logout_user()
+    if current_user.is_authenticated and current_user.id != user.id:
+        # Never sign someone out on a GET: explain, and let them choose.
+        return render_template("accounts/accept_invitation.html", invitation=invitation, other_account=True, form=ConfirmForm())
+    if not current_user.is_authenticated:
         flash(f"Sign in as {invitation.email} to accept the invitation.", "info")
         return redirect(url_for("accounts.sign_in", next=request.path))
     form = ConfirmForm()

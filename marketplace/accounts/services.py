@@ -7,11 +7,11 @@ the view commits once.
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, url_for
+from flask import current_app
 
 from .. import audit
 from ..extensions import db
-from ..notifications import queue_email
+from ..notifications import external_url, queue_email
 from ..organisations.models import Organisation
 from ..timeutil import utcnow
 from . import tokens
@@ -102,7 +102,7 @@ def send_verification_email(user: User) -> None:
         "Confirm your email address",
         "verify_email",
         user=user,
-        link=url_for("accounts.verify_email", token=token, _external=True),
+        link=external_url("accounts.verify_email", token=token),
         hours=current_app.config["EMAIL_VERIFICATION_MAX_AGE"] // 3600,
     )
 
@@ -131,7 +131,7 @@ def request_password_reset(email: str) -> None:
         "Reset your password",
         "reset_password",
         user=user,
-        link=url_for("accounts.reset_password", token=token, _external=True),
+        link=external_url("accounts.reset_password", token=token),
         minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
     )
 
@@ -189,7 +189,7 @@ def invite(*, email: str, role: Role, actor: User, organisation=None, area=None)
         invitation=invitation,
         target_name=_name(target),
         inviter=actor,
-        link=url_for("accounts.accept_invitation", token=token, _external=True),
+        link=external_url("accounts.accept_invitation", token=token),
         days=current_app.config["INVITATION_MAX_AGE"] // 86400,
     )
     return invitation
@@ -255,3 +255,19 @@ def end_membership(membership: Membership, *, actor: User) -> None:
             raise AccountError("An organisation must keep at least one owner. Make someone else an owner first.")
     membership.ended_at = utcnow()
     audit.record("membership.ended", membership, actor=actor, before={"role": membership.role.value})
+
+
+def deactivate_user(user: User, *, actor: User, reason: str) -> None:
+    """Close an account: the user can no longer sign in. Nothing is deleted."""
+    if user.deactivated_at is not None:
+        return
+    user.deactivated_at = utcnow()
+    user.session_nonce = new_session_nonce()  # signs them out everywhere
+    audit.record("user.deactivated", user, actor=actor, reason=reason)
+
+
+def reactivate_user(user: User, *, actor: User, reason: str) -> None:
+    if user.deactivated_at is None:
+        return
+    user.deactivated_at = None
+    audit.record("user.reactivated", user, actor=actor, reason=reason)

@@ -14,6 +14,7 @@ from ..organisations.models import Organisation
 from ..permissions import Action, require
 from ..reference.models import Area
 from . import bp
+from .forms import UserStatusForm
 
 PAGE_SIZE = 50
 
@@ -107,3 +108,38 @@ def audit_events():
         sa.select(AuditEvent).order_by(AuditEvent.id.desc()), page=_page(), per_page=PAGE_SIZE, error_out=False
     )
     return render_template("admin/audit.html", page=page)
+
+
+@bp.get("/users")
+def users():
+    query = sa.select(User).order_by(User.email)
+    search = request.args.get("q", "").replace("\x00", "").strip().lower()[:254]
+    if search:
+        query = query.where(User.email.contains(search, autoescape=True) | sa.func.lower(User.name).contains(search, autoescape=True))
+    page = db.paginate(query, page=_page(), per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/users.html", page=page, search=search)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def show_user(user_id):
+    user = db.get_or_404(User, user_id)
+    form = UserStatusForm()
+    if request.method == "POST":
+        require(current_user, Action.DEACTIVATE_USER, user)
+        if form.validate_on_submit():
+            if user.is_active:
+                account_services.deactivate_user(user, actor=current_user, reason=form.reason.data)
+                message = f"{user.email} can no longer sign in."
+            else:
+                account_services.reactivate_user(user, actor=current_user, reason=form.reason.data)
+                message = f"{user.email} can sign in again."
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("admin.show_user", user_id=user.id))
+    events = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.object_type == "users", AuditEvent.object_id == user.id)
+        .order_by(AuditEvent.id.desc())
+        .limit(50)
+    ).all()
+    return render_template("admin/user.html", user=user, form=form, events=events)

@@ -3,13 +3,22 @@ import sys
 from email.message import EmailMessage
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, url_for
 
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import OutboxEmail
 
 MAX_ATTEMPTS = 5
+
+
+def external_url(endpoint: str, **values) -> str:
+    """A full link for an email. Inside a request, on the host the user is using; in a
+    command (no request), on BASE_URL."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)
 
 
 def queue_email(to: str, subject: str, template: str, **context) -> OutboxEmail:

@@ -88,10 +88,11 @@ INCOME_BAND_LABELS = {
     IncomeBand.LARGE: "£10 million a year or more",
 }
 
-# Charity Commission for England and Wales: 6 or 7 digits (1123456).
-CHARITY_NUMBER = re.compile(r"^\d{6,7}$")
+# Charity Commission for England and Wales: 6 or 7 digits (1123456). ASCII digits only:
+# \d would also take Arabic-Indic or full-width digits, and so a second copy of a number.
+CHARITY_NUMBER = re.compile(r"^[0-9]{6,7}$")
 # Companies House: 8 digits, or a 2-letter prefix and 6 digits (SC123456, NI123456, OC123456).
-COMPANY_NUMBER = re.compile(r"^(\d{8}|[A-Z]{2}\d{6})$")
+COMPANY_NUMBER = re.compile(r"^([0-9]{8}|[A-Z]{2}[0-9]{6})$")
 
 
 def normalise_charity_number(value: str) -> str:
@@ -101,7 +102,7 @@ def normalise_charity_number(value: str) -> str:
 def normalise_company_number(value: str) -> str:
     """Upper case without spaces; a number of up to 8 digits gets its leading zeros back."""
     value = re.sub(r"\s+", "", value or "").upper()
-    if value.isdigit() and len(value) < 8:
+    if value.isascii() and value.isdigit() and len(value) < 8:
         value = value.zfill(8)
     return value
 

@@ -10,7 +10,16 @@ from marketplace.notifications import OutboxEmail, queue_email
 from .. import factories
 from ..helpers import count, error_summary, page_text, post_form, sign_in
 
-ADMIN_PAGES = ["/admin/", "/admin/organisations", "/admin/organisations?show=all", "/admin/staff", "/admin/emails", "/admin/audit"]
+ADMIN_PAGES = [
+    "/admin/",
+    "/admin/organisations",
+    "/admin/organisations?show=all",
+    "/admin/staff",
+    "/admin/emails",
+    "/admin/audit",
+    "/admin/users",
+    "/admin/users?q=%25'%3B--",
+]
 
 
 @pytest.mark.parametrize("url", ADMIN_PAGES)
@@ -128,3 +137,54 @@ def test_bad_page_numbers_do_not_break_listings(client, db_session, page):
     sign_in(client, factories.make_user(admin=True).email)
     for url in ("/admin/organisations", "/admin/emails", "/admin/audit"):
         assert client.get(f"{url}?page={page}").status_code == 200
+
+
+def test_admin_finds_a_user_and_closes_the_account_with_a_reason(client, db_session):
+    admin = factories.make_user(admin=True)
+    target = factories.make_provider(Role.OWNER, email="leaver@example.org", name="Lee Leaver")
+    sign_in(client, admin.email)
+    assert "leaver@example.org" in page_text(client.get("/admin/users?q=LEAVER"))
+    assert "leaver@example.org" not in page_text(client.get("/admin/users?q=nobody-like-this"))
+    response = post_form(client, f"/admin/users/{target.id}", {"reason": "Left the organisation"})
+    assert response.status_code == 302
+    db.session.refresh(target)
+    assert target.deactivated_at is not None
+    event = db.session.query(AuditEvent).filter_by(action="user.deactivated", object_id=target.id).one()
+    assert event.reason == "Left the organisation" and event.actor_id == admin.id
+    other = client.application.test_client()
+    response = sign_in(other, "leaver@example.org")
+    assert "This account has been closed" in page_text(response)
+    # Reopen it.
+    post_form(client, f"/admin/users/{target.id}", {"reason": "Came back"})
+    db.session.refresh(target)
+    assert target.deactivated_at is None
+
+
+def test_closing_an_account_needs_a_reason(client, db_session):
+    sign_in(client, factories.make_user(admin=True).email)
+    target = factories.make_user()
+    response = post_form(client, f"/admin/users/{target.id}", {"reason": ""})
+    assert response.status_code == 200
+    assert "Enter a reason" in error_summary(response)
+    db.session.refresh(target)
+    assert target.deactivated_at is None
+
+
+def test_admin_cannot_close_their_own_account(client, db_session):
+    admin = factories.make_user(admin=True)
+    sign_in(client, admin.email)
+    response = post_form(client, f"/admin/users/{admin.id}", {"reason": "oops"})
+    assert response.status_code == 403
+    db.session.refresh(admin)
+    assert admin.is_active
+
+
+def test_closed_account_is_signed_out_at_once(client, db_session):
+    admin = factories.make_user(admin=True)
+    target = factories.make_provider(Role.OWNER)
+    theirs = client.application.test_client()
+    sign_in(theirs, target.email)
+    assert theirs.get("/account").status_code == 200
+    sign_in(client, admin.email)
+    post_form(client, f"/admin/users/{target.id}", {"reason": "Misuse"})
+    assert theirs.get("/account").status_code == 302

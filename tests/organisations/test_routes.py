@@ -122,6 +122,8 @@ def test_member_edits_the_profile_and_it_is_audited(client, org):
         ("name", "", "Enter your organisation's name"),
         ("name", "x" * 10_000, "Organisation name must be 200 characters or fewer"),
         ("name", "<script>alert(1)</script>", "Organisation name must not contain < or >"),
+        ("name", "Evil\u202eCorp", "Organisation name must not contain hidden formatting characters"),
+        ("address", "1 High St\x07", "Address must not contain hidden formatting characters"),
         ("contact_email", "not-an-email", "Enter an email address in the correct format, like name@example.com"),
         ("contact_phone", "call me maybe", "Enter a telephone number, like 01632 960 001 or 07700 900 982"),
         ("postcode", "NOPE 12", "Enter a real postcode, like SW1A 2AA"),

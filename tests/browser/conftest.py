@@ -1,0 +1,185 @@
+"""Fixtures for the browser tests: Debian's Chromium through Playwright, and the app served
+on a real port from its own SQLite database with the demo data loaded.
+
+These tests do not use `app`, `client` or `db_session` from tests/conftest.py: a browser
+needs a server that commits for real, so one app is built for the whole session and each
+test leaves behind what it wrote (tests must not depend on one another's data).
+
+Without Chromium or the playwright package the tests are skipped, unless REQUIRE_BROWSER=1,
+when they fail. CHROMIUM_PATH chooses another Chromium binary.
+
+The fixture names (`chromium`, `tab`) deliberately differ from pytest-playwright's
+(`browser`, `page`, ...): if that plugin happens to be installed, requesting one of its
+names would make it parametrize the tests over its own `browser_name` fixture.
+"""
+
+import logging
+import os
+import threading
+
+import flask_migrate
+import pytest
+from werkzeug.serving import make_server
+
+from marketplace.extensions import db, limiter
+
+from ..conftest import make_test_app
+from . import axe
+
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DEMO_PASSWORD = "local-partners-demo"
+TIMEOUT_MS = 10_000
+
+
+def _unavailable(reason: str):
+    if REQUIRE_BROWSER:
+        pytest.fail(f"{reason}. REQUIRE_BROWSER=1 is set, so the browser tests fail instead of skipping.", pytrace=False)
+    pytest.skip(f"{reason} (the browser tests are skipped; REQUIRE_BROWSER=1 makes this a failure)")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the session; each test gets its own context (`tab`)."""
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        _unavailable(f"The playwright package is not installed ({error}); install it with pip install -e '.[dev]'")
+    if not (os.path.isfile(CHROMIUM_PATH) and os.access(CHROMIUM_PATH, os.X_OK)):
+        _unavailable(f"Chromium is not installed at {CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)")
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS, timeout=30_000
+        )
+    except PlaywrightError as error:
+        playwright.stop()
+        _unavailable(f"Chromium at {CHROMIUM_PATH} did not start: {error}")
+    try:
+        yield browser
+    finally:
+        browser.close()
+        playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    """The app on a file SQLite database: real migrations, reference data and demo accounts."""
+    from marketplace.demo import load_demo_data
+    from marketplace.reference.services import load_reference
+
+    path = tmp_path_factory.mktemp("browser") / "browser.db"
+    app = make_test_app(f"sqlite:///{path}")
+    with app.app_context():
+        flask_migrate.upgrade()
+        load_reference()
+        load_demo_data(DEMO_PASSWORD)
+        db.session.commit()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """The base URL of the app served on a free port by a threaded werkzeug server."""
+    # One log line per request, assets included, would drown a failure's report.
+    request_log = logging.getLogger("werkzeug")
+    level = request_log.level
+    request_log.setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="browser-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        request_log.setLevel(level)
+
+
+class Tab:
+    """A page in a fresh browser context, and the checks every page it visits gets:
+    GOV.UK Frontend's JavaScript ran, nothing was logged as a console error, and axe-core
+    finds no WCAG 2.2 A/AA violation.
+
+    Every console error counts, including "Failed to load resource" for a missing asset
+    and Content-Security-Policy violations: none is ignored.
+    """
+
+    def __init__(self, page):
+        self.page = page
+        self.console_errors: list[str] = []
+        self.pages_checked: list[str] = []
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.console_errors.append(f"uncaught exception: {error}"))
+
+    def _on_console(self, message) -> None:
+        if message.type == "error":
+            where = message.location.get("url") or self.page.url
+            self.console_errors.append(f"{message.text} (at {where})")
+
+    def goto(self, path: str):
+        response = self.page.goto(path)
+        self.check()
+        return response
+
+    def click(self, locator) -> None:
+        """Click a link or button that loads a new page, then check that page."""
+        with self.page.expect_navigation(wait_until="load"):
+            locator.click()
+        self.check()
+
+    def check(self) -> None:
+        page = self.page
+        page.wait_for_load_state("load")
+        state = page.evaluate(
+            """() => ({
+                supported: document.body.classList.contains("govuk-frontend-supported"),
+                uninitialised: [...document.querySelectorAll("[data-module^='govuk-']")]
+                    .filter((el) => !el.hasAttribute(`data-${el.dataset.module}-init`))
+                    .map((el) => el.dataset.module),
+            })"""
+        )
+        assert state["supported"], f"body lacks govuk-frontend-supported on {page.url}: the template's inline script did not run"
+        assert not state["uninitialised"], (
+            f"GOV.UK Frontend did not initialise {state['uninitialised']} on {page.url}: initAll() did not run"
+        )
+        self.assert_no_console_errors()
+        axe.assert_accessible(page)
+        self.pages_checked.append(page.url)
+
+    def assert_no_console_errors(self) -> None:
+        errors, self.console_errors = self.console_errors, []
+        assert not errors, f"console errors by {self.page.url}:\n" + "\n".join(errors)
+
+
+@pytest.fixture
+def tab(chromium, live_server):
+    # The rate limiter's memory storage is shared by every app built in this process; the
+    # other tests reset it per test, so start clean here too.
+    limiter.reset()
+    context = chromium.new_context(base_url=live_server, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    tab = Tab(context.new_page())
+    try:
+        yield tab
+        # Anything logged after the last check (a late script error, say) still fails the test.
+        tab.assert_no_console_errors()
+    finally:
+        context.close()
