@@ -74,6 +74,16 @@ class Config:
     # Behind a load balancer or proxy: how many proxies set X-Forwarded-For/-Proto/-Host.
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0") or 0)
 
+    # A lot may be reserved for VCSE or local organisations only below this value
+    # (the procurement threshold for services), in pounds.
+    RESERVATION_THRESHOLD_PENCE = int(os.environ.get("RESERVATION_THRESHOLD_POUNDS", "214904") or 214904) * 100
+
+    # Uploaded documents live here, outside static/, and are served only after a
+    # permission check. Each file at most DOCUMENT_MAX_MB megabytes.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
+    DOCUMENT_MAX_MB = int(os.environ.get("DOCUMENT_MAX_MB", "10") or 10)
+    MAX_CONTENT_LENGTH = (DOCUMENT_MAX_MB + 1) * 1024 * 1024
+
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "local-partners-demo")
     DEMO_DATA_ALLOWED = True
 

@@ -2,11 +2,31 @@
 
 from .accounts.models import Invitation, Membership, Role, User
 from .audit.models import AuditEvent
+from .needs.models import (
+    Amendment,
+    Criterion,
+    Follow,
+    Lot,
+    Milestone,
+    Need,
+    NeedDocument,
+    Question,
+    SavedSearch,
+)
 from .notifications.models import OutboxEmail
 from .organisations.models import IncomeBand, LegalForm, Organisation
 from .reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory
 
 __all__ = [
+    "Amendment",
+    "Criterion",
+    "Follow",
+    "Lot",
+    "Milestone",
+    "Need",
+    "NeedDocument",
+    "Question",
+    "SavedSearch",
     "Area",
     "AreaKind",
     "AuditEvent",

@@ -16,6 +16,20 @@ Role x action (x: allowed; own: only for their own organisation or area; -: refu
 | area.invite_staff            | -         | -               | -              | -          | x     |
 | admin.view                   | -         | -               | -              | -          | x     |
 | user.deactivate              | -         | -               | -              | -          | x (not themselves) |
+| need.create                  | -         | -               | -              | commissioner of the area | - |
+| need.view (draft)            | -         | -               | -              | commissioner of the need's area | - |
+| need.view (published)        | x         | x               | x              | x          | x     |
+| need.edit (draft or open)    | -         | -               | -              | commissioner of the need's area | - |
+| need.publish (draft)         | -         | -               | -              | commissioner of the need's area | - |
+| need.withdraw (open)         | -         | -               | -              | commissioner of the need's area | - |
+| need.cancel (before award)   | -         | -               | -              | commissioner of the need's area | - |
+| need.follow (open)           | -         | x               | x              | -          | -     |
+| need.ask (open, before the question deadline) | - | x | x              | -          | -     |
+| need.answer                  | -         | -               | -              | commissioner of the need's area | - |
+| need.save_search (saved searches, digest) | - | x            | x              | -          | -     |
+
+"The need's area" is its commissioning area; a commissioner of a region covers the needs
+of its delivery units too.
 
 "Area staff" are commissioners, evaluators and board members; a role on a region covers
 its delivery units. A user whose email is not yet verified, or who is deactivated, may do
@@ -38,6 +52,16 @@ class Action(enum.StrEnum):
     INVITE_AREA_STAFF = "area.invite_staff"
     VIEW_ADMIN = "admin.view"
     DEACTIVATE_USER = "user.deactivate"
+    CREATE_NEED = "need.create"
+    VIEW_NEED = "need.view"
+    EDIT_NEED = "need.edit"
+    PUBLISH_NEED = "need.publish"
+    WITHDRAW_NEED = "need.withdraw"
+    CANCEL_NEED = "need.cancel"
+    FOLLOW_NEED = "need.follow"
+    ASK_QUESTION = "need.ask"
+    ANSWER_QUESTION = "need.answer"
+    SAVE_SEARCH = "need.save_search"
 
 
 def _account(user) -> bool:
@@ -92,6 +116,73 @@ def _deactivate_user(user, target) -> bool:
     return _admin(user) and target is not None and target.id != user.id
 
 
+def _commissions(user, area) -> bool:
+    from .accounts.models import Role
+
+    return _account(user) and area is not None and user.has_area_role(Role.COMMISSIONER, area)
+
+
+def _create_need(user, area) -> bool:
+    return _commissions(user, area)
+
+
+def _need_status(need):
+    from .needs.models import NeedStatus
+
+    return need.status, NeedStatus
+
+
+def _view_need(user, need) -> bool:
+    status, NeedStatus = _need_status(need)
+    if status != NeedStatus.DRAFT:
+        return True
+    return _commissions(user, need.area)
+
+
+def _edit_need(user, need) -> bool:
+    status, NeedStatus = _need_status(need)
+    return status in (NeedStatus.DRAFT, NeedStatus.OPEN) and _commissions(user, need.area)
+
+
+def _publish_need(user, need) -> bool:
+    status, NeedStatus = _need_status(need)
+    return status == NeedStatus.DRAFT and _commissions(user, need.area)
+
+
+def _withdraw_need(user, need) -> bool:
+    status, NeedStatus = _need_status(need)
+    return status == NeedStatus.OPEN and _commissions(user, need.area)
+
+
+def _cancel_need(user, need) -> bool:
+    status, NeedStatus = _need_status(need)
+    return status in (NeedStatus.DRAFT, NeedStatus.OPEN, NeedStatus.CLOSED) and _commissions(user, need.area)
+
+
+def _provider(user) -> bool:
+    return _account(user) and bool(user.organisation_memberships())
+
+
+def _follow_need(user, need) -> bool:
+    status, NeedStatus = _need_status(need)
+    return status == NeedStatus.OPEN and _provider(user)
+
+
+def _ask_question(user, need) -> bool:
+    from .timeutil import utcnow
+
+    status, NeedStatus = _need_status(need)
+    return status == NeedStatus.OPEN and _provider(user) and utcnow() < need.question_deadline
+
+
+def _answer_question(user, need) -> bool:
+    return _commissions(user, need.area)
+
+
+def _save_search(user, _obj) -> bool:
+    return _provider(user)
+
+
 RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.VIEW_ORGANISATION: _view_organisation,
     Action.EDIT_ORGANISATION: _edit_organisation,
@@ -101,6 +192,16 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.INVITE_AREA_STAFF: _invite_area_staff,
     Action.VIEW_ADMIN: _view_admin,
     Action.DEACTIVATE_USER: _deactivate_user,
+    Action.CREATE_NEED: _create_need,
+    Action.VIEW_NEED: _view_need,
+    Action.EDIT_NEED: _edit_need,
+    Action.PUBLISH_NEED: _publish_need,
+    Action.WITHDRAW_NEED: _withdraw_need,
+    Action.CANCEL_NEED: _cancel_need,
+    Action.FOLLOW_NEED: _follow_need,
+    Action.ASK_QUESTION: _ask_question,
+    Action.ANSWER_QUESTION: _answer_question,
+    Action.SAVE_SEARCH: _save_search,
 }
 
 

@@ -76,3 +76,62 @@ def make_area_staff(role: Role, code: str = "N57EKNT", **user_kwargs) -> User:
     db.session.add(Membership(user=user, area=area(code), role=role))
     db.session.flush()
     return user
+
+
+def make_need(
+    *,
+    area_code: str = "N57EKNT",
+    commissioner: User | None = None,
+    title: str | None = None,
+    published: bool = True,
+    closes_in_days: int = 30,
+    lots: tuple[int, ...] = (5_000_000,),
+    **extra,
+):
+    """A complete need (publishable), published by default, closing in `closes_in_days`.
+
+    Lots are given in pence. Dates are set directly, so a test can make a need that
+    closes soon or has closed without waiting.
+    """
+    from datetime import timedelta
+
+    from marketplace.needs.models import Criterion, Lot, Milestone, Need, Procedure
+    from marketplace.reference.models import ServiceCategory
+
+    n = next(_counter)
+    the_area = area(area_code)
+    commissioner = commissioner or make_area_staff(Role.COMMISSIONER, area_code)
+    category = db.session.scalar(sa.select(ServiceCategory).where(ServiceCategory.code == "womens-services"))
+    now = utcnow()
+    need = Need(
+        area=the_area,
+        title=title or f"Need {n}",
+        summary="Support for women on probation in East Kent.",
+        category=category,
+        cohort="Women on probation",
+        expected_people=40,
+        duration_months=12,
+        procedure=Procedure.GRANT,
+        social_value_weight=20,
+        price_weight=20,
+        conditions=["safeguarding"],
+        advance_percent=25,
+        question_deadline=now + timedelta(days=closes_in_days - 5),
+        closes_at=now + timedelta(days=closes_in_days),
+        created_by_id=commissioner.id,
+        **extra,
+    )
+    need.pdus = [the_area] if the_area.parent_id else [the_area.children[0]]
+    need.outcomes = list(category.outcomes[:2])
+    need.lots = [Lot(number=i, title=f"Lot {i}", description="", value_pence=v) for i, v in enumerate(lots, start=1)]
+    need.value_pence = sum(lots)
+    need.criteria = [Criterion(number=1, question="How will you reach women who do not engage?", weight=60, word_limit=500)]
+    need.milestones = [
+        Milestone(number=1, title="Six months", percent=40, due_month=6),
+        Milestone(number=2, title="End of service", percent=35, due_month=12),
+    ]
+    if published:
+        need.published_at = now - timedelta(days=1)
+    db.session.add(need)
+    db.session.flush()
+    return need

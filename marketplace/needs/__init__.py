@@ -1,0 +1,8 @@
+"""Needs: what an area wants commissioned. Commissioners draft, publish, amend, withdraw
+and cancel them; providers find them, follow them and ask questions."""
+
+from flask import Blueprint
+
+bp = Blueprint("needs", __name__)
+
+from . import routes_manage, routes_public, routes_questions  # noqa: E402,F401

@@ -1,0 +1,398 @@
+"""A need: what an area wants commissioned, split into lots, and how bids will be judged."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db, enum_type
+from ..timeutil import UTCDateTime, utcnow
+
+
+class NeedStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
+    AWARDED = "awarded"
+    NOT_AWARDED = "not_awarded"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class InvalidTransition(Exception):
+    pass
+
+
+# The one map of allowed moves. OPEN -> CLOSED happens by the clock, with no action.
+ALLOWED = {
+    NeedStatus.DRAFT: {NeedStatus.OPEN, NeedStatus.CANCELLED},
+    NeedStatus.OPEN: {NeedStatus.WITHDRAWN, NeedStatus.CANCELLED},
+    NeedStatus.CLOSED: {NeedStatus.AWARDED, NeedStatus.NOT_AWARDED, NeedStatus.CANCELLED},
+    NeedStatus.WITHDRAWN: set(),
+    NeedStatus.CANCELLED: set(),
+    NeedStatus.AWARDED: set(),
+    NeedStatus.NOT_AWARDED: set(),
+}
+STAMPS = {
+    NeedStatus.OPEN: "published_at",
+    NeedStatus.WITHDRAWN: "withdrawn_at",
+    NeedStatus.CANCELLED: "cancelled_at",
+    NeedStatus.AWARDED: "awarded_at",
+    NeedStatus.NOT_AWARDED: "not_awarded_at",
+}
+
+
+class Procedure(enum.StrEnum):
+    GRANT = "grant"
+    CONTRACT = "contract"
+
+    @property
+    def label(self) -> str:
+        return {"grant": "Grant", "contract": "Contract"}[self.value]
+
+
+class Reservation(enum.StrEnum):
+    NONE = "none"
+    VCSE = "vcse"
+    LOCAL = "local"
+
+    @property
+    def label(self) -> str:
+        return {
+            "none": "Open to all",
+            "vcse": "Reserved for VCSE organisations",
+            "local": "Reserved for local organisations",
+        }[self.value]
+
+
+class Condition(enum.StrEnum):
+    """The fixed, proportionate conditions of participation. Nothing else can be asked:
+    no financial tests and no cash security of any kind."""
+
+    CONSTITUTED = "constituted"
+    SAFEGUARDING = "safeguarding"
+    INSURANCE_BY_START = "insurance_by_start"
+    DBS = "dbs"
+    DATA_PROTECTION = "data_protection"
+
+    @property
+    def label(self) -> str:
+        return CONDITION_LABELS[self]
+
+
+CONDITION_LABELS = {
+    Condition.CONSTITUTED: "A constituted organisation (with a governing document)",
+    Condition.SAFEGUARDING: "A safeguarding policy",
+    Condition.INSURANCE_BY_START: "Insurance in place by the contract start (not needed to bid)",
+    Condition.DBS: "A process for DBS checks of staff and volunteers",
+    Condition.DATA_PROTECTION: "Data protection: registered with the ICO and a policy in place",
+}
+
+need_pdus = sa.Table(
+    "need_pdus",
+    db.metadata,
+    sa.Column("need_id", sa.ForeignKey("needs.id"), primary_key=True),
+    sa.Column("area_id", sa.ForeignKey("areas.id"), primary_key=True, index=True),
+)
+
+need_outcomes = sa.Table(
+    "need_outcomes",
+    db.metadata,
+    sa.Column("need_id", sa.ForeignKey("needs.id"), primary_key=True),
+    sa.Column("outcome_id", sa.ForeignKey("desired_outcomes.id"), primary_key=True),
+)
+
+
+class Need(db.Model):
+    __tablename__ = "needs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(150))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_categories.id"), index=True)
+    cohort: Mapped[str] = mapped_column(sa.Text, default="")
+    expected_people: Mapped[int | None]
+    duration_months: Mapped[int | None]
+    procedure: Mapped[Procedure | None] = mapped_column(enum_type(Procedure, 16))
+    # Criteria weights other than the quality questions' own (percent).
+    social_value_weight: Mapped[int | None]
+    price_weight: Mapped[int | None]
+    conditions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    advance_percent: Mapped[int] = mapped_column(default=0)
+    # Optional floor under which a bid's cost per person is flagged as abnormally low.
+    cost_floor_per_person_pence: Mapped[int | None] = mapped_column(sa.BigInteger)
+    show_bid_count: Mapped[bool] = mapped_column(default=False)
+    question_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Sum of the lots, kept by the services for filtering by value at scale.
+    value_pence: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    awarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    not_awarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    area = relationship("Area")
+    category = relationship("ServiceCategory")
+    created_by = relationship("User")
+    pdus = relationship("Area", secondary=need_pdus, order_by="Area.name")
+    outcomes = relationship("DesiredOutcome", secondary=need_outcomes, order_by="DesiredOutcome.code")
+    lots: Mapped[list["Lot"]] = relationship(back_populates="need", order_by="Lot.number", cascade="all, delete-orphan")
+    criteria: Mapped[list["Criterion"]] = relationship(back_populates="need", order_by="Criterion.number", cascade="all, delete-orphan")
+    milestones: Mapped[list["Milestone"]] = relationship(back_populates="need", order_by="Milestone.number", cascade="all, delete-orphan")
+    documents: Mapped[list["NeedDocument"]] = relationship(back_populates="need", order_by="NeedDocument.id")
+    amendments: Mapped[list["Amendment"]] = relationship(back_populates="need", order_by="Amendment.id")
+    questions: Mapped[list["Question"]] = relationship(back_populates="need", order_by="Question.id")
+
+    __table_args__ = (
+        sa.CheckConstraint("advance_percent BETWEEN 0 AND 25", name="advance_at_most_25"),
+        sa.CheckConstraint("value_pence >= 0", name="value_not_negative"),
+        sa.CheckConstraint("social_value_weight IS NULL OR social_value_weight >= 10", name="social_value_at_least_10"),
+        sa.CheckConstraint("price_weight IS NULL OR price_weight BETWEEN 0 AND 40", name="price_at_most_40"),
+        sa.CheckConstraint("expected_people IS NULL OR expected_people > 0", name="people_positive"),
+        sa.CheckConstraint("duration_months IS NULL OR duration_months BETWEEN 1 AND 120", name="duration_sensible"),
+        sa.CheckConstraint(
+            "published_at IS NULL OR (closes_at IS NOT NULL AND question_deadline IS NOT NULL"
+            " AND question_deadline <= closes_at)",
+            name="published_has_dates",
+        ),
+        sa.CheckConstraint(
+            "(CASE WHEN withdrawn_at IS NULL THEN 0 ELSE 1 END + CASE WHEN cancelled_at IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN awarded_at IS NULL THEN 0 ELSE 1 END + CASE WHEN not_awarded_at IS NULL THEN 0 ELSE 1 END) <= 1",
+            name="one_ending",
+        ),
+        sa.Index("ix_needs_open_closing", "closes_at", "published_at"),
+    )
+
+    def status_at(self, now: datetime) -> NeedStatus:
+        if self.cancelled_at is not None:
+            return NeedStatus.CANCELLED
+        if self.withdrawn_at is not None:
+            return NeedStatus.WITHDRAWN
+        if self.awarded_at is not None:
+            return NeedStatus.AWARDED
+        if self.not_awarded_at is not None:
+            return NeedStatus.NOT_AWARDED
+        if self.published_at is None:
+            return NeedStatus.DRAFT
+        if now >= self.closes_at:
+            return NeedStatus.CLOSED
+        return NeedStatus.OPEN
+
+    @property
+    def status(self) -> NeedStatus:
+        return self.status_at(utcnow())
+
+    @classmethod
+    def open_clause(cls, now: datetime):
+        """SQL for 'open now': published, not ended, before the closing time."""
+        return sa.and_(
+            cls.published_at.is_not(None),
+            cls.closes_at > now,
+            cls.withdrawn_at.is_(None),
+            cls.cancelled_at.is_(None),
+        )
+
+    def transition_to(self, new: NeedStatus, *, at: datetime) -> NeedStatus:
+        current = self.status_at(at)
+        if new not in ALLOWED[current]:
+            raise InvalidTransition(f"Cannot change need from '{current.value}' to '{new.value}'")
+        setattr(self, STAMPS[new], at)
+        return current
+
+    @property
+    def is_reserved(self) -> bool:
+        return any(lot.reservation != Reservation.NONE for lot in self.lots)
+
+    @property
+    def quality_weight(self) -> int:
+        return sum(c.weight for c in self.criteria)
+
+    @property
+    def total_weight(self) -> int:
+        return self.quality_weight + (self.social_value_weight or 0) + (self.price_weight or 0)
+
+    @property
+    def condition_labels(self) -> list[str]:
+        return [Condition(c).label for c in self.conditions or [] if c in Condition._value2member_map_]
+
+    def __repr__(self) -> str:
+        return f"<Need {self.id} {self.title!r}>"
+
+
+class Lot(db.Model):
+    __tablename__ = "lots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(150))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    value_pence: Mapped[int] = mapped_column(sa.BigInteger)
+    reservation: Mapped[Reservation] = mapped_column(enum_type(Reservation, 16), default=Reservation.NONE)
+
+    need: Mapped[Need] = relationship(back_populates="lots")
+
+    __table_args__ = (
+        sa.UniqueConstraint("need_id", "number", name="uq_lots_need_number"),
+        sa.CheckConstraint("value_pence > 0 AND value_pence <= 100000000000", name="value_positive"),
+    )
+
+
+class Criterion(db.Model):
+    """A quality question, with its weight (percent) and word limit."""
+
+    __tablename__ = "criteria"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
+    number: Mapped[int]
+    question: Mapped[str] = mapped_column(sa.Text)
+    weight: Mapped[int]
+    word_limit: Mapped[int]
+
+    need: Mapped[Need] = relationship(back_populates="criteria")
+
+    __table_args__ = (
+        sa.UniqueConstraint("need_id", "number", name="uq_criteria_need_number"),
+        sa.CheckConstraint("weight BETWEEN 1 AND 90", name="weight_range"),
+        sa.CheckConstraint("word_limit BETWEEN 50 AND 500", name="word_limit_range"),
+    )
+
+
+class Milestone(db.Model):
+    """A payment milestone: a share of each lot's value, paid when its outcomes are reported."""
+
+    __tablename__ = "milestones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(150))
+    percent: Mapped[int]
+    due_month: Mapped[int]
+
+    need: Mapped[Need] = relationship(back_populates="milestones")
+
+    __table_args__ = (
+        sa.UniqueConstraint("need_id", "number", name="uq_milestones_need_number"),
+        sa.CheckConstraint("percent BETWEEN 1 AND 100", name="percent_range"),
+        sa.CheckConstraint("due_month BETWEEN 1 AND 120", name="due_month_range"),
+    )
+
+
+class NeedDocument(db.Model):
+    __tablename__ = "need_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    storage_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    need: Mapped[Need] = relationship(back_populates="documents")
+
+
+class Amendment(db.Model):
+    """A change to a published need: what changed, why, and whether closing moved."""
+
+    __tablename__ = "amendments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    made_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    changes: Mapped[dict] = mapped_column(sa.JSON)
+    material: Mapped[bool] = mapped_column(default=False)
+    closes_at_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    need: Mapped[Need] = relationship(back_populates="amendments")
+
+
+class Follow(db.Model):
+    __tablename__ = "follows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User")
+    need = relationship("Need")
+
+    __table_args__ = (
+        sa.Index(
+            "uq_follows_current", "user_id", "need_id", unique=True,
+            sqlite_where=sa.text("ended_at IS NULL"), postgresql_where=sa.text("ended_at IS NULL"),
+        ),
+    )
+
+
+class SavedSearch(db.Model):
+    """Areas x categories a provider wants to hear about; a daily digest emails new needs."""
+
+    __tablename__ = "saved_searches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    area_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    category_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User")
+
+
+class QuestionVisibility(enum.StrEnum):
+    PUBLISHED = "published"
+    PRIVATE = "private"
+
+
+class Question(db.Model):
+    """A clarification question, asked privately; the answer is published anonymised or
+    given privately to the asker."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    asked_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answer: Mapped[str | None] = mapped_column(sa.Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    visibility: Mapped[QuestionVisibility | None] = mapped_column(enum_type(QuestionVisibility, 16))
+
+    need: Mapped[Need] = relationship(back_populates="questions")
+    organisation = relationship("Organisation")
+    asked_by = relationship("User", foreign_keys=[asked_by_id])
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(answered_at IS NULL AND answer IS NULL AND visibility IS NULL)"
+            " OR (answered_at IS NOT NULL AND answer IS NOT NULL AND visibility IS NOT NULL)",
+            name="answered_completely",
+        ),
+    )
