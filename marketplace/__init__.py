@@ -62,10 +62,11 @@ def create_app(config: Config | None = None) -> Flask:
     from .admin import bp as admin_bp
     from .main import bp as main_bp
     from .main.errors import register_error_handlers
+    from .needs import bp as needs_bp
     from .organisations import bp as organisations_bp
     from .reference import bp as reference_bp
 
-    for blueprint in (main_bp, accounts_bp, organisations_bp, reference_bp, admin_bp):
+    for blueprint in (main_bp, accounts_bp, organisations_bp, reference_bp, needs_bp, admin_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
 
@@ -94,8 +95,10 @@ def load_user(session_id: str):
 
 def _template_helpers(app: Flask) -> None:
     from . import permissions
+    from .money import format_pounds
     from .timeutil import london, london_date
 
+    app.jinja_env.filters["pounds"] = format_pounds
     app.jinja_env.filters["london"] = london
     app.jinja_env.filters["london_date"] = london_date
     app.jinja_env.globals["can"] = permissions.can

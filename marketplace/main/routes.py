@@ -5,6 +5,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.models import Role
 from ..extensions import db, limiter
+from ..needs.routes_manage import commissioning_overview
 from ..organisations.models import Organisation
 from . import bp
 
@@ -18,6 +19,7 @@ def home():
         "commissioner_areas": [m.area for m in current_user.area_memberships(Role.COMMISSIONER)],
         "evaluator_areas": [m.area for m in current_user.area_memberships(Role.EVALUATOR)],
         "board_areas": [m.area for m in current_user.area_memberships(Role.BOARD_MEMBER)],
+        "commissioning": commissioning_overview(current_user),
     }
     if current_user.is_admin:
         context["organisations_waiting"] = db.session.scalar(

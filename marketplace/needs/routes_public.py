@@ -1,0 +1,276 @@
+"""The public side of needs: the list of open needs with search and filters (no sign-in),
+each need's page with everything a provider needs to decide to bid, following a need,
+and saved searches that feed the daily digest email.
+
+Who may: anyone sees the list and published needs; a draft is shown only to commissioners
+of its area (Action.VIEW_NEED) and is a 404 for everyone else, so drafts are not
+disclosed. Following needs Action.FOLLOW_NEED (a provider, while the need is open);
+saved searches need Action.SAVE_SEARCH (a provider). Anyone signed in may stop following.
+"""
+
+import re
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from sqlalchemy.orm import selectinload
+from wtforms import HiddenField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
+
+from ..extensions import db
+from ..forms import ConfirmForm
+from ..organisations.forms import ListedChoices
+from ..permissions import Action, can, require
+from ..reference.models import Area
+from ..reference.services import current_categories, current_regions
+from ..timeutil import utcnow
+from . import bp, digest, documents, search, services
+from .models import Follow, Need, NeedStatus, Question, QuestionVisibility, SavedSearch
+
+PAGE = re.compile(r"^[0-9]{1,9}$")
+ALL = "all"
+
+STATUS_TAG_CLASSES = {
+    NeedStatus.DRAFT: "govuk-tag--grey",
+    NeedStatus.OPEN: "govuk-tag--green",
+    NeedStatus.CLOSED: "govuk-tag--yellow",
+    NeedStatus.WITHDRAWN: "govuk-tag--orange",
+    NeedStatus.CANCELLED: "govuk-tag--red",
+    NeedStatus.AWARDED: "govuk-tag--blue",
+    NeedStatus.NOT_AWARDED: "govuk-tag--purple",
+}
+
+# The parts of a need an amendment can change, as the need page names them.
+CHANGE_LABELS = {
+    "title": "Title",
+    "summary": "Summary",
+    "pdus": "Probation delivery units",
+    "category": "Service category",
+    "outcomes": "Desired outcomes",
+    "cohort": "Who the service is for",
+    "expected_people": "Expected number of people",
+    "duration_months": "Duration",
+    "procedure": "Procedure",
+    "lots": "Lots",
+    "criteria": "Evaluation criteria",
+    "conditions": "Conditions of participation",
+    "cost_floor_per_person_pence": "Lowest cost per person",
+    "payment": "Payment profile",
+    "question_deadline": "Question deadline",
+    "closes_at": "Closing time",
+}
+
+
+def _visible_or_404(need_id: int) -> Need:
+    need = db.get_or_404(Need, need_id)
+    if not can(current_user, Action.VIEW_NEED, need):
+        abort(404)  # a draft is not public: don't confirm it exists
+    return need
+
+
+def _page_number(raw: str | None) -> tuple[int, str | None]:
+    if raw is None or raw == "":
+        return 1, None
+    if not PAGE.match(raw) or not 1 <= int(raw) <= search.MAX_PAGE:
+        return 1, "That page number does not exist, so the first page is shown."
+    return int(raw), None
+
+
+# The list ------------------------------------------------------------------------------
+
+
+@bp.get("/needs")
+def list_needs():
+    form = search.NeedFilterForm(formdata=request.args)
+    form.validate()  # a filter with a problem is shown by its field and left out
+    filters = search.NeedFilters.from_form(form)
+    page_number, notice = _page_number(request.args.get("page"))
+    now = utcnow()
+    page, past_end = search.find_open_needs(
+        filters, now, page_number, options=[selectinload(Need.area).selectinload(Area.parent), selectinload(Need.category)]
+    )
+    if past_end:
+        notice = f"There is no page {page_number}, so the last page is shown."
+    needs = list(page.items)
+    return render_template(
+        "needs/public/list.html",
+        form=form,
+        page=page,
+        needs=needs,
+        now=now,
+        days_left={n.id: services.working_days_left(n, now) for n in needs},
+        reservations=search.reserved_need_ids([n.id for n in needs]),
+        extra_args=filters.query_args(form),
+        filtered=filters.any,
+        notice=notice,
+    )
+
+
+# One need ------------------------------------------------------------------------------
+
+
+@bp.get("/needs/<int:need_id>")
+def show_need(need_id):
+    need = _visible_or_404(need_id)
+    now = utcnow()
+    status = need.status_at(now)
+    answered = db.session.scalars(
+        sa.select(Question)
+        .where(Question.need_id == need.id, Question.visibility == QuestionVisibility.PUBLISHED)
+        .order_by(Question.answered_at, Question.id)
+    ).all()
+    following = current_user.is_authenticated and services.current_follow(need, current_user) is not None
+    return render_template(
+        "needs/public/show.html",
+        need=need,
+        status=status,
+        status_class=STATUS_TAG_CLASSES[status],
+        days_left=services.working_days_left(need, now) if status == NeedStatus.OPEN else None,
+        questions_open=status == NeedStatus.OPEN and need.question_deadline is not None and now < need.question_deadline,
+        schedules=[(lot, services.payment_schedule(need, lot)) for lot in need.lots],
+        documents=documents.current_documents(need),
+        human_size=documents.human_size,
+        amendments=list(reversed(need.amendments)),
+        change_labels=CHANGE_LABELS,
+        answered=answered,
+        can_follow=can(current_user, Action.FOLLOW_NEED, need),
+        following=following,
+        follow_form=ConfirmForm(),
+        can_ask=can(current_user, Action.ASK_QUESTION, need),
+        url_map_endpoints=set(current_app.view_functions),
+    )
+
+
+# Following -----------------------------------------------------------------------------
+
+
+class UnfollowForm(FlaskForm):
+    back = HiddenField()
+    submit = SubmitField("Stop following", widget=GovSubmitInput())
+
+
+@bp.post("/needs/<int:need_id>/follow")
+@login_required
+def follow_need(need_id):
+    need = _visible_or_404(need_id)
+    require(current_user, Action.FOLLOW_NEED, need)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.follow_need(need, actor=current_user)
+        db.session.commit()
+        flash("You are following this need. We will email you about changes and new answers to questions.", "success")
+    return redirect(url_for("needs.show_need", need_id=need.id))
+
+
+@bp.post("/needs/<int:need_id>/unfollow")
+@login_required
+def unfollow_need(need_id):
+    # Stopping is always allowed, even after closing: it only ends the user's own follow.
+    need = _visible_or_404(need_id)
+    form = UnfollowForm()
+    if form.validate_on_submit():
+        services.unfollow_need(need, actor=current_user)
+        db.session.commit()
+        flash(f"You no longer follow {need.title}.", "success")
+    if form.back.data == "following":
+        return redirect(url_for("needs.followed_needs"))
+    return redirect(url_for("needs.show_need", need_id=need.id))
+
+
+@bp.get("/needs/following")
+@login_required
+def followed_needs():
+    now = utcnow()
+    needs = db.session.scalars(
+        sa.select(Need)
+        .join(Follow, Follow.need_id == Need.id)
+        .where(Follow.user_id == current_user.id, Follow.ended_at.is_(None))
+        .options(selectinload(Need.area).selectinload(Area.parent))
+        .order_by(Need.closes_at, Need.id)
+    ).all()
+    statuses = {n.id: n.status_at(now) for n in needs}
+    return render_template(
+        "needs/public/following.html",
+        needs=needs,
+        statuses=statuses,
+        status_classes=STATUS_TAG_CLASSES,
+        unfollow_form=UnfollowForm(),
+        NeedStatus=NeedStatus,
+    )
+
+
+# Saved searches ------------------------------------------------------------------------
+
+
+class SavedSearchForm(FlaskForm):
+    areas = ListedChoices("Where", noun="areas")
+    categories = ListedChoices("Service categories", noun="service categories")
+    submit = SubmitField("Save search", widget=GovSubmitInput())
+
+    def __init__(self, *args, regions, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.areas.choices = [SelectChoice(ALL, "All of England and Wales")] + [
+            SelectChoice(str(a.id), a.name) for region in regions for a in [region, *region.children] if a.is_current()
+        ]
+        self.categories.choices = [SelectChoice(ALL, "Any service category")] + [
+            SelectChoice(str(c.id), c.name) for c in categories
+        ]
+
+    def validate_areas(self, field):
+        if not field.data:
+            raise ValidationError("Select at least one region or delivery unit, or All of England and Wales")
+
+    def validate_categories(self, field):
+        if not field.data:
+            raise ValidationError("Select at least one service category, or Any service category")
+
+    @staticmethod
+    def ids(values: list[str]) -> list[int]:
+        """The chosen ids; 'all' (even with others ticked) means no restriction."""
+        return [] if ALL in values else [int(v) for v in values]
+
+
+@bp.route("/needs/saved-searches", methods=["GET", "POST"])
+@login_required
+def saved_searches():
+    require(current_user, Action.SAVE_SEARCH)
+    regions = current_regions()
+    form = SavedSearchForm(regions=regions, categories=current_categories())
+    if form.validate_on_submit():
+        try:
+            digest.create_saved_search(
+                actor=current_user, area_ids=form.ids(form.areas.data), category_ids=form.ids(form.categories.data)
+            )
+        except digest.SavedSearchError as error:  # an area retired between page and post
+            form.areas.errors = [str(error)]
+        else:
+            db.session.commit()
+            flash("Search saved. We will email you once a day when new needs match it.", "success")
+            return redirect(url_for("needs.saved_searches"))
+    searches = digest.current_saved_searches(current_user)
+    return render_template(
+        "needs/public/saved_searches.html",
+        form=form,
+        regions=[r for r in regions],
+        category_options=[(c.value, c.label) for c in form.categories.choices[1:]],
+        searches=[(s, digest.describe(s)) for s in searches],
+        remove_form=ConfirmForm(formdata=None),
+    )
+
+
+@bp.post("/needs/saved-searches/<int:search_id>/remove")
+@login_required
+def remove_saved_search(search_id):
+    require(current_user, Action.SAVE_SEARCH)
+    saved = db.get_or_404(SavedSearch, search_id)
+    if saved.user_id != current_user.id or saved.ended_at is not None:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        digest.end_saved_search(saved, actor=current_user)
+        db.session.commit()
+        flash("Saved search removed. You will get no more emails for it.", "success")
+    return redirect(url_for("needs.saved_searches"))

@@ -1,0 +1,207 @@
+"""Clarification questions: a provider asks privately before the question deadline; the
+commissioner answers, publishing the answer to everyone without naming the asker, or
+privately to the organisation that asked."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovRadioInput,
+    GovSubmitInput,
+)
+from wtforms import SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+
+from ..extensions import db
+from ..forms import MaxLength, Radios, required, strip
+from ..organisations.models import Organisation
+from ..permissions import Action, can, require
+from ..timeutil import london, utcnow
+from . import bp, services
+from .models import Need, NeedStatus, Question, QuestionVisibility
+
+QUESTION_MAX = 2000
+ANSWER_MAX = 5000
+
+VISIBILITY_LABELS = {
+    QuestionVisibility.PUBLISHED: "Publish the answer to everyone (the question is shown without saying who asked)",
+    QuestionVisibility.PRIVATE: "Answer privately to the organisation that asked (only when it reveals nothing that others need to know)",
+}
+
+
+class QuestionAskForm(FlaskForm):
+    organisation = Radios(
+        "Which organisation is asking?",
+        message="Select the organisation asking the question",
+        widget=GovRadioInput(),
+        description="The commissioner sees which organisation asked; other providers never do.",
+    )
+    text = TextAreaField(
+        "Your question",
+        filters=[strip],
+        validators=[required("Enter your question"), MaxLength("Your question", QUESTION_MAX)],
+        widget=GovCharacterCount(),
+        description="Only the commissioner sees who asked. Do not include anything you would not want other providers to read: the answer may be published with your question.",
+    )
+    submit = SubmitField("Send question", widget=GovSubmitInput())
+
+    def __init__(self, *args, organisations: list[Organisation], **kwargs):
+        super().__init__(*args, **kwargs)
+        if len(organisations) > 1:
+            self.organisation.choices = [SelectChoice(str(o.id), o.name) for o in organisations]
+        else:
+            del self.organisation  # one organisation: nothing to choose
+
+
+class QuestionAnswerForm(FlaskForm):
+    answer = TextAreaField(
+        "Your answer",
+        filters=[strip],
+        validators=[required("Enter your answer"), MaxLength("Your answer", ANSWER_MAX)],
+        widget=GovCharacterCount(),
+    )
+    visibility = Radios(
+        "Who should see the answer?",
+        message="Select who should see the answer",
+        choices=[SelectChoice(v.value, label) for v, label in VISIBILITY_LABELS.items()],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField("Send answer", widget=GovSubmitInput())
+
+
+def _need_or_404(need_id: int) -> Need:
+    need = db.get_or_404(Need, need_id)
+    if not can(current_user, Action.VIEW_NEED, need):
+        abort(404)  # a draft is not public: don't confirm it exists
+    return need
+
+
+def _question_or_404(need: Need, question_id: int) -> Question:
+    question = db.get_or_404(Question, question_id)
+    if question.need_id != need.id:
+        abort(404)
+    return question
+
+
+def _why_no_questions(need: Need) -> str | None:
+    """Why questions cannot be asked now, in words for the page, or None when they can."""
+    now = utcnow()
+    status = need.status_at(now)
+    if status == NeedStatus.DRAFT:
+        return "This need has not been published yet, so questions cannot be asked."
+    if status != NeedStatus.OPEN:
+        return f"This need is {status.label.lower()}, so questions can no longer be asked."
+    if now >= need.question_deadline:
+        return f"The deadline for questions was {london(need.question_deadline)}."
+    return None
+
+
+@bp.route("/needs/<int:need_id>/questions/new", methods=["GET", "POST"])
+@login_required
+def ask_question(need_id):
+    need = _need_or_404(need_id)
+    reason = _why_no_questions(need)
+    if reason:
+        return render_template("needs/questions/closed.html", need=need, reason=reason)
+    require(current_user, Action.ASK_QUESTION, need)
+    organisations = current_user.organisations
+    form = QuestionAskForm(organisations=organisations)
+    if form.validate_on_submit():
+        chosen = form.organisation.data if "organisation" in form else str(organisations[0].id)
+        organisation = next(o for o in organisations if str(o.id) == chosen)
+        try:
+            question = services.ask_question(need, organisation=organisation, actor=current_user, text=form.text.data)
+        except services.NeedError as error:  # the deadline passed while the form was open
+            db.session.rollback()
+            return render_template("needs/questions/closed.html", need=need, reason=str(error))
+        db.session.commit()
+        return redirect(url_for("needs.question_sent", need_id=need.id, question_id=question.id))
+    return render_template("needs/questions/ask.html", need=need, form=form)
+
+
+@bp.get("/needs/<int:need_id>/questions/<int:question_id>/sent")
+@login_required
+def question_sent(need_id, question_id):
+    need = _need_or_404(need_id)
+    question = _question_or_404(need, question_id)
+    if question.organisation_id not in {o.id for o in current_user.organisations}:
+        abort(404)
+    return render_template("needs/questions/sent.html", need=need, question=question)
+
+
+@bp.get("/needs/<int:need_id>/questions")
+@login_required
+def list_questions(need_id):
+    need = db.get_or_404(Need, need_id)
+    require(current_user, Action.ANSWER_QUESTION, need)
+    questions = db.session.scalars(
+        sa.select(Question)
+        .where(Question.need_id == need.id)
+        .order_by(Question.answered_at.is_not(None), Question.asked_at, Question.id)
+    ).all()
+    return render_template(
+        "needs/questions/list.html",
+        need=need,
+        unanswered=[q for q in questions if q.answered_at is None],
+        answered=[q for q in questions if q.answered_at is not None],
+    )
+
+
+@bp.route("/needs/<int:need_id>/questions/<int:question_id>/answer", methods=["GET", "POST"])
+@login_required
+def answer_question(need_id, question_id):
+    need = db.get_or_404(Need, need_id)
+    question = _question_or_404(need, question_id)
+    require(current_user, Action.ANSWER_QUESTION, need)
+    if question.answered_at is not None:
+        flash("This question has already been answered.", "error")
+        return redirect(url_for("needs.list_questions", need_id=need.id))
+    form = QuestionAnswerForm()
+    if form.validate_on_submit():
+        publish = form.visibility.data == QuestionVisibility.PUBLISHED.value
+        try:
+            services.answer_question(question, actor=current_user, answer=form.answer.data, publish=publish)
+        except services.NeedError as error:  # answered by a colleague a moment ago
+            db.session.rollback()
+            flash(str(error) + ".", "error")
+            return redirect(url_for("needs.list_questions", need_id=need.id))
+        db.session.commit()
+        if publish:
+            flash("Answer published. Everyone can read it on the need page, without the name of who asked.", "success")
+        else:
+            flash(f"Answer sent privately to {question.organisation.name}.", "success")
+        return redirect(url_for("needs.list_questions", need_id=need.id))
+    return render_template("needs/questions/answer.html", need=need, question=question, form=form)
+
+
+@bp.get("/needs/<int:need_id>/questions/mine")
+@login_required
+def my_questions(need_id):
+    need = _need_or_404(need_id)
+    organisation_ids = [o.id for o in current_user.organisations]
+    if not organisation_ids:
+        abort(403)
+    mine = db.session.scalars(
+        sa.select(Question)
+        .where(Question.need_id == need.id, Question.organisation_id.in_(organisation_ids))
+        .order_by(Question.asked_at, Question.id)
+    ).all()
+    published = db.session.scalars(
+        sa.select(Question)
+        .where(
+            Question.need_id == need.id,
+            Question.visibility == QuestionVisibility.PUBLISHED,
+            Question.organisation_id.not_in(organisation_ids),
+        )
+        .order_by(Question.answered_at, Question.id)
+    ).all()
+    return render_template(
+        "needs/questions/mine.html",
+        need=need,
+        mine=mine,
+        published=published,
+        several=len(organisation_ids) > 1,
+        can_ask=can(current_user, Action.ASK_QUESTION, need),
+    )

@@ -1,0 +1,315 @@
+"""Finding open needs: the filter form on the public list, and the query it builds.
+
+The list must stay fast with 100,000 needs: one row per need and nothing loaded per
+row (delivery units through a semi-join on the need_pdus.area_id index, reserved lots
+with EXISTS), one COUNT, then a page with LIMIT/OFFSET in closing order from the
+closes_at index, or from reading the table when few needs match (see _Scan).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar
+
+import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovTextInput,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import ColumnElement, visitors
+from sqlalchemy.sql.visitors import InternalTraversal
+from wtforms import BooleanField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
+
+from ..forms import MaxLength, strip
+from ..reference.models import Area, AreaKind
+from ..reference.services import current_categories, current_pdus, current_regions
+from .models import Lot, Need, Procedure, Reservation, need_pdus
+from .services import closing_soon_cutoff
+
+PAGE_SIZE = 20
+MAX_PAGE = 100_000
+SEARCH_MAX = 200
+MAX_WORDS = 10
+
+# Value bands on the total of the lots, in pence: (label, lowest inclusive, highest exclusive).
+VALUE_BANDS = {
+    "under-25k": ("Under £25,000", None, 2_500_000),
+    "25k-100k": ("£25,000 to £100,000", 2_500_000, 10_000_000),
+    "100k-500k": ("£100,000 to £500,000", 10_000_000, 50_000_000),
+    "over-500k": ("Over £500,000", 50_000_000, None),
+}
+
+
+class ListedSelect(SelectField):
+    """One choice from a list; a value not on it (a crafted or stale link) is an error with
+    a GOV.UK message, never a crash."""
+
+    def __init__(self, label, *, message: str, **kwargs):
+        kwargs.setdefault("widget", GovSelect())
+        super().__init__(label, coerce=str, **kwargs)
+        self.message = message
+
+    def pre_validate(self, form):
+        if (self.data or "") not in {choice.value for choice in self.choices}:
+            raise ValidationError(self.message)
+
+
+class ListedRadios(RadioField):
+    def __init__(self, label, *, message: str, **kwargs):
+        kwargs.setdefault("widget", GovRadioInput())
+        super().__init__(label, coerce=str, **kwargs)
+        self.message = message
+
+    def process_data(self, value):
+        super().process_data(value)
+        self.data = self.data or ""
+
+    def pre_validate(self, form):
+        if (self.data or "") not in {choice.value for choice in self.choices}:
+            raise ValidationError(self.message)
+
+
+class NeedFilterForm(FlaskForm):
+    """The filters on /needs, sent with GET: nothing changes, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        "Search words",
+        filters=[strip],
+        validators=[MaxLength("Search words", SEARCH_MAX)],
+        widget=GovTextInput(),
+        description="Words in the title or summary, like housing or mentoring",
+    )
+    region = ListedSelect("Region", message="Select a region from the list")
+    pdu = ListedSelect("Probation delivery unit", message="Select a probation delivery unit from the list")
+    category = ListedSelect("Service category", message="Select a service category from the list")
+    procedure = ListedRadios(
+        "Procedure",
+        message="Select grant, contract or any",
+        choices=[SelectChoice("", "Any"), SelectChoice(Procedure.GRANT.value, "Grant"), SelectChoice(Procedure.CONTRACT.value, "Contract")],
+    )
+    value = ListedRadios(
+        "Value of the need",
+        message="Select a value from the list",
+        choices=[SelectChoice("", "Any value")] + [SelectChoice(key, label) for key, (label, _, _) in VALUE_BANDS.items()],
+    )
+    vcse = BooleanField("Only needs with a lot reserved for VCSE organisations", widget=GovCheckboxInput())
+    closing_soon = BooleanField("Closing within 7 days", widget=GovCheckboxInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        regions = current_regions()
+        self.region.choices = [SelectChoice("", "All regions")] + [SelectChoice(str(r.id), r.name) for r in regions]
+        pdus = sorted(current_pdus(), key=lambda p: (p.parent.name, p.name))
+        self.pdu.choices = [SelectChoice("", "All delivery units")] + [
+            SelectChoice(str(p.id), f"{p.name} ({p.parent.name})") for p in pdus
+        ]
+        self.category.choices = [SelectChoice("", "All categories")] + [
+            SelectChoice(str(c.id), c.name) for c in current_categories()
+        ]
+
+    def validate_q(self, field):
+        if field.data and len(field.data.split()) > MAX_WORDS:
+            raise ValidationError(f"Enter {MAX_WORDS} search words or fewer")
+
+
+@dataclass
+class NeedFilters:
+    """The filters that passed validation; a filter with an error is left out."""
+
+    words: list[str] = field(default_factory=list)
+    region_id: int | None = None
+    pdu_id: int | None = None
+    category_id: int | None = None
+    procedure: Procedure | None = None
+    value_band: str | None = None
+    vcse: bool = False
+    closing_soon: bool = False
+
+    @classmethod
+    def from_form(cls, form: NeedFilterForm) -> "NeedFilters":
+        def ok(f):
+            return not f.errors and f.data
+
+        return cls(
+            words=form.q.data.split() if ok(form.q) else [],
+            region_id=int(form.region.data) if ok(form.region) else None,
+            pdu_id=int(form.pdu.data) if ok(form.pdu) else None,
+            category_id=int(form.category.data) if ok(form.category) else None,
+            procedure=Procedure(form.procedure.data) if ok(form.procedure) else None,
+            value_band=form.value.data if ok(form.value) else None,
+            vcse=bool(form.vcse.data),
+            closing_soon=bool(form.closing_soon.data),
+        )
+
+    def query_args(self, form: NeedFilterForm) -> dict[str, str]:
+        """The valid filters as query-string arguments, for the pagination links."""
+        args = {}
+        for name in ("q", "region", "pdu", "category", "procedure", "value"):
+            f = form[name]
+            if f.data and not f.errors:
+                args[name] = f.data
+        if self.vcse:
+            args["vcse"] = "y"
+        if self.closing_soon:
+            args["closing_soon"] = "y"
+        return args
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            self.words or self.region_id or self.pdu_id or self.category_id or self.procedure
+            or self.value_band or self.vcse or self.closing_soon
+        )
+
+
+def escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def covers_any_pdu(pdu_ids) -> sa.ColumnElement[bool]:
+    """The need covers at least one of these delivery units: a semi-join driven by the
+    index on need_pdus.area_id (much faster than a correlated EXISTS per need)."""
+    return Need.id.in_(sa.select(need_pdus.c.need_id).where(need_pdus.c.area_id.in_(pdu_ids)))
+
+
+def region_pdu_ids(region_ids) -> sa.Select:
+    """The delivery units of these regions, as a subquery (current or retired: an older
+    need may cover a retired one)."""
+    return sa.select(Area.id).where(Area.parent_id.in_(region_ids), Area.kind == AreaKind.PDU)
+
+
+def open_needs_query(filters: NeedFilters, now: datetime) -> sa.Select:
+    """Open needs matching the filters, soonest closing first."""
+    query = sa.select(Need).where(Need.open_clause(now))
+    for word in filters.words:
+        # ILIKE on each column: PostgreSQL's statistics on the columns then tell the
+        # planner how common a word is (a lower() expression would hide that).
+        pattern = f"%{escape_like(word)}%"
+        query = query.where(sa.or_(Need.title.ilike(pattern, escape="\\"), Need.summary.ilike(pattern, escape="\\")))
+    if filters.region_id:
+        query = query.where(covers_any_pdu(region_pdu_ids([filters.region_id])))
+    if filters.pdu_id:
+        query = query.where(covers_any_pdu([filters.pdu_id]))
+    if filters.category_id:
+        query = query.where(Need.category_id == filters.category_id)
+    if filters.procedure:
+        query = query.where(Need.procedure == filters.procedure)
+    if filters.value_band in VALUE_BANDS:
+        _, low, high = VALUE_BANDS[filters.value_band]
+        if low is not None:
+            query = query.where(Need.value_pence >= low)
+        if high is not None:
+            query = query.where(Need.value_pence < high)
+    if filters.vcse:
+        query = query.where(
+            sa.exists(sa.select(1).where(Lot.need_id == Need.id, Lot.reservation == Reservation.VCSE))
+        )
+    if filters.closing_soon:
+        query = query.where(Need.closes_at <= closing_soon_cutoff(now))
+    return query.order_by(Need.closes_at, Need.id)
+
+
+class _Scan(ColumnElement):
+    """A column the SQLite planner must not drive an index from: rendered `+column`
+    there, as itself everywhere else. Counting 75,000 open needs through the closes_at
+    index costs one random row lookup each (5 times slower than reading the table)."""
+
+    inherit_cache = True
+    _traverse_internals: ClassVar = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column):
+        self.column = column
+        self.type = column.type
+
+
+@compiles(_Scan)
+def _compile_scan(element, compiler, **kw):
+    return compiler.process(element.column, **kw)
+
+
+@compiles(_Scan, "sqlite")
+def _compile_scan_sqlite(element, compiler, **kw):
+    return "+" + compiler.process(element.column, **kw)
+
+
+def count_open_needs(filters: NeedFilters, now: datetime) -> int:
+    from ..extensions import db
+
+    where = visitors.replacement_traverse(open_needs_query(filters, now).whereclause, {}, _replace_closes_at)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Need).where(where))
+
+
+def _replace_closes_at(element):
+    # The ORM hands over an annotated copy of the column, so compare what it stands for.
+    if isinstance(element, sa.Column) and element.table is Need.__table__ and element.name == "closes_at":
+        return _Scan(element)
+    return None
+
+
+def page_of_open_needs(filters: NeedFilters, now: datetime, *, offset: int, scan: bool) -> sa.Select:
+    """One page of open needs. With `scan` (few matches), the table is read rather than
+    the closes_at index walked: an index walk would visit every open need to find them."""
+    query = open_needs_query(filters, now)
+    if scan:
+        where = visitors.replacement_traverse(query.whereclause, {}, _replace_closes_at)
+        query = sa.select(Need).where(where).order_by(Need.closes_at, Need.id)
+    return query.limit(PAGE_SIZE).offset(offset)
+
+
+# Below this many matches, a page is found by reading the table rather than walking the
+# closes_at index (which would visit every open need to find a few).
+SCAN_BELOW = 2000
+
+
+class _Page(Pagination):
+    """Flask-SQLAlchemy's pagination (for the GOV.UK pagination partial), over items and
+    a total found here."""
+
+    def _query_items(self):
+        return self._query_args["items"]
+
+    def _query_count(self):
+        return self._query_args["total"]
+
+
+def find_open_needs(filters: NeedFilters, now: datetime, page_number: int, *, options=()) -> tuple[Pagination, bool]:
+    """The page asked for (or the last page, when it is past the end) and whether it was
+    past the end. Two queries: one COUNT, then LIMIT/OFFSET."""
+    from ..extensions import db
+
+    total = count_open_needs(filters, now)
+    pages = max(1, -(-total // PAGE_SIZE))
+    past_end = total > 0 and page_number > pages
+    page_number = min(page_number, pages)
+    items = []
+    if total:
+        query = page_of_open_needs(filters, now, offset=(page_number - 1) * PAGE_SIZE, scan=total < SCAN_BELOW)
+        items = list(db.session.scalars(query.options(*options)))
+    page = _Page(page=page_number, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False, items=items, total=total)
+    return page, past_end
+
+
+def reserved_need_ids(need_ids: list[int]) -> dict[int, set[Reservation]]:
+    """For one page of needs, which reservations their lots carry: one query for the page."""
+    from ..extensions import db
+
+    if not need_ids:
+        return {}
+    found: dict[int, set[Reservation]] = {}
+    rows = db.session.execute(
+        sa.select(Lot.need_id, Lot.reservation)
+        .where(Lot.need_id.in_(need_ids), Lot.reservation != Reservation.NONE)
+        .distinct()
+    )
+    for need_id, reservation in rows:
+        found.setdefault(need_id, set()).add(reservation)
+    return found
