@@ -9,6 +9,8 @@ from config import ProductionConfig
 from marketplace.accounts.models import Membership, User
 from marketplace.demo import DemoRefused, load_demo_data
 from marketplace.extensions import db
+from marketplace.needs import services as need_services
+from marketplace.needs.models import Need, NeedStatus, Question, QuestionVisibility
 from marketplace.organisations.models import Organisation
 from marketplace.reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory
 from marketplace.reference.services import DATA, load_reference
@@ -59,6 +61,56 @@ def test_demo_data_creates_every_login_and_is_idempotent(app, db_session):
     assert charity.is_vcse and charity.is_verified
     bigco = db.session.scalar(sa.select(Organisation).where(Organisation.company_number == "09000001"))
     assert not bigco.is_vcse
+
+
+DEMO_NEEDS = {
+    "Women's centre support in East Kent": NeedStatus.OPEN,
+    "Move-on accommodation support in West Kent": NeedStatus.OPEN,
+    "Allotment and growing project in East Kent": NeedStatus.CLOSED,
+    "Family contact and parenting support in West Kent": NeedStatus.DRAFT,
+}
+
+
+def test_demo_data_has_open_closing_soon_closed_and_draft_needs(app, db_session):
+    load_demo_data("local-partners-demo")
+    needs = {n.title: n for n in db.session.scalars(sa.select(Need).where(Need.title.in_(DEMO_NEEDS)))}
+    assert {title: need.status for title, need in needs.items()} == DEMO_NEEDS
+    for need in needs.values():
+        assert need.area.code in ("N57EKNT", "N57KECL") and need.created_by.email == "commissioner@demo.test"
+        assert need.total_weight == 100
+        assert need.advance_percent + sum(m.percent for m in need.milestones) == 100
+        for lot in need.lots:
+            assert sum(amount for _, amount in need_services.payment_schedule(need, lot)) == lot.value_pence
+    threshold = need_services.reservation_threshold_pence()
+
+    open_need = needs["Women's centre support in East Kent"]
+    assert open_need.category.code == "womens-services" and len(open_need.lots) == 2
+    assert all(lot.value_pence < threshold for lot in open_need.lots)
+    assert [lot.reservation.value for lot in open_need.lots].count("vcse") == 1
+    assert need_services.working_days_left(open_need) >= 15
+    published_questions = [q for q in open_need.questions if q.visibility == QuestionVisibility.PUBLISHED]
+    assert len(published_questions) == 1 and published_questions[0].answer
+
+    closing_soon = needs["Move-on accommodation support in West Kent"]
+    assert closing_soon.closes_at < need_services.closing_soon_cutoff()
+    assert closing_soon.question_deadline <= closing_soon.closes_at
+    closed = needs["Allotment and growing project in East Kent"]
+    assert closed.published_at < closed.question_deadline <= closed.closes_at
+    # Every published need could have been published by the rules: a complete need, open
+    # at least 10 working days.
+    for need in (open_need, closing_soon, closed):
+        found = need_services.problems(need, now=need.published_at)
+        assert [p.message for p in found if "question deadline" not in p.message] == []
+    assert need_services.problems(needs["Family contact and parenting support in West Kent"])  # a draft to finish
+
+
+def test_demo_needs_are_not_duplicated(app, db_session):
+    load_demo_data("local-partners-demo")
+    counts = (db.session.query(Need).count(), db.session.query(Question).count())
+    load_demo_data("local-partners-demo")
+    assert (db.session.query(Need).count(), db.session.query(Question).count()) == counts
+    for title in DEMO_NEEDS:
+        assert db.session.query(Need).filter(Need.title == title).count() == 1
 
 
 def test_demo_data_command_prints_the_logins(app, db_session):

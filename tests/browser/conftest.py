@@ -16,6 +16,7 @@ names would make it parametrize the tests over its own `browser_name` fixture.
 import logging
 import os
 import threading
+from contextlib import ExitStack, contextmanager
 
 import flask_migrate
 import pytest
@@ -79,8 +80,9 @@ def live_app(tmp_path_factory):
     from marketplace.demo import load_demo_data
     from marketplace.reference.services import load_reference
 
-    path = tmp_path_factory.mktemp("browser") / "browser.db"
-    app = make_test_app(f"sqlite:///{path}")
+    folder = tmp_path_factory.mktemp("browser")
+    # Uploaded documents go to the session's temporary folder, not the instance folder.
+    app = make_test_app(f"sqlite:///{folder / 'browser.db'}", UPLOAD_FOLDER=str(folder / "uploads"))
     with app.app_context():
         flask_migrate.upgrade()
         load_reference()
@@ -168,11 +170,8 @@ class Tab:
         assert not errors, f"console errors by {self.page.url}:\n" + "\n".join(errors)
 
 
-@pytest.fixture
-def tab(chromium, live_server):
-    # The rate limiter's memory storage is shared by every app built in this process; the
-    # other tests reset it per test, so start clean here too.
-    limiter.reset()
+@contextmanager
+def _open_tab(chromium, live_server):
     context = chromium.new_context(base_url=live_server, viewport={"width": 1280, "height": 800})
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
@@ -183,3 +182,20 @@ def tab(chromium, live_server):
         tab.assert_no_console_errors()
     finally:
         context.close()
+
+
+@pytest.fixture
+def tab(chromium, live_server):
+    # The rate limiter's memory storage is shared by every app built in this process; the
+    # other tests reset it per test, so start clean here too.
+    limiter.reset()
+    with _open_tab(chromium, live_server) as tab:
+        yield tab
+
+
+@pytest.fixture
+def another_tab(chromium, live_server):
+    """Opens one more `Tab` per call, in its own browser context (its own cookies): another
+    person in the same test, signed in or not. Each gets the same checks as `tab`."""
+    with ExitStack() as stack:
+        yield lambda: stack.enter_context(_open_tab(chromium, live_server))
