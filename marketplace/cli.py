@@ -42,6 +42,19 @@ def register_commands(app: Flask) -> None:
         if failed:
             raise SystemExit(1)
 
+    @app.cli.command("close-needs")
+    def close_needs_command():
+        """Check the bids of needs that have closed (abnormally low bids are flagged). Safe
+        to repeat; run it every few minutes. Opening a closed need's bids does it too."""
+        from .bids.services import check_at_closing, needs_to_check
+
+        checked = 0
+        for need in needs_to_check():
+            if check_at_closing(need):
+                checked += 1
+            db.session.commit()
+        click.echo(f"Checked the bids of {checked} closed need(s).")
+
     @app.cli.command("send-digest")
     def send_digest_command():
         """Email each saved search's new matching needs (run once a day; safe to repeat)."""

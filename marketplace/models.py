@@ -2,6 +2,7 @@
 
 from .accounts.models import Invitation, Membership, Role, User
 from .audit.models import AuditEvent
+from .bids.models import Bid, BidDocument, BidPartner, BidRevision, StashedForm
 from .needs.models import (
     Amendment,
     Criterion,
@@ -18,6 +19,11 @@ from .organisations.models import IncomeBand, LegalForm, Organisation
 from .reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory
 
 __all__ = [
+    "Bid",
+    "BidDocument",
+    "BidPartner",
+    "BidRevision",
+    "StashedForm",
     "Amendment",
     "Criterion",
     "Follow",

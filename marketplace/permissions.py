@@ -27,6 +27,13 @@ Role x action (x: allowed; own: only for their own organisation or area; -: refu
 | need.ask (open, before the question deadline) | - | x | x              | -          | -     |
 | need.answer                  | -         | -               | -              | commissioner of the need's area | - |
 | need.save_search (saved searches, digest) | - | x            | x              | -          | -     |
+| bid.start (open need)        | -         | x               | x              | -          | -     |
+| bid.view                     | -         | own (lead or partner) | own (lead or partner) | after closing, through bids.access only | - |
+| bid.edit, bid.submit, bid.withdraw (open need) | - | own (lead) | own (lead)   | -          | -     |
+| bid.confirm_share (open need)| -         | own (partner)   | own (partner)  | -          | -     |
+
+Bids are sealed: the commissioning side never reads a bid through `can()`; it reads the
+counted revisions after closing through `marketplace.bids.access`, which audits refusals.
 
 "The need's area" is its commissioning area; a commissioner of a region covers the needs
 of its delivery units too.
@@ -62,6 +69,12 @@ class Action(enum.StrEnum):
     ASK_QUESTION = "need.ask"
     ANSWER_QUESTION = "need.answer"
     SAVE_SEARCH = "need.save_search"
+    START_BID = "bid.start"
+    VIEW_BID = "bid.view"
+    EDIT_BID = "bid.edit"
+    SUBMIT_BID = "bid.submit"
+    WITHDRAW_BID = "bid.withdraw"
+    CONFIRM_SHARE = "bid.confirm_share"
 
 
 def _account(user) -> bool:
@@ -183,6 +196,31 @@ def _save_search(user, _obj) -> bool:
     return _provider(user)
 
 
+def _start_bid(user, need) -> bool:
+    status, NeedStatus = _need_status(need)
+    return status == NeedStatus.OPEN and _provider(user)
+
+
+def _view_bid(user, bid) -> bool:
+    from .bids.services import is_party
+
+    return _account(user) and is_party(user, bid)
+
+
+def _lead_open_bid(user, bid) -> bool:
+    from .bids.services import leads
+
+    status, NeedStatus = _need_status(bid.need)
+    return status == NeedStatus.OPEN and _account(user) and leads(user, bid)
+
+
+def _confirm_share(user, bid) -> bool:
+    from .bids.services import partner_of
+
+    status, NeedStatus = _need_status(bid.need)
+    return status == NeedStatus.OPEN and _account(user) and partner_of(user, bid) is not None
+
+
 RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.VIEW_ORGANISATION: _view_organisation,
     Action.EDIT_ORGANISATION: _edit_organisation,
@@ -202,6 +240,12 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.ASK_QUESTION: _ask_question,
     Action.ANSWER_QUESTION: _answer_question,
     Action.SAVE_SEARCH: _save_search,
+    Action.START_BID: _start_bid,
+    Action.VIEW_BID: _view_bid,
+    Action.EDIT_BID: _lead_open_bid,
+    Action.SUBMIT_BID: _lead_open_bid,
+    Action.WITHDRAW_BID: _lead_open_bid,
+    Action.CONFIRM_SHARE: _confirm_share,
 }
 
 

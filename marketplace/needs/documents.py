@@ -123,10 +123,10 @@ def storage_path(storage_key: str) -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"]) / storage_key[:2] / storage_key
 
 
-def store_document(need: Need, *, filename: str, data: bytes, actor) -> NeedDocument:
-    """Check, store and record an uploaded file. Writes the file before the row, so a
-    row never points at nothing (a failed transaction leaves an unused file, never a
-    missing one)."""
+def save_upload(filename: str, data: bytes) -> dict:
+    """Check an uploaded file and write it under a new random key. Returns the columns a
+    document row needs. The file is written before any row, so a row never points at
+    nothing (a failed transaction leaves an unused file, never a missing one)."""
     name, content_type = check_upload(filename, data)
     key = secrets.token_hex(32)
     path = storage_path(key)
@@ -137,22 +137,25 @@ def store_document(need: Need, *, filename: str, data: bytes, actor) -> NeedDocu
         f.flush()
         os.fsync(f.fileno())
     os.replace(temporary, path)
-    document = NeedDocument(
-        need_id=need.id,
-        filename=name,
-        content_type=content_type,
-        size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        storage_key=key,
-        uploaded_by_id=actor.id,
-    )
+    return {
+        "filename": name,
+        "content_type": content_type,
+        "size_bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "storage_key": key,
+    }
+
+
+def store_document(need: Need, *, filename: str, data: bytes, actor) -> NeedDocument:
+    """Check, store and record an uploaded file for a need."""
+    document = NeedDocument(need_id=need.id, uploaded_by_id=actor.id, **save_upload(filename, data))
     db.session.add(document)
     db.session.flush()
     audit.record(
         "need.document_uploaded",
         need,
         actor=actor,
-        after={"document_id": document.id, "filename": name, "sha256": document.sha256, "size_bytes": len(data)},
+        after={"document_id": document.id, "filename": document.filename, "sha256": document.sha256, "size_bytes": document.size_bytes},
     )
     return document
 

@@ -384,12 +384,14 @@ def amend_need(need: Need, *, before: dict, actor, reason: str, now: datetime | 
 
 
 def interested_users(need: Need) -> list:
-    """Everyone to tell about a change: followers, and (from the bids issue) bidders."""
+    """Everyone to tell about a change: followers, and members of every organisation with
+    a bid on the need (draft or submitted, lead or partner)."""
     from ..accounts.models import User
+    from ..bids.services import bidder_users
 
-    users = db.session.scalars(
+    users = list(db.session.scalars(
         sa.select(User).join(Follow, Follow.user_id == User.id).where(Follow.need_id == need.id, Follow.ended_at.is_(None))
-    ).all()
+    ).all()) + list(bidder_users(need))
     seen, result = set(), []
     for user in users:
         if user.id not in seen and user.is_active:

@@ -144,6 +144,9 @@ class Organisation(db.Model):
     address: Mapped[str] = mapped_column(sa.String(500), default="")
     postcode: Mapped[str] = mapped_column(sa.String(10), default="")
     website: Mapped[str] = mapped_column(sa.String(300), default="")
+    # Which of the conditions of participation the organisation meets (needs.models.Condition
+    # values): asked once here and reused in every bid's eligibility declaration.
+    policies: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

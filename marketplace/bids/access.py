@@ -1,0 +1,114 @@
+"""Reading bids. Every view reads bids through these functions, never by querying Bid
+itself, so the sealing rule holds in one place:
+
+- the parties to a bid (members of the lead organisation and of its current partners)
+  read their own bid, draft and revisions, at any time;
+- nobody else on the provider side reads it, ever;
+- the commissioning side (commissioners, evaluators and board members of the need's
+  area) reads only the revision that counts, and only once the need has closed. Before
+  closing they may see how many bids there are, and only if the commissioner chose to
+  show the count. Every refused attempt is written to the audit trail;
+- admins are not the commissioning side: they never read bids.
+"""
+
+import sqlalchemy as sa
+from flask import abort
+
+from .. import audit
+from ..accounts.models import AREA_ROLES
+from ..extensions import db
+from ..needs.models import Need
+from ..timeutil import utcnow
+from .models import Bid, BidRevision
+from .services import check_at_closing, counting_bids, counting_revision, is_party
+
+
+class Sealed(Exception):
+    """The need has not closed: its bids cannot be read by the commissioning side."""
+
+
+def commissioning_side(user, need: Need) -> bool:
+    """Area staff of the need's area (or of its region)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return any(user.has_area_role(role, need.area) for role in AREA_ROLES)
+
+
+def is_sealed(need: Need, now=None) -> bool:
+    now = now or utcnow()
+    return need.published_at is None or need.closes_at is None or now < need.closes_at
+
+
+def _refuse(user, obj, need: Need, what: str) -> None:
+    """Write the refusal to the audit trail in its own commit (the request then fails, and
+    the refusal must outlive it), then raise."""
+    audit.record(
+        "bid.sealed_access_refused", obj, actor=user,
+        after={"need_id": need.id, "what": what, "closes_at": need.closes_at.isoformat() if need.closes_at else None},
+    )
+    db.session.commit()
+    raise Sealed("Bids for this need are sealed until it closes")
+
+
+def submitted_bids(need: Need, user, now=None) -> list[tuple[Bid, BidRevision]]:
+    """The bids that count, with their counted revisions, for the commissioning side after
+    closing. Before closing: refused and audited (Sealed). Not area staff: 403."""
+    now = now or utcnow()
+    if not commissioning_side(user, need):
+        abort(403)
+    if is_sealed(need, now):
+        _refuse(user, need, need, "bids")
+    if check_at_closing(need, now):
+        db.session.commit()
+    return counting_bids(need)
+
+
+def bid_for_party(bid_id: int, user) -> Bid:
+    """A bid for one of its parties; anyone else gets 404 (its existence is not told)."""
+    bid = db.session.get(Bid, bid_id)
+    if bid is None or not is_party(user, bid):
+        abort(404)
+    return bid
+
+
+def revision_for_commissioning(bid_id: int, user, now=None) -> tuple[Bid, BidRevision]:
+    """One bid's counted revision for the commissioning side, after closing only."""
+    now = now or utcnow()
+    bid = db.session.get(Bid, bid_id)
+    if bid is None or not commissioning_side(user, bid.need):
+        abort(404)
+    if is_sealed(bid.need, now):
+        _refuse(user, bid, bid.need, "bid")
+    if check_at_closing(bid.need, now):
+        db.session.commit()
+    revision = counting_revision(bid)
+    if revision is None:
+        abort(404)
+    return bid, revision
+
+
+def bid_count(need: Need, user, now=None) -> int | None:
+    """How many bids count so far, for the commissioning side: before closing only when the
+    commissioner chose to show it; None when it may not be shown."""
+    now = now or utcnow()
+    if not commissioning_side(user, need):
+        return None
+    if is_sealed(need, now) and not need.show_bid_count:
+        return None
+    return count_submitted(need)
+
+
+def count_submitted(need: Need) -> int:
+    """Bids with a submitted revision that are not withdrawn after it (one query; a bid
+    needing reconfirmation still counts here, as it may be reconfirmed before closing)."""
+    latest = (
+        sa.select(BidRevision.bid_id, sa.func.max(BidRevision.submitted_at).label("at"))
+        .group_by(BidRevision.bid_id)
+        .subquery()
+    )
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Bid)
+        .join(latest, latest.c.bid_id == Bid.id)
+        .where(Bid.need_id == need.id, sa.or_(Bid.withdrawn_at.is_(None), Bid.withdrawn_at < latest.c.at))
+    )

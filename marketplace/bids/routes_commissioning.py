@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the bid pages work."""
+
+from . import bp  # noqa: F401
