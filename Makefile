@@ -53,3 +53,7 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) node_modules static/css static/js static/fonts static/images static/manifest.json instance .pytest_cache
+
+.PHONY: bench-needs
+bench-needs: setup
+	$(BIN)/python -m bench.needs_list

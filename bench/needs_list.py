@@ -1,0 +1,132 @@
+"""Measure the public list of needs with 100,000 needs. Prints a Markdown table for README.md.
+
+    make bench-needs                                   # a fresh SQLite file
+    BENCH_DATABASE_URL=postgresql://... make bench-needs
+
+Builds the database with the real migrations, the reference data and
+`flask --app wsgi generate-needs --count 100000` (about 75% open; the rest closed,
+withdrawn, cancelled or drafts), then asks for each page through the Flask test client
+with the production settings, one request at a time, and reports the median and 95th
+percentile. With BENCH_DATABASE_URL, needs already there count towards the 100,000.
+Options: --count N (needs), --requests N (per page).
+"""
+
+import argparse
+import os
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+COUNT_NEEDS = (
+    "from wsgi import app\n"
+    "from marketplace.extensions import db\n"
+    "import sqlalchemy as sa\n"
+    "with app.app_context(): print(db.session.scalar(sa.text('SELECT count(*) FROM needs')))"
+)
+
+
+def build(env: dict, count: int) -> float:
+    flask = [str(BIN / "flask"), "--app", "wsgi"]
+    subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(flask + ["load-reference"], cwd=ROOT, env=env, check=True, capture_output=True)
+    started = time.monotonic()
+    # generate-needs is refused in production, so build with the development settings.
+    existing = subprocess.run(
+        [sys.executable, "-c", COUNT_NEEDS],
+        cwd=ROOT, env={**env, "APP_ENV": "development"}, check=True, capture_output=True, text=True,
+    )
+    missing = count - int(existing.stdout.strip().splitlines()[-1])
+    if missing > 0:
+        subprocess.run(flask + ["generate-needs", "--count", str(missing)], cwd=ROOT,
+                       env={**env, "APP_ENV": "development"}, check=True, capture_output=True)
+    return time.monotonic() - started
+
+
+def measure(env: dict, requests: int) -> tuple[list[tuple[str, str, list[float], int]], int]:
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import sqlalchemy as sa
+
+    from marketplace import create_app
+    from marketplace.extensions import db
+    from marketplace.needs.models import Need
+    from marketplace.reference.models import Area
+    from marketplace.timeutil import utcnow
+
+    app = create_app()
+    with app.app_context():
+        region = db.session.scalar(sa.select(Area).where(Area.code == "N57"))
+        open_needs = db.session.scalar(sa.select(sa.func.count()).select_from(Need).where(Need.open_clause(utcnow())))
+        some_need = db.session.scalar(sa.select(Need.id).where(Need.open_clause(utcnow())).order_by(Need.id).limit(1))
+    pages = [
+        ("no filter", "/needs"),
+        ("word search", "/needs?q=housing"),
+        ("two-word search", "/needs?q=housing+women"),
+        ("region filter", f"/needs?region={region.id}"),
+        ("page 200", "/needs?page=200"),
+        ("four filters", f"/needs?region={region.id}&procedure=grant&value=25k-100k&closing_soon=y"),
+        ("a need's page", f"/needs/{some_need}"),
+    ]
+    client = app.test_client()
+    results = []
+    for name, url in pages:
+        for _ in range(3):  # warm the caches
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+        times = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+        results.append((name, url, times, len(response.data)))
+    return results, open_needs
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=50)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="lp-bench-needs-"))
+    env = {
+        **os.environ,
+        "APP_ENV": "production",
+        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{work / 'bench.db'}"),
+        "SECRET_KEY": secrets.token_hex(32),
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    try:
+        build_seconds = build(env, args.count)
+        results, open_needs = measure(env, args.requests)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    database = "PostgreSQL" if "postgres" in env["DATABASE_URL"] else "SQLite"
+    print(f"\n{args.count:,} needs ({open_needs:,} open), {database}, built in {build_seconds:.0f}s; "
+          f"{args.requests} requests per page, one at a time, through the Flask test client "
+          f"with the production settings, {os.cpu_count()} cores\n")
+    print("| page | URL | median ms | 95th percentile ms |")
+    print("|---|---|---:|---:|")
+    for name, url, times, _size in results:
+        shown = url if len(url) < 60 else url[:57] + "..."
+        print(f"| {name} | `{shown}` | {statistics.median(times):.0f} | {percentile(times, 0.95):.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
