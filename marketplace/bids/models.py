@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..needs.models import StoredDocument
 from ..timeutil import UTCDateTime, utcnow
 
 
@@ -224,19 +225,11 @@ class BidPartner(db.Model):
         return "Waiting for confirmation"
 
 
-class BidDocument(db.Model):
+class BidDocument(StoredDocument, db.Model):
     __tablename__ = "bid_documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     bid_id: Mapped[int] = mapped_column(sa.ForeignKey("bids.id"), index=True)
-    filename: Mapped[str] = mapped_column(sa.String(200))
-    content_type: Mapped[str] = mapped_column(sa.String(100))
-    size_bytes: Mapped[int]
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    storage_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     bid: Mapped[Bid] = relationship(back_populates="documents")
 

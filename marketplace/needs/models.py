@@ -294,11 +294,10 @@ class Milestone(db.Model):
     )
 
 
-class NeedDocument(db.Model):
-    __tablename__ = "need_documents"
+class StoredDocument:
+    """The columns of an uploaded file kept by needs.documents.save_upload: what it was
+    called, what it is, its digest and where it is stored. Removed, never deleted."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
     filename: Mapped[str] = mapped_column(sa.String(200))
     content_type: Mapped[str] = mapped_column(sa.String(100))
     size_bytes: Mapped[int]
@@ -307,6 +306,13 @@ class NeedDocument(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NeedDocument(StoredDocument, db.Model):
+    __tablename__ = "need_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
 
     need: Mapped[Need] = relationship(back_populates="documents")
 
