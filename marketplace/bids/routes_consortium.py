@@ -1,12 +1,380 @@
-"""Consortium pages. (Being built: see the consortium work.)"""
+"""Consortium pages: the lead adds partners (registered organisations, or ones invited by
+email), sets everyone's shares and removes partners; each partner confirms or declines
+its share; an invited organisation accepts its emailed link once registered.
 
-from flask import abort
-from flask_login import login_required
+Who may: bids are read through access.bid_for_party, so anyone who is not a party to the
+bid gets 404. The partners pages are for members of the lead organisation (a partner gets
+403); the share page is for members of a current partner (the lead gets 403). Changing
+anything needs the need to be open: the services refuse otherwise, with a message shown
+by the form, and the pages show what there is read-only.
+"""
 
-from . import bp
+import hashlib
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
+
+from ..extensions import db
+from ..forms import ConfirmForm
+from ..organisations.models import Organisation, normalise_charity_number, normalise_company_number
+from ..permissions import Action, can
+from ..timeutil import london, utcnow
+from . import access, bp, services
+from .consortium_forms import (
+    AcceptInvitationForm,
+    AddPartnerForm,
+    InvitePartnerForm,
+    OrganisationSearchForm,
+    PartnerShareForm,
+    shares_form,
+)
+from .models import Bid, BidPartner
+from .services import BidError
+
+SEARCH_RESULTS = 20
 
 
-@bp.route("/bids/invitations/<token>")
+# Loading and permission ----------------------------------------------------------------
+
+
+def _party_bid(bid_id: int) -> Bid:
+    """The bid, for one of its parties (with a verified account); 404 for everyone else."""
+    bid = access.bid_for_party(bid_id, current_user)
+    if not can(current_user, Action.VIEW_BID, bid):
+        abort(404)
+    return bid
+
+
+def _lead_bid(bid_id: int) -> Bid:
+    bid = _party_bid(bid_id)
+    if not services.leads(current_user, bid):
+        abort(403)
+    return bid
+
+
+def _url_or_none(endpoint: str, **values) -> str | None:
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:  # a page another part of the portal has not written yet
+        return None
+
+
+def _closed_message(bid: Bid) -> str:
+    need = bid.need
+    return f"This need closed at {london(need.closes_at)}." if need.closes_at else "This need is not open."
+
+
+def _active_partners(bid: Bid) -> list[BidPartner]:
+    """Partners who have not declined: the ones with a share."""
+    return [p for p in bid.current_partners if p.declined_at is None]
+
+
+def _totals(bid: Bid) -> tuple[int, int]:
+    partners = _active_partners(bid)
+    return (
+        bid.lead_work_percent + sum(p.work_percent for p in partners),
+        bid.lead_price_percent + sum(p.price_percent for p in partners),
+    )
+
+
+def _share_pence(price_pence: int | None, percent: int) -> int | None:
+    """A share of the price in pence, to the nearest penny."""
+    if price_pence is None:
+        return None
+    return (price_pence * percent + 50) // 100
+
+
+# The partners page: list, shares ------------------------------------------------------
+
+
+@bp.route("/bids/<int:bid_id>/partners", methods=["GET", "POST"])
 @login_required
+def partners(bid_id):
+    bid = _lead_bid(bid_id)
+    active = _active_partners(bid)
+    form = None
+    if active:
+        saved = {"lead_work": bid.lead_work_percent, "lead_price": bid.lead_price_percent}
+        for p in active:
+            saved.update({f"work_{p.id}": p.work_percent, f"price_{p.id}": p.price_percent})
+        form = shares_form(bid.organisation.name, active, **({} if request.method == "POST" else {"data": saved}))
+    if request.method == "POST":
+        if form is None:
+            flash("Add a partner before you set the shares.")
+            return redirect(url_for("bids.partners", bid_id=bid.id))
+        if form.validate_on_submit():
+            try:
+                services.set_shares(
+                    bid,
+                    lead_work_percent=form.lead_work.number,
+                    lead_price_percent=form.lead_price.number,
+                    partner_shares={p.id: (work.number, price.number) for p, work, price in form.partner_fields},
+                    actor=current_user,
+                )
+            except BidError as error:
+                db.session.rollback()
+                form.lead_work.errors = [*form.lead_work.errors, str(error)]
+            else:
+                db.session.commit()
+                flash("Shares saved. A partner whose share changed has been asked to confirm it again.", "success")
+                return redirect(url_for("bids.partners", bid_id=bid.id))
+    work_total, price_total = _totals(bid)
+    return render_template(
+        "bids/consortium/partners.html",
+        bid=bid,
+        need=bid.need,
+        form=form,
+        partners=bid.current_partners,
+        active=active,
+        editable=can(current_user, Action.EDIT_BID, bid),
+        closed_message=_closed_message(bid),
+        work_total=work_total,
+        price_total=price_total,
+        problems=[p for p in services.problems(bid) if p.section == "partners"],
+        max_partners=services.MAX_PARTNERS,
+        bid_url=_url_or_none("bids.show_bid", bid_id=bid.id),
+    )
+
+
+# Adding a registered organisation -------------------------------------------------------
+
+
+def search_organisations(text: str, *, exclude_id: int) -> list[Organisation]:
+    """Verified organisations whose name contains `text`, or whose charity or company
+    number is `text`; never the lead itself. At most SEARCH_RESULTS + 1 (to tell there are more)."""
+    text = text.strip()
+    conditions = [sa.func.lower(Organisation.name).contains(text.lower(), autoescape=True)]
+    charity = normalise_charity_number(text)
+    if charity:
+        conditions.append(Organisation.charity_number == charity)
+    company = normalise_company_number(text)
+    if company:
+        conditions.append(Organisation.company_number == company)
+    return db.session.scalars(
+        sa.select(Organisation)
+        .where(Organisation.verified_at.is_not(None), Organisation.id != exclude_id, sa.or_(*conditions))
+        .order_by(sa.func.lower(Organisation.name), Organisation.id)
+        .limit(SEARCH_RESULTS + 1)
+    ).all()
+
+
+@bp.route("/bids/<int:bid_id>/partners/add", methods=["GET", "POST"])
+@login_required
+def add_partner(bid_id):
+    bid = _lead_bid(bid_id)
+    if request.method == "GET" and not can(current_user, Action.EDIT_BID, bid):
+        flash(f"{_closed_message(bid)} Partners can no longer be changed.")
+        return redirect(url_for("bids.partners", bid_id=bid.id))
+    if request.method == "POST":
+        search = OrganisationSearchForm(data={"q": (request.form.get("query") or "").strip()[:200]})
+    else:
+        search = OrganisationSearchForm(request.args)
+    query = search.q.data or ""
+    results = None
+    if query:
+        if not search.validate():
+            query = ""
+        elif len(query) < 2:
+            search.q.errors = ["Enter at least 2 characters of the organisation's name, or its charity or company number"]
+            query = ""
+        else:
+            results = search_organisations(query, exclude_id=bid.organisation_id)
+    elif "q" in request.args:
+        search.q.errors = ["Enter the organisation's name, or its charity or company number"]
+    more = results is not None and len(results) > SEARCH_RESULTS
+    shown = (results or [])[:SEARCH_RESULTS]
+    form = AddPartnerForm(organisations=shown, **({} if request.method == "POST" else {"data": {"query": query}}))
+    if form.validate_on_submit():
+        organisation = db.session.get(Organisation, form.organisation_id)
+        if organisation is None:
+            form.organisation.errors = ["Select an organisation from the search results"]
+        else:
+            try:
+                services.invite_partner(
+                    bid, organisation=organisation, work_percent=form.work_percent.number,
+                    price_percent=form.price_percent.number, actor=current_user,
+                )
+            except BidError as error:
+                db.session.rollback()
+                form.organisation.errors = [str(error)]
+            else:
+                db.session.commit()
+                flash(
+                    f"{organisation.name} added as a partner. We have emailed its members to ask them to confirm "
+                    "its share. Check that everyone's shares add up to 100%.",
+                    "success",
+                )
+                return redirect(url_for("bids.partners", bid_id=bid.id))
+    shown_form = form if (form.errors or not search.errors) else search
+    return render_template(
+        "bids/consortium/add.html",
+        bid=bid,
+        need=bid.need,
+        form=shown_form,
+        add_form=form,
+        search=search,
+        query=query,
+        results=shown,
+        searched=results is not None,
+        more=more,
+    )
+
+
+# Inviting an organisation not on the portal ---------------------------------------------
+
+
+@bp.route("/bids/<int:bid_id>/partners/invite", methods=["GET", "POST"])
+@login_required
+def invite_partner(bid_id):
+    bid = _lead_bid(bid_id)
+    if request.method == "GET" and not can(current_user, Action.EDIT_BID, bid):
+        flash(f"{_closed_message(bid)} Partners can no longer be changed.")
+        return redirect(url_for("bids.partners", bid_id=bid.id))
+    form = InvitePartnerForm()
+    if form.validate_on_submit():
+        try:
+            services.invite_partner(
+                bid, name=form.name.data, email=form.email.data, work_percent=form.work_percent.number,
+                price_percent=form.price_percent.number, actor=current_user,
+            )
+        except BidError as error:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(
+                f"We have emailed an invitation to {form.email.data}. {form.name.data} shows as "
+                "'Invited to join the portal' until it registers and accepts.",
+                "success",
+            )
+            return redirect(url_for("bids.partners", bid_id=bid.id))
+    return render_template("bids/consortium/invite.html", bid=bid, need=bid.need, form=form)
+
+
+# Removing a partner ---------------------------------------------------------------------
+
+
+@bp.route("/bids/<int:bid_id>/partners/<int:partner_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove_partner(bid_id, partner_id):
+    bid = _lead_bid(bid_id)
+    partner = next((p for p in bid.current_partners if p.id == partner_id), None)
+    if partner is None:
+        abort(404)
+    form = ConfirmForm()
+    error = None
+    if form.validate_on_submit():
+        name = partner.name
+        try:
+            services.remove_partner(partner, actor=current_user)
+        except BidError as refused:
+            db.session.rollback()
+            error = str(refused)
+        else:
+            db.session.commit()
+            flash(f"{name} removed from the bid. Check that everyone's shares add up to 100%.", "success")
+            return redirect(url_for("bids.partners", bid_id=bid.id))
+    elif request.method == "POST":
+        abort(400)
+    return render_template("bids/consortium/remove.html", bid=bid, need=bid.need, partner=partner, confirm=form, error=error)
+
+
+# The partner's page: confirm or decline --------------------------------------------------
+
+
+@bp.route("/bids/<int:bid_id>/share", methods=["GET", "POST"])
+@login_required
+def partner_share(bid_id):
+    bid = _party_bid(bid_id)
+    partner = services.partner_of(current_user, bid)
+    if partner is None:
+        abort(403)  # the lead: it sets shares on the partners page
+    form = PartnerShareForm()
+    if request.method == "POST" and form.validate_on_submit():
+        confirming = form.decision.data == "confirm"
+        name = partner.name
+        try:
+            if confirming:
+                services.confirm_partner(partner, actor=current_user)
+            else:
+                services.decline_partner(partner, actor=current_user)
+        except BidError as error:
+            db.session.rollback()
+            form.decision.errors = [str(error)]
+        else:
+            db.session.commit()
+            if confirming:
+                flash(f"You have confirmed {name}'s share. {bid.organisation.name} can now submit the bid once it is complete.", "success")
+                return redirect(url_for("bids.partner_share", bid_id=bid.id))
+            flash(f"You have declined. {name} is no longer part of {bid.organisation.name}'s bid.", "success")
+            return redirect(_url_or_none("bids.my_bids") or url_for("main.home"))
+    price = bid.price_pence
+    return render_template(
+        "bids/consortium/share.html",
+        bid=bid,
+        need=bid.need,
+        partner=partner,
+        form=form,
+        can_decide=can(current_user, Action.CONFIRM_SHARE, bid),
+        closed_message=_closed_message(bid),
+        price_pence=price,
+        share_pence=_share_pence(price, partner.price_percent),
+        others=[p for p in _active_partners(bid) if p.id != partner.id],
+        bid_url=_url_or_none("bids.show_bid", bid_id=bid.id),
+    )
+
+
+# Accepting an emailed invitation -----------------------------------------------------------
+
+
+def _invitation(token: str) -> BidPartner | None:
+    """The open invitation this link is for (the token is kept only as its SHA-256, as
+    services.invite_partner writes it), or None when it is not valid or already used."""
+    if not token or len(token) > 200:
+        return None
+    partner = db.session.scalar(
+        sa.select(BidPartner).where(BidPartner.invite_token_hash == hashlib.sha256(token.encode()).hexdigest())
+    )
+    if partner is None or partner.organisation_id is not None or partner.removed_at or partner.declined_at:
+        return None
+    return partner
+
+
+@bp.route("/bids/invitations/<token>", methods=["GET", "POST"])
 def accept_invitation(token):
-    abort(501)
+    partner = _invitation(token)
+    if partner is None:
+        return render_template("bids/consortium/invitation_invalid.html"), 404
+    bid = partner.bid
+    context = {"partner": partner, "bid": bid, "need": bid.need, "lead": bid.organisation}
+    if not current_user.is_authenticated:
+        return render_template(
+            "bids/consortium/invitation_sign_in.html",
+            sign_in_url=url_for("accounts.sign_in", next=request.path),
+            **context,
+        )
+    organisations = current_user.organisations
+    if not organisations:
+        return render_template("bids/consortium/invitation_no_organisation.html", **context), 403
+    form = AcceptInvitationForm(organisations=organisations)
+    if form.validate_on_submit():
+        organisation = next(o for o in organisations if str(o.id) == form.organisation.data)
+        try:
+            services.accept_invitation(token, organisation=organisation, actor=current_user)
+        except BidError as error:
+            db.session.rollback()
+            form.organisation.errors = [str(error)]
+        else:
+            db.session.commit()
+            flash(f"{organisation.name} has joined the bid. Check its share, then confirm or decline it.", "success")
+            return redirect(url_for("bids.partner_share", bid_id=bid.id))
+    return render_template(
+        "bids/consortium/invitation.html",
+        form=form,
+        organisations=organisations,
+        need_open=services.need_is_open(bid.need, utcnow()),
+        closed_message=_closed_message(bid),
+        **context,
+    )
