@@ -186,6 +186,29 @@ class ClockField(StringField):
         self.clock = time(int(match.group(1)), int(match.group(2)))
 
 
+class YesNoRadios(Radios):
+    """Yes or no radios. A POST without them (not a browser, which always sends the
+    choice shown) leaves the saved answer as it is; anything else but yes or no is an error."""
+
+    def __init__(self, label, *, message: str, **kwargs):
+        kwargs.setdefault("validators", [])
+        kwargs.setdefault("choices", [SelectChoice("yes", "Yes"), SelectChoice("no", "No")])
+        kwargs.setdefault("widget", GovRadioInput())
+        super().__init__(label, message=message, **kwargs)
+
+    def pre_validate(self, form):
+        if self.data is None:
+            return
+        super().pre_validate(form)
+
+    def set_answer(self, value: bool) -> None:
+        self.data = "yes" if value else "no"
+
+    @property
+    def answer(self) -> bool | None:
+        return None if self.data is None else self.data == "yes"
+
+
 def text_field(label, empty, maximum, *, hint="", textarea=False, optional=False):
     validators = ([] if optional else [required(empty)]) + [MaxLength(label, maximum), NoMarkup(label)]
     if textarea:
@@ -368,6 +391,11 @@ class ConditionsForm(AmendableForm):
         "Lowest cost per person (optional)",
         noun="Lowest cost per person",
         description="A bid costing less than this per person is flagged as abnormally low and its bidder asked to explain. In pounds, for example £350",
+    )
+    show_bid_count = YesNoRadios(
+        "Show the number of bids received before closing?",
+        message="Select yes if you want to see the number of bids received before closing",
+        description="Only the number: nobody can open a bid before the need closes.",
     )
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 

@@ -24,6 +24,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
+from .. import audit
 from ..accounts.models import Role
 from ..extensions import db
 from ..forms import ConfirmForm
@@ -96,7 +97,7 @@ def _url_or_none(endpoint: str, **values) -> str | None:
         return None
 
 
-def _save(need: Need, form, change: Callable[[], None], *, section: str, error_field, done: str, next_url: str):
+def _save(need: Need, form, change: Callable[[], None], *, section: str, error_field, done: str, next_url: str, also_changed: bool = False):
     """Apply `change`. A draft is simply saved; an open need gets an amendment, with the
     reason, a dated record, emails to followers and, near the deadline, a later closing
     time. A rule the services refuse puts its message by `error_field`, nothing written."""
@@ -117,7 +118,11 @@ def _save(need: Need, form, change: Callable[[], None], *, section: str, error_f
     if not amending:
         flash(done, "success")
     elif amendment is None:
-        flash("Nothing was changed.")
+        # also_changed: something providers do not see changed (not an amendment).
+        if also_changed:
+            flash(done, "success")
+        else:
+            flash("Nothing was changed.")
     elif amendment.closes_at_before != amendment.closes_at_after:
         flash(
             f"{done} Providers following the need have been told. The closing time has moved to "
@@ -433,16 +438,31 @@ def edit_conditions(need_id):
     if request.method == "GET":
         form.conditions.data = list(need.conditions or [])
         form.cost_floor.set_pence(need.cost_floor_per_person_pence)
+        form.show_bid_count.set_answer(need.show_bid_count)
     if form.validate_on_submit():
+        show_count = form.show_bid_count.answer
+        count_changed = show_count is not None and show_count != need.show_bid_count
+
+        def change():
+            services.set_conditions(
+                need, conditions=form.conditions.data, cost_floor_per_person_pence=form.cost_floor.pence
+            )
+            if count_changed:
+                # Not part of the need providers see, so not an amendment: recorded here.
+                audit.record(
+                    "need.show_bid_count_changed", need, actor=current_user,
+                    before={"show_bid_count": need.show_bid_count}, after={"show_bid_count": show_count},
+                )
+                need.show_bid_count = show_count
+
         response = _save(
             need,
             form,
-            lambda: services.set_conditions(
-                need, conditions=form.conditions.data, cost_floor_per_person_pence=form.cost_floor.pence
-            ),
+            change,
             section="conditions", error_field=form.conditions,
             done="Conditions of participation saved.",
             next_url=_manage_url(need),
+            also_changed=count_changed,
         )
         if response:
             return response
