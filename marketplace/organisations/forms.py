@@ -14,6 +14,7 @@ from wtforms.validators import Optional, ValidationError
 
 from ..extensions import db
 from ..forms import MaxLength, NoMarkup, Radios, email_field, name_field, strip
+from ..needs.models import Condition
 from .models import (
     CHARITY_NUMBER,
     COMPANY_NUMBER,
@@ -175,6 +176,13 @@ class OrganisationProfileForm(OrganisationDetailsForm):
     )
     pdus = ListedChoices("Probation delivery units you serve", noun="probation delivery units")
     specialisms = ListedChoices("Services you provide", noun="services")
+    # The conditions of participation a need may ask for: said once here, shown beside the
+    # eligibility declaration of every bid. Nothing financial is ever asked.
+    policies = ListedChoices(
+        "Which of these does your organisation have?",
+        noun="policies and arrangements",
+        choices=[SelectChoice(c.value, c.label) for c in Condition],
+    )
     submit = SubmitField("Save profile", widget=GovSubmitInput())
 
     def __init__(self, *args, **kwargs):

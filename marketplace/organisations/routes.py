@@ -7,6 +7,7 @@ from ..accounts import services as account_services
 from ..accounts.models import Invitation, Membership, Role
 from ..extensions import db
 from ..forms import ConfirmForm
+from ..needs.models import Condition
 from ..permissions import Action, can, require
 from ..reference.services import current_pdus
 from . import bp, services
@@ -19,7 +20,8 @@ def show_organisation(organisation_id):
     organisation = db.get_or_404(Organisation, organisation_id)
     if not can(current_user, Action.VIEW_ORGANISATION, organisation):
         abort(404)  # an unverified organisation is not public: don't confirm it exists
-    return render_template("organisations/show.html", organisation=organisation)
+    policies = [Condition(c).label for c in organisation.policies or [] if c in Condition._value2member_map_]
+    return render_template("organisations/show.html", organisation=organisation, policy_labels=policies)
 
 
 @bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])
@@ -33,6 +35,7 @@ def edit_organisation(organisation_id):
         form.income_band.data = organisation.income_band.value
         form.pdus.data = [str(a.id) for a in organisation.pdus]
         form.specialisms.data = [str(c.id) for c in organisation.specialisms]
+        form.policies.data = list(organisation.policies or [])
     if form.validate_on_submit():
         changed = services.update_profile(organisation, form.data, actor=current_user)
         try:
@@ -49,6 +52,7 @@ def edit_organisation(organisation_id):
         organisation=organisation,
         pdu_groups=_pdu_groups(),
         specialism_options=[(c.value, c.label) for c in form.specialisms.choices],
+        policy_options=[(c.value, c.label) for c in form.policies.choices],
     )
 
 

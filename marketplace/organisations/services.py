@@ -2,6 +2,7 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..extensions import db
+from ..needs.models import Condition
 from ..reference.models import Area, AreaKind, ServiceCategory
 from ..timeutil import utcnow
 from .models import IncomeBand, LegalForm, Organisation
@@ -27,6 +28,7 @@ def snapshot(organisation: Organisation) -> dict:
     data = {k: (v.value if hasattr(v, "value") else v) for k, v in data.items()}
     data["pdus"] = sorted(a.code for a in organisation.pdus)
     data["specialisms"] = sorted(c.code for c in organisation.specialisms)
+    data["policies"] = sorted(organisation.policies or [])
     return data
 
 
@@ -50,6 +52,9 @@ def update_profile(organisation: Organisation, data: dict, *, actor) -> bool:
     organisation.specialisms = list(
         db.session.scalars(sa.select(ServiceCategory).where(ServiceCategory.id.in_(category_ids)))
     )
+    if "policies" in data:
+        known = [c.value for c in Condition]
+        organisation.policies = [c for c in known if c in (data["policies"] or [])]
     after = snapshot(organisation)
     if before == after:
         return False
