@@ -270,13 +270,36 @@ def save_social_value(bid: Bid, *, text: str, actor, now: datetime | None = None
     _saved(bid, actor, "social_value", now)
 
 
-def save_local_presence(bid: Bid, *, pdu_ids: list[int], actor, now: datetime | None = None) -> None:
+# "None of these": the lead said it has no staff or premises in any delivery unit of the
+# need. Until the bid has a column for it, it is kept as Bid.local_pdu_ids == [0] (no area
+# has id 0), so services.problems counts the section as answered. Read it through
+# local_presence_none() and local_pdu_ids_of(), never from the list itself.
+NO_LOCAL_PRESENCE = 0
+
+
+def local_presence_none(bid: Bid) -> bool:
+    return list(bid.local_pdu_ids or []) == [NO_LOCAL_PRESENCE]
+
+
+def local_pdu_ids_of(bid: Bid) -> list[int]:
+    """The delivery units where the bidder has staff or premises (without the sentinel)."""
+    return sorted(i for i in bid.local_pdu_ids or [] if i != NO_LOCAL_PRESENCE)
+
+
+def save_local_presence(bid: Bid, *, pdu_ids: list[int], none: bool = False, actor, now: datetime | None = None) -> None:
+    """The need's delivery units where the bidder has staff or premises; or, with
+    `none=True` and no units, an explicit "none of these"."""
     now = now or utcnow()
     _editable(bid, actor, now)
     allowed = {p.id for p in bid.need.pdus}
-    if not set(pdu_ids) <= allowed:
-        raise BidError("Select only delivery units this need covers")
-    bid.local_pdu_ids = sorted(set(pdu_ids))
+    if none:
+        if pdu_ids:
+            raise BidError("Select delivery units, or select 'None of these', not both")
+        bid.local_pdu_ids = [NO_LOCAL_PRESENCE]
+    else:
+        if not set(pdu_ids) <= allowed:
+            raise BidError("Select only delivery units this need covers")
+        bid.local_pdu_ids = sorted(set(pdu_ids))
     _saved(bid, actor, "local_presence", now)
 
 
@@ -561,7 +584,8 @@ def bid_content(bid: Bid) -> dict:
         ],
         "people": bid.people,
         "social_value": bid.social_value or "",
-        "local_pdu_ids": sorted(bid.local_pdu_ids or []),
+        "local_pdu_ids": local_pdu_ids_of(bid),
+        "no_local_presence": local_presence_none(bid),
         "declarations": sorted(bid.declarations or []),
         "conflict_details": bid.conflict_details or "",
         "lead_share": {"work_percent": bid.lead_work_percent, "price_percent": bid.lead_price_percent},

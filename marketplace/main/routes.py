@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.models import Role
+from ..bids.routes import bids_by_state
 from ..extensions import db, limiter
 from ..needs.routes_manage import commissioning_overview
 from ..organisations.models import Organisation
@@ -20,6 +21,7 @@ def home():
         "evaluator_areas": [m.area for m in current_user.area_memberships(Role.EVALUATOR)],
         "board_areas": [m.area for m in current_user.area_memberships(Role.BOARD_MEMBER)],
         "commissioning": commissioning_overview(current_user),
+        "bid_groups": bids_by_state(current_user) if current_user.organisations else [],
     }
     if current_user.is_admin:
         context["organisations_waiting"] = db.session.scalar(

@@ -1,0 +1,286 @@
+"""Forms for the provider's bid pages: input shape only, with GOV.UK messages.
+
+The rules (the need is open, one bid per organisation per lot, the payments add up to
+the price, PDUs within the need) live in services.py, which the views call; these forms
+make sure what a person typed can be read, and say so by the field when it cannot.
+
+Word limits are counted here as well as live in the browser (the GOV.UK character count
+with `maxwords`). Going over a word limit never loses text: the section is saved as typed
+and the page shows the error, and the bid cannot be submitted until it is within the
+limit (services.problems says so too). Only absurd input (far longer than any answer, or
+hidden formatting characters) is refused outright, and then the text stays in the form.
+"""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovFileInput, GovRadioInput, GovSubmitInput
+from wtforms import SelectMultipleField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation, ValidationError
+
+from ..forms import HIDDEN, MaxLength, Radios, required, strip
+from ..money import MAX_PENCE, MoneyError, format_pounds, parse_pounds
+from ..needs.forms import PoundsField, WholeNumberField
+from .models import Declaration
+from .services import CONFLICT_WORD_LIMIT, SOCIAL_VALUE_WORD_LIMIT, word_count
+
+# Far beyond any answer within its word limit (500 words is about 3,000 characters): a
+# guard against pasting a whole document, not a limit anyone meets while writing.
+MAX_ANSWER_CHARACTERS = 20_000
+MAX_PEOPLE = 1_000_000
+NONE_OF_THESE = "none"
+
+
+class NoHiddenCharacters:
+    """Right-to-left overrides, control characters and the like change how text is shown
+    to the evaluators; nobody types them on purpose."""
+
+    def __init__(self, label: str):
+        self.message = f"{label} must not contain hidden formatting characters"
+
+    def __call__(self, form, field):
+        if field.data and HIDDEN.search(field.data):
+            raise StopValidation(self.message)
+
+
+def long_text(label: str, noun: str, *, empty: str | None = None, hint: str = "") -> TextAreaField:
+    """A free-text box with a live word count (the template gives `maxwords`)."""
+    validators = ([required(empty)] if empty else []) + [
+        MaxLength(noun, MAX_ANSWER_CHARACTERS),
+        NoHiddenCharacters(noun),
+    ]
+    return TextAreaField(label, filters=[strip], validators=validators, widget=GovCharacterCount(), description=hint)
+
+
+class AmountField(PoundsField):
+    """An amount in pounds that may be £0 (a payment with nothing in it)."""
+
+    def pre_validate(self, form):
+        self.pence = None
+        text = self.data or ""
+        if not text:
+            return
+        name = self.noun
+        if len(text) > 30:
+            raise StopValidation(f"{name} must be an amount of money, like £12,500 or £12,500.50")
+        if text.lstrip("£ ").startswith("-"):
+            raise StopValidation(f"{name} must be £0 or more")
+        try:
+            pence = parse_pounds(text)
+        except MoneyError:
+            raise StopValidation(f"{name} must be an amount of money, like £12,500 or £12,500.50") from None
+        if pence > MAX_PENCE:
+            raise StopValidation(f"{name} must be {format_pounds(MAX_PENCE, whole=True)} or less")
+        self.pence = pence
+
+
+class ListedChoices(SelectMultipleField):
+    """Several choices from a list; a value not on the list (a crafted POST) is an error."""
+
+    def __init__(self, label, noun: str, **kwargs):
+        super().__init__(label, coerce=str, **kwargs)
+        self.noun = noun
+
+    def pre_validate(self, form):
+        known = {choice.value for choice in self.choices}
+        if any(value not in known for value in self.data or []):
+            raise StopValidation(f"Select {self.noun} from the list")
+
+
+# Starting a bid --------------------------------------------------------------------------
+
+
+class StartBidForm(FlaskForm):
+    lot = Radios("Which lot are you bidding for?", message="Select the lot you are bidding for", widget=GovRadioInput())
+    organisation = Radios(
+        "Which organisation is bidding?", message="Select the organisation that is bidding", widget=GovRadioInput()
+    )
+    submit = SubmitField("Start your bid", widget=GovSubmitInput())
+
+    def __init__(self, *args, lots=(), organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lot.choices = [
+            SelectChoice(str(lot.id), f"Lot {lot.number}: {lot.title}") for lot in lots
+        ]
+        self.lot_hints = {str(lot.id): f"Budget {format_pounds(lot.value_pence)}. {lot.reservation.label}." for lot in lots}
+        self.organisation.choices = [SelectChoice(str(o.id), o.name) for o in organisations]
+        if len(self.organisation.choices) <= 1:
+            # One organisation: nothing to choose (the view uses it).
+            del self.organisation
+
+
+# Sections ------------------------------------------------------------------------------
+
+
+class SaveForm(FlaskForm):
+    submit = SubmitField("Save and return to your bid", widget=GovSubmitInput())
+
+
+def answers_form(criteria, **kwargs) -> FlaskForm:
+    """One box per quality question, named answer_<criterion id>. Empty answers may be
+    saved (a draft is filled in over time); the task list shows what is missing."""
+
+    class AnswersForm(SaveForm):
+        def word_limit_errors(self) -> bool:
+            """Add an error to each answer over its limit; True when there was one."""
+            over = False
+            for criterion, field in self.questions:
+                if not field.errors and word_count(field.data) > criterion.word_limit:
+                    field.errors = [
+                        f"Your answer to question {criterion.number} must be {criterion.word_limit:,} words or fewer"
+                    ]
+                    over = True
+            return over
+
+    for criterion in criteria:
+        setattr(
+            AnswersForm,
+            f"answer_{criterion.id}",
+            long_text(f"Question {criterion.number}: {criterion.question}", f"Your answer to question {criterion.number}"),
+        )
+    form = AnswersForm(**kwargs)
+    form.questions = [(c, form[f"answer_{c.id}"]) for c in criteria]
+    return form
+
+
+def price_form(parts, **kwargs) -> FlaskForm:
+    """Total price, the number of people, and one amount per payment of the need's
+    payment profile (`parts`: (key, label, percent) from services.payment_parts), named
+    part_<key>. Left all empty, the breakdown is filled in from the payment profile."""
+
+    class PriceForm(SaveForm):
+        price = PoundsField(
+            "Total price",
+            empty="Enter your total price",
+            description="In pounds, for the whole contract, for example £45,000",
+        )
+        people = WholeNumberField(
+            "Number of people you will support",
+            minimum=1,
+            maximum=MAX_PEOPLE,
+            empty="Enter the number of people you will support",
+            example=40,
+        )
+
+        def validate(self, extra_validators=None):
+            ok = super().validate(extra_validators)
+            fields = [field for _, _, _, field in self.parts]
+            filled = [f for f in fields if f.data]
+            self.breakdown = None  # None: share the price by the payment profile
+            if not filled:
+                return ok
+            if len(filled) < len(fields):
+                for key, label, _, field in self.parts:
+                    if not field.data:
+                        field.errors = [
+                            f"Enter the amount for {label}, or leave every payment empty to share the price by the payment profile"
+                        ]
+                return False
+            if not ok or any(f.errors for f in fields):
+                return False
+            total = sum(f.pence for f in fields)
+            if self.price.pence is not None and total != self.price.pence:
+                fields[0].errors = [
+                    f"The payments add up to {format_pounds(total)}, not the total price of {format_pounds(self.price.pence)}"
+                ]
+                return False
+            self.breakdown = {key: field.pence for key, _, _, field in self.parts}
+            return ok
+
+    for key, label, percent in parts:
+        setattr(
+            PriceForm,
+            f"part_{key}",
+            AmountField(f"{label} ({percent}%)", noun=f"The amount for {label}"),
+        )
+    form = PriceForm(**kwargs)
+    form.parts = [(key, label, percent, form[f"part_{key}"]) for key, label, percent in parts]
+    return form
+
+
+class SocialValueForm(SaveForm):
+    social_value = long_text(
+        "Your social value commitments",
+        "Your social value commitments",
+        empty="Enter your social value commitments",
+        hint=(
+            "What you will do for the local community beyond the service itself, for example jobs or "
+            f"volunteering for people with lived experience. Up to {SOCIAL_VALUE_WORD_LIMIT} words."
+        ),
+    )
+
+    def word_limit_errors(self) -> bool:
+        if not self.social_value.errors and word_count(self.social_value.data) > SOCIAL_VALUE_WORD_LIMIT:
+            self.social_value.errors = [f"Your social value commitments must be {SOCIAL_VALUE_WORD_LIMIT} words or fewer"]
+            return True
+        return False
+
+
+class LocalPresenceForm(SaveForm):
+    pdus = ListedChoices("Where do you have staff or premises?", noun="delivery units this need covers")
+
+    def __init__(self, *args, pdus=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pdus.choices = [SelectChoice(str(p.id), p.name) for p in pdus] + [
+            SelectChoice(NONE_OF_THESE, "None of these")
+        ]
+
+    def validate_pdus(self, field):
+        chosen = field.data or []
+        if not chosen:
+            raise ValidationError("Select the delivery units where you have staff or premises, or select 'None of these'")
+        if NONE_OF_THESE in chosen and len(chosen) > 1:
+            raise ValidationError("Select delivery units, or select 'None of these', not both")
+
+    @property
+    def none_chosen(self) -> bool:
+        return NONE_OF_THESE in (self.pdus.data or [])
+
+    @property
+    def pdu_ids(self) -> list[int]:
+        return [int(v) for v in self.pdus.data or [] if v != NONE_OF_THESE]
+
+
+class DeclarationsForm(SaveForm):
+    declarations = ListedChoices(
+        "Declarations",
+        noun="declarations",
+        choices=[SelectChoice(d.value, d.label) for d in Declaration],
+    )
+    conflict_details = long_text(
+        "Conflict of interest (optional)",
+        "The description of a conflict of interest",
+        hint=f"Describe any link with the commissioning area or its staff. Up to {CONFLICT_WORD_LIMIT} words.",
+    )
+
+    def word_limit_errors(self) -> bool:
+        if not self.conflict_details.errors and word_count(self.conflict_details.data) > CONFLICT_WORD_LIMIT:
+            self.conflict_details.errors = [
+                f"Describe any conflict of interest in {CONFLICT_WORD_LIMIT} words or fewer"
+            ]
+            return True
+        return False
+
+
+class BidDocumentForm(FlaskForm):
+    document = FileField("Upload a document", widget=GovFileInput(), description="PDF, ODT, Word (DOCX), Excel (XLSX) or CSV")
+    submit = SubmitField("Upload", widget=GovSubmitInput())
+
+    def validate_document(self, field):
+        if not field.data or not getattr(field.data, "filename", ""):
+            raise StopValidation("Select a file to upload")
+
+
+class WithdrawBidForm(FlaskForm):
+    reason = TextAreaField(
+        "Why are you withdrawing the bid?",
+        filters=[strip],
+        validators=[
+            required("Enter the reason for withdrawing the bid"),
+            MaxLength("The reason", 2000),
+            NoHiddenCharacters("The reason"),
+        ],
+        widget=GovCharacterCount(),
+        description="The reason is recorded with your bid's history.",
+    )
+    submit = SubmitField("Withdraw the bid", widget=GovSubmitInput())
