@@ -11,6 +11,7 @@ import secrets
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -97,6 +98,14 @@ def material_change_count(need: Need) -> int:
     )
 
 
+def answers_current_need(revision: BidRevision, need: Need) -> bool:
+    """Whether the revision answers the need as it now is: it saw every material change.
+    Compared by the number of material changes the revision's content records, not by
+    time: an amendment is stamped when it starts, so a submission running alongside it
+    (before it was committed) can be later than its stamp without having seen it."""
+    return (revision.content or {}).get("need_material_changes") == material_change_count(need)
+
+
 def counting_revision(bid: Bid) -> BidRevision | None:
     """The submission that counts: the latest, unless the bid was withdrawn after it or a
     material change to the need came after it (then it must be reconfirmed). Revisions can
@@ -106,8 +115,7 @@ def counting_revision(bid: Bid) -> BidRevision | None:
         return None
     if bid.withdrawn_at is not None and bid.withdrawn_at >= latest.submitted_at:
         return None
-    changed = last_material_change(bid.need)
-    if changed is not None and changed > latest.submitted_at:
+    if not answers_current_need(latest, bid.need):
         return None
     return latest
 
@@ -121,8 +129,7 @@ def bid_state(bid: Bid, now: datetime | None = None) -> BidState:
     if not need_is_open(bid.need, now):
         return BidState.CLOSED
     if latest is not None:
-        changed = last_material_change(bid.need)
-        if changed is not None and changed > latest.submitted_at:
+        if not answers_current_need(latest, bid.need):
             return BidState.NEEDS_RECONFIRMATION
         return BidState.SUBMITTED
     if any(p.declined_at is None and p.confirmed_at is None for p in bid.current_partners):
@@ -726,8 +733,10 @@ def low_bid_reason(price: int, people: int, others: list[int], floor_per_person:
     bids on the lot, or a cost per person below the floor the commissioner set."""
     reasons = []
     if others:
-        median = statistics.median(others)
-        if price <= LOW_SHARE_OF_MEDIAN * median:
+        # Exact arithmetic: 0.7 x £29,000 in floating point is a hair under £20,300,
+        # which would let a bid exactly 30% below the median through.
+        median = statistics.median(Fraction(p) for p in others)
+        if price <= Fraction(str(LOW_SHARE_OF_MEDIAN)) * median:
             below = round(100 * (1 - price / median))
             reasons.append(
                 f"{format_pounds(price)} is {below}% below the median of the other bids on this lot "
@@ -764,7 +773,12 @@ def check_at_closing(need: Need, now: datetime | None = None) -> bool:
             if reason:
                 bid.low_flag_reason = reason
                 bid.low_flagged_at = now
-                audit.record("bid.flagged_abnormally_low", bid, actor=None, reason=reason)
+                # The reason quotes prices: it stays on the bid, out of the audit trail.
+                rules = {
+                    "median": low_bid_reason(revision.price_pence, revision.people, others, None) is not None,
+                    "cost_floor": low_bid_reason(revision.price_pence, revision.people, [], need.cost_floor_per_person_pence) is not None,
+                }
+                audit.record("bid.flagged_abnormally_low", bid, actor=None, after={"revision": revision.number, "rules": rules})
     need.bids_checked_at = now
     audit.record("need.bids_checked", need, actor=None, after={"bids": sum(len(e) for e in by_lot.values())})
     return True
