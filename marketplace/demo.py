@@ -1,5 +1,7 @@
 """Demo data for `make run`: one account per role, for two delivery units of one region,
-and the demo commissioner's needs: open, closing soon, closed and a draft.
+the demo commissioner's needs (open, closing soon, closed and a draft) and the demo
+providers' bids on them: a consortium of the charity and the CIC, a draft, and on the
+closed need an abnormally low bid from the large company, flagged at closing.
 
 Idempotent: running it again finds what exists and adds only what is missing.
 """
@@ -37,6 +39,7 @@ ORGANISATIONS = [
         "postcode": "CT9 1AA",
         "pdus": ("N57EKNT",),
         "specialisms": ("womens-services", "wellbeing", "family"),
+        "policies": ("constituted", "safeguarding", "insurance_by_start", "dbs", "data_protection"),
     },
     {
         "email": "cic@demo.test",
@@ -51,6 +54,7 @@ ORGANISATIONS = [
         "postcode": "ME14 1AA",
         "pdus": ("N57EKNT", "N57KECL"),
         "specialisms": ("wellbeing", "inclusion", "unpaid-work"),
+        "policies": ("constituted", "safeguarding", "insurance_by_start", "data_protection"),
     },
     {
         "email": "bigco@demo.test",
@@ -65,6 +69,7 @@ ORGANISATIONS = [
         "postcode": "EC1A 1BB",
         "pdus": PDUS,
         "specialisms": ("accommodation", "ete", "through-the-gate"),
+        "policies": ("constituted", "safeguarding", "insurance_by_start", "dbs", "data_protection"),
     },
 ]
 
@@ -130,16 +135,21 @@ def load_demo_data(password: str) -> list[tuple[str, str]]:
                 postcode=spec["postcode"],
                 pdus=[pdus[c] for c in spec["pdus"]],
                 specialisms=[categories[c] for c in spec["specialisms"]],
+                policies=list(spec["policies"]),
                 verified_at=utcnow(),
                 verified_by_id=admin.id,
             )
             db.session.add(organisation)
             db.session.flush()
             audit.record("organisation.registered", organisation, after={"name": organisation.name, "demo": True})
+        elif not organisation.policies:  # made by an older demo, before profiles held policies
+            organisation.policies = list(spec["policies"])
+            audit.record("organisation.updated", organisation, before={"policies": []}, after={"policies": organisation.policies, "demo": True})
         _membership(user, Role.OWNER, organisation=organisation)
         logins.append((spec["email"], f"owner of {spec['name']}, {spec['kind']}"))
     db.session.flush()
     _needs(pdus, categories)
+    _bids()
     return logins
 
 
@@ -202,7 +212,7 @@ NEEDS = [
         "cohort": "Adults on probation in East Kent with low-level mental health needs",
         "expected_people": 40,
         "duration_months": 12,
-        "lots": [("Growing sessions", "Two sessions a week, with tools and transport.", 3_000_000, Reservation.VCSE)],
+        "lots": [("Growing sessions", "Two sessions a week, with tools and transport.", 3_000_000, Reservation.NONE)],
         "criteria": [("How will the sessions improve emotional wellbeing, and how will you show it?", 60, 400)],
         "conditions": ["constituted", "safeguarding"],
         "advance": 25,
@@ -321,3 +331,156 @@ def _needs(pdus: dict, categories: dict) -> None:
             audit.record("question.answered", question, actor=commissioner, after={"visibility": "published", "demo": True})
             need_services.follow_need(need, actor=charity)
     db.session.flush()
+
+
+# Bids --------------------------------------------------------------------------------
+
+OPEN_NEED = "Women's centre support in East Kent"
+CLOSED_NEED = "Allotment and growing project in East Kent"
+
+# Every bid goes through the bid services, so it obeys their rules; bids on the closed
+# need are made and submitted at times before it closed. The closing-soon need is left
+# without bids, for people trying the portal to bid on.
+BIDS = [
+    {
+        "need": OPEN_NEED,
+        "lot": 1,
+        "lead": "charity@demo.test",
+        "partners": [("cic@demo.test", 30, 25)],
+        "lead_share": (70, 75),
+        "price": 8_850_000,
+        "people": 80,
+        "answers": (
+            "Our key workers already run a weekly drop-in in Margate; we will open it to every woman referred by "
+            "probation and phone, text or visit each one who misses a session the same day. Women with lived "
+            "experience, trained as peer mentors, meet newcomers at the door. Green Shoots runs a weekly growing "
+            "session on our allotment, which many women find easier to come to than an office.",
+            "A named key worker for each woman agrees a plan with her probation practitioner in the first two weeks "
+            "and joins three-way meetings every month. We share progress through the probation referral system and "
+            "refer on to housing, debt advice and GP services we already work with in Thanet.",
+        ),
+        "social_value": "Two of the key worker posts are for women with lived experience of the justice system, "
+        "paid the Real Living Wage, and every peer mentor is offered an accredited qualification.",
+        "submit": True,
+    },
+    {
+        "need": OPEN_NEED,
+        "lot": 2,
+        "lead": "bigco@demo.test",
+        "price": 4_300_000,
+        "people": 40,
+        "answers": (
+            "We will contact every referred woman within two working days and offer groups at two times of day.",
+            "Our regional partnerships team meets probation managers monthly and reports on attendance.",
+        ),
+        "social_value": "One apprenticeship for a local young person.",
+        "submit": True,
+    },
+    {
+        "need": OPEN_NEED,
+        "lot": 2,
+        "lead": "cic@demo.test",
+        "price": 4_200_000,
+        "people": 40,
+        "answers": ("Groups will meet at the allotment in Folkestone and finish with a shared meal.",),
+        "submit": False,  # a draft: one answer, no social value or declarations yet
+    },
+    {
+        "need": CLOSED_NEED,
+        "lot": 1,
+        "lead": "charity@demo.test",
+        "price": 2_900_000,
+        "people": 40,
+        "answers": ("Each woman sets her own wellbeing goals with a key worker and we measure them with WEMWBS every three months.",),
+        "social_value": "Produce from the allotment goes to the Margate food bank.",
+        "submit": True,
+    },
+    {
+        "need": CLOSED_NEED,
+        "lot": 1,
+        "lead": "cic@demo.test",
+        "price": 2_750_000,
+        "people": 40,
+        "answers": ("Our growers have run these sessions for six years; we use WEMWBS at the start, middle and end.",),
+        "social_value": "Two paid sessional posts for people who came to us through probation.",
+        "submit": True,
+    },
+    {
+        # Half the price of the others: flagged abnormally low when the need closed.
+        "need": CLOSED_NEED,
+        "lot": 1,
+        "lead": "bigco@demo.test",
+        "price": 1_400_000,
+        "people": 40,
+        "answers": ("We will deliver the sessions through our national wellbeing programme.",),
+        "social_value": "A donation of tools to each allotment site.",
+        "submit": True,
+    },
+]
+
+
+def _bids() -> None:
+    from .bids import services as bid_services
+    from .needs.models import Need
+
+    now = utcnow()
+    for index, spec in enumerate(BIDS):
+        need = db.session.scalar(sa.select(Need).where(Need.title == spec["need"]))
+        if need is None or need.published_at is None:
+            continue
+        lot = need.lots[spec["lot"] - 1]
+        lead = account_services.find_user(spec["lead"])
+        organisation = lead.organisations[0]
+        if bid_services.bid_for(organisation.id, lot) is not None:
+            continue
+        if lot.reservation == Reservation.VCSE and not organisation.is_vcse:
+            continue  # a need made by an older demo, when this lot was reserved
+        if need.closes_at <= now:
+            if need.bids_checked_at is not None:
+                continue  # closed and checked before these bids existed: leave it be
+            start = need.closes_at - timedelta(days=3)
+        else:
+            start = max(need.published_at + timedelta(hours=1), now - timedelta(days=1))
+        start = min(start + timedelta(hours=2 * index), now - timedelta(hours=3))  # not all at once, all in the past
+        if not bid_services.need_is_open(need, start):
+            continue
+        _demo_bid(bid_services, spec, lot, lead, organisation, start)
+    closed = db.session.scalar(sa.select(Need).where(Need.title == CLOSED_NEED))
+    if closed is not None:
+        bid_services.check_at_closing(closed, now=now)
+    db.session.flush()
+
+
+def _demo_bid(bid_services, spec: dict, lot, lead: User, organisation, start: datetime) -> None:
+    need = lot.need
+    bid = bid_services.start_bid(lot, organisation=organisation, actor=lead, now=start)
+    answers = {c.id: text for c, text in zip(need.criteria, spec["answers"], strict=False)}
+    bid_services.save_answers(bid, answers=answers, actor=lead, now=start)
+    price = spec["price"]
+    bid_services.save_price(
+        bid, price_pence=price, breakdown=bid_services.suggested_breakdown(bid, price), people=spec["people"],
+        actor=lead, now=start,
+    )
+    if not spec["submit"]:
+        return
+    bid_services.save_social_value(bid, text=spec["social_value"], actor=lead, now=start)
+    bid_services.save_declarations(
+        bid, declarations=["eligible", "no_conflict", "accurate"], conflict_details="", actor=lead, now=start
+    )
+    partners = []
+    for email, work_percent, price_percent in spec.get("partners", []):
+        member = account_services.find_user(email)
+        partner, _ = bid_services.invite_partner(
+            bid, organisation=member.organisations[0], work_percent=work_percent, price_percent=price_percent,
+            actor=lead, now=start,
+        )
+        partners.append((partner, member))
+    if partners:
+        lead_work, lead_price = spec["lead_share"]
+        bid_services.set_shares(
+            bid, lead_work_percent=lead_work, lead_price_percent=lead_price,
+            partner_shares={p.id: (p.work_percent, p.price_percent) for p, _ in partners}, actor=lead, now=start,
+        )
+        for partner, member in partners:
+            bid_services.confirm_partner(partner, actor=member, now=start + timedelta(hours=2))
+    bid_services.submit_bid(bid, actor=lead, now=start + timedelta(hours=3))

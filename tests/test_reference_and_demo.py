@@ -1,5 +1,7 @@
-"""Reference data loads from the shipped CSV files; demo data is idempotent and never in production."""
+"""Reference data loads from the shipped CSV files; demo data is idempotent and never in
+production, and its bids obey the bid rules."""
 
+import statistics
 from datetime import date
 
 import pytest
@@ -7,13 +9,26 @@ import sqlalchemy as sa
 
 from config import ProductionConfig
 from marketplace.accounts.models import Membership, User
-from marketplace.demo import DemoRefused, load_demo_data
+from marketplace.accounts.services import find_user
+from marketplace.audit.models import AuditEvent
+from marketplace.bids import access
+from marketplace.bids import services as bid_services
+from marketplace.bids.models import Bid, BidPartner, BidRevision, BidState
+from marketplace.demo import CLOSED_NEED, OPEN_NEED, DemoRefused, load_demo_data
 from marketplace.extensions import db
 from marketplace.needs import services as need_services
-from marketplace.needs.models import Need, NeedStatus, Question, QuestionVisibility
+from marketplace.needs.models import Condition, Lot, Need, NeedStatus, Question, QuestionVisibility
+from marketplace.notifications.models import OutboxEmail
 from marketplace.organisations.models import Organisation
 from marketplace.reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory
 from marketplace.reference.services import DATA, load_reference
+from marketplace.timeutil import utcnow
+
+from .helpers import count
+
+CHARITY = "Thanet Women's Centre"
+CIC = "Green Shoots Growing CIC"
+BIGCO = "Nationwide Justice Services Ltd"
 
 DEMO_EMAILS = {
     "admin@demo.test",
@@ -127,3 +142,88 @@ def test_demo_data_is_refused_in_production(app, db_session, monkeypatch):
         load_demo_data("x")
     result = app.test_cli_runner().invoke(args=["demo-data"])
     assert result.exit_code != 0 and "refused in production" in result.output
+
+
+def _demo_bid(need_title: str, lot_number: int, organisation_name: str) -> Bid:
+    return db.session.scalar(
+        sa.select(Bid)
+        .join(Need, Need.id == Bid.need_id)
+        .join(Lot, Lot.id == Bid.lot_id)
+        .join(Organisation, Organisation.id == Bid.organisation_id)
+        .where(Need.title == need_title, Lot.number == lot_number, Organisation.name == organisation_name)
+    )
+
+
+def test_demo_bids_obey_the_rules_and_are_not_duplicated(app, db_session):
+    """One test, as loading the demo takes seconds: each check is a function below."""
+    load_demo_data("local-partners-demo")
+    _check_policies()
+    _check_consortium()
+    _check_open_need()
+    _check_closed_need()
+    counts = [count(model) for model in (Bid, BidRevision, BidPartner, AuditEvent, OutboxEmail)]
+    assert counts[:3] == [6, 5, 1]
+    load_demo_data("local-partners-demo")
+    assert [count(model) for model in (Bid, BidRevision, BidPartner, AuditEvent, OutboxEmail)] == counts
+
+
+def _check_policies():
+    demo = db.session.scalars(sa.select(Organisation).where(Organisation.contact_email.like("%@demo.test"))).all()
+    assert {o.name for o in demo} == {CHARITY, CIC, BIGCO}
+    for organisation in demo:
+        assert organisation.policies and set(organisation.policies) <= set(Condition)
+    charity = db.session.scalar(sa.select(Organisation).where(Organisation.name == CHARITY))
+    open_need = db.session.scalar(sa.select(Need).where(Need.title == OPEN_NEED))
+    assert all(met for _, met in bid_services.eligibility_from_profile(charity, open_need))
+
+
+def _check_consortium():
+    bid = _demo_bid(OPEN_NEED, 1, CHARITY)
+    assert bid is not None and bid_services.bid_state(bid) == BidState.SUBMITTED
+    [partner] = bid.current_partners
+    assert partner.organisation.name == CIC and partner.is_confirmed and partner.declined_at is None
+    assert bid.lead_work_percent + partner.work_percent == 100
+    assert bid.lead_price_percent + partner.price_percent == 100
+    revision = bid_services.counting_revision(bid)
+    assert revision.digest == bid_services.digest_of(revision.content)
+    assert revision.content["partners"] == [
+        {"organisation_id": partner.organisation_id, "name": CIC, "work_percent": partner.work_percent, "price_percent": partner.price_percent}
+    ]
+    assert revision.submitted_at < utcnow() and partner.confirmed_at < revision.submitted_at
+    assert bid_services.problems(bid) == [] and not bid_services.has_unsubmitted_changes(bid)
+    # Both the charity and the CIC can read it; the large company cannot.
+    charity_user, cic_user, bigco_user = (find_user(e) for e in ("charity@demo.test", "cic@demo.test", "bigco@demo.test"))
+    assert bid_services.leads(charity_user, bid) and bid_services.is_party(cic_user, bid)
+    assert not bid_services.leads(cic_user, bid) and not bid_services.is_party(bigco_user, bid)
+    assert bid in bid_services.bids_of(cic_user)
+    # Sealed: the open need's bids are not for the commissioner's eyes yet.
+    with pytest.raises(access.Sealed):
+        access.submitted_bids(bid.need, find_user("commissioner@demo.test"))
+
+
+def _check_open_need():
+    submitted = _demo_bid(OPEN_NEED, 2, BIGCO)
+    draft = _demo_bid(OPEN_NEED, 2, CIC)
+    assert bid_services.bid_state(submitted) == BidState.SUBMITTED
+    assert bid_services.bid_state(draft) == BidState.DRAFT and draft.revisions == []
+    assert {p.section for p in bid_services.problems(draft)} >= {"answers", "social_value", "declarations"}
+    # The closing-soon need is left free for people trying the portal.
+    closing_soon = db.session.scalar(sa.select(Need).where(Need.title == "Move-on accommodation support in West Kent"))
+    assert db.session.query(Bid).filter(Bid.need_id == closing_soon.id).count() == 0
+
+
+def _check_closed_need():
+    closed = db.session.scalar(sa.select(Need).where(Need.title == CLOSED_NEED))
+    assert closed.bids_checked_at is not None
+    counted = bid_services.counting_bids(closed)
+    assert {b.organisation.name for b, _ in counted} == {CHARITY, CIC, BIGCO}
+    assert all(closed.published_at < r.submitted_at < closed.closes_at for _, r in counted)
+    prices = {b.organisation.name: r.price_pence for b, r in counted}
+    assert prices[BIGCO] <= 0.7 * statistics.median([prices[CHARITY], prices[CIC]])
+    flagged = {b.organisation.name: b.low_flag_reason for b, _ in counted}
+    assert flagged[CHARITY] is None and flagged[CIC] is None
+    assert "below the median of the other bids on this lot" in flagged[BIGCO]
+    # The commissioner can open the bids now, and sees the flag.
+    found = access.submitted_bids(closed, find_user("commissioner@demo.test"))
+    assert [b.low_flag_reason is not None for b, _ in found].count(True) == 1
+
