@@ -176,6 +176,9 @@ def start_bid(lot: Lot, *, organisation, actor, now: datetime | None = None) -> 
         raise BidError(f"{organisation.name} already has a bid for this lot")
     if partner_bid_for(organisation.id, lot) is not None:
         raise BidError(f"{organisation.name} is already a partner in another bid for this lot")
+    reservation_problem = reservation_refusal(lot, organisation)
+    if reservation_problem:
+        raise BidError(reservation_problem)
     need_pdu_ids = {p.id for p in need.pdus}
     bid = Bid(
         need_id=need.id,
@@ -199,6 +202,23 @@ def start_bid(lot: Lot, *, organisation, actor, now: datetime | None = None) -> 
         raise BidError(f"{organisation.name} already has a bid for this lot") from None
     audit.record("bid.started", bid, actor=actor, after={"lot_id": lot.id, "organisation_id": organisation.id})
     return bid
+
+
+def reservation_refusal(lot: Lot, organisation) -> str | None:
+    """Why this organisation may not lead a bid for a reserved lot, or None. A VCSE lot is
+    for voluntary, community and social enterprise organisations (from the legal form in
+    the profile); a local lot for organisations with staff or premises in a delivery unit
+    the need covers (from the profile's delivery units)."""
+    from ..needs.models import Reservation
+
+    if lot.reservation == Reservation.VCSE and not organisation.is_vcse:
+        return "This lot is reserved for voluntary, community and social enterprise organisations"
+    if lot.reservation == Reservation.LOCAL and not {p.id for p in organisation.pdus} & {p.id for p in lot.need.pdus}:
+        return (
+            "This lot is reserved for local organisations: add the delivery units where you have staff "
+            "or premises to your organisation's profile"
+        )
+    return None
 
 
 def _editable(bid: Bid, actor, now: datetime) -> None:

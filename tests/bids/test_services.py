@@ -173,3 +173,21 @@ def test_cost_floor_per_person_flags(need):
     bid = factories.make_bid(need, price_pence=1_000_000, people=40)
     bids.check_at_closing(need, now=need.closes_at + timedelta(seconds=1))
     assert "cost per person" in bid.low_flag_reason
+
+
+def test_reserved_lots_are_for_vcse_or_local_organisations(db_session):
+    from marketplace.needs.models import Reservation
+    from marketplace.organisations.models import LegalForm
+
+    need = factories.make_need(lots=(5_000_000, 2_000_000))
+    need.lots[0].reservation = Reservation.VCSE
+    need.lots[1].reservation = Reservation.LOCAL
+    company = factories.make_provider(organisation=factories.make_organisation(legal_form=LegalForm.COMPANY_LIMITED_BY_SHARES))
+    with pytest.raises(bids.BidError, match="reserved for voluntary"):
+        bids.start_bid(need.lots[0], organisation=company.organisations[0], actor=company)
+    with pytest.raises(bids.BidError, match="reserved for local"):
+        bids.start_bid(need.lots[1], organisation=company.organisations[0], actor=company)
+    company.organisations[0].pdus = list(need.pdus)
+    assert bids.start_bid(need.lots[1], organisation=company.organisations[0], actor=company).lot_id == need.lots[1].id
+    charity = factories.make_provider()
+    assert bids.start_bid(need.lots[0], organisation=charity.organisations[0], actor=charity).lot_id == need.lots[0].id
