@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..conditions import CONDITION_LABELS, Condition  # noqa: F401  (organisation profiles use it too)
 from ..extensions import db, enum_type
 from ..timeutil import UTCDateTime, utcnow
 
@@ -69,29 +70,6 @@ class Reservation(enum.StrEnum):
             "local": "Reserved for local organisations",
         }[self.value]
 
-
-class Condition(enum.StrEnum):
-    """The fixed, proportionate conditions of participation. Nothing else can be asked:
-    no financial tests and no cash security of any kind."""
-
-    CONSTITUTED = "constituted"
-    SAFEGUARDING = "safeguarding"
-    INSURANCE_BY_START = "insurance_by_start"
-    DBS = "dbs"
-    DATA_PROTECTION = "data_protection"
-
-    @property
-    def label(self) -> str:
-        return CONDITION_LABELS[self]
-
-
-CONDITION_LABELS = {
-    Condition.CONSTITUTED: "A constituted organisation (with a governing document)",
-    Condition.SAFEGUARDING: "A safeguarding policy",
-    Condition.INSURANCE_BY_START: "Insurance in place by the contract start (not needed to bid)",
-    Condition.DBS: "A process for DBS checks of staff and volunteers",
-    Condition.DATA_PROTECTION: "Data protection: registered with the ICO and a policy in place",
-}
 
 need_pdus = sa.Table(
     "need_pdus",

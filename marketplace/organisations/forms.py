@@ -14,7 +14,7 @@ from wtforms.validators import Optional, ValidationError
 
 from ..extensions import db
 from ..forms import MaxLength, NoMarkup, Radios, email_field, name_field, strip
-from ..needs.models import Condition
+from ..conditions import Condition
 from .models import (
     CHARITY_NUMBER,
     COMPANY_NUMBER,
