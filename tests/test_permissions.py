@@ -56,6 +56,16 @@ def world(db_session):
     closed_need.question_deadline = utcnow() - timedelta(days=1)
     past_questions = factories.make_need(title="Questions closed")
     past_questions.question_deadline = utcnow() - timedelta(hours=1)
+    # A bid led by organisation A with B as its partner, on the open need; and one by A on
+    # a need that has since closed.
+    from marketplace.bids import services as bids
+
+    open_bid = factories.make_bid(open_need, provider=owner, submit=False)
+    partner, _ = bids.invite_partner(open_bid, organisation=org_b, work_percent=30, price_percent=30, actor=owner)
+    closing_need = factories.make_need(title="Closing need")
+    closed_bid = factories.make_bid(closing_need, provider=owner)
+    closing_need.closes_at = utcnow() - timedelta(minutes=1)
+    closing_need.question_deadline = utcnow() - timedelta(days=1)
     unverified_org = factories.make_organisation("Unverified C", verified=False)
     db.session.add(Membership(user=actors["owner"], organisation=unverified_org, role=Role.OWNER))
     db.session.flush()
@@ -73,6 +83,8 @@ def world(db_session):
             "past_questions": past_questions,
             "member_user": actors["member"],
             "admin_user": actors["admin"],
+            "open_bid": open_bid,
+            "closed_bid": closed_bid,
         },
     }
 
@@ -81,6 +93,8 @@ def world(db_session):
 COMMISSIONERS = {"pdu_commissioner", "region_commissioner"}
 # Verified, active members of provider organisations.
 PROVIDERS = {"member", "owner", "other_owner"}
+# Members of organisation A, which leads the bids; B ("other_owner") is A's partner.
+LEAD = {"member", "owner"}
 
 
 # action, object, the actors allowed (everyone else is refused)
@@ -121,6 +135,21 @@ TABLE = [
     (Action.ASK_QUESTION, "closed_need", set()),
     (Action.ANSWER_QUESTION, "open_need", COMMISSIONERS),
     (Action.SAVE_SEARCH, "none", PROVIDERS),
+    (Action.START_BID, "open_need", PROVIDERS),
+    (Action.START_BID, "draft_need", set()),
+    (Action.START_BID, "closed_need", set()),
+    # Nobody on the commissioning side, and no admin: they read bids only through
+    # bids.access after closing (tests/bids/test_sealed.py).
+    (Action.VIEW_BID, "open_bid", LEAD | {"other_owner"}),
+    (Action.VIEW_BID, "closed_bid", LEAD),
+    (Action.EDIT_BID, "open_bid", LEAD),
+    (Action.EDIT_BID, "closed_bid", set()),
+    (Action.SUBMIT_BID, "open_bid", LEAD),
+    (Action.SUBMIT_BID, "closed_bid", set()),
+    (Action.WITHDRAW_BID, "open_bid", LEAD),
+    (Action.WITHDRAW_BID, "closed_bid", set()),
+    (Action.CONFIRM_SHARE, "open_bid", {"other_owner"}),
+    (Action.CONFIRM_SHARE, "closed_bid", set()),
 ]
 
 @pytest.mark.parametrize(
