@@ -305,6 +305,8 @@ def _needs(pdus: dict, categories: dict) -> None:
             need_services.save_criterion(need, question=question, weight=weight, word_limit=word_limit)
         need_services.set_weights(need, social_value_weight=20, price_weight=20)
         need_services.set_conditions(need, conditions=spec["conditions"], cost_floor_per_person_pence=None)
+        # The commissioner shows how many bids have come in (and nothing else) before closing.
+        need.show_bid_count = spec["when"] != "draft"
         need_services.set_payment_profile(need, advance_percent=spec["advance"], milestones=spec["milestones"])
         published, deadline, closes = _dates(spec["when"], now)
         need.question_deadline, need.closes_at = deadline, closes

@@ -140,6 +140,20 @@ class Tab:
         self.check()
         return response
 
+    def goto_refused(self, path: str, status: int):
+        """Open a page the user may not see: it must answer `status`, and the error page
+        gets the same checks. Chromium logs the refusal itself as a console error ("Failed
+        to load resource"); only that one line, for this address, is expected."""
+        response = self.page.goto(path)
+        assert response.status == status, f"{path} answered {response.status}, not {status}"
+        self.page.wait_for_load_state("load")
+        self.console_errors = [
+            e for e in self.console_errors
+            if not (e.startswith(f"Failed to load resource: the server responded with a status of {status}") and e.endswith(f"(at {response.url})"))
+        ]
+        self.check()
+        return response
+
     def click(self, locator) -> None:
         """Click a link or button that loads a new page, then check that page."""
         with self.page.expect_navigation(wait_until="load"):
