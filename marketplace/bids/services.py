@@ -284,6 +284,11 @@ def save_price(bid: Bid, *, price_pence: int, breakdown: dict[str, int], people:
         )
     if not 0 < people <= 1_000_000:
         raise BidError("Enter the number of people, between 1 and 1,000,000")
+    if bid.price_pence is not None and bid.price_pence != price_pence:
+        # Partners agreed to a share of a price: a new price needs their agreement again.
+        for partner in bid.current_partners:
+            if partner.confirmed_at is not None:
+                partner.confirmed_at = partner.confirmed_by_id = None
     bid.price_pence = price_pence
     bid.price_breakdown = {key: breakdown[key] for key in keys}
     bid.people = people

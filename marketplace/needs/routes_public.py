@@ -11,7 +11,7 @@ saved searches need Action.SAVE_SEARCH (a provider). Anyone signed in may stop f
 import re
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
@@ -140,7 +140,7 @@ def show_need(need_id):
         following=following,
         follow_form=ConfirmForm(),
         can_ask=can(current_user, Action.ASK_QUESTION, need),
-        url_map_endpoints=set(current_app.view_functions),
+        is_provider=current_user.is_authenticated and bool(current_user.organisation_memberships()),
     )
 
 

@@ -191,3 +191,17 @@ def test_reserved_lots_are_for_vcse_or_local_organisations(db_session):
     assert bids.start_bid(need.lots[1], organisation=company.organisations[0], actor=company).lot_id == need.lots[1].id
     charity = factories.make_provider()
     assert bids.start_bid(need.lots[0], organisation=charity.organisations[0], actor=charity).lot_id == need.lots[0].id
+
+
+def test_a_new_price_asks_partners_to_confirm_again(need):
+    bid = factories.make_bid(need, submit=False)
+    partner_user = factories.make_provider()
+    partner, _ = bids.invite_partner(bid, organisation=partner_user.organisations[0], work_percent=40, price_percent=40, actor=bid.created_by)
+    bids.set_shares(bid, lead_work_percent=60, lead_price_percent=60, partner_shares={partner.id: (40, 40)}, actor=bid.created_by)
+    bids.confirm_partner(partner, actor=partner_user)
+    # The same price saved again keeps the confirmation; a different one does not.
+    bids.save_price(bid, price_pence=bid.price_pence, breakdown=dict(bid.price_breakdown), people=bid.people, actor=bid.created_by)
+    assert partner.confirmed_at is not None
+    bids.save_price(bid, price_pence=4_000_000, breakdown=bids.suggested_breakdown(bid, 4_000_000), people=bid.people, actor=bid.created_by)
+    assert partner.confirmed_at is None
+    assert bids.bid_state(bid) == BidState.WAITING_FOR_PARTNERS

@@ -416,8 +416,21 @@ def test_ended_needs_keep_a_public_page_with_their_status(client, db_session, en
     text = page_text(client.get(f"/needs/{need.id}"))
     assert re.search(rf'govuk-tag[^"]*">\s*{label}\s*<', text)
     if ending != "closed":
-        assert "Funding was moved" in text
+        # The reason on its own line, with the user's text escaped and the markup not.
+        assert f"This need has been {ending}.<br>Reason: Funding was moved" in text
+        assert "&lt;br&gt;" not in text
     assert "Follow this need" not in text
+
+
+def test_after_the_question_deadline_a_provider_can_still_read_its_questions(client, db_session):
+    need = factories.make_need(title="Questions closed")
+    need.question_deadline = utcnow() - timedelta(hours=1)
+    provider = factories.make_provider()
+    db.session.commit()
+    sign_in(client, provider.email)
+    text = page_text(client.get(f"/needs/{need.id}"))
+    assert "Ask a question" not in text
+    assert f'href="/needs/{need.id}/questions/mine"' in text or "questions and their answers" in text
 
 
 # Following -----------------------------------------------------------------------------
