@@ -3,8 +3,8 @@
 import re
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
-from wtforms import RadioField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovSubmitInput, GovTextInput
+from wtforms import RadioField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, StopValidation, ValidationError
 
 MARKUP = re.compile(r"[<>]")
@@ -118,3 +118,18 @@ def name_field(label: str, empty_message: str, maximum: int = 120, hint: str = "
         description=hint,
         render_kw=render_kw,
     )
+
+
+class ListedChoices(SelectMultipleField):
+    """Several choices from a list (GOV.UK checkboxes); a value not on the list (a crafted
+    POST) is an error with a GOV.UK message, never a crash."""
+
+    def __init__(self, label, noun: str, **kwargs):
+        kwargs.setdefault("widget", GovCheckboxesInput())
+        super().__init__(label, coerce=str, **kwargs)
+        self.noun = noun
+
+    def pre_validate(self, form):
+        known = {choice.value for choice in self.choices}
+        if any(value not in known for value in self.data or []):
+            raise StopValidation(f"Select {self.noun} from the list")

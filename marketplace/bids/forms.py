@@ -14,11 +14,11 @@ hidden formatting characters) is refused outright, and then the text stays in th
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovFileInput, GovRadioInput, GovSubmitInput
-from wtforms import SelectMultipleField, SubmitField, TextAreaField
+from wtforms import SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
-from ..forms import HIDDEN, MaxLength, Radios, required, strip
+from ..forms import HIDDEN, ListedChoices, MaxLength, Radios, required, strip
 from ..money import MAX_PENCE, MoneyError, format_pounds, parse_pounds
 from ..needs.forms import PoundsField, WholeNumberField
 from .models import Declaration
@@ -73,18 +73,6 @@ class AmountField(PoundsField):
             raise StopValidation(f"{name} must be {format_pounds(MAX_PENCE, whole=True)} or less")
         self.pence = pence
 
-
-class ListedChoices(SelectMultipleField):
-    """Several choices from a list; a value not on the list (a crafted POST) is an error."""
-
-    def __init__(self, label, noun: str, **kwargs):
-        super().__init__(label, coerce=str, **kwargs)
-        self.noun = noun
-
-    def pre_validate(self, form):
-        known = {choice.value for choice in self.choices}
-        if any(value not in known for value in self.data or []):
-            raise StopValidation(f"Select {self.noun} from the list")
 
 
 # Starting a bid --------------------------------------------------------------------------

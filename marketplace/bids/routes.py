@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.routing import BuildError
 
 from ..extensions import db, login_manager
 from ..forms import ConfirmForm
@@ -121,15 +120,8 @@ def _closed_message(need: Need) -> str:
     return f"This need has been {status.label.lower()}."
 
 
-def _url_or_none(endpoint: str, **values) -> str | None:
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:  # a page another part of the portal has not written yet
-        return None
-
-
 def _section_urls(bid: Bid) -> dict[str, str | None]:
-    urls = {key: _url_or_none(endpoint, bid_id=bid.id) for key, _, endpoint in SECTIONS}
+    urls = {key: url_for(endpoint, bid_id=bid.id) for key, _, endpoint in SECTIONS}
     urls["organisation"] = url_for("organisations.edit_organisation", organisation_id=bid.organisation_id)
     return urls
 
@@ -249,7 +241,7 @@ def show_bid(bid_id):
         need_open=need_open,
         closed_message=_closed_message(bid.need),
         partner=services.partner_of(current_user, bid),
-        share_url=_url_or_none("bids.partner_share", bid_id=bid.id),
+        share_url=url_for("bids.partner_share", bid_id=bid.id),
         showing_revision=shown,
         **_summary_context(bid, content),
     )

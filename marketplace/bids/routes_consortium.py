@@ -14,14 +14,13 @@ import hashlib
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..organisations.models import Organisation, normalise_charity_number, normalise_company_number
 from ..permissions import Action, can
 from ..timeutil import london, utcnow
-from . import access, bp, services
+from . import bp, services
 from .consortium_forms import (
     AcceptInvitationForm,
     AddPartnerForm,
@@ -39,26 +38,8 @@ SEARCH_RESULTS = 20
 # Loading and permission ----------------------------------------------------------------
 
 
-def _party_bid(bid_id: int) -> Bid:
-    """The bid, for one of its parties (with a verified account); 404 for everyone else."""
-    bid = access.bid_for_party(bid_id, current_user)
-    if not can(current_user, Action.VIEW_BID, bid):
-        abort(404)
-    return bid
-
-
-def _lead_bid(bid_id: int) -> Bid:
-    bid = _party_bid(bid_id)
-    if not services.leads(current_user, bid):
-        abort(403)
-    return bid
-
-
-def _url_or_none(endpoint: str, **values) -> str | None:
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:  # a page another part of the portal has not written yet
-        return None
+# The same loading and permission checks as the provider pages.
+from .routes import _lead_bid, _party_bid  # noqa: E402
 
 
 def _closed_message(bid: Bid) -> str:
@@ -134,7 +115,7 @@ def partners(bid_id):
         price_total=price_total,
         problems=[p for p in services.problems(bid) if p.section == "partners"],
         max_partners=services.MAX_PARTNERS,
-        bid_url=_url_or_none("bids.show_bid", bid_id=bid.id),
+        bid_url=url_for("bids.show_bid", bid_id=bid.id),
     )
 
 
@@ -309,7 +290,7 @@ def partner_share(bid_id):
                 flash(f"You have confirmed {name}'s share. {bid.organisation.name} can now submit the bid once it is complete.", "success")
                 return redirect(url_for("bids.partner_share", bid_id=bid.id))
             flash(f"You have declined. {name} is no longer part of {bid.organisation.name}'s bid.", "success")
-            return redirect(_url_or_none("bids.my_bids") or url_for("main.home"))
+            return redirect(url_for("bids.my_bids"))
     price = bid.price_pence
     return render_template(
         "bids/consortium/share.html",
@@ -322,7 +303,7 @@ def partner_share(bid_id):
         price_pence=price,
         share_pence=_share_pence(price, partner.price_percent),
         others=[p for p in _active_partners(bid) if p.id != partner.id],
-        bid_url=_url_or_none("bids.show_bid", bid_id=bid.id),
+        bid_url=url_for("bids.show_bid", bid_id=bid.id),
     )
 
 

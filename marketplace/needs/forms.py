@@ -14,18 +14,17 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
-    GovCheckboxesInput,
     GovDateInput,
     GovFileInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import Field, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import Field, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
-from ..forms import MaxLength, NoMarkup, Radios, required, strip
+from ..forms import ListedChoices, MaxLength, NoMarkup, Radios, required, strip
 from ..money import MAX_PENCE, MoneyError, format_pounds, parse_pounds
 from ..timeutil import LONDON
 from .models import CONDITION_LABELS, Procedure, Reservation
@@ -35,19 +34,6 @@ MILESTONE_ROWS = 6
 
 # Fields --------------------------------------------------------------------------------
 
-
-class ListedChoices(SelectMultipleField):
-    """Several choices from a list; a value not on the list (a crafted POST) is an error."""
-
-    def __init__(self, label, noun: str, **kwargs):
-        kwargs.setdefault("widget", GovCheckboxesInput())
-        super().__init__(label, coerce=str, **kwargs)
-        self.noun = noun
-
-    def pre_validate(self, form):
-        known = {choice.value for choice in self.choices}
-        if any(value not in known for value in self.data or []):
-            raise StopValidation(f"Select {self.noun} from the list")
 
 
 class WholeNumberField(StringField):

@@ -22,7 +22,7 @@ from wtforms.validators import ValidationError
 
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..organisations.forms import ListedChoices
+from ..forms import ListedChoices
 from ..permissions import Action, can, require
 from ..reference.models import Area
 from ..reference.services import current_categories, current_regions

@@ -8,12 +8,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from ..extensions import db
-from ..forms import MaxLength, NoMarkup, Radios, email_field, name_field, strip
+from ..forms import ListedChoices, MaxLength, NoMarkup, Radios, email_field, name_field, strip
 from ..conditions import Condition
 from .models import (
     CHARITY_NUMBER,
@@ -108,18 +108,6 @@ class OrganisationDetailsForm(FlaskForm):
         if self._taken(column, field.data):
             raise ValidationError(f"An organisation with this {noun} is already registered")
 
-
-class ListedChoices(SelectMultipleField):
-    """Several choices from a list; an id not on the list (a crafted POST) is an error."""
-
-    def __init__(self, label, noun: str, **kwargs):
-        super().__init__(label, coerce=str, **kwargs)
-        self.noun = noun
-
-    def pre_validate(self, form):
-        known = {choice.value for choice in self.choices}
-        if any(value not in known for value in self.data or []):
-            raise ValidationError(f"Select {self.noun} from the list")
 
 
 def _pdu_choices():
