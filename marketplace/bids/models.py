@@ -86,6 +86,9 @@ class Bid(db.Model):
     people: Mapped[int | None]
     social_value: Mapped[str] = mapped_column(sa.Text, default="")
     local_pdu_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # "None of these": no staff or premises in any delivery unit the need covers (an
+    # answer, unlike an empty list, which is a question not yet answered).
+    no_local_presence: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     declarations: Mapped[list] = mapped_column(sa.JSON, default=list)
     conflict_details: Mapped[str] = mapped_column(sa.Text, default="")
     # The lead's own share when in a consortium (percent); 100 when bidding alone.

@@ -302,20 +302,14 @@ def save_social_value(bid: Bid, *, text: str, actor, now: datetime | None = None
     _saved(bid, actor, "social_value", now)
 
 
-# "None of these": the lead said it has no staff or premises in any delivery unit of the
-# need. Until the bid has a column for it, it is kept as Bid.local_pdu_ids == [0] (no area
-# has id 0), so services.problems counts the section as answered. Read it through
-# local_presence_none() and local_pdu_ids_of(), never from the list itself.
-NO_LOCAL_PRESENCE = 0
-
-
 def local_presence_none(bid: Bid) -> bool:
-    return list(bid.local_pdu_ids or []) == [NO_LOCAL_PRESENCE]
+    """The lead said it has no staff or premises in any delivery unit of the need."""
+    return bool(bid.no_local_presence)
 
 
 def local_pdu_ids_of(bid: Bid) -> list[int]:
-    """The delivery units where the bidder has staff or premises (without the sentinel)."""
-    return sorted(i for i in bid.local_pdu_ids or [] if i != NO_LOCAL_PRESENCE)
+    """The delivery units where the bidder has staff or premises."""
+    return sorted(bid.local_pdu_ids or [])
 
 
 def save_local_presence(bid: Bid, *, pdu_ids: list[int], none: bool = False, actor, now: datetime | None = None) -> None:
@@ -327,11 +321,13 @@ def save_local_presence(bid: Bid, *, pdu_ids: list[int], none: bool = False, act
     if none:
         if pdu_ids:
             raise BidError("Select delivery units, or select 'None of these', not both")
-        bid.local_pdu_ids = [NO_LOCAL_PRESENCE]
+        bid.local_pdu_ids = []
+        bid.no_local_presence = True
     else:
         if not set(pdu_ids) <= allowed:
             raise BidError("Select only delivery units this need covers")
         bid.local_pdu_ids = sorted(set(pdu_ids))
+        bid.no_local_presence = False
     _saved(bid, actor, "local_presence", now)
 
 
@@ -566,7 +562,7 @@ def problems(bid: Bid) -> list[Problem]:
         found.append(Problem("social_value", "Describe your social value commitments"))
     elif word_count(bid.social_value) > SOCIAL_VALUE_WORD_LIMIT:
         found.append(Problem("social_value", f"Social value commitments must be {SOCIAL_VALUE_WORD_LIMIT} words or fewer"))
-    if not bid.local_pdu_ids:
+    if not bid.local_pdu_ids and not bid.no_local_presence:
         found.append(Problem("local_presence", "Select the delivery units where you have staff or premises, or say you have none"))
     missing = [d for d in Declaration if d.value not in (bid.declarations or [])]
     for declaration in missing:

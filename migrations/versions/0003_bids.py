@@ -41,6 +41,7 @@ def upgrade():
     sa.Column('people', sa.Integer(), nullable=True),
     sa.Column('social_value', sa.Text(), nullable=False),
     sa.Column('local_pdu_ids', sa.JSON(), nullable=False),
+    sa.Column('no_local_presence', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('declarations', sa.JSON(), nullable=False),
     sa.Column('conflict_details', sa.Text(), nullable=False),
     sa.Column('lead_work_percent', sa.Integer(), nullable=False),
