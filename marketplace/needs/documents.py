@@ -151,6 +151,7 @@ def store_document(need: Need, *, filename: str, data: bytes, actor) -> NeedDocu
     document = NeedDocument(need_id=need.id, uploaded_by_id=actor.id, **save_upload(filename, data))
     db.session.add(document)
     db.session.flush()
+    db.session.expire(need, ["documents"])
     audit.record(
         "need.document_uploaded",
         need,

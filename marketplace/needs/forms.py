@@ -497,7 +497,7 @@ class DatesForm(AmendableForm):
 # Documents -----------------------------------------------------------------------------
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(AmendableForm):
     document = FileField(
         "Upload a document",
         widget=GovFileInput(),

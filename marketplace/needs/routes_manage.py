@@ -540,19 +540,25 @@ def _document(need: Need, document_id: int) -> NeedDocument:
 @login_required
 def need_documents(need_id):
     need = _editable(need_id)
-    form = DocumentForm()
+    form = DocumentForm(amending=_amending(need))
     if form.validate_on_submit():
         upload = form.document.data
-        try:
-            documents.store_document(
-                need, filename=upload.filename, data=documents.read_limited(upload.stream), actor=current_user
-            )
-        except documents.DocumentError as error:
-            form.document.errors = [*form.document.errors, str(error)]
-        else:
-            db.session.commit()
-            flash(f"{documents.clean_filename(upload.filename)} uploaded.", "success")
-            return redirect(url_for("needs.need_documents", need_id=need.id))
+        name = documents.clean_filename(upload.filename)
+
+        def change():
+            try:
+                documents.store_document(
+                    need, filename=upload.filename, data=documents.read_limited(upload.stream), actor=current_user
+                )
+            except documents.DocumentError as error:
+                raise services.NeedError(str(error)) from None
+
+        response = _save(
+            need, form, change, section="documents", error_field=form.document, done=f"{name} uploaded.",
+            next_url=url_for("needs.need_documents", need_id=need.id),
+        )
+        if response:
+            return response
     return _page(
         "documents.html",
         need,
@@ -568,13 +574,15 @@ def need_documents(need_id):
 def remove_document(need_id, document_id):
     need = _editable(need_id)
     document = _document(need, document_id)
-    form = ConfirmForm()
+    form = RemoveForm(amending=_amending(need))
     back = url_for("needs.need_documents", need_id=need.id)
     if form.validate_on_submit():
-        documents.remove_document(document, actor=current_user)
-        db.session.commit()
-        flash(f"{document.filename} removed.", "success")
-        return redirect(back)
+        response = _save(
+            need, form, lambda: documents.remove_document(document, actor=current_user), section="documents",
+            error_field=form.submit, done=f"{document.filename} removed.", next_url=back,
+        )
+        if response:
+            return response
     return _page("remove.html", need, form, thing=document.filename, back=back)
 
 

@@ -61,6 +61,7 @@ CHANGE_LABELS = {
     "payment": "Payment profile",
     "question_deadline": "Question deadline",
     "closes_at": "Closing time",
+    "documents": "Documents",
 }
 
 

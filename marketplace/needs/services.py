@@ -109,6 +109,10 @@ def snapshot(need: Need) -> dict:
         "question_deadline": need.question_deadline.isoformat() if need.question_deadline else None,
         "closes_at": need.closes_at.isoformat() if need.closes_at else None,
         "cost_floor_per_person_pence": need.cost_floor_per_person_pence,
+        "documents": sorted(
+            ({"filename": d.filename, "sha256": d.sha256} for d in need.documents if d.removed_at is None),
+            key=lambda d: (d["filename"], d["sha256"]),
+        ),
     }
 
 
@@ -119,6 +123,7 @@ SECTION_KEYS = {
     "conditions": ("conditions", "cost_floor_per_person_pence"),
     "payment": ("payment",),
     "dates": ("question_deadline", "closes_at"),
+    "documents": ("documents",),
 }
 
 

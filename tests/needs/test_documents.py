@@ -210,7 +210,10 @@ def test_removing_a_document_keeps_the_row_and_stops_serving_it(client, commissi
     _signed_in(client, commissioner)
     url = f"/needs/{need.id}/documents/{document.id}/remove"
     assert client.get(url).status_code == 200
+    # The need is open: removing a document is an amendment, so it needs a reason.
     response = post_form(client, url)
+    assert error_summary(response) == ["Enter the reason for the change"]
+    response = post_form(client, url, {"reason": "Replaced by the new specification"})
     assert response.status_code == 302
     db.session.expire_all()
     document = db.session.get(NeedDocument, document.id)
@@ -235,3 +238,31 @@ def test_only_the_area_commissioner_uploads(client, commissioner, draft, actor):
     )
     assert response.status_code == 403
     assert count(NeedDocument) == 0
+
+
+def test_a_document_added_to_an_open_need_is_an_amendment_followers_hear_of(client, commissioner):
+    from marketplace.needs import services
+    from marketplace.needs.models import Amendment
+    from marketplace.notifications import OutboxEmail
+
+    need = factories.make_need(commissioner=commissioner)
+    follower = factories.make_provider()
+    services.follow_need(need, actor=follower)
+    db.session.commit()
+    _signed_in(client, commissioner)
+    url = f"/needs/{need.id}/documents"
+    upload = {"document": (io.BytesIO(PDF), "Clarification.pdf")}
+    response = post_form(client, url, upload, content_type="multipart/form-data")
+    assert error_summary(response) == ["Enter the reason for the change"]
+    assert count(NeedDocument, NeedDocument.need_id == need.id) == 0
+    response = post_form(
+        client, url, {"document": (io.BytesIO(PDF), "Clarification.pdf"), "reason": "Answers to common questions"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    amendment = db.session.scalar(sa.select(Amendment).where(Amendment.need_id == need.id))
+    assert list(amendment.changes) == ["documents"]
+    assert amendment.changes["documents"]["after"][0]["filename"] == "Clarification.pdf"
+    assert amendment.material is False
+    assert count(OutboxEmail, OutboxEmail.to == follower.email) == 1
+    assert "Documents" in page_text(client.get(f"/needs/{need.id}"))
