@@ -19,10 +19,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import flash, redirect, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from limits import parse
 from werkzeug.datastructures import MultiDict
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..timeutil import utcnow
 from .models import StashedForm
 
@@ -43,6 +45,9 @@ NOT_KEPT = frozenset({"csrf_token", "submit"})
 # Enough for five 500-word answers many times over; more is not a form a person typed.
 MAX_FIELDS = 40
 MAX_CHARACTERS = 200_000
+# Anyone can POST while signed out, so stashes are rate-limited per address (with the
+# portal's rate-limit storage: Redis when configured, shared by every app server).
+STASH_LIMIT = parse("30 per hour")
 
 KEPT_MESSAGE = "We kept what you typed before you were signed out. Check it and save."
 
@@ -69,6 +74,8 @@ def stash_form() -> bool:
     anything was kept. Commits: the request is about to be refused."""
     fields = _posted_fields()
     if fields is None:
+        return False
+    if limiter.enabled and not limiter.limiter.hit(STASH_LIMIT, "bid-stash", get_remote_address()):
         return False
     now = utcnow()
     user_id = current_user.id if current_user.is_authenticated else None

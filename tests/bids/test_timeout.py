@@ -178,3 +178,18 @@ def test_pages_that_take_nothing_typed_are_not_stashed(client, provider, bid):
     response = client.post(f"/needs/{bid.need_id}/follow", data={"csrf_token": token})
     assert response.status_code == 400
     assert count(StashedForm) == 0
+
+
+def test_stashes_are_rate_limited_per_address(client, provider, bid):
+    from marketplace.bids.stash import STASH_LIMIT
+
+    url = f"/bids/{bid.id}/answers"
+    token = csrf_token(client, "/sign-in")  # from a session that has since expired
+    statuses = []
+    for n in range(STASH_LIMIT.amount + 3):
+        _session_cleared(client)
+        statuses.append(client.post(url, data={"csrf_token": token, _answer_field(bid): f"Attempt {n}"}).status_code)
+    # Kept and sent to sign in while under the limit; past it, the usual expired-form page.
+    assert statuses == [302] * STASH_LIMIT.amount + [400] * 3
+    # A fresh browser each time, so nothing replaced an earlier stash: the limit stopped them.
+    assert count(StashedForm) == STASH_LIMIT.amount
