@@ -261,17 +261,25 @@ def _section_form(bid: Bid, build: Callable[..., object], saved_data: Callable[[
     return build(data=saved_data()), False
 
 
+def committed(call: Callable[[], object], error_field) -> bool:
+    """Call a service and commit. On a refusal (BidError, BidClosed) write nothing, put the
+    message by `error_field` (the user's input stays in the form) and return False."""
+    try:
+        call()
+    except BidError as error:
+        db.session.rollback()
+        error_field.errors = [*error_field.errors, str(error)]
+        return False
+    db.session.commit()
+    return True
+
+
 def _save_section(bid: Bid, form, save: Callable[[], None], *, error_field, done: str, over_limit: bool = False):
     """Call the service; on a refusal, put its message by `error_field` and write nothing.
     Over a word limit the text is saved, and the page is shown again with the error.
     Returns (a redirect or None, whether it was saved)."""
-    try:
-        save()
-    except BidError as error:
-        db.session.rollback()
-        error_field.errors = [*error_field.errors, str(error)]
+    if not committed(save, error_field):
         return None, False
-    db.session.commit()
     if over_limit:
         return None, True
     flash(done, "success")
@@ -585,13 +593,7 @@ def withdraw(bid_id):
         return redirect(url_for("bids.show_bid", bid_id=bid.id))
     form, kept = _section_form(bid, WithdrawBidForm, dict)
     if form.validate_on_submit():
-        try:
-            services.withdraw_bid(bid, actor=current_user, reason=form.reason.data)
-        except BidError as error:
-            db.session.rollback()
-            form.reason.errors = [*form.reason.errors, str(error)]
-        else:
-            db.session.commit()
+        if committed(lambda: services.withdraw_bid(bid, actor=current_user, reason=form.reason.data), form.reason):
             flash(
                 f"Bid withdrawn. You can submit it again until the need closes at {london(bid.need.closes_at)}.",
                 "success",

@@ -39,7 +39,7 @@ SEARCH_RESULTS = 20
 
 
 # The same loading and permission checks as the provider pages.
-from .routes import _lead_bid, _party_bid  # noqa: E402
+from .routes import _lead_bid, _party_bid, committed  # noqa: E402
 
 
 def _closed_message(bid: Bid) -> str:
@@ -86,19 +86,11 @@ def partners(bid_id):
             flash("Add a partner before you set the shares.")
             return redirect(url_for("bids.partners", bid_id=bid.id))
         if form.validate_on_submit():
-            try:
-                services.set_shares(
-                    bid,
-                    lead_work_percent=form.lead_work.number,
-                    lead_price_percent=form.lead_price.number,
-                    partner_shares={p.id: (work.number, price.number) for p, work, price in form.partner_fields},
-                    actor=current_user,
-                )
-            except BidError as error:
-                db.session.rollback()
-                form.lead_work.errors = [*form.lead_work.errors, str(error)]
-            else:
-                db.session.commit()
+            shares = {p.id: (work.number, price.number) for p, work, price in form.partner_fields}
+            if committed(lambda: services.set_shares(
+                bid, lead_work_percent=form.lead_work.number, lead_price_percent=form.lead_price.number,
+                partner_shares=shares, actor=current_user,
+            ), form.lead_work):
                 flash("Shares saved. A partner whose share changed has been asked to confirm it again.", "success")
                 return redirect(url_for("bids.partners", bid_id=bid.id))
     work_total, price_total = _totals(bid)
@@ -172,16 +164,10 @@ def add_partner(bid_id):
         if organisation is None:
             form.organisation.errors = ["Select an organisation from the search results"]
         else:
-            try:
-                services.invite_partner(
-                    bid, organisation=organisation, work_percent=form.work_percent.number,
-                    price_percent=form.price_percent.number, actor=current_user,
-                )
-            except BidError as error:
-                db.session.rollback()
-                form.organisation.errors = [str(error)]
-            else:
-                db.session.commit()
+            if committed(lambda: services.invite_partner(
+                bid, organisation=organisation, work_percent=form.work_percent.number,
+                price_percent=form.price_percent.number, actor=current_user,
+            ), form.organisation):
                 flash(
                     f"{organisation.name} added as a partner. We have emailed its members to ask them to confirm "
                     "its share. Check that everyone's shares add up to 100%.",
@@ -215,16 +201,10 @@ def invite_partner(bid_id):
         return redirect(url_for("bids.partners", bid_id=bid.id))
     form = InvitePartnerForm()
     if form.validate_on_submit():
-        try:
-            services.invite_partner(
-                bid, name=form.name.data, email=form.email.data, work_percent=form.work_percent.number,
-                price_percent=form.price_percent.number, actor=current_user,
-            )
-        except BidError as error:
-            db.session.rollback()
-            form.name.errors = [*form.name.errors, str(error)]
-        else:
-            db.session.commit()
+        if committed(lambda: services.invite_partner(
+            bid, name=form.name.data, email=form.email.data, work_percent=form.work_percent.number,
+            price_percent=form.price_percent.number, actor=current_user,
+        ), form.name):
             flash(
                 f"We have emailed an invitation to {form.email.data}. {form.name.data} shows as "
                 "'Invited to join the portal' until it registers and accepts.",
@@ -276,16 +256,8 @@ def partner_share(bid_id):
     if request.method == "POST" and form.validate_on_submit():
         confirming = form.decision.data == "confirm"
         name = partner.name
-        try:
-            if confirming:
-                services.confirm_partner(partner, actor=current_user)
-            else:
-                services.decline_partner(partner, actor=current_user)
-        except BidError as error:
-            db.session.rollback()
-            form.decision.errors = [str(error)]
-        else:
-            db.session.commit()
+        decide = services.confirm_partner if confirming else services.decline_partner
+        if committed(lambda: decide(partner, actor=current_user), form.decision):
             if confirming:
                 flash(f"You have confirmed {name}'s share. {bid.organisation.name} can now submit the bid once it is complete.", "success")
                 return redirect(url_for("bids.partner_share", bid_id=bid.id))
@@ -342,13 +314,7 @@ def accept_invitation(token):
     form = AcceptInvitationForm(organisations=organisations)
     if form.validate_on_submit():
         organisation = next(o for o in organisations if str(o.id) == form.organisation.data)
-        try:
-            services.accept_invitation(token, organisation=organisation, actor=current_user)
-        except BidError as error:
-            db.session.rollback()
-            form.organisation.errors = [str(error)]
-        else:
-            db.session.commit()
+        if committed(lambda: services.accept_invitation(token, organisation=organisation, actor=current_user), form.organisation):
             flash(f"{organisation.name} has joined the bid. Check its share, then confirm or decline it.", "success")
             return redirect(url_for("bids.partner_share", bid_id=bid.id))
     return render_template(

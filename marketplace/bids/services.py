@@ -86,12 +86,6 @@ def need_is_open(need: Need, now: datetime) -> bool:
     return need.status_at(now) == NeedStatus.OPEN
 
 
-def last_material_change(need: Need) -> datetime | None:
-    return db.session.scalar(
-        sa.select(sa.func.max(Amendment.made_at)).where(Amendment.need_id == need.id, Amendment.material.is_(True))
-    )
-
-
 def material_change_count(need: Need) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(Amendment).where(Amendment.need_id == need.id, Amendment.material.is_(True))

@@ -22,7 +22,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
 from .. import audit
 from ..accounts.models import Role
@@ -88,13 +87,6 @@ def _editable(need_id: int) -> Need:
 
 def _amending(need: Need) -> bool:
     return need.status == NeedStatus.OPEN
-
-
-def _url_or_none(endpoint: str, **values) -> str | None:
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:  # owned by another part of the portal, not written yet
-        return None
 
 
 def _save(need: Need, form, change: Callable[[], None], *, section: str, error_field, done: str, next_url: str, also_changed: bool = False):
@@ -211,8 +203,8 @@ def manage_need(need_id):
         problems=services.problems(need) if need.status == NeedStatus.DRAFT else [],
         can_edit=can(current_user, Action.EDIT_NEED, need),
         unanswered=unanswered,
-        public_url=_url_or_none("needs.show_need", need_id=need.id) if need.status != NeedStatus.DRAFT else None,
-        questions_url=_url_or_none("needs.list_questions", need_id=need.id),
+        public_url=url_for("needs.show_need", need_id=need.id) if need.status != NeedStatus.DRAFT else None,
+        questions_url=url_for("needs.list_questions", need_id=need.id),
     )
 
 
