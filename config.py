@@ -78,6 +78,10 @@ class Config:
     # (the procurement threshold for services), in pounds.
     RESERVATION_THRESHOLD_PENCE = int(os.environ.get("RESERVATION_THRESHOLD_POUNDS", "214904") or 214904) * 100
 
+    # An award of a lot worth more than this needs a board member's sign-off, in pounds,
+    # unless an admin sets another threshold for the area.
+    SIGN_OFF_THRESHOLD_PENCE = int(os.environ.get("SIGN_OFF_THRESHOLD_POUNDS", "100000") or 100000) * 100
+
     # Uploaded documents live here, outside static/, and are served only after a
     # permission check. Each file at most DOCUMENT_MAX_MB megabytes.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))

@@ -61,13 +61,15 @@ def create_app(config: Config | None = None) -> Flask:
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .bids import bp as bids_bp
+    from .contracts import bp as contracts_bp
+    from .evaluation import bp as evaluation_bp
     from .main import bp as main_bp
     from .main.errors import register_error_handlers
     from .needs import bp as needs_bp
     from .organisations import bp as organisations_bp
     from .reference import bp as reference_bp
 
-    for blueprint in (main_bp, accounts_bp, organisations_bp, reference_bp, needs_bp, bids_bp, admin_bp):
+    for blueprint in (main_bp, accounts_bp, organisations_bp, reference_bp, needs_bp, bids_bp, evaluation_bp, contracts_bp, admin_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
 

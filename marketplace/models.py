@@ -3,6 +3,18 @@
 from .accounts.models import Invitation, Membership, Role, User
 from .audit.models import AuditEvent
 from .bids.models import Bid, BidDocument, BidPartner, BidRevision, StashedForm
+from .contracts.models import Contract, ContractMilestone, ContractParty
+from .evaluation.models import (
+    AgreedScore,
+    AssessmentSummary,
+    AwardDecision,
+    ConflictDeclaration,
+    LowBidReview,
+    ModerationClosure,
+    PanelMember,
+    Score,
+    ScoreSheet,
+)
 from .needs.models import (
     Amendment,
     Criterion,
@@ -19,6 +31,18 @@ from .organisations.models import IncomeBand, LegalForm, Organisation
 from .reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory
 
 __all__ = [
+    "AgreedScore",
+    "AssessmentSummary",
+    "AwardDecision",
+    "ConflictDeclaration",
+    "Contract",
+    "ContractMilestone",
+    "ContractParty",
+    "LowBidReview",
+    "ModerationClosure",
+    "PanelMember",
+    "Score",
+    "ScoreSheet",
     "Bid",
     "BidDocument",
     "BidPartner",

@@ -31,6 +31,17 @@ Role x action (x: allowed; own: only for their own organisation or area; -: refu
 | bid.view                     | -         | own (lead or partner) | own (lead or partner) | after closing, through bids.access only | - |
 | bid.edit, bid.submit, bid.withdraw (open need) | - | own (lead) | own (lead)   | -          | -     |
 | bid.confirm_share (open need)| -         | own (partner)   | own (partner)  | -          | -     |
+| evaluation.manage (closed need onwards: panel, moderation, low bids, award, contract) | - | - | - | commissioner of the need's area | - |
+| evaluation.view (panel, declarations, scores, ranking, decisions) | - | - | - | commissioner or board member of the need's area | - |
+| evaluation.take_part (declare, see own bids to score) | - | - | - | evaluator on the need's panel | - |
+| evaluation.score (a bid)     | -         | -               | -              | evaluator on the panel, declared, not conflicted with the bid, moderation open | - |
+| award.sign_off (waiting decision) | -    | -               | -              | board member of the need's area | - |
+| bid.explain (requested, before its deadline) | - | own (lead) | own (lead)    | -          | -     |
+| summary.view                 | -         | own (lead or partner) | own (lead or partner) | commissioner or board member of the need's area | - |
+| contract.view                | -         | own (a party)   | own (a party)  | commissioner or board member of the need's area | - |
+
+Evaluators read bids only through `bids.access`, and only those they may score; board
+members see everything of their area and change nothing but sign-offs.
 
 Bids are sealed: the commissioning side never reads a bid through `can()`; it reads the
 counted revisions after closing through `marketplace.bids.access`, which audits refusals.
@@ -75,6 +86,14 @@ class Action(enum.StrEnum):
     SUBMIT_BID = "bid.submit"
     WITHDRAW_BID = "bid.withdraw"
     CONFIRM_SHARE = "bid.confirm_share"
+    MANAGE_EVALUATION = "evaluation.manage"
+    VIEW_EVALUATION = "evaluation.view"
+    TAKE_PART = "evaluation.take_part"
+    SCORE_BID = "evaluation.score"
+    SIGN_OFF_AWARD = "award.sign_off"
+    EXPLAIN_LOW_BID = "bid.explain"
+    VIEW_SUMMARY = "summary.view"
+    VIEW_CONTRACT = "contract.view"
 
 
 def _account(user) -> bool:
@@ -221,6 +240,77 @@ def _confirm_share(user, bid) -> bool:
     return status == NeedStatus.OPEN and _account(user) and partner_of(user, bid) is not None
 
 
+def _oversees(user, area) -> bool:
+    """Commissioner or board member of the area (or its region): reads its evaluations."""
+    from .accounts.models import Role
+
+    return _account(user) and area is not None and (
+        user.has_area_role(Role.COMMISSIONER, area) or user.has_area_role(Role.BOARD_MEMBER, area)
+    )
+
+
+def _evaluation_started(need) -> bool:
+    status, NeedStatus = _need_status(need)
+    return status in (NeedStatus.CLOSED, NeedStatus.AWARDED, NeedStatus.NOT_AWARDED)
+
+
+def _manage_evaluation(user, need) -> bool:
+    return _evaluation_started(need) and _commissions(user, need.area)
+
+
+def _view_evaluation(user, need) -> bool:
+    return _evaluation_started(need) and _oversees(user, need.area)
+
+
+def _take_part(user, need) -> bool:
+    from .accounts.models import Role
+    from .evaluation.services import panel_member
+
+    return (
+        _evaluation_started(need)
+        and _account(user)
+        and user.has_area_role(Role.EVALUATOR, need.area)
+        and panel_member(need, user) is not None
+    )
+
+
+def _score_bid(user, bid) -> bool:
+    from .evaluation.services import may_score
+
+    return _take_part(user, bid.need) and may_score(user, bid)
+
+
+def _sign_off_award(user, decision) -> bool:
+    from .accounts.models import Role
+
+    return _account(user) and decision.is_waiting_for_sign_off and user.has_area_role(Role.BOARD_MEMBER, decision.lot.need.area)
+
+
+def _explain_low_bid(user, review) -> bool:
+    from .bids.services import leads
+    from .timeutil import utcnow
+
+    return (
+        _account(user)
+        and leads(user, review.bid)
+        and review.responded_at is None
+        and review.decided_at is None
+        and utcnow() < review.respond_by
+    )
+
+
+def _view_summary(user, summary) -> bool:
+    from .bids.services import is_party
+
+    return _account(user) and (is_party(user, summary.bid) or _oversees(user, summary.bid.need.area))
+
+
+def _view_contract(user, contract) -> bool:
+    from .contracts.services import is_party
+
+    return _account(user) and (is_party(user, contract) or _oversees(user, contract.need.area))
+
+
 RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.VIEW_ORGANISATION: _view_organisation,
     Action.EDIT_ORGANISATION: _edit_organisation,
@@ -246,6 +336,14 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.SUBMIT_BID: _lead_open_bid,
     Action.WITHDRAW_BID: _lead_open_bid,
     Action.CONFIRM_SHARE: _confirm_share,
+    Action.MANAGE_EVALUATION: _manage_evaluation,
+    Action.VIEW_EVALUATION: _view_evaluation,
+    Action.TAKE_PART: _take_part,
+    Action.SCORE_BID: _score_bid,
+    Action.SIGN_OFF_AWARD: _sign_off_award,
+    Action.EXPLAIN_LOW_BID: _explain_low_bid,
+    Action.VIEW_SUMMARY: _view_summary,
+    Action.VIEW_CONTRACT: _view_contract,
 }
 
 

@@ -156,3 +156,53 @@ def make_bid(need, *, provider: User | None = None, lot=None, price_pence: int |
         bids.submit_bid(bid, actor=provider)
     db.session.flush()
     return bid
+
+
+def close_need(need) -> None:
+    """Move a need's closing time into the past (as if the clock had passed it)."""
+    from datetime import timedelta
+
+    now = utcnow()
+    need.question_deadline = now - timedelta(days=2)
+    need.closes_at = now - timedelta(days=1)
+    db.session.flush()
+
+
+def make_evaluation(*, prices: tuple[int, ...] = (4_000_000, 4_500_000), evaluators: int = 2, lots: tuple[int, ...] = (5_000_000,), **need_kwargs):
+    """A closed need with one submitted bid per price on its first lot, a panel of
+    `evaluators` who have declared no conflicts, and its commissioner. Returns a
+    SimpleNamespace(need, lot, commissioner, evaluators, bids, providers)."""
+    from types import SimpleNamespace
+
+    from marketplace.evaluation import services as evaluation
+
+    commissioner = make_area_staff(Role.COMMISSIONER)
+    need = make_need(commissioner=commissioner, lots=lots, **need_kwargs)
+    providers = [make_provider() for _ in prices]
+    bids = [make_bid(need, provider=p, price_pence=price) for p, price in zip(providers, prices, strict=True)]
+    close_need(need)
+    panel = [make_area_staff(Role.EVALUATOR) for _ in range(evaluators)]
+    for evaluator in panel:
+        evaluation.assign_evaluator(need, evaluator, actor=commissioner)
+        evaluation.declare_conflicts(
+            need, evaluator, {o.id: (False, "") for o in evaluation.bidding_organisations(need)}
+        )
+    db.session.flush()
+    return SimpleNamespace(need=need, lot=need.lots[0], commissioner=commissioner, evaluators=panel, bids=bids, providers=providers)
+
+
+def score_all(ev, scores: dict | None = None, *, agree: bool = True, close: bool = True) -> None:
+    """Every panel member scores every bid (3 for every part unless `scores` maps
+    bid index -> score), then the commissioner agrees the same and closes moderation."""
+    from marketplace.evaluation import services as evaluation
+
+    parts = evaluation.parts(ev.need)
+    for index, bid in enumerate(ev.bids):
+        value = (scores or {}).get(index, 3)
+        for evaluator in ev.evaluators:
+            evaluation.save_sheet(bid, evaluator, {p.key: (value, "Clear evidence of reach.") for p in parts}, submit=True)
+        if agree:
+            evaluation.agree_scores(bid, {p.key: (value, "The panel agreed.") for p in parts}, actor=ev.commissioner)
+    if agree and close:
+        evaluation.close_moderation(ev.lot, actor=ev.commissioner)
+    db.session.flush()

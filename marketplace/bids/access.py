@@ -4,10 +4,13 @@ itself, so the sealing rule holds in one place:
 - the parties to a bid (members of the lead organisation and of its current partners)
   read their own bid, draft and revisions, at any time;
 - nobody else on the provider side reads it, ever;
-- the commissioning side (commissioners, evaluators and board members of the need's
-  area) reads only the revision that counts, and only once the need has closed. Before
-  closing they may see how many bids there are, and only if the commissioner chose to
-  show the count. Every refused attempt is written to the audit trail;
+- the commissioning side (commissioners and board members of the need's area, and the
+  evaluators the commissioner put on the need's panel) reads only the revision that
+  counts, and only once the need has closed. Before closing they may see how many bids
+  there are, and only if the commissioner chose to show the count. An evaluator reads
+  only the bids it may score: after declaring its interests against every bidder, and
+  never a bid of an organisation it declared a conflict with. Every refused attempt is
+  written to the audit trail;
 - admins are not the commissioning side: they never read bids.
 """
 
@@ -15,7 +18,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from .. import audit
-from ..accounts.models import AREA_ROLES
+from ..accounts.models import Role
 from ..extensions import db
 from ..needs.models import Need
 from ..timeutil import utcnow
@@ -27,11 +30,33 @@ class Sealed(Exception):
     """The need has not closed: its bids cannot be read by the commissioning side."""
 
 
+def _signed_in(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def oversees(user, need: Need) -> bool:
+    """Commissioners and board members of the need's area (or of its region): every bid."""
+    return _signed_in(user) and (
+        user.has_area_role(Role.COMMISSIONER, need.area) or user.has_area_role(Role.BOARD_MEMBER, need.area)
+    )
+
+
+def on_panel(user, need: Need) -> bool:
+    from ..evaluation.services import panel_member
+
+    return _signed_in(user) and user.has_area_role(Role.EVALUATOR, need.area) and panel_member(need, user) is not None
+
+
 def commissioning_side(user, need: Need) -> bool:
-    """Area staff of the need's area (or of its region)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return any(user.has_area_role(role, need.area) for role in AREA_ROLES)
+    """Who may ask for the need's bids at all: those who oversee it and its panel."""
+    return oversees(user, need) or on_panel(user, need)
+
+
+def may_open(user, bid: Bid, revision: BidRevision) -> bool:
+    """Those who oversee the need open every bid; an evaluator only those it may score."""
+    from ..evaluation.services import may_open as evaluator_may_open
+
+    return oversees(user, bid.need) or evaluator_may_open(user, bid, revision)
 
 
 def is_sealed(need: Need, now=None) -> bool:
@@ -60,7 +85,10 @@ def submitted_bids(need: Need, user, now=None) -> list[tuple[Bid, BidRevision]]:
         _refuse(user, need, need, "bids")
     if check_at_closing(need, now):
         db.session.commit()
-    return counting_bids(need)
+    entries = counting_bids(need)
+    if oversees(user, need):
+        return entries
+    return [(bid, revision) for bid, revision in entries if may_open(user, bid, revision)]
 
 
 def bid_for_party(bid_id: int, user) -> Bid:
@@ -84,6 +112,10 @@ def revision_for_commissioning(bid_id: int, user, now=None) -> tuple[Bid, BidRev
     revision = counting_revision(bid)
     if revision is None:
         abort(404)
+    if not may_open(user, bid, revision):
+        audit.record("bid.evaluator_access_refused", bid, actor=user, after={"need_id": bid.need_id, "why": "not declared, or conflicted"})
+        db.session.commit()
+        abort(403)
     return bid, revision
 
 

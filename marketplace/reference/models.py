@@ -41,6 +41,9 @@ class Area(EffectiveDates, db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     kind: Mapped[AreaKind] = mapped_column(enum_type(AreaKind, 16))
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"), index=True)
+    # Awards of a lot worth more than this need a board member's sign-off. None: the
+    # region's threshold for a PDU, else SIGN_OFF_THRESHOLD_POUNDS (set by admins).
+    sign_off_threshold_pence: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     parent: Mapped["Area | None"] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["Area"]] = relationship(back_populates="parent", order_by="Area.name")
@@ -51,6 +54,9 @@ class Area(EffectiveDates, db.Model):
             name="pdu_has_region",
         ),
         sa.CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="dates_in_order"),
+        sa.CheckConstraint(
+            "sign_off_threshold_pence IS NULL OR sign_off_threshold_pence >= 0", name="threshold_not_negative"
+        ),
     )
 
     @property

@@ -1,0 +1,109 @@
+"""A contract: made once from an awarded lot after standstill. Its schedule (the advance,
+if any, and the milestones) sums exactly to its value; services.create_contract checks
+that in the transaction that writes it."""
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db, enum_type
+from ..timeutil import UTCDateTime, utcnow
+
+contract_outcomes = sa.Table(
+    "contract_outcomes",
+    db.metadata,
+    sa.Column("contract_id", sa.ForeignKey("contracts.id"), primary_key=True),
+    sa.Column("outcome_id", sa.ForeignKey("desired_outcomes.id"), primary_key=True),
+)
+
+
+class Contract(db.Model):
+    __tablename__ = "contracts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id"), unique=True)
+    bid_id: Mapped[int] = mapped_column(sa.ForeignKey("bids.id"), unique=True)
+    decision_id: Mapped[int] = mapped_column(sa.ForeignKey("award_decisions.id"), unique=True)
+    # The lead organisation, which signs for the consortium.
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(310))
+    value_pence: Mapped[int] = mapped_column(sa.BigInteger)
+    expected_people: Mapped[int]
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    ends_on: Mapped[date] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+
+    need = relationship("Need")
+    lot = relationship("Lot")
+    bid = relationship("Bid")
+    organisation = relationship("Organisation")
+    parties: Mapped[list["ContractParty"]] = relationship(back_populates="contract", order_by="ContractParty.id")
+    milestones: Mapped[list["ContractMilestone"]] = relationship(
+        back_populates="contract", order_by="ContractMilestone.number"
+    )
+    outcomes = relationship("DesiredOutcome", secondary=contract_outcomes, order_by="DesiredOutcome.code")
+
+    __table_args__ = (
+        sa.CheckConstraint("value_pence > 0 AND value_pence <= 100000000000", name="value_positive"),
+        sa.CheckConstraint("expected_people > 0", name="people_positive"),
+        sa.CheckConstraint("ends_on > starts_on", name="dates_in_order"),
+    )
+
+
+class PartyRole(enum.StrEnum):
+    LEAD = "lead"
+    PARTNER = "partner"
+
+    @property
+    def label(self) -> str:
+        return {"lead": "Lead", "partner": "Partner"}[self.value]
+
+
+class ContractParty(db.Model):
+    __tablename__ = "contract_parties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    role: Mapped[PartyRole] = mapped_column(enum_type(PartyRole, 16))
+    work_percent: Mapped[int]
+    price_percent: Mapped[int]
+
+    contract: Mapped[Contract] = relationship(back_populates="parties")
+    organisation = relationship("Organisation")
+
+    __table_args__ = (
+        sa.UniqueConstraint("contract_id", "organisation_id", name="uq_contract_parties_organisation"),
+        sa.CheckConstraint("work_percent BETWEEN 0 AND 100", name="work_percent_range"),
+        sa.CheckConstraint("price_percent BETWEEN 0 AND 100", name="price_percent_range"),
+    )
+
+
+class ContractMilestone(db.Model):
+    """One line of the payment schedule: number 0 is the advance (paid at the start);
+    1, 2, ... are milestones paid on approval of their outcome report."""
+
+    __tablename__ = "contract_milestones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(150))
+    amount_pence: Mapped[int] = mapped_column(sa.BigInteger)
+    due_on: Mapped[date] = mapped_column(sa.Date)
+
+    contract: Mapped[Contract] = relationship(back_populates="milestones")
+
+    __table_args__ = (
+        sa.UniqueConstraint("contract_id", "number", name="uq_contract_milestones_number"),
+        sa.CheckConstraint("amount_pence > 0", name="amount_positive"),
+        sa.CheckConstraint("number >= 0", name="number_not_negative"),
+    )
+
+    @property
+    def is_advance(self) -> bool:
+        return self.number == 0

@@ -1,0 +1,181 @@
+"""Making a contract from an awarded lot, once standstill has ended.
+
+The schedule is the advance (if any) and one line per milestone of the need's payment
+profile, proposed from the winning bid's own breakdown of its price, with due dates
+from the start date; the commissioner may adjust amounts and dates, but the lines must
+sum exactly to the value, in pence.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+
+from .. import audit
+from ..bids.services import counting_revision
+from ..evaluation.models import AwardDecision, AwardOutcome
+from ..evaluation.services import _party_users, standstill_over
+from ..extensions import db
+from ..money import MAX_PENCE, format_pounds
+from ..notifications import external_url, queue_email
+from ..reference.models import DesiredOutcome
+from ..timeutil import london, utcnow
+from .models import Contract, ContractMilestone, ContractParty, PartyRole
+
+
+class ContractError(Exception):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass
+class Line:
+    number: int
+    title: str
+    amount_pence: int | None
+    due_on: date | None
+
+
+def contract_for(decision: AwardDecision) -> Contract | None:
+    return db.session.scalar(sa.select(Contract).where(Contract.decision_id == decision.id))
+
+
+def proposed_schedule(decision: AwardDecision, starts_on: date) -> list[Line]:
+    """The winning bid's breakdown of its price over the need's payment profile."""
+    bid = decision.bid
+    need = bid.need
+    revision = counting_revision(bid)
+    breakdown = {item["key"]: item["pence"] for item in revision.content.get("price_breakdown", [])}
+    lines = []
+    if need.advance_percent:
+        lines.append(Line(0, "Advance", breakdown.get("advance"), starts_on))
+    for milestone in need.milestones:
+        lines.append(
+            Line(milestone.number, milestone.title, breakdown.get(str(milestone.id)), starts_on + relativedelta(months=milestone.due_month))
+        )
+    return lines
+
+
+def contract_problems(decision: AwardDecision, now: datetime) -> list[str]:
+    """Why a contract cannot be made from this decision now (empty when it can)."""
+    if decision.outcome != AwardOutcome.AWARD:
+        return ["This lot was not awarded"]
+    if not decision.is_effective:
+        return ["The award has not taken effect: it is waiting for sign-off, or was not approved"]
+    if contract_for(decision) is not None:
+        return ["A contract has already been made for this lot"]
+    if not standstill_over(decision, now):
+        return [f"Standstill ends at {london(decision.standstill_ends_at)}: the contract can be made after that"]
+    return []
+
+
+def create_contract(
+    decision: AwardDecision,
+    *,
+    starts_on: date,
+    ends_on: date,
+    schedule: list[Line],
+    outcome_ids: list[int],
+    actor,
+    now: datetime | None = None,
+) -> Contract:
+    now = now or utcnow()
+    problems = contract_problems(decision, now)
+    if problems:
+        raise ContractError(problems[0])
+    bid = decision.bid
+    need = bid.need
+    revision = counting_revision(bid)
+    value = revision.price_pence
+    if ends_on <= starts_on:
+        raise ContractError("The end date must be after the start date", "ends_on")
+    if starts_on.year < 2000 or ends_on.year > 2100:
+        raise ContractError("Enter real dates", "starts_on")
+    if not schedule:
+        raise ContractError("The schedule needs at least one payment", "schedule")
+    for line in schedule:
+        field = f"amount_{line.number}"
+        if line.amount_pence is None:
+            raise ContractError(f"Enter an amount for {line.title.lower()}", field)
+        if line.amount_pence <= 0 or line.amount_pence > MAX_PENCE:
+            raise ContractError(f"The amount for {line.title.lower()} must be more than £0", field)
+        if line.due_on is None:
+            raise ContractError(f"Enter a due date for {line.title.lower()}", f"due_{line.number}")
+        if not starts_on <= line.due_on <= ends_on:
+            raise ContractError(
+                f"The due date for {line.title.lower()} must be between the start and end dates", f"due_{line.number}"
+            )
+    total = sum(line.amount_pence for line in schedule)
+    if total != value:
+        difference = value - total
+        raise ContractError(
+            f"The payments add up to {format_pounds(total)} but the contract value is {format_pounds(value)}: "
+            f"{'add' if difference > 0 else 'take off'} {format_pounds(abs(difference))}",
+            "schedule",
+        )
+    wanted = {o.id for o in need.outcomes}
+    if not outcome_ids:
+        raise ContractError("Choose at least one outcome the provider will report", "outcome_ids")
+    if not set(outcome_ids) <= wanted:
+        raise ContractError("Choose outcomes from this need", "outcome_ids")
+
+    content = revision.content
+    contract = Contract(
+        need_id=need.id, lot_id=bid.lot_id, bid_id=bid.id, decision_id=decision.id, organisation_id=bid.organisation_id,
+        title=f"{need.title}: {bid.lot.title}", value_pence=value, expected_people=revision.people,
+        starts_on=starts_on, ends_on=ends_on, created_at=now, created_by_id=actor.id,
+    )
+    db.session.add(contract)
+    contract.parties.append(
+        ContractParty(
+            organisation_id=bid.organisation_id, role=PartyRole.LEAD,
+            work_percent=content["lead_share"]["work_percent"], price_percent=content["lead_share"]["price_percent"],
+        )
+    )
+    for partner in content.get("partners", []):
+        if partner.get("organisation_id"):
+            contract.parties.append(
+                ContractParty(
+                    organisation_id=partner["organisation_id"], role=PartyRole.PARTNER,
+                    work_percent=partner["work_percent"], price_percent=partner["price_percent"],
+                )
+            )
+    for line in schedule:
+        contract.milestones.append(
+            ContractMilestone(number=line.number, title=line.title, amount_pence=line.amount_pence, due_on=line.due_on)
+        )
+    contract.outcomes = db.session.scalars(sa.select(DesiredOutcome).where(DesiredOutcome.id.in_(outcome_ids))).all()
+    db.session.flush()
+    audit.record(
+        "contract.created", contract, actor=actor,
+        after={
+            "need_id": need.id, "lot": bid.lot.number, "bid_id": bid.id, "value_pence": value,
+            "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(),
+            "schedule": [{"number": m.number, "pence": m.amount_pence, "due_on": m.due_on.isoformat()} for m in contract.milestones],
+        },
+    )
+    for user in _party_users(bid):
+        queue_email(
+            user.email, f"Your contract: {contract.title}", "contract_created",
+            user=user, contract=contract, link=external_url("contracts.show", contract_id=contract.id),
+        )
+    return contract
+
+
+def contracts_of(user) -> list[Contract]:
+    """Contracts where one of the user's organisations is a party."""
+    organisation_ids = [m.organisation_id for m in user.organisation_memberships()]
+    if not organisation_ids:
+        return []
+    return db.session.scalars(
+        sa.select(Contract).join(ContractParty, ContractParty.contract_id == Contract.id)
+        .where(ContractParty.organisation_id.in_(organisation_ids)).distinct().order_by(Contract.id.desc())
+    ).all()
+
+
+def is_party(user, contract: Contract) -> bool:
+    organisation_ids = {m.organisation_id for m in user.organisation_memberships()}
+    return any(p.organisation_id in organisation_ids for p in contract.parties)

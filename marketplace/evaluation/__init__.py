@@ -1,0 +1,9 @@
+"""Evaluation and award of closed needs: the panel, conflicts, independent scoring,
+moderation, abnormally low bids, award decisions with board sign-off, and assessment
+summaries. Rules in services.py; who may act in permissions.py."""
+
+from flask import Blueprint
+
+bp = Blueprint("evaluation", __name__)
+
+from . import routes_award, routes_panel  # noqa: E402,F401

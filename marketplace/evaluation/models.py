@@ -1,0 +1,278 @@
+"""Evaluation and award of a closed need, lot by lot.
+
+The panel (evaluators assigned by the commissioner) declares conflicts against every
+bidding organisation, then scores each bid it may open, independently: one score sheet
+per evaluator per bid, with a score of 0-4 and a justification per part (each quality
+criterion, and social value). The commissioner agrees a score and rationale per part in
+moderation (the sheets are kept as they were), closes moderation for the lot, resolves
+abnormally low bids, and decides the award. A decision over the area's sign-off
+threshold waits for a board member's approval. When a decision takes effect, every
+bidder of the lot gets an assessment summary, frozen as it was sent.
+
+States are derived from timestamps, never stored as text.
+"""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db, enum_type
+from ..timeutil import UTCDateTime, utcnow
+
+# The part of a score sheet that is not a quality criterion (criteria are keyed by id).
+SOCIAL_VALUE = "social_value"
+
+SCORE_MEANINGS = {
+    0: "No answer, or the answer does not address the question",
+    1: "Poor: major gaps or concerns",
+    2: "Acceptable: meets the need with some gaps",
+    3: "Good: meets the need well, with minor gaps",
+    4: "Excellent: meets the need fully, with evidence",
+}
+
+
+class PanelMember(db.Model):
+    """An evaluator assigned to a need by its commissioner. Removed, never deleted."""
+
+    __tablename__ = "panel_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    assigned_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    need = relationship("Need")
+    user = relationship("User", foreign_keys=[user_id])
+
+    __table_args__ = (
+        sa.Index(
+            "uq_panel_members_current", "need_id", "user_id", unique=True,
+            sqlite_where=sa.text("removed_at IS NULL"), postgresql_where=sa.text("removed_at IS NULL"),
+        ),
+    )
+
+
+class ConflictDeclaration(db.Model):
+    """An evaluator's declaration about one bidding organisation: a conflict of interest
+    (with details) or none. Written once; the record the board reads."""
+
+    __tablename__ = "conflict_declarations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    conflicted: Mapped[bool]
+    details: Mapped[str] = mapped_column(sa.Text, default="")
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship("User")
+    organisation = relationship("Organisation")
+
+    __table_args__ = (
+        sa.UniqueConstraint("need_id", "user_id", "organisation_id", name="uq_conflict_declarations_once"),
+        sa.CheckConstraint("NOT conflicted OR length(details) > 0", name="conflict_has_details"),
+    )
+
+
+class ScoreSheet(db.Model):
+    """One evaluator's scores for one bid (the revision that counts). Saved as a draft,
+    then submitted once; never changed after."""
+
+    __tablename__ = "score_sheets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(sa.ForeignKey("bids.id"), index=True)
+    revision_id: Mapped[int] = mapped_column(sa.ForeignKey("bid_revisions.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User")
+    scores: Mapped[list["Score"]] = relationship(back_populates="sheet", order_by="Score.id")
+
+    __table_args__ = (sa.UniqueConstraint("bid_id", "user_id", name="uq_score_sheets_bid_user"),)
+
+    def score_for(self, part: str) -> "Score | None":
+        return next((s for s in self.scores if s.part == part), None)
+
+
+class Score(db.Model):
+    __tablename__ = "scores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(sa.ForeignKey("score_sheets.id"), index=True)
+    # A criterion's id as text, or SOCIAL_VALUE.
+    part: Mapped[str] = mapped_column(sa.String(20))
+    score: Mapped[int | None]
+    justification: Mapped[str] = mapped_column(sa.Text, default="")
+
+    sheet: Mapped[ScoreSheet] = relationship(back_populates="scores")
+
+    __table_args__ = (
+        sa.UniqueConstraint("sheet_id", "part", name="uq_scores_sheet_part"),
+        sa.CheckConstraint("score IS NULL OR score BETWEEN 0 AND 4", name="score_range"),
+    )
+
+
+class AgreedScore(db.Model):
+    """The score moderation agreed for one part of one bid, with its rationale. May be
+    revised (audited, before and after) until moderation of the lot is closed."""
+
+    __tablename__ = "agreed_scores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(sa.ForeignKey("bids.id"), index=True)
+    part: Mapped[str] = mapped_column(sa.String(20))
+    score: Mapped[int]
+    rationale: Mapped[str] = mapped_column(sa.Text)
+    agreed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    agreed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+
+    __table_args__ = (
+        sa.UniqueConstraint("bid_id", "part", name="uq_agreed_scores_bid_part"),
+        sa.CheckConstraint("score BETWEEN 0 AND 4", name="score_range"),
+        sa.CheckConstraint("length(rationale) > 0", name="rationale_given"),
+    )
+
+
+class ModerationClosure(db.Model):
+    """Moderation of a lot is closed: no more scoring or agreeing; the ranking stands."""
+
+    __tablename__ = "moderation_closures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id"), unique=True)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+
+
+class LowBidOutcome(enum.StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return {"accepted": "Explanation accepted", "rejected": "Bid rejected"}[self.value]
+
+
+class LowBidReview(db.Model):
+    """An abnormally low bid's explanation: asked for by the commissioner, answered by the
+    bidder within a window of at least 2 working days, then accepted or the bid rejected."""
+
+    __tablename__ = "low_bid_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(sa.ForeignKey("bids.id"), unique=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    request: Mapped[str] = mapped_column(sa.Text)
+    respond_by: Mapped[datetime] = mapped_column(UTCDateTime)
+    response: Mapped[str | None] = mapped_column(sa.Text)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    responded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    outcome: Mapped[LowBidOutcome | None] = mapped_column(enum_type(LowBidOutcome, 16))
+    outcome_reason: Mapped[str | None] = mapped_column(sa.Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    bid = relationship("Bid")
+
+    __table_args__ = (
+        sa.CheckConstraint("respond_by > requested_at", name="window_after_request"),
+        sa.CheckConstraint("(response IS NULL) = (responded_at IS NULL)", name="response_dated"),
+        sa.CheckConstraint(
+            "(outcome IS NULL AND decided_at IS NULL AND outcome_reason IS NULL)"
+            " OR (outcome IS NOT NULL AND decided_at IS NOT NULL AND outcome_reason IS NOT NULL)",
+            name="decided_completely",
+        ),
+    )
+
+    @property
+    def is_decided(self) -> bool:
+        return self.decided_at is not None
+
+
+class AwardOutcome(enum.StrEnum):
+    AWARD = "award"
+    NOT_AWARDED = "not_awarded"
+
+    @property
+    def label(self) -> str:
+        return {"award": "Award", "not_awarded": "Not awarded"}[self.value]
+
+
+class AwardDecision(db.Model):
+    """The decision on a lot: award to one bid, or not awarded, with reasons. Over the
+    area's sign-off threshold an award waits for a board member; a refused decision stays
+    in the record and the commissioner decides again. At most one decision per lot is not
+    refused."""
+
+    __tablename__ = "award_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id"), index=True)
+    outcome: Mapped[AwardOutcome] = mapped_column(enum_type(AwardOutcome, 16))
+    bid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bids.id"))
+    reasons: Mapped[str] = mapped_column(sa.Text)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    needs_sign_off: Mapped[bool] = mapped_column(default=False)
+    signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_off_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    sign_off_comment: Mapped[str | None] = mapped_column(sa.Text)
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refused_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    refusal_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # When the decision took effect and every bidder was sent its summary.
+    summaries_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # No contract before this moment (None: no standstill, as for grants and 'not awarded').
+    standstill_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    lot = relationship("Lot")
+    bid = relationship("Bid")
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    signed_off_by = relationship("User", foreign_keys=[signed_off_by_id])
+    refused_by = relationship("User", foreign_keys=[refused_by_id])
+
+    __table_args__ = (
+        sa.CheckConstraint("(outcome = 'award') = (bid_id IS NOT NULL)", name="award_names_bid"),
+        sa.CheckConstraint("signed_off_at IS NULL OR refused_at IS NULL", name="signed_off_or_refused"),
+        sa.CheckConstraint("needs_sign_off OR (signed_off_at IS NULL AND refused_at IS NULL)", name="sign_off_when_needed"),
+        sa.CheckConstraint("(refused_at IS NULL) = (refusal_reason IS NULL)", name="refused_with_reason"),
+        sa.Index(
+            "uq_award_decisions_current", "lot_id", unique=True,
+            sqlite_where=sa.text("refused_at IS NULL"), postgresql_where=sa.text("refused_at IS NULL"),
+        ),
+    )
+
+    @property
+    def is_waiting_for_sign_off(self) -> bool:
+        return self.needs_sign_off and self.signed_off_at is None and self.refused_at is None
+
+    @property
+    def is_effective(self) -> bool:
+        return self.refused_at is None and (not self.needs_sign_off or self.signed_off_at is not None)
+
+
+class AssessmentSummary(db.Model):
+    """What one bidder was told when a decision on its lot took effect: frozen as sent."""
+
+    __tablename__ = "assessment_summaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(sa.ForeignKey("award_decisions.id"), index=True)
+    bid_id: Mapped[int] = mapped_column(sa.ForeignKey("bids.id"), index=True)
+    content: Mapped[dict] = mapped_column(sa.JSON)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    decision: Mapped[AwardDecision] = relationship()
+    bid = relationship("Bid")
+
+    __table_args__ = (sa.UniqueConstraint("decision_id", "bid_id", name="uq_assessment_summaries_decision_bid"),)
