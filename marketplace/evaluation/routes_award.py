@@ -21,3 +21,13 @@ def sign_off(decision_id):
 @bp.get("/bids/<int:bid_id>/summary")
 def summary(bid_id):
     raise NotImplementedError
+
+
+@bp.get("/needs/<int:need_id>/lots/<int:lot_id>/award")
+def award(need_id, lot_id):
+    raise NotImplementedError
+
+
+@bp.get("/sign-offs")
+def sign_offs():
+    raise NotImplementedError
