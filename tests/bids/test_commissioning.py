@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
 from marketplace.bids import services as bids
+from marketplace.evaluation import services as evaluation
 from marketplace.extensions import db
 from marketplace.needs.models import Amendment
 from marketplace.timeutil import london, utcnow
@@ -80,7 +81,7 @@ def test_before_closing_only_the_closing_time_and_no_count_unless_chosen(client,
     assert _refusals() == refusals
 
 
-@pytest.mark.parametrize("role", [Role.COMMISSIONER, Role.EVALUATOR, Role.BOARD_MEMBER])
+@pytest.mark.parametrize("role", [Role.COMMISSIONER, Role.BOARD_MEMBER])
 def test_the_count_is_shown_when_the_commissioner_chose_it(client, need, role):
     _bid(need, name="Thanet Women's Centre")
     _bid(need, name="Margate Mentoring CIC")
@@ -141,7 +142,19 @@ def test_the_task_list_links_to_the_bids(client, need, commissioner):
     assert f'href="/needs/{need.id}/bids">Bids</a>' in html
 
 
-@pytest.mark.parametrize("role", [Role.COMMISSIONER, Role.EVALUATOR, Role.BOARD_MEMBER])
+def test_evaluators_have_no_view_of_bids_before_closing(client, need):
+    """Panels are made after closing: before it an evaluator is told nothing, not even the count."""
+    bid = _bid(need, name="Thanet Women's Centre")
+    need.show_bid_count = True
+    db.session.flush()
+    _signed_in(client, factories.make_area_staff(Role.EVALUATOR, "N57EKNT"))
+    for url in (f"/needs/{need.id}/bids", f"/needs/{need.id}/bids/{bid.id}"):
+        response = client.get(url)
+        assert response.status_code == 403
+        assert "bids received" not in page_text(response) and MARKER not in page_text(response)
+
+
+@pytest.mark.parametrize("role", [Role.COMMISSIONER, Role.BOARD_MEMBER])
 def test_opening_a_bid_before_closing_is_refused_and_recorded(client, need, role):
     bid = _bid(need, name="Thanet Women's Centre")
     factories.db.session.flush()
@@ -190,7 +203,11 @@ def closed(need, uploads):
 
 @pytest.mark.parametrize("role", [Role.COMMISSIONER, Role.EVALUATOR, Role.BOARD_MEMBER])
 def test_after_closing_the_bids_by_lot_with_the_flag(client, need, closed, role, uploads):
-    _signed_in(client, factories.make_area_staff(role, "N57EKNT"))
+    user = factories.make_area_staff(role, "N57EKNT")
+    if role == Role.EVALUATOR:  # on the panel, with no conflicts
+        evaluation.assign_evaluator(need, user, actor=need.created_by)
+        evaluation.declare_conflicts(need, user, {o.id: (False, "") for o in evaluation.bidding_organisations(need)})
+    _signed_in(client, user)
     refusals = _refusals()
     response = client.get(f"/needs/{need.id}/bids")
     assert response.status_code == 200

@@ -8,9 +8,10 @@ that each refused read by the commissioning side before closing is audited, whil
 else is. Then every POST by someone refused leaves the bid exactly as it was.
 
 Who may read a bid: its parties (members of the lead organisation and of a partner that
-has not declined), at any time; commissioners, evaluators and board members of the need's
-area, only once the need has closed, and only through the commissioning pages. Nobody
-else: not other providers, not staff of other areas, not admins.
+has not declined), at any time; commissioners and board members of the need's area, and
+the evaluators on its panel who declared no conflict with the bidders, only once the need
+has closed, and only through the commissioning pages. Nobody else: not other providers,
+not evaluators off the panel or conflicted, not staff of other areas, not admins.
 """
 
 from datetime import timedelta
@@ -26,6 +27,7 @@ from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
 from marketplace.bids import services as bids
 from marketplace.bids.models import Bid, BidDocument, BidPartner, BidRevision
+from marketplace.evaluation import services as evaluation
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
 
@@ -43,13 +45,16 @@ ACTORS = [
     "commissioner",
     "commissioner_elsewhere",
     "evaluator",
+    "evaluator_off_panel",
+    "evaluator_conflicted",
     "board_member",
     "admin",
     "partner",
     "lead",  # last: some of the lead's POSTs change the bid
 ]
 PARTIES = {"lead", "partner"}
-AREA_STAFF = {"commissioner", "evaluator", "board_member"}
+AREA_STAFF = {"commissioner", "evaluator", "board_member"}  # who reads the bid after closing
+OVERSEERS = {"commissioner", "board_member"}  # before closing, their reads are refused and audited
 PROVIDERS = {"other_provider", "lead", "partner"}
 
 
@@ -117,9 +122,12 @@ def invitation(actor, closed):
 
 
 def commissioning_list(actor, closed):
+    """Panels are made after closing: before it, only those who oversee the need."""
     if actor == "anonymous":
         return 302
-    return 200 if actor in AREA_STAFF else 403
+    if closed:
+        return 200 if actor in AREA_STAFF | {"evaluator_conflicted"} else 403
+    return 200 if actor in OVERSEERS else 403
 
 
 def commissioning_read(actor, closed):
@@ -194,16 +202,26 @@ def _world(closed: bool) -> dict:
     bids.submit_bid(bid, actor=lead)
     # An open invitation to a second partner, for the invitation link.
     _, token = bids.invite_partner(bid, name="Invited Org", email="invited@example.org", work_percent=1, price_percent=0, actor=lead)
+    evaluator = factories.make_area_staff(Role.EVALUATOR, "N57EKNT")
+    conflicted = factories.make_area_staff(Role.EVALUATOR, "N57EKNT")
     if closed:
         now = utcnow()
         need.question_deadline = now - timedelta(hours=2)
         need.closes_at = now - timedelta(minutes=1)
+        for member, conflict in ((evaluator, False), (conflicted, True)):
+            evaluation.assign_evaluator(need, member, actor=commissioner)
+            evaluation.declare_conflicts(
+                need, member, {o.id: (conflict, "I was its trustee until last year." if conflict else "")
+                               for o in evaluation.bidding_organisations(need)},
+            )
     users = {
         "anonymous": None,
         "other_provider": factories.make_provider(),
         "commissioner": commissioner,
         "commissioner_elsewhere": factories.make_area_staff(Role.COMMISSIONER, "N56ESXN"),
-        "evaluator": factories.make_area_staff(Role.EVALUATOR, "N57EKNT"),
+        "evaluator": evaluator,
+        "evaluator_off_panel": factories.make_area_staff(Role.EVALUATOR, "N57EKNT"),
+        "evaluator_conflicted": conflicted,
         "board_member": factories.make_area_staff(Role.BOARD_MEMBER, "N57EKNT"),
         "admin": factories.make_user(admin=True),
         "partner": partner_user,
@@ -298,7 +316,7 @@ def test_permission_table(app, db_session, uploads, endpoint, closed):
             assert "/sign-in" in response.headers["Location"], (endpoint, response.headers["Location"])
         if _shows_the_bid(response) and not _may_read(actor, closed):
             failures.append(f"{actor}: the response shows the bid")
-        audited = endpoint in AUDITED and actor in AREA_STAFF and not closed
+        audited = endpoint in AUDITED and actor in OVERSEERS and not closed
         if _refusals() != refusals + (1 if audited else 0):
             failures.append(f"{actor}: {_refusals() - refusals} refusals audited, expected {int(audited)}")
     assert not failures, f"{endpoint} {'after' if closed else 'before'} closing: " + "; ".join(failures)
