@@ -66,6 +66,34 @@ def world(db_session):
     closed_bid = factories.make_bid(closing_need, provider=owner)
     closing_need.closes_at = utcnow() - timedelta(minutes=1)
     closing_need.question_deadline = utcnow() - timedelta(days=1)
+    # Evaluation of the closed bid: the evaluator on the panel with no conflict, a decision
+    # waiting for sign-off, an explanation asked for, a summary sent and a contract.
+    from marketplace.contracts.models import Contract, ContractParty, PartyRole
+    from marketplace.evaluation import services as evaluation
+    from marketplace.evaluation.models import AssessmentSummary, AwardDecision, AwardOutcome, LowBidReview
+
+    commissioner = actors["pdu_commissioner"]
+    evaluation.assign_evaluator(closing_need, actors["evaluator"], actor=commissioner)
+    evaluation.declare_conflicts(closing_need, actors["evaluator"], {org_a.id: (False, "")})
+    now = utcnow()
+    decision = AwardDecision(
+        lot_id=closed_bid.lot_id, outcome=AwardOutcome.AWARD, bid_id=closed_bid.id, reasons="Best value",
+        decided_at=now, decided_by_id=commissioner.id, needs_sign_off=True,
+    )
+    review = LowBidReview(
+        bid_id=closed_bid.id, requested_at=now, requested_by_id=commissioner.id, request="Explain your price",
+        respond_by=now + timedelta(days=3),
+    )
+    db.session.add_all([decision, review])
+    db.session.flush()
+    summary = AssessmentSummary(decision_id=decision.id, bid_id=closed_bid.id, content={}, sent_at=now)
+    contract = Contract(
+        need_id=closing_need.id, lot_id=closed_bid.lot_id, bid_id=closed_bid.id, decision_id=decision.id,
+        organisation_id=org_a.id, title="Contract", value_pence=100, expected_people=1,
+        starts_on=now.date(), ends_on=now.date() + timedelta(days=365), created_by_id=commissioner.id,
+    )
+    contract.parties.append(ContractParty(organisation_id=org_a.id, role=PartyRole.LEAD, work_percent=100, price_percent=100))
+    db.session.add_all([summary, contract])
     unverified_org = factories.make_organisation("Unverified C", verified=False)
     db.session.add(Membership(user=actors["owner"], organisation=unverified_org, role=Role.OWNER))
     db.session.flush()
@@ -85,6 +113,11 @@ def world(db_session):
             "admin_user": actors["admin"],
             "open_bid": open_bid,
             "closed_bid": closed_bid,
+            "panel_need": closing_need,
+            "waiting_decision": decision,
+            "low_review": review,
+            "summary": summary,
+            "contract": contract,
         },
     }
 
@@ -150,6 +183,19 @@ TABLE = [
     (Action.WITHDRAW_BID, "closed_bid", set()),
     (Action.CONFIRM_SHARE, "open_bid", {"other_owner"}),
     (Action.CONFIRM_SHARE, "closed_bid", set()),
+    # Evaluation: the commissioner runs it, the board reads it, the panel scores.
+    (Action.MANAGE_EVALUATION, "closed_need", COMMISSIONERS),
+    (Action.MANAGE_EVALUATION, "open_need", set()),
+    (Action.VIEW_EVALUATION, "closed_need", COMMISSIONERS | {"board_member"}),
+    (Action.VIEW_EVALUATION, "open_need", set()),
+    (Action.TAKE_PART, "panel_need", {"evaluator"}),
+    (Action.TAKE_PART, "closed_need", set()),  # not on this need's panel
+    (Action.SCORE_BID, "closed_bid", {"evaluator"}),
+    (Action.SCORE_BID, "open_bid", set()),
+    (Action.SIGN_OFF_AWARD, "waiting_decision", {"board_member"}),
+    (Action.EXPLAIN_LOW_BID, "low_review", LEAD),
+    (Action.VIEW_SUMMARY, "summary", LEAD | COMMISSIONERS | {"board_member"}),
+    (Action.VIEW_CONTRACT, "contract", LEAD | COMMISSIONERS | {"board_member"}),
 ]
 
 @pytest.mark.parametrize(
