@@ -111,7 +111,7 @@ def make_need(
         cohort="Women on probation",
         expected_people=40,
         duration_months=12,
-        procedure=Procedure.GRANT,
+        procedure=extra.pop("procedure", Procedure.GRANT),
         social_value_weight=20,
         price_weight=20,
         conditions=["safeguarding"],
