@@ -243,8 +243,21 @@ def show_bid(bid_id):
         partner=services.partner_of(current_user, bid),
         share_url=url_for("bids.partner_share", bid_id=bid.id),
         showing_revision=shown,
+        outcome=_outcome(bid),
         **_summary_context(bid, content),
     )
+
+
+def _outcome(bid: Bid) -> dict:
+    """After closing: an explanation asked for, and the assessment summaries sent."""
+    from ..evaluation import services as evaluation
+
+    review = evaluation.review_of(bid) if bid.low_flagged_at is not None else None
+    return {
+        "review": review,
+        "may_explain": review is not None and can(current_user, Action.EXPLAIN_LOW_BID, review),
+        "summaries": evaluation.summaries_for(bid),
+    }
 
 
 # Sections ------------------------------------------------------------------------------
