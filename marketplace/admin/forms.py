@@ -3,6 +3,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
 from wtforms import SubmitField, TextAreaField
 
 from ..forms import MaxLength, NoMarkup, required, strip
+from ..needs.forms import PoundsField
 
 
 class UserStatusForm(FlaskForm):
@@ -16,3 +17,21 @@ class UserStatusForm(FlaskForm):
         description="This is kept in the audit trail.",
     )
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class ThresholdForm(FlaskForm):
+    """An area's sign-off threshold in pounds; empty to use its region's, or the default."""
+
+    threshold = PoundsField(
+        "Sign-off threshold",
+        noun="The sign-off threshold",
+        description="Awards of a lot worth more than this need a board member's approval. Leave empty to use the region's threshold, or the service default.",
+    )
+    reason = TextAreaField(
+        "Reason for the change",
+        filters=[strip],
+        validators=[required("Enter a reason for the change"), MaxLength("Reason", 500), NoMarkup("Reason")],
+        widget=GovTextArea(),
+        description="This is kept in the audit trail.",
+    )
+    submit = SubmitField("Save threshold", widget=GovSubmitInput())

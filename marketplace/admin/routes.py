@@ -1,20 +1,22 @@
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import audit
 from ..accounts import services as account_services
 from ..accounts.forms import InviteStaffForm
 from ..accounts.models import Membership, Role, User
 from ..audit import AuditEvent
 from ..extensions import db
 from ..forms import ConfirmForm
+from ..money import format_pounds
 from ..notifications import OutboxEmail
 from ..organisations import services as organisation_services
 from ..organisations.models import Organisation
 from ..permissions import Action, require
 from ..reference.models import Area
 from . import bp
-from .forms import UserStatusForm
+from .forms import ThresholdForm, UserStatusForm
 
 PAGE_SIZE = 50
 
@@ -143,3 +145,31 @@ def show_user(user_id):
         .limit(50)
     ).all()
     return render_template("admin/user.html", user=user, form=form, events=events)
+
+
+@bp.get("/areas")
+def areas():
+    regions = db.session.scalars(sa.select(Area).where(Area.parent_id.is_(None)).order_by(Area.name)).all()
+    return render_template("admin/areas.html", regions=regions, default=current_app.config["SIGN_OFF_THRESHOLD_PENCE"])
+
+
+@bp.route("/areas/<int:area_id>", methods=["GET", "POST"])
+def edit_area(area_id):
+    """An area's sign-off threshold: awards of a lot worth more need a board member's approval."""
+    from ..evaluation.services import area_threshold
+
+    area = db.get_or_404(Area, area_id)
+    form = ThresholdForm()
+    if request.method == "GET":
+        form.threshold.set_pence(area.sign_off_threshold_pence)
+    elif form.validate_on_submit():
+        before = area.sign_off_threshold_pence
+        area.sign_off_threshold_pence = form.threshold.pence
+        audit.record(
+            "area.threshold_changed", area, actor=current_user, reason=form.reason.data,
+            before={"sign_off_threshold_pence": before}, after={"sign_off_threshold_pence": area.sign_off_threshold_pence},
+        )
+        db.session.commit()
+        flash(f"The sign-off threshold of {area.label} is now {format_pounds(area_threshold(area))}.", "success")
+        return redirect(url_for("admin.areas"))
+    return render_template("admin/area.html", area=area, form=form, effective=area_threshold(area)), 400 if form.errors else 200

@@ -612,12 +612,16 @@ def decide_low_bid(review: LowBidReview, *, accept: bool, reason: str, actor, no
 # Award -----------------------------------------------------------------------------------------------
 
 
-def sign_off_threshold(need: Need) -> int:
-    area = need.area
+def area_threshold(area) -> int:
+    """The area's own sign-off threshold, else its region's, else SIGN_OFF_THRESHOLD_POUNDS."""
     for candidate in (area, area.parent):
         if candidate is not None and candidate.sign_off_threshold_pence is not None:
             return candidate.sign_off_threshold_pence
     return current_app.config["SIGN_OFF_THRESHOLD_PENCE"]
+
+
+def sign_off_threshold(need: Need) -> int:
+    return area_threshold(need.area)
 
 
 def current_decision(lot: Lot) -> AwardDecision | None:
