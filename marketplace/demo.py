@@ -9,6 +9,7 @@ Idempotent: running it again finds what exists and adds only what is missing.
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 from flask import current_app
 
 from . import audit
@@ -148,8 +149,13 @@ def load_demo_data(password: str) -> list[tuple[str, str]]:
         _membership(user, Role.OWNER, organisation=organisation)
         logins.append((spec["email"], f"owner of {spec['name']}, {spec['kind']}"))
     db.session.flush()
+    # Lots in East Kent worth more than £25,000 need a board member's sign-off.
+    if pdus["N57EKNT"].sign_off_threshold_pence is None:
+        pdus["N57EKNT"].sign_off_threshold_pence = 2_500_000
+        audit.record("area.threshold_changed", pdus["N57EKNT"], actor=admin, after={"sign_off_threshold_pence": 2_500_000, "demo": True})
     _needs(pdus, categories)
     _bids()
+    _evaluations()
     return logins
 
 
@@ -219,6 +225,44 @@ NEEDS = [
         "milestones": [("Mid-point report", 35, 6), ("Final report", 40, 12)],
     },
     {
+        # In moderation: both bids scored by the panel, the first one's scores agreed.
+        "title": "Through-the-gate mentoring in East Kent",
+        "when": "closed earlier",
+        "procedure": "contract",
+        "area": "N57EKNT",
+        "pdus": ("N57EKNT",),
+        "category": "through-the-gate",
+        "outcomes": ("ttg-met", "ttg-appointments"),
+        "summary": "Mentors who meet people at the prison gate and go with them to their first appointments.",
+        "cohort": "Adults released from HMP Elmley and HMP Swaleside to East Kent addresses",
+        "expected_people": 30,
+        "duration_months": 12,
+        "lots": [("Gate mentoring", "Meeting people at the gate and the first four weeks after release.", 2_400_000, Reservation.NONE)],
+        "criteria": [("How will you make sure nobody is released without someone to meet them?", 60, 400)],
+        "conditions": ["constituted", "safeguarding", "dbs"],
+        "advance": 20,
+        "milestones": [("Six months", 40, 6), ("End of the service", 40, 12)],
+    },
+    {
+        # Finished: scored, moderated, awarded, standstill over and a contract made.
+        "title": "Employment support in East Kent",
+        "when": "finished",
+        "procedure": "contract",
+        "area": "N57EKNT",
+        "pdus": ("N57EKNT",),
+        "category": "ete",
+        "outcomes": ("ete-skills", "ete-job"),
+        "summary": "Help into training and work for people on probation in Canterbury and Thanet.",
+        "cohort": "Adults on probation in East Kent who are out of work",
+        "expected_people": 50,
+        "duration_months": 12,
+        "lots": [("Training and job search", "Weekly job clubs and short accredited courses.", 2_000_000, Reservation.NONE)],
+        "criteria": [("How will you help people find work that lasts?", 60, 400)],
+        "conditions": ["constituted", "safeguarding"],
+        "advance": 25,
+        "milestones": [("Six months", 35, 6), ("End of the service", 40, 12)],
+    },
+    {
         "title": "Family contact and parenting support in West Kent",
         "when": "draft",
         "area": "N57KECL",
@@ -266,8 +310,8 @@ def _dates(when: str, now: datetime) -> tuple[datetime | None, datetime | None, 
         return now - timedelta(days=3), _at_noon(add_working_days(today, 15)), _at_noon(add_working_days(today, 20))
     if when == "closing soon":
         return _at_noon(_working_days_before(today, 15)), _at_noon(today + timedelta(days=1)), _at_noon(today + timedelta(days=3))
-    if when == "closed":
-        closes = today - timedelta(days=2)
+    if when in ("closed", "closed earlier", "finished"):
+        closes = today - timedelta(days={"closed": 2, "closed earlier": 7, "finished": 60}[when])
         return _at_noon(_working_days_before(closes, 20)), _at_noon(closes - timedelta(days=5)), _at_noon(closes)
     return None, None, None
 
@@ -297,7 +341,7 @@ def _needs(pdus: dict, categories: dict) -> None:
             cohort=spec["cohort"],
             expected_people=spec["expected_people"],
             duration_months=spec["duration_months"],
-            procedure="grant",
+            procedure=spec.get("procedure", "grant"),
         )
         for title, description, value, reservation in spec["lots"]:
             need_services.save_lot(need, title=title, description=description, value_pence=value, reservation=reservation)
@@ -339,6 +383,8 @@ def _needs(pdus: dict, categories: dict) -> None:
 
 OPEN_NEED = "Women's centre support in East Kent"
 CLOSED_NEED = "Allotment and growing project in East Kent"
+MODERATION_NEED = "Through-the-gate mentoring in East Kent"
+FINISHED_NEED = "Employment support in East Kent"
 
 # Every bid goes through the bid services, so it obeys their rules; bids on the closed
 # need are made and submitted at times before it closed. The closing-soon need is left
@@ -418,6 +464,46 @@ BIDS = [
         "social_value": "A donation of tools to each allotment site.",
         "submit": True,
     },
+    {
+        "need": MODERATION_NEED,
+        "lot": 1,
+        "lead": "charity@demo.test",
+        "price": 2_300_000,
+        "people": 30,
+        "answers": ("Two mentors are on call for every release day; if one is ill, our partner's volunteer driver goes instead.",),
+        "social_value": "Mentors are people who have been through the gate themselves, paid the Real Living Wage.",
+        "submit": True,
+    },
+    {
+        "need": MODERATION_NEED,
+        "lot": 1,
+        "lead": "cic@demo.test",
+        "price": 2_250_000,
+        "people": 30,
+        "answers": ("We will meet people at the gate when we are told of the release date in time.",),
+        "social_value": "Fresh food parcels from our allotment for the first week.",
+        "submit": True,
+    },
+    {
+        "need": FINISHED_NEED,
+        "lot": 1,
+        "lead": "charity@demo.test",
+        "price": 1_950_000,
+        "people": 50,
+        "answers": ("Job clubs in Margate and Canterbury, a named employment worker, and six months of in-work support.",),
+        "social_value": "We recruit two trainees a year from the people we support.",
+        "submit": True,
+    },
+    {
+        "need": FINISHED_NEED,
+        "lot": 1,
+        "lead": "bigco@demo.test",
+        "price": 1_800_000,
+        "people": 50,
+        "answers": ("Our national employability programme, delivered online with monthly meetings.",),
+        "social_value": "An apprenticeship in our head office.",
+        "submit": True,
+    },
 ]
 
 
@@ -447,10 +533,70 @@ def _bids() -> None:
         if not bid_services.need_is_open(need, start):
             continue
         _demo_bid(bid_services, spec, lot, lead, organisation, start)
-    closed = db.session.scalar(sa.select(Need).where(Need.title == CLOSED_NEED))
-    if closed is not None:
-        bid_services.check_at_closing(closed, now=now)
+    for title in (CLOSED_NEED, MODERATION_NEED, FINISHED_NEED):
+        closed = db.session.scalar(sa.select(Need).where(Need.title == title))
+        if closed is not None:
+            bid_services.check_at_closing(closed, now=now)
     db.session.flush()
+
+
+# Evaluations ---------------------------------------------------------------------------------
+
+
+def _evaluations() -> None:
+    """The mentoring need in moderation and the employment need finished with a contract,
+    both through the evaluation services at times after they closed. The allotment need is
+    left for people trying the portal to evaluate from the start."""
+    from .contracts import services as contract_services
+    from .evaluation import services as evaluation
+    from .needs.models import Need
+
+    commissioner = account_services.find_user("commissioner@demo.test")
+    evaluator = account_services.find_user("evaluator@demo.test")
+    marks = {"charity@demo.test": 4, "cic@demo.test": 3, "bigco@demo.test": 2}
+    for title in (MODERATION_NEED, FINISHED_NEED):
+        need = db.session.scalar(sa.select(Need).where(Need.title == title))
+        if need is None or need.closes_at is None or evaluation.panel(need) or evaluation.current_decision(need.lots[0]):
+            continue
+        lot = need.lots[0]
+        at = need.closes_at + timedelta(days=1)
+        if need.status_at(at).value != "closed":
+            continue
+        evaluation.assign_evaluator(need, evaluator, actor=commissioner, now=at)
+        evaluation.declare_conflicts(
+            need, evaluator, {o.id: (False, "") for o in evaluation.bidding_organisations(need)}, now=at
+        )
+        entries = evaluation.lot_bids(lot)
+        for bid, _ in entries:
+            mark = next(v for email, v in marks.items() if bid.organisation.contact_email == email)
+            scores = {p.key: (mark, DEMO_JUSTIFICATIONS[mark]) for p in evaluation.parts(need)}
+            evaluation.save_sheet(bid, evaluator, scores, submit=True, now=at + timedelta(hours=2))
+            if title == FINISHED_NEED or bid is entries[0][0]:
+                evaluation.agree_scores(bid, scores, actor=commissioner, now=at + timedelta(days=1))
+        if title == MODERATION_NEED:
+            continue
+        evaluation.close_moderation(lot, actor=commissioner, now=at + timedelta(days=1, hours=1))
+        winner = evaluation.ranking(lot)[0].bid
+        decided = at + timedelta(days=2)
+        decision = evaluation.decide(
+            lot, bid=winner, reasons="The highest total score: the strongest plan for work that lasts, at a fair price.",
+            actor=commissioner, now=decided,
+        )
+        made = decision.standstill_ends_at + timedelta(days=1)
+        starts = london_date(made) + timedelta(days=1)
+        contract_services.create_contract(
+            decision, starts_on=starts, ends_on=starts + relativedelta(months=need.duration_months),
+            schedule=contract_services.proposed_schedule(decision, starts), outcome_ids=[o.id for o in need.outcomes],
+            actor=commissioner, now=made,
+        )
+    db.session.flush()
+
+
+DEMO_JUSTIFICATIONS = {
+    2: "Acceptable: a general programme, with little about how it works in East Kent.",
+    3: "Good: a clear local plan, with some gaps in how progress is measured.",
+    4: "Excellent: a detailed local plan with evidence from their current work.",
+}
 
 
 def _demo_bid(bid_services, spec: dict, lot, lead: User, organisation, start: datetime) -> None:

@@ -14,7 +14,11 @@ from marketplace.audit.models import AuditEvent
 from marketplace.bids import access
 from marketplace.bids import services as bid_services
 from marketplace.bids.models import Bid, BidPartner, BidRevision, BidState
-from marketplace.demo import CLOSED_NEED, OPEN_NEED, DemoRefused, load_demo_data
+from marketplace.contracts import services as contract_services
+from marketplace.contracts.models import Contract
+from marketplace.demo import CLOSED_NEED, FINISHED_NEED, MODERATION_NEED, OPEN_NEED, DemoRefused, load_demo_data
+from marketplace.evaluation import services as evaluation
+from marketplace.evaluation.models import AgreedScore, AwardDecision, ScoreSheet
 from marketplace.extensions import db
 from marketplace.needs import services as need_services
 from marketplace.needs.models import Condition, Lot, Need, NeedStatus, Question, QuestionVisibility
@@ -82,6 +86,8 @@ DEMO_NEEDS = {
     "Women's centre support in East Kent": NeedStatus.OPEN,
     "Move-on accommodation support in West Kent": NeedStatus.OPEN,
     "Allotment and growing project in East Kent": NeedStatus.CLOSED,
+    "Through-the-gate mentoring in East Kent": NeedStatus.CLOSED,
+    "Employment support in East Kent": NeedStatus.AWARDED,
     "Family contact and parenting support in West Kent": NeedStatus.DRAFT,
 }
 
@@ -113,7 +119,7 @@ def test_demo_data_has_open_closing_soon_closed_and_draft_needs(app, db_session)
     assert closed.published_at < closed.question_deadline <= closed.closes_at
     # Every published need could have been published by the rules: a complete need, open
     # at least 10 working days.
-    for need in (open_need, closing_soon, closed):
+    for need in (open_need, closing_soon, closed, needs["Through-the-gate mentoring in East Kent"], needs["Employment support in East Kent"]):
         found = need_services.problems(need, now=need.published_at)
         assert [p.message for p in found if "question deadline" not in p.message] == []
     assert need_services.problems(needs["Family contact and parenting support in West Kent"])  # a draft to finish
@@ -161,10 +167,32 @@ def test_demo_bids_obey_the_rules_and_are_not_duplicated(app, db_session):
     _check_consortium()
     _check_open_need()
     _check_closed_need()
-    counts = [count(model) for model in (Bid, BidRevision, BidPartner, AuditEvent, OutboxEmail)]
-    assert counts[:3] == [6, 5, 1]
+    _check_evaluations()
+    models = (Bid, BidRevision, BidPartner, AuditEvent, OutboxEmail, ScoreSheet, AgreedScore, AwardDecision, Contract)
+    counts = [count(model) for model in models]
+    assert counts[:3] == [10, 9, 1]
     load_demo_data("local-partners-demo")
-    assert [count(model) for model in (Bid, BidRevision, BidPartner, AuditEvent, OutboxEmail)] == counts
+    assert [count(model) for model in models] == counts
+
+
+def _check_evaluations():
+    """The mentoring need is in moderation; the employment need has a contract; the
+    allotment need is untouched, for a new user to evaluate."""
+    allotment = db.session.scalar(sa.select(Need).where(Need.title == CLOSED_NEED))
+    assert evaluation.panel(allotment) == []
+    assert allotment.lots[0].value_pence > evaluation.sign_off_threshold(allotment)  # its award needs sign-off
+    moderation = db.session.scalar(sa.select(Need).where(Need.title == MODERATION_NEED))
+    entries = evaluation.lot_bids(moderation.lots[0])
+    assert [evaluation.scoring_complete(b, r) for b, r in entries] == [True, True]
+    assert [bool(evaluation.agreed_scores(b)) for b, _ in entries] == [True, False]
+    assert evaluation.moderation_closure(moderation.lots[0]) is None
+    finished = db.session.scalar(sa.select(Need).where(Need.title == FINISHED_NEED))
+    decision = evaluation.current_decision(finished.lots[0])
+    assert decision.is_effective and decision.bid.organisation.name == CHARITY
+    contract = contract_services.contract_for(decision)
+    assert contract.created_at > decision.standstill_ends_at
+    assert sum(m.amount_pence for m in contract.milestones) == contract.value_pence
+    assert {len(evaluation.summaries_for(b)) for b, _ in evaluation.lot_bids(finished.lots[0])} == {1}
 
 
 def _check_policies():
