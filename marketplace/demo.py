@@ -210,6 +210,7 @@ NEEDS = [
     {
         "title": "Allotment and growing project in East Kent",
         "when": "closed",
+        "procedure": "contract",  # let as a contract: its award has a standstill
         "area": "N57EKNT",
         "pdus": ("N57EKNT",),
         "category": "wellbeing",
