@@ -1,0 +1,185 @@
+"""Forms for the panel's pages: input shape only, with GOV.UK messages.
+
+The rules (who may be on the panel, that every bidder is declared against at once, that a
+submitted sheet is complete and final, that moderation waits for every score) live in
+services.py, which the views call; these forms make sure what was sent can be read, and
+say so by the field when it cannot. Field names match services' EvaluationError.field:
+`user_id`, `org_<id>`, `details_<id>`, `score_<part>`, `justification_<part>`,
+`rationale_<part>`.
+"""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+)
+from wtforms import RadioField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation
+
+from ..forms import HIDDEN, MaxLength, Radios, strip
+from .models import SCORE_MEANINGS
+
+# Far beyond any justification within its word limit: a guard against pasting a whole
+# document, not a limit anyone meets while writing (the word limit is the services').
+MAX_TEXT_CHARACTERS = 20_000
+
+NO_CONFLICT = "no"
+CONFLICT = "yes"
+
+
+class NoHiddenCharacters:
+    def __init__(self, label: str):
+        self.message = f"{label} must not contain hidden formatting characters"
+
+    def __call__(self, form, field):
+        if field.data and HIDDEN.search(field.data):
+            raise StopValidation(self.message)
+
+
+def long_text(label: str, noun: str, *, counted: bool = True) -> TextAreaField:
+    """Free text; `counted` ones show the GOV.UK character count (the template gives
+    `maxwords`)."""
+    return TextAreaField(
+        label,
+        filters=[strip],
+        validators=[MaxLength(noun, MAX_TEXT_CHARACTERS), NoHiddenCharacters(noun)],
+        widget=GovCharacterCount() if counted else GovTextArea(),
+    )
+
+
+class ScoreField(RadioField):
+    """A score from 0 to 4, or nothing (a draft may leave it empty; the services say when
+    it must be given). Anything else is an error by the field, never a crash."""
+
+    def __init__(self, label, *, noun: str, **kwargs):
+        super().__init__(label, choices=[SelectChoice(str(n), str(n)) for n in SCORE_MEANINGS], **kwargs)
+        self.noun = noun
+
+    def process_formdata(self, valuelist):
+        self.data = valuelist[0].strip() if valuelist and isinstance(valuelist[0], str) else None
+
+    def pre_validate(self, form):
+        if self.data in (None, ""):
+            self.data = None
+            return
+        if self.data not in {str(n) for n in SCORE_MEANINGS}:
+            raise StopValidation(f"The score for {self.noun} must be a whole number from 0 to 4")
+
+
+# The panel -------------------------------------------------------------------------------
+
+
+class AddEvaluatorForm(FlaskForm):
+    user_id = Radios(
+        "Add an evaluator to the panel",
+        message="Select an evaluator of this area to add to the panel",
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField("Add to the panel", widget=GovSubmitInput())
+
+    def __init__(self, *args, evaluators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_id.choices = [SelectChoice(str(u.id), u.name) for u in evaluators]
+        self.user_id.hints = {str(u.id): u.email for u in evaluators}
+
+
+# Declarations ------------------------------------------------------------------------------
+
+
+def declarations_form(organisations, **kwargs) -> FlaskForm:
+    """One question per organisation not yet declared against (`org_<id>`), with the
+    details of a conflict (`details_<id>`) revealed when there is one."""
+
+    class DeclarationsForm(FlaskForm):
+        submit = SubmitField("Send your declarations", widget=GovSubmitInput())
+
+        def validate(self, extra_validators=None):
+            ok = super().validate(extra_validators)
+            for organisation, choice, details in self.questions:
+                if choice.data == CONFLICT and not details.errors and not details.data:
+                    details.errors = [f"Describe your conflict of interest with {organisation.name}"]
+                    ok = False
+            return ok
+
+        def answers(self) -> dict[int, tuple[bool, str]]:
+            return {
+                organisation.id: (choice.data == CONFLICT, details.data or "")
+                for organisation, choice, details in self.questions
+                if choice.data in (CONFLICT, NO_CONFLICT)
+            }
+
+    for organisation in organisations:
+        setattr(
+            DeclarationsForm,
+            f"org_{organisation.id}",
+            Radios(
+                f"Do you have a conflict of interest with {organisation.name}?",
+                message=f"Say whether you have a conflict of interest with {organisation.name}",
+                choices=[
+                    SelectChoice(NO_CONFLICT, "No conflict of interest"),
+                    SelectChoice(CONFLICT, "I have a conflict of interest"),
+                ],
+            ),
+        )
+        setattr(
+            DeclarationsForm,
+            f"details_{organisation.id}",
+            long_text(
+                "Describe the conflict of interest", f"The details of your conflict with {organisation.name}", counted=False
+            ),
+        )
+    form = DeclarationsForm(**kwargs)
+    form.questions = [(o, form[f"org_{o.id}"], form[f"details_{o.id}"]) for o in organisations]
+    return form
+
+
+# Scoring and moderation ---------------------------------------------------------------------
+
+
+def score_form(parts, **kwargs) -> FlaskForm:
+    """A score and justification per part (`score_<key>`, `justification_<key>`), saved as
+    a draft or submitted."""
+
+    class ScoreForm(FlaskForm):
+        save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
+        submit_scores = SubmitField("Submit scores", widget=GovSubmitInput())
+
+        def scores(self) -> dict[str, tuple]:
+            return {key: (score.data, text.data or "") for key, score, text in self.lines}
+
+    for part in parts:
+        setattr(ScoreForm, f"score_{part.key}", ScoreField(f"Score for {part.label.lower()}", noun=part.label.lower()))
+        setattr(
+            ScoreForm,
+            f"justification_{part.key}",
+            long_text(f"Why this score for {part.label.lower()}", f"The justification for {part.label.lower()}"),
+        )
+    form = ScoreForm(**kwargs)
+    form.lines = [(p.key, form[f"score_{p.key}"], form[f"justification_{p.key}"]) for p in parts]
+    form.parts = [(p, form[f"score_{p.key}"], form[f"justification_{p.key}"]) for p in parts]
+    return form
+
+
+def moderation_form(parts, **kwargs) -> FlaskForm:
+    """The agreed score and its rationale per part (`score_<key>`, `rationale_<key>`)."""
+
+    class ModerationForm(FlaskForm):
+        submit = SubmitField("Save the agreed scores", widget=GovSubmitInput())
+
+        def scores(self) -> dict[str, tuple]:
+            return {key: (score.data, text.data or "") for key, score, text in self.lines}
+
+    for part in parts:
+        setattr(ModerationForm, f"score_{part.key}", ScoreField(f"Agreed score for {part.label.lower()}", noun=part.label.lower()))
+        setattr(
+            ModerationForm,
+            f"rationale_{part.key}",
+            long_text(f"Rationale for the agreed score for {part.label.lower()}", f"The rationale for {part.label.lower()}"),
+        )
+    form = ModerationForm(**kwargs)
+    form.lines = [(p.key, form[f"score_{p.key}"], form[f"rationale_{p.key}"]) for p in parts]
+    form.parts = [(p, form[f"score_{p.key}"], form[f"rationale_{p.key}"]) for p in parts]
+    return form
