@@ -324,8 +324,10 @@ def save_sheet(bid: Bid, user, scores: dict[str, tuple], *, submit: bool, now: d
 
 
 def expected_scorers(bid: Bid, revision: BidRevision) -> list[PanelMember]:
-    """Panel members who must score this bid: declared and not conflicted with it."""
-    return [m for m in panel(bid.need) if not undeclared(bid.need, m.user) and not conflicted_with(bid.need, m.user, revision)]
+    """Panel members who must score this bid: all but those who declared a conflict with
+    it. A member who has not declared yet is still expected: moderation waits for them (or
+    for the commissioner to take them off the panel)."""
+    return [m for m in panel(bid.need) if not conflicted_with(bid.need, m.user, revision)]
 
 
 def counted_sheets(bid: Bid) -> list[ScoreSheet]:
@@ -800,17 +802,21 @@ def summary_content(decision: AwardDecision, row: Row, rows: list[Row]) -> dict:
     if decision.outcome == AwardOutcome.NOT_AWARDED:
         result, why = "not_awarded", "The lot was not awarded. " + decision.reasons
     elif winner is row:
-        result, why = "won", "Your bid had the highest total score. " + decision.reasons
+        # The commissioner may choose a bid that is not ranked first (a tie, or reasons given).
+        result, why = "won", ("Your bid had the highest total score. " if row.rank == 1 else "Your bid was chosen. ") + decision.reasons
     elif row.excluded:
         review = review_of(row.bid)
         result, why = "rejected", "Your bid was rejected as abnormally low. " + (review.outcome_reason if review else "")
     else:
         result = "not_won"
-        why = (
-            f"Your total of {_points(row.total)} points was lower than the winning bid's {_points(winner.total)}."
-            if row.total is not None and winner is not None and winner.total is not None
-            else "Your bid did not win."
-        ) + " " + decision.reasons
+        if row.total is not None and winner is not None and winner.total is not None:
+            # Compared as shown (two decimals): a tie or a higher total must not be called lower.
+            ours, theirs = two(row.total), two(winner.total)
+            compared = "lower than" if ours < theirs else ("the same as" if ours == theirs else "higher than")
+            why = f"Your total of {_points(row.total)} points was {compared} the winning bid's {_points(winner.total)}."
+        else:
+            why = "Your bid did not win."
+        why += " " + decision.reasons
     return {
         "need": {"id": need.id, "title": need.title},
         "lot": {"id": lot.id, "number": lot.number, "title": lot.title},

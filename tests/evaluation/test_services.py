@@ -483,3 +483,18 @@ def test_a_grant_has_its_contract_at_once(db_session):
         outcome_ids=[ev.need.outcomes[0].id], actor=ev.commissioner,
     )
     assert [o.id for o in contract.outcomes] == [ev.need.outcomes[0].id]
+
+
+def test_moderation_waits_for_a_panel_member_who_has_not_declared(db_session):
+    ev = factories.make_evaluation()
+    late = factories.make_area_staff(Role.EVALUATOR)
+    evaluation.assign_evaluator(ev.need, late, actor=ev.commissioner)
+    bid = ev.bids[0]
+    for evaluator in ev.evaluators:
+        evaluation.save_sheet(bid, evaluator, _scores(ev.need, 3), submit=True)
+    assert not evaluation.scoring_complete(bid, bids.counting_revision(bid))
+    with pytest.raises(EvaluationError, match="must submit their scores"):
+        evaluation.agree_scores(bid, _scores(ev.need, 3, "Agreed"), actor=ev.commissioner)
+    # Taken off the panel, they no longer hold moderation up.
+    evaluation.remove_evaluator(evaluation.panel_member(ev.need, late), actor=ev.commissioner)
+    evaluation.agree_scores(bid, _scores(ev.need, 3, "Agreed"), actor=ev.commissioner)
