@@ -1,33 +1,386 @@
-"""(being written)"""
+"""Abnormally low bids, the award decision, board sign-off, and what bidders are told.
 
-from . import bp
+Who may (permissions.py): the commissioner of the need's area manages (asks a flagged
+bidder to explain, accepts the explanation or rejects the bid, decides the award); the
+commissioner and the board members of the area read those pages (board members
+read-only); a board member of the area signs off a decision over the threshold; the lead
+of a flagged bid explains its price, and its partners read the request; the parties of a
+bid read its assessment summaries. Ids that do not belong together give 404; a page that
+is seen but not allowed gives 403.
+
+Every change calls a service and commits once; a refusal (EvaluationError) is shown by
+its field with the input kept, status 400, and nothing written.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..accounts.models import Role
+from ..bids import access
+from ..bids import services as bid_services
+from ..bids.models import Bid
+from ..extensions import db
+from ..needs.models import Lot, Need
+from ..permissions import Action, can, require
+from ..timeutil import london, utcnow
+from ..workdays import london_date
+from . import bp, services
+from .forms_award import AwardForm, DecideLowBidForm, ExplanationForm, RequestExplanationForm, SignOffForm
+from .models import AwardDecision, AwardOutcome
+from .services import EvaluationError
+
+RESULT_LABELS = {
+    "won": "Your bid won",
+    "not_won": "Your bid did not win",
+    "rejected": "Your bid was rejected",
+    "not_awarded": "The lot was not awarded",
+}
 
 
-@bp.get("/bids/<int:bid_id>/explanation")
-def explain(bid_id):
-    raise NotImplementedError
+# Loading -------------------------------------------------------------------------------
+
+
+def _need(need_id: int) -> Need:
+    need = db.get_or_404(Need, need_id)
+    if not can(current_user, Action.VIEW_NEED, need):
+        abort(404)  # a draft is not public: don't confirm it exists
+    return need
+
+
+def _overseen_need(need_id: int) -> Need:
+    """The need, for its commissioner and board members (VIEW_EVALUATION); 403 for others."""
+    need = _need(need_id)
+    require(current_user, Action.VIEW_EVALUATION, need)
+    return need
+
+
+def _flagged_bid(need: Need, bid_id: int) -> Bid:
+    bid = db.session.get(Bid, bid_id)
+    if bid is None or bid.need_id != need.id or bid.low_flagged_at is None or bid_services.counting_revision(bid) is None:
+        abort(404)
+    return bid
+
+
+def _lot(need: Need, lot_id: int) -> Lot:
+    lot = db.session.get(Lot, lot_id)
+    if lot is None or lot.need_id != need.id:
+        abort(404)
+    return lot
+
+
+def committed(call: Callable[[], object], form, error_field) -> bool:
+    """Call a service and commit. On a refusal write nothing, put the message by the field
+    it names (or `error_field`), keep the input, and return False."""
+    try:
+        call()
+    except EvaluationError as error:
+        db.session.rollback()
+        field = getattr(form, error.field, None) if error.field else None
+        if field is None or not hasattr(field, "errors"):
+            field = error_field
+        field.errors = [*field.errors, error.message]
+        return False
+    db.session.commit()
+    return True
+
+
+def _status(form) -> int:
+    return 400 if form is not None and form.errors else 200
+
+
+# Abnormally low bids: the commissioner's page ------------------------------------------
+
+
+def _low_bid_page(need: Need, bid: Bid, *, form=None, now: datetime | None = None):
+    now = now or utcnow()
+    review = services.review_of(bid)
+    manage = can(current_user, Action.MANAGE_EVALUATION, need)
+    if manage and form is None:
+        if review is None:
+            form = RequestExplanationForm(today=london_date(now))
+        elif not review.is_decided:
+            form = DecideLowBidForm()
+    earliest = services.earliest_respond_by(now)
+    return (
+        render_template(
+            "evaluation/award/low_bid.html",
+            need=need,
+            bid=bid,
+            revision=bid_services.counting_revision(bid),
+            review=review,
+            manage=manage,
+            form=form if manage else None,
+            earliest=f"{earliest.day} {earliest:%B %Y}",
+            window_open=review is not None and review.responded_at is None and now < review.respond_by,
+            limit=services.REASONS_WORD_LIMIT,
+        ),
+        _status(form if manage else None),
+    )
 
 
 @bp.get("/needs/<int:need_id>/evaluation/bids/<int:bid_id>/abnormally-low")
+@login_required
 def low_bid(need_id, bid_id):
-    raise NotImplementedError
+    need = _overseen_need(need_id)
+    return _low_bid_page(need, _flagged_bid(need, bid_id))
 
 
-@bp.get("/sign-offs/<int:decision_id>")
-def sign_off(decision_id):
-    raise NotImplementedError
+def _managed_flagged_bid(need_id: int, bid_id: int) -> tuple[Need, Bid]:
+    need = _need(need_id)
+    require(current_user, Action.MANAGE_EVALUATION, need)
+    return need, _flagged_bid(need, bid_id)
 
 
-@bp.get("/bids/<int:bid_id>/summary")
-def summary(bid_id):
-    raise NotImplementedError
+@bp.post("/needs/<int:need_id>/evaluation/bids/<int:bid_id>/abnormally-low/request")
+@login_required
+def request_explanation(need_id, bid_id):
+    need, bid = _managed_flagged_bid(need_id, bid_id)
+    now = utcnow()
+    if services.review_of(bid) is not None:
+        flash("An explanation has already been requested for this bid.")
+        return redirect(url_for("evaluation.low_bid", need_id=need.id, bid_id=bid.id))
+    form = RequestExplanationForm(today=london_date(now))
+    if form.validate_on_submit() and committed(
+        lambda: services.request_explanation(
+            bid, request=form.request.data, respond_by=form.respond_by.data, actor=current_user, now=now
+        ),
+        form, form.request,
+    ):
+        flash(f"{bid.organisation.name} has been asked to explain its price.", "success")
+        return redirect(url_for("evaluation.low_bid", need_id=need.id, bid_id=bid.id))
+    if not form.errors:
+        abort(400)  # not a browser's POST (no CSRF token)
+    return _low_bid_page(need, bid, form=form, now=now)
 
 
-@bp.get("/needs/<int:need_id>/lots/<int:lot_id>/award")
+@bp.post("/needs/<int:need_id>/evaluation/bids/<int:bid_id>/abnormally-low/decision")
+@login_required
+def decide_low_bid(need_id, bid_id):
+    need, bid = _managed_flagged_bid(need_id, bid_id)
+    review = services.review_of(bid)
+    if review is None or review.is_decided:
+        flash("There is nothing to decide on this bid." if review is None else "This bid has already been decided.")
+        return redirect(url_for("evaluation.low_bid", need_id=need.id, bid_id=bid.id))
+    form = DecideLowBidForm()
+    if form.validate_on_submit() and committed(
+        lambda: services.decide_low_bid(review, accept=form.accept, reason=form.reason.data, actor=current_user),
+        form, form.outcome,
+    ):
+        done = "Explanation accepted: the bid stays in." if form.accept else "Bid rejected as abnormally low."
+        flash(done, "success")
+        return redirect(url_for("evaluation.low_bid", need_id=need.id, bid_id=bid.id))
+    if not form.errors:
+        abort(400)
+    return _low_bid_page(need, bid, form=form)
+
+
+# Abnormally low bids: the bidder's explanation -----------------------------------------
+
+
+@bp.route("/bids/<int:bid_id>/explanation", methods=["GET", "POST"])
+@login_required
+def explain(bid_id):
+    bid = access.bid_for_party(bid_id, current_user)
+    if not can(current_user, Action.VIEW_BID, bid):
+        abort(404)
+    review = services.review_of(bid)
+    if review is None:
+        abort(404)
+    may_explain = can(current_user, Action.EXPLAIN_LOW_BID, review)
+    lead = bid_services.leads(current_user, bid)
+    form = ExplanationForm() if (may_explain or request.method == "POST") else None
+    if request.method == "POST":
+        if not lead:
+            abort(403)
+        if not may_explain:
+            # The lead, but the window has passed or it was answered: the service says why.
+            committed(lambda: services.explain(review, text=form.response.data, actor=current_user), form, form.response)
+        elif form.validate_on_submit() and committed(
+            lambda: services.explain(review, text=form.response.data, actor=current_user), form, form.response
+        ):
+            flash("Your explanation has been sent to the commissioner.", "success")
+            return redirect(url_for("evaluation.explain", bid_id=bid.id))
+        if not form.errors:
+            abort(400)
+    return (
+        render_template(
+            "evaluation/award/explain.html",
+            bid=bid,
+            need=bid.need,
+            review=review,
+            form=form,
+            may_explain=may_explain,
+            lead=lead,
+            limit=services.REASONS_WORD_LIMIT,
+        ),
+        _status(form),
+    )
+
+
+# The award -----------------------------------------------------------------------------
+
+
+def _award_page(need: Need, lot: Lot, *, form=None):
+    rows = services.ranking(lot)
+    decision = services.current_decision(lot)
+    manage = can(current_user, Action.MANAGE_EVALUATION, need)
+    choosable = [r for r in rows if r.rank is not None and not r.excluded]
+    if manage and decision is None and form is None:
+        form = AwardForm(rows=choosable)
+    shown_form = form if manage and (decision is None or (form is not None and form.errors)) else None
+    threshold = services.sign_off_threshold(need)
+    return (
+        render_template(
+            "evaluation/award/award.html",
+            need=need,
+            lot=lot,
+            rows=rows,
+            problems=services.award_problems(lot, None),
+            unresolved=services.unresolved_low_bids(lot),
+            decision=decision,
+            history=[d for d in services.decisions(lot) if d.refused_at is not None],
+            manage=manage,
+            form=shown_form,
+            threshold=threshold,
+            needs_sign_off=lot.value_pence > threshold,
+            standstill_over=decision is not None and services.standstill_over(decision),
+            limit=services.REASONS_WORD_LIMIT,
+            AwardOutcome=AwardOutcome,
+        ),
+        _status(shown_form),
+    )
+
+
+@bp.route("/needs/<int:need_id>/lots/<int:lot_id>/award", methods=["GET", "POST"])
+@login_required
 def award(need_id, lot_id):
-    raise NotImplementedError
+    need = _overseen_need(need_id)
+    lot = _lot(need, lot_id)
+    # Abnormally low bids are flagged once after closing (usually when the bids are first
+    # opened): make sure it has happened before a lot is awarded.
+    if bid_services.check_at_closing(need):
+        db.session.commit()
+    if request.method == "GET":
+        return _award_page(need, lot)
+    require(current_user, Action.MANAGE_EVALUATION, need)
+    rows = services.ranking(lot)
+    form = AwardForm(rows=[r for r in rows if r.rank is not None and not r.excluded])
+    if form.validate_on_submit():
+        chosen = form.chosen_bid_id
+        bid = next((r.bid for r in rows if r.bid.id == chosen), None)
+        if committed(lambda: services.decide(lot, bid=bid, reasons=form.reasons.data, actor=current_user), form, form.bid_id):
+            decision = services.current_decision(lot)
+            if decision is not None and decision.is_waiting_for_sign_off:
+                flash("Decision recorded. It takes effect when a board member approves it: they have been emailed.", "success")
+            else:
+                flash("Decision recorded. Every bidder has been sent its assessment summary.", "success")
+            return redirect(url_for("evaluation.award", need_id=need.id, lot_id=lot.id))
+    if not form.errors:
+        abort(400)
+    return _award_page(need, lot, form=form)
+
+
+# Board sign-off ------------------------------------------------------------------------
 
 
 @bp.get("/sign-offs")
+@login_required
 def sign_offs():
-    raise NotImplementedError
+    # Board members only. permissions.py has no action for "a board member somewhere";
+    # the list itself is filtered by area in services.waiting_for_sign_off.
+    if not current_user.email_verified or not current_user.area_memberships(Role.BOARD_MEMBER):
+        abort(403)
+    return render_template("evaluation/award/sign_offs.html", decisions=services.waiting_for_sign_off(current_user))
+
+
+def _sign_off_page(decision: AwardDecision, *, form=None):
+    lot = decision.lot
+    need = lot.need
+    may_sign = can(current_user, Action.SIGN_OFF_AWARD, decision)
+    if may_sign and form is None:
+        form = SignOffForm()
+    return (
+        render_template(
+            "evaluation/award/sign_off.html",
+            decision=decision,
+            need=need,
+            lot=lot,
+            rows=services.ranking(lot),
+            threshold=services.sign_off_threshold(need),
+            form=form if may_sign else None,
+            may_sign=may_sign,
+            limit=services.REASONS_WORD_LIMIT,
+        ),
+        _status(form if may_sign else None),
+    )
+
+
+@bp.route("/sign-offs/<int:decision_id>", methods=["GET", "POST"])
+@login_required
+def sign_off(decision_id):
+    decision = db.get_or_404(AwardDecision, decision_id)
+    need = decision.lot.need
+    if not (can(current_user, Action.SIGN_OFF_AWARD, decision) or can(current_user, Action.VIEW_EVALUATION, need)):
+        abort(403)
+    if request.method == "GET":
+        return _sign_off_page(decision)
+    if not can(current_user, Action.SIGN_OFF_AWARD, decision):
+        if can(current_user, Action.VIEW_EVALUATION, need) and decision.needs_sign_off and not decision.is_waiting_for_sign_off:
+            flash("This decision has already been signed off or refused.")
+            return redirect(url_for("evaluation.sign_off", decision_id=decision.id))
+        abort(403)
+    form = SignOffForm()
+    if form.validate_on_submit() and committed(
+        lambda: services.sign_off(decision, approve=form.approve, comment=form.comment.data, actor=current_user),
+        form, form.decision,
+    ):
+        if form.approve:
+            flash("Decision approved. It has taken effect: every bidder has been sent its assessment summary.", "success")
+        else:
+            flash("Decision not approved. The commissioner has been told why and will decide again.", "success")
+        return redirect(url_for("evaluation.sign_off", decision_id=decision.id))
+    if not form.errors:
+        abort(400)
+    return _sign_off_page(decision, form=form)
+
+
+# Assessment summaries ------------------------------------------------------------------
+
+
+def _standstill_end(content: dict) -> datetime | None:
+    value = content.get("standstill_ends_at")
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@bp.app_template_filter("london_iso")
+def london_iso(value: str | None) -> str:
+    """A time frozen as ISO text (an assessment summary's standstill end), in London time."""
+    moment = _standstill_end({"standstill_ends_at": value})
+    return london(moment) if moment is not None else ""
+
+
+@bp.get("/bids/<int:bid_id>/summary")
+@login_required
+def summary(bid_id):
+    bid = db.session.get(Bid, bid_id)
+    if bid is None:
+        abort(404)
+    shown = [s for s in services.summaries_for(bid) if can(current_user, Action.VIEW_SUMMARY, s)]
+    if not shown:
+        abort(404)
+    return render_template(
+        "evaluation/award/summary.html",
+        bid=bid,
+        need=bid.need,
+        summaries=[(s, s.content, _standstill_end(s.content)) for s in shown],
+        result_labels=RESULT_LABELS,
+        party=bid_services.is_party(current_user, bid),
+    )

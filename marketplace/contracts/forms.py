@@ -1,0 +1,53 @@
+"""The form that makes a contract: input shape only, with GOV.UK messages. The rules
+(after standstill, the schedule sums exactly to the value, due dates within the
+contract, outcomes from the need) live in services.create_contract; the view puts its
+refusals by the field."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import HiddenField, SubmitField
+from wtforms.fields.choices import SelectChoice
+
+from ..forms import ListedChoices
+from ..needs.forms import GovDateField, PoundsField
+from .services import Line
+
+
+def contract_form(lines: list[Line], outcomes, **kwargs) -> FlaskForm:
+    """Start and end dates, an amount and a due date per line of the schedule (named
+    amount_<number> and due_<number>, as services.create_contract names its errors), and
+    the outcomes to report."""
+
+    class ContractForm(FlaskForm):
+        starts_on = GovDateField("Start date", noun="the start date")
+        ends_on = GovDateField("End date", noun="the end date")
+
+        def schedule_fields(self):
+            """(line, amount field, due date field) for each line of the schedule."""
+            return [(line, self[f"amount_{line.number}"], self[f"due_{line.number}"]) for line in lines]
+
+        def schedule_lines(self) -> list[Line]:
+            return [
+                Line(line.number, line.title, amount.pence, due.data) for line, amount, due in self.schedule_fields()
+            ]
+
+        @property
+        def chosen_outcome_ids(self) -> list[int]:
+            return [int(value) for value in self.outcome_ids.data or [] if value.isdigit()]
+
+    for line in lines:
+        title = line.title.lower()
+        setattr(
+            ContractForm,
+            f"amount_{line.number}",
+            PoundsField(f"Amount for {title}", empty=f"Enter an amount for {title}", noun=f"The amount for {title}"),
+        )
+        setattr(ContractForm, f"due_{line.number}", GovDateField(f"Due date for {title}", noun=f"the due date for {title}"))
+    # After the lines, so the error summary lists problems in the order of the page.
+    # `schedule` is not shown: it carries the "payments do not add up" error.
+    ContractForm.schedule = HiddenField()
+    ContractForm.outcome_ids = ListedChoices("Outcomes the provider will report", noun="outcomes")
+    ContractForm.submit = SubmitField("Make the contract", widget=GovSubmitInput())
+    form = ContractForm(**kwargs)
+    form.outcome_ids.choices = [SelectChoice(str(o.id), o.text) for o in outcomes]
+    return form

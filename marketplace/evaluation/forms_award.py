@@ -1,0 +1,115 @@
+"""Forms for abnormally low bids, the award, board sign-off and the bidder's explanation:
+input shape only, with GOV.UK messages. The rules (the window of at least 2 working
+days, deciding only once the bidder answered or its time passed, awarding only once
+moderation closed and every low bid is resolved, word limits) live in services.py; the
+views put its refusals by the field."""
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput
+from wtforms import SubmitField
+from wtforms.fields.choices import SelectChoice
+
+from ..bids.forms import long_text
+from ..forms import Radios
+from ..needs.forms import GovDateField
+
+ACCEPT, REJECT = "accept", "reject"
+APPROVE, REFUSE = "approve", "refuse"
+NOT_AWARDED = "none"
+
+
+class RequestExplanationForm(FlaskForm):
+    request = long_text(
+        "What should the bidder explain?",
+        "The request",
+        empty="Enter what the bidder should explain",
+        hint="For example, how it can deliver the service at this price. The bidder sees exactly what you write.",
+    )
+    respond_by = GovDateField("Respond by", noun="the date to respond by")
+    submit = SubmitField("Ask the bidder to explain", widget=GovSubmitInput())
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.respond_by.data is not None and self.respond_by.data <= self.today:
+            self.respond_by.errors = [*self.respond_by.errors, "The date to respond by must be in the future"]
+            ok = False
+        return ok
+
+
+class DecideLowBidForm(FlaskForm):
+    outcome = Radios(
+        "What is your decision?",
+        message="Select whether you accept the explanation or reject the bid",
+        choices=[
+            SelectChoice(ACCEPT, "Accept the explanation: the bid stays in"),
+            SelectChoice(REJECT, "Reject the bid as abnormally low"),
+        ],
+        widget=GovRadioInput(),
+    )
+    reason = long_text("Reasons for your decision", "The reasons", empty="Enter the reasons for your decision")
+    submit = SubmitField("Record the decision", widget=GovSubmitInput())
+
+    @property
+    def accept(self) -> bool:
+        return self.outcome.data == ACCEPT
+
+
+class ExplanationForm(FlaskForm):
+    response = long_text(
+        "Your explanation",
+        "Your explanation",
+        empty="Enter your explanation",
+        hint="Say how you will deliver the service at the price you bid: for example, staff costs, volunteers, premises you already have or other funding.",
+    )
+    submit = SubmitField("Send your explanation", widget=GovSubmitInput())
+
+
+class AwardForm(FlaskForm):
+    bid_id = Radios(
+        "Your decision",
+        message="Select the bid to award the lot to, or that the lot is not awarded",
+        widget=GovRadioInput(),
+    )
+    reasons = long_text(
+        "Reasons for the decision",
+        "The reasons",
+        empty="Enter the reasons for the decision",
+        hint="Every bidder is sent these reasons with its assessment summary.",
+    )
+    submit = SubmitField("Record the decision", widget=GovSubmitInput())
+
+    def __init__(self, *args, rows=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bid_id.choices = [
+            SelectChoice(str(row.bid.id), f"Award to {row.bid.organisation.name}: {row.total_2dp} points, ranked {row.rank}")
+            for row in rows
+        ] + [SelectChoice(NOT_AWARDED, "Do not award this lot")]
+
+    @property
+    def chosen_bid_id(self) -> int | None:
+        return None if self.bid_id.data in (None, NOT_AWARDED) else int(self.bid_id.data)
+
+
+class SignOffForm(FlaskForm):
+    decision = Radios(
+        "Do you approve this decision?",
+        message="Select whether you approve the decision",
+        choices=[SelectChoice(APPROVE, "Yes, approve it"), SelectChoice(REFUSE, "No, do not approve it")],
+        widget=GovRadioInput(),
+    )
+    comment = long_text(
+        "Comment",
+        "The comment",
+        hint="Required if you do not approve: the commissioner is sent it and decides again.",
+    )
+    submit = SubmitField("Send your decision", widget=GovSubmitInput())
+
+    @property
+    def approve(self) -> bool:
+        return self.decision.data == APPROVE
