@@ -36,6 +36,7 @@ Role x action (x: allowed; own: only for their own organisation or area; -: refu
 | evaluation.take_part (declare, see own bids to score) | - | - | - | evaluator on the need's panel | - |
 | evaluation.score (a bid)     | -         | -               | -              | evaluator on the panel, declared, not conflicted with the bid, moderation open | - |
 | award.sign_off (waiting decision) | -    | -               | -              | board member of the need's area | - |
+| award.list_sign_offs         | -         | -               | -              | board member of any area | - |
 | bid.explain (requested, before its deadline) | - | own (lead) | own (lead)    | -          | -     |
 | summary.view                 | -         | own (lead or partner) | own (lead or partner) | commissioner or board member of the need's area | - |
 | contract.view                | -         | own (a party)   | own (a party)  | commissioner or board member of the need's area | - |
@@ -91,6 +92,7 @@ class Action(enum.StrEnum):
     TAKE_PART = "evaluation.take_part"
     SCORE_BID = "evaluation.score"
     SIGN_OFF_AWARD = "award.sign_off"
+    LIST_SIGN_OFFS = "award.list_sign_offs"
     EXPLAIN_LOW_BID = "bid.explain"
     VIEW_SUMMARY = "summary.view"
     VIEW_CONTRACT = "contract.view"
@@ -286,6 +288,12 @@ def _sign_off_award(user, decision) -> bool:
     return _account(user) and decision.is_waiting_for_sign_off and user.has_area_role(Role.BOARD_MEMBER, decision.lot.need.area)
 
 
+def _list_sign_offs(user, _obj) -> bool:
+    from .accounts.models import Role
+
+    return _account(user) and bool(user.area_memberships(Role.BOARD_MEMBER))
+
+
 def _explain_low_bid(user, review) -> bool:
     from .bids.services import leads
     from .timeutil import utcnow
@@ -341,6 +349,7 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.TAKE_PART: _take_part,
     Action.SCORE_BID: _score_bid,
     Action.SIGN_OFF_AWARD: _sign_off_award,
+    Action.LIST_SIGN_OFFS: _list_sign_offs,
     Action.EXPLAIN_LOW_BID: _explain_low_bid,
     Action.VIEW_SUMMARY: _view_summary,
     Action.VIEW_CONTRACT: _view_contract,

@@ -193,6 +193,7 @@ TABLE = [
     (Action.SCORE_BID, "closed_bid", {"evaluator"}),
     (Action.SCORE_BID, "open_bid", set()),
     (Action.SIGN_OFF_AWARD, "waiting_decision", {"board_member"}),
+    (Action.LIST_SIGN_OFFS, "none", {"board_member"}),
     (Action.EXPLAIN_LOW_BID, "low_review", LEAD),
     (Action.VIEW_SUMMARY, "summary", LEAD | COMMISSIONERS | {"board_member"}),
     (Action.VIEW_CONTRACT, "contract", LEAD | COMMISSIONERS | {"board_member"}),

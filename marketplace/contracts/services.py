@@ -44,7 +44,8 @@ def contract_for(decision: AwardDecision) -> Contract | None:
 
 
 def proposed_schedule(decision: AwardDecision, starts_on: date) -> list[Line]:
-    """The winning bid's breakdown of its price over the need's payment profile."""
+    """The winning bid's breakdown of its price over the need's payment profile. A part
+    the bidder priced at £0 is left out: a payment is never for nothing."""
     bid = decision.bid
     need = bid.need
     revision = counting_revision(bid)
@@ -56,7 +57,7 @@ def proposed_schedule(decision: AwardDecision, starts_on: date) -> list[Line]:
         lines.append(
             Line(milestone.number, milestone.title, breakdown.get(str(milestone.id)), starts_on + relativedelta(months=milestone.due_month))
         )
-    return lines
+    return [line for line in lines if line.amount_pence != 0]
 
 
 def contract_problems(decision: AwardDecision, now: datetime) -> list[str]:

@@ -18,7 +18,6 @@ from datetime import datetime
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..accounts.models import Role
 from ..bids import access
 from ..bids import services as bid_services
 from ..bids.models import Bid
@@ -289,10 +288,8 @@ def award(need_id, lot_id):
 @bp.get("/sign-offs")
 @login_required
 def sign_offs():
-    # Board members only. permissions.py has no action for "a board member somewhere";
-    # the list itself is filtered by area in services.waiting_for_sign_off.
-    if not current_user.email_verified or not current_user.area_memberships(Role.BOARD_MEMBER):
-        abort(403)
+    # Board members only; the list itself is filtered by area in services.waiting_for_sign_off.
+    require(current_user, Action.LIST_SIGN_OFFS)
     return render_template("evaluation/award/sign_offs.html", decisions=services.waiting_for_sign_off(current_user))
 
 

@@ -498,3 +498,14 @@ def test_moderation_waits_for_a_panel_member_who_has_not_declared(db_session):
     # Taken off the panel, they no longer hold moderation up.
     evaluation.remove_evaluator(evaluation.panel_member(ev.need, late), actor=ev.commissioner)
     evaluation.agree_scores(bid, _scores(ev.need, 3, "Agreed"), actor=ev.commissioner)
+
+
+def test_a_part_priced_at_nothing_is_not_proposed_as_a_payment(db_session):
+    ev, decision = _awarded()
+    bid = decision.bid
+    revision = bids.counting_revision(bid)
+    content = dict(revision.content)
+    content["price_breakdown"] = [dict(item, pence=0 if item["key"] == "advance" else item["pence"]) for item in content["price_breakdown"]]
+    revision.content = content
+    lines = contracts.proposed_schedule(decision, date(2027, 2, 1))
+    assert [line.number for line in lines] == [1, 2]
