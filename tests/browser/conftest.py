@@ -154,6 +154,21 @@ class Tab:
         self.check()
         return response
 
+    def click_refused(self, locator, status: int = 400) -> None:
+        """Click a button that submits a form the server refuses with `status` (the newer
+        pages answer a form with errors with 400 Bad Request): the page with its error
+        summary gets the same checks; Chromium's own "Failed to load resource" line for
+        that response is the one console error expected."""
+        with self.page.expect_navigation(wait_until="load") as navigation:
+            locator.click()
+        response = navigation.value
+        assert response.status == status, f"{response.url} answered {response.status}, not {status}"
+        self.console_errors = [
+            e for e in self.console_errors
+            if not (e.startswith(f"Failed to load resource: the server responded with a status of {status}") and e.endswith(f"(at {response.url})"))
+        ]
+        self.check()
+
     def click(self, locator) -> None:
         """Click a link or button that loads a new page, then check that page."""
         with self.page.expect_navigation(wait_until="load"):
