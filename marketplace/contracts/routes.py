@@ -22,10 +22,10 @@ from ..needs.models import Lot, Need
 from ..permissions import Action, can, require
 from ..timeutil import utcnow
 from ..workdays import add_working_days, london_date
+from ..refusals import committed
 from . import bp, services
 from .forms import contract_form
 from .models import Contract
-from .services import ContractError
 
 
 def _managed_lot(need_id: int, lot_id: int) -> tuple[Need, Lot]:
@@ -74,25 +74,21 @@ def new_contract(need_id, lot_id):
     outcomes = need.outcomes
     form = contract_form(lines, outcomes, data=defaults) if request.method == "GET" else contract_form(lines, outcomes)
     value = services.counting_revision(decision.bid).price_pence
-    if form.validate_on_submit():
-        try:
-            contract = services.create_contract(
-                decision,
-                starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data,
-                schedule=form.schedule_lines(),
-                outcome_ids=form.chosen_outcome_ids,
-                actor=current_user,
-                now=now,
-            )
-        except ContractError as error:
-            db.session.rollback()
-            field = form[error.field] if error.field and error.field in form else form.starts_on
-            field.errors = [*field.errors, error.message]
-        else:
-            db.session.commit()
-            flash("Contract made. The provider has been emailed.", "success")
-            return redirect(url_for("contracts.show", contract_id=contract.id))
+    if form.validate_on_submit() and committed(
+        lambda: services.create_contract(
+            decision,
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            schedule=form.schedule_lines(),
+            outcome_ids=form.chosen_outcome_ids,
+            actor=current_user,
+            now=now,
+        ),
+        form,
+        form.starts_on,
+    ):
+        flash("Contract made. The provider has been emailed.", "success")
+        return redirect(url_for("contracts.show", contract_id=services.contract_for(decision).id))
     elif request.method == "POST" and not form.errors:
         abort(400)
     return (

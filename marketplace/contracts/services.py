@@ -20,15 +20,13 @@ from ..extensions import db
 from ..money import MAX_PENCE, format_pounds
 from ..notifications import external_url, queue_email
 from ..reference.models import DesiredOutcome
+from ..refusals import Refusal
 from ..timeutil import london, utcnow
 from .models import Contract, ContractMilestone, ContractParty, PartyRole
 
 
-class ContractError(Exception):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class ContractError(Refusal):
+    """A refusal to make a contract, by its field (see refusals.py)."""
 
 
 @dataclass

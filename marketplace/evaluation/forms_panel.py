@@ -19,24 +19,13 @@ from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
-from ..forms import HIDDEN, MaxLength, Radios, strip
+from ..bids.forms import MAX_ANSWER_CHARACTERS as MAX_TEXT_CHARACTERS
+from ..bids.forms import NoHiddenCharacters
+from ..forms import MaxLength, Radios, strip
 from .models import SCORE_MEANINGS
-
-# Far beyond any justification within its word limit: a guard against pasting a whole
-# document, not a limit anyone meets while writing (the word limit is the services').
-MAX_TEXT_CHARACTERS = 20_000
 
 NO_CONFLICT = "no"
 CONFLICT = "yes"
-
-
-class NoHiddenCharacters:
-    def __init__(self, label: str):
-        self.message = f"{label} must not contain hidden formatting characters"
-
-    def __call__(self, form, field):
-        if field.data and HIDDEN.search(field.data):
-            raise StopValidation(self.message)
 
 
 def long_text(label: str, noun: str, *, counted: bool = True) -> TextAreaField:

@@ -12,7 +12,6 @@ Every change calls a service and commits once; a refusal (EvaluationError) is sh
 its field with the input kept, status 400, and nothing written.
 """
 
-from collections.abc import Callable
 from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -26,10 +25,10 @@ from ..needs.models import Lot, Need
 from ..permissions import Action, can, require
 from ..timeutil import london, utcnow
 from ..workdays import london_date
+from ..refusals import committed
 from . import bp, services
 from .forms_award import AwardForm, DecideLowBidForm, ExplanationForm, RequestExplanationForm, SignOffForm
 from .models import AwardDecision, AwardOutcome
-from .services import EvaluationError
 
 RESULT_LABELS = {
     "won": "Your bid won",
@@ -68,22 +67,6 @@ def _lot(need: Need, lot_id: int) -> Lot:
     if lot is None or lot.need_id != need.id:
         abort(404)
     return lot
-
-
-def committed(call: Callable[[], object], form, error_field) -> bool:
-    """Call a service and commit. On a refusal write nothing, put the message by the field
-    it names (or `error_field`), keep the input, and return False."""
-    try:
-        call()
-    except EvaluationError as error:
-        db.session.rollback()
-        field = getattr(form, error.field, None) if error.field else None
-        if field is None or not hasattr(field, "errors"):
-            field = error_field
-        field.errors = [*field.errors, error.message]
-        return False
-    db.session.commit()
-    return True
 
 
 def _status(form) -> int:

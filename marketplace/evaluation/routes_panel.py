@@ -18,7 +18,6 @@ Every change calls a service and commits once; a refusal (EvaluationError) is sh
 field with an error summary, the input kept, status 400, nothing written.
 """
 
-from collections.abc import Callable
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -30,6 +29,7 @@ from ..forms import ConfirmForm
 from ..money import format_pounds
 from ..needs.models import Lot, Need
 from ..permissions import Action, can, require
+from ..refusals import committed
 from . import bp, services
 from .forms_panel import (
     CONFLICT,
@@ -40,7 +40,6 @@ from .forms_panel import (
     score_form,
 )
 from .models import SCORE_MEANINGS, PanelMember
-from .services import EvaluationError
 
 # Loading -----------------------------------------------------------------------------------
 
@@ -69,20 +68,6 @@ def _counted(need: Need, bid_id: int):
     if bid.need_id != need.id:
         abort(404)
     return bid, revision
-
-
-def _committed(call: Callable[[], object], form, default_field) -> bool:
-    """Call a service and commit. On a refusal write nothing, put the message by its field
-    (or `default_field`) and return False."""
-    try:
-        call()
-    except EvaluationError as error:
-        db.session.rollback()
-        field = form[error.field] if error.field and error.field in form else default_field
-        field.errors = [*field.errors, error.message]
-        return False
-    db.session.commit()
-    return True
 
 
 def _organisation_name(revision) -> str:
@@ -206,7 +191,7 @@ def close_moderation(need_id, lot_id):
     lot = _lot(need, lot_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        if _committed(lambda: services.close_moderation(lot, actor=current_user), form, form.submit):
+        if committed(lambda: services.close_moderation(lot, actor=current_user), form, form.submit):
             return redirect(url_for("evaluation.overview", need_id=need.id, _anchor=f"lot-{lot.number}"))
     else:
         form.submit.errors = ["The form had expired: try again"]
@@ -230,7 +215,7 @@ def panel(need_id):
     form = AddEvaluatorForm(evaluators=available)
     if form.validate_on_submit():
         user = db.session.get(User, int(form.user_id.data))
-        if _committed(lambda: services.assign_evaluator(need, user, actor=current_user), form, form.user_id):
+        if committed(lambda: services.assign_evaluator(need, user, actor=current_user), form, form.user_id):
             return redirect(url_for("evaluation.panel", need_id=need.id))
     status = 400 if form.errors else 200
     return render_template(
@@ -247,7 +232,7 @@ def remove_panel_member(need_id, member_id):
     if member is None or member.need_id != need.id:
         abort(404)
     form = ConfirmForm()
-    if form.validate_on_submit() and _committed(lambda: services.remove_evaluator(member, actor=current_user), form, form.submit):
+    if form.validate_on_submit() and committed(lambda: services.remove_evaluator(member, actor=current_user), form, form.submit):
         return redirect(url_for("evaluation.panel", need_id=need.id))
     if not form.submit.errors:
         form.submit.errors = ["The form had expired: try again"]
@@ -270,7 +255,7 @@ def declare(need_id):
     require(current_user, Action.TAKE_PART, need)
     outstanding = services.undeclared(need, current_user)
     form = declarations_form(outstanding)
-    declared = outstanding and form.validate_on_submit() and _committed(
+    declared = outstanding and form.validate_on_submit() and committed(
         lambda: services.declare_conflicts(need, current_user, form.answers()), form, form.submit
     )
     if declared:
@@ -351,7 +336,7 @@ def score(need_id, bid_id):
     if form.validate_on_submit():
         submit = bool(form.submit_scores.data)
         default = form.submit_scores if submit else form.save_draft
-        if _committed(lambda: services.save_sheet(bid, current_user, form.scores(), submit=submit), form, default):
+        if committed(lambda: services.save_sheet(bid, current_user, form.scores(), submit=submit), form, default):
             if submit:
                 return redirect(url_for("evaluation.scores", need_id=need.id, bid_id=bid.id))
             return redirect(url_for("evaluation.score", need_id=need.id, bid_id=bid.id, saved=1))
@@ -401,7 +386,7 @@ def moderate(need_id, bid_id):
             data[f"score_{part.key}"] = None if line is None else str(line.score)
             data[f"rationale_{part.key}"] = "" if line is None else line.rationale
     form = moderation_form(parts, data=data)
-    agreed = form.validate_on_submit() and _committed(
+    agreed = form.validate_on_submit() and committed(
         lambda: services.agree_scores(bid, form.scores(), actor=current_user), form, form.submit
     )
     if agreed:

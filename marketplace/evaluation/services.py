@@ -22,6 +22,7 @@ from ..extensions import db
 from ..needs.models import Lot, Need, NeedStatus, Procedure
 from ..notifications import external_url, queue_email
 from ..organisations.models import Organisation
+from ..refusals import Refusal
 from ..timeutil import LONDON, london, utcnow
 from ..workdays import add_working_days, london_date
 from .models import (
@@ -46,13 +47,8 @@ EXPLANATION_WORKING_DAYS = 2
 STANDSTILL_WORKING_DAYS = 8
 
 
-class EvaluationError(Exception):
-    """A refusal, with the form field it belongs to (None: the page as a whole)."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class EvaluationError(Refusal):
+    """A refusal of an evaluation step, by its field (see refusals.py)."""
 
 
 # The parts of a bid that are scored -----------------------------------------------------
