@@ -138,7 +138,7 @@ DEMO_HOMES = [
     ("commissioner@demo.test", "Chloe Commissioner", ["Commissioning"]),
     ("evaluator@demo.test", "Evan Evaluator", ["Evaluating"]),
     ("board@demo.test", "Bola Board", ["Board"]),
-    ("charity@demo.test", "Amira Hassan", ["Thanet Women's Centre", "Your bids"]),
+    ("charity@demo.test", "Amira Hassan", ["Thanet Women's Centre", "Your bids", "Your contracts"]),
     ("cic@demo.test", "Tom Okafor", ["Green Shoots Growing CIC", "Your bids"]),
     ("bigco@demo.test", "Richard Blake", ["Nationwide Justice Services Ltd", "Your bids"]),
 ]
