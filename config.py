@@ -78,6 +78,14 @@ class Config:
     # (the procurement threshold for services), in pounds.
     RESERVATION_THRESHOLD_PENCE = int(os.environ.get("RESERVATION_THRESHOLD_POUNDS", "214904") or 214904) * 100
 
+    # How payments are made: "ledger" (the area's finance officer records bank transfers)
+    # or "stripe" (transfers to providers' Stripe Connect accounts).
+    PAYMENTS_BACKEND = os.environ.get("PAYMENTS_BACKEND", "ledger") or "ledger"
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    # Only for tests and local fakes: where the Stripe library sends its requests.
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+
     # An award of a lot worth more than this needs a board member's sign-off, in pounds,
     # unless an admin sets another threshold for the area.
     SIGN_OFF_THRESHOLD_PENCE = int(os.environ.get("SIGN_OFF_THRESHOLD_POUNDS", "100000") or 100000) * 100
@@ -153,6 +161,10 @@ class ProductionConfig(Config):
         super().__init__()
         if len(self.SECRET_KEY) < 32:
             raise ConfigError("SECRET_KEY must be at least 32 characters in production.")
+        if self.PAYMENTS_BACKEND not in ("ledger", "stripe"):
+            raise ConfigError('PAYMENTS_BACKEND must be "ledger" or "stripe".')
+        if self.PAYMENTS_BACKEND == "stripe" and not (self.STRIPE_SECRET_KEY and self.STRIPE_WEBHOOK_SECRET):
+            raise ConfigError("PAYMENTS_BACKEND=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET.")
 
 
 CONFIGS = {

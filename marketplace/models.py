@@ -3,7 +3,8 @@
 from .accounts.models import Invitation, Membership, Role, User
 from .audit.models import AuditEvent
 from .bids.models import Bid, BidDocument, BidPartner, BidRevision, StashedForm
-from .contracts.models import Contract, ContractMilestone, ContractParty
+from .contracts.models import Contract, ContractMilestone, ContractParty, ContractVariation
+from .delivery.models import OutcomeReport, ReportDocument, ReportOutcome, ReportSubmission
 from .evaluation.models import (
     AgreedScore,
     AssessmentSummary,
@@ -28,6 +29,7 @@ from .needs.models import (
 )
 from .notifications.models import OutboxEmail
 from .organisations.models import IncomeBand, LegalForm, Organisation
+from .payments.models import Payment, StripeAccount, StripeEvent
 from .reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory
 
 __all__ = [
@@ -38,6 +40,14 @@ __all__ = [
     "Contract",
     "ContractMilestone",
     "ContractParty",
+    "ContractVariation",
+    "OutcomeReport",
+    "Payment",
+    "ReportDocument",
+    "ReportOutcome",
+    "ReportSubmission",
+    "StripeAccount",
+    "StripeEvent",
     "LowBidReview",
     "ModerationClosure",
     "PanelMember",

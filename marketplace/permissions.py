@@ -39,7 +39,15 @@ Role x action (x: allowed; own: only for their own organisation or area; -: refu
 | award.list_sign_offs         | -         | -               | -              | board member of any area | - |
 | bid.explain (requested, before its deadline) | - | own (lead) | own (lead)    | -          | -     |
 | summary.view                 | -         | own (lead or partner) | own (lead or partner) | commissioner or board member of the need's area | - |
-| contract.view                | -         | own (a party)   | own (a party)  | commissioner or board member of the need's area | - |
+| contract.view                | -         | own (a party)   | own (a party)  | commissioner, board member or finance officer of the need's area | - |
+| contract.report (outcome reports) | -    | own (lead)      | own (lead)     | -          | -     |
+| report.review (approve, return) | -      | -               | -              | commissioner of the need's area, not of a party | - |
+| payment.record (ledger)      | -         | -               | -              | finance officer of the need's area, not of a party | - |
+| payment.release (Stripe)     | -         | -               | -              | commissioner or finance officer of the need's area, not of a party | - |
+| organisation.payments (Stripe onboarding) | - | -          | own            | -          | -     |
+| contract.vary                | -         | -               | -              | commissioner of the need's area | - |
+| variation.answer (waiting)   | -         | own (lead)      | own (lead)     | -          | -     |
+| area.payments                | -         | -               | -              | commissioner, board member or finance officer of the area | - |
 
 Evaluators read bids only through `bids.access`, and only those they may score; board
 members see everything of their area and change nothing but sign-offs.
@@ -96,6 +104,14 @@ class Action(enum.StrEnum):
     EXPLAIN_LOW_BID = "bid.explain"
     VIEW_SUMMARY = "summary.view"
     VIEW_CONTRACT = "contract.view"
+    REPORT_OUTCOMES = "contract.report"
+    REVIEW_REPORT = "report.review"
+    RECORD_PAYMENT = "payment.record"
+    RELEASE_PAYMENT = "payment.release"
+    MANAGE_PAYOUTS = "organisation.payments"
+    VARY_CONTRACT = "contract.vary"
+    ANSWER_VARIATION = "variation.answer"
+    VIEW_AREA_PAYMENTS = "area.payments"
 
 
 def _account(user) -> bool:
@@ -314,9 +330,76 @@ def _view_summary(user, summary) -> bool:
 
 
 def _view_contract(user, contract) -> bool:
+    from .accounts.models import Role
     from .contracts.services import is_party
 
-    return _account(user) and (is_party(user, contract) or _oversees(user, contract.need.area))
+    return _account(user) and (
+        is_party(user, contract) or _oversees(user, contract.need.area) or user.has_area_role(Role.FINANCE, contract.need.area)
+    )
+
+
+def _leads_contract(user, contract) -> bool:
+    return _account(user) and is_member_of(user, contract.organisation_id)
+
+
+def is_member_of(user, organisation_id) -> bool:
+    return any(m.organisation_id == organisation_id for m in user.organisation_memberships())
+
+
+def _not_a_party(user, contract) -> bool:
+    """Nobody acts for the commissioning side on a contract of their own organisation."""
+    from .contracts.services import is_party
+
+    return not is_party(user, contract)
+
+
+def _report_outcomes(user, contract) -> bool:
+    return _leads_contract(user, contract)
+
+
+def _review_report(user, report) -> bool:
+    contract = report.contract
+    return _commissions(user, contract.need.area) and _not_a_party(user, contract)
+
+
+def _record_payment(user, payment) -> bool:
+    from .accounts.models import Role
+
+    contract = payment.contract
+    return _account(user) and user.has_area_role(Role.FINANCE, contract.need.area) and _not_a_party(user, contract)
+
+
+def _release_payment(user, payment) -> bool:
+    from .accounts.models import Role
+
+    contract = payment.contract
+    return (
+        _account(user)
+        and (user.has_area_role(Role.FINANCE, contract.need.area) or user.has_area_role(Role.COMMISSIONER, contract.need.area))
+        and _not_a_party(user, contract)
+    )
+
+
+def _manage_payouts(user, organisation) -> bool:
+    from .accounts.models import Role
+
+    return _account(user) and organisation.is_verified and user.role_in(organisation) == Role.OWNER
+
+
+def _vary_contract(user, contract) -> bool:
+    return _commissions(user, contract.need.area) and _not_a_party(user, contract)
+
+
+def _answer_variation(user, variation) -> bool:
+    return variation.is_waiting and _leads_contract(user, variation.contract)
+
+
+def _view_area_payments(user, area) -> bool:
+    from .accounts.models import Role
+
+    return _account(user) and area is not None and (
+        _oversees(user, area) or user.has_area_role(Role.FINANCE, area)
+    )
 
 
 RULES: dict[Action, Callable[[Any, Any], bool]] = {
@@ -353,6 +436,14 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.EXPLAIN_LOW_BID: _explain_low_bid,
     Action.VIEW_SUMMARY: _view_summary,
     Action.VIEW_CONTRACT: _view_contract,
+    Action.REPORT_OUTCOMES: _report_outcomes,
+    Action.REVIEW_REPORT: _review_report,
+    Action.RECORD_PAYMENT: _record_payment,
+    Action.RELEASE_PAYMENT: _release_payment,
+    Action.MANAGE_PAYOUTS: _manage_payouts,
+    Action.VARY_CONTRACT: _vary_contract,
+    Action.ANSWER_VARIATION: _answer_variation,
+    Action.VIEW_AREA_PAYMENTS: _view_area_payments,
 }
 
 

@@ -206,3 +206,33 @@ def score_all(ev, scores: dict | None = None, *, agree: bool = True, close: bool
     if agree and close:
         evaluation.close_moderation(ev.lot, actor=ev.commissioner)
     db.session.flush()
+
+
+def make_contract(*, starts_in_days: int = -1, prices: tuple[int, ...] = (4_000_000, 4_500_000), **need_kwargs):
+    """A contract made from an evaluated grant need (no standstill), awarded to the first
+    bid, starting `starts_in_days` from today (in the past by default, so the advance is
+    due). Returns SimpleNamespace(contract, ev, provider, commissioner)."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from marketplace.contracts import services as contracts
+    from marketplace.evaluation import services as evaluation
+    from marketplace.workdays import london_date
+
+    ev = make_evaluation(prices=prices, **need_kwargs)
+    score_all(ev, {0: 4})
+    decision = evaluation.decide(ev.lot, bid=ev.bids[0], reasons="Best value.", actor=ev.commissioner)
+    starts_on = london_date(utcnow()) + timedelta(days=starts_in_days)
+    contract = contracts.create_contract(
+        decision,
+        starts_on=starts_on,
+        ends_on=starts_on + timedelta(days=400),
+        schedule=[
+            contracts.Line(line.number, line.title, line.amount_pence, min(line.due_on, starts_on + timedelta(days=400)))
+            for line in contracts.proposed_schedule(decision, starts_on)
+        ],
+        outcome_ids=[o.id for o in ev.need.outcomes],
+        actor=ev.commissioner,
+    )
+    db.session.flush()
+    return SimpleNamespace(contract=contract, ev=ev, provider=ev.providers[0], commissioner=ev.commissioner)

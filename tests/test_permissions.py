@@ -22,6 +22,7 @@ ACTORS = [
     "other_region_commissioner",
     "evaluator",
     "board_member",
+    "finance",
     "admin",
     "deactivated_admin",
 ]
@@ -45,6 +46,7 @@ def world(db_session):
         "other_region_commissioner": factories.make_area_staff(Role.COMMISSIONER, "N07"),
         "evaluator": factories.make_area_staff(Role.EVALUATOR, "N57EKNT"),
         "board_member": factories.make_area_staff(Role.BOARD_MEMBER, "N57EKNT"),
+        "finance": factories.make_area_staff(Role.FINANCE, "N57EKNT"),
         "admin": factories.make_user(admin=True),
         "deactivated_admin": factories.make_user(admin=True, deactivated_at=utcnow()),
     }
@@ -68,7 +70,9 @@ def world(db_session):
     closing_need.question_deadline = utcnow() - timedelta(days=1)
     # Evaluation of the closed bid: the evaluator on the panel with no conflict, a decision
     # waiting for sign-off, an explanation asked for, a summary sent and a contract.
-    from marketplace.contracts.models import Contract, ContractParty, PartyRole
+    from marketplace.contracts.models import Contract, ContractMilestone, ContractParty, ContractVariation, PartyRole
+    from marketplace.delivery.models import OutcomeReport
+    from marketplace.payments.models import Payment
     from marketplace.evaluation import services as evaluation
     from marketplace.evaluation.models import AssessmentSummary, AwardDecision, AwardOutcome, LowBidReview
 
@@ -93,7 +97,16 @@ def world(db_session):
         starts_on=now.date(), ends_on=now.date() + timedelta(days=365), created_by_id=commissioner.id,
     )
     contract.parties.append(ContractParty(organisation_id=org_a.id, role=PartyRole.LEAD, work_percent=100, price_percent=100))
+    milestone = ContractMilestone(number=1, title="End", amount_pence=100, due_on=now.date())
+    contract.milestones.append(milestone)
     db.session.add_all([summary, contract])
+    db.session.flush()
+    payment = Payment(contract_id=contract.id, milestone_id=milestone.id, amount_pence=100, payable_at=now)
+    report = OutcomeReport(contract_id=contract.id, milestone_id=milestone.id, created_by_id=owner.id)
+    variation = ContractVariation(
+        contract_id=contract.id, reason="Longer", changes={}, before={}, proposed_at=now, proposed_by_id=commissioner.id
+    )
+    db.session.add_all([payment, report, variation])
     unverified_org = factories.make_organisation("Unverified C", verified=False)
     db.session.add(Membership(user=actors["owner"], organisation=unverified_org, role=Role.OWNER))
     db.session.flush()
@@ -118,6 +131,10 @@ def world(db_session):
             "low_review": review,
             "summary": summary,
             "contract": contract,
+            "payment": payment,
+            "report": report,
+            "variation": variation,
+            "org_a": org_a,
         },
     }
 
@@ -139,7 +156,7 @@ TABLE = [
     (Action.MANAGE_MEMBERS, "verified_org", {"owner"}),
     (Action.VERIFY_ORGANISATION, "verified_org", set()),
     (Action.VERIFY_ORGANISATION, "unverified_org", {"admin"}),
-    (Action.VIEW_AREA_STAFF, "east_kent", {"pdu_commissioner", "region_commissioner", "evaluator", "board_member", "admin"}),
+    (Action.VIEW_AREA_STAFF, "east_kent", {"pdu_commissioner", "region_commissioner", "evaluator", "board_member", "finance", "admin"}),
     (Action.VIEW_AREA_STAFF, "west_kent", {"region_commissioner", "admin"}),
     (Action.INVITE_AREA_STAFF, "east_kent", {"admin"}),
     (Action.VIEW_ADMIN, "none", {"admin"}),
@@ -196,7 +213,17 @@ TABLE = [
     (Action.LIST_SIGN_OFFS, "none", {"board_member"}),
     (Action.EXPLAIN_LOW_BID, "low_review", LEAD),
     (Action.VIEW_SUMMARY, "summary", LEAD | COMMISSIONERS | {"board_member"}),
-    (Action.VIEW_CONTRACT, "contract", LEAD | COMMISSIONERS | {"board_member"}),
+    (Action.VIEW_CONTRACT, "contract", LEAD | COMMISSIONERS | {"board_member", "finance"}),
+    # Delivery and payments: the lead reports, the commissioner reviews, finance pays.
+    (Action.REPORT_OUTCOMES, "contract", LEAD),
+    (Action.REVIEW_REPORT, "report", COMMISSIONERS),
+    (Action.RECORD_PAYMENT, "payment", {"finance"}),
+    (Action.RELEASE_PAYMENT, "payment", COMMISSIONERS | {"finance"}),
+    (Action.MANAGE_PAYOUTS, "org_a", {"owner"}),
+    (Action.VARY_CONTRACT, "contract", COMMISSIONERS),
+    (Action.ANSWER_VARIATION, "variation", LEAD),
+    (Action.VIEW_AREA_PAYMENTS, "east_kent", COMMISSIONERS | {"board_member", "finance"}),
+    (Action.VIEW_AREA_PAYMENTS, "west_kent", {"region_commissioner"}),
 ]
 
 @pytest.mark.parametrize(

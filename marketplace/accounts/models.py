@@ -19,6 +19,7 @@ class Role(enum.StrEnum):
     COMMISSIONER = "commissioner"
     EVALUATOR = "evaluator"
     BOARD_MEMBER = "board_member"
+    FINANCE = "finance"
 
     @property
     def label(self) -> str:
@@ -35,9 +36,10 @@ ROLE_LABELS = {
     Role.COMMISSIONER: "Commissioner",
     Role.EVALUATOR: "Evaluator",
     Role.BOARD_MEMBER: "Board member",
+    Role.FINANCE: "Finance officer",
 }
 ORGANISATION_ROLES = frozenset({Role.OWNER, Role.MEMBER})
-AREA_ROLES = frozenset({Role.COMMISSIONER, Role.EVALUATOR, Role.BOARD_MEMBER})
+AREA_ROLES = frozenset({Role.COMMISSIONER, Role.EVALUATOR, Role.BOARD_MEMBER, Role.FINANCE})
 
 
 def new_session_nonce() -> str:
@@ -136,7 +138,7 @@ class Membership(db.Model):
     __table_args__ = (
         sa.CheckConstraint(
             "(role IN ('owner', 'member') AND organisation_id IS NOT NULL AND area_id IS NULL)"
-            " OR (role IN ('commissioner', 'evaluator', 'board_member')"
+            " OR (role IN ('commissioner', 'evaluator', 'board_member', 'finance')"
             " AND area_id IS NOT NULL AND organisation_id IS NULL)",
             name="role_matches_target",
         ),

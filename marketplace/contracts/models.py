@@ -107,3 +107,44 @@ class ContractMilestone(db.Model):
     @property
     def is_advance(self) -> bool:
         return self.number == 0
+
+
+class ContractVariation(db.Model):
+    """A change to a contract's end date, value or schedule, proposed by the commissioner
+    with a reason; it takes effect only when the provider accepts it in the portal.
+
+    `changes` holds what is proposed: {"ends_on": ISO date, "value_pence": int,
+    "schedule": [{"number", "title", "amount_pence", "due_on"}]} (only what changes)."""
+
+    __tablename__ = "contract_variations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    changes: Mapped[dict] = mapped_column(sa.JSON)
+    before: Mapped[dict] = mapped_column(sa.JSON)
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    proposed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    declined_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decline_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    contract: Mapped[Contract] = relationship()
+    proposed_by = relationship("User", foreign_keys=[proposed_by_id])
+
+    __table_args__ = (
+        sa.CheckConstraint("accepted_at IS NULL OR declined_at IS NULL", name="accepted_or_declined"),
+        sa.CheckConstraint("(declined_at IS NULL) = (decline_reason IS NULL)", name="declined_with_reason"),
+        # One proposal waiting per contract.
+        sa.Index(
+            "uq_contract_variations_waiting", "contract_id", unique=True,
+            sqlite_where=sa.text("accepted_at IS NULL AND declined_at IS NULL"),
+            postgresql_where=sa.text("accepted_at IS NULL AND declined_at IS NULL"),
+        ),
+    )
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.accepted_at is None and self.declined_at is None

@@ -148,6 +148,9 @@ def create_contract(
         )
     contract.outcomes = db.session.scalars(sa.select(DesiredOutcome).where(DesiredOutcome.id.in_(outcome_ids))).all()
     db.session.flush()
+    from ..payments.services import schedule_advance
+
+    schedule_advance(contract, actor=actor)
     audit.record(
         "contract.created", contract, actor=actor,
         after={

@@ -1,0 +1,233 @@
+"""The rules of payments, whichever backend pays them.
+
+A payment exists once its schedule line is payable: the advance from the contract's
+start, a milestone from its report's approval. The ledger backend records a bank transfer
+made outside the portal; the Stripe backend (stripe_backend.py) transfers to the
+provider's Connect account. Both move a payment through the same functions here, each
+of which checks the state it starts from, so nothing is paid twice:
+
+    payable -> processing (Stripe, while the transfer is requested) -> paid
+    processing -> failed (retryable) ; paid -> reversed (payable again, a new attempt)
+    payable, failed, reversed -> paid (ledger)
+
+Functions flush; the caller commits (the Stripe backend commits around its API call).
+"""
+
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from flask import current_app
+
+from .. import audit
+from ..contracts.models import Contract, ContractMilestone
+from ..extensions import db
+from ..refusals import Refusal
+from ..timeutil import LONDON, utcnow
+from ..workdays import london_date
+from .models import PaymentStatus, Payment, TARGET_DAYS
+
+REFERENCE_MAX = 100
+RETRYABLE = (PaymentStatus.PAYABLE, PaymentStatus.FAILED, PaymentStatus.REVERSED)
+
+
+class PaymentError(Refusal):
+    """A refusal to pay, by its field (see refusals.py)."""
+
+
+def backend_name() -> str:
+    return current_app.config.get("PAYMENTS_BACKEND", "ledger")
+
+
+def start_of(day: date) -> datetime:
+    """Midnight at the start of a London day, in UTC."""
+    from datetime import UTC
+
+    return datetime.combine(day, time(0, 0), tzinfo=LONDON).astimezone(UTC)
+
+
+def payment_for(milestone: ContractMilestone) -> Payment | None:
+    return db.session.scalar(sa.select(Payment).where(Payment.milestone_id == milestone.id))
+
+
+def make_payable(milestone: ContractMilestone, *, at: datetime, actor=None) -> Payment:
+    """The schedule line becomes payable at `at` (one payment per line: the database's
+    unique constraint backs this check)."""
+    existing = payment_for(milestone)
+    if existing is not None:
+        return existing
+    payment = Payment(
+        contract_id=milestone.contract_id, milestone_id=milestone.id, amount_pence=milestone.amount_pence,
+        payable_at=at, status=PaymentStatus.PAYABLE, updated_at=utcnow(),
+    )
+    db.session.add(payment)
+    audit.record(
+        "payment.payable", payment, actor=actor,
+        after={"contract_id": milestone.contract_id, "milestone": milestone.number, "amount_pence": milestone.amount_pence,
+               "payable_at": at.isoformat()},
+    )
+    return payment
+
+
+def schedule_advance(contract: Contract, *, actor=None) -> Payment | None:
+    """The advance, if the schedule has one, is payable from the contract's start."""
+    advance = next((m for m in contract.milestones if m.number == 0), None)
+    if advance is None:
+        return None
+    return make_payable(advance, at=start_of(contract.starts_on), actor=actor)
+
+
+def lock(payment: Payment) -> Payment:
+    """Read the payment again, locked (SELECT ... FOR UPDATE on PostgreSQL), so two app
+    servers acting on it at once act one after the other."""
+    return db.session.scalars(
+        sa.select(Payment).where(Payment.id == payment.id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+
+
+def _due(payment: Payment, now: datetime) -> None:
+    if now < payment.payable_at:
+        raise PaymentError(f"This payment is not due until {london_date(payment.payable_at):%-d %B %Y}, when the contract starts")
+
+
+def record_ledger_payment(payment: Payment, *, paid_on: date, reference: str, actor, now: datetime | None = None) -> Payment:
+    """The finance officer records the bank transfer made outside the portal."""
+    now = now or utcnow()
+    payment = lock(payment)
+    if payment.status == PaymentStatus.PAID:
+        raise PaymentError("This payment has already been recorded as paid")
+    if payment.status not in RETRYABLE:
+        raise PaymentError("This payment is being paid through Stripe: wait for the result")
+    _due(payment, now)
+    reference = (reference or "").strip()
+    if not reference:
+        raise PaymentError("Enter the bank transfer's reference", "reference")
+    if len(reference) > REFERENCE_MAX:
+        raise PaymentError(f"The reference must be {REFERENCE_MAX} characters or fewer", "reference")
+    if paid_on > london_date(now):
+        raise PaymentError("The date paid must be today or in the past", "paid_on")
+    if paid_on < london_date(payment.payable_at):
+        raise PaymentError(
+            f"The date paid must be on or after {london_date(payment.payable_at):%-d %B %Y}, when the payment became payable", "paid_on"
+        )
+    before = payment.status.value
+    payment.status, payment.backend = PaymentStatus.PAID, "ledger"
+    payment.paid_at, payment.paid_on, payment.reference = now, paid_on, reference
+    payment.requested_at, payment.requested_by_id, payment.updated_at = now, actor.id, now
+    payment.failure_message = None
+    db.session.flush()
+    audit.record(
+        "payment.paid", payment, actor=actor, before={"status": before},
+        after={"status": "paid", "backend": "ledger", "paid_on": paid_on.isoformat(), "reference": reference,
+               "amount_pence": payment.amount_pence, "days_taken": payment.days_taken(now)},
+    )
+    return payment
+
+
+def start_processing(payment: Payment, *, actor, now: datetime) -> bool:
+    """Stripe: claim the payment for a transfer. False when someone else already has (it is
+    processing or paid): the caller must not call Stripe again."""
+    payment = lock(payment)
+    if payment.status in (PaymentStatus.PROCESSING, PaymentStatus.PAID):
+        return False
+    _due(payment, now)
+    before = payment.status.value
+    if payment.status == PaymentStatus.REVERSED:
+        payment.attempt += 1  # a new transfer, so a new idempotency key
+    payment.status, payment.backend = PaymentStatus.PROCESSING, "stripe"
+    payment.requested_at, payment.requested_by_id, payment.updated_at = now, actor.id if actor else None, now
+    db.session.flush()
+    audit.record("payment.processing", payment, actor=actor, before={"status": before},
+                 after={"status": "processing", "attempt": payment.attempt, "idempotency_key": payment.idempotency_key})
+    return True
+
+
+def mark_paid(payment: Payment, *, transfer_id: str | None, now: datetime, actor=None, source: str) -> bool:
+    """Stripe says the transfer exists. Idempotent: False when it was already recorded."""
+    payment = lock(payment)
+    if payment.status == PaymentStatus.PAID and payment.stripe_transfer_id == transfer_id:
+        return False
+    if payment.status not in (PaymentStatus.PROCESSING, PaymentStatus.FAILED, PaymentStatus.PAYABLE):
+        return False
+    before = payment.status.value
+    payment.status, payment.paid_at, payment.updated_at = PaymentStatus.PAID, now, now
+    payment.stripe_transfer_id = transfer_id
+    payment.failure_message = None
+    db.session.flush()
+    audit.record("payment.paid", payment, actor=actor, before={"status": before},
+                 after={"status": "paid", "backend": "stripe", "transfer_id": transfer_id, "source": source,
+                        "amount_pence": payment.amount_pence, "days_taken": payment.days_taken(now)})
+    return True
+
+
+def mark_failed(payment: Payment, *, message: str, now: datetime, actor=None, source: str) -> bool:
+    payment = lock(payment)
+    if payment.status not in (PaymentStatus.PROCESSING, PaymentStatus.PAYABLE):
+        return False
+    before = payment.status.value
+    payment.status, payment.failed_at, payment.failure_message, payment.updated_at = PaymentStatus.FAILED, now, message[:2000], now
+    db.session.flush()
+    audit.record("payment.failed", payment, actor=actor, before={"status": before},
+                 after={"status": "failed", "source": source}, reason=message[:500])
+    return True
+
+
+def mark_reversed(payment: Payment, *, now: datetime, actor=None, source: str) -> bool:
+    payment = lock(payment)
+    if payment.status != PaymentStatus.PAID:
+        return False
+    payment.status, payment.reversed_at, payment.updated_at = PaymentStatus.REVERSED, now, now
+    db.session.flush()
+    audit.record("payment.reversed", payment, actor=actor, before={"status": "paid"},
+                 after={"status": "reversed", "source": source, "transfer_id": payment.stripe_transfer_id})
+    return True
+
+
+def back_to_payable(payment: Payment, *, now: datetime, source: str) -> bool:
+    """Reconciliation found no transfer for a payment left processing: it was never sent."""
+    payment = lock(payment)
+    if payment.status != PaymentStatus.PROCESSING:
+        return False
+    payment.status, payment.updated_at = PaymentStatus.PAYABLE, now
+    db.session.flush()
+    audit.record("payment.not_sent", payment, actor=None, before={"status": "processing"},
+                 after={"status": "payable", "source": source})
+    return True
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+def payments_of(contract: Contract) -> list[Payment]:
+    return db.session.scalars(
+        sa.select(Payment).join(ContractMilestone, ContractMilestone.id == Payment.milestone_id)
+        .where(Payment.contract_id == contract.id).order_by(ContractMilestone.number)
+    ).all()
+
+
+def overdue(area_ids: list[int], now: datetime | None = None) -> list[Payment]:
+    """Payments of the areas' contracts still unpaid TARGET_DAYS or more after they became
+    payable (one query; the area's page and the commissioner's home list them)."""
+    from datetime import timedelta
+
+    from ..needs.models import Need
+
+    now = now or utcnow()
+    return db.session.scalars(
+        sa.select(Payment)
+        .join(Contract, Contract.id == Payment.contract_id)
+        .join(Need, Need.id == Contract.need_id)
+        .where(
+            Need.area_id.in_(area_ids),
+            Payment.status != PaymentStatus.PAID,
+            Payment.payable_at <= now - timedelta(days=TARGET_DAYS),
+        )
+        .order_by(Payment.payable_at)
+    ).all()
+
+
+def total_paid(contract: Contract) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_pence), 0)).where(
+            Payment.contract_id == contract.id, Payment.status == PaymentStatus.PAID
+        )
+    )
