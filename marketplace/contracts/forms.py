@@ -4,11 +4,11 @@ contract, outcomes from the need) live in services.create_contract; the view put
 refusals by the field."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
-from wtforms import HiddenField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovSubmitInput, GovTextArea
+from wtforms import HiddenField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from ..forms import ListedChoices
+from ..forms import ListedChoices, MaxLength, NoMarkup, Radios, required, strip
 from ..needs.forms import GovDateField, PoundsField
 from .services import Line
 
@@ -51,3 +51,49 @@ def contract_form(lines: list[Line], outcomes, **kwargs) -> FlaskForm:
     form = ContractForm(**kwargs)
     form.outcome_ids.choices = [SelectChoice(str(o.id), o.text) for o in outcomes]
     return form
+
+
+def variation_form(contract, **kwargs) -> FlaskForm:
+    """A new end date, an amount and a due date per line of the schedule, and the reason."""
+    class VariationForm(FlaskForm):
+        ends_on = GovDateField("New end date", noun="the end date")
+
+        def schedule_fields(self):
+            return [(line, self[f"amount_{line.number}"], self[f"due_{line.number}"]) for line in contract.milestones]
+
+        def amounts(self) -> dict[int, int | None]:
+            return {line.number: amount.pence for line, amount, _ in self.schedule_fields()}
+
+        def due_dates(self):
+            return {line.number: due.data for line, _, due in self.schedule_fields()}
+
+    for line in contract.milestones:
+        title = line.title.lower()
+        setattr(VariationForm, f"amount_{line.number}", PoundsField(f"Amount for {title}", empty=f"Enter an amount for {title}", noun=f"The amount for {title}"))
+        setattr(VariationForm, f"due_{line.number}", GovDateField(f"Due date for {title}", noun=f"the due date for {title}"))
+    VariationForm.reason = TextAreaField(
+        "Why the contract is changing",
+        filters=[strip],
+        validators=[required("Enter the reason for the variation"), MaxLength("The reason", 5000), NoMarkup("The reason")],
+        widget=GovCharacterCount(),
+        description="The provider reads this before agreeing. It is kept in the record.",
+    )
+    VariationForm.submit = SubmitField("Send to the provider", widget=GovSubmitInput())
+    return VariationForm(**kwargs)
+
+
+class AnswerVariationForm(FlaskForm):
+    answer = Radios(
+        "Do you agree to this change?",
+        message="Select whether you agree to the change",
+        choices=[SelectChoice("accept", "Yes, we agree: the change takes effect now"), SelectChoice("decline", "No, we do not agree")],
+        widget=GovRadioInput(),
+    )
+    reason = TextAreaField(
+        "If you do not agree, say why",
+        filters=[strip],
+        validators=[MaxLength("The reason", 5000), NoMarkup("The reason")],
+        widget=GovTextArea(),
+        description="Required if you do not agree. The commissioner is sent it.",
+    )
+    submit = SubmitField("Send your answer", widget=GovSubmitInput())

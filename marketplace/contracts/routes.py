@@ -24,8 +24,9 @@ from ..timeutil import utcnow
 from ..workdays import add_working_days, london_date
 from ..refusals import committed
 from . import bp, services
-from .forms import contract_form
-from .models import Contract
+from . import variations
+from .forms import AnswerVariationForm, contract_form, variation_form
+from .models import Contract, ContractVariation
 
 
 def _managed_lot(need_id: int, lot_id: int) -> tuple[Need, Lot]:
@@ -117,15 +118,84 @@ def _contract(contract_id: int) -> Contract:
 @bp.get("/contracts/<int:contract_id>")
 @login_required
 def show(contract_id):
+    from ..payments import services as payments
+
     contract = _contract(contract_id)
+    now = utcnow()
+    by_line = {p.milestone_id: p for p in payments.payments_of(contract)}
     return render_template(
         "contracts/show.html",
         contract=contract,
         need=contract.need,
         total=sum(m.amount_pence for m in contract.milestones),
+        paid=payments.total_paid(contract),
         party=services.is_party(current_user, contract),
         oversees=can(current_user, Action.VIEW_EVALUATION, contract.need),
+        lines=[(m, services.report_of(m), by_line.get(m.id)) for m in contract.milestones],
+        now=now,
+        so_far=services.outcomes_so_far(contract),
+        waiting=variations.waiting_variation(contract),
+        variations=variations.variations_of(contract),
+        timeline=services.timeline(contract),
+        may_vary=can(current_user, Action.VARY_CONTRACT, contract),
+        may_report=can(current_user, Action.REPORT_OUTCOMES, contract),
     )
+
+
+@bp.route("/contracts/<int:contract_id>/vary", methods=["GET", "POST"])
+@login_required
+def vary(contract_id):
+    contract = _contract(contract_id)
+    require(current_user, Action.VARY_CONTRACT, contract)
+    if variations.waiting_variation(contract) is not None:
+        flash("A variation of this contract is already waiting for the provider.")
+        return redirect(url_for("contracts.show", contract_id=contract.id))
+    defaults = {"ends_on": contract.ends_on}
+    for line in contract.milestones:
+        defaults[f"amount_{line.number}"] = _plain_pounds(line.amount_pence)
+        defaults[f"due_{line.number}"] = line.due_on
+    form = variation_form(contract, data=defaults) if request.method == "GET" else variation_form(contract)
+    if form.validate_on_submit() and committed(
+        lambda: variations.propose(
+            contract, ends_on=form.ends_on.data, amounts=form.amounts(), due_dates=form.due_dates(),
+            reason=form.reason.data, actor=current_user,
+        ),
+        form,
+        form.reason,
+    ):
+        flash("The variation has been sent to the provider. It takes effect when they agree.", "success")
+        return redirect(url_for("contracts.show", contract_id=contract.id))
+    if request.method == "POST" and not form.errors:
+        abort(400)
+    return render_template(
+        "contracts/vary.html", contract=contract, form=form, locked=variations._locked_lines(contract)
+    ), 400 if form.errors else 200
+
+
+@bp.route("/contracts/<int:contract_id>/variations/<int:variation_id>", methods=["GET", "POST"])
+@login_required
+def variation(contract_id, variation_id):
+    contract = _contract(contract_id)
+    found = db.session.get(ContractVariation, variation_id)
+    if found is None or found.contract_id != contract.id:
+        abort(404)
+    may_answer = can(current_user, Action.ANSWER_VARIATION, found)
+    form = AnswerVariationForm() if may_answer else None
+    if request.method == "POST":
+        require(current_user, Action.ANSWER_VARIATION, found)
+        if form.validate_on_submit():
+            if form.answer.data == "accept":
+                call = lambda: variations.accept(found, actor=current_user)  # noqa: E731
+            else:
+                call = lambda: variations.decline(found, reason=form.reason.data, actor=current_user)  # noqa: E731
+            if committed(call, form, form.reason):
+                flash("The change has taken effect." if form.answer.data == "accept" else "Your answer has been sent to the commissioner.", "success")
+                return redirect(url_for("contracts.show", contract_id=contract.id))
+        elif not form.errors:
+            abort(400)
+    return render_template(
+        "contracts/variation.html", contract=contract, variation=found, form=form
+    ), 400 if form is not None and form.errors else 200
 
 
 @bp.get("/contracts")

@@ -181,3 +181,42 @@ def contracts_of(user) -> list[Contract]:
 def is_party(user, contract: Contract) -> bool:
     organisation_ids = {m.organisation_id for m in user.organisation_memberships()}
     return any(p.organisation_id in organisation_ids for p in contract.parties)
+
+
+def report_of(milestone):
+    """The outcome report of a milestone, if started (the advance has none)."""
+    from ..delivery.models import OutcomeReport
+
+    if milestone.number == 0:
+        return None
+    return db.session.scalar(sa.select(OutcomeReport).where(OutcomeReport.milestone_id == milestone.id))
+
+
+def outcomes_so_far(contract: Contract):
+    """From approved reports (delivery.services)."""
+    from ..delivery.services import outcomes_so_far as computed
+
+    return computed(contract)
+
+
+def timeline(contract: Contract) -> list:
+    """Every audit event of the contract, its reports, payments and variations, oldest
+    first (the contract page's timeline)."""
+    from ..audit.models import AuditEvent
+    from ..delivery.models import OutcomeReport
+    from ..payments.models import Payment
+    from .models import ContractVariation
+
+    report_ids = sa.select(OutcomeReport.id).where(OutcomeReport.contract_id == contract.id)
+    payment_ids = sa.select(Payment.id).where(Payment.contract_id == contract.id)
+    variation_ids = sa.select(ContractVariation.id).where(ContractVariation.contract_id == contract.id)
+    return db.session.scalars(
+        sa.select(AuditEvent).where(
+            sa.or_(
+                sa.and_(AuditEvent.object_type == "contracts", AuditEvent.object_id == contract.id),
+                sa.and_(AuditEvent.object_type == "outcome_reports", AuditEvent.object_id.in_(report_ids)),
+                sa.and_(AuditEvent.object_type == "payments", AuditEvent.object_id.in_(payment_ids)),
+                sa.and_(AuditEvent.object_type == "contract_variations", AuditEvent.object_id.in_(variation_ids)),
+            )
+        ).order_by(AuditEvent.occurred_at, AuditEvent.id)
+    ).all()

@@ -1,3 +1,156 @@
-"""(being written)"""
+"""Payment pages: a payment with its history; the finance officer records a ledger payment
+(the bank transfer's date and reference); with Stripe, the commissioner or finance officer
+releases it; an area's payments, with those overdue first.
 
-from . import bp  # noqa: F401
+Who may: permissions.py (payment.record, payment.release, area.payments, contract.view).
+"""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
+from wtforms import StringField, SubmitField
+
+import sqlalchemy as sa
+
+from ..audit.models import AuditEvent
+from ..contracts.models import Contract
+from ..extensions import db
+from ..forms import MaxLength, NoMarkup, required, strip
+from ..needs.forms import GovDateField
+from ..needs.models import Need
+from ..permissions import Action, can, require
+from ..reference.models import Area
+from ..refusals import committed
+from ..timeutil import utcnow
+from . import bp, services
+from .models import TARGET_DAYS, Payment, PaymentStatus
+
+
+class LedgerPaymentForm(FlaskForm):
+    paid_on = GovDateField("Date the bank transfer was made", noun="the date paid")
+    reference = StringField(
+        "Bank transfer reference",
+        filters=[strip],
+        validators=[required("Enter the bank transfer's reference"), MaxLength("The reference", services.REFERENCE_MAX), NoMarkup("The reference")],
+        widget=GovTextInput(),
+        description="As it appears on the remittance, for example BACS-2026-00123.",
+    )
+    submit = SubmitField("Record the payment", widget=GovSubmitInput())
+
+
+class ReleaseForm(FlaskForm):
+    submit = SubmitField("Release the payment", widget=GovSubmitInput())
+
+
+def _payment(payment_id: int) -> Payment:
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or not can(current_user, Action.VIEW_CONTRACT, payment.contract):
+        abort(404)
+    return payment
+
+
+def _events(payment: Payment) -> list[AuditEvent]:
+    return db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.object_type == "payments", AuditEvent.object_id == payment.id)
+        .order_by(AuditEvent.id)
+    ).all()
+
+
+def _page(payment: Payment, form=None):
+    backend = services.backend_name()
+    may_record = backend == "ledger" and can(current_user, Action.RECORD_PAYMENT, payment)
+    may_release = backend == "stripe" and can(current_user, Action.RELEASE_PAYMENT, payment)
+    if form is None and may_record and payment.status != PaymentStatus.PAID:
+        form = LedgerPaymentForm()
+    return (
+        render_template(
+            "payments/show.html",
+            payment=payment,
+            contract=payment.contract,
+            backend=backend,
+            form=form if may_record else None,
+            release_form=ReleaseForm() if may_release and payment.status in services.RETRYABLE else None,
+            due=utcnow() >= payment.payable_at,
+            events=_events(payment),
+            target_days=TARGET_DAYS,
+        ),
+        400 if form is not None and form.errors else 200,
+    )
+
+
+@bp.get("/payments/<int:payment_id>")
+@login_required
+def show(payment_id):
+    return _page(_payment(payment_id))
+
+
+@bp.post("/payments/<int:payment_id>/record")
+@login_required
+def record(payment_id):
+    payment = _payment(payment_id)
+    if services.backend_name() != "ledger":
+        abort(404)
+    require(current_user, Action.RECORD_PAYMENT, payment)
+    form = LedgerPaymentForm()
+    if form.validate_on_submit() and committed(
+        lambda: services.record_ledger_payment(
+            payment, paid_on=form.paid_on.data, reference=form.reference.data, actor=current_user
+        ),
+        form,
+        form.reference,
+    ):
+        flash(f"Payment of {payment.milestone.title.lower()} recorded.", "success")
+        return redirect(url_for("contracts.show", contract_id=payment.contract_id))
+    if not form.errors:
+        abort(400)
+    return _page(payment, form)
+
+
+@bp.post("/payments/<int:payment_id>/release")
+@login_required
+def release(payment_id):
+    from . import stripe_backend
+
+    payment = _payment(payment_id)
+    if services.backend_name() != "stripe":
+        abort(404)
+    require(current_user, Action.RELEASE_PAYMENT, payment)
+    form = ReleaseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        payment = stripe_backend.release(payment, actor=current_user)
+    except services.PaymentError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("payments.show", payment_id=payment_id))
+    if payment.status == PaymentStatus.PAID:
+        flash("Payment released: the transfer has been made to the provider's account.", "success")
+    else:
+        flash(f"The payment was not made: {payment.failure_message or payment.status.label}. You can try again.", "error")
+    return redirect(url_for("payments.show", payment_id=payment_id))
+
+
+@bp.get("/areas/<int:area_id>/payments")
+@login_required
+def area_payments(area_id):
+    """The area's payments: overdue first (unpaid TARGET_DAYS or more after becoming
+    payable), then the rest by when they became payable, with days taken."""
+    area = db.get_or_404(Area, area_id)
+    require(current_user, Action.VIEW_AREA_PAYMENTS, area)
+    area_ids = [area.id] + [c.id for c in area.children]
+    now = utcnow()
+    overdue = services.overdue(area_ids, now)
+    page = db.paginate(
+        sa.select(Payment)
+        .join(Contract, Contract.id == Payment.contract_id)
+        .join(Need, Need.id == Contract.need_id)
+        .where(Need.area_id.in_(area_ids))
+        .order_by(Payment.payable_at.desc()),
+        page=max(1, min(request.args.get("page", 1, type=int) or 1, 100_000)),
+        per_page=50,
+        error_out=False,
+    )
+    return render_template("payments/area.html", area=area, overdue=overdue, page=page, now=now, target_days=TARGET_DAYS)

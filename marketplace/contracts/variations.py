@@ -1,0 +1,165 @@
+"""Contract variations: the commissioner proposes a new end date, value or schedule with a
+reason; the provider (its lead organisation) accepts it in the portal before it takes
+effect, or declines it with a reason. One proposal waits at a time.
+
+A schedule line that already has a payment (payable, being paid, paid, failed or
+reversed) keeps its amount: money already due is never changed by a variation. The new
+schedule still sums exactly to the new value, in pence.
+"""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from .. import audit
+from ..extensions import db
+from ..money import MAX_PENCE, format_pounds
+from ..notifications import external_url, queue_email
+from ..refusals import Refusal
+from ..timeutil import utcnow
+from .models import Contract, ContractVariation
+
+REASON_WORD_LIMIT = 500
+
+
+class VariationError(Refusal):
+    """A refusal of a variation, by its field (see refusals.py)."""
+
+
+def waiting_variation(contract: Contract) -> ContractVariation | None:
+    return db.session.scalar(
+        sa.select(ContractVariation).where(
+            ContractVariation.contract_id == contract.id,
+            ContractVariation.accepted_at.is_(None),
+            ContractVariation.declined_at.is_(None),
+        )
+    )
+
+
+def variations_of(contract: Contract) -> list[ContractVariation]:
+    return db.session.scalars(
+        sa.select(ContractVariation).where(ContractVariation.contract_id == contract.id).order_by(ContractVariation.id)
+    ).all()
+
+
+def _locked_lines(contract: Contract) -> set[int]:
+    """Schedule lines (by number) that have a payment: their amounts cannot change."""
+    from ..payments.services import payments_of
+
+    return {p.milestone.number for p in payments_of(contract)}
+
+
+def current_terms(contract: Contract) -> dict:
+    return {
+        "ends_on": contract.ends_on.isoformat(),
+        "value_pence": contract.value_pence,
+        "schedule": [
+            {"number": m.number, "title": m.title, "amount_pence": m.amount_pence, "due_on": m.due_on.isoformat()}
+            for m in contract.milestones
+        ],
+    }
+
+
+def propose(
+    contract: Contract, *, ends_on: date, amounts: dict[int, int | None], due_dates: dict[int, date | None],
+    reason: str, actor, now: datetime | None = None,
+) -> ContractVariation:
+    """Propose new terms. `amounts` and `due_dates` are by schedule line number; the value
+    becomes the sum of the amounts."""
+    now = now or utcnow()
+    if waiting_variation(contract) is not None:
+        raise VariationError("A variation of this contract is already waiting for the provider")
+    reason = (reason or "").strip()
+    if not reason:
+        raise VariationError("Enter the reason for the variation", "reason")
+    if len(reason.split()) > REASON_WORD_LIMIT:
+        raise VariationError(f"The reason must be {REASON_WORD_LIMIT} words or fewer", "reason")
+    if ends_on <= contract.starts_on:
+        raise VariationError("The end date must be after the contract's start date", "ends_on")
+    locked = _locked_lines(contract)
+    schedule = []
+    for line in contract.milestones:
+        amount = amounts.get(line.number)
+        due_on = due_dates.get(line.number)
+        title = line.title.lower()
+        if amount is None:
+            raise VariationError(f"Enter an amount for {title}", f"amount_{line.number}")
+        if amount <= 0 or amount > MAX_PENCE:
+            raise VariationError(f"The amount for {title} must be more than £0", f"amount_{line.number}")
+        if line.number in locked and amount != line.amount_pence:
+            raise VariationError(
+                f"The amount for {title} cannot change: it has already become payable ({format_pounds(line.amount_pence)})",
+                f"amount_{line.number}",
+            )
+        if due_on is None:
+            raise VariationError(f"Enter a due date for {title}", f"due_{line.number}")
+        if not contract.starts_on <= due_on <= ends_on:
+            raise VariationError(f"The due date for {title} must be between the start and end dates", f"due_{line.number}")
+        schedule.append({"number": line.number, "title": line.title, "amount_pence": amount, "due_on": due_on.isoformat()})
+    value = sum(line["amount_pence"] for line in schedule)
+    if value > MAX_PENCE:
+        raise VariationError("The contract's value is too large", "reason")
+    proposed = {"ends_on": ends_on.isoformat(), "value_pence": value, "schedule": schedule}
+    before = current_terms(contract)
+    if proposed == before:
+        raise VariationError("Change the end date, an amount or a due date: these are the current terms", "ends_on")
+    variation = ContractVariation(
+        contract_id=contract.id, reason=reason, changes=proposed, before=before, proposed_at=now, proposed_by_id=actor.id
+    )
+    db.session.add(variation)
+    audit.record("contract.variation_proposed", variation, actor=actor, before=before, after=proposed, reason=reason)
+    _tell_provider(contract, variation)
+    return variation
+
+
+def _tell_provider(contract: Contract, variation: ContractVariation) -> None:
+    from ..accounts.models import Membership, User
+
+    users = db.session.scalars(
+        sa.select(User).join(Membership, Membership.user_id == User.id).where(
+            Membership.organisation_id == contract.organisation_id, Membership.ended_at.is_(None), User.deactivated_at.is_(None)
+        )
+    ).all()
+    for user in users:
+        queue_email(
+            user.email, f"A change to your contract needs your agreement: {contract.title}", "contract_variation",
+            user=user, contract=contract, variation=variation,
+            link=external_url("contracts.variation", contract_id=contract.id, variation_id=variation.id),
+        )
+
+
+def accept(variation: ContractVariation, *, actor, now: datetime | None = None) -> None:
+    """The provider agrees: the new terms take effect (end date, value, schedule)."""
+    now = now or utcnow()
+    if not variation.is_waiting:
+        raise VariationError("This variation has already been answered")
+    contract = variation.contract
+    if variation.before != current_terms(contract):
+        raise VariationError("The contract changed since this variation was proposed: the commissioner must propose it again")
+    changes = variation.changes
+    by_number = {line["number"]: line for line in changes["schedule"]}
+    locked = _locked_lines(contract)
+    for line in contract.milestones:
+        new = by_number[line.number]
+        if line.number in locked and new["amount_pence"] != line.amount_pence:
+            raise VariationError(f"{line.title} has become payable since the variation was proposed: it cannot change now")
+        line.amount_pence = new["amount_pence"]
+        line.due_on = date.fromisoformat(new["due_on"])
+    contract.ends_on = date.fromisoformat(changes["ends_on"])
+    contract.value_pence = changes["value_pence"]
+    variation.accepted_at, variation.accepted_by_id = now, actor.id
+    db.session.flush()
+    audit.record("contract.varied", contract, actor=actor, before=variation.before, after=changes, reason=variation.reason)
+
+
+def decline(variation: ContractVariation, *, reason: str, actor, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if not variation.is_waiting:
+        raise VariationError("This variation has already been answered")
+    reason = (reason or "").strip()
+    if not reason:
+        raise VariationError("Enter why you do not agree to the variation", "reason")
+    if len(reason.split()) > REASON_WORD_LIMIT:
+        raise VariationError(f"The reason must be {REASON_WORD_LIMIT} words or fewer", "reason")
+    variation.declined_at, variation.declined_by_id, variation.decline_reason = now, actor.id, reason
+    audit.record("contract.variation_declined", variation, actor=actor, reason=reason)
