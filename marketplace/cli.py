@@ -4,9 +4,12 @@ import click
 from flask import Flask, current_app
 
 from .extensions import db
+from .payments import cli as payments_cli
 
 
 def register_commands(app: Flask) -> None:
+    payments_cli.register(app)
+
     @app.cli.command("load-reference")
     def load_reference_command():
         """Load regions, PDUs, service categories and outcomes from the shipped CSV files."""

@@ -131,10 +131,13 @@ def start_processing(payment: Payment, *, actor, now: datetime) -> bool:
         return False
     _due(payment, now)
     before = payment.status.value
+    # Read the actor's id first: loading an expired actor autoflushes, and a payment
+    # processing without requested_at breaks the table's check.
+    actor_id = actor.id if actor else None
     if payment.status == PaymentStatus.REVERSED:
         payment.attempt += 1  # a new transfer, so a new idempotency key
+    payment.requested_at, payment.requested_by_id, payment.updated_at = now, actor_id, now
     payment.status, payment.backend = PaymentStatus.PROCESSING, "stripe"
-    payment.requested_at, payment.requested_by_id, payment.updated_at = now, actor.id if actor else None, now
     db.session.flush()
     audit.record("payment.processing", payment, actor=actor, before={"status": before},
                  after={"status": "processing", "attempt": payment.attempt, "idempotency_key": payment.idempotency_key})
