@@ -78,6 +78,7 @@ STAFF = [
     ("commissioner@demo.test", "Chloe Commissioner", Role.COMMISSIONER),
     ("evaluator@demo.test", "Evan Evaluator", Role.EVALUATOR),
     ("board@demo.test", "Bola Board", Role.BOARD_MEMBER),
+    ("finance@demo.test", "Femi Finance", Role.FINANCE),
 ]
 
 

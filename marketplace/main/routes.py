@@ -22,6 +22,8 @@ def home():
         "commissioner_areas": [m.area for m in current_user.area_memberships(Role.COMMISSIONER)],
         "evaluator_areas": [m.area for m in current_user.area_memberships(Role.EVALUATOR)],
         "board_areas": [m.area for m in current_user.area_memberships(Role.BOARD_MEMBER)],
+        "finance_areas": [m.area for m in current_user.area_memberships(Role.FINANCE)],
+        "payment_areas": _payment_areas(current_user),
         "commissioning": commissioning_overview(current_user),
         "bid_groups": bids_by_state(current_user) if current_user.organisations else [],
         "evaluations": evaluation.evaluations_for(current_user),
@@ -33,6 +35,19 @@ def home():
             sa.select(sa.func.count()).select_from(Organisation).where(Organisation.verified_at.is_(None))
         )
     return render_template("main/home.html", **context)
+
+
+def _payment_areas(user) -> list[tuple]:
+    """The areas whose payments the user follows (commissioner, board, finance), each with
+    its payments overdue now."""
+    from ..payments import services as payments
+
+    roles = (Role.COMMISSIONER, Role.BOARD_MEMBER, Role.FINANCE)
+    areas = {m.area.id: m.area for m in user.area_memberships() if m.role in roles}
+    return [
+        (area, payments.overdue([area.id] + [c.id for c in area.children]))
+        for area in sorted(areas.values(), key=lambda a: a.name)
+    ]
 
 
 @bp.get("/privacy")

@@ -128,6 +128,8 @@ def release(payment_id):
         return redirect(url_for("payments.show", payment_id=payment_id))
     if payment.status == PaymentStatus.PAID:
         flash("Payment released: the transfer has been made to the provider's account.", "success")
+    elif payment.status == PaymentStatus.PROCESSING:
+        flash("This payment is already being paid: its result will show here shortly.")
     else:
         flash(f"The payment was not made: {payment.failure_message or payment.status.label}. You can try again.", "error")
     return redirect(url_for("payments.show", payment_id=payment_id))

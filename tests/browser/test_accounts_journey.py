@@ -135,9 +135,10 @@ def test_register_confirm_email_sign_in_and_sign_out(tab, live_app, live_server,
 
 DEMO_HOMES = [
     ("admin@demo.test", "Ada Admin", ["Service administration"]),
-    ("commissioner@demo.test", "Chloe Commissioner", ["Commissioning"]),
+    ("commissioner@demo.test", "Chloe Commissioner", ["Commissioning", "Payments to providers"]),
     ("evaluator@demo.test", "Evan Evaluator", ["Evaluating"]),
-    ("board@demo.test", "Bola Board", ["Board"]),
+    ("board@demo.test", "Bola Board", ["Board", "Payments to providers"]),
+    ("finance@demo.test", "Femi Finance", ["Finance", "Payments to providers"]),
     ("charity@demo.test", "Amira Hassan", ["Thanet Women's Centre", "Your bids", "Your contracts"]),
     ("cic@demo.test", "Tom Okafor", ["Green Shoots Growing CIC", "Your bids"]),
     ("bigco@demo.test", "Richard Blake", ["Nationwide Justice Services Ltd", "Your bids"]),
