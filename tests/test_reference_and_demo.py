@@ -39,6 +39,7 @@ DEMO_EMAILS = {
     "commissioner@demo.test",
     "evaluator@demo.test",
     "board@demo.test",
+    "finance@demo.test",
     "charity@demo.test",
     "cic@demo.test",
     "bigco@demo.test",
