@@ -6,7 +6,7 @@ closed need an abnormally low bid from the large company, flagged at closing.
 Idempotent: running it again finds what exists and adds only what is missing.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
@@ -157,6 +157,7 @@ def load_demo_data(password: str) -> list[tuple[str, str]]:
     _needs(pdus, categories)
     _bids()
     _evaluations()
+    _delivery()
     return logins
 
 
@@ -262,7 +263,7 @@ NEEDS = [
         "criteria": [("How will you help people find work that lasts?", 60, 400)],
         "conditions": ["constituted", "safeguarding"],
         "advance": 25,
-        "milestones": [("Six months", 35, 6), ("End of the service", 40, 12)],
+        "milestones": [("First quarter", 20, 3), ("Second quarter", 20, 6), ("Third quarter", 20, 9), ("End of the service", 15, 12)],
     },
     {
         "title": "Family contact and parenting support in West Kent",
@@ -313,7 +314,7 @@ def _dates(when: str, now: datetime) -> tuple[datetime | None, datetime | None, 
     if when == "closing soon":
         return _at_noon(_working_days_before(today, 15)), _at_noon(today + timedelta(days=1)), _at_noon(today + timedelta(days=3))
     if when in ("closed", "closed earlier", "finished"):
-        closes = today - timedelta(days={"closed": 2, "closed earlier": 7, "finished": 60}[when])
+        closes = today - timedelta(days={"closed": 2, "closed earlier": 7, "finished": 320}[when])
         return _at_noon(_working_days_before(closes, 20)), _at_noon(closes - timedelta(days=5)), _at_noon(closes)
     return None, None, None
 
@@ -592,6 +593,69 @@ def _evaluations() -> None:
             actor=commissioner, now=made,
         )
     db.session.flush()
+
+
+def _delivery() -> None:
+    """The employment contract in delivery: the advance and the first quarter paid, the
+    second quarter's report approved but its payment overdue, the third quarter's report
+    waiting for approval. Through the delivery and payment services, at past times."""
+    from .contracts.models import Contract
+    from .delivery import services as delivery
+    from .needs.models import Need
+    from .payments import services as payments
+    from .workdays import at_london_time
+
+    need = db.session.scalar(sa.select(Need).where(Need.title == FINISHED_NEED))
+    contract = db.session.scalar(sa.select(Contract).where(Contract.need_id == need.id)) if need else None
+    if contract is None or delivery.report_for(contract.milestones[1]) is not None:
+        return
+    charity = account_services.find_user("charity@demo.test")
+    commissioner = account_services.find_user("commissioner@demo.test")
+    finance = account_services.find_user("finance@demo.test")
+    today = london_date(utcnow())
+
+    def at(day):
+        return at_london_time(day, time(10, 0)).astimezone(UTC)
+
+    # The advance, paid three days after the start.
+    advance = payments.payment_for(contract.milestones[0])
+    paid_on = contract.starts_on + timedelta(days=3)
+    payments.record_ledger_payment(advance, paid_on=paid_on, reference="BACS-EK-0001", actor=finance, now=at(paid_on))
+    plans = [
+        # (milestone, report submitted this many days ago, approved days ago, paid days ago)
+        (contract.milestones[1], 150, 147, 143),
+        (contract.milestones[2], 20, 14, None),
+        (contract.milestones[3], 2, None, None),
+    ]
+    outcomes = contract.outcomes
+    for index, (milestone, submitted_ago, approved_ago, paid_ago) in enumerate(plans, start=1):
+        when = at(today - timedelta(days=submitted_ago))
+        report = delivery.start_report(milestone, charity, now=when - timedelta(days=2))
+        started = 10 + 2 * index
+        delivery.save_report(
+            report, referred=started + 3, started=started, completed=started - 4,
+            outcomes={o.id: (started // 2, started // 4, started - started // 2 - started // 4) for o in outcomes},
+            narrative=DEMO_NARRATIVES[index - 1], case_study="", actor=charity, now=when - timedelta(days=1),
+        )
+        delivery.submit_report(report, charity, now=when)
+        if approved_ago is not None:
+            delivery.approve_report(report, commissioner, now=at(today - timedelta(days=approved_ago)))
+        if paid_ago is not None:
+            paid_day = today - timedelta(days=paid_ago)
+            payments.record_ledger_payment(
+                payments.payment_for(milestone), paid_on=paid_day, reference=f"BACS-EK-000{index + 1}", actor=finance, now=at(paid_day)
+            )
+    db.session.flush()
+
+
+DEMO_NARRATIVES = (
+    "Job clubs opened in Margate and Canterbury in the first month. Most people came through their probation "
+    "practitioner; two came back with a friend.",
+    "Six people started work this quarter, four of them in hospitality. We added an evening session for people on "
+    "curfews that end at 7pm.",
+    "Two employers now interview our members directly. Attendance dipped over the summer holidays and recovered in "
+    "September.",
+)
 
 
 DEMO_JUSTIFICATIONS = {

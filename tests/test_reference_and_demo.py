@@ -169,11 +169,32 @@ def test_demo_bids_obey_the_rules_and_are_not_duplicated(app, db_session):
     _check_open_need()
     _check_closed_need()
     _check_evaluations()
+    _check_delivery()
     models = (Bid, BidRevision, BidPartner, AuditEvent, OutboxEmail, ScoreSheet, AgreedScore, AwardDecision, Contract)
     counts = [count(model) for model in models]
     assert counts[:3] == [10, 9, 1]
     load_demo_data("local-partners-demo")
     assert [count(model) for model in models] == counts
+
+
+def _check_delivery():
+    """The employment contract: the advance and the first quarter paid, the second
+    quarter's payment overdue, the third quarter's report waiting for approval."""
+    from marketplace.delivery.models import ReportState
+    from marketplace.delivery.services import report_for
+    from marketplace.payments import services as payments
+    from marketplace.payments.models import PaymentStatus
+
+    finished = db.session.scalar(sa.select(Need).where(Need.title == FINISHED_NEED))
+    contract = contract_services.contract_for(evaluation.current_decision(finished.lots[0]))
+    advance, first, second, third, last = contract.milestones
+    states = [report_for(m).state if report_for(m) else None for m in (first, second, third, last)]
+    assert states == [ReportState.APPROVED, ReportState.APPROVED, ReportState.SUBMITTED, None]
+    statuses = [payments.payment_for(m).status if payments.payment_for(m) else None for m in contract.milestones]
+    assert statuses == [PaymentStatus.PAID, PaymentStatus.PAID, PaymentStatus.PAYABLE, None, None]
+    overdue = payments.overdue([finished.area_id])
+    assert [p.milestone_id for p in overdue] == [second.id]
+    assert payments.total_paid(contract) == advance.amount_pence + first.amount_pence
 
 
 def _check_evaluations():

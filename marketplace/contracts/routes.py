@@ -118,11 +118,13 @@ def _contract(contract_id: int) -> Contract:
 @bp.get("/contracts/<int:contract_id>")
 @login_required
 def show(contract_id):
+    from ..delivery import services as delivery
     from ..payments import services as payments
 
     contract = _contract(contract_id)
     now = utcnow()
     by_line = {p.milestone_id: p for p in payments.payments_of(contract)}
+    reports = delivery.reports_of(contract)
     return render_template(
         "contracts/show.html",
         contract=contract,
@@ -131,7 +133,7 @@ def show(contract_id):
         paid=payments.total_paid(contract),
         party=services.is_party(current_user, contract),
         oversees=can(current_user, Action.VIEW_EVALUATION, contract.need),
-        lines=[(m, services.report_of(m), by_line.get(m.id)) for m in contract.milestones],
+        lines=[(m, reports.get(m.id), by_line.get(m.id)) for m in contract.milestones],
         now=now,
         so_far=services.outcomes_so_far(contract),
         waiting=variations.waiting_variation(contract),

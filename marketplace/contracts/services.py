@@ -183,15 +183,6 @@ def is_party(user, contract: Contract) -> bool:
     return any(p.organisation_id in organisation_ids for p in contract.parties)
 
 
-def report_of(milestone):
-    """The outcome report of a milestone, if started (the advance has none)."""
-    from ..delivery.models import OutcomeReport
-
-    if milestone.number == 0:
-        return None
-    return db.session.scalar(sa.select(OutcomeReport).where(OutcomeReport.milestone_id == milestone.id))
-
-
 def outcomes_so_far(contract: Contract):
     """From approved reports (delivery.services)."""
     from ..delivery.services import outcomes_so_far as computed
