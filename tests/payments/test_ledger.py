@@ -168,3 +168,39 @@ def test_the_areas_page_lists_overdue_payments(client, made, advance):
     post_form(client, "/sign-out", from_url="/")
     sign_in(client, factories.make_provider().email)
     assert client.get(f"/areas/{area.id}/payments").status_code == 403
+
+
+@pytest.fixture
+def fake(app, db_session, monkeypatch):
+    from . import fake_stripe
+
+    yield from fake_stripe.serve(app, monkeypatch)
+
+
+@pytest.mark.parametrize("who, status", [
+    ("commissioner", 302),
+    ("finance", 302),
+    ("board", 403),
+    ("provider", 403),
+    ("other_provider", 404),
+])
+def test_only_the_commissioner_or_finance_officer_releases_through_stripe(client, made, advance, fake, who, status):
+    from marketplace.payments import stripe_backend
+
+    account = stripe_backend.ensure_account(made.contract.organisation, made.provider)
+    fake.complete_onboarding(account.account_id)
+    stripe_backend.refresh_account(account)
+    users = {
+        "commissioner": made.commissioner,
+        "finance": factories.make_area_staff(Role.FINANCE),
+        "board": factories.make_area_staff(Role.BOARD_MEMBER),
+        "provider": made.provider,
+        "other_provider": factories.make_provider(),
+    }
+    db.session.commit()
+    _signed_in(client, users[who])
+    response = post_form(client, f"/payments/{advance.id}/release", {}, from_url="/")
+    assert response.status_code == status
+    db.session.refresh(advance)
+    assert (advance.status == PaymentStatus.PAID) is (status == 302)
+    assert fake.transfers_made == (1 if status == 302 else 0)
