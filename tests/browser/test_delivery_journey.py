@@ -132,3 +132,32 @@ def test_release_through_stripe_pays_once(tab, live_app, fake):
     assert transfer["amount"] == 390_000 and transfer["currency"] == "gbp"
     tab.goto(page.url)
     expect(_main(tab)).to_contain_text("Paid")
+
+
+def test_a_variation_proposed_and_agreed(tab, another_tab, live_app):
+    """The commissioner moves the end date a month later; the charity agrees; the contract
+    changes only then."""
+    commissioner = tab
+    page = commissioner.page
+    sign_in(commissioner, "commissioner@demo.test")
+    _area_payment(commissioner, "First quarter")
+    commissioner.click(page.get_by_role("link", name="Back to the contract"))
+    contract_url = page.url
+    commissioner.click(page.get_by_role("link", name="Change the end date, value or schedule"))
+    group = page.get_by_role("group", name="New end date")
+    year = int(group.get_by_label("Year").input_value())
+    group.get_by_label("Year").fill(str(year + 1))
+    commissioner.click_refused(page.get_by_role("button", name="Send to the provider"))
+    expect(error_summary(page)).to_contain_text("Enter the reason for the variation")
+    page.get_by_label("Why the contract is changing").fill("A second year, funded by the region's underspend.")
+    commissioner.click(page.get_by_role("button", name="Send to the provider"))
+    expect(page.locator(".govuk-notification-banner").first).to_contain_text("sent to the provider")
+
+    charity = another_tab()
+    sign_in(charity, "charity@demo.test")
+    charity.goto(contract_url)
+    charity.click(charity.page.get_by_role("link", name="See the proposed change"))
+    expect(charity.page.locator("main")).to_contain_text("A second year, funded by the region's underspend.")
+    charity.page.get_by_label("Yes, we agree: the change takes effect now").check()
+    charity.click(charity.page.get_by_role("button", name="Send your answer"))
+    expect(charity.page.locator("main")).to_contain_text(str(year + 1))
