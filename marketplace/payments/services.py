@@ -162,11 +162,18 @@ def mark_paid(payment: Payment, *, transfer_id: str | None, now: datetime, actor
     return True
 
 
-def mark_failed(payment: Payment, *, message: str, now: datetime, actor=None, source: str) -> bool:
+def mark_failed(payment: Payment, *, message: str, now: datetime, actor=None, source: str, refused: bool = False) -> bool:
+    """The transfer did not happen. `refused`: Stripe refused the request outright (a 4xx:
+    nothing was made), and keeps that answer against the idempotency key for 24 hours, so
+    the next try gets a new attempt and key. Otherwise (a 5xx, a timeout) the outcome is
+    unknown and the next try reuses the key, so Stripe answers with the transfer if it
+    was made after all."""
     payment = lock(payment)
     if payment.status not in (PaymentStatus.PROCESSING, PaymentStatus.PAYABLE):
         return False
     before = payment.status.value
+    if refused:
+        payment.attempt += 1
     payment.status, payment.failed_at, payment.failure_message, payment.updated_at = PaymentStatus.FAILED, now, message[:2000], now
     db.session.flush()
     audit.record("payment.failed", payment, actor=actor, before={"status": before},

@@ -192,7 +192,8 @@ def release(payment: Payment, *, actor, now: datetime | None = None) -> Payment:
             )
     except stripe.StripeError as error:
         log.warning("Stripe transfer for payment %s (attempt %s) failed: %r", payment_id, attempt, error)
-        services.mark_failed(payment, message=explain(error), now=utcnow(), actor=actor, source="release")
+        refused = isinstance(error, (stripe.CardError, stripe.InvalidRequestError, stripe.PermissionError, stripe.AuthenticationError))
+        services.mark_failed(payment, message=explain(error), now=utcnow(), actor=actor, source="release", refused=refused)
         db.session.commit()
         return payment
     services.mark_paid(payment, transfer_id=transfer.id, now=utcnow(), actor=actor, source="release")

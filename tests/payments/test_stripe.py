@@ -255,6 +255,23 @@ def test_failures_leave_the_payment_failed_retryable_and_explained(fake, db_sess
     assert payment.status == PaymentStatus.PAID and fake.transfers_made == 1
 
 
+@pytest.mark.parametrize("kind", ["card", "account", "permission"])
+def test_a_retry_after_a_refusal_uses_a_new_key(fake, db_session, kind):
+    """Stripe keeps a refusal against its idempotency key for 24 hours: a retry with the
+    same key would be refused again even once the account is fixed. A refusal made no
+    transfer, so the next try is a new attempt with a new key."""
+    made = factories.make_contract()
+    onboarded(made, fake)
+    payment = advance(made)
+    fake.fail(kind)
+    stripe_backend.release(payment, actor=made.commissioner)
+    assert payment.status == PaymentStatus.FAILED and payment.attempt == 2
+    stripe_backend.release(payment, actor=made.commissioner)
+    first, second = transfer_posts(fake)
+    assert first.headers["idempotency-key"] != second.headers["idempotency-key"] == payment.idempotency_key
+    assert payment.status == PaymentStatus.PAID and fake.transfers_made == 1
+
+
 def test_a_timeout_after_stripe_made_the_transfer_is_not_paid_twice(fake, db_session):
     made = factories.make_contract()
     onboarded(made, fake)
