@@ -1,0 +1,37 @@
+"""The contract page for both sides: the schedule with each report and payment, outcomes
+so far, the evidence documents and the timeline."""
+
+import pytest
+
+from marketplace.accounts.models import Role
+from marketplace.delivery import services as delivery
+from marketplace.extensions import db
+
+from .. import factories
+from ..helpers import page_text, sign_in
+
+
+@pytest.fixture
+def uploads(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
+
+
+def test_both_sides_read_the_schedule_evidence_and_timeline(client, db_session, uploads):
+    made = factories.make_contract()
+    contract = made.contract
+    milestone = contract.milestones[1]
+    report = delivery.start_report(milestone, made.provider)
+    delivery.add_evidence(report, "attendance.csv", b"week,people\n1,12\n", made.provider)
+    db.session.commit()
+    for user in (made.provider, factories.make_area_staff(Role.BOARD_MEMBER), factories.make_area_staff(Role.FINANCE)):
+        browser = client.application.test_client()
+        sign_in(browser, user.email)
+        page = page_text(browser.get(f"/contracts/{contract.id}"))
+        assert "attendance.csv" in page and "Timeline" in page and "Contract: created" in page
+        assert "Payable" in page  # the advance
+        link = f"/contracts/{contract.id}/milestones/{milestone.id}/report/evidence/{report.current_documents[0].id}"
+        assert link in page
+        assert browser.get(link).data == b"week,people\n1,12\n"
+    outsider = client.application.test_client()
+    sign_in(outsider, factories.make_provider().email)
+    assert outsider.get(f"/contracts/{contract.id}").status_code == 404
