@@ -204,3 +204,10 @@ def test_only_the_commissioner_or_finance_officer_releases_through_stripe(client
     db.session.refresh(advance)
     assert (advance.status == PaymentStatus.PAID) is (status == 302)
     assert fake.transfers_made == (1 if status == 302 else 0)
+
+
+def test_the_owner_finds_how_they_are_paid_from_the_home_page(client, made):
+    _signed_in(client, made.provider)
+    organisation = made.contract.organisation
+    assert f"/organisations/{organisation.id}/payouts" in page_text(client.get("/"))
+    assert "bank transfer" in page_text(client.get(f"/organisations/{organisation.id}/payouts"))
