@@ -1,0 +1,240 @@
+"""Every figure a board reads, computed by SQL aggregation here and nowhere else: the same
+function feeds the chart, the table beside it, the CSV download and the tests.
+
+A figure is asked for a Scope (the areas whose needs count: an area and its delivery
+units, or one delivery unit; optionally one service category) and a Period (inclusive
+London dates). Money is integer pence; shares are exact Fractions, shown by the caller.
+Organisations are classified by the lead of each contract (the organisation that signs
+for a consortium).
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
+
+import sqlalchemy as sa
+
+from ..contracts.models import Contract
+from ..extensions import db
+from ..needs.models import Need, need_pdus
+from ..organisations.models import VCSE_FORMS, IncomeBand, LegalForm, Organisation, OrganisationType, organisation_pdus
+from ..payments.models import TARGET_DAYS, Payment, PaymentStatus
+from ..timeutil import LONDON
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.start, time(0, 0), tzinfo=LONDON).astimezone(UTC)
+
+    @property
+    def ends_before(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time(0, 0), tzinfo=LONDON).astimezone(UTC)
+
+    @classmethod
+    def financial_year(cls, containing: date) -> "Period":
+        """1 April to 31 March, the year the public sector plans in."""
+        first = containing.year if containing.month >= 4 else containing.year - 1
+        return cls(date(first, 4, 1), date(first + 1, 3, 31))
+
+
+@dataclass(frozen=True)
+class Scope:
+    area_ids: tuple[int, ...]
+    category_id: int | None = None
+
+    def needs(self):
+        """The where-clause for the needs in scope."""
+        clause = Need.area_id.in_(self.area_ids)
+        if self.category_id is not None:
+            clause = sa.and_(clause, Need.category_id == self.category_id)
+        return clause
+
+
+def organisation_type():
+    """VCSE, public or private, from the legal form (as Organisation.organisation_type)."""
+    return sa.case(
+        (Organisation.legal_form.in_([f.value for f in VCSE_FORMS]), OrganisationType.VCSE.value),
+        (Organisation.legal_form == LegalForm.PUBLIC_BODY.value, OrganisationType.PUBLIC.value),
+        else_=OrganisationType.PRIVATE.value,
+    )
+
+
+def _is_local():
+    """True when the contract's lead has staff or premises in a delivery unit its need covers."""
+    return sa.exists(
+        sa.select(1)
+        .select_from(organisation_pdus)
+        .join(need_pdus, need_pdus.c.area_id == organisation_pdus.c.area_id)
+        .where(organisation_pdus.c.organisation_id == Contract.organisation_id, need_pdus.c.need_id == Contract.need_id)
+    )
+
+
+def _paid_in(period: Period):
+    """Paid, on a day within the period (the bank transfer's date for ledger payments)."""
+    return sa.and_(
+        Payment.status == PaymentStatus.PAID,
+        sa.or_(
+            sa.and_(Payment.paid_on.is_not(None), Payment.paid_on.between(period.start, period.end)),
+            sa.and_(Payment.paid_on.is_(None), Payment.paid_at >= period.starts_at, Payment.paid_at < period.ends_before),
+        ),
+    )
+
+
+# Spend and awards by size band and by type -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Split:
+    key: str
+    spend_pence: int
+    awards: int
+    award_value_pence: int
+
+
+def _split(scope: Scope, period: Period, key) -> list[Split]:
+    """Spend (payments paid in the period) and awards (contracts made in the period, their
+    number and value) by `key`, a column of the lead organisation. Two grouped queries."""
+    spend = dict(
+        db.session.execute(
+            sa.select(key, sa.func.coalesce(sa.func.sum(Payment.amount_pence), 0))
+            .select_from(Payment)
+            .join(Contract, Contract.id == Payment.contract_id)
+            .join(Need, Need.id == Contract.need_id)
+            .join(Organisation, Organisation.id == Contract.organisation_id)
+            .where(scope.needs(), _paid_in(period))
+            .group_by(key)
+        ).all()
+    )
+    awards = {
+        row[0]: (row[1], row[2])
+        for row in db.session.execute(
+            sa.select(key, sa.func.count(Contract.id), sa.func.coalesce(sa.func.sum(Contract.value_pence), 0))
+            .select_from(Contract)
+            .join(Need, Need.id == Contract.need_id)
+            .join(Organisation, Organisation.id == Contract.organisation_id)
+            .where(scope.needs(), Contract.created_at >= period.starts_at, Contract.created_at < period.ends_before)
+            .group_by(key)
+        ).all()
+    }
+    return spend, awards
+
+
+def by_size_band(scope: Scope, period: Period) -> list[Split]:
+    spend, awards = _split(scope, period, Organisation.income_band)
+    return [
+        Split(band.value, int(spend.get(band, spend.get(band.value, 0)) or 0),
+              *(int(v) for v in awards.get(band, awards.get(band.value, (0, 0)))))
+        for band in IncomeBand
+    ]
+
+
+def by_type(scope: Scope, period: Period) -> list[Split]:
+    spend, awards = _split(scope, period, organisation_type())
+    return [
+        Split(kind.value, int(spend.get(kind.value, 0) or 0), *(int(v) for v in awards.get(kind.value, (0, 0))))
+        for kind in OrganisationType
+    ]
+
+
+@dataclass(frozen=True)
+class Shares:
+    spend_pence: int
+    vcse_pence: int
+    local_pence: int
+
+    @property
+    def vcse(self) -> Fraction | None:
+        return Fraction(self.vcse_pence, self.spend_pence) if self.spend_pence else None
+
+    @property
+    def local(self) -> Fraction | None:
+        return Fraction(self.local_pence, self.spend_pence) if self.spend_pence else None
+
+
+def shares(scope: Scope, period: Period) -> Shares:
+    """The share of spend that went to VCSE organisations, and to local ones (with staff or
+    premises in a delivery unit the need covers). One query."""
+    is_vcse = Organisation.legal_form.in_([f.value for f in VCSE_FORMS])
+    row = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(Payment.amount_pence), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((is_vcse, Payment.amount_pence), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((_is_local(), Payment.amount_pence), else_=0)), 0),
+        )
+        .select_from(Payment)
+        .join(Contract, Contract.id == Payment.contract_id)
+        .join(Need, Need.id == Contract.need_id)
+        .join(Organisation, Organisation.id == Contract.organisation_id)
+        .where(scope.needs(), _paid_in(period))
+    ).one()
+    return Shares(*(int(v) for v in row))
+
+
+# Payment timeliness ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    paid: int
+    median_days: Fraction | None
+    within_target: int
+    overdue_now: int
+
+    @property
+    def share_within_target(self) -> Fraction | None:
+        return Fraction(self.within_target, self.paid) if self.paid else None
+
+
+def _days_taken():
+    """Whole days from the day a payment became payable to the day it was paid (the bank
+    transfer's date for ledger payments), in SQL on either database. Days are UTC days
+    here (Payment.days_taken counts London days: they differ only for a payment made
+    payable in the hour after midnight in summer)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        paid_day = sa.func.coalesce(Payment.paid_on, sa.func.date(Payment.paid_at))
+        return sa.cast(sa.func.julianday(paid_day) - sa.func.julianday(sa.func.date(Payment.payable_at)), sa.Integer)
+    paid_day = sa.func.coalesce(Payment.paid_on, sa.cast(Payment.paid_at, sa.Date))
+    return paid_day - sa.cast(Payment.payable_at, sa.Date)
+
+
+def timeliness(scope: Scope, period: Period, now: datetime) -> Timeliness:
+    """Payments paid in the period: how many, the median days from becoming payable to
+    paid (the middle one, or the mean of the middle two), how many within TARGET_DAYS;
+    and how many are unpaid TARGET_DAYS or more after becoming payable now. The median is
+    taken in SQL with row numbers, so no rows come back to Python."""
+    days = _days_taken().label("days")
+    taken = (
+        sa.select(days)
+        .select_from(Payment)
+        .join(Contract, Contract.id == Payment.contract_id)
+        .join(Need, Need.id == Contract.need_id)
+        .where(scope.needs(), _paid_in(period))
+        .subquery()
+    )
+    ranked = sa.select(
+        taken.c.days,
+        sa.func.row_number().over(order_by=taken.c.days).label("position"),
+        sa.func.count().over().label("total"),
+    ).subquery()
+    middle = sa.select(sa.func.sum(ranked.c.days), sa.func.count()).where(
+        # The middle row, or the two middle rows (integer division: SQLAlchemy's / is true division).
+        ranked.c.position.in_([(ranked.c.total + 1) // 2, (ranked.c.total + 2) // 2])
+    )
+    middle_sum, middle_count = db.session.execute(middle).one()
+    paid, within = db.session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((taken.c.days <= TARGET_DAYS, 1), else_=0)), 0))
+    .select_from(taken)).one()
+    overdue = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Payment)
+        .join(Contract, Contract.id == Payment.contract_id)
+        .join(Need, Need.id == Contract.need_id)
+        .where(scope.needs(), Payment.status != PaymentStatus.PAID, Payment.payable_at <= now - timedelta(days=TARGET_DAYS))
+    )
+    median = Fraction(int(middle_sum), int(middle_count)) if middle_count else None
+    return Timeliness(paid=int(paid), median_days=median, within_target=int(within or 0), overdue_now=int(overdue))

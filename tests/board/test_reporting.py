@@ -1,0 +1,107 @@
+"""The board's figures against a fixture whose right answers were worked out by hand.
+
+Three contracts in East Kent, each with an advance of £10,000 (25 % of £40,000):
+- A: a micro charity with premises in the need's delivery unit (VCSE, local), its advance
+  paid 2 days after it became payable;
+- B: a large private company with no local presence, paid after 14 days;
+- C: a medium public body, unpaid 12 days after becoming payable (overdue).
+So: spend £20,000; VCSE share 1/2; local share 1/2; median days (2 + 14) / 2 = 8; one of
+two paid within 10 days; one overdue now. Awards: one contract in each of micro, large,
+medium, each worth £40,000.
+"""
+
+from datetime import timedelta
+from fractions import Fraction
+
+import pytest
+
+from marketplace.board import reporting
+from marketplace.extensions import db
+from marketplace.organisations.models import IncomeBand, LegalForm
+from marketplace.payments import services as payments
+from marketplace.payments.models import PaymentStatus
+from marketplace.timeutil import utcnow
+from marketplace.workdays import london_date
+
+from .. import factories
+
+ADVANCE = 1_000_000
+
+
+def _contract(legal_form, band, *, local: bool, paid_after: int | None, payable_days_ago: int):
+    made = factories.make_contract()
+    organisation = made.contract.organisation
+    organisation.legal_form, organisation.income_band = legal_form, band
+    organisation.charity_number = organisation.company_number = None
+    organisation.pdus = list(made.contract.need.pdus) if local else []
+    [advance] = payments.payments_of(made.contract)
+    assert advance.amount_pence == ADVANCE
+    advance.payable_at = utcnow() - timedelta(days=payable_days_ago)
+    if paid_after is not None:
+        advance.status = PaymentStatus.PAID
+        advance.paid_on = london_date(advance.payable_at) + timedelta(days=paid_after)
+        advance.paid_at = advance.payable_at + timedelta(days=paid_after)
+    db.session.flush()
+    return made
+
+
+@pytest.fixture
+def world(db_session):
+    a = _contract(LegalForm.REGISTERED_CHARITY, IncomeBand.MICRO, local=True, paid_after=2, payable_days_ago=30)
+    _contract(LegalForm.COMPANY_LIMITED_BY_SHARES, IncomeBand.LARGE, local=False, paid_after=14, payable_days_ago=30)
+    _contract(LegalForm.PUBLIC_BODY, IncomeBand.MEDIUM, local=False, paid_after=None, payable_days_ago=12)
+    today = london_date(utcnow())
+    return {
+        "scope": reporting.Scope(area_ids=(a.contract.need.area_id,)),
+        "period": reporting.Period(today - timedelta(days=60), today),
+    }
+
+
+def test_spend_and_awards_by_size_band(world):
+    rows = {r.key: r for r in reporting.by_size_band(world["scope"], world["period"])}
+    assert [r.key for r in reporting.by_size_band(world["scope"], world["period"])] == ["micro", "small", "medium", "large"]
+    assert (rows["micro"].spend_pence, rows["large"].spend_pence, rows["medium"].spend_pence, rows["small"].spend_pence) == (
+        ADVANCE, ADVANCE, 0, 0,
+    )
+    assert [(rows[k].awards, rows[k].award_value_pence) for k in ("micro", "small", "medium", "large")] == [
+        (1, 4_000_000), (0, 0), (1, 4_000_000), (1, 4_000_000),
+    ]
+
+
+def test_spend_and_awards_by_type(world):
+    rows = {r.key: r for r in reporting.by_type(world["scope"], world["period"])}
+    assert (rows["vcse"].spend_pence, rows["private"].spend_pence, rows["public"].spend_pence) == (ADVANCE, ADVANCE, 0)
+    assert (rows["vcse"].awards, rows["private"].awards, rows["public"].awards) == (1, 1, 1)
+
+
+def test_shares_to_vcse_and_local_organisations(world):
+    shares = reporting.shares(world["scope"], world["period"])
+    assert (shares.spend_pence, shares.vcse, shares.local) == (2 * ADVANCE, Fraction(1, 2), Fraction(1, 2))
+
+
+def test_payment_timeliness(world):
+    figures = reporting.timeliness(world["scope"], world["period"], utcnow())
+    assert (figures.paid, figures.median_days, figures.within_target, figures.overdue_now) == (2, 8, 1, 1)
+    assert figures.share_within_target == Fraction(1, 2)
+
+
+def test_an_odd_number_of_payments_has_its_middle_one_as_median(world):
+    _contract(LegalForm.CIC, IncomeBand.SMALL, local=True, paid_after=5, payable_days_ago=20)
+    assert reporting.timeliness(world["scope"], world["period"], utcnow()).median_days == 5
+
+
+def test_an_empty_period_and_another_area_have_no_figures(world):
+    long_ago = reporting.Period(world["period"].start.replace(year=2020), world["period"].start.replace(year=2020) + timedelta(days=30))
+    for scope, period in ((world["scope"], long_ago), (reporting.Scope(area_ids=(factories.area("N56ESXN").id,)), world["period"])):
+        shares = reporting.shares(scope, period)
+        assert (shares.spend_pence, shares.vcse, shares.local) == (0, None, None)
+        figures = reporting.timeliness(scope, period, utcnow())
+        assert (figures.paid, figures.median_days, figures.share_within_target) == (0, None, None)
+        assert all(r.spend_pence == 0 for r in reporting.by_type(scope, period))
+
+
+def test_the_financial_year():
+    from datetime import date
+
+    assert reporting.Period.financial_year(date(2026, 11, 23)) == reporting.Period(date(2026, 4, 1), date(2027, 3, 31))
+    assert reporting.Period.financial_year(date(2027, 3, 31)) == reporting.Period(date(2026, 4, 1), date(2027, 3, 31))
