@@ -61,6 +61,7 @@ def create_app(config: Config | None = None) -> Flask:
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .bids import bp as bids_bp
+    from .board import bp as board_bp
     from .contracts import bp as contracts_bp
     from .delivery import bp as delivery_bp
     from .evaluation import bp as evaluation_bp
@@ -71,7 +72,7 @@ def create_app(config: Config | None = None) -> Flask:
     from .payments import bp as payments_bp
     from .reference import bp as reference_bp
 
-    for blueprint in (main_bp, accounts_bp, organisations_bp, reference_bp, needs_bp, bids_bp, evaluation_bp, contracts_bp, delivery_bp, payments_bp, admin_bp):
+    for blueprint in (main_bp, accounts_bp, organisations_bp, reference_bp, needs_bp, bids_bp, evaluation_bp, contracts_bp, delivery_bp, payments_bp, board_bp, admin_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
 

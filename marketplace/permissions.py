@@ -48,6 +48,7 @@ Role x action (x: allowed; own: only for their own organisation or area; -: refu
 | contract.vary                | -         | -               | -              | commissioner of the need's area | - |
 | variation.answer (waiting)   | -         | own (lead)      | own (lead)     | -          | -     |
 | area.payments                | -         | -               | -              | commissioner, board member or finance officer of the area | - |
+| area.dashboard               | -         | -               | -              | commissioner or board member of the area | - |
 
 Evaluators read bids only through `bids.access`, and only those they may score; board
 members see everything of their area and change nothing but sign-offs.
@@ -112,6 +113,7 @@ class Action(enum.StrEnum):
     VARY_CONTRACT = "contract.vary"
     ANSWER_VARIATION = "variation.answer"
     VIEW_AREA_PAYMENTS = "area.payments"
+    VIEW_DASHBOARD = "area.dashboard"
 
 
 def _account(user) -> bool:
@@ -444,6 +446,7 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.VARY_CONTRACT: _vary_contract,
     Action.ANSWER_VARIATION: _answer_variation,
     Action.VIEW_AREA_PAYMENTS: _view_area_payments,
+    Action.VIEW_DASHBOARD: lambda user, area: _account(user) and area is not None and _oversees(user, area),
 }
 
 

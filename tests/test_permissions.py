@@ -224,6 +224,8 @@ TABLE = [
     (Action.ANSWER_VARIATION, "variation", LEAD),
     (Action.VIEW_AREA_PAYMENTS, "east_kent", COMMISSIONERS | {"board_member", "finance"}),
     (Action.VIEW_AREA_PAYMENTS, "west_kent", {"region_commissioner"}),
+    (Action.VIEW_DASHBOARD, "east_kent", COMMISSIONERS | {"board_member"}),
+    (Action.VIEW_DASHBOARD, "west_kent", {"region_commissioner"}),
 ]
 
 @pytest.mark.parametrize(

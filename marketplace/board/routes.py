@@ -1,0 +1,123 @@
+"""The area dashboard for board members and commissioners: each figure from reporting.py
+as a table, for a period (the financial year by default, or any dates) and optionally one
+delivery unit or service category; the same numbers as CSV.
+
+Bad query strings (dates out of order or absurd, an unknown category, a delivery unit of
+another area) get a GOV.UK error and status 400, never a 500.
+"""
+
+import csv
+import io
+from datetime import date
+
+from flask import Response, abort, render_template, request
+from flask_login import current_user, login_required
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..money import format_pounds
+from ..permissions import Action, require
+from ..reference.models import Area, AreaKind, ServiceCategory
+from ..timeutil import utcnow
+from ..workdays import london_date
+from . import bp, reporting
+
+EARLIEST = date(2015, 1, 1)
+TYPE_LABELS = {"vcse": "VCSE", "public": "Public", "private": "Private"}
+BAND_LABELS = {"micro": "Micro (under £100,000)", "small": "Small (under £1m)", "medium": "Medium (under £10m)", "large": "Large"}
+
+
+def _date(name: str, errors: dict) -> date | None:
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text[:10])
+    except ValueError:
+        errors[name] = "Enter a real date, like 2026-04-01"
+        return None
+    if not EARLIEST <= day <= date(2100, 12, 31):
+        errors[name] = f"Enter a date between {EARLIEST.year} and 2100"
+        return None
+    return day
+
+
+def _query(area: Area) -> tuple[reporting.Scope, reporting.Period, dict, dict]:
+    """The scope and period asked for, with errors by field (defaults where wrong)."""
+    errors: dict[str, str] = {}
+    default = reporting.Period.financial_year(london_date(utcnow()))
+    start, end = _date("from", errors), _date("to", errors)
+    period = reporting.Period(start or default.start, end or default.end)
+    if period.end < period.start:
+        errors["to"] = "The end date must be the same as or after the start date"
+        period = default
+    pdus = {a.id: a for a in ([area] if area.kind == AreaKind.PDU else area.children)}
+    # A region's needs are its own and its delivery units'.
+    area_ids = (area.id,) if area.kind == AreaKind.PDU else (area.id, *pdus)
+    chosen_pdu = request.args.get("pdu", "").strip()
+    if chosen_pdu:
+        if not chosen_pdu.isdigit() or int(chosen_pdu) not in pdus:
+            errors["pdu"] = "Choose a delivery unit of this area"
+        else:
+            area_ids = (int(chosen_pdu),)
+    category_id = None
+    chosen_category = request.args.get("category", "").strip()
+    if chosen_category:
+        if not chosen_category.isdigit() or db.session.get(ServiceCategory, int(chosen_category)) is None:
+            errors["category"] = "Choose a service category from the list"
+        else:
+            category_id = int(chosen_category)
+    values = {"from": period.start.isoformat(), "to": period.end.isoformat(), "pdu": chosen_pdu, "category": chosen_category}
+    return reporting.Scope(area_ids=area_ids, category_id=category_id), period, errors, values
+
+
+def _figures(scope, period):
+    now = utcnow()
+    return {
+        "bands": reporting.by_size_band(scope, period),
+        "types": reporting.by_type(scope, period),
+        "shares": reporting.shares(scope, period),
+        "timeliness": reporting.timeliness(scope, period, now),
+    }
+
+
+@bp.get("/areas/<int:area_id>/dashboard")
+@login_required
+def dashboard(area_id):
+    area = db.get_or_404(Area, area_id)
+    require(current_user, Action.VIEW_DASHBOARD, area)
+    scope, period, errors, values = _query(area)
+    categories = db.session.scalars(sa.select(ServiceCategory).order_by(ServiceCategory.name)).all()
+    return render_template(
+        "board/dashboard.html", area=area, period=period, errors=errors, values=values, categories=categories,
+        pdus=[area] if area.kind == AreaKind.PDU else area.children, band_labels=BAND_LABELS, type_labels=TYPE_LABELS,
+        **_figures(scope, period),
+    ), 400 if errors else 200
+
+
+@bp.get("/areas/<int:area_id>/dashboard/<figure>.csv")
+@login_required
+def dashboard_csv(area_id, figure):
+    """Exactly the numbers of one table of the dashboard, for the same query."""
+    area = db.get_or_404(Area, area_id)
+    require(current_user, Action.VIEW_DASHBOARD, area)
+    scope, period, errors, _ = _query(area)
+    if errors:
+        abort(400)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if figure in ("size-bands", "types"):
+        rows = reporting.by_size_band(scope, period) if figure == "size-bands" else reporting.by_type(scope, period)
+        labels = BAND_LABELS if figure == "size-bands" else TYPE_LABELS
+        writer.writerow(["group", "spend_pence", "spend", "awards", "award_value_pence"])
+        for row in rows:
+            writer.writerow([labels[row.key], row.spend_pence, format_pounds(row.spend_pence), row.awards, row.award_value_pence])
+    elif figure == "timeliness":
+        t = reporting.timeliness(scope, period, utcnow())
+        writer.writerow(["payments_paid", "median_days", "paid_within_10_days", "overdue_now"])
+        writer.writerow([t.paid, "" if t.median_days is None else float(t.median_days), t.within_target, t.overdue_now])
+    else:
+        abort(404)
+    name = f"{area.code}-{figure}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
+    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,83 @@
+"""The area dashboard through HTTP: the same numbers as reporting.py in tables and CSV,
+for board members and commissioners of the area only; bad query strings explained."""
+
+import csv
+import io
+
+import pytest
+
+from marketplace.accounts.models import Role
+
+from .. import factories
+from ..helpers import page_text, sign_in
+from .test_reporting import world  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def area(world):  # noqa: F811
+    return factories.area("N57EKNT")
+
+
+def _as(client, user):
+    browser = client.application.test_client()
+    sign_in(browser, user.email)
+    return browser
+
+
+def _query(world):  # noqa: F811
+    return f"from={world['period'].start.isoformat()}&to={world['period'].end.isoformat()}"
+
+
+def test_the_board_reads_the_figures_and_downloads_the_same_numbers(client, world, area):  # noqa: F811
+    board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
+    page = page_text(board.get(f"/areas/{area.id}/dashboard?{_query(world)}"))
+    assert "Spend and awards by provider size" in page and "50.0%" in page and "8.0" in page
+    response = board.get(f"/areas/{area.id}/dashboard/size-bands.csv?{_query(world)}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [(r["group"].split(" ")[0], r["spend_pence"], r["awards"]) for r in rows] == [
+        ("Micro", "1000000", "1"), ("Small", "0", "0"), ("Medium", "0", "1"), ("Large", "1000000", "1"),
+    ]
+    timeliness = list(csv.DictReader(io.StringIO(board.get(f"/areas/{area.id}/dashboard/timeliness.csv?{_query(world)}").get_data(as_text=True))))
+    assert timeliness == [{"payments_paid": "2", "median_days": "8.0", "paid_within_10_days": "1", "overdue_now": "1"}]
+
+
+@pytest.mark.parametrize("query, message", [
+    ("from=2026-13-01", "Enter a real date"),
+    ("from=1900-01-01", "Enter a date between"),
+    ("from=2026-06-01&to=2026-05-01", "must be the same as or after the start date"),
+    ("pdu=99999", "Choose a delivery unit of this area"),
+    ("pdu=abc", "Choose a delivery unit of this area"),
+    ("category=99999", "Choose a service category from the list"),
+])
+def test_bad_queries_are_explained(client, world, area, query, message):  # noqa: F811
+    board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
+    response = board.get(f"/areas/{area.id}/dashboard?{query}")
+    assert response.status_code == 400 and message in page_text(response)
+    assert board.get(f"/areas/{area.id}/dashboard/types.csv?{query}").status_code == 400
+
+
+def test_a_pdu_of_another_area_is_refused(client, world, area):  # noqa: F811
+    other = factories.area("N56ESXN")
+    board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
+    assert board.get(f"/areas/{area.id}/dashboard?pdu={other.id}").status_code == 400
+
+
+@pytest.mark.parametrize("who, status", [
+    ("board", 200), ("commissioner", 200), ("region_board", 200),
+    ("board_elsewhere", 403), ("finance", 403), ("evaluator", 403), ("provider", 403),
+])
+def test_who_may_read_the_dashboard(client, world, area, who, status):  # noqa: F811
+    users = {
+        "board": lambda: factories.make_area_staff(Role.BOARD_MEMBER),
+        "commissioner": lambda: factories.make_area_staff(Role.COMMISSIONER),
+        "region_board": lambda: factories.make_area_staff(Role.BOARD_MEMBER, "N57"),
+        "board_elsewhere": lambda: factories.make_area_staff(Role.BOARD_MEMBER, "N56ESXN"),
+        "finance": lambda: factories.make_area_staff(Role.FINANCE),
+        "evaluator": lambda: factories.make_area_staff(Role.EVALUATOR),
+        "provider": lambda: factories.make_provider(),
+    }
+    browser = _as(client, users[who]())
+    assert browser.get(f"/areas/{area.id}/dashboard").status_code == status
+    assert browser.get(f"/areas/{area.id}/dashboard/types.csv").status_code == status
+    assert client.application.test_client().get(f"/areas/{area.id}/dashboard").status_code == 302
