@@ -238,3 +238,99 @@ def timeliness(scope: Scope, period: Period, now: datetime) -> Timeliness:
     )
     median = Fraction(int(middle_sum), int(middle_count)) if middle_count else None
     return Timeliness(paid=int(paid), median_days=median, within_target=int(within or 0), overdue_now=int(overdue))
+
+
+# Partnerships and competition ------------------------------------------------------------------
+
+
+def _counts():
+    """SQL for "this bid counts", as bids.services.counting_revision decides it: it has a
+    revision (revisions are only written before closing) and was not withdrawn after its
+    latest one. (A bid awaiting reconfirmation after a material amendment is counted here.)"""
+    from ..bids.models import Bid, BidRevision
+
+    latest = sa.select(sa.func.max(BidRevision.submitted_at)).where(BidRevision.bid_id == Bid.id).correlate(Bid).scalar_subquery()
+    return sa.and_(latest.is_not(None), sa.or_(Bid.withdrawn_at.is_(None), Bid.withdrawn_at < latest))
+
+
+@dataclass(frozen=True)
+class Activity:
+    active_contracts: int
+    active_value_pence: int
+    needs_published: int
+    lots: int
+    bids: int
+
+    @property
+    def bids_per_lot(self) -> Fraction | None:
+        return Fraction(self.bids, self.lots) if self.lots else None
+
+
+def activity(scope: Scope, period: Period) -> Activity:
+    """Contracts running at some time in the period, and their value; needs published in
+    the period, their lots, and the bids that counted on them (submitted before closing
+    and not withdrawn since). Three aggregate queries."""
+    from ..bids.models import Bid
+    from ..needs.models import Lot
+
+    active, value = db.session.execute(
+        sa.select(sa.func.count(Contract.id), sa.func.coalesce(sa.func.sum(Contract.value_pence), 0))
+        .join(Need, Need.id == Contract.need_id)
+        .where(scope.needs(), Contract.starts_on <= period.end, Contract.ends_on >= period.start)
+    ).one()
+    published = sa.and_(scope.needs(), Need.published_at >= period.starts_at, Need.published_at < period.ends_before)
+    needs, lots = db.session.execute(
+        sa.select(sa.func.count(sa.distinct(Need.id)), sa.func.count(Lot.id)).select_from(Need).join(Lot, Lot.need_id == Need.id).where(published)
+    ).one()
+    bids = db.session.scalar(
+        sa.select(sa.func.count(Bid.id)).join(Need, Need.id == Bid.need_id).where(published, _counts())
+    )
+    return Activity(int(active), int(value), int(needs), int(lots), int(bids or 0))
+
+
+@dataclass(frozen=True)
+class Success:
+    key: str
+    bids: int
+    won: int
+
+    @property
+    def rate(self) -> Fraction | None:
+        return Fraction(self.won, self.bids) if self.bids else None
+
+
+def success_rates(scope: Scope, period: Period) -> list[Success]:
+    """How often bidders of each kind won, on lots decided in the period: small (micro and
+    small income), medium and large, and VCSE against the rest. A bid is a lead's bid that
+    counted at closing; it won when the lot's effective decision awarded it."""
+    from ..bids.models import Bid
+    from ..evaluation.models import AwardDecision, AwardOutcome
+
+    counted = _counts()
+    effective = sa.and_(
+        AwardDecision.refused_at.is_(None),
+        AwardDecision.summaries_sent_at >= period.starts_at,
+        AwardDecision.summaries_sent_at < period.ends_before,
+    )
+    won = sa.case((sa.and_(AwardDecision.outcome == AwardOutcome.AWARD.value, AwardDecision.bid_id == Bid.id), 1), else_=0)
+    size = sa.case(
+        (Organisation.income_band.in_([IncomeBand.MICRO.value, IncomeBand.SMALL.value]), "small"),
+        (Organisation.income_band == IncomeBand.MEDIUM.value, "medium"),
+        else_="large",
+    )
+    base = (
+        sa.select()
+        .select_from(Bid)
+        .join(Need, Need.id == Bid.need_id)
+        .join(Organisation, Organisation.id == Bid.organisation_id)
+        .join(AwardDecision, AwardDecision.lot_id == Bid.lot_id)
+        .where(scope.needs(), effective, counted)
+    )
+    results = {}
+    for key in (size, organisation_type()):
+        for group, bids, wins in db.session.execute(
+            base.add_columns(key, sa.func.count(Bid.id), sa.func.coalesce(sa.func.sum(won), 0)).group_by(key)
+        ).all():
+            results[group] = Success(group, int(bids), int(wins))
+    order = ("small", "medium", "large", "vcse", "public", "private")
+    return [results.get(key, Success(key, 0, 0)) for key in order]

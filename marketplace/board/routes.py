@@ -25,6 +25,10 @@ from . import bp, reporting
 
 EARLIEST = date(2015, 1, 1)
 TYPE_LABELS = {"vcse": "VCSE", "public": "Public", "private": "Private"}
+SUCCESS_LABELS = {
+    "small": "Small (income under £1m)", "medium": "Medium", "large": "Large",
+    "vcse": "VCSE", "public": "Public", "private": "Private",
+}
 BAND_LABELS = {"micro": "Micro (under £100,000)", "small": "Small (under £1m)", "medium": "Medium (under £10m)", "large": "Large"}
 
 
@@ -79,6 +83,8 @@ def _figures(scope, period):
         "types": reporting.by_type(scope, period),
         "shares": reporting.shares(scope, period),
         "timeliness": reporting.timeliness(scope, period, now),
+        "activity": reporting.activity(scope, period),
+        "success": reporting.success_rates(scope, period),
     }
 
 
@@ -92,6 +98,7 @@ def dashboard(area_id):
     return render_template(
         "board/dashboard.html", area=area, period=period, errors=errors, values=values, categories=categories,
         pdus=[area] if area.kind == AreaKind.PDU else area.children, band_labels=BAND_LABELS, type_labels=TYPE_LABELS,
+        success_labels=SUCCESS_LABELS,
         **_figures(scope, period),
     ), 400 if errors else 200
 
@@ -113,6 +120,10 @@ def dashboard_csv(area_id, figure):
         writer.writerow(["group", "spend_pence", "spend", "awards", "award_value_pence"])
         for row in rows:
             writer.writerow([labels[row.key], row.spend_pence, format_pounds(row.spend_pence), row.awards, row.award_value_pence])
+    elif figure == "success":
+        writer.writerow(["bidders", "bids", "won"])
+        for row in reporting.success_rates(scope, period):
+            writer.writerow([SUCCESS_LABELS[row.key], row.bids, row.won])
     elif figure == "timeliness":
         t = reporting.timeliness(scope, period, utcnow())
         writer.writerow(["payments_paid", "median_days", "paid_within_10_days", "overdue_now"])

@@ -81,3 +81,11 @@ def test_who_may_read_the_dashboard(client, world, area, who, status):  # noqa: 
     assert browser.get(f"/areas/{area.id}/dashboard").status_code == status
     assert browser.get(f"/areas/{area.id}/dashboard/types.csv").status_code == status
     assert client.application.test_client().get(f"/areas/{area.id}/dashboard").status_code == 302
+
+
+def test_competition_and_success_on_the_page_and_in_csv(client, world, area):  # noqa: F811
+    board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
+    page = page_text(board.get(f"/areas/{area.id}/dashboard?{_query(world)}"))
+    assert "3, worth £120,000" in page and "2.0" in page and "25.0%" in page
+    rows = list(csv.DictReader(io.StringIO(board.get(f"/areas/{area.id}/dashboard/success.csv?{_query(world)}").get_data(as_text=True))))
+    assert [(r["bids"], r["won"]) for r in rows] == [("4", "1"), ("1", "1"), ("1", "1"), ("4", "1"), ("1", "1"), ("1", "1")]

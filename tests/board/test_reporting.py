@@ -105,3 +105,19 @@ def test_the_financial_year():
 
     assert reporting.Period.financial_year(date(2026, 11, 23)) == reporting.Period(date(2026, 4, 1), date(2027, 3, 31))
     assert reporting.Period.financial_year(date(2027, 3, 31)) == reporting.Period(date(2026, 4, 1), date(2027, 3, 31))
+
+
+def test_partnerships_and_competition(world):
+    """Three needs published yesterday, one lot each, two bids per lot; three contracts of
+    £40,000 running now."""
+    figures = reporting.activity(world["scope"], world["period"])
+    assert (figures.active_contracts, figures.active_value_pence) == (3, 12_000_000)
+    assert (figures.needs_published, figures.lots, figures.bids, figures.bids_per_lot) == (3, 3, 6, 2)
+
+
+def test_success_rates_of_small_and_vcse_bidders_against_large(world):
+    """Each lot had the winner (micro VCSE, large private or medium public) and a losing
+    small charity: small bidders won 1 of 4, medium 1 of 1, large 1 of 1; VCSE 1 of 4."""
+    rates = {r.key: (r.bids, r.won) for r in reporting.success_rates(world["scope"], world["period"])}
+    assert rates == {"small": (4, 1), "medium": (1, 1), "large": (1, 1), "vcse": (4, 1), "public": (1, 1), "private": (1, 1)}
+    assert [r.rate for r in reporting.success_rates(world["scope"], world["period"])][0] == Fraction(1, 4)
