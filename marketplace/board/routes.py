@@ -85,6 +85,7 @@ def _figures(scope, period):
         "timeliness": reporting.timeliness(scope, period, now),
         "activity": reporting.activity(scope, period),
         "success": reporting.success_rates(scope, period),
+        "outcomes": reporting.outcomes_by_category(scope, period),
     }
 
 
@@ -124,6 +125,10 @@ def dashboard_csv(area_id, figure):
         writer.writerow(["bidders", "bids", "won"])
         for row in reporting.success_rates(scope, period):
             writer.writerow([SUCCESS_LABELS[row.key], row.bids, row.won])
+    elif figure == "outcomes":
+        writer.writerow(["category", "contracts", "people_expected", "achieved", "partly_achieved", "not_achieved", "score"])
+        for row in reporting.outcomes_by_category(scope, period):
+            writer.writerow([row.category, row.contracts, row.expected_people, row.achieved, row.partly, row.not_achieved, float(row.score)])
     elif figure == "timeliness":
         t = reporting.timeliness(scope, period, utcnow())
         writer.writerow(["payments_paid", "median_days", "paid_within_10_days", "overdue_now"])

@@ -89,3 +89,12 @@ def test_competition_and_success_on_the_page_and_in_csv(client, world, area):  #
     assert "3, worth £120,000" in page and "2.0" in page and "25.0%" in page
     rows = list(csv.DictReader(io.StringIO(board.get(f"/areas/{area.id}/dashboard/success.csv?{_query(world)}").get_data(as_text=True))))
     assert [(r["bids"], r["won"]) for r in rows] == [("4", "1"), ("1", "1"), ("1", "1"), ("4", "1"), ("1", "1"), ("1", "1")]
+
+
+def test_outcomes_csv_has_the_pages_numbers(client, world, area):  # noqa: F811
+    board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
+    response = board.get(f"/areas/{area.id}/dashboard/outcomes.csv?{_query(world)}")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).splitlines()[0] == "category,contracts,people_expected,achieved,partly_achieved,not_achieved,score"
+    assert "No outcome reports were approved in this period." in page_text(board.get(f"/areas/{area.id}/dashboard?{_query(world)}"))
+    assert board.get(f"/areas/{area.id}/dashboard/unknown.csv").status_code == 404
