@@ -21,7 +21,7 @@ from ..permissions import Action, require
 from ..reference.models import Area, AreaKind, ServiceCategory
 from ..timeutil import utcnow
 from ..workdays import london_date
-from . import bp, reporting
+from . import bp, decisions as decision_record, reporting
 
 EARLIEST = date(2015, 1, 1)
 TYPE_LABELS = {"vcse": "VCSE", "public": "Public", "private": "Private"}
@@ -136,4 +136,66 @@ def dashboard_csv(area_id, figure):
     else:
         abort(404)
     name = f"{area.code}-{figure}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
+    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _kind(errors: dict) -> str | None:
+    kind = request.args.get("kind", "").strip()
+    if kind and kind not in decision_record.KINDS:
+        errors["kind"] = "Choose a kind of decision from the list"
+        return None
+    return kind or None
+
+
+def _link(decision) -> str:
+    """Where a decision's object is read: the contract, the award, the payment, or the need."""
+    from flask import url_for
+
+    event = decision.event
+    if event.object_type == "contracts":
+        return url_for("contracts.show", contract_id=event.object_id)
+    if event.object_type == "payments":
+        return url_for("payments.show", payment_id=event.object_id)
+    return url_for("needs.show_need", need_id=decision.need.id)
+
+
+@bp.get("/areas/<int:area_id>/decisions")
+@login_required
+def decisions(area_id):
+    """The record of decisions: read-only, newest first, filtered like the dashboard."""
+    area = db.get_or_404(Area, area_id)
+    require(current_user, Action.VIEW_DASHBOARD, area)
+    scope, period, errors, values = _query(area)
+    kind = _kind(errors)
+    values["kind"] = kind or ""
+    page = db.paginate(
+        decision_record.query(scope, period, kind), page=max(1, min(request.args.get("page", 1, type=int) or 1, 100_000)),
+        per_page=50, error_out=False,
+    )
+    rows = decision_record.with_needs(page.items)
+    categories = db.session.scalars(sa.select(ServiceCategory).order_by(ServiceCategory.name)).all()
+    return render_template(
+        "board/decisions.html", area=area, period=period, errors=errors, values=values, categories=categories,
+        pdus=[area] if area.kind == AreaKind.PDU else area.children, kinds=decision_record.KINDS,
+        rows=[(d, _link(d)) for d in rows], page=page,
+    ), 400 if errors else 200
+
+
+@bp.get("/areas/<int:area_id>/decisions.csv")
+@login_required
+def decisions_csv(area_id):
+    area = db.get_or_404(Area, area_id)
+    require(current_user, Action.VIEW_DASHBOARD, area)
+    scope, period, errors, _ = _query(area)
+    kind = _kind(errors)
+    if errors:
+        abort(400)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["when_utc", "decision", "need_id", "need", "object", "object_id", "by", "reason"])
+    for d in decision_record.decisions(scope, period, kind):
+        event = d.event
+        actor = event.actor.name if getattr(event, "actor", None) is not None else "The portal"
+        writer.writerow([event.occurred_at.isoformat(), d.label, d.need.id, d.need.title, event.object_type, event.object_id, actor, event.reason or ""])
+    name = f"{area.code}-decisions-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
     return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -23,3 +23,15 @@ def test_the_board_reads_its_dashboard(tab):
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("^Download these numbers")).first.click()
     assert download.value.suggested_filename.endswith(".csv")
+
+
+def test_the_board_follows_a_decision_in_the_record_to_its_need(tab):
+    page = tab.page
+    sign_in(tab, "board@demo.test")
+    tab.click(page.get_by_role("link", name=re.compile("^Dashboard for East Kent")))
+    tab.click(page.get_by_role("link", name="Record of decisions"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Record of decisions")
+    row = page.get_by_role("row").filter(has_text="Award decided").filter(has_text="Employment support in East Kent").first
+    expect(row).to_contain_text("The highest total score")
+    tab.click(row.get_by_role("link"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Employment support in East Kent")

@@ -1,0 +1,77 @@
+"""The record of decisions: every material decision of the area's needs from the audit
+trail, with who, when and why, linked to its object; filters; CSV; read-only."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+
+from marketplace.accounts.models import Role
+from marketplace.board import decisions, reporting
+from marketplace.timeutil import utcnow
+from marketplace.workdays import london_date
+
+from .. import factories
+from ..helpers import page_text, post_form, sign_in
+
+
+@pytest.fixture
+def made(db_session):
+    return factories.make_contract()
+
+
+def _period():
+    today = london_date(utcnow())
+    return reporting.Period(today - timedelta(days=30), today)
+
+
+def test_the_record_holds_each_material_decision_with_its_need(made):
+    scope = reporting.Scope(area_ids=(made.contract.need.area_id,))
+    found = decisions.decisions(scope, _period())
+    actions = [d.event.action for d in found]
+    # Interests declared (2 evaluators x 2 bidders), moderation, award, the need ending, the contract.
+    for action in ("conflict.declared", "scores.moderated", "moderation.closed", "award.decided", "need.awarded", "contract.created"):
+        assert action in actions, action
+    assert all(d.need.id == made.contract.need_id for d in found)
+    assert actions.count("conflict.declared") == 4
+    award = next(d for d in found if d.event.action == "award.decided")
+    assert award.event.reason == "Best value." and award.event.actor_id == made.commissioner.id
+    # Filters: one kind; another area; a period before it all.
+    assert {d.event.action for d in decisions.decisions(scope, _period(), "award")} == {"award.decided"}
+    assert decisions.decisions(reporting.Scope(area_ids=(factories.area("N56ESXN").id,)), _period()) == []
+    old = reporting.Period(_period().start - timedelta(days=400), _period().start - timedelta(days=370))
+    assert decisions.decisions(scope, old) == []
+
+
+def test_the_board_reads_the_record_follows_a_decision_and_downloads_it(client, made):
+    area = factories.area("N57EKNT")
+    sign_in(client, factories.make_area_staff(Role.BOARD_MEMBER).email)
+    page = page_text(client.get(f"/areas/{area.id}/decisions"))
+    assert "Award decided" in page and "Best value." in page and "Contract made" in page
+    assert f'href="/contracts/{made.contract.id}"' in page and f'href="/needs/{made.contract.need_id}"' in page
+    response = client.get(f"/areas/{area.id}/decisions.csv?kind=award")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [(r["decision"], r["reason"], r["by"]) for r in rows] == [("Award decided", "Best value.", made.commissioner.name)]
+    # Read-only: nothing to post.
+    assert post_form(client, f"/areas/{area.id}/decisions", {}, from_url=f"/areas/{area.id}/dashboard").status_code == 405
+
+
+@pytest.mark.parametrize("query, message", [("kind=everything", "Choose a kind of decision"), ("from=2026-02-30", "Enter a real date")])
+def test_bad_filters_are_explained(client, made, query, message):
+    area = factories.area("N57EKNT")
+    sign_in(client, factories.make_area_staff(Role.BOARD_MEMBER).email)
+    response = client.get(f"/areas/{area.id}/decisions?{query}")
+    assert response.status_code == 400 and message in page_text(response)
+    assert client.get(f"/areas/{area.id}/decisions.csv?{query}").status_code == 400
+
+
+@pytest.mark.parametrize("role, code, status", [
+    (Role.BOARD_MEMBER, "N57EKNT", 200), (Role.COMMISSIONER, "N57EKNT", 200),
+    (Role.BOARD_MEMBER, "N56ESXN", 403), (Role.EVALUATOR, "N57EKNT", 403), (Role.FINANCE, "N57EKNT", 403),
+])
+def test_who_reads_the_record(client, made, role, code, status):
+    area = factories.area("N57EKNT")
+    sign_in(client, factories.make_area_staff(role, code).email)
+    assert client.get(f"/areas/{area.id}/decisions").status_code == status
+    assert client.get(f"/areas/{area.id}/decisions.csv").status_code == status
