@@ -412,3 +412,37 @@ def outcomes_by_category(scope: Scope, period: Period) -> list[CategoryOutcomes]
         CategoryOutcomes(name, *contracts.get(name, (0, 0)), *lines.get(name, (0, 0, 0)))
         for name in sorted(set(lines) | set(contracts))
     ]
+
+
+# Comparison ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    area_id: int
+    name: str
+    is_this: bool
+    shares: Shares
+    activity: Activity
+    timeliness: Timeliness
+
+
+def comparison(area, period: Period, now: datetime) -> list[Comparison]:
+    """Where the area stands: the same figures for each delivery unit of its region (for a
+    delivery unit), or for each region (for a region), by the same functions as the rest of
+    the dashboard, one scope at a time."""
+    from ..reference.models import Area, AreaKind
+
+    if area.kind == AreaKind.PDU:
+        peers = sorted(area.parent.children, key=lambda a: a.name)
+        scopes = [(peer, (peer.id,)) for peer in peers]
+    else:
+        regions = db.session.scalars(sa.select(Area).where(Area.kind == AreaKind.REGION).order_by(Area.name)).all()
+        scopes = [(region, (region.id, *[c.id for c in region.children])) for region in regions]
+    rows = []
+    for peer, area_ids in scopes:
+        scope = Scope(area_ids=area_ids)
+        rows.append(Comparison(
+            peer.id, peer.name, peer.id == area.id, shares(scope, period), activity(scope, period), timeliness(scope, period, now)
+        ))
+    return rows

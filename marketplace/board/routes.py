@@ -95,13 +95,18 @@ def dashboard(area_id):
     area = db.get_or_404(Area, area_id)
     require(current_user, Action.VIEW_DASHBOARD, area)
     scope, period, errors, values = _query(area)
+    peers = reporting.comparison(area, period, utcnow())
     categories = db.session.scalars(sa.select(ServiceCategory).order_by(ServiceCategory.name)).all()
     return render_template(
         "board/dashboard.html", area=area, period=period, errors=errors, values=values, categories=categories,
         pdus=[area] if area.kind == AreaKind.PDU else area.children, band_labels=BAND_LABELS, type_labels=TYPE_LABELS,
-        success_labels=SUCCESS_LABELS,
+        success_labels=SUCCESS_LABELS, peers=peers,
         **_figures(scope, period),
     ), 400 if errors else 200
+
+
+def _share(value) -> str:
+    return "" if value is None else f"{float(value):.4f}"
 
 
 @bp.get("/areas/<int:area_id>/dashboard/<figure>.csv")
@@ -129,6 +134,13 @@ def dashboard_csv(area_id, figure):
         writer.writerow(["category", "contracts", "people_expected", "achieved", "partly_achieved", "not_achieved", "score"])
         for row in reporting.outcomes_by_category(scope, period):
             writer.writerow([row.category, row.contracts, row.expected_people, row.achieved, row.partly, row.not_achieved, float(row.score)])
+    elif figure == "comparison":
+        writer.writerow(["area", "spend_pence", "vcse_share", "local_share", "bids_per_lot", "median_days_to_pay", "overdue_now"])
+        for row in reporting.comparison(area, period, utcnow()):
+            writer.writerow([
+                row.name, row.shares.spend_pence, _share(row.shares.vcse), _share(row.shares.local),
+                _share(row.activity.bids_per_lot), _share(row.timeliness.median_days), row.timeliness.overdue_now,
+            ])
     elif figure == "timeliness":
         t = reporting.timeliness(scope, period, utcnow())
         writer.writerow(["payments_paid", "median_days", "paid_within_10_days", "overdue_now"])

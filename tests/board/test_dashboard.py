@@ -98,3 +98,11 @@ def test_outcomes_csv_has_the_pages_numbers(client, world, area):  # noqa: F811
     assert response.get_data(as_text=True).splitlines()[0] == "category,contracts,people_expected,achieved,partly_achieved,not_achieved,score"
     assert "No outcome reports were approved in this period." in page_text(board.get(f"/areas/{area.id}/dashboard?{_query(world)}"))
     assert board.get(f"/areas/{area.id}/dashboard/unknown.csv").status_code == 404
+
+
+def test_the_comparison_csv_has_the_pages_numbers(client, world, area):  # noqa: F811
+    board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
+    page = page_text(board.get(f"/areas/{area.id}/dashboard?{_query(world)}"))
+    assert f"{area.name} (this area)" in page
+    rows = {r["area"]: r for r in csv.DictReader(io.StringIO(board.get(f"/areas/{area.id}/dashboard/comparison.csv?{_query(world)}").get_data(as_text=True)))}
+    assert (rows[area.name]["vcse_share"], rows[area.name]["median_days_to_pay"]) == ("0.5000", "8.0000")

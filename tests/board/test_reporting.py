@@ -149,3 +149,18 @@ def test_outcomes_by_category_from_approved_reports(world):
     [row] = reporting.outcomes_by_category(world["scope"], world["period"])
     assert (row.category, row.contracts, row.expected_people) == (contract.need.category.name, 1, 40)
     assert (row.achieved, row.partly, row.not_achieved, row.score, row.rate) == (9, 6, 9, 12, Fraction(1, 2))
+
+
+def test_where_the_area_stands_among_its_regions_delivery_units(world):
+    """East Kent has the fixture's figures; West Kent, with nothing, has none."""
+
+    east_kent = factories.area("N57EKNT")
+    rows = {r.name: r for r in reporting.comparison(east_kent, world["period"], utcnow())}
+    assert set(rows) == {a.name for a in east_kent.parent.children}
+    mine = rows[east_kent.name]
+    assert mine.is_this and mine.shares.vcse == Fraction(1, 2) and mine.timeliness.median_days == 8
+    west = rows[factories.area("N57KECL").name]
+    assert not west.is_this and west.shares.spend_pence == 0 and west.timeliness.median_days is None
+    # A region is compared with the other regions, its delivery units' figures included.
+    regions = {r.name: r for r in reporting.comparison(east_kent.parent, world["period"], utcnow())}
+    assert len(regions) == 12 and regions[east_kent.parent.name].shares.spend_pence == 2 * ADVANCE
