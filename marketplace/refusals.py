@@ -21,6 +21,18 @@ class Refusal(Exception):
         self.field = field
 
 
+def written(error: type[Refusal], text: str | None, *, field: str, noun: str, limit: int, empty: str | None = None) -> str:
+    """What a person wrote, stripped. Refused with `error` by `field` when empty (only if
+    `empty`, the message, is given) or longer than `limit` words ("<noun> must be <limit>
+    words or fewer")."""
+    text = (text or "").strip()
+    if empty and not text:
+        raise error(empty, field)
+    if len(text.split()) > limit:
+        raise error(f"{noun} must be {limit} words or fewer", field)
+    return text
+
+
 def committed(call: Callable[[], object], form, default_field) -> bool:
     """Call a service and commit. On a Refusal write nothing, put the message by the field
     it names (or `default_field` when the form has no such field) and return False."""

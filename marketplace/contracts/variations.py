@@ -15,7 +15,7 @@ from .. import audit
 from ..extensions import db
 from ..money import MAX_PENCE, format_pounds
 from ..notifications import external_url, queue_email
-from ..refusals import Refusal
+from ..refusals import Refusal, written
 from ..timeutil import utcnow
 from .models import Contract, ContractVariation
 
@@ -69,11 +69,10 @@ def propose(
     now = now or utcnow()
     if waiting_variation(contract) is not None:
         raise VariationError("A variation of this contract is already waiting for the provider")
-    reason = (reason or "").strip()
-    if not reason:
-        raise VariationError("Enter the reason for the variation", "reason")
-    if len(reason.split()) > REASON_WORD_LIMIT:
-        raise VariationError(f"The reason must be {REASON_WORD_LIMIT} words or fewer", "reason")
+    reason = written(
+        VariationError, reason, field="reason", noun="The reason", limit=REASON_WORD_LIMIT,
+        empty="Enter the reason for the variation",
+    )
     if ends_on <= contract.starts_on:
         raise VariationError("The end date must be after the contract's start date", "ends_on")
     locked = _locked_lines(contract)
@@ -156,10 +155,9 @@ def decline(variation: ContractVariation, *, reason: str, actor, now: datetime |
     now = now or utcnow()
     if not variation.is_waiting:
         raise VariationError("This variation has already been answered")
-    reason = (reason or "").strip()
-    if not reason:
-        raise VariationError("Enter why you do not agree to the variation", "reason")
-    if len(reason.split()) > REASON_WORD_LIMIT:
-        raise VariationError(f"The reason must be {REASON_WORD_LIMIT} words or fewer", "reason")
+    reason = written(
+        VariationError, reason, field="reason", noun="The reason", limit=REASON_WORD_LIMIT,
+        empty="Enter why you do not agree to the variation",
+    )
     variation.declined_at, variation.declined_by_id, variation.decline_reason = now, actor.id, reason
     audit.record("contract.variation_declined", variation, actor=actor, reason=reason)

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..needs.models import Lot, Need, NeedStatus, Procedure
 from ..notifications import external_url, queue_email
 from ..organisations.models import Organisation
-from ..refusals import Refusal
+from ..refusals import Refusal, written
 from ..timeutil import LONDON, london, utcnow
 from ..workdays import add_working_days, london_date
 from .models import (
@@ -269,35 +269,48 @@ def _check_score(value, part: Part, *, required: bool) -> int | None:
     return number
 
 
+def _open_for_moderation(bid: Bid, now: datetime, what: str) -> BidRevision:
+    """The bid's counted revision, while its need is closed and its lot's moderation open."""
+    _closed(bid.need, now)
+    revision = counting_revision(bid)
+    if revision is None:
+        raise EvaluationError("This bid does not count: it was withdrawn or not submitted")
+    if moderation_closure(bid.lot) is not None:
+        raise EvaluationError(f"Moderation of this lot is closed: {what} can no longer be changed")
+    return revision
+
+
+def _checked_parts(need: Need, scores: dict[str, tuple], *, required: bool, text_field: str, empty: str, noun: str) -> dict:
+    """{part key: (score, text)} for every part of the need, each score 0-4 (and given when
+    `required`) and each text within the word limit (and given when `required`); `empty`
+    and `noun` are messages with a {} for the part's name."""
+    checked = {}
+    for part in parts(need):
+        score, text = scores.get(part.key, (None, ""))
+        number = _check_score(score, part, required=required)
+        name = part.label.lower()
+        checked[part.key] = (number, written(
+            EvaluationError, text, field=f"{text_field}_{part.key}", noun=noun.format(name),
+            limit=JUSTIFICATION_WORD_LIMIT, empty=empty.format(name) if required else None,
+        ))
+    return checked
+
+
 def save_sheet(bid: Bid, user, scores: dict[str, tuple], *, submit: bool, now: datetime | None = None) -> ScoreSheet:
     """Save an evaluator's scores for a bid as a draft, or submit them (every part scored
     and justified). Submitted sheets never change."""
     now = now or utcnow()
     need = bid.need
-    _closed(need, now)
-    revision = counting_revision(bid)
-    if revision is None:
-        raise EvaluationError("This bid does not count: it was withdrawn or not submitted")
-    if moderation_closure(bid.lot) is not None:
-        raise EvaluationError("Moderation of this lot is closed: scores can no longer be changed")
+    revision = _open_for_moderation(bid, now, "scores")
     if not may_open(user, bid, revision):
         raise EvaluationError("You cannot score this bid: you are not on the panel, have not declared your interests, or have a conflict")
     sheet = sheet_of(bid, user)
     if sheet is not None and sheet.submitted_at is not None:
         raise EvaluationError("You have already submitted your scores for this bid")
-    checked = {}
-    for part in parts(need):
-        score, justification = scores.get(part.key, (None, ""))
-        justification = (justification or "").strip()
-        number = _check_score(score, part, required=submit)
-        if submit and not justification:
-            raise EvaluationError(f"Give a justification for your score for {part.label.lower()}", f"justification_{part.key}")
-        if len(justification.split()) > JUSTIFICATION_WORD_LIMIT:
-            raise EvaluationError(
-                f"The justification for {part.label.lower()} must be {JUSTIFICATION_WORD_LIMIT} words or fewer",
-                f"justification_{part.key}",
-            )
-        checked[part.key] = (number, justification)
+    checked = _checked_parts(
+        need, scores, required=submit, text_field="justification",
+        empty="Give a justification for your score for {}", noun="The justification for {}",
+    )
     if sheet is None:
         sheet = ScoreSheet(bid_id=bid.id, revision_id=revision.id, user_id=user.id, created_at=now)
         db.session.add(sheet)
@@ -357,26 +370,13 @@ def agree_scores(bid: Bid, scores: dict[str, tuple], *, actor, now: datetime | N
     """Record moderation's agreed score and rationale for every part of a bid."""
     now = now or utcnow()
     need = bid.need
-    _closed(need, now)
-    revision = counting_revision(bid)
-    if revision is None:
-        raise EvaluationError("This bid does not count: it was withdrawn or not submitted")
-    if moderation_closure(bid.lot) is not None:
-        raise EvaluationError("Moderation of this lot is closed: agreed scores can no longer be changed")
+    revision = _open_for_moderation(bid, now, "agreed scores")
     if not scoring_complete(bid, revision):
         raise EvaluationError("Every evaluator on the panel without a conflict must submit their scores for this bid before moderation")
-    checked = {}
-    for part in parts(need):
-        score, rationale = scores.get(part.key, (None, ""))
-        rationale = (rationale or "").strip()
-        number = _check_score(score, part, required=True)
-        if not rationale:
-            raise EvaluationError(f"Give the rationale for the agreed score for {part.label.lower()}", f"rationale_{part.key}")
-        if len(rationale.split()) > JUSTIFICATION_WORD_LIMIT:
-            raise EvaluationError(
-                f"The rationale for {part.label.lower()} must be {JUSTIFICATION_WORD_LIMIT} words or fewer", f"rationale_{part.key}"
-            )
-        checked[part.key] = (number, rationale)
+    checked = _checked_parts(
+        need, scores, required=True, text_field="rationale",
+        empty="Give the rationale for the agreed score for {}", noun="The rationale for {}",
+    )
     existing = agreed_scores(bid)
     before = {k: a.score for k, a in existing.items()}
     for key, (number, rationale) in checked.items():
@@ -534,11 +534,10 @@ def request_explanation(bid: Bid, *, request: str, respond_by: date, actor, now:
         raise EvaluationError("This bid was not flagged as abnormally low")
     if review_of(bid) is not None:
         raise EvaluationError("An explanation has already been requested for this bid")
-    request = (request or "").strip()
-    if not request:
-        raise EvaluationError("Enter what the bidder should explain", "request")
-    if len(request.split()) > REASONS_WORD_LIMIT:
-        raise EvaluationError(f"The request must be {REASONS_WORD_LIMIT} words or fewer", "request")
+    request = written(
+        EvaluationError, request, field="request", noun="The request", limit=REASONS_WORD_LIMIT,
+        empty="Enter what the bidder should explain",
+    )
     earliest = earliest_respond_by(now)
     if respond_by < earliest:
         raise EvaluationError(
@@ -570,11 +569,9 @@ def explain(review: LowBidReview, *, text: str, actor, now: datetime | None = No
         raise EvaluationError("The commissioner has already decided on this bid")
     if now >= review.respond_by:
         raise EvaluationError("The time to explain this bid's price has passed")
-    text = (text or "").strip()
-    if not text:
-        raise EvaluationError("Enter your explanation", "response")
-    if len(text.split()) > REASONS_WORD_LIMIT:
-        raise EvaluationError(f"Your explanation must be {REASONS_WORD_LIMIT} words or fewer", "response")
+    text = written(
+        EvaluationError, text, field="response", noun="Your explanation", limit=REASONS_WORD_LIMIT, empty="Enter your explanation"
+    )
     review.response, review.responded_at, review.responded_by_id = text, now, actor.id
     audit.record("low_bid.explained", review, actor=actor, after={"bid_id": review.bid_id})
     requester = db.session.get(User, review.requested_by_id)
@@ -595,11 +592,10 @@ def decide_low_bid(review: LowBidReview, *, accept: bool, reason: str, actor, no
         raise EvaluationError(
             f"Wait for the bidder's explanation: it has until {london(review.respond_by)}"
         )
-    reason = (reason or "").strip()
-    if not reason:
-        raise EvaluationError("Enter the reasons for your decision", "reason")
-    if len(reason.split()) > REASONS_WORD_LIMIT:
-        raise EvaluationError(f"The reasons must be {REASONS_WORD_LIMIT} words or fewer", "reason")
+    reason = written(
+        EvaluationError, reason, field="reason", noun="The reasons", limit=REASONS_WORD_LIMIT,
+        empty="Enter the reasons for your decision",
+    )
     if moderation_closure(review.bid.lot) is not None and not accept:
         raise EvaluationError("Moderation of this lot is closed: a bid can no longer be rejected")
     review.outcome = LowBidOutcome.ACCEPTED if accept else LowBidOutcome.REJECTED
@@ -658,11 +654,10 @@ def decide(lot: Lot, *, bid: Bid | None, reasons: str, actor, now: datetime | No
         if existing.is_waiting_for_sign_off:
             raise EvaluationError("A decision on this lot is waiting for a board member's sign-off")
         raise EvaluationError("This lot has already been decided")
-    reasons = (reasons or "").strip()
-    if not reasons:
-        raise EvaluationError("Enter the reasons for the decision", "reasons")
-    if len(reasons.split()) > REASONS_WORD_LIMIT:
-        raise EvaluationError(f"The reasons must be {REASONS_WORD_LIMIT} words or fewer", "reasons")
+    reasons = written(
+        EvaluationError, reasons, field="reasons", noun="The reasons", limit=REASONS_WORD_LIMIT,
+        empty="Enter the reasons for the decision",
+    )
     if bid is not None:
         problems = award_problems(lot, bid)
         if problems:
@@ -716,11 +711,10 @@ def sign_off(decision: AwardDecision, *, approve: bool, comment: str, actor, now
     now = now or utcnow()
     if not decision.is_waiting_for_sign_off:
         raise EvaluationError("This decision is not waiting for sign-off")
-    comment = (comment or "").strip()
-    if not approve and not comment:
-        raise EvaluationError("Enter why you do not approve the decision", "comment")
-    if len(comment.split()) > REASONS_WORD_LIMIT:
-        raise EvaluationError(f"The comment must be {REASONS_WORD_LIMIT} words or fewer", "comment")
+    comment = written(
+        EvaluationError, comment, field="comment", noun="The comment", limit=REASONS_WORD_LIMIT,
+        empty=None if approve else "Enter why you do not approve the decision",
+    )
     need = decision.lot.need
     if approve:
         decision.signed_off_at, decision.signed_off_by_id, decision.sign_off_comment = now, actor.id, comment or None
