@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..accounts.models import Membership, Role, User
+from ..bids.services import word_count
 from ..contracts.models import Contract, ContractMilestone
 from ..extensions import db
 from ..notifications import external_url, queue_email
@@ -64,10 +65,6 @@ class ReportIncomplete(ReportError):
 class Problem:
     field: str
     message: str
-
-
-def word_count(text: str | None) -> int:
-    return len((text or "").split())
 
 
 def outcome_field(outcome_id: int, part: str = "achieved") -> str:

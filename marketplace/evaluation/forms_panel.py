@@ -128,47 +128,50 @@ def declarations_form(organisations, **kwargs) -> FlaskForm:
 # Scoring and moderation ---------------------------------------------------------------------
 
 
+class _PartsForm(FlaskForm):
+    """A score and a text per part of the need; `parts` is [(part, score field, text field)]."""
+
+    def scores(self) -> dict[str, tuple]:
+        return {part.key: (score.data, text.data or "") for part, score, text in self.parts}
+
+
+def _parts_form(base: type[_PartsForm], parts, *, text_field: str, score_label: str, text_label: str, text_noun: str, **kwargs):
+    """`base` with `score_<key>` and `<text_field>_<key>` for each part; the labels have a
+    {} for the part's name."""
+
+    class Form(base):
+        pass
+
+    for part in parts:
+        name = part.label.lower()
+        setattr(Form, f"score_{part.key}", ScoreField(score_label.format(name), noun=name))
+        setattr(Form, f"{text_field}_{part.key}", long_text(text_label.format(name), text_noun.format(name)))
+    form = Form(**kwargs)
+    form.parts = [(p, form[f"score_{p.key}"], form[f"{text_field}_{p.key}"]) for p in parts]
+    return form
+
+
+class _ScoreForm(_PartsForm):
+    save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
+    submit_scores = SubmitField("Submit scores", widget=GovSubmitInput())
+
+
+class _ModerationForm(_PartsForm):
+    submit = SubmitField("Save the agreed scores", widget=GovSubmitInput())
+
+
 def score_form(parts, **kwargs) -> FlaskForm:
     """A score and justification per part (`score_<key>`, `justification_<key>`), saved as
     a draft or submitted."""
-
-    class ScoreForm(FlaskForm):
-        save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
-        submit_scores = SubmitField("Submit scores", widget=GovSubmitInput())
-
-        def scores(self) -> dict[str, tuple]:
-            return {key: (score.data, text.data or "") for key, score, text in self.lines}
-
-    for part in parts:
-        setattr(ScoreForm, f"score_{part.key}", ScoreField(f"Score for {part.label.lower()}", noun=part.label.lower()))
-        setattr(
-            ScoreForm,
-            f"justification_{part.key}",
-            long_text(f"Why this score for {part.label.lower()}", f"The justification for {part.label.lower()}"),
-        )
-    form = ScoreForm(**kwargs)
-    form.lines = [(p.key, form[f"score_{p.key}"], form[f"justification_{p.key}"]) for p in parts]
-    form.parts = [(p, form[f"score_{p.key}"], form[f"justification_{p.key}"]) for p in parts]
-    return form
+    return _parts_form(
+        _ScoreForm, parts, text_field="justification", score_label="Score for {}",
+        text_label="Why this score for {}", text_noun="The justification for {}", **kwargs,
+    )
 
 
 def moderation_form(parts, **kwargs) -> FlaskForm:
     """The agreed score and its rationale per part (`score_<key>`, `rationale_<key>`)."""
-
-    class ModerationForm(FlaskForm):
-        submit = SubmitField("Save the agreed scores", widget=GovSubmitInput())
-
-        def scores(self) -> dict[str, tuple]:
-            return {key: (score.data, text.data or "") for key, score, text in self.lines}
-
-    for part in parts:
-        setattr(ModerationForm, f"score_{part.key}", ScoreField(f"Agreed score for {part.label.lower()}", noun=part.label.lower()))
-        setattr(
-            ModerationForm,
-            f"rationale_{part.key}",
-            long_text(f"Rationale for the agreed score for {part.label.lower()}", f"The rationale for {part.label.lower()}"),
-        )
-    form = ModerationForm(**kwargs)
-    form.lines = [(p.key, form[f"score_{p.key}"], form[f"rationale_{p.key}"]) for p in parts]
-    form.parts = [(p, form[f"score_{p.key}"], form[f"rationale_{p.key}"]) for p in parts]
-    return form
+    return _parts_form(
+        _ModerationForm, parts, text_field="rationale", score_label="Agreed score for {}",
+        text_label="Rationale for the agreed score for {}", text_noun="The rationale for {}", **kwargs,
+    )
