@@ -15,7 +15,7 @@ from dateutil.relativedelta import relativedelta
 from .. import audit
 from ..bids.services import counting_revision
 from ..evaluation.models import AwardDecision, AwardOutcome
-from ..evaluation.services import _party_users, standstill_over
+from ..evaluation.services import party_users, standstill_over
 from ..extensions import db
 from ..money import MAX_PENCE, format_pounds
 from ..notifications import external_url, queue_email
@@ -159,7 +159,7 @@ def create_contract(
             "schedule": [{"number": m.number, "pence": m.amount_pence, "due_on": m.due_on.isoformat()} for m in contract.milestones],
         },
     )
-    for user in _party_users(bid):
+    for user in party_users(bid):
         queue_email(
             user.email, f"Your contract: {contract.title}", "contract_created",
             user=user, contract=contract, link=external_url("contracts.show", contract_id=contract.id),

@@ -112,14 +112,9 @@ def propose(
 
 
 def _tell_provider(contract: Contract, variation: ContractVariation) -> None:
-    from ..accounts.models import Membership, User
+    from ..accounts.services import members_of
 
-    users = db.session.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id).where(
-            Membership.organisation_id == contract.organisation_id, Membership.ended_at.is_(None), User.deactivated_at.is_(None)
-        )
-    ).all()
-    for user in users:
+    for user in members_of([contract.organisation_id]):
         queue_email(
             user.email, f"A change to your contract needs your agreement: {contract.title}", "contract_variation",
             user=user, contract=contract, variation=variation,

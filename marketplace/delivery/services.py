@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import audit
-from ..accounts.models import Membership, Role, User
+from ..accounts.models import Role, User
+from ..accounts.services import area_staff, members_of
 from ..bids.services import word_count
 from ..contracts.models import Contract, ContractMilestone
 from ..extensions import db
@@ -438,24 +439,13 @@ def return_report(report: OutcomeReport, comments: str, actor, now: datetime | N
 
 def commissioners(contract: Contract) -> list[User]:
     """Commissioners of the need's area (or its region) who may review: not members of a party."""
-    area = contract.need.area
-    area_ids = [area.id] + ([area.parent_id] if area.parent_id else [])
-    users = db.session.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id).where(
-            Membership.role == Role.COMMISSIONER, Membership.area_id.in_(area_ids), Membership.ended_at.is_(None),
-            User.deactivated_at.is_(None),
-        ).distinct().order_by(User.id)
-    ).all()
+    users = area_staff(Role.COMMISSIONER, contract.need.area)
     party_ids = {p.organisation_id for p in contract.parties}
     return [u for u in users if not party_ids & {m.organisation_id for m in u.organisation_memberships()}]
 
 
 def lead_members(contract: Contract) -> list[User]:
-    return db.session.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id).where(
-            Membership.organisation_id == contract.organisation_id, Membership.ended_at.is_(None), User.deactivated_at.is_(None),
-        ).distinct().order_by(User.id)
-    ).all()
+    return members_of([contract.organisation_id])
 
 
 def _tell_lead(report: OutcomeReport, submission: ReportSubmission, template: str, subject: str, **context) -> None:

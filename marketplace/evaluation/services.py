@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import audit
-from ..accounts.models import Membership, Role, User
+from ..accounts.models import Role, User
+from ..accounts.services import area_staff, members_of
 from ..bids.models import Bid, BidPartner, BidRevision
 from ..bids.services import counting_bids, counting_revision
 from ..extensions import db
@@ -104,16 +105,7 @@ def standstill_end(sent_at: datetime) -> datetime:
 
 def available_evaluators(need: Need) -> list[User]:
     """Active users with the evaluator role on the need's area or its region."""
-    area = need.area
-    area_ids = [area.id] + ([area.parent_id] if area.parent_id else [])
-    return db.session.scalars(
-        sa.select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.role == Role.EVALUATOR, Membership.area_id.in_(area_ids), Membership.ended_at.is_(None))
-        .where(User.deactivated_at.is_(None))
-        .distinct()
-        .order_by(User.name)
-    ).all()
+    return area_staff(Role.EVALUATOR, need.area, order_by=User.name)
 
 
 def panel(need: Need) -> list[PanelMember]:
@@ -513,16 +505,11 @@ def unresolved_low_bids(lot: Lot) -> list[Bid]:
     return [b for b, _ in lot_bids(lot) if b.low_flagged_at is not None and not ((r := review_of(b)) and r.is_decided)]
 
 
-def _party_users(bid: Bid) -> list[User]:
+def party_users(bid: Bid) -> list[User]:
     """Members of the lead and of the current partners: the people told about the bid."""
-    organisation_ids = [bid.organisation_id] + [
+    return members_of([bid.organisation_id] + [
         p.organisation_id for p in bid.partners if p.organisation_id and p.removed_at is None and p.declined_at is None
-    ]
-    return db.session.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id).where(
-            Membership.organisation_id.in_(organisation_ids), Membership.ended_at.is_(None), User.deactivated_at.is_(None)
-        ).distinct().order_by(User.id)
-    ).all()
+    ])
 
 
 def request_explanation(bid: Bid, *, request: str, respond_by: date, actor, now: datetime | None = None) -> LowBidReview:
@@ -552,7 +539,7 @@ def request_explanation(bid: Bid, *, request: str, respond_by: date, actor, now:
     )
     db.session.add(review)
     audit.record("low_bid.explanation_requested", review, actor=actor, after={"bid_id": bid.id, "respond_by": respond_by.isoformat()})
-    for user in _party_users(bid):
+    for user in party_users(bid):
         queue_email(
             user.email, f"Explain your price for {bid.need.title}", "low_bid_request",
             user=user, bid=bid, review=review, respond_by=respond_by,
@@ -687,14 +674,7 @@ def decide(lot: Lot, *, bid: Bid | None, reasons: str, actor, now: datetime | No
 
 
 def board_members(need: Need) -> list[User]:
-    area = need.area
-    area_ids = [area.id] + ([area.parent_id] if area.parent_id else [])
-    return db.session.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id).where(
-            Membership.role == Role.BOARD_MEMBER, Membership.area_id.in_(area_ids), Membership.ended_at.is_(None),
-            User.deactivated_at.is_(None),
-        ).distinct().order_by(User.id)
-    ).all()
+    return area_staff(Role.BOARD_MEMBER, need.area)
 
 
 def waiting_for_sign_off(user) -> list[AwardDecision]:
@@ -747,7 +727,7 @@ def _take_effect(decision: AwardDecision, now: datetime) -> None:
         summary = AssessmentSummary(decision_id=decision.id, bid_id=row.bid.id, content=content, sent_at=now)
         db.session.add(summary)
         db.session.flush()
-        for user in _party_users(row.bid):
+        for user in party_users(row.bid):
             queue_email(
                 user.email, f"The outcome of your bid for {need.title}, lot {lot.number}", "assessment_summary",
                 user=user, need=need, lot=lot, summary=content,
