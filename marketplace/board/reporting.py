@@ -96,9 +96,11 @@ class Split:
     award_value_pence: int
 
 
-def _split(scope: Scope, period: Period, key) -> list[Split]:
+def _split(scope: Scope, period: Period, key) -> tuple[dict, dict]:
     """Spend (payments paid in the period) and awards (contracts made in the period, their
-    number and value) by `key`, a column of the lead organisation. Two grouped queries."""
+    number and value) by `key`, a column of the lead organisation, as {key: pence} and
+    {key: (count, pence)}. Two grouped queries. (Keys may be StrEnum members, which equal
+    and hash as their values.)"""
     spend = dict(
         db.session.execute(
             sa.select(key, sa.func.coalesce(sa.func.sum(Payment.amount_pence), 0))
@@ -127,8 +129,7 @@ def _split(scope: Scope, period: Period, key) -> list[Split]:
 def by_size_band(scope: Scope, period: Period) -> list[Split]:
     spend, awards = _split(scope, period, Organisation.income_band)
     return [
-        Split(band.value, int(spend.get(band, spend.get(band.value, 0)) or 0),
-              *(int(v) for v in awards.get(band, awards.get(band.value, (0, 0)))))
+        Split(band.value, int(spend.get(band.value, 0) or 0), *(int(v) for v in awards.get(band.value, (0, 0))))
         for band in IncomeBand
     ]
 

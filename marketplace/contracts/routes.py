@@ -135,7 +135,7 @@ def show(contract_id):
         oversees=can(current_user, Action.VIEW_EVALUATION, contract.need),
         lines=[(m, reports.get(m.id), by_line.get(m.id)) for m in contract.milestones],
         now=now,
-        so_far=services.outcomes_so_far(contract),
+        so_far=delivery.outcomes_so_far(contract),
         waiting=variations.waiting_variation(contract),
         variations=variations.variations_of(contract),
         timeline=services.timeline(contract),
@@ -170,7 +170,7 @@ def vary(contract_id):
     if request.method == "POST" and not form.errors:
         abort(400)
     return render_template(
-        "contracts/vary.html", contract=contract, form=form, locked=variations._locked_lines(contract)
+        "contracts/vary.html", contract=contract, form=form, locked=variations.locked_lines(contract)
     ), 400 if form.errors else 200
 
 

@@ -183,13 +183,6 @@ def is_party(user, contract: Contract) -> bool:
     return any(p.organisation_id in organisation_ids for p in contract.parties)
 
 
-def outcomes_so_far(contract: Contract):
-    """From approved reports (delivery.services)."""
-    from ..delivery.services import outcomes_so_far as computed
-
-    return computed(contract)
-
-
 def timeline(contract: Contract) -> list:
     """Every audit event of the contract, its reports, payments and variations, oldest
     first (the contract page's timeline)."""

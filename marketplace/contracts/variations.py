@@ -42,7 +42,7 @@ def variations_of(contract: Contract) -> list[ContractVariation]:
     ).all()
 
 
-def _locked_lines(contract: Contract) -> set[int]:
+def locked_lines(contract: Contract) -> set[int]:
     """Schedule lines (by number) that have a payment: their amounts cannot change."""
     from ..payments.services import payments_of
 
@@ -75,7 +75,7 @@ def propose(
     )
     if ends_on <= contract.starts_on:
         raise VariationError("The end date must be after the contract's start date", "ends_on")
-    locked = _locked_lines(contract)
+    locked = locked_lines(contract)
     schedule = []
     for line in contract.milestones:
         amount = amounts.get(line.number)
@@ -132,7 +132,7 @@ def accept(variation: ContractVariation, *, actor, now: datetime | None = None) 
         raise VariationError("The contract changed since this variation was proposed: the commissioner must propose it again")
     changes = variation.changes
     by_number = {line["number"]: line for line in changes["schedule"]}
-    locked = _locked_lines(contract)
+    locked = locked_lines(contract)
     for line in contract.milestones:
         new = by_number[line.number]
         if line.number in locked and new["amount_pence"] != line.amount_pence:

@@ -24,8 +24,8 @@ from ..needs.models import Lot, Need, NeedStatus, Procedure
 from ..notifications import external_url, queue_email
 from ..organisations.models import Organisation
 from ..refusals import Refusal, written
-from ..timeutil import LONDON, london, utcnow
-from ..workdays import add_working_days, london_date
+from ..timeutil import london, utcnow
+from ..workdays import add_working_days, at_london_time, london_date
 from .models import (
     SCORE_MEANINGS,
     SOCIAL_VALUE,
@@ -87,7 +87,7 @@ def _closed(need: Need, now: datetime) -> None:
 
 def _end_of_working_day(day: date) -> datetime:
     """The last second of `day` in London (shown as 11:59pm, as GOV.UK writes deadlines), in UTC."""
-    return datetime.combine(day, time(23, 59, 59), tzinfo=LONDON).astimezone(UTC)
+    return at_london_time(day, time(23, 59, 59)).astimezone(UTC)
 
 
 def earliest_respond_by(now: datetime) -> date:

@@ -13,7 +13,7 @@ of which checks the state it starts from, so nothing is paid twice:
 Functions flush; the caller commits (the Stripe backend commits around its API call).
 """
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,8 +22,8 @@ from .. import audit
 from ..contracts.models import Contract, ContractMilestone
 from ..extensions import db
 from ..refusals import Refusal
-from ..timeutil import LONDON, utcnow
-from ..workdays import london_date
+from ..timeutil import utcnow
+from ..workdays import at_london_time, london_date
 from .models import PaymentStatus, Payment, TARGET_DAYS
 
 REFERENCE_MAX = 100
@@ -40,9 +40,7 @@ def backend_name() -> str:
 
 def start_of(day: date) -> datetime:
     """Midnight at the start of a London day, in UTC."""
-    from datetime import UTC
-
-    return datetime.combine(day, time(0, 0), tzinfo=LONDON).astimezone(UTC)
+    return at_london_time(day, time(0, 0)).astimezone(UTC)
 
 
 def payment_for(milestone: ContractMilestone) -> Payment | None:
