@@ -49,6 +49,9 @@ Role x action (x: allowed; own: only for their own organisation or area; -: refu
 | variation.answer (waiting)   | -         | own (lead)      | own (lead)     | -          | -     |
 | area.payments                | -         | -               | -              | commissioner, board member or finance officer of the area | - |
 | area.dashboard               | -         | -               | -              | commissioner or board member of the area | - |
+| contract.rate (partnership review) | -   | -               | -              | board member of the need's area, not of a party | - |
+| review.respond               | -         | own (lead)      | own (lead)     | commissioner of the need's area, not of a party | - |
+| organisation.figures         | -         | own             | own            | -          | -     |
 
 Evaluators read bids only through `bids.access`, and only those they may score; board
 members see everything of their area and change nothing but sign-offs.
@@ -114,6 +117,9 @@ class Action(enum.StrEnum):
     ANSWER_VARIATION = "variation.answer"
     VIEW_AREA_PAYMENTS = "area.payments"
     VIEW_DASHBOARD = "area.dashboard"
+    RATE_PARTNERSHIP = "contract.rate"
+    RESPOND_TO_REVIEW = "review.respond"
+    VIEW_ORGANISATION_FIGURES = "organisation.figures"
 
 
 def _account(user) -> bool:
@@ -404,6 +410,21 @@ def _view_area_payments(user, area) -> bool:
     )
 
 
+def _rate_partnership(user, contract) -> bool:
+    from .accounts.models import Role
+
+    return _account(user) and user.has_area_role(Role.BOARD_MEMBER, contract.need.area) and _not_a_party(user, contract)
+
+
+def _respond_to_review(user, review) -> bool:
+    contract = review.contract
+    return _leads_contract(user, contract) or (_commissions(user, contract.need.area) and _not_a_party(user, contract))
+
+
+def _view_organisation_figures(user, organisation) -> bool:
+    return _account(user) and organisation is not None and is_member_of(user, organisation.id)
+
+
 RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.VIEW_ORGANISATION: _view_organisation,
     Action.EDIT_ORGANISATION: _edit_organisation,
@@ -446,6 +467,9 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.VARY_CONTRACT: _vary_contract,
     Action.ANSWER_VARIATION: _answer_variation,
     Action.VIEW_AREA_PAYMENTS: _view_area_payments,
+    Action.RATE_PARTNERSHIP: _rate_partnership,
+    Action.RESPOND_TO_REVIEW: _respond_to_review,
+    Action.VIEW_ORGANISATION_FIGURES: _view_organisation_figures,
     Action.VIEW_DASHBOARD: lambda user, area: _account(user) and area is not None and _oversees(user, area),
 }
 
