@@ -1,7 +1,8 @@
-"""Boards: an area's partnerships in numbers (reporting.py computes every figure)."""
+"""Boards: an area's partnerships in numbers (reporting.py computes every figure), the
+yearly partnership reviews, the record of decisions, and each provider's own figures."""
 
 from flask import Blueprint
 
 bp = Blueprint("board", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import routes, routes_provider, routes_reviews  # noqa: E402,F401
