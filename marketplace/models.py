@@ -2,6 +2,7 @@
 
 from .accounts.models import Invitation, Membership, Role, User
 from .audit.models import AuditEvent
+from .board.models import PartnershipReview, ReviewResponse
 from .bids.models import Bid, BidDocument, BidPartner, BidRevision, StashedForm
 from .contracts.models import Contract, ContractMilestone, ContractParty, ContractVariation
 from .delivery.models import OutcomeReport, ReportDocument, ReportOutcome, ReportSubmission
@@ -33,6 +34,8 @@ from .payments.models import Payment, StripeAccount, StripeEvent
 from .reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory
 
 __all__ = [
+    "PartnershipReview",
+    "ReviewResponse",
     "AgreedScore",
     "AssessmentSummary",
     "AwardDecision",

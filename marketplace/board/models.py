@@ -1,0 +1,108 @@
+"""Partnership reviews: once a financial year, and once at the contract's end, a board
+member of the area rates a partnership (good, approaching target, requires improvement,
+inadequate) with a comment; the commissioner and the provider may each answer once.
+Reviews and answers are never changed or deleted: together they are the partnership's
+history."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db, enum_type
+from ..timeutil import UTCDateTime, utcnow
+
+
+class Rating(enum.StrEnum):
+    GOOD = "good"
+    APPROACHING_TARGET = "approaching_target"
+    REQUIRES_IMPROVEMENT = "requires_improvement"
+    INADEQUATE = "inadequate"
+
+    @property
+    def label(self) -> str:
+        return {
+            "good": "Good",
+            "approaching_target": "Approaching target",
+            "requires_improvement": "Requires improvement",
+            "inadequate": "Inadequate",
+        }[self.value]
+
+    @property
+    def tag_class(self) -> str:
+        """The GOV.UK tag colour: the label, not the colour, carries the meaning."""
+        return {
+            "good": "govuk-tag--green",
+            "approaching_target": "govuk-tag--blue",
+            "requires_improvement": "govuk-tag--yellow",
+            "inadequate": "govuk-tag--red",
+        }[self.value]
+
+
+class ReviewKind(enum.StrEnum):
+    YEARLY = "yearly"
+    END = "end"
+
+
+class ResponseSide(enum.StrEnum):
+    COMMISSIONER = "commissioner"
+    PROVIDER = "provider"
+
+    @property
+    def label(self) -> str:
+        return {"commissioner": "The commissioner", "provider": "The provider"}[self.value]
+
+
+class PartnershipReview(db.Model):
+    __tablename__ = "partnership_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id"), index=True)
+    kind: Mapped[ReviewKind] = mapped_column(enum_type(ReviewKind, 16))
+    # The financial year reviewed, by the calendar year it starts in (2026 is April 2026
+    # to March 2027); for the end-of-contract review, the year the contract ended in.
+    financial_year: Mapped[int]
+    rating: Mapped[Rating] = mapped_column(enum_type(Rating, 32))
+    comment: Mapped[str] = mapped_column(sa.Text)
+    rated_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contract = relationship("Contract")
+    rated_by = relationship("User")
+    responses: Mapped[list["ReviewResponse"]] = relationship(back_populates="review", order_by="ReviewResponse.id")
+
+    __table_args__ = (
+        # One review per contract per financial year, and one at its end.
+        sa.UniqueConstraint("contract_id", "kind", "financial_year", name="uq_partnership_reviews_year"),
+        sa.Index(
+            "uq_partnership_reviews_end", "contract_id", unique=True,
+            postgresql_where=sa.text("kind = 'end'"), sqlite_where=sa.text("kind = 'end'"),
+        ),
+        sa.CheckConstraint("financial_year BETWEEN 2000 AND 2200", name="year_sensible"),
+    )
+
+    @property
+    def period_label(self) -> str:
+        if self.kind == ReviewKind.END:
+            return "End of the contract"
+        return f"April {self.financial_year} to March {self.financial_year + 1}"
+
+    def response_of(self, side: ResponseSide) -> "ReviewResponse | None":
+        return next((r for r in self.responses if r.side == side), None)
+
+
+class ReviewResponse(db.Model):
+    __tablename__ = "review_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("partnership_reviews.id"), index=True)
+    side: Mapped[ResponseSide] = mapped_column(enum_type(ResponseSide, 16))
+    text: Mapped[str] = mapped_column(sa.Text)
+    responded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    responded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    review: Mapped[PartnershipReview] = relationship(back_populates="responses")
+    responded_by = relationship("User")
+
+    __table_args__ = (sa.UniqueConstraint("review_id", "side", name="uq_review_responses_side"),)
