@@ -118,10 +118,12 @@ def _contract(contract_id: int) -> Contract:
 @bp.get("/contracts/<int:contract_id>")
 @login_required
 def show(contract_id):
+    from ..board import reviews
     from ..delivery import services as delivery
     from ..payments import services as payments
 
     contract = _contract(contract_id)
+    history = reviews.reviews_of(contract)
     now = utcnow()
     by_line = {p.milestone_id: p for p in payments.payments_of(contract)}
     reports = delivery.reports_of(contract)
@@ -141,6 +143,7 @@ def show(contract_id):
         timeline=services.timeline(contract),
         may_vary=can(current_user, Action.VARY_CONTRACT, contract),
         may_report=can(current_user, Action.REPORT_OUTCOMES, contract),
+        latest_review=history[0] if history else None,
     )
 
 

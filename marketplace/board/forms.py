@@ -1,0 +1,48 @@
+"""Forms for partnership reviews: input shape only, with GOV.UK messages. What may be
+rated and when, and the word limits, live in reviews.py."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput
+from wtforms import SubmitField
+from wtforms.fields.choices import SelectChoice
+
+from ..bids.forms import long_text
+from ..forms import Radios
+from .models import Rating
+from .reviews import Due
+
+RATING_HINTS = {
+    Rating.GOOD: "Outcomes and reporting are on track",
+    Rating.APPROACHING_TARGET: "Close to the outcomes agreed, with a clear plan to reach them",
+    Rating.REQUIRES_IMPROVEMENT: "Behind on outcomes or reporting; the board expects changes",
+    Rating.INADEQUATE: "Well short of what was agreed; the partnership is at risk",
+}
+
+
+class RateForm(FlaskForm):
+    period = Radios("What are you rating?", message="Select what you are rating", widget=GovRadioInput())
+    rating = Radios(
+        "How is the partnership doing?",
+        message="Select a rating",
+        choices=[SelectChoice(r.value, r.label) for r in Rating],
+        widget=GovRadioInput(),
+    )
+    comment = long_text(
+        "Comment",
+        "The comment",
+        empty="Enter a comment that explains the rating",
+        hint="Why this rating: what the figures and reports show. The provider and the commissioner read it and may answer.",
+    )
+    submit = SubmitField("Save the rating", widget=GovSubmitInput())
+
+    def __init__(self, *args, due: list[Due], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.period.choices = [SelectChoice(d.key, d.label) for d in due]
+        if not self.is_submitted() and due:
+            self.period.data = due[0].key
+
+
+class RespondForm(FlaskForm):
+    text = long_text("Your response", "Your response", empty="Enter your response",
+                     hint="Everyone who can read the rating reads your response. It cannot be changed afterwards.")
+    submit = SubmitField("Send your response", widget=GovSubmitInput())
