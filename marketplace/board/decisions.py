@@ -24,6 +24,7 @@ KINDS = {
     "award": ("Awards and sign-off", ("award.decided", "award.signed_off", "award.sign_off_refused")),
     "contract": ("Contracts and variations", ("contract.created", "contract.varied", "contract.variation_declined")),
     "payment": ("Payments", ("payment.paid", "payment.reversed")),
+    "review": ("Partnership ratings", ("review.rated",)),
 }
 ACTIONS = tuple(action for _, actions in KINDS.values() for action in actions)
 LABELS = {
@@ -33,6 +34,7 @@ LABELS = {
     "low_bid.decided": "Abnormally low bid decided", "award.decided": "Award decided", "award.signed_off": "Award signed off",
     "award.sign_off_refused": "Sign-off refused", "contract.created": "Contract made", "contract.varied": "Contract varied",
     "contract.variation_declined": "Variation declined", "payment.paid": "Payment made", "payment.reversed": "Payment reversed",
+    "review.rated": "Partnership rated",
 }
 
 # How to find the need of each kind of object the decisions are about.
@@ -51,6 +53,8 @@ _NEED_OF = {
                            " WHERE contract_variations.id = audit_events.object_id",
     "payments": "SELECT contracts.need_id FROM payments JOIN contracts ON contracts.id = payments.contract_id"
                 " WHERE payments.id = audit_events.object_id",
+    "partnership_reviews": "SELECT contracts.need_id FROM partnership_reviews JOIN contracts ON contracts.id = partnership_reviews.contract_id"
+                           " WHERE partnership_reviews.id = audit_events.object_id",
 }
 
 

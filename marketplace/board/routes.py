@@ -168,6 +168,10 @@ def _link(decision) -> str:
         return url_for("contracts.show", contract_id=event.object_id)
     if event.object_type == "payments":
         return url_for("payments.show", payment_id=event.object_id)
+    if event.object_type == "partnership_reviews":
+        from .models import PartnershipReview
+
+        return url_for("board.contract_reviews", contract_id=db.session.get(PartnershipReview, event.object_id).contract_id)
     return url_for("needs.show_need", need_id=decision.need.id)
 
 

@@ -75,3 +75,17 @@ def test_who_reads_the_record(client, made, role, code, status):
     sign_in(client, factories.make_area_staff(role, code).email)
     assert client.get(f"/areas/{area.id}/decisions").status_code == status
     assert client.get(f"/areas/{area.id}/decisions.csv").status_code == status
+
+
+def test_a_partnership_rating_is_in_the_record_and_links_to_the_reviews(client, made):
+    from marketplace.board import reviews
+
+    board = factories.make_area_staff(Role.BOARD_MEMBER)
+    year = reporting.Period.financial_year(london_date(utcnow())).start.year
+    reviews.rate(made.contract, period=str(year), rating="good", comment="Ahead of plan.", actor=board)
+    scope = reporting.Scope(area_ids=(made.contract.need.area_id,))
+    [rated] = decisions.decisions(scope, _period(), "review")
+    assert (rated.label, rated.event.reason, rated.need.id) == ("Partnership rated", "Ahead of plan.", made.contract.need_id)
+    sign_in(client, board.email)
+    page = page_text(client.get(f"/areas/{made.contract.need.area_id}/decisions?kind=review"))
+    assert "Partnership rated" in page and f'href="/contracts/{made.contract.id}/reviews"' in page
