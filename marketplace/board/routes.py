@@ -21,7 +21,7 @@ from ..permissions import Action, require
 from ..reference.models import Area, AreaKind, ServiceCategory
 from ..timeutil import utcnow
 from ..workdays import london_date
-from . import bp, decisions as decision_record, reporting
+from . import bp, charts, decisions as decision_record, reporting
 
 EARLIEST = date(2015, 1, 1)
 TYPE_LABELS = {"vcse": "VCSE", "public": "Public", "private": "Private"}
@@ -89,6 +89,18 @@ def _figures(scope, period):
     }
 
 
+def _with_charts(figures: dict, peers) -> dict:
+    """The figures, and a chart drawn from each (the same rows the tables show)."""
+    return {**figures, "charts": {
+        "bands": charts.split(figures["bands"], BAND_LABELS, what="by the size of the lead organisation"),
+        "types": charts.split(figures["types"], TYPE_LABELS, what="by the type of the lead organisation"),
+        "success": charts.success(figures["success"], SUCCESS_LABELS),
+        "outcomes": charts.outcomes(figures["outcomes"]),
+        "timeliness": charts.timeliness(figures["timeliness"]),
+        "comparison": charts.comparison(peers),
+    }}
+
+
 @bp.get("/areas/<int:area_id>/dashboard")
 @login_required
 def dashboard(area_id):
@@ -100,8 +112,7 @@ def dashboard(area_id):
     return render_template(
         "board/dashboard.html", area=area, period=period, errors=errors, values=values, categories=categories,
         pdus=[area] if area.kind == AreaKind.PDU else area.children, band_labels=BAND_LABELS, type_labels=TYPE_LABELS,
-        success_labels=SUCCESS_LABELS, peers=peers,
-        **_figures(scope, period),
+        success_labels=SUCCESS_LABELS, peers=peers, **_with_charts(_figures(scope, period), peers),
     ), 400 if errors else 200
 
 

@@ -106,3 +106,24 @@ def test_the_comparison_csv_has_the_pages_numbers(client, world, area):  # noqa:
     assert f"{area.name} (this area)" in page
     rows = {r["area"]: r for r in csv.DictReader(io.StringIO(board.get(f"/areas/{area.id}/dashboard/comparison.csv?{_query(world)}").get_data(as_text=True)))}
     assert (rows[area.name]["vcse_share"], rows[area.name]["median_days_to_pay"]) == ("0.5000", "8.0000")
+
+
+def test_each_chart_is_drawn_from_the_numbers_of_the_table_beside_it(client, world, area):  # noqa: F811
+    import base64
+    import re
+
+    board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
+    page = page_text(board.get(f"/areas/{area.id}/dashboard?{_query(world)}"))
+    charts = re.findall(r'<img class="lp-chart[^"]*" src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)"', page)
+    assert len(charts) == 5  # size, type, success, timeliness, comparison (no outcomes were reported here)
+    svgs = {alt: base64.b64decode(data).decode() for data, alt in charts}
+    assert all("The numbers are in the table beside it." in alt for _, alt in charts)
+    size = svgs["Bar chart of spend and value awarded by the size of the lead organisation. The numbers are in the table beside it."]
+    # Micro and large were each paid the £10,000 advance and awarded £40,000 (the table's numbers).
+    printed = re.findall(r'class="value">([^<]+)</text>', size)
+    assert sorted(printed) == sorted(["£10,000", "£0", "£0", "£10,000", "£40,000", "£0", "£40,000", "£40,000"])
+    assert "Micro (under £100,000)" in size and "Large" in size
+    timeliness = next(svg for alt, svg in svgs.items() if alt.startswith("Bar chart of payments paid within 10 days"))
+    assert "Paid within 10 days" in timeliness and "Overdue now" in timeliness
+    for svg in svgs.values():  # no script, nothing fetched from elsewhere
+        assert "<script" not in svg and "xlink:href=\"http" not in svg and "src=\"http" not in svg
