@@ -10,7 +10,7 @@ import csv
 import io
 from datetime import date
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 import sqlalchemy as sa
@@ -112,7 +112,8 @@ def dashboard(area_id):
     return render_template(
         "board/dashboard.html", area=area, period=period, errors=errors, values=values, categories=categories,
         pdus=[area] if area.kind == AreaKind.PDU else area.children, band_labels=BAND_LABELS, type_labels=TYPE_LABELS,
-        success_labels=SUCCESS_LABELS, peers=peers, **_with_charts(_figures(scope, period), peers),
+        success_labels=SUCCESS_LABELS, peers=peers, values_set={k: v for k, v in values.items() if v and k not in errors},
+        **_with_charts(_figures(scope, period), peers),
     ), 400 if errors else 200
 
 
@@ -160,6 +161,77 @@ def dashboard_csv(area_id, figure):
         abort(404)
     name = f"{area.code}-{figure}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
     return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _pack(area):
+    """Everything the board pack shows, for the query asked."""
+    from . import reviews
+
+    scope, period, errors, values = _query(area)
+    year = reporting.Period.financial_year(period.end).start.year
+    page, partnerships = reviews.partnerships(scope.area_ids, year, page=1, per_page=100)
+    peers = reporting.comparison(area, period, utcnow())
+    return errors, dict(
+        area=area, period=period, errors=errors, values=values, peers=peers, prepared_at=utcnow(),
+        query_args={k: v for k, v in values.items() if v},
+        chosen_pdu=db.session.get(Area, scope.area_ids[0]) if values["pdu"] and not errors.get("pdu") else None,
+        chosen_category=db.session.get(ServiceCategory, scope.category_id) if scope.category_id else None,
+        band_labels=BAND_LABELS, type_labels=TYPE_LABELS, success_labels=SUCCESS_LABELS,
+        year=year, rating_counts=reviews.rating_counts(scope.area_ids, year), partnerships=partnerships,
+        partnership_total=page.total, decisions=decision_record.decisions(scope, period, limit=30),
+        **_with_charts(_figures(scope, period), peers),
+    )
+
+
+def pdf_available() -> bool:
+    """WeasyPrint needs the Pango library of the operating system; without it the pack is
+    printed from the browser instead."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    return True
+
+
+@bp.get("/areas/<int:area_id>/board-pack")
+@login_required
+def pack(area_id):
+    """The board pack: the dashboard, the year's ratings and the latest decisions, laid out to print."""
+    area = db.get_or_404(Area, area_id)
+    require(current_user, Action.VIEW_DASHBOARD, area)
+    errors, context = _pack(area)
+    categories = db.session.scalars(sa.select(ServiceCategory).order_by(ServiceCategory.name)).all()
+    return render_template(
+        "board/pack.html", categories=categories, pdus=[area] if area.kind == AreaKind.PDU else area.children,
+        pdf_available=pdf_available(), **context,
+    ), 400 if errors else 200
+
+
+@bp.get("/areas/<int:area_id>/board-pack.pdf")
+@login_required
+def pack_pdf(area_id):
+    area = db.get_or_404(Area, area_id)
+    require(current_user, Action.VIEW_DASHBOARD, area)
+    errors, context = _pack(area)
+    if errors:
+        abort(400)
+    if not pdf_available():
+        flash("This server cannot make PDFs. Print this page, or save it as a PDF from the print dialogue.")
+        return redirect(url_for("board.pack", area_id=area.id, **context["query_args"]))
+    from pathlib import Path
+
+    import weasyprint
+    from flask import current_app
+
+    html = render_template("board/pack_pdf.html", **context)
+    # Only the pack's own stylesheet (a file) and its charts (data: URIs) are ever read.
+    fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"file", "data"})
+    pdf = weasyprint.HTML(
+        string=html, base_url=Path(current_app.static_folder).as_uri() + "/", url_fetcher=fetcher
+    ).write_pdf()
+    period = context["period"]
+    name = f"{area.code}-board-pack-{period.start.isoformat()}-to-{period.end.isoformat()}.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _kind(errors: dict) -> str | None:
