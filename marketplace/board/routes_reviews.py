@@ -23,6 +23,8 @@ from .forms import RateForm, RespondForm
 from .models import PartnershipReview
 from .reporting import Period
 
+PER_PAGE = 50
+
 
 def _contract(contract_id: int) -> Contract:
     contract = db.session.get(Contract, contract_id)
@@ -113,7 +115,9 @@ def partnerships(area_id):
     else:
         year = int(year)
     area_ids = (area.id,) if area.kind == AreaKind.PDU else (area.id, *[c.id for c in area.children])
-    page, rows = reviews.partnerships(area_ids, year, page=max(1, min(request.args.get("page", 1, type=int) or 1, 100_000)))
+    page, rows = reviews.partnerships(
+        area_ids, year, page=max(1, min(request.args.get("page", 1, type=int) or 1, 100_000)), per_page=PER_PAGE
+    )
     return render_template(
         "board/partnerships.html", area=area, year=year, years=range(current, 2014, -1), rows=rows, page=page,
         counts=reviews.rating_counts(area_ids, year), errors=errors, may_rate=lambda c: can(current_user, Action.RATE_PARTNERSHIP, c),

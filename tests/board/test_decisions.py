@@ -89,3 +89,18 @@ def test_a_partnership_rating_is_in_the_record_and_links_to_the_reviews(client, 
     sign_in(client, board.email)
     page = page_text(client.get(f"/areas/{made.contract.need.area_id}/decisions?kind=review"))
     assert "Partnership rated" in page and f'href="/contracts/{made.contract.id}/reviews"' in page
+
+
+def test_a_long_record_is_paged(client, made):
+    from marketplace import audit
+
+    need = made.contract.need
+    for n in range(60):
+        audit.record("need.amended", need, actor=made.commissioner, reason=f"Amendment {n}")
+    area = factories.area("N57EKNT")
+    sign_in(client, factories.make_area_staff(Role.BOARD_MEMBER).email)
+    first = page_text(client.get(f"/areas/{area.id}/decisions"))
+    assert "Amendment 59" in first and "Amendment 0<" not in first
+    assert f'href="/areas/{area.id}/decisions?' in first and "page=2" in first
+    second = client.get(f"/areas/{area.id}/decisions?page=2")
+    assert second.status_code == 200 and "Amendment 0<" in page_text(second)

@@ -265,3 +265,17 @@ def test_two_simultaneous_answers_from_one_side_keep_the_first(made, monkeypatch
     with pytest.raises(reviews.ReviewError, match="has just answered"):
         reviews.respond(review, text="Second.", actor=made.provider)
     assert [r.text for r in db.session.query(ReviewResponse)] == ["First."]
+
+
+def test_a_long_list_of_partnerships_is_paged(client, made, monkeypatch):
+    from marketplace.board import routes_reviews
+
+    other = factories.make_contract()
+    monkeypatch.setattr(routes_reviews, "PER_PAGE", 1)
+    board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
+    area_id = made.contract.need.area_id
+    first = page_text(board.get(f"/areas/{area_id}/partnerships"))
+    assert ">2 partnerships<" in first and f'href="/areas/{area_id}/partnerships?page=2&amp;year={_this_year()}"' in first
+    second = page_text(board.get(f"/areas/{area_id}/partnerships?page=2"))
+    titles = {made.contract.title, other.contract.title}
+    assert sum(t in first for t in titles) == 1 and sum(t in second for t in titles) == 1
