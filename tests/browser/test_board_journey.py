@@ -35,3 +35,59 @@ def test_the_board_follows_a_decision_in_the_record_to_its_need(tab):
     expect(row).to_contain_text("The highest total score")
     tab.click(row.get_by_role("link"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Employment support in East Kent")
+
+
+def test_each_chart_is_drawn_beside_its_table_and_the_dashboard_is_photographed(tab, tmp_path):
+    """Every chart loads as an image with alternative text, next to its table; the whole
+    page is photographed (set SCREENSHOT_DIR to keep the picture, as in the README)."""
+    import os
+    from pathlib import Path
+
+    page = tab.page
+    sign_in(tab, "board@demo.test")
+    tab.click(page.get_by_role("link", name=re.compile("^Dashboard for East Kent")))
+    charts = page.locator("img.lp-chart")
+    assert charts.count() >= 5
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        expect(chart).to_be_visible()
+        assert chart.evaluate("img => img.complete && img.naturalWidth > 0"), "a chart did not load"
+        assert "The numbers are in the table beside it." in chart.get_attribute("alt")
+    for caption in ("Spend and awards by provider size", "Spend and awards by type of organisation",
+                    "How often bidders won (lots decided in the period)"):
+        figure = page.locator(".lp-figure").filter(has=page.get_by_role("table", name=caption))
+        expect(figure.locator("img.lp-chart")).to_have_count(1)
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / "dashboard.png"), full_page=True)
+    assert (folder / "dashboard.png").stat().st_size > 50_000
+    # The board pack: the same figures laid out to print.
+    tab.click(page.get_by_role("link", name="Board pack"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("How local commissioning is working")
+    expect(page.get_by_role("heading", name=re.compile("^Partnership ratings"))).to_be_visible()
+
+
+def test_the_board_rates_a_partnership_and_the_provider_answers(tab, another_tab):
+    page = tab.page
+    sign_in(tab, "board@demo.test")
+    tab.click(page.get_by_role("link", name=re.compile("^Partnership reviews for East Kent")))
+    row = page.get_by_role("row").filter(has_text="Employment support in East Kent")
+    tab.click(row.get_by_role("link", name=re.compile("^Rate")))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Partnership reviews")
+    # Nothing chosen: explained by each field.
+    page.get_by_label("Comment").fill("")
+    tab.click_refused(page.get_by_role("button", name="Save the rating"))
+    expect(error_summary(page)).to_contain_text("Select a rating")
+    expect(error_summary(page)).to_contain_text("Enter a comment that explains the rating")
+    page.get_by_label("Approaching target").check()
+    page.get_by_label("Comment").fill("Job starts are behind plan but the new employer links should close the gap.")
+    tab.click(page.get_by_role("button", name="Save the rating"))
+    expect(page.get_by_text("Rating saved")).to_be_visible()
+    expect(page.locator(".govuk-tag").filter(has_text="Approaching target")).to_be_visible()
+
+    provider = another_tab()
+    sign_in(provider, "charity@demo.test")
+    provider.goto(page.url)
+    provider.page.get_by_label("Your response to this rating").fill("Agreed. Two employers now interview our members directly.")
+    provider.click(provider.page.get_by_role("button", name="Send your response"))
+    expect(provider.page.get_by_text("The provider answered")).to_be_visible()
