@@ -226,6 +226,10 @@ TABLE = [
     (Action.VIEW_AREA_PAYMENTS, "west_kent", {"region_commissioner"}),
     (Action.VIEW_DASHBOARD, "east_kent", COMMISSIONERS | {"board_member"}),
     (Action.VIEW_DASHBOARD, "west_kent", {"region_commissioner"}),
+    # An organisation's own figures: its members only (not the area, not the admin).
+    (Action.VIEW_ORGANISATION_FIGURES, "verified_org", LEAD),
+    (Action.VIEW_ORGANISATION_FIGURES, "unverified_org", {"owner"}),
+    (Action.VIEW_ORGANISATION_FIGURES, "none", set()),
 ]
 
 @pytest.mark.parametrize(

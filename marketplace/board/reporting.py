@@ -208,13 +208,19 @@ def timeliness(scope: Scope, period: Period, now: datetime) -> Timeliness:
     paid (the middle one, or the mean of the middle two), how many within TARGET_DAYS;
     and how many are unpaid TARGET_DAYS or more after becoming payable now. The median is
     taken in SQL with row numbers, so no rows come back to Python."""
+    return _timeliness(scope.needs(), period, now)[0]
+
+
+def _timeliness(where, period: Period, now: datetime) -> tuple[Timeliness, int]:
+    """timeliness() of the payments `where` picks (a clause on Payment, Contract and Need),
+    and the pence paid in the period. Three aggregate queries."""
     days = _days_taken().label("days")
     taken = (
-        sa.select(days)
+        sa.select(days, Payment.amount_pence.label("pence"))
         .select_from(Payment)
         .join(Contract, Contract.id == Payment.contract_id)
         .join(Need, Need.id == Contract.need_id)
-        .where(scope.needs(), _paid_in(period))
+        .where(where, _paid_in(period))
         .subquery()
     )
     ranked = sa.select(
@@ -227,18 +233,23 @@ def timeliness(scope: Scope, period: Period, now: datetime) -> Timeliness:
         ranked.c.position.in_([(ranked.c.total + 1) // 2, (ranked.c.total + 2) // 2])
     )
     middle_sum, middle_count = db.session.execute(middle).one()
-    paid, within = db.session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((taken.c.days <= TARGET_DAYS, 1), else_=0)), 0))
+    paid, within, pence = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((taken.c.days <= TARGET_DAYS, 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(taken.c.pence), 0),
+        )
     .select_from(taken)).one()
     overdue = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Payment)
         .join(Contract, Contract.id == Payment.contract_id)
         .join(Need, Need.id == Contract.need_id)
-        .where(scope.needs(), Payment.status != PaymentStatus.PAID, Payment.payable_at <= now - timedelta(days=TARGET_DAYS))
+        .where(where, Payment.status != PaymentStatus.PAID, Payment.payable_at <= now - timedelta(days=TARGET_DAYS))
     )
     median = Fraction(int(middle_sum), int(middle_count)) if middle_count else None
-    return Timeliness(paid=int(paid), median_days=median, within_target=int(within or 0), overdue_now=int(overdue))
+    figures = Timeliness(paid=int(paid), median_days=median, within_target=int(within or 0), overdue_now=int(overdue))
+    return figures, int(pence or 0)
 
 
 # Partnerships and competition ------------------------------------------------------------------
@@ -367,6 +378,11 @@ def outcomes_by_category(scope: Scope, period: Period) -> list[CategoryOutcomes]
     """From reports approved in the period, by the need's service category: the outcome
     lines (an approved report can no longer change, so its lines are what was approved),
     and the people the reporting contracts expected to support. Two grouped queries."""
+    return _outcomes(scope.needs(), period)
+
+
+def _outcomes(where, period: Period) -> list[CategoryOutcomes]:
+    """outcomes_by_category() of the contracts `where` picks (a clause on Contract and Need)."""
     from ..delivery.models import OutcomeReport, ReportDecision, ReportOutcome, ReportSubmission
     from ..reference.models import ServiceCategory
 
@@ -391,7 +407,7 @@ def outcomes_by_category(scope: Scope, period: Period) -> list[CategoryOutcomes]
             .join(Contract, Contract.id == OutcomeReport.contract_id)
             .join(Need, Need.id == Contract.need_id)
             .join(ServiceCategory, ServiceCategory.id == Need.category_id)
-            .where(scope.needs())
+            .where(where)
             .group_by(ServiceCategory.name)
         ).all()
     }
@@ -405,7 +421,7 @@ def outcomes_by_category(scope: Scope, period: Period) -> list[CategoryOutcomes]
             .select_from(Contract)
             .join(Need, Need.id == Contract.need_id)
             .join(ServiceCategory, ServiceCategory.id == Need.category_id)
-            .where(scope.needs(), reporting_contract)
+            .where(where, reporting_contract)
             .group_by(ServiceCategory.name)
         ).all()
     }
@@ -447,3 +463,101 @@ def comparison(area, period: Period, now: datetime) -> list[Comparison]:
             peer.id, peer.name, peer.id == area.id, shares(scope, period), activity(scope, period), timeliness(scope, period, now)
         ))
     return rows
+
+
+# An organisation's own figures ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganisationFigures:
+    """What one provider organisation sees of itself, and nothing of anyone else: its own
+    bids (as lead and as a consortium partner) and how they fared, the contracts it leads,
+    what it was paid and how fast, and the outcomes its approved reports recorded."""
+
+    bids_led: int
+    bids_as_partner: int
+    success: tuple[Success, ...]  # "lead", then "partner": its bids on lots decided in the period
+    contracts_running: int
+    contracts_value_pence: int
+    paid_pence: int
+    payments: Timeliness
+    outcomes: tuple[CategoryOutcomes, ...]
+
+
+def _own_bids(organisation_id: int):
+    """The outer join from Bid to the organisation's partner row, and the clauses "it leads
+    the bid" and "it is a current, confirmed partner in it". An organisation is a current
+    partner at most once per lot (a unique index), so the join never repeats a bid."""
+    from ..bids.models import Bid, BidPartner
+
+    partner_row = sa.and_(
+        BidPartner.bid_id == Bid.id,
+        BidPartner.organisation_id == organisation_id,
+        BidPartner.removed_at.is_(None),
+        BidPartner.declined_at.is_(None),
+        BidPartner.confirmed_at.is_not(None),
+    )
+    return partner_row, Bid.organisation_id == organisation_id, BidPartner.id.is_not(None)
+
+
+def organisation_figures(organisation_id: int, period: Period, now: datetime) -> OrganisationFigures:
+    """One organisation's figures for the period, by the same definitions as the area's:
+    - bids that counted (submitted before closing, not withdrawn since) on needs published
+      in the period, as in activity(), led by it or with it as a confirmed partner;
+    - success: its counted bids on lots whose effective decision took effect in the
+      period (as in success_rates()), and how many of those the decision awarded;
+    - contracts it leads running at some time in the period, and their value;
+    - payments to it (the lead is paid) as in timeliness(), with the pence paid;
+    - outcomes from its contracts' reports approved in the period, as in
+      outcomes_by_category().
+    Every query is restricted to its own bids or contracts. Six aggregate queries and
+    the outcomes' two."""
+    from ..bids.models import Bid, BidPartner
+    from ..evaluation.models import AwardDecision, AwardOutcome
+
+    partner_row, leads, partners = _own_bids(organisation_id)
+    counted = _counts()
+
+    def total(clause):
+        return sa.func.coalesce(sa.func.sum(sa.case((clause, 1), else_=0)), 0)
+
+    published = sa.and_(Need.published_at >= period.starts_at, Need.published_at < period.ends_before)
+    led, as_partner = db.session.execute(
+        sa.select(total(leads), total(partners))
+        .select_from(Bid)
+        .join(Need, Need.id == Bid.need_id)
+        .outerjoin(BidPartner, partner_row)
+        .where(published, counted, sa.or_(leads, partners))
+    ).one()
+
+    effective = sa.and_(
+        AwardDecision.refused_at.is_(None),
+        AwardDecision.summaries_sent_at >= period.starts_at,
+        AwardDecision.summaries_sent_at < period.ends_before,
+    )
+    won = sa.and_(AwardDecision.outcome == AwardOutcome.AWARD.value, AwardDecision.bid_id == Bid.id)
+    lead_decided, lead_won, partner_decided, partner_won = db.session.execute(
+        sa.select(total(leads), total(sa.and_(leads, won)), total(partners), total(sa.and_(partners, won)))
+        .select_from(Bid)
+        .join(AwardDecision, AwardDecision.lot_id == Bid.lot_id)
+        .outerjoin(BidPartner, partner_row)
+        .where(effective, counted, sa.or_(leads, partners))
+    ).one()
+
+    running, value = db.session.execute(
+        sa.select(sa.func.count(Contract.id), sa.func.coalesce(sa.func.sum(Contract.value_pence), 0)).where(
+            Contract.organisation_id == organisation_id, Contract.starts_on <= period.end, Contract.ends_on >= period.start
+        )
+    ).one()
+
+    payments, paid_pence = _timeliness(Contract.organisation_id == organisation_id, period, now)
+    return OrganisationFigures(
+        bids_led=int(led),
+        bids_as_partner=int(as_partner),
+        success=(Success("lead", int(lead_decided), int(lead_won)), Success("partner", int(partner_decided), int(partner_won))),
+        contracts_running=int(running),
+        contracts_value_pence=int(value),
+        paid_pence=paid_pence,
+        payments=payments,
+        outcomes=tuple(_outcomes(Contract.organisation_id == organisation_id, period)),
+    )

@@ -1,3 +1,101 @@
-"""An organisation's own figures: bids, success, payments and outcomes (being written)."""
+"""An organisation's own figures, for its members only: its bids and how often they won,
+the contracts it leads, what it was paid and how fast, and the outcomes its approved
+reports recorded, for a period (the financial year by default); the same numbers as CSV.
 
-from . import bp  # noqa: F401
+Every number comes from reporting.organisation_figures, which counts only the
+organisation's own bids and contracts. Bad dates get a GOV.UK error and status 400.
+"""
+
+import csv
+import io
+
+from flask import Response, abort, render_template
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..main.errors import render_error
+from ..money import format_pounds
+from ..organisations.models import Organisation
+from ..permissions import Action, require
+from ..timeutil import utcnow
+from ..workdays import london_date
+from . import bp, reporting
+from .routes import _date
+
+ROLE_LABELS = {"lead": "As lead", "partner": "As a consortium partner"}
+FIGURES = ("bids", "contracts", "payments", "outcomes")
+
+
+def _period() -> tuple[reporting.Period, dict, dict]:
+    """The period asked for (`from` and `to`, the financial year by default), the errors by
+    field, and the values to show back. Dates are read by the dashboard's _date; the order
+    check is the dashboard's (routes._query), which does not yet stand on its own."""
+    errors: dict[str, str] = {}
+    default = reporting.Period.financial_year(london_date(utcnow()))
+    start, end = _date("from", errors), _date("to", errors)
+    period = reporting.Period(start or default.start, end or default.end)
+    if period.end < period.start:
+        errors["to"] = "The end date must be the same as or after the start date"
+        period = default
+    return period, errors, {"from": period.start.isoformat(), "to": period.end.isoformat()}
+
+
+def _organisation(organisation_id: int) -> Organisation:
+    # Ids beyond the database's integer are no organisation (and no 500).
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id < 2**31 else None
+    if organisation is None:
+        abort(404)
+    require(current_user, Action.VIEW_ORGANISATION_FIGURES, organisation)
+    return organisation
+
+
+@bp.get("/organisations/<int:organisation_id>/figures")
+@login_required
+def organisation_figures(organisation_id):
+    organisation = _organisation(organisation_id)
+    period, errors, values = _period()
+    figures = reporting.organisation_figures(organisation.id, period, utcnow())
+    return render_template(
+        "board/provider.html", organisation=organisation, period=period, errors=errors, values=values,
+        figures=figures, role_labels=ROLE_LABELS,
+    ), 400 if errors else 200
+
+
+def _number(value) -> str:
+    return "" if value is None else f"{float(value):.4f}"
+
+
+@bp.get("/organisations/<int:organisation_id>/figures/<figure>.csv")
+@login_required
+def organisation_figures_csv(organisation_id, figure):
+    """Exactly the numbers of one table of the organisation's figures, for the same period."""
+    organisation = _organisation(organisation_id)
+    if figure not in FIGURES:
+        abort(404)
+    period, errors, _ = _period()
+    if errors:
+        return render_error(400, "There is a problem with the dates", " ".join(errors.values()))
+    figures = reporting.organisation_figures(organisation.id, period, utcnow())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if figure == "bids":
+        writer.writerow(["role", "bids", "decided", "won", "success_rate"])
+        counted = {"lead": figures.bids_led, "partner": figures.bids_as_partner}
+        for row in figures.success:
+            writer.writerow([ROLE_LABELS[row.key], counted[row.key], row.bids, row.won, _number(row.rate)])
+    elif figure == "contracts":
+        writer.writerow(["contracts_running", "value_pence", "value"])
+        writer.writerow([figures.contracts_running, figures.contracts_value_pence, format_pounds(figures.contracts_value_pence)])
+    elif figure == "payments":
+        p = figures.payments
+        writer.writerow(["payments_paid", "paid_pence", "paid", "median_days", "paid_within_10_days", "overdue_now"])
+        writer.writerow([p.paid, figures.paid_pence, format_pounds(figures.paid_pence), _number(p.median_days), p.within_target, p.overdue_now])
+    else:
+        writer.writerow(["category", "contracts", "people_expected", "achieved", "partly_achieved", "not_achieved", "score", "rate"])
+        for row in figures.outcomes:
+            writer.writerow([
+                row.category, row.contracts, row.expected_people, row.achieved, row.partly, row.not_achieved,
+                _number(row.score), _number(row.rate),
+            ])
+    name = f"organisation-{organisation.id}-{figure}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
+    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
