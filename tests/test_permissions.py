@@ -70,6 +70,7 @@ def world(db_session):
     closing_need.question_deadline = utcnow() - timedelta(days=1)
     # Evaluation of the closed bid: the evaluator on the panel with no conflict, a decision
     # waiting for sign-off, an explanation asked for, a summary sent and a contract.
+    from marketplace.board.models import PartnershipReview, Rating, ReviewKind
     from marketplace.contracts.models import Contract, ContractMilestone, ContractParty, ContractVariation, PartyRole
     from marketplace.delivery.models import OutcomeReport
     from marketplace.payments.models import Payment
@@ -106,7 +107,11 @@ def world(db_session):
     variation = ContractVariation(
         contract_id=contract.id, reason="Longer", changes={}, before={}, proposed_at=now, proposed_by_id=commissioner.id
     )
-    db.session.add_all([payment, report, variation])
+    rating = PartnershipReview(
+        contract_id=contract.id, kind=ReviewKind.YEARLY, financial_year=2026, rating=Rating.GOOD, comment="Fine.",
+        rated_by_id=actors["board_member"].id,
+    )
+    db.session.add_all([payment, report, variation, rating])
     unverified_org = factories.make_organisation("Unverified C", verified=False)
     db.session.add(Membership(user=actors["owner"], organisation=unverified_org, role=Role.OWNER))
     db.session.flush()
@@ -134,6 +139,7 @@ def world(db_session):
             "payment": payment,
             "report": report,
             "variation": variation,
+            "rating": rating,
             "org_a": org_a,
         },
     }
@@ -226,6 +232,9 @@ TABLE = [
     (Action.VIEW_AREA_PAYMENTS, "west_kent", {"region_commissioner"}),
     (Action.VIEW_DASHBOARD, "east_kent", COMMISSIONERS | {"board_member"}),
     (Action.VIEW_DASHBOARD, "west_kent", {"region_commissioner"}),
+    # Partnership reviews: the board rates; the lead and the commissioner answer.
+    (Action.RATE_PARTNERSHIP, "contract", {"board_member"}),
+    (Action.RESPOND_TO_REVIEW, "rating", LEAD | COMMISSIONERS),
     # An organisation's own figures: its members only (not the area, not the admin).
     (Action.VIEW_ORGANISATION_FIGURES, "verified_org", LEAD),
     (Action.VIEW_ORGANISATION_FIGURES, "unverified_org", {"owner"}),
