@@ -19,7 +19,7 @@ from ..extensions import db
 from ..needs.models import Need, need_pdus
 from ..organisations.models import VCSE_FORMS, IncomeBand, LegalForm, Organisation, OrganisationType, organisation_pdus
 from ..payments.models import TARGET_DAYS, Payment, PaymentStatus
-from ..timeutil import LONDON
+from ..timeutil import LONDON, utcnow
 
 
 @dataclass(frozen=True)
@@ -278,24 +278,29 @@ class Activity:
         return Fraction(self.bids, self.lots) if self.lots else None
 
 
-def activity(scope: Scope, period: Period) -> Activity:
+def activity(scope: Scope, period: Period, now: datetime | None = None) -> Activity:
     """Contracts running at some time in the period, and their value; needs published in
-    the period, their lots, and the bids that counted on them (submitted before closing
-    and not withdrawn since). Three aggregate queries."""
+    the period; and, of those, the lots of the needs that have closed by `now` and the
+    bids that counted on them (submitted before closing and not withdrawn since). Bids on
+    a need still open are not counted at all: nothing here tells of a bid before closing.
+    Three aggregate queries."""
     from ..bids.models import Bid
     from ..needs.models import Lot
 
+    now = now or utcnow()
     active, value = db.session.execute(
         sa.select(sa.func.count(Contract.id), sa.func.coalesce(sa.func.sum(Contract.value_pence), 0))
         .join(Need, Need.id == Contract.need_id)
         .where(scope.needs(), Contract.starts_on <= period.end, Contract.ends_on >= period.start)
     ).one()
     published = sa.and_(scope.needs(), Need.published_at >= period.starts_at, Need.published_at < period.ends_before)
+    closed = sa.and_(Need.closes_at.is_not(None), Need.closes_at <= now)
     needs, lots = db.session.execute(
-        sa.select(sa.func.count(sa.distinct(Need.id)), sa.func.count(Lot.id)).select_from(Need).join(Lot, Lot.need_id == Need.id).where(published)
+        sa.select(sa.func.count(sa.distinct(Need.id)), sa.func.count(Lot.id).filter(closed))
+        .select_from(Need).join(Lot, Lot.need_id == Need.id).where(published)
     ).one()
     bids = db.session.scalar(
-        sa.select(sa.func.count(Bid.id)).join(Need, Need.id == Bid.need_id).where(published, _counts())
+        sa.select(sa.func.count(Bid.id)).join(Need, Need.id == Bid.need_id).where(published, closed, _counts())
     )
     return Activity(int(active), int(value), int(needs), int(lots), int(bids or 0))
 
@@ -460,7 +465,7 @@ def comparison(area, period: Period, now: datetime) -> list[Comparison]:
     for peer, area_ids in scopes:
         scope = Scope(area_ids=area_ids)
         rows.append(Comparison(
-            peer.id, peer.name, peer.id == area.id, shares(scope, period), activity(scope, period), timeliness(scope, period, now)
+            peer.id, peer.name, peer.id == area.id, shares(scope, period), activity(scope, period, now), timeliness(scope, period, now)
         ))
     return rows
 
@@ -561,3 +566,23 @@ def organisation_figures(organisation_id: int, period: Period, now: datetime) ->
         payments=payments,
         outcomes=tuple(_outcomes(Contract.organisation_id == organisation_id, period)),
     )
+
+
+# Partnership ratings ------------------------------------------------------------------------------
+
+
+def rating_counts(area_ids, year: int) -> dict:
+    """How many of the areas' partnerships the board rated good, approaching target,
+    requires improvement and inadequate for the financial year starting in `year`: one
+    grouped query."""
+    from .models import PartnershipReview, Rating, ReviewKind
+
+    rows = db.session.execute(
+        sa.select(PartnershipReview.rating, sa.func.count())
+        .join(Contract, Contract.id == PartnershipReview.contract_id)
+        .join(Need, Need.id == Contract.need_id)
+        .where(Need.area_id.in_(area_ids), PartnershipReview.kind == ReviewKind.YEARLY, PartnershipReview.financial_year == year)
+        .group_by(PartnershipReview.rating)
+    ).all()
+    counts = {Rating(r): int(n) for r, n in rows}
+    return {rating: counts.get(rating, 0) for rating in Rating}

@@ -175,18 +175,3 @@ def partnerships(area_ids, year: int, page: int, per_page: int = 50):
     this_year = {r.contract_id: r for r in reviews if r.kind == ReviewKind.YEARLY and r.financial_year == year}
     latest = {r.contract_id: r for r in reviews}
     return result, [Partnership(c, this_year.get(c.id), latest.get(c.id)) for c in result.items]
-
-
-def rating_counts(area_ids, year: int) -> dict[Rating, int]:
-    """How many partnerships got each rating for the year: one grouped query."""
-    from ..needs.models import Need
-
-    rows = db.session.execute(
-        sa.select(PartnershipReview.rating, sa.func.count())
-        .join(Contract, Contract.id == PartnershipReview.contract_id)
-        .join(Need, Need.id == Contract.need_id)
-        .where(Need.area_id.in_(area_ids), PartnershipReview.kind == ReviewKind.YEARLY, PartnershipReview.financial_year == year)
-        .group_by(PartnershipReview.rating)
-    ).all()
-    counts = {Rating(r): int(n) for r, n in rows}
-    return {rating: counts.get(rating, 0) for rating in Rating}

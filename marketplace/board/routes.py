@@ -47,15 +47,22 @@ def _date(name: str, errors: dict) -> date | None:
     return day
 
 
-def _query(area: Area) -> tuple[reporting.Scope, reporting.Period, dict, dict]:
-    """The scope and period asked for, with errors by field (defaults where wrong)."""
-    errors: dict[str, str] = {}
+def period_asked(errors: dict) -> reporting.Period:
+    """The period in the query string (`from` and `to`, inclusive London dates), the
+    financial year by default or where wrong; what is wrong goes into `errors` by field."""
     default = reporting.Period.financial_year(london_date(utcnow()))
     start, end = _date("from", errors), _date("to", errors)
     period = reporting.Period(start or default.start, end or default.end)
     if period.end < period.start:
         errors["to"] = "The end date must be the same as or after the start date"
         period = default
+    return period
+
+
+def _query(area: Area) -> tuple[reporting.Scope, reporting.Period, dict, dict]:
+    """The scope and period asked for, with errors by field (defaults where wrong)."""
+    errors: dict[str, str] = {}
+    period = period_asked(errors)
     pdus = {a.id: a for a in ([area] if area.kind == AreaKind.PDU else area.children)}
     # A region's needs are its own and its delivery units'.
     area_ids = (area.id,) if area.kind == AreaKind.PDU else (area.id, *pdus)
@@ -83,7 +90,7 @@ def _figures(scope, period):
         "types": reporting.by_type(scope, period),
         "shares": reporting.shares(scope, period),
         "timeliness": reporting.timeliness(scope, period, now),
-        "activity": reporting.activity(scope, period),
+        "activity": reporting.activity(scope, period, now),
         "success": reporting.success_rates(scope, period),
         "outcomes": reporting.outcomes_by_category(scope, period),
     }
@@ -177,7 +184,7 @@ def _pack(area):
         chosen_pdu=db.session.get(Area, scope.area_ids[0]) if values["pdu"] and not errors.get("pdu") else None,
         chosen_category=db.session.get(ServiceCategory, scope.category_id) if scope.category_id else None,
         band_labels=BAND_LABELS, type_labels=TYPE_LABELS, success_labels=SUCCESS_LABELS,
-        year=year, rating_counts=reviews.rating_counts(scope.area_ids, year), partnerships=partnerships,
+        year=year, rating_counts=reporting.rating_counts(scope.area_ids, year), partnerships=partnerships,
         partnership_total=page.total, decisions=decision_record.decisions(scope, period, limit=30),
         **_with_charts(_figures(scope, period), peers),
     )

@@ -18,25 +18,17 @@ from ..money import format_pounds
 from ..organisations.models import Organisation
 from ..permissions import Action, require
 from ..timeutil import utcnow
-from ..workdays import london_date
 from . import bp, reporting
-from .routes import _date
+from .routes import period_asked
 
 ROLE_LABELS = {"lead": "As lead", "partner": "As a consortium partner"}
 FIGURES = ("bids", "contracts", "payments", "outcomes")
 
 
 def _period() -> tuple[reporting.Period, dict, dict]:
-    """The period asked for (`from` and `to`, the financial year by default), the errors by
-    field, and the values to show back. Dates are read by the dashboard's _date; the order
-    check is the dashboard's (routes._query), which does not yet stand on its own."""
+    """The period asked for (the dashboard's rules), the errors by field, and the values to show back."""
     errors: dict[str, str] = {}
-    default = reporting.Period.financial_year(london_date(utcnow()))
-    start, end = _date("from", errors), _date("to", errors)
-    period = reporting.Period(start or default.start, end or default.end)
-    if period.end < period.start:
-        errors["to"] = "The end date must be the same as or after the start date"
-        period = default
+    period = period_asked(errors)
     return period, errors, {"from": period.start.isoformat(), "to": period.end.isoformat()}
 
 

@@ -18,7 +18,7 @@ from ..reference.models import Area, AreaKind
 from ..refusals import committed
 from ..timeutil import utcnow
 from ..workdays import london_date
-from . import bp, reviews
+from . import bp, reporting, reviews
 from .forms import RateForm, RespondForm
 from .models import PartnershipReview
 from .reporting import Period
@@ -120,5 +120,5 @@ def partnerships(area_id):
     )
     return render_template(
         "board/partnerships.html", area=area, year=year, years=range(current, 2014, -1), rows=rows, page=page,
-        counts=reviews.rating_counts(area_ids, year), errors=errors, may_rate=lambda c: can(current_user, Action.RATE_PARTNERSHIP, c),
+        counts=reporting.rating_counts(area_ids, year), errors=errors, may_rate=lambda c: can(current_user, Action.RATE_PARTNERSHIP, c),
     ), 400 if errors else 200

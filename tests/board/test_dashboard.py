@@ -7,6 +7,9 @@ import io
 import pytest
 
 from marketplace.accounts.models import Role
+from marketplace.board import reporting
+from marketplace.timeutil import utcnow
+from marketplace.workdays import london_date
 
 from .. import factories
 from ..helpers import page_text, sign_in
@@ -127,3 +130,30 @@ def test_each_chart_is_drawn_from_the_numbers_of_the_table_beside_it(client, wor
     assert "Paid within 10 days" in timeliness and "Overdue now" in timeliness
     for svg in svgs.values():  # no script, nothing fetched from elsewhere
         assert "<script" not in svg and "xlink:href=\"http" not in svg and "src=\"http" not in svg
+
+
+def test_nothing_on_the_dashboard_tells_of_a_bid_before_its_need_closes(client, db_session):
+    """A bid on an open need: its price, its organisation and even its existence stay off
+    the dashboard, its pack and every CSV until the need closes; afterwards it is counted."""
+    area = factories.area("N57EKNT")
+    need = factories.make_need(lots=(5_000_000,))
+    bidder = factories.make_provider()
+    factories.make_bid(need, provider=bidder, price_pence=4_321_987)
+    board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
+    name = bidder.organisations[0].name
+
+    def everything() -> str:
+        pages = [page_text(board.get(f"/areas/{area.id}/dashboard")), page_text(board.get(f"/areas/{area.id}/board-pack"))]
+        for figure in ("size-bands", "types", "success", "outcomes", "timeliness", "comparison"):
+            pages.append(board.get(f"/areas/{area.id}/dashboard/{figure}.csv").get_data(as_text=True))
+        return "\n".join(pages)
+
+    seen = everything()
+    assert "43,219" not in seen and "4321987" not in seen and name not in seen
+    scope = reporting.Scope(area_ids=(area.id,))
+    period = reporting.Period.financial_year(london_date(utcnow()))
+    open_activity = reporting.activity(scope, period)
+    assert (open_activity.needs_published, open_activity.lots, open_activity.bids) == (1, 0, 0)
+    factories.close_need(need)
+    closed = reporting.activity(scope, period)
+    assert (closed.needs_published, closed.lots, closed.bids) == (1, 1, 1)

@@ -7,7 +7,7 @@ import pytest
 
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
-from marketplace.board import reviews
+from marketplace.board import reporting, reviews
 from marketplace.board.models import PartnershipReview, Rating, ResponseSide, ReviewKind, ReviewResponse
 from marketplace.extensions import db
 from marketplace.notifications.models import OutboxEmail
@@ -216,7 +216,7 @@ def test_the_areas_partnerships_with_this_years_ratings(client, made):
     reviews.rate(made.contract, period=str(_this_year()), rating="requires_improvement", comment="Late reports.",
                  actor=factories.make_area_staff(Role.BOARD_MEMBER))
     db.session.flush()
-    counts = reviews.rating_counts((area.id,), _this_year())
+    counts = reporting.rating_counts((area.id,), _this_year())
     assert counts == {Rating.GOOD: 0, Rating.APPROACHING_TARGET: 0, Rating.REQUIRES_IMPROVEMENT: 1, Rating.INADEQUATE: 0}
     page = page_text(board.get(f"/areas/{area.id}/partnerships"))
     assert "Requires improvement" in page and "Rate<span" not in page
