@@ -157,3 +157,12 @@ def test_nothing_on_the_dashboard_tells_of_a_bid_before_its_need_closes(client, 
     factories.close_need(need)
     closed = reporting.activity(scope, period)
     assert (closed.needs_published, closed.lots, closed.bids) == (1, 1, 1)
+
+
+def test_commissioners_and_board_members_find_the_dashboard_from_home(client, db_session):
+    area = factories.area("N57EKNT")
+    for role in (Role.COMMISSIONER, Role.BOARD_MEMBER):
+        home = page_text(_as(client, factories.make_area_staff(role)).get("/"))
+        assert f'href="/areas/{area.id}/dashboard"' in home
+    assert "/dashboard" not in page_text(_as(client, factories.make_area_staff(Role.EVALUATOR)).get("/"))
+    assert f'href="/areas/{area.id}/partnerships"' not in page_text(_as(client, factories.make_area_staff(Role.COMMISSIONER)).get("/"))
