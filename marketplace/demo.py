@@ -3,10 +3,17 @@ the demo commissioner's needs (open, closing soon, closed and a draft) and the d
 providers' bids on them: a consortium of the charity and the CIC, a draft, and on the
 closed need an abnormally low bid from the large company, flagged at closing.
 
+Behind them, two financial years of history (HISTORY) for the board's dashboard: needs
+published, bid for by providers of every size and type, evaluated, awarded, delivered,
+reported on and paid, each step through the services at its own past time (and dated then
+in the audit trail), with some payments late and two overdue now.
+
 Idempotent: running it again finds what exists and adds only what is missing.
 """
 
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
@@ -72,6 +79,98 @@ ORGANISATIONS = [
         "specialisms": ("accommodation", "ete", "through-the-gate"),
         "policies": ("constituted", "safeguarding", "insurance_by_start", "dbs", "data_protection"),
     },
+    # Providers of the past two years' contracts (see HISTORY): two of each size band, all
+    # three types, some with staff or premises in East Kent or West Kent and some without.
+    {
+        "email": "cafe@demo.test",
+        "kind": "a volunteer-run community group",
+        "person": "Grace Mensah",
+        "name": "Sevenoaks Recovery Cafe",
+        "legal_form": LegalForm.COMMUNITY_GROUP,
+        "charity_number": None,
+        "company_number": None,
+        "income_band": IncomeBand.MICRO,
+        "description": "A volunteer-run cafe in Sevenoaks where people in recovery cook, serve and find their feet.",
+        "postcode": "TN13 1AA",
+        "pdus": ("N57KECL",),
+        "specialisms": ("dependency", "inclusion", "unpaid-work"),
+        "policies": ("constituted", "safeguarding", "data_protection"),
+    },
+    {
+        "email": "pathways@demo.test",
+        "kind": "a charitable incorporated organisation in East Sussex",
+        "person": "Priya Nair",
+        "name": "Sussex Pathways CIO",
+        "legal_form": LegalForm.CIO,
+        "charity_number": "1190001",
+        "company_number": None,
+        "income_band": IncomeBand.SMALL,
+        "description": "Housing and tenancy support across Sussex, now working in Kent too.",
+        "postcode": "BN21 1AA",
+        "pdus": ("N57SUS",),
+        "specialisms": ("accommodation", "wellbeing", "womens-services"),
+        "policies": ("constituted", "safeguarding", "insurance_by_start", "dbs", "data_protection"),
+    },
+    {
+        "email": "swale@demo.test",
+        "kind": "a medium-sized community benefit society",
+        "person": "Daniel Price",
+        "name": "Swale Housing Co-operative",
+        "legal_form": LegalForm.COMMUNITY_BENEFIT_SOCIETY,
+        "charity_number": None,
+        "company_number": None,
+        "income_band": IncomeBand.MEDIUM,
+        "description": "A housing co-operative in Sittingbourne and Sheerness offering supported lodgings and move-on homes.",
+        "postcode": "ME10 1AA",
+        "pdus": ("N57EKNT",),
+        "specialisms": ("accommodation", "through-the-gate", "lifestyle"),
+        "policies": ("constituted", "safeguarding", "insurance_by_start", "dbs", "data_protection"),
+    },
+    {
+        "email": "horizon@demo.test",
+        "kind": "a medium-sized private company in London",
+        "person": "Hannah Cole",
+        "name": "Horizon Outcomes Ltd",
+        "legal_form": LegalForm.COMPANY_LIMITED_BY_SHARES,
+        "charity_number": None,
+        "company_number": "11000001",
+        "income_band": IncomeBand.MEDIUM,
+        "description": "Employment and money advice programmes, delivered from London with local venues.",
+        "postcode": "SE1 7AA",
+        "pdus": ("LDNLAW",),
+        "specialisms": ("ete", "finance", "wellbeing"),
+        "policies": ("constituted", "safeguarding", "insurance_by_start", "data_protection"),
+    },
+    {
+        "email": "learning@demo.test",
+        "kind": "a council's adult learning service",
+        "person": "Martin Shaw",
+        "name": "Kent Adult Learning Service",
+        "legal_form": LegalForm.PUBLIC_BODY,
+        "charity_number": None,
+        "company_number": None,
+        "income_band": IncomeBand.MEDIUM,
+        "description": "The county's adult education service: courses in Maidstone, Tonbridge and Tunbridge Wells.",
+        "postcode": "ME15 6AA",
+        "pdus": ("N57KECL",),
+        "specialisms": ("ete", "family", "inclusion"),
+        "policies": ("constituted", "safeguarding", "insurance_by_start", "dbs", "data_protection"),
+    },
+    {
+        "email": "nhs@demo.test",
+        "kind": "an NHS trust",
+        "person": "Oluwaseun Adeyemi",
+        "name": "Kent Community Health Partnership NHS Trust",
+        "legal_form": LegalForm.PUBLIC_BODY,
+        "charity_number": None,
+        "company_number": None,
+        "income_band": IncomeBand.LARGE,
+        "description": "Community health services across Kent, including drug and alcohol recovery and liaison at court.",
+        "postcode": "ME16 9AA",
+        "pdus": PDUS,
+        "specialisms": ("dependency", "wellbeing", "through-the-gate"),
+        "policies": ("constituted", "safeguarding", "insurance_by_start", "dbs", "data_protection"),
+    },
 ]
 
 STAFF = [
@@ -111,7 +210,8 @@ def load_demo_data(password: str) -> list[tuple[str, str]]:
         raise DemoRefused("Demo data is refused in production: it would create accounts with a known password.")
     load_reference()
     admin = _user("admin@demo.test", "Ada Admin", password, admin=True)
-    pdus = {a.code: a for a in db.session.scalars(sa.select(Area).where(Area.code.in_(PDUS)))}
+    codes = set(PDUS).union(*(spec["pdus"] for spec in ORGANISATIONS))
+    pdus = {a.code: a for a in db.session.scalars(sa.select(Area).where(Area.code.in_(codes)))}
     categories = {c.code: c for c in db.session.scalars(sa.select(ServiceCategory))}
     logins = [("admin@demo.test", "service admin: verifies organisations, invites area staff")]
 
@@ -158,6 +258,7 @@ def load_demo_data(password: str) -> list[tuple[str, str]]:
     _bids()
     _evaluations()
     _delivery()
+    _history(pdus, categories)
     return logins
 
 
@@ -322,7 +423,6 @@ def _dates(when: str, now: datetime) -> tuple[datetime | None, datetime | None, 
 def _needs(pdus: dict, categories: dict) -> None:
     from .needs import services as need_services
     from .needs.models import Need, Question, QuestionVisibility
-    from .reference.models import DesiredOutcome
 
     commissioner = account_services.find_user("commissioner@demo.test")
     charity = account_services.find_user("charity@demo.test")
@@ -330,31 +430,9 @@ def _needs(pdus: dict, categories: dict) -> None:
     for spec in NEEDS:
         if db.session.scalar(sa.select(Need.id).where(Need.title == spec["title"])) is not None:
             continue
-        area = pdus[spec["area"]]
-        need = need_services.create_need(area=area, title=spec["title"], actor=commissioner)
-        category = categories[spec["category"]]
-        outcomes = db.session.scalars(sa.select(DesiredOutcome).where(DesiredOutcome.code.in_(spec["outcomes"]))).all()
-        need_services.update_about(
-            need,
-            title=spec["title"],
-            summary=spec["summary"],
-            pdus=[pdus[c] for c in spec["pdus"]],
-            category=category,
-            outcomes=outcomes,
-            cohort=spec["cohort"],
-            expected_people=spec["expected_people"],
-            duration_months=spec["duration_months"],
-            procedure=spec.get("procedure", "grant"),
-        )
-        for title, description, value, reservation in spec["lots"]:
-            need_services.save_lot(need, title=title, description=description, value_pence=value, reservation=reservation)
-        for question, weight, word_limit in spec["criteria"]:
-            need_services.save_criterion(need, question=question, weight=weight, word_limit=word_limit)
-        need_services.set_weights(need, social_value_weight=20, price_weight=20)
-        need_services.set_conditions(need, conditions=spec["conditions"], cost_floor_per_person_pence=None)
+        need = _draft_need(spec, pdus, categories, commissioner)
         # The commissioner shows how many bids have come in (and nothing else) before closing.
         need.show_bid_count = spec["when"] != "draft"
-        need_services.set_payment_profile(need, advance_percent=spec["advance"], milestones=spec["milestones"])
         published, deadline, closes = _dates(spec["when"], now)
         need.question_deadline, need.closes_at = deadline, closes
         if published is not None:
@@ -380,6 +458,35 @@ def _needs(pdus: dict, categories: dict) -> None:
             audit.record("question.answered", question, actor=commissioner, after={"visibility": "published", "demo": True})
             need_services.follow_need(need, actor=charity)
     db.session.flush()
+
+
+def _draft_need(spec: dict, pdus: dict, categories: dict, commissioner):
+    """A complete draft need from a spec of NEEDS (or one HISTORY makes), through the need services."""
+    from .needs import services as need_services
+    from .reference.models import DesiredOutcome
+
+    need = need_services.create_need(area=pdus[spec["area"]], title=spec["title"], actor=commissioner)
+    outcomes = db.session.scalars(sa.select(DesiredOutcome).where(DesiredOutcome.code.in_(spec["outcomes"]))).all()
+    need_services.update_about(
+        need,
+        title=spec["title"],
+        summary=spec["summary"],
+        pdus=[pdus[c] for c in spec["pdus"]],
+        category=categories[spec["category"]],
+        outcomes=outcomes,
+        cohort=spec["cohort"],
+        expected_people=spec["expected_people"],
+        duration_months=spec["duration_months"],
+        procedure=spec.get("procedure", "grant"),
+    )
+    for title, description, value, reservation in spec["lots"]:
+        need_services.save_lot(need, title=title, description=description, value_pence=value, reservation=reservation)
+    for question, weight, word_limit in spec["criteria"]:
+        need_services.save_criterion(need, question=question, weight=weight, word_limit=word_limit)
+    need_services.set_weights(need, social_value_weight=20, price_weight=20)
+    need_services.set_conditions(need, conditions=spec["conditions"], cost_floor_per_person_pence=None)
+    need_services.set_payment_profile(need, advance_percent=spec["advance"], milestones=spec["milestones"])
+    return need
 
 
 # Bids --------------------------------------------------------------------------------
@@ -659,13 +766,14 @@ DEMO_NARRATIVES = (
 
 
 DEMO_JUSTIFICATIONS = {
+    1: "Weak: little evidence that the approach would reach people here.",
     2: "Acceptable: a general programme, with little about how it works in East Kent.",
     3: "Good: a clear local plan, with some gaps in how progress is measured.",
     4: "Excellent: a detailed local plan with evidence from their current work.",
 }
 
 
-def _demo_bid(bid_services, spec: dict, lot, lead: User, organisation, start: datetime) -> None:
+def _demo_bid(bid_services, spec: dict, lot, lead: User, organisation, start: datetime):
     need = lot.need
     bid = bid_services.start_bid(lot, organisation=organisation, actor=lead, now=start)
     answers = {c.id: text for c, text in zip(need.criteria, spec["answers"], strict=False)}
@@ -675,8 +783,10 @@ def _demo_bid(bid_services, spec: dict, lot, lead: User, organisation, start: da
         bid, price_pence=price, breakdown=bid_services.suggested_breakdown(bid, price), people=spec["people"],
         actor=lead, now=start,
     )
+    if not bid.local_pdu_ids:  # no staff or premises where the need is: say so
+        bid_services.save_local_presence(bid, pdu_ids=[], none=True, actor=lead, now=start)
     if not spec["submit"]:
-        return
+        return bid
     bid_services.save_social_value(bid, text=spec["social_value"], actor=lead, now=start)
     bid_services.save_declarations(
         bid, declarations=["eligible", "no_conflict", "accurate"], conflict_details="", actor=lead, now=start
@@ -698,3 +808,285 @@ def _demo_bid(bid_services, spec: dict, lot, lead: User, organisation, start: da
         for partner, member in partners:
             bid_services.confirm_partner(partner, actor=member, now=start + timedelta(hours=2))
     bid_services.submit_bid(bid, actor=lead, now=start + timedelta(hours=3))
+    return bid
+
+
+# History: two financial years of needs awarded and delivered --------------------------------
+
+
+class Past(NamedTuple):
+    """A need of the past two financial years, lived through the services at past times: the
+    bidders' logins (before @demo.test), the first of them winning. Everything else follows
+    from the day it was published (see _live_through). The CIC and the large company only
+    ever lose: their home pages stay as people trying the portal know them."""
+
+    day: int  # published this many days after 1 April of the demo's last financial year
+    title: str
+    area: str  # its delivery unit
+    category: str
+    summary: str
+    lot: str
+    pounds: int
+    bidders: tuple[str, ...]
+    procedure: str = "grant"
+    months: int = 12
+    # Days from becoming payable to paid, payment by payment (advance first; None: left
+    # unpaid; payments beyond the list: 4 days).
+    paid: tuple = ()
+    results: tuple[int, int] = (50, 25)  # % of the people who started who achieved, partly achieved each outcome
+    awarded: bool = True
+    reservation: Reservation = Reservation.NONE
+    partner: str | None = None  # the winner's consortium partner
+
+
+HISTORY = [
+    # Last financial year: six awards and one need not awarded.
+    Past(20, "Money advice surgeries in Canterbury and Dover", "N57EKNT", "finance",
+         "Weekly drop-in surgeries on benefits, debts and bank accounts for people on probation.", "Advice surgeries",
+         18_000, ("charity", "horizon", "bigco"), paid=(3, 5, 4, 12), results=(55, 25)),
+    Past(35, "Supported lodgings in Folkestone and Dover", "N57EKNT", "accommodation",
+         "Rooms with trained hosts and a support worker for people leaving prison without a home.", "Supported lodgings",
+         60_000, ("swale", "bigco", "pathways"), procedure="contract", paid=(2, 6, 21, 5), results=(60, 20)),
+    Past(70, "Recovery community in Thanet and Ashford", "N57EKNT", "dependency",
+         "Peer-led recovery groups alongside structured drug and alcohol treatment.", "Recovery groups",
+         40_000, ("nhs", "cic", "charity"), paid=(4, 3, 8, 16), results=(45, 30)),
+    Past(100, "Construction skills academy in Maidstone", "N57KECL", "ete",
+         "Site safety cards, work experience on local building sites and help into jobs.", "Skills academy",
+         90_000, ("learning", "bigco", "horizon"), procedure="contract", paid=(5, 9, 2, 7), results=(50, 20)),
+    Past(150, "Community volunteering in Tonbridge", "N57KECL", "inclusion",
+         "Volunteering placements with local groups, with a mentor for the first month.", "Volunteering placements",
+         12_000, ("cafe", "cic", "pathways"), paid=(1, 3, 25, 4), results=(70, 15)),
+    Past(200, "Mental health drop-ins in Margate", "N57EKNT", "wellbeing",
+         "Evening drop-ins with a mental health worker for people on probation.", "Drop-in sessions",
+         30_000, ("horizon", "pathways"), procedure="contract", awarded=False),
+    Past(240, "Positive activities for young adults in Dover", "N57EKNT", "lifestyle",
+         "Sport, music and mentoring for 18 to 25 year olds on probation.", "Activities programme",
+         22_000, ("horizon", "cic", "bigco", "swale"), paid=(3, 4, 6, 30), results=(50, 30)),
+    # This financial year: six awards, two payments left unpaid (overdue now).
+    Past(375, "Community garden placements in Tonbridge", "N57KECL", "unpaid-work",
+         "Unpaid work placements in community gardens, supervised by local growers.", "Garden placements",
+         25_000, ("cafe", "cic", "bigco"), reservation=Reservation.LOCAL, paid=(2, None), results=(60, 25)),
+    Past(380, "Women's wellbeing groups in Ashford", "N57EKNT", "womens-services",
+         "Weekly wellbeing groups and one-to-one support for women on probation in Ashford.", "Wellbeing groups",
+         20_000, ("charity", "swale"), months=18, reservation=Reservation.VCSE, partner="pathways", paid=(2, 6, 3),
+         results=(65, 20)),
+    Past(395, "Job coaching and work placements in Sittingbourne", "N57EKNT", "ete",
+         "A job coach for each person and short placements with local employers.", "Job coaching",
+         45_000, ("horizon", "cic", "bigco"), procedure="contract", paid=(4, None), results=(40, 30)),
+    Past(400, "Parenting courses in Maidstone and Tonbridge", "N57KECL", "family",
+         "Eight-week parenting courses and supported contact for parents on probation.", "Parenting courses",
+         30_000, ("learning", "cafe", "bigco"), months=18, paid=(6, 4)),
+    Past(420, "Release-day support from HMP Elmley", "N57EKNT", "through-the-gate",
+         "Someone at the gate on release day, and help to reach housing and probation appointments.", "Release-day support",
+         35_000, ("nhs", "bigco", "swale"), procedure="contract", paid=(3, 2), results=(55, 25)),
+    Past(430, "Tenancy sustainment in Sevenoaks", "N57KECL", "accommodation",
+         "Support to keep a tenancy for people housed after prison or approved premises.", "Tenancy support",
+         80_000, ("pathways", "bigco", "cic"), procedure="contract", months=24, paid=(14,), results=(55, 20)),
+]
+
+# The payment profile by length of service: (advance %, milestones as (title, %, month)).
+PROFILES = {
+    12: (20, [("Three months", 25, 3), ("Six months", 25, 6), ("Final report", 30, 12)]),
+    18: (20, [("Six months", 30, 6), ("Twelve months", 25, 12), ("Final report", 25, 18)]),
+    24: (15, [("Six months", 25, 6), ("Twelve months", 20, 12), ("Eighteen months", 20, 18), ("Final report", 20, 24)]),
+}
+PRICES = (96, 93, 98, 90)  # each bidder's price, % of the lot's value, in the order of Past.bidders
+MARKS = (4, 3, 2, 3)  # each bidder's agreed score, the same for every part (awarded: the winner's 4 ranks it first)
+HISTORY_REACH = timedelta(days=200)
+
+
+def history_years(today: date):
+    """(last, this): the two financial years of HISTORY as board.reporting Periods. "This"
+    year started at least HISTORY_REACH ago, so every award in HISTORY is in the past
+    whenever the demo is loaded (today: 2025-26 and 2026-27)."""
+    from .board.reporting import Period
+
+    this = Period.financial_year(today - HISTORY_REACH)
+    return Period.financial_year(this.start - timedelta(days=1)), this
+
+
+@contextmanager
+def _dated(when: datetime):
+    """What the services write inside happened at `when`: the audit events they record (the
+    record of decisions reads them by date), the rows they create and the emails they queue
+    (sent then, so neither printed nor sent again now). Stamped as the rows are inserted."""
+    from .audit.models import AuditEvent
+    from .notifications.models import OutboxEmail
+
+    session = db.session()
+    session.flush()
+    echo = current_app.config.get("MAIL_ECHO")
+    current_app.config["MAIL_ECHO"] = False  # development prints new emails: these are old
+
+    def stamp(session, flush_context, instances):
+        for obj in session.new:
+            if isinstance(obj, AuditEvent):
+                obj.occurred_at = when
+            elif isinstance(obj, OutboxEmail):
+                obj.created_at = obj.sent_at = when
+            elif getattr(obj, "created_at", False) is None:
+                obj.created_at = when
+
+    sa.event.listen(session, "before_flush", stamp)
+    try:
+        yield when
+        session.flush()
+    finally:
+        sa.event.remove(session, "before_flush", stamp)
+        current_app.config["MAIL_ECHO"] = echo
+
+
+def _on(when: datetime, service, *args, **kwargs):
+    """Call a service at a past time, dated then."""
+    with _dated(when):
+        return service(*args, now=when, **kwargs)
+
+
+def _history(pdus: dict, categories: dict) -> None:
+    """HISTORY through the services, at past times; a need already there is left as it is."""
+    from .needs.models import Need
+
+    now = utcnow()
+    last, _ = history_years(london_date(now))
+    for past in HISTORY:
+        if db.session.scalar(sa.select(Need.id).where(Need.title == past.title)) is None:
+            _live_through(past, last.start + timedelta(days=past.day), pdus, categories, now)
+    db.session.flush()
+
+
+def _morning(day: date, hour: int = 10) -> datetime:
+    from .workdays import at_london_time
+
+    return at_london_time(day, time(hour, 0)).astimezone(UTC)
+
+
+def _outcome_line(started: int, results: tuple[int, int], index: int) -> tuple[int, int, int]:
+    """(achieved, partly, not achieved) of the people who started, for the index-th outcome
+    (each one a little harder than the one before)."""
+    achieved = started * max(0, results[0] - 10 * index) // 100
+    partly = started * results[1] // 100
+    return achieved, partly, started - achieved - partly
+
+
+def _live_through(past: Past, day: date, pdus: dict, categories: dict, now: datetime) -> None:
+    """Publish the need, bid, evaluate, award, contract, report and pay, each step on its
+    own past day; steps that would fall after `now` are left to happen."""
+    from .bids import services as bid_services
+    from .contracts import services as contract_services
+    from .delivery import services as delivery
+    from .evaluation import services as evaluation
+    from .needs import services as need_services
+    from .payments import services as payments
+    from .reference.models import DesiredOutcome
+
+    def user(key):
+        return account_services.find_user(f"{key}@demo.test")
+
+    commissioner, evaluator, board, finance = (user(k) for k in ("commissioner", "evaluator", "board", "finance"))
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    category = categories[past.category]
+    advance, milestones = PROFILES[past.months]
+    spec = {
+        "title": past.title, "area": past.area, "pdus": (past.area,), "category": past.category,
+        "outcomes": db.session.scalars(
+            sa.select(DesiredOutcome.code).where(DesiredOutcome.category_id == category.id, DesiredOutcome.valid_to.is_(None))
+            .order_by(DesiredOutcome.code).limit(2)
+        ).all(),
+        "summary": past.summary, "cohort": f"Adults on probation in {pdus[past.area].name}",
+        "expected_people": max(15, past.pounds // 1_000), "duration_months": past.months, "procedure": past.procedure,
+        "lots": [(past.lot, past.summary, past.pounds * 100, past.reservation)],
+        "criteria": [("How will you reach the people referred to you, and show what changed for them?", 60, 400)],
+        "conditions": ["constituted", "safeguarding"], "advance": advance, "milestones": milestones,
+    }
+    with _dated(_morning(day, 9)):
+        need = _draft_need(spec, pdus, categories, commissioner)
+        need.show_bid_count = True
+    closes = _at_noon(add_working_days(day, 20))
+    _on(_morning(day, 9), need_services.set_dates, need, question_deadline=_at_noon(add_working_days(day, 15)), closes_at=closes)
+    _on(_morning(day), need_services.publish_need, need, actor=commissioner)
+
+    lot = need.lots[0]
+    marks = {}
+    for index, key in enumerate(past.bidders):
+        lead = user(key)
+        organisation = lead.organisations[0]
+        bid_spec = {
+            "price": past.pounds * PRICES[index] // 100 * 100, "people": need.expected_people, "submit": True,
+            "answers": (f"{organisation.description} We will run {past.lot.lower()} from a local venue, with a named "
+                        "worker for each person, and report what changed for them every quarter.",),
+            "social_value": f"{organisation.name} will offer two paid work placements to people on probation.",
+        }
+        if index == 0 and past.partner:
+            bid_spec["partners"], bid_spec["lead_share"] = [(f"{past.partner}@demo.test", 30, 25)], (70, 75)
+        start = _morning(add_working_days(day, 5 + index), 11)
+        with _dated(start):
+            bid = _demo_bid(bid_services, bid_spec, lot, lead, organisation, start)
+        marks[bid.id] = MARKS[index] if past.awarded else MARKS[index + 1] - 1
+    _on(closes + timedelta(hours=1), bid_services.check_at_closing, need)
+
+    close_day = london_date(closes)
+    evaluated = _morning(add_working_days(close_day, 1))
+    _on(evaluated, evaluation.assign_evaluator, need, evaluator, actor=commissioner)
+    _on(evaluated, evaluation.declare_conflicts, need, evaluator, {o.id: (False, "") for o in evaluation.bidding_organisations(need)})
+    moderated = _morning(add_working_days(close_day, 3))
+    for bid, _ in evaluation.lot_bids(lot):
+        scores = {p.key: (marks[bid.id], DEMO_JUSTIFICATIONS[marks[bid.id]]) for p in evaluation.parts(need)}
+        _on(evaluated + timedelta(hours=3), evaluation.save_sheet, bid, evaluator, scores, submit=True)
+        _on(moderated, evaluation.agree_scores, bid, scores, actor=commissioner)
+    _on(moderated + timedelta(hours=1), evaluation.close_moderation, lot, actor=commissioner)
+    decided = _morning(add_working_days(close_day, 4))
+    if not past.awarded:
+        _on(decided, evaluation.decide, lot, bid=None, actor=commissioner,
+            reasons="No bid showed how it would reach people locally: we will talk to local providers and ask again.")
+        return
+    winner = evaluation.ranking(lot)[0].bid
+    assert winner.organisation.contact_email == f"{past.bidders[0]}@demo.test", past.title
+    decision = _on(decided, evaluation.decide, lot, bid=winner, actor=commissioner,
+                   reasons=f"The highest total score: {winner.organisation.name} had the strongest plan for people here, at a fair price.")
+    if decision.needs_sign_off:
+        _on(_morning(add_working_days(close_day, 6)), evaluation.sign_off, decision, approve=True, actor=board,
+            comment="Approved: the evaluation was thorough and the price is within the budget.")
+
+    # The contract: after standstill for a contract, a few days after the decision for a grant.
+    effective = decision.standstill_ends_at or decision.summaries_sent_at
+    made_day = add_working_days(london_date(effective), 1 if decision.standstill_ends_at else 2)
+    starts = made_day + timedelta(days=7)
+    contract = _on(
+        _morning(made_day, 14), contract_services.create_contract, decision, starts_on=starts,
+        ends_on=starts + relativedelta(months=past.months), schedule=contract_services.proposed_schedule(decision, starts),
+        outcome_ids=[o.id for o in need.outcomes], actor=commissioner,
+    )
+
+    # Delivery: each milestone reported a few days after it falls due, approved within a
+    # week, and paid after the days in Past.paid.
+    delays = iter(past.paid)
+    provider = user(past.bidders[0])
+
+    def pay(payment, number):
+        delay = next(delays, 4)
+        paid_on = london_date(payment.payable_at) + timedelta(days=delay) if delay is not None else None
+        if paid_on is not None and _morning(paid_on, 15) < now:
+            _on(_morning(paid_on, 15), payments.record_ledger_payment, payment, paid_on=paid_on,
+                reference=f"BACS-{need.id:03d}-{number}", actor=finance)
+
+    pay(payments.payment_for(contract.milestones[0]), 0)
+    reporting = contract.milestones[1:]
+    for milestone in reporting:
+        submitted = _morning(milestone.due_on + timedelta(days=3))
+        approved = _morning(add_working_days(london_date(submitted), 1 + milestone.number % 4))
+        if submitted > now:
+            break
+        report = _on(submitted - timedelta(days=1), delivery.start_report, milestone, provider)
+        started = max(4, contract.expected_people // len(reporting))
+        _on(submitted - timedelta(days=1), delivery.save_report, report,
+            referred=started + started // 5 + 1, started=started, completed=started * 3 // 4,
+            outcomes={o.id: _outcome_line(started, past.results, i) for i, o in enumerate(contract.outcomes)},
+            narrative=f"{milestone.title}: {started} people started with us and most stayed the course. Referrals came "
+            "steadily from probation practitioners; we met each person within a week.",
+            case_study="", actor=provider)
+        _on(submitted, delivery.submit_report, report, provider)
+        if approved > now:
+            break
+        _on(approved, delivery.approve_report, report, commissioner)
+        pay(payments.payment_for(milestone), milestone.number)
