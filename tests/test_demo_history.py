@@ -10,6 +10,7 @@ from marketplace.audit.models import AuditEvent
 from marketplace.bids.models import Bid
 from marketplace.board import decisions as decision_record
 from marketplace.board import reporting
+from marketplace.board.models import PartnershipReview
 from marketplace.contracts.models import Contract
 from marketplace.delivery.models import ReportSubmission
 from marketplace.demo import HISTORY, history_years, load_demo_data
@@ -41,8 +42,9 @@ def test_the_demo_tells_a_story_over_two_financial_years(app, db_session):
     _check_east_kent_in_each_year(last, this, now)
     _check_payments_on_time_late_and_overdue(last, this, now)
     _check_comparison_and_record(last, this, now)
+    _check_ratings(last, this)
 
-    models = (Need, Bid, Contract, Payment, ReportSubmission, AuditEvent, OutboxEmail, Organisation)
+    models = (Need, Bid, Contract, Payment, ReportSubmission, AuditEvent, OutboxEmail, Organisation, PartnershipReview)
     counts = [count(model) for model in models]
     load_demo_data("local-partners-demo")
     assert [count(model) for model in models] == counts
@@ -137,3 +139,17 @@ def _check_comparison_and_record(last, this, now):
         found = decision_record.decisions(reporting.Scope((east.id,)), period, "award")
         assert any(d.event.action == "award.decided" for d in found)
         assert all(period.starts_at <= d.at < period.ends_before for d in found)
+
+
+def _check_ratings(last, this):
+    """Last year's partnerships are rated, in each of the four ratings, in the April after
+    it; this year is left for the demo board member to rate; one provider has answered."""
+    from marketplace.board.models import Rating, ReviewResponse
+
+    region = _area("N57")
+    area_ids = (region.id, *[c.id for c in region.children])
+    counts = reporting.rating_counts(area_ids, last.start.year)
+    assert all(counts[r] >= 1 for r in Rating) and sum(counts.values()) >= 5
+    assert sum(reporting.rating_counts(area_ids, this.start.year).values()) == 0
+    assert all(r.rated_at.date() > last.end for r in db.session.scalars(sa.select(PartnershipReview)))
+    assert count(ReviewResponse) == 1
