@@ -586,3 +586,43 @@ def rating_counts(area_ids, year: int) -> dict:
     ).all()
     counts = {Rating(r): int(n) for r, n in rows}
     return {rating: counts.get(rating, 0) for rating in Rating}
+
+
+# At a glance -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Glance:
+    """A board member's home: the year so far for one area, and the ratings still to give."""
+
+    area: object
+    period: Period
+    shares: Shares
+    timeliness: Timeliness
+    unrated: int
+
+
+def area_ids_of(area) -> tuple[int, ...]:
+    """The areas whose needs count for `area`: a region's are its own and its delivery units'."""
+    from ..reference.models import AreaKind
+
+    return (area.id,) if area.kind == AreaKind.PDU else (area.id, *[c.id for c in area.children])
+
+
+def glance(area, now: datetime) -> Glance:
+    """This financial year's spend, VCSE share and payment times for the area, and how many
+    of its partnerships running this year the board has not rated for it yet (one query)."""
+    from ..workdays import london_date
+    from .models import PartnershipReview, ReviewKind
+
+    period = Period.financial_year(london_date(now))
+    scope = Scope(area_ids=area_ids_of(area))
+    rated = sa.exists().where(
+        PartnershipReview.contract_id == Contract.id, PartnershipReview.kind == ReviewKind.YEARLY,
+        PartnershipReview.financial_year == period.start.year,
+    )
+    unrated = db.session.scalar(
+        sa.select(sa.func.count(Contract.id)).join(Need, Need.id == Contract.need_id)
+        .where(scope.needs(), Contract.starts_on <= min(period.end, london_date(now)), Contract.ends_on >= period.start, ~rated)
+    )
+    return Glance(area, period, shares(scope, period), timeliness(scope, period, now), int(unrated))

@@ -22,6 +22,7 @@ def home():
         "commissioner_areas": [m.area for m in current_user.area_memberships(Role.COMMISSIONER)],
         "evaluator_areas": [m.area for m in current_user.area_memberships(Role.EVALUATOR)],
         "board_areas": [m.area for m in current_user.area_memberships(Role.BOARD_MEMBER)],
+        "glances": _glances(current_user),
         "finance_areas": [m.area for m in current_user.area_memberships(Role.FINANCE)],
         "payment_areas": _payment_areas(current_user),
         "commissioning": commissioning_overview(current_user),
@@ -35,6 +36,15 @@ def home():
             sa.select(sa.func.count()).select_from(Organisation).where(Organisation.verified_at.is_(None))
         )
     return render_template("main/home.html", **context)
+
+
+def _glances(user) -> list:
+    """For a board member, each board area's year so far (board.reporting.glance)."""
+    from ..board import reporting
+    from ..timeutil import utcnow
+
+    now = utcnow()
+    return [reporting.glance(m.area, now) for m in user.area_memberships(Role.BOARD_MEMBER)]
 
 
 def _payment_areas(user) -> list[tuple]:

@@ -1,7 +1,7 @@
 """Partnership reviews: what may be rated and when, rating and answering through the
 pages, the history, bad input, and who may do what."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -279,3 +279,22 @@ def test_a_long_list_of_partnerships_is_paged(client, made, monkeypatch):
     second = page_text(board.get(f"/areas/{area_id}/partnerships?page=2"))
     titles = {made.contract.title, other.contract.title}
     assert sum(t in first for t in titles) == 1 and sum(t in second for t in titles) == 1
+
+
+def test_the_board_members_home_shows_the_year_so_far_and_what_is_left_to_rate(client, made):
+    board_user = factories.make_area_staff(Role.BOARD_MEMBER)
+    area = made.contract.need.area
+    glance = reporting.glance(area, utcnow())
+    assert (glance.unrated, glance.shares.spend_pence, glance.timeliness.overdue_now) == (1, 0, 0)
+    assert reporting.glance(area.parent, utcnow()).unrated == 1  # the region counts its delivery units'
+    board = _as(client, board_user)
+    home = page_text(board.get("/"))
+    assert "this year so far" in home and "Partnerships to rate for the year" in home
+    assert f'href="/areas/{area.id}/partnerships"' in home
+    reviews.rate(made.contract, period=str(_this_year()), rating="good", comment="Fine.", actor=board_user)
+    db.session.flush()
+    assert reporting.glance(area, utcnow()).unrated == 0
+    assert reporting.glance(area.parent, utcnow()).unrated == 0
+    made.contract.starts_on = london_date(utcnow()) + timedelta(days=1)
+    db.session.flush()
+    assert reporting.glance(area, utcnow()).unrated == 0  # not started yet: nothing to rate
