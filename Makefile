@@ -57,3 +57,7 @@ clean:
 .PHONY: bench-needs
 bench-needs: setup
 	$(BIN)/python -m bench.needs_list
+
+.PHONY: bench-dashboard
+bench-dashboard: setup
+	$(BIN)/python -m bench.dashboard $(BENCH_ARGS)

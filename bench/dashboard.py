@@ -1,0 +1,217 @@
+"""Measure the board dashboard at national scale. Prints a Markdown table for README.md.
+
+    make bench-dashboard                                    # a fresh SQLite file
+    BENCH_DATABASE_URL=postgresql://... make bench-dashboard
+
+Builds the database with the real migrations, the reference data,
+`flask --app wsgi generate-needs --count 100000` and
+`flask --app wsgi generate-activity --bids 1000000 --contracts 50000` (3,000 made-up
+providers, awards, contracts, outcome reports, payments and the audit events the record of
+decisions reads, over this financial year and the last), then signs in a board member of
+one region and one of a delivery unit of it (made here) and asks for each page through the
+Flask test client with the production settings, one request at a time, and reports the
+median and 95th percentile, and how many SQL statements each page ran. With
+BENCH_DATABASE_URL, needs already there count towards --needs, and generate-activity is
+skipped when the generated needs already have bids (so a second run only measures).
+Options: --needs N, --bids N, --contracts N, --requests N (per page).
+"""
+
+import argparse
+import os
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+REGION = "N57"  # the region the board member sits for; its busiest delivery unit is the other one
+
+COUNT = (
+    "from wsgi import app\n"
+    "from marketplace.extensions import db\n"
+    "import sqlalchemy as sa\n"
+    "with app.app_context():\n"
+    "    print(db.session.scalar(sa.text('SELECT count(*) FROM needs')))\n"
+    "    print(db.session.scalar(sa.text('SELECT count(*) FROM bids')))\n"
+)
+TABLES = ("needs", "lots", "organisations", "bids", "bid_revisions", "award_decisions", "contracts", "contract_milestones",
+          "outcome_reports", "report_outcomes", "payments", "audit_events")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def build(env: dict, needs: int, bids: int, contracts: int) -> float:
+    flask = [str(BIN / "flask"), "--app", "wsgi"]
+    # The generate commands are refused in production, so build with the development settings.
+    development = {**env, "APP_ENV": "development"}
+    subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(flask + ["load-reference"], cwd=ROOT, env=env, check=True, capture_output=True)
+    started = time.monotonic()
+    counted = subprocess.run([sys.executable, "-c", COUNT], cwd=ROOT, env=development, check=True, capture_output=True, text=True)
+    have_needs, have_bids = (int(line) for line in counted.stdout.strip().splitlines()[-2:])
+    if needs - have_needs > 0:
+        run = subprocess.run(flask + ["generate-needs", "--count", str(needs - have_needs)], cwd=ROOT, env=development,
+                             check=True, capture_output=True, text=True)
+        print(run.stdout.strip(), file=sys.stderr)
+    if not have_bids:
+        run = subprocess.run(flask + ["generate-activity", "--bids", str(bids), "--contracts", str(contracts)], cwd=ROOT,
+                             env=development, capture_output=True, text=True)
+        if run.returncode:
+            sys.exit(f"generate-activity failed:\n{run.stdout}\n{run.stderr}")
+        print(run.stdout.strip(), file=sys.stderr)
+    return time.monotonic() - started
+
+
+def board_member(email: str, area, password: str):
+    """A verified board member of `area` (made once, its password set each run)."""
+    import sqlalchemy as sa
+
+    from marketplace.accounts.models import Membership, Role, User
+    from marketplace.accounts.services import hash_password
+    from marketplace.extensions import db
+    from marketplace.timeutil import utcnow
+
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name="Benchmark board member", email_verified_at=utcnow())
+        db.session.add(user)
+        db.session.flush()
+        db.session.add(Membership(user_id=user.id, area_id=area.id, role=Role.BOARD_MEMBER))
+    user.password_hash = hash_password(password)
+    db.session.commit()
+    return user
+
+
+def signed_in(app, email: str, password: str):
+    client = app.test_client()
+    page = client.get("/sign-in", base_url="https://localhost").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page)
+    # Over HTTPS, Flask-WTF also checks that the form came from this site.
+    response = client.post("/sign-in", base_url="https://localhost", headers={"Referer": "https://localhost/sign-in"}, data={
+        "email": email, "password": password, "csrf_token": token.group(1) or token.group(2),
+    })
+    errors = re.findall(r'govuk-error-message">\s*(?:<span[^>]*>[^<]*</span>)?([^<]+)', response.get_data(as_text=True))
+    assert response.status_code == 302, f"sign-in failed for {email}: {response.status_code} {errors}"
+    return client
+
+
+def measure(env: dict, requests: int):
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import sqlalchemy as sa
+
+    from marketplace import create_app
+    from marketplace.board import decisions as decision_record, reporting
+    from marketplace.contracts.models import Contract
+    from marketplace.extensions import db
+    from marketplace.needs.models import Need
+    from marketplace.reference.models import Area, ServiceCategory
+    from marketplace.timeutil import utcnow
+    from marketplace.workdays import london_date
+
+    app = create_app()
+    password = secrets.token_urlsafe(16)
+    with app.app_context():
+        counts = {table: db.session.scalar(sa.text(f"SELECT count(*) FROM {table}")) for table in TABLES}
+        region = db.session.scalar(sa.select(Area).where(Area.code == REGION))
+        pdu_id = db.session.scalar(
+            sa.select(Need.area_id).join(Contract, Contract.need_id == Need.id)
+            .where(Need.area_id.in_([c.id for c in region.children]))
+            .group_by(Need.area_id).order_by(sa.func.count().desc(), Need.area_id).limit(1)
+        ) or region.children[0].id
+        pdu = db.session.get(Area, pdu_id)
+        category_id = db.session.scalar(sa.select(ServiceCategory.id).order_by(ServiceCategory.name).limit(1))
+        board_member("bench-board-region@example.org", region, password)
+        board_member("bench-board-pdu@example.org", pdu, password)
+        period = reporting.Period.financial_year(london_date(utcnow()))
+        total = db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                decision_record.query(reporting.Scope((region.id, *[c.id for c in region.children])), period).subquery()
+            )
+        )
+        deep = max(1, (total + 49) // 50 * 3 // 4)
+        codes = (region.code, pdu.code)
+        region_id, pdu_id = region.id, pdu.id
+    this_year = reporting.Period.financial_year(london_date(utcnow()))
+    two_years = f"from={this_year.start.replace(year=this_year.start.year - 1).isoformat()}&to={this_year.end.isoformat()}"
+    as_region = signed_in(app, "bench-board-region@example.org", password)
+    as_pdu = signed_in(app, "bench-board-pdu@example.org", password)
+    pages = [
+        ("delivery unit's dashboard", as_pdu, f"/areas/{pdu_id}/dashboard"),
+        ("region's dashboard", as_region, f"/areas/{region_id}/dashboard"),
+        ("region's dashboard, two years", as_region, f"/areas/{region_id}/dashboard?{two_years}"),
+        ("region, one delivery unit", as_region, f"/areas/{region_id}/dashboard?pdu={pdu_id}"),
+        ("region, one category", as_region, f"/areas/{region_id}/dashboard?category={category_id}"),
+        ("comparison CSV (region)", as_region, f"/areas/{region_id}/dashboard/comparison.csv"),
+        ("size bands CSV (region)", as_region, f"/areas/{region_id}/dashboard/size-bands.csv"),
+        ("record of decisions, page 1 (region)", as_region, f"/areas/{region_id}/decisions"),
+        (f"record of decisions, page {deep} (region)", as_region, f"/areas/{region_id}/decisions?page={deep}"),
+        ("record of decisions, page 1 (delivery unit)", as_pdu, f"/areas/{pdu_id}/decisions"),
+    ]
+    statements = [0]
+
+    def count_statement(*_args, **_kwargs):
+        statements[0] += 1
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", count_statement)
+    results = []
+    for name, client, url in pages:
+        for _ in range(2):  # warm the caches
+            response = client.get(url, base_url="https://localhost")
+        times = []
+        statements[0] = 0
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = client.get(url, base_url="https://localhost")
+            times.append((time.perf_counter() - started) * 1000)
+        results.append((name, url, response.status_code, times, statements[0] // requests))
+        print(f"  {name}: {statistics.median(times):.0f} ms, HTTP {response.status_code}", file=sys.stderr)
+    return results, counts, codes, total, period
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--needs", type=int, default=100_000)
+    parser.add_argument("--bids", type=int, default=1_000_000)
+    parser.add_argument("--contracts", type=int, default=50_000)
+    parser.add_argument("--requests", type=int, default=20)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="lp-bench-dashboard-"))
+    env = {
+        **os.environ,
+        "APP_ENV": "production",
+        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{work / 'bench.db'}"),
+        "SECRET_KEY": secrets.token_hex(32),
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    try:
+        build_seconds = build(env, args.needs, args.bids, args.contracts)
+        results, counts, codes, total, period = measure(env, args.requests)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    database = "PostgreSQL" if "postgres" in env["DATABASE_URL"] else "SQLite"
+    print(f"\n{database}, built in {build_seconds:.0f}s: " + ", ".join(f"{n:,} {t}" for t, n in counts.items()))
+    print(f"Board members of region {codes[0]} and of its delivery unit {codes[1]}; {total:,} decisions in the region "
+          f"from {period.start} to {period.end}; {args.requests} requests per page, one at a time, through the Flask "
+          f"test client with the production settings, {os.cpu_count()} cores\n")
+    print("| page | URL | HTTP | SQL statements | median ms | 95th percentile ms |")
+    print("|---|---|---:|---:|---:|---:|")
+    for name, url, status, times, queries in results:
+        shown = url if len(url) < 70 else url[:67] + "..."
+        print(f"| {name} | `{shown}` | {status} | {queries} | {statistics.median(times):.0f} | {percentile(times, 0.95):.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
