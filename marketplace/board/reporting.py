@@ -257,12 +257,14 @@ def _timeliness(where, period: Period, now: datetime) -> tuple[Timeliness, int]:
 
 def _counts():
     """SQL for "this bid counts", as bids.services.counting_revision decides it: it has a
-    revision (revisions are only written before closing) and was not withdrawn after its
-    latest one. (A bid awaiting reconfirmation after a material amendment is counted here.)"""
+    revision (revisions are only written before closing) made after any withdrawal (a
+    withdrawn bid counts again once resubmitted). One EXISTS on the index of revisions by
+    bid and time. (A bid awaiting reconfirmation after a material amendment is counted.)"""
     from ..bids.models import Bid, BidRevision
 
-    latest = sa.select(sa.func.max(BidRevision.submitted_at)).where(BidRevision.bid_id == Bid.id).correlate(Bid).scalar_subquery()
-    return sa.and_(latest.is_not(None), sa.or_(Bid.withdrawn_at.is_(None), Bid.withdrawn_at < latest))
+    return sa.exists().where(
+        BidRevision.bid_id == Bid.id, sa.or_(Bid.withdrawn_at.is_(None), BidRevision.submitted_at > Bid.withdrawn_at)
+    )
 
 
 @dataclass(frozen=True)

@@ -164,3 +164,30 @@ def test_where_the_area_stands_among_its_regions_delivery_units(world):
     # A region is compared with the other regions, its delivery units' figures included.
     regions = {r.name: r for r in reporting.comparison(east_kent.parent, world["period"], utcnow())}
     assert len(regions) == 12 and regions[east_kent.parent.name].shares.spend_pence == 2 * ADVANCE
+
+
+def test_postgresql_compiles_no_query_just_in_time(db_session):
+    """The board's short aggregate queries spent longer in PostgreSQL's JIT compiler than
+    running (bench/dashboard.py), so the app's connections turn it off."""
+    import sqlalchemy as sa
+
+    if db.session.get_bind().dialect.name != "postgresql":
+        assert db.session.get_bind().dialect.name == "sqlite"  # nothing to turn off
+        return
+    assert db.session.scalar(sa.text("SHOW jit")) == "off"
+
+
+def test_a_withdrawn_bid_counts_again_once_resubmitted(db_session):
+    need = factories.make_need()
+    provider = factories.make_provider()
+    bid = factories.make_bid(need, provider=provider)
+    scope = reporting.Scope(area_ids=(need.area_id,))
+    period = reporting.Period.financial_year(london_date(utcnow()))
+    factories.close_need(need)
+    assert reporting.activity(scope, period).bids == 1
+    bid.withdrawn_at, bid.withdrawn_reason = utcnow(), "Our key worker left."
+    db.session.flush()
+    assert reporting.activity(scope, period).bids == 0
+    bid.revisions[-1].submitted_at = bid.withdrawn_at + timedelta(seconds=1)
+    db.session.flush()
+    assert reporting.activity(scope, period).bids == 1
