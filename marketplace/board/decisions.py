@@ -37,31 +37,51 @@ LABELS = {
     "review.rated": "Partnership rated",
 }
 
-# How to find the need of each kind of object the decisions are about.
-_NEED_OF = {
-    "needs": "SELECT id FROM needs WHERE id = audit_events.object_id",
-    "bids": "SELECT need_id FROM bids WHERE id = audit_events.object_id",
-    "conflict_declarations": "SELECT need_id FROM conflict_declarations WHERE id = audit_events.object_id",
-    "moderation_closures": "SELECT lots.need_id FROM moderation_closures JOIN lots ON lots.id = moderation_closures.lot_id"
-                           " WHERE moderation_closures.id = audit_events.object_id",
-    "low_bid_reviews": "SELECT bids.need_id FROM low_bid_reviews JOIN bids ON bids.id = low_bid_reviews.bid_id"
-                       " WHERE low_bid_reviews.id = audit_events.object_id",
-    "award_decisions": "SELECT lots.need_id FROM award_decisions JOIN lots ON lots.id = award_decisions.lot_id"
-                       " WHERE award_decisions.id = audit_events.object_id",
-    "contracts": "SELECT need_id FROM contracts WHERE id = audit_events.object_id",
-    "contract_variations": "SELECT contracts.need_id FROM contract_variations JOIN contracts ON contracts.id = contract_variations.contract_id"
-                           " WHERE contract_variations.id = audit_events.object_id",
-    "payments": "SELECT contracts.need_id FROM payments JOIN contracts ON contracts.id = payments.contract_id"
-                " WHERE payments.id = audit_events.object_id",
-    "partnership_reviews": "SELECT contracts.need_id FROM partnership_reviews JOIN contracts ON contracts.id = partnership_reviews.contract_id"
-                           " WHERE partnership_reviews.id = audit_events.object_id",
-}
+# How to reach the need from each kind of object the decisions are about: the tables to
+# join after audit_events (the first on the event's object_id), and the need's id column.
+def _paths() -> dict:
+    tables = db.metadata.tables
+    event = AuditEvent.__table__
+    bids, lots, contracts = tables["bids"], tables["lots"], tables["contracts"]
+
+    def own(name, *then, need=None):
+        table = tables[name]
+        return [(table, table.c.id == event.c.object_id), *then], need if need is not None else table.c.need_id
+
+    return {
+        "needs": ([], event.c.object_id),
+        "bids": own("bids"),
+        "conflict_declarations": own("conflict_declarations"),
+        "moderation_closures": own("moderation_closures", (lots, lots.c.id == tables["moderation_closures"].c.lot_id), need=lots.c.need_id),
+        "low_bid_reviews": own("low_bid_reviews", (bids, bids.c.id == tables["low_bid_reviews"].c.bid_id), need=bids.c.need_id),
+        "award_decisions": own("award_decisions", (lots, lots.c.id == tables["award_decisions"].c.lot_id), need=lots.c.need_id),
+        "contracts": own("contracts"),
+        "contract_variations": own("contract_variations", (contracts, contracts.c.id == tables["contract_variations"].c.contract_id),
+                                   need=contracts.c.need_id),
+        "payments": own("payments", (contracts, contracts.c.id == tables["payments"].c.contract_id), need=contracts.c.need_id),
+        "partnership_reviews": own("partnership_reviews", (contracts, contracts.c.id == tables["partnership_reviews"].c.contract_id),
+                                   need=contracts.c.need_id),
+    }
 
 
-def need_id_column():
-    """The need an audit event belongs to, as an SQL expression (NULL for other objects)."""
-    whens = " ".join(f"WHEN '{kind}' THEN ({query})" for kind, query in _NEED_OF.items())
-    return sa.literal_column(f"(CASE audit_events.object_type {whens} END)", type_=sa.Integer)
+def _events(actions, *where):
+    """(event_id, need_id) of the decision events meeting `where` (on AuditEvent and Need),
+    as one UNION ALL with a branch per kind of object: each branch goes from the events of
+    its kind through its tables to the need, so the need's filters (area, category) and the
+    period narrow every branch by index rather than finding the need of every event first."""
+    event = AuditEvent.__table__
+    branches = []
+    for kind, (joins, need_id) in _paths().items():
+        source = event
+        for table, on in joins:
+            source = source.join(table, on)
+        source = source.join(Need, Need.id == need_id)
+        branches.append(
+            sa.select(event.c.id.label("event_id"), Need.id.label("need_id"))
+            .select_from(source)
+            .where(event.c.object_type == kind, event.c.action.in_(actions), *where)
+        )
+    return sa.union_all(*branches).subquery()
 
 
 @dataclass(frozen=True)
@@ -78,23 +98,16 @@ class Decision:
         return self.event.occurred_at
 
 
-def _events(actions):
-    return (
-        sa.select(AuditEvent.id.label("event_id"), need_id_column().label("need_id"))
-        .where(AuditEvent.action.in_(actions), AuditEvent.object_type.in_(tuple(_NEED_OF)))
-        .subquery()
-    )
-
-
 def query(scope: Scope, period: Period, kind: str | None = None):
     """A select of the AuditEvents that are material decisions in scope, newest first (for
     db.paginate); `with_needs` then attaches each one's need."""
-    events = _events(KINDS[kind][1] if kind else ACTIONS)
+    events = _events(
+        KINDS[kind][1] if kind else ACTIONS,
+        scope.needs(), AuditEvent.occurred_at >= period.starts_at, AuditEvent.occurred_at < period.ends_before,
+    )
     return (
         sa.select(AuditEvent)
         .join(events, events.c.event_id == AuditEvent.id)
-        .join(Need, Need.id == events.c.need_id)
-        .where(scope.needs(), AuditEvent.occurred_at >= period.starts_at, AuditEvent.occurred_at < period.ends_before)
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     )
 
@@ -103,7 +116,7 @@ def with_needs(events: list[AuditEvent]) -> list[Decision]:
     """The events with their needs, in one query."""
     if not events:
         return []
-    found = _events(ACTIONS)
+    found = _events(ACTIONS, AuditEvent.id.in_([e.id for e in events]))
     needs = dict(
         db.session.execute(
             sa.select(found.c.event_id, Need).join(Need, Need.id == found.c.need_id).where(found.c.event_id.in_([e.id for e in events]))
