@@ -85,6 +85,14 @@ def _paid_in(period: Period):
     )
 
 
+def _keyed(select, key) -> dict:
+    """The aggregate `select`'s one row under None, or, with `key` (an SQL expression), its
+    rows grouped by the key, under each key's value."""
+    if key is None:
+        return {None: tuple(db.session.execute(select).one())}
+    return {row[-1]: tuple(row[:-1]) for row in db.session.execute(select.add_columns(key).group_by(key))}
+
+
 # Spend and awards by size band and by type -------------------------------------------------
 
 
@@ -157,11 +165,12 @@ class Shares:
         return Fraction(self.local_pence, self.spend_pence) if self.spend_pence else None
 
 
-def shares(scope: Scope, period: Period) -> Shares:
+def shares(scope: Scope, period: Period, *, by=None):
     """The share of spend that went to VCSE organisations, and to local ones (with staff or
-    premises in a delivery unit the need covers). One query."""
+    premises in a delivery unit the need covers). One query. With `by` (an SQL expression
+    on Need), a dict of Shares by its value instead (see comparison)."""
     is_vcse = Organisation.legal_form.in_([f.value for f in VCSE_FORMS])
-    row = db.session.execute(
+    rows = _keyed(
         sa.select(
             sa.func.coalesce(sa.func.sum(Payment.amount_pence), 0),
             sa.func.coalesce(sa.func.sum(sa.case((is_vcse, Payment.amount_pence), else_=0)), 0),
@@ -171,9 +180,11 @@ def shares(scope: Scope, period: Period) -> Shares:
         .join(Contract, Contract.id == Payment.contract_id)
         .join(Need, Need.id == Contract.need_id)
         .join(Organisation, Organisation.id == Contract.organisation_id)
-        .where(scope.needs(), _paid_in(period))
-    ).one()
-    return Shares(*(int(v) for v in row))
+        .where(scope.needs(), _paid_in(period)),
+        by,
+    )
+    found = {key: Shares(*(int(v) for v in row)) for key, row in rows.items()}
+    return found if by is not None else found[None]
 
 
 # Payment timeliness ------------------------------------------------------------------------------
@@ -203,20 +214,23 @@ def _days_taken():
     return paid_day - sa.cast(Payment.payable_at, sa.Date)
 
 
-def timeliness(scope: Scope, period: Period, now: datetime) -> Timeliness:
+def timeliness(scope: Scope, period: Period, now: datetime, *, by=None):
     """Payments paid in the period: how many, the median days from becoming payable to
     paid (the middle one, or the mean of the middle two), how many within TARGET_DAYS;
     and how many are unpaid TARGET_DAYS or more after becoming payable now. The median is
-    taken in SQL with row numbers, so no rows come back to Python."""
-    return _timeliness(scope.needs(), period, now)[0]
+    taken in SQL with row numbers, so no rows come back to Python. With `by` (an SQL
+    expression on Need), a dict of Timeliness by its value instead (see comparison)."""
+    found = _timeliness(scope.needs(), period, now, by=by)
+    return {key: figures for key, (figures, _) in found.items()} if by is not None else found[None][0]
 
 
-def _timeliness(where, period: Period, now: datetime) -> tuple[Timeliness, int]:
+def _timeliness(where, period: Period, now: datetime, *, by=None) -> dict:
     """timeliness() of the payments `where` picks (a clause on Payment, Contract and Need),
-    and the pence paid in the period. Three aggregate queries."""
-    days = _days_taken().label("days")
+    and the pence paid in the period, as {None: (Timeliness, pence)}, or by the value of
+    `by`. Three aggregate queries; the median's row numbers are counted per key."""
+    key = by if by is not None else sa.literal_column("0")
     taken = (
-        sa.select(days, Payment.amount_pence.label("pence"))
+        sa.select(_days_taken().label("days"), Payment.amount_pence.label("pence"), key.label("key"))
         .select_from(Payment)
         .join(Contract, Contract.id == Payment.contract_id)
         .join(Need, Need.id == Contract.need_id)
@@ -225,31 +239,42 @@ def _timeliness(where, period: Period, now: datetime) -> tuple[Timeliness, int]:
     )
     ranked = sa.select(
         taken.c.days,
-        sa.func.row_number().over(order_by=taken.c.days).label("position"),
-        sa.func.count().over().label("total"),
+        taken.c.key,
+        sa.func.row_number().over(partition_by=taken.c.key, order_by=taken.c.days).label("position"),
+        sa.func.count().over(partition_by=taken.c.key).label("total"),
     ).subquery()
-    middle = sa.select(sa.func.sum(ranked.c.days), sa.func.count()).where(
-        # The middle row, or the two middle rows (integer division: SQLAlchemy's / is true division).
-        ranked.c.position.in_([(ranked.c.total + 1) // 2, (ranked.c.total + 2) // 2])
+    grouped = by is not None
+    middle = _keyed(
+        sa.select(sa.func.sum(ranked.c.days), sa.func.count()).where(
+            # The middle row, or the two middle rows (integer division: SQLAlchemy's / is true division).
+            ranked.c.position.in_([(ranked.c.total + 1) // 2, (ranked.c.total + 2) // 2])
+        ),
+        ranked.c.key if grouped else None,
     )
-    middle_sum, middle_count = db.session.execute(middle).one()
-    paid, within, pence = db.session.execute(
+    paid = _keyed(
         sa.select(
             sa.func.count(),
             sa.func.coalesce(sa.func.sum(sa.case((taken.c.days <= TARGET_DAYS, 1), else_=0)), 0),
             sa.func.coalesce(sa.func.sum(taken.c.pence), 0),
-        )
-    .select_from(taken)).one()
-    overdue = db.session.scalar(
+        ).select_from(taken),
+        taken.c.key if grouped else None,
+    )
+    overdue = _keyed(
         sa.select(sa.func.count())
         .select_from(Payment)
         .join(Contract, Contract.id == Payment.contract_id)
         .join(Need, Need.id == Contract.need_id)
-        .where(where, Payment.status != PaymentStatus.PAID, Payment.payable_at <= now - timedelta(days=TARGET_DAYS))
+        .where(where, Payment.status != PaymentStatus.PAID, Payment.payable_at <= now - timedelta(days=TARGET_DAYS)),
+        by,
     )
-    median = Fraction(int(middle_sum), int(middle_count)) if middle_count else None
-    figures = Timeliness(paid=int(paid), median_days=median, within_target=int(within or 0), overdue_now=int(overdue))
-    return figures, int(pence or 0)
+    found = {}
+    for k in set(middle) | set(paid) | set(overdue):
+        middle_sum, middle_count = middle.get(k, (None, 0))
+        count, within, pence = paid.get(k, (0, 0, 0))
+        median = Fraction(int(middle_sum), int(middle_count)) if middle_count else None
+        figures = Timeliness(paid=int(count), median_days=median, within_target=int(within or 0), overdue_now=int(overdue.get(k, (0,))[0]))
+        found[k] = (figures, int(pence or 0))
+    return found
 
 
 # Partnerships and competition ------------------------------------------------------------------
@@ -280,31 +305,39 @@ class Activity:
         return Fraction(self.bids, self.lots) if self.lots else None
 
 
-def activity(scope: Scope, period: Period, now: datetime | None = None) -> Activity:
+def activity(scope: Scope, period: Period, now: datetime | None = None, *, by=None):
     """Contracts running at some time in the period, and their value; needs published in
     the period; and, of those, the lots of the needs that have closed by `now` and the
     bids that counted on them (submitted before closing and not withdrawn since). Bids on
     a need still open are not counted at all: nothing here tells of a bid before closing.
-    Three aggregate queries."""
+    Three aggregate queries. With `by` (an SQL expression on Need), a dict of Activity by
+    its value instead (see comparison)."""
     from ..bids.models import Bid
     from ..needs.models import Lot
 
     now = now or utcnow()
-    active, value = db.session.execute(
+    running = _keyed(
         sa.select(sa.func.count(Contract.id), sa.func.coalesce(sa.func.sum(Contract.value_pence), 0))
         .join(Need, Need.id == Contract.need_id)
-        .where(scope.needs(), Contract.starts_on <= period.end, Contract.ends_on >= period.start)
-    ).one()
+        .where(scope.needs(), Contract.starts_on <= period.end, Contract.ends_on >= period.start),
+        by,
+    )
     published = sa.and_(scope.needs(), Need.published_at >= period.starts_at, Need.published_at < period.ends_before)
     closed = sa.and_(Need.closes_at.is_not(None), Need.closes_at <= now)
-    needs, lots = db.session.execute(
+    needs = _keyed(
         sa.select(sa.func.count(sa.distinct(Need.id)), sa.func.count(Lot.id).filter(closed))
-        .select_from(Need).join(Lot, Lot.need_id == Need.id).where(published)
-    ).one()
-    bids = db.session.scalar(
-        sa.select(sa.func.count(Bid.id)).join(Need, Need.id == Bid.need_id).where(published, closed, _counts())
+        .select_from(Need).join(Lot, Lot.need_id == Need.id).where(published),
+        by,
     )
-    return Activity(int(active), int(value), int(needs), int(lots), int(bids or 0))
+    bids = _keyed(
+        sa.select(sa.func.count(Bid.id)).join(Need, Need.id == Bid.need_id).where(published, closed, _counts()),
+        by,
+    )
+    found = {
+        k: Activity(*(int(v or 0) for v in (*running.get(k, (0, 0)), *needs.get(k, (0, 0)), *bids.get(k, (0,)))))
+        for k in set(running) | set(needs) | set(bids)
+    }
+    return found if by is not None else found[None]
 
 
 @dataclass(frozen=True)
@@ -453,23 +486,31 @@ class Comparison:
 
 def comparison(area, period: Period, now: datetime) -> list[Comparison]:
     """Where the area stands: the same figures for each delivery unit of its region (for a
-    delivery unit), or for each region (for a region), by the same functions as the rest of
-    the dashboard, one scope at a time."""
+    delivery unit), or for each region, its delivery units' needs included (for a region),
+    by the same functions as the rest of the dashboard, each grouped by the peer area in
+    one pass (seven aggregate queries in all, however many peers)."""
     from ..reference.models import Area, AreaKind
 
     if area.kind == AreaKind.PDU:
         peers = sorted(area.parent.children, key=lambda a: a.name)
-        scopes = [(peer, (peer.id,)) for peer in peers]
+        scope = Scope(area_ids=tuple(p.id for p in peers))
+        key = Need.area_id
     else:
-        regions = db.session.scalars(sa.select(Area).where(Area.kind == AreaKind.REGION).order_by(Area.name)).all()
-        scopes = [(region, (region.id, *[c.id for c in region.children])) for region in regions]
-    rows = []
-    for peer, area_ids in scopes:
-        scope = Scope(area_ids=area_ids)
-        rows.append(Comparison(
-            peer.id, peer.name, peer.id == area.id, shares(scope, period), activity(scope, period, now), timeliness(scope, period, now)
-        ))
-    return rows
+        peers = db.session.scalars(sa.select(Area).where(Area.kind == AreaKind.REGION).order_by(Area.name)).all()
+        units = {unit.id: region.id for region in peers for unit in region.children}
+        scope = Scope(area_ids=(*[r.id for r in peers], *units))
+        # A delivery unit's needs count for its region: its id mapped in the query.
+        key = sa.case(units, value=Need.area_id, else_=Need.area_id) if units else Need.area_id
+    money = shares(scope, period, by=key)
+    competition = activity(scope, period, now, by=key)
+    paying = timeliness(scope, period, now, by=key)
+    return [
+        Comparison(
+            peer.id, peer.name, peer.id == area.id, money.get(peer.id, Shares(0, 0, 0)),
+            competition.get(peer.id, Activity(0, 0, 0, 0, 0)), paying.get(peer.id, Timeliness(0, None, 0, 0)),
+        )
+        for peer in peers
+    ]
 
 
 # An organisation's own figures ---------------------------------------------------------------------
@@ -557,7 +598,7 @@ def organisation_figures(organisation_id: int, period: Period, now: datetime) ->
         )
     ).one()
 
-    payments, paid_pence = _timeliness(Contract.organisation_id == organisation_id, period, now)
+    payments, paid_pence = _timeliness(Contract.organisation_id == organisation_id, period, now)[None]
     return OrganisationFigures(
         bids_led=int(led),
         bids_as_partner=int(as_partner),

@@ -191,3 +191,26 @@ def test_a_withdrawn_bid_counts_again_once_resubmitted(db_session):
     bid.revisions[-1].submitted_at = bid.withdrawn_at + timedelta(seconds=1)
     db.session.flush()
     assert reporting.activity(scope, period).bids == 1
+
+
+def test_the_grouped_comparison_equals_each_peer_asked_on_its_own(world):
+    """comparison() groups each figure by the peer area in one pass; each row must be what
+    the same function gives for that peer's scope alone (a region's with its delivery units)."""
+    east_kent = factories.area("N57EKNT")
+    region = east_kent.parent
+    now = utcnow()
+    other_region_need = factories.make_need(area_code="N56ESXN")  # a need elsewhere, unpaid
+    assert other_region_need.id
+    for area, scope_of in (
+        (east_kent, lambda peer: reporting.Scope((peer,))),
+        (region, lambda peer: reporting.Scope((peer, *[c.id for c in db.session.get(type(region), peer).children]))),
+    ):
+        rows = reporting.comparison(area, world["period"], now)
+        assert any(r.is_this for r in rows) and len({r.area_id for r in rows}) == len(rows)
+        for row in rows:
+            scope = scope_of(row.area_id)
+            assert row.shares == reporting.shares(scope, world["period"]), row.name
+            assert row.activity == reporting.activity(scope, world["period"], now), row.name
+            assert row.timeliness == reporting.timeliness(scope, world["period"], now), row.name
+    here = next(r for r in reporting.comparison(region, world["period"], now) if r.is_this)
+    assert (here.shares.spend_pence, here.timeliness.median_days, here.timeliness.overdue_now) == (2 * ADVANCE, 8, 1)
