@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..main.errors import render_error
 from ..money import format_pounds
 from ..permissions import Action, require
 from ..reference.models import Area, AreaKind, ServiceCategory
@@ -124,6 +125,11 @@ def dashboard(area_id):
     ), 400 if errors else 200
 
 
+def _bad_query(errors: dict):
+    """A download asked for with a bad query: what is wrong, in words, with status 400."""
+    return render_error(400, "There is a problem with the query", " ".join(errors.values()))
+
+
 def _share(value) -> str:
     return "" if value is None else f"{float(value):.4f}"
 
@@ -136,7 +142,7 @@ def dashboard_csv(area_id, figure):
     require(current_user, Action.VIEW_DASHBOARD, area)
     scope, period, errors, _ = _query(area)
     if errors:
-        abort(400)
+        return _bad_query(errors)
     out = io.StringIO()
     writer = csv.writer(out)
     if figure in ("size-bands", "types"):
@@ -221,7 +227,7 @@ def pack_pdf(area_id):
     require(current_user, Action.VIEW_DASHBOARD, area)
     errors, context = _pack(area)
     if errors:
-        abort(400)
+        return _bad_query(errors)
     if not pdf_available():
         flash("This server cannot make PDFs. Print this page, or save it as a PDF from the print dialogue.")
         return redirect(url_for("board.pack", area_id=area.id, **context["query_args"]))
@@ -295,7 +301,7 @@ def decisions_csv(area_id):
     scope, period, errors, _ = _query(area)
     kind = _kind(errors)
     if errors:
-        abort(400)
+        return _bad_query(errors)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["when_utc", "decision", "need_id", "need", "object", "object_id", "by", "reason"])

@@ -57,7 +57,8 @@ def test_bad_queries_are_explained(client, world, area, query, message):  # noqa
     board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
     response = board.get(f"/areas/{area.id}/dashboard?{query}")
     assert response.status_code == 400 and message in page_text(response)
-    assert board.get(f"/areas/{area.id}/dashboard/types.csv?{query}").status_code == 400
+    download = board.get(f"/areas/{area.id}/dashboard/types.csv?{query}")
+    assert download.status_code == 400 and message in page_text(download)
 
 
 def test_a_pdu_of_another_area_is_refused(client, world, area):  # noqa: F811
