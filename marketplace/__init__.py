@@ -161,6 +161,9 @@ def _sqlite_begin(connection):
 
 @sa.event.listens_for(Session, "after_commit")
 def _echo_emails(session):
+    # Also called when a savepoint is released: only the real commit makes emails true.
+    if session.in_nested_transaction():
+        return
     from .notifications.services import echo_committed_emails
 
     echo_committed_emails(session)

@@ -79,3 +79,21 @@ def test_links_in_emails_queued_by_commands_use_base_url(app, db_session, monkey
     services.invite(email="new@example.org", role=Role.MEMBER, actor=owner, organisation=owner.organisations[0])
     email = db.session.query(OutboxEmail).filter_by(to="new@example.org").one()
     assert "https://localpartners.example.gov.uk/invitations/" in email.body
+
+
+def test_development_prints_an_email_only_when_its_transaction_really_commits(capsys):
+    """MAIL_ECHO prints queued emails after the commit; releasing a savepoint (a service's
+    begin_nested) is not that commit, so nothing is printed until the outer one."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    from marketplace.notifications.models import OutboxEmail as Email
+
+    email = Email(to="pat@example.org", subject="Rated", body="Hello Pat")
+    with Session(sa.create_engine("sqlite://")) as session:
+        with session.begin():
+            session.info["echo_emails"] = [email]
+            with session.begin_nested():
+                session.execute(sa.text("SELECT 1"))
+            assert "email to pat@example.org" not in capsys.readouterr().err
+    assert "email to pat@example.org: Rated" in capsys.readouterr().err
