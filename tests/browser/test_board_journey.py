@@ -91,3 +91,18 @@ def test_the_board_rates_a_partnership_and_the_provider_answers(tab, another_tab
     provider.page.get_by_label("Your response to this rating").fill("Agreed. Two employers now interview our members directly.")
     provider.click(provider.page.get_by_role("button", name="Send your response"))
     expect(provider.page.get_by_text("The provider answered")).to_be_visible()
+
+
+def test_a_provider_reads_its_own_figures(tab):
+    page = tab.page
+    sign_in(tab, "charity@demo.test")
+    tab.click(page.get_by_role("link", name=re.compile("^Figures for Thanet Women's Centre")))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your organisation's figures")
+    expect(page.get_by_role("table", name="Your bids and how often they won")).to_be_visible()
+    # The employment contract has been paid this year: its payments and outcomes are there.
+    expect(page.locator("main")).to_contain_text("Payments to you")
+    expect(page.get_by_role("table", name=re.compile("^Outcomes achieved"))).to_contain_text("Education, training and employment")
+    page.get_by_label("From").fill("2026-06-01")
+    page.get_by_label("To").fill("2026-05-01")
+    tab.click_refused(page.get_by_role("button", name=re.compile("^Show")))
+    expect(error_summary(page)).to_contain_text("The end date must be the same as or after the start date")
