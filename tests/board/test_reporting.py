@@ -214,3 +214,29 @@ def test_the_grouped_comparison_equals_each_peer_asked_on_its_own(world):
             assert row.timeliness == reporting.timeliness(scope, world["period"], now), row.name
     here = next(r for r in reporting.comparison(region, world["period"], now) if r.is_this)
     assert (here.shares.spend_pence, here.timeliness.median_days, here.timeliness.overdue_now) == (2 * ADVANCE, 8, 1)
+
+
+def test_one_organisation_with_tied_payment_times(db_session):
+    """Four contracts, all led by one micro charity with premises in the need's delivery
+    unit, their advances paid after 3, 3, 5 and 5 days. By hand: everything goes to one
+    band and one type, both shares are exactly 1, the median is (3 + 5) / 2 = 4 (the two
+    middle rows tie with their neighbours), and all four were paid within 10 days."""
+    made = [
+        _contract(LegalForm.REGISTERED_CHARITY, IncomeBand.MICRO, local=True, paid_after=days, payable_days_ago=20)
+        for days in (3, 5, 3, 5)
+    ]
+    one = made[0].contract.organisation
+    for m in made[1:]:
+        m.contract.organisation_id = one.id
+    db.session.flush()
+    today = london_date(utcnow())
+    scope = reporting.Scope(area_ids=(made[0].contract.need.area_id,))
+    period = reporting.Period(today - timedelta(days=60), today)
+    bands = {r.key: r for r in reporting.by_size_band(scope, period)}
+    assert (bands["micro"].spend_pence, bands["micro"].awards) == (4 * ADVANCE, 4)
+    assert sum(r.spend_pence for r in reporting.by_size_band(scope, period)) == 4 * ADVANCE
+    assert [r.spend_pence for r in reporting.by_type(scope, period)] == [4 * ADVANCE, 0, 0]
+    shares = reporting.shares(scope, period)
+    assert (shares.vcse, shares.local) == (Fraction(1), Fraction(1))
+    t = reporting.timeliness(scope, period, utcnow())
+    assert (t.paid, t.median_days, t.within_target, t.overdue_now) == (4, Fraction(4), 4, 0)
