@@ -99,10 +99,10 @@ def split(rows, labels: dict, *, what: str) -> Chart:
     )
 
 
-def success(rows, labels: dict) -> Chart:
+def success(rows, labels: dict, *, who: str = "each kind of bidder") -> Chart:
     return _bars(
         [labels[r.key] for r in rows], [("Success rate", [percent(r.rate) for r in rows])],
-        alt="Bar chart of how often each kind of bidder won, as a percentage of its bids. The numbers are in the table beside it.",
+        alt=f"Bar chart of how often {who} won, as a percentage of its bids. The numbers are in the table beside it.",
         formatter=_percent_label, percent=True,
     )
 

@@ -18,7 +18,7 @@ from ..money import format_pounds
 from ..organisations.models import Organisation
 from ..permissions import Action, require
 from ..timeutil import utcnow
-from . import bp, reporting
+from . import bp, charts, reporting
 from .routes import period_asked
 
 ROLE_LABELS = {"lead": "As lead", "partner": "As a consortium partner"}
@@ -47,9 +47,14 @@ def organisation_figures(organisation_id):
     organisation = _organisation(organisation_id)
     period, errors, values = _period()
     figures = reporting.organisation_figures(organisation.id, period, utcnow())
+    drawn = {
+        "success": charts.success(figures.success, ROLE_LABELS, who="your bids as lead and as a partner"),
+        "timeliness": charts.timeliness(figures.payments),
+        "outcomes": charts.outcomes(figures.outcomes),
+    }
     return render_template(
         "board/provider.html", organisation=organisation, period=period, errors=errors, values=values,
-        figures=figures, role_labels=ROLE_LABELS,
+        figures=figures, role_labels=ROLE_LABELS, charts=drawn,
     ), 400 if errors else 200
 
 

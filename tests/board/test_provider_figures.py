@@ -35,6 +35,7 @@ Outcomes (reports approved in the period):
 Y's contract (O only a partner) has an approved report that must not count.
 """
 
+import base64
 import csv
 import html
 import io
@@ -333,6 +334,15 @@ def test_a_member_reads_the_figures_and_the_csv_has_the_tables_numbers(client, w
     rows = _csv(browser, _url(world, "/outcomes.csv"))
     assert rows[0] == ["category", "contracts", "people_expected", "achieved", "partly_achieved", "not_achieved", "score", "rate"]
     assert [[r[0], r[1], r[2], str(sum(int(n) for n in r[3:6])), f"{float(r[6]):g}", f"{100 * float(r[7]):.1f}%"] for r in rows[1:]] == expected
+    # Each table has its chart beside it, drawn from the same numbers.
+    charts = re.findall(r'<img class="lp-chart" src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)"', page)
+    assert [alt.split(",")[0] for _, alt in charts] == [
+        "Bar chart of how often your bids as lead and as a partner won",
+        "Bar chart of payments paid within 10 days of becoming payable",
+        "Bar chart of the share of outcomes achieved in each service category (partly achieved counts half). The numbers are in the table beside it.",
+    ]
+    outcomes_svg = base64.b64decode(charts[2][0]).decode()
+    assert "50.0%" in outcomes_svg and "62.5%" in outcomes_svg
 
 
 def test_the_default_period_is_the_financial_year(client, world):
