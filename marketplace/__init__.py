@@ -6,6 +6,7 @@ blueprint per area of the domain, the GOV.UK templates, and the maintenance comm
 
 import secrets
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -144,13 +145,24 @@ def _security_headers(app: Flask) -> None:
         return response
 
 
-# SQLite: enforce foreign keys, and let SQLAlchemy own transactions (the sqlite3 module's
-# own handling breaks SAVEPOINT, which the tests and nested writes rely on).
+def _sqlite_london_date(stored: str | None) -> str | None:
+    """SQL london_date(t) on SQLite: the Europe/London date of a stored UTC time."""
+    if stored is None:
+        return None
+    from .timeutil import LONDON
+
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC).astimezone(LONDON).date().isoformat()
+
+
+# SQLite: enforce foreign keys, let SQLAlchemy own transactions (the sqlite3 module's own
+# handling breaks SAVEPOINT, which the tests and nested writes rely on), and give SQL the
+# London date of a UTC time (reporting counts days as people in England and Wales do).
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_connect(dbapi_connection, _record):
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.isolation_level = None
         dbapi_connection.execute("PRAGMA foreign_keys = ON")
+        dbapi_connection.create_function("london_date", 1, _sqlite_london_date, deterministic=True)
 
 
 @sa.event.listens_for(sa.engine.Engine, "begin")

@@ -202,16 +202,23 @@ class Timeliness:
         return Fraction(self.within_target, self.paid) if self.paid else None
 
 
+def london_day(column):
+    """The Europe/London date of a stored UTC time, in SQL: PostgreSQL converts it with its
+    time zone database; SQLite calls london_date, a function each connection registers
+    (marketplace._sqlite_connect), as it has no time zones of its own."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return sa.func.london_date(column)
+    return sa.cast(sa.func.timezone("Europe/London", sa.func.timezone("UTC", column)), sa.Date)
+
+
 def _days_taken():
     """Whole days from the day a payment became payable to the day it was paid (the bank
-    transfer's date for ledger payments), in SQL on either database. Days are UTC days
-    here (Payment.days_taken counts London days: they differ only for a payment made
-    payable in the hour after midnight in summer)."""
+    transfer's date for ledger payments), in SQL on either database, counted in London
+    days as Payment.days_taken counts them."""
+    paid_day = sa.func.coalesce(Payment.paid_on, london_day(Payment.paid_at))
     if db.session.get_bind().dialect.name == "sqlite":
-        paid_day = sa.func.coalesce(Payment.paid_on, sa.func.date(Payment.paid_at))
-        return sa.cast(sa.func.julianday(paid_day) - sa.func.julianday(sa.func.date(Payment.payable_at)), sa.Integer)
-    paid_day = sa.func.coalesce(Payment.paid_on, sa.cast(Payment.paid_at, sa.Date))
-    return paid_day - sa.cast(Payment.payable_at, sa.Date)
+        return sa.cast(sa.func.julianday(paid_day) - sa.func.julianday(london_day(Payment.payable_at)), sa.Integer)
+    return paid_day - london_day(Payment.payable_at)
 
 
 def timeliness(scope: Scope, period: Period, now: datetime, *, by=None):

@@ -240,3 +240,26 @@ def test_one_organisation_with_tied_payment_times(db_session):
     assert (shares.vcse, shares.local) == (Fraction(1), Fraction(1))
     t = reporting.timeliness(scope, period, utcnow())
     assert (t.paid, t.median_days, t.within_target, t.overdue_now) == (4, Fraction(4), 4, 0)
+
+
+def test_days_to_pay_are_london_days_on_both_databases(db_session):
+    """Made payable at 11:30pm UTC on 14 July 2026 (00:30 on the 15th in London) and paid
+    on 17 July: 2 days, as people in England count them (UTC dates would say 3). The same
+    for a payment whose time, not its bank date, is known (Stripe)."""
+    from datetime import UTC, date, datetime
+
+    made = [
+        _contract(LegalForm.REGISTERED_CHARITY, IncomeBand.MICRO, local=True, paid_after=None, payable_days_ago=5)
+        for _ in range(2)
+    ]
+    ledger, stripe = (payments.payments_of(m.contract)[0] for m in made)
+    for payment in (ledger, stripe):
+        payment.payable_at = datetime(2026, 7, 14, 23, 30, tzinfo=UTC)
+        payment.status = PaymentStatus.PAID
+    ledger.paid_on, ledger.paid_at = date(2026, 7, 17), datetime(2026, 7, 17, 9, 0, tzinfo=UTC)
+    stripe.paid_on, stripe.paid_at = None, datetime(2026, 7, 16, 23, 30, tzinfo=UTC)  # 17 July in London
+    db.session.flush()
+    assert ledger.days_taken() == stripe.days_taken() == 2
+    scope = reporting.Scope(area_ids=(made[0].contract.need.area_id,))
+    t = reporting.timeliness(scope, reporting.Period(date(2026, 7, 1), date(2026, 7, 31)), utcnow())
+    assert (t.paid, t.median_days, t.within_target) == (2, Fraction(2), 2)
