@@ -130,3 +130,19 @@ def test_production_uses_psycopg_and_secure_cookies(monkeypatch):
     assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://user@db.example/lp"
     assert config.SESSION_COOKIE_SECURE is True
     assert config.DEMO_DATA_ALLOWED is False
+
+
+@pytest.mark.parametrize("url", [
+    "/needs/99999999999999999999", "/contracts/2147483648", "/areas/99999999999999999999/dashboard",
+    "/organisations/99999999999999999999", "/payments/99999999999999999999",
+])
+def test_an_id_too_large_for_the_database_is_not_found(client, db_session, url):
+    """Every <int:...> in a route stops at the database's INTEGER: beyond it, 404, not a 500."""
+    from marketplace.accounts.models import Role
+
+    from . import factories
+    from .helpers import sign_in
+
+    sign_in(client, factories.make_area_staff(Role.BOARD_MEMBER).email)
+    assert client.get(url).status_code == 404
+    assert client.get(url.replace("99999999999999999999", "2147483647").replace("2147483648", "2147483647")).status_code == 404

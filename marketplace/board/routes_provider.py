@@ -33,10 +33,7 @@ def _period() -> tuple[reporting.Period, dict, dict]:
 
 
 def _organisation(organisation_id: int) -> Organisation:
-    # Ids beyond the database's integer are no organisation (and no 500).
-    organisation = db.session.get(Organisation, organisation_id) if organisation_id < 2**31 else None
-    if organisation is None:
-        abort(404)
+    organisation = db.get_or_404(Organisation, organisation_id)
     require(current_user, Action.VIEW_ORGANISATION_FIGURES, organisation)
     return organisation
 
