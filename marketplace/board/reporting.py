@@ -652,13 +652,6 @@ class Glance:
     unrated: int
 
 
-def area_ids_of(area) -> tuple[int, ...]:
-    """The areas whose needs count for `area`: a region's are its own and its delivery units'."""
-    from ..reference.models import AreaKind
-
-    return (area.id,) if area.kind == AreaKind.PDU else (area.id, *[c.id for c in area.children])
-
-
 def glance(area, now: datetime) -> Glance:
     """This financial year's spend, VCSE share and payment times for the area, and how many
     of its partnerships running this year the board has not rated for it yet (one query)."""
@@ -666,7 +659,7 @@ def glance(area, now: datetime) -> Glance:
     from .models import PartnershipReview, ReviewKind
 
     period = Period.financial_year(london_date(now))
-    scope = Scope(area_ids=area_ids_of(area))
+    scope = Scope(area_ids=area.ids_covered)
     rated = sa.exists().where(
         PartnershipReview.contract_id == Contract.id, PartnershipReview.kind == ReviewKind.YEARLY,
         PartnershipReview.financial_year == period.start.year,

@@ -60,13 +60,17 @@ def period_asked(errors: dict) -> reporting.Period:
     return period
 
 
+def _pdus(area: Area) -> list[Area]:
+    """The delivery units a filter offers: the area itself, or a region's units."""
+    return [area] if area.kind == AreaKind.PDU else area.children
+
+
 def _query(area: Area) -> tuple[reporting.Scope, reporting.Period, dict, dict]:
     """The scope and period asked for, with errors by field (defaults where wrong)."""
     errors: dict[str, str] = {}
     period = period_asked(errors)
-    pdus = {a.id: a for a in ([area] if area.kind == AreaKind.PDU else area.children)}
-    # A region's needs are its own and its delivery units'.
-    area_ids = (area.id,) if area.kind == AreaKind.PDU else (area.id, *pdus)
+    pdus = {a.id for a in _pdus(area)}
+    area_ids = area.ids_covered
     chosen_pdu = request.args.get("pdu", "").strip()
     if chosen_pdu:
         if not chosen_pdu.isdigit() or int(chosen_pdu) not in pdus:

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from ..contracts.models import Contract
 from ..extensions import db
 from ..permissions import Action, can, require
-from ..reference.models import Area, AreaKind
+from ..reference.models import Area
 from ..refusals import committed
 from ..timeutil import utcnow
 from ..workdays import london_date
@@ -114,7 +114,7 @@ def partnerships(area_id):
         year = current
     else:
         year = int(year)
-    area_ids = (area.id,) if area.kind == AreaKind.PDU else (area.id, *[c.id for c in area.children])
+    area_ids = area.ids_covered
     page, rows = reviews.partnerships(
         area_ids, year, page=max(1, min(request.args.get("page", 1, type=int) or 1, 100_000)), per_page=PER_PAGE
     )

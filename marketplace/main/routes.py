@@ -55,7 +55,7 @@ def _payment_areas(user) -> list[tuple]:
     roles = (Role.COMMISSIONER, Role.BOARD_MEMBER, Role.FINANCE)
     areas = {m.area.id: m.area for m in user.area_memberships() if m.role in roles}
     return [
-        (area, payments.overdue([area.id] + [c.id for c in area.children]))
+        (area, payments.overdue(area.ids_covered))
         for area in sorted(areas.values(), key=lambda a: a.name)
     ]
 

@@ -142,7 +142,7 @@ def area_payments(area_id):
     payable), then the rest by when they became payable, with days taken."""
     area = db.get_or_404(Area, area_id)
     require(current_user, Action.VIEW_AREA_PAYMENTS, area)
-    area_ids = [area.id] + [c.id for c in area.children]
+    area_ids = area.ids_covered
     now = utcnow()
     overdue = services.overdue(area_ids, now)
     page = db.paginate(

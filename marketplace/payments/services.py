@@ -212,7 +212,7 @@ def payments_of(contract: Contract) -> list[Payment]:
     ).all()
 
 
-def overdue(area_ids: list[int], now: datetime | None = None) -> list[Payment]:
+def overdue(area_ids, now: datetime | None = None) -> list[Payment]:
     """Payments of the areas' contracts still unpaid TARGET_DAYS or more after they became
     payable (one query; the area's page and the commissioner's home list them)."""
     from datetime import timedelta

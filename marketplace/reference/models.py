@@ -69,6 +69,12 @@ class Area(EffectiveDates, db.Model):
             return f"{self.name} ({self.parent.name})"
         return f"{self.name} region"
 
+    @property
+    def ids_covered(self) -> tuple[int, ...]:
+        """The areas whose needs this one oversees, as covers() decides: itself and, for a
+        region, its delivery units."""
+        return (self.id, *[unit.id for unit in self.children])
+
     def covers(self, other: "Area") -> bool:
         """True when `other` is this area or one of its PDUs."""
         return other.id == self.id or other.parent_id == self.id
