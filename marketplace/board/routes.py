@@ -80,7 +80,8 @@ def _query(area: Area) -> tuple[reporting.Scope, reporting.Period, dict, dict]:
     category_id = None
     chosen_category = request.args.get("category", "").strip()
     if chosen_category:
-        if not chosen_category.isdigit() or db.session.get(ServiceCategory, int(chosen_category)) is None:
+        known = db.session.scalars(sa.select(ServiceCategory.id)).all()
+        if not chosen_category.isdigit() or int(chosen_category) not in known:
             errors["category"] = "Choose a service category from the list"
         else:
             category_id = int(chosen_category)

@@ -52,6 +52,7 @@ def test_the_board_reads_the_figures_and_downloads_the_same_numbers(client, worl
     ("pdu=99999", "Choose a delivery unit of this area"),
     ("pdu=abc", "Choose a delivery unit of this area"),
     ("category=99999", "Choose a service category from the list"),
+    ("category=99999999999999999999", "Choose a service category from the list"),
 ])
 def test_bad_queries_are_explained(client, world, area, query, message):  # noqa: F811
     board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
