@@ -13,6 +13,7 @@ from ..money import format_pounds
 from ..notifications import OutboxEmail
 from ..organisations import services as organisation_services
 from ..organisations.models import Organisation
+from ..paging import requested_page
 from ..permissions import Action, require
 from ..reference.models import Area
 from . import bp
@@ -25,13 +26,6 @@ PAGE_SIZE = 50
 @login_required
 def admins_only():
     require(current_user, Action.VIEW_ADMIN)
-
-
-def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", "1")), 100_000))
-    except ValueError:
-        return 1
 
 
 @bp.get("/")
@@ -52,7 +46,7 @@ def organisations():
     if show != "all":
         show = "unverified"
         query = query.where(Organisation.verified_at.is_(None))
-    page = db.paginate(query, page=_page(), per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(query, page=requested_page(), per_page=PAGE_SIZE, error_out=False)
     return render_template("admin/organisations.html", page=page, show=show, form=ConfirmForm())
 
 
@@ -94,7 +88,7 @@ def staff():
 @bp.get("/emails")
 def emails():
     page = db.paginate(
-        sa.select(OutboxEmail).order_by(OutboxEmail.id.desc()), page=_page(), per_page=PAGE_SIZE, error_out=False
+        sa.select(OutboxEmail).order_by(OutboxEmail.id.desc()), page=requested_page(), per_page=PAGE_SIZE, error_out=False
     )
     return render_template("admin/emails.html", page=page)
 
@@ -107,7 +101,7 @@ def show_email(email_id):
 @bp.get("/audit")
 def audit_events():
     page = db.paginate(
-        sa.select(AuditEvent).order_by(AuditEvent.id.desc()), page=_page(), per_page=PAGE_SIZE, error_out=False
+        sa.select(AuditEvent).order_by(AuditEvent.id.desc()), page=requested_page(), per_page=PAGE_SIZE, error_out=False
     )
     return render_template("admin/audit.html", page=page)
 
@@ -118,7 +112,7 @@ def users():
     search = request.args.get("q", "").replace("\x00", "").strip().lower()[:254]
     if search:
         query = query.where(User.email.contains(search, autoescape=True) | sa.func.lower(User.name).contains(search, autoescape=True))
-    page = db.paginate(query, page=_page(), per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(query, page=requested_page(), per_page=PAGE_SIZE, error_out=False)
     return render_template("admin/users.html", page=page, search=search)
 
 

@@ -9,14 +9,16 @@ another area) get a GOV.UK error and status 400, never a 500.
 import csv
 import io
 from datetime import date
+from pathlib import Path
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..main.errors import render_error
+from ..paging import requested_page
 from ..money import format_pounds
 from ..permissions import Action, require
 from ..reference.models import Area, AreaKind, ServiceCategory
@@ -60,6 +62,13 @@ def period_asked(errors: dict) -> reporting.Period:
     return period
 
 
+def _area(area_id: int) -> Area:
+    """The area whose figures are asked for, for its board members and commissioners only."""
+    area = db.get_or_404(Area, area_id)
+    require(current_user, Action.VIEW_DASHBOARD, area)
+    return area
+
+
 def _pdus(area: Area) -> list[Area]:
     """The delivery units a filter offers: the area itself, or a region's units."""
     return [area] if area.kind == AreaKind.PDU else area.children
@@ -89,9 +98,18 @@ def _query(area: Area) -> tuple[reporting.Scope, reporting.Period, dict, dict]:
     return reporting.Scope(area_ids=area_ids, category_id=category_id), period, errors, values
 
 
-def _figures(scope, period):
+def _filters(area: Area) -> dict:
+    """The choices the filter form offers."""
+    categories = db.session.scalars(sa.select(ServiceCategory).order_by(ServiceCategory.name)).all()
+    return {"pdus": _pdus(area), "categories": categories}
+
+
+def _figures(area: Area, scope, period, errors: dict, values: dict) -> dict:
+    """What the dashboard and the board pack show: every figure, where the area stands
+    among its peers, a chart drawn from each (the same rows the tables show), and the query
+    to carry into their links."""
     now = utcnow()
-    return {
+    figures = {
         "bands": reporting.by_size_band(scope, period),
         "types": reporting.by_type(scope, period),
         "shares": reporting.shares(scope, period),
@@ -99,34 +117,35 @@ def _figures(scope, period):
         "activity": reporting.activity(scope, period, now),
         "success": reporting.success_rates(scope, period),
         "outcomes": reporting.outcomes_by_category(scope, period),
+        "peers": reporting.comparison(area, period, now),
     }
-
-
-def _with_charts(figures: dict, peers) -> dict:
-    """The figures, and a chart drawn from each (the same rows the tables show)."""
-    return {**figures, "charts": {
+    figures["charts"] = {
         "bands": charts.split(figures["bands"], BAND_LABELS, what="by the size of the lead organisation"),
         "types": charts.split(figures["types"], TYPE_LABELS, what="by the type of the lead organisation"),
         "success": charts.success(figures["success"], SUCCESS_LABELS),
         "outcomes": charts.outcomes(figures["outcomes"]),
         "timeliness": charts.timeliness(figures["timeliness"]),
-        "comparison": charts.comparison(peers),
-    }}
+        "comparison": charts.comparison(figures["peers"]),
+    }
+    return {
+        **figures, "area": area, "period": period, "errors": errors, "values": values,
+        "query_args": {k: v for k, v in values.items() if v and k not in errors},
+        "band_labels": BAND_LABELS, "type_labels": TYPE_LABELS, "success_labels": SUCCESS_LABELS,
+    }
+
+
+def download(body, name: str, mimetype: str = "text/csv") -> Response:
+    """A file to save, as `name`."""
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.get("/areas/<int:area_id>/dashboard")
 @login_required
 def dashboard(area_id):
-    area = db.get_or_404(Area, area_id)
-    require(current_user, Action.VIEW_DASHBOARD, area)
+    area = _area(area_id)
     scope, period, errors, values = _query(area)
-    peers = reporting.comparison(area, period, utcnow())
-    categories = db.session.scalars(sa.select(ServiceCategory).order_by(ServiceCategory.name)).all()
     return render_template(
-        "board/dashboard.html", area=area, period=period, errors=errors, values=values, categories=categories,
-        pdus=[area] if area.kind == AreaKind.PDU else area.children, band_labels=BAND_LABELS, type_labels=TYPE_LABELS,
-        success_labels=SUCCESS_LABELS, peers=peers, values_set={k: v for k, v in values.items() if v and k not in errors},
-        **_with_charts(_figures(scope, period), peers),
+        "board/dashboard.html", **_filters(area), **_figures(area, scope, period, errors, values)
     ), 400 if errors else 200
 
 
@@ -143,8 +162,7 @@ def _share(value) -> str:
 @login_required
 def dashboard_csv(area_id, figure):
     """Exactly the numbers of one table of the dashboard, for the same query."""
-    area = db.get_or_404(Area, area_id)
-    require(current_user, Action.VIEW_DASHBOARD, area)
+    area = _area(area_id)
     scope, period, errors, _ = _query(area)
     if errors:
         return _bad_query(errors)
@@ -177,8 +195,7 @@ def dashboard_csv(area_id, figure):
         writer.writerow([t.paid, "" if t.median_days is None else float(t.median_days), t.within_target, t.overdue_now])
     else:
         abort(404)
-    name = f"{area.code}-{figure}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
-    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download(out.getvalue(), f"{area.code}-{figure}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv")
 
 
 def _pack(area):
@@ -188,16 +205,13 @@ def _pack(area):
     scope, period, errors, values = _query(area)
     year = reporting.Period.financial_year(period.end).start.year
     page, partnerships = reviews.partnerships(scope.area_ids, year, page=1, per_page=100)
-    peers = reporting.comparison(area, period, utcnow())
     return errors, dict(
-        area=area, period=period, errors=errors, values=values, peers=peers, prepared_at=utcnow(),
-        query_args={k: v for k, v in values.items() if v},
+        prepared_at=utcnow(),
         chosen_pdu=db.session.get(Area, scope.area_ids[0]) if values["pdu"] and not errors.get("pdu") else None,
         chosen_category=db.session.get(ServiceCategory, scope.category_id) if scope.category_id else None,
-        band_labels=BAND_LABELS, type_labels=TYPE_LABELS, success_labels=SUCCESS_LABELS,
         year=year, rating_counts=reporting.rating_counts(scope.area_ids, year), partnerships=partnerships,
         partnership_total=page.total, decisions=decision_record.decisions(scope, period, limit=30),
-        **_with_charts(_figures(scope, period), peers),
+        **_figures(area, scope, period, errors, values),
     )
 
 
@@ -215,31 +229,24 @@ def pdf_available() -> bool:
 @login_required
 def pack(area_id):
     """The board pack: the dashboard, the year's ratings and the latest decisions, laid out to print."""
-    area = db.get_or_404(Area, area_id)
-    require(current_user, Action.VIEW_DASHBOARD, area)
+    area = _area(area_id)
     errors, context = _pack(area)
-    categories = db.session.scalars(sa.select(ServiceCategory).order_by(ServiceCategory.name)).all()
     return render_template(
-        "board/pack.html", categories=categories, pdus=[area] if area.kind == AreaKind.PDU else area.children,
-        pdf_available=pdf_available(), **context,
+        "board/pack.html", pdf_available=pdf_available(), **_filters(area), **context
     ), 400 if errors else 200
 
 
 @bp.get("/areas/<int:area_id>/board-pack.pdf")
 @login_required
 def pack_pdf(area_id):
-    area = db.get_or_404(Area, area_id)
-    require(current_user, Action.VIEW_DASHBOARD, area)
+    area = _area(area_id)
     errors, context = _pack(area)
     if errors:
         return _bad_query(errors)
     if not pdf_available():
         flash("This server cannot make PDFs. Print this page, or save it as a PDF from the print dialogue.")
         return redirect(url_for("board.pack", area_id=area.id, **context["query_args"]))
-    from pathlib import Path
-
     import weasyprint
-    from flask import current_app
 
     html = render_template("board/pack_pdf.html", **context)
     # Only the pack's own stylesheet (a file) and its charts (data: URIs) are ever read.
@@ -248,8 +255,7 @@ def pack_pdf(area_id):
         string=html, base_url=Path(current_app.static_folder).as_uri() + "/", url_fetcher=fetcher
     ).write_pdf()
     period = context["period"]
-    name = f"{area.code}-board-pack-{period.start.isoformat()}-to-{period.end.isoformat()}.pdf"
-    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download(pdf, f"{area.code}-board-pack-{period.start.isoformat()}-to-{period.end.isoformat()}.pdf", "application/pdf")
 
 
 def _kind(errors: dict) -> str | None:
@@ -261,9 +267,8 @@ def _kind(errors: dict) -> str | None:
 
 
 def _link(decision) -> str:
-    """Where a decision's object is read: the contract, the award, the payment, or the need."""
-    from flask import url_for
-
+    """Where a decision's object is read: the contract, the payment, the partnership's
+    reviews, or the need."""
     event = decision.event
     if event.object_type == "contracts":
         return url_for("contracts.show", contract_id=event.object_id)
@@ -280,29 +285,22 @@ def _link(decision) -> str:
 @login_required
 def decisions(area_id):
     """The record of decisions: read-only, newest first, filtered like the dashboard."""
-    area = db.get_or_404(Area, area_id)
-    require(current_user, Action.VIEW_DASHBOARD, area)
+    area = _area(area_id)
     scope, period, errors, values = _query(area)
     kind = _kind(errors)
     values["kind"] = kind or ""
-    page = db.paginate(
-        decision_record.query(scope, period, kind), page=max(1, min(request.args.get("page", 1, type=int) or 1, 100_000)),
-        per_page=50, error_out=False,
-    )
+    page = db.paginate(decision_record.query(scope, period, kind), page=requested_page(), per_page=50, error_out=False)
     rows = decision_record.with_needs(page.items)
-    categories = db.session.scalars(sa.select(ServiceCategory).order_by(ServiceCategory.name)).all()
     return render_template(
-        "board/decisions.html", area=area, period=period, errors=errors, values=values, categories=categories,
-        pdus=[area] if area.kind == AreaKind.PDU else area.children, kinds=decision_record.KINDS,
-        rows=[(d, _link(d)) for d in rows], page=page,
+        "board/decisions.html", area=area, period=period, errors=errors, values=values, **_filters(area),
+        kinds=decision_record.KINDS, rows=[(d, _link(d)) for d in rows], page=page,
     ), 400 if errors else 200
 
 
 @bp.get("/areas/<int:area_id>/decisions.csv")
 @login_required
 def decisions_csv(area_id):
-    area = db.get_or_404(Area, area_id)
-    require(current_user, Action.VIEW_DASHBOARD, area)
+    area = _area(area_id)
     scope, period, errors, _ = _query(area)
     kind = _kind(errors)
     if errors:
@@ -314,5 +312,4 @@ def decisions_csv(area_id):
         event = d.event
         actor = event.actor.name if getattr(event, "actor", None) is not None else "The portal"
         writer.writerow([event.occurred_at.isoformat(), d.label, d.need.id, d.need.title, event.object_type, event.object_id, actor, event.reason or ""])
-    name = f"{area.code}-decisions-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
-    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download(out.getvalue(), f"{area.code}-decisions-{period.start.isoformat()}-to-{period.end.isoformat()}.csv")

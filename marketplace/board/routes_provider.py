@@ -9,7 +9,7 @@ organisation's own bids and contracts. Bad dates get a GOV.UK error and status 4
 import csv
 import io
 
-from flask import Response, abort, render_template
+from flask import abort, render_template
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -19,7 +19,7 @@ from ..organisations.models import Organisation
 from ..permissions import Action, require
 from ..timeutil import utcnow
 from . import bp, charts, reporting
-from .routes import period_asked
+from .routes import download, period_asked
 
 ROLE_LABELS = {"lead": "As lead", "partner": "As a consortium partner"}
 FIGURES = ("bids", "contracts", "payments", "outcomes")
@@ -91,5 +91,4 @@ def organisation_figures_csv(organisation_id, figure):
                 row.category, row.contracts, row.expected_people, row.achieved, row.partly, row.not_achieved,
                 _number(row.score), _number(row.rate),
             ])
-    name = f"organisation-{organisation.id}-{figure}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
-    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download(out.getvalue(), f"organisation-{organisation.id}-{figure}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv")

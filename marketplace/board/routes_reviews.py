@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 
 from ..contracts.models import Contract
 from ..extensions import db
+from ..paging import requested_page
 from ..permissions import Action, can, require
 from ..reference.models import Area
 from ..refusals import committed
@@ -116,7 +117,7 @@ def partnerships(area_id):
         year = int(year)
     area_ids = area.ids_covered
     page, rows = reviews.partnerships(
-        area_ids, year, page=max(1, min(request.args.get("page", 1, type=int) or 1, 100_000)), per_page=PER_PAGE
+        area_ids, year, page=requested_page(), per_page=PER_PAGE
     )
     return render_template(
         "board/partnerships.html", area=area, year=year, years=range(current, 2014, -1), rows=rows, page=page,

@@ -5,7 +5,7 @@ releases it; an area's payments, with those overdue first.
 Who may: permissions.py (payment.record, payment.release, area.payments, contract.view).
 """
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
@@ -19,6 +19,7 @@ from ..extensions import db
 from ..forms import MaxLength, NoMarkup, required, strip
 from ..needs.forms import GovDateField
 from ..needs.models import Need
+from ..paging import requested_page
 from ..permissions import Action, can, require
 from ..reference.models import Area
 from ..refusals import committed
@@ -151,7 +152,7 @@ def area_payments(area_id):
         .join(Need, Need.id == Contract.need_id)
         .where(Need.area_id.in_(area_ids))
         .order_by(Payment.payable_at.desc()),
-        page=max(1, min(request.args.get("page", 1, type=int) or 1, 100_000)),
+        page=requested_page(),
         per_page=50,
         error_out=False,
     )
