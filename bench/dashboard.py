@@ -28,44 +28,25 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from .common import FLASK, ROOT, development, migrate_and_load_reference, percentile, production_env, row_counts
+
 REGION = "N57"  # the region the board member sits for; its busiest delivery unit is the other one
 
-COUNT = (
-    "from wsgi import app\n"
-    "from marketplace.extensions import db\n"
-    "import sqlalchemy as sa\n"
-    "with app.app_context():\n"
-    "    print(db.session.scalar(sa.text('SELECT count(*) FROM needs')))\n"
-    "    print(db.session.scalar(sa.text('SELECT count(*) FROM bids')))\n"
-)
 TABLES = ("needs", "lots", "organisations", "bids", "bid_revisions", "award_decisions", "contracts", "contract_milestones",
           "outcome_reports", "report_outcomes", "payments", "audit_events")
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))
-    return ordered[index]
-
-
 def build(env: dict, needs: int, bids: int, contracts: int) -> float:
-    flask = [str(BIN / "flask"), "--app", "wsgi"]
-    # The generate commands are refused in production, so build with the development settings.
-    development = {**env, "APP_ENV": "development"}
-    subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run(flask + ["load-reference"], cwd=ROOT, env=env, check=True, capture_output=True)
+    migrate_and_load_reference(env)
     started = time.monotonic()
-    counted = subprocess.run([sys.executable, "-c", COUNT], cwd=ROOT, env=development, check=True, capture_output=True, text=True)
-    have_needs, have_bids = (int(line) for line in counted.stdout.strip().splitlines()[-2:])
+    have_needs, have_bids = row_counts(env, "needs", "bids")
     if needs - have_needs > 0:
-        run = subprocess.run(flask + ["generate-needs", "--count", str(needs - have_needs)], cwd=ROOT, env=development,
+        run = subprocess.run(FLASK + ["generate-needs", "--count", str(needs - have_needs)], cwd=ROOT, env=development(env),
                              check=True, capture_output=True, text=True)
         print(run.stdout.strip(), file=sys.stderr)
     if not have_bids:
-        run = subprocess.run(flask + ["generate-activity", "--bids", str(bids), "--contracts", str(contracts)], cwd=ROOT,
-                             env=development, capture_output=True, text=True)
+        run = subprocess.run(FLASK + ["generate-activity", "--bids", str(bids), "--contracts", str(contracts)], cwd=ROOT,
+                             env=development(env), capture_output=True, text=True)
         if run.returncode:
             sys.exit(f"generate-activity failed:\n{run.stdout}\n{run.stderr}")
         print(run.stdout.strip(), file=sys.stderr)
@@ -188,13 +169,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="lp-bench-dashboard-"))
-    env = {
-        **os.environ,
-        "APP_ENV": "production",
-        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{work / 'bench.db'}"),
-        "SECRET_KEY": secrets.token_hex(32),
-        "RATELIMIT_STORAGE_URI": "memory://",
-    }
+    env = production_env(work)
     try:
         build_seconds = build(env, args.needs, args.bids, args.contracts)
         results, counts, codes, total, period = measure(env, args.requests)

@@ -13,7 +13,6 @@ Options: --count N (needs), --requests N (per page).
 
 import argparse
 import os
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -22,38 +21,16 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))
-    return ordered[index]
-
-
-COUNT_NEEDS = (
-    "from wsgi import app\n"
-    "from marketplace.extensions import db\n"
-    "import sqlalchemy as sa\n"
-    "with app.app_context(): print(db.session.scalar(sa.text('SELECT count(*) FROM needs')))"
-)
+from .common import FLASK, ROOT, development, migrate_and_load_reference, percentile, production_env, row_counts
 
 
 def build(env: dict, count: int) -> float:
-    flask = [str(BIN / "flask"), "--app", "wsgi"]
-    subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run(flask + ["load-reference"], cwd=ROOT, env=env, check=True, capture_output=True)
+    migrate_and_load_reference(env)
     started = time.monotonic()
-    # generate-needs is refused in production, so build with the development settings.
-    existing = subprocess.run(
-        [sys.executable, "-c", COUNT_NEEDS],
-        cwd=ROOT, env={**env, "APP_ENV": "development"}, check=True, capture_output=True, text=True,
-    )
-    missing = count - int(existing.stdout.strip().splitlines()[-1])
-    if missing > 0:
-        subprocess.run(flask + ["generate-needs", "--count", str(missing)], cwd=ROOT,
-                       env={**env, "APP_ENV": "development"}, check=True, capture_output=True)
+    [existing] = row_counts(env, "needs")
+    if count - existing > 0:
+        subprocess.run(FLASK + ["generate-needs", "--count", str(count - existing)], cwd=ROOT,
+                       env=development(env), check=True, capture_output=True)
     return time.monotonic() - started
 
 
@@ -104,13 +81,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=50)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="lp-bench-needs-"))
-    env = {
-        **os.environ,
-        "APP_ENV": "production",
-        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{work / 'bench.db'}"),
-        "SECRET_KEY": secrets.token_hex(32),
-        "RATELIMIT_STORAGE_URI": "memory://",
-    }
+    env = production_env(work)
     try:
         build_seconds = build(env, args.count)
         results, open_needs = measure(env, args.requests)

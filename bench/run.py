@@ -9,7 +9,6 @@ Bounded: 20 users for 20 seconds, traffic to 127.0.0.1 only.
 
 import csv
 import os
-import secrets
 import shutil
 import socket
 import subprocess
@@ -19,8 +18,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from .common import BIN, FLASK, ROOT, development, migrate_and_load_reference, production_env
+
 USERS, SPAWN_RATE, DURATION = 20, 10, "20s"
 
 
@@ -32,17 +31,9 @@ def free_port() -> int:
 
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="lp-bench-"))
-    env = {
-        **os.environ,
-        "APP_ENV": "production",
-        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{work / 'bench.db'}"),
-        "SECRET_KEY": secrets.token_hex(32),
-    }
-    flask = [str(BIN / "flask"), "--app", "wsgi"]
-    subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run(flask + ["load-reference"], cwd=ROOT, env=env, check=True, capture_output=True)
-    # Demo data is refused in production, so seed it with the development settings.
-    subprocess.run(flask + ["demo-data"], cwd=ROOT, env={**env, "APP_ENV": "development"}, check=True, capture_output=True)
+    env = production_env(work)
+    migrate_and_load_reference(env)
+    subprocess.run(FLASK + ["demo-data"], cwd=ROOT, env=development(env), check=True, capture_output=True)
 
     port = free_port()
     server = subprocess.Popen(

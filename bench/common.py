@@ -1,0 +1,52 @@
+"""What the benchmarks share: the settings they measure with, building the database with
+the real migrations and reference data, counting rows, and percentiles."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+FLASK = [str(BIN / "flask"), "--app", "wsgi"]
+
+
+def production_env(work: Path) -> dict:
+    """The production settings, on BENCH_DATABASE_URL or a fresh SQLite file in `work`."""
+    return {
+        **os.environ,
+        "APP_ENV": "production",
+        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{work / 'bench.db'}"),
+        "SECRET_KEY": secrets.token_hex(32),
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+def development(env: dict) -> dict:
+    """The generate commands are refused in production, so data is made with these."""
+    return {**env, "APP_ENV": "development"}
+
+
+def migrate_and_load_reference(env: dict) -> None:
+    subprocess.run(FLASK + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(FLASK + ["load-reference"], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+def row_counts(env: dict, *tables: str) -> list[int]:
+    """How many rows each table holds already (a database given may have some)."""
+    script = (
+        "from wsgi import app\n"
+        "from marketplace.extensions import db\n"
+        "import sqlalchemy as sa\n"
+        "with app.app_context():\n"
+        + "".join(f"    print(db.session.scalar(sa.text('SELECT count(*) FROM {t}')))\n" for t in tables)
+    )
+    counted = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=development(env), check=True, capture_output=True, text=True)
+    return [int(line) for line in counted.stdout.strip().splitlines()[-len(tables):]]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))
+    return ordered[index]
