@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..accounts.models import Role
-from ..accounts.services import area_staff, members_of
+from ..accounts.services import area_staff
 from ..contracts.models import Contract
+from ..delivery.services import commissioners, lead_members
 from ..extensions import db
 from ..notifications import external_url, queue_email
 from ..refusals import Refusal, written
@@ -110,8 +111,7 @@ def rate(
     )
     link = external_url("board.contract_reviews", contract_id=contract.id)
     subject = f"Partnership review: {contract.title}"
-    _notify(members_of([contract.organisation_id]), subject, "partnership_rated", review=review, contract=contract, link=link)
-    _notify(area_staff(Role.COMMISSIONER, contract.need.area), subject, "partnership_rated", review=review, contract=contract, link=link)
+    _notify(lead_members(contract) + commissioners(contract), subject, "partnership_rated", review=review, contract=contract, link=link)
     return review
 
 
@@ -140,7 +140,7 @@ def respond(review: PartnershipReview, *, text: str, actor, now: datetime | None
     contract = review.contract
     link = external_url("board.contract_reviews", contract_id=contract.id)
     others = area_staff(Role.BOARD_MEMBER, contract.need.area) + (
-        area_staff(Role.COMMISSIONER, contract.need.area) if side == ResponseSide.PROVIDER else members_of([contract.organisation_id])
+        commissioners(contract) if side == ResponseSide.PROVIDER else lead_members(contract)
     )
     _notify([u for u in others if u.id != actor.id], f"Response to a partnership review: {contract.title}", "review_response",
             review=review, response=response, contract=contract, link=link)
