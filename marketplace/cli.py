@@ -1,6 +1,7 @@
 """Maintenance commands: `flask --app wsgi <command>`."""
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 
 from .extensions import db
@@ -72,8 +73,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--seed", default=1, show_default=True, help="Random seed, for the same data each time.")
     def generate_needs_command(count, seed):
         """Add COUNT made-up needs in bulk, for measuring the list of needs (never in production)."""
-        if current_app.config.get("ENV_NAME") == "production" or not current_app.config.get("DEMO_DATA_ALLOWED"):
-            raise click.ClickException("generate-needs is refused in production: it would publish made-up needs.")
+        _refuse_in_production("generate-needs", "publish made-up needs")
         if not 1 <= count <= 1_000_000:
             raise click.ClickException("--count must be between 1 and 1,000,000")
         import time
@@ -91,10 +91,7 @@ def register_commands(app: Flask) -> None:
         """Add made-up providers, bids, awards, contracts, outcome reports, payments and their
         audit events to the needs made by generate-needs, for measuring the board dashboard
         (never in production)."""
-        if current_app.config.get("ENV_NAME") == "production" or not current_app.config.get("DEMO_DATA_ALLOWED"):
-            raise click.ClickException(
-                "generate-activity is refused in production: it would add made-up bids, contracts and payments."
-            )
+        _refuse_in_production("generate-activity", "add made-up bids, contracts and payments")
         if not 1 <= bids <= 5_000_000:
             raise click.ClickException("--bids must be between 1 and 5,000,000")
         if not 1 <= contracts <= 500_000:
@@ -112,6 +109,28 @@ def register_commands(app: Flask) -> None:
             f"{made['decisions']:,} award decisions, {made['contracts']:,} contracts, {made['reports']:,} outcome reports, "
             f"{made['payments']:,} payments and {made['events']:,} audit events in {time.monotonic() - started:.1f}s."
         )
+
+
+def _refuse_in_production(command: str, would: str) -> None:
+    if current_app.config.get("ENV_NAME") == "production" or not current_app.config.get("DEMO_DATA_ALLOWED"):
+        raise click.ClickException(f"{command} is refused in production: it would {would}.")
+
+
+def _next_id(model) -> int:
+    """The id after the largest there is, for rows inserted in bulk with their own ids."""
+    return (db.session.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
+
+
+def _after_bulk_insert(tables) -> None:
+    """Rows were inserted with their own ids: move PostgreSQL's id sequences past them, and
+    refresh the planner's statistics on either database."""
+    if db.engine.dialect.name == "postgresql":
+        for table in tables:
+            db.session.execute(sa.text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))"
+            ))
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
 
 
 # Scale data for the needs benchmark ------------------------------------------------------
@@ -159,10 +178,7 @@ def _generate_needs(count: int, seed: int) -> int:
         raise click.ClickException("Load the reference data first: flask --app wsgi load-reference")
     threshold = current_app.config["RESERVATION_THRESHOLD_PENCE"]
 
-    def next_id(model) -> int:
-        return (db.session.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
-
-    need_id, lot_id, criterion_id, milestone_id = next_id(Need), next_id(Lot), next_id(Criterion), next_id(Milestone)
+    need_id, lot_id, criterion_id, milestone_id = _next_id(Need), _next_id(Lot), _next_id(Criterion), _next_id(Milestone)
     batch = 5000
     made = 0
     while made < count:
@@ -233,14 +249,7 @@ def _generate_needs(count: int, seed: int) -> int:
                 db.session.execute(sa.insert(table), rows[key])
         made += len(rows["needs"])
         db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        for table in ("needs", "lots", "criteria", "milestones"):
-            db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
-        db.session.execute(sa.text("ANALYZE"))
-        db.session.commit()
-    elif db.engine.dialect.name == "sqlite":
-        db.session.execute(sa.text("ANALYZE"))
-        db.session.commit()
+    _after_bulk_insert(("needs", "lots", "criteria", "milestones"))
     return made
 
 
@@ -289,11 +298,12 @@ def _generate_activity(bids: int, contracts: int, organisations: int, seed: int)
     from .organisations.models import Organisation, organisation_pdus, organisation_specialisms
     from .payments.models import Payment
     from .reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory
-    from .timeutil import LONDON, utcnow
+    from .timeutil import utcnow
+    from .workdays import at_london_time, london_date
 
     rng = random.Random(seed)
     now = utcnow()
-    today = now.astimezone(LONDON).date()
+    today = london_date(now)
     session = db.session
 
     creator_id = session.scalar(sa.select(User.id).where(User.email == "generated-needs@localpartners.invalid"))
@@ -389,10 +399,7 @@ def _generate_activity(bids: int, contracts: int, organisations: int, seed: int)
             f"organisations (at most {int(len(all_lots) * most * 0.8):,}): generate more needs or organisations"
         )
 
-    def next_id(model) -> int:
-        return (session.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
-
-    ids = {name: next_id(model) for name, model in (
+    ids = {name: _next_id(model) for name, model in (
         ("organisation", Organisation), ("bid", Bid), ("revision", BidRevision), ("partner", BidPartner),
         ("closure", ModerationClosure), ("decision", AwardDecision), ("contract", Contract), ("party", ContractParty),
         ("milestone", ContractMilestone), ("report", OutcomeReport), ("submission", ReportSubmission),
@@ -405,10 +412,7 @@ def _generate_activity(bids: int, contracts: int, organisations: int, seed: int)
 
     def during(day: date) -> datetime:
         """A moment in office hours on a London day, in UTC."""
-        return datetime.combine(day, time(rng.randint(9, 16), rng.randint(0, 59)), tzinfo=LONDON).astimezone(UTC)
-
-    def day_of(moment: datetime) -> date:
-        return moment.astimezone(LONDON).date()
+        return at_london_time(day, time(rng.randint(9, 16), rng.randint(0, 59))).astimezone(UTC)
 
     def weighted(choices):
         return rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
@@ -686,8 +690,8 @@ def _generate_activity(bids: int, contracts: int, organisations: int, seed: int)
                 continue
             bid_id, organisation_id, content, _ = winning
             value, expected = content["price_pence"], content["people"]
-            created_at = during(day_of(standstill or effective) + timedelta(days=rng.randint(1, 12)))
-            starts_on = day_of(created_at) + timedelta(days=rng.randint(7, 35))
+            created_at = during(london_date(standstill or effective) + timedelta(days=rng.randint(1, 12)))
+            starts_on = london_date(created_at) + timedelta(days=rng.randint(7, 35))
             ends_on = starts_on + timedelta(days=30 * (need.duration_months or 12))
             contract_id = new_id("contract")
             rows["contracts"].append({
@@ -722,7 +726,7 @@ def _generate_activity(bids: int, contracts: int, organisations: int, seed: int)
                 rows["milestones"].append({"id": milestone_id, "contract_id": contract_id, "number": number, "title": title,
                                            "amount_pence": amount, "due_on": due})
                 if number == 0:
-                    payable_at = datetime.combine(starts_on, time(0, 0), tzinfo=LONDON).astimezone(UTC)
+                    payable_at = at_london_time(starts_on, time(0, 0)).astimezone(UTC)
                     if payable_at > now:
                         continue
                 else:
@@ -781,7 +785,7 @@ def _generate_activity(bids: int, contracts: int, organisations: int, seed: int)
                 roll = rng.random()
                 delay = (rng.randint(1, 10) if roll < 0.58 else rng.randint(11, 30) if roll < 0.83
                          else rng.randint(31, 75) if roll < 0.94 else None)
-                paid_at = during(day_of(payable_at) + timedelta(days=delay)) if delay is not None else None
+                paid_at = during(london_date(payable_at) + timedelta(days=delay)) if delay is not None else None
                 if paid_at is not None and paid_at > now:
                     paid_at = None
                 payment_id = new_id("payment")
@@ -789,15 +793,15 @@ def _generate_activity(bids: int, contracts: int, organisations: int, seed: int)
                     "id": payment_id, "contract_id": contract_id, "milestone_id": milestone_id, "amount_pence": amount,
                     "payable_at": payable_at, "status": "paid" if paid_at else "payable", "backend": "ledger" if paid_at else None,
                     "attempt": 1, "requested_at": paid_at, "requested_by_id": actor_id if paid_at else None, "paid_at": paid_at,
-                    "paid_on": day_of(paid_at) if paid_at else None,
+                    "paid_on": london_date(paid_at) if paid_at else None,
                     "reference": f"BACS-{payment_id:08d}" if paid_at else None, "stripe_transfer_id": None,
                     "failed_at": None, "failure_message": None, "reversed_at": None, "updated_at": paid_at or payable_at,
                 })
                 if paid_at:
                     event("payment.paid", "payments", payment_id, paid_at, before={"status": "payable"}, after={
-                        "status": "paid", "backend": "ledger", "paid_on": day_of(paid_at).isoformat(),
+                        "status": "paid", "backend": "ledger", "paid_on": london_date(paid_at).isoformat(),
                         "reference": f"BACS-{payment_id:08d}", "amount_pence": amount,
-                        "days_taken": (day_of(paid_at) - day_of(payable_at)).days,
+                        "days_taken": (london_date(paid_at) - london_date(payable_at)).days,
                     })
         if plan is not None:
             end_at = max(at for at, _ in ended)
@@ -827,13 +831,7 @@ def _generate_activity(bids: int, contracts: int, organisations: int, seed: int)
         event(f"need.{status}", "needs", need_id, withdrawn_at or cancelled_at, before={"status": "open"},
               after={"status": status}, reason=reason)
     flush()
-    if db.engine.dialect.name == "postgresql":
-        for table in ("organisations", "bids", "bid_revisions", "bid_partners", "moderation_closures", "award_decisions",
-                      "contracts", "contract_parties", "contract_milestones", "outcome_reports", "report_submissions",
-                      "report_outcomes", "payments", "audit_events"):
-            session.execute(sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))"
-            ))
-    session.execute(sa.text("ANALYZE"))
-    session.commit()
+    _after_bulk_insert(("organisations", "bids", "bid_revisions", "bid_partners", "moderation_closures", "award_decisions",
+                        "contracts", "contract_parties", "contract_milestones", "outcome_reports", "report_submissions",
+                        "report_outcomes", "payments", "audit_events"))
     return made
