@@ -413,11 +413,13 @@ def _dates(when: str, now: datetime) -> tuple[datetime | None, datetime | None, 
     today = london_date(now)
     if when == "open":
         return now - timedelta(days=3), _at_noon(add_working_days(today, 15)), _at_noon(add_working_days(today, 20))
+    # Question deadlines and closing times fall on working days, as the dates step insists.
     if when == "closing soon":
-        return _at_noon(_working_days_before(today, 15)), _at_noon(today + timedelta(days=1)), _at_noon(today + timedelta(days=3))
+        return _at_noon(_working_days_before(today, 15)), _at_noon(add_working_days(today, 1)), _at_noon(add_working_days(today, 2))
     if when in ("closed", "closed earlier", "finished"):
-        closes = today - timedelta(days={"closed": 2, "closed earlier": 7, "finished": 320}[when])
-        return _at_noon(_working_days_before(closes, 20)), _at_noon(closes - timedelta(days=5)), _at_noon(closes)
+        days_ago = {"closed": 2, "closed earlier": 7, "finished": 320}[when]
+        closes = _working_days_before(today - timedelta(days=days_ago - 1), 1)
+        return _at_noon(_working_days_before(closes, 20)), _at_noon(_working_days_before(closes, 3)), _at_noon(closes)
     return None, None, None
 
 

@@ -455,9 +455,8 @@ class DatesForm(AmendableForm):
     closes_time = ClockField("Closing time", noun="the closing time")
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
-    def __init__(self, *args, now: datetime, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.now = now
         self.question_deadline = self.closes_at = None
 
     @staticmethod
@@ -477,21 +476,17 @@ class DatesForm(AmendableForm):
                 clock_field.data = f"{local:%H:%M}"
 
     def validate(self, extra_validators=None):
+        """The shape of the dates; the rules they must keep are services.date_problems,
+        whose messages the view puts by these fields."""
         ok = super().validate(extra_validators)
-        deadline = self._combine(self.question_deadline_date, self.question_deadline_time)
-        closes = self._combine(self.closes_date, self.closes_time)
-        if closes is not None and closes <= self.now:
-            self.closes_date.errors.append("The closing date must be in the future")
-            ok = False
-        if deadline is not None and deadline <= self.now:
-            self.question_deadline_date.errors.append("The question deadline must be in the future")
-            ok = False
-        if ok and deadline > closes:
-            self.question_deadline_date.errors.append("The question deadline must be before the closing time")
-            ok = False
         if ok:
-            self.question_deadline, self.closes_at = deadline, closes
+            self.question_deadline = self._combine(self.question_deadline_date, self.question_deadline_time)
+            self.closes_at = self._combine(self.closes_date, self.closes_time)
         return ok
+
+    def field_for(self, name: str):
+        """The date field to show a rule's message by ("question_deadline" or "closes_at")."""
+        return self.question_deadline_date if name == "question_deadline" else self.closes_date
 
 
 # Documents -----------------------------------------------------------------------------

@@ -497,14 +497,18 @@ def edit_payment(need_id):
 def edit_dates(need_id):
     need = _editable(need_id)
     now = utcnow()
-    form = DatesForm(amending=_amending(need), now=now)
+    form = DatesForm(amending=_amending(need))
     if request.method == "GET":
         if need.closes_at is None:
             form.set_times(*services.default_closing(now))
         else:
             form.set_times(need.question_deadline, need.closes_at)
     if form.validate_on_submit():
-        response = _save(
+        refused = services.date_problems(need, question_deadline=form.question_deadline, closes_at=form.closes_at, now=now)
+        for name, message in refused:
+            field = form.field_for(name)
+            field.errors = [*field.errors, message]
+        response = None if refused else _save(
             need,
             form,
             lambda: services.set_dates(need, question_deadline=form.question_deadline, closes_at=form.closes_at, now=now),

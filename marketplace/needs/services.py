@@ -13,7 +13,13 @@ from ..money import MAX_PENCE, format_pounds, split_pence
 from ..notifications import external_url, queue_email
 from ..reference.models import Area, AreaKind, DesiredOutcome
 from ..timeutil import LONDON, london, utcnow
-from ..workdays import add_working_days, london_date, working_days_between
+from ..workdays import (
+    add_working_days,
+    london_date,
+    next_working_day,
+    why_not_working_day,
+    working_days_between,
+)
 from .models import (
     Amendment,
     Condition,
@@ -244,15 +250,61 @@ def earliest_closing_date(published: datetime) -> datetime:
     return add_working_days(london_date(published), MIN_WORKING_DAYS_OPEN)
 
 
-def set_dates(need: Need, *, question_deadline: datetime, closes_at: datetime, now: datetime | None = None) -> None:
+def date_problems(need: Need, *, question_deadline: datetime, closes_at: datetime, now: datetime | None = None) -> list[tuple[str, str]]:
+    """Every rule the dates break, as (field, message) with field "question_deadline" or
+    "closes_at":
+    - both in the future, questions before closing;
+    - each on a working day (weekends and England and Wales bank holidays excluded), with
+      the next working day suggested;
+    - a draft closes at least 10 working days after publication (if published today);
+    - once published, neither moves earlier: a provider keeps the time it was promised.
+    A time left as it was is not judged again (an open need's passed question deadline
+    may stay while the closing time moves)."""
     now = now or utcnow()
-    if closes_at <= now:
-        raise NeedError("The closing time must be in the future")
-    # An open need's passed question deadline may stay as it is while the closing time moves.
-    if question_deadline <= now and question_deadline != need.question_deadline:
-        raise NeedError("The question deadline must be in the future")
+    found: list[tuple[str, str]] = []
+    published = need.published_at is not None
+    for field, moment, current, noun, day_noun in (
+        ("question_deadline", question_deadline, need.question_deadline, "question deadline", "question deadline"),
+        ("closes_at", closes_at, need.closes_at, "closing time", "closing date"),
+    ):
+        if moment == current:
+            continue
+        if moment <= now:
+            found.append((field, f"The {day_noun} must be in the future"))
+            continue
+        if published and current is not None and moment < current:
+            found.append((
+                field,
+                f"The {noun} cannot be brought forward once the need is published: providers were told "
+                f"{london(current)}. Choose that time or later",
+            ))
+            continue
+        day = london_date(moment)
+        reason = why_not_working_day(day)
+        if reason:
+            suggested = next_working_day(day)
+            found.append((
+                field,
+                f"The {day_noun} must be on a working day. {day.day} {day:%B %Y} is {reason}: "
+                f"the next working day is {suggested:%A} {suggested.day} {suggested:%B %Y}",
+            ))
     if question_deadline > closes_at:
-        raise NeedError("The question deadline must be before the closing time")
+        found.append(("question_deadline", "The question deadline must be before the closing time"))
+    if not published and closes_at > now:
+        earliest = earliest_closing_date(now)
+        if london_date(closes_at) < earliest:
+            found.append((
+                "closes_at",
+                f"The closing date must be at least {MIN_WORKING_DAYS_OPEN} working days after publication: "
+                f"if you publish today, {earliest.day} {earliest:%B %Y} or later",
+            ))
+    return found
+
+
+def set_dates(need: Need, *, question_deadline: datetime, closes_at: datetime, now: datetime | None = None) -> None:
+    found = date_problems(need, question_deadline=question_deadline, closes_at=closes_at, now=now)
+    if found:
+        raise NeedError(found[0][1])
     need.question_deadline, need.closes_at = question_deadline, closes_at
 
 
