@@ -23,6 +23,7 @@ from flask_wtf.csrf import CSRFError
 from ..extensions import db, login_manager
 from ..forms import ConfirmForm
 from ..money import format_pounds
+from ..needs import changes
 from ..needs import documents as need_documents
 from ..needs.models import Condition, Need, NeedStatus
 from ..permissions import Action, can, require
@@ -530,6 +531,15 @@ def download_document(bid_id, document_id):
 # Check, submit and the receipt ---------------------------------------------------------
 
 
+def _unseen_changes(bid: Bid) -> list:
+    """The changes to the need that the bid's last submission did not see, each with what
+    changed field by field: what the bidder checks before confirming the bid again."""
+    latest = bid.latest_revision
+    if latest is None:
+        return []
+    return [(amendment, changes.describe(amendment)) for amendment in services.changes_since(latest, bid.lot)]
+
+
 def _check_page(bid: Bid, *, error: str | None = None, status: int = 200):
     problems = services.problems(bid)
     return (
@@ -545,6 +555,7 @@ def _check_page(bid: Bid, *, error: str | None = None, status: int = 200):
             section_urls=_section_urls(bid),
             submit_form=ConfirmForm(),
             closed_message=_closed_message(bid.need),
+            unseen_changes=_unseen_changes(bid),
             **_summary_context(bid, services.bid_content(bid)),
         ),
         status,

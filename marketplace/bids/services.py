@@ -86,18 +86,37 @@ def need_is_open(need: Need, now: datetime) -> bool:
     return need.status_at(now) == NeedStatus.OPEN
 
 
-def material_change_count(need: Need) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Amendment).where(Amendment.need_id == need.id, Amendment.material.is_(True))
+def _changes_returning(lot: Lot):
+    """The material amendments that returned bids on this lot to reconfirmation: those
+    to every lot and those to this one (needs/changes.py says which is which)."""
+    return sa.select(Amendment.id).where(
+        Amendment.need_id == lot.need_id,
+        Amendment.material.is_(True),
+        sa.or_(Amendment.affects_all_lots.is_(True), Amendment.lots.any(Lot.id == lot.id)),
     )
 
 
-def answers_current_need(revision: BidRevision, need: Need) -> bool:
-    """Whether the revision answers the need as it now is: it saw every material change.
-    Compared by the number of material changes the revision's content records, not by
-    time: an amendment is stamped when it starts, so a submission running alongside it
-    (before it was committed) can be later than its stamp without having seen it."""
-    return (revision.content or {}).get("need_material_changes") == material_change_count(need)
+def material_change_count(lot: Lot) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(_changes_returning(lot).subquery()))
+
+
+def answers_current_need(revision: BidRevision, lot: Lot) -> bool:
+    """Whether the revision answers the need as it now is: it saw every material change
+    to its lot. Compared by the number of such changes the revision's content records,
+    not by time: an amendment is stamped when it starts, so a submission running
+    alongside it (before it was committed) can be later than its stamp without having
+    seen it."""
+    return (revision.content or {}).get("need_material_changes") == material_change_count(lot)
+
+
+def changes_since(revision: BidRevision, lot: Lot) -> list[Amendment]:
+    """The material changes to the lot that the revision did not see, oldest first: what
+    the bidder must check before confirming the bid again."""
+    seen = (revision.content or {}).get("need_material_changes") or 0
+    returning = db.session.scalars(
+        sa.select(Amendment).where(Amendment.id.in_(_changes_returning(lot))).order_by(Amendment.id)
+    ).all()
+    return list(returning[seen:])
 
 
 def counting_revision(bid: Bid) -> BidRevision | None:
@@ -109,7 +128,7 @@ def counting_revision(bid: Bid) -> BidRevision | None:
         return None
     if bid.withdrawn_at is not None and bid.withdrawn_at >= latest.submitted_at:
         return None
-    if not answers_current_need(latest, bid.need):
+    if not answers_current_need(latest, bid.lot):
         return None
     return latest
 
@@ -123,7 +142,7 @@ def bid_state(bid: Bid, now: datetime | None = None) -> BidState:
     if not need_is_open(bid.need, now):
         return BidState.CLOSED
     if latest is not None:
-        if not answers_current_need(latest, bid.need):
+        if not answers_current_need(latest, bid.lot):
             return BidState.NEEDS_RECONFIRMATION
         return BidState.SUBMITTED
     if any(p.declined_at is None and p.confirmed_at is None for p in bid.current_partners):
@@ -132,8 +151,19 @@ def bid_state(bid: Bid, now: datetime | None = None) -> BidState:
 
 
 def has_unsubmitted_changes(bid: Bid) -> bool:
+    """Whether the bidder changed anything of its own since its last submission. A change
+    the commissioner made to the need (its questions' wording, the count of changes the
+    bid saw) is not the bidder's: it may mean the bid needs reconfirming, said apart."""
     latest = bid.latest_revision
-    return latest is not None and digest_of(bid_content(bid)) != latest.digest
+    return latest is not None and _bidders_own(bid_content(bid)) != _bidders_own(latest.content or {})
+
+
+def _bidders_own(content: dict) -> dict:
+    """What the bidder wrote and chose, from a bid's content: without the need's wording."""
+    own = {key: value for key, value in content.items() if key not in ("need_material_changes", "answers", "price_breakdown")}
+    own["answers"] = {str(a["criterion_id"]): a["answer"] for a in content.get("answers", []) if a.get("answer")}
+    own["price_breakdown"] = {b["key"]: b["pence"] for b in content.get("price_breakdown", [])}
+    return own
 
 
 # Starting and editing ------------------------------------------------------------------
@@ -595,7 +625,7 @@ def bid_content(bid: Bid) -> dict:
         "need_id": need.id,
         "lot_id": bid.lot_id,
         "organisation": {"id": bid.organisation_id, "name": bid.organisation.name},
-        "need_material_changes": material_change_count(need),
+        "need_material_changes": material_change_count(bid.lot),
         "answers": [
             {"criterion_id": c.id, "number": c.number, "question": c.question, "answer": (bid.answers or {}).get(key, "")}
             for key, c in criteria.items()

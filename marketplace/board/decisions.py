@@ -15,8 +15,8 @@ from .reporting import Period, Scope
 
 # The material decisions, grouped as the filter offers them.
 KINDS = {
-    "need": ("Needs: published, amended, withdrawn, cancelled, awarded", (
-        "need.published", "need.amended", "need.withdrawn", "need.cancelled", "need.awarded", "need.not_awarded",
+    "need": ("Needs: published, amended, corrected, withdrawn, cancelled, awarded", (
+        "need.published", "need.amended", "need.corrected", "need.withdrawn", "need.cancelled", "need.awarded", "need.not_awarded",
     )),
     "evaluation": ("Evaluation: conflicts declared, moderation, abnormally low bids", (
         "conflict.declared", "scores.moderated", "moderation.closed", "low_bid.decided",
@@ -28,7 +28,8 @@ KINDS = {
 }
 ACTIONS = tuple(action for _, actions in KINDS.values() for action in actions)
 LABELS = {
-    "need.published": "Need published", "need.amended": "Need amended", "need.withdrawn": "Need withdrawn",
+    "need.published": "Need published", "need.amended": "Need amended", "need.corrected": "Need corrected (no bid affected)",
+    "need.withdrawn": "Need withdrawn",
     "need.cancelled": "Need cancelled", "need.awarded": "Need awarded", "need.not_awarded": "Need not awarded",
     "conflict.declared": "Interests declared", "scores.moderated": "Scores moderated", "moderation.closed": "Moderation closed",
     "low_bid.decided": "Abnormally low bid decided", "award.decided": "Award decided", "award.signed_off": "Award signed off",

@@ -14,13 +14,14 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
+    GovCheckboxInput,
     GovDateInput,
     GovFileInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import Field, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, Field, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
@@ -217,12 +218,20 @@ class AmendableForm(FlaskForm):
     required; for a draft, the reason field is not there at all."""
 
     reason = reason_field()
+    correction = BooleanField(
+        "This is a correction of wording that does not affect bids (for example a typo)",
+        widget=GovCheckboxInput(),
+        description="Bidders are still told and the correction is shown on the need, but no submitted bid has "
+        "to be confirmed again and the closing time does not move. A change to a budget, a weight, a "
+        "percentage, a date or a choice is never a correction.",
+    )
 
     def __init__(self, *args, amending: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.amending = amending
         if not amending:
             del self.reason
+            del self.correction
 
 
 # Creating ------------------------------------------------------------------------------

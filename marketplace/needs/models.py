@@ -295,8 +295,20 @@ class NeedDocument(StoredDocument, db.Model):
     need: Mapped[Need] = relationship(back_populates="documents")
 
 
+amendment_lots = sa.Table(
+    "amendment_lots",
+    db.metadata,
+    sa.Column("amendment_id", sa.ForeignKey("amendments.id"), primary_key=True),
+    sa.Column("lot_id", sa.ForeignKey("lots.id"), primary_key=True, index=True),
+)
+
+
 class Amendment(db.Model):
-    """A change to a published need: what changed, why, and whether closing moved."""
+    """A change to a published need: what changed, why, and whether closing moved.
+
+    Which submitted bids it returns to reconfirmation (needs/changes.py): those on every
+    lot (affects_all_lots), those on the lots it changed (lots), or none (a correction of
+    wording, or a change no bid rests on). `material` is whether it returns any."""
 
     __tablename__ = "amendments"
 
@@ -307,10 +319,30 @@ class Amendment(db.Model):
     reason: Mapped[str] = mapped_column(sa.Text)
     changes: Mapped[dict] = mapped_column(sa.JSON)
     material: Mapped[bool] = mapped_column(default=False)
+    correction: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    affects_all_lots: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     closes_at_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closes_at_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     need: Mapped[Need] = relationship(back_populates="amendments")
+    lots: Mapped[list[Lot]] = relationship(secondary=amendment_lots, order_by="Lot.number")
+
+    def affects(self, lot: Lot) -> bool:
+        """Whether bids on this lot must be confirmed again after this change."""
+        return self.affects_all_lots or lot in self.lots
+
+    @property
+    def effect(self) -> str:
+        """What the change means for bids already submitted, in a sentence."""
+        if self.correction:
+            return "A correction of wording: no bid already submitted is affected."
+        if self.affects_all_lots:
+            return "Bids already submitted on every lot must be confirmed again."
+        if self.lots:
+            numbers = [str(lot.number) for lot in self.lots]
+            named = numbers[0] if len(numbers) == 1 else f"{', '.join(numbers[:-1])} and {numbers[-1]}"
+            return f"Bids already submitted on lot{'s' if len(numbers) > 1 else ''} {named} must be confirmed again."
+        return "No bid already submitted has to be confirmed again."
 
 
 class Follow(db.Model):

@@ -99,12 +99,15 @@ def _save(need: Need, form, change: Callable[[], None], *, section: str, error_f
         change()
         db.session.flush()
         if amending:
-            amendment = services.amend_need(need, before=before, actor=current_user, reason=form.reason.data)
+            amendment = services.amend_need(
+                need, before=before, actor=current_user, reason=form.reason.data, correction=form.correction.data
+            )
         else:
             services.record_draft_change(need, before=before, actor=current_user, section=section)
     except services.NeedError as error:
         db.session.rollback()
-        error_field.errors = [*error_field.errors, str(error)]
+        field = form[error.field] if error.field and error.field in form else error_field
+        field.errors = [*field.errors, str(error)]
         return None
     db.session.commit()
     if not amending:
@@ -115,6 +118,8 @@ def _save(need: Need, form, change: Callable[[], None], *, section: str, error_f
             flash(done, "success")
         else:
             flash("Nothing was changed.")
+    elif amendment.correction:
+        flash(f"{done} The correction is shown on the need and providers following it have been told. No bid is affected.", "success")
     elif amendment.closes_at_before != amendment.closes_at_after:
         flash(
             f"{done} Providers following the need have been told. The closing time has moved to "

@@ -27,7 +27,7 @@ from ..permissions import Action, can, require
 from ..reference.models import Area
 from ..reference.services import current_categories, current_regions
 from ..timeutil import utcnow
-from . import bp, digest, documents, search, services
+from . import bp, changes, digest, documents, search, services
 from .models import Follow, Need, NeedStatus, Question, QuestionVisibility, SavedSearch
 
 PAGE = re.compile(r"^[0-9]{1,9}$")
@@ -41,27 +41,6 @@ STATUS_TAG_CLASSES = {
     NeedStatus.CANCELLED: "govuk-tag--red",
     NeedStatus.AWARDED: "govuk-tag--blue",
     NeedStatus.NOT_AWARDED: "govuk-tag--purple",
-}
-
-# The parts of a need an amendment can change, as the need page names them.
-CHANGE_LABELS = {
-    "title": "Title",
-    "summary": "Summary",
-    "pdus": "Probation delivery units",
-    "category": "Service category",
-    "outcomes": "Desired outcomes",
-    "cohort": "Who the service is for",
-    "expected_people": "Expected number of people",
-    "duration_months": "Duration",
-    "procedure": "Procedure",
-    "lots": "Lots",
-    "criteria": "Evaluation criteria",
-    "conditions": "Conditions of participation",
-    "cost_floor_per_person_pence": "Lowest cost per person",
-    "payment": "Payment profile",
-    "question_deadline": "Question deadline",
-    "closes_at": "Closing time",
-    "documents": "Documents",
 }
 
 
@@ -135,7 +114,7 @@ def show_need(need_id):
         documents=documents.current_documents(need),
         human_size=documents.human_size,
         amendments=list(reversed(need.amendments)),
-        change_labels=CHANGE_LABELS,
+        amendment_fields={a.id: changes.describe(a) for a in need.amendments},
         answered=answered,
         can_follow=can(current_user, Action.FOLLOW_NEED, need),
         following=following,

@@ -20,6 +20,7 @@ from ..workdays import (
     why_not_working_day,
     working_days_between,
 )
+from . import changes
 from .models import (
     Amendment,
     Condition,
@@ -43,12 +44,15 @@ MAX_WORD_LIMIT = 500
 MIN_SOCIAL_VALUE = 10
 MAX_PRICE_WEIGHT = 40
 MAX_ADVANCE = 25
-# Changes to these make bids already submitted need reconfirming.
-MATERIAL_SECTIONS = frozenset({"lots", "criteria", "payment"})
 
 
 class NeedError(Exception):
-    """A rule was broken; the message is fit to show the user."""
+    """A rule was broken; the message is fit to show the user. `field`, when given, is
+    the form field the message belongs by (e.g. "reason")."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
@@ -99,7 +103,10 @@ def snapshot(need: Need) -> dict:
         "duration_months": need.duration_months,
         "procedure": need.procedure.value if need.procedure else None,
         "lots": [
-            {"title": lot.title, "description": lot.description, "value_pence": lot.value_pence, "reservation": lot.reservation.value}
+            {
+                "id": lot.id, "title": lot.title, "description": lot.description,
+                "value_pence": lot.value_pence, "reservation": lot.reservation.value,
+            }
             for lot in need.lots
         ],
         "criteria": {
@@ -171,6 +178,13 @@ def save_lot(need: Need, *, title, description, value_pence, reservation: Reserv
 
 
 def remove_lot(need: Need, lot: Lot) -> None:
+    from ..bids.models import Bid
+
+    if db.session.scalar(sa.select(sa.exists().where(Bid.lot_id == lot.id))):
+        raise NeedError(
+            f"Providers have started bids on lot {lot.number}, so it cannot be removed. "
+            "Change the lot instead, or cancel the need"
+        )
     need.lots.remove(lot)
     db.session.flush()
     for number, remaining in enumerate(need.lots, start=1):
@@ -386,10 +400,17 @@ def publish_need(need: Need, *, actor, now: datetime | None = None) -> None:
 # Amendments ----------------------------------------------------------------------------
 
 
-def amend_need(need: Need, *, before: dict, actor, reason: str, now: datetime | None = None) -> Amendment | None:
-    """Record what an edit changed on a published need, move the closing time if it is
-    now too near, and tell everyone interested. `before` is snapshot(need) taken before the
-    edit was applied. Returns None when nothing changed."""
+def amend_need(
+    need: Need, *, before: dict, actor, reason: str, correction: bool = False, now: datetime | None = None
+) -> Amendment | None:
+    """Record what an edit changed on a published need, return the bids it affects to
+    reconfirmation, move the closing time if it is now too near, and tell everyone
+    interested. `before` is snapshot(need) taken before the edit was applied. Returns None
+    when nothing changed.
+
+    A change to one lot returns only that lot's bids; a change to what every bidder
+    answers returns every bid (needs/changes.py). A correction, a change of wording the
+    commissioner records as affecting no bid, returns none and keeps the closing time."""
     now = now or utcnow()
     if need.status_at(now) != NeedStatus.OPEN:
         raise NeedError("Only an open need can be amended")
@@ -398,27 +419,41 @@ def amend_need(need: Need, *, before: dict, actor, reason: str, now: datetime | 
     if not changed:
         return None
     if not reason or not reason.strip():
-        raise NeedError("Enter the reason for the change")
+        raise NeedError("Enter the reason for the change", field="reason")
+    fields = changes.field_changes(before, after)
+    if correction:
+        beyond = changes.not_a_correction(fields)
+        if beyond is not None:
+            raise NeedError(
+                f"A correction can only change wording. This also changes {beyond.label}: untick the "
+                "correction box to record it as a change that bidders must take into account",
+                field="correction",
+            )
+        all_lots, lot_ids = False, set()
+    else:
+        all_lots, lot_ids = changes.lots_affected(fields)
     closes_before = need.closes_at
-    if working_days_between(london_date(now), london_date(need.closes_at)) < AMENDMENT_MIN_WORKING_DAYS:
+    if not correction and working_days_between(london_date(now), london_date(need.closes_at)) < AMENDMENT_MIN_WORKING_DAYS:
         new_day = add_working_days(london_date(now), AMENDMENT_MIN_WORKING_DAYS)
         clock = need.closes_at.astimezone(LONDON).time()
         need.closes_at = datetime.combine(new_day, clock, tzinfo=LONDON).astimezone(closes_before.tzinfo)
-    material = any(section in changed for section in MATERIAL_SECTIONS)
     amendment = Amendment(
         need=need,
         made_at=now,
         made_by_id=actor.id,
         reason=reason.strip(),
         changes=changed,
-        material=material,
+        correction=correction,
+        affects_all_lots=all_lots,
+        lots=[lot for lot in need.lots if lot.id in lot_ids],
+        material=all_lots or bool(lot_ids),
         closes_at_before=closes_before,
         closes_at_after=need.closes_at,
     )
     db.session.add(amendment)
     db.session.flush()
     audit.record(
-        "need.amended",
+        "need.corrected" if correction else "need.amended",
         need,
         actor=actor,
         before={k: v["before"] for k, v in changed.items()},
@@ -428,14 +463,15 @@ def amend_need(need: Need, *, before: dict, actor, reason: str, now: datetime | 
     for user in interested_users(need):
         queue_email(
             user.email,
-            f"Change to {need.title}",
+            f"{'Correction' if correction else 'Change'} to {need.title}",
             "need_amended",
             user=user,
             need=need,
             amendment=amendment,
+            fields=fields,
             closing=london(need.closes_at),
             moved=closes_before != need.closes_at,
-            link=external_url("needs.show_need", need_id=need.id),
+            link=external_url("needs.show_need", need_id=need.id, _anchor="amendments"),
         )
     return amendment
 

@@ -307,7 +307,7 @@ def test_a_closing_time_moved_by_an_amendment_while_bids_are_submitted(pg_app):
     assert unexpected == [], unexpected
     with pg_app.app_context():
         need = db.session.get(Need, need_id)
-        changes = bids.material_change_count(need)
+        changes = bids.material_change_count(need.lots[0])
         assert changes == 1
         for (bid_id, _), result in zip(drafts, submits, strict=True):
             bid = db.session.get(Bid, bid_id)
@@ -377,7 +377,7 @@ def test_a_submission_racing_an_amendment_counts_only_if_it_saw_it(pg_app):
         [amendment] = need.amendments
         assert amendment.made_at < revision.submitted_at
         assert revision.content["need_material_changes"] == 0
-        assert bids.material_change_count(need) == 1
+        assert bids.material_change_count(need.lots[0]) == 1
         assert bids.counting_revision(bid) is None
         assert bids.bid_state(bid) == BidState.NEEDS_RECONFIRMATION
         assert bids.counting_bids(need) == []

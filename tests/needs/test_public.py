@@ -290,7 +290,10 @@ def full_need(db_session):
                  visibility=QuestionVisibility.PRIVATE),
         Question(need_id=need.id, organisation_id=asker_org.id, asked_by_id=asker.id, text="An unanswered question?", asked_at=now),
         Amendment(need_id=need.id, made_at=now, made_by_id=commissioner.id, reason="Budget increased after review",
-                  changes={"lots": {"before": [], "after": []}}, material=True,
+                  changes={"lots": {
+                      "before": [{"id": need.lots[0].id, "title": "Lot 1", "description": "", "value_pence": 9_000_000, "reservation": "none"}],
+                      "after": [{"id": need.lots[0].id, "title": "Lot 1", "description": "", "value_pence": 10_000_001, "reservation": "none"}],
+                  }}, material=True, lots=[need.lots[0]],
                   closes_at_before=need.closes_at - timedelta(days=3), closes_at_after=need.closes_at),
     ])
     db.session.flush()
@@ -325,7 +328,9 @@ def test_need_page_has_everything_a_provider_needs_to_bid(client, full_need):
         "Questions until",
         "Closing time",
         "Budget increased after review",
-        "Changed: Lots.",
+        "Lot 1 (Lot 1): budget",
+        "£90,000",
+        "Bids already submitted on lot 1 must be confirmed again.",
         "The closing time moved from",
         "Can volunteers deliver sessions?",
         "Yes, with DBS checks.",

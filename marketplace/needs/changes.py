@@ -1,0 +1,237 @@
+"""What a change to a published need changed, field by field, and which bids it affects.
+
+Two snapshots of a need (services.snapshot) are compared into FieldChanges: a label a
+person reads ("Lot 1 (Women's centre): budget"), the value before and after as text,
+what the change affects and whether it is a change of wording only.
+
+What a change affects (DESIGN: "Needs"):
+- one lot's bids, when that lot's title, description, budget or reservation changes;
+- every lot's bids, when what every bidder answers changes: the service (delivery
+  units, category, outcomes, cohort, people, duration, procedure), the evaluation
+  criteria and weights, the conditions of participation or the payment profile;
+- no bid, for the need's title and summary, its documents, a lot added or removed (a lot
+  with bids cannot be removed) and its dates (which can only move later).
+A commissioner may record a change of wording only as a correction, which affects no bid.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..conditions import CONDITION_LABELS, Condition
+from ..extensions import db
+from ..money import format_pounds
+from ..reference.models import Area, DesiredOutcome, ServiceCategory
+from ..timeutil import london
+from .models import Procedure, Reservation
+
+NO_BID = "none"
+ONE_LOT = "lot"
+EVERY_LOT = "need"
+
+# Fields of the need as a whole: (label, what a change affects, wording only).
+NEED_FIELDS = {
+    "title": ("Title", NO_BID, True),
+    "summary": ("Summary", NO_BID, True),
+    "pdus": ("Probation delivery units", EVERY_LOT, False),
+    "category": ("Service category", EVERY_LOT, False),
+    "outcomes": ("Desired outcomes", EVERY_LOT, False),
+    "cohort": ("Who the service is for", EVERY_LOT, True),
+    "expected_people": ("Expected number of people", EVERY_LOT, False),
+    "duration_months": ("Duration", EVERY_LOT, False),
+    "procedure": ("Procedure", EVERY_LOT, False),
+    "conditions": ("Conditions of participation", EVERY_LOT, False),
+    "cost_floor_per_person_pence": ("Lowest cost per person", EVERY_LOT, False),
+    "question_deadline": ("Question deadline", NO_BID, False),
+    "closes_at": ("Closing time", NO_BID, False),
+    "documents": ("Documents", NO_BID, False),
+}
+LOT_FIELDS = {
+    "title": ("title", True),
+    "description": ("description of the work", True),
+    "value_pence": ("budget", False),
+    "reservation": ("who may bid", False),
+}
+QUESTION_FIELDS = {"question": ("wording", True), "weight": ("weight", False), "word_limit": ("word limit", False)}
+MILESTONE_FIELDS = {"title": ("title", True), "percent": ("share of the value", False), "due_month": ("due", False)}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    before: str
+    after: str
+    affects: str  # NO_BID, ONE_LOT or EVERY_LOT
+    wording: bool  # only words changed: a correction may make it
+    lot_id: int | None = None  # the lot, when it affects ONE_LOT
+
+
+def field_changes(before: dict, after: dict) -> list[FieldChange]:
+    """Every field that differs between two snapshots, in the order of the need's pages.
+    Keys missing from `before` (an amendment recorded only the sections it changed) are
+    compared as unchanged."""
+    found: list[FieldChange] = []
+    for key, (label, affects, wording) in NEED_FIELDS.items():
+        if key in before and key in after and before[key] != after[key]:
+            found.append(FieldChange(label, _show(key, before[key]), _show(key, after[key]), affects, wording))
+    if "lots" in before and "lots" in after:
+        found += _lot_changes(before["lots"], after["lots"])
+    if "criteria" in before and "criteria" in after:
+        found += _criteria_changes(before["criteria"], after["criteria"])
+    if "payment" in before and "payment" in after:
+        found += _payment_changes(before["payment"], after["payment"])
+    return found
+
+
+def lots_affected(changes: list[FieldChange]) -> tuple[bool, set[int]]:
+    """(every lot affected, the ids of single lots affected)."""
+    return (
+        any(c.affects == EVERY_LOT for c in changes),
+        {c.lot_id for c in changes if c.affects == ONE_LOT and c.lot_id is not None},
+    )
+
+
+def not_a_correction(changes: list[FieldChange]) -> FieldChange | None:
+    """The first change that is more than wording, which a correction may not make."""
+    return next((c for c in changes if not c.wording), None)
+
+
+def describe(amendment) -> list[FieldChange]:
+    """An amendment's changes, field by field, from what it recorded."""
+    changes = amendment.changes or {}
+    return field_changes(
+        {key: value["before"] for key, value in changes.items()},
+        {key: value["after"] for key, value in changes.items()},
+    )
+
+
+# Lots, questions, milestones -----------------------------------------------------------
+
+
+def _lot_changes(before: list[dict], after: list[dict]) -> list[FieldChange]:
+    found = []
+    old = _by_identity(before)
+    new = _by_identity(after)
+    for identity, lot in new.items():
+        name = f"Lot {_number(after, lot)} ({lot['title']})"
+        if identity not in old:
+            found.append(FieldChange(f"{name}: added", "", _lot_text(lot), NO_BID, False))
+            continue
+        for key, (field, wording) in LOT_FIELDS.items():
+            if old[identity].get(key) != lot.get(key):
+                found.append(FieldChange(
+                    f"{name}: {field}", _show_lot(key, old[identity].get(key)), _show_lot(key, lot.get(key)),
+                    ONE_LOT, wording, lot.get("id"),
+                ))
+    for identity, lot in old.items():
+        if identity not in new:
+            found.append(FieldChange(f"Lot {_number(before, lot)} ({lot['title']}): removed", _lot_text(lot), "", NO_BID, False))
+    return found
+
+
+def _by_identity(lots: list[dict]) -> dict:
+    """Lots by id; a snapshot recorded before lots carried their id matches by position."""
+    return {lot.get("id", f"#{index}"): lot for index, lot in enumerate(lots)}
+
+
+def _number(lots: list[dict], lot: dict) -> int:
+    return lots.index(lot) + 1
+
+
+def _lot_text(lot: dict) -> str:
+    return f"{lot['title']}, {format_pounds(lot['value_pence'])}"
+
+
+def _criteria_changes(before: dict, after: dict) -> list[FieldChange]:
+    found = _numbered(
+        "Question", before.get("questions", []), after.get("questions", []), QUESTION_FIELDS, lambda q: q["question"]
+    )
+    for key, label in (("social_value_weight", "Weight of social value"), ("price_weight", "Weight of price")):
+        if before.get(key) != after.get(key):
+            found.append(FieldChange(label, _percent(before.get(key)), _percent(after.get(key)), EVERY_LOT, False))
+    return found
+
+
+def _payment_changes(before: dict, after: dict) -> list[FieldChange]:
+    found = []
+    if before.get("advance_percent") != after.get("advance_percent"):
+        found.append(FieldChange(
+            "Advance at contract start", _percent(before.get("advance_percent")), _percent(after.get("advance_percent")),
+            EVERY_LOT, False,
+        ))
+    return found + _numbered(
+        "Milestone", before.get("milestones", []), after.get("milestones", []), MILESTONE_FIELDS,
+        lambda m: f"{m['title']}, {m['percent']}%",
+    )
+
+
+def _numbered(noun: str, before: list[dict], after: list[dict], fields: dict, text) -> list[FieldChange]:
+    """Changes to numbered items (questions, milestones), which every bid answers."""
+    found = []
+    for number in range(1, max(len(before), len(after)) + 1):
+        old = before[number - 1] if number <= len(before) else None
+        new = after[number - 1] if number <= len(after) else None
+        if old is None:
+            found.append(FieldChange(f"{noun} {number}: added", "", text(new), EVERY_LOT, False))
+        elif new is None:
+            found.append(FieldChange(f"{noun} {number}: removed", text(old), "", EVERY_LOT, False))
+        else:
+            for key, (field, wording) in fields.items():
+                if old.get(key) != new.get(key):
+                    found.append(FieldChange(
+                        f"{noun} {number}: {field}", _show(key, old.get(key)), _show(key, new.get(key)), EVERY_LOT, wording
+                    ))
+    return found
+
+
+# Values as text ------------------------------------------------------------------------
+
+
+def _percent(value) -> str:
+    return "" if value is None else f"{value}%"
+
+
+def _show_lot(key: str, value) -> str:
+    if key == "value_pence":
+        return format_pounds(value) if value is not None else ""
+    if key == "reservation":
+        return Reservation(value).label if value in Reservation._value2member_map_ else str(value or "")
+    return str(value or "")
+
+
+def _show(key: str, value) -> str:
+    if value is None or value == "":
+        return "Not given"
+    if key in ("question_deadline", "closes_at"):
+        return london(datetime.fromisoformat(value))
+    if key == "cost_floor_per_person_pence":
+        return format_pounds(value)
+    if key == "duration_months":
+        return f"{value} months"
+    if key == "weight":
+        return f"{value}%"
+    if key == "percent":
+        return f"{value}%"
+    if key == "word_limit":
+        return f"{value} words"
+    if key == "due_month":
+        return f"month {value}"
+    if key == "procedure":
+        return Procedure(value).label if value in Procedure._value2member_map_ else str(value)
+    if key == "conditions":
+        return "; ".join(CONDITION_LABELS.get(Condition(c), c) if c in Condition._value2member_map_ else c for c in value) or "None"
+    if key == "pdus":
+        return _names(Area.code, Area.name, value)
+    if key == "outcomes":
+        return _names(DesiredOutcome.code, DesiredOutcome.text, value)
+    if key == "category":
+        return _names(ServiceCategory.code, ServiceCategory.name, [value])
+    if key == "documents":
+        return "; ".join(d["filename"] for d in value) or "None"
+    return str(value)
+
+
+def _names(code_column, name_column, codes: list[str]) -> str:
+    names = dict(db.session.execute(sa.select(code_column, name_column).where(code_column.in_(codes))).all())
+    return "; ".join(names.get(code, code) for code in codes) or "None"
