@@ -502,7 +502,9 @@ def test_an_amendment_near_the_deadline_moves_the_closing_time_and_tells_followe
     expect(changes).to_have_count(1)
     today = london_date(utcnow())
     expect(changes.get_by_role("heading", level=3)).to_contain_text(f"on {today.day} {today:%B %Y}")
-    expect(changes).to_contain_text("Changed: Expected number of people.")
+    change_row = changes.locator("tr", has=page.locator("th", has_text="Expected number of people"))
+    expect(change_row.locator("td")).to_have_text(["60", "75"])
+    expect(changes).to_contain_text("Bids already submitted on every lot must be confirmed again.")
     expect(changes).to_contain_text(f"The closing time moved from {london(closes_before)} to {london(closes_after)}.")
     expect(changes).to_contain_text(f"Reason: {reason}")
 
