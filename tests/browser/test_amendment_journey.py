@@ -17,7 +17,14 @@ from marketplace.extensions import db
 from marketplace.timeutil import utcnow
 from marketplace.workdays import add_working_days, london_date
 
-from .test_needs_journey import COMMISSIONER, at_noon, expect, sign_in, success_banner, task
+from .test_needs_journey import (
+    COMMISSIONER,
+    at_noon,
+    expect,
+    sign_in,
+    success_banner,
+    task,
+)
 
 pytestmark = pytest.mark.browser
 

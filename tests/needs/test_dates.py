@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
 from marketplace.needs import services
 from marketplace.needs.models import Amendment
@@ -15,11 +16,16 @@ from marketplace.workdays import add_working_days, london_date
 
 from .. import factories
 from ..helpers import count, error_summary, page_text, post_form
-from .test_manage import _fresh, _signed_in, commissioner, dates_data  # noqa: F401 (fixture)
+from .test_manage import EAST_KENT, _fresh, _signed_in, dates_data
 
 NOON = time(12, 0)
 # Friday 4 December 2026, 6:30pm in London: a fixed instant for the service tests.
 FRIDAY_EVENING = datetime(2026, 12, 4, 18, 30, tzinfo=LONDON)
+
+
+@pytest.fixture
+def commissioner(db_session):
+    return factories.make_area_staff(Role.COMMISSIONER, EAST_KENT)
 
 
 def _noon(day: date) -> datetime:
