@@ -20,8 +20,10 @@ from .tokens import InvalidToken
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site: never another host, never a scheme."""
-    if not target:
+    """Only a path on this site: never another host, never a scheme, and no control
+    character (urlsplit drops tabs and newlines, so "/\r\n//evil.example" would pass
+    as a path, then break the Location header)."""
+    if not target or any(ord(character) < 32 or ord(character) == 127 for character in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:

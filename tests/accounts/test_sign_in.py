@@ -166,6 +166,10 @@ def test_sign_in_page_redirects_a_signed_in_user_home(client, user):
         ("", "/"),
         (" //evil.example", "/"),
         ("/\t/evil.example", "/"),
+        ("/\r\n//evil.example", "/"),
+        ("/account\r\nSet-Cookie: x=1", "/"),
+        ("/\x00/evil.example", "/"),
+        ("/\x7f", "/"),
     ],
 )
 def test_sign_in_follows_next_only_when_it_is_a_path_on_this_site(client, user, next_url, location):
@@ -173,6 +177,12 @@ def test_sign_in_follows_next_only_when_it_is_a_path_on_this_site(client, user, 
     response = post_form(client, url, {"email": "amira@example.org", "password": PASSWORD})
     assert response.status_code == 302
     assert response.headers["Location"] == location
+
+
+def test_a_next_with_a_control_character_is_ignored_not_a_500(client, user):
+    response = post_form(client, "/sign-in?next=/%0D%0A//evil.example", {"email": "amira@example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
 
 
 def test_sign_in_never_redirects_to_another_host_through_a_backslash(client, user):
