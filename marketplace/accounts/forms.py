@@ -3,11 +3,14 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, 
 from wtforms import PasswordField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+from zxcvbn import zxcvbn
 
 from ..forms import MaxLength, Radios, email_field, name_field, required
 from ..organisations.forms import OrganisationDetailsForm
 
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
+# zxcvbn's score from 0 (too guessable) to 4 (very unguessable); 3 is "safely unguessable".
+PASSWORD_MIN_STRENGTH = 3
 
 
 def password_field(label: str = "Password", empty: str = "Enter a password", new: bool = True) -> PasswordField:
@@ -15,19 +18,34 @@ def password_field(label: str = "Password", empty: str = "Enter a password", new
         label,
         validators=[required(empty), MaxLength(label, PASSWORD_MAX)],
         widget=GovPasswordInput(),
-        description=f"At least {PASSWORD_MIN} characters. A few unrelated words make a strong password." if new else "",
+        description=f"At least {PASSWORD_MIN} characters, and hard to guess. A few unrelated words make a strong password." if new else "",
         render_kw={"autocomplete": "new-password" if new else "current-password"},
     )
 
 
 def check_new_password(form, field) -> None:
-    if field.data and len(field.data) < PASSWORD_MIN:
+    """At least PASSWORD_MIN characters, not the email address, and hard to guess:
+    zxcvbn (offline, with its own dictionaries of common passwords, names and words, and
+    the person's email and name as more words to avoid) must score it
+    PASSWORD_MIN_STRENGTH or more, and its advice is the error."""
+    if not field.data or len(field.data) > PASSWORD_MAX:
+        return
+    if len(field.data) < PASSWORD_MIN:
         raise ValidationError(f"Password must be {PASSWORD_MIN} characters or more")
     email = getattr(form, "email", None)
     # Forms without an email field (reset, invitation) are told the account's address.
     email = email.data if email is not None else getattr(form, "account_email", None)
-    if field.data and email and field.data.strip().lower() == email:
+    if email and field.data.strip().lower() == email:
         raise ValidationError("Password must not be your email address")
+    name = getattr(form, "your_name", None)
+    words = [w for w in (email, *(email or "").split("@"), name.data if name is not None else None) if w]
+    strength = zxcvbn(field.data, user_inputs=words, max_length=PASSWORD_MAX)
+    if strength["score"] < PASSWORD_MIN_STRENGTH:
+        feedback = strength["feedback"]
+        advice = " ".join(part for part in (feedback.get("warning"), *feedback.get("suggestions", [])[:1]) if part)
+        raise ValidationError(
+            "Password is too easy to guess. " + (advice or "Add another word or two: uncommon words are better.")
+        )
 
 
 class _KnowsAccountEmail:

@@ -12,7 +12,7 @@ from marketplace.organisations import forms as organisation_forms
 from marketplace.organisations.models import IncomeBand, LegalForm, Organisation
 
 from .. import factories
-from ..helpers import PASSWORD, error_summary, page_text, post_form, sign_in
+from ..helpers import PASSWORD, count, error_summary, page_text, post_form, sign_in
 from . import (
     audit_actions,
     emails_to,
@@ -147,8 +147,10 @@ def test_registration_accepts_a_seven_digit_company_number_and_pads_it_to_eight(
     assert db.session.scalar(sa.select(Organisation.company_number).where(Organisation.name == GOOD["name"])) == "01234567"
 
 
-@pytest.mark.parametrize("password", ["a" * 12, "b" * 128, "'; DROP TABLE users; --", "<script>alert(1)</script>"])
-def test_registration_accepts_any_password_of_12_to_128_characters_and_it_signs_in(client, db_session, password):
+@pytest.mark.parametrize("password", [
+    "kettle marsh", "orchard lantern " * 8, "'; DROP TABLE users; --", "<script>alert(1)</script>",
+], ids=["12 characters", "128 characters", "sql", "markup"])
+def test_registration_accepts_any_hard_to_guess_password_of_12_to_128_characters_and_it_signs_in(client, db_session, password):
     assert register(client, password=password).status_code == 302
     user = db.session.scalar(sa.select(User).where(User.email == "amira@example.org"))
     user.email_verified_at = user.created_at
@@ -156,6 +158,24 @@ def test_registration_accepts_any_password_of_12_to_128_characters_and_it_signs_
     response = sign_in(client, "amira@example.org", password)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("password, advice", [
+    ("aaaaaaaaaaaa", 'Repeats like "aaa" are easy to guess.'),
+    ("password1234", "This is a very common password."),
+    ("qwertyuiop12", "This is similar to a commonly used password."),
+    ("amira@example.org1", None),
+    ("Amira Hassan 1990", None),
+], ids=["repeats", "common", "keyboard", "email", "own name"])
+def test_registration_refuses_a_guessable_password_with_advice_and_nothing_written(client, db_session, password, advice):
+    users = count(User)
+    response = register(client, password=password)
+    assert response.status_code == 200
+    [message] = error_summary(response)
+    assert message.startswith("Password is too easy to guess.")
+    if advice:
+        assert advice in message
+    assert count(User) == users
 
 
 # Missing and empty fields -------------------------------------------------------------------
