@@ -6,7 +6,6 @@ Bad query strings (dates out of order or absurd, an unknown category, a delivery
 another area) get a GOV.UK error and status 400, never a 500.
 """
 
-import csv
 import io
 from datetime import date
 from pathlib import Path
@@ -16,6 +15,7 @@ from flask_login import current_user, login_required
 
 import sqlalchemy as sa
 
+from .. import csvfiles
 from ..extensions import db
 from ..main.errors import render_error
 from ..paging import requested_page
@@ -167,7 +167,7 @@ def dashboard_csv(area_id, figure):
     if errors:
         return _bad_query(errors)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvfiles.writer(out)
     if figure in ("size-bands", "types"):
         rows = reporting.by_size_band(scope, period) if figure == "size-bands" else reporting.by_type(scope, period)
         labels = BAND_LABELS if figure == "size-bands" else TYPE_LABELS
@@ -306,7 +306,7 @@ def decisions_csv(area_id):
     if errors:
         return _bad_query(errors)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvfiles.writer(out)
     writer.writerow(["when_utc", "decision", "need_id", "need", "object", "object_id", "by", "reason"])
     for d in decision_record.decisions(scope, period, kind):
         event = d.event

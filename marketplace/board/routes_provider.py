@@ -6,12 +6,12 @@ Every number comes from reporting.organisation_figures, which counts only the
 organisation's own bids and contracts. Bad dates get a GOV.UK error and status 400.
 """
 
-import csv
 import io
 
 from flask import abort, render_template
 from flask_login import current_user, login_required
 
+from .. import csvfiles
 from ..extensions import db
 from ..main.errors import render_error
 from ..money import format_pounds
@@ -71,7 +71,7 @@ def organisation_figures_csv(organisation_id, figure):
         return render_error(400, "There is a problem with the dates", " ".join(errors.values()))
     figures = reporting.organisation_figures(organisation.id, period, utcnow())
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvfiles.writer(out)
     if figure == "bids":
         writer.writerow(["role", "bids", "decided", "won", "success_rate"])
         counted = {"lead": figures.bids_led, "partner": figures.bids_as_partner}

@@ -6,6 +6,7 @@ import io
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
 from marketplace.board import decisions, reporting
@@ -104,3 +105,24 @@ def test_a_long_record_is_paged(client, made):
     assert f'href="/areas/{area.id}/decisions?' in first and "page=2" in first
     second = client.get(f"/areas/{area.id}/decisions?page=2")
     assert second.status_code == 200 and "Amendment 0<" in page_text(second)
+
+
+@pytest.mark.parametrize("reason", ['=HYPERLINK("http://x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)", "\t=1+1", "\r=1+1"])
+def test_no_csv_cell_can_start_a_formula(client, made, reason):
+    """CSV injection: a decision's reason (free text a commissioner typed) and a need's
+    title must reach a spreadsheet as text, never as a formula."""
+    from marketplace.audit import AuditEvent
+    from marketplace.extensions import db
+
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "award.decided"))
+    event.reason = reason
+    made.contract.need.title = "=cmd|' /C calc'!A0"
+    db.session.flush()
+    area = factories.area("N57EKNT")
+    sign_in(client, factories.make_area_staff(Role.BOARD_MEMBER).email)
+    response = client.get(f"/areas/{area.id}/decisions.csv?kind=award")
+    [row] = list(csv.DictReader(io.StringIO(response.get_data(as_text=True), newline="")))
+    assert row["reason"] == "'" + reason.replace("|", "\\|")
+    assert row["need"].startswith("'=")
+    for cell in row.values():
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
