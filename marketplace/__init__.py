@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, g
+from flask import Flask, g, request
+from flask_login import current_user
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.orm import Session
@@ -153,6 +154,10 @@ def _security_headers(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # Nothing a signed-in person sees, and no download, is kept by a browser or proxy.
+        downloaded = "attachment" in response.headers.get("Content-Disposition", "")
+        if request.endpoint != "static" and (downloaded or current_user.is_authenticated):
+            response.headers["Cache-Control"] = "private, no-store"
         return response
 
 

@@ -1,6 +1,6 @@
 """The Flask extensions, created once and bound to the app in create_app()."""
 
-from flask import request
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -28,7 +28,25 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
-login_manager = LoginManager()
+class _LoginManager(LoginManager):
+    """Flask-Login's manager, clearing the remember-me cookie with the flags it is set with
+    (HttpOnly, SameSite=Lax, Secure in production). The portal never sets that cookie, but
+    Flask-Login clears it whenever its session protection starts a session afresh, and
+    its own clearing sends no flags."""
+
+    def _clear_cookie(self, response):
+        config = current_app.config
+        response.delete_cookie(
+            config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+            domain=config.get("REMEMBER_COOKIE_DOMAIN"),
+            path=config.get("REMEMBER_COOKIE_PATH", "/"),
+            secure=config.get("REMEMBER_COOKIE_SECURE", False),
+            httponly=config.get("REMEMBER_COOKIE_HTTPONLY", True),
+            samesite=config.get("REMEMBER_COOKIE_SAMESITE", "Lax"),
+        )
+
+
+login_manager = _LoginManager()
 login_manager.login_view = "accounts.sign_in"
 login_manager.login_message = "Sign in to see that page."
 login_manager.login_message_category = "info"

@@ -524,7 +524,6 @@ def download_document(bid_id, document_id):
     if not path.is_file():
         abort(404)
     response = send_file(path, mimetype=document.content_type, as_attachment=True, download_name=document.filename, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

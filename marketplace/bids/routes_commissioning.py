@@ -122,5 +122,4 @@ def submitted_document(need_id, bid_id, number):
     response = send_file(
         path, mimetype=document.content_type, as_attachment=True, download_name=wanted["filename"], max_age=0
     )
-    response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -602,7 +602,6 @@ def download_document(need_id, document_id):
     response = send_file(
         path, mimetype=document.content_type, as_attachment=True, download_name=document.filename, max_age=0
     )
-    response.headers["Cache-Control"] = "private, no-store" if need.status == NeedStatus.DRAFT else "private, max-age=0"
     return response
 
 
