@@ -165,6 +165,19 @@ class ProductionConfig(Config):
             raise ConfigError('PAYMENTS_BACKEND must be "ledger" or "stripe".')
         if self.PAYMENTS_BACKEND == "stripe" and not (self.STRIPE_SECRET_KEY and self.STRIPE_WEBHOOK_SECRET):
             raise ConfigError("PAYMENTS_BACKEND=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET.")
+        # Read here, not at import, so the refusal sees the environment the app starts with.
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://") or "memory://"
+        if self.RATELIMIT_STORAGE_URI.startswith("memory://") and not _bool("ALLOW_LOCAL_RATE_LIMITS", False):
+            raise ConfigError(
+                "RATELIMIT_STORAGE_URI is memory://, so each app server and worker would count failed "
+                "sign-ins on its own and an attacker would get that many more tries. Set it to Redis "
+                "(redis://host:6379/0), or set ALLOW_LOCAL_RATE_LIMITS=1 if exactly one worker serves the portal."
+            )
+        if os.environ.get("STRIPE_API_BASE"):
+            raise ConfigError(
+                "STRIPE_API_BASE is set: it is only for tests and local fakes, and in production it would "
+                "send the Stripe secret key to that address. Unset it."
+            )
 
 
 CONFIGS = {

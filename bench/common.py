@@ -20,6 +20,8 @@ def production_env(work: Path) -> dict:
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{work / 'bench.db'}"),
         "SECRET_KEY": secrets.token_hex(32),
         "RATELIMIT_STORAGE_URI": "memory://",
+        # The benchmarks run one app at a time in one process.
+        "ALLOW_LOCAL_RATE_LIMITS": "1",
     }
 
 

@@ -123,9 +123,38 @@ def test_production_refuses_a_short_secret_key(monkeypatch):
         ProductionConfig()
 
 
-def test_production_uses_psycopg_and_secure_cookies(monkeypatch):
+def _production_env(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://user@db.example/lp")
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://redis.example:6379/0")
+    monkeypatch.delenv("ALLOW_LOCAL_RATE_LIMITS", raising=False)
+    monkeypatch.delenv("STRIPE_API_BASE", raising=False)
+
+
+@pytest.mark.parametrize("uri", ["", "memory://"])
+def test_production_refuses_rate_limits_counted_per_worker(monkeypatch, uri):
+    _production_env(monkeypatch)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", uri)
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI is memory://"):
+        ProductionConfig()
+
+
+def test_production_allows_local_rate_limits_when_told_there_is_one_worker(monkeypatch):
+    _production_env(monkeypatch)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    monkeypatch.setenv("ALLOW_LOCAL_RATE_LIMITS", "1")
+    assert ProductionConfig().RATELIMIT_STORAGE_URI == "memory://"
+
+
+def test_production_refuses_a_stripe_api_base(monkeypatch):
+    _production_env(monkeypatch)
+    monkeypatch.setenv("STRIPE_API_BASE", "http://stripe.evil.example")
+    with pytest.raises(ConfigError, match="STRIPE_API_BASE is set"):
+        ProductionConfig()
+
+
+def test_production_uses_psycopg_and_secure_cookies(monkeypatch):
+    _production_env(monkeypatch)
     config = ProductionConfig()
     assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://user@db.example/lp"
     assert config.SESSION_COOKIE_SECURE is True
