@@ -51,9 +51,12 @@ def register():
     form = RegistrationForm()
     if form.validate_on_submit():
         if services.email_taken(form.email.data):
-            form.email.errors.append(
-                "An account with this email address already exists. Sign in, or reset your password if you have forgotten it"
-            )
+            # Said exactly as for a new registration, so the page never tells whether an
+            # address has an account; the account's owner is emailed instead.
+            services.tell_owner_of_registration(form.email.data)
+            db.session.commit()
+            session["registered_email"] = form.email.data
+            return redirect(url_for("accounts.check_email"))
         else:
             organisation = Organisation(
                 name=form.name.data,

@@ -107,6 +107,20 @@ def send_verification_email(user: User) -> None:
     )
 
 
+def tell_owner_of_registration(email: str) -> None:
+    """Someone tried to register with an address that has an account: tell its owner,
+    with the ways back in, rather than tell the person registering (GOV.UK pattern)."""
+    user = find_user(email)
+    queue_email(
+        user.email,
+        "You already have a Local Partners account",
+        "already_registered",
+        user=user,
+        sign_in=external_url("accounts.sign_in"),
+        reset=external_url("accounts.forgot_password"),
+    )
+
+
 def verify_email(token: str) -> User:
     payload = tokens.read_token(
         "verify-email", token, current_app.config["EMAIL_VERIFICATION_MAX_AGE"]

@@ -295,16 +295,29 @@ def test_registration_refuses_a_malformed_email_address(client, db_session, emai
         ("someone@example.org", "  SOMEONE@EXAMPLE.ORG  "),
     ],
 )
-def test_registration_refuses_duplicate_email_in_any_case(client, db_session, existing, typed):
-    factories.make_user(existing)
+def test_registering_an_address_that_has_an_account_says_the_same_as_a_new_one_and_emails_the_owner(
+    app, client, db_session, existing, typed
+):
+    """No account enumeration: the answer is the same "Check your email" as for a new
+    registration; no organisation or user is made; the owner is emailed the ways back in."""
+    owner = factories.make_user(existing)
     before = rows()
     response = register(client, email=typed)
-    assert_refused(
-        response,
-        before,
-        "An account with this email address already exists. Sign in, or reset your password if you have forgotten it",
+    assert response.status_code == 302 and response.headers["Location"] == "/register/check-your-email"
+    after = rows()
+    assert {**after, "OutboxEmail": 0} == {**before, "OutboxEmail": 0}
+    assert after["OutboxEmail"] == before["OutboxEmail"] + 1
+    taken = page_text(client.get("/register/check-your-email"))
+    newcomer = app.test_client()
+    assert register(newcomer, email="newcomer@example.org").headers["Location"] == "/register/check-your-email"
+    new = page_text(newcomer.get("/register/check-your-email"))
+    main = re.compile(r"<main.*</main>", re.S)
+    assert main.search(taken).group().replace("someone@example.org", "ADDRESS") == (
+        main.search(new).group().replace("newcomer@example.org", "ADDRESS")
     )
-    assert value_attribute("someone@example.org") in page_text(response)
+    [email] = emails_to(owner.email)
+    assert email.subject == "You already have a Local Partners account"
+    assert "/sign-in" in email.body and "/password/forgot" in email.body
 
 
 def test_registration_race_on_the_same_email_is_refused_without_an_error_page(client, db_session, monkeypatch):
