@@ -30,6 +30,8 @@ Role x action (x: allowed; own: only for their own organisation or area; -: refu
 | bid.start (open need)        | -         | x               | x              | -          | -     |
 | bid.view                     | -         | own (lead or partner) | own (lead or partner) | after closing, through bids.access only | - |
 | bid.edit, bid.submit, bid.withdraw (open need) | - | own (lead) | own (lead)   | -          | -     |
+| bids.oversee (every bid of a need, through bids.access after closing) | - | - | - | commissioner or board member of the need's area | - |
+| bids.read (ask for a need's bids, through bids.access after closing) | - | - | - | commissioner or board member of the need's area, or evaluator on its panel | - |
 | bid.confirm_share (open need)| -         | own (partner)   | own (partner)  | -          | -     |
 | evaluation.manage (closed need onwards: panel, moderation, low bids, award, contract) | - | - | - | commissioner of the need's area | - |
 | evaluation.view (panel, declarations, scores, ranking, decisions) | - | - | - | commissioner or board member of the need's area | - |
@@ -95,6 +97,9 @@ class Action(enum.StrEnum):
     SAVE_SEARCH = "need.save_search"
     START_BID = "bid.start"
     VIEW_BID = "bid.view"
+    # The commissioning side's reading of a need's bids (through bids.access, after closing).
+    OVERSEE_BIDS = "bids.oversee"
+    READ_BIDS = "bids.read"
     EDIT_BID = "bid.edit"
     SUBMIT_BID = "bid.submit"
     WITHDRAW_BID = "bid.withdraw"
@@ -275,6 +280,13 @@ def _oversees(user, area) -> bool:
     )
 
 
+def _on_panel(user, need) -> bool:
+    from .accounts.models import Role
+    from .evaluation.services import panel_member
+
+    return _account(user) and user.has_area_role(Role.EVALUATOR, need.area) and panel_member(need, user) is not None
+
+
 def _evaluation_started(need) -> bool:
     status, NeedStatus = _need_status(need)
     return status in (NeedStatus.CLOSED, NeedStatus.AWARDED, NeedStatus.NOT_AWARDED)
@@ -289,15 +301,7 @@ def _view_evaluation(user, need) -> bool:
 
 
 def _take_part(user, need) -> bool:
-    from .accounts.models import Role
-    from .evaluation.services import panel_member
-
-    return (
-        _evaluation_started(need)
-        and _account(user)
-        and user.has_area_role(Role.EVALUATOR, need.area)
-        and panel_member(need, user) is not None
-    )
+    return _evaluation_started(need) and _on_panel(user, need)
 
 
 def _score_bid(user, bid) -> bool:
@@ -446,6 +450,8 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.SAVE_SEARCH: _save_search,
     Action.START_BID: _start_bid,
     Action.VIEW_BID: _view_bid,
+    Action.OVERSEE_BIDS: lambda user, need: _oversees(user, need.area),
+    Action.READ_BIDS: lambda user, need: _oversees(user, need.area) or _on_panel(user, need),
     Action.EDIT_BID: _lead_open_bid,
     Action.SUBMIT_BID: _lead_open_bid,
     Action.WITHDRAW_BID: _lead_open_bid,

@@ -213,6 +213,10 @@ TABLE = [
     (Action.VIEW_EVALUATION, "open_need", set()),
     (Action.TAKE_PART, "panel_need", {"evaluator"}),
     (Action.TAKE_PART, "closed_need", set()),  # not on this need's panel
+    (Action.OVERSEE_BIDS, "panel_need", COMMISSIONERS | {"board_member"}),
+    (Action.OVERSEE_BIDS, "open_need", COMMISSIONERS | {"board_member"}),  # sealed by the clock in bids.access
+    (Action.READ_BIDS, "panel_need", COMMISSIONERS | {"board_member", "evaluator"}),
+    (Action.READ_BIDS, "closed_need", COMMISSIONERS | {"board_member"}),  # the evaluator is not on its panel
     (Action.SCORE_BID, "closed_bid", {"evaluator"}),
     (Action.SCORE_BID, "open_bid", set()),
     (Action.SIGN_OFF_AWARD, "waiting_decision", {"board_member"}),

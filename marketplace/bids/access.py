@@ -12,15 +12,19 @@ itself, so the sealing rule holds in one place:
   never a bid of an organisation it declared a conflict with. Every refused attempt is
   written to the audit trail;
 - admins are not the commissioning side: they never read bids.
+
+Who is on the commissioning side is decided in permissions.py (Action.OVERSEE_BIDS and
+Action.READ_BIDS), with the same account checks as every other rule (signed in, active,
+email verified); this module adds the sealing by the clock and the audit of refusals.
 """
 
 import sqlalchemy as sa
 from flask import abort
 
 from .. import audit
-from ..accounts.models import Role
 from ..extensions import db
 from ..needs.models import Need
+from ..permissions import Action, can
 from ..timeutil import utcnow
 from .models import Bid, BidRevision
 from .services import check_at_closing, counting_bids, counting_revision, is_party
@@ -30,26 +34,14 @@ class Sealed(Exception):
     """The need has not closed: its bids cannot be read by the commissioning side."""
 
 
-def _signed_in(user) -> bool:
-    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
-
-
 def oversees(user, need: Need) -> bool:
     """Commissioners and board members of the need's area (or of its region): every bid."""
-    return _signed_in(user) and (
-        user.has_area_role(Role.COMMISSIONER, need.area) or user.has_area_role(Role.BOARD_MEMBER, need.area)
-    )
-
-
-def on_panel(user, need: Need) -> bool:
-    from ..evaluation.services import panel_member
-
-    return _signed_in(user) and user.has_area_role(Role.EVALUATOR, need.area) and panel_member(need, user) is not None
+    return can(user, Action.OVERSEE_BIDS, need)
 
 
 def commissioning_side(user, need: Need) -> bool:
     """Who may ask for the need's bids at all: those who oversee it and its panel."""
-    return oversees(user, need) or on_panel(user, need)
+    return can(user, Action.READ_BIDS, need)
 
 
 def may_open(user, bid: Bid, revision: BidRevision) -> bool:

@@ -394,3 +394,24 @@ def test_refused_posts_change_nothing(app, db_session, uploads, endpoint, closed
             failures.append(f"{actor}: the bid changed")
             before = _state(world["bid"].id)
     assert not failures, f"POST {endpoint} {'after' if closed else 'before'} closing: " + "; ".join(failures)
+
+
+def test_an_area_account_whose_email_is_not_verified_reads_no_bid(db_session):
+    """One sealed-bid rule: bids.access asks permissions.py who is on the commissioning
+    side, with the same account checks as every other rule. A commissioner or board member
+    whose email address is not verified reads nothing, even after closing."""
+    from werkzeug.exceptions import Forbidden
+
+    from marketplace.bids import access
+
+    need = factories.make_need()
+    factories.make_bid(need)
+    factories.close_need(need)
+    for role in (Role.COMMISSIONER, Role.BOARD_MEMBER):
+        verified = factories.make_area_staff(role)
+        assert len(access.submitted_bids(need, verified)) == 1
+        unverified = factories.make_area_staff(role)
+        unverified.email_verified_at = None
+        assert not access.commissioning_side(unverified, need) and not access.oversees(unverified, need)
+        with pytest.raises(Forbidden):
+            access.submitted_bids(need, unverified)
