@@ -43,6 +43,7 @@ Role x action (x: allowed; own: only for their own organisation or area; -: refu
 | summary.view                 | -         | own (lead or partner) | own (lead or partner) | commissioner or board member of the need's area | - |
 | contract.view                | -         | own (a party)   | own (a party)  | commissioner, board member or finance officer of the need's area | - |
 | contract.report (outcome reports) | -    | own (lead)      | own (lead)     | -          | -     |
+| report.read_evidence (a file of an outcome report) | - | own (lead): the draft's files; a party: files sent | own (lead): the draft's files; a party: files sent | commissioner, board member or finance officer of the need's area: files a submission sent | - |
 | report.review (approve, return) | -      | -               | -              | commissioner of the need's area, not of a party | - |
 | payment.record (ledger)      | -         | -               | -              | finance officer of the need's area, not of a party | - |
 | payment.release (Stripe)     | -         | -               | -              | commissioner or finance officer of the need's area, not of a party | - |
@@ -115,6 +116,7 @@ class Action(enum.StrEnum):
     VIEW_CONTRACT = "contract.view"
     REPORT_OUTCOMES = "contract.report"
     REVIEW_REPORT = "report.review"
+    READ_EVIDENCE = "report.read_evidence"
     RECORD_PAYMENT = "payment.record"
     RELEASE_PAYMENT = "payment.release"
     MANAGE_PAYOUTS = "organisation.payments"
@@ -369,6 +371,19 @@ def _report_outcomes(user, contract) -> bool:
     return _leads_contract(user, contract)
 
 
+def _read_evidence(user, document) -> bool:
+    """A file of an outcome report: the lead's members read their draft's files; everyone
+    else who reads the contract reads only files a submission sent (kept even if the
+    provider later removed them from the draft)."""
+    report = document.report
+    sent = any(
+        d.get("sha256") == document.sha256 for s in report.submissions for d in (s.content or {}).get("documents", [])
+    )
+    if document.removed_at is None and _leads_contract(user, report.contract):
+        return True
+    return sent and _view_contract(user, report.contract)
+
+
 def _review_report(user, report) -> bool:
     contract = report.contract
     return _commissions(user, contract.need.area) and _not_a_party(user, contract)
@@ -467,6 +482,7 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.VIEW_CONTRACT: _view_contract,
     Action.REPORT_OUTCOMES: _report_outcomes,
     Action.REVIEW_REPORT: _review_report,
+    Action.READ_EVIDENCE: _read_evidence,
     Action.RECORD_PAYMENT: _record_payment,
     Action.RELEASE_PAYMENT: _release_payment,
     Action.MANAGE_PAYOUTS: _manage_payouts,

@@ -112,6 +112,30 @@ def world(db_session):
         rated_by_id=actors["board_member"].id,
     )
     db.session.add_all([payment, report, variation, rating])
+    db.session.flush()
+    from marketplace.delivery.models import ReportDocument
+
+    def evidence(name):
+        return ReportDocument(
+            report_id=report.id, filename=name, content_type="text/csv", size_bytes=3, sha256=name.ljust(64, "0"),
+            storage_key=name.ljust(64, "k"), uploaded_by_id=owner.id,
+        )
+
+    draft_evidence, sent_evidence = evidence("draft"), evidence("sent")
+    # A second, submitted report on another milestone sends its file.
+    sent_milestone = ContractMilestone(number=2, title="Later", amount_pence=100, due_on=now.date())
+    contract.milestones.append(sent_milestone)
+    db.session.flush()
+    sent_report = OutcomeReport(contract_id=contract.id, milestone_id=sent_milestone.id, created_by_id=owner.id)
+    db.session.add(sent_report)
+    db.session.flush()
+    sent_evidence.report_id = sent_report.id
+    from marketplace.delivery.models import ReportSubmission
+
+    db.session.add_all([draft_evidence, sent_evidence, ReportSubmission(
+        report_id=sent_report.id, number=1, content={"documents": [{"sha256": sent_evidence.sha256}]},
+        submitted_at=now, submitted_by_id=owner.id,
+    )])
     unverified_org = factories.make_organisation("Unverified C", verified=False)
     db.session.add(Membership(user=actors["owner"], organisation=unverified_org, role=Role.OWNER))
     db.session.flush()
@@ -140,6 +164,8 @@ def world(db_session):
             "report": report,
             "variation": variation,
             "rating": rating,
+            "draft_evidence": draft_evidence,
+            "sent_evidence": sent_evidence,
             "org_a": org_a,
         },
     }
@@ -217,6 +243,8 @@ TABLE = [
     (Action.OVERSEE_BIDS, "open_need", COMMISSIONERS | {"board_member"}),  # sealed by the clock in bids.access
     (Action.READ_BIDS, "panel_need", COMMISSIONERS | {"board_member", "evaluator"}),
     (Action.READ_BIDS, "closed_need", COMMISSIONERS | {"board_member"}),  # the evaluator is not on its panel
+    (Action.READ_EVIDENCE, "draft_evidence", LEAD),
+    (Action.READ_EVIDENCE, "sent_evidence", LEAD | COMMISSIONERS | {"board_member", "finance"}),
     (Action.SCORE_BID, "closed_bid", {"evaluator"}),
     (Action.SCORE_BID, "open_bid", set()),
     (Action.SIGN_OFF_AWARD, "waiting_decision", {"board_member"}),

@@ -317,14 +317,13 @@ def remove_evidence(contract_id, milestone_id, document_id):
 @bp.get("/contracts/<int:contract_id>/milestones/<int:milestone_id>/report/evidence/<int:document_id>")
 @login_required
 def download_evidence(contract_id, milestone_id, document_id):
-    """Current evidence, and removed evidence a submission still names (what was sent
-    stays readable)."""
+    """A file of the report, for those permissions.READ_EVIDENCE allows: a draft's files
+    only to the provider's members, sent files (even removed since) to all who read the
+    contract."""
     _, milestone = _milestone(contract_id, milestone_id)
     report = services.report_for(milestone)
     document = _document(report, document_id)
-    if document.removed_at is not None and not any(
-        d.get("sha256") == document.sha256 for s in report.submissions for d in s.content.get("documents", [])
-    ):
+    if not can(current_user, Action.READ_EVIDENCE, document):
         abort(404)
     try:
         path = need_documents.storage_path(document.storage_key)

@@ -278,6 +278,22 @@ def test_evidence_is_uploaded_checked_downloaded_and_removed(client, s):
     assert services.report_for(s.milestone).current_documents == []
 
 
+def test_a_drafts_evidence_is_read_only_by_the_providers_members_until_it_is_submitted(client, s):
+    signed_in_as(client, s.owner)
+    assert post_form(client, s.url, form_data(s)).status_code == 302
+    post_form(client, s.evidence_url, {"document": (BytesIO(PDF), "Attendance.pdf")}, content_type="multipart/form-data")
+    document = db.session.scalar(sa.select(ReportDocument))
+    url = f"{s.evidence_url}/{document.id}"
+    assert client.get(url).status_code == 200
+    signed_in_as(client, s.commissioner)
+    assert client.get(url).status_code == 404
+    signed_in_as(client, s.owner)
+    assert post_form(client, s.url, form_data(s, submit=True)).status_code == 302
+    signed_in_as(client, s.commissioner)
+    download = client.get(url)
+    assert download.status_code == 200 and download.data == PDF
+
+
 # The journey ---------------------------------------------------------------------------------
 
 
