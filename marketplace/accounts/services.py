@@ -103,6 +103,7 @@ def send_verification_email(user: User) -> None:
         "verify_email",
         user=user,
         link=external_url("accounts.verify_email", token=token),
+        private=("link",),
         hours=current_app.config["EMAIL_VERIFICATION_MAX_AGE"] // 3600,
     )
 
@@ -146,6 +147,7 @@ def request_password_reset(email: str) -> None:
         "reset_password",
         user=user,
         link=external_url("accounts.reset_password", token=token),
+        private=("link",),
         minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
     )
 
@@ -204,6 +206,7 @@ def invite(*, email: str, role: Role, actor: User, organisation=None, area=None)
         target_name=_name(target),
         inviter=actor,
         link=external_url("accounts.accept_invitation", token=token),
+        private=("link",),
         days=current_app.config["INVITATION_MAX_AGE"] // 86400,
     )
     return invitation

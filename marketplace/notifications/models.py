@@ -8,12 +8,17 @@ from ..timeutil import UTCDateTime, utcnow
 
 
 class OutboxEmail(db.Model):
+    """An email to send. `body` is what the service team may read: a live sign-in link
+    (verify, reset, invitation) is masked in it. `private_body` is the email as it is sent,
+    with the live links, kept only until it is sent (then None), and never shown."""
+
     __tablename__ = "outbox_emails"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to: Mapped[str] = mapped_column(sa.String(254), index=True)
     subject: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
+    private_body: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -27,3 +32,8 @@ class OutboxEmail(db.Model):
             postgresql_where=sa.text("sent_at IS NULL"),
         ),
     )
+
+    @property
+    def sendable_body(self) -> str:
+        """The email as its recipient gets it."""
+        return self.private_body if self.private_body is not None else self.body

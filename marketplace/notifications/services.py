@@ -21,10 +21,22 @@ def external_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
-def queue_email(to: str, subject: str, template: str, **context) -> OutboxEmail:
-    """Queue an email whose body is templates/emails/<template>.txt. The caller commits."""
+def mask_link(url: str) -> str:
+    """A private link as the service team may see it: where it goes, not its token."""
+    return url.rsplit("/", 1)[0] + "/[hidden] (a private link, sent only to the recipient)"
+
+
+def queue_email(to: str, subject: str, template: str, *, private: tuple[str, ...] = (), **context) -> OutboxEmail:
+    """Queue an email whose body is templates/emails/<template>.txt. The caller commits.
+
+    `private` names the context values that are live sign-in links (verify, reset,
+    invitation): the service team reads the email with them masked, and the email as sent
+    keeps them only until it is sent."""
     body = render_template(f"emails/{template}.txt", **context)
     email = OutboxEmail(to=to, subject=subject, body=body)
+    if private:
+        email.private_body = body
+        email.body = render_template(f"emails/{template}.txt", **{**context, **{key: mask_link(context[key]) for key in private}})
     db.session.add(email)
     if current_app.config.get("MAIL_ECHO"):
         db.session.info.setdefault("echo_emails", []).append(email)
@@ -34,7 +46,7 @@ def queue_email(to: str, subject: str, template: str, **context) -> OutboxEmail:
 def echo_committed_emails(session) -> None:
     """After a commit, print the emails it queued (development: links appear in the console)."""
     for email in session.info.pop("echo_emails", []):
-        _print(email.to, email.subject, email.body)
+        _print(email.to, email.subject, email.sendable_body)
 
 
 def forget_rolled_back_emails(session) -> None:
@@ -50,7 +62,7 @@ def _smtp_send(config, email: OutboxEmail) -> None:
     message["From"] = config["MAIL_FROM"]
     message["To"] = email.to
     message["Subject"] = email.subject
-    message.set_content(email.body)
+    message.set_content(email.sendable_body)
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
@@ -88,13 +100,14 @@ def send_queued(limit: int = 500) -> tuple[int, int]:
             if config["MAIL_SERVER"]:
                 _smtp_send(config, email)
             else:
-                _print(email.to, email.subject, email.body)
+                _print(email.to, email.subject, email.sendable_body)
         except (OSError, smtplib.SMTPException) as error:
             email.last_error = f"{type(error).__name__}: {error}"[:2000]
             failed += 1
         else:
             email.sent_at = utcnow()
             email.last_error = None
+            email.private_body = None  # the live links leave the database with the email
             sent += 1
         db.session.commit()
     return sent, failed

@@ -38,8 +38,8 @@ def emails_to(address: str) -> list[OutboxEmail]:
 
 def link_in(email: OutboxEmail) -> str:
     """The path of the one link in an email's body (the test client needs no host)."""
-    links = LINK.findall(email.body)
-    assert len(links) == 1, email.body
+    links = LINK.findall(email.sendable_body)
+    assert len(links) == 1, email.sendable_body
     parts = urlsplit(links[0])
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
