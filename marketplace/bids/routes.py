@@ -72,6 +72,9 @@ def bid_login_required(view):
     return wrapped
 
 
+bp.add_app_template_global(stash.token_field, "stash_token_field")
+
+
 @bp.errorhandler(CSRFError)
 def csrf_failed(error):
     """An expired CSRF token (the session timed out) on a bid section: keep what was typed

@@ -9,8 +9,13 @@ same page, where the section's GET finds the stash (same key, same path, unused,
 expired), fills the form from it without saving anything, says so, and marks it used.
 
 The stash is offered only on the page it came from, in the browser that sent it, and
-only after that page's own permission checks; when the stash was made by a known user
-(a CSRF failure while still signed in), only to that user. Saving is the normal POST.
+only after that page's own permission checks, and only to the user the page was drawn
+for. Saving is the normal POST.
+
+A POST without a valid CSRF token is exactly what a cross-site form sends, so a stash is
+made only when the form carries a stash token: a signed value the page itself drew
+(STASH_TOKEN_MAX_AGE long, for this path and this user). A forged form from another
+site has none, so nothing it sends can ever be offered back as "what you typed".
 """
 
 import hashlib
@@ -18,10 +23,12 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import flash, redirect, request, session, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db, limiter
@@ -41,7 +48,10 @@ STASHABLE_ENDPOINTS = frozenset(
         "bids.withdraw",
     }
 )
-NOT_KEPT = frozenset({"csrf_token", "submit"})
+TOKEN_FIELD = "stash_token"
+NOT_KEPT = frozenset({"csrf_token", "submit", TOKEN_FIELD})
+# As long as a person may keep a bid page open before saving it.
+STASH_TOKEN_MAX_AGE = 24 * 3600
 # Enough for five 500-word answers many times over; more is not a form a person typed.
 MAX_FIELDS = 40
 MAX_CHARACTERS = 200_000
@@ -54,6 +64,27 @@ KEPT_MESSAGE = "We kept what you typed before you were signed out. Check it and 
 
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="local-partners/bid-stash")
+
+
+def token_field() -> Markup:
+    """The hidden field a bid section's form carries: its path and user, signed."""
+    token = _serializer().dumps({"p": request.path, "u": current_user.id})
+    return Markup(f'<input type="hidden" name="{TOKEN_FIELD}" value="{escape(token)}">')
+
+
+def _token_user() -> int | None:
+    """The user the posted form was drawn for, if its stash token is good for this path."""
+    try:
+        payload = _serializer().loads(request.form.get(TOKEN_FIELD, ""), max_age=STASH_TOKEN_MAX_AGE)
+    except BadSignature:
+        return None
+    if not isinstance(payload, dict) or payload.get("p") != request.path or not isinstance(payload.get("u"), int):
+        return None
+    return payload["u"]
 
 
 def stashable() -> bool:
@@ -73,12 +104,14 @@ def stash_form() -> bool:
     """Keep the posted fields of this request for the browser's session. Returns whether
     anything was kept. Commits: the request is about to be refused."""
     fields = _posted_fields()
-    if fields is None:
+    user_id = _token_user()
+    if fields is None or user_id is None:
+        return False
+    if current_user.is_authenticated and current_user.id != user_id:
         return False
     if limiter.enabled and not limiter.limiter.hit(STASH_LIMIT, "bid-stash", get_remote_address()):
         return False
     now = utcnow()
-    user_id = current_user.id if current_user.is_authenticated else None
     old = session.pop(SESSION_KEY, None)
     stale = StashedForm.created_at < now - LIFETIME
     if old:
@@ -116,8 +149,7 @@ def take_stash(user) -> MultiDict | None:
         return None
     if stashed.path != request.path:
         return None  # kept for another page: offered there
-    owner = (stashed.data or {}).get("user_id")
-    if owner is not None and owner != user.id:
+    if (stashed.data or {}).get("user_id") != user.id:
         session.pop(SESSION_KEY, None)
         return None
     stashed.used_at = now
