@@ -74,6 +74,9 @@ def create_app(config: Config | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    from .accounts import sessions
+
+    sessions.init_app(app)
     limiter.init_app(app)
 
     from . import models  # noqa: F401  (every table, for the mappers and migrations)

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db, limiter
 from ..forms import ConfirmForm
 from ..organisations.models import IncomeBand, LegalForm, Organisation
-from . import bp, services
+from . import bp, services, sessions
 from .forms import (
     AcceptInvitationForm,
     ForgotPasswordForm,
@@ -126,6 +126,10 @@ def sign_in():
 def sign_out():
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
+        if current_user.is_authenticated:
+            # Ends this session everywhere, a copied cookie included (sessions.py).
+            sessions.end_everywhere(current_user)
+            db.session.commit()
         logout_user()
         session.clear()
         flash("You have signed out.", "success")
