@@ -55,6 +55,9 @@ def create_app(config: Config | None = None) -> Flask:
                 {
                     "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
                     "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                    # The package's own, for templates/govuk_frontend_jinja/, which wraps
+                    # some of its macros (the button: data-prevent-double-click).
+                    "govuk_frontend_jinja_package": PackageLoader("govuk_frontend_jinja"),
                 }
             ),
         ]
