@@ -12,8 +12,8 @@ and CSRF token, as a browser's double click sends them.
 """
 
 import threading
-from collections import Counter
-from datetime import timedelta
+from collections import Counter, defaultdict
+from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import flask_migrate
@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
 from marketplace.bids.models import BidRevision
+from marketplace.contracts.models import Contract
 from marketplace.delivery import services as delivery
 from marketplace.delivery.models import ReportDecision, ReportSubmission
 from marketplace.evaluation.models import AssessmentSummary, AwardDecision
@@ -74,6 +75,45 @@ def _signed_in(app, user_email: str, page: str):
     match = CSRF.search(shown.get_data(as_text=True))
     assert match, f"no form on {page}"
     return client, match.group(1) or match.group(2)
+
+
+class _FormFields(HTMLParser):
+    """What a browser sends for the form posted to `action`, as the page at `page` draws it."""
+
+    def __init__(self, page: str, action: str):
+        super().__init__(convert_charrefs=True)
+        self.page, self.action, self.inside, self.textarea = page, action, False, None
+        self.fields: dict[str, list[str]] = defaultdict(list)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.inside = (attrs.get("action") or self.page) == self.action
+        elif self.inside and tag == "input" and attrs.get("name"):
+            if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            if attrs.get("type") not in ("submit", "button", "file"):
+                self.fields[attrs["name"]].append(attrs.get("value", ""))
+        elif self.inside and tag == "textarea":
+            self.textarea = attrs.get("name")
+            self.fields[self.textarea].append("")
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.fields[self.textarea][-1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self.textarea = None
+        elif tag == "form":
+            self.inside = False
+
+
+def _form_as_drawn(browser, page: str, action: str) -> dict:
+    parser = _FormFields(page, action)
+    parser.feed(browser.get(page).get_data(as_text=True))
+    assert parser.fields, f"no form posting to {action} on {page}"
+    return dict(parser.fields)
 
 
 def _twice_at_once(app, browser, url: str, data: dict) -> list:
@@ -257,6 +297,32 @@ def test_signing_off_an_award_twice_at_once_signs_it_off_once(committed_app):
         decision = db.session.get(AwardDecision, decision_id)
         assert decision.signed_off_at is not None
         assert db.session.scalar(sa.select(sa.func.count()).where(AssessmentSummary.decision_id == decision_id)) == 3
+        db.session.remove()
+
+
+def test_making_a_contract_twice_at_once_makes_it_once(committed_app):
+    app = committed_app
+    with app.app_context():
+        ev = _scored()
+        from marketplace.evaluation import services as evaluation
+
+        evaluation.decide(ev.lot, bid=ev.bids[0], reasons="The highest score.", actor=ev.commissioner)
+        lot_id, email = ev.lot.id, ev.commissioner.email
+        url = f"/needs/{ev.need.id}/lots/{ev.lot.id}/contract"
+        marks = _marks()
+        db.session.commit()
+        db.session.remove()
+
+    browser, _ = _signed_in(app, email, url)
+    responses = _twice_at_once(app, browser, url, _form_as_drawn(browser, url, url))
+
+    statuses = _no_server_error(responses)
+    assert 302 in statuses, statuses
+    changes = _changes_since(app, marks)
+    assert changes.actions["contract.created"] == 1, changes.actions
+    _each_once(changes)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).where(Contract.lot_id == lot_id)) == 1
         db.session.remove()
 
 
