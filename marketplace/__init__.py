@@ -56,6 +56,9 @@ def create_app(config: Config | None = None) -> Flask:
                 {
                     "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
                     "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                    # The package's own, for templates/govuk_frontend_jinja/, which wraps
+                    # some of its macros (the button: data-prevent-double-click).
+                    "govuk_frontend_jinja_package": PackageLoader("govuk_frontend_jinja"),
                 }
             ),
         ]
@@ -173,13 +176,28 @@ def _sqlite_london_date(stored: str | None) -> str | None:
     return datetime.fromisoformat(stored).replace(tzinfo=UTC).astimezone(LONDON).date().isoformat()
 
 
+# SQLite: how long a transaction waits for another's to end before it fails with "database
+# is locked", in milliseconds (README.md, "SQLite and PostgreSQL").
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
 # SQLite: enforce foreign keys, let SQLAlchemy own transactions (the sqlite3 module's own
-# handling breaks SAVEPOINT, which the tests and nested writes rely on), and give SQL the
-# London date of a UTC time (reporting counts days as people in England and Wales do).
+# handling breaks SAVEPOINT, which the tests and nested writes rely on; isolation_level =
+# None is that module's autocommit, on Python 3.12+ too, where `autocommit` is left at its
+# legacy default), and give SQL the London date of a UTC time (reporting counts days as
+# people in England and Wales do). Two requests at once wait for each other rather than
+# fail: write-ahead logging, so a writer never waits for readers outside the app (a backup,
+# the sqlite3 shell); a busy timeout; and every transaction takes the write lock when it
+# begins (BEGIN IMMEDIATE), since a transaction that has read and then writes is refused
+# at once, without waiting, when another wrote in between. So on SQLite the app's
+# transactions run one at a time, reads included: fine for one laptop; PostgreSQL, with
+# its row locks (SELECT ... FOR UPDATE), for more.
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_connect(dbapi_connection, _record):
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.isolation_level = None
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        dbapi_connection.execute("PRAGMA journal_mode = WAL")
         dbapi_connection.execute("PRAGMA foreign_keys = ON")
         dbapi_connection.create_function("london_date", 1, _sqlite_london_date, deterministic=True)
 
@@ -187,7 +205,7 @@ def _sqlite_connect(dbapi_connection, _record):
 @sa.event.listens_for(sa.engine.Engine, "begin")
 def _sqlite_begin(connection):
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @sa.event.listens_for(Session, "after_commit")

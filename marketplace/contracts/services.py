@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from .. import audit
-from ..bids.services import counting_revision
+from ..bids.services import counting_revision, lock_need
 from ..evaluation.models import AwardDecision, AwardOutcome
 from ..evaluation.services import party_users, standstill_over
 from ..extensions import db
@@ -82,6 +82,9 @@ def create_contract(
     now: datetime | None = None,
 ) -> Contract:
     now = now or utcnow()
+    # Locked first (SELECT ... FOR UPDATE on PostgreSQL): the same contract made twice at
+    # once (a double click) is made once, and the second finds it made.
+    lock_need(decision.lot.need_id)
     problems = contract_problems(decision, now)
     if problems:
         raise ContractError(problems[0])

@@ -18,7 +18,7 @@ from .. import audit
 from ..accounts.models import Role, User
 from ..accounts.services import area_staff, members_of
 from ..bids.models import Bid, BidPartner, BidRevision
-from ..bids.services import counting_bids, counting_revision
+from ..bids.services import counting_bids, counting_revision, lock_need
 from ..extensions import db
 from ..needs.models import Lot, Need, NeedStatus, Procedure
 from ..notifications import external_url, queue_email
@@ -634,7 +634,7 @@ def decide(lot: Lot, *, bid: Bid | None, reasons: str, actor, now: datetime | No
     """Award the lot to `bid`, or (bid None) decide not to award it, with reasons. Takes
     effect at once unless an award is over the area's sign-off threshold."""
     now = now or utcnow()
-    need = lot.need
+    need = _lock_for_award(lot.need)
     _closed(need, now)
     existing = current_decision(lot)
     if existing is not None:
@@ -673,6 +673,13 @@ def decide(lot: Lot, *, bid: Bid | None, reasons: str, actor, now: datetime | No
     return decision
 
 
+def _lock_for_award(need: Need) -> Need:
+    """Lock the need (SELECT ... FOR UPDATE on PostgreSQL) before an award decision or a
+    sign-off, so two at once (a double click, two tabs, two board members, two lots ending
+    the need) act one after the other: the second sees what the first did."""
+    return lock_need(need.id)
+
+
 def board_members(need: Need) -> list[User]:
     return area_staff(Role.BOARD_MEMBER, need.area)
 
@@ -689,6 +696,8 @@ def waiting_for_sign_off(user) -> list[AwardDecision]:
 
 def sign_off(decision: AwardDecision, *, approve: bool, comment: str, actor, now: datetime | None = None) -> None:
     now = now or utcnow()
+    _lock_for_award(decision.lot.need)
+    db.session.refresh(decision)
     if not decision.is_waiting_for_sign_off:
         raise EvaluationError("This decision is not waiting for sign-off")
     comment = written(
