@@ -1,8 +1,10 @@
 """Form pieces shared by every area of the portal: validators with GOV.UK-style messages."""
 
 import re
+from collections.abc import Mapping
 
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.main import wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovSubmitInput, GovTextInput
 from wtforms import RadioField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, StopValidation, ValidationError
@@ -133,3 +135,23 @@ class ListedChoices(SelectMultipleField):
         known = {choice.value for choice in self.choices}
         if any(value not in known for value in self.data or []):
             raise StopValidation(f"Select {self.noun} from the list")
+
+
+def error_items(source, links: Mapping[str, str] | None = None) -> list[dict]:
+    """The items of the GOV.UK error summary (base.html shows it, and starts the page's
+    title with "Error: "). `source` is a form (its fields' errors, in the order of the
+    page) or a {field id: message} mapping (a query string checked by hand); None has no
+    errors. Each item links to its field, or to `links[field name]` when the error is put
+    right somewhere else (the award's "Close moderation of this lot first" links to the
+    moderation)."""
+    if source is None:
+        return []
+    if isinstance(source, Mapping):
+        return [{"text": message, "href": f"#{field}"} for field, message in source.items()]
+    if not source.errors:
+        return []
+    items = wtforms_errors(source)["errorList"]
+    elsewhere = {f"#{source[name].id}": href for name, href in (links or {}).items() if name in source}
+    for item in items:
+        item["href"] = elsewhere.get(item["href"], item["href"])
+    return items
