@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput
 from wtforms import SubmitField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired
 
 from ..bids.forms import long_text
 from ..forms import Radios
@@ -71,11 +72,8 @@ class ExplanationForm(FlaskForm):
 
 
 class AwardForm(FlaskForm):
-    bid_id = Radios(
-        "Your decision",
-        message="Select the bid to award the lot to, or that the lot is not awarded",
-        widget=GovRadioInput(),
-    )
+    # The message for no choice is the service's (services.unchosen_message), given by the view.
+    bid_id = Radios("Your decision", message="", widget=GovRadioInput())
     reasons = long_text(
         "Reasons for the decision",
         "The reasons",
@@ -84,8 +82,10 @@ class AwardForm(FlaskForm):
     )
     submit = SubmitField("Record the decision", widget=GovSubmitInput())
 
-    def __init__(self, *args, rows=(), **kwargs):
+    def __init__(self, *args, rows=(), unchosen: str, **kwargs):
         super().__init__(*args, **kwargs)
+        self.bid_id.message = unchosen
+        self.bid_id.validators = [InputRequired(message=unchosen)]
         self.bid_id.choices = [
             SelectChoice(str(row.bid.id), f"Award to {row.bid.organisation.name}: {row.total_2dp} points, ranked {row.rank}")
             for row in rows
