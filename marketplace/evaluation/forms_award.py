@@ -12,9 +12,9 @@ from wtforms import SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
-from ..bids.forms import long_text
-from ..forms import Radios
+from ..forms import FreeText, Radios
 from ..needs.forms import GovDateField
+from .services import REASONS_WORD_LIMIT
 
 ACCEPT, REJECT = "accept", "reject"
 APPROVE, REFUSE = "approve", "refuse"
@@ -22,9 +22,10 @@ NOT_AWARDED = "none"
 
 
 class RequestExplanationForm(FlaskForm):
-    request = long_text(
+    request = FreeText(
         "What should the bidder explain?",
-        "The request",
+        noun="The request",
+        words=REASONS_WORD_LIMIT,
         empty="Enter what the bidder should explain",
         hint="For example, how it can deliver the service at this price. The bidder sees exactly what you write.",
     )
@@ -53,7 +54,7 @@ class DecideLowBidForm(FlaskForm):
         ],
         widget=GovRadioInput(),
     )
-    reason = long_text("Reasons for your decision", "The reasons", empty="Enter the reasons for your decision")
+    reason = FreeText("Reasons for your decision", noun="The reasons", words=REASONS_WORD_LIMIT, empty="Enter the reasons for your decision")
     submit = SubmitField("Record the decision", widget=GovSubmitInput())
 
     @property
@@ -62,9 +63,10 @@ class DecideLowBidForm(FlaskForm):
 
 
 class ExplanationForm(FlaskForm):
-    response = long_text(
+    response = FreeText(
         "Your explanation",
-        "Your explanation",
+        noun="Your explanation",
+        words=REASONS_WORD_LIMIT,
         empty="Enter your explanation",
         hint="Say how you will deliver the service at the price you bid: for example, staff costs, volunteers, premises you already have or other funding.",
     )
@@ -74,9 +76,10 @@ class ExplanationForm(FlaskForm):
 class AwardForm(FlaskForm):
     # The message for no choice is the service's (services.unchosen_message), given by the view.
     bid_id = Radios("Your decision", message="", widget=GovRadioInput())
-    reasons = long_text(
+    reasons = FreeText(
         "Reasons for the decision",
-        "The reasons",
+        noun="The reasons",
+        words=REASONS_WORD_LIMIT,
         empty="Enter the reasons for the decision",
         hint="Every bidder is sent these reasons with its assessment summary.",
     )
@@ -103,9 +106,10 @@ class SignOffForm(FlaskForm):
         choices=[SelectChoice(APPROVE, "Yes, approve it"), SelectChoice(REFUSE, "No, do not approve it")],
         widget=GovRadioInput(),
     )
-    comment = long_text(
+    comment = FreeText(
         "Comment",
-        "The comment",
+        noun="The comment",
+        words=REASONS_WORD_LIMIT,
         hint="Required if you do not approve: the commissioner is sent it and decides again.",
     )
     submit = SubmitField("Send your decision", widget=GovSubmitInput())
