@@ -126,6 +126,7 @@ def load_user(session_id: str):
 
 def _template_helpers(app: Flask) -> None:
     from . import permissions
+    from .forms import error_items
     from .money import format_pounds
     from .timeutil import london, london_date
 
@@ -134,6 +135,7 @@ def _template_helpers(app: Flask) -> None:
     app.jinja_env.filters["london_date"] = london_date
     app.jinja_env.globals["can"] = permissions.can
     app.jinja_env.globals["Action"] = permissions.Action
+    app.jinja_env.globals["error_items"] = error_items
 
     @app.context_processor
     def inject():

@@ -1,11 +1,16 @@
 """Form pieces shared by every area of the portal: validators with GOV.UK-style messages."""
 
 import re
+from collections.abc import Mapping
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovSubmitInput, GovTextInput
-from wtforms import RadioField, SelectMultipleField, StringField, SubmitField
+from govuk_frontend_wtf.main import wtforms_errors
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovCheckboxesInput, GovSubmitInput, GovTextInput
+from markupsafe import Markup, escape
+from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, StopValidation, ValidationError
+
+from .textlimits import character_count, character_limit, too_long
 
 MARKUP = re.compile(r"[<>]")
 # Characters nobody types on purpose that change how text is shown: control characters
@@ -45,6 +50,18 @@ class NoMarkup:
             raise ValidationError(self.message)
         if field.data and HIDDEN.search(field.data):
             raise ValidationError(self.hidden_message)
+
+
+class NoHiddenCharacters:
+    """Right-to-left overrides, control characters and the like change how text is shown
+    to whoever reads it; nobody types them on purpose."""
+
+    def __init__(self, label: str):
+        self.message = f"{label} must not contain hidden formatting characters"
+
+    def __call__(self, form, field):
+        if field.data and HIDDEN.search(field.data):
+            raise StopValidation(self.message)
 
 
 class MaxLength(Length):
@@ -133,3 +150,120 @@ class ListedChoices(SelectMultipleField):
         known = {choice.value for choice in self.choices}
         if any(value not in known for value in self.data or []):
             raise StopValidation(f"Select {self.noun} from the list")
+
+
+# Free text -------------------------------------------------------------------------------
+
+# A draft kept as typed over its limits (a bid's answers) is still refused beyond this: a
+# guard against pasting a whole document, far above any limit (textlimits.py).
+DRAFT_CEILING = 20_000
+
+
+class CharacterCount(GovCharacterCount):
+    """The GOV.UK character count of a FreeText, which supports one limit at a time: the
+    word limit (maxwords) when the field has one, binding for anything written in words,
+    and its character limit then said in the hint; else the characters (maxlength). The
+    field's limits are the only ones: a maxwords or maxlength a template gives is replaced."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        params.pop("maxwords", None)
+        params.pop("maxlength", None)
+        if field.words is None:
+            params["maxlength"] = field.characters
+            return params
+        params["maxwords"] = field.words
+        sentence = f"No more than {field.characters:,} characters, including spaces."
+        hint = dict(params.get("hint") or {})
+        if hint.get("html"):
+            hint["html"] = Markup(hint["html"]) + " " + escape(sentence)
+        else:
+            hint["text"] = f"{hint['text']} {sentence}" if hint.get("text") else sentence
+        params["hint"] = hint
+        return params
+
+
+class WithinLimits:
+    """Refuse a FreeText over its word or character limit."""
+
+    def __call__(self, form, field):
+        message = field.limit_error()
+        if message:
+            raise StopValidation(message)
+
+
+class BelowCeiling:
+    """Refuse a draft FreeText so long it cannot be meant (DRAFT_CEILING), with the message
+    of its limit; anything shorter is kept as typed, and limit_errors() says what is over."""
+
+    def __call__(self, form, field):
+        if character_count(field.data) > DRAFT_CEILING:
+            raise StopValidation(field.limit_error())
+
+
+class FreeText(TextAreaField):
+    """A box for free text with its limits (textlimits.py) and the GOV.UK character count:
+    `words`, a word limit, and `characters`, a character limit (by default derived from the
+    word limit); one at least. `noun` starts the messages ("Your answer to question 2 must
+    be 300 words or fewer"); `empty`, when given, is the message for nothing written.
+    `plain` text may not contain < or > (names, reasons kept in the record).
+
+    Text over a limit is refused by the field, unless it is a `draft` kept as typed so no
+    work is lost (a bid's answers): then the view saves it and calls limit_errors(form),
+    and the service refuses to submit it (bids.services.problems)."""
+
+    widget = CharacterCount()
+
+    def __init__(
+        self, label=None, validators=None, *, noun: str, words: int | None = None, characters: int | None = None,
+        empty: str | None = None, plain: bool = False, draft: bool = False, hint: str = "", **kwargs,
+    ):
+        if words is None and characters is None:
+            raise TypeError("FreeText needs a word limit, a character limit or both")
+        if validators is None:
+            validators = [required(empty)] if empty else []
+            validators.append(BelowCeiling() if draft else WithinLimits())
+            validators.append(NoMarkup(noun) if plain else NoHiddenCharacters(noun))
+        kwargs.setdefault("filters", [strip])
+        super().__init__(label, validators, description=hint, **kwargs)
+        self.noun, self.words, self.draft = noun, words, draft
+        self.characters = characters if characters is not None else character_limit(words)
+
+    def limit_error(self) -> str | None:
+        return too_long(self.data, noun=self.noun, words=self.words, characters=self.characters)
+
+
+def limit_errors(form) -> bool:
+    """Put by each draft FreeText of the form that is over a limit what is wrong (the text
+    was saved as typed); True when there was one."""
+    over = False
+    for field in form:
+        if isinstance(field, FreeText) and field.draft and not field.errors:
+            message = field.limit_error()
+            if message:
+                field.errors = [message]
+                over = True
+    return over
+
+
+# The error summary ---------------------------------------------------------------------
+
+
+def error_items(source, links: Mapping[str, str] | None = None) -> list[dict]:
+    """The items of the GOV.UK error summary (base.html shows it, and starts the page's
+    title with "Error: "). `source` is a form (its fields' errors, in the order of the
+    page) or a {field id: message} mapping (a query string checked by hand); None has no
+    errors. Each item links to its field, or to `links[field name]` when the error is put
+    right somewhere else (the award's "Close moderation of this lot first" links to the
+    moderation)."""
+    if source is None:
+        return []
+    if isinstance(source, Mapping):
+        return [{"text": message, "href": f"#{field}"} for field, message in source.items()]
+    if not source.errors:
+        return []
+    items = wtforms_errors(source)["errorList"]
+    elsewhere = {f"#{source[name].id}": href for name, href in (links or {}).items() if name in source}
+    for item in items:
+        item["href"] = elsewhere.get(item["href"], item["href"])
+    return items

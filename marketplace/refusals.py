@@ -10,6 +10,7 @@ the user typed kept in the form.
 from collections.abc import Callable
 
 from .extensions import db
+from .textlimits import too_long
 
 
 class Refusal(Exception):
@@ -24,12 +25,13 @@ class Refusal(Exception):
 def written(error: type[Refusal], text: str | None, *, field: str, noun: str, limit: int, empty: str | None = None) -> str:
     """What a person wrote, stripped. Refused with `error` by `field` when empty (only if
     `empty`, the message, is given) or longer than `limit` words ("<noun> must be <limit>
-    words or fewer")."""
+    words or fewer") or the characters of that many (textlimits.py)."""
     text = (text or "").strip()
     if empty and not text:
         raise error(empty, field)
-    if len(text.split()) > limit:
-        raise error(f"{noun} must be {limit} words or fewer", field)
+    problem = too_long(text, noun=noun, words=limit)
+    if problem:
+        raise error(problem, field)
     return text
 
 

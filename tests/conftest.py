@@ -8,10 +8,11 @@ skipped, unless REQUIRE_POSTGRES=1, when they fail.
 """
 
 import os
+import re
 
 import flask_migrate
 import pytest
-from flask import g, request_started
+from flask import g, request_finished, request_started
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -85,6 +86,17 @@ def _fresh_request_globals(sender, **extra):
     g.__dict__.clear()
 
 
+def _error_pages_are_titled(sender, response, **extra):
+    """GOV.UK: a page showing an error summary has a title starting "Error: ", so screen
+    reader users hear it first. Checked on every page every test opens."""
+    if response.mimetype != "text/html" or response.is_streamed:
+        return
+    html = response.get_data(as_text=True)
+    if 'class="govuk-error-summary"' in html:
+        title = re.search(r"<title>\s*(.*?)\s*</title>", html, re.S)
+        assert title and title.group(1).startswith("Error: "), f"an error summary under the title {title and title.group(1)!r}"
+
+
 @pytest.fixture
 def db_session(app):
     """Each test runs inside one transaction that is rolled back at the end.
@@ -104,10 +116,12 @@ def db_session(app):
         )
         limiter.reset()
         request_started.connect(_fresh_request_globals, app)
+        request_finished.connect(_error_pages_are_titled, app)
         try:
             yield db.session
         finally:
             request_started.disconnect(_fresh_request_globals, app)
+            request_finished.disconnect(_error_pages_are_titled, app)
             db.session.remove()
             db.session = original
             if transaction.is_active:

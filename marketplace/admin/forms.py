@@ -1,20 +1,19 @@
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
-from wtforms import SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import SubmitField
 
-from ..forms import MaxLength, NoMarkup, required, strip
+from ..forms import FreeText
 from ..needs.forms import PoundsField
+
+REASON_CHARACTERS = 500
 
 
 class UserStatusForm(FlaskForm):
     """Close or reopen an account, always with a reason for the record."""
 
-    reason = TextAreaField(
-        "Reason",
-        filters=[strip],
-        validators=[required("Enter a reason"), MaxLength("Reason", 500), NoMarkup("Reason")],
-        widget=GovTextArea(),
-        description="This is kept in the audit trail.",
+    reason = FreeText(
+        "Reason", noun="Reason", characters=REASON_CHARACTERS, empty="Enter a reason", plain=True,
+        hint="This is kept in the audit trail.",
     )
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
@@ -27,11 +26,8 @@ class ThresholdForm(FlaskForm):
         noun="The sign-off threshold",
         description="Awards of a lot worth more than this need a board member's approval. Leave empty to use the region's threshold, or the service default.",
     )
-    reason = TextAreaField(
-        "Reason for the change",
-        filters=[strip],
-        validators=[required("Enter a reason for the change"), MaxLength("Reason", 500), NoMarkup("Reason")],
-        widget=GovTextArea(),
-        description="This is kept in the audit trail.",
+    reason = FreeText(
+        "Reason for the change", noun="Reason", characters=REASON_CHARACTERS, empty="Enter a reason for the change",
+        plain=True, hint="This is kept in the audit trail.",
     )
     submit = SubmitField("Save threshold", widget=GovSubmitInput())

@@ -4,52 +4,30 @@ The rules (the need is open, one bid per organisation per lot, the payments add 
 the price, PDUs within the need) live in services.py, which the views call; these forms
 make sure what a person typed can be read, and say so by the field when it cannot.
 
-Word limits are counted here as well as live in the browser (the GOV.UK character count
-with `maxwords`). Going over a word limit never loses text: the section is saved as typed
-and the page shows the error, and the bid cannot be submitted until it is within the
-limit (services.problems says so too). Only absurd input (far longer than any answer, or
-hidden formatting characters) is refused outright, and then the text stays in the form.
+Word and character limits (textlimits.py) are counted here as well as live in the
+browser (the GOV.UK character count). Going over a limit never loses text: the section is
+saved as typed and the page shows the error, and the bid cannot be submitted until it is
+within its limits (services.problems says so too). Only absurd input (far longer than any
+answer, or hidden formatting characters) is refused outright, and then the text stays in
+the form.
 """
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovFileInput, GovRadioInput, GovSubmitInput
-from wtforms import SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSubmitInput
+from wtforms import SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
-from ..forms import HIDDEN, ListedChoices, MaxLength, Radios, required, strip
+from ..forms import FreeText, ListedChoices, Radios, limit_errors
 from ..money import MAX_PENCE, MoneyError, format_pounds, parse_pounds
 from ..needs.forms import PoundsField, WholeNumberField
 from .models import Declaration
-from .services import CONFLICT_WORD_LIMIT, SOCIAL_VALUE_WORD_LIMIT, word_count
+from .services import CONFLICT_WORD_LIMIT, SOCIAL_VALUE_WORD_LIMIT
 
-# Far beyond any answer within its word limit (500 words is about 3,000 characters): a
-# guard against pasting a whole document, not a limit anyone meets while writing.
-MAX_ANSWER_CHARACTERS = 20_000
 MAX_PEOPLE = 1_000_000
 NONE_OF_THESE = "none"
-
-
-class NoHiddenCharacters:
-    """Right-to-left overrides, control characters and the like change how text is shown
-    to the evaluators; nobody types them on purpose."""
-
-    def __init__(self, label: str):
-        self.message = f"{label} must not contain hidden formatting characters"
-
-    def __call__(self, form, field):
-        if field.data and HIDDEN.search(field.data):
-            raise StopValidation(self.message)
-
-
-def long_text(label: str, noun: str, *, empty: str | None = None, hint: str = "") -> TextAreaField:
-    """A free-text box with a live word count (the template gives `maxwords`)."""
-    validators = ([required(empty)] if empty else []) + [
-        MaxLength(noun, MAX_ANSWER_CHARACTERS),
-        NoHiddenCharacters(noun),
-    ]
-    return TextAreaField(label, filters=[strip], validators=validators, widget=GovCharacterCount(), description=hint)
+WITHDRAW_REASON_CHARACTERS = 2000
 
 
 class AmountField(PoundsField):
@@ -103,28 +81,29 @@ class StartBidForm(FlaskForm):
 class SaveForm(FlaskForm):
     submit = SubmitField("Save and return to your bid", widget=GovSubmitInput())
 
+    def limit_errors(self) -> bool:
+        """Put by each answer over its word or character limit what is wrong (it is saved
+        as typed all the same); True when there was one."""
+        return limit_errors(self)
+
 
 def answers_form(criteria, **kwargs) -> FlaskForm:
     """One box per quality question, named answer_<criterion id>. Empty answers may be
     saved (a draft is filled in over time); the task list shows what is missing."""
 
     class AnswersForm(SaveForm):
-        def word_limit_errors(self) -> bool:
-            """Add an error to each answer over its limit; True when there was one."""
-            over = False
-            for criterion, field in self.questions:
-                if not field.errors and word_count(field.data) > criterion.word_limit:
-                    field.errors = [
-                        f"Your answer to question {criterion.number} must be {criterion.word_limit:,} words or fewer"
-                    ]
-                    over = True
-            return over
+        pass
 
     for criterion in criteria:
         setattr(
             AnswersForm,
             f"answer_{criterion.id}",
-            long_text(f"Question {criterion.number}: {criterion.question}", f"Your answer to question {criterion.number}"),
+            FreeText(
+                f"Question {criterion.number}: {criterion.question}",
+                noun=f"Your answer to question {criterion.number}",
+                words=criterion.word_limit,
+                draft=True,
+            ),
         )
     form = AnswersForm(**kwargs)
     form.questions = [(c, form[f"answer_{c.id}"]) for c in criteria]
@@ -187,21 +166,17 @@ def price_form(parts, **kwargs) -> FlaskForm:
 
 
 class SocialValueForm(SaveForm):
-    social_value = long_text(
+    social_value = FreeText(
         "Your social value commitments",
-        "Your social value commitments",
+        noun="Your social value commitments",
+        words=SOCIAL_VALUE_WORD_LIMIT,
+        draft=True,
         empty="Enter your social value commitments",
         hint=(
             "What you will do for the local community beyond the service itself, for example jobs or "
             f"volunteering for people with lived experience. Up to {SOCIAL_VALUE_WORD_LIMIT} words."
         ),
     )
-
-    def word_limit_errors(self) -> bool:
-        if not self.social_value.errors and word_count(self.social_value.data) > SOCIAL_VALUE_WORD_LIMIT:
-            self.social_value.errors = [f"Your social value commitments must be {SOCIAL_VALUE_WORD_LIMIT} words or fewer"]
-            return True
-        return False
 
 
 class LocalPresenceForm(SaveForm):
@@ -235,19 +210,13 @@ class DeclarationsForm(SaveForm):
         noun="declarations",
         choices=[SelectChoice(d.value, d.label) for d in Declaration],
     )
-    conflict_details = long_text(
+    conflict_details = FreeText(
         "Conflict of interest (optional)",
-        "The description of a conflict of interest",
+        noun="The description of a conflict of interest",
+        words=CONFLICT_WORD_LIMIT,
+        draft=True,
         hint=f"Describe any link with the commissioning area or its staff. Up to {CONFLICT_WORD_LIMIT} words.",
     )
-
-    def word_limit_errors(self) -> bool:
-        if not self.conflict_details.errors and word_count(self.conflict_details.data) > CONFLICT_WORD_LIMIT:
-            self.conflict_details.errors = [
-                f"Describe any conflict of interest in {CONFLICT_WORD_LIMIT} words or fewer"
-            ]
-            return True
-        return False
 
 
 class BidDocumentForm(FlaskForm):
@@ -260,15 +229,11 @@ class BidDocumentForm(FlaskForm):
 
 
 class WithdrawBidForm(FlaskForm):
-    reason = TextAreaField(
+    reason = FreeText(
         "Why are you withdrawing the bid?",
-        filters=[strip],
-        validators=[
-            required("Enter the reason for withdrawing the bid"),
-            MaxLength("The reason", 2000),
-            NoHiddenCharacters("The reason"),
-        ],
-        widget=GovCharacterCount(),
-        description="The reason is recorded with your bid's history.",
+        noun="The reason",
+        characters=WITHDRAW_REASON_CHARACTERS,
+        empty="Enter the reason for withdrawing the bid",
+        hint="The reason is recorded with your bid's history.",
     )
     submit = SubmitField("Withdraw the bid", widget=GovSubmitInput())

@@ -293,7 +293,7 @@ def committed(call: Callable[[], object], error_field) -> bool:
 
 def _save_section(bid: Bid, form, save: Callable[[], None], *, error_field, done: str, over_limit: bool = False):
     """Call the service; on a refusal, put its message by `error_field` and write nothing.
-    Over a word limit the text is saved, and the page is shown again with the error.
+    Over a word or character limit the text is saved, and the page is shown again with the error.
     Returns (a redirect or None, whether it was saved)."""
     if not committed(save, error_field):
         return None, False
@@ -321,8 +321,10 @@ def edit_answers(bid_id):
         lambda: {f"answer_{c.id}": answers.get(str(c.id), "") for c in criteria},
     )
     saved = False
-    if form.validate_on_submit():
-        over = form.word_limit_errors()
+    if request.method == "GET":
+        form.limit_errors()  # a draft saved over a limit says so when it is opened again
+    elif form.validate_on_submit():
+        over = form.limit_errors()
         response, saved = _save_section(
             bid, form,
             lambda: services.save_answers(bid, answers={c.id: field.data for c, field in form.questions}, actor=current_user),
@@ -380,8 +382,10 @@ def edit_social_value(bid_id):
         return _closed_redirect(bid)
     form, kept = _section_form(bid, SocialValueForm, lambda: {"social_value": bid.social_value or ""})
     saved = False
-    if form.validate_on_submit():
-        over = form.word_limit_errors()
+    if request.method == "GET":
+        form.limit_errors()  # a draft saved over a limit says so when it is opened again
+    elif form.validate_on_submit():
+        over = form.limit_errors()
         response, saved = _save_section(
             bid, form,
             lambda: services.save_social_value(bid, text=form.social_value.data, actor=current_user),
@@ -436,8 +440,10 @@ def edit_declarations(bid_id):
         lambda: {"declarations": list(bid.declarations or []), "conflict_details": bid.conflict_details or ""},
     )
     saved = False
-    if form.validate_on_submit():
-        over = form.word_limit_errors()
+    if request.method == "GET":
+        form.limit_errors()  # a draft saved over a limit says so when it is opened again
+    elif form.validate_on_submit():
+        over = form.limit_errors()
         response, saved = _save_section(
             bid, form,
             lambda: services.save_declarations(

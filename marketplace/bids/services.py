@@ -21,6 +21,7 @@ from ..extensions import db
 from ..money import MAX_PENCE, format_pounds, split_pence
 from ..needs.models import Amendment, Condition, Lot, Need, NeedStatus
 from ..notifications import external_url, queue_email
+from ..textlimits import character_count, character_limit, word_count
 from ..timeutil import london, utcnow
 from .models import Bid, BidDocument, BidPartner, BidRevision, BidState, Declaration
 
@@ -43,10 +44,7 @@ class BidClosed(BidError):
 class Problem:
     section: str
     message: str
-
-
-def word_count(text: str | None) -> int:
-    return len((text or "").split())
+    field: str | None = None  # the box in the section it is about, if one
 
 
 # Who is who --------------------------------------------------------------------------
@@ -258,8 +256,9 @@ def _saved(bid: Bid, actor, section: str, now: datetime) -> None:
 
 
 def save_answers(bid: Bid, *, answers: dict[int, str], actor, now: datetime | None = None) -> None:
-    """Save answers by criterion id. Saved even when over a word limit (nothing typed is
-    lost); the limit is a problem that stops submission, and the form says so."""
+    """Save answers by criterion id. Saved even when over a word or character limit
+    (nothing typed is lost); the limit is a problem that stops submission, and the form
+    says so."""
     now = now or utcnow()
     _editable(bid, actor, now)
     criteria = {c.id for c in bid.need.criteria}
@@ -564,12 +563,21 @@ def problems(bid: Bid) -> list[Problem]:
     answers = bid.answers or {}
     for criterion in need.criteria:
         text = answers.get(str(criterion.id), "")
+        field = f"answer_{criterion.id}"
         if not text.strip():
-            found.append(Problem("answers", f"Answer question {criterion.number}: {criterion.question}"))
+            found.append(Problem("answers", f"Answer question {criterion.number}: {criterion.question}", field))
         elif word_count(text) > criterion.word_limit:
             found.append(Problem(
                 "answers",
                 f"Your answer to question {criterion.number} has {word_count(text):,} words; the limit is {criterion.word_limit:,}",
+                field,
+            ))
+        elif character_count(text) > character_limit(criterion.word_limit):
+            found.append(Problem(
+                "answers",
+                f"Your answer to question {criterion.number} has {character_count(text):,} characters; "
+                f"the limit is {character_limit(criterion.word_limit):,}",
+                field,
             ))
     if bid.price_pence is None:
         found.append(Problem("price", "Enter your price"))
@@ -585,14 +593,26 @@ def problems(bid: Bid) -> list[Problem]:
     if not (bid.social_value or "").strip():
         found.append(Problem("social_value", "Describe your social value commitments"))
     elif word_count(bid.social_value) > SOCIAL_VALUE_WORD_LIMIT:
-        found.append(Problem("social_value", f"Social value commitments must be {SOCIAL_VALUE_WORD_LIMIT} words or fewer"))
+        found.append(Problem("social_value", f"Social value commitments must be {SOCIAL_VALUE_WORD_LIMIT} words or fewer", "social_value"))
+    elif character_count(bid.social_value) > character_limit(SOCIAL_VALUE_WORD_LIMIT):
+        found.append(Problem(
+            "social_value",
+            f"Social value commitments must be {character_limit(SOCIAL_VALUE_WORD_LIMIT):,} characters or fewer",
+            "social_value",
+        ))
     if not bid.local_pdu_ids and not bid.no_local_presence:
         found.append(Problem("local_presence", "Select the delivery units where you have staff or premises, or say you have none"))
     missing = [d for d in Declaration if d.value not in (bid.declarations or [])]
     for declaration in missing:
         found.append(Problem("declarations", f"Confirm: {declaration.label}"))
     if word_count(bid.conflict_details) > CONFLICT_WORD_LIMIT:
-        found.append(Problem("declarations", f"Describe any conflict of interest in {CONFLICT_WORD_LIMIT} words or fewer"))
+        found.append(Problem("declarations", f"Describe any conflict of interest in {CONFLICT_WORD_LIMIT} words or fewer", "conflict_details"))
+    elif character_count(bid.conflict_details) > character_limit(CONFLICT_WORD_LIMIT):
+        found.append(Problem(
+            "declarations",
+            f"Describe any conflict of interest in {character_limit(CONFLICT_WORD_LIMIT):,} characters or fewer",
+            "conflict_details",
+        ))
     partners = [p for p in bid.current_partners if p.declined_at is None]
     declined = [p for p in bid.current_partners if p.declined_at is not None]
     for partner in declined:

@@ -6,10 +6,9 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput
 from wtforms import SubmitField
 from wtforms.fields.choices import SelectChoice
 
-from ..bids.forms import long_text
-from ..forms import Radios
+from ..forms import FreeText, Radios
 from .models import Rating
-from .reviews import Due
+from .reviews import COMMENT_WORDS, RESPONSE_WORDS, Due
 
 RATING_HINTS = {
     Rating.GOOD: "Outcomes and reporting are on track",
@@ -27,9 +26,10 @@ class RateForm(FlaskForm):
         choices=[SelectChoice(r.value, r.label) for r in Rating],
         widget=GovRadioInput(),
     )
-    comment = long_text(
+    comment = FreeText(
         "Comment",
-        "The comment",
+        noun="The comment",
+        words=COMMENT_WORDS,
         empty="Enter a comment that explains the rating",
         hint="Why this rating: what the figures and reports show. The provider and the commissioner read it and may answer.",
     )
@@ -43,6 +43,6 @@ class RateForm(FlaskForm):
 
 
 class RespondForm(FlaskForm):
-    text = long_text("Your response", "Your response", empty="Enter your response",
+    text = FreeText("Your response", noun="Your response", words=RESPONSE_WORDS, empty="Enter your response",
                      hint="Everyone who can read the rating reads your response. It cannot be changed afterwards.")
     submit = SubmitField("Send your response", widget=GovSubmitInput())

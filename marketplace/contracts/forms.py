@@ -4,13 +4,14 @@ contract, outcomes from the need) live in services.create_contract; the view put
 refusals by the field."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovSubmitInput, GovTextArea
-from wtforms import HiddenField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput
+from wtforms import HiddenField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
-from ..forms import ListedChoices, MaxLength, NoMarkup, Radios, required, strip
+from ..forms import FreeText, ListedChoices, Radios
 from ..needs.forms import GovDateField, PoundsField
 from .services import Line
+from .variations import REASON_WORD_LIMIT
 
 
 def contract_form(lines: list[Line], outcomes, **kwargs) -> FlaskForm:
@@ -71,12 +72,13 @@ def variation_form(contract, **kwargs) -> FlaskForm:
         title = line.title.lower()
         setattr(VariationForm, f"amount_{line.number}", PoundsField(f"Amount for {title}", empty=f"Enter an amount for {title}", noun=f"The amount for {title}"))
         setattr(VariationForm, f"due_{line.number}", GovDateField(f"Due date for {title}", noun=f"the due date for {title}"))
-    VariationForm.reason = TextAreaField(
+    VariationForm.reason = FreeText(
         "Why the contract is changing",
-        filters=[strip],
-        validators=[required("Enter the reason for the variation"), MaxLength("The reason", 5000), NoMarkup("The reason")],
-        widget=GovCharacterCount(),
-        description="The provider reads this before agreeing. It is kept in the record.",
+        noun="The reason",
+        words=REASON_WORD_LIMIT,
+        empty="Enter the reason for the variation",
+        plain=True,
+        hint="The provider reads this before agreeing. It is kept in the record.",
     )
     VariationForm.submit = SubmitField("Send to the provider", widget=GovSubmitInput())
     return VariationForm(**kwargs)
@@ -89,11 +91,11 @@ class AnswerVariationForm(FlaskForm):
         choices=[SelectChoice("accept", "Yes, we agree: the change takes effect now"), SelectChoice("decline", "No, we do not agree")],
         widget=GovRadioInput(),
     )
-    reason = TextAreaField(
+    reason = FreeText(
         "If you do not agree, say why",
-        filters=[strip],
-        validators=[MaxLength("The reason", 5000), NoMarkup("The reason")],
-        widget=GovTextArea(),
-        description="Required if you do not agree. The commissioner is sent it.",
+        noun="The reason",
+        words=REASON_WORD_LIMIT,
+        plain=True,
+        hint="Required if you do not agree. The commissioner is sent it.",
     )
     submit = SubmitField("Send your answer", widget=GovSubmitInput())

@@ -5,50 +5,29 @@ which checks them again and names the field of a refusal."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount,
     GovFileInput,
     GovRadioInput,
     GovSubmitInput,
 )
-from wtforms import SubmitField, TextAreaField
+from wtforms import SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
-from ..bids.forms import NoHiddenCharacters
-from ..forms import MaxLength, Radios, strip
+from ..forms import FreeText, Radios
 from ..needs.forms import WholeNumberField
 from .services import (
     CASE_STUDY_WORD_LIMIT,
     COMMENTS_WORD_LIMIT,
-    MAX_CHARACTERS,
     MAX_PEOPLE,
     NARRATIVE_WORD_LIMIT,
     PARTS,
     outcome_field,
-    word_count,
 )
 
 
-class WordLimit:
-    """Refuse text over its word limit (the live count in the page says so as people type)."""
-
-    def __init__(self, noun: str, limit: int):
-        self.message = f"{noun} must be {limit:,} words or fewer"
-        self.limit = limit
-
-    def __call__(self, form, field):
-        if word_count(field.data) > self.limit:
-            raise StopValidation(self.message)
-
-
-def long_text(label: str, noun: str, limit: int, hint: str) -> TextAreaField:
-    return TextAreaField(
-        label,
-        filters=[strip],
-        validators=[MaxLength(noun, MAX_CHARACTERS), NoHiddenCharacters(noun), WordLimit(noun, limit)],
-        widget=GovCharacterCount(),
-        description=hint,
-    )
+def long_text(label: str, noun: str, limit: int, hint: str) -> FreeText:
+    """Free text of at most `limit` words (and the characters of that many)."""
+    return FreeText(label, noun=noun, words=limit, hint=hint)
 
 
 class PeopleField(WholeNumberField):
@@ -58,7 +37,7 @@ class PeopleField(WholeNumberField):
         super().__init__(label, minimum=0, maximum=MAX_PEOPLE, example=12, **kwargs)
 
 
-def _narrative() -> TextAreaField:
+def _narrative() -> FreeText:
     return long_text(
         "Narrative",
         "The narrative",
@@ -68,7 +47,7 @@ def _narrative() -> TextAreaField:
     )
 
 
-def _case_study() -> TextAreaField:
+def _case_study() -> FreeText:
     return long_text(
         "Case study (optional)",
         "The case study",

@@ -22,12 +22,12 @@ from sqlalchemy.orm import selectinload
 from .. import audit
 from ..accounts.models import Role, User
 from ..accounts.services import area_staff, members_of
-from ..bids.services import word_count
 from ..contracts.models import Contract, ContractMilestone
 from ..extensions import db
 from ..notifications import external_url, queue_email
 from ..permissions import Action, can
 from ..refusals import Refusal
+from ..textlimits import too_long
 from ..timeutil import utcnow
 from ..workdays import london_date
 from .models import (
@@ -42,8 +42,6 @@ from .models import (
 NARRATIVE_WORD_LIMIT = 750
 CASE_STUDY_WORD_LIMIT = 500
 COMMENTS_WORD_LIMIT = 500
-# Far beyond any text within its word limit: a guard against pasting a whole document.
-MAX_CHARACTERS = 20_000
 # More people than any one contract supports: a typing error, not a number.
 MAX_PEOPLE = 1_000_000
 EDITABLE = (ReportState.DRAFT, ReportState.RETURNED)
@@ -192,11 +190,11 @@ def _people(value, field_name: str, label: str) -> int | None:
 
 
 def _text(value: str | None, field_name: str, label: str, limit: int) -> str:
+    """The text, stripped; refused when over `limit` words or the characters of that many."""
     text = (value or "").replace("\x00", "").strip()
-    if len(text) > MAX_CHARACTERS:
-        raise ReportError(f"{label} must be {MAX_CHARACTERS:,} characters or fewer", field_name)
-    if word_count(text) > limit:
-        raise ReportError(f"{label} must be {limit:,} words or fewer", field_name)
+    problem = too_long(text, noun=label, words=limit)
+    if problem:
+        raise ReportError(problem, field_name)
     return text
 
 

@@ -10,10 +10,11 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput
 from wtforms import SubmitField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired
 
-from ..bids.forms import long_text
-from ..forms import Radios
+from ..forms import FreeText, Radios
 from ..needs.forms import GovDateField
+from .services import REASONS_WORD_LIMIT
 
 ACCEPT, REJECT = "accept", "reject"
 APPROVE, REFUSE = "approve", "refuse"
@@ -21,9 +22,10 @@ NOT_AWARDED = "none"
 
 
 class RequestExplanationForm(FlaskForm):
-    request = long_text(
+    request = FreeText(
         "What should the bidder explain?",
-        "The request",
+        noun="The request",
+        words=REASONS_WORD_LIMIT,
         empty="Enter what the bidder should explain",
         hint="For example, how it can deliver the service at this price. The bidder sees exactly what you write.",
     )
@@ -52,7 +54,7 @@ class DecideLowBidForm(FlaskForm):
         ],
         widget=GovRadioInput(),
     )
-    reason = long_text("Reasons for your decision", "The reasons", empty="Enter the reasons for your decision")
+    reason = FreeText("Reasons for your decision", noun="The reasons", words=REASONS_WORD_LIMIT, empty="Enter the reasons for your decision")
     submit = SubmitField("Record the decision", widget=GovSubmitInput())
 
     @property
@@ -61,9 +63,10 @@ class DecideLowBidForm(FlaskForm):
 
 
 class ExplanationForm(FlaskForm):
-    response = long_text(
+    response = FreeText(
         "Your explanation",
-        "Your explanation",
+        noun="Your explanation",
+        words=REASONS_WORD_LIMIT,
         empty="Enter your explanation",
         hint="Say how you will deliver the service at the price you bid: for example, staff costs, volunteers, premises you already have or other funding.",
     )
@@ -71,21 +74,21 @@ class ExplanationForm(FlaskForm):
 
 
 class AwardForm(FlaskForm):
-    bid_id = Radios(
-        "Your decision",
-        message="Select the bid to award the lot to, or that the lot is not awarded",
-        widget=GovRadioInput(),
-    )
-    reasons = long_text(
+    # The message for no choice is the service's (services.unchosen_message), given by the view.
+    bid_id = Radios("Your decision", message="", widget=GovRadioInput())
+    reasons = FreeText(
         "Reasons for the decision",
-        "The reasons",
+        noun="The reasons",
+        words=REASONS_WORD_LIMIT,
         empty="Enter the reasons for the decision",
         hint="Every bidder is sent these reasons with its assessment summary.",
     )
     submit = SubmitField("Record the decision", widget=GovSubmitInput())
 
-    def __init__(self, *args, rows=(), **kwargs):
+    def __init__(self, *args, rows=(), unchosen: str, **kwargs):
         super().__init__(*args, **kwargs)
+        self.bid_id.message = unchosen
+        self.bid_id.validators = [InputRequired(message=unchosen)]
         self.bid_id.choices = [
             SelectChoice(str(row.bid.id), f"Award to {row.bid.organisation.name}: {row.total_2dp} points, ranked {row.rank}")
             for row in rows
@@ -103,9 +106,10 @@ class SignOffForm(FlaskForm):
         choices=[SelectChoice(APPROVE, "Yes, approve it"), SelectChoice(REFUSE, "No, do not approve it")],
         widget=GovRadioInput(),
     )
-    comment = long_text(
+    comment = FreeText(
         "Comment",
-        "The comment",
+        noun="The comment",
+        words=REASONS_WORD_LIMIT,
         hint="Required if you do not approve: the commissioner is sent it and decides again.",
     )
     submit = SubmitField("Send your decision", widget=GovSubmitInput())

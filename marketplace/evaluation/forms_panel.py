@@ -10,33 +10,20 @@ say so by the field when it cannot. Field names match services' EvaluationError.
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount,
     GovRadioInput,
     GovSubmitInput,
-    GovTextArea,
 )
-from wtforms import RadioField, SubmitField, TextAreaField
+from wtforms import RadioField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
-from ..bids.forms import MAX_ANSWER_CHARACTERS as MAX_TEXT_CHARACTERS
-from ..bids.forms import NoHiddenCharacters
-from ..forms import MaxLength, Radios, strip
+from ..forms import FreeText, Radios
 from .models import SCORE_MEANINGS
+from .services import JUSTIFICATION_WORD_LIMIT
 
 NO_CONFLICT = "no"
 CONFLICT = "yes"
-
-
-def long_text(label: str, noun: str, *, counted: bool = True) -> TextAreaField:
-    """Free text; `counted` ones show the GOV.UK character count (the template gives
-    `maxwords`)."""
-    return TextAreaField(
-        label,
-        filters=[strip],
-        validators=[MaxLength(noun, MAX_TEXT_CHARACTERS), NoHiddenCharacters(noun)],
-        widget=GovCharacterCount() if counted else GovTextArea(),
-    )
+CONFLICT_DETAILS_CHARACTERS = 2000
 
 
 class ScoreField(RadioField):
@@ -116,8 +103,10 @@ def declarations_form(organisations, **kwargs) -> FlaskForm:
         setattr(
             DeclarationsForm,
             f"details_{organisation.id}",
-            long_text(
-                "Describe the conflict of interest", f"The details of your conflict with {organisation.name}", counted=False
+            FreeText(
+                "Describe the conflict of interest",
+                noun=f"The details of your conflict with {organisation.name}",
+                characters=CONFLICT_DETAILS_CHARACTERS,
             ),
         )
     form = DeclarationsForm(**kwargs)
@@ -145,7 +134,9 @@ def _parts_form(base: type[_PartsForm], parts, *, text_field: str, score_label: 
     for part in parts:
         name = part.label.lower()
         setattr(Form, f"score_{part.key}", ScoreField(score_label.format(name), noun=name))
-        setattr(Form, f"{text_field}_{part.key}", long_text(text_label.format(name), text_noun.format(name)))
+        setattr(Form, f"{text_field}_{part.key}", FreeText(
+            text_label.format(name), noun=text_noun.format(name), words=JUSTIFICATION_WORD_LIMIT,
+        ))
     form = Form(**kwargs)
     form.parts = [(p, form[f"score_{p.key}"], form[f"{text_field}_{p.key}"]) for p in parts]
     return form

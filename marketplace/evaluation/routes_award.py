@@ -209,11 +209,13 @@ def _award_page(need: Need, lot: Lot, *, form=None):
     rows = services.ranking(lot)
     decision = services.current_decision(lot)
     manage = can(current_user, Action.MANAGE_EVALUATION, need)
-    choosable = [r for r in rows if r.rank is not None and not r.excluded]
+    choosable = services.awardable(lot, rows)
     if manage and decision is None and form is None:
-        form = AwardForm(rows=choosable)
+        form = AwardForm(rows=choosable, unchosen=services.unchosen_message(lot))
     shown_form = form if manage and (decision is None or (form is not None and form.errors)) else None
     threshold = services.sign_off_threshold(need)
+    moderation = url_for("evaluation.overview", need_id=need.id, _anchor=f"lot-{lot.number}")
+    moderation_first = shown_form is not None and services.MODERATION_OPEN in shown_form.bid_id.errors
     return (
         render_template(
             "evaluation/award/award.html",
@@ -221,11 +223,13 @@ def _award_page(need: Need, lot: Lot, *, form=None):
             lot=lot,
             rows=rows,
             problems=services.award_problems(lot, None),
+            problem_links={services.MODERATION_OPEN: moderation},
             unresolved=services.unresolved_low_bids(lot),
             decision=decision,
             history=[d for d in services.decisions(lot) if d.refused_at is not None],
             manage=manage,
             form=shown_form,
+            error_links={"bid_id": moderation} if moderation_first else {},
             threshold=threshold,
             needs_sign_off=lot.value_pence > threshold,
             standstill_over=decision is not None and services.standstill_over(decision),
@@ -249,7 +253,7 @@ def award(need_id, lot_id):
         return _award_page(need, lot)
     require(current_user, Action.MANAGE_EVALUATION, need)
     rows = services.ranking(lot)
-    form = AwardForm(rows=[r for r in rows if r.rank is not None and not r.excluded])
+    form = AwardForm(rows=services.awardable(lot, rows), unchosen=services.unchosen_message(lot))
     if form.validate_on_submit():
         chosen = form.chosen_bid_id
         bid = next((r.bid for r in rows if r.bid.id == chosen), None)

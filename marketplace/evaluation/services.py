@@ -44,6 +44,8 @@ from .models import (
 
 JUSTIFICATION_WORD_LIMIT = 300
 REASONS_WORD_LIMIT = 500
+# No bid can be awarded while the lot's moderation is open: the scores are not final.
+MODERATION_OPEN = "Close moderation of this lot first"
 EXPLANATION_WORKING_DAYS = 2
 STANDSTILL_WORKING_DAYS = 8
 
@@ -619,7 +621,7 @@ def award_problems(lot: Lot, bid: Bid | None) -> list[str]:
     """Why this lot cannot be awarded (to this bid) now: empty when it can."""
     problems = []
     if moderation_closure(lot) is None:
-        problems.append("Close moderation of this lot first")
+        problems.append(MODERATION_OPEN)
     for flagged in unresolved_low_bids(lot):
         problems.append(f"Resolve the abnormally low bid from {flagged.organisation.name} first")
     if bid is not None:
@@ -628,6 +630,23 @@ def award_problems(lot: Lot, bid: Bid | None) -> list[str]:
         elif is_rejected(bid):
             problems.append("This bid was rejected as abnormally low")
     return problems
+
+
+def awardable(lot: Lot, rows: list[Row]) -> list[Row]:
+    """The rows of the lot's ranking whose bid may be chosen for the award: ranked and not
+    excluded, and none while the lot's moderation is open (the scores are not final)."""
+    if moderation_closure(lot) is None:
+        return []
+    return [row for row in rows if row.rank is not None and not row.excluded]
+
+
+def unchosen_message(lot: Lot) -> str:
+    """What a decision that names none of the choices (a bid, or "do not award") is told.
+    While the lot's moderation is open no bid can be chosen (see awardable), so closing
+    moderation is what to do first, not choosing a bid."""
+    if moderation_closure(lot) is None:
+        return MODERATION_OPEN
+    return "Select the bid to award the lot to, or that the lot is not awarded"
 
 
 def decide(lot: Lot, *, bid: Bid | None, reasons: str, actor, now: datetime | None = None) -> AwardDecision:
@@ -641,14 +660,15 @@ def decide(lot: Lot, *, bid: Bid | None, reasons: str, actor, now: datetime | No
         if existing.is_waiting_for_sign_off:
             raise EvaluationError("A decision on this lot is waiting for a board member's sign-off")
         raise EvaluationError("This lot has already been decided")
+    if bid is not None:
+        # Before the reasons: while moderation is open no reasons would let it through.
+        problems = award_problems(lot, bid)
+        if problems:
+            raise EvaluationError(problems[0], "bid_id")
     reasons = written(
         EvaluationError, reasons, field="reasons", noun="The reasons", limit=REASONS_WORD_LIMIT,
         empty="Enter the reasons for the decision",
     )
-    if bid is not None:
-        problems = award_problems(lot, bid)
-        if problems:
-            raise EvaluationError(problems[0], "bid_id")
     outcome = AwardOutcome.AWARD if bid is not None else AwardOutcome.NOT_AWARDED
     decision = AwardDecision(
         lot_id=lot.id, outcome=outcome, bid_id=bid.id if bid else None, reasons=reasons,

@@ -13,7 +13,6 @@ from datetime import date, datetime, time
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount,
     GovCheckboxInput,
     GovDateInput,
     GovFileInput,
@@ -21,11 +20,11 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, Field, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, Field, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
-from ..forms import ListedChoices, MaxLength, NoMarkup, Radios, required, strip
+from ..forms import FreeText, ListedChoices, MaxLength, NoMarkup, Radios, required, strip
 from ..money import MAX_PENCE, MoneyError, format_pounds, parse_pounds
 from ..timeutil import LONDON
 from .models import CONDITION_LABELS, Procedure, Reservation
@@ -197,9 +196,9 @@ class YesNoRadios(Radios):
 
 
 def text_field(label, empty, maximum, *, hint="", textarea=False, optional=False):
-    validators = ([] if optional else [required(empty)]) + [MaxLength(label, maximum), NoMarkup(label)]
     if textarea:
-        return TextAreaField(label, filters=[strip], validators=validators, widget=GovCharacterCount(), description=hint)
+        return FreeText(label, noun=label, characters=maximum, empty=None if optional else empty, plain=True, hint=hint)
+    validators = ([] if optional else [required(empty)]) + [MaxLength(label, maximum), NoMarkup(label)]
     return StringField(label, filters=[strip], validators=validators, widget=GovTextInput(), description=hint)
 
 

@@ -7,15 +7,14 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount,
     GovRadioInput,
     GovSubmitInput,
 )
-from wtforms import SubmitField, TextAreaField
+from wtforms import SubmitField
 from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
-from ..forms import MaxLength, Radios, required, strip
+from ..forms import FreeText, Radios
 from ..organisations.models import Organisation
 from ..permissions import Action, can, require
 from ..timeutil import london, utcnow
@@ -38,12 +37,12 @@ class QuestionAskForm(FlaskForm):
         widget=GovRadioInput(),
         description="The commissioner sees which organisation asked; other providers never do.",
     )
-    text = TextAreaField(
+    text = FreeText(
         "Your question",
-        filters=[strip],
-        validators=[required("Enter your question"), MaxLength("Your question", QUESTION_MAX)],
-        widget=GovCharacterCount(),
-        description="Only the commissioner sees who asked. Do not include anything you would not want other providers to read: the answer may be published with your question.",
+        noun="Your question",
+        characters=QUESTION_MAX,
+        empty="Enter your question",
+        hint="Only the commissioner sees who asked. Do not include anything you would not want other providers to read: the answer may be published with your question.",
     )
     submit = SubmitField("Send question", widget=GovSubmitInput())
 
@@ -56,12 +55,7 @@ class QuestionAskForm(FlaskForm):
 
 
 class QuestionAnswerForm(FlaskForm):
-    answer = TextAreaField(
-        "Your answer",
-        filters=[strip],
-        validators=[required("Enter your answer"), MaxLength("Your answer", ANSWER_MAX)],
-        widget=GovCharacterCount(),
-    )
+    answer = FreeText("Your answer", noun="Your answer", characters=ANSWER_MAX, empty="Enter your answer")
     visibility = Radios(
         "Who should see the answer?",
         message="Select who should see the answer",

@@ -3,17 +3,16 @@ import re
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount,
     GovRadioInput,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import StringField, SubmitField, TextAreaField
+from wtforms import StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from ..extensions import db
-from ..forms import ListedChoices, MaxLength, NoMarkup, Radios, email_field, name_field, strip
+from ..forms import FreeText, ListedChoices, MaxLength, Radios, email_field, name_field, strip
 from ..conditions import Condition
 from .models import (
     CHARITY_NUMBER,
@@ -125,12 +124,11 @@ def _category_choices():
 class OrganisationProfileForm(OrganisationDetailsForm):
     """Everything on the profile, reused in every bid."""
 
-    description = TextAreaField(
+    description = FreeText(
         "What your organisation does",
-        filters=[strip],
-        validators=[MaxLength("Description", 2000)],
-        widget=GovCharacterCount(),
-        description="Who you work with and how. Commissioners read this on your profile.",
+        noun="Description",
+        characters=2000,
+        hint="Who you work with and how. Commissioners read this on your profile.",
     )
     contact_name = name_field("Contact name", "Enter the name of a contact", autocomplete="name")
     contact_email = email_field("Contact email address", "Enter a contact email address")
@@ -141,12 +139,7 @@ class OrganisationProfileForm(OrganisationDetailsForm):
         widget=GovTextInput(),
         render_kw={"autocomplete": "tel", "type": "tel"},
     )
-    address = TextAreaField(
-        "Address",
-        filters=[strip],
-        validators=[MaxLength("Address", 500), NoMarkup("Address")],
-        widget=GovCharacterCount(),
-    )
+    address = FreeText("Address", noun="Address", characters=500, plain=True)
     postcode = StringField(
         "Postcode",
         filters=[lambda v: re.sub(r"\s+", " ", v.strip().upper()) if isinstance(v, str) else v],

@@ -281,12 +281,43 @@ def test_an_answer_over_its_word_limit_is_saved_as_typed_and_the_error_shown(cli
     assert any("500" in p.message for p in bids.problems(_fresh(bid)))
 
 
+def test_an_answer_of_10000_characters_in_a_few_words_is_kept_as_typed_but_cannot_be_submitted(client, need, provider):
+    bid = _draft(need, provider)  # complete but for this answer
+    criterion = need.criteria[0]
+    text = " ".join(["x" * 1000] + ["x" * 999] * 9)
+    assert len(text) == 10_000 and len(text.split()) == 10
+    answers_url = f"/bids/{bid.id}/answers"
+    _signed_in(client, provider)
+    page = page_text(client.get(answers_url))
+    assert 'data-maxwords="500"' in page and "No more than 5,000 characters, including spaces." in page
+    response = post_form(client, answers_url, {f"answer_{criterion.id}": text})
+    assert response.status_code == 200
+    assert error_summary(response) == ["Your answer to question 1 must be 5,000 characters or fewer"]
+    page = page_text(response)
+    assert f'href="#answer_{criterion.id}"' in page and "<title>Error: " in page
+    assert text in page and "saved as you typed them" in page
+    assert _fresh(bid).answers[str(criterion.id)] == text  # no work lost
+    # Opened again, the saved draft says what is wrong.
+    assert error_summary(client.get(answers_url)) == ["Your answer to question 1 must be 5,000 characters or fewer"]
+    # The check page blocks submission and links to the answer.
+    message = "Your answer to question 1 has 10,000 characters; the limit is 5,000"
+    response = client.get(f"/bids/{bid.id}/check")
+    assert error_summary(response) == [message]
+    assert f'href="{answers_url}#answer_{criterion.id}">{message}</a>' in page_text(response)
+    assert "Submit bid" not in page_text(response)
+    response = post_form(client, f"/bids/{bid.id}/check", from_url=f"/bids/{bid.id}")
+    assert response.status_code == 200 and message in error_summary(response)
+    assert count(BidRevision) == 0 and bid.latest_revision is None
+    with pytest.raises(bids.BidError):
+        bids.submit_bid(_fresh(bid), actor=provider)
+
+
 def test_absurd_answers_are_refused_but_kept_in_the_page(client, need, provider):
     bid = _started(need, provider)
     criterion = need.criteria[0]
     _signed_in(client, provider)
     for text, message in (
-        ("x" * 20_001, "Your answer to question 1 must be 20,000 characters or fewer"),
+        ("x" * 20_001, "Your answer to question 1 must be 5,000 characters or fewer"),
         ("We help \u202ewomen", "Your answer to question 1 must not contain hidden formatting characters"),
     ):
         response = post_form(client, f"/bids/{bid.id}/answers", {f"answer_{criterion.id}": text})
@@ -486,7 +517,7 @@ def test_bad_declarations_are_refused_with_the_input_kept(client, need, provider
 
     long = _words(201)
     response = post_form(client, f"/bids/{bid.id}/declarations", {"declarations": ["eligible"], "conflict_details": long})
-    assert error_summary(response) == ["Describe any conflict of interest in 200 words or fewer"]
+    assert error_summary(response) == ["The description of a conflict of interest must be 200 words or fewer"]
     assert long in page_text(response)
     assert _fresh(bid).conflict_details == long  # saved as typed; submission is blocked
     assert any("200 words" in p.message for p in bids.problems(_fresh(bid)))

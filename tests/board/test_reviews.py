@@ -127,6 +127,7 @@ def test_the_board_rates_and_both_sides_answer(client, made):
     ({"period": "THIS", "rating": "excellent", "comment": "Fine."}, "rating", "Select a rating"),
     ({"period": "THIS", "rating": "good", "comment": "   "}, "comment", "Enter a comment that explains the rating"),
     ({"period": "THIS", "rating": "good", "comment": "word " * 501}, "comment", "The comment must be 500 words or fewer"),
+    ({"period": "THIS", "rating": "good", "comment": "x" * 10_000}, "comment", "The comment must be 5,000 characters or fewer"),
     ({"period": "1999", "rating": "good", "comment": "Fine."}, "period", "Select what you are rating"),
     ({"period": "end", "rating": "good", "comment": "Fine."}, "period", "Select what you are rating"),
 ])

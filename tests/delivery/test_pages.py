@@ -157,6 +157,7 @@ def test_an_advance_a_milestone_of_another_contract_and_odd_ids_are_not_found(cl
         ({"started": "11"}, ["The number of people who started (11) cannot be more than the number referred (10)"]),
         ({"narrative": "word " * 751}, ["The narrative must be 750 words or fewer"]),
         ({"case_study": "word " * 501}, ["The case study must be 500 words or fewer"]),
+        ({"narrative": " ".join(["x" * 1000] + ["x" * 999] * 9)}, ["The narrative must be 7,500 characters or fewer"]),
     ],
 )
 def test_bad_input_is_shown_by_its_field_kept_and_nothing_written(client, s, changes, messages):

@@ -150,7 +150,8 @@ def test_no_report_for_the_advance_or_before_the_contract_starts(db_session):
         ({"completed": 9}, "completed", "cannot be more than the number who started"),
         ({"narrative": "word " * 751}, "narrative", "750 words or fewer"),
         ({"case_study": "word " * 501}, "case_study", "500 words or fewer"),
-        ({"narrative": "x" * 20_001}, "narrative", "20,000 characters"),
+        ({"narrative": " ".join(["x" * 1000] + ["x" * 999] * 9)}, "narrative", "The narrative must be 7,500 characters or fewer"),
+        ({"case_study": "x" * 20_001}, "case_study", "The case study must be 5,000 characters or fewer"),
     ],
 )
 def test_bad_numbers_and_text_are_refused_by_their_field(s, change, field, message):

@@ -3,6 +3,7 @@ signs off a decision over the threshold (or refuses it, and the commissioner dec
 again), and every bidder reads its own assessment summary, never another's."""
 
 import html
+import re
 from datetime import datetime
 
 import pytest
@@ -162,6 +163,33 @@ def test_awarding_before_moderation_closed_is_refused(client, db_session):
     assert error_summary(response) == ["Close moderation of this lot first"]
     assert "Best plan." in page_text(response)
     assert count(AwardDecision) == 0
+
+
+@pytest.mark.parametrize("agreed", [True, False], ids=["scores agreed", "scores not agreed"])
+def test_awarding_while_moderation_is_open_says_close_moderation_first(client, db_session, agreed):
+    ev = factories.make_evaluation(prices=(4_000_000, 4_500_000))
+    factories.score_all(ev, agree=agreed, close=False)
+    db.session.commit()
+    signed_in_as(client, ev.commissioner)
+    moderation = f"/needs/{ev.need.id}/evaluation#lot-{ev.lot.number}"
+    html = page_text(client.get(award_url(ev)))
+    assert f'<a class="govuk-link" href="{moderation}">Close moderation of this lot first</a>' in html
+    # No bid chosen (without agreed scores there is none to choose): not "Select the bid to award".
+    response = post_form(client, award_url(ev), {"reasons": "Best plan."}, from_url=award_url(ev))
+    assert response.status_code == 400
+    assert error_summary(response) == ["Close moderation of this lot first"]
+    html = page_text(response)
+    assert f'href="{moderation}">Close moderation of this lot first</a>' in html.split("govuk-error-summary__list")[1]
+    assert re.search(r'id="bid_id-error" class="govuk-error-message">\s*<span class="govuk-visually-hidden">Error:</span> Close moderation of this lot first', html)
+    assert "<title>Error: Award lot 1" in html
+    assert "Best plan." in html
+    # No bid is offered until moderation closes; one sent anyway is told the same.
+    assert "Award to " not in html and "Do not award this lot" in html
+    response = decide(client, ev, str(ev.bids[0].id), reasons="")
+    assert response.status_code == 400
+    assert error_summary(response) == ["Close moderation of this lot first", "Enter the reasons for the decision"]
+    assert count(AwardDecision) == 0
+    assert count(AuditEvent, AuditEvent.action == "award.decided") == 0
 
 
 def test_awarding_with_an_unresolved_low_flag_is_refused(client, ev):

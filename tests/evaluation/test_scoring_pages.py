@@ -121,10 +121,13 @@ def test_submitting_without_every_score_and_justification_is_refused(app, db_ses
     response = _post(client, url, data)
     assert response.status_code == 400
     assert error_summary(response) == ["Choose a score for question 1"]
-    # Over the word limit: refused by the justification.
+    # Over the word limit: refused by each justification.
     data = _sheet_data([question, social], 3, "word " * (evaluation.JUSTIFICATION_WORD_LIMIT + 1))
     response = _post(client, url, data)
-    assert error_summary(response) == ["The justification for question 1 must be 300 words or fewer"]
+    assert error_summary(response) == [
+        "The justification for question 1 must be 300 words or fewer",
+        "The justification for social value must be 300 words or fewer",
+    ]
     assert _rows() == before
 
 

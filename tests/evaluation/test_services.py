@@ -340,6 +340,22 @@ def test_a_lot_cannot_be_awarded_with_an_unresolved_flag_or_before_moderation_cl
     assert count(AwardDecision) == 0
 
 
+def test_while_moderation_is_open_awarding_says_close_moderation_first(db_session):
+    ev = factories.make_evaluation()
+    factories.score_all(ev, close=False)  # every score agreed, but moderation not closed
+    # Whatever else is wrong (here, no reasons), closing moderation is what to do first.
+    with pytest.raises(EvaluationError, match="^Close moderation of this lot first$") as refused:
+        evaluation.decide(ev.lot, bid=ev.bids[0], reasons=" ", actor=ev.commissioner)
+    assert refused.value.field == "bid_id"
+    # A decision naming no bid at all is told the same, not to select a bid.
+    assert evaluation.unchosen_message(ev.lot) == "Close moderation of this lot first"
+    assert count(AwardDecision) == 0
+    evaluation.close_moderation(ev.lot, actor=ev.commissioner)
+    assert evaluation.unchosen_message(ev.lot) == "Select the bid to award the lot to, or that the lot is not awarded"
+    evaluation.decide(ev.lot, bid=ev.bids[0], reasons="Best", actor=ev.commissioner)
+    assert count(AwardDecision) == 1
+
+
 def test_an_award_over_the_threshold_waits_for_a_board_member(db_session):
     ev = factories.make_evaluation(prices=(4_000_000, 4_500_000), lots=(5_000_000,))
     ev.need.area.sign_off_threshold_pence = 4_999_999
