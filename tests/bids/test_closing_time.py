@@ -210,7 +210,7 @@ def test_a_submission_that_reached_us_before_the_close_gets_a_receipt_saying_whi
     assert revision.submitted_at == BEFORE and revision.recorded_at > CLOSES
     receipt = page_text(client.get(f"/bids/{bid.id}/revisions/1"))
     assert RECEIVED in receipt
-    assert "after the closing time, because our servers were busy. It counts: it reached us before the closing time." in receipt
+    assert "after the closing time, as our servers were busy: that does not matter, as it reached us before the closing time" in receipt
     assert revision.digest in receipt and "this is the revision that counts" in receipt
 
 
