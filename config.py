@@ -73,6 +73,10 @@ class Config:
 
     # Behind a load balancer or proxy: how many proxies set X-Forwarded-For/-Proto/-Host.
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0") or 0)
+    # Behind such a proxy: whether it stamps each request with the time it arrived in an
+    # X-Request-Start header (replacing any the client sent). Then that time, not the
+    # app server's, counts against closing times and deadlines (see marketplace/arrival.py).
+    TRUST_X_REQUEST_START = _bool("TRUST_X_REQUEST_START", False)
 
     # A lot may be reserved for VCSE or local organisations only below this value
     # (the procurement threshold for services), in pounds.

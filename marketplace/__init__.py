@@ -20,6 +20,7 @@ from werkzeug.routing import IntegerConverter
 
 from config import Config, config_from_env
 
+from .arrival import StampArrival
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +49,9 @@ def create_app(config: Config | None = None) -> Flask:
     if app.config.get("PROXY_FIX_HOPS"):
         hops = int(app.config["PROXY_FIX_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    # Outermost: the time each request reached us, read before anything else runs
+    # (the time that counts against closing times and deadlines, see arrival.py).
+    app.wsgi_app = StampArrival(app.wsgi_app)
 
     app.jinja_loader = ChoiceLoader(
         [
@@ -128,11 +132,12 @@ def _template_helpers(app: Flask) -> None:
     from . import permissions
     from .forms import error_items
     from .money import format_pounds
-    from .timeutil import london, london_date
+    from .timeutil import london, london_date, london_to_the_tenth
 
     app.jinja_env.filters["pounds"] = format_pounds
     app.jinja_env.filters["london"] = london
     app.jinja_env.filters["london_date"] = london_date
+    app.jinja_env.filters["london_to_the_tenth"] = london_to_the_tenth
     app.jinja_env.globals["can"] = permissions.can
     app.jinja_env.globals["Action"] = permissions.Action
     app.jinja_env.globals["error_items"] = error_items

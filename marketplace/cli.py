@@ -645,7 +645,7 @@ def _generate_activity(bids: int, contracts: int, organisations: int, seed: int)
                     rows["revisions"].append({
                         "id": new_id("revision"), "bid_id": bid_id, "number": number, "content": body,
                         "digest": hashlib.sha256(canonical.encode()).hexdigest(), "submitted_at": at,
-                        "submitted_by_id": actor_id, "price_pence": body["price_pence"], "people": people,
+                        "recorded_at": at, "submitted_by_id": actor_id, "price_pence": body["price_pence"], "people": people,
                     })
                 if consortium:
                     rows["partners"].append({

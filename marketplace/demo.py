@@ -810,7 +810,8 @@ def _demo_bid(bid_services, spec: dict, lot, lead: User, organisation, start: da
         )
         for partner, member in partners:
             bid_services.confirm_partner(partner, actor=member, now=start + timedelta(hours=2))
-    bid_services.submit_bid(bid, actor=lead, now=start + timedelta(hours=3))
+    revision = bid_services.submit_bid(bid, actor=lead, now=start + timedelta(hours=3))
+    revision.recorded_at = revision.submitted_at  # written when it is dated, not today
     return bid
 
 

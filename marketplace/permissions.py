@@ -234,10 +234,11 @@ def _follow_need(user, need) -> bool:
 
 
 def _ask_question(user, need) -> bool:
-    from .timeutil import utcnow
+    from .arrival import request_received_at
 
+    # By the time the request reached us: a question sent before the deadline counts.
     status, NeedStatus = _need_status(need)
-    return status == NeedStatus.OPEN and _provider(user) and utcnow() < need.question_deadline
+    return status == NeedStatus.OPEN and _provider(user) and request_received_at() < need.question_deadline
 
 
 def _answer_question(user, need) -> bool:

@@ -61,3 +61,15 @@ def london(value: datetime | None) -> str:
     if value is None:
         return ""
     return f"{london_time(value)} on {london_date(value)}"
+
+
+def london_to_the_tenth(value: datetime | None) -> str:
+    """A UTC time to a tenth of a second, for when a request reached us (receipts):
+    '11:59:59.6am on 3 March 2027'. Cut short, never rounded up: a time shown never
+    looks later than it was, and no later than a closing time it was before."""
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    suffix = "am" if local.hour < 12 else "pm"
+    return f"{hour}:{local.minute:02d}:{local.second:02d}.{local.microsecond // 100_000}{suffix} on {london_date(value)}"

@@ -151,7 +151,13 @@ class BidRevision(db.Model):
     number: Mapped[int]
     content: Mapped[dict] = mapped_column(sa.JSON)
     digest: Mapped[str] = mapped_column(sa.String(64))
+    # The time of submission: when the request reached our servers (stamped on arrival,
+    # before it waited for a thread or the need's lock; see arrival.py). It is the time
+    # that counts against the closing time.
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the revision was written, after that wait, inside the transaction holding the
+    # need's lock: a moment after submitted_at, and so perhaps after the closing time.
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submitted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     # The price, copied out of the content for the checks at closing.
     price_pence: Mapped[int] = mapped_column(sa.BigInteger)

@@ -20,6 +20,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from ..arrival import request_received_at
 from ..extensions import db, login_manager
 from ..forms import ConfirmForm
 from ..money import format_pounds
@@ -583,7 +584,7 @@ def check(bid_id):
         abort(400)
     before = bid.latest_revision.id if bid.latest_revision else None
     try:
-        revision = services.submit_bid(bid, actor=current_user)
+        revision = services.submit_bid(bid, actor=current_user, now=request_received_at())
     except BidError as error:  # BidClosed too: the draft is kept
         db.session.rollback()
         return _check_page(bid, error=str(error))
@@ -625,7 +626,8 @@ def withdraw(bid_id):
         return redirect(url_for("bids.show_bid", bid_id=bid.id))
     form, kept = _section_form(bid, WithdrawBidForm, dict)
     if form.validate_on_submit():
-        if committed(lambda: services.withdraw_bid(bid, actor=current_user, reason=form.reason.data), form.reason):
+        received_at = request_received_at()
+        if committed(lambda: services.withdraw_bid(bid, actor=current_user, reason=form.reason.data, now=received_at), form.reason):
             flash(
                 f"Bid withdrawn. You can submit it again until the need closes at {london(bid.need.closes_at)}.",
                 "success",

@@ -17,12 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..arrival import IN_FLIGHT_LIMIT
 from ..extensions import db
 from ..money import MAX_PENCE, format_pounds, split_pence
 from ..needs.models import Amendment, Condition, Lot, Need, NeedStatus
 from ..notifications import external_url, queue_email
 from ..textlimits import character_count, character_limit, word_count
-from ..timeutil import london, utcnow
+from ..timeutil import london, london_to_the_tenth, utcnow
 from .models import Bid, BidDocument, BidPartner, BidRevision, BidState, Declaration
 
 # A bid this far below the median of the other bids on its lot is abnormally low.
@@ -686,23 +687,46 @@ def lock_need(need_id: int) -> Need:
     ).one()
 
 
+def _checked_since(need: Need, received_at: datetime, refused: str) -> None:
+    """Refuse what reached us before the closing time but comes to be written only after
+    the need's bids were checked at closing (after which nothing more is written to
+    them; see check_at_closing, which waits IN_FLIGHT_LIMIT). Call with the need locked."""
+    if need.bids_checked_at is not None:
+        raise BidClosed(
+            f"This need closed at {london(need.closes_at)}. Your request reached us before that, at "
+            f"{london_to_the_tenth(received_at)}, but it could not be written before the bids were opened: {refused}"
+        )
+
+
 def submit_bid(bid: Bid, *, actor, now: datetime | None = None) -> BidRevision:
     """Submit the draft. Idempotent: submitting the same content again (a double click,
-    a retry) returns the revision already written. The closing time is checked against the
-    server clock after the need is locked, inside this transaction: a submission racing
-    the close either lands before it or is refused, never half-written."""
+    a retry) returns the revision already written.
+
+    `now` is the time of submission: when the request reached our servers (the view
+    passes arrival.request_received_at(); called directly, when the call was made). It
+    counts against the closing time, however long the request then waited for a thread
+    and the need's lock; the check is made after the need is locked, inside this
+    transaction, against the closing time as it is then: a submission racing the close
+    either lands or is refused, never half-written."""
+    now = now or utcnow()
     need = lock_need(bid.need_id)
     db.session.refresh(bid, with_for_update=True)
-    now = now or utcnow()
     if not leads(actor, bid):
         raise BidError("Only the lead organisation can submit this bid")
     status = need.status_at(now)
     if status != NeedStatus.OPEN:
         if status == NeedStatus.CLOSED:
             raise BidClosed(
-                f"This need closed at {london(need.closes_at)}. Your bid was not submitted; your draft is kept."
+                f"This need closed at {london(need.closes_at)} and your bid reached us after that, at "
+                f"{london_to_the_tenth(now)}. Your bid was not submitted; your draft is kept."
             )
         raise BidClosed(f"This need is {status.label.lower()}. Your bid was not submitted; your draft is kept.")
+    _checked_since(need, now, "your bid was not submitted; your draft is kept.")
+    if bid.withdrawn_at is not None and bid.withdrawn_at > now:
+        raise BidError(
+            f"This bid was withdrawn at {london_to_the_tenth(bid.withdrawn_at)}, after your request to submit it "
+            "reached us. Your bid was not submitted; your draft is kept: submit it again if you mean to."
+        )
     found = problems(bid)
     if found:
         raise BidError(found[0].message)
@@ -717,6 +741,7 @@ def submit_bid(bid: Bid, *, actor, now: datetime | None = None) -> BidRevision:
         content=content,
         digest=digest,
         submitted_at=now,
+        recorded_at=max(now, utcnow()),  # (never before it: a caller may date a submission ahead)
         submitted_by_id=actor.id,
         price_pence=bid.price_pence,
         people=bid.people,
@@ -754,7 +779,7 @@ def _send_receipt(bid: Bid, revision: BidRevision, actor) -> None:
         need=bid.need,
         lot=bid.lot,
         revision=revision,
-        submitted=london(revision.submitted_at),
+        received=london_to_the_tenth(revision.submitted_at),
         closing=london(bid.need.closes_at),
         link=external_url("bids.show_bid", bid_id=bid.id),
     )
@@ -762,17 +787,27 @@ def _send_receipt(bid: Bid, revision: BidRevision, actor) -> None:
 
 def withdraw_bid(bid: Bid, *, actor, reason: str, now: datetime | None = None) -> None:
     """Withdraw before closing, with a reason. The bid and its revisions stay; submitting
-    again before closing puts it back."""
-    lock_need(bid.need_id)
+    again before closing puts it back. `now` is when the request reached us, as for
+    submit_bid, and counts against the closing time in the same way."""
     now = now or utcnow()
+    need = lock_need(bid.need_id)
+    db.session.refresh(bid, with_for_update=True)
+    db.session.expire(bid, ["revisions"])
     if not leads(actor, bid):
         raise BidError("Only the lead organisation can withdraw this bid")
-    if not need_is_open(bid.need, now):
+    if not need_is_open(need, now):
         raise BidClosed("This need has closed: the bid can no longer be withdrawn")
+    _checked_since(need, now, "the bid can no longer be withdrawn.")
     if not (reason or "").strip():
         raise BidError("Enter the reason for withdrawing the bid")
     if bid_state(bid, now) == BidState.WITHDRAWN:
         raise BidError("This bid has already been withdrawn")
+    latest = bid.latest_revision
+    if latest is not None and latest.submitted_at > now:
+        raise BidError(
+            f"This bid was submitted again at {london_to_the_tenth(latest.submitted_at)}, after your request to "
+            "withdraw it reached us. It was not withdrawn: withdraw it again if you mean to."
+        )
     bid.withdrawn_at = now
     bid.withdrawn_by_id = actor.id
     bid.withdrawn_reason = reason.strip()
@@ -821,9 +856,16 @@ def check_at_closing(need: Need, now: datetime | None = None) -> bool:
     """Once a need has closed, flag abnormally low bids on each lot. Runs once per need
     (idempotent: the first caller after closing does it, under the need's lock); called
     when anyone opens the bids after closing and by `flask close-needs`. Returns whether
-    it ran now."""
+    it ran now.
+
+    It runs only IN_FLIGHT_LIMIT after the closing time: a submission that reached us
+    before the closing time may still be waiting for a thread or the need's lock until
+    then, and it counts. Once the bids are checked nothing more is written to them."""
     now = now or utcnow()
-    if need.published_at is None or need.closes_at is None or now < need.closes_at or need.bids_checked_at is not None:
+    if (
+        need.published_at is None or need.closes_at is None or now < need.closes_at + IN_FLIGHT_LIMIT
+        or need.bids_checked_at is not None
+    ):
         return False
     need = lock_need(need.id)
     if need.bids_checked_at is not None:
@@ -852,7 +894,9 @@ def check_at_closing(need: Need, now: datetime | None = None) -> bool:
 def needs_to_check(now: datetime | None = None) -> list[Need]:
     now = now or utcnow()
     return db.session.scalars(
-        sa.select(Need).where(Need.published_at.is_not(None), Need.closes_at <= now, Need.bids_checked_at.is_(None))
+        sa.select(Need).where(
+            Need.published_at.is_not(None), Need.closes_at <= now - IN_FLIGHT_LIMIT, Need.bids_checked_at.is_(None)
+        )
     ).all()
 
 

@@ -13,6 +13,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import SubmitField
 from wtforms.fields.choices import SelectChoice
 
+from ..arrival import request_received_at
 from ..extensions import db
 from ..forms import FreeText, Radios
 from ..organisations.models import Organisation
@@ -79,9 +80,10 @@ def _question_or_404(need: Need, question_id: int) -> Question:
     return question
 
 
-def _why_no_questions(need: Need) -> str | None:
-    """Why questions cannot be asked now, in words for the page, or None when they can."""
-    now = utcnow()
+def _why_no_questions(need: Need, now=None) -> str | None:
+    """Why questions cannot be asked now (or by a request that reached us at `now`), in
+    words for the page, or None when they can."""
+    now = now or utcnow()
     status = need.status_at(now)
     if status == NeedStatus.DRAFT:
         return "This need has not been published yet, so questions cannot be asked."
@@ -96,7 +98,8 @@ def _why_no_questions(need: Need) -> str | None:
 @login_required
 def ask_question(need_id):
     need = _need_or_404(need_id)
-    reason = _why_no_questions(need)
+    received_at = request_received_at()  # a question sent before the deadline counts
+    reason = _why_no_questions(need, received_at)
     if reason:
         return render_template("needs/questions/closed.html", need=need, reason=reason)
     require(current_user, Action.ASK_QUESTION, need)
@@ -106,7 +109,9 @@ def ask_question(need_id):
         chosen = form.organisation.data if "organisation" in form else str(organisations[0].id)
         organisation = next(o for o in organisations if str(o.id) == chosen)
         try:
-            question = services.ask_question(need, organisation=organisation, actor=current_user, text=form.text.data)
+            question = services.ask_question(
+                need, organisation=organisation, actor=current_user, text=form.text.data, now=received_at
+            )
         except services.NeedError as error:  # the deadline passed while the form was open
             db.session.rollback()
             return render_template("needs/questions/closed.html", need=need, reason=str(error))

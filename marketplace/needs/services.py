@@ -558,7 +558,12 @@ def unfollow_need(need: Need, *, actor) -> None:
 
 
 def ask_question(need: Need, *, organisation, actor, text: str, now: datetime | None = None) -> Question:
+    """`now` is when the question reached us (the view passes arrival.request_received_at()):
+    checked against the question deadline as it stands, with the need locked."""
+    from ..bids.services import lock_need
+
     now = now or utcnow()
+    need = lock_need(need.id)
     if actor.role_in(organisation) is None:
         raise NeedError("You can ask only for an organisation you belong to")
     if need.status_at(now) != NeedStatus.OPEN:

@@ -141,8 +141,34 @@ def _submitter(bid_id: int, user_id: int, when: dict, offset: float):
     return job
 
 
+def _stamped_submitter(bid_id: int, user_id: int, when: dict, offset: float):
+    """As _submitter, stamping the time the press reached us (as the app does first thing)
+    and passing it as the time of submission: returns (that time, receipt or refusal)."""
+
+    def job(barrier):
+        bid = db.session.get(Bid, bid_id)
+        user = db.session.get(User, user_id)
+        db.session.rollback()
+        barrier.wait()
+        delay = (when["closes_at"] + timedelta(seconds=offset) - utcnow()).total_seconds()
+        if delay > 0:
+            time.sleep(delay)
+        received = utcnow()
+        try:
+            revision = bids.submit_bid(bid, actor=user, now=received)
+        except bids.BidClosed as error:
+            db.session.rollback()
+            return received, error
+        result = (revision.id, revision.digest, revision.submitted_at, revision.recorded_at)
+        db.session.commit()
+        return received, result
+
+    return job
+
+
 def _closer(need_id: int, when: dict, offset: float):
-    """The first reader of the bids after the close: runs the check at closing."""
+    """The first reader of the bids after the close: runs the check at closing (which
+    does nothing until IN_FLIGHT_LIMIT after the closing time)."""
 
     def job(barrier):
         barrier.wait()
@@ -166,13 +192,15 @@ def test_fifty_submits_racing_the_close_land_before_it_or_are_refused(pg_app):
 
     # Five bursts of ten simultaneous presses (each waits for the need's row lock): well
     # before the close, just before, a hair before (queued across the closing instant),
-    # at it, and after. In the burst at the closing instant, the need is also closed for
-    # good (the abnormally low check, as when the commissioner opens the bids): no
-    # submission may land after that.
+    # at it, and after. Each is stamped when it reaches us, before it waits: every press
+    # that reached us before the close counts, however long it waited for the lock. In
+    # the burst at the closing instant, the commissioner opens the bids: they are not
+    # checked (closed for good) yet, as submissions are still on their way.
     when = {}
     bursts = (-0.3, -0.1, -0.01, 0.0, 0.1)
     jobs = [
-        _submitter(bid_id, user_id, when, bursts[i * len(bursts) // BIDDERS]) for i, (bid_id, user_id) in enumerate(drafts)
+        _stamped_submitter(bid_id, user_id, when, bursts[i * len(bursts) // BIDDERS])
+        for i, (bid_id, user_id) in enumerate(drafts)
     ]
     jobs.append(_closer(need_id, when, 0.0))
     threads, results, barrier = _run_threads(pg_app, jobs, parties_extra=1)
@@ -187,27 +215,36 @@ def test_fifty_submits_racing_the_close_land_before_it_or_are_refused(pg_app):
     _join(threads)
 
     closes_at = when["closes_at"]
-    *results, checked = results
-    assert checked is True, checked
-    unexpected = [r for r in results if not isinstance(r, (tuple, bids.BidClosed))]
+    *stamped, checked = results
+    assert checked is False, checked
+    unexpected = [r for r in stamped if not (isinstance(r, tuple) and isinstance(r[1], (tuple, bids.BidClosed)))]
     assert unexpected == [], f"neither a receipt nor a refusal: {unexpected!r}"
-    accepted = {bid_id: r for (bid_id, _), r in zip(drafts, results, strict=True) if isinstance(r, tuple)}
+    received = {bid_id: at for (bid_id, _), (at, _) in zip(drafts, stamped, strict=True)}
+    results = [r for _, r in stamped]
+    accepted = {bid_id: r[:3] for (bid_id, _), r in zip(drafts, results, strict=True) if isinstance(r, tuple)}
     refused = {bid_id for (bid_id, _), r in zip(drafts, results, strict=True) if isinstance(r, bids.BidClosed)}
-    # The race really straddled the close.
+    # The race really straddled the close; what reached us before it counts, what
+    # reached us at or after it is refused, whenever each got the need's lock.
     assert accepted and refused, f"{len(accepted)} accepted, {len(refused)} refused"
-    assert all(submitted_at < closes_at for _, _, submitted_at in accepted.values())
+    assert set(accepted) == {bid_id for bid_id, at in received.items() if at < closes_at}
+    assert all(submitted_at == received[bid_id] for bid_id, (_, _, submitted_at) in accepted.items())
+    assert all(recorded_at >= submitted_at for _, _, submitted_at, recorded_at in (r for r in results if isinstance(r, tuple)))
     assert all("your draft is kept" in str(r) for r in results if isinstance(r, bids.BidClosed))
 
     with pg_app.app_context():
+        # Once submissions in flight at the close have landed, the bids are checked.
+        assert bids.check_at_closing(db.session.get(Need, need_id), now=closes_at + bids.IN_FLIGHT_LIMIT) is True
+        db.session.commit()
         bid_ids = [bid_id for bid_id, _ in drafts]
         revisions = db.session.scalars(sa.select(BidRevision).where(BidRevision.bid_id.in_(bid_ids))).all()
-        # Nothing written at or after the close; exactly one revision per accepted bid,
+        # Nothing received at or after the close; exactly one revision per accepted bid,
         # none for a refused one; each revision whole, its digest that of its content.
         assert all(r.submitted_at < closes_at for r in revisions)
         assert sorted(r.bid_id for r in revisions) == sorted(accepted)
         assert not refused & {r.bid_id for r in revisions}
         for revision in revisions:
             assert (revision.id, revision.digest, revision.submitted_at) == accepted[revision.bid_id]
+            assert revision.recorded_at >= revision.submitted_at
             assert revision.number == 1
             assert revision.digest == bids.digest_of(revision.content)
             assert revision.price_pence == revision.content["price_pence"] > 0
@@ -231,7 +268,81 @@ def test_fifty_submits_racing_the_close_land_before_it_or_are_refused(pg_app):
             sa.select(AuditEvent).where(AuditEvent.action == "need.bids_checked", AuditEvent.object_id == need_id)
         ).all()
         assert closing.after == {"bids": len(accepted)}
-        assert need.bids_checked_at >= closes_at
+        assert need.bids_checked_at == closes_at + bids.IN_FLIGHT_LIMIT
+        db.session.remove()
+
+
+def test_a_submission_sent_before_the_close_that_gets_the_lock_after_it_counts(pg_app):
+    """Another transaction holds the need's row lock past the closing time. A submission
+    that reached us before the close waits for it, gets it after the close, and counts
+    (its receipt gives the time it reached us). One that reached us after the close,
+    waiting the same way, is refused, and its draft is kept."""
+    with pg_app.app_context():
+        need = factories.make_need(closes_in_days=30)
+        [(early_id, early_user), (late_id, late_user)] = _complete_bids(need, 2)
+        need_id = need.id
+        db.session.commit()
+        db.session.remove()
+
+    when, locked = {}, threading.Event()
+
+    def hold_the_lock(barrier):
+        barrier.wait()
+        bids.lock_need(need_id)
+        locked.set()
+        # Until the closing time has passed and both submissions are waiting for the lock.
+        time.sleep(max(0.0, (when["closes_at"] - utcnow()).total_seconds()) + 0.05)
+        _wait_for_a_lock_wait(waiters=2)
+        released = utcnow()
+        db.session.commit()
+        return released
+
+    def submit(bid_id, user_id, after_close):
+        def job(barrier):
+            bid, user = db.session.get(Bid, bid_id), db.session.get(User, user_id)
+            db.session.rollback()
+            barrier.wait()
+            locked.wait(PATIENCE)
+            if after_close:
+                time.sleep(max(0.0, (when["closes_at"] - utcnow()).total_seconds()) + 0.01)
+            received = utcnow()  # what the app stamps when the request reaches it
+            try:
+                revision = bids.submit_bid(bid, actor=user, now=received)
+            except bids.BidClosed as error:
+                db.session.rollback()
+                return received, error
+            db.session.commit()
+            return received, (revision.submitted_at, revision.recorded_at)
+
+        return job
+
+    jobs = [hold_the_lock, submit(early_id, early_user, False), submit(late_id, late_user, True)]
+    threads, results, barrier = _run_threads(pg_app, jobs, parties_extra=1)
+    with pg_app.app_context():
+        need = db.session.get(Need, need_id)
+        need.question_deadline = utcnow() - timedelta(days=1)
+        need.closes_at = when["closes_at"] = utcnow() + timedelta(seconds=2)
+        db.session.commit()
+        db.session.remove()
+    barrier.wait()
+    _join(threads)
+
+    closes_at = when["closes_at"]
+    released, (early_received, early), (late_received, late) = results
+    assert not isinstance(released, BaseException), released
+    assert released > closes_at
+    assert early_received < closes_at, "the machine was too slow to send the early submission in time"
+    assert isinstance(early, tuple), early
+    submitted_at, recorded_at = early
+    assert submitted_at == early_received and recorded_at > released > closes_at
+    assert late_received >= closes_at
+    assert isinstance(late, bids.BidClosed) and "your draft is kept" in str(late), late
+    with pg_app.app_context():
+        early_bid, late_bid = db.session.get(Bid, early_id), db.session.get(Bid, late_id)
+        assert [r.submitted_at for r in early_bid.revisions] == [early_received]
+        assert late_bid.revisions == [] and bids.problems(late_bid) == []
+        need = db.session.get(Need, need_id)
+        assert [(b.id, r.submitted_at) for b, r in bids.counting_bids(need)] == [(early_id, early_received)]
         db.session.remove()
 
 
@@ -384,15 +495,16 @@ def test_a_submission_racing_an_amendment_counts_only_if_it_saw_it(pg_app):
         db.session.remove()
 
 
-def _wait_for_a_lock_wait():
-    """Until another connection to the test database is waiting for a lock."""
+def _wait_for_a_lock_wait(waiters: int = 1):
+    """Until another connection (or `waiters` others) to the test database is waiting for a lock."""
     with db.engine.connect() as connection:
         for _ in range(PATIENCE * 20):
             waiting = connection.scalar(sa.text(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
             ))
-            if waiting:
+            if waiting >= waiters:
                 return
             connection.rollback()
             time.sleep(0.05)
-    raise AssertionError("the amendment never waited for the need's lock")
+    raise AssertionError("the amendment never waited for the need's lock" if waiters == 1 else f"{waiters} connections never waited for a lock at once")
+

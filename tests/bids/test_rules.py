@@ -380,7 +380,7 @@ def test_the_counted_revision_is_the_last_submitted_before_closing_not_the_draft
         bids.save_price(bid, price_pence=1_000_000, breakdown=bids.suggested_breakdown(bid, 1_000_000), people=40, actor=provider, now=after)
     assert bids.counting_revision(bid) is second
     assert [r.number for r in bid.revisions] == [1, 2]
-    bids.check_at_closing(need, now=after)
+    bids.check_at_closing(need, now=need.closes_at + bids.IN_FLIGHT_LIMIT)
     assert bid.low_flag_reason and "£6,000 is 40% below the median" in bid.low_flag_reason
     assert all(b.low_flag_reason is None for b in fair)
 
@@ -425,7 +425,7 @@ def test_the_threshold_at_closing_with_an_even_number_of_other_bids(need):
     near = factories.make_bid(need, lot=need.lots[1], price_pence=1_000_000)
     factories.make_bid(need, lot=need.lots[1], price_pence=1_000_000)
     factories.make_bid(need, lot=need.lots[1], price_pence=1_000_000)
-    bids.check_at_closing(need, now=need.closes_at)
+    bids.check_at_closing(need, now=need.closes_at + bids.IN_FLIGHT_LIMIT)
     assert low.low_flag_reason == (
         "£20,300 is 30% below the median of the other bids on this lot (£29,000)"
     )
@@ -436,7 +436,7 @@ def test_the_threshold_at_closing_with_an_even_number_of_other_bids(need):
 def test_a_lone_bid_is_not_flagged_by_the_median_rule_and_lots_are_compared_apart(need):
     lone = factories.make_bid(need, price_pence=1)  # 1p, alone on lot 1
     lot2 = [factories.make_bid(need, lot=need.lots[1], price_pence=p) for p in (2_000_000, 2_000_000)]
-    assert bids.check_at_closing(need, now=need.closes_at + timedelta(seconds=1))
+    assert bids.check_at_closing(need, now=need.closes_at + bids.IN_FLIGHT_LIMIT)
     assert lone.low_flag_reason is None and lone.low_flagged_at is None
     assert all(b.low_flag_reason is None for b in lot2)
 
@@ -446,7 +446,7 @@ def test_a_bid_that_does_not_count_is_not_a_reference_for_the_median(need):
     high = factories.make_bid(need, price_pence=5_000_000)
     bids.withdraw_bid(high, actor=high.created_by, reason="Withdrawn")
     low = factories.make_bid(need, price_pence=800_000)
-    bids.check_at_closing(need, now=need.closes_at + timedelta(seconds=1))
+    bids.check_at_closing(need, now=need.closes_at + bids.IN_FLIGHT_LIMIT)
     # Against £10,000 alone, £8,000 is 20% below: not flagged. With the withdrawn £50,000
     # (median £30,000) it would have been.
     assert low.low_flag_reason is None and fair.low_flag_reason is None
@@ -456,7 +456,7 @@ def test_a_bid_that_does_not_count_is_not_a_reference_for_the_median(need):
 def test_the_cost_floor_per_person(need, price, flagged):
     need.cost_floor_per_person_pence = 50_000  # £500 a person, 40 people: £20,000
     bid = factories.make_bid(need, price_pence=price, people=40)
-    bids.check_at_closing(need, now=need.closes_at + timedelta(seconds=1))
+    bids.check_at_closing(need, now=need.closes_at + bids.IN_FLIGHT_LIMIT)
     assert (bid.low_flag_reason is not None) is flagged
     if flagged:
         assert bid.low_flag_reason.startswith("The cost per person") and "below the floor of £500" in bid.low_flag_reason
@@ -467,7 +467,7 @@ def test_both_rules_give_both_reasons(need):
     factories.make_bid(need, price_pence=3_000_000, people=40)
     factories.make_bid(need, price_pence=3_000_000, people=40)
     low = factories.make_bid(need, price_pence=1_000_000, people=40)
-    bids.check_at_closing(need, now=need.closes_at + timedelta(seconds=1))
+    bids.check_at_closing(need, now=need.closes_at + bids.IN_FLIGHT_LIMIT)
     assert "below the median" in low.low_flag_reason and "; the cost per person (£250)" in low.low_flag_reason
 
 
@@ -476,9 +476,13 @@ def test_nothing_is_checked_before_closing_and_flags_are_audited(need):
     factories.make_bid(need, price_pence=3_000_000)
     low = factories.make_bid(need, price_pence=1_000_000)
     assert bids.check_at_closing(need, now=need.closes_at - timedelta(seconds=1)) is False
+    # Not at the closing time either: a submission received before it may still be on its way.
+    assert bids.check_at_closing(need, now=need.closes_at) is False
+    assert bids.check_at_closing(need, now=need.closes_at + bids.IN_FLIGHT_LIMIT - timedelta(microseconds=1)) is False
     assert low.low_flag_reason is None and need.bids_checked_at is None
-    assert bids.check_at_closing(need, now=need.closes_at) is True
-    assert low.low_flagged_at == need.bids_checked_at == need.closes_at
+    checked = need.closes_at + bids.IN_FLIGHT_LIMIT
+    assert bids.check_at_closing(need, now=checked) is True
+    assert low.low_flagged_at == need.bids_checked_at == checked
     flagged = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "bid.flagged_abnormally_low")).all()
     assert [e.object_id for e in flagged] == [low.id]
 
@@ -513,7 +517,7 @@ def test_the_audit_trail_never_holds_what_a_bid_says_or_its_price(need, commissi
     # Priced far below two others so that it is flagged at closing.
     for _ in range(2):
         factories.make_bid(need, price_pence=4 * PRICE)
-    closed = need.closes_at + timedelta(seconds=1)
+    closed = need.closes_at + bids.IN_FLIGHT_LIMIT
     from marketplace.bids import access
 
     access.submitted_bids(need, commissioner, now=closed)
