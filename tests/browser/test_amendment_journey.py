@@ -7,8 +7,10 @@ Every page visited is checked by `tab` (see conftest.py): GOV.UK Frontend's Java
 no console errors, and no axe-core WCAG 2.2 A/AA violations.
 """
 
+import os
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -81,7 +83,7 @@ def make_need_with_a_bid_on_each_lot(live_app) -> tuple[int, int, int]:
     return found
 
 
-def test_a_lots_budget_changes_and_only_that_lots_bidder_reconfirms_seeing_the_change(tab, another_tab, live_app):
+def test_a_lots_budget_changes_and_only_that_lots_bidder_reconfirms_seeing_the_change(tab, another_tab, live_app, tmp_path):
     need_id, charity_bid, other_bid = make_need_with_a_bid_on_each_lot(live_app)
     reason = "The council has added money for weekend family days in Thanet."
 
@@ -109,6 +111,10 @@ def test_a_lots_budget_changes_and_only_that_lots_bidder_reconfirms_seeing_the_c
     row = changes.locator("tr", has=charity.page.locator("th", has_text="Lot 1 (Thanet families): budget"))
     expect(row.locator("td")).to_have_text(["£30,000", "£36,000"])
     expect(changes).to_contain_text(f"Reason: {reason}")
+    # Photographed (set SCREENSHOT_DIR to keep the picture).
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    charity.page.screenshot(path=str(folder / "reconfirm.png"), full_page=True)
     charity.click(charity.page.get_by_role("button", name="Submit bid"))
     expect(charity.page.get_by_role("heading", level=1)).to_have_text("Bid submitted")
     charity.goto(f"/bids/{charity_bid}")
