@@ -26,6 +26,8 @@ from marketplace.workdays import london_date
 from . import factories
 from .helpers import count, page_text, sign_in
 
+pytestmark = pytest.mark.clock
+
 
 def _run(app, *args):
     return app.test_cli_runner().invoke(args=list(args))

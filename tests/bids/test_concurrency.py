@@ -33,6 +33,8 @@ from marketplace.workdays import london_date, working_days_between
 from .. import factories
 from ..conftest import REQUIRE_POSTGRES, make_test_app
 
+pytestmark = pytest.mark.clock
+
 BIDDERS = 50
 DOUBLE_CLICKS = 10
 # Seconds a thread may wait for the others before the test gives up (a hang is a failure).
