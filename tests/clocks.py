@@ -42,7 +42,7 @@ INSTANTS = {
     "2026-12-06T10:00:00+00:00": "Sunday 10am, an ordinary Sunday in winter (GMT)",
 }
 
-SELECTION = ["-m", "clock and not browser", "-k", "not postgresql"]
+SELECTION = ["-m", "clock and not browser", "-k", "not postgresql", "--ignore=tests/browser"]
 
 
 def run(instant: str, pytest_args: list[str], basetemp: Path) -> tuple[int, str, float]:
