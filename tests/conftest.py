@@ -44,14 +44,14 @@ def clock_instant() -> datetime | None:
     return instant
 
 
-
 def pytest_configure(config):
     instant = clock_instant()
     if instant is not None:
         import time_machine
 
         # tick=True: time still passes from the instant (timeouts, sleeps, closing races).
-        config._test_clock = time_machine.travel(instant, tick=True)
+        # A timestamp, so that time-machine leaves the machine's time zone (TZ) as it is.
+        config._test_clock = time_machine.travel(instant.timestamp(), tick=True)
         config._test_clock.start()
 
 
