@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup assets db demo clean check-python bench
+.PHONY: run test test-clocks setup assets db demo clean check-python bench
 
 run: setup db demo
 	@echo
@@ -18,6 +18,14 @@ run: setup db demo
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The date-sensitive tests (marked `clock`) as if run at a few fixed instants, on SQLite
+# (tests/clocks.py lists the instants and why each). CLOCKS="<ISO time> ..." chooses others,
+# CLOCK_JOBS how many run at once.
+CLOCKS ?=
+CLOCK_JOBS ?= 2
+test-clocks: setup
+	$(BIN)/python -m tests.clocks --jobs $(CLOCK_JOBS) $(CLOCKS) -- $(PYTEST_ARGS)
 
 setup: check-python $(VENV)/.installed static/css/govuk-frontend.min.css
 

@@ -5,10 +5,16 @@ Every test that uses `app` (directly or through `client`, `db_session`, ...) run
 SQLite and once on PostgreSQL. PostgreSQL comes from TEST_DATABASE_URL, or a throwaway
 server started here from the Debian binaries; without either the PostgreSQL runs are
 skipped, unless REQUIRE_POSTGRES=1, when they fail.
+
+TEST_CLOCK=<ISO 8601 instant with its UTC offset> runs the whole session as if it had
+started at that instant: the clock is moved there before the test modules are imported
+(time-machine, so `datetime.now`, `date.today` and `time.time` all agree) and keeps
+ticking. `make test-clocks` runs the tests marked `clock` at a few chosen instants.
 """
 
 import os
 import re
+from datetime import datetime
 
 import flask_migrate
 import pytest
@@ -23,6 +29,46 @@ from marketplace.extensions import db, limiter
 from . import pgserver
 
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+
+
+def clock_instant() -> datetime | None:
+    """The instant TEST_CLOCK asks the session to start at, or None for the real clock."""
+    value = os.environ.get("TEST_CLOCK", "").strip()
+    if not value:
+        return None
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise pytest.UsageError(f"TEST_CLOCK={value!r} is not an ISO 8601 time, e.g. 2026-12-04T18:30:00+00:00") from None
+    if instant.tzinfo is None:
+        raise pytest.UsageError(f"TEST_CLOCK={value!r} needs its UTC offset (+00:00 in winter, +01:00 in summer in London)")
+    return instant
+
+
+def pytest_configure(config):
+    instant = clock_instant()
+    if instant is not None:
+        import time_machine
+
+        # tick=True: time still passes from the instant (timeouts, sleeps, closing races).
+        # A timestamp, so that time-machine leaves the machine's time zone (TZ) as it is.
+        config._test_clock = time_machine.travel(instant.timestamp(), tick=True)
+        config._test_clock.start()
+
+
+def pytest_unconfigure(config):
+    traveller = getattr(config, "_test_clock", None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    instant = clock_instant()
+    if instant is not None:
+        from marketplace.timeutil import london
+
+        return f"TEST_CLOCK: started at {instant.isoformat()} ({london(instant)}, London)"
+    return None
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ East Kent in each year, from providers of every size and type, through the same 
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from marketplace.audit.models import AuditEvent
@@ -25,6 +26,8 @@ from marketplace.timeutil import utcnow
 from marketplace.workdays import london_date
 
 from .helpers import count
+
+pytestmark = pytest.mark.clock
 
 
 def _area(code: str) -> Area:

@@ -100,6 +100,7 @@ DEMO_NEEDS = {
 }
 
 
+@pytest.mark.clock
 def test_demo_data_has_open_closing_soon_closed_and_draft_needs(app, db_session):
     load_demo_data("local-partners-demo")
     needs = {n.title: n for n in db.session.scalars(sa.select(Need).where(Need.title.in_(DEMO_NEEDS)))}
@@ -168,6 +169,7 @@ def _demo_bid(need_title: str, lot_number: int, organisation_name: str) -> Bid:
     )
 
 
+@pytest.mark.clock
 def test_demo_bids_obey_the_rules_and_are_not_duplicated(app, db_session):
     """One test, as loading the demo takes seconds: each check is a function below."""
     load_demo_data("local-partners-demo")

@@ -28,9 +28,12 @@ from marketplace.needs.models import Need
 from marketplace.notifications.models import OutboxEmail
 from marketplace.reference.services import load_reference
 from marketplace.timeutil import utcnow
+from marketplace.workdays import london_date, working_days_between
 
 from .. import factories
 from ..conftest import REQUIRE_POSTGRES, make_test_app
+
+pytestmark = pytest.mark.clock
 
 BIDDERS = 50
 DOUBLE_CLICKS = 10
@@ -395,7 +398,7 @@ def test_a_closing_time_moved_by_an_amendment_while_bids_are_submitted(pg_app):
         before = needs.snapshot(need)
         need.lots[0].value_pence += 100_000
         amendment = needs.amend_need(need, before=before, actor=actor, reason="More money for lot 1")
-        result = (amendment.closes_at_before, amendment.closes_at_after)
+        result = (amendment.made_at, amendment.closes_at_before, amendment.closes_at_after)
         db.session.commit()
         return result
 
@@ -412,8 +415,11 @@ def test_a_closing_time_moved_by_an_amendment_while_bids_are_submitted(pg_app):
 
     amended, *submits = results
     assert isinstance(amended, tuple), amended
-    old_close, new_close = amended
-    assert new_close > old_close + timedelta(days=5)
+    amended_at, old_close, new_close = amended
+    # At least 5 working days remain after the amendment: from a Thursday to the next
+    # Thursday, but from a Sunday only to Friday, 5 calendar days on.
+    assert new_close > old_close
+    assert working_days_between(london_date(amended_at), london_date(new_close)) >= needs.AMENDMENT_MIN_WORKING_DAYS
     unexpected = [r for r in submits if not isinstance(r, (tuple, bids.BidClosed))]
     assert unexpected == [], unexpected
     with pg_app.app_context():

@@ -31,6 +31,7 @@ def _query(world):  # noqa: F811
     return f"from={world['period'].start.isoformat()}&to={world['period'].end.isoformat()}"
 
 
+@pytest.mark.clock
 def test_the_board_reads_the_figures_and_downloads_the_same_numbers(client, world, area):  # noqa: F811
     board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
     page = page_text(board.get(f"/areas/{area.id}/dashboard?{_query(world)}"))
@@ -134,6 +135,7 @@ def test_each_chart_is_drawn_from_the_numbers_of_the_table_beside_it(client, wor
         assert "<script" not in svg and "xlink:href=\"http" not in svg and "src=\"http" not in svg
 
 
+@pytest.mark.clock
 def test_nothing_on_the_dashboard_tells_of_a_bid_before_its_need_closes(client, db_session):
     """A bid on an open need: its price, its organisation and even its existence stay off
     the dashboard, its pack and every CSV until the need closes; afterwards it is counted."""

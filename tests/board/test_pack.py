@@ -33,6 +33,7 @@ def _as(client, user):
     return browser
 
 
+@pytest.mark.clock
 def test_the_pack_holds_the_figures_the_ratings_and_the_decisions(client, made):
     area = made.contract.need.area
     board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))

@@ -61,6 +61,8 @@ from marketplace.workdays import london_date
 from .. import factories
 from ..helpers import error_summary, page_text, sign_in
 
+pytestmark = pytest.mark.clock
+
 RIVAL_PRICE = 4_444_400  # £44,444: X's bid on need 1
 SECRETS = ("£44,444", "4444400", "£33,333", "3333300", "£7,777", "777700", "£8,888", "888800", "Rival X", "Lead Y", "Inviter Z")
 

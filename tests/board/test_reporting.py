@@ -25,6 +25,8 @@ from marketplace.workdays import london_date
 
 from .. import factories
 
+pytestmark = pytest.mark.clock
+
 ADVANCE = 1_000_000
 
 

@@ -17,6 +17,8 @@ from marketplace.workdays import london_date
 from .. import factories
 from ..helpers import count, error_summary, page_text, post_form, sign_in
 
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture
 def made(db_session):

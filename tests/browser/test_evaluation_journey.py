@@ -9,8 +9,9 @@ low, nobody on the panel yet):
   lot; it is worth more than East Kent's £25,000 sign-off threshold, so the board member
   approves it;
 - every demo bidder reads its assessment summary from its bid page;
-- standstill (8 working days) is passed by moving the decision's times back, as a clock
-  would; the commissioner then makes the contract, whose schedule sums to its value.
+- standstill (8 working days) is passed by moving the decision's times back until it
+  ended a minute ago, as a clock would; the commissioner then makes the contract, whose
+  schedule sums to its value.
 
 Every page visited gets axe-core's WCAG 2.2 A/AA checks (see conftest.Tab).
 """
@@ -22,6 +23,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from marketplace.extensions import db
+from marketplace.timeutil import utcnow
 
 from .test_bids_journey import CLOSED_NEED, need_id
 from .test_needs_journey import error_summary, outbox, sign_in
@@ -184,7 +186,8 @@ def test_evaluate_award_with_sign_off_summaries_and_contract(tab, another_tab, l
 
 
 def _pass_standstill(live_app, need):
-    """The clock moves on 12 days: the decision's times move back by as much."""
+    """The clock moves on to a minute after standstill ends: the decision's times move back
+    by as much (8 working days are 10 calendar days, but 15 over Christmas)."""
     from marketplace.evaluation.models import AwardDecision
     from marketplace.needs.models import Lot
 
@@ -192,8 +195,9 @@ def _pass_standstill(live_app, need):
         decision = db.session.scalar(
             sa.select(AwardDecision).join(Lot, Lot.id == AwardDecision.lot_id).where(Lot.need_id == need, AwardDecision.refused_at.is_(None))
         )
+        moved = decision.standstill_ends_at - utcnow() + timedelta(minutes=1)
         for field in ("decided_at", "signed_off_at", "summaries_sent_at", "standstill_ends_at"):
-            setattr(decision, field, getattr(decision, field) - timedelta(days=12))
+            setattr(decision, field, getattr(decision, field) - moved)
         db.session.commit()
         db.session.remove()
 

@@ -23,6 +23,8 @@ from .. import factories
 from ..helpers import count, error_summary, post_form, sign_in
 from ..helpers import page_text as raw_page_text
 
+pytestmark = pytest.mark.clock
+
 
 def page_text(response) -> str:
     return html.unescape(raw_page_text(response))

@@ -24,6 +24,8 @@ from marketplace.timeutil import utcnow
 from ..helpers import count
 from .helpers import PDF, complete, make_setup
 
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture
 def s(db_session):

@@ -317,6 +317,7 @@ def test_over_the_threshold_the_board_approves_and_every_bidder_gets_its_summary
     assert client.get(f"/bids/{ev.bids[1].id}/summary").status_code == 302
 
 
+@pytest.mark.clock
 def test_summary_shows_the_standstill_end_in_london_time(client, db_session):
     ev = make_scored()
     ev.need.procedure = Procedure.CONTRACT

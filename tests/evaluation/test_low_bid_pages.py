@@ -22,6 +22,8 @@ from .. import factories
 from ..helpers import count, error_summary, post_form, sign_in
 from ..helpers import page_text as raw_page_text
 
+pytestmark = pytest.mark.clock
+
 
 def page_text(response) -> str:
     """The page's HTML with entities decoded (names with apostrophes, like 'bid's')."""

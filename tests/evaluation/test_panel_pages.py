@@ -497,6 +497,7 @@ def test_closing_moderation_with_bids_not_agreed_is_refused_on_the_hub(app, db_s
     assert error_summary(response) == ["Lot 1: Moderation of this lot is already closed"]
 
 
+@pytest.mark.clock
 def test_the_hub_shows_the_decision_summaries_and_standstill(app, db_session):
     from marketplace.needs.models import Procedure
 

@@ -30,6 +30,8 @@ from marketplace.timeutil import LONDON, utcnow
 from .. import factories
 from ..helpers import count
 
+pytestmark = pytest.mark.clock
+
 
 def _scores(need, value, text="Clear evidence."):
     return {p.key: (value, text) for p in evaluation.parts(need)}

@@ -18,6 +18,8 @@ from marketplace.timeutil import utcnow
 from .. import factories
 from ..helpers import count
 
+pytestmark = pytest.mark.clock
+
 
 def category(code: str) -> ServiceCategory:
     return db.session.scalar(sa.select(ServiceCategory).where(ServiceCategory.code == code))

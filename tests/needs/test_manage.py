@@ -133,6 +133,7 @@ def _fresh(need) -> Need:
 # The happy path ------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_commissioner_creates_and_publishes_a_need_with_two_lots(client, commissioner):
     _signed_in(client, commissioner)
     area = factories.area(EAST_KENT)
@@ -519,6 +520,7 @@ def test_nobody_edits_an_ended_need(client, commissioner, how, actor):
 # Amendments ----------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_amendment_near_the_deadline_moves_closing_and_tells_followers(client, commissioner):
     need = factories.make_need(commissioner=commissioner, closes_in_days=2)
     follower = factories.make_provider(email="follower@example.org")
@@ -547,6 +549,7 @@ def test_amendment_near_the_deadline_moves_closing_and_tells_followers(client, c
     assert count(AuditEvent, AuditEvent.action == "need.amended", AuditEvent.object_id == need.id) == 1
 
 
+@pytest.mark.clock
 def test_amendment_far_from_closing_keeps_the_closing_time(client, commissioner):
     need = factories.make_need(commissioner=commissioner, closes_in_days=40)
     closes_before = need.closes_at
@@ -621,6 +624,7 @@ def test_commissioner_cancels_a_need_before_award(client, commissioner, state):
 # The commissioner's home page ----------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_home_shows_needs_by_status_and_what_needs_action(client, commissioner):
     factories.make_need(commissioner=commissioner, published=False, title="A draft need")
     closing = factories.make_need(commissioner=commissioner, title="Closing soon need", closes_in_days=3)

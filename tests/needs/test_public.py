@@ -108,6 +108,7 @@ def needs(db_session):
 OPEN_IN_ORDER = ["Mentoring for young adults", "Housing support in Thanet", "Women's centre in Croydon", "Large recovery service"]
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("scan_below", [0, 10**9], ids=["closes_at index", "table read"])
 def test_list_shows_only_open_needs_soonest_closing_first(client, needs, monkeypatch, scan_below):
     from marketplace.needs import search
@@ -122,6 +123,7 @@ def test_list_shows_only_open_needs_soonest_closing_first(client, needs, monkeyp
         assert hidden not in text
 
 
+@pytest.mark.clock
 def test_list_needs_no_sign_in_and_shows_a_card_for_each_need(client, needs):
     text = page_text(client.get("/needs"))
     assert "East Kent (Kent, Surrey &amp; Sussex)" in text
@@ -133,6 +135,7 @@ def test_list_needs_no_sign_in_and_shows_a_card_for_each_need(client, needs):
     assert "on " in text and ("am on" in text or "pm on" in text or "midday on" in text or "midnight on" in text)
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize(
     "query, expected",
     [

@@ -30,6 +30,8 @@ from marketplace.workdays import add_working_days, is_working_day, working_days_
 from .. import factories
 from ..helpers import count
 
+pytestmark = pytest.mark.clock
+
 NOW = datetime(2027, 2, 1, 10, 0, tzinfo=UTC)  # a Monday
 
 

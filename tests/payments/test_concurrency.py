@@ -18,6 +18,8 @@ from .. import factories
 from ..bids.test_concurrency import _join, _run_threads, pg_app  # noqa: F401 (fixture)
 from . import fake_stripe
 
+pytestmark = pytest.mark.clock
+
 SERVERS = 12
 
 
