@@ -20,6 +20,9 @@ from ..helpers import count, error_summary, page_text, post_form, sign_in
 from .test_manage import lot_data
 
 
+# Page tests count working days from today; needs close a number of days from now.
+pytestmark = pytest.mark.clock
+
 @pytest.fixture
 def commissioner(db_session):
     return factories.make_area_staff(Role.COMMISSIONER, email="cora@example.org")

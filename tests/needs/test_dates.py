@@ -18,6 +18,9 @@ from .. import factories
 from ..helpers import count, error_summary, page_text, post_form
 from .test_manage import EAST_KENT, _fresh, _signed_in, dates_data
 
+# Page tests count working days from today; needs close a number of days from now.
+pytestmark = pytest.mark.clock
+
 NOON = time(12, 0)
 # Friday 4 December 2026, 6:30pm in London: a fixed instant for the service tests.
 FRIDAY_EVENING = datetime(2026, 12, 4, 18, 30, tzinfo=LONDON)
