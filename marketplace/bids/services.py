@@ -448,11 +448,14 @@ def _tell_partner(partner: BidPartner, token: str | None) -> None:
     bid = partner.bid
     context = {"bid": bid, "partner": partner, "need": bid.need, "lot": bid.lot, "lead": bid.organisation}
     if token is not None:
+        # The link lets whoever holds it join the bid, and then read it: the service team
+        # reads this email with the link masked, as for the accounts' emailed links.
         queue_email(
             partner.invited_email,
             f"{bid.organisation.name} invites you to bid together for {bid.need.title}",
             "bid_partner_invited",
             link=external_url("bids.accept_invitation", token=token),
+            private=("link",),
             **context,
         )
         return
