@@ -164,6 +164,7 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("accounts.accept_invitation", "GET"): [case(PUBLIC, token="staff_invitation")],
     ("accounts.accept_invitation", "POST"): [case(PUBLIC, token="staff_invitation")],
     ("accounts.account", "GET"): [case(ANY_ACCOUNT)],
+    ("session_keep_alive", "GET"): [case(ANY_ACCOUNT)],  # the timeout warning's "Stay signed in"
     ("accounts.check_email", "GET"): [case(PUBLIC)],
     ("accounts.forgot_password", "GET"): [case(PUBLIC)],
     ("accounts.forgot_password", "POST"): [case(PUBLIC)],
