@@ -198,7 +198,7 @@ class BelowCeiling:
 
     def __call__(self, form, field):
         if character_count(field.data) > DRAFT_CEILING:
-            raise StopValidation(field.limit_error())
+            raise StopValidation(field.limit_error() or f"{field.noun} must be {DRAFT_CEILING:,} characters or fewer")
 
 
 class FreeText(TextAreaField):

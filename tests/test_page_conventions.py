@@ -6,7 +6,7 @@ the world it needs (a draft need, a bid, an evaluation, a contract...) is made w
 page first asks for it."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import cached_property
 import re
 
