@@ -23,14 +23,28 @@ def test_both_sides_read_the_schedule_evidence_and_timeline(client, db_session, 
     report = delivery.start_report(milestone, made.provider)
     delivery.add_evidence(report, "attendance.csv", b"week,people\n1,12\n", made.provider)
     db.session.commit()
-    for user in (made.provider, factories.make_area_staff(Role.BOARD_MEMBER), factories.make_area_staff(Role.FINANCE)):
+    link = f"/contracts/{contract.id}/milestones/{milestone.id}/report/evidence/{report.current_documents[0].id}"
+    staff = (factories.make_area_staff(Role.BOARD_MEMBER), factories.make_area_staff(Role.FINANCE))
+    for user, draft_visible in ((made.provider, True), (staff[0], False), (staff[1], False)):
         browser = client.application.test_client()
         sign_in(browser, user.email)
         page = page_text(browser.get(f"/contracts/{contract.id}"))
-        assert "attendance.csv" in page and "Timeline" in page and "Contract: created" in page
+        assert "Timeline" in page and "Contract: created" in page
         assert "Payable" in page  # the advance
-        link = f"/contracts/{contract.id}/milestones/{milestone.id}/report/evidence/{report.current_documents[0].id}"
-        assert link in page
+        # A draft report's evidence is the provider's until the report is submitted.
+        assert ("attendance.csv" in page) is draft_visible and (link in page) is draft_visible
+        assert (browser.get(link).data == b"week,people\n1,12\n") is draft_visible
+    delivery.save_report(
+        report, referred=10, started=8, completed=5, narrative="Weekly sessions ran.", case_study="",
+        outcomes={o.id: (3, 1, 1) for o in contract.outcomes}, actor=made.provider,
+    )
+    delivery.submit_report(report, made.provider)
+    db.session.commit()
+    for user in staff:
+        browser = client.application.test_client()
+        sign_in(browser, user.email)
+        page = page_text(browser.get(f"/contracts/{contract.id}"))
+        assert "attendance.csv" in page and link in page
         assert browser.get(link).data == b"week,people\n1,12\n"
     outsider = client.application.test_client()
     sign_in(outsider, factories.make_provider().email)
