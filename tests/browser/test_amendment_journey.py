@@ -32,7 +32,8 @@ pytestmark = pytest.mark.browser
 
 CHARITY = "charity@demo.test"
 OTHER = "pathways@demo.test"
-TITLE = "Family support and mentoring across Thanet and Canterbury"
+# Words no other browser test searches for: the tests share one live app.
+TITLE = "Family support in Canterbury and Whitstable"
 
 
 def make_need_with_a_bid_on_each_lot(live_app) -> tuple[int, int, int]:
@@ -57,7 +58,7 @@ def make_need_with_a_bid_on_each_lot(live_app) -> tuple[int, int, int]:
             category=family, outcomes=outcomes[:1], cohort="Families of adults on probation in East Kent",
             expected_people=40, duration_months=12, procedure="grant",
         )
-        for title, pence in (("Thanet families", 3_000_000), ("Canterbury mentoring", 2_000_000)):
+        for title, pence in (("Canterbury families", 3_000_000), ("Whitstable family days", 2_000_000)):
             services.save_lot(need, title=title, description="Weekly sessions.", value_pence=pence, reservation=Reservation.NONE)
         services.save_criterion(need, question="How will you involve the whole family?", weight=60, word_limit=300)
         services.set_weights(need, social_value_weight=20, price_weight=20)
@@ -85,7 +86,7 @@ def make_need_with_a_bid_on_each_lot(live_app) -> tuple[int, int, int]:
 
 def test_a_lots_budget_changes_and_only_that_lots_bidder_reconfirms_seeing_the_change(tab, another_tab, live_app, tmp_path):
     need_id, charity_bid, other_bid = make_need_with_a_bid_on_each_lot(live_app)
-    reason = "The council has added money for weekend family days in Thanet."
+    reason = "The council has added money for weekend family days in Canterbury."
 
     # The commissioner raises lot 1's budget from £30,000 to £36,000, with a reason.
     page = tab.page
@@ -108,7 +109,7 @@ def test_a_lots_budget_changes_and_only_that_lots_bidder_reconfirms_seeing_the_c
     charity.click(charity.page.get_by_role("link", name="See what changed and confirm your bid"))
     changes = charity.page.locator("#changes")
     expect(changes.get_by_role("heading", level=2)).to_have_text("What changed since you submitted")
-    row = changes.locator("tr", has=charity.page.locator("th", has_text="Lot 1 (Thanet families): budget"))
+    row = changes.locator("tr", has=charity.page.locator("th", has_text="Lot 1 (Canterbury families): budget"))
     expect(row.locator("td")).to_have_text(["£30,000", "£36,000"])
     expect(changes).to_contain_text(f"Reason: {reason}")
     # Photographed (set SCREENSHOT_DIR to keep the picture).
