@@ -141,10 +141,9 @@ class _CodeShape:
     asks services to accept them); anything else gets one clear message."""
 
     def __call__(self, form, field):
-        from .two_factor import DIGITS, normalise_code
+        from .two_factor import DIGITS, looks_like_code, normalise_code
 
-        code = normalise_code(field.data)
-        if len(code) != DIGITS or not code.isdigit():
+        if not looks_like_code(normalise_code(field.data)):
             raise ValidationError(f"Enter the code using {DIGITS} digits, like 123456")
 
 

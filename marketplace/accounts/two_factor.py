@@ -75,6 +75,11 @@ def normalise_code(typed: str | None) -> str:
     return "".join((typed or "").split()).replace("-", "")
 
 
+def looks_like_code(code: str) -> bool:
+    """Six digits 0-9 (not other scripts' digits, which str.isdigit() also accepts)."""
+    return len(code) == DIGITS and code.isascii() and code.isdigit()
+
+
 def _step_of(secret: str, code: str, now: float | None) -> int | None:
     """The time step, within one either side of now, whose code is `code`; else None."""
     totp = pyotp.TOTP(secret, digits=DIGITS)
@@ -85,19 +90,12 @@ def _step_of(secret: str, code: str, now: float | None) -> int | None:
     return None
 
 
-def code_matches(secret: str, code: str, *, now: float | None = None) -> bool:
-    """Whether `code` is right for `secret` now (one step either side), without the
-    replay rule: for checking the first code while setting up."""
-    code = normalise_code(code)
-    return len(code) == DIGITS and code.isdigit() and _step_of(secret, code, now) is not None
-
-
 def accept_code(user: User, code: str, *, now: float | None = None) -> bool:
     """Check a code from the user's app and, when right, use it up: its step becomes the
     last accepted, so neither it nor an earlier code works again. False when wrong or
     already used."""
     code = normalise_code(code)
-    if not user.two_factor_enabled or len(code) != DIGITS or not code.isdigit():
+    if not user.two_factor_enabled or not looks_like_code(code):
         return False
     step = _step_of(user.totp_secret, code, now)
     if step is None:
@@ -120,7 +118,7 @@ def enable(user: User, secret: str, code: str, *, now: float | None = None) -> l
     if user.two_factor_enabled:
         raise AccountError("Two-factor authentication is already turned on")
     code = normalise_code(code)
-    step = _step_of(secret, code, now) if len(code) == DIGITS and code.isdigit() else None
+    step = _step_of(secret, code, now) if looks_like_code(code) else None
     if step is None:
         raise AccountError("The code is not right. Check your authenticator app and try again")
     user.totp_secret = secret
