@@ -34,7 +34,7 @@ def register_commands(app: Flask) -> None:
         for email, description in logins:
             click.echo(f"  {email:<26} {description}")
         click.echo(f"Password for every demo account: {current_app.config['DEMO_PASSWORD']}")
-        click.echo("Staff accounts also ask for a code from an authenticator app: flask --app wsgi demo-code EMAIL prints it.")
+        click.echo("Staff accounts also ask for a code from an authenticator app: .venv/bin/flask --app wsgi demo-code EMAIL prints it.")
 
     @app.cli.command("demo-code")
     @click.argument("email")

@@ -12,7 +12,7 @@ became staff) is sent back to the code before any other page.
 
 import time
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
@@ -207,15 +207,25 @@ def _set_up(user: User, *, signing_in: bool):
                 session[DONE] = user.id
                 next_url = url_for("accounts.account")
             # Shown in this response and never again: nothing keeps them in clear.
-            return render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url, signing_in=signing_in)
-    return render_template(
-        "accounts/set_up_authenticator.html",
-        form=form,
-        qr_code=two_factor.qr_code_data_uri(two_factor.provisioning_uri(user, secret)),
-        secret=two_factor.formatted_secret(secret),
-        signing_in=signing_in,
-        required=user.two_factor_required,
+            return _not_kept(render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url, signing_in=signing_in))
+    return _not_kept(
+        render_template(
+            "accounts/set_up_authenticator.html",
+            form=form,
+            qr_code=two_factor.qr_code_data_uri(two_factor.provisioning_uri(user, secret)),
+            secret=two_factor.formatted_secret(secret),
+            signing_in=signing_in,
+            required=user.two_factor_required,
+        )
     )
+
+
+def _not_kept(html: str):
+    """A page with a secret on it (the key, recovery codes) is kept by no browser or proxy
+    cache, signed in or not yet."""
+    response = make_response(html)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/account/two-factor/turn-off", methods=["GET", "POST"])

@@ -283,7 +283,9 @@ def test_form_errors_do_not_count_towards_the_limit(client, db_session):
 def test_set_up_shows_a_qr_code_and_the_key_then_ten_recovery_codes_once(client, db_session):
     user = factories.make_area_staff(Role.COMMISSIONER, two_factor=False)
     password_only(client, user.email)
-    page = page_text(client.get("/sign-in/set-up-authenticator"))
+    response = client.get("/sign-in/set-up-authenticator")
+    assert response.headers["Cache-Control"] == "private, no-store"
+    page = page_text(response)
     assert "Set up an authenticator app" in page
     qr = re.search(r'<img class="lp-qr-code" src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="([^"]+)"', page)
     assert qr and "QR code" in qr.group(2)
@@ -296,6 +298,7 @@ def test_set_up_shows_a_qr_code_and_the_key_then_ten_recovery_codes_once(client,
 
     response = post_form(client, "/sign-in/set-up-authenticator", {"code": pyotp.TOTP(key).now()})
     assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
     html = page_text(response)
     assert "Save your recovery codes" in html and "You will not see these codes again" in html
     codes = RECOVERY_CODE.findall(html)
