@@ -15,7 +15,7 @@ MESSAGES = {
 
 # The pages where a code is typed: their limit on wrong codes has its own message.
 SECOND_FACTOR_PAGES = frozenset(
-    {"accounts.enter_code", "accounts.enter_recovery_code", "accounts.set_up_authenticator", "accounts.turn_on_two_factor", "accounts.turn_off_two_factor"}
+    {"accounts.enter_code", "accounts.enter_recovery_code", "accounts.set_up_authenticator", "accounts.turn_on_two_factor"}
 )
 
 
