@@ -48,7 +48,7 @@ def register_commands(app: Flask) -> None:
         except DemoRefused as error:
             raise click.ClickException(str(error)) from None
         click.echo(code)
-        click.echo(f"Type it within {seconds} seconds. Each code works once.", err=True)
+        click.echo(f"Type it within {seconds} seconds. Each code works once.")
 
     @app.cli.command("send-emails")
     @click.option("--limit", default=500, show_default=True, help="Most emails to send in this run.")
