@@ -34,6 +34,21 @@ def register_commands(app: Flask) -> None:
         for email, description in logins:
             click.echo(f"  {email:<26} {description}")
         click.echo(f"Password for every demo account: {current_app.config['DEMO_PASSWORD']}")
+        click.echo("Staff accounts also ask for a code from an authenticator app: .venv/bin/flask --app wsgi demo-code EMAIL prints it.")
+
+    @app.cli.command("demo-code")
+    @click.argument("email")
+    def demo_code_command(email):
+        """Print the two-factor code that signs a demo staff account in now (never in production)."""
+        _refuse_in_production("demo-code", "print sign-in codes")
+        from .demo import DemoRefused, demo_code
+
+        try:
+            code, seconds = demo_code(email)
+        except DemoRefused as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(code)
+        click.echo(f"Type it within {seconds} seconds. Each code works once.")
 
     @app.cli.command("send-emails")
     @click.option("--limit", default=500, show_default=True, help="Most emails to send in this run.")

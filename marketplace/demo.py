@@ -181,8 +181,42 @@ STAFF = [
 ]
 
 
+# The authenticator key of every demo staff account (admin, commissioner, evaluator, board
+# member, finance officer), so `make run` stays a two-minute try: staff sign in with a
+# password and a code, and `flask --app wsgi demo-code EMAIL` prints the code (or add this
+# key to an authenticator app). Base32, as apps expect. Demo data only: never in production.
+DEMO_TOTP_SECRET = "LOCALPARTNERSDEMOSTAFFTOTPKEY234"
+
+
 class DemoRefused(Exception):
     pass
+
+
+def _demo_two_factor(user: User) -> None:
+    """Staff sign in with a second factor; the demo's is set up with the known key."""
+    if user.two_factor_enabled:
+        return
+    user.totp_secret = DEMO_TOTP_SECRET
+    user.two_factor_enabled_at = utcnow()
+    audit.record("user.two_factor_enabled", user, after={"demo": True})
+
+
+def demo_code(email: str, now: float | None = None) -> tuple[str, int]:
+    """A code that signs a demo staff account in now, and for how many seconds it will:
+    the current one, or the next if the current one has been used (a code works once)."""
+    from .accounts import two_factor
+
+    user = account_services.find_user(email)
+    if user is None or not user.two_factor_enabled or user.totp_secret != DEMO_TOTP_SECRET:
+        raise DemoRefused(f"{email} is not a demo account with the demo authenticator key, so it has no demo code.")
+    now = datetime.now(UTC).timestamp() if now is None else now
+    step = two_factor.step_now(now)
+    if user.totp_last_step is not None and user.totp_last_step >= step:
+        step = user.totp_last_step + 1
+    if step > two_factor.step_now(now) + 1:
+        raise DemoRefused(f"The last codes of {email} have been used. Try again in {30 - int(now) % 30} seconds.")
+    # Accepted while the clock is within one step of it.
+    return two_factor.code_for_step(DEMO_TOTP_SECRET, step), int((step + 2) * two_factor.STEP_SECONDS - now)
 
 
 def _user(email: str, name: str, password: str, *, admin: bool = False) -> User:
@@ -210,6 +244,7 @@ def load_demo_data(password: str) -> list[tuple[str, str]]:
         raise DemoRefused("Demo data is refused in production: it would create accounts with a known password.")
     load_reference()
     admin = _user("admin@demo.test", "Ada Admin", password, admin=True)
+    _demo_two_factor(admin)
     codes = set(PDUS).union(*(spec["pdus"] for spec in ORGANISATIONS))
     pdus = {a.code: a for a in db.session.scalars(sa.select(Area).where(Area.code.in_(codes)))}
     categories = {c.code: c for c in db.session.scalars(sa.select(ServiceCategory))}
@@ -217,6 +252,7 @@ def load_demo_data(password: str) -> list[tuple[str, str]]:
 
     for email, name, role in STAFF:
         user = _user(email, name, password)
+        _demo_two_factor(user)
         for code in PDUS:
             _membership(user, role, area=pdus[code])
         logins.append((email, f"{role.label.lower()} for East Kent and West Kent"))

@@ -1,6 +1,6 @@
 """Every table of the portal, imported in one place so the mappers and migrations see them all."""
 
-from .accounts.models import Invitation, Membership, Role, User
+from .accounts.models import Invitation, Membership, RecoveryCode, Role, User
 from .audit.models import AuditEvent
 from .board.models import PartnershipReview, ReviewResponse
 from .bids.models import Bid, BidDocument, BidPartner, BidRevision, StashedForm
@@ -80,6 +80,7 @@ __all__ = [
     "Membership",
     "Organisation",
     "OutboxEmail",
+    "RecoveryCode",
     "Role",
     "ServiceCategory",
     "User",

@@ -16,6 +16,7 @@ Role x action (x: allowed; own: only for their own organisation or area; -: refu
 | area.invite_staff            | -         | -               | -              | -          | x     |
 | admin.view                   | -         | -               | -              | -          | x     |
 | user.deactivate              | -         | -               | -              | -          | x (not themselves) |
+| user.reset_two_factor        | -         | -               | -              | -          | x (not themselves) |
 | need.create                  | -         | -               | -              | commissioner of the area | - |
 | need.view (draft)            | -         | -               | -              | commissioner of the need's area | - |
 | need.view (published)        | x         | x               | x              | x          | x     |
@@ -86,6 +87,7 @@ class Action(enum.StrEnum):
     INVITE_AREA_STAFF = "area.invite_staff"
     VIEW_ADMIN = "admin.view"
     DEACTIVATE_USER = "user.deactivate"
+    RESET_TWO_FACTOR = "user.reset_two_factor"
     CREATE_NEED = "need.create"
     VIEW_NEED = "need.view"
     EDIT_NEED = "need.edit"
@@ -178,6 +180,10 @@ def _view_admin(user, _obj) -> bool:
 
 
 def _deactivate_user(user, target) -> bool:
+    return _admin(user) and target is not None and target.id != user.id
+
+
+def _reset_two_factor(user, target) -> bool:
     return _admin(user) and target is not None and target.id != user.id
 
 
@@ -454,6 +460,7 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.INVITE_AREA_STAFF: _invite_area_staff,
     Action.VIEW_ADMIN: _view_admin,
     Action.DEACTIVATE_USER: _deactivate_user,
+    Action.RESET_TWO_FACTOR: _reset_two_factor,
     Action.CREATE_NEED: _create_need,
     Action.VIEW_NEED: _view_need,
     Action.EDIT_NEED: _edit_need,

@@ -2,6 +2,7 @@
 
 import itertools
 
+import pyotp
 import sqlalchemy as sa
 
 from marketplace.accounts.models import Membership, Role, User
@@ -28,8 +29,16 @@ def area(code: str) -> Area:
     return db.session.scalar(sa.select(Area).where(Area.code == code))
 
 
-def make_user(email: str | None = None, *, name: str = "Test User", verified: bool = True, admin: bool = False, **extra) -> User:
+def make_user(
+    email: str | None = None, *, name: str = "Test User", verified: bool = True, admin: bool = False, two_factor: bool | None = None, **extra
+) -> User:
+    """A user with the password helpers.PASSWORD. `two_factor` (by default for admins, as
+    staff must have it) sets up an authenticator app with a random secret, whose codes
+    helpers.sign_in gives when the portal asks."""
     n = next(_counter)
+    if two_factor if two_factor is not None else admin:
+        extra.setdefault("totp_secret", pyotp.random_base32())
+        extra.setdefault("two_factor_enabled_at", utcnow())
     user = User(
         email=(email or f"user{n}@example.org").lower(),
         name=name,
@@ -72,6 +81,8 @@ def make_provider(role: Role = Role.OWNER, organisation: Organisation | None = N
 
 
 def make_area_staff(role: Role, code: str = "N57EKNT", **user_kwargs) -> User:
+    """Staff with an authenticator app set up (two_factor=False for one still to set up)."""
+    user_kwargs.setdefault("two_factor", True)
     user = make_user(**user_kwargs)
     db.session.add(Membership(user=user, area=area(code), role=role))
     db.session.flush()

@@ -194,6 +194,8 @@ TABLE = [
     (Action.VIEW_ADMIN, "none", {"admin"}),
     (Action.DEACTIVATE_USER, "member_user", {"admin"}),
     (Action.DEACTIVATE_USER, "admin_user", set()),  # an admin cannot lock themselves out
+    (Action.RESET_TWO_FACTOR, "member_user", {"admin"}),
+    (Action.RESET_TWO_FACTOR, "admin_user", set()),  # another admin must check who is asking
     (Action.CREATE_NEED, "east_kent", COMMISSIONERS),
     (Action.CREATE_NEED, "west_kent", {"region_commissioner"}),
     (Action.VIEW_NEED, "draft_need", COMMISSIONERS),

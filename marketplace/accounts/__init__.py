@@ -1,8 +1,9 @@
-"""Accounts: registering a provider, signing in and out, confirming an email address,
-resetting a password, and accepting invitations."""
+"""Accounts: registering a provider, signing in and out (with a second factor for staff,
+and for providers who turn it on), confirming an email address, resetting a password,
+and accepting invitations."""
 
 from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import routes, two_factor_routes  # noqa: E402,F401

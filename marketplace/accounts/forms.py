@@ -1,11 +1,11 @@
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput
-from wtforms import PasswordField, SelectField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
+from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from zxcvbn import zxcvbn
 
-from ..forms import MaxLength, Radios, email_field, name_field, required
+from ..forms import MaxLength, Radios, email_field, name_field, required, strip
 from ..organisations.forms import OrganisationDetailsForm
 
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
@@ -134,3 +134,57 @@ class InviteStaffForm(FlaskForm):
     def validate_area(self, field):
         if not field.data or field.data not in {choice.value for choice in field.choices[1:]}:
             raise ValidationError("Select an area from the list")
+
+
+class _CodeShape:
+    """A 6-digit code as a person types it: spaces and dashes anywhere are fine (GOV.UK
+    asks services to accept them); anything else gets one clear message."""
+
+    def __call__(self, form, field):
+        from .two_factor import DIGITS, looks_like_code, normalise_code
+
+        if not looks_like_code(normalise_code(field.data)):
+            raise ValidationError(f"Enter the code using {DIGITS} digits, like 123456")
+
+
+def code_field(label: str) -> StringField:
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[required("Enter the 6-digit code from your authenticator app"), _CodeShape()],
+        widget=GovTextInput(),
+        description="The code is 6 digits. A new one shows every 30 seconds.",
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
+    )
+
+
+class TwoFactorCodeForm(FlaskForm):
+    code = code_field("Code from your authenticator app")
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class TwoFactorSetUpForm(FlaskForm):
+    code = code_field("Enter the 6-digit code the app shows")
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class RecoveryCodeForm(FlaskForm):
+    code = StringField(
+        "Recovery code",
+        filters=[strip],
+        validators=[required("Enter a recovery code")],
+        widget=GovTextInput(),
+        description="It looks like abcd-efgh-jkmn. Each recovery code works once.",
+        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"},
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class TurnOffTwoFactorForm(FlaskForm):
+    password = PasswordField(
+        "Your password",
+        validators=[required("Enter your password"), MaxLength("Password", PASSWORD_MAX)],
+        widget=GovPasswordInput(),
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField("Turn off two-factor authentication", widget=GovSubmitInput())

@@ -61,6 +61,14 @@ class User(UserMixin, db.Model):
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Changes when the password changes, which signs the user out everywhere else.
     session_nonce: Mapped[str] = mapped_column(sa.String(32), default=new_session_nonce)
+    # Two-factor authentication: a time-based one-time code (TOTP, RFC 6238) from an
+    # authenticator app. The server must keep the secret to check codes; it is shown only
+    # while it is set up, on that one page, never after. Both are set together, or neither.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    two_factor_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The time step (30-second window) of the last code accepted: a code of that step or
+    # an earlier one is refused, so a code seen over someone's shoulder cannot be replayed.
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", foreign_keys="Membership.user_id", order_by="Membership.id"
@@ -78,6 +86,21 @@ class User(UserMixin, db.Model):
     @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.two_factor_enabled_at is not None and self.totp_secret is not None
+
+    @property
+    def two_factor_required(self) -> bool:
+        """Staff (admins, and anyone with a current role on an area) must use a second
+        factor; providers may choose to."""
+        return self.is_admin or bool(self.area_memberships())
+
+    @property
+    def second_factor_needed(self) -> bool:
+        """Whether signing in takes a code after the password."""
+        return self.two_factor_required or self.two_factor_enabled
 
     @property
     def active_memberships(self) -> list["Membership"]:
@@ -204,3 +227,24 @@ class Invitation(db.Model):
     @property
     def is_open(self) -> bool:
         return self.accepted_at is None and self.cancelled_at is None
+
+
+class RecoveryCode(db.Model):
+    """One of the ten single-use codes given at two-factor set-up, for signing in without
+    the authenticator app. Only an argon2 hash of the code is kept, with its first
+    characters (`lookup`) so that signing in checks one hash, not ten. Used or revoked
+    (a new set, a reset), never deleted."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    lookup: Mapped[str] = mapped_column(sa.String(8))
+    code_hash: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.revoked_at is None

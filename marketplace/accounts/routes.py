@@ -113,6 +113,10 @@ def sign_in():
             form.email.errors.append(
                 "Confirm your email address before you sign in. We've sent you a new link"
             )
+        elif user.second_factor_needed:
+            from .two_factor_routes import start
+
+            return start(user, _safe_next(request.args.get("next")))
         else:
             services.record_sign_in(user)
             db.session.commit()

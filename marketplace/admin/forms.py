@@ -18,6 +18,20 @@ class UserStatusForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
+class ResetTwoFactorForm(FlaskForm):
+    """Reset someone's two-factor authentication, with a reason for the record: how the
+    admin checked it was them asking."""
+
+    reason = TextAreaField(
+        "How did you check that the person asking is the account's owner?",
+        filters=[strip],
+        validators=[required("Enter how you checked who is asking"), MaxLength("Reason", 500), NoMarkup("Reason")],
+        widget=GovTextArea(),
+        description="For example, a call back on the number in their organisation's records. This is kept in the audit trail.",
+    )
+    submit = SubmitField("Reset two-factor authentication", widget=GovSubmitInput())
+
+
 class ThresholdForm(FlaskForm):
     """An area's sign-off threshold in pounds; empty to use its region's, or the default."""
 

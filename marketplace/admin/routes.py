@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 
 from .. import audit
 from ..accounts import services as account_services
+from ..accounts import two_factor
 from ..accounts.forms import InviteStaffForm
 from ..accounts.models import Membership, Role, User
 from ..audit import AuditEvent
@@ -17,7 +18,7 @@ from ..paging import requested_page
 from ..permissions import Action, require
 from ..reference.models import Area
 from . import bp
-from .forms import ThresholdForm, UserStatusForm
+from .forms import ResetTwoFactorForm, ThresholdForm, UserStatusForm
 
 PAGE_SIZE = 50
 
@@ -139,6 +140,22 @@ def show_user(user_id):
         .limit(50)
     ).all()
     return render_template("admin/user.html", user=user, form=form, events=events)
+
+
+@bp.route("/users/<int:user_id>/reset-two-factor", methods=["GET", "POST"])
+def reset_two_factor(user_id):
+    user = db.get_or_404(User, user_id)
+    require(current_user, Action.RESET_TWO_FACTOR, user)
+    if not user.two_factor_enabled:
+        flash(f"{user.email} has not set up two-factor authentication.", "info")
+        return redirect(url_for("admin.show_user", user_id=user.id))
+    form = ResetTwoFactorForm()
+    if form.validate_on_submit():
+        two_factor.reset(user, actor=current_user, reason=form.reason.data)
+        db.session.commit()
+        flash(f"Two-factor authentication is reset for {user.email}, who has been signed out everywhere and told by email.", "success")
+        return redirect(url_for("admin.show_user", user_id=user.id))
+    return render_template("admin/reset_two_factor.html", user=user, form=form)
 
 
 @bp.get("/areas")

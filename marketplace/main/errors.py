@@ -13,6 +13,11 @@ MESSAGES = {
     429: ("Too many attempts", "You have tried too many times in a short time. Wait 1 minute, then try again."),
 }
 
+# The pages where a code is typed: their limit on wrong codes has its own message.
+SECOND_FACTOR_PAGES = frozenset(
+    {"accounts.enter_code", "accounts.enter_recovery_code", "accounts.set_up_authenticator", "accounts.turn_on_two_factor"}
+)
+
 
 def render_error(status: int, title: str | None = None, body: str | None = None):
     default_title, default_body = MESSAGES.get(status, MESSAGES[400])
@@ -40,6 +45,13 @@ def register_error_handlers(app):
                 "Too many failed sign-in attempts",
                 "For your security, wait 1 minute before you try to sign in again. "
                 "If you have forgotten your password, you can reset it.",
+            )
+        if error.code == 429 and request.endpoint in SECOND_FACTOR_PAGES:
+            return render_error(
+                429,
+                "Too many wrong codes",
+                "For your security, wait 1 minute before you try again. "
+                "If you cannot use your authenticator app, use one of your recovery codes.",
             )
         return render_error(error.code or 500)
 

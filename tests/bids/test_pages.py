@@ -49,6 +49,7 @@ def _signed_in(client, user):
     db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
+        session["two_factor_done"] = user.id  # and the code given, for staff
         session["_fresh"] = True
         session.permanent = True
     return user

@@ -16,6 +16,7 @@ names would make it parametrize the tests over its own `browser_name` fixture.
 import logging
 import os
 import threading
+import time
 from contextlib import ExitStack, contextmanager
 
 import flask_migrate
@@ -41,6 +42,8 @@ CHROMIUM_ARGS = [
 ]
 DEMO_PASSWORD = "local-partners-demo"
 TIMEOUT_MS = 10_000
+# The app `live_app` built, for demo_code (the sign-in helpers are given no fixtures).
+_LIVE_APPS = []
 
 
 def _unavailable(reason: str):
@@ -89,7 +92,9 @@ def live_app(tmp_path_factory):
         load_demo_data(DEMO_PASSWORD)
         db.session.commit()
         db.session.remove()
+    _LIVE_APPS.append(app)
     yield app
+    _LIVE_APPS.remove(app)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -112,6 +117,37 @@ def live_server(live_app):
         thread.join(timeout=10)
         server.server_close()
         request_log.setLevel(level)
+
+
+def demo_code(email: str) -> str:
+    """The code that signs a demo staff account in now, as `flask --app wsgi demo-code
+    EMAIL` prints it (the demo data gives staff a known authenticator key). A code works
+    once: when this minute's have been used, wait for the next."""
+    from marketplace.demo import DemoRefused
+    from marketplace.demo import demo_code as code_now
+
+    app = _LIVE_APPS[-1]
+    for _ in range(3):
+        with app.app_context():
+            try:
+                return code_now(email)[0]
+            except DemoRefused:
+                pass
+            finally:
+                db.session.remove()
+        time.sleep(30 - time.time() % 30 + 0.5)
+    raise AssertionError(f"no unused code for {email}")
+
+
+def give_demo_code(tab, email: str) -> None:
+    """After the password, demo staff are asked for the code from their authenticator
+    app: type it, as a person reads it from their phone. (Other accounts' tests type
+    their own codes.)"""
+    page = tab.page
+    if not page.url.endswith("/sign-in/code") or not email.endswith("@demo.test"):
+        return
+    page.get_by_label("Code from your authenticator app").fill(demo_code(email))
+    tab.click(page.get_by_role("button", name="Continue"))
 
 
 class Tab:

@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.notifications import OutboxEmail
 from marketplace.organisations.models import Organisation
 
-from .conftest import DEMO_PASSWORD
+from .conftest import DEMO_PASSWORD, give_demo_code
 
 try:
     from playwright.sync_api import expect
@@ -32,6 +32,7 @@ def sign_in(tab, email: str, password: str = DEMO_PASSWORD) -> None:
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     tab.click(page.get_by_role("button", name="Sign in", exact=True))
+    give_demo_code(tab, email)
 
 
 def error_summary(page):

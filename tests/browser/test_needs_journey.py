@@ -19,7 +19,7 @@ from marketplace.notifications import OutboxEmail
 from marketplace.timeutil import LONDON, london, utcnow
 from marketplace.workdays import add_working_days, london_date
 
-from .conftest import DEMO_PASSWORD
+from .conftest import DEMO_PASSWORD, give_demo_code
 
 try:
     from playwright.sync_api import expect
@@ -50,6 +50,7 @@ def sign_in(tab, email: str, password: str = DEMO_PASSWORD) -> None:
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     tab.click(page.get_by_role("button", name="Sign in", exact=True))
+    give_demo_code(tab, email)
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Hello, "))
 
 
