@@ -165,6 +165,21 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("accounts.accept_invitation", "POST"): [case(PUBLIC, token="staff_invitation")],
     ("accounts.account", "GET"): [case(ANY_ACCOUNT)],
     ("session_keep_alive", "GET"): [case(ANY_ACCOUNT)],  # the timeout warning's "Stay signed in"
+    # The second factor's pages are for someone part-way through signing in: anyone signed
+    # in already is sent on (to their home page), anyone else to sign in.
+    ("accounts.enter_code", "GET"): [case(ANY_ACCOUNT)],
+    ("accounts.enter_code", "POST"): [case(ANY_ACCOUNT)],
+    ("accounts.enter_recovery_code", "GET"): [case(ANY_ACCOUNT)],
+    ("accounts.enter_recovery_code", "POST"): [case(ANY_ACCOUNT)],
+    ("accounts.set_up_authenticator", "GET"): [case(ANY_ACCOUNT)],
+    ("accounts.set_up_authenticator", "POST"): [case(ANY_ACCOUNT)],
+    # Staff, who have it on and must keep it, are sent back to their account page, told why.
+    ("accounts.turn_on_two_factor", "GET"): [case(ANY_ACCOUNT)],
+    ("accounts.turn_on_two_factor", "POST"): [case(ANY_ACCOUNT)],
+    ("accounts.turn_off_two_factor", "GET"): [case(ANY_ACCOUNT)],
+    ("accounts.turn_off_two_factor", "POST"): [case(ANY_ACCOUNT)],
+    ("admin.reset_two_factor", "GET"): [case(ADMINS_ONLY, user_id="member_a_user")],
+    ("admin.reset_two_factor", "POST"): [case(ADMINS_ONLY, user_id="member_a_user")],
     ("accounts.check_email", "GET"): [case(PUBLIC)],
     ("accounts.forgot_password", "GET"): [case(PUBLIC)],
     ("accounts.forgot_password", "POST"): [case(PUBLIC)],
@@ -509,11 +524,13 @@ def _allowed(role: str, method: str | None = None) -> set[str]:
     }
 
 
-# POSTs every account makes about itself or without an account: signing in and out,
-# registering, the emailed links, stopping following a need.
+# POSTs every account makes about itself or without an account: signing in and out (the
+# second factor's pages too), registering, the emailed links, stopping following a need.
 OWN_ACCOUNT_POSTS = {
     "accounts.accept_invitation", "accounts.forgot_password", "accounts.register", "accounts.resend_verification",
     "accounts.reset_password", "accounts.sign_in", "accounts.sign_out", "needs.unfollow_need",
+    "accounts.enter_code", "accounts.enter_recovery_code", "accounts.set_up_authenticator",
+    "accounts.turn_on_two_factor", "accounts.turn_off_two_factor",
 }
 
 

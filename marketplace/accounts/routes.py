@@ -120,6 +120,7 @@ def sign_in():
         else:
             services.record_sign_in(user)
             db.session.commit()
+            sessions.renew()
             session.permanent = True
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))

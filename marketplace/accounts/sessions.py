@@ -25,6 +25,18 @@ WARN_BEFORE_SECONDS = 2 * 60
 STARTED, SEEN = "signed_in_at", "seen_at"
 
 
+# What a session keeps across sign-in, which otherwise starts a new one (no fixation): the
+# key to what a provider typed into a bid before signing in again (bids/stash.py).
+CARRIED_OVER_SIGN_IN = ("bid_form_stash",)
+
+
+def renew() -> None:
+    """Start a new session at sign-in: nothing from before carries over but CARRIED_OVER_SIGN_IN."""
+    kept = {key: session[key] for key in CARRIED_OVER_SIGN_IN if key in session}
+    session.clear()
+    session.update(kept)
+
+
 def is_staff(user) -> bool:
     return bool(user.is_admin or user.area_memberships())
 

@@ -16,7 +16,7 @@ from flask import flash, g, make_response, redirect, render_template, request, s
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
-from . import bp, services, two_factor
+from . import bp, services, sessions, two_factor
 from .forms import RecoveryCodeForm, TurnOffTwoFactorForm, TwoFactorCodeForm, TwoFactorSetUpForm
 from .models import User
 from .routes import _failure_limit, _safe_next
@@ -57,7 +57,7 @@ def _limited(view):
 def start(user: User, next_url: str | None):
     """The password was right and `user` must give a second factor: remember that, and
     only that, and ask for the code (or to set up an app first)."""
-    session.clear()
+    sessions.renew()
     session[PENDING] = {"user": user.id, "nonce": user.session_nonce, "at": time.time(), "next": next_url}
     return redirect(url_for("accounts.enter_code" if user.two_factor_enabled else "accounts.set_up_authenticator"))
 
@@ -92,7 +92,7 @@ def _finish_sign_in(user: User) -> str:
     next_url = _safe_next(pending.get("next")) if isinstance(pending, dict) else None
     services.record_sign_in(user)
     db.session.commit()
-    session.clear()
+    sessions.renew()
     session.permanent = True
     login_user(user)
     session[DONE] = user.id

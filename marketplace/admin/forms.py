@@ -22,12 +22,10 @@ class ResetTwoFactorForm(FlaskForm):
     """Reset someone's two-factor authentication, with a reason for the record: how the
     admin checked it was them asking."""
 
-    reason = TextAreaField(
-        "How did you check that the person asking is the account's owner?",
-        filters=[strip],
-        validators=[required("Enter how you checked who is asking"), MaxLength("Reason", 500), NoMarkup("Reason")],
-        widget=GovTextArea(),
-        description="For example, a call back on the number in their organisation's records. This is kept in the audit trail.",
+    reason = FreeText(
+        "How did you check that the person asking is the account's owner?", noun="Reason",
+        characters=REASON_CHARACTERS, empty="Enter how you checked who is asking", plain=True,
+        hint="For example, a call back on the number in their organisation's records. This is kept in the audit trail.",
     )
     submit = SubmitField("Reset two-factor authentication", widget=GovSubmitInput())
 

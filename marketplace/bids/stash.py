@@ -35,7 +35,7 @@ from ..extensions import db, limiter
 from ..timeutil import utcnow
 from .models import StashedForm
 
-SESSION_KEY = "bid_form_stash"
+SESSION_KEY = "bid_form_stash"  # carried over sign-in: accounts/sessions.py
 LIFETIME = timedelta(hours=1)
 # The bid pages whose POSTs carry something a person typed.
 STASHABLE_ENDPOINTS = frozenset(

@@ -124,3 +124,18 @@ def test_changing_the_password_ends_every_other_session(app, client, db_session)
     services.set_password(user, "a new and long passphrase", actor=user)
     db.session.commit()
     assert not _signed_in(client)
+
+
+@pytest.mark.parametrize("staff", [True, False], ids=["staff, after the code", "provider"])
+def test_signing_in_starts_a_new_session(client, db_session, staff):
+    """No session fixation: nothing a session held before sign-in carries over, but the key
+    to what a provider typed into a bid before signing in again."""
+    user = factories.make_area_staff(Role.COMMISSIONER) if staff else factories.make_provider()
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+        session["bid_form_stash"] = "kept"
+    sign_in(client, user.email)
+    assert _signed_in(client)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session.get("bid_form_stash") == "kept"
