@@ -2,7 +2,7 @@
 production, and its bids obey the bid rules."""
 
 import statistics
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -288,3 +288,16 @@ def _check_closed_need():
     found = access.submitted_bids(closed, find_user("commissioner@demo.test"))
     assert [b.low_flag_reason is not None for b, _ in found].count(True) == 1
 
+
+
+def test_reference_data_in_force_today_is_counted_in_london_days(db_session):
+    """At 00:30 on 1 May in London (still 30 April in UTC, the server's date), a delivery
+    unit retired from 1 May is no longer in force."""
+    import time_machine
+
+    pdu = db.session.scalar(sa.select(Area).where(Area.code == "N57EKNT"))
+    pdu.valid_to = date(2027, 5, 1)
+    with time_machine.travel(datetime(2027, 4, 30, 23, 30, tzinfo=UTC).timestamp(), tick=False):
+        assert date.today() == date(2027, 4, 30)
+        assert not pdu.is_current()
+        assert db_session.scalar(sa.select(Area.id).where(Area.id == pdu.id, Area.current())) is None

@@ -5,11 +5,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db, enum_type
+from ..timeutil import utcnow
+from ..workdays import london_date
 
 
 class AreaKind(enum.StrEnum):
     REGION = "region"
     PDU = "pdu"
+
+
+def _today() -> date:
+    """Today as people in England and Wales count days, not the server's own date."""
+    return london_date(utcnow())
 
 
 class EffectiveDates:
@@ -19,13 +26,13 @@ class EffectiveDates:
     valid_to: Mapped[date | None] = mapped_column(sa.Date)
 
     def is_current(self, on: date | None = None) -> bool:
-        on = on or date.today()
+        on = on or _today()
         return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
 
     @classmethod
     def current(cls, on: date | None = None):
         """A where-clause for the rows in force on a day."""
-        on = on or date.today()
+        on = on or _today()
         return sa.and_(
             cls.valid_from <= on, sa.or_(cls.valid_to.is_(None), cls.valid_to > on)
         )
