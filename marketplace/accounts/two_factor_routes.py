@@ -85,6 +85,20 @@ def _sign_in_again():
     return redirect(url_for("accounts.sign_in"))
 
 
+def _part_way(*, set_up: bool):
+    """(the person part-way through signing in, None), or (None, where to send them): home
+    when signed in already, to sign in again when nothing is pending, and to the code or
+    to setting up an app when `set_up` (an app set up already) says otherwise."""
+    if current_user.is_authenticated:
+        return None, redirect(url_for("main.home"))
+    user = _pending_user()
+    if user is None:
+        return None, _sign_in_again()
+    if user.two_factor_enabled != set_up:
+        return None, redirect(url_for("accounts.enter_code" if user.two_factor_enabled else "accounts.set_up_authenticator"))
+    return user, None
+
+
 def _finish_sign_in(user: User) -> str:
     """Both factors are right: a new session (nothing from before carries over), signed
     in. Returns where to go next. The caller has changed what it needs; this commits."""
@@ -116,13 +130,9 @@ def second_factor_given():
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @_limited
 def enter_code():
-    if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
-    user = _pending_user()
-    if user is None:
-        return _sign_in_again()
-    if not user.two_factor_enabled:
-        return redirect(url_for("accounts.set_up_authenticator"))
+    user, elsewhere = _part_way(set_up=True)
+    if elsewhere:
+        return elsewhere
     form = TwoFactorCodeForm()
     if form.validate_on_submit():
         if two_factor.accept_code(user, form.code.data):
@@ -135,13 +145,9 @@ def enter_code():
 @bp.route("/sign-in/recovery-code", methods=["GET", "POST"])
 @_limited
 def enter_recovery_code():
-    if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
-    user = _pending_user()
-    if user is None:
-        return _sign_in_again()
-    if not user.two_factor_enabled:
-        return redirect(url_for("accounts.set_up_authenticator"))
+    user, elsewhere = _part_way(set_up=True)
+    if elsewhere:
+        return elsewhere
     form = RecoveryCodeForm()
     if form.validate_on_submit():
         if two_factor.use_recovery_code(user, form.code.data):
@@ -161,13 +167,9 @@ def enter_recovery_code():
 @bp.route("/sign-in/set-up-authenticator", methods=["GET", "POST"])
 @_limited
 def set_up_authenticator():
-    if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
-    user = _pending_user()
-    if user is None:
-        return _sign_in_again()
-    if user.two_factor_enabled:
-        return redirect(url_for("accounts.enter_code"))
+    user, elsewhere = _part_way(set_up=False)
+    if elsewhere:
+        return elsewhere
     return _set_up(user, signing_in=True)
 
 
