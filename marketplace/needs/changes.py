@@ -209,10 +209,8 @@ def _show(key: str, value) -> str:
         return format_pounds(value)
     if key == "duration_months":
         return f"{value} months"
-    if key == "weight":
-        return f"{value}%"
-    if key == "percent":
-        return f"{value}%"
+    if key in ("weight", "percent"):
+        return _percent(value)
     if key == "word_limit":
         return f"{value} words"
     if key == "due_month":
