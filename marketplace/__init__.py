@@ -45,7 +45,21 @@ def create_app(config: Config | None = None) -> Flask:
     )
     app.config.from_object(config if config is not None else config_from_env())
     app.url_map.converters["int"] = IdConverter
+    _middleware(app)
+    _templates(app)
+    _extensions(app)
+    _blueprints(app)
+    _template_helpers(app)
+    _security_headers(app)
 
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _middleware(app: Flask) -> None:
+    """Behind a proxy, the client's address and scheme from its headers (PROXY_FIX_HOPS)."""
     if app.config.get("PROXY_FIX_HOPS"):
         hops = int(app.config["PROXY_FIX_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -53,6 +67,9 @@ def create_app(config: Config | None = None) -> Flask:
     # (the time that counts against closing times and deadlines, see arrival.py).
     app.wsgi_app = StampArrival(app.wsgi_app)
 
+
+def _templates(app: Flask) -> None:
+    """The project's templates first, then the GOV.UK macros from their packages."""
     app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(str(ROOT / "templates")),
@@ -71,6 +88,9 @@ def create_app(config: Config | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
 
+
+def _extensions(app: Flask) -> None:
+    """The database, migrations, CSRF, sign-in, sessions and rate limits."""
     if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
         # The board's aggregate queries are short; PostgreSQL's JIT compiler took longer to
         # compile them than they took to run (bench/dashboard.py), so it is off for the app.
@@ -86,6 +106,9 @@ def create_app(config: Config | None = None) -> Flask:
     sessions.init_app(app)
     limiter.init_app(app)
 
+
+def _blueprints(app: Flask) -> None:
+    """One blueprint per area of the domain, and the error pages."""
     from . import models  # noqa: F401  (every table, for the mappers and migrations)
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
@@ -104,14 +127,6 @@ def create_app(config: Config | None = None) -> Flask:
     for blueprint in (main_bp, accounts_bp, organisations_bp, reference_bp, needs_bp, bids_bp, evaluation_bp, contracts_bp, delivery_bp, payments_bp, board_bp, admin_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
-
-    _template_helpers(app)
-    _security_headers(app)
-
-    from .cli import register_commands
-
-    register_commands(app)
-    return app
 
 
 @login_manager.user_loader
