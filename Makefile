@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-clocks setup assets db demo clean check-python bench
+.PHONY: run test test-clocks lint setup assets db demo clean check-python bench
 
 run: setup db demo
 	@echo
@@ -26,6 +26,15 @@ CLOCKS ?=
 CLOCK_JOBS ?= 2
 test-clocks: setup
 	$(BIN)/python -m tests.clocks --jobs $(CLOCK_JOBS) $(CLOCKS) -- $(PYTEST_ARGS)
+
+# Style (ruff: format and the rule set in pyproject.toml), types (mypy on marketplace/) and
+# the one-way imports between packages (import-linter's contract in pyproject.toml).
+LINTED := marketplace tests bench config.py wsgi.py
+lint: setup
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 setup: check-python $(VENV)/.installed static/css/govuk-frontend.min.css
 
