@@ -21,7 +21,7 @@ from marketplace import create_app
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
 from marketplace.bids import services as bids
-from marketplace.evaluation import services as evaluation
+from marketplace.evaluation import award, moderation, panel, scoring
 from marketplace.evaluation.models import (
     ConflictDeclaration,
     ModerationClosure,
@@ -174,13 +174,13 @@ def _world() -> dict:
     evaluator_2 = factories.make_area_staff(Role.EVALUATOR, name="Bea Evaluator")
     conflicted = factories.make_area_staff(Role.EVALUATOR, name="Cy Conflicted")
     for member in (evaluator, evaluator_2, conflicted):
-        evaluation.assign_evaluator(need, member, actor=commissioner)
-        answers = {o.id: (False, "") for o in evaluation.bidding_organisations(need)}
+        panel.assign_evaluator(need, member, actor=commissioner)
+        answers = {o.id: (False, "") for o in panel.bidding_organisations(need)}
         if member is conflicted:
             answers[bid.organisation_id] = (True, CONFLICT_MARKER)
-        evaluation.declare_conflicts(need, member, answers)
-    parts = evaluation.parts(need)
-    evaluation.save_sheet(bid, evaluator, {p.key: (3, JUSTIFICATION_MARKER) for p in parts}, submit=True)
+        panel.declare_conflicts(need, member, answers)
+    parts = scoring.parts(need)
+    scoring.save_sheet(bid, evaluator, {p.key: (3, JUSTIFICATION_MARKER) for p in parts}, submit=True)
     users = {
         "anonymous": None,
         "provider": factories.make_provider(),
@@ -198,7 +198,7 @@ def _world() -> dict:
     # Committed (a SAVEPOINT release: the test's transaction is still rolled back at the
     # end) so that a view rolling back a refused change keeps the world.
     db.session.commit()
-    member_2 = evaluation.panel_member(need, evaluator_2)
+    member_2 = panel.panel_member(need, evaluator_2)
     values = {"need_id": need.id, "bid_id": bid.id, "lot_id": bid.lot_id, "member_id": member_2.id}
     return {"need": need, "bid": bid, "other": other, "users": users, "values": values}
 
@@ -298,7 +298,7 @@ def test_ids_that_are_not_the_need_s_are_not_found(app, db_session):
     evaluator = _client(app, world["users"]["evaluator_2"])
     base = f"/needs/{v['need_id']}/evaluation"
     foreign_lot = elsewhere.lot.id
-    foreign_member = evaluation.panel_member(elsewhere.need, elsewhere.evaluators[0]).id
+    foreign_member = panel.panel_member(elsewhere.need, elsewhere.evaluators[0]).id
     db.session.commit()
     for client, url in [
         (commissioner, f"{base}/lots/{foreign_lot}/ranking"),
@@ -359,7 +359,7 @@ def test_the_commissioner_adds_and_removes_evaluators(app, db_session):
 
     response = client.post(url, data={"csrf_token": _token(client, ev.commissioner), "user_id": str(newcomer.id)})
     assert response.status_code == 302
-    member = evaluation.panel_member(ev.need, newcomer)
+    member = panel.panel_member(ev.need, newcomer)
     assert member is not None
     assert count(AuditEvent, AuditEvent.action == "panel.assigned") >= 1
     assert count(OutboxEmail, OutboxEmail.to == newcomer.email) == 1
@@ -382,9 +382,9 @@ def test_the_commissioner_adds_and_removes_evaluators(app, db_session):
 def test_declarations_errors_by_the_field_then_written_once(app, db_session):
     ev = factories.make_evaluation(evaluators=0)
     newcomer = factories.make_area_staff(Role.EVALUATOR)
-    evaluation.assign_evaluator(ev.need, newcomer, actor=ev.commissioner)
+    panel.assign_evaluator(ev.need, newcomer, actor=ev.commissioner)
     db.session.commit()
-    first, second = evaluation.bidding_organisations(ev.need)
+    first, second = panel.bidding_organisations(ev.need)
     client = _client(app, newcomer)
     base = f"/needs/{ev.need.id}/evaluation"
     mine = page_text(client.get(f"{base}/mine"))
@@ -423,7 +423,7 @@ def test_declarations_errors_by_the_field_then_written_once(app, db_session):
 
     response = post({f"org_{first.id}": "no", f"org_{second.id}": "yes", f"details_{second.id}": CONFLICT_MARKER})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"{base}/mine")
-    rows = evaluation.declarations(ev.need, newcomer)
+    rows = panel.declarations(ev.need, newcomer)
     assert {(d.organisation_id, d.conflicted, d.details) for d in rows} == {
         (first.id, False, ""), (second.id, True, CONFLICT_MARKER),
     }
@@ -449,9 +449,9 @@ def test_declarations_errors_by_the_field_then_written_once(app, db_session):
 def test_the_hub_shows_progress_and_moderation_state(app, db_session):
     ev = factories.make_evaluation()
     a, b = ev.evaluators
-    parts = evaluation.parts(ev.need)
-    evaluation.save_sheet(ev.bids[0], a, {p.key: (3, "Good.") for p in parts}, submit=True)
-    evaluation.save_sheet(ev.bids[0], b, {p.key: (2, "") for p in parts}, submit=False)
+    parts = scoring.parts(ev.need)
+    scoring.save_sheet(ev.bids[0], a, {p.key: (3, "Good.") for p in parts}, submit=True)
+    scoring.save_sheet(ev.bids[0], b, {p.key: (2, "") for p in parts}, submit=False)
     db.session.flush()
     client = _client(app, ev.commissioner)
     page = page_text(client.get(f"/needs/{ev.need.id}/evaluation"))
@@ -469,8 +469,8 @@ def test_the_hub_shows_progress_and_moderation_state(app, db_session):
 def test_closing_moderation_with_bids_not_agreed_is_refused_on_the_hub(app, db_session):
     ev = factories.make_evaluation()
     factories.score_all(ev, agree=False)
-    parts = evaluation.parts(ev.need)
-    evaluation.agree_scores(ev.bids[0], {p.key: (3, "Agreed.") for p in parts}, actor=ev.commissioner)
+    parts = scoring.parts(ev.need)
+    moderation.agree_scores(ev.bids[0], {p.key: (3, "Agreed.") for p in parts}, actor=ev.commissioner)
     db.session.commit()
     client = _client(app, ev.commissioner)
     url = f"/needs/{ev.need.id}/evaluation/lots/{ev.lot.id}/close-moderation"
@@ -485,7 +485,7 @@ def test_closing_moderation_with_bids_not_agreed_is_refused_on_the_hub(app, db_s
     assert client.post(url).status_code == 400
     assert count(ModerationClosure) == 0
 
-    evaluation.agree_scores(ev.bids[1], {p.key: (3, "Agreed.") for p in parts}, actor=ev.commissioner)
+    moderation.agree_scores(ev.bids[1], {p.key: (3, "Agreed.") for p in parts}, actor=ev.commissioner)
     db.session.commit()
     response = client.post(url, data={"csrf_token": _token(client, ev.commissioner)})
     assert response.status_code == 302
@@ -515,7 +515,7 @@ def test_the_hub_shows_the_decision_summaries_and_standstill(app, db_session):
     assert "Explanation not asked for yet" in page
     low.low_flagged_at = None
     db.session.flush()
-    decision = evaluation.decide(ev.lot, bid=ev.bids[1], reasons="Highest total", actor=ev.commissioner)
+    decision = award.decide(ev.lot, bid=ev.bids[1], reasons="Highest total", actor=ev.commissioner)
     db.session.flush()
     page = page_text(client.get(f"/needs/{ev.need.id}/evaluation"))
     from marketplace.timeutil import london
