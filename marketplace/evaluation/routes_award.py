@@ -30,6 +30,7 @@ from . import award as awards
 from . import bp, low_bids
 from .errors import REASONS_WORD_LIMIT
 from .forms_award import AwardForm, DecideLowBidForm, ExplanationForm, RequestExplanationForm, SignOffForm
+from .loaders import lot_or_404, need_or_404
 from .models import AwardDecision, AwardOutcome
 from .ranking import ranking
 from .summaries import standstill_end_of, summaries_for
@@ -46,16 +47,9 @@ RESULT_LABELS = {
 # Loading -------------------------------------------------------------------------------
 
 
-def _need(need_id: int) -> Need:
-    need = db.get_or_404(Need, need_id)
-    if not can(current_user, Action.VIEW_NEED, need):
-        abort(404)  # a draft is not public: don't confirm it exists
-    return need
-
-
 def _overseen_need(need_id: int) -> Need:
     """The need, for its commissioner and board members (VIEW_EVALUATION); 403 for others."""
-    need = _need(need_id)
+    need = need_or_404(need_id)
     require(current_user, Action.VIEW_EVALUATION, need)
     return need
 
@@ -65,13 +59,6 @@ def _flagged_bid(need: Need, bid_id: int) -> Bid:
     if bid is None or bid.need_id != need.id or bid.low_flagged_at is None or bid_services.counting_revision(bid) is None:
         abort(404)
     return bid
-
-
-def _lot(need: Need, lot_id: int) -> Lot:
-    lot = db.session.get(Lot, lot_id)
-    if lot is None or lot.need_id != need.id:
-        abort(404)
-    return lot
 
 
 def _status(form) -> int:
@@ -116,7 +103,7 @@ def low_bid(need_id, bid_id):
 
 
 def _managed_flagged_bid(need_id: int, bid_id: int) -> tuple[Need, Bid]:
-    need = _need(need_id)
+    need = need_or_404(need_id)
     require(current_user, Action.MANAGE_EVALUATION, need)
     return need, _flagged_bid(need, bid_id)
 
@@ -257,7 +244,7 @@ def _award_page(need: Need, lot: Lot, *, form=None):
 @login_required
 def award(need_id, lot_id):
     need = _overseen_need(need_id)
-    lot = _lot(need, lot_id)
+    lot = lot_or_404(need, lot_id)
     # Abnormally low bids are flagged once after closing (usually when the bids are first
     # opened): make sure it has happened before a lot is awarded.
     if bid_services.check_at_closing(need):

@@ -41,24 +41,11 @@ from .forms_panel import (
     saved_answers,
     score_form,
 )
+from .loaders import lot_or_404, need_or_404
 from .low_bids import review_state
 from .models import SCORE_MEANINGS, PanelMember
 
 # Loading -----------------------------------------------------------------------------------
-
-
-def _need(need_id: int) -> Need:
-    need = db.get_or_404(Need, need_id)
-    if not can(current_user, Action.VIEW_NEED, need):
-        abort(404)  # a draft is not public: don't confirm it exists
-    return need
-
-
-def _lot(need: Need, lot_id: int) -> Lot:
-    lot = db.session.get(Lot, lot_id)
-    if lot is None or lot.need_id != need.id:
-        abort(404)
-    return lot
 
 
 def _counted(need: Need, bid_id: int):
@@ -71,6 +58,13 @@ def _counted(need: Need, bid_id: int):
     if bid.need_id != need.id:
         abort(404)
     return bid, revision
+
+
+def _need_and_bid(need_id: int, bid_id: int, action: Action):
+    """The need (403 unless the user may `action` on it), the bid and its counted revision."""
+    need = need_or_404(need_id)
+    require(current_user, action, need)
+    return need, *_counted(need, bid_id)
 
 
 def _organisation_name(revision) -> str:
@@ -125,7 +119,7 @@ def _overview_context(need: Need) -> dict:
 @bp.get("/needs/<int:need_id>/evaluation")
 @login_required
 def overview(need_id):
-    need = _need(need_id)
+    need = need_or_404(need_id)
     if not can(current_user, Action.VIEW_EVALUATION, need):
         if can(current_user, Action.TAKE_PART, need):
             return redirect(url_for("evaluation.my_evaluation", need_id=need.id))
@@ -136,9 +130,9 @@ def overview(need_id):
 @bp.post("/needs/<int:need_id>/evaluation/lots/<int:lot_id>/close-moderation")
 @login_required
 def close_moderation(need_id, lot_id):
-    need = _need(need_id)
+    need = need_or_404(need_id)
     require(current_user, Action.MANAGE_EVALUATION, need)
-    lot = _lot(need, lot_id)
+    lot = lot_or_404(need, lot_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         if committed(lambda: moderation.close_moderation(lot, actor=current_user), form, form.submit):
@@ -163,7 +157,7 @@ def _panel_page(need: Need, *, form, remove_form, status: int, **extra):
 @bp.route("/needs/<int:need_id>/evaluation/panel", methods=["GET", "POST"], endpoint="panel")
 @login_required
 def panel_page(need_id):
-    need = _need(need_id)
+    need = need_or_404(need_id)
     require(current_user, Action.MANAGE_EVALUATION, need)
     form = AddEvaluatorForm(evaluators=panel.addable_evaluators(need))
     if form.validate_on_submit():
@@ -176,7 +170,7 @@ def panel_page(need_id):
 @bp.post("/needs/<int:need_id>/evaluation/panel/<int:member_id>/remove")
 @login_required
 def remove_panel_member(need_id, member_id):
-    need = _need(need_id)
+    need = need_or_404(need_id)
     require(current_user, Action.MANAGE_EVALUATION, need)
     member = db.session.get(PanelMember, member_id)
     if member is None or member.need_id != need.id:
@@ -196,7 +190,7 @@ def remove_panel_member(need_id, member_id):
 @bp.route("/needs/<int:need_id>/evaluation/declarations", methods=["GET", "POST"])
 @login_required
 def declare(need_id):
-    need = _need(need_id)
+    need = need_or_404(need_id)
     require(current_user, Action.TAKE_PART, need)
     outstanding = panel.undeclared(need, current_user)
     form = declarations_form(outstanding)
@@ -232,7 +226,7 @@ def _my_lots(need: Need) -> list[dict]:
 @bp.get("/needs/<int:need_id>/evaluation/mine")
 @login_required
 def my_evaluation(need_id):
-    need = _need(need_id)
+    need = need_or_404(need_id)
     require(current_user, Action.TAKE_PART, need)
     undeclared = panel.undeclared(need, current_user)
     conflicts = [d for d in panel.declarations(need, current_user) if d.conflicted]
@@ -259,9 +253,7 @@ def _score_page(need: Need, bid, revision, *, form, sheet):
 @bp.route("/needs/<int:need_id>/evaluation/bids/<int:bid_id>/score", methods=["GET", "POST"])
 @login_required
 def score(need_id, bid_id):
-    need = _need(need_id)
-    require(current_user, Action.TAKE_PART, need)
-    bid, revision = _counted(need, bid_id)
+    need, bid, revision = _need_and_bid(need_id, bid_id, Action.TAKE_PART)
     sheet = scoring.sheet_of(bid, current_user)
     if sheet is not None and sheet.submitted_at is not None:
         return redirect(url_for("evaluation.scores", need_id=need.id, bid_id=bid.id))
@@ -281,7 +273,7 @@ def score(need_id, bid_id):
 @bp.get("/needs/<int:need_id>/evaluation/bids/<int:bid_id>/scores")
 @login_required
 def scores(need_id, bid_id):
-    need = _need(need_id)
+    need = need_or_404(need_id)
     overseer = can(current_user, Action.VIEW_EVALUATION, need)
     if not overseer and not can(current_user, Action.TAKE_PART, need):
         abort(403)
@@ -302,9 +294,7 @@ def scores(need_id, bid_id):
 @bp.route("/needs/<int:need_id>/evaluation/bids/<int:bid_id>/moderate", methods=["GET", "POST"])
 @login_required
 def moderate(need_id, bid_id):
-    need = _need(need_id)
-    require(current_user, Action.MANAGE_EVALUATION, need)
-    bid, revision = _counted(need, bid_id)
+    need, bid, revision = _need_and_bid(need_id, bid_id, Action.MANAGE_EVALUATION)
     parts = scoring.parts(need)
     saved = request.method == "GET"
     form = moderation_form(parts, data=saved_answers(parts, moderation.agreed_scores(bid).get, "rationale") if saved else None)
@@ -339,9 +329,9 @@ def _working(row, lowest: int | None, price_weight: int) -> dict:
 @bp.get("/needs/<int:need_id>/evaluation/lots/<int:lot_id>/ranking", endpoint="ranking")
 @login_required
 def ranking_page(need_id, lot_id):
-    need = _need(need_id)
+    need = need_or_404(need_id)
     require(current_user, Action.VIEW_EVALUATION, need)
-    lot = _lot(need, lot_id)
+    lot = lot_or_404(need, lot_id)
     access.submitted_bids(need, current_user)  # the bids are read through access (sealing, low-bid flags)
     rows = ranking.ranking(lot)
     lowest = ranking.lowest_compliant_price([(r.bid, r.revision) for r in rows])
