@@ -697,7 +697,7 @@ def _evaluations() -> None:
     both through the evaluation services at times after they closed. The allotment need is
     left for people trying the portal to evaluate from the start."""
     from .contracts import services as contract_services
-    from .evaluation import services as evaluation
+    from .evaluation import award, moderation, panel, ranking, scoring
     from .needs.models import Need
 
     commissioner = account_services.find_user("commissioner@demo.test")
@@ -705,29 +705,29 @@ def _evaluations() -> None:
     marks = {"charity@demo.test": 4, "cic@demo.test": 3, "bigco@demo.test": 2}
     for title in (MODERATION_NEED, FINISHED_NEED):
         need = db.session.scalar(sa.select(Need).where(Need.title == title))
-        if need is None or need.closes_at is None or evaluation.panel(need) or evaluation.current_decision(need.lots[0]):
+        if need is None or need.closes_at is None or panel.panel(need) or award.current_decision(need.lots[0]):
             continue
         lot = need.lots[0]
         at = need.closes_at + timedelta(days=1)
         if need.status_at(at).value != "closed":
             continue
-        evaluation.assign_evaluator(need, evaluator, actor=commissioner, now=at)
-        evaluation.declare_conflicts(
-            need, evaluator, {o.id: (False, "") for o in evaluation.bidding_organisations(need)}, now=at
+        panel.assign_evaluator(need, evaluator, actor=commissioner, now=at)
+        panel.declare_conflicts(
+            need, evaluator, {o.id: (False, "") for o in panel.bidding_organisations(need)}, now=at
         )
-        entries = evaluation.lot_bids(lot)
+        entries = scoring.lot_bids(lot)
         for bid, _ in entries:
             mark = next(v for email, v in marks.items() if bid.organisation.contact_email == email)
-            scores = {p.key: (mark, DEMO_JUSTIFICATIONS[mark]) for p in evaluation.parts(need)}
-            evaluation.save_sheet(bid, evaluator, scores, submit=True, now=at + timedelta(hours=2))
+            scores = {p.key: (mark, DEMO_JUSTIFICATIONS[mark]) for p in scoring.parts(need)}
+            scoring.save_sheet(bid, evaluator, scores, submit=True, now=at + timedelta(hours=2))
             if title == FINISHED_NEED or bid is entries[0][0]:
-                evaluation.agree_scores(bid, scores, actor=commissioner, now=at + timedelta(days=1))
+                moderation.agree_scores(bid, scores, actor=commissioner, now=at + timedelta(days=1))
         if title == MODERATION_NEED:
             continue
-        evaluation.close_moderation(lot, actor=commissioner, now=at + timedelta(days=1, hours=1))
-        winner = evaluation.ranking(lot)[0].bid
+        moderation.close_moderation(lot, actor=commissioner, now=at + timedelta(days=1, hours=1))
+        winner = ranking.ranking(lot)[0].bid
         decided = at + timedelta(days=2)
-        decision = evaluation.decide(
+        decision = award.decide(
             lot, bid=winner, reasons="The highest total score: the strongest plan for work that lasts, at a fair price.",
             actor=commissioner, now=decided,
         )
@@ -1014,7 +1014,7 @@ def _live_through(past: Past, day: date, pdus: dict, categories: dict, now: date
     from .bids import services as bid_services
     from .contracts import services as contract_services
     from .delivery import services as delivery
-    from .evaluation import services as evaluation
+    from .evaluation import award, moderation, panel, ranking, scoring
     from .needs import services as need_services
     from .payments import services as payments
     from .reference.models import DesiredOutcome
@@ -1067,25 +1067,25 @@ def _live_through(past: Past, day: date, pdus: dict, categories: dict, now: date
 
     close_day = london_date(closes)
     evaluated = _morning(add_working_days(close_day, 1))
-    _on(evaluated, evaluation.assign_evaluator, need, evaluator, actor=commissioner)
-    _on(evaluated, evaluation.declare_conflicts, need, evaluator, {o.id: (False, "") for o in evaluation.bidding_organisations(need)})
+    _on(evaluated, panel.assign_evaluator, need, evaluator, actor=commissioner)
+    _on(evaluated, panel.declare_conflicts, need, evaluator, {o.id: (False, "") for o in panel.bidding_organisations(need)})
     moderated = _morning(add_working_days(close_day, 3))
-    for bid, _ in evaluation.lot_bids(lot):
-        scores = {p.key: (marks[bid.id], DEMO_JUSTIFICATIONS[marks[bid.id]]) for p in evaluation.parts(need)}
-        _on(evaluated + timedelta(hours=3), evaluation.save_sheet, bid, evaluator, scores, submit=True)
-        _on(moderated, evaluation.agree_scores, bid, scores, actor=commissioner)
-    _on(moderated + timedelta(hours=1), evaluation.close_moderation, lot, actor=commissioner)
+    for bid, _ in scoring.lot_bids(lot):
+        scores = {p.key: (marks[bid.id], DEMO_JUSTIFICATIONS[marks[bid.id]]) for p in scoring.parts(need)}
+        _on(evaluated + timedelta(hours=3), scoring.save_sheet, bid, evaluator, scores, submit=True)
+        _on(moderated, moderation.agree_scores, bid, scores, actor=commissioner)
+    _on(moderated + timedelta(hours=1), moderation.close_moderation, lot, actor=commissioner)
     decided = _morning(add_working_days(close_day, 4))
     if not past.awarded:
-        _on(decided, evaluation.decide, lot, bid=None, actor=commissioner,
+        _on(decided, award.decide, lot, bid=None, actor=commissioner,
             reasons="No bid showed how it would reach people locally: we will talk to local providers and ask again.")
         return
-    winner = evaluation.ranking(lot)[0].bid
+    winner = ranking.ranking(lot)[0].bid
     assert winner.organisation.contact_email == f"{past.bidders[0]}@demo.test", past.title
-    decision = _on(decided, evaluation.decide, lot, bid=winner, actor=commissioner,
+    decision = _on(decided, award.decide, lot, bid=winner, actor=commissioner,
                    reasons=f"The highest total score: {winner.organisation.name} had the strongest plan for people here, at a fair price.")
     if decision.needs_sign_off:
-        _on(_morning(add_working_days(close_day, 6)), evaluation.sign_off, decision, approve=True, actor=board,
+        _on(_morning(add_working_days(close_day, 6)), award.sign_off, decision, approve=True, actor=board,
             comment="Approved: the evaluation was thorough and the price is within the budget.")
 
     # The contract: after standstill for a contract, a few days after the decision for a grant.

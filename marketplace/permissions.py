@@ -291,7 +291,7 @@ def _oversees(user, area) -> bool:
 
 def _on_panel(user, need) -> bool:
     from .accounts.models import Role
-    from .evaluation.services import panel_member
+    from .evaluation.panel import panel_member
 
     return _account(user) and user.has_area_role(Role.EVALUATOR, need.area) and panel_member(need, user) is not None
 
@@ -314,7 +314,7 @@ def _take_part(user, need) -> bool:
 
 
 def _score_bid(user, bid) -> bool:
-    from .evaluation.services import may_score
+    from .evaluation.scoring import may_score
 
     return _take_part(user, bid.need) and may_score(user, bid)
 

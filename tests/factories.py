@@ -185,7 +185,7 @@ def make_evaluation(*, prices: tuple[int, ...] = (4_000_000, 4_500_000), evaluat
     SimpleNamespace(need, lot, commissioner, evaluators, bids, providers)."""
     from types import SimpleNamespace
 
-    from marketplace.evaluation import services as evaluation
+    from marketplace.evaluation.panel import assign_evaluator, bidding_organisations, declare_conflicts
 
     commissioner = make_area_staff(Role.COMMISSIONER)
     need = make_need(commissioner=commissioner, lots=lots, **need_kwargs)
@@ -194,9 +194,9 @@ def make_evaluation(*, prices: tuple[int, ...] = (4_000_000, 4_500_000), evaluat
     close_need(need)
     panel = [make_area_staff(Role.EVALUATOR) for _ in range(evaluators)]
     for evaluator in panel:
-        evaluation.assign_evaluator(need, evaluator, actor=commissioner)
-        evaluation.declare_conflicts(
-            need, evaluator, {o.id: (False, "") for o in evaluation.bidding_organisations(need)}
+        assign_evaluator(need, evaluator, actor=commissioner)
+        declare_conflicts(
+            need, evaluator, {o.id: (False, "") for o in bidding_organisations(need)}
         )
     db.session.flush()
     return SimpleNamespace(need=need, lot=need.lots[0], commissioner=commissioner, evaluators=panel, bids=bids, providers=providers)
@@ -205,17 +205,17 @@ def make_evaluation(*, prices: tuple[int, ...] = (4_000_000, 4_500_000), evaluat
 def score_all(ev, scores: dict | None = None, *, agree: bool = True, close: bool = True) -> None:
     """Every panel member scores every bid (3 for every part unless `scores` maps
     bid index -> score), then the commissioner agrees the same and closes moderation."""
-    from marketplace.evaluation import services as evaluation
+    from marketplace.evaluation import moderation, scoring
 
-    parts = evaluation.parts(ev.need)
+    parts = scoring.parts(ev.need)
     for index, bid in enumerate(ev.bids):
         value = (scores or {}).get(index, 3)
         for evaluator in ev.evaluators:
-            evaluation.save_sheet(bid, evaluator, {p.key: (value, "Clear evidence of reach.") for p in parts}, submit=True)
+            scoring.save_sheet(bid, evaluator, {p.key: (value, "Clear evidence of reach.") for p in parts}, submit=True)
         if agree:
-            evaluation.agree_scores(bid, {p.key: (value, "The panel agreed.") for p in parts}, actor=ev.commissioner)
+            moderation.agree_scores(bid, {p.key: (value, "The panel agreed.") for p in parts}, actor=ev.commissioner)
     if agree and close:
-        evaluation.close_moderation(ev.lot, actor=ev.commissioner)
+        moderation.close_moderation(ev.lot, actor=ev.commissioner)
     db.session.flush()
 
 
@@ -227,12 +227,12 @@ def make_contract(*, starts_in_days: int = -1, prices: tuple[int, ...] = (4_000_
     from types import SimpleNamespace
 
     from marketplace.contracts import services as contracts
-    from marketplace.evaluation import services as evaluation
+    from marketplace.evaluation.award import decide
     from marketplace.workdays import london_date
 
     ev = make_evaluation(prices=prices, **need_kwargs)
     score_all(ev, {0: 4})
-    decision = evaluation.decide(ev.lot, bid=ev.bids[0], reasons="Best value.", actor=ev.commissioner)
+    decision = decide(ev.lot, bid=ev.bids[0], reasons="Best value.", actor=ev.commissioner)
     starts_on = london_date(utcnow()) + timedelta(days=starts_in_days)
     contract = contracts.create_contract(
         decision,

@@ -15,7 +15,7 @@ from marketplace.board.models import PartnershipReview
 from marketplace.contracts.models import Contract
 from marketplace.delivery.models import ReportSubmission
 from marketplace.demo import HISTORY, history_years, load_demo_data
-from marketplace.evaluation import services as evaluation
+from marketplace.evaluation import award
 from marketplace.extensions import db
 from marketplace.needs.models import Need, NeedStatus
 from marketplace.notifications.models import OutboxEmail
@@ -72,7 +72,7 @@ def _check_history_followed_the_rules(now):
         assert need.status == (NeedStatus.AWARDED if past.awarded else NeedStatus.NOT_AWARDED)
         assert need.published_at < need.question_deadline <= need.closes_at < now
         assert need.bids_checked_at is not None and need.created_at <= need.published_at
-        decision = evaluation.current_decision(need.lots[0])
+        decision = award.current_decision(need.lots[0])
         assert decision.is_effective and need.closes_at < decision.decided_at
         if not past.awarded:
             assert decision.bid is None

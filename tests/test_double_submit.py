@@ -274,9 +274,9 @@ def test_signing_off_an_award_twice_at_once_signs_it_off_once(committed_app):
     app = committed_app
     with app.app_context():
         ev = _scored(lot_pence=12_000_000)
-        from marketplace.evaluation import services as evaluation
+        from marketplace.evaluation import award
 
-        decision = evaluation.decide(ev.lot, bid=ev.bids[0], reasons="The highest score.", actor=ev.commissioner)
+        decision = award.decide(ev.lot, bid=ev.bids[0], reasons="The highest score.", actor=ev.commissioner)
         assert decision.is_waiting_for_sign_off
         board = factories.make_area_staff(Role.BOARD_MEMBER)
         decision_id, email = decision.id, board.email
@@ -304,9 +304,9 @@ def test_making_a_contract_twice_at_once_makes_it_once(committed_app):
     app = committed_app
     with app.app_context():
         ev = _scored()
-        from marketplace.evaluation import services as evaluation
+        from marketplace.evaluation import award
 
-        evaluation.decide(ev.lot, bid=ev.bids[0], reasons="The highest score.", actor=ev.commissioner)
+        award.decide(ev.lot, bid=ev.bids[0], reasons="The highest score.", actor=ev.commissioner)
         lot_id, email = ev.lot.id, ev.commissioner.email
         url = f"/needs/{ev.need.id}/lots/{ev.lot.id}/contract"
         marks = _marks()

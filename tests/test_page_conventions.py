@@ -20,7 +20,7 @@ from marketplace.bids import services as bids
 from marketplace.board import reviews
 from marketplace.contracts import variations
 from marketplace.delivery import services as delivery
-from marketplace.evaluation import services as evaluation
+from marketplace.evaluation import award, low_bids, panel, timing
 from marketplace.extensions import db
 from marketplace.needs import services as needs
 from marketplace.payments import services as payments
@@ -138,7 +138,7 @@ class World:
     def newcomer(self):
         """An evaluator on the panel of `ev` who has not declared yet."""
         evaluator = factories.make_area_staff(Role.EVALUATOR)
-        evaluation.assign_evaluator(self.ev.need, evaluator, actor=self.ev.commissioner)
+        panel.assign_evaluator(self.ev.need, evaluator, actor=self.ev.commissioner)
         return evaluator
 
     @cached_property
@@ -162,8 +162,8 @@ class World:
     def asked(self):
         """`low`, with its bidder asked to explain."""
         ev = self.low
-        evaluation.request_explanation(
-            ev.flagged, request="How do you pay staff?", respond_by=evaluation.earliest_respond_by(utcnow()),
+        low_bids.request_explanation(
+            ev.flagged, request="How do you pay staff?", respond_by=timing.earliest_respond_by(utcnow()),
             actor=ev.commissioner,
         )
         return ev
@@ -174,14 +174,14 @@ class World:
         ev = factories.make_evaluation()
         factories.score_all(ev)
         ev.need.area.sign_off_threshold_pence = 1_000_000
-        return evaluation.decide(ev.lot, bid=ev.bids[0], reasons="Best.", actor=ev.commissioner)
+        return award.decide(ev.lot, bid=ev.bids[0], reasons="Best.", actor=ev.commissioner)
 
     @cached_property
     def awarded(self):
         """A grant awarded (no standstill), its contract not made yet."""
         ev = factories.make_evaluation()
         factories.score_all(ev)
-        evaluation.decide(ev.lot, bid=ev.bids[0], reasons="Best.", actor=ev.commissioner)
+        award.decide(ev.lot, bid=ev.bids[0], reasons="Best.", actor=ev.commissioner)
         return ev
 
     # Contracts --------------------------------------------------------------------------

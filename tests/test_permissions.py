@@ -74,12 +74,12 @@ def world(db_session):
     from marketplace.contracts.models import Contract, ContractMilestone, ContractParty, ContractVariation, PartyRole
     from marketplace.delivery.models import OutcomeReport
     from marketplace.payments.models import Payment
-    from marketplace.evaluation import services as evaluation
+    from marketplace.evaluation import panel
     from marketplace.evaluation.models import AssessmentSummary, AwardDecision, AwardOutcome, LowBidReview
 
     commissioner = actors["pdu_commissioner"]
-    evaluation.assign_evaluator(closing_need, actors["evaluator"], actor=commissioner)
-    evaluation.declare_conflicts(closing_need, actors["evaluator"], {org_a.id: (False, "")})
+    panel.assign_evaluator(closing_need, actors["evaluator"], actor=commissioner)
+    panel.declare_conflicts(closing_need, actors["evaluator"], {org_a.id: (False, "")})
     now = utcnow()
     decision = AwardDecision(
         lot_id=closed_bid.lot_id, outcome=AwardOutcome.AWARD, bid_id=closed_bid.id, reasons="Best value",

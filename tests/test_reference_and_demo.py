@@ -17,8 +17,12 @@ from marketplace.bids.models import Bid, BidPartner, BidRevision, BidState
 from marketplace.contracts import services as contract_services
 from marketplace.contracts.models import Contract
 from marketplace.demo import CLOSED_NEED, FINISHED_NEED, MODERATION_NEED, OPEN_NEED, DemoRefused, load_demo_data
-from marketplace.evaluation import services as evaluation
+from marketplace.evaluation.award import current_decision, sign_off_threshold
 from marketplace.evaluation.models import AgreedScore, AwardDecision, ScoreSheet
+from marketplace.evaluation.moderation import agreed_scores
+from marketplace.evaluation.panel import panel
+from marketplace.evaluation.scoring import lot_bids, moderation_closure, scoring_complete
+from marketplace.evaluation.summaries import summaries_for
 from marketplace.extensions import db
 from marketplace.needs import services as need_services
 from marketplace.needs.models import Condition, Lot, Need, NeedStatus, Question, QuestionVisibility
@@ -197,7 +201,7 @@ def _check_delivery():
     from marketplace.payments.models import PaymentStatus
 
     finished = db.session.scalar(sa.select(Need).where(Need.title == FINISHED_NEED))
-    contract = contract_services.contract_for(evaluation.current_decision(finished.lots[0]))
+    contract = contract_services.contract_for(current_decision(finished.lots[0]))
     advance, first, second, third, last = contract.milestones
     states = [report_for(m).state if report_for(m) else None for m in (first, second, third, last)]
     assert states == [ReportState.APPROVED, ReportState.APPROVED, ReportState.SUBMITTED, None]
@@ -212,20 +216,20 @@ def _check_evaluations():
     """The mentoring need is in moderation; the employment need has a contract; the
     allotment need is untouched, for a new user to evaluate."""
     allotment = db.session.scalar(sa.select(Need).where(Need.title == CLOSED_NEED))
-    assert evaluation.panel(allotment) == []
-    assert allotment.lots[0].value_pence > evaluation.sign_off_threshold(allotment)  # its award needs sign-off
+    assert panel(allotment) == []
+    assert allotment.lots[0].value_pence > sign_off_threshold(allotment)  # its award needs sign-off
     moderation = db.session.scalar(sa.select(Need).where(Need.title == MODERATION_NEED))
-    entries = evaluation.lot_bids(moderation.lots[0])
-    assert [evaluation.scoring_complete(b, r) for b, r in entries] == [True, True]
-    assert [bool(evaluation.agreed_scores(b)) for b, _ in entries] == [True, False]
-    assert evaluation.moderation_closure(moderation.lots[0]) is None
+    entries = lot_bids(moderation.lots[0])
+    assert [scoring_complete(b, r) for b, r in entries] == [True, True]
+    assert [bool(agreed_scores(b)) for b, _ in entries] == [True, False]
+    assert moderation_closure(moderation.lots[0]) is None
     finished = db.session.scalar(sa.select(Need).where(Need.title == FINISHED_NEED))
-    decision = evaluation.current_decision(finished.lots[0])
+    decision = current_decision(finished.lots[0])
     assert decision.is_effective and decision.bid.organisation.name == CHARITY
     contract = contract_services.contract_for(decision)
     assert contract.created_at > decision.standstill_ends_at
     assert sum(m.amount_pence for m in contract.milestones) == contract.value_pence
-    assert {len(evaluation.summaries_for(b)) for b, _ in evaluation.lot_bids(finished.lots[0])} == {1}
+    assert {len(summaries_for(b)) for b, _ in lot_bids(finished.lots[0])} == {1}
 
 
 def _check_policies():

@@ -48,7 +48,7 @@ from marketplace.contracts import services as contracts
 from marketplace.contracts import variations
 from marketplace.contracts.models import ContractParty, PartyRole
 from marketplace.delivery import services as delivery
-from marketplace.evaluation import services as evaluation
+from marketplace.evaluation import award, low_bids, panel, timing
 from marketplace.extensions import db, limiter
 from marketplace.needs import digest
 from marketplace.needs import documents as need_documents
@@ -682,24 +682,24 @@ def _build() -> tuple[dict, dict]:
     factories.make_bid(closed, provider=owner_b, price_pence=4_500_000)
     factories.close_need(closed)
     assert bids.check_at_closing(closed) and closed_a.low_flagged_at is not None
-    member = evaluation.assign_evaluator(closed, evaluator, actor=commissioner)
-    evaluation.declare_conflicts(closed, evaluator, {o.id: (False, "") for o in evaluation.bidding_organisations(closed)})
-    evaluation.request_explanation(
-        closed_a, request="Explain how you can deliver at this price.", respond_by=evaluation.earliest_respond_by(now),
+    member = panel.assign_evaluator(closed, evaluator, actor=commissioner)
+    panel.declare_conflicts(closed, evaluator, {o.id: (False, "") for o in panel.bidding_organisations(closed)})
+    low_bids.request_explanation(
+        closed_a, request="Explain how you can deliver at this price.", respond_by=timing.earliest_respond_by(now),
         actor=commissioner,
     )
     ids.update(closed_need=closed.id, closed_lot=closed.lots[0].id, closed_bid_a=closed_a.id, panel_member=member.id)
 
     # A decision over the sign-off threshold, waiting for the board.
     sign_off = _evaluated("Sign-off need", commissioner, evaluator, owner_a, owner_b, lots=(15_000_000,))
-    decision = evaluation.decide(sign_off.lot, bid=sign_off.bids[0], reasons="The best plan.", actor=commissioner)
+    decision = award.decide(sign_off.lot, bid=sign_off.bids[0], reasons="The best plan.", actor=commissioner)
     assert decision.is_waiting_for_sign_off
     ids["sign_off_decision"] = decision.id
 
     # A's contract (P a party too): the advance payable, milestone 1's report submitted with
     # a file, milestone 2's a draft with a file, a variation waiting, a yearly rating.
     awarded = _evaluated("Contract need", commissioner, evaluator, owner_a, owner_b, lots=(5_000_000,))
-    decision = evaluation.decide(awarded.lot, bid=awarded.bids[0], reasons="Best value.", actor=commissioner)
+    decision = award.decide(awarded.lot, bid=awarded.bids[0], reasons="Best value.", actor=commissioner)
     starts_on = london_date(now) - timedelta(days=1)
     ends_on = starts_on + timedelta(days=400)
     contract = contracts.create_contract(
@@ -765,8 +765,8 @@ def _evaluated(title, commissioner, evaluator, *providers, lots):
     need = factories.make_need(commissioner=commissioner, title=title, lots=lots)
     made = [factories.make_bid(need, provider=p, price_pence=lots[0] - 500_000 * i) for i, p in enumerate(providers, start=1)]
     factories.close_need(need)
-    evaluation.assign_evaluator(need, evaluator, actor=commissioner)
-    evaluation.declare_conflicts(need, evaluator, {o.id: (False, "") for o in evaluation.bidding_organisations(need)})
+    panel.assign_evaluator(need, evaluator, actor=commissioner)
+    panel.declare_conflicts(need, evaluator, {o.id: (False, "") for o in panel.bidding_organisations(need)})
     ev = SimpleNamespace(need=need, lot=need.lots[0], commissioner=commissioner, evaluators=[evaluator], bids=made)
     factories.score_all(ev, {0: 4})
     return ev

@@ -167,7 +167,7 @@ def areas():
 @bp.route("/areas/<int:area_id>", methods=["GET", "POST"])
 def edit_area(area_id):
     """An area's sign-off threshold: awards of a lot worth more need a board member's approval."""
-    from ..evaluation.services import area_threshold
+    from ..evaluation.award import area_threshold
 
     area = db.get_or_404(Area, area_id)
     form = ThresholdForm()

@@ -46,7 +46,7 @@ def commissioning_side(user, need: Need) -> bool:
 
 def may_open(user, bid: Bid, revision: BidRevision) -> bool:
     """Those who oversee the need open every bid; an evaluator only those it may score."""
-    from ..evaluation.services import may_open as evaluator_may_open
+    from ..evaluation.panel import may_open as evaluator_may_open
 
     return oversees(user, bid.need) or evaluator_may_open(user, bid, revision)
 

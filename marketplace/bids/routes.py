@@ -255,13 +255,13 @@ def show_bid(bid_id):
 
 def _outcome(bid: Bid) -> dict:
     """After closing: an explanation asked for, and the assessment summaries sent."""
-    from ..evaluation import services as evaluation
+    from ..evaluation import low_bids, summaries
 
-    review = evaluation.review_of(bid) if bid.low_flagged_at is not None else None
+    review = low_bids.review_of(bid) if bid.low_flagged_at is not None else None
     return {
         "review": review,
         "may_explain": review is not None and can(current_user, Action.EXPLAIN_LOW_BID, review),
-        "summaries": evaluation.summaries_for(bid),
+        "summaries": summaries.summaries_for(bid),
     }
 
 

@@ -14,7 +14,7 @@ from dateutil.relativedelta import relativedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..evaluation import services as evaluation
+from ..evaluation import award
 from ..evaluation.models import AwardOutcome
 from ..extensions import db
 from ..money import format_pounds
@@ -55,7 +55,7 @@ def _plain_pounds(pence: int | None) -> str:
 def new_contract(need_id, lot_id):
     need, lot = _managed_lot(need_id, lot_id)
     now = utcnow()
-    decision = evaluation.current_decision(lot)
+    decision = award.current_decision(lot)
     if decision is None or decision.outcome != AwardOutcome.AWARD or not decision.is_effective:
         return render_template(
             "contracts/not_ready.html", need=need, lot=lot, decision=decision,
@@ -102,7 +102,7 @@ def new_contract(need_id, lot_id):
             value=value,
             form=form,
             problems=services.contract_problems(decision, now),
-            in_standstill=not evaluation.standstill_over(decision, now),
+            in_standstill=not award.standstill_over(decision, now),
         ),
         400 if form.errors else 200,
     )

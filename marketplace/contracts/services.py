@@ -14,8 +14,9 @@ from dateutil.relativedelta import relativedelta
 
 from .. import audit
 from ..bids.services import counting_revision, lock_need
+from ..evaluation.award import standstill_over
 from ..evaluation.models import AwardDecision, AwardOutcome
-from ..evaluation.services import party_users, standstill_over
+from ..evaluation.parties import party_users
 from ..extensions import db
 from ..money import MAX_PENCE, format_pounds
 from ..notifications import external_url, queue_email

@@ -1,7 +1,7 @@
 """Forms for abnormally low bids, the award, board sign-off and the bidder's explanation:
 input shape only, with GOV.UK messages. The rules (the window of at least 2 working
 days, deciding only once the bidder answered or its time passed, awarding only once
-moderation closed and every low bid is resolved, word limits) live in services.py; the
+moderation closed and every low bid is resolved, word limits) live in low_bids.py and award.py; the
 views put its refusals by the field."""
 
 from datetime import date
@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired
 
 from ..forms import FreeText, Radios
 from ..needs.forms import GovDateField
-from .services import REASONS_WORD_LIMIT
+from .errors import REASONS_WORD_LIMIT
 
 ACCEPT, REJECT = "accept", "reject"
 APPROVE, REFUSE = "approve", "refuse"
@@ -74,7 +74,7 @@ class ExplanationForm(FlaskForm):
 
 
 class AwardForm(FlaskForm):
-    # The message for no choice is the service's (services.unchosen_message), given by the view.
+    # The message for no choice is the service's (award.unchosen_message), given by the view.
     bid_id = Radios("Your decision", message="", widget=GovRadioInput())
     reasons = FreeText(
         "Reasons for the decision",

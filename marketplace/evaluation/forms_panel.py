@@ -2,8 +2,9 @@
 
 The rules (who may be on the panel, that every bidder is declared against at once, that a
 submitted sheet is complete and final, that moderation waits for every score) live in
-services.py, which the views call; these forms make sure what was sent can be read, and
-say so by the field when it cannot. Field names match services' EvaluationError.field:
+panel.py, scoring.py and moderation.py, which the views call; these forms make sure what
+was sent can be read, and say so by the field when it cannot. Field names match the
+services' EvaluationError.field:
 `user_id`, `org_<id>`, `details_<id>`, `score_<part>`, `justification_<part>`,
 `rationale_<part>`.
 """
@@ -18,8 +19,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
 from ..forms import FreeText, Radios
+from .errors import JUSTIFICATION_WORD_LIMIT
 from .models import SCORE_MEANINGS
-from .services import JUSTIFICATION_WORD_LIMIT
 
 NO_CONFLICT = "no"
 CONFLICT = "yes"
@@ -166,3 +167,15 @@ def moderation_form(parts, **kwargs) -> FlaskForm:
         _ModerationForm, parts, text_field="rationale", score_label="Agreed score for {}",
         text_label="Rationale for the agreed score for {}", text_noun="The rationale for {}", **kwargs,
     )
+
+
+def saved_answers(parts, line_for, text_field: str) -> dict:
+    """The form data of what was saved (a sheet's scores, or the agreed scores): `line_for`
+    gives a part key's saved line or None; `text_field` names both the form's text fields
+    and the saved line's text."""
+    data = {}
+    for part in parts:
+        line = line_for(part.key)
+        data[f"score_{part.key}"] = None if line is None or line.score is None else str(line.score)
+        data[f"{text_field}_{part.key}"] = "" if line is None else getattr(line, text_field)
+    return data

@@ -23,12 +23,18 @@ from ..bids.models import Bid
 from ..extensions import db
 from ..needs.models import Lot, Need
 from ..permissions import Action, can, require
+from ..refusals import committed
 from ..timeutil import london, utcnow
 from ..workdays import london_date
-from ..refusals import committed
-from . import bp, services
+from . import award as awards
+from . import bp, low_bids
+from .errors import REASONS_WORD_LIMIT
 from .forms_award import AwardForm, DecideLowBidForm, ExplanationForm, RequestExplanationForm, SignOffForm
+from .loaders import lot_or_404, need_or_404
 from .models import AwardDecision, AwardOutcome
+from .ranking import ranking
+from .summaries import standstill_end_of, summaries_for
+from .timing import earliest_respond_by
 
 RESULT_LABELS = {
     "won": "Your bid won",
@@ -41,16 +47,9 @@ RESULT_LABELS = {
 # Loading -------------------------------------------------------------------------------
 
 
-def _need(need_id: int) -> Need:
-    need = db.get_or_404(Need, need_id)
-    if not can(current_user, Action.VIEW_NEED, need):
-        abort(404)  # a draft is not public: don't confirm it exists
-    return need
-
-
 def _overseen_need(need_id: int) -> Need:
     """The need, for its commissioner and board members (VIEW_EVALUATION); 403 for others."""
-    need = _need(need_id)
+    need = need_or_404(need_id)
     require(current_user, Action.VIEW_EVALUATION, need)
     return need
 
@@ -62,13 +61,6 @@ def _flagged_bid(need: Need, bid_id: int) -> Bid:
     return bid
 
 
-def _lot(need: Need, lot_id: int) -> Lot:
-    lot = db.session.get(Lot, lot_id)
-    if lot is None or lot.need_id != need.id:
-        abort(404)
-    return lot
-
-
 def _status(form) -> int:
     return 400 if form is not None and form.errors else 200
 
@@ -78,14 +70,14 @@ def _status(form) -> int:
 
 def _low_bid_page(need: Need, bid: Bid, *, form=None, now: datetime | None = None):
     now = now or utcnow()
-    review = services.review_of(bid)
+    review = low_bids.review_of(bid)
     manage = can(current_user, Action.MANAGE_EVALUATION, need)
     if manage and form is None:
         if review is None:
             form = RequestExplanationForm(today=london_date(now))
         elif not review.is_decided:
             form = DecideLowBidForm()
-    earliest = services.earliest_respond_by(now)
+    earliest = earliest_respond_by(now)
     return (
         render_template(
             "evaluation/award/low_bid.html",
@@ -96,8 +88,8 @@ def _low_bid_page(need: Need, bid: Bid, *, form=None, now: datetime | None = Non
             manage=manage,
             form=form if manage else None,
             earliest=f"{earliest.day} {earliest:%B %Y}",
-            window_open=review is not None and review.responded_at is None and now < review.respond_by,
-            limit=services.REASONS_WORD_LIMIT,
+            window_open=low_bids.window_open(review, now),
+            limit=REASONS_WORD_LIMIT,
         ),
         _status(form if manage else None),
     )
@@ -111,7 +103,7 @@ def low_bid(need_id, bid_id):
 
 
 def _managed_flagged_bid(need_id: int, bid_id: int) -> tuple[Need, Bid]:
-    need = _need(need_id)
+    need = need_or_404(need_id)
     require(current_user, Action.MANAGE_EVALUATION, need)
     return need, _flagged_bid(need, bid_id)
 
@@ -121,12 +113,12 @@ def _managed_flagged_bid(need_id: int, bid_id: int) -> tuple[Need, Bid]:
 def request_explanation(need_id, bid_id):
     need, bid = _managed_flagged_bid(need_id, bid_id)
     now = utcnow()
-    if services.review_of(bid) is not None:
+    if low_bids.review_of(bid) is not None:
         flash("An explanation has already been requested for this bid.")
         return redirect(url_for("evaluation.low_bid", need_id=need.id, bid_id=bid.id))
     form = RequestExplanationForm(today=london_date(now))
     if form.validate_on_submit() and committed(
-        lambda: services.request_explanation(
+        lambda: low_bids.request_explanation(
             bid, request=form.request.data, respond_by=form.respond_by.data, actor=current_user, now=now
         ),
         form, form.request,
@@ -142,13 +134,13 @@ def request_explanation(need_id, bid_id):
 @login_required
 def decide_low_bid(need_id, bid_id):
     need, bid = _managed_flagged_bid(need_id, bid_id)
-    review = services.review_of(bid)
+    review = low_bids.review_of(bid)
     if review is None or review.is_decided:
         flash("There is nothing to decide on this bid." if review is None else "This bid has already been decided.")
         return redirect(url_for("evaluation.low_bid", need_id=need.id, bid_id=bid.id))
     form = DecideLowBidForm()
     if form.validate_on_submit() and committed(
-        lambda: services.decide_low_bid(review, accept=form.accept, reason=form.reason.data, actor=current_user),
+        lambda: low_bids.decide_low_bid(review, accept=form.accept, reason=form.reason.data, actor=current_user),
         form, form.outcome,
     ):
         done = "Explanation accepted: the bid stays in." if form.accept else "Bid rejected as abnormally low."
@@ -162,31 +154,19 @@ def decide_low_bid(need_id, bid_id):
 # Abnormally low bids: the bidder's explanation -----------------------------------------
 
 
-@bp.route("/bids/<int:bid_id>/explanation", methods=["GET", "POST"])
-@login_required
-def explain(bid_id):
+def _reviewed_bid(bid_id: int):
+    """A flagged bid and its review, for one of the bid's parties; 404 for anyone else or
+    when no explanation was asked for."""
     bid = access.bid_for_party(bid_id, current_user)
     if not can(current_user, Action.VIEW_BID, bid):
         abort(404)
-    review = services.review_of(bid)
+    review = low_bids.review_of(bid)
     if review is None:
         abort(404)
-    may_explain = can(current_user, Action.EXPLAIN_LOW_BID, review)
-    lead = bid_services.leads(current_user, bid)
-    form = ExplanationForm() if (may_explain or request.method == "POST") else None
-    if request.method == "POST":
-        if not lead:
-            abort(403)
-        if not may_explain:
-            # The lead, but the window has passed or it was answered: the service says why.
-            committed(lambda: services.explain(review, text=form.response.data, actor=current_user), form, form.response)
-        elif form.validate_on_submit() and committed(
-            lambda: services.explain(review, text=form.response.data, actor=current_user), form, form.response
-        ):
-            flash("Your explanation has been sent to the commissioner.", "success")
-            return redirect(url_for("evaluation.explain", bid_id=bid.id))
-        if not form.errors:
-            abort(400)
+    return bid, review
+
+
+def _explain_page(bid: Bid, review, *, form, may_explain: bool):
     return (
         render_template(
             "evaluation/award/explain.html",
@@ -195,45 +175,65 @@ def explain(bid_id):
             review=review,
             form=form,
             may_explain=may_explain,
-            lead=lead,
-            limit=services.REASONS_WORD_LIMIT,
+            lead=bid_services.leads(current_user, bid),
+            limit=REASONS_WORD_LIMIT,
         ),
         _status(form),
     )
+
+
+@bp.route("/bids/<int:bid_id>/explanation", methods=["GET", "POST"])
+@login_required
+def explain(bid_id):
+    bid, review = _reviewed_bid(bid_id)
+    may_explain = can(current_user, Action.EXPLAIN_LOW_BID, review)
+    if request.method == "GET":
+        return _explain_page(bid, review, form=ExplanationForm() if may_explain else None, may_explain=may_explain)
+    if not bid_services.leads(current_user, bid):
+        abort(403)
+    form = ExplanationForm()
+    send = lambda: low_bids.explain(review, text=form.response.data, actor=current_user)
+    if not may_explain:
+        # The lead, but the window has passed or it was answered: the service says why.
+        committed(send, form, form.response)
+    elif form.validate_on_submit() and committed(send, form, form.response):
+        flash("Your explanation has been sent to the commissioner.", "success")
+        return redirect(url_for("evaluation.explain", bid_id=bid.id))
+    if not form.errors:
+        abort(400)
+    return _explain_page(bid, review, form=form, may_explain=may_explain)
 
 
 # The award -----------------------------------------------------------------------------
 
 
 def _award_page(need: Need, lot: Lot, *, form=None):
-    rows = services.ranking(lot)
-    decision = services.current_decision(lot)
+    rows = ranking(lot)
+    decision = awards.current_decision(lot)
     manage = can(current_user, Action.MANAGE_EVALUATION, need)
-    choosable = services.awardable(lot, rows)
     if manage and decision is None and form is None:
-        form = AwardForm(rows=choosable, unchosen=services.unchosen_message(lot))
+        form = AwardForm(rows=awards.awardable(lot, rows), unchosen=awards.unchosen_message(lot))
     shown_form = form if manage and (decision is None or (form is not None and form.errors)) else None
-    threshold = services.sign_off_threshold(need)
     moderation = url_for("evaluation.overview", need_id=need.id, _anchor=f"lot-{lot.number}")
-    moderation_first = shown_form is not None and services.MODERATION_OPEN in shown_form.bid_id.errors
+    moderation_first = shown_form is not None and awards.MODERATION_OPEN in shown_form.bid_id.errors
     return (
         render_template(
             "evaluation/award/award.html",
             need=need,
             lot=lot,
             rows=rows,
-            problems=services.award_problems(lot, None),
-            problem_links={services.MODERATION_OPEN: moderation},
-            unresolved=services.unresolved_low_bids(lot),
+            problems=awards.award_problems(lot, None),
+            problem_links={awards.MODERATION_OPEN: moderation},
+            unresolved=low_bids.unresolved_low_bids(lot),
             decision=decision,
-            history=[d for d in services.decisions(lot) if d.refused_at is not None],
+            history=awards.refused_decisions(lot),
             manage=manage,
             form=shown_form,
             error_links={"bid_id": moderation} if moderation_first else {},
-            threshold=threshold,
-            needs_sign_off=lot.value_pence > threshold,
-            standstill_over=decision is not None and services.standstill_over(decision),
-            limit=services.REASONS_WORD_LIMIT,
+            threshold=awards.sign_off_threshold(need),
+            needs_sign_off=awards.needs_sign_off(lot),
+            standstill_over=decision is not None and awards.standstill_over(decision),
+            limit=REASONS_WORD_LIMIT,
             AwardOutcome=AwardOutcome,
         ),
         _status(shown_form),
@@ -244,7 +244,7 @@ def _award_page(need: Need, lot: Lot, *, form=None):
 @login_required
 def award(need_id, lot_id):
     need = _overseen_need(need_id)
-    lot = _lot(need, lot_id)
+    lot = lot_or_404(need, lot_id)
     # Abnormally low bids are flagged once after closing (usually when the bids are first
     # opened): make sure it has happened before a lot is awarded.
     if bid_services.check_at_closing(need):
@@ -252,13 +252,13 @@ def award(need_id, lot_id):
     if request.method == "GET":
         return _award_page(need, lot)
     require(current_user, Action.MANAGE_EVALUATION, need)
-    rows = services.ranking(lot)
-    form = AwardForm(rows=services.awardable(lot, rows), unchosen=services.unchosen_message(lot))
+    rows = ranking(lot)
+    form = AwardForm(rows=awards.awardable(lot, rows), unchosen=awards.unchosen_message(lot))
     if form.validate_on_submit():
         chosen = form.chosen_bid_id
         bid = next((r.bid for r in rows if r.bid.id == chosen), None)
-        if committed(lambda: services.decide(lot, bid=bid, reasons=form.reasons.data, actor=current_user), form, form.bid_id):
-            decision = services.current_decision(lot)
+        if committed(lambda: awards.decide(lot, bid=bid, reasons=form.reasons.data, actor=current_user), form, form.bid_id):
+            decision = awards.current_decision(lot)
             if decision is not None and decision.is_waiting_for_sign_off:
                 flash("Decision recorded. It takes effect when a board member approves it: they have been emailed.", "success")
             else:
@@ -275,9 +275,9 @@ def award(need_id, lot_id):
 @bp.get("/sign-offs")
 @login_required
 def sign_offs():
-    # Board members only; the list itself is filtered by area in services.waiting_for_sign_off.
+    # Board members only; the list itself is filtered by area in award.waiting_for_sign_off.
     require(current_user, Action.LIST_SIGN_OFFS)
-    return render_template("evaluation/award/sign_offs.html", decisions=services.waiting_for_sign_off(current_user))
+    return render_template("evaluation/award/sign_offs.html", decisions=awards.waiting_for_sign_off(current_user))
 
 
 def _sign_off_page(decision: AwardDecision, *, form=None):
@@ -292,11 +292,11 @@ def _sign_off_page(decision: AwardDecision, *, form=None):
             decision=decision,
             need=need,
             lot=lot,
-            rows=services.ranking(lot),
-            threshold=services.sign_off_threshold(need),
+            rows=ranking(lot),
+            threshold=awards.sign_off_threshold(need),
             form=form if may_sign else None,
             may_sign=may_sign,
-            limit=services.REASONS_WORD_LIMIT,
+            limit=REASONS_WORD_LIMIT,
         ),
         _status(form if may_sign else None),
     )
@@ -318,7 +318,7 @@ def sign_off(decision_id):
         abort(403)
     form = SignOffForm()
     if form.validate_on_submit() and committed(
-        lambda: services.sign_off(decision, approve=form.approve, comment=form.comment.data, actor=current_user),
+        lambda: awards.sign_off(decision, approve=form.approve, comment=form.comment.data, actor=current_user),
         form, form.decision,
     ):
         if form.approve:
@@ -334,20 +334,10 @@ def sign_off(decision_id):
 # Assessment summaries ------------------------------------------------------------------
 
 
-def _standstill_end(content: dict) -> datetime | None:
-    value = content.get("standstill_ends_at")
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 @bp.app_template_filter("london_iso")
 def london_iso(value: str | None) -> str:
     """A time frozen as ISO text (an assessment summary's standstill end), in London time."""
-    moment = _standstill_end({"standstill_ends_at": value})
+    moment = standstill_end_of({"standstill_ends_at": value})
     return london(moment) if moment is not None else ""
 
 
@@ -357,14 +347,14 @@ def summary(bid_id):
     bid = db.session.get(Bid, bid_id)
     if bid is None:
         abort(404)
-    shown = [s for s in services.summaries_for(bid) if can(current_user, Action.VIEW_SUMMARY, s)]
+    shown = [s for s in summaries_for(bid) if can(current_user, Action.VIEW_SUMMARY, s)]
     if not shown:
         abort(404)
     return render_template(
         "evaluation/award/summary.html",
         bid=bid,
         need=bid.need,
-        summaries=[(s, s.content, _standstill_end(s.content)) for s in shown],
+        summaries=[(s, s.content, standstill_end_of(s.content)) for s in shown],
         result_labels=RESULT_LABELS,
         party=bid_services.is_party(current_user, bid),
     )

@@ -6,7 +6,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..accounts.models import Role
 from ..bids.routes import bids_by_state
 from ..contracts import services as contract_services
-from ..evaluation import services as evaluation
+from ..evaluation import award, panel
 from ..extensions import db, limiter
 from ..needs.routes_manage import commissioning_overview
 from ..organisations.models import Organisation
@@ -27,8 +27,8 @@ def home():
         "payment_areas": _payment_areas(current_user),
         "commissioning": commissioning_overview(current_user),
         "bid_groups": bids_by_state(current_user) if current_user.organisations else [],
-        "evaluations": evaluation.evaluations_for(current_user),
-        "sign_offs": evaluation.waiting_for_sign_off(current_user) if current_user.area_memberships(Role.BOARD_MEMBER) else [],
+        "evaluations": panel.evaluations_for(current_user),
+        "sign_offs": award.waiting_for_sign_off(current_user) if current_user.area_memberships(Role.BOARD_MEMBER) else [],
         "contracts": contract_services.contracts_of(current_user) if current_user.organisations else [],
     }
     if current_user.is_admin:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
 from marketplace.bids import services as bids
-from marketplace.evaluation import services as evaluation
+from marketplace.evaluation import panel
 from marketplace.extensions import db
 from marketplace.needs.models import Amendment
 from marketplace.timeutil import london, utcnow
@@ -205,8 +205,8 @@ def closed(need, uploads):
 def test_after_closing_the_bids_by_lot_with_the_flag(client, need, closed, role, uploads):
     user = factories.make_area_staff(role, "N57EKNT")
     if role == Role.EVALUATOR:  # on the panel, with no conflicts
-        evaluation.assign_evaluator(need, user, actor=need.created_by)
-        evaluation.declare_conflicts(need, user, {o.id: (False, "") for o in evaluation.bidding_organisations(need)})
+        panel.assign_evaluator(need, user, actor=need.created_by)
+        panel.declare_conflicts(need, user, {o.id: (False, "") for o in panel.bidding_organisations(need)})
     _signed_in(client, user)
     refusals = _refusals()
     response = client.get(f"/needs/{need.id}/bids")

@@ -27,7 +27,7 @@ from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
 from marketplace.bids import services as bids
 from marketplace.bids.models import Bid, BidDocument, BidPartner, BidRevision
-from marketplace.evaluation import services as evaluation
+from marketplace.evaluation import panel
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
 
@@ -209,10 +209,10 @@ def _world(closed: bool) -> dict:
         need.question_deadline = now - timedelta(hours=2)
         need.closes_at = now - timedelta(minutes=1)
         for member, conflict in ((evaluator, False), (conflicted, True)):
-            evaluation.assign_evaluator(need, member, actor=commissioner)
-            evaluation.declare_conflicts(
+            panel.assign_evaluator(need, member, actor=commissioner)
+            panel.declare_conflicts(
                 need, member, {o.id: (conflict, "I was its trustee until last year." if conflict else "")
-                               for o in evaluation.bidding_organisations(need)},
+                               for o in panel.bidding_organisations(need)},
             )
     users = {
         "anonymous": None,

@@ -12,7 +12,7 @@ from marketplace.audit import AuditEvent
 from marketplace.contracts import services as contracts
 from marketplace.contracts.models import Contract, ContractMilestone
 from marketplace.contracts.routes import default_dates
-from marketplace.evaluation import services as evaluation
+from marketplace.evaluation import award
 from marketplace.extensions import db
 from marketplace.money import format_pounds
 from marketplace.needs.models import Procedure
@@ -48,7 +48,7 @@ def ev(db_session):
     """A contract procedure, its lot awarded to the first of two bids (£40,000), standstill over."""
     ev = factories.make_evaluation(prices=(4_000_000, 4_500_000), procedure=Procedure.CONTRACT)
     factories.score_all(ev, {0: 4, 1: 3})
-    ev.decision = evaluation.decide(ev.lot, bid=ev.bids[0], reasons="Highest score.", actor=ev.commissioner)
+    ev.decision = award.decide(ev.lot, bid=ev.bids[0], reasons="Highest score.", actor=ev.commissioner)
     assert ev.decision.is_effective and ev.decision.standstill_ends_at is not None
     ev.decision.standstill_ends_at = utcnow() - timedelta(minutes=1)
     ev.board = factories.make_area_staff(Role.BOARD_MEMBER)

@@ -10,7 +10,7 @@ import pytest
 
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
-from marketplace.evaluation import services as evaluation
+from marketplace.evaluation import award, ranking, summaries
 from marketplace.evaluation.models import AssessmentSummary, AwardDecision
 from marketplace.extensions import db
 from marketplace.needs.models import NeedStatus, Procedure
@@ -119,7 +119,7 @@ def test_award_page_role_table(client, ev):
 
 def test_the_award_page_shows_ranking_choices_and_whether_sign_off_is_needed(client, ev):
     signed_in_as(client, ev.commissioner)
-    rows = evaluation.ranking(ev.lot)
+    rows = ranking.ranking(ev.lot)
     html = page_text(client.get(award_url(ev)))
     for row in rows:
         assert f"Award to {row.bid.organisation.name}: {row.total_2dp} points, ranked {row.rank}" in html
@@ -214,12 +214,12 @@ def test_awarding_with_an_unresolved_low_flag_is_refused(client, ev):
 
 def test_over_the_threshold_the_board_approves_and_every_bidder_gets_its_summary(client, db_session):
     ev = make_scored(threshold_pence=1_000_000)
-    rows = evaluation.ranking(ev.lot)
+    rows = ranking.ranking(ev.lot)
     totals = [str(r.total_2dp) for r in rows]
     signed_in_as(client, ev.commissioner)
     response = decide(client, ev, str(ev.bids[0].id))
     assert response.status_code == 302
-    decision = evaluation.current_decision(ev.lot)
+    decision = award.current_decision(ev.lot)
     assert decision.is_waiting_for_sign_off
     assert count(AssessmentSummary) == 0
     board_mail = db.session.query(OutboxEmail).filter(OutboxEmail.to == ev.board.email).one()
@@ -299,7 +299,7 @@ def test_over_the_threshold_the_board_approves_and_every_bidder_gets_its_summary
     assert "The panel agreed." in html  # its own rationale
     standstill = decision.standstill_ends_at
     assert standstill is None or london(standstill) in html
-    summary = evaluation.summaries_for(ev.bids[1])[0]
+    summary = summaries.summaries_for(ev.bids[1])[0]
     assert london(summary.sent_at) in html
     assert client.get(f"/bids/{ev.bids[2].id}/summary").status_code == 404
     assert client.get(f"/bids/{ev.bids[0].id}/summary").status_code == 404
@@ -324,9 +324,9 @@ def test_summary_shows_the_standstill_end_in_london_time(client, db_session):
     db.session.commit()
     signed_in_as(client, ev.commissioner)
     assert decide(client, ev, str(ev.bids[0].id)).status_code == 302
-    decision = evaluation.current_decision(ev.lot)
+    decision = award.current_decision(ev.lot)
     assert decision.standstill_ends_at is not None
-    stored = evaluation.summaries_for(ev.bids[1])[0].content["standstill_ends_at"]
+    stored = summaries.summaries_for(ev.bids[1])[0].content["standstill_ends_at"]
     assert datetime.fromisoformat(stored) == decision.standstill_ends_at
     signed_in_as(client, ev.providers[1])
     html = page_text(client.get(f"/bids/{ev.bids[1].id}/summary"))
@@ -338,7 +338,7 @@ def test_a_refused_decision_stays_in_the_history_and_the_commissioner_decides_ag
     ev = make_scored(threshold_pence=1_000_000)
     signed_in_as(client, ev.commissioner)
     assert decide(client, ev, str(ev.bids[0].id)).status_code == 302
-    decision = evaluation.current_decision(ev.lot)
+    decision = award.current_decision(ev.lot)
     signed_in_as(client, ev.board)
     url = f"/sign-offs/{decision.id}"
     response = post_form(client, url, {"decision": "refuse", "comment": ""}, from_url=url)
@@ -359,7 +359,7 @@ def test_a_refused_decision_stays_in_the_history_and_the_commissioner_decides_ag
     assert "Decisions not approved" in html and "The reasons do not explain the price." in html
     assert "Decide the award" in html
     assert decide(client, ev, "none", reasons="Not value for money.").status_code == 302
-    current = evaluation.current_decision(ev.lot)
+    current = award.current_decision(ev.lot)
     assert current.id != decision.id and current.is_effective
     assert count(AssessmentSummary) == 3
     signed_in_as(client, ev.providers[0])
@@ -367,7 +367,7 @@ def test_a_refused_decision_stays_in_the_history_and_the_commissioner_decides_ag
 
 
 def test_awarding_a_bid_not_ranked_first_never_tells_the_first_it_scored_lower(client, ev):
-    rows = evaluation.ranking(ev.lot)
+    rows = ranking.ranking(ev.lot)
     signed_in_as(client, ev.commissioner)
     assert decide(client, ev, str(ev.bids[1].id), reasons="Only bidder with premises in the area.").status_code == 302
     signed_in_as(client, ev.providers[0])

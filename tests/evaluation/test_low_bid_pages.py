@@ -11,7 +11,7 @@ import pytest
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
 from marketplace.bids import services as bids
-from marketplace.evaluation import services as evaluation
+from marketplace.evaluation import low_bids, timing
 from marketplace.evaluation.models import LowBidOutcome, LowBidReview
 from marketplace.extensions import db
 from marketplace.notifications.models import OutboxEmail
@@ -71,7 +71,7 @@ def _date(day):
 
 def _request(client, ev, day=None, text="Show how you pay staff at this price.", **kwargs):
     page, request_url, _ = _urls(ev)
-    day = day or evaluation.earliest_respond_by(utcnow())
+    day = day or timing.earliest_respond_by(utcnow())
     return post_form(client, request_url, {"request": text, **_date(day)}, from_url=page, **kwargs)
 
 
@@ -119,7 +119,7 @@ def test_who_sees_the_commissioners_page_and_who_may_ask(client, ev):
             continue
         _as(client, user)
         for url in (request_url, decide_url):
-            day = evaluation.earliest_respond_by(utcnow())
+            day = timing.earliest_respond_by(utcnow())
             response = post_form(client, url, {"request": "Explain", **_date(day), "outcome": "reject", "reason": "x"}, from_url=token_page)
             if user is None:
                 assert response.status_code == 302 and "/sign-in" in response.headers["Location"], name
@@ -171,7 +171,7 @@ def test_bad_dates_are_refused_by_the_field(client, ev, boxes, message):
 def test_a_date_too_soon_names_the_earliest_and_missing_text_is_an_error(client, ev):
     _as(client, ev.commissioner)
     now = utcnow()
-    earliest = evaluation.earliest_respond_by(now)
+    earliest = timing.earliest_respond_by(now)
     tomorrow = london_date(now) + timedelta(days=1)
     page_html = page_text(client.get(_urls(ev)[0]))
     assert f"{earliest.day} {earliest:%B %Y} or later" in page_html
@@ -199,7 +199,7 @@ def test_request_then_explain_then_accept(client, ev):
     _as(client, ev.commissioner)
     response = _request(client, ev)
     assert response.status_code == 302
-    review = evaluation.review_of(ev.flagged)
+    review = low_bids.review_of(ev.flagged)
     assert review.request == "Show how you pay staff at this price."
     # The lead and the partner are emailed, with a link to the explanation page.
     for user in (ev.providers[0], ev.partner):
@@ -273,8 +273,8 @@ def test_request_then_explain_then_accept(client, ev):
 
 def test_after_the_window_the_bidder_cannot_explain_and_the_commissioner_may_reject(client, ev):
     page, _, decide_url = _urls(ev)
-    review = evaluation.request_explanation(
-        ev.flagged, request="Explain.", respond_by=evaluation.earliest_respond_by(utcnow()), actor=ev.commissioner
+    review = low_bids.request_explanation(
+        ev.flagged, request="Explain.", respond_by=timing.earliest_respond_by(utcnow()), actor=ev.commissioner
     )
     review.requested_at = utcnow() - timedelta(days=10)
     review.respond_by = utcnow() - timedelta(minutes=1)
@@ -295,7 +295,7 @@ def test_after_the_window_the_bidder_cannot_explain_and_the_commissioner_may_rej
     assert response.status_code == 302
     db.session.refresh(review)
     assert review.outcome == LowBidOutcome.REJECTED
-    assert evaluation.is_rejected(ev.flagged)
+    assert low_bids.is_rejected(ev.flagged)
     # Nothing more to decide.
     response = post_form(client, decide_url, {"outcome": "accept", "reason": "Changed my mind."}, from_url=page)
     assert response.status_code == 302

@@ -1,8 +1,7 @@
 """The evaluation pages of routes_panel.py through HTTP: the permission table of every
 endpoint (GET and POST) x every kind of user, with no bid content, score or conflict
-detail shown to anyone who may not see it; then the panel, the declarations, the hub and
-closing moderation, with their errors (clear, by the field, input kept, 400, nothing
-written).
+detail shown to anyone who may not see it (the panel, the declarations, the hub and
+closing moderation with their errors are in test_panel_forms.py).
 
 Who may: commissioners and board members of the need's area see the evaluation; only
 the commissioner changes it; evaluators on the panel declare, score the bids they may
@@ -11,28 +10,23 @@ providers (bidders included), not staff of other areas, not evaluators off the p
 not admins.
 """
 
-import re
-
 import pytest
-from flask_login.utils import _create_identifier
 
 import config
 from marketplace import create_app
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
 from marketplace.bids import services as bids
-from marketplace.evaluation import services as evaluation
+from marketplace.evaluation import panel, scoring
 from marketplace.evaluation.models import (
-    ConflictDeclaration,
     ModerationClosure,
     PanelMember,
 )
 from marketplace.extensions import db
-from marketplace.notifications.models import OutboxEmail
-from marketplace.timeutil import utcnow
 
 from .. import factories
-from ..helpers import count, csrf_token, error_summary, page_text
+from ..helpers import count, page_text
+from .pages import csrf_for, signed_in
 
 ANSWER_MARKER = "Answer-marker-7f3a: what only the panel and overseers read"
 JUSTIFICATION_MARKER = "Justification-marker-2c9e: the first evaluator gave these reasons"
@@ -174,13 +168,13 @@ def _world() -> dict:
     evaluator_2 = factories.make_area_staff(Role.EVALUATOR, name="Bea Evaluator")
     conflicted = factories.make_area_staff(Role.EVALUATOR, name="Cy Conflicted")
     for member in (evaluator, evaluator_2, conflicted):
-        evaluation.assign_evaluator(need, member, actor=commissioner)
-        answers = {o.id: (False, "") for o in evaluation.bidding_organisations(need)}
+        panel.assign_evaluator(need, member, actor=commissioner)
+        answers = {o.id: (False, "") for o in panel.bidding_organisations(need)}
         if member is conflicted:
             answers[bid.organisation_id] = (True, CONFLICT_MARKER)
-        evaluation.declare_conflicts(need, member, answers)
-    parts = evaluation.parts(need)
-    evaluation.save_sheet(bid, evaluator, {p.key: (3, JUSTIFICATION_MARKER) for p in parts}, submit=True)
+        panel.declare_conflicts(need, member, answers)
+    parts = scoring.parts(need)
+    scoring.save_sheet(bid, evaluator, {p.key: (3, JUSTIFICATION_MARKER) for p in parts}, submit=True)
     users = {
         "anonymous": None,
         "provider": factories.make_provider(),
@@ -198,7 +192,7 @@ def _world() -> dict:
     # Committed (a SAVEPOINT release: the test's transaction is still rolled back at the
     # end) so that a view rolling back a refused change keeps the world.
     db.session.commit()
-    member_2 = evaluation.panel_member(need, evaluator_2)
+    member_2 = panel.panel_member(need, evaluator_2)
     values = {"need_id": need.id, "bid_id": bid.id, "lot_id": bid.lot_id, "member_id": member_2.id}
     return {"need": need, "bid": bid, "other": other, "users": users, "values": values}
 
@@ -211,25 +205,6 @@ def _url(app, endpoint: str, values: dict) -> tuple[str, set[str]]:
         return url_for(endpoint, **{k: values[k] for k in rule.arguments}), set(rule.methods) - {"HEAD", "OPTIONS"}
 
 
-def _client(app, user):
-    """A browser signed in as `user` (Flask-Login's session written directly, as in
-    tests/bids/test_sealed.py: signing in through the page each time is slow on purpose)."""
-    client = app.test_client()
-    if user is not None:
-        with app.test_request_context(environ_base=client.environ_base):
-            identifier = _create_identifier()
-        with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
-            session["two_factor_done"] = user.id  # and the code given, for staff
-            session["_fresh"] = True
-            session["_id"] = identifier
-    return client
-
-
-def _token(client, user) -> str:
-    return csrf_token(client, "/sign-in" if user is None else "/")
-
-
 @pytest.mark.parametrize("endpoint", PANEL_ENDPOINTS)
 def test_permission_table(app, db_session, endpoint):
     world = _world()
@@ -238,11 +213,11 @@ def test_permission_table(app, db_session, endpoint):
     for actor in ACTORS:
         user = world["users"][actor]
         for method in sorted(methods):
-            client = _client(app, user)
+            client = signed_in(app, user)
             if method == "GET":
                 response = client.get(url)
             else:
-                response = client.post(url, data={"csrf_token": _token(client, user)})
+                response = client.post(url, data={"csrf_token": csrf_for(client, user)})
             expected = TABLE[endpoint](actor, method)
             if response.status_code != expected:
                 failures.append(f"{actor} {method}: {response.status_code}, expected {expected}")
@@ -264,21 +239,21 @@ def test_the_table_s_pages_show_what_they_should(app, db_session):
     world = _world()
     v = world["values"]
     base = f"/needs/{v['need_id']}/evaluation"
-    commissioner = _client(app, world["users"]["commissioner"])
+    commissioner = signed_in(app, world["users"]["commissioner"])
     hub = page_text(commissioner.get(base))
     assert "Marked Charity" in hub and CONFLICT_MARKER in hub and "Ada Evaluator" in hub
     assert JUSTIFICATION_MARKER in page_text(commissioner.get(f"{base}/bids/{v['bid_id']}/scores"))
-    assert ANSWER_MARKER in page_text(_client(app, world["users"]["evaluator_2"]).get(f"{base}/bids/{v['bid_id']}/score"))
-    assert JUSTIFICATION_MARKER in page_text(_client(app, world["users"]["evaluator"]).get(f"{base}/bids/{v['bid_id']}/scores"))
+    assert ANSWER_MARKER in page_text(signed_in(app, world["users"]["evaluator_2"]).get(f"{base}/bids/{v['bid_id']}/score"))
+    assert JUSTIFICATION_MARKER in page_text(signed_in(app, world["users"]["evaluator"]).get(f"{base}/bids/{v['bid_id']}/scores"))
     # The evaluator is sent from the hub to its own page.
-    response = _client(app, world["users"]["evaluator"]).get(base)
+    response = signed_in(app, world["users"]["evaluator"]).get(base)
     assert response.headers["Location"].endswith(f"{base}/mine")
 
 
 def test_a_conflicted_evaluator_is_refused_the_bid_and_it_is_audited(app, db_session):
     world = _world()
     v = world["values"]
-    client = _client(app, world["users"]["evaluator_conflicted"])
+    client = signed_in(app, world["users"]["evaluator_conflicted"])
     before = count(AuditEvent, AuditEvent.action == "bid.evaluator_access_refused")
     response = client.get(f"/needs/{v['need_id']}/evaluation/bids/{v['bid_id']}/score")
     assert response.status_code == 403 and ANSWER_MARKER not in page_text(response)
@@ -294,11 +269,11 @@ def test_ids_that_are_not_the_need_s_are_not_found(app, db_session):
     world = _world()
     v = world["values"]
     elsewhere = factories.make_evaluation()
-    commissioner = _client(app, world["users"]["commissioner"])
-    evaluator = _client(app, world["users"]["evaluator_2"])
+    commissioner = signed_in(app, world["users"]["commissioner"])
+    evaluator = signed_in(app, world["users"]["evaluator_2"])
     base = f"/needs/{v['need_id']}/evaluation"
     foreign_lot = elsewhere.lot.id
-    foreign_member = evaluation.panel_member(elsewhere.need, elsewhere.evaluators[0]).id
+    foreign_member = panel.panel_member(elsewhere.need, elsewhere.evaluators[0]).id
     db.session.commit()
     for client, url in [
         (commissioner, f"{base}/lots/{foreign_lot}/ranking"),
@@ -310,9 +285,9 @@ def test_ids_that_are_not_the_need_s_are_not_found(app, db_session):
     ]:
         assert client.get(url).status_code == 404, url
     # A bid of another need of the same area: the commissioner oversees both, still 404 here.
-    other_commissioner = _client(app, elsewhere.commissioner)
+    other_commissioner = signed_in(app, elsewhere.commissioner)
     assert other_commissioner.get(f"/needs/{elsewhere.need.id}/evaluation/bids/{v['bid_id']}/moderate").status_code == 404
-    token = _token(commissioner, world["users"]["commissioner"])
+    token = csrf_for(commissioner, world["users"]["commissioner"])
     assert commissioner.post(f"{base}/lots/{foreign_lot}/close-moderation", data={"csrf_token": token}).status_code == 404
     assert commissioner.post(f"{base}/panel/{foreign_member}/remove", data={"csrf_token": token}).status_code == 404
     assert count(PanelMember, PanelMember.removed_at.is_not(None)) == 0
@@ -324,203 +299,6 @@ def test_a_draft_need_is_not_found_and_an_open_one_is_refused(app, db_session):
     draft = factories.make_need(commissioner=commissioner, published=False)
     open_need = factories.make_need(commissioner=commissioner)
     board = factories.make_area_staff(Role.BOARD_MEMBER)
-    assert _client(app, board).get(f"/needs/{draft.id}/evaluation").status_code == 404
-    assert _client(app, commissioner).get(f"/needs/{open_need.id}/evaluation").status_code == 403
-    assert _client(app, commissioner).get(f"/needs/{open_need.id}/evaluation/panel").status_code == 403
-
-
-# The panel -------------------------------------------------------------------------------------
-
-
-def _radio_checked(html: str, name: str, value: str) -> bool:
-    for tag in re.findall(r"<input[^>]*>", html):
-        if f'name="{name}"' in tag and f'value="{value}"' in tag:
-            return "checked" in tag
-    return False
-
-
-def test_the_commissioner_adds_and_removes_evaluators(app, db_session):
-    ev = factories.make_evaluation(evaluators=0)
-    newcomer = factories.make_area_staff(Role.EVALUATOR, name="Newcomer Evaluator")
-    elsewhere = factories.make_area_staff(Role.EVALUATOR, OTHER_AREA, name="Essex Evaluator")
-    db.session.commit()
-    client = _client(app, ev.commissioner)
-    url = f"/needs/{ev.need.id}/evaluation/panel"
-    page = page_text(client.get(url))
-    assert "Newcomer Evaluator" in page and "Essex Evaluator" not in page
-
-    members = count(PanelMember)
-    for bad in ("", str(elsewhere.id), "999999", "abc", "1; drop table users"):
-        response = client.post(url, data={"csrf_token": _token(client, ev.commissioner), "user_id": bad})
-        assert response.status_code == 400, bad
-        assert error_summary(response) == ["Select an evaluator of this area to add to the panel"], bad
-        assert 'href="#user_id"' in page_text(response)
-    assert count(PanelMember) == members
-
-    response = client.post(url, data={"csrf_token": _token(client, ev.commissioner), "user_id": str(newcomer.id)})
-    assert response.status_code == 302
-    member = evaluation.panel_member(ev.need, newcomer)
-    assert member is not None
-    assert count(AuditEvent, AuditEvent.action == "panel.assigned") >= 1
-    assert count(OutboxEmail, OutboxEmail.to == newcomer.email) == 1
-    page = page_text(client.get(url))
-    assert "Newcomer Evaluator" in page and newcomer.email in page
-
-    response = client.post(f"{url}/{member.id}/remove", data={"csrf_token": _token(client, ev.commissioner)})
-    assert response.status_code == 302
-    db.session.expire_all()
-    assert db.session.get(PanelMember, member.id).removed_at is not None
-    # Removing again is refused by the service, shown on the panel page.
-    response = client.post(f"{url}/{member.id}/remove", data={"csrf_token": _token(client, ev.commissioner)})
-    assert response.status_code == 400
-    assert error_summary(response) == ["This evaluator has already been removed"]
-
-
-# Declarations ------------------------------------------------------------------------------------
-
-
-def test_declarations_errors_by_the_field_then_written_once(app, db_session):
-    ev = factories.make_evaluation(evaluators=0)
-    newcomer = factories.make_area_staff(Role.EVALUATOR)
-    evaluation.assign_evaluator(ev.need, newcomer, actor=ev.commissioner)
-    db.session.commit()
-    first, second = evaluation.bidding_organisations(ev.need)
-    client = _client(app, newcomer)
-    base = f"/needs/{ev.need.id}/evaluation"
-    mine = page_text(client.get(f"{base}/mine"))
-    assert "Declare your interests" in mine and "/score" not in mine
-    url = f"{base}/declarations"
-    page = page_text(client.get(url))
-    assert first.name in page and second.name in page
-    # The details box is always shown (no conditional reveal: see templates/evaluation/panel/declare.html).
-    assert page.count("Only if you have a conflict") == 2 and "govuk-radios__conditional" not in page
-
-    def post(data):
-        return client.post(url, data={"csrf_token": _token(client, newcomer), **data})
-
-    # Nothing answered: one error per organisation, by its radios.
-    response = post({})
-    assert response.status_code == 400
-    assert error_summary(response) == [
-        f"Say whether you have a conflict of interest with {first.name}",
-        f"Say whether you have a conflict of interest with {second.name}",
-    ]
-    assert f'href="#org_{first.id}"' in page_text(response)
-    # A conflict without details; a value that is not a choice.
-    response = post({f"org_{first.id}": "yes", f"details_{first.id}": "   ", f"org_{second.id}": "maybe"})
-    assert response.status_code == 400
-    assert error_summary(response) == [
-        f"Describe your conflict of interest with {first.name}",
-        f"Say whether you have a conflict of interest with {second.name}",
-    ]
-    assert _radio_checked(page_text(response), f"org_{first.id}", "yes")
-    # Input kept: the answer to one organisation and the typed details of another.
-    response = post({f"org_{first.id}": "no", f"org_{second.id}": "yes", f"details_{second.id}": ""})
-    assert error_summary(response) == [f"Describe your conflict of interest with {second.name}"]
-    assert _radio_checked(page_text(response), f"org_{first.id}", "no")
-    assert _radio_checked(page_text(response), f"org_{second.id}", "yes")
-    assert count(ConflictDeclaration, ConflictDeclaration.user_id == newcomer.id) == 0
-
-    response = post({f"org_{first.id}": "no", f"org_{second.id}": "yes", f"details_{second.id}": CONFLICT_MARKER})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"{base}/mine")
-    rows = evaluation.declarations(ev.need, newcomer)
-    assert {(d.organisation_id, d.conflicted, d.details) for d in rows} == {
-        (first.id, False, ""), (second.id, True, CONFLICT_MARKER),
-    }
-    assert count(AuditEvent, AuditEvent.action == "conflict.declared", AuditEvent.actor_id == newcomer.id) == 2
-    # Shown read-only afterwards; the commissioner and the board read the details.
-    page = page_text(client.get(url))
-    assert "You have declared your interests for every bidder" in page and CONFLICT_MARKER in page
-    assert f'name="org_{first.id}"' not in page
-    board = factories.make_area_staff(Role.BOARD_MEMBER)
-    for reader in (ev.commissioner, board):
-        assert CONFLICT_MARKER in page_text(_client(app, reader).get(base))
-    # The evaluator now sees only the bid it may open.
-    mine = page_text(client.get(f"{base}/mine"))
-    second_bid = next(b for b in ev.bids if b.organisation_id == second.id)
-    first_bid = next(b for b in ev.bids if b.organisation_id == first.id)
-    assert f"/bids/{first_bid.id}/score" in mine and f"/bids/{second_bid.id}/score" not in mine
-    assert "You declared a conflict" in mine
-
-
-# The hub and closing moderation --------------------------------------------------------------------
-
-
-def test_the_hub_shows_progress_and_moderation_state(app, db_session):
-    ev = factories.make_evaluation()
-    a, b = ev.evaluators
-    parts = evaluation.parts(ev.need)
-    evaluation.save_sheet(ev.bids[0], a, {p.key: (3, "Good.") for p in parts}, submit=True)
-    evaluation.save_sheet(ev.bids[0], b, {p.key: (2, "") for p in parts}, submit=False)
-    db.session.flush()
-    client = _client(app, ev.commissioner)
-    page = page_text(client.get(f"/needs/{ev.need.id}/evaluation"))
-    assert "Submitted" in page and "Draft saved" in page and "Not started" in page
-    assert "Waiting for scores" in page
-    assert f"/bids/{ev.bids[0].id}/moderate" in page
-    assert "Close moderation of lot 1" in page
-    assert f"/lots/{ev.lot.id}/ranking" in page and f"/lots/{ev.lot.id}/award" in page
-    assert "Not decided yet" in page
-    # The board sees it but cannot change it.
-    board_page = page_text(_client(app, factories.make_area_staff(Role.BOARD_MEMBER)).get(f"/needs/{ev.need.id}/evaluation"))
-    assert "Submitted" in board_page and "Close moderation" not in board_page and "/moderate" not in board_page
-
-
-def test_closing_moderation_with_bids_not_agreed_is_refused_on_the_hub(app, db_session):
-    ev = factories.make_evaluation()
-    factories.score_all(ev, agree=False)
-    parts = evaluation.parts(ev.need)
-    evaluation.agree_scores(ev.bids[0], {p.key: (3, "Agreed.") for p in parts}, actor=ev.commissioner)
-    db.session.commit()
-    client = _client(app, ev.commissioner)
-    url = f"/needs/{ev.need.id}/evaluation/lots/{ev.lot.id}/close-moderation"
-    response = client.post(url, data={"csrf_token": _token(client, ev.commissioner)})
-    assert response.status_code == 400
-    name = ev.bids[1].organisation.name
-    assert error_summary(response) == [f"Lot 1: Agree the scores of every bid first: {name}"]
-    assert "govuk-form-group--error" in page_text(response)
-    assert page_text(response).startswith("<!DOCTYPE html>") and "<title>Error:" in page_text(response)
-    assert count(ModerationClosure) == 0
-    # Without the CSRF token: refused, nothing written.
-    assert client.post(url).status_code == 400
-    assert count(ModerationClosure) == 0
-
-    evaluation.agree_scores(ev.bids[1], {p.key: (3, "Agreed.") for p in parts}, actor=ev.commissioner)
-    db.session.commit()
-    response = client.post(url, data={"csrf_token": _token(client, ev.commissioner)})
-    assert response.status_code == 302
-    assert count(ModerationClosure, ModerationClosure.lot_id == ev.lot.id) == 1
-    page = page_text(client.get(f"/needs/{ev.need.id}/evaluation"))
-    assert "Moderation closed on" in page and "Close moderation of lot 1" not in page
-    # Closing again: refused.
-    response = client.post(url, data={"csrf_token": _token(client, ev.commissioner)})
-    assert response.status_code == 400
-    assert error_summary(response) == ["Lot 1: Moderation of this lot is already closed"]
-
-
-@pytest.mark.clock
-def test_the_hub_shows_the_decision_summaries_and_standstill(app, db_session):
-    from marketplace.needs.models import Procedure
-
-    ev = factories.make_evaluation()
-    ev.need.procedure = Procedure.CONTRACT  # a contract has a standstill; a grant does not
-    factories.score_all(ev, {0: 3, 1: 4})
-    low = ev.bids[0]
-    low.low_flagged_at = utcnow()
-    low.low_flag_reason = "Price is 40% below the median"
-    db.session.flush()
-    client = _client(app, ev.commissioner)
-    page = page_text(client.get(f"/needs/{ev.need.id}/evaluation"))
-    assert "Abnormally low" in page and f"/bids/{low.id}/abnormally-low" in page
-    assert "Explanation not asked for yet" in page
-    low.low_flagged_at = None
-    db.session.flush()
-    decision = evaluation.decide(ev.lot, bid=ev.bids[1], reasons="Highest total", actor=ev.commissioner)
-    db.session.flush()
-    page = page_text(client.get(f"/needs/{ev.need.id}/evaluation"))
-    from marketplace.timeutil import london
-
-    assert f"Award to {ev.bids[1].organisation.name}" in page
-    assert london(decision.summaries_sent_at) in page
-    assert decision.standstill_ends_at is not None and london(decision.standstill_ends_at) in page
-    assert f"/needs/{ev.need.id}/lots/{ev.lot.id}/contract" in page
+    assert signed_in(app, board).get(f"/needs/{draft.id}/evaluation").status_code == 404
+    assert signed_in(app, commissioner).get(f"/needs/{open_need.id}/evaluation").status_code == 403
+    assert signed_in(app, commissioner).get(f"/needs/{open_need.id}/evaluation/panel").status_code == 403

@@ -7,11 +7,9 @@ ranking, gives the totals worked out by hand.
 import re
 from datetime import timedelta
 
-from flask_login.utils import _create_identifier
-
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
-from marketplace.evaluation import services as evaluation
+from marketplace.evaluation import errors, moderation, panel, scoring
 from marketplace.evaluation.models import (
     AgreedScore,
     LowBidOutcome,
@@ -25,21 +23,10 @@ from marketplace.timeutil import utcnow
 
 from .. import factories
 from ..helpers import count, csrf_token, error_summary, page_text, post_form, sign_in
+from .pages import radio_checked, signed_in
 
 MARKER_A = "Justification-marker-a1: evaluator A gave these reasons"
 MARKER_B = "Justification-marker-b2: evaluator B gave these reasons"
-
-
-def _client(app, user):
-    client = app.test_client()
-    with app.test_request_context(environ_base=client.environ_base):
-        identifier = _create_identifier()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["two_factor_done"] = user.id  # and the code given, for staff
-        session["_fresh"] = True
-        session["_id"] = identifier
-    return client
 
 
 def _post(client, url, data):
@@ -58,13 +45,6 @@ def _rows():
     return count(ScoreSheet), count(Score), count(AgreedScore), count(ModerationClosure)
 
 
-def _checked(html: str, name: str, value: str) -> bool:
-    for tag in re.findall(r"<input[^>]*>", html):
-        if f'name="{name}"' in tag and f'value="{value}"' in tag:
-            return "checked" in tag
-    return False
-
-
 def _ready():
     """Commit the test's rows (a SAVEPOINT release; the test is still rolled back at the
     end) so that a view rolling back a refused change keeps them."""
@@ -78,9 +58,9 @@ def test_scores_outside_0_to_4_or_not_numbers_are_errors_by_the_field(app, db_se
     ev = factories.make_evaluation()
     _ready()
     evaluator, bid = ev.evaluators[0], ev.bids[0]
-    parts = evaluation.parts(ev.need)
+    parts = scoring.parts(ev.need)
     question, social = parts
-    client = _client(app, evaluator)
+    client = signed_in(app, evaluator)
     url = f"/needs/{ev.need.id}/evaluation/bids/{bid.id}/score"
     page = page_text(client.get(url))
     assert "We run a weekly drop-in with peer mentors." in page  # the answer beside its score
@@ -98,7 +78,7 @@ def test_scores_outside_0_to_4_or_not_numbers_are_errors_by_the_field(app, db_se
             assert error_summary(response) == ["The score for question 1 must be a whole number from 0 to 4"], (bad, button)
             text = page_text(response)
             assert f'href="#score_{question.key}"' in text
-            assert "Kept reasons." in text and _checked(text, f"score_{social.key}", "3")
+            assert "Kept reasons." in text and radio_checked(text, f"score_{social.key}", "3")
     assert _rows() == before
 
 
@@ -106,8 +86,8 @@ def test_submitting_without_every_score_and_justification_is_refused(app, db_ses
     ev = factories.make_evaluation()
     _ready()
     evaluator, bid = ev.evaluators[0], ev.bids[0]
-    question, social = evaluation.parts(ev.need)
-    client = _client(app, evaluator)
+    question, social = scoring.parts(ev.need)
+    client = signed_in(app, evaluator)
     url = f"/needs/{ev.need.id}/evaluation/bids/{bid.id}/score"
     before = _rows()
     data = _sheet_data([question, social], 3, "Reasons.")
@@ -116,14 +96,14 @@ def test_submitting_without_every_score_and_justification_is_refused(app, db_ses
     assert response.status_code == 400
     assert error_summary(response) == ["Give a justification for your score for social value"]
     assert f'href="#justification_{social.key}"' in page_text(response)
-    assert _checked(page_text(response), f"score_{question.key}", "3")
+    assert radio_checked(page_text(response), f"score_{question.key}", "3")
     data = _sheet_data([question, social], 3, "Reasons.")
     del data[f"score_{question.key}"]
     response = _post(client, url, data)
     assert response.status_code == 400
     assert error_summary(response) == ["Choose a score for question 1"]
     # Over the word limit: refused by each justification.
-    data = _sheet_data([question, social], 3, "word " * (evaluation.JUSTIFICATION_WORD_LIMIT + 1))
+    data = _sheet_data([question, social], 3, "word " * (errors.JUSTIFICATION_WORD_LIMIT + 1))
     response = _post(client, url, data)
     assert error_summary(response) == [
         "The justification for question 1 must be 300 words or fewer",
@@ -136,22 +116,22 @@ def test_a_draft_is_kept_then_submitted_once(app, db_session):
     ev = factories.make_evaluation()
     _ready()
     evaluator, bid = ev.evaluators[0], ev.bids[0]
-    question, social = evaluation.parts(ev.need)
-    client = _client(app, evaluator)
+    question, social = scoring.parts(ev.need)
+    client = signed_in(app, evaluator)
     url = f"/needs/{ev.need.id}/evaluation/bids/{bid.id}/score"
     response = _post(client, url, {"save_draft": "1", f"score_{question.key}": "2", f"justification_{question.key}": "Half way."})
     assert response.status_code == 302
-    sheet = evaluation.sheet_of(bid, evaluator)
+    sheet = scoring.sheet_of(bid, evaluator)
     assert sheet.submitted_at is None and sheet.score_for(question.key).score == 2
     assert sheet.score_for(social.key).score is None
     page = page_text(client.get(response.headers["Location"]))
-    assert "Your draft has been saved" in page and "Half way." in page and _checked(page, f"score_{question.key}", "2")
+    assert "Your draft has been saved" in page and "Half way." in page and radio_checked(page, f"score_{question.key}", "2")
     assert "Draft saved" in page_text(client.get(f"/needs/{ev.need.id}/evaluation/mine"))
 
     response = _post(client, url, _sheet_data([question, social], 4, MARKER_A))
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/bids/{bid.id}/scores")
     db.session.expire_all()
-    sheet = evaluation.sheet_of(bid, evaluator)
+    sheet = scoring.sheet_of(bid, evaluator)
     assert sheet.submitted_at is not None and [s.score for s in sheet.scores] == [4, 4]
     assert count(AuditEvent, AuditEvent.action == "scores.submitted", AuditEvent.actor_id == evaluator.id) == 1
     # Final: the form sends the evaluator to the scores; a crafted POST changes nothing.
@@ -159,7 +139,7 @@ def test_a_draft_is_kept_then_submitted_once(app, db_session):
     response = _post(client, url, _sheet_data([question, social], 0, "Changed my mind."))
     assert response.status_code == 302
     db.session.expire_all()
-    assert [s.score for s in evaluation.sheet_of(bid, evaluator).scores] == [4, 4]
+    assert [s.score for s in scoring.sheet_of(bid, evaluator).scores] == [4, 4]
     assert "Submitted" in page_text(client.get(f"/needs/{ev.need.id}/evaluation/mine"))
 
 
@@ -168,11 +148,11 @@ def test_scoring_after_moderation_closed_is_refused(app, db_session):
     factories.score_all(ev)
     # An evaluator put on the panel after moderation closed (or with the page left open).
     late = factories.make_area_staff(Role.EVALUATOR)
-    evaluation.assign_evaluator(ev.need, late, actor=ev.commissioner)
-    evaluation.declare_conflicts(ev.need, late, {o.id: (False, "") for o in evaluation.bidding_organisations(ev.need)})
-    parts = evaluation.parts(ev.need)
+    panel.assign_evaluator(ev.need, late, actor=ev.commissioner)
+    panel.declare_conflicts(ev.need, late, {o.id: (False, "") for o in panel.bidding_organisations(ev.need)})
+    parts = scoring.parts(ev.need)
     _ready()
-    client = _client(app, late)
+    client = signed_in(app, late)
     url = f"/needs/{ev.need.id}/evaluation/bids/{ev.bids[0].id}/score"
     page = page_text(client.get(url))
     assert "Moderation of this lot closed on" in page and "Submit scores" not in page
@@ -194,8 +174,8 @@ def test_an_evaluator_sees_the_others_scores_only_after_submitting(app, db_sessi
     _ready()
     a, b = ev.evaluators
     bid = ev.bids[0]
-    parts = evaluation.parts(ev.need)
-    client_a, client_b = _client(app, a), _client(app, b)
+    parts = scoring.parts(ev.need)
+    client_a, client_b = signed_in(app, a), signed_in(app, b)
     base = f"/needs/{ev.need.id}/evaluation/bids/{bid.id}"
     assert _post(client_a, f"{base}/score", _sheet_data(parts, 3, MARKER_A)).status_code == 302
 
@@ -217,7 +197,7 @@ def test_an_evaluator_sees_the_others_scores_only_after_submitting(app, db_sessi
     text = page_text(client_b.get(f"{base}/scores"))
     assert MARKER_A in text and MARKER_B in text
     # The commissioner always sees them.
-    text = page_text(_client(app, ev.commissioner).get(f"{base}/scores"))
+    text = page_text(signed_in(app, ev.commissioner).get(f"{base}/scores"))
     assert MARKER_A in text and MARKER_B in text
 
 
@@ -228,10 +208,10 @@ def test_moderating_without_every_score_is_refused(app, db_session):
     ev = factories.make_evaluation()
     a, _ = ev.evaluators
     bid = ev.bids[0]
-    parts = evaluation.parts(ev.need)
-    evaluation.save_sheet(bid, a, {p.key: (3, MARKER_A) for p in parts}, submit=True)
+    parts = scoring.parts(ev.need)
+    scoring.save_sheet(bid, a, {p.key: (3, MARKER_A) for p in parts}, submit=True)
     _ready()
-    client = _client(app, ev.commissioner)
+    client = signed_in(app, ev.commissioner)
     url = f"/needs/{ev.need.id}/evaluation/bids/{bid.id}/moderate"
     page = page_text(client.get(url))
     assert MARKER_A in page and "Not every evaluator on the panel without a conflict has submitted" in page
@@ -253,8 +233,8 @@ def test_moderation_errors_by_the_field_then_agreed_and_revised(app, db_session)
     factories.score_all(ev, agree=False)
     _ready()
     bid = ev.bids[0]
-    question, social = evaluation.parts(ev.need)
-    client = _client(app, ev.commissioner)
+    question, social = scoring.parts(ev.need)
+    client = signed_in(app, ev.commissioner)
     url = f"/needs/{ev.need.id}/evaluation/bids/{bid.id}/moderate"
     before = _rows()
     response = _post(client, url, {f"score_{question.key}": "7", f"rationale_{question.key}": "Kept.", f"score_{social.key}": "2"})
@@ -264,21 +244,21 @@ def test_moderation_errors_by_the_field_then_agreed_and_revised(app, db_session)
     assert response.status_code == 400
     assert error_summary(response) == ["Give the rationale for the agreed score for social value"]
     assert f'href="#rationale_{social.key}"' in page_text(response)
-    assert _checked(page_text(response), f"score_{social.key}", "2")
+    assert radio_checked(page_text(response), f"score_{social.key}", "2")
     assert _rows() == before
 
     good = {f"score_{question.key}": "3", f"rationale_{question.key}": "Strong reach.",
             f"score_{social.key}": "2", f"rationale_{social.key}": "Modest."}
     response = _post(client, url, good)
     assert response.status_code == 302
-    assert {k: a.score for k, a in evaluation.agreed_scores(bid).items()} == {question.key: 3, social.key: 2}
+    assert {k: a.score for k, a in moderation.agreed_scores(bid).items()} == {question.key: 3, social.key: 2}
     # Prefilled from the agreed scores, and revisable until closing.
     page = page_text(client.get(url))
-    assert _checked(page, f"score_{question.key}", "3") and "Strong reach." in page
+    assert radio_checked(page, f"score_{question.key}", "3") and "Strong reach." in page
     response = _post(client, url, {**good, f"score_{social.key}": "1"})
     assert response.status_code == 302
     db.session.expire_all()
-    assert evaluation.agreed_scores(bid)[social.key].score == 1
+    assert moderation.agreed_scores(bid)[social.key].score == 1
     assert count(AuditEvent, AuditEvent.action == "scores.moderated") == 2
     text = page_text(client.get(f"/needs/{ev.need.id}/evaluation/bids/{bid.id}/scores"))
     assert "Agreed in moderation" in text and "Modest." in text
@@ -301,12 +281,12 @@ def test_from_panel_to_ranking_through_the_pages(app, db_session):
     _ready()
     bid_a, bid_b = ev.bids
     need = ev.need
-    commissioner = _client(app, ev.commissioner)
+    commissioner = signed_in(app, ev.commissioner)
     base = f"/needs/{need.id}/evaluation"
 
     for user in (a, b):
         assert _post(commissioner, f"{base}/panel", {"user_id": str(user.id)}).status_code == 302
-    assert {m.user_id for m in evaluation.panel(need)} == {a.id, b.id}
+    assert {m.user_id for m in panel.panel(need)} == {a.id, b.id}
 
     clients = {}
     for user in (a, b):
@@ -315,11 +295,11 @@ def test_from_panel_to_ranking_through_the_pages(app, db_session):
         clients[user.id] = client
         response = post_form(
             client, f"{base}/declarations",
-            {f"org_{o.id}": "no" for o in evaluation.bidding_organisations(need)},
+            {f"org_{o.id}": "no" for o in panel.bidding_organisations(need)},
         )
         assert response.status_code == 302
 
-    question, social = evaluation.parts(need)
+    question, social = scoring.parts(need)
     for user in (a, b):
         for bid, (q, s) in ((bid_a, (3, 2)), (bid_b, (4, 4))):
             data = {"submit_scores": "1", f"score_{question.key}": str(q), f"justification_{question.key}": "Evidence.",
@@ -337,7 +317,7 @@ def test_from_panel_to_ranking_through_the_pages(app, db_session):
 
     response = _post(commissioner, f"{base}/lots/{ev.lot.id}/close-moderation", {})
     assert response.status_code == 302
-    assert evaluation.moderation_closure(ev.lot) is not None
+    assert scoring.moderation_closure(ev.lot) is not None
 
     page = page_text(commissioner.get(f"{base}/lots/{ev.lot.id}/ranking"))
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
@@ -351,16 +331,16 @@ def test_from_panel_to_ranking_through_the_pages(app, db_session):
     b_name, a_name = bid_b.organisation.name, bid_a.organisation.name
     assert re.search(rf"1 {re.escape(b_name)} .*97\.78 2 {re.escape(a_name)} .*75\.00", text)
     # The board reads the ranking too; an evaluator does not.
-    assert "97.78" in page_text(_client(app, factories.make_area_staff(Role.BOARD_MEMBER)).get(f"{base}/lots/{ev.lot.id}/ranking"))
+    assert "97.78" in page_text(signed_in(app, factories.make_area_staff(Role.BOARD_MEMBER)).get(f"{base}/lots/{ev.lot.id}/ranking"))
     assert clients[a.id].get(f"{base}/lots/{ev.lot.id}/ranking").status_code == 403
 
 
 def _score(ev, bid, question, social):
-    parts = evaluation.parts(ev.need)
+    parts = scoring.parts(ev.need)
     values = {parts[0].key: question, parts[1].key: social}
     for evaluator in ev.evaluators:
-        evaluation.save_sheet(bid, evaluator, {k: (v, "Reasons.") for k, v in values.items()}, submit=True)
-    evaluation.agree_scores(bid, {k: (v, "Agreed.") for k, v in values.items()}, actor=ev.commissioner)
+        scoring.save_sheet(bid, evaluator, {k: (v, "Reasons.") for k, v in values.items()}, submit=True)
+    moderation.agree_scores(bid, {k: (v, "Agreed.") for k, v in values.items()}, actor=ev.commissioner)
 
 
 def test_the_ranking_notes_ties_and_lists_rejected_bids(app, db_session):
@@ -382,9 +362,9 @@ def test_the_ranking_notes_ties_and_lists_rejected_bids(app, db_session):
         respond_by=now - timedelta(days=1), outcome=LowBidOutcome.REJECTED, outcome_reason="Cannot pay staff.",
         decided_at=now, decided_by_id=ev.commissioner.id,
     ))
-    evaluation.close_moderation(ev.lot, actor=ev.commissioner)
+    moderation.close_moderation(ev.lot, actor=ev.commissioner)
     _ready()
-    page = page_text(_client(app, ev.commissioner).get(f"/needs/{ev.need.id}/evaluation/lots/{ev.lot.id}/ranking"))
+    page = page_text(signed_in(app, ev.commissioner).get(f"/needs/{ev.need.id}/evaluation/lots/{ev.lot.id}/ranking"))
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     assert "Same total as another bid: placed above it by its higher quality score" in text
     assert text.count("(tied)") == 2 and "Tied: the same total and the same quality score" in text

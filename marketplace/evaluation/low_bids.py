@@ -1,0 +1,138 @@
+"""Abnormally low bids: the commissioner asks the bidder of a flagged bid to explain its
+price (by a day at least 2 working days away), the bidder's lead explains, and the
+commissioner accepts the explanation (the bid stays in) or rejects the bid. A rejected
+bid is not ranked; no lot is awarded while one of its flagged bids is undecided."""
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from .. import audit
+from ..accounts.models import User
+from ..bids.models import Bid
+from ..extensions import db
+from ..needs.models import Lot
+from ..notifications import external_url, queue_email
+from ..refusals import written
+from ..timeutil import london, utcnow
+from ..workdays import london_date
+from .errors import REASONS_WORD_LIMIT, EvaluationError
+from .models import LowBidOutcome, LowBidReview
+from .parties import party_users
+from .scoring import lot_bids, moderation_closure
+from .timing import EXPLANATION_WORKING_DAYS, earliest_respond_by, end_of_working_day, require_closed
+
+
+def review_of(bid: Bid) -> LowBidReview | None:
+    return db.session.scalar(sa.select(LowBidReview).where(LowBidReview.bid_id == bid.id))
+
+
+def is_rejected(bid: Bid) -> bool:
+    review = review_of(bid) if bid.low_flagged_at is not None else None
+    return review is not None and review.outcome == LowBidOutcome.REJECTED
+
+
+def unresolved_low_bids(lot: Lot) -> list[Bid]:
+    return [b for b, _ in lot_bids(lot) if b.low_flagged_at is not None and not ((r := review_of(b)) and r.is_decided)]
+
+
+def window_open(review: LowBidReview | None, now: datetime) -> bool:
+    """The bidder has been asked, has not answered, and its time has not passed."""
+    return review is not None and review.responded_at is None and now < review.respond_by
+
+
+def review_state(bid: Bid) -> str | None:
+    """Where a flagged bid is, as the commissioner's overview shows it (None: not flagged)."""
+    if bid.low_flagged_at is None:
+        return None
+    review = review_of(bid)
+    if review is None:
+        return "Explanation not asked for yet"
+    if review.is_decided:
+        return review.outcome.label
+    if review.responded_at is not None:
+        return "Explanation received: decide"
+    return "Waiting for the bidder's explanation"
+
+
+def _check_respond_by(respond_by: date, now: datetime) -> None:
+    earliest = earliest_respond_by(now)
+    if respond_by < earliest:
+        raise EvaluationError(
+            f"Give the bidder at least {EXPLANATION_WORKING_DAYS} working days: the date must be "
+            f"{earliest:%-d %B %Y} or later", "respond_by",
+        )
+    if respond_by > london_date(now) + timedelta(days=60):
+        raise EvaluationError("The date must be within 60 days", "respond_by")
+
+
+def request_explanation(bid: Bid, *, request: str, respond_by: date, actor, now: datetime | None = None) -> LowBidReview:
+    """Ask the bidder of a flagged bid to explain its price, by a day at least 2 working
+    days away (the answer is due by the end of that day, London time)."""
+    now = now or utcnow()
+    require_closed(bid.need, now)
+    if bid.low_flagged_at is None:
+        raise EvaluationError("This bid was not flagged as abnormally low")
+    if review_of(bid) is not None:
+        raise EvaluationError("An explanation has already been requested for this bid")
+    request = written(
+        EvaluationError, request, field="request", noun="The request", limit=REASONS_WORD_LIMIT,
+        empty="Enter what the bidder should explain",
+    )
+    _check_respond_by(respond_by, now)
+    review = LowBidReview(
+        bid_id=bid.id, requested_at=now, requested_by_id=actor.id, request=request,
+        respond_by=end_of_working_day(respond_by),
+    )
+    db.session.add(review)
+    audit.record("low_bid.explanation_requested", review, actor=actor, after={"bid_id": bid.id, "respond_by": respond_by.isoformat()})
+    for user in party_users(bid):
+        queue_email(
+            user.email, f"Explain your price for {bid.need.title}", "low_bid_request",
+            user=user, bid=bid, review=review, respond_by=respond_by,
+            link=external_url("evaluation.explain", bid_id=bid.id),
+        )
+    return review
+
+
+def explain(review: LowBidReview, *, text: str, actor, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if review.responded_at is not None:
+        raise EvaluationError("You have already sent your explanation")
+    if review.is_decided:
+        raise EvaluationError("The commissioner has already decided on this bid")
+    if now >= review.respond_by:
+        raise EvaluationError("The time to explain this bid's price has passed")
+    text = written(
+        EvaluationError, text, field="response", noun="Your explanation", limit=REASONS_WORD_LIMIT, empty="Enter your explanation"
+    )
+    review.response, review.responded_at, review.responded_by_id = text, now, actor.id
+    audit.record("low_bid.explained", review, actor=actor, after={"bid_id": review.bid_id})
+    requester = db.session.get(User, review.requested_by_id)
+    queue_email(
+        requester.email, f"Explanation received: {review.bid.organisation.name}", "low_bid_explained",
+        user=requester, bid=review.bid, link=external_url("evaluation.low_bid", need_id=review.bid.need_id, bid_id=review.bid_id),
+    )
+
+
+def decide_low_bid(review: LowBidReview, *, accept: bool, reason: str, actor, now: datetime | None = None) -> None:
+    """Accept the explanation (the bid stays in) or reject the bid, with reasons; only once
+    the bidder has answered or its window has passed."""
+    now = now or utcnow()
+    require_closed(review.bid.need, now)
+    if review.is_decided:
+        raise EvaluationError("This bid has already been decided")
+    if window_open(review, now):
+        raise EvaluationError(
+            f"Wait for the bidder's explanation: it has until {london(review.respond_by)}"
+        )
+    reason = written(
+        EvaluationError, reason, field="reason", noun="The reasons", limit=REASONS_WORD_LIMIT,
+        empty="Enter the reasons for your decision",
+    )
+    if moderation_closure(review.bid.lot) is not None and not accept:
+        raise EvaluationError("Moderation of this lot is closed: a bid can no longer be rejected")
+    review.outcome = LowBidOutcome.ACCEPTED if accept else LowBidOutcome.REJECTED
+    review.outcome_reason, review.decided_at, review.decided_by_id = reason, now, actor.id
+    audit.record("low_bid.decided", review, actor=actor, after={"bid_id": review.bid_id, "outcome": review.outcome.value}, reason=reason)
+

@@ -1,0 +1,153 @@
+"""The panel of a closed need and its conflicts of interest: the commissioner puts
+evaluators of the area on the panel (or takes them off); each declares, against every
+organisation bidding, a conflict or none; an evaluator opens only the bids it has no
+conflict with, once it has declared against every bidder."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from .. import audit
+from ..accounts.models import Role, User
+from ..accounts.services import area_staff
+from ..bids.models import Bid, BidRevision
+from ..bids.services import counting_bids
+from ..extensions import db
+from ..needs.models import Need
+from ..notifications import external_url, queue_email
+from ..organisations.models import Organisation
+from ..timeutil import utcnow
+from .errors import EvaluationError
+from .models import ConflictDeclaration, PanelMember
+from .parties import bid_organisation_ids
+from .timing import require_closed
+
+
+def available_evaluators(need: Need) -> list[User]:
+    """Active users with the evaluator role on the need's area or its region."""
+    return area_staff(Role.EVALUATOR, need.area, order_by=User.name)
+
+
+def addable_evaluators(need: Need) -> list[User]:
+    """The evaluators of the area not on the panel yet."""
+    on_panel = {m.user_id for m in panel(need)}
+    return [u for u in available_evaluators(need) if u.id not in on_panel]
+
+
+def panel(need: Need) -> list[PanelMember]:
+    return db.session.scalars(
+        sa.select(PanelMember).where(PanelMember.need_id == need.id, PanelMember.removed_at.is_(None)).order_by(PanelMember.id)
+    ).all()
+
+
+def panel_member(need: Need, user) -> PanelMember | None:
+    if user is None or getattr(user, "id", None) is None:
+        return None
+    return db.session.scalar(
+        sa.select(PanelMember).where(
+            PanelMember.need_id == need.id, PanelMember.user_id == user.id, PanelMember.removed_at.is_(None)
+        )
+    )
+
+
+def assign_evaluator(need: Need, user: User, *, actor, now: datetime | None = None) -> PanelMember:
+    now = now or utcnow()
+    require_closed(need, now)
+    if user.id not in {u.id for u in available_evaluators(need)}:
+        raise EvaluationError("Choose an evaluator of this area", "user_id")
+    if panel_member(need, user) is not None:
+        raise EvaluationError(f"{user.name} is already on the panel", "user_id")
+    member = PanelMember(need_id=need.id, user_id=user.id, assigned_at=now, assigned_by_id=actor.id)
+    db.session.add(member)
+    audit.record("panel.assigned", member, actor=actor, after={"need_id": need.id, "user_id": user.id})
+    queue_email(
+        user.email,
+        f"You are on the evaluation panel for {need.title}",
+        "panel_assigned",
+        user=user,
+        need=need,
+        link=external_url("evaluation.my_evaluation", need_id=need.id),
+    )
+    return member
+
+
+def remove_evaluator(member: PanelMember, *, actor, now: datetime | None = None) -> None:
+    """Off the panel. Sheets already submitted stay in the record but no longer count."""
+    now = now or utcnow()
+    require_closed(member.need, now)
+    if member.removed_at is not None:
+        raise EvaluationError("This evaluator has already been removed")
+    member.removed_at = now
+    member.removed_by_id = actor.id
+    audit.record("panel.removed", member, actor=actor, after={"need_id": member.need_id, "user_id": member.user_id})
+
+
+def bidding_organisations(need: Need) -> list[Organisation]:
+    """Every organisation in a bid that counts, lead or partner, by name."""
+    ids = {i for _, revision in counting_bids(need) for i in bid_organisation_ids(revision)}
+    if not ids:
+        return []
+    return db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name)).all()
+
+
+def declarations(need: Need, user=None) -> list[ConflictDeclaration]:
+    query = sa.select(ConflictDeclaration).where(ConflictDeclaration.need_id == need.id)
+    if user is not None:
+        query = query.where(ConflictDeclaration.user_id == user.id)
+    return db.session.scalars(query.order_by(ConflictDeclaration.user_id, ConflictDeclaration.id)).all()
+
+
+def undeclared(need: Need, user) -> list[Organisation]:
+    done = {d.organisation_id for d in declarations(need, user)}
+    return [o for o in bidding_organisations(need) if o.id not in done]
+
+
+def declare_conflicts(need: Need, user, answers: dict[int, tuple[bool, str]], *, now: datetime | None = None) -> None:
+    """Declare, for each organisation not yet declared, a conflict (with details) or none.
+    Every outstanding organisation must be answered at once."""
+    now = now or utcnow()
+    require_closed(need, now)
+    if panel_member(need, user) is None:
+        raise EvaluationError("Only evaluators on this need's panel declare conflicts")
+    outstanding = undeclared(need, user)
+    if not outstanding:
+        raise EvaluationError("You have already declared your interests for every bidder")
+    for organisation in outstanding:
+        if organisation.id not in answers:
+            raise EvaluationError(f"Say whether you have a conflict of interest with {organisation.name}", f"org_{organisation.id}")
+        conflicted, details = answers[organisation.id]
+        if conflicted and not (details or "").strip():
+            raise EvaluationError(f"Describe your conflict of interest with {organisation.name}", f"details_{organisation.id}")
+    for organisation in outstanding:
+        conflicted, details = answers[organisation.id]
+        declaration = ConflictDeclaration(
+            need_id=need.id, user_id=user.id, organisation_id=organisation.id, conflicted=conflicted,
+            details=(details or "").strip() if conflicted else "", declared_at=now,
+        )
+        db.session.add(declaration)
+        audit.record(
+            "conflict.declared", declaration, actor=user,
+            after={"need_id": need.id, "organisation_id": organisation.id, "conflicted": conflicted},
+            reason=declaration.details or None,
+        )
+
+
+def conflicted_with(need: Need, user, revision: BidRevision) -> bool:
+    ids = set(bid_organisation_ids(revision))
+    return any(d.conflicted and d.organisation_id in ids for d in declarations(need, user))
+
+
+def may_open(user, bid: Bid, revision: BidRevision) -> bool:
+    """A panel evaluator may open a bid once it has declared against every bidder, and
+    only when it has no conflict with the bid's lead or partners."""
+    need = bid.need
+    return panel_member(need, user) is not None and not undeclared(need, user) and not conflicted_with(need, user, revision)
+
+
+def evaluations_for(user) -> list[Need]:
+    """Closed needs on whose panel `user` sits (the evaluator's home)."""
+    return db.session.scalars(
+        sa.select(Need).join(PanelMember, PanelMember.need_id == Need.id).where(
+            PanelMember.user_id == user.id, PanelMember.removed_at.is_(None)
+        ).order_by(Need.closes_at.desc())
+    ).all()

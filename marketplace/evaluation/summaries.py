@@ -1,0 +1,103 @@
+"""Assessment summaries (debriefs): what each bidder on a lot is told when the award
+decision takes effect (its result and why, its scores part by part with the agreed
+rationale, and the winning bid's scores), frozen as plain JSON, and read back by the
+bid's parties."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..bids.models import Bid
+from ..extensions import db
+from .low_bids import review_of
+from .models import AssessmentSummary, AwardDecision, AwardOutcome
+from .moderation import agreed_scores
+from .ranking import Row, lowest_compliant_price
+from .scoring import two
+
+
+def _points(value) -> str | None:
+    return None if value is None else str(two(value))
+
+
+def _breakdown(row: Row) -> list[dict]:
+    agreed = agreed_scores(row.bid)
+    return [
+        {"label": part.label, "question": part.question, "weight": part.weight, "score": score,
+         "points": _points(points), "rationale": agreed[part.key].rationale if part.key in agreed else None}
+        for part, score, points in row.part_points
+    ]
+
+
+def _result(decision: AwardDecision, row: Row, winner: Row | None) -> tuple[str, str]:
+    """The bidder's result and why, in words."""
+    if decision.outcome == AwardOutcome.NOT_AWARDED:
+        return "not_awarded", "The lot was not awarded. " + decision.reasons
+    if winner is row:
+        # The commissioner may choose a bid that is not ranked first (a tie, or reasons given).
+        return "won", ("Your bid had the highest total score. " if row.rank == 1 else "Your bid was chosen. ") + decision.reasons
+    if row.excluded:
+        review = review_of(row.bid)
+        return "rejected", "Your bid was rejected as abnormally low. " + (review.outcome_reason if review else "")
+    if row.total is not None and winner is not None and winner.total is not None:
+        # Compared as shown (two decimals): a tie or a higher total must not be called lower.
+        ours, theirs = two(row.total), two(winner.total)
+        compared = "lower than" if ours < theirs else ("the same as" if ours == theirs else "higher than")
+        why = f"Your total of {_points(row.total)} points was {compared} the winning bid's {_points(winner.total)}."
+    else:
+        why = "Your bid did not win."
+    return "not_won", why + " " + decision.reasons
+
+
+def summary_content(decision: AwardDecision, row: Row, rows: list[Row]) -> dict:
+    """What one bidder is told, as plain JSON (frozen in AssessmentSummary)."""
+    lot = decision.lot
+    need = lot.need
+    winner = next((r for r in rows if decision.bid_id is not None and r.bid.id == decision.bid_id), None)
+    result, why = _result(decision, row, winner)
+    return {
+        "need": {"id": need.id, "title": need.title},
+        "lot": {"id": lot.id, "number": lot.number, "title": lot.title},
+        "outcome": decision.outcome.value,
+        "result": result,
+        "why": why.strip(),
+        "reasons": decision.reasons,
+        "bid": {
+            "organisation": row.bid.organisation.name,
+            "price_pence": row.revision.price_pence,
+            "parts": _breakdown(row),
+            "price_points": _points(row.price_points),
+            "quality_points": _points(row.quality),
+            "total_points": _points(row.total),
+            "rank": row.rank,
+        },
+        "ranked_bids": len([r for r in rows if r.rank is not None]),
+        "price_weight": need.price_weight or 0,
+        "lowest_price_pence": lowest_compliant_price([(r.bid, r.revision) for r in rows]),
+        "winner": None if winner is None else {
+            "organisation": winner.bid.organisation.name,
+            "price_pence": winner.revision.price_pence,
+            "parts": [{k: v for k, v in p.items() if k != "rationale"} for p in _breakdown(winner)],
+            "price_points": _points(winner.price_points),
+            "quality_points": _points(winner.quality),
+            "total_points": _points(winner.total),
+        },
+        "standstill_ends_at": decision.standstill_ends_at.isoformat() if decision.standstill_ends_at else None,
+    }
+
+
+def summaries_for(bid: Bid) -> list[AssessmentSummary]:
+    return db.session.scalars(
+        sa.select(AssessmentSummary).where(AssessmentSummary.bid_id == bid.id).order_by(AssessmentSummary.id)
+    ).all()
+
+
+def standstill_end_of(content: dict) -> datetime | None:
+    """The standstill end frozen in a summary's content, or None (none, or unreadable)."""
+    value = content.get("standstill_ends_at")
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
