@@ -18,7 +18,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..bids import access
-from ..bids import services as bid_services
+from ..bids import closing, lifecycle, parties
 from ..bids.models import Bid
 from ..extensions import db
 from ..needs.models import Lot, Need
@@ -57,7 +57,7 @@ def _overseen_need(need_id: int) -> Need:
 
 def _flagged_bid(need: Need, bid_id: int) -> Bid:
     bid = db.session.get(Bid, bid_id)
-    if bid is None or bid.need_id != need.id or bid.low_flagged_at is None or bid_services.counting_revision(bid) is None:
+    if bid is None or bid.need_id != need.id or bid.low_flagged_at is None or lifecycle.counting_revision(bid) is None:
         abort(404)
     return bid
 
@@ -91,7 +91,7 @@ def _low_bid_page(need: Need, bid: Bid, *, form=None, now: datetime | None = Non
             "evaluation/award/low_bid.html",
             need=need,
             bid=bid,
-            revision=bid_services.counting_revision(bid),
+            revision=lifecycle.counting_revision(bid),
             review=review,
             manage=manage,
             form=form if manage else None,
@@ -172,7 +172,7 @@ def explain(bid_id):
     if review is None:
         abort(404)
     may_explain = can(current_user, Action.EXPLAIN_LOW_BID, review)
-    lead = bid_services.leads(current_user, bid)
+    lead = parties.leads(current_user, bid)
     form = ExplanationForm() if (may_explain or request.method == "POST") else None
     if request.method == "POST":
         if not lead:
@@ -247,7 +247,7 @@ def award(need_id, lot_id):
     lot = _lot(need, lot_id)
     # Abnormally low bids are flagged once after closing (usually when the bids are first
     # opened): make sure it has happened before a lot is awarded.
-    if bid_services.check_at_closing(need):
+    if closing.check_at_closing(need):
         db.session.commit()
     if request.method == "GET":
         return _award_page(need, lot)
@@ -366,5 +366,5 @@ def summary(bid_id):
         need=bid.need,
         summaries=[(s, s.content, _standstill_end(s.content)) for s in shown],
         result_labels=RESULT_LABELS,
-        party=bid_services.is_party(current_user, bid),
+        party=parties.is_party(current_user, bid),
     )

@@ -18,7 +18,9 @@ from .. import audit
 from ..accounts.models import Role, User
 from ..accounts.services import area_staff, members_of
 from ..bids.models import Bid, BidPartner, BidRevision
-from ..bids.services import counting_bids, counting_revision, lock_need
+from ..bids.closing import counting_bids
+from ..bids.lifecycle import counting_revision
+from ..bids.submission import lock_need
 from ..extensions import db
 from ..needs.models import Lot, Need, NeedStatus, Procedure
 from ..notifications import external_url, queue_email

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
-from marketplace.bids import services as bids
+from marketplace.bids import closing, consortium, lifecycle, submission
 from marketplace.contracts import services as contracts
 from marketplace.contracts.models import Contract, PartyRole
 from marketplace.evaluation import services as evaluation
@@ -69,10 +69,10 @@ def test_declarations_cover_every_bidding_organisation_lead_and_partner(db_sessi
     lead = factories.make_provider()
     partner_user = factories.make_provider()
     bid = factories.make_bid(need, provider=lead, submit=False)
-    partner, _ = bids.invite_partner(bid, organisation=partner_user.organisations[0], work_percent=30, price_percent=30, actor=lead)
-    bids.set_shares(bid, lead_work_percent=70, lead_price_percent=70, partner_shares={partner.id: (30, 30)}, actor=lead)
-    bids.confirm_partner(partner, actor=partner_user)
-    bids.submit_bid(bid, actor=lead)
+    partner, _ = consortium.invite_partner(bid, organisation=partner_user.organisations[0], work_percent=30, price_percent=30, actor=lead)
+    consortium.set_shares(bid, lead_work_percent=70, lead_price_percent=70, partner_shares={partner.id: (30, 30)}, actor=lead)
+    consortium.confirm_partner(partner, actor=partner_user)
+    submission.submit_bid(bid, actor=lead)
     other = factories.make_bid(need)
     factories.close_need(need)
     evaluator = factories.make_area_staff(Role.EVALUATOR)
@@ -99,11 +99,11 @@ def test_declarations_cover_every_bidding_organisation_lead_and_partner(db_sessi
     with pytest.raises(EvaluationError, match="already declared"):
         evaluation.declare_conflicts(need, evaluator, answers)
     # The partner's conflict keeps the evaluator off the whole consortium bid, not the other.
-    assert not evaluation.may_open(evaluator, bid, bids.counting_revision(bid))
-    assert evaluation.may_open(evaluator, other, bids.counting_revision(other))
+    assert not evaluation.may_open(evaluator, bid, lifecycle.counting_revision(bid))
+    assert evaluation.may_open(evaluator, other, lifecycle.counting_revision(other))
     with pytest.raises(EvaluationError, match="cannot score this bid"):
         evaluation.save_sheet(bid, evaluator, _scores(need, 3), submit=True)
-    assert [m.user_id for m in evaluation.expected_scorers(bid, bids.counting_revision(bid))] == []
+    assert [m.user_id for m in evaluation.expected_scorers(bid, lifecycle.counting_revision(bid))] == []
 
 
 def test_an_evaluator_who_has_not_declared_cannot_open_or_score(db_session):
@@ -111,7 +111,7 @@ def test_an_evaluator_who_has_not_declared_cannot_open_or_score(db_session):
     evaluator = factories.make_area_staff(Role.EVALUATOR)
     evaluation.assign_evaluator(ev.need, evaluator, actor=ev.commissioner)
     bid = ev.bids[0]
-    assert not evaluation.may_open(evaluator, bid, bids.counting_revision(bid))
+    assert not evaluation.may_open(evaluator, bid, lifecycle.counting_revision(bid))
     with pytest.raises(EvaluationError, match="cannot score"):
         evaluation.save_sheet(bid, evaluator, _scores(ev.need, 3), submit=False)
 
@@ -253,7 +253,7 @@ def test_a_tie_is_broken_by_the_higher_quality_score_and_a_full_tie_shares_the_r
 
 def _flagged_evaluation():
     ev = factories.make_evaluation(prices=(4_000_000, 4_200_000, 2_000_000), lots=(5_000_000,))
-    bids.check_at_closing(ev.need)
+    closing.check_at_closing(ev.need)
     low = ev.bids[2]
     assert low.low_flagged_at is not None
     return ev, low
@@ -510,7 +510,7 @@ def test_moderation_waits_for_a_panel_member_who_has_not_declared(db_session):
     bid = ev.bids[0]
     for evaluator in ev.evaluators:
         evaluation.save_sheet(bid, evaluator, _scores(ev.need, 3), submit=True)
-    assert not evaluation.scoring_complete(bid, bids.counting_revision(bid))
+    assert not evaluation.scoring_complete(bid, lifecycle.counting_revision(bid))
     with pytest.raises(EvaluationError, match="must submit their scores"):
         evaluation.agree_scores(bid, _scores(ev.need, 3, "Agreed"), actor=ev.commissioner)
     # Taken off the panel, they no longer hold moderation up.
@@ -521,7 +521,7 @@ def test_moderation_waits_for_a_panel_member_who_has_not_declared(db_session):
 def test_a_part_priced_at_nothing_is_not_proposed_as_a_payment(db_session):
     ev, decision = _awarded()
     bid = decision.bid
-    revision = bids.counting_revision(bid)
+    revision = lifecycle.counting_revision(bid)
     content = dict(revision.content)
     content["price_breakdown"] = [dict(item, pence=0 if item["key"] == "advance" else item["pence"]) for item in content["price_breakdown"]]
     revision.content = content
