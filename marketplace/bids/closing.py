@@ -103,4 +103,3 @@ def needs_to_check(now: datetime | None = None) -> list[Need]:
             Need.published_at.is_not(None), Need.closes_at <= now - IN_FLIGHT_LIMIT, Need.bids_checked_at.is_(None)
         )
     ).all()
-

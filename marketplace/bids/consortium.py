@@ -164,13 +164,19 @@ def remove_partner(partner: BidPartner, *, actor, now: datetime | None = None) -
         audit.record("bid.partner_removed", bid, actor=actor, before={"partner_id": partner.id, "organisation_id": partner.organisation_id})
 
 
+def _check_partner_member(partner: BidPartner, actor, now: datetime, refused: str) -> None:
+    """Refuse (with `refused`) unless the actor is a member of the partner organisation,
+    still in the bid; and refuse once the need has closed."""
+    if not is_member(actor, partner.organisation_id) or partner.removed_at is not None:
+        raise BidError(refused)
+    if not need_is_open(partner.bid.need, now):
+        raise BidClosed("This need has closed")
+
+
 def confirm_partner(partner: BidPartner, *, actor, now: datetime | None = None) -> None:
     """A member of the partner organisation confirms its share of the work and the price."""
     now = now or utcnow()
-    if not is_member(actor, partner.organisation_id) or partner.removed_at is not None:
-        raise BidError("Only a member of the partner organisation can confirm its share")
-    if not need_is_open(partner.bid.need, now):
-        raise BidClosed("This need has closed")
+    _check_partner_member(partner, actor, now, "Only a member of the partner organisation can confirm its share")
     if partner.declined_at is not None:
         raise BidError("Your organisation has declined this bid")
     partner.confirmed_at = now
@@ -183,11 +189,7 @@ def confirm_partner(partner: BidPartner, *, actor, now: datetime | None = None) 
 
 def decline_partner(partner: BidPartner, *, actor, now: datetime | None = None) -> None:
     now = now or utcnow()
-    if not is_member(actor, partner.organisation_id) or partner.removed_at is not None:
-        raise BidError("Only a member of the partner organisation can decline")
-    if not need_is_open(partner.bid.need, now):
-        raise BidClosed("This need has closed")
+    _check_partner_member(partner, actor, now, "Only a member of the partner organisation can decline")
     partner.declined_at = now
     partner.confirmed_at = partner.confirmed_by_id = None
     audit.record("bid.partner_declined", partner.bid, actor=actor, after={"partner_id": partner.id})
-

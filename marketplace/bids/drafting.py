@@ -227,7 +227,6 @@ def remove_document(document: BidDocument, *, actor, now: datetime | None = None
         record_saved(document.bid, actor, "documents", now)
 
 
-
 def eligibility_from_profile(organisation, need: Need) -> list[tuple[str, bool]]:
     """The need's conditions of participation, each with whether the organisation's profile
     says it meets it (shown beside the eligibility declaration; never retyped)."""

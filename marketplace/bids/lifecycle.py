@@ -78,4 +78,3 @@ def bid_state(bid: Bid, now: datetime | None = None) -> BidState:
     if any(p.declined_at is None and p.confirmed_at is None for p in bid.current_partners):
         return BidState.WAITING_FOR_PARTNERS
     return BidState.DRAFT
-

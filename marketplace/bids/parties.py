@@ -84,4 +84,3 @@ def bidder_users(need: Need) -> list:
             sa.or_(Membership.organisation_id.in_(lead_ids), Membership.organisation_id.in_(partner_ids)),
         ).distinct()
     ).all()
-

@@ -350,4 +350,3 @@ def withdraw_bid(bid: Bid, *, actor, reason: str, now: datetime | None = None) -
     bid.withdrawn_by_id = actor.id
     bid.withdrawn_reason = reason.strip()
     audit.record("bid.withdrawn", bid, actor=actor, reason=bid.withdrawn_reason)
-
