@@ -30,7 +30,7 @@ ENVIRON_KEY = "local_partners.received_at"
 # than this, compared with the app server's, is not believed; and the bids of a need
 # are checked at closing (after which nothing more is written to them) only this long
 # after its closing time, so a submission received before the closing time has been
-# written by then (bids.services.check_at_closing).
+# written by then (bids.closing.check_at_closing).
 IN_FLIGHT_LIMIT = timedelta(seconds=60)
 
 # "t=1700000000.123" (nginx ${msec}: seconds), "t=1700000000123456" (Apache %t:

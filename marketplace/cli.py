@@ -65,7 +65,7 @@ def register_commands(app: Flask) -> None:
     def close_needs_command():
         """Check the bids of needs that have closed (abnormally low bids are flagged). Safe
         to repeat; run it every few minutes. Opening a closed need's bids does it too."""
-        from .bids.services import check_at_closing, needs_to_check
+        from .bids.closing import check_at_closing, needs_to_check
 
         checked = 0
         for need in needs_to_check():

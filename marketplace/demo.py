@@ -657,7 +657,7 @@ BIDS = [
 
 
 def _bids() -> None:
-    from .bids import services as bid_services
+    from .bids import closing, lifecycle, parties
     from .needs.models import Need
 
     now = utcnow()
@@ -668,7 +668,7 @@ def _bids() -> None:
         lot = need.lots[spec["lot"] - 1]
         lead = account_services.find_user(spec["lead"])
         organisation = lead.organisations[0]
-        if bid_services.bid_for(organisation.id, lot) is not None:
+        if parties.bid_for(organisation.id, lot) is not None:
             continue
         if lot.reservation == Reservation.VCSE and not organisation.is_vcse:
             continue  # a need made by an older demo, when this lot was reserved
@@ -679,13 +679,13 @@ def _bids() -> None:
         else:
             start = max(need.published_at + timedelta(hours=1), now - timedelta(days=1))
         start = min(start + timedelta(hours=2 * index), now - timedelta(hours=3))  # not all at once, all in the past
-        if not bid_services.need_is_open(need, start):
+        if not lifecycle.need_is_open(need, start):
             continue
-        _demo_bid(bid_services, spec, lot, lead, organisation, start)
+        _demo_bid(spec, lot, lead, organisation, start)
     for title in (CLOSED_NEED, MODERATION_NEED, FINISHED_NEED):
         closed = db.session.scalar(sa.select(Need).where(Need.title == title))
         if closed is not None:
-            bid_services.check_at_closing(closed, now=now)
+            closing.check_at_closing(closed, now=now)
     db.session.flush()
 
 
@@ -812,41 +812,43 @@ DEMO_JUSTIFICATIONS = {
 }
 
 
-def _demo_bid(bid_services, spec: dict, lot, lead: User, organisation, start: datetime):
+def _demo_bid(spec: dict, lot, lead: User, organisation, start: datetime):
+    from .bids import consortium, drafting, submission
+
     need = lot.need
-    bid = bid_services.start_bid(lot, organisation=organisation, actor=lead, now=start)
+    bid = drafting.start_bid(lot, organisation=organisation, actor=lead, now=start)
     answers = {c.id: text for c, text in zip(need.criteria, spec["answers"], strict=False)}
-    bid_services.save_answers(bid, answers=answers, actor=lead, now=start)
+    drafting.save_answers(bid, answers=answers, actor=lead, now=start)
     price = spec["price"]
-    bid_services.save_price(
-        bid, price_pence=price, breakdown=bid_services.suggested_breakdown(bid, price), people=spec["people"],
+    drafting.save_price(
+        bid, price_pence=price, breakdown=drafting.suggested_breakdown(bid, price), people=spec["people"],
         actor=lead, now=start,
     )
     if not bid.local_pdu_ids:  # no staff or premises where the need is: say so
-        bid_services.save_local_presence(bid, pdu_ids=[], none=True, actor=lead, now=start)
+        drafting.save_local_presence(bid, pdu_ids=[], none=True, actor=lead, now=start)
     if not spec["submit"]:
         return bid
-    bid_services.save_social_value(bid, text=spec["social_value"], actor=lead, now=start)
-    bid_services.save_declarations(
+    drafting.save_social_value(bid, text=spec["social_value"], actor=lead, now=start)
+    drafting.save_declarations(
         bid, declarations=["eligible", "no_conflict", "accurate"], conflict_details="", actor=lead, now=start
     )
     partners = []
     for email, work_percent, price_percent in spec.get("partners", []):
         member = account_services.find_user(email)
-        partner, _ = bid_services.invite_partner(
+        partner, _ = consortium.invite_partner(
             bid, organisation=member.organisations[0], work_percent=work_percent, price_percent=price_percent,
             actor=lead, now=start,
         )
         partners.append((partner, member))
     if partners:
         lead_work, lead_price = spec["lead_share"]
-        bid_services.set_shares(
+        consortium.set_shares(
             bid, lead_work_percent=lead_work, lead_price_percent=lead_price,
             partner_shares={p.id: (p.work_percent, p.price_percent) for p, _ in partners}, actor=lead, now=start,
         )
         for partner, member in partners:
-            bid_services.confirm_partner(partner, actor=member, now=start + timedelta(hours=2))
-    revision = bid_services.submit_bid(bid, actor=lead, now=start + timedelta(hours=3))
+            consortium.confirm_partner(partner, actor=member, now=start + timedelta(hours=2))
+    revision = submission.submit_bid(bid, actor=lead, now=start + timedelta(hours=3))
     revision.recorded_at = revision.submitted_at  # written when it is dated, not today
     return bid
 
@@ -1011,7 +1013,7 @@ def _outcome_line(started: int, results: tuple[int, int], index: int) -> tuple[i
 def _live_through(past: Past, day: date, pdus: dict, categories: dict, now: datetime) -> None:
     """Publish the need, bid, evaluate, award, contract, report and pay, each step on its
     own past day; steps that would fall after `now` are left to happen."""
-    from .bids import services as bid_services
+    from .bids import closing
     from .contracts import services as contract_services
     from .delivery import services as delivery
     from .evaluation import award, moderation, panel, ranking, scoring
@@ -1061,9 +1063,9 @@ def _live_through(past: Past, day: date, pdus: dict, categories: dict, now: date
             bid_spec["partners"], bid_spec["lead_share"] = [(f"{past.partner}@demo.test", 30, 25)], (70, 75)
         start = _morning(add_working_days(day, 5 + index), 11)
         with _dated(start):
-            bid = _demo_bid(bid_services, bid_spec, lot, lead, organisation, start)
+            bid = _demo_bid(bid_spec, lot, lead, organisation, start)
         marks[bid.id] = MARKS[index] if past.awarded else MARKS[index + 1] - 1
-    _on(closes + timedelta(hours=1), bid_services.check_at_closing, need)
+    _on(closes + timedelta(hours=1), closing.check_at_closing, need)
 
     close_day = london_date(closes)
     evaluated = _morning(add_working_days(close_day, 1))

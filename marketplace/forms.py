@@ -210,7 +210,7 @@ class FreeText(TextAreaField):
 
     Text over a limit is refused by the field, unless it is a `draft` kept as typed so no
     work is lost (a bid's answers): then the view saves it and calls limit_errors(form),
-    and the service refuses to submit it (bids.services.problems)."""
+    and the service refuses to submit it (bids.submission.problems)."""
 
     widget = CharacterCount()
 

@@ -31,6 +31,9 @@ Role x action (x: allowed; own: only for their own organisation or area; -: refu
 | bid.start (open need)        | -         | x               | x              | -          | -     |
 | bid.view                     | -         | own (lead or partner) | own (lead or partner) | after closing, through bids.access only | - |
 | bid.edit, bid.submit, bid.withdraw (open need) | - | own (lead) | own (lead)   | -          | -     |
+| bid.as_provider (the bid pages of one's organisations: start a bid, accept an invitation) | - | x | x | - | - |
+| bid.lead (the lead's pages of a bid: sections, partners, submit, withdraw; read-only once closed) | - | own (lead) | own (lead) | - | - |
+| bid.view_share (a partner's page of its share) | - | own (partner) | own (partner) | - | - |
 | bids.oversee (every bid of a need, through bids.access after closing) | - | - | - | commissioner or board member of the need's area | - |
 | bids.read (ask for a need's bids, through bids.access after closing) | - | - | - | commissioner or board member of the need's area, or evaluator on its panel | - |
 | bid.confirm_share (open need)| -         | own (partner)   | own (partner)  | -          | -     |
@@ -62,6 +65,7 @@ members see everything of their area and change nothing but sign-offs.
 
 Bids are sealed: the commissioning side never reads a bid through `can()`; it reads the
 counted revisions after closing through `marketplace.bids.access`, which audits refusals.
+When a need's bids are sealed is decided here, once: `bids_sealed(need)`.
 
 "The need's area" is its commissioning area; a commissioner of a region covers the needs
 of its delivery units too.
@@ -100,6 +104,9 @@ class Action(enum.StrEnum):
     SAVE_SEARCH = "need.save_search"
     START_BID = "bid.start"
     VIEW_BID = "bid.view"
+    BID_AS_PROVIDER = "bid.as_provider"
+    LEAD_BID = "bid.lead"
+    VIEW_SHARE = "bid.view_share"
     # The commissioning side's reading of a need's bids (through bids.access, after closing).
     OVERSEE_BIDS = "bids.oversee"
     READ_BIDS = "bids.read"
@@ -261,23 +268,50 @@ def _start_bid(user, need) -> bool:
 
 
 def _view_bid(user, bid) -> bool:
-    from .bids.services import is_party
+    from .bids.parties import is_party
 
     return _account(user) and is_party(user, bid)
 
 
-def _lead_open_bid(user, bid) -> bool:
-    from .bids.services import leads
+def _bid_as_provider(user, _obj) -> bool:
+    return _provider(user)
 
+
+def _lead_bid(user, bid) -> bool:
+    """A member of the bid's lead organisation, whether or not the need is still open."""
+    from .bids.parties import leads
+
+    return _account(user) and leads(user, bid)
+
+
+def _lead_open_bid(user, bid) -> bool:
     status, NeedStatus = _need_status(bid.need)
-    return status == NeedStatus.OPEN and _account(user) and leads(user, bid)
+    return status == NeedStatus.OPEN and _lead_bid(user, bid)
+
+
+def _view_share(user, bid) -> bool:
+    """A member of one of the bid's current partners, whether or not the need is still open."""
+    from .bids.parties import partner_of
+
+    return _account(user) and partner_of(user, bid) is not None
 
 
 def _confirm_share(user, bid) -> bool:
-    from .bids.services import partner_of
-
     status, NeedStatus = _need_status(bid.need)
-    return status == NeedStatus.OPEN and _account(user) and partner_of(user, bid) is not None
+    return status == NeedStatus.OPEN and _view_share(user, bid)
+
+
+# Sealing: when a need's bids may be read at all by the commissioning side. Decided here
+# once; bids.access reads it (and audits every refused attempt).
+
+
+def bids_sealed(need, now=None) -> bool:
+    """Whether the need's bids are sealed at `now`: until it is published with a closing
+    time, and that time has come."""
+    from .timeutil import utcnow
+
+    now = now or utcnow()
+    return need.published_at is None or need.closes_at is None or now < need.closes_at
 
 
 def _oversees(user, area) -> bool:
@@ -332,7 +366,7 @@ def _list_sign_offs(user, _obj) -> bool:
 
 
 def _explain_low_bid(user, review) -> bool:
-    from .bids.services import leads
+    from .bids.parties import leads
     from .timeutil import utcnow
 
     return (
@@ -345,7 +379,7 @@ def _explain_low_bid(user, review) -> bool:
 
 
 def _view_summary(user, summary) -> bool:
-    from .bids.services import is_party
+    from .bids.parties import is_party
 
     return _account(user) and (is_party(user, summary.bid) or _oversees(user, summary.bid.need.area))
 
@@ -473,6 +507,9 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.SAVE_SEARCH: _save_search,
     Action.START_BID: _start_bid,
     Action.VIEW_BID: _view_bid,
+    Action.BID_AS_PROVIDER: _bid_as_provider,
+    Action.LEAD_BID: _lead_bid,
+    Action.VIEW_SHARE: _view_share,
     Action.OVERSEE_BIDS: lambda user, need: _oversees(user, need.area),
     Action.READ_BIDS: lambda user, need: _oversees(user, need.area) or _on_panel(user, need),
     Action.EDIT_BID: _lead_open_bid,

@@ -151,20 +151,20 @@ def make_need(
 def make_bid(need, *, provider: User | None = None, lot=None, price_pence: int | None = None, submit: bool = True, people: int | None = None):
     """A complete bid by `provider`'s organisation (a new provider when not given) on the
     first lot of `need`, submitted by default. Returns the Bid."""
-    from marketplace.bids import services as bids
+    from marketplace.bids import drafting, submission
 
     provider = provider or make_provider()
     organisation = provider.organisations[0]
     lot = lot or need.lots[0]
-    bid = bids.start_bid(lot, organisation=organisation, actor=provider)
-    bids.save_answers(bid, answers={c.id: "We run a weekly drop-in with peer mentors." for c in need.criteria}, actor=provider)
+    bid = drafting.start_bid(lot, organisation=organisation, actor=provider)
+    drafting.save_answers(bid, answers={c.id: "We run a weekly drop-in with peer mentors." for c in need.criteria}, actor=provider)
     price = price_pence or lot.value_pence
-    bids.save_price(bid, price_pence=price, breakdown=bids.suggested_breakdown(bid, price), people=people or need.expected_people or 10, actor=provider)
-    bids.save_social_value(bid, text="Two paid posts for women with lived experience.", actor=provider)
-    bids.save_local_presence(bid, pdu_ids=[p.id for p in need.pdus], actor=provider)
-    bids.save_declarations(bid, declarations=["eligible", "no_conflict", "accurate"], conflict_details="", actor=provider)
+    drafting.save_price(bid, price_pence=price, breakdown=drafting.suggested_breakdown(bid, price), people=people or need.expected_people or 10, actor=provider)
+    drafting.save_social_value(bid, text="Two paid posts for women with lived experience.", actor=provider)
+    drafting.save_local_presence(bid, pdu_ids=[p.id for p in need.pdus], actor=provider)
+    drafting.save_declarations(bid, declarations=["eligible", "no_conflict", "accurate"], conflict_details="", actor=provider)
     if submit:
-        bids.submit_bid(bid, actor=provider)
+        submission.submit_bid(bid, actor=provider)
     db.session.flush()
     return bid
 

@@ -16,7 +16,7 @@ from flask import current_app
 from marketplace.accounts import services as accounts
 from marketplace.accounts import tokens
 from marketplace.accounts.models import Role
-from marketplace.bids import services as bids
+from marketplace.bids import consortium, drafting
 from marketplace.board import reviews
 from marketplace.contracts import variations
 from marketplace.delivery import services as delivery
@@ -92,7 +92,7 @@ class World:
     @cached_property
     def started(self):
         """A bid just started on lot 2: almost everything is missing."""
-        bid = bids.start_bid(self.open_need.lots[1], organisation=self.organisation, actor=self.provider)
+        bid = drafting.start_bid(self.open_need.lots[1], organisation=self.organisation, actor=self.provider)
         db.session.flush()
         return bid
 
@@ -107,7 +107,7 @@ class World:
     def partner(self):
         """A member of an organisation that is a partner in the draft bid."""
         member = factories.make_provider()
-        place, _ = bids.invite_partner(
+        place, _ = consortium.invite_partner(
             self.bid, organisation=member.organisations[0], work_percent=40, price_percent=40, actor=self.provider
         )
         member.place = place
@@ -117,7 +117,7 @@ class World:
     def partner_invitation(self):
         """The link token of an organisation invited by email to the draft bid."""
         with current_app.test_request_context():
-            _, token = bids.invite_partner(
+            _, token = consortium.invite_partner(
                 self.bid, name="Invited Trust", email="invited@example.org", work_percent=10, price_percent=10,
                 actor=self.provider,
             )

@@ -60,10 +60,10 @@ def world(db_session):
     past_questions.question_deadline = utcnow() - timedelta(hours=1)
     # A bid led by organisation A with B as its partner, on the open need; and one by A on
     # a need that has since closed.
-    from marketplace.bids import services as bids
+    from marketplace.bids import consortium
 
     open_bid = factories.make_bid(open_need, provider=owner, submit=False)
-    partner, _ = bids.invite_partner(open_bid, organisation=org_b, work_percent=30, price_percent=30, actor=owner)
+    partner, _ = consortium.invite_partner(open_bid, organisation=org_b, work_percent=30, price_percent=30, actor=owner)
     closing_need = factories.make_need(title="Closing need")
     closed_bid = factories.make_bid(closing_need, provider=owner)
     closing_need.closes_at = utcnow() - timedelta(minutes=1)
@@ -234,6 +234,13 @@ TABLE = [
     (Action.WITHDRAW_BID, "closed_bid", set()),
     (Action.CONFIRM_SHARE, "open_bid", {"other_owner"}),
     (Action.CONFIRM_SHARE, "closed_bid", set()),
+    # The provider's bid pages: any provider; the lead's pages and the partner's share page
+    # stay open (read-only) after closing.
+    (Action.BID_AS_PROVIDER, "none", PROVIDERS),
+    (Action.LEAD_BID, "open_bid", LEAD),
+    (Action.LEAD_BID, "closed_bid", LEAD),
+    (Action.VIEW_SHARE, "open_bid", {"other_owner"}),
+    (Action.VIEW_SHARE, "closed_bid", set()),
     # Evaluation: the commissioner runs it, the board reads it, the panel scores.
     (Action.MANAGE_EVALUATION, "closed_need", COMMISSIONERS),
     (Action.MANAGE_EVALUATION, "open_need", set()),

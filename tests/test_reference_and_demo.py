@@ -12,7 +12,7 @@ from marketplace.accounts.models import Membership, User
 from marketplace.accounts.services import find_user
 from marketplace.audit.models import AuditEvent
 from marketplace.bids import access
-from marketplace.bids import services as bid_services
+from marketplace.bids import closing, drafting, lifecycle, parties, submission
 from marketplace.bids.models import Bid, BidPartner, BidRevision, BidState
 from marketplace.contracts import services as contract_services
 from marketplace.contracts.models import Contract
@@ -239,28 +239,28 @@ def _check_policies():
         assert organisation.policies and set(organisation.policies) <= set(Condition)
     charity = db.session.scalar(sa.select(Organisation).where(Organisation.name == CHARITY))
     open_need = db.session.scalar(sa.select(Need).where(Need.title == OPEN_NEED))
-    assert all(met for _, met in bid_services.eligibility_from_profile(charity, open_need))
+    assert all(met for _, met in drafting.eligibility_from_profile(charity, open_need))
 
 
 def _check_consortium():
     bid = _demo_bid(OPEN_NEED, 1, CHARITY)
-    assert bid is not None and bid_services.bid_state(bid) == BidState.SUBMITTED
+    assert bid is not None and lifecycle.bid_state(bid) == BidState.SUBMITTED
     [partner] = bid.current_partners
     assert partner.organisation.name == CIC and partner.is_confirmed and partner.declined_at is None
     assert bid.lead_work_percent + partner.work_percent == 100
     assert bid.lead_price_percent + partner.price_percent == 100
-    revision = bid_services.counting_revision(bid)
-    assert revision.digest == bid_services.digest_of(revision.content)
+    revision = lifecycle.counting_revision(bid)
+    assert revision.digest == submission.digest_of(revision.content)
     assert revision.content["partners"] == [
         {"organisation_id": partner.organisation_id, "name": CIC, "work_percent": partner.work_percent, "price_percent": partner.price_percent}
     ]
     assert revision.submitted_at < utcnow() and partner.confirmed_at < revision.submitted_at
-    assert bid_services.problems(bid) == [] and not bid_services.has_unsubmitted_changes(bid)
+    assert submission.problems(bid) == [] and not submission.has_unsubmitted_changes(bid)
     # Both the charity and the CIC can read it; the large company cannot.
     charity_user, cic_user, bigco_user = (find_user(e) for e in ("charity@demo.test", "cic@demo.test", "bigco@demo.test"))
-    assert bid_services.leads(charity_user, bid) and bid_services.is_party(cic_user, bid)
-    assert not bid_services.leads(cic_user, bid) and not bid_services.is_party(bigco_user, bid)
-    assert bid in bid_services.bids_of(cic_user)
+    assert parties.leads(charity_user, bid) and parties.is_party(cic_user, bid)
+    assert not parties.leads(cic_user, bid) and not parties.is_party(bigco_user, bid)
+    assert bid in parties.bids_of(cic_user)
     # Sealed: the open need's bids are not for the commissioner's eyes yet.
     with pytest.raises(access.Sealed):
         access.submitted_bids(bid.need, find_user("commissioner@demo.test"))
@@ -269,9 +269,9 @@ def _check_consortium():
 def _check_open_need():
     submitted = _demo_bid(OPEN_NEED, 2, BIGCO)
     draft = _demo_bid(OPEN_NEED, 2, CIC)
-    assert bid_services.bid_state(submitted) == BidState.SUBMITTED
-    assert bid_services.bid_state(draft) == BidState.DRAFT and draft.revisions == []
-    assert {p.section for p in bid_services.problems(draft)} >= {"answers", "social_value", "declarations"}
+    assert lifecycle.bid_state(submitted) == BidState.SUBMITTED
+    assert lifecycle.bid_state(draft) == BidState.DRAFT and draft.revisions == []
+    assert {p.section for p in submission.problems(draft)} >= {"answers", "social_value", "declarations"}
     # The closing-soon need is left free for people trying the portal.
     closing_soon = db.session.scalar(sa.select(Need).where(Need.title == "Move-on accommodation support in West Kent"))
     assert db.session.query(Bid).filter(Bid.need_id == closing_soon.id).count() == 0
@@ -280,7 +280,7 @@ def _check_open_need():
 def _check_closed_need():
     closed = db.session.scalar(sa.select(Need).where(Need.title == CLOSED_NEED))
     assert closed.bids_checked_at is not None
-    counted = bid_services.counting_bids(closed)
+    counted = closing.counting_bids(closed)
     assert {b.organisation.name for b, _ in counted} == {CHARITY, CIC, BIGCO}
     assert all(closed.published_at < r.submitted_at < closed.closes_at for _, r in counted)
     prices = {b.organisation.name: r.price_pence for b, r in counted}

@@ -43,7 +43,7 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts import tokens
 from marketplace.accounts.models import Role
 from marketplace.board import reviews
-from marketplace.bids import services as bids
+from marketplace.bids import closing, consortium, drafting, submission
 from marketplace.contracts import services as contracts
 from marketplace.contracts import variations
 from marketplace.contracts.models import ContractParty, PartyRole
@@ -649,20 +649,20 @@ def _build() -> tuple[dict, dict]:
     # question, A's follow and saved search, and an emailed invitation to a second partner.
     open_need = factories.make_need(commissioner=commissioner, title="Open need")
     bid_a = factories.make_bid(open_need, provider=owner_a, price_pence=OPEN_A_PRICE, submit=False)
-    bids.save_answers(bid_a, answers={c.id: f"{OPEN_A_ANSWER}: our plan" for c in open_need.criteria}, actor=owner_a)
-    bid_partner, _ = bids.invite_partner(bid_a, organisation=org_p, work_percent=30, price_percent=30, actor=owner_a)
-    bids.set_shares(
+    drafting.save_answers(bid_a, answers={c.id: f"{OPEN_A_ANSWER}: our plan" for c in open_need.criteria}, actor=owner_a)
+    bid_partner, _ = consortium.invite_partner(bid_a, organisation=org_p, work_percent=30, price_percent=30, actor=owner_a)
+    consortium.set_shares(
         bid_a, lead_work_percent=70, lead_price_percent=70, partner_shares={bid_partner.id: (30, 30)}, actor=owner_a,
     )
-    bids.confirm_partner(bid_partner, actor=partner)
-    bid_document = bids.add_document(bid_a, filename="plan.csv", data=OPEN_A_DOCUMENT, actor=owner_a)
-    bids.submit_bid(bid_a, actor=owner_a)
-    _, invitation_token = bids.invite_partner(
+    consortium.confirm_partner(bid_partner, actor=partner)
+    bid_document = drafting.add_document(bid_a, filename="plan.csv", data=OPEN_A_DOCUMENT, actor=owner_a)
+    submission.submit_bid(bid_a, actor=owner_a)
+    _, invitation_token = consortium.invite_partner(
         bid_a, name="Invited Org", email="invited@example.org", work_percent=1, price_percent=0, actor=owner_a
     )
     bid_b = factories.make_bid(open_need, provider=owner_b, submit=False)
-    bids.save_answers(bid_b, answers={c.id: f"{OPEN_B_ANSWER}: our plan" for c in open_need.criteria}, actor=owner_b)
-    bids.submit_bid(bid_b, actor=owner_b)
+    drafting.save_answers(bid_b, answers={c.id: f"{OPEN_B_ANSWER}: our plan" for c in open_need.criteria}, actor=owner_b)
+    submission.submit_bid(bid_b, actor=owner_b)
     question = needs.ask_question(open_need, organisation=org_a, actor=owner_a, text="Can the service run in the evening?")
     needs.follow_need(open_need, actor=owner_a)
     saved = digest.create_saved_search(actor=owner_a, area_ids=[], category_ids=[])
@@ -677,11 +677,11 @@ def _build() -> tuple[dict, dict]:
     # evaluator is on the panel and declared no conflict.
     closed = factories.make_need(commissioner=commissioner, title="Closed need")
     closed_a = factories.make_bid(closed, provider=owner_a, price_pence=1_000_000, submit=False)
-    bids.save_answers(closed_a, answers={c.id: f"{CLOSED_A_ANSWER}: our plan" for c in closed.criteria}, actor=owner_a)
-    bids.submit_bid(closed_a, actor=owner_a)
+    drafting.save_answers(closed_a, answers={c.id: f"{CLOSED_A_ANSWER}: our plan" for c in closed.criteria}, actor=owner_a)
+    submission.submit_bid(closed_a, actor=owner_a)
     factories.make_bid(closed, provider=owner_b, price_pence=4_500_000)
     factories.close_need(closed)
-    assert bids.check_at_closing(closed) and closed_a.low_flagged_at is not None
+    assert closing.check_at_closing(closed) and closed_a.low_flagged_at is not None
     member = panel.assign_evaluator(closed, evaluator, actor=commissioner)
     panel.declare_conflicts(closed, evaluator, {o.id: (False, "") for o in panel.bidding_organisations(closed)})
     low_bids.request_explanation(

@@ -1,8 +1,10 @@
 """Bids: providers bid for a lot of an open need, alone or as a consortium; submissions
-are sealed until the need closes. Rules in services.py, reading bids in access.py."""
+are sealed until the need closes. The rules are in drafting.py, consortium.py,
+submission.py and closing.py (who is who in parties.py, where a bid stands in
+lifecycle.py); reading bids in access.py; the pages in the routes*.py modules."""
 
 from flask import Blueprint
 
 bp = Blueprint("bids", __name__)
 
-from . import routes, routes_commissioning, routes_consortium  # noqa: E402,F401
+from . import routes, routes_commissioning, routes_consortium, routes_sections, routes_submission  # noqa: E402,F401

@@ -15,7 +15,8 @@ itself, so the sealing rule holds in one place:
 
 Who is on the commissioning side is decided in permissions.py (Action.OVERSEE_BIDS and
 Action.READ_BIDS), with the same account checks as every other rule (signed in, active,
-email verified); this module adds the sealing by the clock and the audit of refusals.
+email verified), and so is when a need's bids are sealed (permissions.bids_sealed); this
+module applies the sealing and audits refusals.
 """
 
 import sqlalchemy as sa
@@ -24,10 +25,12 @@ from flask import abort
 from .. import audit
 from ..extensions import db
 from ..needs.models import Need
-from ..permissions import Action, can
+from ..permissions import Action, bids_sealed, can
 from ..timeutil import utcnow
 from .models import Bid, BidRevision
-from .services import check_at_closing, counting_bids, counting_revision, is_party
+from .closing import check_at_closing, counting_bids
+from .lifecycle import counting_revision
+from .parties import is_party
 
 
 class Sealed(Exception):
@@ -51,11 +54,6 @@ def may_open(user, bid: Bid, revision: BidRevision) -> bool:
     return oversees(user, bid.need) or evaluator_may_open(user, bid, revision)
 
 
-def is_sealed(need: Need, now=None) -> bool:
-    now = now or utcnow()
-    return need.published_at is None or need.closes_at is None or now < need.closes_at
-
-
 def _refuse(user, obj, need: Need, what: str) -> None:
     """Write the refusal to the audit trail in its own commit (the request then fails, and
     the refusal must outlive it), then raise."""
@@ -73,7 +71,7 @@ def submitted_bids(need: Need, user, now=None) -> list[tuple[Bid, BidRevision]]:
     now = now or utcnow()
     if not commissioning_side(user, need):
         abort(403)
-    if is_sealed(need, now):
+    if bids_sealed(need, now):
         _refuse(user, need, need, "bids")
     if check_at_closing(need, now):
         db.session.commit()
@@ -97,7 +95,7 @@ def revision_for_commissioning(bid_id: int, user, now=None) -> tuple[Bid, BidRev
     bid = db.session.get(Bid, bid_id)
     if bid is None or not commissioning_side(user, bid.need):
         abort(404)
-    if is_sealed(bid.need, now):
+    if bids_sealed(bid.need, now):
         _refuse(user, bid, bid.need, "bid")
     if check_at_closing(bid.need, now):
         db.session.commit()
@@ -117,7 +115,7 @@ def bid_count(need: Need, user, now=None) -> int | None:
     now = now or utcnow()
     if not commissioning_side(user, need):
         return None
-    if is_sealed(need, now) and not need.show_bid_count:
+    if bids_sealed(need, now) and not need.show_bid_count:
         return None
     return count_submitted(need)
 

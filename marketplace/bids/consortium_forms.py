@@ -1,7 +1,7 @@
 """Forms for consortium bids: input shape only, with GOV.UK messages.
 
 The rules (who may be a partner, one bid per organisation per lot, at most 10 partners,
-the need is open) live in services.py; these forms make sure a share is a whole percent
+the need is open) live in consortium.py; these forms make sure a share is a whole percent
 in range and an organisation id is at least a number, and say so by the field.
 """
 

@@ -1,13 +1,13 @@
 """Forms for the provider's bid pages: input shape only, with GOV.UK messages.
 
 The rules (the need is open, one bid per organisation per lot, the payments add up to
-the price, PDUs within the need) live in services.py, which the views call; these forms
+the price, PDUs within the need) live in drafting.py, which the views call; these forms
 make sure what a person typed can be read, and say so by the field when it cannot.
 
 Word and character limits (textlimits.py) are counted here as well as live in the
 browser (the GOV.UK character count). Going over a limit never loses text: the section is
 saved as typed and the page shows the error, and the bid cannot be submitted until it is
-within its limits (services.problems says so too). Only absurd input (far longer than any
+within its limits (submission.problems says so too). Only absurd input (far longer than any
 answer, or hidden formatting characters) is refused outright, and then the text stays in
 the form.
 """
@@ -23,7 +23,7 @@ from ..forms import FreeText, ListedChoices, Radios, limit_errors
 from ..money import MAX_PENCE, MoneyError, format_pounds, parse_pounds
 from ..needs.forms import PoundsField, WholeNumberField
 from .models import Declaration
-from .services import CONFLICT_WORD_LIMIT, SOCIAL_VALUE_WORD_LIMIT
+from .drafting import CONFLICT_WORD_LIMIT, SOCIAL_VALUE_WORD_LIMIT
 
 MAX_PEOPLE = 1_000_000
 NONE_OF_THESE = "none"
@@ -112,7 +112,7 @@ def answers_form(criteria, **kwargs) -> FlaskForm:
 
 def price_form(parts, **kwargs) -> FlaskForm:
     """Total price, the number of people, and one amount per payment of the need's
-    payment profile (`parts`: (key, label, percent) from services.payment_parts), named
+    payment profile (`parts`: (key, label, percent) from drafting.payment_parts), named
     part_<key>. Left all empty, the breakdown is filled in from the payment profile."""
 
     class PriceForm(SaveForm):

@@ -99,7 +99,7 @@ class Bid(db.Model):
     withdrawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     withdrawn_reason: Mapped[str | None] = mapped_column(sa.Text)
 
-    # Set when the lot's bids are checked at closing (see services.check_at_closing).
+    # Set when the lot's bids are checked at closing (see closing.check_at_closing).
     low_flag_reason: Mapped[str | None] = mapped_column(sa.Text)
     low_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -142,7 +142,7 @@ class Bid(db.Model):
 
 class BidRevision(db.Model):
     """One submission: written once, never changed. `content` is exactly what was
-    submitted and `digest` its SHA-256 (of the canonical JSON, see services.digest_of)."""
+    submitted and `digest` its SHA-256 (of the canonical JSON, see submission.digest_of)."""
 
     __tablename__ = "bid_revisions"
 

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..needs import documents as need_documents
 from ..needs.models import Need
-from ..permissions import Action, can
+from ..permissions import Action, bids_sealed, can
 from . import access, bp
 from .models import BidDocument, Declaration
 
@@ -41,7 +41,7 @@ def _sealed_page(need: Need):
 @login_required
 def need_bids(need_id):
     need = _commissioning_need(need_id)
-    if access.is_sealed(need):
+    if bids_sealed(need):
         # Only the count (when chosen): the bids themselves are not asked for.
         return render_template(
             "bids/commissioning/before_closing.html",

@@ -3,8 +3,9 @@ email), sets everyone's shares and removes partners; each partner confirms or de
 its share; an invited organisation accepts its emailed link once registered.
 
 Who may: bids are read through access.bid_for_party, so anyone who is not a party to the
-bid gets 404. The partners pages are for members of the lead organisation (a partner gets
-403); the share page is for members of a current partner (the lead gets 403). Changing
+bid gets 404. The partners pages are for members of the lead organisation
+(Action.LEAD_BID: a partner gets 403); the share page is for members of a current partner
+(Action.VIEW_SHARE: the lead gets 403). Changing
 anything needs the need to be open: the services refuse otherwise, with a message shown
 by the form, and the pages show what there is read-only.
 """
@@ -18,9 +19,10 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..organisations.models import Organisation, normalise_charity_number, normalise_company_number
-from ..permissions import Action, can
+from ..permissions import Action, can, require
+from ..refusals import committed
 from ..timeutil import london, utcnow
-from . import bp, services
+from . import bp, consortium, lifecycle, parties, submission
 from .consortium_forms import (
     AcceptInvitationForm,
     AddPartnerForm,
@@ -29,17 +31,11 @@ from .consortium_forms import (
     PartnerShareForm,
     shares_form,
 )
+from .errors import BidError
 from .models import Bid, BidPartner
-from .services import BidError
+from .pages import lead_bid, party_bid
 
 SEARCH_RESULTS = 20
-
-
-# Loading and permission ----------------------------------------------------------------
-
-
-# The same loading and permission checks as the provider pages.
-from .routes import _lead_bid, _party_bid, committed  # noqa: E402
 
 
 def _closed_message(bid: Bid) -> str:
@@ -70,29 +66,17 @@ def _share_pence(price_pence: int | None, percent: int) -> int | None:
 # The partners page: list, shares ------------------------------------------------------
 
 
-@bp.route("/bids/<int:bid_id>/partners", methods=["GET", "POST"])
-@login_required
-def partners(bid_id):
-    bid = _lead_bid(bid_id)
-    active = _active_partners(bid)
-    form = None
-    if active:
-        saved = {"lead_work": bid.lead_work_percent, "lead_price": bid.lead_price_percent}
-        for p in active:
-            saved.update({f"work_{p.id}": p.work_percent, f"price_{p.id}": p.price_percent})
-        form = shares_form(bid.organisation.name, active, **({} if request.method == "POST" else {"data": saved}))
-    if request.method == "POST":
-        if form is None:
-            flash("Add a partner before you set the shares.")
-            return redirect(url_for("bids.partners", bid_id=bid.id))
-        if form.validate_on_submit():
-            shares = {p.id: (work.number, price.number) for p, work, price in form.partner_fields}
-            if committed(lambda: services.set_shares(
-                bid, lead_work_percent=form.lead_work.number, lead_price_percent=form.lead_price.number,
-                partner_shares=shares, actor=current_user,
-            ), form.lead_work):
-                flash("Shares saved. A partner whose share changed has been asked to confirm it again.", "success")
-                return redirect(url_for("bids.partners", bid_id=bid.id))
+def _shares_form(bid: Bid, active: list[BidPartner]):
+    """Everyone's shares, filled on GET from what is saved; None while there is no partner."""
+    if not active:
+        return None
+    saved = {"lead_work": bid.lead_work_percent, "lead_price": bid.lead_price_percent}
+    for p in active:
+        saved.update({f"work_{p.id}": p.work_percent, f"price_{p.id}": p.price_percent})
+    return shares_form(bid.organisation.name, active, **({} if request.method == "POST" else {"data": saved}))
+
+
+def _partners_page(bid: Bid, form, active: list[BidPartner]):
     work_total, price_total = _totals(bid)
     return render_template(
         "bids/consortium/partners.html",
@@ -105,10 +89,30 @@ def partners(bid_id):
         closed_message=_closed_message(bid),
         work_total=work_total,
         price_total=price_total,
-        problems=[p for p in services.problems(bid) if p.section == "partners"],
-        max_partners=services.MAX_PARTNERS,
+        problems=[p for p in submission.problems(bid) if p.section == "partners"],
+        max_partners=consortium.MAX_PARTNERS,
         bid_url=url_for("bids.show_bid", bid_id=bid.id),
     )
+
+
+@bp.route("/bids/<int:bid_id>/partners", methods=["GET", "POST"])
+@login_required
+def partners(bid_id):
+    bid = lead_bid(bid_id)
+    active = _active_partners(bid)
+    form = _shares_form(bid, active)
+    if request.method == "POST" and form is None:
+        flash("Add a partner before you set the shares.")
+        return redirect(url_for("bids.partners", bid_id=bid.id))
+    if form is not None and form.validate_on_submit():
+        shares = {p.id: (work.number, price.number) for p, work, price in form.partner_fields}
+        if committed(lambda: consortium.set_shares(
+            bid, lead_work_percent=form.lead_work.number, lead_price_percent=form.lead_price.number,
+            partner_shares=shares, actor=current_user,
+        ), form, form.lead_work):
+            flash("Shares saved. A partner whose share changed has been asked to confirm it again.", "success")
+            return redirect(url_for("bids.partners", bid_id=bid.id))
+    return _partners_page(bid, form, active)
 
 
 # Adding a registered organisation -------------------------------------------------------
@@ -133,59 +137,63 @@ def search_organisations(text: str, *, exclude_id: int) -> list[Organisation]:
     ).all()
 
 
-@bp.route("/bids/<int:bid_id>/partners/add", methods=["GET", "POST"])
-@login_required
-def add_partner(bid_id):
-    bid = _lead_bid(bid_id)
-    if request.method == "GET" and not can(current_user, Action.EDIT_BID, bid):
-        flash(f"{_closed_message(bid)} Partners can no longer be changed.")
-        return redirect(url_for("bids.partners", bid_id=bid.id))
+def _search(bid: Bid):
+    """The search for an organisation to add: (its form, the text searched for, the
+    organisations found or None when there was no search)."""
     if request.method == "POST":
         search = OrganisationSearchForm(data={"q": (request.form.get("query") or "").strip()[:200]})
     else:
         search = OrganisationSearchForm(request.args)
     query = search.q.data or ""
-    results = None
-    if query:
-        if not search.validate():
-            query = ""
-        elif len(query) < 2:
-            search.q.errors = ["Enter at least 2 characters of the organisation's name, or its charity or company number"]
-            query = ""
-        else:
-            results = search_organisations(query, exclude_id=bid.organisation_id)
-    elif "q" in request.args:
-        search.q.errors = ["Enter the organisation's name, or its charity or company number"]
-    more = results is not None and len(results) > SEARCH_RESULTS
+    if not query:
+        if "q" in request.args:
+            search.q.errors = ["Enter the organisation's name, or its charity or company number"]
+        return search, "", None
+    if not search.validate():
+        return search, "", None
+    if len(query) < 2:
+        search.q.errors = ["Enter at least 2 characters of the organisation's name, or its charity or company number"]
+        return search, "", None
+    return search, query, search_organisations(query, exclude_id=bid.organisation_id)
+
+
+def _partners_bid(bid_id: int):
+    """(the bid for its lead, None); or, for a GET once partners can no longer be
+    changed, (the bid, a redirect to the partners page)."""
+    bid = lead_bid(bid_id)
+    if request.method == "GET" and not can(current_user, Action.EDIT_BID, bid):
+        flash(f"{_closed_message(bid)} Partners can no longer be changed.")
+        return bid, redirect(url_for("bids.partners", bid_id=bid.id))
+    return bid, None
+
+
+@bp.route("/bids/<int:bid_id>/partners/add", methods=["GET", "POST"])
+@login_required
+def add_partner(bid_id):
+    bid, closed = _partners_bid(bid_id)
+    if closed:
+        return closed
+    search, query, results = _search(bid)
     shown = (results or [])[:SEARCH_RESULTS]
     form = AddPartnerForm(organisations=shown, **({} if request.method == "POST" else {"data": {"query": query}}))
     if form.validate_on_submit():
         organisation = db.session.get(Organisation, form.organisation_id)
         if organisation is None:
             form.organisation.errors = ["Select an organisation from the search results"]
-        else:
-            if committed(lambda: services.invite_partner(
-                bid, organisation=organisation, work_percent=form.work_percent.number,
-                price_percent=form.price_percent.number, actor=current_user,
-            ), form.organisation):
-                flash(
-                    f"{organisation.name} added as a partner. We have emailed its members to ask them to confirm "
-                    "its share. Check that everyone's shares add up to 100%.",
-                    "success",
-                )
-                return redirect(url_for("bids.partners", bid_id=bid.id))
-    shown_form = form if (form.errors or not search.errors) else search
+        elif committed(lambda: consortium.invite_partner(
+            bid, organisation=organisation, work_percent=form.work_percent.number,
+            price_percent=form.price_percent.number, actor=current_user,
+        ), form, form.organisation):
+            flash(
+                f"{organisation.name} added as a partner. We have emailed its members to ask them to confirm "
+                "its share. Check that everyone's shares add up to 100%.",
+                "success",
+            )
+            return redirect(url_for("bids.partners", bid_id=bid.id))
     return render_template(
-        "bids/consortium/add.html",
-        bid=bid,
-        need=bid.need,
-        form=shown_form,
-        add_form=form,
-        search=search,
-        query=query,
-        results=shown,
-        searched=results is not None,
-        more=more,
+        "bids/consortium/add.html", bid=bid, need=bid.need, form=form if (form.errors or not search.errors) else search,
+        add_form=form, search=search, query=query, results=shown, searched=results is not None,
+        more=results is not None and len(results) > SEARCH_RESULTS,
     )
 
 
@@ -195,22 +203,20 @@ def add_partner(bid_id):
 @bp.route("/bids/<int:bid_id>/partners/invite", methods=["GET", "POST"])
 @login_required
 def invite_partner(bid_id):
-    bid = _lead_bid(bid_id)
-    if request.method == "GET" and not can(current_user, Action.EDIT_BID, bid):
-        flash(f"{_closed_message(bid)} Partners can no longer be changed.")
-        return redirect(url_for("bids.partners", bid_id=bid.id))
+    bid, closed = _partners_bid(bid_id)
+    if closed:
+        return closed
     form = InvitePartnerForm()
-    if form.validate_on_submit():
-        if committed(lambda: services.invite_partner(
-            bid, name=form.name.data, email=form.email.data, work_percent=form.work_percent.number,
-            price_percent=form.price_percent.number, actor=current_user,
-        ), form.name):
-            flash(
-                f"We have emailed an invitation to {form.email.data}. {form.name.data} shows as "
-                "'Invited to join the portal' until it registers and accepts.",
-                "success",
-            )
-            return redirect(url_for("bids.partners", bid_id=bid.id))
+    if form.validate_on_submit() and committed(lambda: consortium.invite_partner(
+        bid, name=form.name.data, email=form.email.data, work_percent=form.work_percent.number,
+        price_percent=form.price_percent.number, actor=current_user,
+    ), form, form.name):
+        flash(
+            f"We have emailed an invitation to {form.email.data}. {form.name.data} shows as "
+            "'Invited to join the portal' until it registers and accepts.",
+            "success",
+        )
+        return redirect(url_for("bids.partners", bid_id=bid.id))
     return render_template("bids/consortium/invite.html", bid=bid, need=bid.need, form=form)
 
 
@@ -220,7 +226,7 @@ def invite_partner(bid_id):
 @bp.route("/bids/<int:bid_id>/partners/<int:partner_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove_partner(bid_id, partner_id):
-    bid = _lead_bid(bid_id)
+    bid = lead_bid(bid_id)
     partner = next((p for p in bid.current_partners if p.id == partner_id), None)
     if partner is None:
         abort(404)
@@ -229,7 +235,7 @@ def remove_partner(bid_id, partner_id):
     if form.validate_on_submit():
         name = partner.name
         try:
-            services.remove_partner(partner, actor=current_user)
+            consortium.remove_partner(partner, actor=current_user)
         except BidError as refused:
             db.session.rollback()
             error = str(refused)
@@ -245,24 +251,15 @@ def remove_partner(bid_id, partner_id):
 # The partner's page: confirm or decline --------------------------------------------------
 
 
-@bp.route("/bids/<int:bid_id>/share", methods=["GET", "POST"])
-@login_required
-def partner_share(bid_id):
-    bid = _party_bid(bid_id)
-    partner = services.partner_of(current_user, bid)
-    if partner is None:
-        abort(403)  # the lead: it sets shares on the partners page
-    form = PartnerShareForm()
-    if request.method == "POST" and form.validate_on_submit():
-        confirming = form.decision.data == "confirm"
-        name = partner.name
-        decide = services.confirm_partner if confirming else services.decline_partner
-        if committed(lambda: decide(partner, actor=current_user), form.decision):
-            if confirming:
-                flash(f"You have confirmed {name}'s share. {bid.organisation.name} can now submit the bid once it is complete.", "success")
-                return redirect(url_for("bids.partner_share", bid_id=bid.id))
-            flash(f"You have declined. {name} is no longer part of {bid.organisation.name}'s bid.", "success")
-            return redirect(url_for("bids.my_bids"))
+def _decided(bid: Bid, name: str, confirming: bool):
+    if confirming:
+        flash(f"You have confirmed {name}'s share. {bid.organisation.name} can now submit the bid once it is complete.", "success")
+        return redirect(url_for("bids.partner_share", bid_id=bid.id))
+    flash(f"You have declined. {name} is no longer part of {bid.organisation.name}'s bid.", "success")
+    return redirect(url_for("bids.my_bids"))
+
+
+def _share_page(bid: Bid, partner: BidPartner, form):
     price = bid.price_pence
     return render_template(
         "bids/consortium/share.html",
@@ -279,12 +276,28 @@ def partner_share(bid_id):
     )
 
 
+@bp.route("/bids/<int:bid_id>/share", methods=["GET", "POST"])
+@login_required
+def partner_share(bid_id):
+    bid = party_bid(bid_id)
+    require(current_user, Action.VIEW_SHARE, bid)  # not the lead: it sets shares on the partners page
+    partner = parties.partner_of(current_user, bid)
+    form = PartnerShareForm()
+    if request.method == "POST" and form.validate_on_submit():
+        confirming = form.decision.data == "confirm"
+        name = partner.name
+        decide = consortium.confirm_partner if confirming else consortium.decline_partner
+        if committed(lambda: decide(partner, actor=current_user), form, form.decision):
+            return _decided(bid, name, confirming)
+    return _share_page(bid, partner, form)
+
+
 # Accepting an emailed invitation -----------------------------------------------------------
 
 
 def _invitation(token: str) -> BidPartner | None:
     """The open invitation this link is for (the token is kept only as its SHA-256, as
-    services.invite_partner writes it), or None when it is not valid or already used."""
+    consortium.invite_partner writes it), or None when it is not valid or already used."""
     if not token or len(token) > 200:
         return None
     partner = db.session.scalar(
@@ -308,20 +321,16 @@ def accept_invitation(token):
             sign_in_url=url_for("accounts.sign_in", next=request.path),
             **context,
         )
-    organisations = current_user.organisations
-    if not organisations:
+    if not can(current_user, Action.BID_AS_PROVIDER):
         return render_template("bids/consortium/invitation_no_organisation.html", **context), 403
+    organisations = current_user.organisations
     form = AcceptInvitationForm(organisations=organisations)
     if form.validate_on_submit():
         organisation = next(o for o in organisations if str(o.id) == form.organisation.data)
-        if committed(lambda: services.accept_invitation(token, organisation=organisation, actor=current_user), form.organisation):
+        if committed(lambda: consortium.accept_invitation(token, organisation=organisation, actor=current_user), form, form.organisation):
             flash(f"{organisation.name} has joined the bid. Check its share, then confirm or decline it.", "success")
             return redirect(url_for("bids.partner_share", bid_id=bid.id))
     return render_template(
-        "bids/consortium/invitation.html",
-        form=form,
-        organisations=organisations,
-        need_open=services.need_is_open(bid.need, utcnow()),
-        closed_message=_closed_message(bid),
-        **context,
+        "bids/consortium/invitation.html", form=form, organisations=organisations,
+        need_open=lifecycle.need_is_open(bid.need, utcnow()), closed_message=_closed_message(bid), **context,
     )

@@ -288,7 +288,7 @@ def _timeliness(where, period: Period, now: datetime, *, by=None) -> dict:
 
 
 def _counts():
-    """SQL for "this bid counts", as bids.services.counting_revision decides it: it has a
+    """SQL for "this bid counts", as bids.lifecycle.counting_revision decides it: it has a
     revision (revisions are only submitted before closing) made after any withdrawal (a
     withdrawn bid counts again once resubmitted). One EXISTS on the index of revisions by
     bid and time. (A bid awaiting reconfirmation after a material amendment is counted.)"""

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from .. import audit
-from ..bids.services import counting_revision, lock_need
+from ..bids.lifecycle import counting_revision
+from ..bids.submission import lock_need
 from ..evaluation.award import standstill_over
 from ..evaluation.models import AwardDecision, AwardOutcome
 from ..evaluation.parties import party_users

@@ -13,7 +13,8 @@ from .. import audit
 from ..accounts.models import Role, User
 from ..accounts.services import area_staff
 from ..bids.models import Bid
-from ..bids.services import counting_revision, lock_need
+from ..bids.lifecycle import counting_revision
+from ..bids.submission import lock_need
 from ..extensions import db
 from ..needs.models import Lot, Need, NeedStatus, Procedure
 from ..notifications import external_url, queue_email

@@ -11,7 +11,7 @@ from .. import audit
 from ..accounts.models import Role, User
 from ..accounts.services import area_staff
 from ..bids.models import Bid, BidRevision
-from ..bids.services import counting_bids
+from ..bids.closing import counting_bids
 from ..extensions import db
 from ..needs.models import Need
 from ..notifications import external_url, queue_email

@@ -18,7 +18,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..bids import access
-from ..bids import services as bid_services
+from ..bids import closing, lifecycle, parties
 from ..bids.models import Bid
 from ..extensions import db
 from ..needs.models import Lot, Need
@@ -56,7 +56,7 @@ def _overseen_need(need_id: int) -> Need:
 
 def _flagged_bid(need: Need, bid_id: int) -> Bid:
     bid = db.session.get(Bid, bid_id)
-    if bid is None or bid.need_id != need.id or bid.low_flagged_at is None or bid_services.counting_revision(bid) is None:
+    if bid is None or bid.need_id != need.id or bid.low_flagged_at is None or lifecycle.counting_revision(bid) is None:
         abort(404)
     return bid
 
@@ -83,7 +83,7 @@ def _low_bid_page(need: Need, bid: Bid, *, form=None, now: datetime | None = Non
             "evaluation/award/low_bid.html",
             need=need,
             bid=bid,
-            revision=bid_services.counting_revision(bid),
+            revision=lifecycle.counting_revision(bid),
             review=review,
             manage=manage,
             form=form if manage else None,
@@ -175,7 +175,7 @@ def _explain_page(bid: Bid, review, *, form, may_explain: bool):
             review=review,
             form=form,
             may_explain=may_explain,
-            lead=bid_services.leads(current_user, bid),
+            lead=parties.leads(current_user, bid),
             limit=REASONS_WORD_LIMIT,
         ),
         _status(form),
@@ -189,7 +189,7 @@ def explain(bid_id):
     may_explain = can(current_user, Action.EXPLAIN_LOW_BID, review)
     if request.method == "GET":
         return _explain_page(bid, review, form=ExplanationForm() if may_explain else None, may_explain=may_explain)
-    if not bid_services.leads(current_user, bid):
+    if not parties.leads(current_user, bid):
         abort(403)
     form = ExplanationForm()
     send = lambda: low_bids.explain(review, text=form.response.data, actor=current_user)
@@ -247,7 +247,7 @@ def award(need_id, lot_id):
     lot = lot_or_404(need, lot_id)
     # Abnormally low bids are flagged once after closing (usually when the bids are first
     # opened): make sure it has happened before a lot is awarded.
-    if bid_services.check_at_closing(need):
+    if closing.check_at_closing(need):
         db.session.commit()
     if request.method == "GET":
         return _award_page(need, lot)
@@ -356,5 +356,5 @@ def summary(bid_id):
         need=bid.need,
         summaries=[(s, s.content, standstill_end_of(s.content)) for s in shown],
         result_labels=RESULT_LABELS,
-        party=bid_services.is_party(current_user, bid),
+        party=parties.is_party(current_user, bid),
     )

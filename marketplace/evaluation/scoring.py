@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..bids.models import Bid, BidRevision
-from ..bids.services import counting_bids, counting_revision
+from ..bids.closing import counting_bids
+from ..bids.lifecycle import counting_revision
 from ..extensions import db
 from ..needs.models import Lot, Need, NeedStatus
 from ..refusals import written

@@ -120,7 +120,7 @@ class Need(db.Model):
     awarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     not_awarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(sa.Text)
-    # When the bids were checked after closing (abnormally low flags); see bids.services.
+    # When the bids were checked after closing (abnormally low flags); see bids.closing.
     bids_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     area = relationship("Area")

@@ -480,7 +480,7 @@ def interested_users(need: Need) -> list:
     """Everyone to tell about a change: followers, and members of every organisation with
     a bid on the need (draft or submitted, lead or partner)."""
     from ..accounts.models import User
-    from ..bids.services import bidder_users
+    from ..bids.parties import bidder_users
 
     users = list(db.session.scalars(
         sa.select(User).join(Follow, Follow.user_id == User.id).where(Follow.need_id == need.id, Follow.ended_at.is_(None))
@@ -560,7 +560,7 @@ def unfollow_need(need: Need, *, actor) -> None:
 def ask_question(need: Need, *, organisation, actor, text: str, now: datetime | None = None) -> Question:
     """`now` is when the question reached us (the view passes arrival.request_received_at()):
     checked against the question deadline as it stands, with the need locked."""
-    from ..bids.services import lock_need
+    from ..bids.submission import lock_need
 
     now = now or utcnow()
     need = lock_need(need.id)

@@ -8,7 +8,7 @@ import pytest
 
 from marketplace.accounts import sessions
 from marketplace.accounts.models import Role
-from marketplace.bids import services as bids
+from marketplace.bids import drafting
 from marketplace.bids.models import StashedForm
 
 from .. import factories
@@ -100,7 +100,7 @@ def test_a_bid_posted_after_the_session_ended_keeps_what_was_typed(client, db_se
 
     provider = factories.make_provider()
     need = factories.make_need()
-    bid = bids.start_bid(need.lots[0], organisation=provider.organisations[0], actor=provider)
+    bid = drafting.start_bid(need.lots[0], organisation=provider.organisations[0], actor=provider)
     db_session.commit()
     url = f"/bids/{bid.id}/social-value"
     sign_in(client, provider.email)

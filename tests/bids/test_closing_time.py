@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from marketplace import arrival
 from marketplace.audit.models import AuditEvent
-from marketplace.bids import services as bids
+from marketplace.bids import closing, drafting, errors, lifecycle, submission
 from marketplace.bids.models import Bid, BidRevision, BidState
 from marketplace.extensions import db
 from marketplace.notifications import OutboxEmail
@@ -55,7 +55,7 @@ def _draft(need, provider) -> Bid:
 def _submitted(need, provider) -> Bid:
     """A complete bid submitted the day before the need closed."""
     bid = _draft(need, provider)
-    bids.submit_bid(bid, actor=provider, now=CLOSES - timedelta(days=1))
+    submission.submit_bid(bid, actor=provider, now=CLOSES - timedelta(days=1))
     return bid
 
 
@@ -69,11 +69,11 @@ def _fresh(bid) -> Bid:
 
 def test_a_bid_received_before_the_closing_time_counts_though_it_is_written_after_it(need, provider):
     bid = _draft(need, provider)
-    revision = bids.submit_bid(bid, actor=provider, now=BEFORE)
+    revision = submission.submit_bid(bid, actor=provider, now=BEFORE)
     assert revision.submitted_at == BEFORE
     assert revision.recorded_at > CLOSES  # written now, long after (the test's clock is real)
-    assert bids.counting_revision(bid) is revision
-    assert [(b.id, r.id) for b, r in bids.counting_bids(need)] == [(bid.id, revision.id)]
+    assert lifecycle.counting_revision(bid) is revision
+    assert [(b.id, r.id) for b, r in closing.counting_bids(need)] == [(bid.id, revision.id)]
     [event] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "bid.submitted")).all()
     assert event.after["submitted_at"] == BEFORE.isoformat()
     [email] = db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.subject.like("Receipt:%"))).all()
@@ -88,8 +88,8 @@ def test_a_bid_received_before_the_closing_time_counts_though_it_is_written_afte
 def test_a_bid_received_at_or_after_the_closing_time_is_refused_and_the_draft_kept(need, provider, late, shown):
     bid = _draft(need, provider)
     before = (count(BidRevision), count(AuditEvent), count(OutboxEmail))
-    with pytest.raises(bids.BidClosed) as refused:
-        bids.submit_bid(bid, actor=provider, now=CLOSES + late)
+    with pytest.raises(errors.BidClosed) as refused:
+        submission.submit_bid(bid, actor=provider, now=CLOSES + late)
     assert str(refused.value) == (
         f"This need closed at midday on 4 March 2026 and your bid reached us after that, at {shown} on 4 March 2026. "
         "Your bid was not submitted; your draft is kept."
@@ -97,8 +97,8 @@ def test_a_bid_received_at_or_after_the_closing_time_is_refused_and_the_draft_ke
     db.session.rollback()
     assert (count(BidRevision), count(AuditEvent), count(OutboxEmail)) == before
     bid = _fresh(bid)
-    assert bid.price_pence == 5_000_000 and bids.problems(bid) == []
-    assert bids.counting_revision(bid) is None
+    assert bid.price_pence == 5_000_000 and submission.problems(bid) == []
+    assert lifecycle.counting_revision(bid) is None
 
 
 def test_the_closing_time_is_read_under_the_lock_as_it_then_is(need, provider):
@@ -109,7 +109,7 @@ def test_the_closing_time_is_read_under_the_lock_as_it_then_is(need, provider):
     needs = type(need).__table__
     db.session.execute(sa.update(needs).where(needs.c.id == need.id).values(closes_at=CLOSES + timedelta(days=7)))
     assert need.closes_at == CLOSES
-    revision = bids.submit_bid(bid, actor=provider, now=CLOSES + timedelta(seconds=1))
+    revision = submission.submit_bid(bid, actor=provider, now=CLOSES + timedelta(seconds=1))
     assert revision.submitted_at == CLOSES + timedelta(seconds=1)
     assert need.closes_at == CLOSES + timedelta(days=7)
 
@@ -121,19 +121,19 @@ def test_nothing_received_before_the_close_is_written_once_the_bids_have_been_ch
     other = factories.make_provider()
     submitted = factories.make_bid(need, provider=other, submit=False)
     bid = _draft(need, provider)
-    bids.submit_bid(submitted, actor=other, now=CLOSES - timedelta(days=1))
-    assert bids.needs_to_check(now=CLOSES + arrival.IN_FLIGHT_LIMIT - timedelta(microseconds=1)) == []
-    assert bids.check_at_closing(need, now=CLOSES + timedelta(seconds=59)) is False
-    assert bids.needs_to_check(now=CLOSES + arrival.IN_FLIGHT_LIMIT) == [need]
-    assert bids.check_at_closing(need, now=CLOSES + arrival.IN_FLIGHT_LIMIT) is True
-    with pytest.raises(bids.BidClosed, match=(
+    submission.submit_bid(submitted, actor=other, now=CLOSES - timedelta(days=1))
+    assert closing.needs_to_check(now=CLOSES + arrival.IN_FLIGHT_LIMIT - timedelta(microseconds=1)) == []
+    assert closing.check_at_closing(need, now=CLOSES + timedelta(seconds=59)) is False
+    assert closing.needs_to_check(now=CLOSES + arrival.IN_FLIGHT_LIMIT) == [need]
+    assert closing.check_at_closing(need, now=CLOSES + arrival.IN_FLIGHT_LIMIT) is True
+    with pytest.raises(errors.BidClosed, match=(
         r"^This need closed at midday on 4 March 2026\. Your request reached us before that, at 11:59:59\.6am on "
         r"4 March 2026, but it could not be written before the bids were opened: your bid was not submitted; "
         r"your draft is kept\.$"
     )):
-        bids.submit_bid(bid, actor=provider, now=BEFORE)
-    with pytest.raises(bids.BidClosed, match="could not be written before the bids were opened: the bid can no longer be withdrawn"):
-        bids.withdraw_bid(submitted, actor=submitted.created_by, reason="Too late", now=BEFORE)
+        submission.submit_bid(bid, actor=provider, now=BEFORE)
+    with pytest.raises(errors.BidClosed, match="could not be written before the bids were opened: the bid can no longer be withdrawn"):
+        submission.withdraw_bid(submitted, actor=submitted.created_by, reason="Too late", now=BEFORE)
     assert bid.revisions == [] and submitted.withdrawn_at is None
 
 
@@ -142,16 +142,16 @@ def test_nothing_received_before_the_close_is_written_once_the_bids_have_been_ch
 
 def test_a_withdrawal_received_before_the_closing_time_counts_though_it_is_written_after_it(need, provider):
     bid = _submitted(need, provider)
-    bids.withdraw_bid(bid, actor=provider, reason="Our key worker has left", now=BEFORE)
+    submission.withdraw_bid(bid, actor=provider, reason="Our key worker has left", now=BEFORE)
     assert bid.withdrawn_at == BEFORE
-    assert bids.bid_state(bid) == BidState.WITHDRAWN and bids.counting_revision(bid) is None
+    assert lifecycle.bid_state(bid) == BidState.WITHDRAWN and lifecycle.counting_revision(bid) is None
 
 
 def test_a_withdrawal_received_at_the_closing_time_is_refused(need, provider):
     bid = _submitted(need, provider)
-    with pytest.raises(bids.BidClosed, match="^This need has closed: the bid can no longer be withdrawn$"):
-        bids.withdraw_bid(bid, actor=provider, reason="Our key worker has left", now=CLOSES)
-    assert bid.withdrawn_at is None and bids.counting_revision(bid) is not None
+    with pytest.raises(errors.BidClosed, match="^This need has closed: the bid can no longer be withdrawn$"):
+        submission.withdraw_bid(bid, actor=provider, reason="Our key worker has left", now=CLOSES)
+    assert bid.withdrawn_at is None and lifecycle.counting_revision(bid) is not None
 
 
 def test_requests_written_in_another_order_than_they_arrived_in_do_not_undo_a_later_one(need, provider):
@@ -160,17 +160,17 @@ def test_requests_written_in_another_order_than_they_arrived_in_do_not_undo_a_la
     refused, saying why."""
     bid = _submitted(need, provider)
     first, second = CLOSES - timedelta(seconds=2), CLOSES - timedelta(seconds=1)
-    bids.save_social_value(bid, text="Three paid posts.", actor=provider, now=first)
-    resubmitted = bids.submit_bid(bid, actor=provider, now=second)
-    with pytest.raises(bids.BidError, match=r"^This bid was submitted again at 11:59:59\.0am on 4 March 2026, after your request"):
-        bids.withdraw_bid(bid, actor=provider, reason="Changed our minds", now=first)
-    assert bid.withdrawn_at is None and bids.counting_revision(bid) is resubmitted
+    drafting.save_social_value(bid, text="Three paid posts.", actor=provider, now=first)
+    resubmitted = submission.submit_bid(bid, actor=provider, now=second)
+    with pytest.raises(errors.BidError, match=r"^This bid was submitted again at 11:59:59\.0am on 4 March 2026, after your request"):
+        submission.withdraw_bid(bid, actor=provider, reason="Changed our minds", now=first)
+    assert bid.withdrawn_at is None and lifecycle.counting_revision(bid) is resubmitted
 
-    bids.withdraw_bid(bid, actor=provider, reason="Changed our minds", now=second + timedelta(seconds=0.5))
-    bids.save_social_value(bid, text="Four paid posts.", actor=provider, now=first)
-    with pytest.raises(bids.BidError, match=r"^This bid was withdrawn at 11:59:59\.5am on 4 March 2026, after your request to submit it"):
-        bids.submit_bid(bid, actor=provider, now=second)
-    assert bids.bid_state(bid) == BidState.WITHDRAWN
+    submission.withdraw_bid(bid, actor=provider, reason="Changed our minds", now=second + timedelta(seconds=0.5))
+    drafting.save_social_value(bid, text="Four paid posts.", actor=provider, now=first)
+    with pytest.raises(errors.BidError, match=r"^This bid was withdrawn at 11:59:59\.5am on 4 March 2026, after your request to submit it"):
+        submission.submit_bid(bid, actor=provider, now=second)
+    assert lifecycle.bid_state(bid) == BidState.WITHDRAWN
     assert [r.number for r in bid.revisions] == [1, 2]
 
 
@@ -273,7 +273,7 @@ def test_a_load_balancer_stamp_counts_only_behind_a_trusted_proxy_and_when_plaus
 
 def test_a_withdrawal_that_reached_us_before_the_close_is_made(client, need, provider):
     bid = factories.make_bid(need, provider=provider, submit=False)
-    bids.submit_bid(bid, actor=provider, now=CLOSES - timedelta(days=1))
+    submission.submit_bid(bid, actor=provider, now=CLOSES - timedelta(days=1))
     _signed_in(client, provider)
     token = csrf_token(client, f"/bids/{bid.id}/withdraw")
     _closed_at_midday(need)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
-from marketplace.bids import services as bids
+from marketplace.bids import consortium as bid_consortium, drafting, submission
 from marketplace.evaluation import panel
 from marketplace.extensions import db
 from marketplace.needs.models import Amendment
@@ -44,9 +44,9 @@ def _close(need):
 def _bid(need, *, name, price_pence=None, answer=MARKER, submit=True, lot=None):
     provider = factories.make_provider(organisation=factories.make_organisation(name))
     bid = factories.make_bid(need, provider=provider, price_pence=price_pence, submit=False, lot=lot)
-    bids.save_answers(bid, answers={c.id: answer for c in need.criteria}, actor=provider)
+    drafting.save_answers(bid, answers={c.id: answer for c in need.criteria}, actor=provider)
     if submit:
-        bids.submit_bid(bid, actor=provider)
+        submission.submit_bid(bid, actor=provider)
     db.session.flush()
     return bid
 
@@ -86,7 +86,7 @@ def test_the_count_is_shown_when_the_commissioner_chose_it(client, need, role):
     _bid(need, name="Thanet Women's Centre")
     _bid(need, name="Margate Mentoring CIC")
     withdrawn = _bid(need, name="Withdrawn Org")
-    bids.withdraw_bid(withdrawn, actor=withdrawn.created_by, reason="Changed our mind")
+    submission.withdraw_bid(withdrawn, actor=withdrawn.created_by, reason="Changed our mind")
     _bid(need, name="Draft Only", submit=False)
     need.show_bid_count = True
     db.session.flush()
@@ -183,19 +183,19 @@ def closed(need, uploads):
     fair = [_bid(need, name=name, price_pence=p) for name, p in (("Fair One", 4_000_000), ("Fair Two", 4_400_000))]
     lead = factories.make_provider(organisation=factories.make_organisation("Thanet Women's Centre"))
     consortium = factories.make_bid(need, provider=lead, price_pence=5_000_000, submit=False)
-    bids.save_answers(consortium, answers={c.id: MARKER for c in need.criteria}, actor=lead)
+    drafting.save_answers(consortium, answers={c.id: MARKER for c in need.criteria}, actor=lead)
     partner_user = factories.make_provider(organisation=factories.make_organisation("Margate Mentoring CIC"))
-    partner, _ = bids.invite_partner(consortium, organisation=partner_user.organisations[0], work_percent=40, price_percent=35, actor=lead)
-    bids.set_shares(consortium, lead_work_percent=60, lead_price_percent=65, partner_shares={partner.id: (40, 35)}, actor=lead)
-    bids.confirm_partner(partner, actor=partner_user)
-    bids.add_document(consortium, filename="plan.csv", data=b"month,women\n1,10\n", actor=lead)
-    bids.submit_bid(consortium, actor=lead)
+    partner, _ = bid_consortium.invite_partner(consortium, organisation=partner_user.organisations[0], work_percent=40, price_percent=35, actor=lead)
+    bid_consortium.set_shares(consortium, lead_work_percent=60, lead_price_percent=65, partner_shares={partner.id: (40, 35)}, actor=lead)
+    bid_consortium.confirm_partner(partner, actor=partner_user)
+    drafting.add_document(consortium, filename="plan.csv", data=b"month,women\n1,10\n", actor=lead)
+    submission.submit_bid(consortium, actor=lead)
     # A change after submitting that is never submitted: not what counts.
-    bids.save_social_value(consortium, text="Unsubmitted change", actor=lead)
+    drafting.save_social_value(consortium, text="Unsubmitted change", actor=lead)
     low = _bid(need, name="Big Company Ltd", price_pence=2_000_000)
     lot2 = _bid(need, name="Lot Two Org", price_pence=1_900_000, lot=need.lots[1])
     withdrawn = _bid(need, name="Withdrawn Org", price_pence=4_500_000)
-    bids.withdraw_bid(withdrawn, actor=withdrawn.created_by, reason="Changed our mind")
+    submission.withdraw_bid(withdrawn, actor=withdrawn.created_by, reason="Changed our mind")
     _bid(need, name="Draft Only", submit=False)
     _close(need)
     return {"fair": fair, "consortium": consortium, "low": low, "lot2": lot2, "withdrawn": withdrawn}
@@ -283,8 +283,8 @@ def test_a_withdrawn_bid_or_a_bid_of_another_need_is_not_found(client, need, clo
 
 def test_a_document_before_closing_is_sealed_and_recorded(client, need, commissioner, uploads):
     bid = _bid(need, name="Thanet Women's Centre", submit=False)
-    bids.add_document(bid, filename="plan.csv", data=b"a,b\n1,2\n", actor=bid.created_by)
-    bids.submit_bid(bid, actor=bid.created_by)
+    drafting.add_document(bid, filename="plan.csv", data=b"a,b\n1,2\n", actor=bid.created_by)
+    submission.submit_bid(bid, actor=bid.created_by)
     db.session.flush()
     _signed_in(client, commissioner)
     refusals = _refusals()

@@ -20,7 +20,8 @@ from sqlalchemy.engine import make_url
 
 from marketplace.accounts.models import Role, User
 from marketplace.audit.models import AuditEvent
-from marketplace.bids import services as bids
+from marketplace import arrival
+from marketplace.bids import closing as bid_closing, errors, lifecycle, submission
 from marketplace.bids.models import Bid, BidRevision, BidState
 from marketplace.extensions import db
 from marketplace.needs import services as needs
@@ -87,7 +88,7 @@ def _complete_bids(need, count: int) -> list[tuple[int, int]]:
     for _ in range(count):
         provider = factories.make_provider(organisation=factories.make_organisation(verifier=verifier))
         bid = factories.make_bid(need, provider=provider, submit=False)
-        assert bids.problems(bid) == []
+        assert submission.problems(bid) == []
         made.append((bid.id, provider.id))
     return made
 
@@ -133,8 +134,8 @@ def _submitter(bid_id: int, user_id: int, when: dict, offset: float):
         if delay > 0:
             time.sleep(delay)
         try:
-            revision = bids.submit_bid(bid, actor=user)
-        except bids.BidClosed as error:
+            revision = submission.submit_bid(bid, actor=user)
+        except errors.BidClosed as error:
             db.session.rollback()
             return error
         result = (revision.id, revision.digest, revision.submitted_at)
@@ -158,8 +159,8 @@ def _stamped_submitter(bid_id: int, user_id: int, when: dict, offset: float):
             time.sleep(delay)
         received = utcnow()
         try:
-            revision = bids.submit_bid(bid, actor=user, now=received)
-        except bids.BidClosed as error:
+            revision = submission.submit_bid(bid, actor=user, now=received)
+        except errors.BidClosed as error:
             db.session.rollback()
             return received, error
         result = (revision.id, revision.digest, revision.submitted_at, revision.recorded_at)
@@ -178,7 +179,7 @@ def _closer(need_id: int, when: dict, offset: float):
         delay = (when["closes_at"] + timedelta(seconds=offset) - utcnow()).total_seconds()
         if delay > 0:
             time.sleep(delay)
-        ran = bids.check_at_closing(db.session.get(Need, need_id))
+        ran = bid_closing.check_at_closing(db.session.get(Need, need_id))
         db.session.commit()
         return ran
 
@@ -220,23 +221,23 @@ def test_fifty_submits_racing_the_close_land_before_it_or_are_refused(pg_app):
     closes_at = when["closes_at"]
     *stamped, checked = results
     assert checked is False, checked
-    unexpected = [r for r in stamped if not (isinstance(r, tuple) and isinstance(r[1], (tuple, bids.BidClosed)))]
+    unexpected = [r for r in stamped if not (isinstance(r, tuple) and isinstance(r[1], (tuple, errors.BidClosed)))]
     assert unexpected == [], f"neither a receipt nor a refusal: {unexpected!r}"
     received = {bid_id: at for (bid_id, _), (at, _) in zip(drafts, stamped, strict=True)}
     results = [r for _, r in stamped]
     accepted = {bid_id: r[:3] for (bid_id, _), r in zip(drafts, results, strict=True) if isinstance(r, tuple)}
-    refused = {bid_id for (bid_id, _), r in zip(drafts, results, strict=True) if isinstance(r, bids.BidClosed)}
+    refused = {bid_id for (bid_id, _), r in zip(drafts, results, strict=True) if isinstance(r, errors.BidClosed)}
     # The race really straddled the close; what reached us before it counts, what
     # reached us at or after it is refused, whenever each got the need's lock.
     assert accepted and refused, f"{len(accepted)} accepted, {len(refused)} refused"
     assert set(accepted) == {bid_id for bid_id, at in received.items() if at < closes_at}
     assert all(submitted_at == received[bid_id] for bid_id, (_, _, submitted_at) in accepted.items())
     assert all(recorded_at >= submitted_at for _, _, submitted_at, recorded_at in (r for r in results if isinstance(r, tuple)))
-    assert all("your draft is kept" in str(r) for r in results if isinstance(r, bids.BidClosed))
+    assert all("your draft is kept" in str(r) for r in results if isinstance(r, errors.BidClosed))
 
     with pg_app.app_context():
         # Once submissions in flight at the close have landed, the bids are checked.
-        assert bids.check_at_closing(db.session.get(Need, need_id), now=closes_at + bids.IN_FLIGHT_LIMIT) is True
+        assert bid_closing.check_at_closing(db.session.get(Need, need_id), now=closes_at + arrival.IN_FLIGHT_LIMIT) is True
         db.session.commit()
         bid_ids = [bid_id for bid_id, _ in drafts]
         revisions = db.session.scalars(sa.select(BidRevision).where(BidRevision.bid_id.in_(bid_ids))).all()
@@ -249,7 +250,7 @@ def test_fifty_submits_racing_the_close_land_before_it_or_are_refused(pg_app):
             assert (revision.id, revision.digest, revision.submitted_at) == accepted[revision.bid_id]
             assert revision.recorded_at >= revision.submitted_at
             assert revision.number == 1
-            assert revision.digest == bids.digest_of(revision.content)
+            assert revision.digest == submission.digest_of(revision.content)
             assert revision.price_pence == revision.content["price_pence"] > 0
         audited = db.session.scalars(
             sa.select(AuditEvent).where(AuditEvent.action == "bid.submitted", AuditEvent.object_id.in_(bid_ids))
@@ -263,15 +264,15 @@ def test_fifty_submits_racing_the_close_land_before_it_or_are_refused(pg_app):
         need = db.session.get(Need, need_id)
         for bid_id in refused:
             bid = db.session.get(Bid, bid_id)
-            assert bid.price_pence and bids.problems(bid) == []
-            assert bids.counting_revision(bid) is None
-        assert len(bids.counting_bids(need)) == len(accepted)
+            assert bid.price_pence and submission.problems(bid) == []
+            assert lifecycle.counting_revision(bid) is None
+        assert len(bid_closing.counting_bids(need)) == len(accepted)
         # The check at closing saw every accepted bid: none landed after it.
         [closing] = db.session.scalars(
             sa.select(AuditEvent).where(AuditEvent.action == "need.bids_checked", AuditEvent.object_id == need_id)
         ).all()
         assert closing.after == {"bids": len(accepted)}
-        assert need.bids_checked_at == closes_at + bids.IN_FLIGHT_LIMIT
+        assert need.bids_checked_at == closes_at + arrival.IN_FLIGHT_LIMIT
         db.session.remove()
 
 
@@ -291,7 +292,7 @@ def test_a_submission_sent_before_the_close_that_gets_the_lock_after_it_counts(p
 
     def hold_the_lock(barrier):
         barrier.wait()
-        bids.lock_need(need_id)
+        submission.lock_need(need_id)
         locked.set()
         # Until the closing time has passed and both submissions are waiting for the lock.
         time.sleep(max(0.0, (when["closes_at"] - utcnow()).total_seconds()) + 0.05)
@@ -310,8 +311,8 @@ def test_a_submission_sent_before_the_close_that_gets_the_lock_after_it_counts(p
                 time.sleep(max(0.0, (when["closes_at"] - utcnow()).total_seconds()) + 0.01)
             received = utcnow()  # what the app stamps when the request reaches it
             try:
-                revision = bids.submit_bid(bid, actor=user, now=received)
-            except bids.BidClosed as error:
+                revision = submission.submit_bid(bid, actor=user, now=received)
+            except errors.BidClosed as error:
                 db.session.rollback()
                 return received, error
             db.session.commit()
@@ -339,13 +340,13 @@ def test_a_submission_sent_before_the_close_that_gets_the_lock_after_it_counts(p
     submitted_at, recorded_at = early
     assert submitted_at == early_received and recorded_at > released > closes_at
     assert late_received >= closes_at
-    assert isinstance(late, bids.BidClosed) and "your draft is kept" in str(late), late
+    assert isinstance(late, errors.BidClosed) and "your draft is kept" in str(late), late
     with pg_app.app_context():
         early_bid, late_bid = db.session.get(Bid, early_id), db.session.get(Bid, late_id)
         assert [r.submitted_at for r in early_bid.revisions] == [early_received]
-        assert late_bid.revisions == [] and bids.problems(late_bid) == []
+        assert late_bid.revisions == [] and submission.problems(late_bid) == []
         need = db.session.get(Need, need_id)
-        assert [(b.id, r.submitted_at) for b, r in bids.counting_bids(need)] == [(early_id, early_received)]
+        assert [(b.id, r.submitted_at) for b, r in bid_closing.counting_bids(need)] == [(early_id, early_received)]
         db.session.remove()
 
 
@@ -420,16 +421,16 @@ def test_a_closing_time_moved_by_an_amendment_while_bids_are_submitted(pg_app):
     # Thursday, but from a Sunday only to Friday, 5 calendar days on.
     assert new_close > old_close
     assert working_days_between(london_date(amended_at), london_date(new_close)) >= needs.AMENDMENT_MIN_WORKING_DAYS
-    unexpected = [r for r in submits if not isinstance(r, (tuple, bids.BidClosed))]
+    unexpected = [r for r in submits if not isinstance(r, (tuple, errors.BidClosed))]
     assert unexpected == [], unexpected
     with pg_app.app_context():
         need = db.session.get(Need, need_id)
-        changes = bids.material_change_count(need.lots[0])
+        changes = lifecycle.material_change_count(need.lots[0])
         assert changes == 1
         for (bid_id, _), result in zip(drafts, submits, strict=True):
             bid = db.session.get(Bid, bid_id)
             revisions = bid.revisions
-            if isinstance(result, bids.BidClosed):
+            if isinstance(result, errors.BidClosed):
                 # Refused under the old closing time: before the amendment was committed.
                 assert revisions == []
                 continue
@@ -439,11 +440,11 @@ def test_a_closing_time_moved_by_an_amendment_while_bids_are_submitted(pg_app):
             if revision.submitted_at >= old_close:
                 assert answered == 1
             # It counts only if it answers the need as it now is.
-            state = bids.bid_state(bid)
+            state = lifecycle.bid_state(bid)
             if answered == changes:
-                assert bids.counting_revision(bid) is revision and state == BidState.SUBMITTED
+                assert lifecycle.counting_revision(bid) is revision and state == BidState.SUBMITTED
             else:
-                assert bids.counting_revision(bid) is None and state == BidState.NEEDS_RECONFIRMATION
+                assert lifecycle.counting_revision(bid) is None and state == BidState.NEEDS_RECONFIRMATION
         db.session.remove()
 
 
@@ -465,11 +466,11 @@ def test_a_submission_racing_an_amendment_counts_only_if_it_saw_it(pg_app):
 
     def submit(barrier):
         barrier.wait()
-        bids.lock_need(need_id)  # what submit_bid does first
+        submission.lock_need(need_id)  # what submit_bid does first
         locked.set()
         amending.wait(PATIENCE)
         _wait_for_a_lock_wait()
-        revision = bids.submit_bid(db.session.get(Bid, bid_id), actor=db.session.get(User, user_id))
+        revision = submission.submit_bid(db.session.get(Bid, bid_id), actor=db.session.get(User, user_id))
         db.session.commit()
         return revision.id
 
@@ -494,10 +495,10 @@ def test_a_submission_racing_an_amendment_counts_only_if_it_saw_it(pg_app):
         [amendment] = need.amendments
         assert amendment.made_at < revision.submitted_at
         assert revision.content["need_material_changes"] == 0
-        assert bids.material_change_count(need.lots[0]) == 1
-        assert bids.counting_revision(bid) is None
-        assert bids.bid_state(bid) == BidState.NEEDS_RECONFIRMATION
-        assert bids.counting_bids(need) == []
+        assert lifecycle.material_change_count(need.lots[0]) == 1
+        assert lifecycle.counting_revision(bid) is None
+        assert lifecycle.bid_state(bid) == BidState.NEEDS_RECONFIRMATION
+        assert bid_closing.counting_bids(need) == []
         db.session.remove()
 
 

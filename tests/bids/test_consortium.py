@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from markupsafe import escape
 
 from marketplace.audit import AuditEvent
-from marketplace.bids import services as bids
+from marketplace.bids import consortium
 from marketplace.bids.models import Bid, BidPartner
 from marketplace.extensions import db
 from marketplace.notifications import OutboxEmail
@@ -71,7 +71,7 @@ def partner_user(db_session):
 
 @pytest.fixture
 def partner(bid, lead, partner_user):
-    added, _ = bids.invite_partner(
+    added, _ = consortium.invite_partner(
         bid, organisation=partner_user.organisations[0], work_percent=40, price_percent=30, actor=lead
     )
     db.session.flush()
@@ -83,12 +83,12 @@ def partner(bid, lead, partner_user):
 
 def test_partners_page_lists_every_partner_with_status_and_shares(client, need, bid, lead, partner, partner_user):
     confirmed_user = factories.make_provider(organisation=factories.make_organisation("Ramsgate Recovery"))
-    confirmed, _ = bids.invite_partner(bid, organisation=confirmed_user.organisations[0], work_percent=10, price_percent=10, actor=lead)
-    bids.confirm_partner(confirmed, actor=confirmed_user)
+    confirmed, _ = consortium.invite_partner(bid, organisation=confirmed_user.organisations[0], work_percent=10, price_percent=10, actor=lead)
+    consortium.confirm_partner(confirmed, actor=confirmed_user)
     declined_user = factories.make_provider(organisation=factories.make_organisation("Deal Debt Advice"))
-    declined, _ = bids.invite_partner(bid, organisation=declined_user.organisations[0], work_percent=5, price_percent=5, actor=lead)
-    bids.decline_partner(declined, actor=declined_user)
-    bids.invite_partner(bid, name="Folkestone Food Bank", email="hello@ffb.example.org", work_percent=5, price_percent=5, actor=lead)
+    declined, _ = consortium.invite_partner(bid, organisation=declined_user.organisations[0], work_percent=5, price_percent=5, actor=lead)
+    consortium.decline_partner(declined, actor=declined_user)
+    consortium.invite_partner(bid, name="Folkestone Food Bank", email="hello@ffb.example.org", work_percent=5, price_percent=5, actor=lead)
     db.session.flush()
     _signed_in(client, lead)
     response = client.get(f"/bids/{bid.id}/partners")
@@ -224,11 +224,11 @@ def _forged(kind, bid, lead, need):
         other_lead = factories.make_provider()
         other_bid = factories.make_bid(need, provider=other_lead, submit=False)
         joined = factories.make_provider(organisation=factories.make_organisation("Margate Joined"))
-        bids.invite_partner(other_bid, organisation=joined.organisations[0], work_percent=10, price_percent=10, actor=other_lead)
+        consortium.invite_partner(other_bid, organisation=joined.organisations[0], work_percent=10, price_percent=10, actor=other_lead)
         return str(joined.organisations[0].id)
     if kind == "already a partner here":
         again = factories.make_provider(organisation=factories.make_organisation("Margate Again"))
-        bids.invite_partner(bid, organisation=again.organisations[0], work_percent=10, price_percent=10, actor=lead)
+        consortium.invite_partner(bid, organisation=again.organisations[0], work_percent=10, price_percent=10, actor=lead)
         return str(again.organisations[0].id)
     raise AssertionError(kind)
 
@@ -373,7 +373,7 @@ def test_invitation_end_to_end(client, need, bid, lead):
 
 
 def _invited(bid, lead, name="Deal Debt Advice"):
-    partner, token = bids.invite_partner(bid, name=name, email="hello@dealdebt.example.org", work_percent=25, price_percent=20, actor=lead)
+    partner, token = consortium.invite_partner(bid, name=name, email="hello@dealdebt.example.org", work_percent=25, price_percent=20, actor=lead)
     db.session.flush()
     return partner, f"/bids/invitations/{token}"
 
@@ -431,7 +431,7 @@ def test_invalid_invitation_links(client, bid, lead, how):
     if how == "unknown":
         link = "/bids/invitations/" + "A" * 32
     elif how == "removed":
-        bids.remove_partner(partner, actor=lead)
+        consortium.remove_partner(partner, actor=lead)
         db.session.flush()
     else:
         link = "/bids/invitations/" + "%00" + "x" * 300
@@ -469,7 +469,7 @@ def test_invitation_after_closing_cannot_be_accepted(client, need, bid, lead):
 
 
 def test_set_shares_saves_them_and_asks_a_changed_partner_to_confirm_again(client, bid, lead, partner, partner_user):
-    bids.confirm_partner(partner, actor=partner_user)
+    consortium.confirm_partner(partner, actor=partner_user)
     db.session.flush()
     _signed_in(client, lead)
     page = page_text(client.get(f"/bids/{bid.id}/partners"))
@@ -570,7 +570,7 @@ def test_remove_a_partner_of_another_bid_is_not_found(client, need, bid, lead):
     other_lead = factories.make_provider()
     other_bid = factories.make_bid(need, provider=other_lead, submit=False)
     someone = factories.make_provider()
-    theirs, _ = bids.invite_partner(other_bid, organisation=someone.organisations[0], work_percent=10, price_percent=10, actor=other_lead)
+    theirs, _ = consortium.invite_partner(other_bid, organisation=someone.organisations[0], work_percent=10, price_percent=10, actor=other_lead)
     db.session.flush()
     _signed_in(client, lead)
     before = _partner_rows()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from markupsafe import escape
 
 from marketplace.accounts.models import Membership, Role
-from marketplace.bids import services as bids
+from marketplace.bids import consortium, drafting, errors, lifecycle, submission
 from marketplace.bids.models import Bid, BidDocument, BidRevision
 from marketplace.extensions import db
 from marketplace.needs import services as needs
@@ -67,7 +67,7 @@ def _draft(need, provider, **kwargs) -> Bid:
 
 def _started(need, provider, lot=None) -> Bid:
     """A bid just started: nothing filled in but what the profile gives."""
-    bid = bids.start_bid(lot or need.lots[0], organisation=provider.organisations[0], actor=provider)
+    bid = drafting.start_bid(lot or need.lots[0], organisation=provider.organisations[0], actor=provider)
     db.session.flush()
     return bid
 
@@ -87,11 +87,11 @@ def _words(n: int) -> str:
 def _partner(bid, lead) -> "factories.User":
     """A member of a verified organisation that has confirmed its place as a partner."""
     member = factories.make_provider(name="Pat Partner")
-    partner, _ = bids.invite_partner(
+    partner, _ = consortium.invite_partner(
         bid, organisation=member.organisations[0], work_percent=40, price_percent=40, actor=lead
     )
-    bids.set_shares(bid, lead_work_percent=60, lead_price_percent=60, partner_shares={partner.id: (40, 40)}, actor=lead)
-    bids.confirm_partner(partner, actor=member)
+    consortium.set_shares(bid, lead_work_percent=60, lead_price_percent=60, partner_shares={partner.id: (40, 40)}, actor=lead)
+    consortium.confirm_partner(partner, actor=member)
     db.session.flush()
     return member
 
@@ -182,7 +182,7 @@ def test_start_refuses_a_second_bid_for_the_same_lot_and_links_the_first(client,
 def test_start_refuses_politely_when_the_organisation_is_already_a_partner_on_the_lot(client, need, provider):
     lead = factories.make_provider()
     bid = _draft(need, lead)
-    bids.invite_partner(bid, organisation=provider.organisations[0], work_percent=30, price_percent=30, actor=lead)
+    consortium.invite_partner(bid, organisation=provider.organisations[0], work_percent=30, price_percent=30, actor=lead)
     db.session.flush()
     _signed_in(client, provider)
     response = post_form(client, f"/needs/{need.id}/bid", {"lot": str(need.lots[0].id)})
@@ -245,7 +245,7 @@ def test_the_task_list_shows_each_section_and_what_is_missing(client, need, prov
     assert "Incomplete" in page and "Cannot start yet" in page and "Draft" in page
     assert london(need.closes_at) in page
 
-    bids.save_answers(bid, answers={need.criteria[0].id: "We listen."}, actor=provider)
+    drafting.save_answers(bid, answers={need.criteria[0].id: "We listen."}, actor=provider)
     db.session.flush()
     page = page_text(client.get(f"/bids/{bid.id}"))
     answers_row = re.search(r"Answers to the quality questions.*?</li>", page, re.S).group(0)
@@ -279,7 +279,7 @@ def test_an_answer_over_its_word_limit_is_saved_as_typed_and_the_error_shown(cli
     assert text in page_text(response)
     assert "saved as you typed them" in page_text(response)
     assert _fresh(bid).answers[str(criterion.id)] == text
-    assert any("500" in p.message for p in bids.problems(_fresh(bid)))
+    assert any("500" in p.message for p in submission.problems(_fresh(bid)))
 
 
 def test_an_answer_of_10000_characters_in_a_few_words_is_kept_as_typed_but_cannot_be_submitted(client, need, provider):
@@ -309,8 +309,8 @@ def test_an_answer_of_10000_characters_in_a_few_words_is_kept_as_typed_but_canno
     response = post_form(client, f"/bids/{bid.id}/check", from_url=f"/bids/{bid.id}")
     assert response.status_code == 200 and message in error_summary(response)
     assert count(BidRevision) == 0 and bid.latest_revision is None
-    with pytest.raises(bids.BidError):
-        bids.submit_bid(_fresh(bid), actor=provider)
+    with pytest.raises(errors.BidError):
+        submission.submit_bid(_fresh(bid), actor=provider)
 
 
 def test_absurd_answers_are_refused_but_kept_in_the_page(client, need, provider):
@@ -334,7 +334,7 @@ def test_an_empty_answer_may_be_saved_and_the_section_stays_incomplete(client, n
     response = post_form(client, f"/bids/{bid.id}/answers", {f"answer_{criterion.id}": "   "})
     assert response.status_code == 302
     assert _fresh(bid).answers == {str(criterion.id): ""}
-    assert "answers" in {p.section for p in bids.problems(_fresh(bid))}
+    assert "answers" in {p.section for p in submission.problems(_fresh(bid))}
 
 
 def test_answers_to_another_needs_questions_are_ignored(client, need, provider):
@@ -385,7 +385,7 @@ def test_an_empty_breakdown_is_filled_in_by_the_payment_profile(client, need, pr
     assert response.status_code == 302
     bid = _fresh(bid)
     assert bid.price_pence == 1_000_001
-    assert bid.price_breakdown == bids.suggested_breakdown(bid, 1_000_001)
+    assert bid.price_breakdown == drafting.suggested_breakdown(bid, 1_000_001)
     assert sum(bid.price_breakdown.values()) == 1_000_001
 
 
@@ -453,9 +453,9 @@ def test_local_presence_is_ticked_from_the_profile_and_can_be_none(client, need,
     response = post_form(client, f"/bids/{bid.id}/local-presence", {"pdus": "none"})
     assert response.status_code == 302
     bid = _fresh(bid)
-    assert bids.local_presence_none(bid) and bids.local_pdu_ids_of(bid) == []
-    assert "local_presence" not in {p.section for p in bids.problems(bid)}
-    assert bids.bid_content(bid)["no_local_presence"] is True
+    assert drafting.local_presence_none(bid) and drafting.local_pdu_ids_of(bid) == []
+    assert "local_presence" not in {p.section for p in submission.problems(bid)}
+    assert submission.bid_content(bid)["no_local_presence"] is True
     assert re.search(r'value="none"\s+checked', page_text(client.get(f"/bids/{bid.id}/local-presence")))
 
     response = post_form(client, f"/bids/{bid.id}/local-presence", {"pdus": str(pdu.id)})
@@ -502,7 +502,7 @@ def test_declarations_show_what_the_profile_says_and_are_saved(client, need, pro
 
     response = post_form(client, f"/bids/{bid.id}/declarations", {"declarations": ["eligible"], "conflict_details": ""})
     assert response.status_code == 302 and _fresh(bid).declarations == ["eligible"]
-    assert "declarations" in {p.section for p in bids.problems(_fresh(bid))}
+    assert "declarations" in {p.section for p in submission.problems(_fresh(bid))}
 
 
 def test_bad_declarations_are_refused_with_the_input_kept(client, need, provider):
@@ -521,7 +521,7 @@ def test_bad_declarations_are_refused_with_the_input_kept(client, need, provider
     assert error_summary(response) == ["The description of a conflict of interest must be 200 words or fewer"]
     assert long in page_text(response)
     assert _fresh(bid).conflict_details == long  # saved as typed; submission is blocked
-    assert any("200 words" in p.message for p in bids.problems(_fresh(bid)))
+    assert any("200 words" in p.message for p in submission.problems(_fresh(bid)))
 
 
 def test_documents_are_uploaded_downloaded_by_parties_only_and_removed(client, need, provider):
@@ -555,7 +555,7 @@ def test_documents_are_uploaded_downloaded_by_parties_only_and_removed(client, n
 
     # Another bid's document is not reachable through this bid.
     other = _draft(need, factories.make_provider())
-    theirs = bids.add_document(other, filename="theirs.pdf", data=PDF, actor=other.created_by)
+    theirs = drafting.add_document(other, filename="theirs.pdf", data=PDF, actor=other.created_by)
     db.session.flush()
     assert client.get(f"/bids/{bid.id}/documents/{theirs.id}").status_code == 404
     assert client.get(f"/bids/{other.id}/documents/{theirs.id}").status_code == 404
@@ -569,7 +569,7 @@ def test_check_lists_every_problem_at_once_with_links(client, need, provider):
     _signed_in(client, provider)
     response = client.get(f"/bids/{bid.id}/check")
     messages = error_summary(response)
-    assert messages == [p.message for p in bids.problems(bid)]
+    assert messages == [p.message for p in submission.problems(bid)]
     assert len(messages) >= 5
     page = page_text(response)
     assert f'href="/bids/{bid.id}/price"' in page and f'href="/bids/{bid.id}/declarations"' in page
@@ -621,7 +621,7 @@ def test_an_incomplete_bid_cannot_be_submitted(client, need, provider):
     _signed_in(client, provider)
     response = post_form(client, f"/bids/{bid.id}/check")
     assert response.status_code == 200
-    assert error_summary(response)[0] == bids.problems(bid)[0].message
+    assert error_summary(response)[0] == submission.problems(bid)[0].message
     assert count(BidRevision) == 0
 
 
@@ -641,7 +641,7 @@ def test_a_late_submit_is_refused_clearly_and_the_draft_kept(client, need, provi
 
 def test_after_closing_the_lead_sees_what_was_submitted_read_only(client, need, provider):
     bid = factories.make_bid(need, provider=provider)
-    bids.save_social_value(bid, text="A change never submitted.", actor=provider)
+    drafting.save_social_value(bid, text="A change never submitted.", actor=provider)
     _close(need)
     _signed_in(client, provider)
     page = page_text(client.get(f"/bids/{bid.id}"))
@@ -692,17 +692,17 @@ def test_withdraw_needs_a_reason_and_the_bid_can_be_submitted_again(client, need
     response = post_form(client, f"/bids/{bid.id}/withdraw", {"reason": "Our key worker has left."})
     assert response.status_code == 302
     bid = _fresh(bid)
-    assert bid.withdrawn_reason == "Our key worker has left." and bids.counting_revision(bid) is None
+    assert bid.withdrawn_reason == "Our key worker has left." and lifecycle.counting_revision(bid) is None
     page = page_text(client.get(f"/bids/{bid.id}"))
     assert "Withdrawn" in page and "Our key worker has left." in page
     assert client.get(f"/bids/{bid.id}/withdraw").status_code == 302  # already withdrawn
 
-    bids.save_social_value(bid, text="A new plan.", actor=provider)
+    drafting.save_social_value(bid, text="A new plan.", actor=provider)
     db.session.flush()
     response = post_form(client, f"/bids/{bid.id}/check")
     assert response.headers["Location"] == f"/bids/{bid.id}/revisions/2"
     bid = _fresh(bid)
-    assert bid.withdrawn_at is None and bids.counting_revision(bid).number == 2
+    assert bid.withdrawn_at is None and lifecycle.counting_revision(bid).number == 2
 
 
 def test_withdraw_is_refused_after_closing(client, need, provider):
@@ -742,7 +742,7 @@ def test_my_bids_and_home_list_every_bid_by_state(client, need, provider):
     lead = factories.make_provider()
     third = factories.make_need(title="Through the gate")
     partnered = _draft(third, lead)
-    bids.invite_partner(partnered, organisation=provider.organisations[0], work_percent=30, price_percent=30, actor=lead)
+    consortium.invite_partner(partnered, organisation=provider.organisations[0], work_percent=30, price_percent=30, actor=lead)
     db.session.flush()
     _signed_in(client, provider)
     for url in ("/bids", "/"):
@@ -792,8 +792,8 @@ EDITS = ("answers", "price", "social_value", "local_presence", "declarations", "
 @pytest.fixture
 def party_bid(need, provider):
     bid = _draft(need, provider)
-    bids.add_document(bid, filename="plan.pdf", data=PDF, actor=provider)
-    bids.submit_bid(bid, actor=provider)
+    drafting.add_document(bid, filename="plan.pdf", data=PDF, actor=provider)
+    submission.submit_bid(bid, actor=provider)
     db.session.flush()
     return bid
 

@@ -25,7 +25,7 @@ import config
 from marketplace import create_app
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
-from marketplace.bids import services as bids
+from marketplace.bids import consortium, drafting, submission
 from marketplace.bids.models import Bid, BidDocument, BidPartner, BidRevision
 from marketplace.evaluation import panel
 from marketplace.extensions import db
@@ -194,14 +194,14 @@ def _world(closed: bool) -> dict:
     lead = factories.make_provider(organisation=factories.make_organisation("Lead Charity"))
     partner_user = factories.make_provider(organisation=factories.make_organisation("Partner CIC"))
     bid = factories.make_bid(need, provider=lead, price_pence=PRICE_PENCE, submit=False)
-    bids.save_answers(bid, answers={c.id: ANSWER_MARKER for c in need.criteria}, actor=lead)
-    partner, _ = bids.invite_partner(bid, organisation=partner_user.organisations[0], work_percent=30, price_percent=30, actor=lead)
-    bids.set_shares(bid, lead_work_percent=70, lead_price_percent=70, partner_shares={partner.id: (30, 30)}, actor=lead)
-    bids.confirm_partner(partner, actor=partner_user)
-    document = bids.add_document(bid, filename="plan.csv", data=DOCUMENT_BYTES, actor=lead)
-    bids.submit_bid(bid, actor=lead)
+    drafting.save_answers(bid, answers={c.id: ANSWER_MARKER for c in need.criteria}, actor=lead)
+    partner, _ = consortium.invite_partner(bid, organisation=partner_user.organisations[0], work_percent=30, price_percent=30, actor=lead)
+    consortium.set_shares(bid, lead_work_percent=70, lead_price_percent=70, partner_shares={partner.id: (30, 30)}, actor=lead)
+    consortium.confirm_partner(partner, actor=partner_user)
+    document = drafting.add_document(bid, filename="plan.csv", data=DOCUMENT_BYTES, actor=lead)
+    submission.submit_bid(bid, actor=lead)
     # An open invitation to a second partner, for the invitation link.
-    _, token = bids.invite_partner(bid, name="Invited Org", email="invited@example.org", work_percent=1, price_percent=0, actor=lead)
+    _, token = consortium.invite_partner(bid, name="Invited Org", email="invited@example.org", work_percent=1, price_percent=0, actor=lead)
     evaluator = factories.make_area_staff(Role.EVALUATOR, "N57EKNT")
     conflicted = factories.make_area_staff(Role.EVALUATOR, "N57EKNT")
     if closed:
@@ -350,7 +350,7 @@ def _state(bid_id: int):
     db.session.expire_all()
     bid = db.session.get(Bid, bid_id)
     return (
-        bids.digest_of(bids.bid_content(bid)),
+        submission.digest_of(submission.bid_content(bid)),
         bid.withdrawn_at,
         count(BidRevision, BidRevision.bid_id == bid_id),
         [(p.organisation_id, p.work_percent, p.price_percent, p.confirmed_at, p.declined_at, p.removed_at, p.invite_token_hash)

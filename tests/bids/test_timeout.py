@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from marketplace.bids import services as bids
+from marketplace.bids import drafting
 from marketplace.bids.models import Bid, StashedForm
 from marketplace.bids.stash import SESSION_KEY
 from marketplace.extensions import db
@@ -28,7 +28,7 @@ def provider(db_session):
 @pytest.fixture
 def bid(provider):
     need = factories.make_need()
-    bid = bids.start_bid(need.lots[0], organisation=provider.organisations[0], actor=provider)
+    bid = drafting.start_bid(need.lots[0], organisation=provider.organisations[0], actor=provider)
     db.session.flush()
     return bid
 

@@ -47,7 +47,7 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
-from marketplace.bids import services as bids
+from marketplace.bids import consortium as bid_consortium, submission
 from marketplace.board import reporting
 from marketplace.contracts.models import Contract, ContractMilestone, ContractParty, PartyRole
 from marketplace.delivery.models import OutcomeReport, ReportDecision, ReportOutcome, ReportSubmission
@@ -144,20 +144,20 @@ def world(db_session):
     x_won = factories.make_bid(needs[1], provider=x_owner, price_pence=3_333_300)
 
     consortium = factories.make_bid(needs[2], provider=y_owner, submit=False)
-    partner, _ = bids.invite_partner(consortium, organisation=ours, work_percent=30, price_percent=30, actor=y_owner)
-    bids.set_shares(consortium, lead_work_percent=70, lead_price_percent=70, partner_shares={partner.id: (30, 30)}, actor=y_owner)
-    bids.confirm_partner(partner, actor=owner)
-    bids.submit_bid(consortium, actor=y_owner)
+    partner, _ = bid_consortium.invite_partner(consortium, organisation=ours, work_percent=30, price_percent=30, actor=y_owner)
+    bid_consortium.set_shares(consortium, lead_work_percent=70, lead_price_percent=70, partner_shares={partner.id: (30, 30)}, actor=y_owner)
+    bid_consortium.confirm_partner(partner, actor=owner)
+    submission.submit_bid(consortium, actor=y_owner)
 
     withdrawn = factories.make_bid(needs[3], provider=owner)
-    bids.withdraw_bid(withdrawn, actor=owner, reason="We cannot staff it.", now=utcnow() + timedelta(seconds=1))
+    submission.withdraw_bid(withdrawn, actor=owner, reason="We cannot staff it.", now=utcnow() + timedelta(seconds=1))
     factories.make_bid(needs[4], provider=owner, submit=False)
 
     declined_bid = factories.make_bid(needs[5], provider=z_owner, submit=False)
-    declined, _ = bids.invite_partner(declined_bid, organisation=ours, work_percent=30, price_percent=30, actor=z_owner)
-    bids.decline_partner(declined, actor=owner)
-    bids.remove_partner(declined, actor=z_owner)
-    bids.submit_bid(declined_bid, actor=z_owner)
+    declined, _ = bid_consortium.invite_partner(declined_bid, organisation=ours, work_percent=30, price_percent=30, actor=z_owner)
+    bid_consortium.decline_partner(declined, actor=owner)
+    bid_consortium.remove_partner(declined, actor=z_owner)
+    submission.submit_bid(declined_bid, actor=z_owner)
 
     old = factories.make_bid(needs[6], provider=owner, price_pence=500_000)
     for need in needs:

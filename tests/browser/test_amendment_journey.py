@@ -41,7 +41,7 @@ def make_need_with_a_bid_on_each_lot(live_app) -> tuple[int, int, int]:
     and a submitted bid on each: the charity's on lot 1, another provider's on lot 2. Set
     up in the database, as the demo data is. Returns (need id, lot 1's bid, lot 2's bid)."""
     from marketplace.accounts.services import find_user
-    from marketplace.bids import services as bids
+    from marketplace.bids import drafting, submission
     from marketplace.needs import services
     from marketplace.needs.models import Reservation
     from marketplace.reference.models import Area, DesiredOutcome, ServiceCategory
@@ -70,13 +70,13 @@ def make_need_with_a_bid_on_each_lot(live_app) -> tuple[int, int, int]:
         made = []
         for email, lot in ((CHARITY, need.lots[0]), (OTHER, need.lots[1])):
             provider = find_user(email)
-            bid = bids.start_bid(lot, organisation=provider.organisations[0], actor=provider)
-            bids.save_answers(bid, answers={c.id: "Family days every month, with a key worker." for c in need.criteria}, actor=provider)
-            bids.save_price(bid, price_pence=lot.value_pence, breakdown=bids.suggested_breakdown(bid, lot.value_pence), people=40, actor=provider)
-            bids.save_social_value(bid, text="Volunteering roles for parents.", actor=provider)
-            bids.save_local_presence(bid, pdu_ids=[east_kent.id], actor=provider)
-            bids.save_declarations(bid, declarations=["eligible", "no_conflict", "accurate"], conflict_details="", actor=provider)
-            bids.submit_bid(bid, actor=provider)
+            bid = drafting.start_bid(lot, organisation=provider.organisations[0], actor=provider)
+            drafting.save_answers(bid, answers={c.id: "Family days every month, with a key worker." for c in need.criteria}, actor=provider)
+            drafting.save_price(bid, price_pence=lot.value_pence, breakdown=drafting.suggested_breakdown(bid, lot.value_pence), people=40, actor=provider)
+            drafting.save_social_value(bid, text="Volunteering roles for parents.", actor=provider)
+            drafting.save_local_presence(bid, pdu_ids=[east_kent.id], actor=provider)
+            drafting.save_declarations(bid, declarations=["eligible", "no_conflict", "accurate"], conflict_details="", actor=provider)
+            submission.submit_bid(bid, actor=provider)
             made.append(bid.id)
         db.session.commit()
         found = (need.id, *made)

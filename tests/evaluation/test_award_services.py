@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
-from marketplace.bids import services as bids
+from marketplace.bids import closing, lifecycle
 from marketplace.contracts import services as contracts
 from marketplace.contracts.models import Contract, PartyRole
 from marketplace.evaluation import award, low_bids, moderation, ranking, scoring, summaries, timing
@@ -35,7 +35,7 @@ def _scores(need, value, text="Clear evidence."):
 
 def _flagged_evaluation():
     ev = factories.make_evaluation(prices=(4_000_000, 4_200_000, 2_000_000), lots=(5_000_000,))
-    bids.check_at_closing(ev.need)
+    closing.check_at_closing(ev.need)
     low = ev.bids[2]
     assert low.low_flagged_at is not None
     return ev, low
@@ -288,7 +288,7 @@ def test_a_grant_has_its_contract_at_once(db_session):
 def test_a_part_priced_at_nothing_is_not_proposed_as_a_payment(db_session):
     ev, decision = _awarded()
     bid = decision.bid
-    revision = bids.counting_revision(bid)
+    revision = lifecycle.counting_revision(bid)
     content = dict(revision.content)
     content["price_breakdown"] = [dict(item, pence=0 if item["key"] == "advance" else item["pence"]) for item in content["price_breakdown"]]
     revision.content = content

@@ -10,7 +10,7 @@ import pytest
 
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
-from marketplace.bids import services as bids
+from marketplace.bids import parties
 from marketplace.evaluation import low_bids, timing
 from marketplace.evaluation.models import LowBidOutcome, LowBidReview
 from marketplace.extensions import db
@@ -306,4 +306,4 @@ def test_after_the_window_the_bidder_cannot_explain_and_the_commissioner_may_rej
 def test_no_explanation_page_before_one_is_asked(client, ev):
     _as(client, ev.providers[0])
     assert client.get(f"/bids/{ev.flagged.id}/explanation").status_code == 404
-    assert bids.leads(ev.providers[0], ev.flagged)
+    assert parties.leads(ev.providers[0], ev.flagged)

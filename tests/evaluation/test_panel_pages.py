@@ -16,7 +16,7 @@ import config
 from marketplace import create_app
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
-from marketplace.bids import services as bids
+from marketplace.bids import drafting, submission
 from marketplace.evaluation import panel, scoring
 from marketplace.evaluation.models import (
     ModerationClosure,
@@ -160,8 +160,8 @@ def _world() -> dict:
     need = factories.make_need(commissioner=commissioner, lots=(5_000_000,))
     bidder = factories.make_provider(organisation=factories.make_organisation("Marked Charity"))
     bid = factories.make_bid(need, provider=bidder, price_pence=4_000_000, submit=False)
-    bids.save_answers(bid, answers={c.id: ANSWER_MARKER for c in need.criteria}, actor=bidder)
-    bids.submit_bid(bid, actor=bidder)
+    drafting.save_answers(bid, answers={c.id: ANSWER_MARKER for c in need.criteria}, actor=bidder)
+    submission.submit_bid(bid, actor=bidder)
     other = factories.make_bid(need, price_pence=4_500_000)
     factories.close_need(need)
     evaluator = factories.make_area_staff(Role.EVALUATOR, name="Ada Evaluator")

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
-from marketplace.bids import services as bids
+from marketplace.bids import consortium, lifecycle, submission
 from marketplace.evaluation import moderation, panel, ranking, scoring
 from marketplace.evaluation.errors import EvaluationError
 from marketplace.evaluation.models import AgreedScore, ConflictDeclaration, ScoreSheet
@@ -58,10 +58,10 @@ def test_declarations_cover_every_bidding_organisation_lead_and_partner(db_sessi
     lead = factories.make_provider()
     partner_user = factories.make_provider()
     bid = factories.make_bid(need, provider=lead, submit=False)
-    partner, _ = bids.invite_partner(bid, organisation=partner_user.organisations[0], work_percent=30, price_percent=30, actor=lead)
-    bids.set_shares(bid, lead_work_percent=70, lead_price_percent=70, partner_shares={partner.id: (30, 30)}, actor=lead)
-    bids.confirm_partner(partner, actor=partner_user)
-    bids.submit_bid(bid, actor=lead)
+    partner, _ = consortium.invite_partner(bid, organisation=partner_user.organisations[0], work_percent=30, price_percent=30, actor=lead)
+    consortium.set_shares(bid, lead_work_percent=70, lead_price_percent=70, partner_shares={partner.id: (30, 30)}, actor=lead)
+    consortium.confirm_partner(partner, actor=partner_user)
+    submission.submit_bid(bid, actor=lead)
     other = factories.make_bid(need)
     factories.close_need(need)
     evaluator = factories.make_area_staff(Role.EVALUATOR)
@@ -88,11 +88,11 @@ def test_declarations_cover_every_bidding_organisation_lead_and_partner(db_sessi
     with pytest.raises(EvaluationError, match="already declared"):
         panel.declare_conflicts(need, evaluator, answers)
     # The partner's conflict keeps the evaluator off the whole consortium bid, not the other.
-    assert not panel.may_open(evaluator, bid, bids.counting_revision(bid))
-    assert panel.may_open(evaluator, other, bids.counting_revision(other))
+    assert not panel.may_open(evaluator, bid, lifecycle.counting_revision(bid))
+    assert panel.may_open(evaluator, other, lifecycle.counting_revision(other))
     with pytest.raises(EvaluationError, match="cannot score this bid"):
         scoring.save_sheet(bid, evaluator, _scores(need, 3), submit=True)
-    assert [m.user_id for m in scoring.expected_scorers(bid, bids.counting_revision(bid))] == []
+    assert [m.user_id for m in scoring.expected_scorers(bid, lifecycle.counting_revision(bid))] == []
 
 
 def test_an_evaluator_who_has_not_declared_cannot_open_or_score(db_session):
@@ -100,7 +100,7 @@ def test_an_evaluator_who_has_not_declared_cannot_open_or_score(db_session):
     evaluator = factories.make_area_staff(Role.EVALUATOR)
     panel.assign_evaluator(ev.need, evaluator, actor=ev.commissioner)
     bid = ev.bids[0]
-    assert not panel.may_open(evaluator, bid, bids.counting_revision(bid))
+    assert not panel.may_open(evaluator, bid, lifecycle.counting_revision(bid))
     with pytest.raises(EvaluationError, match="cannot score"):
         scoring.save_sheet(bid, evaluator, _scores(ev.need, 3), submit=False)
 
@@ -244,7 +244,7 @@ def test_moderation_waits_for_a_panel_member_who_has_not_declared(db_session):
     bid = ev.bids[0]
     for evaluator in ev.evaluators:
         scoring.save_sheet(bid, evaluator, _scores(ev.need, 3), submit=True)
-    assert not scoring.scoring_complete(bid, bids.counting_revision(bid))
+    assert not scoring.scoring_complete(bid, lifecycle.counting_revision(bid))
     with pytest.raises(EvaluationError, match="must submit their scores"):
         moderation.agree_scores(bid, _scores(ev.need, 3, "Agreed"), actor=ev.commissioner)
     # Taken off the panel, they no longer hold moderation up.

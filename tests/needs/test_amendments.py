@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
-from marketplace.bids import services as bids
+from marketplace.bids import drafting, lifecycle, submission
 from marketplace.bids.models import BidState
 from marketplace.extensions import db
 from marketplace.needs import services as needs
@@ -50,7 +50,7 @@ def _amend(need, commissioner, change, *, reason="A change", correction=False):
 
 def _states(*bid_list):
     db.session.expire_all()
-    return [bids.bid_state(b) for b in bid_list]
+    return [lifecycle.bid_state(b) for b in bid_list]
 
 
 # Per lot, or the whole need ------------------------------------------------------------
@@ -62,7 +62,7 @@ def test_a_change_to_one_lots_budget_returns_only_that_lots_bids_to_reconfirmati
     ))
     assert amendment.material and not amendment.affects_all_lots and amendment.lots == [need.lots[0]]
     assert _states(*two_bids) == [BidState.NEEDS_RECONFIRMATION, BidState.SUBMITTED]
-    assert bids.counting_revision(two_bids[1]) is not None
+    assert lifecycle.counting_revision(two_bids[1]) is not None
     assert amendment.effect == "Bids already submitted on lot 1 must be confirmed again."
 
 
@@ -106,7 +106,7 @@ def test_a_change_no_bid_rests_on_returns_no_bid(need, commissioner, two_bids, c
 def test_a_reconfirmed_bid_counts_again_and_the_other_lot_was_never_disturbed(need, commissioner, two_bids):
     _amend(need, commissioner, lambda n: setattr(n.lots[0], "value_pence", 6_000_000))
     first, second = two_bids
-    revision = bids.submit_bid(first, actor=first.created_by)
+    revision = submission.submit_bid(first, actor=first.created_by)
     assert revision.number == 2 and revision.content["need_material_changes"] == 1
     assert _states(first, second) == [BidState.SUBMITTED, BidState.SUBMITTED]
     assert [r.number for r in second.revisions] == [1]
@@ -152,7 +152,7 @@ def test_a_correction_of_a_questions_wording_keeps_every_bid_counting(need, comm
     )
     first, second = two_bids
     assert _states(first, second) == [BidState.SUBMITTED, BidState.SUBMITTED]
-    assert not bids.has_unsubmitted_changes(first)
+    assert not submission.has_unsubmitted_changes(first)
 
 
 def test_a_correction_near_closing_does_not_move_the_closing_time(commissioner):
@@ -183,9 +183,9 @@ def test_a_bid_has_no_unsubmitted_changes_after_an_amendment_the_bidder_did_not_
     first, _ = two_bids
     _amend(need, commissioner, lambda n: setattr(n.lots[0], "value_pence", 6_000_000))
     _amend(need, commissioner, lambda n: needs.save_criterion(n, question="What will change for the women?", weight=10, word_limit=200))
-    assert not bids.has_unsubmitted_changes(first)
-    bids.save_social_value(first, text="Three paid posts.", actor=first.created_by)
-    assert bids.has_unsubmitted_changes(first)
+    assert not submission.has_unsubmitted_changes(first)
+    drafting.save_social_value(first, text="Three paid posts.", actor=first.created_by)
+    assert submission.has_unsubmitted_changes(first)
 
 
 # Through the pages ---------------------------------------------------------------------

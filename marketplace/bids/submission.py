@@ -1,0 +1,352 @@
+"""Checking and submitting a bid: what stops it being submitted (problems), exactly what
+is submitted (bid_content and its digest), submitting it (idempotently, against the
+closing time as it is once the need is locked), confirming it again after a material
+change to the need, and withdrawing it. Functions take the acting user, record audit
+events, queue emails and flush; the view commits once.
+
+Audit events about bids never hold what the bid says (answers, prices): the audit trail
+is read by area staff and admins, and a bid is sealed until closing.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit
+from ..extensions import db
+from ..needs.models import Need, NeedStatus
+from ..notifications import external_url, queue_email
+from ..textlimits import character_count, character_limit, word_count
+from ..timeutil import london, london_to_the_tenth, utcnow
+from .drafting import CONFLICT_WORD_LIMIT, SOCIAL_VALUE_WORD_LIMIT, local_pdu_ids_of, local_presence_none, payment_parts
+from .errors import BidClosed, BidError
+from .lifecycle import bid_state, counting_revision, material_change_count, need_is_open
+from .models import Bid, BidRevision, BidState, Declaration
+from .parties import leads
+
+
+@dataclass(frozen=True)
+class Problem:
+    section: str
+    message: str
+    field: str | None = None  # the box in the section it is about, if one
+
+
+# What stops a submission -----------------------------------------------------------------
+
+
+def problems(bid: Bid) -> list[Problem]:
+    """Everything that stops this bid being submitted, in the order of the task list."""
+    found = _answer_problems(bid) + _price_problems(bid) + _social_value_problems(bid)
+    if not bid.local_pdu_ids and not bid.no_local_presence:
+        found.append(Problem("local_presence", "Select the delivery units where you have staff or premises, or say you have none"))
+    found += _declaration_problems(bid) + _partner_problems(bid)
+    if not bid.organisation.is_verified:
+        found.append(Problem("organisation", "Your organisation must be verified by the Local Partners team before you can submit"))
+    return found
+
+
+def _answer_problems(bid: Bid) -> list[Problem]:
+    found = []
+    answers = bid.answers or {}
+    for criterion in bid.need.criteria:
+        text = answers.get(str(criterion.id), "")
+        field = f"answer_{criterion.id}"
+        if not text.strip():
+            found.append(Problem("answers", f"Answer question {criterion.number}: {criterion.question}", field))
+        elif word_count(text) > criterion.word_limit:
+            found.append(Problem(
+                "answers",
+                f"Your answer to question {criterion.number} has {word_count(text):,} words; the limit is {criterion.word_limit:,}",
+                field,
+            ))
+        elif character_count(text) > character_limit(criterion.word_limit):
+            found.append(Problem(
+                "answers",
+                f"Your answer to question {criterion.number} has {character_count(text):,} characters; "
+                f"the limit is {character_limit(criterion.word_limit):,}",
+                field,
+            ))
+    return found
+
+
+def _price_problems(bid: Bid) -> list[Problem]:
+    found = []
+    if bid.price_pence is None:
+        found.append(Problem("price", "Enter your price"))
+    else:
+        keys = [key for key, _, _ in payment_parts(bid)]
+        breakdown = bid.price_breakdown or {}
+        if set(breakdown) != set(keys):
+            found.append(Problem("price", "Enter the price for each payment: the need's payment profile has changed"))
+        elif sum(breakdown.values()) != bid.price_pence:
+            found.append(Problem("price", "The payments must add up to the price"))
+    if not bid.people:
+        found.append(Problem("price", "Enter the number of people you will support"))
+    return found
+
+
+def _social_value_problems(bid: Bid) -> list[Problem]:
+    if not (bid.social_value or "").strip():
+        return [Problem("social_value", "Describe your social value commitments")]
+    if word_count(bid.social_value) > SOCIAL_VALUE_WORD_LIMIT:
+        return [Problem("social_value", f"Social value commitments must be {SOCIAL_VALUE_WORD_LIMIT} words or fewer", "social_value")]
+    if character_count(bid.social_value) > character_limit(SOCIAL_VALUE_WORD_LIMIT):
+        return [Problem(
+            "social_value",
+            f"Social value commitments must be {character_limit(SOCIAL_VALUE_WORD_LIMIT):,} characters or fewer",
+            "social_value",
+        )]
+    return []
+
+
+def _declaration_problems(bid: Bid) -> list[Problem]:
+    found = [Problem("declarations", f"Confirm: {d.label}") for d in Declaration if d.value not in (bid.declarations or [])]
+    if word_count(bid.conflict_details) > CONFLICT_WORD_LIMIT:
+        found.append(Problem("declarations", f"Describe any conflict of interest in {CONFLICT_WORD_LIMIT} words or fewer", "conflict_details"))
+    elif character_count(bid.conflict_details) > character_limit(CONFLICT_WORD_LIMIT):
+        found.append(Problem(
+            "declarations",
+            f"Describe any conflict of interest in {character_limit(CONFLICT_WORD_LIMIT):,} characters or fewer",
+            "conflict_details",
+        ))
+    return found
+
+
+def _partner_problems(bid: Bid) -> list[Problem]:
+    partners = [p for p in bid.current_partners if p.declined_at is None]
+    declined = [p for p in bid.current_partners if p.declined_at is not None]
+    found = [Problem("partners", f"{partner.name} has declined: remove it from the bid") for partner in declined]
+    if not partners:
+        if (bid.lead_work_percent, bid.lead_price_percent) != (100, 100):
+            found.append(Problem("partners", "Bidding alone, your shares of the work and the price must be 100%"))
+        return found
+    if bid.lead_work_percent + sum(p.work_percent for p in partners) != 100:
+        found.append(Problem("partners", "The shares of the work must add up to 100%"))
+    if bid.lead_price_percent + sum(p.price_percent for p in partners) != 100:
+        found.append(Problem("partners", "The shares of the price must add up to 100%"))
+    for partner in partners:
+        if partner.organisation_id is None:
+            found.append(Problem("partners", f"{partner.name} has not joined Local Partners yet"))
+        elif partner.confirmed_at is None:
+            found.append(Problem("partners", f"{partner.name} has not confirmed its share yet"))
+    return found
+
+
+# What is submitted -------------------------------------------------------------------------
+
+
+def bid_content(bid: Bid) -> dict:
+    """Exactly what is submitted, as plain JSON: the answers, the price and its
+    breakdown, the partners and shares, the documents by digest, and which version of
+    the need (material changes so far) it answers."""
+    need = bid.need
+    criteria = {str(c.id): c for c in need.criteria}
+    return {
+        "bid_id": bid.id,
+        "need_id": need.id,
+        "lot_id": bid.lot_id,
+        "organisation": {"id": bid.organisation_id, "name": bid.organisation.name},
+        "need_material_changes": material_change_count(bid.lot),
+        "answers": [
+            {"criterion_id": c.id, "number": c.number, "question": c.question, "answer": (bid.answers or {}).get(key, "")}
+            for key, c in criteria.items()
+        ],
+        "price_pence": bid.price_pence,
+        "price_breakdown": [
+            {"key": key, "label": label, "pence": (bid.price_breakdown or {}).get(key)} for key, label, _ in payment_parts(bid)
+        ],
+        "people": bid.people,
+        "social_value": bid.social_value or "",
+        "local_pdu_ids": local_pdu_ids_of(bid),
+        "no_local_presence": local_presence_none(bid),
+        "declarations": sorted(bid.declarations or []),
+        "conflict_details": bid.conflict_details or "",
+        "lead_share": {"work_percent": bid.lead_work_percent, "price_percent": bid.lead_price_percent},
+        "partners": [
+            {"organisation_id": p.organisation_id, "name": p.name, "work_percent": p.work_percent, "price_percent": p.price_percent}
+            for p in bid.current_partners
+            if p.declined_at is None
+        ],
+        "documents": [
+            {"filename": d.filename, "sha256": d.sha256, "size_bytes": d.size_bytes} for d in bid.current_documents
+        ],
+    }
+
+
+def digest_of(content: dict) -> str:
+    """SHA-256 of the canonical JSON (sorted keys, no spaces, UTF-8)."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def has_unsubmitted_changes(bid: Bid) -> bool:
+    """Whether the bidder changed anything of its own since its last submission. A change
+    the commissioner made to the need (its questions' wording, the count of changes the
+    bid saw) is not the bidder's: it may mean the bid needs reconfirming, said apart."""
+    latest = bid.latest_revision
+    return latest is not None and _bidders_own(bid_content(bid)) != _bidders_own(latest.content or {})
+
+
+def _bidders_own(content: dict) -> dict:
+    """What the bidder wrote and chose, from a bid's content: without the need's wording."""
+    own = {key: value for key, value in content.items() if key not in ("need_material_changes", "answers", "price_breakdown")}
+    own["answers"] = {str(a["criterion_id"]): a["answer"] for a in content.get("answers", []) if a.get("answer")}
+    own["price_breakdown"] = {b["key"]: b["pence"] for b in content.get("price_breakdown", [])}
+    return own
+
+
+# Locking, submitting and withdrawing ---------------------------------------------------
+
+
+def lock_need(need_id: int) -> Need:
+    """Read the need again, locked against a concurrent close-time change or submission
+    (SELECT ... FOR UPDATE on PostgreSQL; SQLite writes one transaction at a time)."""
+    return db.session.scalars(
+        sa.select(Need).where(Need.id == need_id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+
+
+def _checked_since(need: Need, received_at: datetime, refused: str) -> None:
+    """Refuse what reached us before the closing time but comes to be written only after
+    the need's bids were checked at closing (after which nothing more is written to
+    them; see check_at_closing, which waits IN_FLIGHT_LIMIT). Call with the need locked."""
+    if need.bids_checked_at is not None:
+        raise BidClosed(
+            f"This need closed at {london(need.closes_at)}. Your request reached us before that, at "
+            f"{london_to_the_tenth(received_at)}, but it could not be written before the bids were opened: {refused}"
+        )
+
+
+def submit_bid(bid: Bid, *, actor, now: datetime | None = None) -> BidRevision:
+    """Submit the draft. Idempotent: submitting the same content again (a double click,
+    a retry) returns the revision already written.
+
+    `now` is the time of submission: when the request reached our servers (the view
+    passes arrival.request_received_at(); called directly, when the call was made). It
+    counts against the closing time, however long the request then waited for a thread
+    and the need's lock; the check is made after the need is locked, inside this
+    transaction, against the closing time as it is then: a submission racing the close
+    either lands or is refused, never half-written."""
+    now = now or utcnow()
+    need = lock_need(bid.need_id)
+    db.session.refresh(bid, with_for_update=True)
+    _check_submittable(bid, need, actor, now)
+    found = problems(bid)
+    if found:
+        raise BidError(found[0].message)
+    content = bid_content(bid)
+    digest = digest_of(content)
+    latest = bid.latest_revision
+    if latest is not None and latest.digest == digest and counting_revision(bid) is latest:
+        return latest
+    revision = BidRevision(
+        bid_id=bid.id,
+        number=(latest.number + 1) if latest else 1,
+        content=content,
+        digest=digest,
+        submitted_at=now,
+        recorded_at=max(now, utcnow()),  # (never before it: a caller may date a submission ahead)
+        submitted_by_id=actor.id,
+        price_pence=bid.price_pence,
+        people=bid.people,
+    )
+    raced = _add_revision(bid, revision)
+    if raced is not None:
+        return raced
+    if bid.withdrawn_at is not None:
+        bid.withdrawn_at = bid.withdrawn_by_id = bid.withdrawn_reason = None
+    audit.record(
+        "bid.submitted", bid, actor=actor,
+        after={"revision": revision.number, "digest": digest, "submitted_at": now.isoformat()},
+    )
+    _send_receipt(bid, revision, actor)
+    return revision
+
+
+def _check_submittable(bid: Bid, need: Need, actor, now: datetime) -> None:
+    """Refuse unless the actor leads the bid, the (locked) need is open at `now`, and the
+    bid was not withdrawn after the request reached us. The draft is kept either way."""
+    if not leads(actor, bid):
+        raise BidError("Only the lead organisation can submit this bid")
+    status = need.status_at(now)
+    if status != NeedStatus.OPEN:
+        if status == NeedStatus.CLOSED:
+            raise BidClosed(
+                f"This need closed at {london(need.closes_at)} and your bid reached us after that, at "
+                f"{london_to_the_tenth(now)}. Your bid was not submitted; your draft is kept."
+            )
+        raise BidClosed(f"This need is {status.label.lower()}. Your bid was not submitted; your draft is kept.")
+    _checked_since(need, now, "your bid was not submitted; your draft is kept.")
+    if bid.withdrawn_at is not None and bid.withdrawn_at > now:
+        raise BidError(
+            f"This bid was withdrawn at {london_to_the_tenth(bid.withdrawn_at)}, after your request to submit it "
+            "reached us. Your bid was not submitted; your draft is kept: submit it again if you mean to."
+        )
+
+
+def _add_revision(bid: Bid, revision: BidRevision) -> BidRevision | None:
+    """Write the revision. None when written; when another submission of this bid got
+    there first (only possible where rows are not locked), its revision if it is this
+    same content, else refused."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(revision)
+            db.session.flush()
+    except IntegrityError:
+        db.session.expire(bid, ["revisions"])
+        latest = bid.latest_revision
+        if latest is not None and latest.digest == revision.digest:
+            return latest
+        raise BidError("The bid was changed at the same time somewhere else: check it and submit again") from None
+    db.session.expire(bid, ["revisions"])
+    return None
+
+
+def _send_receipt(bid: Bid, revision: BidRevision, actor) -> None:
+    queue_email(
+        actor.email,
+        f"Receipt: your bid for {bid.need.title} was submitted",
+        "bid_receipt",
+        user=actor,
+        bid=bid,
+        need=bid.need,
+        lot=bid.lot,
+        revision=revision,
+        received=london_to_the_tenth(revision.submitted_at),
+        closing=london(bid.need.closes_at),
+        link=external_url("bids.show_bid", bid_id=bid.id),
+    )
+
+
+def withdraw_bid(bid: Bid, *, actor, reason: str, now: datetime | None = None) -> None:
+    """Withdraw before closing, with a reason. The bid and its revisions stay; submitting
+    again before closing puts it back. `now` is when the request reached us, as for
+    submit_bid, and counts against the closing time in the same way."""
+    now = now or utcnow()
+    need = lock_need(bid.need_id)
+    db.session.refresh(bid, with_for_update=True)
+    db.session.expire(bid, ["revisions"])
+    if not leads(actor, bid):
+        raise BidError("Only the lead organisation can withdraw this bid")
+    if not need_is_open(need, now):
+        raise BidClosed("This need has closed: the bid can no longer be withdrawn")
+    _checked_since(need, now, "the bid can no longer be withdrawn.")
+    if not (reason or "").strip():
+        raise BidError("Enter the reason for withdrawing the bid")
+    if bid_state(bid, now) == BidState.WITHDRAWN:
+        raise BidError("This bid has already been withdrawn")
+    latest = bid.latest_revision
+    if latest is not None and latest.submitted_at > now:
+        raise BidError(
+            f"This bid was submitted again at {london_to_the_tenth(latest.submitted_at)}, after your request to "
+            "withdraw it reached us. It was not withdrawn: withdraw it again if you mean to."
+        )
+    bid.withdrawn_at = now
+    bid.withdrawn_by_id = actor.id
+    bid.withdrawn_reason = reason.strip()
+    audit.record("bid.withdrawn", bid, actor=actor, reason=bid.withdrawn_reason)
