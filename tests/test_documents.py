@@ -97,7 +97,8 @@ def _evidence_file(client, filename, data):
 
 
 STORED = pytest.mark.parametrize(
-    "stored", [_need_file, _bid_file, _submitted_bid_file, _evidence_file],
+    "stored",
+    [_need_file, _bid_file, _submitted_bid_file, _evidence_file],
     ids=["need", "bid", "submitted_bid", "evidence"],
 )
 
@@ -116,7 +117,7 @@ def test_a_stored_file_is_served_as_an_attachment_never_inline(client, db_sessio
 
 @STORED
 def test_a_stored_file_keeps_its_uploaded_name_when_offered(client, db_session, stored):
-    _, url = stored(client, "Delivery plan – Margate.pdf", PDF)
+    _, url = stored(client, "Delivery plan \u2013 Margate.pdf", PDF)
     disposition = client.get(url).headers["Content-Disposition"]
     assert disposition.startswith("attachment;")
     assert "filename*=UTF-8''Delivery%20plan%20%E2%80%93%20Margate.pdf" in disposition
@@ -191,7 +192,7 @@ def test_upload_checks_refuse_a_disguised_or_wrong_file(app, filename, data, mes
 def test_upload_checks_refuse_a_file_over_the_size_limit(app, monkeypatch):
     monkeypatch.setitem(app.config, "DOCUMENT_MAX_MB", 1)
     with app.app_context():
-        with pytest.raises(uploads.DocumentError, match="^The selected file must be smaller than 1MB$"):
+        with pytest.raises(uploads.DocumentError, match=r"^The selected file must be smaller than 1MB$"):
             uploads.check_upload("Big.pdf", PDF + b"0" * (1024 * 1024))
         assert uploads.check_upload("Small.pdf", PDF) == ("Small.pdf", "application/pdf")
 
@@ -221,7 +222,10 @@ def test_an_uploaded_name_is_cleaned_before_it_is_shown_or_offered(given, shown)
     "url_of, model",
     [
         (lambda need, bid, s: f"/bids/{bid.id}/documents", BidDocument),
-        (lambda need, bid, s: f"/contracts/{s.contract.id}/milestones/{s.milestone.id}/report/evidence", ReportDocument),
+        (
+            lambda need, bid, s: f"/contracts/{s.contract.id}/milestones/{s.milestone.id}/report/evidence",
+            ReportDocument,
+        ),
     ],
     ids=["bid", "evidence"],
 )

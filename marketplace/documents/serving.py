@@ -3,14 +3,25 @@ uploaded file can't run as a page of the portal), under the name it was uploaded
 with its checked content type, not sniffed and not kept by any cache. A key that is
 malformed or names no file is a 404. Who may download is the calling view's check."""
 
-from flask import abort, send_file
+from typing import Protocol
+
+from flask import Response, abort, send_file
 
 from .store import stored_file
 
 
-def send_stored_file(document, filename: str | None = None):
-    """The response for a StoredDocument row (anything with storage_key, content_type and
-    filename); `filename` overrides the name offered, e.g. the one a submission recorded."""
+class Stored(Protocol):
+    """What serving needs of a row: needs.models.StoredDocument (need, bid and report
+    documents) has these columns."""
+
+    storage_key: str
+    content_type: str
+    filename: str
+
+
+def send_stored_file(document: Stored, filename: str | None = None) -> Response:
+    """The response for a stored document; `filename` overrides the name offered, e.g. the
+    one a bid's submission recorded."""
     path = stored_file(document.storage_key)
     if path is None:
         abort(404)

@@ -20,7 +20,12 @@ def store_document(need: Need, *, filename: str, data: bytes, actor) -> NeedDocu
         "need.document_uploaded",
         need,
         actor=actor,
-        after={"document_id": document.id, "filename": document.filename, "sha256": document.sha256, "size_bytes": document.size_bytes},
+        after={
+            "document_id": document.id,
+            "filename": document.filename,
+            "sha256": document.sha256,
+            "size_bytes": document.size_bytes,
+        },
     )
     return document
 
