@@ -208,7 +208,7 @@ def save_declarations(bid: Bid, *, declarations: list[str], conflict_details: st
 
 
 def add_document(bid: Bid, *, filename: str, data: bytes, actor, now: datetime | None = None) -> BidDocument:
-    from ..needs.documents import save_upload
+    from ..documents.uploads import save_upload
 
     now = now or utcnow()
     check_editable(bid, actor, now)

@@ -16,13 +16,13 @@ Nothing typed is lost: a validation error keeps the input in the page, and a POS
 signed-out user is kept for them (see stash.py).
 """
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..needs import documents as need_documents
+from ..documents import serving, uploads
 from ..needs.models import Condition, Need, NeedStatus
 from ..permissions import Action, can, require
 from ..refusals import committed
@@ -204,14 +204,14 @@ def documents(bid_id):
         upload = form.document.data
         try:
             drafting.add_document(
-                bid, filename=upload.filename, data=need_documents.read_limited(upload.stream), actor=current_user
+                bid, filename=upload.filename, data=uploads.read_limited(upload.stream), actor=current_user
             )
-        except (BidError, need_documents.DocumentError) as error:
+        except (BidError, uploads.DocumentError) as error:
             db.session.rollback()
             form.document.errors = [*form.document.errors, str(error)]
         else:
             db.session.commit()
-            flash(f"{need_documents.clean_filename(upload.filename)} uploaded.", "success")
+            flash(f"{uploads.clean_filename(upload.filename)} uploaded.", "success")
             return redirect(url_for("bids.documents", bid_id=bid.id))
     return render_template(
         "bids/documents.html",
@@ -219,7 +219,7 @@ def documents(bid_id):
         need=bid.need,
         form=form,
         remove_form=ConfirmForm(),
-        human_size=need_documents.human_size,
+        human_size=uploads.human_size,
         max_mb=current_app.config["DOCUMENT_MAX_MB"],
     )
 
@@ -247,14 +247,7 @@ def remove_document(bid_id, document_id):
 def download_document(bid_id, document_id):
     bid = party_bid(bid_id)
     document = _bid_document(bid, document_id)
-    try:
-        path = need_documents.storage_path(document.storage_key)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=document.content_type, as_attachment=True, download_name=document.filename, max_age=0)
-    return response
+    return serving.send_stored_file(document)
 
 
 # Every bid -----------------------------------------------------------------------------

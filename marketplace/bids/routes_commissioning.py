@@ -13,11 +13,11 @@ then says the bids are sealed, with status 403.
 """
 
 import sqlalchemy as sa
-from flask import abort, render_template, send_file
+from flask import abort, render_template
 from flask_login import current_user, login_required
 
+from ..documents import serving
 from ..extensions import db
-from ..needs import documents as need_documents
 from ..needs.models import Need
 from ..permissions import Action, bids_sealed, can
 from . import access, bp
@@ -113,13 +113,4 @@ def submitted_document(need_id, bid_id, number):
     ).first()
     if document is None:
         abort(404)
-    try:
-        path = need_documents.storage_path(document.storage_key)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(
-        path, mimetype=document.content_type, as_attachment=True, download_name=wanted["filename"], max_age=0
-    )
-    return response
+    return serving.send_stored_file(document, filename=wanted["filename"])

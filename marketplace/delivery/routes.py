@@ -26,15 +26,14 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
 
 from ..contracts.models import Contract, ContractMilestone
+from ..documents import serving, uploads
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..needs import documents as need_documents
 from ..permissions import Action, can, require
 from ..refusals import Refusal, committed
 from ..timeutil import utcnow
@@ -257,14 +256,14 @@ def evidence(contract_id, milestone_id):
     now = utcnow()
     if form.validate_on_submit():
         upload = form.document.data
-        data = need_documents.read_limited(upload.stream)
+        data = uploads.read_limited(upload.stream)
 
         def add():
             target = report or services.start_report(milestone, current_user, now)
             services.add_evidence(target, upload.filename, data, current_user, now)
 
         if committed(add, form, form.document):
-            flash(f"{need_documents.clean_filename(upload.filename)} uploaded.", "success")
+            flash(f"{uploads.clean_filename(upload.filename)} uploaded.", "success")
             return redirect(url_for("delivery.evidence", contract_id=contract.id, milestone_id=milestone.id))
     elif request.method == "POST" and not form.errors:
         abort(400)
@@ -278,7 +277,7 @@ def evidence(contract_id, milestone_id):
             form=form,
             remove_form=ConfirmForm(),
             not_started=services.not_started(contract, now),
-            human_size=need_documents.human_size,
+            human_size=uploads.human_size,
             max_mb=current_app.config["DOCUMENT_MAX_MB"],
             urls=_urls(contract, milestone),
         ),
@@ -325,14 +324,7 @@ def download_evidence(contract_id, milestone_id, document_id):
     document = _document(report, document_id)
     if not can(current_user, Action.READ_EVIDENCE, document):
         abort(404)
-    try:
-        path = need_documents.storage_path(document.storage_key)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=document.content_type, as_attachment=True, download_name=document.filename, max_age=0)
-    return response
+    return serving.send_stored_file(document)
 
 
 # Outcomes so far -----------------------------------------------------------------------

@@ -275,7 +275,7 @@ def save_report(
 
 def add_evidence(report: OutcomeReport, filename: str, data: bytes, actor, now: datetime | None = None) -> ReportDocument:
     """Check and store an evidence file (the same checks as a bid's documents)."""
-    from ..needs.documents import DocumentError, save_upload
+    from ..documents.uploads import DocumentError, save_upload
 
     now = now or utcnow()
     report = _lock(report)

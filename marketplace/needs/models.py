@@ -273,7 +273,7 @@ class Milestone(db.Model):
 
 
 class StoredDocument:
-    """The columns of an uploaded file kept by needs.documents.save_upload: what it was
+    """The columns of an uploaded file kept by documents.uploads.save_upload: what it was
     called, what it is, its digest and where it is stored. Removed, never deleted."""
 
     filename: Mapped[str] = mapped_column(sa.String(200))

@@ -18,13 +18,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
 
 from .. import audit
 from ..accounts.models import Role
+from ..documents import serving, uploads
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..money import format_pounds
@@ -544,14 +544,14 @@ def need_documents(need_id):
     form = DocumentForm(amending=_amending(need))
     if form.validate_on_submit():
         upload = form.document.data
-        name = documents.clean_filename(upload.filename)
+        name = uploads.clean_filename(upload.filename)
 
         def change():
             try:
                 documents.store_document(
-                    need, filename=upload.filename, data=documents.read_limited(upload.stream), actor=current_user
+                    need, filename=upload.filename, data=uploads.read_limited(upload.stream), actor=current_user
                 )
-            except documents.DocumentError as error:
+            except uploads.DocumentError as error:
                 raise services.NeedError(str(error)) from None
 
         response = _save(
@@ -565,7 +565,7 @@ def need_documents(need_id):
         need,
         form,
         current=documents.current_documents(need),
-        human_size=documents.human_size,
+        human_size=uploads.human_size,
         max_mb=current_app.config["DOCUMENT_MAX_MB"],
     )
 
@@ -593,16 +593,7 @@ def download_document(need_id, document_id):
     if not can(current_user, Action.VIEW_NEED, need):
         abort(404)  # a draft is not public: don't confirm it exists
     document = _document(need, document_id)
-    try:
-        path = documents.storage_path(document.storage_key)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(
-        path, mimetype=document.content_type, as_attachment=True, download_name=document.filename, max_age=0
-    )
-    return response
+    return serving.send_stored_file(document)
 
 
 # Check and publish ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ from wtforms import HiddenField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from ..documents import uploads
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..forms import ListedChoices
@@ -112,7 +113,7 @@ def show_need(need_id):
         questions_open=status == NeedStatus.OPEN and need.question_deadline is not None and now < need.question_deadline,
         schedules=[(lot, services.payment_schedule(need, lot)) for lot in need.lots],
         documents=documents.current_documents(need),
-        human_size=documents.human_size,
+        human_size=uploads.human_size,
         amendments=list(reversed(need.amendments)),
         amendment_fields={a.id: changes.describe(a) for a in need.amendments},
         answered=answered,

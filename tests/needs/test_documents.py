@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
+from marketplace.documents import store
 from marketplace.extensions import db
 from marketplace.needs import documents
 from marketplace.needs.models import NeedDocument
@@ -84,7 +85,7 @@ def test_commissioner_uploads_a_real_document(client, commissioner, draft, uploa
     assert document.sha256 == hashlib.sha256(data).hexdigest()
     # Stored under a random key, never the user's filename, outside static/.
     assert filename not in document.storage_key
-    stored = documents.storage_path(document.storage_key)
+    stored = store.storage_path(document.storage_key)
     assert stored.read_bytes() == data
     assert Path(uploads) in stored.parents
     assert "static" not in stored.parts
@@ -218,7 +219,7 @@ def test_removing_a_document_keeps_the_row_and_stops_serving_it(client, commissi
     db.session.expire_all()
     document = db.session.get(NeedDocument, document.id)
     assert document.removed_at is not None
-    assert documents.storage_path(document.storage_key).exists()
+    assert store.storage_path(document.storage_key).exists()
     assert count(AuditEvent, AuditEvent.action == "need.document_removed", AuditEvent.object_id == need.id) == 1
     assert client.get(f"/needs/{need.id}/documents/{document.id}").status_code == 404
     assert "Specification.pdf" not in page_text(client.get(f"/needs/{need.id}/documents"))
