@@ -22,7 +22,7 @@ from marketplace.contracts import variations
 from marketplace.delivery import services as delivery
 from marketplace.evaluation import services as evaluation
 from marketplace.extensions import db
-from marketplace.needs import services as needs
+from marketplace.needs import drafting, questions
 from marketplace.payments import services as payments
 from marketplace.timeutil import utcnow
 from marketplace.workdays import london_date
@@ -76,7 +76,7 @@ class World:
     @cached_property
     def unfinished(self):
         """A draft that cannot be published yet: its check page lists what is missing."""
-        need = needs.create_need(area=self.area, title="Unfinished need", actor=self.commissioner)
+        need = drafting.create_need(area=self.area, title="Unfinished need", actor=self.commissioner)
         db.session.flush()
         return need
 
@@ -125,7 +125,7 @@ class World:
 
     @cached_property
     def question(self):
-        return needs.ask_question(self.open_need, organisation=self.organisation, actor=self.provider, text="Can we bid for both lots?")
+        return questions.ask_question(self.open_need, organisation=self.organisation, actor=self.provider, text="Can we bid for both lots?")
 
     # Evaluation and award ---------------------------------------------------------------
 

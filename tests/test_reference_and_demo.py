@@ -20,8 +20,8 @@ from marketplace.demo import CLOSED_NEED, FINISHED_NEED, MODERATION_NEED, OPEN_N
 from marketplace.evaluation import services as evaluation
 from marketplace.evaluation.models import AgreedScore, AwardDecision, ScoreSheet
 from marketplace.extensions import db
-from marketplace.needs import services as need_services
-from marketplace.needs.models import Condition, Lot, Need, NeedStatus, Question, QuestionVisibility
+from marketplace.needs import dates, drafting, publishing
+from marketplace.needs.models import Condition, Lot, Need, NeedStatus, Question, QuestionVisibility, reservation_threshold_pence
 from marketplace.notifications.models import OutboxEmail
 from marketplace.organisations.models import Organisation
 from marketplace.reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory
@@ -110,28 +110,28 @@ def test_demo_data_has_open_closing_soon_closed_and_draft_needs(app, db_session)
         assert need.total_weight == 100
         assert need.advance_percent + sum(m.percent for m in need.milestones) == 100
         for lot in need.lots:
-            assert sum(amount for _, amount in need_services.payment_schedule(need, lot)) == lot.value_pence
-    threshold = need_services.reservation_threshold_pence()
+            assert sum(amount for _, amount in drafting.payment_schedule(need, lot)) == lot.value_pence
+    threshold = reservation_threshold_pence()
 
     open_need = needs["Women's centre support in East Kent"]
     assert open_need.category.code == "womens-services" and len(open_need.lots) == 2
     assert all(lot.value_pence < threshold for lot in open_need.lots)
     assert [lot.reservation.value for lot in open_need.lots].count("vcse") == 1
-    assert need_services.working_days_left(open_need) >= 15
+    assert dates.working_days_left(open_need) >= 15
     published_questions = [q for q in open_need.questions if q.visibility == QuestionVisibility.PUBLISHED]
     assert len(published_questions) == 1 and published_questions[0].answer
 
     closing_soon = needs["Move-on accommodation support in West Kent"]
-    assert closing_soon.closes_at < need_services.closing_soon_cutoff()
+    assert closing_soon.closes_at < dates.closing_soon_cutoff()
     assert closing_soon.question_deadline <= closing_soon.closes_at
     closed = needs["Allotment and growing project in East Kent"]
     assert closed.published_at < closed.question_deadline <= closed.closes_at
     # Every published need could have been published by the rules: a complete need, open
     # at least 10 working days.
     for need in (open_need, closing_soon, closed, needs["Through-the-gate mentoring in East Kent"], needs["Employment support in East Kent"]):
-        found = need_services.problems(need, now=need.published_at)
+        found = publishing.problems(need, now=need.published_at)
         assert [p.message for p in found if "question deadline" not in p.message] == []
-    assert need_services.problems(needs["Family contact and parenting support in West Kent"])  # a draft to finish
+    assert publishing.problems(needs["Family contact and parenting support in West Kent"])  # a draft to finish
 
 
 def test_demo_needs_are_not_duplicated(app, db_session):

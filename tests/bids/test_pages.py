@@ -14,7 +14,7 @@ from marketplace.accounts.models import Membership, Role
 from marketplace.bids import services as bids
 from marketplace.bids.models import Bid, BidDocument, BidRevision
 from marketplace.extensions import db
-from marketplace.needs import services as needs
+from marketplace.needs import amendments, drafting
 from marketplace.notifications import OutboxEmail
 from marketplace.organisations.models import LegalForm
 from marketplace.timeutil import london, utcnow
@@ -719,10 +719,10 @@ def test_withdraw_is_refused_after_closing(client, need, provider):
 def test_a_material_amendment_asks_for_reconfirmation(client, need, provider):
     bid = factories.make_bid(need, provider=provider)
     commissioner = need.created_by
-    before = needs.snapshot(need)
-    needs.save_criterion(need, question="How will you reach women in rural areas?", weight=60, word_limit=400, criterion=need.criteria[0])
+    before = amendments.snapshot(need)
+    drafting.save_criterion(need, question="How will you reach women in rural areas?", weight=60, word_limit=400, criterion=need.criteria[0])
     db.session.flush()
-    needs.amend_need(need, before=before, actor=commissioner, reason="Clearer question")
+    amendments.amend_need(need, before=before, actor=commissioner, reason="Clearer question")
     db.session.flush()
     _signed_in(client, provider)
     page = page_text(client.get(f"/bids/{bid.id}"))

@@ -13,7 +13,7 @@ from marketplace.bids import access
 from marketplace.bids import services as bids
 from marketplace.bids.models import BidRevision, BidState
 from marketplace.extensions import db
-from marketplace.needs import services as needs
+from marketplace.needs import amendments
 
 from .. import factories
 from ..helpers import count
@@ -113,9 +113,9 @@ def test_withdraw_then_resubmit(need):
 def test_a_material_amendment_asks_for_reconfirmation(need):
     bid = factories.make_bid(need)
     commissioner = factories.make_area_staff(Role.COMMISSIONER)
-    before = needs.snapshot(need)
+    before = amendments.snapshot(need)
     need.lots[0].value_pence = 6_000_000
-    needs.amend_need(need, before=before, actor=commissioner, reason="More money")
+    amendments.amend_need(need, before=before, actor=commissioner, reason="More money")
     assert bids.bid_state(bid) == BidState.NEEDS_RECONFIRMATION
     assert bids.counting_revision(bid) is None
     revision = bids.submit_bid(bid, actor=bid.created_by)

@@ -42,7 +42,7 @@ def make_need_with_a_bid_on_each_lot(live_app) -> tuple[int, int, int]:
     up in the database, as the demo data is. Returns (need id, lot 1's bid, lot 2's bid)."""
     from marketplace.accounts.services import find_user
     from marketplace.bids import services as bids
-    from marketplace.needs import services
+    from marketplace.needs import drafting
     from marketplace.needs.models import Reservation
     from marketplace.reference.models import Area, DesiredOutcome, ServiceCategory
 
@@ -52,17 +52,17 @@ def make_need_with_a_bid_on_each_lot(live_app) -> tuple[int, int, int]:
         east_kent = db.session.scalar(sa.select(Area).where(Area.code == "N57EKNT"))
         family = db.session.scalar(sa.select(ServiceCategory).where(ServiceCategory.code == "family"))
         outcomes = db.session.scalars(sa.select(DesiredOutcome).where(DesiredOutcome.category_id == family.id)).all()
-        need = services.create_need(area=east_kent, title=TITLE, actor=commissioner)
-        services.update_about(
+        need = drafting.create_need(area=east_kent, title=TITLE, actor=commissioner)
+        drafting.update_about(
             need, title=TITLE, summary="Support for families of people on probation.", pdus=[east_kent],
             category=family, outcomes=outcomes[:1], cohort="Families of adults on probation in East Kent",
             expected_people=40, duration_months=12, procedure="grant",
         )
         for title, pence in (("Canterbury families", 3_000_000), ("Whitstable family days", 2_000_000)):
-            services.save_lot(need, title=title, description="Weekly sessions.", value_pence=pence, reservation=Reservation.NONE)
-        services.save_criterion(need, question="How will you involve the whole family?", weight=60, word_limit=300)
-        services.set_weights(need, social_value_weight=20, price_weight=20)
-        services.set_payment_profile(need, advance_percent=20, milestones=[("Final report", 80, 12)])
+            drafting.save_lot(need, title=title, description="Weekly sessions.", value_pence=pence, reservation=Reservation.NONE)
+        drafting.save_criterion(need, question="How will you involve the whole family?", weight=60, word_limit=300)
+        drafting.set_weights(need, social_value_weight=20, price_weight=20)
+        drafting.set_payment_profile(need, advance_percent=20, milestones=[("Final report", 80, 12)])
         need.question_deadline = at_noon(add_working_days(today, 15))
         need.closes_at = at_noon(add_working_days(today, 20))
         need.published_at = utcnow() - timedelta(days=7)
