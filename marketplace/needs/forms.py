@@ -8,19 +8,18 @@ guarantee or turnover: a crafted POST with one is simply ignored.
 """
 
 import re
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
-    GovDateInput,
     GovFileInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, Field, StringField, SubmitField
+from wtforms import BooleanField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 

@@ -6,7 +6,7 @@ Who may: a commissioner of the need's area, while Action.EDIT_NEED allows (a dra
 an open need); see routes_manage.py.
 """
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -22,11 +22,18 @@ from .forms import (
     DatesForm,
     LotForm,
     PaymentForm,
-    RemoveForm,
     WeightsForm,
 )
 from .models import Criterion, Lot, Need, Reservation, reservation_threshold_pence
-from .routes_manage import editable_need, is_amending, manage_page, manage_url, save_and_redirect
+from .routes_manage import (
+    editable_need,
+    is_amending,
+    manage_page,
+    manage_url,
+    part_or_404,
+    remove_page,
+    save_and_redirect,
+)
 
 # About ---------------------------------------------------------------------------------
 
@@ -96,13 +103,6 @@ def edit_about(need_id):
 # Lots ----------------------------------------------------------------------------------
 
 
-def _lot(need: Need, lot_id: int) -> Lot:
-    lot = db.session.get(Lot, lot_id)
-    if lot is None or lot.need_id != need.id:
-        abort(404)
-    return lot
-
-
 @bp.get("/needs/<int:need_id>/lots")
 @login_required
 def need_lots(need_id):
@@ -115,7 +115,7 @@ def need_lots(need_id):
 @login_required
 def edit_lot(need_id, lot_id=None):
     need = editable_need(need_id)
-    lot = _lot(need, lot_id) if lot_id is not None else None
+    lot = part_or_404(Lot, need, lot_id) if lot_id is not None else None
     data = None
     if request.method == "GET" and lot is not None:
         data = {"title": lot.title, "description": lot.description, "budget": format_pounds(lot.value_pence), "reservation": lot.reservation.value}
@@ -138,26 +138,14 @@ def edit_lot(need_id, lot_id=None):
 @login_required
 def remove_lot(need_id, lot_id):
     need = editable_need(need_id)
-    lot = _lot(need, lot_id)
-    form = RemoveForm(amending=is_amending(need))
-    if form.validate_on_submit():
-        response = save_and_redirect(
-            need, form, lambda: drafting.remove_lot(need, lot), section="lots", error_field=form.submit,
-            done=f"Lot '{lot.title}' removed.", next_url=url_for("needs.need_lots", need_id=need.id),
-        )
-        if response:
-            return response
-    return manage_page("remove.html", need, form, thing=f"lot {lot.number}: {lot.title}", back=url_for("needs.need_lots", need_id=need.id))
+    lot = part_or_404(Lot, need, lot_id)
+    return remove_page(
+        need, lambda: drafting.remove_lot(need, lot), section="lots", thing=f"lot {lot.number}: {lot.title}",
+        done=f"Lot '{lot.title}' removed.", back=url_for("needs.need_lots", need_id=need.id),
+    )
 
 
 # Evaluation criteria -------------------------------------------------------------------
-
-
-def _criterion(need: Need, criterion_id: int) -> Criterion:
-    criterion = db.session.get(Criterion, criterion_id)
-    if criterion is None or criterion.need_id != need.id:
-        abort(404)
-    return criterion
 
 
 @bp.route("/needs/<int:need_id>/criteria", methods=["GET", "POST"])
@@ -189,7 +177,7 @@ def edit_criteria(need_id):
 @login_required
 def edit_criterion(need_id, criterion_id=None):
     need = editable_need(need_id)
-    criterion = _criterion(need, criterion_id) if criterion_id is not None else None
+    criterion = part_or_404(Criterion, need, criterion_id) if criterion_id is not None else None
     if criterion is None and len(need.criteria) >= drafting.MAX_CRITERIA:
         flash(f"A need can have at most {drafting.MAX_CRITERIA} quality questions.", "error")
         return redirect(url_for("needs.edit_criteria", need_id=need.id))
@@ -217,17 +205,12 @@ def edit_criterion(need_id, criterion_id=None):
 @login_required
 def remove_criterion(need_id, criterion_id):
     need = editable_need(need_id)
-    criterion = _criterion(need, criterion_id)
-    form = RemoveForm(amending=is_amending(need))
-    back = url_for("needs.edit_criteria", need_id=need.id)
-    if form.validate_on_submit():
-        response = save_and_redirect(
-            need, form, lambda: drafting.remove_criterion(need, criterion), section="criteria", error_field=form.submit,
-            done="Quality question removed.", next_url=back,
-        )
-        if response:
-            return response
-    return manage_page("remove.html", need, form, thing=f"quality question {criterion.number}", back=back)
+    criterion = part_or_404(Criterion, need, criterion_id)
+    return remove_page(
+        need, lambda: drafting.remove_criterion(need, criterion), section="criteria",
+        thing=f"quality question {criterion.number}", done="Quality question removed.",
+        back=url_for("needs.edit_criteria", need_id=need.id),
+    )
 
 
 # Conditions of participation -----------------------------------------------------------

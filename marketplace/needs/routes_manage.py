@@ -63,6 +63,14 @@ def editable_need(need_id: int) -> Need:
     return need
 
 
+def part_or_404(model, need: Need, part_id: int):
+    """A lot, quality question or document of this need by id; 404 for another need's."""
+    part = db.session.get(model, part_id)
+    if part is None or part.need_id != need.id:
+        abort(404)
+    return part
+
+
 def is_amending(need: Need) -> bool:
     return need.status == NeedStatus.OPEN
 
@@ -110,6 +118,17 @@ def _saved_message(need: Need, amending: bool, amendment: Amendment | None, done
         f"{done} Providers following the need have been told. The closing time has not changed: "
         f"{london(need.closes_at)}."
     ), "success"
+
+
+def remove_page(need: Need, remove: Callable[[], None], *, section: str, thing: str, done: str, back: str):
+    """The page that confirms removing a lot, a quality question or a document, and
+    removes it (through save_and_redirect: on an open need, an amendment)."""
+    form = RemoveForm(amending=is_amending(need))
+    if form.validate_on_submit():
+        response = save_and_redirect(need, form, remove, section=section, error_field=form.submit, done=done, next_url=back)
+        if response:
+            return response
+    return manage_page("remove.html", need, form, thing=thing, back=back)
 
 
 def manage_page(template: str, need: Need, form=None, **context):
@@ -180,8 +199,8 @@ def manage_need(need_id):
 
 
 def _document(need: Need, document_id: int) -> NeedDocument:
-    document = db.session.get(NeedDocument, document_id)
-    if document is None or document.need_id != need.id or document.removed_at is not None:
+    document = part_or_404(NeedDocument, need, document_id)
+    if document.removed_at is not None:
         abort(404)
     return document
 
@@ -220,16 +239,10 @@ def need_documents(need_id):
 def remove_document(need_id, document_id):
     need = editable_need(need_id)
     document = _document(need, document_id)
-    form = RemoveForm(amending=is_amending(need))
-    back = url_for("needs.need_documents", need_id=need.id)
-    if form.validate_on_submit():
-        response = save_and_redirect(
-            need, form, lambda: documents.remove_document(document, actor=current_user), section="documents",
-            error_field=form.submit, done=f"{document.filename} removed.", next_url=back,
-        )
-        if response:
-            return response
-    return manage_page("remove.html", need, form, thing=document.filename, back=back)
+    return remove_page(
+        need, lambda: documents.remove_document(document, actor=current_user), section="documents",
+        thing=document.filename, done=f"{document.filename} removed.", back=url_for("needs.need_documents", need_id=need.id),
+    )
 
 
 @bp.get("/needs/<int:need_id>/documents/<int:document_id>")

@@ -28,7 +28,7 @@ from ..reference.models import Area
 from ..reference.services import current_categories, current_regions
 from ..timeutil import utcnow
 from . import bp, changes, dates, digest, documents, drafting, following, questions, search
-from .models import Follow, Need, NeedStatus, Question, QuestionVisibility, SavedSearch
+from .models import Follow, Need, NeedStatus, SavedSearch
 
 PAGE = re.compile(r"^[0-9]{1,9}$")
 ALL = "all"
