@@ -169,7 +169,7 @@ def _generate_needs(count: int, seed: int) -> int:
     import sqlalchemy as sa
 
     from .accounts.models import User
-    from .needs.models import Criterion, Lot, Milestone, Need, need_outcomes, need_pdus
+    from .needs.models import Criterion, Lot, Milestone, Need, may_be_reserved, need_outcomes, need_pdus
     from .reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory
     from .timeutil import utcnow
 
@@ -191,7 +191,6 @@ def _generate_needs(count: int, seed: int) -> int:
         outcomes.setdefault(o.category_id, []).append(o.id)
     if not pdus or not categories:
         raise click.ClickException("Load the reference data first: flask --app wsgi load-reference")
-    threshold = current_app.config["RESERVATION_THRESHOLD_PENCE"]
 
     need_id, lot_id, criterion_id, milestone_id = _next_id(Need), _next_id(Lot), _next_id(Criterion), _next_id(Milestone)
     batch = 5000
@@ -223,7 +222,7 @@ def _generate_needs(count: int, seed: int) -> int:
             lot_values = [rng.choice((5, 10, 15, 25, 40, 60, 80, 120, 200, 350, 600)) * 100_000 + rng.randint(0, 99) * 1000
                           for _ in range(n_lots)]
             for number, value in enumerate(lot_values, start=1):
-                reserved = value < threshold and rng.random() < 0.2
+                reserved = may_be_reserved(value) and rng.random() < 0.2
                 rows["lots"].append({"id": lot_id, "need_id": need_id, "number": number, "title": f"Lot {number}",
                                      "description": "", "value_pence": value,
                                      "reservation": rng.choice(("vcse", "vcse", "local")) if reserved else "none"})

@@ -460,7 +460,7 @@ def _dates(when: str, now: datetime) -> tuple[datetime | None, datetime | None, 
 
 
 def _needs(pdus: dict, categories: dict) -> None:
-    from .needs import services as need_services
+    from .needs.following import follow_need
     from .needs.models import Need, Question, QuestionVisibility
 
     commissioner = account_services.find_user("commissioner@demo.test")
@@ -495,18 +495,18 @@ def _needs(pdus: dict, categories: dict) -> None:
             db.session.flush()
             audit.record("question.asked", question, actor=charity, after={"need_id": need.id, "demo": True})
             audit.record("question.answered", question, actor=commissioner, after={"visibility": "published", "demo": True})
-            need_services.follow_need(need, actor=charity)
+            follow_need(need, actor=charity)
     db.session.flush()
 
 
 def _draft_need(spec: dict, pdus: dict, categories: dict, commissioner):
     """A complete draft need from a spec of NEEDS (or one HISTORY makes), through the need services."""
-    from .needs import services as need_services
+    from .needs import drafting
     from .reference.models import DesiredOutcome
 
-    need = need_services.create_need(area=pdus[spec["area"]], title=spec["title"], actor=commissioner)
+    need = drafting.create_need(area=pdus[spec["area"]], title=spec["title"], actor=commissioner)
     outcomes = db.session.scalars(sa.select(DesiredOutcome).where(DesiredOutcome.code.in_(spec["outcomes"]))).all()
-    need_services.update_about(
+    drafting.update_about(
         need,
         title=spec["title"],
         summary=spec["summary"],
@@ -519,12 +519,12 @@ def _draft_need(spec: dict, pdus: dict, categories: dict, commissioner):
         procedure=spec.get("procedure", "grant"),
     )
     for title, description, value, reservation in spec["lots"]:
-        need_services.save_lot(need, title=title, description=description, value_pence=value, reservation=reservation)
+        drafting.save_lot(need, title=title, description=description, value_pence=value, reservation=reservation)
     for question, weight, word_limit in spec["criteria"]:
-        need_services.save_criterion(need, question=question, weight=weight, word_limit=word_limit)
-    need_services.set_weights(need, social_value_weight=20, price_weight=20)
-    need_services.set_conditions(need, conditions=spec["conditions"], cost_floor_per_person_pence=None)
-    need_services.set_payment_profile(need, advance_percent=spec["advance"], milestones=spec["milestones"])
+        drafting.save_criterion(need, question=question, weight=weight, word_limit=word_limit)
+    drafting.set_weights(need, social_value_weight=20, price_weight=20)
+    drafting.set_conditions(need, conditions=spec["conditions"], cost_floor_per_person_pence=None)
+    drafting.set_payment_profile(need, advance_percent=spec["advance"], milestones=spec["milestones"])
     return need
 
 
@@ -1017,7 +1017,8 @@ def _live_through(past: Past, day: date, pdus: dict, categories: dict, now: date
     from .contracts import services as contract_services
     from .delivery import services as delivery
     from .evaluation import award, moderation, panel, ranking, scoring
-    from .needs import services as need_services
+    from .needs.dates import set_dates
+    from .needs.publishing import publish_need
     from .payments import services as payments
     from .reference.models import DesiredOutcome
 
@@ -1045,8 +1046,8 @@ def _live_through(past: Past, day: date, pdus: dict, categories: dict, now: date
         need = _draft_need(spec, pdus, categories, commissioner)
         need.show_bid_count = True
     closes = _at_noon(add_working_days(day, 20))
-    _on(_morning(day, 9), need_services.set_dates, need, question_deadline=_at_noon(add_working_days(day, 15)), closes_at=closes)
-    _on(_morning(day), need_services.publish_need, need, actor=commissioner)
+    _on(_morning(day, 9), set_dates, need, question_deadline=_at_noon(add_working_days(day, 15)), closes_at=closes)
+    _on(_morning(day), publish_need, need, actor=commissioner)
 
     lot = need.lots[0]
     marks = {}

@@ -1,15 +1,24 @@
-"""Form pieces shared by every area of the portal: validators with GOV.UK-style messages."""
+"""Form pieces shared by every area of the portal: validators with GOV.UK-style messages,
+and the fields for whole numbers, amounts in pounds and dates."""
 
 import re
 from collections.abc import Mapping
+from datetime import date
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.main import wtforms_errors
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovCheckboxesInput, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxesInput,
+    GovDateInput,
+    GovSubmitInput,
+    GovTextInput,
+)
 from markupsafe import Markup, escape
-from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import Field, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, StopValidation, ValidationError
 
+from .money import MAX_PENCE, MoneyError, format_pounds, parse_pounds
 from .textlimits import character_count, character_limit, too_long
 
 MARKUP = re.compile(r"[<>]")
@@ -244,6 +253,119 @@ def limit_errors(form) -> bool:
                 field.errors = [message]
                 over = True
     return over
+
+
+# Numbers, money and dates -------------------------------------------------------------
+
+
+class WholeNumberField(StringField):
+    """A whole number typed as text, with GOV.UK messages; the number is in `.number`."""
+
+    widget = GovTextInput()
+
+    def __init__(self, label, *, minimum: int, maximum: int, empty: str | None = None, example: int | None = None, **kwargs):
+        kwargs.setdefault("filters", [strip])
+        render_kw = {"inputmode": "numeric", "spellcheck": "false", **kwargs.pop("render_kw", {})}
+        super().__init__(label, render_kw=render_kw, **kwargs)
+        self.minimum, self.maximum, self.empty = minimum, maximum, empty
+        self.example = example if example is not None else minimum
+        self.number: int | None = None
+
+    def process_data(self, value):
+        super().process_data(None if value is None else str(value))
+
+    def pre_validate(self, form):
+        self.number = None
+        text = (self.data or "").replace(",", "")
+        if not text:
+            if self.empty:
+                raise StopValidation(self.empty)
+            return
+        if not re.fullmatch(r"-?[0-9]{1,12}", text):
+            raise StopValidation(f"{self.label.text} must be a whole number, like {self.example}")
+        number = int(text)
+        if number < self.minimum:
+            raise StopValidation(f"{self.label.text} must be {self.minimum:,} or more")
+        if number > self.maximum:
+            raise StopValidation(f"{self.label.text} must be {self.maximum:,} or less")
+        self.number = number
+
+
+class PoundsField(StringField):
+    """An amount of money typed in pounds ('£12,500.50', '12500'); pence in `.pence`."""
+
+    widget = GovTextInput()
+
+    def __init__(self, label, *, empty: str | None = None, noun: str | None = None, **kwargs):
+        kwargs.setdefault("filters", [strip])
+        render_kw = {"inputmode": "decimal", "spellcheck": "false", **kwargs.pop("render_kw", {})}
+        super().__init__(label, render_kw=render_kw, **kwargs)
+        self.empty = empty
+        self.noun = noun or label
+        self.pence: int | None = None
+
+    def pre_validate(self, form):
+        self.pence = None
+        text = self.data or ""
+        if not text:
+            if self.empty:
+                raise StopValidation(self.empty)
+            return
+        name = self.noun
+        if len(text) > 30:
+            raise StopValidation(f"{name} must be an amount of money, like £12,500 or £12,500.50")
+        if text.lstrip("£ ").startswith("-"):
+            raise StopValidation(f"{name} must be more than £0")
+        try:
+            pence = parse_pounds(text)
+        except MoneyError:
+            raise StopValidation(f"{name} must be an amount of money, like £12,500 or £12,500.50") from None
+        if pence <= 0:
+            raise StopValidation(f"{name} must be more than £0")
+        if pence > MAX_PENCE:
+            raise StopValidation(f"{name} must be {format_pounds(MAX_PENCE, whole=True)} or less")
+        self.pence = pence
+
+    def set_pence(self, pence: int | None) -> None:
+        self.data = "" if pence is None else format_pounds(pence)
+
+
+class GovDateField(Field):
+    """A GOV.UK date input (day, month, year boxes); the date is in `.data`."""
+
+    widget = GovDateInput()
+
+    def __init__(self, label, *, noun: str, **kwargs):
+        super().__init__(label, **kwargs)
+        self.noun = noun  # "the closing date"
+
+    def _value(self):
+        return self.data.strftime("%d %m %Y") if self.data else ""
+
+    def process_formdata(self, valuelist):
+        # Always three boxes, whatever a crafted POST sent, so the page can be redrawn.
+        parts = [strip(v) if isinstance(v, str) else "" for v in (valuelist or [])]
+        self.raw_data = (parts + ["", "", ""])[:3]
+        self.data = None
+
+    def pre_validate(self, form):
+        if self.raw_data is None:
+            return
+        day, month, year = self.raw_data
+        noun = self.noun[0].upper() + self.noun[1:]
+        if not (day or month or year):
+            raise StopValidation(f"Enter {self.noun}")
+        for part, name in ((day, "day"), (month, "month"), (year, "year")):
+            if not part:
+                raise StopValidation(f"{noun} must include a {name}")
+        if not all(re.fullmatch(r"[0-9]{1,4}", p) for p in (day, month, year)):
+            raise StopValidation(f"{noun} must be a real date")
+        if len(year) != 4:
+            raise StopValidation("Year must include 4 numbers")
+        try:
+            self.data = date(int(year), int(month), int(day))
+        except ValueError:
+            raise StopValidation(f"{noun} must be a real date") from None
 
 
 # The error summary ---------------------------------------------------------------------

@@ -27,6 +27,8 @@ Role x action (x: allowed; own: only for their own organisation or area; -: refu
 | need.follow (open)           | -         | x               | x              | -          | -     |
 | need.ask (open, before the question deadline) | - | x | x              | -          | -     |
 | need.answer                  | -         | -               | -              | commissioner of the need's area | - |
+| need.own_questions (the questions one's organisations asked) | - | x | x       | -          | -     |
+| question.view_sent (a question's confirmation) | - | own (asked it) | own (asked it) | -    | -     |
 | need.save_search (saved searches, digest) | - | x            | x              | -          | -     |
 | bid.start (open need)        | -         | x               | x              | -          | -     |
 | bid.view                     | -         | own (lead or partner) | own (lead or partner) | after closing, through bids.access only | - |
@@ -101,6 +103,8 @@ class Action(enum.StrEnum):
     FOLLOW_NEED = "need.follow"
     ASK_QUESTION = "need.ask"
     ANSWER_QUESTION = "need.answer"
+    LIST_OWN_QUESTIONS = "need.own_questions"
+    VIEW_SENT_QUESTION = "question.view_sent"
     SAVE_SEARCH = "need.save_search"
     START_BID = "bid.start"
     VIEW_BID = "bid.view"
@@ -256,6 +260,15 @@ def _ask_question(user, need) -> bool:
 
 def _answer_question(user, need) -> bool:
     return _commissions(user, need.area)
+
+
+def _list_own_questions(user, _need) -> bool:
+    return _provider(user)
+
+
+def _view_sent_question(user, question) -> bool:
+    """Members of the organisation that asked it."""
+    return _account(user) and is_member_of(user, question.organisation_id)
 
 
 def _save_search(user, _obj) -> bool:
@@ -504,6 +517,8 @@ RULES: dict[Action, Callable[[Any, Any], bool]] = {
     Action.FOLLOW_NEED: _follow_need,
     Action.ASK_QUESTION: _ask_question,
     Action.ANSWER_QUESTION: _answer_question,
+    Action.LIST_OWN_QUESTIONS: _list_own_questions,
+    Action.VIEW_SENT_QUESTION: _view_sent_question,
     Action.SAVE_SEARCH: _save_search,
     Action.START_BID: _start_bid,
     Action.VIEW_BID: _view_bid,

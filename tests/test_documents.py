@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
-from marketplace.bids import services as bids
+from marketplace.bids import drafting, submission
 from marketplace.bids.models import BidDocument
 from marketplace.delivery import services as delivery
 from marketplace.delivery.models import ReportDocument
@@ -67,7 +67,7 @@ def _need_file(client, filename, data):
 def _bid_file(client, filename, data):
     need = factories.make_need()
     bid = factories.make_bid(need, submit=False)
-    document = bids.add_document(bid, filename=filename, data=data, actor=bid.created_by)
+    document = drafting.add_document(bid, filename=filename, data=data, actor=bid.created_by)
     db.session.commit()
     _signed_in(client, bid.created_by)
     return document, f"/bids/{bid.id}/documents/{document.id}"
@@ -78,8 +78,8 @@ def _submitted_bid_file(client, filename, data):
     commissioner = factories.make_area_staff(Role.COMMISSIONER, "N57EKNT")
     need = factories.make_need(commissioner=commissioner)
     bid = factories.make_bid(need, submit=False)
-    document = bids.add_document(bid, filename=filename, data=data, actor=bid.created_by)
-    bids.submit_bid(bid, actor=bid.created_by)
+    document = drafting.add_document(bid, filename=filename, data=data, actor=bid.created_by)
+    submission.submit_bid(bid, actor=bid.created_by)
     need.question_deadline = utcnow() - timedelta(hours=2)
     need.closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()

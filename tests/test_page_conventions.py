@@ -16,13 +16,13 @@ from flask import current_app
 from marketplace.accounts import services as accounts
 from marketplace.accounts import tokens
 from marketplace.accounts.models import Role
-from marketplace.bids import consortium, drafting
+from marketplace.bids import consortium, drafting as bid_drafting
 from marketplace.board import reviews
 from marketplace.contracts import variations
 from marketplace.delivery import services as delivery
 from marketplace.evaluation import award, low_bids, panel, timing
 from marketplace.extensions import db
-from marketplace.needs import services as needs
+from marketplace.needs import drafting, questions
 from marketplace.payments import services as payments
 from marketplace.timeutil import utcnow
 from marketplace.workdays import london_date
@@ -76,7 +76,7 @@ class World:
     @cached_property
     def unfinished(self):
         """A draft that cannot be published yet: its check page lists what is missing."""
-        need = needs.create_need(area=self.area, title="Unfinished need", actor=self.commissioner)
+        need = drafting.create_need(area=self.area, title="Unfinished need", actor=self.commissioner)
         db.session.flush()
         return need
 
@@ -92,7 +92,7 @@ class World:
     @cached_property
     def started(self):
         """A bid just started on lot 2: almost everything is missing."""
-        bid = drafting.start_bid(self.open_need.lots[1], organisation=self.organisation, actor=self.provider)
+        bid = bid_drafting.start_bid(self.open_need.lots[1], organisation=self.organisation, actor=self.provider)
         db.session.flush()
         return bid
 
@@ -125,7 +125,7 @@ class World:
 
     @cached_property
     def question(self):
-        return needs.ask_question(self.open_need, organisation=self.organisation, actor=self.provider, text="Can we bid for both lots?")
+        return questions.ask_question(self.open_need, organisation=self.organisation, actor=self.provider, text="Can we bid for both lots?")
 
     # Evaluation and award ---------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from flask_login import AnonymousUserMixin
 
 from marketplace.accounts.models import Membership, Role
 from marketplace.extensions import db
+from marketplace.needs.models import Question
 from marketplace.permissions import Action, can
 from marketplace.timeutil import utcnow
 
@@ -167,6 +168,7 @@ def world(db_session):
             "draft_evidence": draft_evidence,
             "sent_evidence": sent_evidence,
             "org_a": org_a,
+            "question": Question(need_id=open_need.id, organisation_id=org_a.id, asked_by_id=owner.id, text="Can we bid for both lots?"),
         },
     }
 
@@ -218,6 +220,8 @@ TABLE = [
     (Action.ASK_QUESTION, "past_questions", set()),
     (Action.ASK_QUESTION, "closed_need", set()),
     (Action.ANSWER_QUESTION, "open_need", COMMISSIONERS),
+    (Action.LIST_OWN_QUESTIONS, "open_need", PROVIDERS),
+    (Action.VIEW_SENT_QUESTION, "question", LEAD),
     (Action.SAVE_SEARCH, "none", PROVIDERS),
     (Action.START_BID, "open_need", PROVIDERS),
     (Action.START_BID, "draft_need", set()),

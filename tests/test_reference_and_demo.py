@@ -12,7 +12,7 @@ from marketplace.accounts.models import Membership, User
 from marketplace.accounts.services import find_user
 from marketplace.audit.models import AuditEvent
 from marketplace.bids import access
-from marketplace.bids import closing, drafting, lifecycle, parties, submission
+from marketplace.bids import closing, drafting as bid_drafting, lifecycle, parties, submission
 from marketplace.bids.models import Bid, BidPartner, BidRevision, BidState
 from marketplace.contracts import services as contract_services
 from marketplace.contracts.models import Contract
@@ -24,8 +24,8 @@ from marketplace.evaluation.panel import panel
 from marketplace.evaluation.scoring import lot_bids, moderation_closure, scoring_complete
 from marketplace.evaluation.summaries import summaries_for
 from marketplace.extensions import db
-from marketplace.needs import services as need_services
-from marketplace.needs.models import Condition, Lot, Need, NeedStatus, Question, QuestionVisibility
+from marketplace.needs import dates, drafting, publishing
+from marketplace.needs.models import Condition, Lot, Need, NeedStatus, Question, QuestionVisibility, reservation_threshold_pence
 from marketplace.notifications.models import OutboxEmail
 from marketplace.organisations.models import Organisation
 from marketplace.reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory
@@ -114,28 +114,28 @@ def test_demo_data_has_open_closing_soon_closed_and_draft_needs(app, db_session)
         assert need.total_weight == 100
         assert need.advance_percent + sum(m.percent for m in need.milestones) == 100
         for lot in need.lots:
-            assert sum(amount for _, amount in need_services.payment_schedule(need, lot)) == lot.value_pence
-    threshold = need_services.reservation_threshold_pence()
+            assert sum(amount for _, amount in drafting.payment_schedule(need, lot)) == lot.value_pence
+    threshold = reservation_threshold_pence()
 
     open_need = needs["Women's centre support in East Kent"]
     assert open_need.category.code == "womens-services" and len(open_need.lots) == 2
     assert all(lot.value_pence < threshold for lot in open_need.lots)
     assert [lot.reservation.value for lot in open_need.lots].count("vcse") == 1
-    assert need_services.working_days_left(open_need) >= 15
+    assert dates.working_days_left(open_need) >= 15
     published_questions = [q for q in open_need.questions if q.visibility == QuestionVisibility.PUBLISHED]
     assert len(published_questions) == 1 and published_questions[0].answer
 
     closing_soon = needs["Move-on accommodation support in West Kent"]
-    assert closing_soon.closes_at < need_services.closing_soon_cutoff()
+    assert closing_soon.closes_at < dates.closing_soon_cutoff()
     assert closing_soon.question_deadline <= closing_soon.closes_at
     closed = needs["Allotment and growing project in East Kent"]
     assert closed.published_at < closed.question_deadline <= closed.closes_at
     # Every published need could have been published by the rules: a complete need, open
     # at least 10 working days.
     for need in (open_need, closing_soon, closed, needs["Through-the-gate mentoring in East Kent"], needs["Employment support in East Kent"]):
-        found = need_services.problems(need, now=need.published_at)
+        found = publishing.problems(need, now=need.published_at)
         assert [p.message for p in found if "question deadline" not in p.message] == []
-    assert need_services.problems(needs["Family contact and parenting support in West Kent"])  # a draft to finish
+    assert publishing.problems(needs["Family contact and parenting support in West Kent"])  # a draft to finish
 
 
 def test_demo_needs_are_not_duplicated(app, db_session):
@@ -239,7 +239,7 @@ def _check_policies():
         assert organisation.policies and set(organisation.policies) <= set(Condition)
     charity = db.session.scalar(sa.select(Organisation).where(Organisation.name == CHARITY))
     open_need = db.session.scalar(sa.select(Need).where(Need.title == OPEN_NEED))
-    assert all(met for _, met in drafting.eligibility_from_profile(charity, open_need))
+    assert all(met for _, met in bid_drafting.eligibility_from_profile(charity, open_need))
 
 
 def _check_consortium():

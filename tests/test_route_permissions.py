@@ -52,7 +52,7 @@ from marketplace.evaluation import award, low_bids, panel, timing
 from marketplace.extensions import db, limiter
 from marketplace.needs import digest
 from marketplace.needs import documents as need_documents
-from marketplace.needs import services as needs
+from marketplace.needs import following, questions
 from marketplace.notifications import OutboxEmail
 from marketplace.payments import services as payments
 from marketplace.timeutil import utcnow
@@ -663,8 +663,8 @@ def _build() -> tuple[dict, dict]:
     bid_b = factories.make_bid(open_need, provider=owner_b, submit=False)
     drafting.save_answers(bid_b, answers={c.id: f"{OPEN_B_ANSWER}: our plan" for c in open_need.criteria}, actor=owner_b)
     submission.submit_bid(bid_b, actor=owner_b)
-    question = needs.ask_question(open_need, organisation=org_a, actor=owner_a, text="Can the service run in the evening?")
-    needs.follow_need(open_need, actor=owner_a)
+    question = questions.ask_question(open_need, organisation=org_a, actor=owner_a, text="Can the service run in the evening?")
+    following.follow_need(open_need, actor=owner_a)
     saved = digest.create_saved_search(actor=owner_a, area_ids=[], category_ids=[])
     ids.update(
         open_need=open_need.id, open_bid_a=bid_a.id, open_bid_b=bid_b.id, open_bid_a_document=bid_document.id,

@@ -3,7 +3,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import SubmitField
 
 from ..forms import FreeText
-from ..needs.forms import PoundsField
+from ..forms import PoundsField
 
 REASON_CHARACTERS = 500
 

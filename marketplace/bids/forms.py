@@ -21,7 +21,7 @@ from wtforms.validators import StopValidation, ValidationError
 
 from ..forms import FreeText, ListedChoices, Radios, limit_errors
 from ..money import MAX_PENCE, MoneyError, format_pounds, parse_pounds
-from ..needs.forms import PoundsField, WholeNumberField
+from ..forms import PoundsField, WholeNumberField
 from .models import Declaration
 from .drafting import CONFLICT_WORD_LIMIT, SOCIAL_VALUE_WORD_LIMIT
 

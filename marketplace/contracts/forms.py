@@ -9,7 +9,7 @@ from wtforms import HiddenField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
 from ..forms import FreeText, ListedChoices, Radios
-from ..needs.forms import GovDateField, PoundsField
+from ..forms import GovDateField, PoundsField
 from .services import Line
 from .variations import REASON_WORD_LIMIT
 

@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
 from ..forms import FreeText, Radios
-from ..needs.forms import WholeNumberField
+from ..forms import WholeNumberField
 from .services import (
     CASE_STUDY_WORD_LIMIT,
     COMMENTS_WORD_LIMIT,

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from ..forms import FreeText, Radios
-from ..needs.forms import GovDateField
+from ..forms import GovDateField
 from .errors import REASONS_WORD_LIMIT
 
 ACCEPT, REJECT = "accept", "reject"

@@ -8,7 +8,7 @@ from ..bids.routes import bids_by_state
 from ..contracts import services as contract_services
 from ..evaluation import award, panel
 from ..extensions import db, limiter
-from ..needs.routes_manage import commissioning_overview
+from ..needs.overview import commissioning_overview
 from ..organisations.models import Organisation
 from . import bp
 

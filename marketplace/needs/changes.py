@@ -1,6 +1,6 @@
 """What a change to a published need changed, field by field, and which bids it affects.
 
-Two snapshots of a need (services.snapshot) are compared into FieldChanges: a label a
+Two snapshots of a need (amendments.snapshot) are compared into FieldChanges: a label a
 person reads ("Lot 1 (Women's centre): budget"), the value before and after as text,
 what the change affects and whether it is a change of wording only.
 

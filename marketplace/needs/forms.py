@@ -1,149 +1,48 @@
 """Forms for the commissioner's side of needs: input shape only, with GOV.UK messages.
 
 The rules themselves (PDUs within the area, outcomes from the category, reservations
-below the threshold, weights, payment profile) live in services.py; these forms check
+below the threshold, weights, payment profile) live in drafting.py and dates.py; these forms check
 what a person typed can be read, so the services get clean values and the user gets a
 message by the field. No form here has, or will accept, any field for a bond, deposit,
 guarantee or turnover: a crafted POST with one is simply ignored.
 """
 
 import re
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
-    GovDateInput,
     GovFileInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, Field, StringField, SubmitField
+from wtforms import BooleanField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
-from ..forms import FreeText, ListedChoices, MaxLength, NoMarkup, Radios, required, strip
-from ..money import MAX_PENCE, MoneyError, format_pounds, parse_pounds
+from ..forms import (
+    FreeText,
+    GovDateField,
+    ListedChoices,
+    MaxLength,
+    NoMarkup,
+    PoundsField,
+    Radios,
+    WholeNumberField,
+    required,
+    strip,
+)
+from ..money import format_pounds
 from ..timeutil import LONDON
-from .models import CONDITION_LABELS, Procedure, Reservation
+from .models import CONDITION_LABELS, Procedure, Reservation, may_be_reserved, reservation_threshold_pence
 
 MILESTONE_ROWS = 6
 
 
 # Fields --------------------------------------------------------------------------------
-
-
-
-class WholeNumberField(StringField):
-    """A whole number typed as text, with GOV.UK messages; the number is in `.number`."""
-
-    widget = GovTextInput()
-
-    def __init__(self, label, *, minimum: int, maximum: int, empty: str | None = None, example: int | None = None, **kwargs):
-        kwargs.setdefault("filters", [strip])
-        render_kw = {"inputmode": "numeric", "spellcheck": "false", **kwargs.pop("render_kw", {})}
-        super().__init__(label, render_kw=render_kw, **kwargs)
-        self.minimum, self.maximum, self.empty = minimum, maximum, empty
-        self.example = example if example is not None else minimum
-        self.number: int | None = None
-
-    def process_data(self, value):
-        super().process_data(None if value is None else str(value))
-
-    def pre_validate(self, form):
-        self.number = None
-        text = (self.data or "").replace(",", "")
-        if not text:
-            if self.empty:
-                raise StopValidation(self.empty)
-            return
-        if not re.fullmatch(r"-?[0-9]{1,12}", text):
-            raise StopValidation(f"{self.label.text} must be a whole number, like {self.example}")
-        number = int(text)
-        if number < self.minimum:
-            raise StopValidation(f"{self.label.text} must be {self.minimum:,} or more")
-        if number > self.maximum:
-            raise StopValidation(f"{self.label.text} must be {self.maximum:,} or less")
-        self.number = number
-
-
-class PoundsField(StringField):
-    """An amount of money typed in pounds ('£12,500.50', '12500'); pence in `.pence`."""
-
-    widget = GovTextInput()
-
-    def __init__(self, label, *, empty: str | None = None, noun: str | None = None, **kwargs):
-        kwargs.setdefault("filters", [strip])
-        render_kw = {"inputmode": "decimal", "spellcheck": "false", **kwargs.pop("render_kw", {})}
-        super().__init__(label, render_kw=render_kw, **kwargs)
-        self.empty = empty
-        self.noun = noun or label
-        self.pence: int | None = None
-
-    def pre_validate(self, form):
-        self.pence = None
-        text = self.data or ""
-        if not text:
-            if self.empty:
-                raise StopValidation(self.empty)
-            return
-        name = self.noun
-        if len(text) > 30:
-            raise StopValidation(f"{name} must be an amount of money, like £12,500 or £12,500.50")
-        if text.lstrip("£ ").startswith("-"):
-            raise StopValidation(f"{name} must be more than £0")
-        try:
-            pence = parse_pounds(text)
-        except MoneyError:
-            raise StopValidation(f"{name} must be an amount of money, like £12,500 or £12,500.50") from None
-        if pence <= 0:
-            raise StopValidation(f"{name} must be more than £0")
-        if pence > MAX_PENCE:
-            raise StopValidation(f"{name} must be {format_pounds(MAX_PENCE, whole=True)} or less")
-        self.pence = pence
-
-    def set_pence(self, pence: int | None) -> None:
-        self.data = "" if pence is None else format_pounds(pence)
-
-
-class GovDateField(Field):
-    """A GOV.UK date input (day, month, year boxes); the date is in `.data`."""
-
-    widget = GovDateInput()
-
-    def __init__(self, label, *, noun: str, **kwargs):
-        super().__init__(label, **kwargs)
-        self.noun = noun  # "the closing date"
-
-    def _value(self):
-        return self.data.strftime("%d %m %Y") if self.data else ""
-
-    def process_formdata(self, valuelist):
-        # Always three boxes, whatever a crafted POST sent, so the page can be redrawn.
-        parts = [strip(v) if isinstance(v, str) else "" for v in (valuelist or [])]
-        self.raw_data = (parts + ["", "", ""])[:3]
-        self.data = None
-
-    def pre_validate(self, form):
-        if self.raw_data is None:
-            return
-        day, month, year = self.raw_data
-        noun = self.noun[0].upper() + self.noun[1:]
-        if not (day or month or year):
-            raise StopValidation(f"Enter {self.noun}")
-        for part, name in ((day, "day"), (month, "month"), (year, "year")):
-            if not part:
-                raise StopValidation(f"{noun} must include a {name}")
-        if not all(re.fullmatch(r"[0-9]{1,4}", p) for p in (day, month, year)):
-            raise StopValidation(f"{noun} must be a real date")
-        if len(year) != 4:
-            raise StopValidation("Year must include 4 numbers")
-        try:
-            self.data = date(int(year), int(month), int(day))
-        except ValueError:
-            raise StopValidation(f"{noun} must be a real date") from None
 
 
 TIME = re.compile(r"^([0-9]{1,2})[:.]([0-9]{2})$")
@@ -321,21 +220,20 @@ class LotForm(AmendableForm):
     )
     submit = SubmitField("Save lot", widget=GovSubmitInput())
 
-    def __init__(self, *args, threshold_pence: int, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.threshold_pence = threshold_pence
         self.reservation.description = (
             "A lot can be reserved for VCSE or local organisations only when its budget is below "
-            f"{format_pounds(threshold_pence, whole=True)}"
+            f"{format_pounds(reservation_threshold_pence(), whole=True)}"
         )
 
     def validate_reservation(self, field):
         if self.budget.pence is None or field.data == Reservation.NONE.value:
             return
-        if self.budget.pence >= self.threshold_pence:
+        if not may_be_reserved(self.budget.pence):
             raise ValidationError(
                 "A lot can be reserved only when its budget is below "
-                f"{format_pounds(self.threshold_pence, whole=True)}: choose 'Open to all' or lower the budget"
+                f"{format_pounds(reservation_threshold_pence(), whole=True)}: choose 'Open to all' or lower the budget"
             )
 
 
@@ -484,7 +382,7 @@ class DatesForm(AmendableForm):
                 clock_field.data = f"{local:%H:%M}"
 
     def validate(self, extra_validators=None):
-        """The shape of the dates; the rules they must keep are services.date_problems,
+        """The shape of the dates; the rules they must keep are dates.date_problems,
         whose messages the view puts by these fields."""
         ok = super().validate(extra_validators)
         if ok:

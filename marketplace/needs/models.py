@@ -4,10 +4,12 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..conditions import CONDITION_LABELS, Condition  # noqa: F401  (organisation profiles use it too)
 from ..extensions import db, enum_type
+from ..refusals import Refusal
 from ..timeutil import UTCDateTime, utcnow
 
 
@@ -27,6 +29,11 @@ class NeedStatus(enum.StrEnum):
 
 class InvalidTransition(Exception):
     pass
+
+
+class NeedError(Refusal):
+    """A rule of needs was broken; the message is fit to show the user. `field`, when
+    given, is the form field the message belongs by (e.g. "reason")."""
 
 
 # The one map of allowed moves. OPEN -> CLOSED happens by the clock, with no action.
@@ -69,6 +76,17 @@ class Reservation(enum.StrEnum):
             "vcse": "Reserved for VCSE organisations",
             "local": "Reserved for local organisations",
         }[self.value]
+
+
+def reservation_threshold_pence() -> int:
+    """The value (config RESERVATION_THRESHOLD_PENCE) a lot must be below to be reserved."""
+    return current_app.config["RESERVATION_THRESHOLD_PENCE"]
+
+
+def may_be_reserved(value_pence: int) -> bool:
+    """The one rule for reserving: a lot worth `value_pence` may be reserved for VCSE or
+    local organisations only when its value is below the reservation threshold."""
+    return value_pence < reservation_threshold_pence()
 
 
 need_pdus = sa.Table(
@@ -228,6 +246,11 @@ class Lot(db.Model):
         sa.UniqueConstraint("need_id", "number", name="uq_lots_need_number"),
         sa.CheckConstraint("value_pence > 0 AND value_pence <= 100000000000", name="value_positive"),
     )
+
+    @property
+    def reservation_allowed(self) -> bool:
+        """Open to all, or reserved with a value that may be (may_be_reserved)."""
+        return self.reservation == Reservation.NONE or may_be_reserved(self.value_pence)
 
 
 class Criterion(db.Model):

@@ -28,8 +28,8 @@ from ..permissions import Action, can, require
 from ..reference.models import Area
 from ..reference.services import current_categories, current_regions
 from ..timeutil import utcnow
-from . import bp, changes, digest, documents, search, services
-from .models import Follow, Need, NeedStatus, Question, QuestionVisibility, SavedSearch
+from . import bp, changes, dates, digest, documents, drafting, following, questions, search
+from .models import Follow, Need, NeedStatus, SavedSearch
 
 PAGE = re.compile(r"^[0-9]{1,9}$")
 ALL = "all"
@@ -82,7 +82,7 @@ def list_needs():
         page=page,
         needs=needs,
         now=now,
-        days_left={n.id: services.working_days_left(n, now) for n in needs},
+        days_left={n.id: dates.working_days_left(n, now) for n in needs},
         reservations=search.reserved_need_ids([n.id for n in needs]),
         extra_args=filters.query_args(form),
         filtered=filters.any,
@@ -98,27 +98,22 @@ def show_need(need_id):
     need = _visible_or_404(need_id)
     now = utcnow()
     status = need.status_at(now)
-    answered = db.session.scalars(
-        sa.select(Question)
-        .where(Question.need_id == need.id, Question.visibility == QuestionVisibility.PUBLISHED)
-        .order_by(Question.answered_at, Question.id)
-    ).all()
-    following = current_user.is_authenticated and services.current_follow(need, current_user) is not None
+    is_following = current_user.is_authenticated and following.current_follow(need, current_user) is not None
     return render_template(
         "needs/public/show.html",
         need=need,
         status=status,
         status_class=STATUS_TAG_CLASSES[status],
-        days_left=services.working_days_left(need, now) if status == NeedStatus.OPEN else None,
+        days_left=dates.working_days_left(need, now) if status == NeedStatus.OPEN else None,
         questions_open=status == NeedStatus.OPEN and need.question_deadline is not None and now < need.question_deadline,
-        schedules=[(lot, services.payment_schedule(need, lot)) for lot in need.lots],
+        schedules=[(lot, drafting.payment_schedule(need, lot)) for lot in need.lots],
         documents=documents.current_documents(need),
         human_size=uploads.human_size,
         amendments=list(reversed(need.amendments)),
         amendment_fields={a.id: changes.describe(a) for a in need.amendments},
-        answered=answered,
+        answered=questions.published_questions(need),
         can_follow=can(current_user, Action.FOLLOW_NEED, need),
-        following=following,
+        following=is_following,
         follow_form=ConfirmForm(),
         can_ask=can(current_user, Action.ASK_QUESTION, need),
         is_provider=current_user.is_authenticated and bool(current_user.organisation_memberships()),
@@ -140,7 +135,7 @@ def follow_need(need_id):
     require(current_user, Action.FOLLOW_NEED, need)
     form = ConfirmForm()
     if form.validate_on_submit():
-        services.follow_need(need, actor=current_user)
+        following.follow_need(need, actor=current_user)
         db.session.commit()
         flash("You are following this need. We will email you about changes and new answers to questions.", "success")
     return redirect(url_for("needs.show_need", need_id=need.id))
@@ -153,7 +148,7 @@ def unfollow_need(need_id):
     need = _visible_or_404(need_id)
     form = UnfollowForm()
     if form.validate_on_submit():
-        services.unfollow_need(need, actor=current_user)
+        following.unfollow_need(need, actor=current_user)
         db.session.commit()
         flash(f"You no longer follow {need.title}.", "success")
     if form.back.data == "following":

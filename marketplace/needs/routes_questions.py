@@ -1,8 +1,9 @@
 """Clarification questions: a provider asks privately before the question deadline; the
 commissioner answers, publishing the answer to everyone without naming the asker, or
-privately to the organisation that asked."""
+privately to the organisation that asked. The rules are questions.py; who may,
+permissions.py (Action.ASK_QUESTION, ANSWER_QUESTION, LIST_OWN_QUESTIONS and
+VIEW_SENT_QUESTION)."""
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -18,12 +19,12 @@ from ..extensions import db
 from ..forms import FreeText, Radios
 from ..organisations.models import Organisation
 from ..permissions import Action, can, require
-from ..timeutil import london, utcnow
-from . import bp, services
-from .models import Need, NeedStatus, Question, QuestionVisibility
+from . import bp, questions
+from .models import Need, NeedError, Question, QuestionVisibility
 
 QUESTION_MAX = 2000
 ANSWER_MAX = 5000
+ANSWER_PUBLISHED = "Answer published. Everyone can read it on the need page, without the name of who asked."
 
 VISIBILITY_LABELS = {
     QuestionVisibility.PUBLISHED: "Publish the answer to everyone (the question is shown without saying who asked)",
@@ -49,10 +50,16 @@ class QuestionAskForm(FlaskForm):
 
     def __init__(self, *args, organisations: list[Organisation], **kwargs):
         super().__init__(*args, **kwargs)
+        self.organisations = organisations
         if len(organisations) > 1:
             self.organisation.choices = [SelectChoice(str(o.id), o.name) for o in organisations]
         else:
             del self.organisation  # one organisation: nothing to choose
+
+    def asking(self) -> Organisation:
+        """The organisation asking: the one chosen, or the user's only one."""
+        chosen = self.organisation.data if "organisation" in self else str(self.organisations[0].id)
+        return next(o for o in self.organisations if str(o.id) == chosen)
 
 
 class QuestionAnswerForm(FlaskForm):
@@ -80,39 +87,22 @@ def _question_or_404(need: Need, question_id: int) -> Question:
     return question
 
 
-def _why_no_questions(need: Need, now=None) -> str | None:
-    """Why questions cannot be asked now (or by a request that reached us at `now`), in
-    words for the page, or None when they can."""
-    now = now or utcnow()
-    status = need.status_at(now)
-    if status == NeedStatus.DRAFT:
-        return "This need has not been published yet, so questions cannot be asked."
-    if status != NeedStatus.OPEN:
-        return f"This need is {status.label.lower()}, so questions can no longer be asked."
-    if now >= need.question_deadline:
-        return f"The deadline for questions was {london(need.question_deadline)}."
-    return None
-
-
 @bp.route("/needs/<int:need_id>/questions/new", methods=["GET", "POST"])
 @login_required
 def ask_question(need_id):
     need = _need_or_404(need_id)
     received_at = request_received_at()  # a question sent before the deadline counts
-    reason = _why_no_questions(need, received_at)
+    reason = questions.why_no_questions(need, received_at)
     if reason:
         return render_template("needs/questions/closed.html", need=need, reason=reason)
     require(current_user, Action.ASK_QUESTION, need)
-    organisations = current_user.organisations
-    form = QuestionAskForm(organisations=organisations)
+    form = QuestionAskForm(organisations=current_user.organisations)
     if form.validate_on_submit():
-        chosen = form.organisation.data if "organisation" in form else str(organisations[0].id)
-        organisation = next(o for o in organisations if str(o.id) == chosen)
         try:
-            question = services.ask_question(
-                need, organisation=organisation, actor=current_user, text=form.text.data, now=received_at
+            question = questions.ask_question(
+                need, organisation=form.asking(), actor=current_user, text=form.text.data, now=received_at
             )
-        except services.NeedError as error:  # the deadline passed while the form was open
+        except NeedError as error:  # the deadline passed while the form was open
             db.session.rollback()
             return render_template("needs/questions/closed.html", need=need, reason=str(error))
         db.session.commit()
@@ -125,7 +115,7 @@ def ask_question(need_id):
 def question_sent(need_id, question_id):
     need = _need_or_404(need_id)
     question = _question_or_404(need, question_id)
-    if question.organisation_id not in {o.id for o in current_user.organisations}:
+    if not can(current_user, Action.VIEW_SENT_QUESTION, question):
         abort(404)
     return render_template("needs/questions/sent.html", need=need, question=question)
 
@@ -135,16 +125,12 @@ def question_sent(need_id, question_id):
 def list_questions(need_id):
     need = db.get_or_404(Need, need_id)
     require(current_user, Action.ANSWER_QUESTION, need)
-    questions = db.session.scalars(
-        sa.select(Question)
-        .where(Question.need_id == need.id)
-        .order_by(Question.answered_at.is_not(None), Question.asked_at, Question.id)
-    ).all()
+    asked = questions.need_questions(need)
     return render_template(
         "needs/questions/list.html",
         need=need,
-        unanswered=[q for q in questions if q.answered_at is None],
-        answered=[q for q in questions if q.answered_at is not None],
+        unanswered=[q for q in asked if q.answered_at is None],
+        answered=[q for q in asked if q.answered_at is not None],
     )
 
 
@@ -154,24 +140,22 @@ def answer_question(need_id, question_id):
     need = db.get_or_404(Need, need_id)
     question = _question_or_404(need, question_id)
     require(current_user, Action.ANSWER_QUESTION, need)
+    back = url_for("needs.list_questions", need_id=need.id)
     if question.answered_at is not None:
         flash("This question has already been answered.", "error")
-        return redirect(url_for("needs.list_questions", need_id=need.id))
+        return redirect(back)
     form = QuestionAnswerForm()
     if form.validate_on_submit():
         publish = form.visibility.data == QuestionVisibility.PUBLISHED.value
         try:
-            services.answer_question(question, actor=current_user, answer=form.answer.data, publish=publish)
-        except services.NeedError as error:  # answered by a colleague a moment ago
+            questions.answer_question(question, actor=current_user, answer=form.answer.data, publish=publish)
+        except NeedError as error:  # answered by a colleague a moment ago
             db.session.rollback()
             flash(str(error) + ".", "error")
-            return redirect(url_for("needs.list_questions", need_id=need.id))
+            return redirect(back)
         db.session.commit()
-        if publish:
-            flash("Answer published. Everyone can read it on the need page, without the name of who asked.", "success")
-        else:
-            flash(f"Answer sent privately to {question.organisation.name}.", "success")
-        return redirect(url_for("needs.list_questions", need_id=need.id))
+        flash(ANSWER_PUBLISHED if publish else f"Answer sent privately to {question.organisation.name}.", "success")
+        return redirect(back)
     return render_template("needs/questions/answer.html", need=need, question=question, form=form)
 
 
@@ -179,28 +163,13 @@ def answer_question(need_id, question_id):
 @login_required
 def my_questions(need_id):
     need = _need_or_404(need_id)
+    require(current_user, Action.LIST_OWN_QUESTIONS, need)
     organisation_ids = [o.id for o in current_user.organisations]
-    if not organisation_ids:
-        abort(403)
-    mine = db.session.scalars(
-        sa.select(Question)
-        .where(Question.need_id == need.id, Question.organisation_id.in_(organisation_ids))
-        .order_by(Question.asked_at, Question.id)
-    ).all()
-    published = db.session.scalars(
-        sa.select(Question)
-        .where(
-            Question.need_id == need.id,
-            Question.visibility == QuestionVisibility.PUBLISHED,
-            Question.organisation_id.not_in(organisation_ids),
-        )
-        .order_by(Question.answered_at, Question.id)
-    ).all()
     return render_template(
         "needs/questions/mine.html",
         need=need,
-        mine=mine,
-        published=published,
+        mine=questions.asked_by(need, organisation_ids),
+        published=questions.published_questions(need, excluding=organisation_ids),
         several=len(organisation_ids) > 1,
         can_ask=can(current_user, Action.ASK_QUESTION, need),
     )

@@ -17,7 +17,7 @@ from ..audit.models import AuditEvent
 from ..contracts.models import Contract
 from ..extensions import db
 from ..forms import MaxLength, NoMarkup, required, strip
-from ..needs.forms import GovDateField
+from ..forms import GovDateField
 from ..needs.models import Need
 from ..paging import requested_page
 from ..permissions import Action, can, require

@@ -24,7 +24,7 @@ from marketplace import arrival
 from marketplace.bids import closing as bid_closing, errors, lifecycle, submission
 from marketplace.bids.models import Bid, BidRevision, BidState
 from marketplace.extensions import db
-from marketplace.needs import services as needs
+from marketplace.needs import amendments
 from marketplace.needs.models import Need
 from marketplace.notifications.models import OutboxEmail
 from marketplace.reference.services import load_reference
@@ -396,9 +396,9 @@ def test_a_closing_time_moved_by_an_amendment_while_bids_are_submitted(pg_app):
         barrier.wait()
         time.sleep(max(0.0, (when["closes_at"] - timedelta(seconds=0.1) - utcnow()).total_seconds()))
         need = db.session.get(Need, need_id)
-        before = needs.snapshot(need)
+        before = amendments.snapshot(need)
         need.lots[0].value_pence += 100_000
-        amendment = needs.amend_need(need, before=before, actor=actor, reason="More money for lot 1")
+        amendment = amendments.amend_need(need, before=before, actor=actor, reason="More money for lot 1")
         result = (amendment.made_at, amendment.closes_at_before, amendment.closes_at_after)
         db.session.commit()
         return result
@@ -420,7 +420,7 @@ def test_a_closing_time_moved_by_an_amendment_while_bids_are_submitted(pg_app):
     # At least 5 working days remain after the amendment: from a Thursday to the next
     # Thursday, but from a Sunday only to Friday, 5 calendar days on.
     assert new_close > old_close
-    assert working_days_between(london_date(amended_at), london_date(new_close)) >= needs.AMENDMENT_MIN_WORKING_DAYS
+    assert working_days_between(london_date(amended_at), london_date(new_close)) >= amendments.AMENDMENT_MIN_WORKING_DAYS
     unexpected = [r for r in submits if not isinstance(r, (tuple, errors.BidClosed))]
     assert unexpected == [], unexpected
     with pg_app.app_context():
@@ -478,10 +478,10 @@ def test_a_submission_racing_an_amendment_counts_only_if_it_saw_it(pg_app):
         barrier.wait()
         locked.wait(PATIENCE)
         need = db.session.get(Need, need_id)
-        before = needs.snapshot(need)
+        before = amendments.snapshot(need)
         need.lots[0].value_pence += 100_000
         amending.set()
-        needs.amend_need(need, before=before, actor=db.session.get(User, commissioner_id), reason="More money")
+        amendments.amend_need(need, before=before, actor=db.session.get(User, commissioner_id), reason="More money")
         db.session.commit()
 
     threads, results, _ = _run_threads(pg_app, [submit, amend])

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from markupsafe import escape
 
 from marketplace.accounts.models import Membership, Role
-from marketplace.bids import consortium, drafting, errors, lifecycle, submission
+from marketplace.bids import consortium, drafting as bid_drafting, errors, lifecycle, submission
 from marketplace.bids.models import Bid, BidDocument, BidRevision
 from marketplace.extensions import db
-from marketplace.needs import services as needs
+from marketplace.needs import amendments, drafting
 from marketplace.notifications import OutboxEmail
 from marketplace.organisations.models import LegalForm
 from marketplace.timeutil import london, utcnow
@@ -67,7 +67,7 @@ def _draft(need, provider, **kwargs) -> Bid:
 
 def _started(need, provider, lot=None) -> Bid:
     """A bid just started: nothing filled in but what the profile gives."""
-    bid = drafting.start_bid(lot or need.lots[0], organisation=provider.organisations[0], actor=provider)
+    bid = bid_drafting.start_bid(lot or need.lots[0], organisation=provider.organisations[0], actor=provider)
     db.session.flush()
     return bid
 
@@ -245,7 +245,7 @@ def test_the_task_list_shows_each_section_and_what_is_missing(client, need, prov
     assert "Incomplete" in page and "Cannot start yet" in page and "Draft" in page
     assert london(need.closes_at) in page
 
-    drafting.save_answers(bid, answers={need.criteria[0].id: "We listen."}, actor=provider)
+    bid_drafting.save_answers(bid, answers={need.criteria[0].id: "We listen."}, actor=provider)
     db.session.flush()
     page = page_text(client.get(f"/bids/{bid.id}"))
     answers_row = re.search(r"Answers to the quality questions.*?</li>", page, re.S).group(0)
@@ -385,7 +385,7 @@ def test_an_empty_breakdown_is_filled_in_by_the_payment_profile(client, need, pr
     assert response.status_code == 302
     bid = _fresh(bid)
     assert bid.price_pence == 1_000_001
-    assert bid.price_breakdown == drafting.suggested_breakdown(bid, 1_000_001)
+    assert bid.price_breakdown == bid_drafting.suggested_breakdown(bid, 1_000_001)
     assert sum(bid.price_breakdown.values()) == 1_000_001
 
 
@@ -453,7 +453,7 @@ def test_local_presence_is_ticked_from_the_profile_and_can_be_none(client, need,
     response = post_form(client, f"/bids/{bid.id}/local-presence", {"pdus": "none"})
     assert response.status_code == 302
     bid = _fresh(bid)
-    assert drafting.local_presence_none(bid) and drafting.local_pdu_ids_of(bid) == []
+    assert bid_drafting.local_presence_none(bid) and bid_drafting.local_pdu_ids_of(bid) == []
     assert "local_presence" not in {p.section for p in submission.problems(bid)}
     assert submission.bid_content(bid)["no_local_presence"] is True
     assert re.search(r'value="none"\s+checked', page_text(client.get(f"/bids/{bid.id}/local-presence")))
@@ -555,7 +555,7 @@ def test_documents_are_uploaded_downloaded_by_parties_only_and_removed(client, n
 
     # Another bid's document is not reachable through this bid.
     other = _draft(need, factories.make_provider())
-    theirs = drafting.add_document(other, filename="theirs.pdf", data=PDF, actor=other.created_by)
+    theirs = bid_drafting.add_document(other, filename="theirs.pdf", data=PDF, actor=other.created_by)
     db.session.flush()
     assert client.get(f"/bids/{bid.id}/documents/{theirs.id}").status_code == 404
     assert client.get(f"/bids/{other.id}/documents/{theirs.id}").status_code == 404
@@ -641,7 +641,7 @@ def test_a_late_submit_is_refused_clearly_and_the_draft_kept(client, need, provi
 
 def test_after_closing_the_lead_sees_what_was_submitted_read_only(client, need, provider):
     bid = factories.make_bid(need, provider=provider)
-    drafting.save_social_value(bid, text="A change never submitted.", actor=provider)
+    bid_drafting.save_social_value(bid, text="A change never submitted.", actor=provider)
     _close(need)
     _signed_in(client, provider)
     page = page_text(client.get(f"/bids/{bid.id}"))
@@ -697,7 +697,7 @@ def test_withdraw_needs_a_reason_and_the_bid_can_be_submitted_again(client, need
     assert "Withdrawn" in page and "Our key worker has left." in page
     assert client.get(f"/bids/{bid.id}/withdraw").status_code == 302  # already withdrawn
 
-    drafting.save_social_value(bid, text="A new plan.", actor=provider)
+    bid_drafting.save_social_value(bid, text="A new plan.", actor=provider)
     db.session.flush()
     response = post_form(client, f"/bids/{bid.id}/check")
     assert response.headers["Location"] == f"/bids/{bid.id}/revisions/2"
@@ -719,10 +719,10 @@ def test_withdraw_is_refused_after_closing(client, need, provider):
 def test_a_material_amendment_asks_for_reconfirmation(client, need, provider):
     bid = factories.make_bid(need, provider=provider)
     commissioner = need.created_by
-    before = needs.snapshot(need)
-    needs.save_criterion(need, question="How will you reach women in rural areas?", weight=60, word_limit=400, criterion=need.criteria[0])
+    before = amendments.snapshot(need)
+    drafting.save_criterion(need, question="How will you reach women in rural areas?", weight=60, word_limit=400, criterion=need.criteria[0])
     db.session.flush()
-    needs.amend_need(need, before=before, actor=commissioner, reason="Clearer question")
+    amendments.amend_need(need, before=before, actor=commissioner, reason="Clearer question")
     db.session.flush()
     _signed_in(client, provider)
     page = page_text(client.get(f"/bids/{bid.id}"))
@@ -792,7 +792,7 @@ EDITS = ("answers", "price", "social_value", "local_presence", "declarations", "
 @pytest.fixture
 def party_bid(need, provider):
     bid = _draft(need, provider)
-    drafting.add_document(bid, filename="plan.pdf", data=PDF, actor=provider)
+    bid_drafting.add_document(bid, filename="plan.pdf", data=PDF, actor=provider)
     submission.submit_bid(bid, actor=provider)
     db.session.flush()
     return bid

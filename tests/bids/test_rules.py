@@ -16,7 +16,7 @@ from marketplace.bids import closing, consortium as bid_consortium, drafting, er
 from marketplace.bids.models import Bid, BidPartner, BidRevision, BidState
 from marketplace.extensions import db
 from marketplace.money import MAX_PENCE
-from marketplace.needs import services as needs
+from marketplace.needs import amendments, following, publishing
 from marketplace.notifications.models import OutboxEmail
 from marketplace.timeutil import utcnow
 
@@ -40,9 +40,9 @@ def _rows():
 
 
 def _amend_lot(need, actor, *, reason="More money for lot 1"):
-    before = needs.snapshot(need)
+    before = amendments.snapshot(need)
     need.lots[0].value_pence += 100_000
-    return needs.amend_need(need, before=before, actor=actor, reason=reason)
+    return amendments.amend_need(need, before=before, actor=actor, reason=reason)
 
 
 # Needs that are not open -------------------------------------------------------------
@@ -52,7 +52,7 @@ def _amend_lot(need, actor, *, reason="More money for lot 1"):
 def test_no_submission_or_change_once_the_need_is_withdrawn_or_cancelled(need, commissioner, end):
     bid = factories.make_bid(need, submit=False)
     provider = bid.created_by
-    getattr(needs, end)(need, actor=commissioner, reason="The service is no longer needed")
+    getattr(publishing, end)(need, actor=commissioner, reason="The service is no longer needed")
     status = need.status.label.lower()
     rows = _rows()
     with pytest.raises(errors.BidClosed, match=f"This need is {status}. Your bid was not submitted; your draft is kept."):
@@ -557,7 +557,7 @@ def test_an_amendment_is_emailed_to_every_bidder_lead_and_partner_but_not_a_decl
     assert told == {draft.created_by.email, lead_colleague.email, consortium.created_by.email, partner_user.email}
     assert not told & {declined_user.email, bystander.email, leaver.email, commissioner.email}
     # Told once each, even when they also follow the need.
-    needs.follow_need(need, actor=draft.created_by)
+    following.follow_need(need, actor=draft.created_by)
     before = count(OutboxEmail)
     _amend_lot(need, commissioner, reason="And a little more")
     assert count(OutboxEmail) - before == 4
@@ -565,6 +565,6 @@ def test_an_amendment_is_emailed_to_every_bidder_lead_and_partner_but_not_a_decl
 
 def test_withdrawing_a_need_tells_its_bidders(need, commissioner):
     bid = factories.make_bid(need)
-    needs.withdraw_need(need, actor=commissioner, reason="No longer needed")
+    publishing.withdraw_need(need, actor=commissioner, reason="No longer needed")
     told = [e.to for e in db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.to == bid.created_by.email))]
     assert len(told) == 2  # the receipt, then the withdrawal

@@ -14,7 +14,7 @@ from marketplace import arrival, textlimits
 from marketplace.bids import closing, consortium, drafting, errors, lifecycle, parties, submission
 from marketplace.bids.models import BidRevision, BidState
 from marketplace.extensions import db
-from marketplace.needs import services as needs
+from marketplace.needs import amendments
 
 from .. import factories
 from ..helpers import count
@@ -114,9 +114,9 @@ def test_withdraw_then_resubmit(need):
 def test_a_material_amendment_asks_for_reconfirmation(need):
     bid = factories.make_bid(need)
     commissioner = factories.make_area_staff(Role.COMMISSIONER)
-    before = needs.snapshot(need)
+    before = amendments.snapshot(need)
     need.lots[0].value_pence = 6_000_000
-    needs.amend_need(need, before=before, actor=commissioner, reason="More money")
+    amendments.amend_need(need, before=before, actor=commissioner, reason="More money")
     assert lifecycle.bid_state(bid) == BidState.NEEDS_RECONFIRMATION
     assert lifecycle.counting_revision(bid) is None
     revision = submission.submit_bid(bid, actor=bid.created_by)

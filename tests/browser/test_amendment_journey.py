@@ -41,8 +41,8 @@ def make_need_with_a_bid_on_each_lot(live_app) -> tuple[int, int, int]:
     and a submitted bid on each: the charity's on lot 1, another provider's on lot 2. Set
     up in the database, as the demo data is. Returns (need id, lot 1's bid, lot 2's bid)."""
     from marketplace.accounts.services import find_user
-    from marketplace.bids import drafting, submission
-    from marketplace.needs import services
+    from marketplace.bids import drafting as bid_drafting, submission
+    from marketplace.needs import drafting
     from marketplace.needs.models import Reservation
     from marketplace.reference.models import Area, DesiredOutcome, ServiceCategory
 
@@ -52,17 +52,17 @@ def make_need_with_a_bid_on_each_lot(live_app) -> tuple[int, int, int]:
         east_kent = db.session.scalar(sa.select(Area).where(Area.code == "N57EKNT"))
         family = db.session.scalar(sa.select(ServiceCategory).where(ServiceCategory.code == "family"))
         outcomes = db.session.scalars(sa.select(DesiredOutcome).where(DesiredOutcome.category_id == family.id)).all()
-        need = services.create_need(area=east_kent, title=TITLE, actor=commissioner)
-        services.update_about(
+        need = drafting.create_need(area=east_kent, title=TITLE, actor=commissioner)
+        drafting.update_about(
             need, title=TITLE, summary="Support for families of people on probation.", pdus=[east_kent],
             category=family, outcomes=outcomes[:1], cohort="Families of adults on probation in East Kent",
             expected_people=40, duration_months=12, procedure="grant",
         )
         for title, pence in (("Canterbury families", 3_000_000), ("Whitstable family days", 2_000_000)):
-            services.save_lot(need, title=title, description="Weekly sessions.", value_pence=pence, reservation=Reservation.NONE)
-        services.save_criterion(need, question="How will you involve the whole family?", weight=60, word_limit=300)
-        services.set_weights(need, social_value_weight=20, price_weight=20)
-        services.set_payment_profile(need, advance_percent=20, milestones=[("Final report", 80, 12)])
+            drafting.save_lot(need, title=title, description="Weekly sessions.", value_pence=pence, reservation=Reservation.NONE)
+        drafting.save_criterion(need, question="How will you involve the whole family?", weight=60, word_limit=300)
+        drafting.set_weights(need, social_value_weight=20, price_weight=20)
+        drafting.set_payment_profile(need, advance_percent=20, milestones=[("Final report", 80, 12)])
         need.question_deadline = at_noon(add_working_days(today, 15))
         need.closes_at = at_noon(add_working_days(today, 20))
         need.published_at = utcnow() - timedelta(days=7)
@@ -70,12 +70,12 @@ def make_need_with_a_bid_on_each_lot(live_app) -> tuple[int, int, int]:
         made = []
         for email, lot in ((CHARITY, need.lots[0]), (OTHER, need.lots[1])):
             provider = find_user(email)
-            bid = drafting.start_bid(lot, organisation=provider.organisations[0], actor=provider)
-            drafting.save_answers(bid, answers={c.id: "Family days every month, with a key worker." for c in need.criteria}, actor=provider)
-            drafting.save_price(bid, price_pence=lot.value_pence, breakdown=drafting.suggested_breakdown(bid, lot.value_pence), people=40, actor=provider)
-            drafting.save_social_value(bid, text="Volunteering roles for parents.", actor=provider)
-            drafting.save_local_presence(bid, pdu_ids=[east_kent.id], actor=provider)
-            drafting.save_declarations(bid, declarations=["eligible", "no_conflict", "accurate"], conflict_details="", actor=provider)
+            bid = bid_drafting.start_bid(lot, organisation=provider.organisations[0], actor=provider)
+            bid_drafting.save_answers(bid, answers={c.id: "Family days every month, with a key worker." for c in need.criteria}, actor=provider)
+            bid_drafting.save_price(bid, price_pence=lot.value_pence, breakdown=bid_drafting.suggested_breakdown(bid, lot.value_pence), people=40, actor=provider)
+            bid_drafting.save_social_value(bid, text="Volunteering roles for parents.", actor=provider)
+            bid_drafting.save_local_presence(bid, pdu_ids=[east_kent.id], actor=provider)
+            bid_drafting.save_declarations(bid, declarations=["eligible", "no_conflict", "accurate"], conflict_details="", actor=provider)
             submission.submit_bid(bid, actor=provider)
             made.append(bid.id)
         db.session.commit()

@@ -415,7 +415,7 @@ def make_need_closing_in_two_working_days(live_app) -> tuple[int, datetime]:
     midday two working days from today: set up in the database, as the demo data is, since
     publishing through the service insists on 10 working days. Returns (id, closes_at)."""
     from marketplace.accounts.services import find_user
-    from marketplace.needs import services
+    from marketplace.needs import drafting
     from marketplace.needs.models import Reservation
     from marketplace.reference.models import Area, DesiredOutcome, ServiceCategory
 
@@ -425,8 +425,8 @@ def make_need_closing_in_two_working_days(live_app) -> tuple[int, datetime]:
         east_kent = db.session.scalar(sa.select(Area).where(Area.code == "N57EKNT"))
         finance = db.session.scalar(sa.select(ServiceCategory).where(ServiceCategory.code == "finance"))
         outcomes = db.session.scalars(sa.select(DesiredOutcome).where(DesiredOutcome.category_id == finance.id)).all()
-        need = services.create_need(area=east_kent, title=LATE_TITLE, actor=commissioner)
-        services.update_about(
+        need = drafting.create_need(area=east_kent, title=LATE_TITLE, actor=commissioner)
+        drafting.update_about(
             need,
             title=LATE_TITLE,
             summary="Drop-in advice on debt and benefits at the probation offices in Canterbury and Margate.",
@@ -438,15 +438,15 @@ def make_need_closing_in_two_working_days(live_app) -> tuple[int, datetime]:
             duration_months=12,
             procedure="grant",
         )
-        services.save_lot(
+        drafting.save_lot(
             need, title="Advice sessions", description="Two sessions a week.", value_pence=4_000_000,
             reservation=Reservation.NONE,
         )
-        services.save_criterion(
+        drafting.save_criterion(
             need, question="How will you reach people who do not ask for help?", weight=60, word_limit=300
         )
-        services.set_weights(need, social_value_weight=20, price_weight=20)
-        services.set_payment_profile(need, advance_percent=20, milestones=[("Final report", 80, 12)])
+        drafting.set_weights(need, social_value_weight=20, price_weight=20)
+        drafting.set_payment_profile(need, advance_percent=20, milestones=[("Final report", 80, 12)])
         need.question_deadline = at_noon(add_working_days(today, 1))
         need.closes_at = at_noon(add_working_days(today, 2))
         need.published_at = utcnow() - timedelta(days=21)

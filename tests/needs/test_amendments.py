@@ -8,11 +8,11 @@ import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
-from marketplace.bids import drafting, lifecycle, submission
+from marketplace.bids import drafting as bid_drafting, lifecycle, submission
 from marketplace.bids.models import BidState
 from marketplace.extensions import db
-from marketplace.needs import services as needs
-from marketplace.needs.models import Amendment, Lot, Need
+from marketplace.needs import amendments, drafting
+from marketplace.needs.models import Amendment, Lot, Need, NeedError
 from marketplace.notifications.models import OutboxEmail
 
 from .. import factories
@@ -42,10 +42,10 @@ def two_bids(need):
 
 
 def _amend(need, commissioner, change, *, reason="A change", correction=False):
-    before = needs.snapshot(need)
+    before = amendments.snapshot(need)
     change(need)
     db.session.flush()
-    return needs.amend_need(need, before=before, actor=commissioner, reason=reason, correction=correction)
+    return amendments.amend_need(need, before=before, actor=commissioner, reason=reason, correction=correction)
 
 
 def _states(*bid_list):
@@ -57,7 +57,7 @@ def _states(*bid_list):
 
 
 def test_a_change_to_one_lots_budget_returns_only_that_lots_bids_to_reconfirmation(need, commissioner, two_bids):
-    amendment = _amend(need, commissioner, lambda n: needs.save_lot(
+    amendment = _amend(need, commissioner, lambda n: drafting.save_lot(
         n, lot=n.lots[0], title=n.lots[0].title, description="", value_pence=6_000_000, reservation=n.lots[0].reservation
     ))
     assert amendment.material and not amendment.affects_all_lots and amendment.lots == [need.lots[0]]
@@ -72,10 +72,10 @@ def test_a_change_to_one_lots_description_of_the_work_returns_only_that_lots_bid
 
 
 WHOLE_NEED_CHANGES = {
-    "criteria weights": lambda n: needs.set_weights(n, social_value_weight=30, price_weight=10),
+    "criteria weights": lambda n: drafting.set_weights(n, social_value_weight=30, price_weight=10),
     "a question's word limit": lambda n: setattr(n.criteria[0], "word_limit", 300),
-    "payment profile": lambda n: needs.set_payment_profile(n, advance_percent=10, milestones=[("Six months", 50, 6), ("End", 40, 12)]),
-    "conditions": lambda n: needs.set_conditions(n, conditions=["safeguarding", "dbs"], cost_floor_per_person_pence=None),
+    "payment profile": lambda n: drafting.set_payment_profile(n, advance_percent=10, milestones=[("Six months", 50, 6), ("End", 40, 12)]),
+    "conditions": lambda n: drafting.set_conditions(n, conditions=["safeguarding", "dbs"], cost_floor_per_person_pence=None),
     "expected people": lambda n: setattr(n, "expected_people", 80),
     "duration": lambda n: setattr(n, "duration_months", 18),
 }
@@ -92,7 +92,7 @@ def test_a_change_to_the_whole_need_returns_every_lots_bids(need, commissioner, 
 NO_BID_CHANGES = {
     "title": lambda n: setattr(n, "title", "Women's centre support, East Kent"),
     "summary": lambda n: setattr(n, "summary", "Longer summary"),
-    "a new lot": lambda n: needs.save_lot(n, title="Lot 3", description="", value_pence=1_000_000, reservation=n.lots[0].reservation),
+    "a new lot": lambda n: drafting.save_lot(n, title="Lot 3", description="", value_pence=1_000_000, reservation=n.lots[0].reservation),
 }
 
 
@@ -113,15 +113,15 @@ def test_a_reconfirmed_bid_counts_again_and_the_other_lot_was_never_disturbed(ne
 
 
 def test_a_lot_with_bids_cannot_be_removed(need, commissioner, two_bids):
-    with pytest.raises(needs.NeedError, match="Providers have started bids on lot 2, so it cannot be removed"):
-        needs.remove_lot(need, need.lots[1])
+    with pytest.raises(NeedError, match="Providers have started bids on lot 2, so it cannot be removed"):
+        drafting.remove_lot(need, need.lots[1])
     assert len(need.lots) == 2
 
 
 def test_a_lot_without_bids_can_be_removed_and_returns_no_bid(need, commissioner, two_bids):
-    needs.save_lot(need, title="Lot 3", description="", value_pence=1_000_000, reservation=need.lots[0].reservation)
+    drafting.save_lot(need, title="Lot 3", description="", value_pence=1_000_000, reservation=need.lots[0].reservation)
     db.session.flush()
-    amendment = _amend(need, commissioner, lambda n: needs.remove_lot(n, n.lots[2]))
+    amendment = _amend(need, commissioner, lambda n: drafting.remove_lot(n, n.lots[2]))
     assert not amendment.material
     assert _states(*two_bids) == [BidState.SUBMITTED, BidState.SUBMITTED]
 
@@ -168,11 +168,11 @@ def test_a_correction_near_closing_does_not_move_the_closing_time(commissioner):
     lambda n: setattr(n, "expected_people", 80),
 ], ids=["budget", "weight", "people"])
 def test_a_correction_may_only_change_wording(need, commissioner, two_bids, change):
-    before = needs.snapshot(need)
+    before = amendments.snapshot(need)
     change(need)
     db.session.flush()
-    with pytest.raises(needs.NeedError, match="A correction can only change wording") as error:
-        needs.amend_need(need, before=before, actor=commissioner, reason="Only a typo", correction=True)
+    with pytest.raises(NeedError, match="A correction can only change wording") as error:
+        amendments.amend_need(need, before=before, actor=commissioner, reason="Only a typo", correction=True)
     assert error.value.field == "correction"
 
 
@@ -182,9 +182,9 @@ def test_a_correction_may_only_change_wording(need, commissioner, two_bids, chan
 def test_a_bid_has_no_unsubmitted_changes_after_an_amendment_the_bidder_did_not_make(need, commissioner, two_bids):
     first, _ = two_bids
     _amend(need, commissioner, lambda n: setattr(n.lots[0], "value_pence", 6_000_000))
-    _amend(need, commissioner, lambda n: needs.save_criterion(n, question="What will change for the women?", weight=10, word_limit=200))
+    _amend(need, commissioner, lambda n: drafting.save_criterion(n, question="What will change for the women?", weight=10, word_limit=200))
     assert not submission.has_unsubmitted_changes(first)
-    drafting.save_social_value(first, text="Three paid posts.", actor=first.created_by)
+    bid_drafting.save_social_value(first, text="Three paid posts.", actor=first.created_by)
     assert submission.has_unsubmitted_changes(first)
 
 
@@ -234,7 +234,7 @@ def test_commissioner_records_a_correction_from_the_lot_page(client, need, commi
 def test_a_correction_that_changes_a_budget_is_refused_with_nothing_written(client, need, commissioner, two_bids):
     _signed_in(client, commissioner)
     lot = need.lots[0]
-    before = needs.snapshot(need)
+    before = amendments.snapshot(need)
     events = count(AuditEvent)
     response = post_form(
         client, f"/needs/{need.id}/lots/{lot.id}",
@@ -249,7 +249,7 @@ def test_a_correction_that_changes_a_budget_is_refused_with_nothing_written(clie
     html = page_text(response)
     assert "<title>Error:" in html and "£60,000" in html and "Only a typo" in html
     db.session.expire_all()
-    assert needs.snapshot(db.session.get(Need, need.id)) == before
+    assert amendments.snapshot(db.session.get(Need, need.id)) == before
     assert count(AuditEvent) == events and count(Amendment, Amendment.need_id == need.id) == 0
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
-from marketplace.needs import services
-from marketplace.needs.models import Amendment
+from marketplace.needs import amendments, dates
+from marketplace.needs.models import Amendment, NeedError
 from marketplace.timeutil import LONDON, utcnow
 from marketplace.workdays import add_working_days, london_date
 
@@ -51,7 +51,7 @@ def test_closing_time_cannot_move_earlier_once_published(commissioner):
         deadline=_noon(date(2026, 12, 9)),
         closes=_noon(date(2026, 12, 29)),
     )
-    problems = services.date_problems(
+    problems = dates.date_problems(
         need, question_deadline=need.question_deadline, closes_at=_noon(date(2026, 12, 11)), now=FRIDAY_EVENING
     )
     assert problems == [(
@@ -59,8 +59,8 @@ def test_closing_time_cannot_move_earlier_once_published(commissioner):
         "The closing time cannot be brought forward once the need is published: providers were told "
         "midday on 29 December 2026. Choose that time or later",
     )]
-    with pytest.raises(services.NeedError, match="cannot be brought forward"):
-        services.set_dates(need, question_deadline=need.question_deadline, closes_at=_noon(date(2026, 12, 11)), now=FRIDAY_EVENING)
+    with pytest.raises(NeedError, match="cannot be brought forward"):
+        dates.set_dates(need, question_deadline=need.question_deadline, closes_at=_noon(date(2026, 12, 11)), now=FRIDAY_EVENING)
     assert need.closes_at == _noon(date(2026, 12, 29))
 
 
@@ -69,7 +69,7 @@ def test_closing_time_cannot_move_even_an_hour_earlier_once_published(commission
         commissioner, published=FRIDAY_EVENING, deadline=_noon(date(2026, 12, 22)), closes=_noon(date(2026, 12, 29))
     )
     earlier = datetime.combine(date(2026, 12, 29), time(11, 0), tzinfo=LONDON)
-    assert [field for field, _ in services.date_problems(
+    assert [field for field, _ in dates.date_problems(
         need, question_deadline=need.question_deadline, closes_at=earlier, now=FRIDAY_EVENING
     )] == ["closes_at"]
 
@@ -78,7 +78,7 @@ def test_question_deadline_cannot_move_earlier_once_published(commissioner):
     need = _published(
         commissioner, published=FRIDAY_EVENING, deadline=_noon(date(2026, 12, 22)), closes=_noon(date(2026, 12, 29))
     )
-    problems = services.date_problems(
+    problems = dates.date_problems(
         need, question_deadline=_noon(date(2026, 12, 15)), closes_at=need.closes_at, now=FRIDAY_EVENING
     )
     assert [field for field, _ in problems] == ["question_deadline"]
@@ -89,14 +89,14 @@ def test_closing_time_may_move_later_once_published(commissioner):
     need = _published(
         commissioner, published=FRIDAY_EVENING, deadline=_noon(date(2026, 12, 22)), closes=_noon(date(2026, 12, 29))
     )
-    services.set_dates(need, question_deadline=need.question_deadline, closes_at=_noon(date(2027, 1, 8)), now=FRIDAY_EVENING)
+    dates.set_dates(need, question_deadline=need.question_deadline, closes_at=_noon(date(2027, 1, 8)), now=FRIDAY_EVENING)
     assert need.closes_at == _noon(date(2027, 1, 8))
 
 
 def test_a_draft_may_bring_its_closing_time_forward(commissioner):
     need = factories.make_need(commissioner=commissioner, published=False)
     need.question_deadline, need.closes_at = _noon(date(2027, 1, 20)), _noon(date(2027, 1, 29))
-    services.set_dates(need, question_deadline=_noon(date(2027, 1, 6)), closes_at=_noon(date(2027, 1, 15)), now=FRIDAY_EVENING)
+    dates.set_dates(need, question_deadline=_noon(date(2027, 1, 6)), closes_at=_noon(date(2027, 1, 15)), now=FRIDAY_EVENING)
     assert need.closes_at == _noon(date(2027, 1, 15))
 
 
@@ -114,7 +114,7 @@ def test_a_draft_may_bring_its_closing_time_forward(commissioner):
 )
 def test_closing_time_falls_on_a_working_day_with_the_next_one_suggested(commissioner, closing_day, message):
     need = factories.make_need(commissioner=commissioner, published=False)
-    problems = services.date_problems(
+    problems = dates.date_problems(
         need, question_deadline=_noon(date(2026, 12, 21)), closes_at=_noon(closing_day), now=datetime(2026, 11, 2, 9, 0, tzinfo=LONDON)
     )
     assert problems == [("closes_at", f"The closing date must be on a working day. {message}")]
@@ -122,7 +122,7 @@ def test_closing_time_falls_on_a_working_day_with_the_next_one_suggested(commiss
 
 def test_question_deadline_falls_on_a_working_day(commissioner):
     need = factories.make_need(commissioner=commissioner, published=False)
-    problems = services.date_problems(
+    problems = dates.date_problems(
         need, question_deadline=_noon(date(2027, 1, 1)), closes_at=_noon(date(2027, 1, 15)), now=FRIDAY_EVENING
     )
     assert problems == [(
@@ -140,7 +140,7 @@ def test_a_date_left_as_it_was_is_not_judged_again(commissioner):
         deadline=FRIDAY_EVENING - timedelta(days=1),
         closes=_noon(date(2026, 12, 10)),
     )
-    assert services.date_problems(
+    assert dates.date_problems(
         need, question_deadline=need.question_deadline, closes_at=_noon(date(2026, 12, 17)), now=FRIDAY_EVENING
     ) == []
 
@@ -151,14 +151,14 @@ def test_a_date_left_as_it_was_is_not_judged_again(commissioner):
 def test_draft_closing_fewer_than_ten_working_days_away_is_refused_at_the_dates_step(commissioner):
     need = factories.make_need(commissioner=commissioner, published=False)
     # Friday evening: ten working days on is Friday 18 December.
-    problems = services.date_problems(
+    problems = dates.date_problems(
         need, question_deadline=_noon(date(2026, 12, 10)), closes_at=_noon(date(2026, 12, 17)), now=FRIDAY_EVENING
     )
     assert problems == [(
         "closes_at",
         "The closing date must be at least 10 working days after publication: if you publish today, 18 December 2026 or later",
     )]
-    assert services.date_problems(
+    assert dates.date_problems(
         need, question_deadline=_noon(date(2026, 12, 10)), closes_at=_noon(date(2026, 12, 18)), now=FRIDAY_EVENING
     ) == []
 
@@ -173,7 +173,7 @@ def _today():
 def test_dates_page_refuses_christmas_day_and_keeps_what_was_typed(client, commissioner):
     draft = factories.make_need(commissioner=commissioner, published=False)
     _signed_in(client, commissioner)
-    before = services.snapshot(draft)
+    before = amendments.snapshot(draft)
     events = count(AuditEvent)
     response = post_form(
         client, f"/needs/{draft.id}/dates",
@@ -187,7 +187,7 @@ def test_dates_page_refuses_christmas_day_and_keeps_what_was_typed(client, commi
     html = page_text(response)
     assert "<title>Error:" in html
     assert 'value="2031"' in html and 'value="25"' in html
-    assert services.snapshot(_fresh(draft)) == before
+    assert amendments.snapshot(_fresh(draft)) == before
     assert count(AuditEvent) == events
 
 
@@ -200,7 +200,7 @@ def test_dates_page_says_when_a_draft_closes_too_soon(client, commissioner):
         dates_data(question_deadline=_noon(add_working_days(_today(), 2)), closes_at=closes),
     )
     assert response.status_code == 200
-    earliest = add_working_days(_today(), services.MIN_WORKING_DAYS_OPEN)
+    earliest = add_working_days(_today(), dates.MIN_WORKING_DAYS_OPEN)
     assert error_summary(response) == [
         "The closing date must be at least 10 working days after publication: "
         f"if you publish today, {earliest.day} {earliest:%B %Y} or later"

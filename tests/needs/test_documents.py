@@ -242,13 +242,13 @@ def test_only_the_area_commissioner_uploads(client, commissioner, draft, actor):
 
 
 def test_a_document_added_to_an_open_need_is_an_amendment_followers_hear_of(client, commissioner):
-    from marketplace.needs import services
+    from marketplace.needs import following
     from marketplace.needs.models import Amendment
     from marketplace.notifications import OutboxEmail
 
     need = factories.make_need(commissioner=commissioner)
     follower = factories.make_provider()
-    services.follow_need(need, actor=follower)
+    following.follow_need(need, actor=follower)
     db.session.commit()
     _signed_in(client, commissioner)
     url = f"/needs/{need.id}/documents"

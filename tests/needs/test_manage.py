@@ -11,7 +11,7 @@ from markupsafe import escape
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
 from marketplace.extensions import db
-from marketplace.needs import services
+from marketplace.needs import amendments, dates, drafting, publishing
 from marketplace.needs.models import Amendment, Follow, Lot, Need, NeedStatus, Question
 from marketplace.notifications import OutboxEmail
 from marketplace.reference.models import ServiceCategory
@@ -112,7 +112,7 @@ def _date_parts(moment):
 
 
 def dates_data(question_deadline=None, closes_at=None, **overrides):
-    default_deadline, default_closes = services.default_closing()
+    default_deadline, default_closes = dates.default_closing()
     deadline_parts, deadline_time = _date_parts(question_deadline or default_deadline)
     closes_parts, closes_time = _date_parts(closes_at or default_closes)
     data = {
@@ -172,7 +172,7 @@ def test_commissioner_creates_and_publishes_a_need_with_two_lots(client, commiss
     assert need.conditions == ["dbs", "safeguarding"]
     assert need.cost_floor_per_person_pence == 35_000
     assert [m.percent for m in need.milestones] == [50, 40]
-    assert services.problems(need) == []
+    assert publishing.problems(need) == []
     # Each draft save is audited with what it changed.
     edits = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "need.edited", AuditEvent.object_id == need.id)
@@ -201,7 +201,7 @@ def test_commissioner_creates_and_publishes_a_need_with_two_lots(client, commiss
 
 def test_publish_lists_every_problem_at_once(client, commissioner):
     _signed_in(client, commissioner)
-    need = services.create_need(area=factories.area(EAST_KENT), title="Half done", actor=commissioner)
+    need = drafting.create_need(area=factories.area(EAST_KENT), title="Half done", actor=commissioner)
     base = f"/needs/{need.id}"
     post_form(client, f"{base}/criteria/add", criterion_data(weight="50"))
     post_form(client, f"{base}/criteria", weights_data())
@@ -352,11 +352,11 @@ def _resolve(value):
 def test_bad_input_is_refused_with_a_clear_message_and_nothing_written(client, commissioner, draft, section, make_data, overrides, message):
     _signed_in(client, commissioner)
     if make_data == "@wrong_order":
-        _, closes = services.default_closing()
+        _, closes = dates.default_closing()
         data = dates_data(question_deadline=closes + timedelta(days=1), closes_at=closes)
     else:
         data = make_data(**{k: _resolve(v) for k, v in overrides.items()})
-    before = services.snapshot(draft)
+    before = amendments.snapshot(draft)
     events = count(AuditEvent)
     response = post_form(client, f"/needs/{draft.id}/{section}", data)
     assert response.status_code == 200
@@ -369,7 +369,7 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_written(client, c
             continue  # a radio value that is not a choice cannot be shown checked
         if isinstance(value, str) and value and len(value) < 60 and not value.isdigit():
             assert str(escape(value)) in html, value
-    assert services.snapshot(_fresh(draft)) == before
+    assert amendments.snapshot(_fresh(draft)) == before
     assert count(AuditEvent) == events
 
 
@@ -379,7 +379,7 @@ def test_crafted_post_with_cash_security_fields_is_ignored(client, commissioner,
     for section, data in (("about", about_data()), ("conditions", conditions_data()), ("lots/add", lot_data()), ("payment", payment_data())):
         response = post_form(client, f"/needs/{draft.id}/{section}", {**data, **crafted})
         assert response.status_code == 302, error_summary(response)
-    snapshot = repr(services.snapshot(_fresh(draft)))
+    snapshot = repr(amendments.snapshot(_fresh(draft)))
     for word in ("bond", "deposit", "guarantee", "turnover", "31337"):
         assert word not in snapshot
     columns = [c.name for table in (Need.__table__, Lot.__table__) for c in table.columns]
@@ -470,12 +470,12 @@ def test_who_may_manage_a_draft(client, draft, actor, page):
 @pytest.mark.parametrize("actor", REFUSED)
 def test_refused_users_cannot_change_or_publish_a_draft(client, draft, actor):
     _signed_in(client, _actor(actor))
-    before = services.snapshot(draft)
+    before = amendments.snapshot(draft)
     token_page = "/accessibility"  # any page with a CSRF token would do; use the sign-out form in the header
     for url, data in ((f"/needs/{draft.id}/about", about_data(title="Hijacked")), (f"/needs/{draft.id}/publish", {}), (f"/needs/{draft.id}/cancel", {"reason": "x"})):
         response = post_form(client, url, data, from_url=token_page)
         assert response.status_code == 403, url
-    assert services.snapshot(_fresh(draft)) == before
+    assert amendments.snapshot(_fresh(draft)) == before
     assert _fresh(draft).status == NeedStatus.DRAFT
 
 
@@ -511,10 +511,10 @@ def test_nobody_edits_an_ended_need(client, commissioner, how, actor):
     assert client.get(f"/needs/{need.id}/manage").status_code == 200
     for page in ("about", "lots", "lots/add", "criteria", "conditions", "payment", "dates", "documents", "withdraw"):
         assert client.get(f"/needs/{need.id}/{page}").status_code == 403, page
-    before = services.snapshot(need)
+    before = amendments.snapshot(need)
     response = post_form(client, f"/needs/{need.id}/about", about_data(title="Changed", reason="x"), from_url=f"/needs/{need.id}/manage")
     assert response.status_code == 403
-    assert services.snapshot(_fresh(need)) == before
+    assert amendments.snapshot(_fresh(need)) == before
 
 
 # Amendments ----------------------------------------------------------------------------
@@ -541,7 +541,7 @@ def test_amendment_near_the_deadline_moves_closing_and_tells_followers(client, c
     assert "The closing time has moved to" in text
     need = _fresh(need)
     assert need.closes_at > closes_before
-    assert services.working_days_left(need) >= services.AMENDMENT_MIN_WORKING_DAYS
+    assert dates.working_days_left(need) >= amendments.AMENDMENT_MIN_WORKING_DAYS
     amendment = db.session.scalar(sa.select(Amendment).where(Amendment.need_id == need.id))
     assert amendment.reason == "The budget went up after the council added funding."
     assert amendment.material and "lots" in amendment.changes
@@ -568,11 +568,11 @@ def test_amendment_requires_a_reason(client, commissioner):
     _signed_in(client, commissioner)
     page = page_text(client.get(f"/needs/{need.id}/about"))
     assert "Reason for the change" in page
-    before = services.snapshot(need)
+    before = amendments.snapshot(need)
     response = post_form(client, f"/needs/{need.id}/about", about_data(title="Renamed", reason=""))
     assert error_summary(response) == ["Enter the reason for the change"]
     assert "Renamed" in page_text(response)
-    assert services.snapshot(_fresh(need)) == before
+    assert amendments.snapshot(_fresh(need)) == before
     assert count(Amendment, Amendment.need_id == need.id) == 0
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
 from marketplace.extensions import db
-from marketplace.needs import services
+from marketplace.needs import following
 from marketplace.needs.models import (
     Amendment,
     Follow,
@@ -514,7 +514,7 @@ def test_follow_without_csrf_token_changes_nothing(client, needs):
 def test_a_closed_need_can_still_be_unfollowed(client, needs):
     provider = signed_in(client, factories.make_provider())
     need = needs["housing"]
-    services.follow_need(need, actor=provider)
+    following.follow_need(need, actor=provider)
     need.closes_at = utcnow() - timedelta(minutes=1)
     need.question_deadline = utcnow() - timedelta(days=1)
     db.session.flush()

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from marketplace import arrival
 from marketplace.extensions import db
-from marketplace.needs import services
-from marketplace.needs.models import Question
+from marketplace.needs import questions
+from marketplace.needs.models import NeedError, Question
 from marketplace.timeutil import LONDON
 
 from .. import factories
@@ -36,13 +36,13 @@ def _deadline_passed(need) -> None:
 
 def test_a_question_received_before_the_deadline_is_asked_though_handled_after_it(need, asker):
     _deadline_passed(need)
-    question = services.ask_question(
+    question = questions.ask_question(
         need, organisation=asker.organisations[0], actor=asker, text="Can two of us share lot 1?",
         now=DEADLINE - timedelta(seconds=0.4),
     )
     assert question.asked_at == DEADLINE - timedelta(seconds=0.4)
-    with pytest.raises(services.NeedError, match="^The deadline for questions was midday on 25 February 2026$"):
-        services.ask_question(need, organisation=asker.organisations[0], actor=asker, text="And lot 2?", now=DEADLINE)
+    with pytest.raises(NeedError, match="^The deadline for questions was midday on 25 February 2026$"):
+        questions.ask_question(need, organisation=asker.organisations[0], actor=asker, text="And lot 2?", now=DEADLINE)
 
 
 @pytest.mark.parametrize("late, asked", [(timedelta(seconds=-0.4), True), (timedelta(0), False), (timedelta(seconds=0.1), False)])

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from marketplace.accounts.models import Membership, Role
 from marketplace.audit.models import AuditEvent
 from marketplace.extensions import db
-from marketplace.needs import services
-from marketplace.needs.models import Follow, Question, QuestionVisibility
+from marketplace.needs import following, questions
+from marketplace.needs.models import Follow, NeedError, Question, QuestionVisibility
 from marketplace.notifications import OutboxEmail
 from marketplace.timeutil import utcnow
 
@@ -59,7 +59,7 @@ def ask_url(need):
 
 
 def asked(need, organisation, user, text="When can the service start?"):
-    return services.ask_question(need, organisation=organisation, actor=user, text=text)
+    return questions.ask_question(need, organisation=organisation, actor=user, text=text)
 
 
 def emails_to(address):
@@ -208,7 +208,7 @@ def test_no_questions_once_questions_have_closed(client, world, change, message)
 def test_service_refuses_a_question_after_the_deadline(world):
     need = world["need"]
     need.question_deadline = utcnow() - timedelta(seconds=1)
-    with pytest.raises(services.NeedError, match="The deadline for questions was"):
+    with pytest.raises(NeedError, match="The deadline for questions was"):
         asked(need, world["org_a"], world["asker"])
     assert count(Question) == 0
 
@@ -255,7 +255,7 @@ def test_commissioner_sees_every_question_with_who_asked_unanswered_first(client
     need = world["need"]
     first = asked(need, world["org_a"], world["asker"], "First question, answered")
     asked(need, world["org_b"], world["other_provider"], "Second question, waiting")
-    services.answer_question(first, actor=world["commissioner"], answer="Yes.", publish=True)
+    questions.answer_question(first, actor=world["commissioner"], answer="Yes.", publish=True)
     signed_in(client, world["commissioner"])
     response = client.get(f"/needs/{need.id}/questions")
     text = page_text(response)
@@ -298,9 +298,9 @@ def test_published_answer_emails_followers_and_the_asker(client, world):
     need = world["need"]
     follower = factories.make_provider(email="follower@example.org")
     former = factories.make_provider(email="former@example.org")
-    services.follow_need(need, actor=follower)
-    services.follow_need(need, actor=former)
-    services.unfollow_need(need, actor=former)
+    following.follow_need(need, actor=follower)
+    following.follow_need(need, actor=former)
+    following.unfollow_need(need, actor=former)
     question = asked(need, world["org_a"], world["asker"], "Is travel paid?")
     signed_in(client, world["commissioner"])
     url = f"/needs/{need.id}/questions/{question.id}/answer"
@@ -324,7 +324,7 @@ def test_published_answer_emails_followers_and_the_asker(client, world):
 def test_private_answer_emails_only_the_asker(client, world):
     need = world["need"]
     follower = factories.make_provider(email="follower@example.org")
-    services.follow_need(need, actor=follower)
+    following.follow_need(need, actor=follower)
     question = asked(need, world["org_a"], world["asker"], "Can we see your current provider's data?")
     signed_in(client, world["commissioner"])
     response = post_form(
@@ -399,9 +399,9 @@ def test_answering_twice_is_refused_clearly(client, world):
 
 def test_service_refuses_to_answer_twice(world):
     question = asked(world["need"], world["org_a"], world["asker"])
-    services.answer_question(question, actor=world["commissioner"], answer="Once.", publish=False)
-    with pytest.raises(services.NeedError, match="already been answered"):
-        services.answer_question(question, actor=world["commissioner"], answer="Twice.", publish=True)
+    questions.answer_question(question, actor=world["commissioner"], answer="Once.", publish=False)
+    with pytest.raises(NeedError, match="already been answered"):
+        questions.answer_question(question, actor=world["commissioner"], answer="Twice.", publish=True)
     assert question.answer == "Once."
 
 
@@ -414,9 +414,9 @@ def test_provider_sees_own_questions_and_private_answers_but_not_other_organisat
     ours_waiting = asked(need, world["org_a"], world["two_orgs"], "Our colleague's question")
     theirs_private = asked(need, world["org_b"], world["other_provider"], "Their private question")
     theirs_published = asked(need, world["org_b"], world["other_provider"], "Their general question")
-    services.answer_question(ours_private, actor=world["commissioner"], answer="Private answer for A", publish=False)
-    services.answer_question(theirs_private, actor=world["commissioner"], answer="Private answer for B", publish=False)
-    services.answer_question(theirs_published, actor=world["commissioner"], answer="Published answer for all", publish=True)
+    questions.answer_question(ours_private, actor=world["commissioner"], answer="Private answer for A", publish=False)
+    questions.answer_question(theirs_private, actor=world["commissioner"], answer="Private answer for B", publish=False)
+    questions.answer_question(theirs_published, actor=world["commissioner"], answer="Published answer for all", publish=True)
     assert ours_waiting.answered_at is None
     signed_in(client, world["asker"])
     response = client.get(f"/needs/{need.id}/questions/mine")

@@ -10,7 +10,7 @@ from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
 from marketplace.extensions import db
 from marketplace.money import MoneyError, parse_pounds
-from marketplace.needs import services
+from marketplace.needs import amendments, dates, drafting, following, publishing
 from marketplace.needs.models import (
     ALLOWED,
     Amendment,
@@ -19,10 +19,11 @@ from marketplace.needs.models import (
     InvalidTransition,
     Lot,
     Need,
+    NeedError,
     NeedStatus,
     Reservation,
+    reservation_threshold_pence,
 )
-from marketplace.needs.services import NeedError
 from marketplace.notifications import OutboxEmail
 from marketplace.timeutil import LONDON, utcnow
 from marketplace.workdays import add_working_days, is_working_day, working_days_between
@@ -176,12 +177,12 @@ def draft(commissioner):
 
 
 def test_a_complete_draft_has_no_problems(draft):
-    assert services.problems(draft) == []
+    assert publishing.problems(draft) == []
 
 
 def test_an_empty_draft_lists_every_problem_at_once(commissioner):
-    need = services.create_need(area=factories.area("N57"), title="Empty", actor=commissioner)
-    messages = [p.message for p in services.problems(need)]
+    need = drafting.create_need(area=factories.area("N57"), title="Empty", actor=commissioner)
+    messages = [p.message for p in publishing.problems(need)]
     assert messages == [
         "Enter a summary of the need",
         "Choose the probation delivery units the need covers",
@@ -198,7 +199,7 @@ def test_an_empty_draft_lists_every_problem_at_once(commissioner):
         "Set the payment profile",
         "Set the question deadline and closing time",
     ]
-    assert {p.section for p in services.problems(need)} == {"about", "lots", "criteria", "payment", "dates"}
+    assert {p.section for p in publishing.problems(need)} == {"about", "lots", "criteria", "payment", "dates"}
 
 
 def _break_weights(need):
@@ -210,7 +211,7 @@ def _break_payment(need):
 
 
 def _reserve_over_threshold(need):
-    need.lots[0].value_pence = services.reservation_threshold_pence()
+    need.lots[0].value_pence = reservation_threshold_pence()
     need.lots[0].reservation = Reservation.VCSE
 
 
@@ -241,14 +242,14 @@ BREAKS = {
 def test_each_missing_thing_is_a_problem(draft, broken):
     break_it, message = BREAKS[broken]
     break_it(draft)
-    assert [p.message for p in services.problems(draft)] == [message]
+    assert [p.message for p in publishing.problems(draft)] == [message]
 
 
 def test_several_problems_are_listed_together(draft):
     draft.summary = ""
     _break_weights(draft)
     _break_payment(draft)
-    messages = [p.message for p in services.problems(draft)]
+    messages = [p.message for p in publishing.problems(draft)]
     assert messages == [
         "Enter a summary of the need",
         "The weights must add up to 100%, not 110%",
@@ -260,11 +261,11 @@ def test_closing_must_be_10_working_days_after_publication(draft):
     now = datetime(2027, 2, 1, 10, 0, tzinfo=UTC)  # Monday 1 February 2027
     draft.question_deadline = datetime(2027, 2, 10, 12, 0, tzinfo=LONDON)
     draft.closes_at = datetime(2027, 2, 12, 12, 0, tzinfo=LONDON)  # 9 working days on
-    assert [p.message for p in services.problems(draft, now)] == [
+    assert [p.message for p in publishing.problems(draft, now)] == [
         "The closing time must be at least 10 working days after publication: 15 February 2027 or later"
     ]
     draft.closes_at = datetime(2027, 2, 15, 9, 0, tzinfo=LONDON)
-    assert services.problems(draft, now) == []
+    assert publishing.problems(draft, now) == []
 
 
 def test_christmas_bank_holidays_do_not_count_as_working_days(draft):
@@ -272,23 +273,23 @@ def test_christmas_bank_holidays_do_not_count_as_working_days(draft):
     # 25 and 28 December (Boxing Day substitute) and 1 January are bank holidays.
     draft.question_deadline = datetime(2027, 1, 5, 12, 0, tzinfo=LONDON)
     draft.closes_at = datetime(2027, 1, 6, 12, 0, tzinfo=LONDON)
-    assert [p.message for p in services.problems(draft, now)] == [
+    assert [p.message for p in publishing.problems(draft, now)] == [
         "The closing time must be at least 10 working days after publication: 7 January 2027 or later"
     ]
     draft.closes_at = datetime(2027, 1, 7, 12, 0, tzinfo=LONDON)
-    assert services.problems(draft, now) == []
+    assert publishing.problems(draft, now) == []
 
 
 def test_easter_bank_holidays_do_not_count_as_working_days(draft):
     now = datetime(2027, 3, 22, 10, 0, tzinfo=UTC)  # Good Friday 26 March, Easter Monday 29 March 2027
-    assert services.earliest_closing_date(now) == date(2027, 4, 7)
+    assert dates.earliest_closing_date(now) == date(2027, 4, 7)
     draft.question_deadline = datetime(2027, 4, 1, 12, 0, tzinfo=LONDON)
     draft.closes_at = datetime(2027, 4, 6, 12, 0, tzinfo=LONDON)
-    assert len(services.problems(draft, now)) == 1
+    assert len(publishing.problems(draft, now)) == 1
 
 
 def test_publish_opens_the_need_and_records_it(draft, commissioner):
-    services.publish_need(draft, actor=commissioner)
+    publishing.publish_need(draft, actor=commissioner)
     db.session.flush()
     assert draft.status == NeedStatus.OPEN and draft.published_at is not None
     [event] = audit_events("need.published", draft)
@@ -299,7 +300,7 @@ def test_publish_opens_the_need_and_records_it(draft, commissioner):
 def test_publish_with_problems_is_refused_and_nothing_changes(draft, commissioner):
     draft.summary = ""
     with pytest.raises(NeedError, match="Enter a summary of the need"):
-        services.publish_need(draft, actor=commissioner)
+        publishing.publish_need(draft, actor=commissioner)
     assert draft.published_at is None and draft.status == NeedStatus.DRAFT
     assert audit_events("need.published", draft) == []
 
@@ -307,7 +308,7 @@ def test_publish_with_problems_is_refused_and_nothing_changes(draft, commissione
 def test_publishing_an_open_need_again_is_refused(commissioner):
     need = factories.make_need(commissioner=commissioner)
     with pytest.raises((NeedError, InvalidTransition)):
-        services.publish_need(need, actor=commissioner)
+        publishing.publish_need(need, actor=commissioner)
 
 
 # Amendments --------------------------------------------------------------------------
@@ -319,25 +320,25 @@ def open_need(commissioner):
 
 
 def test_amendment_with_no_change_records_nothing(open_need, commissioner):
-    before = services.snapshot(open_need)
-    assert services.amend_need(open_need, before=before, actor=commissioner, reason="Nothing") is None
+    before = amendments.snapshot(open_need)
+    assert amendments.amend_need(open_need, before=before, actor=commissioner, reason="Nothing") is None
     assert count(Amendment, Amendment.need_id == open_need.id) == 0
     assert audit_events("need.amended", open_need) == []
 
 
 @pytest.mark.parametrize("reason", ["", "   ", None])
 def test_amendment_needs_a_reason(open_need, commissioner, reason):
-    before = services.snapshot(open_need)
+    before = amendments.snapshot(open_need)
     open_need.summary = "A new summary"
     with pytest.raises(NeedError, match="Enter the reason for the change"):
-        services.amend_need(open_need, before=before, actor=commissioner, reason=reason)
+        amendments.amend_need(open_need, before=before, actor=commissioner, reason=reason)
     assert count(Amendment, Amendment.need_id == open_need.id) == 0
 
 
 def test_amendment_is_recorded_with_what_changed(open_need, commissioner):
-    before = services.snapshot(open_need)
+    before = amendments.snapshot(open_need)
     open_need.summary = "A new summary"
-    amendment = services.amend_need(open_need, before=before, actor=commissioner, reason="  Clearer wording  ")
+    amendment = amendments.amend_need(open_need, before=before, actor=commissioner, reason="  Clearer wording  ")
     assert amendment.reason == "Clearer wording"
     assert amendment.changes == {"summary": {"before": before["summary"], "after": "A new summary"}}
     assert amendment.closes_at_before == amendment.closes_at_after == open_need.closes_at
@@ -354,9 +355,9 @@ def test_amendment_near_closing_moves_closing_to_5_working_days_keeping_the_lond
     need.question_deadline = datetime(2027, 3, 24, 12, 0, tzinfo=LONDON)
     need.closes_at = datetime(2027, 3, 25, 12, 0, tzinfo=LONDON)
     db.session.flush()
-    before = services.snapshot(need)
+    before = amendments.snapshot(need)
     need.cohort = "Women on probation and on licence"
-    amendment = services.amend_need(need, before=before, actor=commissioner, reason="Cohort widened", now=now)
+    amendment = amendments.amend_need(need, before=before, actor=commissioner, reason="Cohort widened", now=now)
     expected = datetime(2027, 4, 2, 12, 0, tzinfo=LONDON)  # midday BST
     assert need.closes_at == expected
     assert need.closes_at.astimezone(LONDON).hour == 12
@@ -373,9 +374,9 @@ def test_amendment_with_5_working_days_left_keeps_the_closing_time(commissioner)
     need.published_at = now - timedelta(days=20)
     need.question_deadline = datetime(2027, 2, 5, 12, 0, tzinfo=LONDON)
     need.closes_at = datetime(2027, 2, 8, 12, 0, tzinfo=LONDON)  # 5 working days on
-    before = services.snapshot(need)
+    before = amendments.snapshot(need)
     need.cohort = "Another cohort"
-    amendment = services.amend_need(need, before=before, actor=commissioner, reason="Clarified", now=now)
+    amendment = amendments.amend_need(need, before=before, actor=commissioner, reason="Clarified", now=now)
     assert need.closes_at == datetime(2027, 2, 8, 12, 0, tzinfo=LONDON)
     assert amendment.closes_at_before == amendment.closes_at_after
 
@@ -390,7 +391,7 @@ def _change_criteria(need):
 
 
 def _change_payment(need):
-    services.set_payment_profile(need, advance_percent=10, milestones=[("Start", 40, 3), ("End", 50, 12)])
+    drafting.set_payment_profile(need, advance_percent=10, milestones=[("Start", 40, 3), ("End", 50, 12)])
 
 
 @pytest.mark.parametrize(
@@ -399,32 +400,32 @@ def _change_payment(need):
     ids=["lots", "criteria", "payment", "summary"],
 )
 def test_material_changes_are_flagged(open_need, commissioner, change, material):
-    before = services.snapshot(open_need)
+    before = amendments.snapshot(open_need)
     change(open_need)
-    amendment = services.amend_need(open_need, before=before, actor=commissioner, reason="Because")
+    amendment = amendments.amend_need(open_need, before=before, actor=commissioner, reason="Because")
     assert amendment.material is material
 
 
 def test_amending_a_closed_need_is_refused(commissioner):
     need = factories.make_need(commissioner=commissioner, closes_in_days=-1)
-    before = services.snapshot(need)
+    before = amendments.snapshot(need)
     need.summary = "Too late"
     with pytest.raises(NeedError):
-        services.amend_need(need, before=before, actor=commissioner, reason="Late")
+        amendments.amend_need(need, before=before, actor=commissioner, reason="Late")
 
 
 def test_amendment_emails_current_followers_only(open_need, commissioner):
     follower = factories.make_provider(email="follower@example.org")
     former = factories.make_provider(email="former@example.org")
     bystander = factories.make_provider(email="bystander@example.org")
-    services.follow_need(open_need, actor=follower)
-    services.follow_need(open_need, actor=former)
-    services.unfollow_need(open_need, actor=former)
+    following.follow_need(open_need, actor=follower)
+    following.follow_need(open_need, actor=former)
+    following.unfollow_need(open_need, actor=former)
     db.session.add(Follow(user_id=bystander.id, need_id=factories.make_need(commissioner=commissioner).id))
     db.session.flush()
-    before = services.snapshot(open_need)
+    before = amendments.snapshot(open_need)
     open_need.summary = "Changed"
-    services.amend_need(open_need, before=before, actor=commissioner, reason="Clearer")
+    amendments.amend_need(open_need, before=before, actor=commissioner, reason="Clearer")
     [email] = emails_to("follower@example.org")
     assert email.subject == f"Change to {open_need.title}"
     assert emails_to("former@example.org") == [] and emails_to("bystander@example.org") == []
@@ -434,7 +435,7 @@ def test_amendment_emails_current_followers_only(open_need, commissioner):
 # Withdraw and cancel -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("end", [services.withdraw_need, services.cancel_need], ids=["withdraw", "cancel"])
+@pytest.mark.parametrize("end", [publishing.withdraw_need, publishing.cancel_need], ids=["withdraw", "cancel"])
 @pytest.mark.parametrize("reason", ["", "  ", None])
 def test_withdraw_and_cancel_need_a_reason(open_need, commissioner, end, reason):
     with pytest.raises(NeedError, match="Enter the reason"):
@@ -446,14 +447,14 @@ def test_withdraw_and_cancel_need_a_reason(open_need, commissioner, end, reason)
 @pytest.mark.parametrize(
     "end,action,status",
     [
-        (services.withdraw_need, "need.withdrawn", NeedStatus.WITHDRAWN),
-        (services.cancel_need, "need.cancelled", NeedStatus.CANCELLED),
+        (publishing.withdraw_need, "need.withdrawn", NeedStatus.WITHDRAWN),
+        (publishing.cancel_need, "need.cancelled", NeedStatus.CANCELLED),
     ],
     ids=["withdraw", "cancel"],
 )
 def test_withdraw_and_cancel_record_the_reason_and_tell_followers(open_need, commissioner, end, action, status):
     follower = factories.make_provider(email="follower@example.org")
-    services.follow_need(open_need, actor=follower)
+    following.follow_need(open_need, actor=follower)
     end(open_need, actor=commissioner, reason="  Funding moved  ")
     assert open_need.status == status and open_need.end_reason == "Funding moved"
     [event] = audit_events(action, open_need)
@@ -464,7 +465,7 @@ def test_withdraw_and_cancel_record_the_reason_and_tell_followers(open_need, com
 
 def test_withdrawing_a_draft_is_refused_with_the_transition_message(draft, commissioner):
     with pytest.raises(NeedError, match=r"^Cannot change need from 'draft' to 'withdrawn'$"):
-        services.withdraw_need(draft, actor=commissioner, reason="No")
+        publishing.withdraw_need(draft, actor=commissioner, reason="No")
     assert audit_events("need.withdrawn", draft) == []
 
 
@@ -472,7 +473,7 @@ def test_cancelling_an_awarded_need_is_refused(commissioner):
     need = factories.make_need(commissioner=commissioner, closes_in_days=-1)
     need.awarded_at = utcnow()
     with pytest.raises(NeedError, match=r"^Cannot change need from 'awarded' to 'cancelled'$"):
-        services.cancel_need(need, actor=commissioner, reason="No")
+        publishing.cancel_need(need, actor=commissioner, reason="No")
     assert need.cancelled_at is None
 
 
@@ -488,7 +489,7 @@ def test_payment_schedule_sums_exactly_to_the_lot_value(value):
 
     need.milestones = [Milestone(number=i, title=t, percent=p, due_month=m) for i, (t, p, m) in enumerate(services_milestones, 1)]
     lot = Lot(number=1, title="Lot", value_pence=value)
-    schedule = services.payment_schedule(need, lot)
+    schedule = drafting.payment_schedule(need, lot)
     assert [title for title, _ in schedule] == ["Advance at contract start", "Six months", "End"]
     assert sum(amount for _, amount in schedule) == value
     assert all(amount >= 0 for _, amount in schedule)
@@ -500,7 +501,7 @@ def test_payment_schedule_of_an_awkward_value():
     from marketplace.needs.models import Milestone
 
     need.milestones = [Milestone(number=1, title="A", percent=40, due_month=6), Milestone(number=2, title="B", percent=35, due_month=12)]
-    amounts = [a for _, a in services.payment_schedule(need, Lot(number=1, title="Lot", value_pence=1_000_001))]
+    amounts = [a for _, a in drafting.payment_schedule(need, Lot(number=1, title="Lot", value_pence=1_000_001))]
     assert amounts == [250_000, 400_000, 350_001]
 
 
@@ -512,21 +513,21 @@ def test_payment_schedule_of_an_awkward_value():
 def test_payment_profile_must_add_up_to_100(draft, advance, milestones, message):
     before = [(m.title, m.percent) for m in draft.milestones]
     with pytest.raises(NeedError, match=message):
-        services.set_payment_profile(draft, advance_percent=advance, milestones=milestones)
+        drafting.set_payment_profile(draft, advance_percent=advance, milestones=milestones)
     assert [(m.title, m.percent) for m in draft.milestones] == before
 
 
 def test_reservation_over_the_threshold_is_refused(draft):
-    threshold = services.reservation_threshold_pence()
+    threshold = reservation_threshold_pence()
     with pytest.raises(NeedError, match="A lot can be reserved only when its value is below £214,904"):
-        services.save_lot(draft, title="Big", description="", value_pence=threshold, reservation=Reservation.VCSE)
+        drafting.save_lot(draft, title="Big", description="", value_pence=threshold, reservation=Reservation.VCSE)
     assert len(draft.lots) == 1
 
 
 def test_reservation_under_the_threshold_and_open_lots_over_it_are_accepted(draft):
-    threshold = services.reservation_threshold_pence()
-    services.save_lot(draft, title="Small", description="", value_pence=threshold - 1, reservation=Reservation.LOCAL)
-    services.save_lot(draft, title="Big", description="", value_pence=threshold * 2, reservation=Reservation.NONE)
+    threshold = reservation_threshold_pence()
+    drafting.save_lot(draft, title="Small", description="", value_pence=threshold - 1, reservation=Reservation.LOCAL)
+    drafting.save_lot(draft, title="Big", description="", value_pence=threshold * 2, reservation=Reservation.NONE)
     assert [lot.number for lot in draft.lots] == [1, 2, 3]
     assert draft.value_pence == 5_000_000 + threshold - 1 + threshold * 2
 
@@ -534,18 +535,18 @@ def test_reservation_under_the_threshold_and_open_lots_over_it_are_accepted(draf
 @pytest.mark.parametrize("value", [0, -1, 100_000_000_001])
 def test_lot_budget_must_be_positive_and_at_most_a_billion(draft, value):
     with pytest.raises(NeedError, match="Enter a budget between"):
-        services.save_lot(draft, title="Lot", description="", value_pence=value, reservation=Reservation.NONE)
+        drafting.save_lot(draft, title="Lot", description="", value_pence=value, reservation=Reservation.NONE)
 
 
 @pytest.mark.parametrize("unknown", ["bid_bond", "parent_company_guarantee", "minimum_turnover", "deposit", ""])
 def test_set_conditions_refuses_anything_off_the_list(draft, unknown):
     with pytest.raises(NeedError, match="Choose conditions from the list"):
-        services.set_conditions(draft, conditions=["safeguarding", unknown], cost_floor_per_person_pence=None)
+        drafting.set_conditions(draft, conditions=["safeguarding", unknown], cost_floor_per_person_pence=None)
     assert draft.conditions == ["safeguarding"]
 
 
 def test_set_conditions_keeps_known_conditions_once(draft):
-    services.set_conditions(draft, conditions=["dbs", "safeguarding", "dbs"], cost_floor_per_person_pence=10_000)
+    drafting.set_conditions(draft, conditions=["dbs", "safeguarding", "dbs"], cost_floor_per_person_pence=10_000)
     assert draft.conditions == ["dbs", "safeguarding"] and draft.cost_floor_per_person_pence == 10_000
 
 

@@ -1,0 +1,216 @@
+"""Writing a need, section by section: create the draft, then the rules of each section
+(about, lots, evaluation criteria, conditions, payment profile). Functions take the acting
+user where one acts, change the need, raise NeedError (models.py) when a rule is broken
+and never commit; saving a section as a draft change or an amendment is amendments.py,
+the dates are dates.py."""
+
+import sqlalchemy as sa
+
+from .. import audit
+from ..accounts.models import Role
+from ..extensions import db
+from ..money import MAX_PENCE, format_pounds, split_pence
+from ..permissions import Action, can
+from ..reference.models import Area, AreaKind, DesiredOutcome
+from .models import (
+    Condition,
+    Criterion,
+    Lot,
+    Milestone,
+    Need,
+    NeedError,
+    Procedure,
+    Reservation,
+    may_be_reserved,
+    reservation_threshold_pence,
+)
+
+MAX_CRITERIA = 5
+MAX_WORD_LIMIT = 500
+MIN_SOCIAL_VALUE = 10
+MAX_PRICE_WEIGHT = 40
+MAX_ADVANCE = 25
+
+
+# Areas ---------------------------------------------------------------------------------
+
+
+def creatable_areas(user) -> list[Area]:
+    """The areas the user may post needs for: their own, and a region's delivery units."""
+    areas: list[Area] = []
+    for membership in user.area_memberships(Role.COMMISSIONER):
+        area = membership.area
+        candidates = [area] + ([p for p in area.children if p.is_current()] if area.kind == AreaKind.REGION else [])
+        areas += [a for a in candidates if a not in areas and can(user, Action.CREATE_NEED, a)]
+    return areas
+
+
+def allowed_pdus(area: Area) -> list[Area]:
+    """The PDUs a need of this area may cover: the PDU itself, or a region's PDUs."""
+    if area.kind == AreaKind.PDU:
+        return [area]
+    return [pdu for pdu in area.children if pdu.is_current()]
+
+
+# Creating and the about section --------------------------------------------------------
+
+
+def create_need(*, area: Area, title: str, actor) -> Need:
+    need = Need(area=area, title=title, created_by_id=actor.id, conditions=[])
+    if area.kind == AreaKind.PDU:
+        need.pdus = [area]
+    db.session.add(need)
+    db.session.flush()
+    audit.record("need.created", need, actor=actor, after={"title": title, "area": area.code})
+    return need
+
+
+def update_about(need: Need, *, title, summary, pdus, category, outcomes, cohort, expected_people, duration_months, procedure) -> None:
+    allowed = {a.id for a in allowed_pdus(need.area)}
+    if any(p.id not in allowed for p in pdus):
+        raise NeedError(f"Choose delivery units in {need.area.label}")
+    if category is not None and any(o.category_id != category.id for o in outcomes):
+        raise NeedError("Choose outcomes from the service category you chose")
+    need.title = title
+    need.summary = summary
+    need.pdus = list(pdus)
+    need.category = category
+    need.outcomes = list(outcomes)
+    need.cohort = cohort
+    need.expected_people = expected_people
+    need.duration_months = duration_months
+    need.procedure = Procedure(procedure) if procedure else None
+
+
+def outcomes_by_id(ids: list[int]) -> list[DesiredOutcome]:
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(DesiredOutcome).where(DesiredOutcome.id.in_(ids))))
+
+
+# Lots ----------------------------------------------------------------------------------
+
+
+def _check_reservation(value_pence: int, reservation: Reservation) -> None:
+    if reservation != Reservation.NONE and not may_be_reserved(value_pence):
+        raise NeedError(
+            "A lot can be reserved only when its value is below "
+            f"{format_pounds(reservation_threshold_pence(), whole=True)}"
+        )
+
+
+def save_lot(need: Need, *, title, description, value_pence, reservation: Reservation, lot: Lot | None = None) -> Lot:
+    if not 0 < value_pence <= MAX_PENCE:
+        raise NeedError(f"Enter a budget between £0.01 and {format_pounds(MAX_PENCE, whole=True)}")
+    _check_reservation(value_pence, reservation)
+    if lot is None:
+        lot = Lot(number=len(need.lots) + 1)
+        need.lots.append(lot)
+    lot.title, lot.description, lot.value_pence, lot.reservation = title, description, value_pence, reservation
+    _recalculate_value(need)
+    return lot
+
+
+def remove_lot(need: Need, lot: Lot) -> None:
+    from ..bids.models import Bid
+
+    if db.session.scalar(sa.select(sa.exists().where(Bid.lot_id == lot.id))):
+        raise NeedError(
+            f"Providers have started bids on lot {lot.number}, so it cannot be removed. "
+            "Change the lot instead, or cancel the need"
+        )
+    need.lots.remove(lot)
+    db.session.flush()
+    for number, remaining in enumerate(need.lots, start=1):
+        remaining.number = number
+    _recalculate_value(need)
+
+
+def _recalculate_value(need: Need) -> None:
+    need.value_pence = sum(lot.value_pence for lot in need.lots)
+
+
+# Evaluation criteria -------------------------------------------------------------------
+
+
+def save_criterion(need: Need, *, question, weight, word_limit, criterion: Criterion | None = None) -> Criterion:
+    if criterion is None:
+        if len(need.criteria) >= MAX_CRITERIA:
+            raise NeedError(f"A need can have at most {MAX_CRITERIA} quality questions")
+        criterion = Criterion(number=len(need.criteria) + 1)
+        need.criteria.append(criterion)
+    if not 1 <= word_limit <= MAX_WORD_LIMIT:
+        raise NeedError(f"Word limit must be {MAX_WORD_LIMIT} or fewer")
+    criterion.question, criterion.weight, criterion.word_limit = question, weight, word_limit
+    return criterion
+
+
+def remove_criterion(need: Need, criterion: Criterion) -> None:
+    need.criteria.remove(criterion)
+    db.session.flush()
+    for number, remaining in enumerate(need.criteria, start=1):
+        remaining.number = number
+
+
+def set_weights(need: Need, *, social_value_weight: int, price_weight: int) -> None:
+    if social_value_weight < MIN_SOCIAL_VALUE:
+        raise NeedError(f"Social value must be weighted at least {MIN_SOCIAL_VALUE}%")
+    if not 0 <= price_weight <= MAX_PRICE_WEIGHT:
+        raise NeedError(f"Price must be weighted {MAX_PRICE_WEIGHT}% or less")
+    need.social_value_weight, need.price_weight = social_value_weight, price_weight
+
+
+# Conditions of participation -----------------------------------------------------------
+
+
+def set_conditions(need: Need, *, conditions: list[str], cost_floor_per_person_pence: int | None) -> None:
+    unknown = [c for c in conditions if c not in Condition._value2member_map_]
+    if unknown:
+        raise NeedError("Choose conditions from the list")
+    need.conditions = sorted(set(conditions))
+    need.cost_floor_per_person_pence = cost_floor_per_person_pence
+
+
+def set_show_bid_count(need: Need, show_bid_count: bool | None, *, actor) -> bool:
+    """Whether the commissioner sees the number of bids received before closing (None:
+    left as it is). Not part of the need providers see, so not an amendment: audited
+    here. True when it changed."""
+    if show_bid_count is None or show_bid_count == need.show_bid_count:
+        return False
+    audit.record(
+        "need.show_bid_count_changed", need, actor=actor,
+        before={"show_bid_count": need.show_bid_count}, after={"show_bid_count": show_bid_count},
+    )
+    need.show_bid_count = show_bid_count
+    return True
+
+
+# Payment profile -----------------------------------------------------------------------
+
+
+def set_payment_profile(need: Need, *, advance_percent: int, milestones: list[tuple[str, int, int]]) -> None:
+    """Replace the payment profile: an advance and (title, percent, due month) milestones."""
+    if not 0 <= advance_percent <= MAX_ADVANCE:
+        raise NeedError(f"The advance must be between 0% and {MAX_ADVANCE}%")
+    if not milestones:
+        raise NeedError("Add at least one milestone")
+    total = advance_percent + sum(percent for _, percent, _ in milestones)
+    if total != 100:
+        raise NeedError(f"The advance and milestones must add up to 100%, not {total}%")
+    need.advance_percent = advance_percent
+    need.milestones.clear()
+    db.session.flush()
+    for number, (title, percent, due_month) in enumerate(milestones, start=1):
+        need.milestones.append(Milestone(number=number, title=title, percent=percent, due_month=due_month))
+
+
+def payment_schedule(need: Need, lot: Lot) -> list[tuple[str, int]]:
+    """What a lot pays, in pence, at each step: advance first, then each milestone. Sums
+    exactly to the lot's value."""
+    steps = ([("Advance at contract start", need.advance_percent)] if need.advance_percent else []) + [
+        (m.title, m.percent) for m in need.milestones
+    ]
+    if sum(p for _, p in steps) != 100:
+        return []
+    amounts = split_pence(lot.value_pence, [p for _, p in steps])
+    return [(title, amount) for (title, _), amount in zip(steps, amounts)]

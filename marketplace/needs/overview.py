@@ -1,0 +1,67 @@
+"""The commissioner's home page: the needs of the areas a user commissions for, counted by
+status, and what waits for their action (unanswered questions, needs closing soon)."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..accounts.models import Role
+from ..extensions import db
+from ..reference.models import AreaKind
+from ..timeutil import utcnow
+from .dates import closing_soon_cutoff
+from .models import Need, NeedStatus, Question
+
+
+def _status_clause(now: datetime):
+    """SQL for a need's status at `now`, as Need.status_at works it out."""
+    return sa.case(
+        (Need.cancelled_at.is_not(None), NeedStatus.CANCELLED.value),
+        (Need.withdrawn_at.is_not(None), NeedStatus.WITHDRAWN.value),
+        (Need.awarded_at.is_not(None), NeedStatus.AWARDED.value),
+        (Need.not_awarded_at.is_not(None), NeedStatus.NOT_AWARDED.value),
+        (Need.published_at.is_(None), NeedStatus.DRAFT.value),
+        (Need.closes_at <= now, NeedStatus.CLOSED.value),
+        else_=NeedStatus.OPEN.value,
+    )
+
+
+def commissioning_overview(user, now=None) -> dict | None:
+    """For the home page: the needs of the areas the user commissions for, counted by
+    status, and what needs their action. None when the user commissions nowhere."""
+    areas = [m.area for m in user.area_memberships(Role.COMMISSIONER)]
+    if not areas:
+        return None
+    now = now or utcnow()
+    area_ids = {a.id for a in areas} | {c.id for a in areas if a.kind == AreaKind.REGION for c in a.children}
+    status = _status_clause(now)
+    counts = dict(
+        db.session.execute(sa.select(status, sa.func.count()).where(Need.area_id.in_(area_ids)).group_by(status)).all()
+    )
+    listed = db.session.scalars(
+        sa.select(Need)
+        .where(Need.area_id.in_(area_ids), status.in_([NeedStatus.DRAFT.value, NeedStatus.OPEN.value, NeedStatus.CLOSED.value]))
+        .order_by(Need.closes_at.is_(None), Need.closes_at, Need.id)
+        .limit(60)
+    ).all()
+    by_status: dict[NeedStatus, list[Need]] = {}
+    for need in listed:
+        by_status.setdefault(need.status_at(now), []).append(need)
+    unanswered = db.session.execute(
+        sa.select(Need, sa.func.count(Question.id))
+        .join(Question, Question.need_id == Need.id)
+        .where(Need.area_id.in_(area_ids), Question.answered_at.is_(None))
+        .group_by(Need.id)
+        .order_by(Need.closes_at)
+    ).all()
+    closing = db.session.scalars(
+        sa.select(Need)
+        .where(Need.area_id.in_(area_ids), Need.open_clause(now), Need.closes_at <= closing_soon_cutoff(now))
+        .order_by(Need.closes_at)
+    ).all()
+    return {
+        "counts": [(s, counts.get(s.value, 0)) for s in NeedStatus],
+        "by_status": by_status,
+        "unanswered": unanswered,
+        "closing": closing,
+    }

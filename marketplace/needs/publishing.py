@@ -1,0 +1,109 @@
+"""Publishing a need and ending it: everything that stops a draft being published (each
+problem linked to the section that fixes it), publishing, and withdrawing or cancelling
+with a reason that everyone interested is sent."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .. import audit
+from ..notifications import external_url, queue_email
+from ..timeutil import utcnow
+from ..workdays import london_date
+from .dates import MIN_WORKING_DAYS_OPEN, earliest_closing_date
+from .drafting import MAX_CRITERIA
+from .following import interested_users
+from .models import InvalidTransition, Need, NeedError, NeedStatus
+
+
+@dataclass
+class Problem:
+    """One reason a need cannot be published, linked to the section that fixes it."""
+
+    section: str
+    message: str
+
+
+def problems(need: Need, now: datetime | None = None) -> list[Problem]:
+    """Everything that stops the need being published, all at once, in page order."""
+    now = now or utcnow()
+    found: list[Problem] = []
+
+    def need_(condition, section, message):
+        if not condition:
+            found.append(Problem(section, message))
+
+    need_(need.summary, "about", "Enter a summary of the need")
+    need_(need.pdus, "about", "Choose the probation delivery units the need covers")
+    need_(need.category_id, "about", "Choose a service category")
+    need_(need.outcomes, "about", "Choose at least one desired outcome")
+    need_(need.cohort, "about", "Say who the service is for (the cohort)")
+    need_(need.expected_people, "about", "Enter the expected number of people")
+    need_(need.duration_months, "about", "Enter how long the service runs")
+    need_(need.procedure, "about", "Choose grant or contract")
+    need_(need.lots, "lots", "Add at least one lot")
+    for lot in need.lots:
+        need_(lot.reservation_allowed, "lots", f"Lot {lot.number} is reserved but its value is not below the threshold")
+    need_(1 <= len(need.criteria) <= MAX_CRITERIA, "criteria", f"Add 1 to {MAX_CRITERIA} quality questions")
+    need_(need.social_value_weight is not None, "criteria", "Enter the weight for social value")
+    need_(need.price_weight is not None, "criteria", "Enter the weight for price")
+    if need.social_value_weight is not None and need.price_weight is not None and need.criteria:
+        need_(need.total_weight == 100, "criteria", f"The weights must add up to 100%, not {need.total_weight}%")
+    need_(need.milestones, "payment", "Set the payment profile")
+    if need.milestones:
+        total = need.advance_percent + sum(m.percent for m in need.milestones)
+        need_(total == 100, "payment", f"The advance and milestones must add up to 100%, not {total}%")
+    need_(need.closes_at, "dates", "Set the question deadline and closing time")
+    if need.closes_at:
+        earliest = earliest_closing_date(now)
+        need_(
+            london_date(need.closes_at) >= earliest,
+            "dates",
+            f"The closing time must be at least {MIN_WORKING_DAYS_OPEN} working days after publication: "
+            f"{earliest.day} {earliest:%B %Y} or later",
+        )
+        need_(need.question_deadline and need.question_deadline > now, "dates", "The question deadline must be in the future")
+    return found
+
+
+def publish_need(need: Need, *, actor, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    found = problems(need, now)
+    if found:
+        raise NeedError(found[0].message)
+    need.transition_to(NeedStatus.OPEN, at=now)
+    # Saved searches are matched by the daily digest command, from published_at.
+    audit.record("need.published", need, actor=actor, before={"status": "draft"}, after={"status": "open", "closes_at": need.closes_at.isoformat()})
+
+
+# Withdraw and cancel -------------------------------------------------------------------
+
+
+def _end(need: Need, status: NeedStatus, action: str, *, actor, reason: str, now: datetime | None) -> None:
+    now = now or utcnow()
+    if not reason or not reason.strip():
+        raise NeedError("Enter the reason")
+    try:
+        previous = need.transition_to(status, at=now)
+    except InvalidTransition as error:
+        raise NeedError(str(error)) from None
+    need.end_reason = reason.strip()
+    audit.record(action, need, actor=actor, before={"status": previous.value}, after={"status": status.value}, reason=need.end_reason)
+    for user in interested_users(need):
+        queue_email(
+            user.email,
+            f"{need.title} has been {status.label.lower()}",
+            "need_ended",
+            user=user,
+            need=need,
+            status=status,
+            reason=need.end_reason,
+            link=external_url("needs.show_need", need_id=need.id),
+        )
+
+
+def withdraw_need(need: Need, *, actor, reason: str, now: datetime | None = None) -> None:
+    _end(need, NeedStatus.WITHDRAWN, "need.withdrawn", actor=actor, reason=reason, now=now)
+
+
+def cancel_need(need: Need, *, actor, reason: str, now: datetime | None = None) -> None:
+    _end(need, NeedStatus.CANCELLED, "need.cancelled", actor=actor, reason=reason, now=now)

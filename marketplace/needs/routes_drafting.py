@@ -1,0 +1,306 @@
+"""Writing a need's sections, one page each from the task list: about the need, lots,
+evaluation criteria, conditions of participation, payment profile and dates. Every save
+goes through routes_manage.save_and_redirect: a draft is saved, an open need amended.
+
+Who may: a commissioner of the need's area, while Action.EDIT_NEED allows (a draft or
+an open need); see routes_manage.py.
+"""
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..money import format_pounds
+from ..reference.models import ServiceCategory
+from ..reference.services import current_categories
+from ..timeutil import utcnow
+from . import bp, dates, drafting
+from .forms import (
+    AboutForm,
+    ConditionsForm,
+    CriterionForm,
+    DatesForm,
+    LotForm,
+    PaymentForm,
+    WeightsForm,
+)
+from .models import Criterion, Lot, Need, Reservation, reservation_threshold_pence
+from .routes_manage import (
+    editable_need,
+    is_amending,
+    manage_page,
+    manage_url,
+    part_or_404,
+    remove_page,
+    save_and_redirect,
+)
+
+# About ---------------------------------------------------------------------------------
+
+
+def _outcome_groups(need: Need):
+    """Each current category with its current outcomes (and any the need already has)."""
+    groups = []
+    for category in current_categories():
+        outcomes = [o for o in category.outcomes if o.is_current() or o in need.outcomes]
+        groups.append((category, outcomes))
+    if need.category is not None and need.category not in [c for c, _ in groups]:
+        groups.append((need.category, list(need.category.outcomes)))
+    return groups
+
+
+def _about_data(need: Need) -> dict:
+    return {
+        "title": need.title,
+        "summary": need.summary,
+        "pdus": [str(a.id) for a in need.pdus],
+        "category": str(need.category_id) if need.category_id else None,
+        "outcomes": [str(o.id) for o in need.outcomes],
+        "cohort": need.cohort,
+        "expected_people": need.expected_people,
+        "duration_months": need.duration_months,
+        "procedure": need.procedure.value if need.procedure else None,
+    }
+
+
+def _about_change(need: Need, form: AboutForm, pdus):
+    """The change the about form asks for, as a call for save_and_redirect."""
+    chosen_pdus = [a for a in pdus if str(a.id) in form.pdus.data]
+    category = db.session.get(ServiceCategory, int(form.category.data))
+    outcomes = drafting.outcomes_by_id([int(v) for v in form.outcomes.data])
+    return lambda: drafting.update_about(
+        need,
+        title=form.title.data,
+        summary=form.summary.data,
+        pdus=chosen_pdus,
+        category=category,
+        outcomes=outcomes,
+        cohort=form.cohort.data,
+        expected_people=form.expected_people.number,
+        duration_months=form.duration_months.number,
+        procedure=form.procedure.data,
+    )
+
+
+@bp.route("/needs/<int:need_id>/about", methods=["GET", "POST"])
+@login_required
+def edit_about(need_id):
+    need = editable_need(need_id)
+    groups = _outcome_groups(need)
+    pdus = drafting.allowed_pdus(need.area)
+    data = _about_data(need) if request.method == "GET" else None
+    form = AboutForm(data=data, pdus=pdus, outcome_groups=groups, amending=is_amending(need))
+    if form.validate_on_submit():
+        response = save_and_redirect(
+            need, form, _about_change(need, form, pdus), section="about", error_field=form.pdus,
+            done="About the need saved.", next_url=manage_url(need),
+        )
+        if response:
+            return response
+    return manage_page("about.html", need, form, outcome_groups=groups)
+
+
+# Lots ----------------------------------------------------------------------------------
+
+
+@bp.get("/needs/<int:need_id>/lots")
+@login_required
+def need_lots(need_id):
+    need = editable_need(need_id)
+    return manage_page("lots.html", need, threshold=reservation_threshold_pence())
+
+
+@bp.route("/needs/<int:need_id>/lots/add", methods=["GET", "POST"])
+@bp.route("/needs/<int:need_id>/lots/<int:lot_id>", methods=["GET", "POST"])
+@login_required
+def edit_lot(need_id, lot_id=None):
+    need = editable_need(need_id)
+    lot = part_or_404(Lot, need, lot_id) if lot_id is not None else None
+    data = None
+    if request.method == "GET" and lot is not None:
+        data = {"title": lot.title, "description": lot.description, "budget": format_pounds(lot.value_pence), "reservation": lot.reservation.value}
+    form = LotForm(data=data, amending=is_amending(need))
+    if form.validate_on_submit():
+
+        def change():
+            drafting.save_lot(
+                need, title=form.title.data, description=form.description.data, value_pence=form.budget.pence,
+                reservation=Reservation(form.reservation.data), lot=lot,
+            )
+
+        response = save_and_redirect(need, form, change, section="lots", error_field=form.budget, done="Lot saved.", next_url=url_for("needs.need_lots", need_id=need.id))
+        if response:
+            return response
+    return manage_page("lot.html", need, form, lot=lot)
+
+
+@bp.route("/needs/<int:need_id>/lots/<int:lot_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove_lot(need_id, lot_id):
+    need = editable_need(need_id)
+    lot = part_or_404(Lot, need, lot_id)
+    return remove_page(
+        need, lambda: drafting.remove_lot(need, lot), section="lots", thing=f"lot {lot.number}: {lot.title}",
+        done=f"Lot '{lot.title}' removed.", back=url_for("needs.need_lots", need_id=need.id),
+    )
+
+
+# Evaluation criteria -------------------------------------------------------------------
+
+
+@bp.route("/needs/<int:need_id>/criteria", methods=["GET", "POST"])
+@login_required
+def edit_criteria(need_id):
+    need = editable_need(need_id)
+    data = None
+    if request.method == "GET":
+        data = {"social_value_weight": need.social_value_weight, "price_weight": need.price_weight}
+    form = WeightsForm(data=data, amending=is_amending(need))
+    if form.validate_on_submit():
+        response = save_and_redirect(
+            need,
+            form,
+            lambda: drafting.set_weights(
+                need, social_value_weight=form.social_value_weight.number, price_weight=form.price_weight.number
+            ),
+            section="criteria", error_field=form.social_value_weight,
+            done="Weights saved.",
+            next_url=url_for("needs.edit_criteria", need_id=need.id),
+        )
+        if response:
+            return response
+    return manage_page("criteria.html", need, form, max_criteria=drafting.MAX_CRITERIA)
+
+
+@bp.route("/needs/<int:need_id>/criteria/add", methods=["GET", "POST"])
+@bp.route("/needs/<int:need_id>/criteria/<int:criterion_id>", methods=["GET", "POST"])
+@login_required
+def edit_criterion(need_id, criterion_id=None):
+    need = editable_need(need_id)
+    criterion = part_or_404(Criterion, need, criterion_id) if criterion_id is not None else None
+    if criterion is None and len(need.criteria) >= drafting.MAX_CRITERIA:
+        flash(f"A need can have at most {drafting.MAX_CRITERIA} quality questions.", "error")
+        return redirect(url_for("needs.edit_criteria", need_id=need.id))
+    data = None
+    if request.method == "GET":
+        data = {"question": criterion.question, "weight": criterion.weight, "word_limit": criterion.word_limit} if criterion else {"word_limit": 300}
+    form = CriterionForm(data=data, amending=is_amending(need))
+    if form.validate_on_submit():
+        response = save_and_redirect(
+            need,
+            form,
+            lambda: drafting.save_criterion(
+                need, question=form.question.data, weight=form.weight.number, word_limit=form.word_limit.number, criterion=criterion
+            ),
+            section="criteria", error_field=form.question,
+            done="Quality question saved.",
+            next_url=url_for("needs.edit_criteria", need_id=need.id),
+        )
+        if response:
+            return response
+    return manage_page("criterion.html", need, form, criterion=criterion)
+
+
+@bp.route("/needs/<int:need_id>/criteria/<int:criterion_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove_criterion(need_id, criterion_id):
+    need = editable_need(need_id)
+    criterion = part_or_404(Criterion, need, criterion_id)
+    return remove_page(
+        need, lambda: drafting.remove_criterion(need, criterion), section="criteria",
+        thing=f"quality question {criterion.number}", done="Quality question removed.",
+        back=url_for("needs.edit_criteria", need_id=need.id),
+    )
+
+
+# Conditions of participation -----------------------------------------------------------
+
+
+@bp.route("/needs/<int:need_id>/conditions", methods=["GET", "POST"])
+@login_required
+def edit_conditions(need_id):
+    need = editable_need(need_id)
+    form = ConditionsForm(amending=is_amending(need))
+    if request.method == "GET":
+        form.conditions.data = list(need.conditions or [])
+        form.cost_floor.set_pence(need.cost_floor_per_person_pence)
+        form.show_bid_count.set_answer(need.show_bid_count)
+    if form.validate_on_submit():
+        show_count = form.show_bid_count.answer
+
+        def change():
+            drafting.set_conditions(need, conditions=form.conditions.data, cost_floor_per_person_pence=form.cost_floor.pence)
+            drafting.set_show_bid_count(need, show_count, actor=current_user)
+
+        response = save_and_redirect(
+            need, form, change, section="conditions", error_field=form.conditions, done="Conditions of participation saved.",
+            next_url=manage_url(need), also_changed=show_count is not None and show_count != need.show_bid_count,
+        )
+        if response:
+            return response
+    return manage_page("conditions.html", need, form)
+
+
+# Payment profile -----------------------------------------------------------------------
+
+
+def _payment_data(need: Need) -> dict:
+    data = {"advance_percent": need.advance_percent}
+    for m in need.milestones:
+        data.update({f"milestone_{m.number}_title": m.title, f"milestone_{m.number}_percent": m.percent, f"milestone_{m.number}_month": m.due_month})
+    return data
+
+
+@bp.route("/needs/<int:need_id>/payment", methods=["GET", "POST"])
+@login_required
+def edit_payment(need_id):
+    need = editable_need(need_id)
+    form = PaymentForm(data=_payment_data(need) if request.method == "GET" else None, amending=is_amending(need))
+    if form.validate_on_submit():
+        response = save_and_redirect(
+            need,
+            form,
+            lambda: drafting.set_payment_profile(need, advance_percent=form.advance_percent.number, milestones=form.milestones),
+            section="payment", error_field=form.advance_percent,
+            done="Payment profile saved.",
+            next_url=url_for("needs.edit_payment", need_id=need.id),
+        )
+        if response:
+            return response
+    schedules = [(lot, drafting.payment_schedule(need, lot)) for lot in need.lots]
+    return manage_page("payment.html", need, form, schedules=schedules)
+
+
+# Dates ---------------------------------------------------------------------------------
+
+
+def _dates_refused(need: Need, form: DatesForm, now) -> bool:
+    """Put every rule the dates break (dates.date_problems) by its field; True if any."""
+    refused = dates.date_problems(need, question_deadline=form.question_deadline, closes_at=form.closes_at, now=now)
+    for name, message in refused:
+        field = form.field_for(name)
+        field.errors = [*field.errors, message]
+    return bool(refused)
+
+
+@bp.route("/needs/<int:need_id>/dates", methods=["GET", "POST"])
+@login_required
+def edit_dates(need_id):
+    need = editable_need(need_id)
+    now = utcnow()
+    form = DatesForm(amending=is_amending(need))
+    if request.method == "GET":
+        form.set_times(*(dates.default_closing(now) if need.closes_at is None else (need.question_deadline, need.closes_at)))
+    if form.validate_on_submit() and not _dates_refused(need, form, now):
+        response = save_and_redirect(
+            need,
+            form,
+            lambda: dates.set_dates(need, question_deadline=form.question_deadline, closes_at=form.closes_at, now=now),
+            section="dates", error_field=form.closes_date,
+            done="Dates saved.",
+            next_url=manage_url(need),
+        )
+        if response:
+            return response
+    earliest = dates.earliest_closing_date(now)
+    return manage_page("dates.html", need, form, earliest=f"{earliest.day} {earliest:%B %Y}")
