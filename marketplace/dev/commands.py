@@ -1,14 +1,12 @@
 """The measuring commands, `flask --app wsgi generate-needs` and `generate-activity`:
-registered only outside production, and refused wherever demo data is not allowed."""
+registered only outside production, and refused wherever demo data is not allowed. The
+generators are imported when a command runs, so production never loads them."""
 
 import time
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-
-from .activity import generate_activity
-from .needs import generate_needs
 
 
 def register(app: Flask) -> None:
@@ -33,6 +31,8 @@ def generate_needs_command(count, seed):
     _refuse_in_production("generate-needs", "publish made-up needs")
     if not 1 <= count <= 1_000_000:
         raise click.ClickException("--count must be between 1 and 1,000,000")
+    from .needs import generate_needs
+
     started = time.monotonic()
     made = generate_needs(count, seed)
     click.echo(f"Added {made:,} needs in {time.monotonic() - started:.1f}s.")
@@ -50,6 +50,8 @@ def generate_activity_command(bids, contracts, organisations, seed):
     (never in production)."""
     _refuse_in_production("generate-activity", "add made-up bids, contracts and payments")
     _check_activity_options(bids, contracts, organisations)
+    from .activity import generate_activity
+
     started = time.monotonic()
     made = generate_activity(bids, contracts, organisations, seed)
     click.echo(
