@@ -8,13 +8,18 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The links in the emails the demo queues point at the server `make run` starts; a
+# BASE_URL set in the environment or on the command line wins.
+BASE_URL ?= http://$(HOST):$(PORT)
+# VERBOSE=1 also prints the emails the demo data queues (about 370 lines), before the logins.
+VERBOSE ?=
 
 .PHONY: run test test-clocks lint setup assets db demo clean check-python bench
 
 run: setup db demo
 	@echo
 	@echo "Local Partners is at http://$(HOST):$(PORT)  (Ctrl+C stops it)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	BASE_URL='$(BASE_URL)' $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -61,8 +66,9 @@ db: setup
 	$(FLASK) db upgrade
 	$(FLASK) load-reference
 
+# The demo logins are the last thing it prints, so `make run` shows them just before the server starts.
 demo: db
-	$(FLASK) demo-data
+	BASE_URL='$(BASE_URL)' $(FLASK) demo-data $(if $(filter 1,$(VERBOSE)),--verbose)
 
 bench: setup
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

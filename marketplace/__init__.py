@@ -53,8 +53,10 @@ def create_app(config: Config | None = None) -> Flask:
     _security_headers(app)
 
     from .cli import register_commands
+    from .dev.commands import register as register_dev_commands
 
     register_commands(app)
+    register_dev_commands(app)
     return app
 
 

@@ -14,7 +14,8 @@ from marketplace.board import reporting
 from marketplace.board.models import PartnershipReview
 from marketplace.contracts.models import Contract
 from marketplace.delivery.models import ReportSubmission
-from marketplace.demo import HISTORY, history_years, load_demo_data
+from marketplace.demo import load_demo_data
+from marketplace.demo.history import HISTORY, history_years
 from marketplace.evaluation import award
 from marketplace.extensions import db
 from marketplace.needs.models import Need, NeedStatus

@@ -23,7 +23,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import SubmitField
 
 from marketplace.contracts.models import Contract
-from marketplace.demo import FINISHED_NEED, load_demo_data
+from marketplace.demo import load_demo_data
+from marketplace.demo.bids import FINISHED_NEED
 from marketplace.extensions import db
 from marketplace.needs.models import Need
 

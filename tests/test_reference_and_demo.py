@@ -16,7 +16,9 @@ from marketplace.bids import closing, drafting as bid_drafting, lifecycle, parti
 from marketplace.bids.models import Bid, BidPartner, BidRevision, BidState
 from marketplace.contracts import services as contract_services
 from marketplace.contracts.models import Contract
-from marketplace.demo import CLOSED_NEED, FINISHED_NEED, MODERATION_NEED, OPEN_NEED, DemoRefused, load_demo_data
+from marketplace.demo import load_demo_data
+from marketplace.demo.bids import CLOSED_NEED, FINISHED_NEED, MODERATION_NEED, OPEN_NEED
+from marketplace.demo.people import DemoRefused
 from marketplace.evaluation.award import current_decision, sign_off_threshold
 from marketplace.evaluation.models import AgreedScore, AwardDecision, ScoreSheet
 from marketplace.evaluation.moderation import agreed_scores

@@ -355,6 +355,7 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("main.cookies", "GET"): [case(PUBLIC)],
     ("main.healthz", "GET"): [case(PUBLIC)],
     ("main.home", "GET"): [case(PUBLIC)],
+    ("main.login", "GET"): [case(expect(others=SIGN_IN), why="the address people guess: on to sign in")],
     ("main.privacy", "GET"): [case(PUBLIC)],
     # Needs: anyone reads a published need; a draft is the commissioner's (404 on the
     # public side, 403 on the commissioner's pages); providers follow, ask and save searches.

@@ -1,9 +1,10 @@
 import sqlalchemy as sa
-from flask import current_app, jsonify, render_template
+from flask import current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.models import Role
+from ..accounts.routes import _safe_next
 from ..bids.routes import bids_by_state
 from ..contracts import services as contract_services
 from ..evaluation import award, panel
@@ -58,6 +59,12 @@ def _payment_areas(user) -> list[tuple]:
         (area, payments.overdue(area.ids_covered))
         for area in sorted(areas.values(), key=lambda a: a.name)
     ]
+
+
+@bp.get("/login")
+def login():
+    """The address people guess: on to the sign-in page, keeping a `next` on this site."""
+    return redirect(url_for("accounts.sign_in", next=_safe_next(request.args.get("next"))), 301)
 
 
 @bp.get("/privacy")

@@ -15,7 +15,7 @@ from config import ProductionConfig
 from marketplace.accounts import two_factor
 from marketplace.accounts.models import Membership, RecoveryCode, Role, User
 from marketplace.audit import AuditEvent
-from marketplace.demo import DEMO_TOTP_SECRET
+from marketplace.demo.people import DEMO_TOTP_SECRET
 from marketplace.extensions import db
 from marketplace.notifications import OutboxEmail
 

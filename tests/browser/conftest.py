@@ -123,8 +123,8 @@ def demo_code(email: str) -> str:
     """The code that signs a demo staff account in now, as `flask --app wsgi demo-code
     EMAIL` prints it (the demo data gives staff a known authenticator key). A code works
     once: when this minute's have been used, wait for the next."""
-    from marketplace.demo import DemoRefused
-    from marketplace.demo import demo_code as code_now
+    from marketplace.demo.people import DemoRefused
+    from marketplace.demo.people import demo_code as code_now
 
     app = _LIVE_APPS[-1]
     for _ in range(3):

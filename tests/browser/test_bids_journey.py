@@ -19,7 +19,7 @@ from marketplace.extensions import db
 
 from .test_needs_journey import error_summary, outbox, sign_in
 
-# Demo needs (marketplace/demo.py).
+# Demo needs (marketplace/demo/needs.py).
 OPEN_NEED = "Women's centre support in East Kent"
 CLOSING_SOON_NEED = "Move-on accommodation support in West Kent"
 CLOSED_NEED = "Allotment and growing project in East Kent"

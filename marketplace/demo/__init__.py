@@ -1,0 +1,36 @@
+"""Demo data for `make run`: one account per role, for two delivery units of one region
+(people.py), the demo commissioner's needs (open, closing soon, closed and a draft;
+needs.py) and the demo providers' bids on them: a consortium of the charity and the CIC, a
+draft, and on the closed need an abnormally low bid from the large company, flagged at
+closing (bids.py). Then a need in moderation and one awarded (evaluation.py) whose
+contract is in delivery (delivery.py).
+
+Behind them, two financial years of history (history.py) for the board's dashboard: needs
+published, bid for by providers of every size and type, evaluated, awarded, delivered,
+reported on and paid, each step through the services at its own past time (and dated then
+in the audit trail, dated.py), with some payments late and two overdue now; and the
+board's ratings of last year's partnerships (reviews.py).
+
+Idempotent: running it again finds what exists and adds only what is missing.
+"""
+
+from .bids import add_bids
+from .delivery import add_delivery
+from .evaluation import add_evaluations
+from .history import add_history
+from .needs import add_needs
+from .people import load_people, refuse_in_production
+from .reviews import add_reviews
+
+
+def load_demo_data(password: str) -> list[tuple[str, str]]:
+    """Every stage of the demo, in the order of a need's life; the logins (email, who)."""
+    refuse_in_production("Demo data is refused in production: it would create accounts with a known password.")
+    logins, pdus, categories = load_people(password)
+    add_needs(pdus, categories)
+    add_bids()
+    add_evaluations()
+    add_delivery()
+    add_history(pdus, categories)
+    add_reviews()
+    return logins
