@@ -746,14 +746,14 @@ def _delivery() -> None:
     second quarter's report approved but its payment overdue, the third quarter's report
     waiting for approval. Through the delivery and payment services, at past times."""
     from .contracts.models import Contract
-    from .delivery import services as delivery
+    from .delivery import decisions, drafts, reports
     from .needs.models import Need
     from .payments import services as payments
     from .workdays import at_london_time
 
     need = db.session.scalar(sa.select(Need).where(Need.title == FINISHED_NEED))
     contract = db.session.scalar(sa.select(Contract).where(Contract.need_id == need.id)) if need else None
-    if contract is None or delivery.report_for(contract.milestones[1]) is not None:
+    if contract is None or reports.report_for(contract.milestones[1]) is not None:
         return
     charity = account_services.find_user("charity@demo.test")
     commissioner = account_services.find_user("commissioner@demo.test")
@@ -776,16 +776,16 @@ def _delivery() -> None:
     outcomes = contract.outcomes
     for index, (milestone, submitted_ago, approved_ago, paid_ago) in enumerate(plans, start=1):
         when = at(today - timedelta(days=submitted_ago))
-        report = delivery.start_report(milestone, charity, now=when - timedelta(days=2))
+        report = drafts.start_report(milestone, charity, now=when - timedelta(days=2))
         started = 10 + 2 * index
-        delivery.save_report(
+        drafts.save_report(
             report, referred=started + 3, started=started, completed=started - 4,
             outcomes={o.id: (started // 2, started // 4, started - started // 2 - started // 4) for o in outcomes},
             narrative=DEMO_NARRATIVES[index - 1], case_study="", actor=charity, now=when - timedelta(days=1),
         )
-        delivery.submit_report(report, charity, now=when)
+        drafts.submit_report(report, charity, now=when)
         if approved_ago is not None:
-            delivery.approve_report(report, commissioner, now=at(today - timedelta(days=approved_ago)))
+            decisions.approve_report(report, commissioner, now=at(today - timedelta(days=approved_ago)))
         if paid_ago is not None:
             paid_day = today - timedelta(days=paid_ago)
             payments.record_ledger_payment(
@@ -1013,7 +1013,7 @@ def _live_through(past: Past, day: date, pdus: dict, categories: dict, now: date
     own past day; steps that would fall after `now` are left to happen."""
     from .bids import services as bid_services
     from .contracts import services as contract_services
-    from .delivery import services as delivery
+    from .delivery import decisions, drafts
     from .evaluation import services as evaluation
     from .needs import services as need_services
     from .payments import services as payments
@@ -1117,18 +1117,18 @@ def _live_through(past: Past, day: date, pdus: dict, categories: dict, now: date
         approved = _morning(add_working_days(london_date(submitted), 1 + milestone.number % 4))
         if submitted > now:
             break
-        report = _on(submitted - timedelta(days=1), delivery.start_report, milestone, provider)
+        report = _on(submitted - timedelta(days=1), drafts.start_report, milestone, provider)
         started = max(4, contract.expected_people // len(reporting))
-        _on(submitted - timedelta(days=1), delivery.save_report, report,
+        _on(submitted - timedelta(days=1), drafts.save_report, report,
             referred=started + started // 5 + 1, started=started, completed=started * 3 // 4,
             outcomes={o.id: _outcome_line(started, past.results, i) for i, o in enumerate(contract.outcomes)},
             narrative=f"{milestone.title}: {started} people started with us and most stayed the course. Referrals came "
             "steadily from probation practitioners; we met each person within a week.",
             case_study="", actor=provider)
-        _on(submitted, delivery.submit_report, report, provider)
+        _on(submitted, drafts.submit_report, report, provider)
         if approved > now:
             break
-        _on(approved, delivery.approve_report, report, commissioner)
+        _on(approved, decisions.approve_report, report, commissioner)
         pay(payments.payment_for(milestone), milestone.number)
 
 

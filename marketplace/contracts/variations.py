@@ -13,11 +13,12 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..extensions import db
-from ..money import MAX_PENCE, format_pounds
+from ..money import MAX_PENCE
 from ..notifications import external_url, queue_email
 from ..refusals import Refusal, written
 from ..timeutil import utcnow
 from .models import Contract, ContractVariation
+from .services import check_line
 
 REASON_WORD_LIMIT = 500
 
@@ -78,22 +79,11 @@ def propose(
     locked = locked_lines(contract)
     schedule = []
     for line in contract.milestones:
-        amount = amounts.get(line.number)
-        due_on = due_dates.get(line.number)
-        title = line.title.lower()
-        if amount is None:
-            raise VariationError(f"Enter an amount for {title}", f"amount_{line.number}")
-        if amount <= 0 or amount > MAX_PENCE:
-            raise VariationError(f"The amount for {title} must be more than £0", f"amount_{line.number}")
-        if line.number in locked and amount != line.amount_pence:
-            raise VariationError(
-                f"The amount for {title} cannot change: it has already become payable ({format_pounds(line.amount_pence)})",
-                f"amount_{line.number}",
-            )
-        if due_on is None:
-            raise VariationError(f"Enter a due date for {title}", f"due_{line.number}")
-        if not contract.starts_on <= due_on <= ends_on:
-            raise VariationError(f"The due date for {title} must be between the start and end dates", f"due_{line.number}")
+        amount, due_on = amounts.get(line.number), due_dates.get(line.number)
+        check_line(
+            VariationError, line.number, line.title, amount, due_on, contract.starts_on, ends_on,
+            fixed_pence=line.amount_pence if line.number in locked else None,
+        )
         schedule.append({"number": line.number, "title": line.title, "amount_pence": amount, "due_on": due_on.isoformat()})
     value = sum(line["amount_pence"] for line in schedule)
     if value > MAX_PENCE:
@@ -156,3 +146,11 @@ def decline(variation: ContractVariation, *, reason: str, actor, now: datetime |
     )
     variation.declined_at, variation.declined_by_id, variation.decline_reason = now, actor.id, reason
     audit.record("contract.variation_declined", variation, actor=actor, reason=reason)
+
+
+def answer(variation: ContractVariation, *, accept_it: bool, reason: str | None, actor, now: datetime | None = None) -> None:
+    """The provider's answer from the variation's page: accept it, or decline it with the reason."""
+    if accept_it:
+        accept(variation, actor=actor, now=now)
+    else:
+        decline(variation, reason=reason or "", actor=actor, now=now)
