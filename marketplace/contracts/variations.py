@@ -15,6 +15,7 @@ from .. import audit
 from ..extensions import db
 from ..money import MAX_PENCE
 from ..notifications import external_url, queue_email
+from ..permissions import Action, can
 from ..refusals import Refusal, written
 from ..timeutil import utcnow
 from .models import Contract, ContractVariation
@@ -68,6 +69,8 @@ def propose(
     """Propose new terms. `amounts` and `due_dates` are by schedule line number; the value
     becomes the sum of the amounts."""
     now = now or utcnow()
+    if not can(actor, Action.VARY_CONTRACT, contract):
+        raise VariationError("Only a commissioner of the area who is not a member of a party can vary this contract")
     if waiting_variation(contract) is not None:
         raise VariationError("A variation of this contract is already waiting for the provider")
     reason = written(
@@ -112,11 +115,18 @@ def _tell_provider(contract: Contract, variation: ContractVariation) -> None:
         )
 
 
+def _may_answer(variation: ContractVariation, actor) -> None:
+    """Only the provider answers (a member of the lead organisation), once."""
+    if not variation.is_waiting:
+        raise VariationError("This variation has already been answered")
+    if not can(actor, Action.ANSWER_VARIATION, variation):
+        raise VariationError("Only members of the provider's lead organisation can answer this variation")
+
+
 def accept(variation: ContractVariation, *, actor, now: datetime | None = None) -> None:
     """The provider agrees: the new terms take effect (end date, value, schedule)."""
     now = now or utcnow()
-    if not variation.is_waiting:
-        raise VariationError("This variation has already been answered")
+    _may_answer(variation, actor)
     contract = variation.contract
     if variation.before != current_terms(contract):
         raise VariationError("The contract changed since this variation was proposed: the commissioner must propose it again")
@@ -138,8 +148,7 @@ def accept(variation: ContractVariation, *, actor, now: datetime | None = None) 
 
 def decline(variation: ContractVariation, *, reason: str, actor, now: datetime | None = None) -> None:
     now = now or utcnow()
-    if not variation.is_waiting:
-        raise VariationError("This variation has already been answered")
+    _may_answer(variation, actor)
     reason = written(
         VariationError, reason, field="reason", noun="The reason", limit=REASON_WORD_LIMIT,
         empty="Enter why you do not agree to the variation",
