@@ -305,7 +305,7 @@ TABLE: dict[tuple[str, str], list[Case]] = {
         case(expect(LEAD, forbidden=CONTRACT_READERS, others=404), contract_id="contract", milestone_id="milestone_2"),
     ],
     ("delivery.outcomes", "GET"): [case(CONTRACT, contract_id="contract")],
-    ("evidence.remove_evidence", "POST"): [
+    ("delivery.remove_evidence", "POST"): [
         case(expect(LEAD, forbidden=CONTRACT_READERS, others=404), contract_id="contract", milestone_id="milestone_2",
              document_id="draft_evidence"),
     ],
