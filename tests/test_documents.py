@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from marketplace.accounts.models import Role
 from marketplace.bids import drafting, submission
 from marketplace.bids.models import BidDocument
-from marketplace.delivery import services as delivery
+from marketplace.delivery import drafts, evidence
 from marketplace.delivery.models import ReportDocument
 from marketplace.documents import store, uploads
 from marketplace.extensions import db
@@ -89,8 +89,8 @@ def _submitted_bid_file(client, filename, data):
 
 def _evidence_file(client, filename, data):
     s = make_setup()
-    report = delivery.start_report(s.milestone, s.owner)
-    document = delivery.add_evidence(report, filename, data, s.owner)
+    report = drafts.start_report(s.milestone, s.owner)
+    document = evidence.add_evidence(report, filename, data, s.owner)
     db.session.commit()
     _signed_in(client, s.owner)
     return document, f"/contracts/{s.contract.id}/milestones/{s.milestone.id}/report/evidence/{document.id}"

@@ -24,7 +24,7 @@ from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
 from marketplace.bids.models import BidRevision
 from marketplace.contracts.models import Contract
-from marketplace.delivery import services as delivery
+from marketplace.delivery import drafts
 from marketplace.delivery.models import ReportDecision, ReportSubmission
 from marketplace.evaluation.models import AssessmentSummary, AwardDecision
 from marketplace.extensions import db
@@ -332,10 +332,10 @@ def test_approving_an_outcome_report_twice_at_once_approves_it_once(committed_ap
         made = factories.make_contract()
         contract = made.contract
         milestone = next(m for m in contract.milestones if m.number == 1)
-        report = delivery.start_report(milestone, made.provider)
+        report = drafts.start_report(milestone, made.provider)
         s = SimpleNamespace(outcomes=list(contract.outcomes))
-        delivery.save_report(report, **complete(s), actor=made.provider)
-        delivery.submit_report(report, made.provider)
+        drafts.save_report(report, **complete(s), actor=made.provider)
+        drafts.submit_report(report, made.provider)
         base = f"/contracts/{contract.id}/milestones/{milestone.id}/report"
         report_id, milestone_id, email = report.id, milestone.id, made.commissioner.email
         marks = _marks()

@@ -19,7 +19,7 @@ from marketplace.accounts.models import Role
 from marketplace.bids import consortium, drafting as bid_drafting
 from marketplace.board import reviews
 from marketplace.contracts import variations
-from marketplace.delivery import services as delivery
+from marketplace.delivery import drafts, evidence
 from marketplace.evaluation import award, low_bids, panel, timing
 from marketplace.extensions import db
 from marketplace.needs import drafting, questions
@@ -198,18 +198,18 @@ class World:
     @cached_property
     def report(self):
         """The provider's draft report for milestone 1."""
-        return delivery.start_report(self.milestone, self.made.provider)
+        return drafts.start_report(self.milestone, self.made.provider)
 
     @cached_property
     def submitted_report(self):
         report = self.report
         outcomes = {o.id: (1, 0, 0) for o in self.made.contract.outcomes}
-        delivery.save_report(
+        drafts.save_report(
             report, referred=3, started=2, completed=1, outcomes=outcomes, narrative="Weekly sessions.", case_study="",
             actor=self.made.provider,
         )
-        delivery.add_evidence(report, "Attendance.pdf", PDF, self.made.provider)
-        delivery.submit_report(report, self.made.provider)
+        evidence.add_evidence(report, "Attendance.pdf", PDF, self.made.provider)
+        drafts.submit_report(report, self.made.provider)
         return report
 
     @cached_property

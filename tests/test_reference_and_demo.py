@@ -198,7 +198,7 @@ def _check_delivery():
     """The employment contract: the advance and the first quarter paid, the second
     quarter's payment overdue, the third quarter's report waiting for approval."""
     from marketplace.delivery.models import ReportState
-    from marketplace.delivery.services import report_for
+    from marketplace.delivery.reports import report_for
     from marketplace.payments import services as payments
     from marketplace.payments.models import PaymentStatus
 

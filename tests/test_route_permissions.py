@@ -47,7 +47,7 @@ from marketplace.bids import closing, consortium, drafting, submission
 from marketplace.contracts import services as contracts
 from marketplace.contracts import variations
 from marketplace.contracts.models import ContractParty, PartyRole
-from marketplace.delivery import services as delivery
+from marketplace.delivery import drafts, evidence
 from marketplace.evaluation import award, low_bids, panel, timing
 from marketplace.extensions import db, limiter
 from marketplace.needs import digest
@@ -717,20 +717,20 @@ def _build() -> tuple[dict, dict]:
     db.session.flush()
     db.session.expire(contract, ["parties"])
     milestones = {m.number: m for m in contract.milestones}
-    sent = delivery.start_report(milestones[1], owner_a)
-    delivery.save_report(
+    sent = drafts.start_report(milestones[1], owner_a)
+    drafts.save_report(
         sent, referred=10, started=8, completed=5, outcomes={o.id: (2, 1, 1) for o in contract.outcomes},
         narrative="Weekly sessions ran in Canterbury.", case_study="", actor=owner_a,
     )
-    sent_evidence = delivery.add_evidence(sent, "sent.csv", SENT_EVIDENCE, owner_a)
-    delivery.submit_report(sent, owner_a)
-    draft_report = delivery.start_report(milestones[2], owner_a)
-    delivery.save_report(
+    sent_evidence = evidence.add_evidence(sent, "sent.csv", SENT_EVIDENCE, owner_a)
+    drafts.submit_report(sent, owner_a)
+    draft_report = drafts.start_report(milestones[2], owner_a)
+    drafts.save_report(
         draft_report, referred=3, started=None, completed=None, outcomes={},
         narrative=f"{DRAFT_REPORT_NARRATIVE}: not sent yet",
         case_study="", actor=owner_a,
     )
-    draft_evidence = delivery.add_evidence(draft_report, "draft.csv", DRAFT_EVIDENCE, owner_a)
+    draft_evidence = evidence.add_evidence(draft_report, "draft.csv", DRAFT_EVIDENCE, owner_a)
     [payment] = payments.payments_of(contract)
     variation = variations.propose(
         contract, ends_on=ends_on + timedelta(days=30), amounts={m.number: m.amount_pence for m in contract.milestones},

@@ -17,7 +17,7 @@ from .. import audit
 from ..accounts.models import Role
 from ..accounts.services import area_staff
 from ..contracts.models import Contract
-from ..delivery.services import commissioners, lead_members
+from ..delivery.reports import commissioners, lead_members
 from ..extensions import db
 from ..notifications import external_url, queue_email
 from ..refusals import Refusal, written

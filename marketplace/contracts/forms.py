@@ -10,22 +10,57 @@ from wtforms.fields.choices import SelectChoice
 
 from ..forms import FreeText, ListedChoices, Radios
 from ..forms import GovDateField, PoundsField
+from ..money import format_pounds
 from .services import Line
 from .variations import REASON_WORD_LIMIT
 
 
-def contract_form(lines: list[Line], outcomes, **kwargs) -> FlaskForm:
-    """Start and end dates, an amount and a due date per line of the schedule (named
-    amount_<number> and due_<number>, as services.create_contract names its errors), and
-    the outcomes to report."""
+def _plain_pounds(pence: int | None) -> str:
+    return format_pounds(pence).lstrip("£") if pence is not None else ""
 
-    class ContractForm(FlaskForm):
+
+def schedule_data(lines) -> dict:
+    """The amount (in pounds, as typed) and due date of each line, to fill the form with:
+    `lines` are services.Line or ContractMilestone."""
+    data = {}
+    for line in lines:
+        data[f"amount_{line.number}"] = _plain_pounds(line.amount_pence)
+        data[f"due_{line.number}"] = line.due_on
+    return data
+
+
+class _ScheduleForm(FlaskForm):
+    """A form with an amount and a due date per line of a schedule, named amount_<number>
+    and due_<number> (as the services name their refusals)."""
+
+    lines: list = []
+
+    def schedule_fields(self):
+        """(line, amount field, due date field) for each line of the schedule."""
+        return [(line, self[f"amount_{line.number}"], self[f"due_{line.number}"]) for line in self.lines]
+
+
+def _add_schedule_fields(form_class: type[_ScheduleForm], lines) -> None:
+    """Add the fields of each line, after those the class already has (the error summary
+    follows the order fields were made in)."""
+    form_class.lines = list(lines)
+    for line in lines:
+        title = line.title.lower()
+        setattr(
+            form_class,
+            f"amount_{line.number}",
+            PoundsField(f"Amount for {title}", empty=f"Enter an amount for {title}", noun=f"The amount for {title}"),
+        )
+        setattr(form_class, f"due_{line.number}", GovDateField(f"Due date for {title}", noun=f"the due date for {title}"))
+
+
+def contract_form(lines: list[Line], outcomes, **kwargs) -> FlaskForm:
+    """Start and end dates, an amount and a due date per line of the schedule, and the
+    outcomes to report."""
+
+    class ContractForm(_ScheduleForm):
         starts_on = GovDateField("Start date", noun="the start date")
         ends_on = GovDateField("End date", noun="the end date")
-
-        def schedule_fields(self):
-            """(line, amount field, due date field) for each line of the schedule."""
-            return [(line, self[f"amount_{line.number}"], self[f"due_{line.number}"]) for line in lines]
 
         def schedule_lines(self) -> list[Line]:
             return [
@@ -36,14 +71,14 @@ def contract_form(lines: list[Line], outcomes, **kwargs) -> FlaskForm:
         def chosen_outcome_ids(self) -> list[int]:
             return [int(value) for value in self.outcome_ids.data or [] if value.isdigit()]
 
-    for line in lines:
-        title = line.title.lower()
-        setattr(
-            ContractForm,
-            f"amount_{line.number}",
-            PoundsField(f"Amount for {title}", empty=f"Enter an amount for {title}", noun=f"The amount for {title}"),
-        )
-        setattr(ContractForm, f"due_{line.number}", GovDateField(f"Due date for {title}", noun=f"the due date for {title}"))
+        def terms(self) -> dict:
+            """What was entered, as services.create_contract takes it."""
+            return {
+                "starts_on": self.starts_on.data, "ends_on": self.ends_on.data,
+                "schedule": self.schedule_lines(), "outcome_ids": self.chosen_outcome_ids,
+            }
+
+    _add_schedule_fields(ContractForm, lines)
     # After the lines, so the error summary lists problems in the order of the page.
     # `schedule` is not shown: it carries the "payments do not add up" error.
     ContractForm.schedule = HiddenField()
@@ -56,22 +91,21 @@ def contract_form(lines: list[Line], outcomes, **kwargs) -> FlaskForm:
 
 def variation_form(contract, **kwargs) -> FlaskForm:
     """A new end date, an amount and a due date per line of the schedule, and the reason."""
-    class VariationForm(FlaskForm):
+
+    class VariationForm(_ScheduleForm):
         ends_on = GovDateField("New end date", noun="the end date")
 
-        def schedule_fields(self):
-            return [(line, self[f"amount_{line.number}"], self[f"due_{line.number}"]) for line in contract.milestones]
+        def terms(self) -> dict:
+            """What was entered, as variations.propose takes it."""
+            fields = self.schedule_fields()
+            return {
+                "ends_on": self.ends_on.data,
+                "amounts": {line.number: amount.pence for line, amount, _ in fields},
+                "due_dates": {line.number: due.data for line, _, due in fields},
+                "reason": self.reason.data,
+            }
 
-        def amounts(self) -> dict[int, int | None]:
-            return {line.number: amount.pence for line, amount, _ in self.schedule_fields()}
-
-        def due_dates(self):
-            return {line.number: due.data for line, _, due in self.schedule_fields()}
-
-    for line in contract.milestones:
-        title = line.title.lower()
-        setattr(VariationForm, f"amount_{line.number}", PoundsField(f"Amount for {title}", empty=f"Enter an amount for {title}", noun=f"The amount for {title}"))
-        setattr(VariationForm, f"due_{line.number}", GovDateField(f"Due date for {title}", noun=f"the due date for {title}"))
+    _add_schedule_fields(VariationForm, contract.milestones)
     VariationForm.reason = FreeText(
         "Why the contract is changing",
         noun="The reason",
@@ -99,3 +133,7 @@ class AnswerVariationForm(FlaskForm):
         hint="Required if you do not agree. The commissioner is sent it.",
     )
     submit = SubmitField("Send your answer", widget=GovSubmitInput())
+
+    @property
+    def accepting(self) -> bool:
+        return self.answer.data == "accept"

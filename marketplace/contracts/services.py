@@ -20,10 +20,12 @@ from ..evaluation.models import AwardDecision, AwardOutcome
 from ..evaluation.parties import party_users
 from ..extensions import db
 from ..money import MAX_PENCE, format_pounds
+from ..needs.models import Need
 from ..notifications import external_url, queue_email
 from ..reference.models import DesiredOutcome
 from ..refusals import Refusal
 from ..timeutil import london, utcnow
+from ..workdays import add_working_days, london_date
 from .models import Contract, ContractMilestone, ContractParty, PartyRole
 
 
@@ -73,6 +75,90 @@ def contract_problems(decision: AwardDecision, now: datetime) -> list[str]:
     return []
 
 
+def not_ready(decision: AwardDecision | None, now: datetime) -> list[str]:
+    """Why the lot's contract page has no form at all: the lot is not decided, not awarded,
+    or its award has not taken effect (empty when the form shows)."""
+    if decision is None:
+        return ["This lot has not been decided yet"]
+    if decision.outcome != AwardOutcome.AWARD or not decision.is_effective:
+        return contract_problems(decision, now)
+    return []
+
+
+def default_dates(need: Need, now: datetime) -> tuple[date, date]:
+    """The next working day, and the need's duration after it (12 months if not given)."""
+    starts_on = add_working_days(london_date(now), 1)
+    return starts_on, starts_on + relativedelta(months=need.duration_months or 12)
+
+
+def check_line(
+    error: type[Refusal], number: int, title: str, amount_pence: int | None, due_on: date | None,
+    starts_on: date, ends_on: date, *, fixed_pence: int | None = None,
+) -> None:
+    """One line of a payment schedule: an amount of more than £0 (and `fixed_pence` when the
+    line's amount can no longer change), due between the start and end dates. Refused with
+    `error` by the line's amount_<number> or due_<number> field."""
+    title = title.lower()
+    if amount_pence is None:
+        raise error(f"Enter an amount for {title}", f"amount_{number}")
+    if amount_pence <= 0 or amount_pence > MAX_PENCE:
+        raise error(f"The amount for {title} must be more than £0", f"amount_{number}")
+    if fixed_pence is not None and amount_pence != fixed_pence:
+        raise error(
+            f"The amount for {title} cannot change: it has already become payable ({format_pounds(fixed_pence)})",
+            f"amount_{number}",
+        )
+    if due_on is None:
+        raise error(f"Enter a due date for {title}", f"due_{number}")
+    if not starts_on <= due_on <= ends_on:
+        raise error(f"The due date for {title} must be between the start and end dates", f"due_{number}")
+
+
+def _check_terms(need: Need, value: int, starts_on: date, ends_on: date, schedule: list[Line], outcome_ids: list[int]) -> None:
+    """Dates in order, every line of the schedule sound and summing exactly to the value,
+    and at least one outcome, all of them the need's."""
+    if ends_on <= starts_on:
+        raise ContractError("The end date must be after the start date", "ends_on")
+    if starts_on.year < 2000 or ends_on.year > 2100:
+        raise ContractError("Enter real dates", "starts_on")
+    if not schedule:
+        raise ContractError("The schedule needs at least one payment", "schedule")
+    for line in schedule:
+        check_line(ContractError, line.number, line.title, line.amount_pence, line.due_on, starts_on, ends_on)
+    total = sum(line.amount_pence for line in schedule)
+    if total != value:
+        difference = value - total
+        raise ContractError(
+            f"The payments add up to {format_pounds(total)} but the contract value is {format_pounds(value)}: "
+            f"{'add' if difference > 0 else 'take off'} {format_pounds(abs(difference))}",
+            "schedule",
+        )
+    if not outcome_ids:
+        raise ContractError("Choose at least one outcome the provider will report", "outcome_ids")
+    if not set(outcome_ids) <= {o.id for o in need.outcomes}:
+        raise ContractError("Choose outcomes from this need", "outcome_ids")
+
+
+def _parties(bid, content: dict) -> list[ContractParty]:
+    """The lead and each partner named in the bid, with their shares of work and price."""
+    lead = content["lead_share"]
+    parties = [
+        ContractParty(
+            organisation_id=bid.organisation_id, role=PartyRole.LEAD,
+            work_percent=lead["work_percent"], price_percent=lead["price_percent"],
+        )
+    ]
+    for partner in content.get("partners", []):
+        if partner.get("organisation_id"):
+            parties.append(
+                ContractParty(
+                    organisation_id=partner["organisation_id"], role=PartyRole.PARTNER,
+                    work_percent=partner["work_percent"], price_percent=partner["price_percent"],
+                )
+            )
+    return parties
+
+
 def create_contract(
     decision: AwardDecision,
     *,
@@ -94,59 +180,15 @@ def create_contract(
     need = bid.need
     revision = counting_revision(bid)
     value = revision.price_pence
-    if ends_on <= starts_on:
-        raise ContractError("The end date must be after the start date", "ends_on")
-    if starts_on.year < 2000 or ends_on.year > 2100:
-        raise ContractError("Enter real dates", "starts_on")
-    if not schedule:
-        raise ContractError("The schedule needs at least one payment", "schedule")
-    for line in schedule:
-        field = f"amount_{line.number}"
-        if line.amount_pence is None:
-            raise ContractError(f"Enter an amount for {line.title.lower()}", field)
-        if line.amount_pence <= 0 or line.amount_pence > MAX_PENCE:
-            raise ContractError(f"The amount for {line.title.lower()} must be more than £0", field)
-        if line.due_on is None:
-            raise ContractError(f"Enter a due date for {line.title.lower()}", f"due_{line.number}")
-        if not starts_on <= line.due_on <= ends_on:
-            raise ContractError(
-                f"The due date for {line.title.lower()} must be between the start and end dates", f"due_{line.number}"
-            )
-    total = sum(line.amount_pence for line in schedule)
-    if total != value:
-        difference = value - total
-        raise ContractError(
-            f"The payments add up to {format_pounds(total)} but the contract value is {format_pounds(value)}: "
-            f"{'add' if difference > 0 else 'take off'} {format_pounds(abs(difference))}",
-            "schedule",
-        )
-    wanted = {o.id for o in need.outcomes}
-    if not outcome_ids:
-        raise ContractError("Choose at least one outcome the provider will report", "outcome_ids")
-    if not set(outcome_ids) <= wanted:
-        raise ContractError("Choose outcomes from this need", "outcome_ids")
+    _check_terms(need, value, starts_on, ends_on, schedule, outcome_ids)
 
-    content = revision.content
     contract = Contract(
         need_id=need.id, lot_id=bid.lot_id, bid_id=bid.id, decision_id=decision.id, organisation_id=bid.organisation_id,
         title=f"{need.title}: {bid.lot.title}", value_pence=value, expected_people=revision.people,
         starts_on=starts_on, ends_on=ends_on, created_at=now, created_by_id=actor.id,
     )
     db.session.add(contract)
-    contract.parties.append(
-        ContractParty(
-            organisation_id=bid.organisation_id, role=PartyRole.LEAD,
-            work_percent=content["lead_share"]["work_percent"], price_percent=content["lead_share"]["price_percent"],
-        )
-    )
-    for partner in content.get("partners", []):
-        if partner.get("organisation_id"):
-            contract.parties.append(
-                ContractParty(
-                    organisation_id=partner["organisation_id"], role=PartyRole.PARTNER,
-                    work_percent=partner["work_percent"], price_percent=partner["price_percent"],
-                )
-            )
+    contract.parties.extend(_parties(bid, revision.content))
     for line in schedule:
         contract.milestones.append(
             ContractMilestone(number=line.number, title=line.title, amount_pence=line.amount_pence, due_on=line.due_on)
@@ -164,12 +206,16 @@ def create_contract(
             "schedule": [{"number": m.number, "pence": m.amount_pence, "due_on": m.due_on.isoformat()} for m in contract.milestones],
         },
     )
+    _tell_parties(bid, contract)
+    return contract
+
+
+def _tell_parties(bid, contract: Contract) -> None:
     for user in party_users(bid):
         queue_email(
             user.email, f"Your contract: {contract.title}", "contract_created",
             user=user, contract=contract, link=external_url("contracts.show", contract_id=contract.id),
         )
-    return contract
 
 
 def contracts_of(user) -> list[Contract]:

@@ -13,11 +13,13 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..extensions import db
-from ..money import MAX_PENCE, format_pounds
+from ..money import MAX_PENCE
 from ..notifications import external_url, queue_email
+from ..permissions import Action, can
 from ..refusals import Refusal, written
 from ..timeutil import utcnow
 from .models import Contract, ContractVariation
+from .services import check_line
 
 REASON_WORD_LIMIT = 500
 
@@ -67,6 +69,8 @@ def propose(
     """Propose new terms. `amounts` and `due_dates` are by schedule line number; the value
     becomes the sum of the amounts."""
     now = now or utcnow()
+    if not can(actor, Action.VARY_CONTRACT, contract):
+        raise VariationError("Only a commissioner of the area who is not a member of a party can vary this contract")
     if waiting_variation(contract) is not None:
         raise VariationError("A variation of this contract is already waiting for the provider")
     reason = written(
@@ -78,22 +82,11 @@ def propose(
     locked = locked_lines(contract)
     schedule = []
     for line in contract.milestones:
-        amount = amounts.get(line.number)
-        due_on = due_dates.get(line.number)
-        title = line.title.lower()
-        if amount is None:
-            raise VariationError(f"Enter an amount for {title}", f"amount_{line.number}")
-        if amount <= 0 or amount > MAX_PENCE:
-            raise VariationError(f"The amount for {title} must be more than £0", f"amount_{line.number}")
-        if line.number in locked and amount != line.amount_pence:
-            raise VariationError(
-                f"The amount for {title} cannot change: it has already become payable ({format_pounds(line.amount_pence)})",
-                f"amount_{line.number}",
-            )
-        if due_on is None:
-            raise VariationError(f"Enter a due date for {title}", f"due_{line.number}")
-        if not contract.starts_on <= due_on <= ends_on:
-            raise VariationError(f"The due date for {title} must be between the start and end dates", f"due_{line.number}")
+        amount, due_on = amounts.get(line.number), due_dates.get(line.number)
+        check_line(
+            VariationError, line.number, line.title, amount, due_on, contract.starts_on, ends_on,
+            fixed_pence=line.amount_pence if line.number in locked else None,
+        )
         schedule.append({"number": line.number, "title": line.title, "amount_pence": amount, "due_on": due_on.isoformat()})
     value = sum(line["amount_pence"] for line in schedule)
     if value > MAX_PENCE:
@@ -122,11 +115,18 @@ def _tell_provider(contract: Contract, variation: ContractVariation) -> None:
         )
 
 
+def _may_answer(variation: ContractVariation, actor) -> None:
+    """Only the provider answers (a member of the lead organisation), once."""
+    if not variation.is_waiting:
+        raise VariationError("This variation has already been answered")
+    if not can(actor, Action.ANSWER_VARIATION, variation):
+        raise VariationError("Only members of the provider's lead organisation can answer this variation")
+
+
 def accept(variation: ContractVariation, *, actor, now: datetime | None = None) -> None:
     """The provider agrees: the new terms take effect (end date, value, schedule)."""
     now = now or utcnow()
-    if not variation.is_waiting:
-        raise VariationError("This variation has already been answered")
+    _may_answer(variation, actor)
     contract = variation.contract
     if variation.before != current_terms(contract):
         raise VariationError("The contract changed since this variation was proposed: the commissioner must propose it again")
@@ -148,11 +148,18 @@ def accept(variation: ContractVariation, *, actor, now: datetime | None = None) 
 
 def decline(variation: ContractVariation, *, reason: str, actor, now: datetime | None = None) -> None:
     now = now or utcnow()
-    if not variation.is_waiting:
-        raise VariationError("This variation has already been answered")
+    _may_answer(variation, actor)
     reason = written(
         VariationError, reason, field="reason", noun="The reason", limit=REASON_WORD_LIMIT,
         empty="Enter why you do not agree to the variation",
     )
     variation.declined_at, variation.declined_by_id, variation.decline_reason = now, actor.id, reason
     audit.record("contract.variation_declined", variation, actor=actor, reason=reason)
+
+
+def answer(variation: ContractVariation, *, accept_it: bool, reason: str | None, actor, now: datetime | None = None) -> None:
+    """The provider's answer from the variation's page: accept it, or decline it with the reason."""
+    if accept_it:
+        accept(variation, actor=actor, now=now)
+    else:
+        decline(variation, reason=reason or "", actor=actor, now=now)

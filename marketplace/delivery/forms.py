@@ -1,6 +1,6 @@
 """Forms for outcome reports: input shape only, with GOV.UK messages. The rules (numbers
-consistent with each other, word limits, the state of the report) live in services.py,
-which checks them again and names the field of a refusal."""
+consistent with each other, word limits, the state of the report) live in the services
+(drafts.py, decisions.py), which check them again and names the field of a refusal."""
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -14,8 +14,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
 from ..forms import FreeText, Radios
+from ..documents.uploads import read_limited
 from ..forms import WholeNumberField
-from .services import (
+from .reports import (
     CASE_STUDY_WORD_LIMIT,
     COMMENTS_WORD_LIMIT,
     MAX_PEOPLE,
@@ -78,6 +79,13 @@ class ReportForm(FlaskForm):
     def submitting(self) -> bool:
         return bool(self.submit_report.data)
 
+    def answers(self) -> dict:
+        """What was entered, as drafts.save_report takes it."""
+        return {
+            "referred": self.referred.number, "started": self.started.number, "completed": self.completed.number,
+            "outcomes": self.outcome_numbers(), "narrative": self.narrative.data, "case_study": self.case_study.data,
+        }
+
 
 def report_form(outcomes, **kwargs) -> ReportForm:
     """The report form with three boxes per outcome of the contract, named
@@ -110,6 +118,14 @@ class EvidenceForm(FlaskForm):
         if not field.data or not getattr(field.data, "filename", ""):
             raise StopValidation("Select a file to upload")
 
+    @property
+    def filename(self) -> str:
+        return self.document.data.filename
+
+    def contents(self) -> bytes:
+        """The file, read no further than one byte over the size allowed."""
+        return read_limited(self.document.data.stream)
+
 
 APPROVE, RETURN = "approve", "return"
 
@@ -132,3 +148,7 @@ class ReviewForm(FlaskForm):
         f"Up to {COMMENTS_WORD_LIMIT} words.",
     )
     submit = SubmitField("Confirm your decision", widget=GovSubmitInput())
+
+    @property
+    def approving(self) -> bool:
+        return self.decision.data == APPROVE

@@ -18,7 +18,6 @@ approves or returns the latest submission from the report's page.
 A refusal is shown by its field with the input kept, status 400, nothing written.
 """
 
-import sqlalchemy as sa
 from flask import (
     abort,
     current_app,
@@ -35,20 +34,27 @@ from ..documents import serving, uploads
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..permissions import Action, can, require
-from ..refusals import Refusal, committed
-from ..timeutil import utcnow
-from . import bp, services
-from .forms import APPROVE, EvidenceForm, ReviewForm, report_form
-from .models import OutcomeReport, ReportDocument, ReportState, ReportSubmission
-from .services import PARTS, ReportIncomplete, outcome_field
+from ..refusals import committed
+from . import bp, drafts, evidence as evidence_files, reports
+from .forms import EvidenceForm, ReviewForm, report_form
+from .models import OutcomeReport, ReportDocument, ReportState
+from .reports import PARTS, ReportIncomplete, outcome_field
+from .decisions import review_report
+from .so_far import outcomes_so_far
+
+
+def _contract(contract_id: int) -> Contract:
+    """The contract, for those who read it; 404 for everyone else."""
+    contract = db.session.get(Contract, contract_id)
+    if contract is None or not can(current_user, Action.VIEW_CONTRACT, contract):
+        abort(404)
+    return contract
 
 
 def _milestone(contract_id: int, milestone_id: int) -> tuple[Contract, ContractMilestone]:
     """The contract and one of its milestones (not the advance), for those who read the
     contract; 404 for everyone else."""
-    contract = db.session.get(Contract, contract_id)
-    if contract is None or not can(current_user, Action.VIEW_CONTRACT, contract):
-        abort(404)
+    contract = _contract(contract_id)
     milestone = db.session.get(ContractMilestone, milestone_id)
     if milestone is None or milestone.contract_id != contract.id or milestone.is_advance:
         abort(404)
@@ -63,6 +69,10 @@ def _urls(contract: Contract, milestone: ContractMilestone) -> dict:
         "review": url_for("delivery.review", **ids),
         "contract": url_for("contracts.show", contract_id=contract.id),
     }
+
+
+def _back_to_report(milestone: ContractMilestone):
+    return redirect(url_for("delivery.report", contract_id=milestone.contract_id, milestone_id=milestone.id))
 
 
 def _document_urls(contract: Contract, milestone: ContractMilestone, report: OutcomeReport | None) -> dict[str, str]:
@@ -105,12 +115,12 @@ def _report_page(contract, milestone, report, *, review_form=None, status: int =
             report=report,
             state=report.state if report is not None else None,
             latest=latest,
-            history=services.history(report) if report is not None else [],
+            history=reports.history(report) if report is not None else [],
             may_report=can(current_user, Action.REPORT_OUTCOMES, contract),
             may_review=may_review,
             form=review_form if may_review else None,
             show_review=may_review and report.state == ReportState.SUBMITTED,
-            not_started=services.not_started(contract),
+            not_started=reports.not_started(contract),
             document_urls=_document_urls(contract, milestone, report),
             urls=_urls(contract, milestone),
         ),
@@ -118,54 +128,8 @@ def _report_page(contract, milestone, report, *, review_form=None, status: int =
     )
 
 
-@bp.route("/contracts/<int:contract_id>/milestones/<int:milestone_id>/report", methods=["GET", "POST"])
-@login_required
-def report(contract_id, milestone_id):
-    contract, milestone = _milestone(contract_id, milestone_id)
-    report = services.report_for(milestone)
-    may_report = can(current_user, Action.REPORT_OUTCOMES, contract)
-    if request.method == "GET" and (not may_report or not services.is_editable(report)):
-        return _report_page(contract, milestone, report)
-    if request.method == "POST" and not may_report:
-        abort(403)
-    now = utcnow()
-    outcomes = contract.outcomes
-    form = report_form(outcomes) if request.method == "POST" else report_form(outcomes, data=_saved_data(report))
-    if form.validate_on_submit():
-        submitting = form.submitting
-
-        def save():
-            target = report or services.start_report(milestone, current_user, now)
-            services.save_report(
-                target,
-                referred=form.referred.number, started=form.started.number, completed=form.completed.number,
-                outcomes=form.outcome_numbers(), narrative=form.narrative.data, case_study=form.case_study.data,
-                actor=current_user, now=now,
-            )
-            if submitting:
-                services.submit_report(target, current_user, now)
-
-        try:
-            save()
-        except ReportIncomplete as error:
-            db.session.rollback()
-            for problem in error.problems:
-                field = form[problem.field] if problem.field in form else form.save
-                field.errors = [*field.errors, problem.message]
-        except Refusal as error:
-            db.session.rollback()
-            field = form[error.field] if error.field and error.field in form else form.save
-            field.errors = [*field.errors, error.message]
-        else:
-            db.session.commit()
-            if submitting:
-                flash("Report submitted. The commissioner has been told and will approve it or return it with comments.", "success")
-                return redirect(url_for("delivery.report", contract_id=contract.id, milestone_id=milestone.id))
-            flash("Draft saved. You can come back to it and submit it when it is complete.", "success")
-            return redirect(url_for("delivery.report", contract_id=contract.id, milestone_id=milestone.id))
-        report = services.report_for(milestone)
-    elif request.method == "POST" and not form.errors:
-        abort(400)
+def _form_page(contract, milestone, form):
+    report = reports.report_for(milestone)
     return (
         render_template(
             "delivery/report_form.html",
@@ -174,59 +138,91 @@ def report(contract_id, milestone_id):
             report=report,
             state=report.state if report is not None else ReportState.DRAFT,
             form=form,
-            history=services.history(report) if report is not None else [],
-            problems=services.problems(report) if report is not None else [],
-            not_started=services.not_started(contract, now),
+            history=reports.history(report) if report is not None else [],
+            problems=reports.problems(report) if report is not None else [],
+            not_started=reports.not_started(contract),
             document_urls=_document_urls(contract, milestone, report),
             urls=_urls(contract, milestone),
-            narrative_limit=services.NARRATIVE_WORD_LIMIT,
-            case_study_limit=services.CASE_STUDY_WORD_LIMIT,
+            narrative_limit=reports.NARRATIVE_WORD_LIMIT,
+            case_study_limit=reports.CASE_STUDY_WORD_LIMIT,
         ),
         400 if form.errors else 200,
     )
+
+
+def _reported(call, form) -> bool:
+    """committed(call), but a submission refused for several problems (ReportIncomplete)
+    shows every one by its field, not only the first."""
+
+    def call_showing_every_problem():
+        try:
+            call()
+        except ReportIncomplete as error:
+            for problem in error.problems[1:]:
+                field = form[problem.field] if problem.field in form else form.save
+                field.errors = [*field.errors, problem.message]
+            raise
+
+    return committed(call_showing_every_problem, form, form.save)
+
+
+SUBMITTED = "Report submitted. The commissioner has been told and will approve it or return it with comments."
+SAVED = "Draft saved. You can come back to it and submit it when it is complete."
+
+
+@bp.route("/contracts/<int:contract_id>/milestones/<int:milestone_id>/report", methods=["GET", "POST"])
+@login_required
+def report(contract_id, milestone_id):
+    contract, milestone = _milestone(contract_id, milestone_id)
+    may_report = can(current_user, Action.REPORT_OUTCOMES, contract)
+    if request.method == "GET" and (not may_report or not reports.is_editable(reports.report_for(milestone))):
+        return _report_page(contract, milestone, reports.report_for(milestone))
+    if not may_report:
+        abort(403)
+    saved = {} if request.method == "POST" else {"data": _saved_data(reports.report_for(milestone))}
+    form = report_form(contract.outcomes, **saved)
+    if form.validate_on_submit() and _reported(
+        lambda: drafts.write_report(milestone, submit=form.submitting, actor=current_user, **form.answers()), form
+    ):
+        flash(SUBMITTED if form.submitting else SAVED, "success")
+        return _back_to_report(milestone)
+    if request.method == "POST" and not form.errors:
+        abort(400)
+    return _form_page(contract, milestone, form)
 
 
 @bp.post("/contracts/<int:contract_id>/milestones/<int:milestone_id>/report/review")
 @login_required
 def review(contract_id, milestone_id):
     contract, milestone = _milestone(contract_id, milestone_id)
-    report = services.report_for(milestone)
+    report = reports.report_for(milestone)
     if report is None:
         abort(404)
     require(current_user, Action.REVIEW_REPORT, report)
     form = ReviewForm()
-    now = utcnow()
-    if form.validate_on_submit():
-        approving = form.decision.data == APPROVE
-        if committed(
-            (lambda: services.approve_report(report, current_user, now)) if approving
-            else (lambda: services.return_report(report, form.comments.data, current_user, now)),
-            form,
-            form.decision,
-        ):
-            flash(
-                "Report approved. The milestone's payment is now payable and the provider has been told." if approving
-                else "Report returned to the provider with your comments.",
-                "success",
-            )
-            return redirect(url_for("delivery.report", contract_id=contract.id, milestone_id=milestone.id))
-    elif not form.errors:
+    if form.validate_on_submit() and committed(
+        lambda: review_report(report, approve=form.approving, comments=form.comments.data, actor=current_user),
+        form,
+        form.decision,
+    ):
+        flash(
+            "Report approved. The milestone's payment is now payable and the provider has been told." if form.approving
+            else "Report returned to the provider with your comments.",
+            "success",
+        )
+        return _back_to_report(milestone)
+    if not form.errors:
         abort(400)
     db.session.expire_all()
-    report = services.report_for(milestone)
-    return _report_page(contract, milestone, report, review_form=form, status=400)
+    return _report_page(contract, milestone, reports.report_for(milestone), review_form=form, status=400)
 
 
 @bp.get("/contracts/<int:contract_id>/milestones/<int:milestone_id>/report/submissions/<int:number>")
 @login_required
 def submission(contract_id, milestone_id, number):
     contract, milestone = _milestone(contract_id, milestone_id)
-    report = services.report_for(milestone)
-    if report is None:
-        abort(404)
-    shown = db.session.scalar(
-        sa.select(ReportSubmission).where(ReportSubmission.report_id == report.id, ReportSubmission.number == number)
-    )
+    report = reports.report_for(milestone)
+    shown = reports.submission_of(report, number) if report is not None else None
     if shown is None:
         abort(404)
     return render_template(
@@ -242,31 +238,10 @@ def submission(contract_id, milestone_id, number):
 def _lead(contract_id: int, milestone_id: int):
     contract, milestone = _milestone(contract_id, milestone_id)
     require(current_user, Action.REPORT_OUTCOMES, contract)
-    return contract, milestone, services.report_for(milestone)
+    return contract, milestone, reports.report_for(milestone)
 
 
-@bp.route("/contracts/<int:contract_id>/milestones/<int:milestone_id>/report/evidence", methods=["GET", "POST"])
-@login_required
-def evidence(contract_id, milestone_id):
-    contract, milestone, report = _lead(contract_id, milestone_id)
-    if request.method == "GET" and not services.is_editable(report):
-        flash("The report has been submitted: its evidence can no longer be changed.")
-        return redirect(url_for("delivery.report", contract_id=contract.id, milestone_id=milestone.id))
-    form = EvidenceForm()
-    now = utcnow()
-    if form.validate_on_submit():
-        upload = form.document.data
-        data = uploads.read_limited(upload.stream)
-
-        def add():
-            target = report or services.start_report(milestone, current_user, now)
-            services.add_evidence(target, upload.filename, data, current_user, now)
-
-        if committed(add, form, form.document):
-            flash(f"{uploads.clean_filename(upload.filename)} uploaded.", "success")
-            return redirect(url_for("delivery.evidence", contract_id=contract.id, milestone_id=milestone.id))
-    elif request.method == "POST" and not form.errors:
-        abort(400)
+def _evidence_page(contract, milestone, report, form):
     return (
         render_template(
             "delivery/evidence.html",
@@ -276,13 +251,33 @@ def evidence(contract_id, milestone_id):
             documents=report.current_documents if report is not None else [],
             form=form,
             remove_form=ConfirmForm(),
-            not_started=services.not_started(contract, now),
+            not_started=reports.not_started(contract),
             human_size=uploads.human_size,
             max_mb=current_app.config["DOCUMENT_MAX_MB"],
             urls=_urls(contract, milestone),
         ),
         400 if form.errors else 200,
     )
+
+
+@bp.route("/contracts/<int:contract_id>/milestones/<int:milestone_id>/report/evidence", methods=["GET", "POST"])
+@login_required
+def evidence(contract_id, milestone_id):
+    contract, milestone, report = _lead(contract_id, milestone_id)
+    if request.method == "GET" and not reports.is_editable(report):
+        flash("The report has been submitted: its evidence can no longer be changed.")
+        return _back_to_report(milestone)
+    form = EvidenceForm()
+    if form.validate_on_submit() and committed(
+        lambda: evidence_files.upload_evidence(milestone, form.filename, form.contents(), actor=current_user),
+        form,
+        form.document,
+    ):
+        flash(f"{uploads.clean_filename(form.filename)} uploaded.", "success")
+        return redirect(url_for("delivery.evidence", contract_id=contract.id, milestone_id=milestone.id))
+    if request.method == "POST" and not form.errors:
+        abort(400)
+    return _evidence_page(contract, milestone, report, form)
 
 
 def _document(report: OutcomeReport | None, document_id: int) -> ReportDocument:
@@ -302,13 +297,9 @@ def remove_evidence(contract_id, milestone_id, document_id):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.remove_evidence(document, current_user)
-    except Refusal as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("delivery.report", contract_id=contract.id, milestone_id=milestone.id))
-    db.session.commit()
+    if not committed(lambda: evidence_files.remove_evidence(document, current_user), form, form.submit):
+        flash(form.submit.errors[-1], "error")
+        return _back_to_report(milestone)
     flash(f"{document.filename} removed.", "success")
     return redirect(url_for("delivery.evidence", contract_id=contract.id, milestone_id=milestone.id))
 
@@ -320,7 +311,7 @@ def download_evidence(contract_id, milestone_id, document_id):
     only to the provider's members, sent files (even removed since) to all who read the
     contract."""
     _, milestone = _milestone(contract_id, milestone_id)
-    report = services.report_for(milestone)
+    report = reports.report_for(milestone)
     document = _document(report, document_id)
     if not can(current_user, Action.READ_EVIDENCE, document):
         abort(404)
@@ -333,13 +324,11 @@ def download_evidence(contract_id, milestone_id, document_id):
 @bp.get("/contracts/<int:contract_id>/outcomes")
 @login_required
 def outcomes(contract_id):
-    contract = db.session.get(Contract, contract_id)
-    if contract is None or not can(current_user, Action.VIEW_CONTRACT, contract):
-        abort(404)
-    reports = services.reports_of(contract)
+    contract = _contract(contract_id)
+    by_milestone = reports.reports_of(contract)
     return render_template(
         "delivery/outcomes.html",
         contract=contract,
-        so_far=services.outcomes_so_far(contract),
-        milestones=[(m, reports.get(m.id)) for m in contract.milestones if not m.is_advance],
+        so_far=outcomes_so_far(contract),
+        milestones=[(m, by_milestone.get(m.id)) for m in contract.milestones if not m.is_advance],
     )

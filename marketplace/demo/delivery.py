@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from ..accounts import services as account_services
 from ..contracts.models import Contract
-from ..delivery import services as delivery
+from ..delivery import decisions, drafts, reports
 from ..extensions import db
 from ..needs.models import Need
 from ..payments import services as payments
@@ -31,7 +31,7 @@ def add_delivery() -> None:
     """The reports and payments of the employment contract, if it has none yet."""
     need = db.session.scalar(sa.select(Need).where(Need.title == FINISHED_NEED))
     contract = db.session.scalar(sa.select(Contract).where(Contract.need_id == need.id)) if need else None
-    if contract is None or delivery.report_for(contract.milestones[1]) is not None:
+    if contract is None or reports.report_for(contract.milestones[1]) is not None:
         return
     charity = account_services.find_user("charity@demo.test")
     commissioner = account_services.find_user("commissioner@demo.test")
@@ -51,16 +51,16 @@ def add_delivery() -> None:
     outcomes = contract.outcomes
     for index, (milestone, submitted_ago, approved_ago, paid_ago) in enumerate(plans, start=1):
         when = morning(today - timedelta(days=submitted_ago))
-        report = delivery.start_report(milestone, charity, now=when - timedelta(days=2))
+        report = drafts.start_report(milestone, charity, now=when - timedelta(days=2))
         started = 10 + 2 * index
-        delivery.save_report(
+        drafts.save_report(
             report, referred=started + 3, started=started, completed=started - 4,
             outcomes={o.id: (started // 2, started // 4, started - started // 2 - started // 4) for o in outcomes},
             narrative=DEMO_NARRATIVES[index - 1], case_study="", actor=charity, now=when - timedelta(days=1),
         )
-        delivery.submit_report(report, charity, now=when)
+        drafts.submit_report(report, charity, now=when)
         if approved_ago is not None:
-            delivery.approve_report(report, commissioner, now=morning(today - timedelta(days=approved_ago)))
+            decisions.approve_report(report, commissioner, now=morning(today - timedelta(days=approved_ago)))
         if paid_ago is not None:
             paid_day = today - timedelta(days=paid_ago)
             payments.record_ledger_payment(

@@ -13,7 +13,7 @@ from ..accounts import services as account_services
 from ..bids import closing
 from ..board.reporting import Period
 from ..contracts import services as contract_services
-from ..delivery import services as delivery
+from ..delivery import decisions, drafts
 from ..evaluation import award, moderation, panel, ranking, scoring
 from ..extensions import db
 from ..needs import dates as need_dates, publishing as need_publishing
@@ -255,18 +255,18 @@ def _deliver(past: Past, need: Need, contract, now: datetime) -> None:
         approved = morning(add_working_days(london_date(submitted), 1 + milestone.number % 4))
         if submitted > now:
             break
-        report = on(submitted - timedelta(days=1), delivery.start_report, milestone, provider)
+        report = on(submitted - timedelta(days=1), drafts.start_report, milestone, provider)
         started = max(4, contract.expected_people // len(reporting))
-        on(submitted - timedelta(days=1), delivery.save_report, report,
+        on(submitted - timedelta(days=1), drafts.save_report, report,
            referred=started + started // 5 + 1, started=started, completed=started * 3 // 4,
            outcomes={o.id: _outcome_line(started, past.results, i) for i, o in enumerate(contract.outcomes)},
            narrative=f"{milestone.title}: {started} people started with us and most stayed the course. Referrals came "
            "steadily from probation practitioners; we met each person within a week.",
            case_study="", actor=provider)
-        on(submitted, delivery.submit_report, report, provider)
+        on(submitted, drafts.submit_report, report, provider)
         if approved > now:
             break
-        on(approved, delivery.approve_report, report, commissioner)
+        on(approved, decisions.approve_report, report, commissioner)
         _pay(payments.payment_for(milestone), next(delays, 4), f"BACS-{need.id:03d}-{milestone.number}", finance, now)
 
 

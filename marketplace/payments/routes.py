@@ -5,43 +5,20 @@ releases it; an area's payments, with those overdue first.
 Who may: permissions.py (payment.record, payment.release, area.payments, contract.view).
 """
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
-from wtforms import StringField, SubmitField
-
-import sqlalchemy as sa
 
 from ..audit.models import AuditEvent
-from ..contracts.models import Contract
 from ..extensions import db
-from ..forms import MaxLength, NoMarkup, required, strip
-from ..forms import GovDateField
-from ..needs.models import Need
 from ..paging import requested_page
 from ..permissions import Action, can, require
 from ..reference.models import Area
 from ..refusals import committed
 from ..timeutil import utcnow
 from . import bp, services
+from .forms import LedgerPaymentForm, ReleaseForm
 from .models import TARGET_DAYS, Payment, PaymentStatus
-
-
-class LedgerPaymentForm(FlaskForm):
-    paid_on = GovDateField("Date the bank transfer was made", noun="the date paid")
-    reference = StringField(
-        "Bank transfer reference",
-        filters=[strip],
-        validators=[required("Enter the bank transfer's reference"), MaxLength("The reference", services.REFERENCE_MAX), NoMarkup("The reference")],
-        widget=GovTextInput(),
-        description="As it appears on the remittance, for example BACS-2026-00123.",
-    )
-    submit = SubmitField("Record the payment", widget=GovSubmitInput())
-
-
-class ReleaseForm(FlaskForm):
-    submit = SubmitField("Release the payment", widget=GovSubmitInput())
 
 
 def _payment(payment_id: int) -> Payment:
@@ -146,14 +123,5 @@ def area_payments(area_id):
     area_ids = area.ids_covered
     now = utcnow()
     overdue = services.overdue(area_ids, now)
-    page = db.paginate(
-        sa.select(Payment)
-        .join(Contract, Contract.id == Payment.contract_id)
-        .join(Need, Need.id == Contract.need_id)
-        .where(Need.area_id.in_(area_ids))
-        .order_by(Payment.payable_at.desc()),
-        page=requested_page(),
-        per_page=50,
-        error_out=False,
-    )
+    page = db.paginate(services.payments_of_areas(area_ids), page=requested_page(), per_page=50, error_out=False)
     return render_template("payments/area.html", area=area, overdue=overdue, page=page, now=now, target_days=TARGET_DAYS)

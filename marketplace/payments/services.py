@@ -212,6 +212,19 @@ def payments_of(contract: Contract) -> list[Payment]:
     ).all()
 
 
+def payments_of_areas(area_ids) -> sa.Select:
+    """The query of the areas' payments, latest to become payable first (the view pages it)."""
+    from ..needs.models import Need
+
+    return (
+        sa.select(Payment)
+        .join(Contract, Contract.id == Payment.contract_id)
+        .join(Need, Need.id == Contract.need_id)
+        .where(Need.area_id.in_(area_ids))
+        .order_by(Payment.payable_at.desc())
+    )
+
+
 def overdue(area_ids, now: datetime | None = None) -> list[Payment]:
     """Payments of the areas' contracts still unpaid TARGET_DAYS or more after they became
     payable (one query; the area's page and the commissioner's home list them)."""

@@ -130,24 +130,24 @@ def test_outcomes_by_category_from_approved_reports(world):
     partly, 4 not; outcome 2: 3, 4, 5. Approved, so it counts: 9 achieved, 6 partly,
     9 not, score 9 + 3 = 12 of 24 people; the contract expected 40 people. A second report,
     submitted but not approved, does not count."""
-    from marketplace.delivery import services as delivery
+    from marketplace.delivery import decisions, drafts
 
     made = factories.make_contract()
     contract = made.contract
     first, second = contract.outcomes[:2]
-    report = delivery.start_report(contract.milestones[1], made.provider)
-    delivery.save_report(
+    report = drafts.start_report(contract.milestones[1], made.provider)
+    drafts.save_report(
         report, referred=15, started=12, completed=8, outcomes={first.id: (6, 2, 4), second.id: (3, 4, 5)},
         narrative="Going well.", case_study="", actor=made.provider,
     )
-    delivery.submit_report(report, made.provider)
-    delivery.approve_report(report, made.commissioner)
-    waiting = delivery.start_report(contract.milestones[2], made.provider)
-    delivery.save_report(
+    drafts.submit_report(report, made.provider)
+    decisions.approve_report(report, made.commissioner)
+    waiting = drafts.start_report(contract.milestones[2], made.provider)
+    drafts.save_report(
         waiting, referred=15, started=12, completed=8, outcomes={first.id: (12, 0, 0), second.id: (12, 0, 0)},
         narrative="Better.", case_study="", actor=made.provider,
     )
-    delivery.submit_report(waiting, made.provider)
+    drafts.submit_report(waiting, made.provider)
     [row] = reporting.outcomes_by_category(world["scope"], world["period"])
     assert (row.category, row.contracts, row.expected_people) == (contract.need.category.name, 1, 40)
     assert (row.achieved, row.partly, row.not_achieved, row.score, row.rate) == (9, 6, 9, 12, Fraction(1, 2))

@@ -4,7 +4,7 @@ so far, the evidence documents and the timeline."""
 import pytest
 
 from marketplace.accounts.models import Role
-from marketplace.delivery import services as delivery
+from marketplace.delivery import drafts, evidence
 from marketplace.extensions import db
 
 from .. import factories
@@ -20,8 +20,8 @@ def test_both_sides_read_the_schedule_evidence_and_timeline(client, db_session, 
     made = factories.make_contract()
     contract = made.contract
     milestone = contract.milestones[1]
-    report = delivery.start_report(milestone, made.provider)
-    delivery.add_evidence(report, "attendance.csv", b"week,people\n1,12\n", made.provider)
+    report = drafts.start_report(milestone, made.provider)
+    evidence.add_evidence(report, "attendance.csv", b"week,people\n1,12\n", made.provider)
     db.session.commit()
     link = f"/contracts/{contract.id}/milestones/{milestone.id}/report/evidence/{report.current_documents[0].id}"
     staff = (factories.make_area_staff(Role.BOARD_MEMBER), factories.make_area_staff(Role.FINANCE))
@@ -34,11 +34,11 @@ def test_both_sides_read_the_schedule_evidence_and_timeline(client, db_session, 
         # A draft report's evidence is the provider's until the report is submitted.
         assert ("attendance.csv" in page) is draft_visible and (link in page) is draft_visible
         assert (browser.get(link).data == b"week,people\n1,12\n") is draft_visible
-    delivery.save_report(
+    drafts.save_report(
         report, referred=10, started=8, completed=5, narrative="Weekly sessions ran.", case_study="",
         outcomes={o.id: (3, 1, 1) for o in contract.outcomes}, actor=made.provider,
     )
-    delivery.submit_report(report, made.provider)
+    drafts.submit_report(report, made.provider)
     db.session.commit()
     for user in staff:
         browser = client.application.test_client()

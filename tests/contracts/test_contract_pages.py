@@ -11,7 +11,7 @@ from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
 from marketplace.contracts import services as contracts
 from marketplace.contracts.models import Contract, ContractMilestone
-from marketplace.contracts.routes import default_dates
+from marketplace.contracts.services import default_dates
 from marketplace.evaluation import award
 from marketplace.extensions import db
 from marketplace.money import format_pounds

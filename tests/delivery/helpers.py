@@ -47,7 +47,7 @@ def make_setup(**kwargs) -> SimpleNamespace:
 
 
 def complete(s, *, referred=10, started=8, completed=5, lines=None, narrative="Weekly sessions ran in Canterbury.") -> dict:
-    """Keyword arguments for services.save_report: a complete report."""
+    """Keyword arguments for drafts.save_report: a complete report."""
     lines = lines or [(4, 2, 2), (3, 3, 1)]
     return {
         "referred": referred, "started": started, "completed": completed,

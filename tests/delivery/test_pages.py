@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.audit import AuditEvent
-from marketplace.delivery import services
+from marketplace.delivery import decisions, drafts, evidence, reports
 from marketplace.delivery.models import (
     OutcomeReport,
     ReportDocument,
@@ -58,10 +58,10 @@ def form_data(s, *, referred="10", started="8", completed="5", lines=(("4", "2",
 
 
 def _submitted(s) -> OutcomeReport:
-    report = services.start_report(s.milestone, s.owner)
-    services.save_report(report, **complete(s), actor=s.owner)
-    services.add_evidence(report, "Attendance.pdf", PDF, s.owner)
-    services.submit_report(report, s.owner)
+    report = drafts.start_report(s.milestone, s.owner)
+    drafts.save_report(report, **complete(s), actor=s.owner)
+    evidence.add_evidence(report, "Attendance.pdf", PDF, s.owner)
+    drafts.submit_report(report, s.owner)
     db.session.commit()
     return report
 
@@ -138,8 +138,8 @@ def test_an_advance_a_milestone_of_another_contract_and_odd_ids_are_not_found(cl
     assert client.get(f"/contracts/{other.contract.id}/milestones/{other.milestone.id}/report").status_code == 404
     assert client.get(f"/contracts/{s.contract.id}/milestones/abc/report").status_code == 404
     assert client.get(f"/contracts/{s.contract.id}/milestones/99999999/report").status_code == 404
-    theirs = services.start_report(other.milestone, other.owner)
-    document = services.add_evidence(theirs, "theirs.pdf", PDF, other.owner)
+    theirs = drafts.start_report(other.milestone, other.owner)
+    document = evidence.add_evidence(theirs, "theirs.pdf", PDF, other.owner)
     db.session.commit()
     assert client.get(f"{s.evidence_url}/{document.id}").status_code == 404
 
@@ -194,7 +194,7 @@ def test_an_outcome_not_of_the_contract_is_ignored(client, s):
     signed_in_as(client, s.owner)
     response = post_form(client, s.url, {**form_data(s), "outcome_999999_achieved": "5"})
     assert response.status_code == 302
-    report = services.report_for(s.milestone)
+    report = reports.report_for(s.milestone)
     assert sorted(line.outcome_id for line in report.outcomes) == sorted(o.id for o in s.outcomes)
 
 
@@ -226,7 +226,7 @@ def test_editing_after_submission_is_refused(client, s):
     assert response.status_code == 400
     assert error_summary(response) == ["This report has been submitted: it cannot be changed while the commissioner decides"]
     assert 'value="12"' in raw_page_text(response)
-    assert _rows() == before and services.report_for(s.milestone).referred == 10
+    assert _rows() == before and reports.report_for(s.milestone).referred == 10
 
 
 def test_review_refusals(client, s):
@@ -276,7 +276,7 @@ def test_evidence_is_uploaded_checked_downloaded_and_removed(client, s):
     response = post_form(client, f"{s.evidence_url}/{document.id}/remove", from_url=s.evidence_url)
     assert response.status_code == 302
     assert client.get(f"{s.evidence_url}/{document.id}").status_code == 404
-    assert services.report_for(s.milestone).current_documents == []
+    assert reports.report_for(s.milestone).current_documents == []
 
 
 def test_a_drafts_evidence_is_read_only_by_the_providers_members_until_it_is_submitted(client, s):
@@ -306,7 +306,7 @@ def test_draft_submit_return_resubmit_approve_makes_the_milestone_payable(client
 
     response = post_form(client, s.url, form_data(s, completed="", narrative=""))
     assert response.status_code == 302
-    report = services.report_for(s.milestone)
+    report = reports.report_for(s.milestone)
     assert (report.referred, report.started, report.completed) == (10, 8, None)
     assert 'value="8"' in raw_page_text(client.get(s.url))
 
@@ -335,7 +335,7 @@ def test_draft_submit_return_resubmit_approve_makes_the_milestone_payable(client
     response = post_form(client, s.review_url, {"decision": "approve"}, from_url=s.url)
     assert response.status_code == 302
 
-    report = services.report_for(s.milestone)
+    report = reports.report_for(s.milestone)
     assert report.state == ReportState.APPROVED
     payment = db.session.scalar(sa.select(Payment).where(Payment.milestone_id == s.milestone.id))
     assert payment.status == PaymentStatus.PAYABLE and payment.payable_at == report.latest.decided_at
@@ -370,8 +370,8 @@ def test_reporting_waits_for_the_contract_to_start(client, db_session):
 def test_evidence_a_submission_named_stays_readable_after_removal(client, s):
     report = _submitted(s)
     document = report.current_documents[0]
-    services.return_report(report, "Add the referral source.", s.commissioner)
-    services.remove_evidence(document, s.owner)
+    decisions.return_report(report, "Add the referral source.", s.commissioner)
+    evidence.remove_evidence(document, s.owner)
     db.session.commit()
     signed_in_as(client, s.commissioner)
     download = client.get(f"{s.evidence_url}/{document.id}")

@@ -1,0 +1,26 @@
+"""Payment forms: input shape only, with GOV.UK messages. The rules (the payment is due,
+the date paid is not before it became payable nor in the future) live in services.py."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
+from wtforms import StringField, SubmitField
+
+from ..forms import MaxLength, NoMarkup, required, strip
+from ..forms import GovDateField
+from .services import REFERENCE_MAX
+
+
+class LedgerPaymentForm(FlaskForm):
+    paid_on = GovDateField("Date the bank transfer was made", noun="the date paid")
+    reference = StringField(
+        "Bank transfer reference",
+        filters=[strip],
+        validators=[required("Enter the bank transfer's reference"), MaxLength("The reference", REFERENCE_MAX), NoMarkup("The reference")],
+        widget=GovTextInput(),
+        description="As it appears on the remittance, for example BACS-2026-00123.",
+    )
+    submit = SubmitField("Record the payment", widget=GovSubmitInput())
+
+
+class ReleaseForm(FlaskForm):
+    submit = SubmitField("Release the payment", widget=GovSubmitInput())
