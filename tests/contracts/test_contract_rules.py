@@ -11,7 +11,7 @@ from dateutil.relativedelta import relativedelta
 from marketplace.audit import AuditEvent
 from marketplace.contracts import services as contracts
 from marketplace.contracts.models import Contract, ContractMilestone, ContractParty, PartyRole
-from marketplace.evaluation import services as evaluation
+from marketplace.evaluation import award
 from marketplace.extensions import db
 from marketplace.notifications.models import OutboxEmail
 from marketplace.payments.models import Payment, PaymentStatus
@@ -28,7 +28,7 @@ def decided(db_session):
     """A grant need (no standstill), its lot awarded to the first of two bids (£40,000)."""
     ev = factories.make_evaluation(prices=(4_000_000, 4_500_000))
     factories.score_all(ev, {0: 4})
-    ev.decision = evaluation.decide(ev.lot, bid=ev.bids[0], reasons="Best value.", actor=ev.commissioner)
+    ev.decision = award.decide(ev.lot, bid=ev.bids[0], reasons="Best value.", actor=ev.commissioner)
     ev.starts_on = london_date(utcnow()) + timedelta(days=1)
     ev.ends_on = ev.starts_on + timedelta(days=365)
     return ev
@@ -137,7 +137,7 @@ def test_a_lot_not_awarded_gets_no_contract(db_session):
     ev = factories.make_evaluation()
     factories.score_all(ev)
     assert contracts.not_ready(None, utcnow()) == ["This lot has not been decided yet"]
-    decision = evaluation.decide(ev.lot, bid=None, reasons="No bid met the need.", actor=ev.commissioner)
+    decision = award.decide(ev.lot, bid=None, reasons="No bid met the need.", actor=ev.commissioner)
     assert contracts.not_ready(decision, utcnow()) == ["This lot was not awarded"]
 
 
