@@ -305,7 +305,7 @@ def _generate_activity(bids: int, contracts: int, organisations: int, seed: int)
     from .accounts.models import User
     from .audit.models import AuditEvent
     from .bids.models import Bid, BidPartner, BidRevision
-    from .board.reporting import Period
+    from .board.reporting.scope import Period
     from .contracts.models import Contract, ContractMilestone, ContractParty, contract_outcomes
     from .delivery.models import OutcomeReport, ReportOutcome, ReportSubmission
     from .evaluation.models import AwardDecision, ModerationClosure

@@ -939,7 +939,7 @@ def history_years(today: date):
     """(last, this): the two financial years of HISTORY as board.reporting Periods. "This"
     year started at least HISTORY_REACH ago, so every award in HISTORY is in the past
     whenever the demo is loaded (today: 2025-26 and 2026-27)."""
-    from .board.reporting import Period
+    from .board.reporting.scope import Period
 
     this = Period.financial_year(today - HISTORY_REACH)
     return Period.financial_year(this.start - timedelta(days=1)), this

@@ -24,7 +24,7 @@ from ..refusals import Refusal, written
 from ..timeutil import utcnow
 from ..workdays import london_date
 from .models import PartnershipReview, Rating, ResponseSide, ReviewKind, ReviewResponse
-from .reporting import Period
+from .reporting.scope import Period
 
 COMMENT_WORDS = 500
 RESPONSE_WORDS = 500

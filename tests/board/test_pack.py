@@ -8,7 +8,7 @@ import pytest
 
 from marketplace.accounts.models import Role
 from marketplace.board import reviews, routes
-from marketplace.board.reporting import Period
+from marketplace.board.reporting.scope import Period
 from marketplace.timeutil import utcnow
 from marketplace.workdays import london_date
 
