@@ -74,12 +74,9 @@ def staff():
     if form.validate_on_submit():
         area = db.get_or_404(Area, int(form.area.data))
         require(current_user, Action.INVITE_AREA_STAFF, area)
-        try:
-            account_services.invite(email=form.email.data, role=Role(form.role.data), actor=current_user, area=area)
-        except account_services.AccountError as error:
-            form.email.errors.append(str(error))
-        else:
-            db.session.commit()
+        if committed(lambda: account_services.invite(
+            email=form.email.data, role=Role(form.role.data), actor=current_user, area=area
+        ), form, form.email):
             flash(f"Invitation sent to {form.email.data}.", "success")
             return redirect(url_for("admin.staff"))
     memberships = db.session.scalars(
