@@ -314,7 +314,8 @@ def _generate_activity(bids: int, contracts: int, organisations: int, seed: int)
     from .payments.models import Payment
     from .reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory
     from .timeutil import utcnow
-    from .workdays import at_london_time, london_date
+    from .timeutil import london_date
+    from .workdays import at_london_time
 
     rng = random.Random(seed)
     now = utcnow()

@@ -27,8 +27,8 @@ from .needs.models import Reservation
 from .organisations.models import IncomeBand, LegalForm, Organisation
 from .reference.models import Area, ServiceCategory
 from .reference.services import load_reference
-from .timeutil import LONDON, utcnow
-from .workdays import add_working_days, is_working_day, london_date
+from .timeutil import LONDON, london_date, utcnow
+from .workdays import add_working_days, is_working_day
 
 REGION = "N57"  # Kent, Surrey & Sussex
 PDUS = ("N57EKNT", "N57KECL")  # East Kent, West Kent

@@ -228,7 +228,7 @@ def make_contract(*, starts_in_days: int = -1, prices: tuple[int, ...] = (4_000_
 
     from marketplace.contracts import services as contracts
     from marketplace.evaluation import services as evaluation
-    from marketplace.workdays import london_date
+    from marketplace.timeutil import london_date
 
     ev = make_evaluation(prices=prices, **need_kwargs)
     score_all(ev, {0: 4})

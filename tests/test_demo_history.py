@@ -28,8 +28,7 @@ from marketplace.notifications.models import OutboxEmail
 from marketplace.organisations.models import IncomeBand, Organisation, OrganisationType
 from marketplace.payments.models import TARGET_DAYS, Payment, PaymentStatus
 from marketplace.reference.models import Area
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from .helpers import count
 

@@ -24,8 +24,7 @@ from marketplace.needs.models import Need
 from marketplace.organisations.models import Organisation, organisation_pdus
 from marketplace.payments.models import Payment
 from marketplace.reference.models import Area, AreaKind
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from . import factories
 from .helpers import count, page_text, sign_in

@@ -24,8 +24,7 @@ from marketplace.evaluation import services as evaluation
 from marketplace.extensions import db
 from marketplace.needs import services as needs
 from marketplace.payments import services as payments
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from . import factories
 from .helpers import page_text, post_form

@@ -55,8 +55,7 @@ from marketplace.needs import documents as need_documents
 from marketplace.needs import services as needs
 from marketplace.notifications import OutboxEmail
 from marketplace.payments import services as payments
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from . import factories
 from .helpers import csrf_token, sign_in

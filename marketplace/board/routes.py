@@ -19,8 +19,7 @@ from ..main.errors import render_error
 from ..paging import requested_page
 from ..permissions import Action, require
 from ..reference.models import Area, AreaKind, ServiceCategory
-from ..timeutil import utcnow
-from ..workdays import london_date
+from ..timeutil import london_date, utcnow
 from . import bp, charts, decisions as decision_record, tables
 from .reporting.comparison import comparison
 from .reporting.competition import activity, success_rates

@@ -17,8 +17,7 @@ from ..paging import requested_page
 from ..permissions import Action, can, require
 from ..reference.models import Area
 from ..refusals import committed
-from ..timeutil import utcnow
-from ..workdays import london_date
+from ..timeutil import london_date, utcnow
 from . import bp, reviews
 from .forms import RateForm, RespondForm
 from .models import PartnershipReview

@@ -20,8 +20,8 @@ from ..extensions import db
 from ..money import format_pounds
 from ..needs.models import Lot, Need
 from ..permissions import Action, can, require
-from ..timeutil import utcnow
-from ..workdays import add_working_days, london_date
+from ..timeutil import london_date, utcnow
+from ..workdays import add_working_days
 from ..refusals import committed
 from . import bp, services
 from . import variations

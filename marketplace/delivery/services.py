@@ -28,8 +28,7 @@ from ..notifications import external_url, queue_email
 from ..permissions import Action, can
 from ..refusals import Refusal
 from ..textlimits import too_long
-from ..timeutil import utcnow
-from ..workdays import london_date
+from ..timeutil import london_date, utcnow
 from .models import (
     OutcomeReport,
     ReportDecision,

@@ -23,8 +23,7 @@ from ..bids.models import Bid
 from ..extensions import db
 from ..needs.models import Lot, Need
 from ..permissions import Action, can, require
-from ..timeutil import london, utcnow
-from ..workdays import london_date
+from ..timeutil import london, london_date, utcnow
 from ..refusals import committed
 from . import bp, services
 from .forms_award import AwardForm, DecideLowBidForm, ExplanationForm, RequestExplanationForm, SignOffForm

@@ -24,8 +24,8 @@ from ..needs.models import Lot, Need, NeedStatus, Procedure
 from ..notifications import external_url, queue_email
 from ..organisations.models import Organisation
 from ..refusals import Refusal, written
-from ..timeutil import london, utcnow
-from ..workdays import add_working_days, at_london_time, london_date
+from ..timeutil import london, london_date, utcnow
+from ..workdays import add_working_days, at_london_time
 from .models import (
     SCORE_MEANINGS,
     SOCIAL_VALUE,

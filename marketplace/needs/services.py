@@ -12,10 +12,9 @@ from ..extensions import db
 from ..money import MAX_PENCE, format_pounds, split_pence
 from ..notifications import external_url, queue_email
 from ..reference.models import Area, AreaKind, DesiredOutcome
-from ..timeutil import LONDON, london, utcnow
+from ..timeutil import LONDON, london, london_date, utcnow
 from ..workdays import (
     add_working_days,
-    london_date,
     next_working_day,
     why_not_working_day,
     working_days_between,

@@ -22,8 +22,8 @@ from .. import audit
 from ..contracts.models import Contract, ContractMilestone
 from ..extensions import db
 from ..refusals import Refusal
-from ..timeutil import utcnow
-from ..workdays import at_london_time, london_date
+from ..timeutil import london_date, utcnow
+from ..workdays import at_london_time
 from .models import PaymentStatus, Payment, TARGET_DAYS
 
 REFERENCE_MAX = 100

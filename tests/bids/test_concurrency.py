@@ -27,8 +27,8 @@ from marketplace.needs import services as needs
 from marketplace.needs.models import Need
 from marketplace.notifications.models import OutboxEmail
 from marketplace.reference.services import load_reference
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date, working_days_between
+from marketplace.timeutil import london_date, utcnow
+from marketplace.workdays import working_days_between
 
 from .. import factories
 from ..conftest import REQUIRE_POSTGRES, make_test_app

@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from marketplace.accounts.models import Role
 from marketplace.board import decisions
 from marketplace.board.reporting.scope import Period, Scope
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from .. import factories
 from ..helpers import page_text, post_form, sign_in

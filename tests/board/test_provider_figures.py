@@ -59,8 +59,7 @@ from marketplace.evaluation.models import AwardDecision, AwardOutcome
 from marketplace.extensions import db
 from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.reference.models import ServiceCategory
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from .. import factories
 from ..helpers import error_summary, page_text, sign_in

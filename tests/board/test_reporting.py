@@ -25,8 +25,7 @@ from marketplace.extensions import db
 from marketplace.organisations.models import IncomeBand, LegalForm
 from marketplace.payments import services as payments
 from marketplace.payments.models import PaymentStatus
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from .. import factories
 

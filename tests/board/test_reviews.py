@@ -13,8 +13,7 @@ from marketplace.board.reporting.ratings import rating_counts
 from marketplace.board.models import PartnershipReview, Rating, ResponseSide, ReviewKind, ReviewResponse
 from marketplace.extensions import db
 from marketplace.notifications.models import OutboxEmail
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from .. import factories
 from ..helpers import count, error_summary, page_text, post_form, sign_in

@@ -16,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.extensions import db
-from marketplace.timeutil import utcnow
-from marketplace.workdays import add_working_days, london_date
+from marketplace.timeutil import london_date, utcnow
+from marketplace.workdays import add_working_days
 
 from .test_needs_journey import (
     COMMISSIONER,

@@ -29,7 +29,7 @@ class Glance:
 def glance(area, now: datetime) -> Glance:
     """This financial year's spend, VCSE share and payment times for the area, and how many
     of its partnerships running this year the board has not rated for it yet (one query)."""
-    from ...workdays import london_date
+    from ...timeutil import london_date
     from ..models import PartnershipReview, ReviewKind
 
     period = Period.financial_year(london_date(now))
