@@ -1,3 +1,8 @@
+"""The account pages: registering an organisation, signing in and out (the second
+factor's pages are in two_factor_routes.py), confirming an email address, resetting a
+password, and accepting an invitation. Rules live in services.py; these views commit.
+"""
+
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
