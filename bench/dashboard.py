@@ -113,8 +113,7 @@ def measure(env: dict, requests: int):
     from marketplace.extensions import db
     from marketplace.needs.models import Need
     from marketplace.reference.models import Area, ServiceCategory
-    from marketplace.timeutil import utcnow
-    from marketplace.timeutil import london_date
+    from marketplace.timeutil import london_date, utcnow
 
     app = create_app()
     password = secrets.token_urlsafe(16)

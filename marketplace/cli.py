@@ -313,8 +313,7 @@ def _generate_activity(bids: int, contracts: int, organisations: int, seed: int)
     from .organisations.models import Organisation, organisation_pdus, organisation_specialisms
     from .payments.models import Payment
     from .reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory
-    from .timeutil import utcnow
-    from .timeutil import london_date
+    from .timeutil import london_date, utcnow
     from .workdays import at_london_time
 
     rng = random.Random(seed)

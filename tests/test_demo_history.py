@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from marketplace.audit.models import AuditEvent
 from marketplace.bids.models import Bid
 from marketplace.board import decisions as decision_record
+from marketplace.board.models import PartnershipReview
 from marketplace.board.reporting.comparison import comparison
 from marketplace.board.reporting.competition import activity, success_rates
 from marketplace.board.reporting.outcomes import outcomes_by_category
@@ -17,7 +18,6 @@ from marketplace.board.reporting.ratings import rating_counts
 from marketplace.board.reporting.scope import Scope
 from marketplace.board.reporting.spend import by_size_band, by_type, shares
 from marketplace.board.reporting.timeliness import timeliness
-from marketplace.board.models import PartnershipReview
 from marketplace.contracts.models import Contract
 from marketplace.delivery.models import ReportSubmission
 from marketplace.demo import HISTORY, history_years, load_demo_data

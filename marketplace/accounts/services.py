@@ -12,8 +12,8 @@ from flask import current_app
 from .. import audit
 from ..extensions import db
 from ..notifications import external_url, queue_email
-from ..refusals import Refusal
 from ..organisations.services import new_organisation
+from ..refusals import Refusal
 from ..timeutil import utcnow
 from . import tokens
 from .models import Invitation, Membership, Role, User, new_session_nonce

@@ -13,7 +13,7 @@ became staff) is sent back to the code before any other page.
 import time
 
 from flask import flash, g, make_response, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from ..extensions import db, limiter
 from . import bp, services, sessions, two_factor

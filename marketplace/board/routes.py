@@ -9,10 +9,9 @@ another area) get a GOV.UK error and status 400, never a 500.
 from datetime import date
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-
-import sqlalchemy as sa
 
 from ..extensions import db
 from ..main.errors import render_error
@@ -20,7 +19,8 @@ from ..paging import requested_page
 from ..permissions import Action, require
 from ..reference.models import Area, AreaKind, ServiceCategory
 from ..timeutil import london_date, utcnow
-from . import bp, charts, decisions as decision_record, tables
+from . import bp, charts, tables
+from . import decisions as decision_record
 from .reporting.comparison import comparison
 from .reporting.competition import activity, success_rates
 from .reporting.outcomes import outcomes_by_category

@@ -8,9 +8,9 @@ import pytest
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
 from marketplace.board import reviews
+from marketplace.board.models import PartnershipReview, Rating, ResponseSide, ReviewKind, ReviewResponse
 from marketplace.board.reporting.glance import glance
 from marketplace.board.reporting.ratings import rating_counts
-from marketplace.board.models import PartnershipReview, Rating, ResponseSide, ReviewKind, ReviewResponse
 from marketplace.extensions import db
 from marketplace.notifications.models import OutboxEmail
 from marketplace.timeutil import london_date, utcnow
