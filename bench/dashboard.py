@@ -29,7 +29,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from .common import FLASK, ROOT, development, migrate_and_load_reference, percentile, production_env, row_counts
+from .common import (
+    FLASK,
+    ROOT,
+    development,
+    migrate_and_load_reference,
+    percentile,
+    production_env,
+    row_counts,
+)
 
 REGION = "N57"  # the region the board member sits for; its busiest delivery unit is the other one
 
@@ -107,13 +115,13 @@ def measure(env: dict, requests: int):
     import sqlalchemy as sa
 
     from marketplace import create_app
-    from marketplace.board import decisions as decision_record, reporting
+    from marketplace.board import decisions as decision_record
+    from marketplace.board.reporting.scope import Period, Scope
     from marketplace.contracts.models import Contract
     from marketplace.extensions import db
     from marketplace.needs.models import Need
     from marketplace.reference.models import Area, ServiceCategory
-    from marketplace.timeutil import utcnow
-    from marketplace.workdays import london_date
+    from marketplace.timeutil import london_date, utcnow
 
     app = create_app()
     password = secrets.token_urlsafe(16)
@@ -129,16 +137,16 @@ def measure(env: dict, requests: int):
         category_id = db.session.scalar(sa.select(ServiceCategory.id).order_by(ServiceCategory.name).limit(1))
         board_member("bench-board-region@example.org", region, password)
         board_member("bench-board-pdu@example.org", pdu, password)
-        period = reporting.Period.financial_year(london_date(utcnow()))
+        period = Period.financial_year(london_date(utcnow()))
         total = db.session.scalar(
             sa.select(sa.func.count()).select_from(
-                decision_record.query(reporting.Scope((region.id, *[c.id for c in region.children])), period).subquery()
+                decision_record.query(Scope((region.id, *[c.id for c in region.children])), period).subquery()
             )
         )
         deep = max(1, (total + 49) // 50 * 3 // 4)
         codes = (region.code, pdu.code)
         region_id, pdu_id = region.id, pdu.id
-    this_year = reporting.Period.financial_year(london_date(utcnow()))
+    this_year = Period.financial_year(london_date(utcnow()))
     two_years = f"from={this_year.start.replace(year=this_year.start.year - 1).isoformat()}&to={this_year.end.isoformat()}"
     as_region = signed_in(app, "bench-board-region@example.org", password)
     as_pdu = signed_in(app, "bench-board-pdu@example.org", password)

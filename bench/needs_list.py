@@ -21,7 +21,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from .common import FLASK, ROOT, development, migrate_and_load_reference, percentile, production_env, row_counts
+from .common import (
+    FLASK,
+    ROOT,
+    development,
+    migrate_and_load_reference,
+    percentile,
+    production_env,
+    row_counts,
+)
 
 
 def build(env: dict, count: int) -> float:

@@ -18,7 +18,14 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .common import BIN, FLASK, ROOT, development, migrate_and_load_reference, production_env
+from .common import (
+    BIN,
+    FLASK,
+    ROOT,
+    development,
+    migrate_and_load_reference,
+    production_env,
+)
 
 USERS, SPAWN_RATE, DURATION = 20, 10, "20s"
 

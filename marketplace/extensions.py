@@ -1,5 +1,6 @@
 """The Flask extensions, created once and bound to the app in create_app()."""
 
+import sqlalchemy as sa
 from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -7,7 +8,6 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-import sqlalchemy as sa
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 

@@ -15,8 +15,21 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from markupsafe import Markup, escape
-from wtforms import Field, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, StopValidation, ValidationError
+from wtforms import (
+    Field,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    StopValidation,
+    ValidationError,
+)
 
 from .money import MAX_PENCE, MoneyError, format_pounds, parse_pounds
 from .textlimits import character_count, character_limit, too_long

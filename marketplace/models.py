@@ -2,10 +2,20 @@
 
 from .accounts.models import Invitation, Membership, RecoveryCode, Role, User
 from .audit.models import AuditEvent
-from .board.models import PartnershipReview, ReviewResponse
 from .bids.models import Bid, BidDocument, BidPartner, BidRevision, StashedForm
-from .contracts.models import Contract, ContractMilestone, ContractParty, ContractVariation
-from .delivery.models import OutcomeReport, ReportDocument, ReportOutcome, ReportSubmission
+from .board.models import PartnershipReview, ReviewResponse
+from .contracts.models import (
+    Contract,
+    ContractMilestone,
+    ContractParty,
+    ContractVariation,
+)
+from .delivery.models import (
+    OutcomeReport,
+    ReportDocument,
+    ReportOutcome,
+    ReportSubmission,
+)
 from .evaluation.models import (
     AgreedScore,
     AssessmentSummary,

@@ -1,6 +1,7 @@
-"""Times are stored in UTC and shown in Europe/London."""
+"""Times are stored in UTC and shown in Europe/London: the UTC column type, the London
+day of a moment, and the GOV.UK formatters the templates use as filters."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -48,7 +49,12 @@ def london_time(value: datetime) -> str:
     return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
 
 
-def london_date(value: datetime | None) -> str:
+def london_date(moment: datetime) -> date:
+    """The day it is in Europe/London at `moment`."""
+    return moment.astimezone(LONDON).date()
+
+
+def format_london_date(value: datetime | None) -> str:
     """'3 March 2027', in Europe/London."""
     if value is None:
         return ""
@@ -60,7 +66,7 @@ def london(value: datetime | None) -> str:
     """A UTC time as people in England and Wales read it: '2:05pm on 3 March 2027'."""
     if value is None:
         return ""
-    return f"{london_time(value)} on {london_date(value)}"
+    return f"{london_time(value)} on {format_london_date(value)}"
 
 
 def london_to_the_tenth(value: datetime | None) -> str:
@@ -72,4 +78,4 @@ def london_to_the_tenth(value: datetime | None) -> str:
     local = value.astimezone(LONDON)
     hour = local.hour % 12 or 12
     suffix = "am" if local.hour < 12 else "pm"
-    return f"{hour}:{local.minute:02d}:{local.second:02d}.{local.microsecond // 100_000}{suffix} on {london_date(value)}"
+    return f"{hour}:{local.minute:02d}:{local.second:02d}.{local.microsecond // 100_000}{suffix} on {format_london_date(value)}"

@@ -63,10 +63,6 @@ def working_days_between(start: date, end: date) -> int:
     return days
 
 
-def london_date(moment: datetime) -> date:
-    return moment.astimezone(LONDON).date()
-
-
 def at_london_time(day: date, clock: time) -> datetime:
     """A London wall-clock time on a day, as an aware datetime (UTC conversion by the caller)."""
     return datetime.combine(day, clock, tzinfo=LONDON)

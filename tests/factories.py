@@ -185,7 +185,11 @@ def make_evaluation(*, prices: tuple[int, ...] = (4_000_000, 4_500_000), evaluat
     SimpleNamespace(need, lot, commissioner, evaluators, bids, providers)."""
     from types import SimpleNamespace
 
-    from marketplace.evaluation.panel import assign_evaluator, bidding_organisations, declare_conflicts
+    from marketplace.evaluation.panel import (
+        assign_evaluator,
+        bidding_organisations,
+        declare_conflicts,
+    )
 
     commissioner = make_area_staff(Role.COMMISSIONER)
     need = make_need(commissioner=commissioner, lots=lots, **need_kwargs)
@@ -228,7 +232,7 @@ def make_contract(*, starts_in_days: int = -1, prices: tuple[int, ...] = (4_000_
 
     from marketplace.contracts import services as contracts
     from marketplace.evaluation.award import decide
-    from marketplace.workdays import london_date
+    from marketplace.timeutil import london_date
 
     ev = make_evaluation(prices=prices, **need_kwargs)
     score_all(ev, {0: 4})

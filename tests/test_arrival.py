@@ -9,7 +9,12 @@ import pytest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace import arrival
-from marketplace.arrival import IN_FLIGHT_LIMIT, StampArrival, parse_request_start, trusted_request_start
+from marketplace.arrival import (
+    IN_FLIGHT_LIMIT,
+    StampArrival,
+    parse_request_start,
+    trusted_request_start,
+)
 from marketplace.timeutil import LONDON, london_to_the_tenth, utcnow
 
 from .conftest import make_test_app

@@ -10,8 +10,14 @@ import sqlalchemy as sa
 from marketplace.audit.models import AuditEvent
 from marketplace.bids.models import Bid
 from marketplace.board import decisions as decision_record
-from marketplace.board import reporting
 from marketplace.board.models import PartnershipReview
+from marketplace.board.reporting.comparison import comparison
+from marketplace.board.reporting.competition import activity, success_rates
+from marketplace.board.reporting.outcomes import outcomes_by_category
+from marketplace.board.reporting.ratings import rating_counts
+from marketplace.board.reporting.scope import Scope
+from marketplace.board.reporting.spend import by_size_band, by_type, shares
+from marketplace.board.reporting.timeliness import timeliness
 from marketplace.contracts.models import Contract
 from marketplace.delivery.models import ReportSubmission
 from marketplace.demo import load_demo_data
@@ -23,8 +29,7 @@ from marketplace.notifications.models import OutboxEmail
 from marketplace.organisations.models import IncomeBand, Organisation, OrganisationType
 from marketplace.payments.models import TARGET_DAYS, Payment, PaymentStatus
 from marketplace.reference.models import Area
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from .helpers import count
 
@@ -94,35 +99,35 @@ def _check_history_followed_the_rules(now):
 
 
 def _check_east_kent_in_each_year(last, this, now):
-    scope = reporting.Scope((_area("N57EKNT").id,))
+    scope = Scope((_area("N57EKNT").id,))
     spend = {}
     for period in (last, this):
-        bands = reporting.by_size_band(scope, period)
+        bands = by_size_band(scope, period)
         spend[period] = {s.key: s.spend_pence for s in bands}
         assert sum(s.awards for s in bands) >= 3, period
         assert sum(1 for s in bands if s.spend_pence) >= 3, (period, bands)  # spread over the size bands
-        kinds = {s.key: s.spend_pence for s in reporting.by_type(scope, period)}
+        kinds = {s.key: s.spend_pence for s in by_type(scope, period)}
         assert all(kinds.values()), (period, kinds)  # VCSE, public and private all paid
-        shares = reporting.shares(scope, period)
-        assert 0 < shares.vcse < 1 and 0 < shares.local <= 1
-        activity = reporting.activity(scope, period)
-        assert activity.needs_published >= 3 and activity.bids > activity.lots
-        rates = {s.key: s for s in reporting.success_rates(scope, period)}
+        money = shares(scope, period)
+        assert 0 < money.vcse < 1 and 0 < money.local <= 1
+        competition = activity(scope, period)
+        assert competition.needs_published >= 3 and competition.bids > competition.lots
+        rates = {s.key: s for s in success_rates(scope, period)}
         assert rates["small"].won >= 1 and rates["vcse"].won >= 1  # small and VCSE bidders win their share
         assert rates["small"].bids > rates["small"].won
-        outcomes = reporting.outcomes_by_category(scope, period)
+        outcomes = outcomes_by_category(scope, period)
         assert len(outcomes) >= 3 and all(o.people and 0 < o.rate < 1 for o in outcomes)
     assert spend[last] != spend[this]
 
 
 def _check_payments_on_time_late_and_overdue(last, this, now):
     region = _area("N57")
-    scope = reporting.Scope((region.id, *[c.id for c in region.children]))
+    scope = Scope((region.id, *[c.id for c in region.children]))
     late = 0
     for period in (last, this):
-        timeliness = reporting.timeliness(scope, period, now)
-        assert timeliness.paid and timeliness.within_target > timeliness.paid // 2  # most on time
-        late += timeliness.paid - timeliness.within_target
+        paying = timeliness(scope, period, now)
+        assert paying.paid and paying.within_target > paying.paid // 2  # most on time
+        late += paying.paid - paying.within_target
     assert late >= 2
     # Overdue now: beyond the showcase contract's payment, some of the history's.
     overdue = db.session.scalars(
@@ -136,11 +141,11 @@ def _check_payments_on_time_late_and_overdue(last, this, now):
 def _check_comparison_and_record(last, this, now):
     east, west = _area("N57EKNT"), _area("N57KECL")
     for period in (last, this):
-        rows = {row.area_id: row for row in reporting.comparison(east, period, now)}
+        rows = {row.area_id: row for row in comparison(east, period, now)}
         assert rows[east.id].is_this and rows[east.id].shares != rows[west.id].shares
         assert rows[west.id].activity.needs_published >= 1
         # The record of decisions has last year's decisions in last year.
-        found = decision_record.decisions(reporting.Scope((east.id,)), period, "award")
+        found = decision_record.decisions(Scope((east.id,)), period, "award")
         assert any(d.event.action == "award.decided" for d in found)
         assert all(period.starts_at <= d.at < period.ends_before for d in found)
 
@@ -152,8 +157,8 @@ def _check_ratings(last, this):
 
     region = _area("N57")
     area_ids = (region.id, *[c.id for c in region.children])
-    counts = reporting.rating_counts(area_ids, last.start.year)
+    counts = rating_counts(area_ids, last.start.year)
     assert all(counts[r] >= 1 for r in Rating) and sum(counts.values()) >= 5
-    assert sum(reporting.rating_counts(area_ids, this.start.year).values()) == 0
+    assert sum(rating_counts(area_ids, this.start.year).values()) == 0
     assert all(r.rated_at.date() > last.end for r in db.session.scalars(sa.select(PartnershipReview)))
     assert count(ReviewResponse) == 1

@@ -32,8 +32,7 @@ from marketplace.notifications.models import OutboxEmail
 from marketplace.payments import services as payments
 from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.reference.services import load_reference
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from . import factories
 from .bids.test_concurrency import pg_app  # noqa: F401 (fixture: a throwaway PostgreSQL database)

@@ -10,7 +10,13 @@ from werkzeug.datastructures import MultiDict
 
 from marketplace.forms import FreeText
 from marketplace.refusals import Refusal, written
-from marketplace.textlimits import CHARACTERS_PER_WORD, character_count, character_limit, too_long, word_count
+from marketplace.textlimits import (
+    CHARACTERS_PER_WORD,
+    character_count,
+    character_limit,
+    too_long,
+    word_count,
+)
 
 # 10,000 characters in ten "words": within any word limit, far over any character limit.
 FEW_LONG_WORDS = " ".join(["x" * 1000] + ["x" * 999] * 9)

@@ -11,7 +11,11 @@ import sqlalchemy as sa
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
 from marketplace.bids.models import Bid, BidRevision
-from marketplace.board import decisions, reporting
+from marketplace.board import decisions
+from marketplace.board.reporting import competition
+from marketplace.board.reporting.scope import Period, Scope
+from marketplace.board.reporting.spend import by_size_band, shares
+from marketplace.board.reporting.timeliness import timeliness
 from marketplace.contracts.models import Contract, ContractMilestone, ContractParty
 from marketplace.delivery.models import ReportOutcome, ReportSubmission
 from marketplace.evaluation.models import AwardDecision
@@ -20,8 +24,7 @@ from marketplace.needs.models import Need
 from marketplace.organisations.models import Organisation, organisation_pdus
 from marketplace.payments.models import Payment
 from marketplace.reference.models import Area, AreaKind
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from . import factories
 from .helpers import count, page_text, sign_in
@@ -42,9 +45,9 @@ def activity(app, client):
     return result.output
 
 
-def _two_years() -> reporting.Period:
-    this_year = reporting.Period.financial_year(london_date(utcnow()))
-    return reporting.Period(date(this_year.start.year - 1, 4, 1), this_year.end)
+def _two_years() -> Period:
+    this_year = Period.financial_year(london_date(utcnow()))
+    return Period(date(this_year.start.year - 1, 4, 1), this_year.end)
 
 
 def test_every_row_the_dashboard_reads_is_made(activity):
@@ -90,12 +93,12 @@ def test_the_dashboard_and_the_record_of_decisions_read_it(client, activity):
     region, contracts = _busiest_region()
     assert region.kind == AreaKind.REGION and contracts > 0
     period = _two_years()
-    scope = reporting.Scope((region.id, *[c.id for c in region.children]))
-    assert reporting.shares(scope, period).spend_pence > 0
-    assert reporting.activity(scope, period).bids > 0
-    assert reporting.timeliness(scope, period, utcnow()).paid > 0
-    assert sum(s.bids for s in reporting.success_rates(scope, period)) > 0
-    assert sum(s.awards for s in reporting.by_size_band(scope, period)) == contracts
+    scope = Scope((region.id, *[c.id for c in region.children]))
+    assert shares(scope, period).spend_pence > 0
+    assert competition.activity(scope, period).bids > 0
+    assert timeliness(scope, period, utcnow()).paid > 0
+    assert sum(s.bids for s in competition.success_rates(scope, period)) > 0
+    assert sum(s.awards for s in by_size_band(scope, period)) == contracts
     assert decisions.decisions(scope, period, limit=5)
 
     board = factories.make_area_staff(Role.BOARD_MEMBER, region.code)
@@ -116,7 +119,7 @@ def test_the_dashboard_and_the_record_of_decisions_read_it(client, activity):
 def test_the_record_of_decisions_pages_through_many_decisions(client, activity):
     region, _ = _busiest_region()
     period = _two_years()
-    scope = reporting.Scope((region.id, *[c.id for c in region.children]))
+    scope = Scope((region.id, *[c.id for c in region.children]))
     assert len(decisions.decisions(scope, period)) > 50
     sign_in(client, factories.make_area_staff(Role.BOARD_MEMBER, region.code).email)
     query = f"from={period.start.isoformat()}&to={period.end.isoformat()}"

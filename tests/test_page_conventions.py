@@ -5,10 +5,10 @@ Each page is visited as the person who uses it, in the state where its form is s
 the world it needs (a draft need, a bid, an evaluation, a contract...) is made when a
 page first asks for it."""
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
-import re
 
 import pytest
 from flask import current_app
@@ -16,7 +16,8 @@ from flask import current_app
 from marketplace.accounts import services as accounts
 from marketplace.accounts import tokens
 from marketplace.accounts.models import Role
-from marketplace.bids import consortium, drafting as bid_drafting
+from marketplace.bids import consortium
+from marketplace.bids import drafting as bid_drafting
 from marketplace.board import reviews
 from marketplace.contracts import variations
 from marketplace.delivery import drafts, evidence
@@ -24,8 +25,7 @@ from marketplace.evaluation import award, low_bids, panel, timing
 from marketplace.extensions import db
 from marketplace.needs import drafting, questions
 from marketplace.payments import services as payments
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from . import factories
 from .helpers import page_text, post_form

@@ -72,11 +72,22 @@ def world(db_session):
     # Evaluation of the closed bid: the evaluator on the panel with no conflict, a decision
     # waiting for sign-off, an explanation asked for, a summary sent and a contract.
     from marketplace.board.models import PartnershipReview, Rating, ReviewKind
-    from marketplace.contracts.models import Contract, ContractMilestone, ContractParty, ContractVariation, PartyRole
+    from marketplace.contracts.models import (
+        Contract,
+        ContractMilestone,
+        ContractParty,
+        ContractVariation,
+        PartyRole,
+    )
     from marketplace.delivery.models import OutcomeReport
-    from marketplace.payments.models import Payment
     from marketplace.evaluation import panel
-    from marketplace.evaluation.models import AssessmentSummary, AwardDecision, AwardOutcome, LowBidReview
+    from marketplace.evaluation.models import (
+        AssessmentSummary,
+        AwardDecision,
+        AwardOutcome,
+        LowBidReview,
+    )
+    from marketplace.payments.models import Payment
 
     commissioner = actors["pdu_commissioner"]
     panel.assign_evaluator(closing_need, actors["evaluator"], actor=commissioner)

@@ -11,8 +11,8 @@ from config import ProductionConfig
 from marketplace.accounts.models import Membership, User
 from marketplace.accounts.services import find_user
 from marketplace.audit.models import AuditEvent
-from marketplace.bids import access
-from marketplace.bids import closing, drafting as bid_drafting, lifecycle, parties, submission
+from marketplace.bids import access, closing, lifecycle, parties, submission
+from marketplace.bids import drafting as bid_drafting
 from marketplace.bids.models import Bid, BidPartner, BidRevision, BidState
 from marketplace.contracts import services as contract_services
 from marketplace.contracts.models import Contract
@@ -23,11 +23,23 @@ from marketplace.evaluation.award import current_decision, sign_off_threshold
 from marketplace.evaluation.models import AgreedScore, AwardDecision, ScoreSheet
 from marketplace.evaluation.moderation import agreed_scores
 from marketplace.evaluation.panel import panel
-from marketplace.evaluation.scoring import lot_bids, moderation_closure, scoring_complete
+from marketplace.evaluation.scoring import (
+    lot_bids,
+    moderation_closure,
+    scoring_complete,
+)
 from marketplace.evaluation.summaries import summaries_for
 from marketplace.extensions import db
 from marketplace.needs import dates, drafting, publishing
-from marketplace.needs.models import Condition, Lot, Need, NeedStatus, Question, QuestionVisibility, reservation_threshold_pence
+from marketplace.needs.models import (
+    Condition,
+    Lot,
+    Need,
+    NeedStatus,
+    Question,
+    QuestionVisibility,
+    reservation_threshold_pence,
+)
 from marketplace.notifications.models import OutboxEmail
 from marketplace.organisations.models import Organisation
 from marketplace.reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory

@@ -42,21 +42,19 @@ from marketplace import create_app
 from marketplace.accounts import services as accounts
 from marketplace.accounts import tokens
 from marketplace.accounts.models import Role
-from marketplace.board import reviews
 from marketplace.bids import closing, consortium, drafting, submission
+from marketplace.board import reviews
 from marketplace.contracts import services as contracts
 from marketplace.contracts import variations
 from marketplace.contracts.models import ContractParty, PartyRole
 from marketplace.delivery import drafts, evidence
 from marketplace.evaluation import award, low_bids, panel, timing
 from marketplace.extensions import db, limiter
-from marketplace.needs import digest
+from marketplace.needs import digest, following, questions
 from marketplace.needs import documents as need_documents
-from marketplace.needs import following, questions
 from marketplace.notifications import OutboxEmail
 from marketplace.payments import services as payments
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from . import factories
 from .helpers import csrf_token, sign_in

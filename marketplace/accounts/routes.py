@@ -1,12 +1,25 @@
+"""The account pages: registering an organisation, signing in and out (the second
+factor's pages are in two_factor_routes.py), confirming an email address, resetting a
+password, and accepting an invitation. Rules live in services.py; these views commit.
+"""
+
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, limiter
 from ..forms import ConfirmForm
-from ..organisations.models import IncomeBand, LegalForm, Organisation
 from . import bp, services, sessions
 from .forms import (
     AcceptInvitationForm,
@@ -43,6 +56,16 @@ def _failure_limit() -> str:
     return current_app.config["LOGIN_FAILURE_LIMIT"]
 
 
+def begin_session(user) -> None:
+    """Every factor asked for is right: record the sign-in and commit, then sign `user` in
+    in a new session (nothing from before carries over), kept across browser restarts."""
+    services.record_sign_in(user)
+    db.session.commit()
+    sessions.renew()
+    session.permanent = True
+    login_user(user)
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"], scope="register")
 def register():
@@ -50,39 +73,17 @@ def register():
         return redirect(url_for("main.home"))
     form = RegistrationForm()
     if form.validate_on_submit():
-        if services.email_taken(form.email.data):
-            # Said exactly as for a new registration, so the page never tells whether an
-            # address has an account; the account's owner is emailed instead.
-            services.tell_owner_of_registration(form.email.data)
+        try:
+            services.register_organisation(form.data)
             db.session.commit()
+        except IntegrityError:
+            # Someone registered the same email or number a moment ago.
+            db.session.rollback()
+            form.email.errors.append("This email address, charity number or company number was registered a moment ago. Check them and try again")
+        else:
+            # The same whether or not the address had an account (services.register_organisation).
             session["registered_email"] = form.email.data
             return redirect(url_for("accounts.check_email"))
-        else:
-            organisation = Organisation(
-                name=form.name.data,
-                legal_form=LegalForm(form.legal_form.data),
-                charity_number=form.charity_number.data or None,
-                company_number=form.company_number.data or None,
-                income_band=IncomeBand(form.income_band.data),
-                contact_name=form.your_name.data,
-                contact_email=form.email.data,
-            )
-            try:
-                # The service flushes, so a duplicate is refused here as well as at commit.
-                services.register_organisation(
-                    organisation=organisation,
-                    email=form.email.data,
-                    name=form.your_name.data,
-                    password=form.password.data,
-                )
-                db.session.commit()
-            except IntegrityError:
-                # Someone registered the same email or number a moment ago.
-                db.session.rollback()
-                form.email.errors.append("This email address, charity number or company number was registered a moment ago. Check them and try again")
-            else:
-                session["registered_email"] = form.email.data
-                return redirect(url_for("accounts.check_email"))
     return render_template("accounts/register.html", form=form)
 
 
@@ -118,11 +119,7 @@ def sign_in():
 
             return start(user, _safe_next(request.args.get("next")))
         else:
-            services.record_sign_in(user)
-            db.session.commit()
-            sessions.renew()
-            session.permanent = True
-            login_user(user)
+            begin_session(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
     return render_template("accounts/sign_in.html", form=form, unverified=unverified)
 
@@ -210,9 +207,7 @@ def accept_invitation(token):
         return _accept_as_existing_user(invitation, existing)
     form = AcceptInvitationForm(account_email=invitation.email)
     if form.validate_on_submit():
-        user = services.create_user(invitation.email, form.your_name.data, form.password.data)
-        db.session.flush()
-        services.accept_invitation(invitation, user)
+        services.accept_invitation_as_new_user(invitation, name=form.your_name.data, password=form.password.data)
         db.session.commit()
         flash("Your account is ready. Sign in to get started.", "success")
         return redirect(url_for("accounts.sign_in"))

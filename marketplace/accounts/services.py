@@ -12,7 +12,8 @@ from flask import current_app
 from .. import audit
 from ..extensions import db
 from ..notifications import external_url, queue_email
-from ..organisations.models import Organisation
+from ..organisations.services import new_organisation
+from ..refusals import Refusal
 from ..timeutil import utcnow
 from . import tokens
 from .models import Invitation, Membership, Role, User, new_session_nonce
@@ -20,7 +21,7 @@ from .models import Invitation, Membership, Role, User, new_session_nonce
 _hasher = PasswordHasher()
 
 
-class AccountError(Exception):
+class AccountError(Refusal):
     """A rule of the accounts area was broken; the message is fit to show the user."""
 
 
@@ -78,10 +79,18 @@ def create_user(email: str, name: str, password: str | None, *, verified: bool =
     return user
 
 
-def register_organisation(*, organisation: Organisation, email: str, name: str, password: str) -> User:
-    """A provider organisation and its first user, who owns it. Sends the verification email."""
-    user = create_user(email, name, password)
-    db.session.add(organisation)
+def register_organisation(data: dict) -> User | None:
+    """A provider organisation and its first user, who owns it, from the registration
+    form's `data` (the organisation's details as organisations.services.new_organisation
+    takes them, and your_name, email, password). Sends the verification email. When the
+    email has an account already nothing is made and the account's owner is told instead
+    (returns None), so what the person registering sees never tells whether an address has
+    an account. Flushes, so a duplicate is refused here as well as at commit."""
+    if email_taken(data["email"]):
+        tell_owner_of_registration(data["email"])
+        return None
+    user = create_user(data["email"], data["your_name"], data["password"])
+    organisation = new_organisation(data, contact_name=data["your_name"], contact_email=data["email"])
     db.session.flush()
     db.session.add(Membership(user=user, organisation=organisation, role=Role.OWNER))
     audit.record("user.registered", user, actor=user, after={"email": user.email})
@@ -95,16 +104,18 @@ def register_organisation(*, organisation: Organisation, email: str, name: str, 
     return user
 
 
+def _send_link(to: str, subject: str, template: str, *, purpose: str, payload: dict, endpoint: str, **context) -> None:
+    """Email `to` a signed link (a token for `purpose` carrying `payload`) to `endpoint`,
+    kept private: the service team reads the email with the link masked."""
+    token = tokens.make_token(purpose, payload)
+    queue_email(to, subject, template, link=external_url(endpoint, token=token), private=("link",), **context)
+
+
 def send_verification_email(user: User) -> None:
-    token = tokens.make_token("verify-email", {"u": user.id, "e": user.email})
-    queue_email(
-        user.email,
-        "Confirm your email address",
-        "verify_email",
-        user=user,
-        link=external_url("accounts.verify_email", token=token),
-        private=("link",),
-        hours=current_app.config["EMAIL_VERIFICATION_MAX_AGE"] // 3600,
+    _send_link(
+        user.email, "Confirm your email address", "verify_email",
+        purpose="verify-email", payload={"u": user.id, "e": user.email}, endpoint="accounts.verify_email",
+        user=user, hours=current_app.config["EMAIL_VERIFICATION_MAX_AGE"] // 3600,
     )
 
 
@@ -140,15 +151,10 @@ def request_password_reset(email: str) -> None:
     user = find_user(email)
     if user is None or not user.is_active:
         return
-    token = tokens.make_token("reset-password", {"u": user.id, "n": user.session_nonce})
-    queue_email(
-        user.email,
-        "Reset your password",
-        "reset_password",
-        user=user,
-        link=external_url("accounts.reset_password", token=token),
-        private=("link",),
-        minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+    _send_link(
+        user.email, "Reset your password", "reset_password",
+        purpose="reset-password", payload={"u": user.id, "n": user.session_nonce}, endpoint="accounts.reset_password",
+        user=user, minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
     )
 
 
@@ -197,17 +203,10 @@ def invite(*, email: str, role: Role, actor: User, organisation=None, area=None)
         actor=actor,
         after={"email": email, "role": role.value, "to": _name(target)},
     )
-    token = tokens.make_token("invitation", {"i": invitation.id, "e": email})
-    queue_email(
-        email,
-        f"You've been invited to join {_name(target)} on Local Partners",
-        "invitation",
-        invitation=invitation,
-        target_name=_name(target),
-        inviter=actor,
-        link=external_url("accounts.accept_invitation", token=token),
-        private=("link",),
-        days=current_app.config["INVITATION_MAX_AGE"] // 86400,
+    _send_link(
+        email, f"You've been invited to join {_name(target)} on Local Partners", "invitation",
+        purpose="invitation", payload={"i": invitation.id, "e": email}, endpoint="accounts.accept_invitation",
+        invitation=invitation, target_name=_name(target), inviter=actor, days=current_app.config["INVITATION_MAX_AGE"] // 86400,
     )
     return invitation
 
@@ -261,6 +260,14 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
         after={"role": membership.role.value, "organisation_id": membership.organisation_id, "area_id": membership.area_id},
     )
     return membership
+
+
+def accept_invitation_as_new_user(invitation: Invitation, *, name: str, password: str) -> Membership:
+    """Someone invited who has no account yet: their account, at the invited address
+    (which the invitation proves), and the membership it offers."""
+    user = create_user(invitation.email, name, password)
+    db.session.flush()
+    return accept_invitation(invitation, user)
 
 
 def end_membership(membership: Membership, *, actor: User) -> None:

@@ -12,14 +12,28 @@ became staff) is sent back to the code before any other page.
 
 import time
 
-from flask import flash, g, make_response, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import (
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, logout_user
 
 from ..extensions import db, limiter
 from . import bp, services, sessions, two_factor
-from .forms import RecoveryCodeForm, TurnOffTwoFactorForm, TwoFactorCodeForm, TwoFactorSetUpForm
+from .forms import (
+    RecoveryCodeForm,
+    TurnOffTwoFactorForm,
+    TwoFactorCodeForm,
+    TwoFactorSetUpForm,
+)
 from .models import User
-from .routes import _failure_limit, _safe_next
+from .routes import _failure_limit, _safe_next, begin_session
 
 PENDING = "two_factor_pending"
 SET_UP = "two_factor_set_up"
@@ -104,11 +118,7 @@ def _finish_sign_in(user: User) -> str:
     in. Returns where to go next. The caller has changed what it needs; this commits."""
     pending = session.get(PENDING) or {}
     next_url = _safe_next(pending.get("next")) if isinstance(pending, dict) else None
-    services.record_sign_in(user)
-    db.session.commit()
-    sessions.renew()
-    session.permanent = True
-    login_user(user)
+    begin_session(user)
     session[DONE] = user.id
     return next_url or url_for("main.home")
 
@@ -127,6 +137,22 @@ def second_factor_given():
     return start(user, request.full_path.rstrip("?") if request.method == "GET" else None)
 
 
+def _refused(field, message: str) -> None:
+    """A wrong code (or password): counted against the person (the rate limit), and told by the field."""
+    g.code_failed = True
+    field.errors.append(message)
+
+
+def _code_accepted(form, accepts, wrong: str) -> bool:
+    """Whether the form was sent with a code that `accepts(code)` takes; a wrong one is refused with `wrong`."""
+    if not form.validate_on_submit():
+        return False
+    if accepts(form.code.data):
+        return True
+    _refused(form.code, wrong)
+    return False
+
+
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @_limited
 def enter_code():
@@ -134,11 +160,8 @@ def enter_code():
     if elsewhere:
         return elsewhere
     form = TwoFactorCodeForm()
-    if form.validate_on_submit():
-        if two_factor.accept_code(user, form.code.data):
-            return redirect(_finish_sign_in(user))
-        g.code_failed = True
-        form.code.errors.append(WRONG_CODE)
+    if _code_accepted(form, lambda code: two_factor.accept_code(user, code), WRONG_CODE):
+        return redirect(_finish_sign_in(user))
     return render_template("accounts/enter_code.html", form=form)
 
 
@@ -149,18 +172,15 @@ def enter_recovery_code():
     if elsewhere:
         return elsewhere
     form = RecoveryCodeForm()
-    if form.validate_on_submit():
-        if two_factor.use_recovery_code(user, form.code.data):
-            left = two_factor.recovery_codes_left(user)
-            next_url = _finish_sign_in(user)
-            flash(
-                f"You signed in with a recovery code. It cannot be used again: you have {left} left."
-                + (" If you have lost your phone, ask the service team to reset your two-factor authentication." if left <= 3 else ""),
-                "info",
-            )
-            return redirect(next_url)
-        g.code_failed = True
-        form.code.errors.append(WRONG_RECOVERY_CODE)
+    if _code_accepted(form, lambda code: two_factor.use_recovery_code(user, code), WRONG_RECOVERY_CODE):
+        left = two_factor.recovery_codes_left(user)
+        next_url = _finish_sign_in(user)
+        flash(
+            f"You signed in with a recovery code. It cannot be used again: you have {left} left."
+            + (" If you have lost your phone, ask the service team to reset your two-factor authentication." if left <= 3 else ""),
+            "info",
+        )
+        return redirect(next_url)
     return render_template("accounts/enter_recovery_code.html", form=form, staff=user.two_factor_required)
 
 
@@ -187,27 +207,15 @@ def _set_up(user: User, *, signing_in: bool):
     """The set-up page: a QR code and the secret to type, then a code from the app to
     show it works; then the recovery codes, once. The secret waits in the session (for
     this person only, who sees it on the page anyway) until a right code saves it."""
-    kept = session.get(SET_UP)
-    if isinstance(kept, dict) and kept.get("user") == user.id and isinstance(kept.get("secret"), str):
-        secret = kept["secret"]
-    else:
-        secret = two_factor.new_secret()
-        session[SET_UP] = {"user": user.id, "secret": secret}
+    secret = _secret_being_set_up(user)
     form = TwoFactorSetUpForm()
     if form.validate_on_submit():
         try:
             codes = two_factor.enable(user, secret, form.code.data)
         except services.AccountError as error:
-            g.code_failed = True
-            form.code.errors.append(str(error))
+            _refused(form.code, error.message)
         else:
-            if signing_in:
-                next_url = _finish_sign_in(user)
-            else:
-                db.session.commit()
-                session.pop(SET_UP, None)
-                session[DONE] = user.id
-                next_url = url_for("accounts.account")
+            next_url = _finish_sign_in(user) if signing_in else _finish_turning_on(user)
             # Shown in this response and never again: nothing keeps them in clear.
             return _not_kept(render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url, signing_in=signing_in))
     return _not_kept(
@@ -220,6 +228,25 @@ def _set_up(user: User, *, signing_in: bool):
             required=user.two_factor_required,
         )
     )
+
+
+def _secret_being_set_up(user: User) -> str:
+    """The secret kept in the session for this person's set-up, or a new one kept there."""
+    kept = session.get(SET_UP)
+    if isinstance(kept, dict) and kept.get("user") == user.id and isinstance(kept.get("secret"), str):
+        return kept["secret"]
+    secret = two_factor.new_secret()
+    session[SET_UP] = {"user": user.id, "secret": secret}
+    return secret
+
+
+def _finish_turning_on(user: User) -> str:
+    """A signed-in provider's app is set up: commit, and the session has given its second
+    factor. Returns where to go next."""
+    db.session.commit()
+    session.pop(SET_UP, None)
+    session[DONE] = user.id
+    return url_for("accounts.account")
 
 
 def _not_kept(html: str):
@@ -247,8 +274,7 @@ def turn_off_two_factor():
         try:
             two_factor.turn_off(current_user, form.password.data)
         except services.AccountError as error:
-            g.code_failed = True
-            form.password.errors.append(str(error))
+            _refused(form.password, error.message)
         else:
             db.session.commit()
             session.pop(DONE, None)

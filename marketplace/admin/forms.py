@@ -2,8 +2,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import SubmitField
 
-from ..forms import FreeText
-from ..forms import PoundsField
+from ..forms import FreeText, PoundsField
 
 REASON_CHARACTERS = 500
 

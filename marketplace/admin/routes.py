@@ -1,8 +1,12 @@
+"""The admin pages: organisations waiting to be verified, area staff and their invitations,
+users (closing and reopening accounts, resetting two-factor authentication), the outbox,
+the audit trail, and each area's sign-off threshold. Admins only.
+"""
+
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import audit
 from ..accounts import services as account_services
 from ..accounts import two_factor
 from ..accounts.forms import InviteStaffForm
@@ -17,7 +21,8 @@ from ..organisations.models import Organisation
 from ..paging import requested_page
 from ..permissions import Action, require
 from ..reference.models import Area
-from . import bp
+from ..refusals import committed
+from . import bp, services
 from .forms import ResetTwoFactorForm, ThresholdForm, UserStatusForm
 
 PAGE_SIZE = 50
@@ -69,12 +74,9 @@ def staff():
     if form.validate_on_submit():
         area = db.get_or_404(Area, int(form.area.data))
         require(current_user, Action.INVITE_AREA_STAFF, area)
-        try:
-            account_services.invite(email=form.email.data, role=Role(form.role.data), actor=current_user, area=area)
-        except account_services.AccountError as error:
-            form.email.errors.append(str(error))
-        else:
-            db.session.commit()
+        if committed(lambda: account_services.invite(
+            email=form.email.data, role=Role(form.role.data), actor=current_user, area=area
+        ), form, form.email):
             flash(f"Invitation sent to {form.email.data}.", "success")
             return redirect(url_for("admin.staff"))
     memberships = db.session.scalars(
@@ -173,14 +175,10 @@ def edit_area(area_id):
     form = ThresholdForm()
     if request.method == "GET":
         form.threshold.set_pence(area.sign_off_threshold_pence)
-    elif form.validate_on_submit():
-        before = area.sign_off_threshold_pence
-        area.sign_off_threshold_pence = form.threshold.pence
-        audit.record(
-            "area.threshold_changed", area, actor=current_user, reason=form.reason.data,
-            before={"sign_off_threshold_pence": before}, after={"sign_off_threshold_pence": area.sign_off_threshold_pence},
-        )
-        db.session.commit()
+    elif form.validate_on_submit() and committed(
+        lambda: services.set_sign_off_threshold(area, form.threshold.pence, actor=current_user, reason=form.reason.data),
+        form, form.threshold,
+    ):
         flash(f"The sign-off threshold of {area.label} is now {format_pounds(area_threshold(area))}.", "success")
         return redirect(url_for("admin.areas"))
     return render_template("admin/area.html", area=area, form=form, effective=area_threshold(area)), 400 if form.errors else 200

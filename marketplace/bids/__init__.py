@@ -7,4 +7,10 @@ from flask import Blueprint
 
 bp = Blueprint("bids", __name__)
 
-from . import routes, routes_commissioning, routes_consortium, routes_sections, routes_submission  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    routes,
+    routes_commissioning,
+    routes_consortium,
+    routes_sections,
+    routes_submission,
+)

@@ -27,9 +27,9 @@ from ..extensions import db
 from ..needs.models import Need
 from ..permissions import Action, bids_sealed, can
 from ..timeutil import utcnow
-from .models import Bid, BidRevision
 from .closing import check_at_closing, counting_bids
 from .lifecycle import counting_revision
+from .models import Bid, BidRevision
 from .parties import is_party
 
 

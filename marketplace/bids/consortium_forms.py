@@ -8,7 +8,11 @@ in range and an organisation id is at least a number, and say so by the field.
 import re
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextInput,
+)
 from wtforms import HiddenField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation

@@ -14,16 +14,26 @@ the form.
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSubmitInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovFileInput,
+    GovRadioInput,
+    GovSubmitInput,
+)
 from wtforms import SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
-from ..forms import FreeText, ListedChoices, Radios, limit_errors
+from ..forms import (
+    FreeText,
+    ListedChoices,
+    PoundsField,
+    Radios,
+    WholeNumberField,
+    limit_errors,
+)
 from ..money import MAX_PENCE, MoneyError, format_pounds, parse_pounds
-from ..forms import PoundsField, WholeNumberField
-from .models import Declaration
 from .drafting import CONFLICT_WORD_LIMIT, SOCIAL_VALUE_WORD_LIMIT
+from .models import Declaration
 
 MAX_PEOPLE = 1_000_000
 NONE_OF_THESE = "none"

@@ -168,7 +168,7 @@ class BidRevision(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("bid_id", "number", name="uq_bid_revisions_bid_number"),
-        # "Does this bid count?" (board.reporting._counts) asks for a bid's revisions by time.
+        # "Does this bid count?" (board.reporting.competition.counted) asks for a bid's revisions by time.
         sa.Index("ix_bid_revisions_bid_submitted", "bid_id", "submitted_at"),
         sa.CheckConstraint("price_pence > 0", name="price_positive"),
         sa.CheckConstraint("people > 0", name="people_positive"),

@@ -20,9 +20,9 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from ..documents import serving, uploads
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..documents import serving, uploads
 from ..needs.models import Condition, Need, NeedStatus
 from ..permissions import Action, can, require
 from ..refusals import committed

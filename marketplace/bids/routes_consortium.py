@@ -18,7 +18,11 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..organisations.models import Organisation, normalise_charity_number, normalise_company_number
+from ..organisations.models import (
+    Organisation,
+    normalise_charity_number,
+    normalise_company_number,
+)
 from ..permissions import Action, can, require
 from ..refusals import committed
 from ..timeutil import london, utcnow

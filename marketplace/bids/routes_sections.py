@@ -18,7 +18,13 @@ from flask_login import current_user
 from ..money import format_pounds
 from ..refusals import committed
 from . import bp, drafting
-from .forms import DeclarationsForm, LocalPresenceForm, SocialValueForm, answers_form, price_form
+from .forms import (
+    DeclarationsForm,
+    LocalPresenceForm,
+    SocialValueForm,
+    answers_form,
+    price_form,
+)
 from .models import Bid
 from .pages import bid_login_required, lead_bid_or_closed, section_form, section_page
 

@@ -23,7 +23,16 @@ from . import bp, lifecycle, submission
 from .errors import BidError
 from .forms import WithdrawBidForm
 from .models import Bid, BidRevision, BidState
-from .pages import bid_login_required, closed_message, lead_bid_or_closed, party_bid, section_form, section_page, section_urls, summary_context
+from .pages import (
+    bid_login_required,
+    closed_message,
+    lead_bid_or_closed,
+    party_bid,
+    section_form,
+    section_page,
+    section_urls,
+    summary_context,
+)
 
 
 def _unseen_changes(bid: Bid) -> list:

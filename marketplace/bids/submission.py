@@ -22,7 +22,13 @@ from ..needs.models import Need, NeedStatus
 from ..notifications import external_url, queue_email
 from ..textlimits import character_count, character_limit, word_count
 from ..timeutil import london, london_to_the_tenth, utcnow
-from .drafting import CONFLICT_WORD_LIMIT, SOCIAL_VALUE_WORD_LIMIT, local_pdu_ids_of, local_presence_none, payment_parts
+from .drafting import (
+    CONFLICT_WORD_LIMIT,
+    SOCIAL_VALUE_WORD_LIMIT,
+    local_pdu_ids_of,
+    local_presence_none,
+    payment_parts,
+)
 from .errors import BidClosed, BidError
 from .lifecycle import bid_state, counting_revision, material_change_count, need_is_open
 from .models import Bid, BidRevision, BidState, Declaration

@@ -1,4 +1,4 @@
-"""Boards: an area's partnerships in numbers (reporting.py computes every figure), the
+"""Boards: an area's partnerships in numbers (the reporting package computes every figure), the
 yearly partnership reviews, the record of decisions, and each provider's own figures."""
 
 from flask import Blueprint

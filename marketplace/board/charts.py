@@ -1,5 +1,5 @@
 """The dashboard's charts: server-side SVG drawn by pygal from the same rows as the table
-beside each chart (reporting.py computes them). A chart is an <img> with a data: URI, so
+beside each chart (the reporting package computes them). A chart is an <img> with a data: URI, so
 it needs no JavaScript, passes the Content-Security-Policy (img-src data:), prints, and
 goes into the PDF board pack as it is. Its alternative text names what it shows; the
 numbers themselves are in the table next to it.

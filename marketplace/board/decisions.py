@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ..audit.models import AuditEvent
 from ..extensions import db
 from ..needs.models import Need
-from .reporting import Period, Scope
+from .reporting.scope import Period, Scope
 
 # The material decisions, grouped as the filter offers them.
 KINDS = {

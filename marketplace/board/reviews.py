@@ -21,10 +21,9 @@ from ..delivery.reports import commissioners, lead_members
 from ..extensions import db
 from ..notifications import external_url, queue_email
 from ..refusals import Refusal, written
-from ..timeutil import utcnow
-from ..workdays import london_date
+from ..timeutil import london_date, utcnow
 from .models import PartnershipReview, Rating, ResponseSide, ReviewKind, ReviewResponse
-from .reporting import Period
+from .reporting.scope import Period
 
 COMMENT_WORDS = 500
 RESPONSE_WORDS = 500

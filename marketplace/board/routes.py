@@ -1,4 +1,4 @@
-"""The area dashboard for board members and commissioners: each figure from reporting.py
+"""The area dashboard for board members and commissioners: each figure from the reporting package
 as a table, for a period (the financial year by default, or any dates) and optionally one
 delivery unit or service category; the same numbers as CSV.
 
@@ -6,33 +6,40 @@ Bad query strings (dates out of order or absurd, an unknown category, a delivery
 another area) get a GOV.UK error and status 400, never a 500.
 """
 
-import io
 from datetime import date
 from pathlib import Path
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+import sqlalchemy as sa
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
-import sqlalchemy as sa
-
-from .. import csvfiles
 from ..extensions import db
 from ..main.errors import render_error
 from ..paging import requested_page
-from ..money import format_pounds
 from ..permissions import Action, require
 from ..reference.models import Area, AreaKind, ServiceCategory
-from ..timeutil import utcnow
-from ..workdays import london_date
-from . import bp, charts, decisions as decision_record, reporting
+from ..timeutil import london_date, utcnow
+from . import bp, charts, tables
+from . import decisions as decision_record
+from .reporting.comparison import comparison
+from .reporting.competition import activity, success_rates
+from .reporting.outcomes import outcomes_by_category
+from .reporting.ratings import rating_counts
+from .reporting.scope import Period, Scope
+from .reporting.spend import by_size_band, by_type, shares
+from .reporting.timeliness import timeliness
+from .tables import BAND_LABELS, SUCCESS_LABELS, TYPE_LABELS
 
 EARLIEST = date(2015, 1, 1)
-TYPE_LABELS = {"vcse": "VCSE", "public": "Public", "private": "Private"}
-SUCCESS_LABELS = {
-    "small": "Small (income under £1m)", "medium": "Medium", "large": "Large",
-    "vcse": "VCSE", "public": "Public", "private": "Private",
-}
-BAND_LABELS = {"micro": "Micro (under £100,000)", "small": "Small (under £1m)", "medium": "Medium (under £10m)", "large": "Large"}
 
 
 def _date(name: str, errors: dict) -> date | None:
@@ -50,12 +57,12 @@ def _date(name: str, errors: dict) -> date | None:
     return day
 
 
-def period_asked(errors: dict) -> reporting.Period:
+def period_asked(errors: dict) -> Period:
     """The period in the query string (`from` and `to`, inclusive London dates), the
     financial year by default or where wrong; what is wrong goes into `errors` by field."""
-    default = reporting.Period.financial_year(london_date(utcnow()))
+    default = Period.financial_year(london_date(utcnow()))
     start, end = _date("from", errors), _date("to", errors)
-    period = reporting.Period(start or default.start, end or default.end)
+    period = Period(start or default.start, end or default.end)
     if period.end < period.start:
         errors["to"] = "The end date must be the same as or after the start date"
         period = default
@@ -74,7 +81,7 @@ def _pdus(area: Area) -> list[Area]:
     return [area] if area.kind == AreaKind.PDU else area.children
 
 
-def _query(area: Area) -> tuple[reporting.Scope, reporting.Period, dict, dict]:
+def _query(area: Area) -> tuple[Scope, Period, dict, dict]:
     """The scope and period asked for, with errors by field (defaults where wrong)."""
     errors: dict[str, str] = {}
     period = period_asked(errors)
@@ -95,7 +102,7 @@ def _query(area: Area) -> tuple[reporting.Scope, reporting.Period, dict, dict]:
         else:
             category_id = int(chosen_category)
     values = {"from": period.start.isoformat(), "to": period.end.isoformat(), "pdu": chosen_pdu, "category": chosen_category}
-    return reporting.Scope(area_ids=area_ids, category_id=category_id), period, errors, values
+    return Scope(area_ids=area_ids, category_id=category_id), period, errors, values
 
 
 def _filters(area: Area) -> dict:
@@ -110,14 +117,14 @@ def _figures(area: Area, scope, period, errors: dict, values: dict) -> dict:
     to carry into their links."""
     now = utcnow()
     figures = {
-        "bands": reporting.by_size_band(scope, period),
-        "types": reporting.by_type(scope, period),
-        "shares": reporting.shares(scope, period),
-        "timeliness": reporting.timeliness(scope, period, now),
-        "activity": reporting.activity(scope, period, now),
-        "success": reporting.success_rates(scope, period),
-        "outcomes": reporting.outcomes_by_category(scope, period),
-        "peers": reporting.comparison(area, period, now),
+        "bands": by_size_band(scope, period),
+        "types": by_type(scope, period),
+        "shares": shares(scope, period),
+        "timeliness": timeliness(scope, period, now),
+        "activity": activity(scope, period, now),
+        "success": success_rates(scope, period),
+        "outcomes": outcomes_by_category(scope, period),
+        "peers": comparison(area, period, now),
     }
     figures["charts"] = {
         "bands": charts.split(figures["bands"], BAND_LABELS, what="by the size of the lead organisation"),
@@ -154,10 +161,6 @@ def _bad_query(errors: dict):
     return render_error(400, "There is a problem with the query", " ".join(errors.values()))
 
 
-def _share(value) -> str:
-    return "" if value is None else f"{float(value):.4f}"
-
-
 @bp.get("/areas/<int:area_id>/dashboard/<figure>.csv")
 @login_required
 def dashboard_csv(area_id, figure):
@@ -166,36 +169,10 @@ def dashboard_csv(area_id, figure):
     scope, period, errors, _ = _query(area)
     if errors:
         return _bad_query(errors)
-    out = io.StringIO()
-    writer = csvfiles.writer(out)
-    if figure in ("size-bands", "types"):
-        rows = reporting.by_size_band(scope, period) if figure == "size-bands" else reporting.by_type(scope, period)
-        labels = BAND_LABELS if figure == "size-bands" else TYPE_LABELS
-        writer.writerow(["group", "spend_pence", "spend", "awards", "award_value_pence"])
-        for row in rows:
-            writer.writerow([labels[row.key], row.spend_pence, format_pounds(row.spend_pence), row.awards, row.award_value_pence])
-    elif figure == "success":
-        writer.writerow(["bidders", "bids", "won"])
-        for row in reporting.success_rates(scope, period):
-            writer.writerow([SUCCESS_LABELS[row.key], row.bids, row.won])
-    elif figure == "outcomes":
-        writer.writerow(["category", "contracts", "people_expected", "achieved", "partly_achieved", "not_achieved", "score"])
-        for row in reporting.outcomes_by_category(scope, period):
-            writer.writerow([row.category, row.contracts, row.expected_people, row.achieved, row.partly, row.not_achieved, float(row.score)])
-    elif figure == "comparison":
-        writer.writerow(["area", "spend_pence", "vcse_share", "local_share", "bids_per_lot", "median_days_to_pay", "overdue_now"])
-        for row in reporting.comparison(area, period, utcnow()):
-            writer.writerow([
-                row.name, row.shares.spend_pence, _share(row.shares.vcse), _share(row.shares.local),
-                _share(row.activity.bids_per_lot), _share(row.timeliness.median_days), row.timeliness.overdue_now,
-            ])
-    elif figure == "timeliness":
-        t = reporting.timeliness(scope, period, utcnow())
-        writer.writerow(["payments_paid", "median_days", "paid_within_10_days", "overdue_now"])
-        writer.writerow([t.paid, "" if t.median_days is None else float(t.median_days), t.within_target, t.overdue_now])
-    else:
+    rows = tables.dashboard_rows(figure, area, scope, period, utcnow())
+    if rows is None:
         abort(404)
-    return download(out.getvalue(), f"{area.code}-{figure}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv")
+    return download(tables.as_csv(rows), f"{area.code}-{figure}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv")
 
 
 def _pack(area):
@@ -203,13 +180,13 @@ def _pack(area):
     from . import reviews
 
     scope, period, errors, values = _query(area)
-    year = reporting.Period.financial_year(period.end).start.year
+    year = Period.financial_year(period.end).start.year
     page, partnerships = reviews.partnerships(scope.area_ids, year, page=1, per_page=100)
     return errors, dict(
         prepared_at=utcnow(),
         chosen_pdu=db.session.get(Area, scope.area_ids[0]) if values["pdu"] and not errors.get("pdu") else None,
         chosen_category=db.session.get(ServiceCategory, scope.category_id) if scope.category_id else None,
-        year=year, rating_counts=reporting.rating_counts(scope.area_ids, year), partnerships=partnerships,
+        year=year, rating_counts=rating_counts(scope.area_ids, year), partnerships=partnerships,
         partnership_total=page.total, decisions=decision_record.decisions(scope, period, limit=30),
         **_figures(area, scope, period, errors, values),
     )
@@ -305,11 +282,5 @@ def decisions_csv(area_id):
     kind = _kind(errors)
     if errors:
         return _bad_query(errors)
-    out = io.StringIO()
-    writer = csvfiles.writer(out)
-    writer.writerow(["when_utc", "decision", "need_id", "need", "object", "object_id", "by", "reason"])
-    for d in decision_record.decisions(scope, period, kind):
-        event = d.event
-        actor = event.actor.name if getattr(event, "actor", None) is not None else "The portal"
-        writer.writerow([event.occurred_at.isoformat(), d.label, d.need.id, d.need.title, event.object_type, event.object_id, actor, event.reason or ""])
-    return download(out.getvalue(), f"{area.code}-decisions-{period.start.isoformat()}-to-{period.end.isoformat()}.csv")
+    rows = tables.decision_rows(decision_record.decisions(scope, period, kind))
+    return download(tables.as_csv(rows), f"{area.code}-decisions-{period.start.isoformat()}-to-{period.end.isoformat()}.csv")

@@ -17,12 +17,12 @@ from ..paging import requested_page
 from ..permissions import Action, can, require
 from ..reference.models import Area
 from ..refusals import committed
-from ..timeutil import utcnow
-from ..workdays import london_date
-from . import bp, reporting, reviews
+from ..timeutil import london_date, utcnow
+from . import bp, reviews
 from .forms import RateForm, RespondForm
 from .models import PartnershipReview
-from .reporting import Period
+from .reporting.ratings import rating_counts
+from .reporting.scope import Period
 
 PER_PAGE = 50
 
@@ -121,5 +121,5 @@ def partnerships(area_id):
     )
     return render_template(
         "board/partnerships.html", area=area, year=year, years=range(current, 2014, -1), rows=rows, page=page,
-        counts=reporting.rating_counts(area_ids, year), errors=errors, may_rate=lambda c: can(current_user, Action.RATE_PARTNERSHIP, c),
+        counts=rating_counts(area_ids, year), errors=errors, may_rate=lambda c: can(current_user, Action.RATE_PARTNERSHIP, c),
     ), 400 if errors else 200

@@ -8,8 +8,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput
 from wtforms import HiddenField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
-from ..forms import FreeText, ListedChoices, Radios
-from ..forms import GovDateField, PoundsField
+from ..forms import FreeText, GovDateField, ListedChoices, PoundsField, Radios
 from ..money import format_pounds
 from .services import Line
 from .variations import REASON_WORD_LIMIT

@@ -24,8 +24,8 @@ from ..needs.models import Need
 from ..notifications import external_url, queue_email
 from ..reference.models import DesiredOutcome
 from ..refusals import Refusal
-from ..timeutil import london, utcnow
-from ..workdays import add_working_days, london_date
+from ..timeutil import london, london_date, utcnow
+from ..workdays import add_working_days
 from .models import Contract, ContractMilestone, ContractParty, PartyRole
 
 

@@ -11,7 +11,13 @@ from ..notifications import external_url, queue_email
 from ..permissions import Action, can
 from ..timeutil import utcnow
 from .models import OutcomeReport, ReportDecision, ReportSubmission
-from .reports import COMMENTS_WORD_LIMIT, ReportError, clean_text, lead_members, lock_report
+from .reports import (
+    COMMENTS_WORD_LIMIT,
+    ReportError,
+    clean_text,
+    lead_members,
+    lock_report,
+)
 
 
 def _waiting_submission(report: OutcomeReport, actor) -> ReportSubmission:

@@ -13,9 +13,8 @@ from wtforms import SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
-from ..forms import FreeText, Radios
 from ..documents.uploads import read_limited
-from ..forms import WholeNumberField
+from ..forms import FreeText, Radios, WholeNumberField
 from .reports import (
     CASE_STUDY_WORD_LIMIT,
     COMMENTS_WORD_LIMIT,

@@ -27,8 +27,7 @@ from ..extensions import db
 from ..permissions import Action, can
 from ..refusals import Refusal
 from ..textlimits import too_long
-from ..timeutil import utcnow
-from ..workdays import london_date
+from ..timeutil import london_date, utcnow
 from .models import OutcomeReport, ReportState, ReportSubmission
 
 NARRATIVE_WORD_LIMIT = 750

@@ -35,11 +35,12 @@ from ..extensions import db
 from ..forms import ConfirmForm
 from ..permissions import Action, can, require
 from ..refusals import committed
-from . import bp, drafts, evidence as evidence_files, reports
+from . import bp, drafts, reports
+from . import evidence as evidence_files
+from .decisions import review_report
 from .forms import EvidenceForm, ReviewForm, report_form
 from .models import OutcomeReport, ReportDocument, ReportState
 from .reports import PARTS, ReportIncomplete, outcome_field
-from .decisions import review_report
 from .so_far import outcomes_so_far
 
 

@@ -12,8 +12,7 @@ from ..delivery import decisions, drafts, reports
 from ..extensions import db
 from ..needs.models import Need
 from ..payments import services as payments
-from ..timeutil import utcnow
-from ..workdays import london_date
+from ..timeutil import london_date, utcnow
 from .bids import FINISHED_NEED
 from .dated import morning
 

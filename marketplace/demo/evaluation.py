@@ -13,7 +13,7 @@ from ..contracts import services as contract_services
 from ..evaluation import award, moderation, panel, ranking, scoring
 from ..extensions import db
 from ..needs.models import Need
-from ..workdays import london_date
+from ..timeutil import london_date
 from .bids import FINISHED_NEED, MODERATION_NEED
 
 DEMO_JUSTIFICATIONS = {

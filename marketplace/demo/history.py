@@ -11,21 +11,23 @@ from dateutil.relativedelta import relativedelta
 
 from ..accounts import services as account_services
 from ..bids import closing
-from ..board.reporting import Period
+from ..board.reporting.scope import Period
 from ..contracts import services as contract_services
 from ..delivery import decisions, drafts
 from ..evaluation import award, moderation, panel, ranking, scoring
 from ..extensions import db
-from ..needs import dates as need_dates, publishing as need_publishing
+from ..needs import dates as need_dates
+from ..needs import publishing as need_publishing
 from ..needs.models import Need, Reservation
 from ..payments import services as payments
 from ..reference.models import DesiredOutcome
-from ..timeutil import utcnow
-from ..workdays import add_working_days, is_working_day, london_date
+from ..timeutil import london_date, utcnow
+from ..workdays import add_working_days, is_working_day
 from .bids import demo_bid
 from .dated import at_noon, dated, morning, on
 from .evaluation import DEMO_JUSTIFICATIONS
 from .needs import draft_need
+
 
 class Past(NamedTuple):
     """A need of the past two financial years, lived through the services at past times: the

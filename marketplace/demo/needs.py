@@ -12,8 +12,8 @@ from ..extensions import db
 from ..needs import drafting, following
 from ..needs.models import Need, Question, QuestionVisibility, Reservation
 from ..reference.models import DesiredOutcome
-from ..timeutil import utcnow
-from ..workdays import add_working_days, london_date
+from ..timeutil import london_date, utcnow
+from ..workdays import add_working_days
 from .dated import at_noon, working_days_before
 
 # Every need here is complete: the quality weights plus social value (20) and price (20)

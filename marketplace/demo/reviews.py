@@ -11,8 +11,7 @@ from ..board import reviews
 from ..contracts.models import Contract
 from ..extensions import db
 from ..needs.models import Need
-from ..timeutil import utcnow
-from ..workdays import london_date
+from ..timeutil import london_date, utcnow
 from .dated import morning, on
 from .history import HISTORY, history_years
 

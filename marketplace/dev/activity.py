@@ -14,11 +14,10 @@ from datetime import date, timedelta
 import click
 import sqlalchemy as sa
 
-from ..board.reporting import Period
+from ..board.reporting.scope import Period
 from ..extensions import db
 from ..needs.models import Need
-from ..timeutil import utcnow
-from ..workdays import london_date
+from ..timeutil import london_date, utcnow
 from .awards import decide_lot
 from .bids import bid_on_lot, count_bids
 from .bulk import Run, after_bulk_insert

@@ -10,7 +10,12 @@ import sqlalchemy as sa
 
 from ..audit.models import AuditEvent
 from ..bids.models import Bid, BidPartner, BidRevision
-from ..contracts.models import Contract, ContractMilestone, ContractParty, contract_outcomes
+from ..contracts.models import (
+    Contract,
+    ContractMilestone,
+    ContractParty,
+    contract_outcomes,
+)
 from ..delivery.models import OutcomeReport, ReportOutcome, ReportSubmission
 from ..evaluation.models import AwardDecision, ModerationClosure
 from ..extensions import db

@@ -4,7 +4,7 @@ then each line of the schedule delivered and paid so far (delivery.py)."""
 
 from datetime import timedelta
 
-from ..workdays import london_date
+from ..timeutil import london_date
 from .bulk import Run
 from .delivery import deliver_line
 from .world import NeedLife, World

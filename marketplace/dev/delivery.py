@@ -4,7 +4,8 @@ once payable (paid after various delays, or payable still, some overdue)."""
 
 from datetime import UTC, datetime, time, timedelta
 
-from ..workdays import at_london_time, london_date
+from ..timeutil import london_date
+from ..workdays import at_london_time
 from .bulk import Run
 from .world import World
 

@@ -10,7 +10,15 @@ import sqlalchemy as sa
 
 from ..accounts.models import User
 from ..extensions import db
-from ..needs.models import Criterion, Lot, Milestone, Need, may_be_reserved, need_outcomes, need_pdus
+from ..needs.models import (
+    Criterion,
+    Lot,
+    Milestone,
+    Need,
+    may_be_reserved,
+    need_outcomes,
+    need_pdus,
+)
 from ..reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory
 from ..timeutil import utcnow
 from .bulk import after_bulk_insert, next_id

@@ -7,7 +7,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..organisations.models import Organisation, organisation_pdus, organisation_specialisms
+from ..organisations.models import (
+    Organisation,
+    organisation_pdus,
+    organisation_specialisms,
+)
 from .bulk import Run
 from .world import World
 

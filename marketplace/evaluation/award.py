@@ -12,8 +12,8 @@ from flask import current_app
 from .. import audit
 from ..accounts.models import Role, User
 from ..accounts.services import area_staff
-from ..bids.models import Bid
 from ..bids.lifecycle import counting_revision
+from ..bids.models import Bid
 from ..bids.submission import lock_need
 from ..extensions import db
 from ..needs.models import Lot, Need, NeedStatus, Procedure

@@ -12,8 +12,7 @@ from wtforms import SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
-from ..forms import FreeText, Radios
-from ..forms import GovDateField
+from ..forms import FreeText, GovDateField, Radios
 from .errors import REASONS_WORD_LIMIT
 
 ACCEPT, REJECT = "accept", "reject"

@@ -14,13 +14,17 @@ from ..extensions import db
 from ..needs.models import Lot
 from ..notifications import external_url, queue_email
 from ..refusals import written
-from ..timeutil import london, utcnow
-from ..workdays import london_date
+from ..timeutil import london, london_date, utcnow
 from .errors import REASONS_WORD_LIMIT, EvaluationError
 from .models import LowBidOutcome, LowBidReview
 from .parties import party_users
 from .scoring import lot_bids, moderation_closure
-from .timing import EXPLANATION_WORKING_DAYS, earliest_respond_by, end_of_working_day, require_closed
+from .timing import (
+    EXPLANATION_WORKING_DAYS,
+    earliest_respond_by,
+    end_of_working_day,
+    require_closed,
+)
 
 
 def review_of(bid: Bid) -> LowBidReview | None:

@@ -15,7 +15,15 @@ from ..timeutil import utcnow
 from .errors import EvaluationError
 from .low_bids import is_rejected
 from .models import AgreedScore, ModerationClosure
-from .scoring import checked_parts, counted_sheets, lot_bids, moderation_closure, open_for_moderation, parts, scoring_complete
+from .scoring import (
+    checked_parts,
+    counted_sheets,
+    lot_bids,
+    moderation_closure,
+    open_for_moderation,
+    parts,
+    scoring_complete,
+)
 from .timing import require_closed
 
 

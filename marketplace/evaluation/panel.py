@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from .. import audit
 from ..accounts.models import Role, User
 from ..accounts.services import area_staff
-from ..bids.models import Bid, BidRevision
 from ..bids.closing import counting_bids
+from ..bids.models import Bid, BidRevision
 from ..extensions import db
 from ..needs.models import Need
 from ..notifications import external_url, queue_email

@@ -17,19 +17,23 @@ from datetime import datetime
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..bids import access
-from ..bids import closing, lifecycle, parties
+from ..bids import access, closing, lifecycle, parties
 from ..bids.models import Bid
 from ..extensions import db
 from ..needs.models import Lot, Need
 from ..permissions import Action, can, require
 from ..refusals import committed
-from ..timeutil import london, utcnow
-from ..workdays import london_date
+from ..timeutil import london, london_date, utcnow
 from . import award as awards
 from . import bp, low_bids
 from .errors import REASONS_WORD_LIMIT
-from .forms_award import AwardForm, DecideLowBidForm, ExplanationForm, RequestExplanationForm, SignOffForm
+from .forms_award import (
+    AwardForm,
+    DecideLowBidForm,
+    ExplanationForm,
+    RequestExplanationForm,
+    SignOffForm,
+)
 from .loaders import lot_or_404, need_or_404
 from .models import AwardDecision, AwardOutcome
 from .ranking import ranking

@@ -15,15 +15,22 @@ from fractions import Fraction
 import sqlalchemy as sa
 
 from .. import audit
-from ..bids.models import Bid, BidRevision
 from ..bids.closing import counting_bids
 from ..bids.lifecycle import counting_revision
+from ..bids.models import Bid, BidRevision
 from ..extensions import db
 from ..needs.models import Lot, Need, NeedStatus
 from ..refusals import written
 from ..timeutil import utcnow
 from .errors import JUSTIFICATION_WORD_LIMIT, EvaluationError
-from .models import SCORE_MEANINGS, SOCIAL_VALUE, ModerationClosure, PanelMember, Score, ScoreSheet
+from .models import (
+    SCORE_MEANINGS,
+    SOCIAL_VALUE,
+    ModerationClosure,
+    PanelMember,
+    Score,
+    ScoreSheet,
+)
 from .panel import conflicted_with, may_open, panel
 from .timing import require_closed
 

@@ -6,7 +6,8 @@ are the last second of a London day, in UTC."""
 from datetime import UTC, date, datetime, time
 
 from ..needs.models import Need, NeedStatus
-from ..workdays import add_working_days, at_london_time, london_date
+from ..timeutil import london_date
+from ..workdays import add_working_days, at_london_time
 from .errors import EvaluationError
 
 EXPLANATION_WORKING_DAYS = 2

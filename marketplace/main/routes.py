@@ -41,11 +41,11 @@ def home():
 
 def _glances(user) -> list:
     """For a board member, each board area's year so far (board.reporting.glance)."""
-    from ..board import reporting
+    from ..board.reporting.glance import glance
     from ..timeutil import utcnow
 
     now = utcnow()
-    return [reporting.glance(m.area, now) for m in user.area_memberships(Role.BOARD_MEMBER)]
+    return [glance(m.area, now) for m in user.area_memberships(Role.BOARD_MEMBER)]
 
 
 def _payment_areas(user) -> list[tuple]:

@@ -5,4 +5,10 @@ from flask import Blueprint
 
 bp = Blueprint("needs", __name__)
 
-from . import routes_drafting, routes_manage, routes_public, routes_publishing, routes_questions  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    routes_drafting,
+    routes_manage,
+    routes_public,
+    routes_publishing,
+    routes_questions,
+)

@@ -9,8 +9,8 @@ from datetime import datetime
 from .. import audit
 from ..extensions import db
 from ..notifications import external_url, queue_email
-from ..timeutil import LONDON, london, utcnow
-from ..workdays import add_working_days, london_date, working_days_between
+from ..timeutil import LONDON, london, london_date, utcnow
+from ..workdays import add_working_days, working_days_between
 from . import changes
 from .following import interested_users
 from .models import Amendment, Need, NeedError, NeedStatus

@@ -37,7 +37,13 @@ from ..forms import (
 )
 from ..money import format_pounds
 from ..timeutil import LONDON
-from .models import CONDITION_LABELS, Procedure, Reservation, may_be_reserved, reservation_threshold_pence
+from .models import (
+    CONDITION_LABELS,
+    Procedure,
+    Reservation,
+    may_be_reserved,
+    reservation_threshold_pence,
+)
 
 MILESTONE_ROWS = 6
 

@@ -7,8 +7,7 @@ from datetime import datetime
 
 from .. import audit
 from ..notifications import external_url, queue_email
-from ..timeutil import utcnow
-from ..workdays import london_date
+from ..timeutil import london_date, utcnow
 from .dates import MIN_WORKING_DAYS_OPEN, earliest_closing_date
 from .drafting import MAX_CRITERIA
 from .following import interested_users

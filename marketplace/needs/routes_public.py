@@ -22,13 +22,22 @@ from wtforms.validators import ValidationError
 
 from ..documents import uploads
 from ..extensions import db
-from ..forms import ConfirmForm
-from ..forms import ListedChoices
+from ..forms import ConfirmForm, ListedChoices
 from ..permissions import Action, can, require
 from ..reference.models import Area
 from ..reference.services import current_categories, current_regions
 from ..timeutil import utcnow
-from . import bp, changes, dates, digest, documents, drafting, following, questions, search
+from . import (
+    bp,
+    changes,
+    dates,
+    digest,
+    documents,
+    drafting,
+    following,
+    questions,
+    search,
+)
 from .models import Follow, Need, NeedStatus, SavedSearch
 
 PAGE = re.compile(r"^[0-9]{1,9}$")

@@ -17,7 +17,7 @@ from ..timeutil import london
 from . import bp, documents, drafting, publishing
 from .forms import EndNeedForm
 from .models import Need, NeedError
-from .routes_manage import SECTIONS, managed_need, manage_page, manage_url
+from .routes_manage import SECTIONS, manage_page, manage_url, managed_need
 
 # Check and publish ---------------------------------------------------------------------
 

@@ -29,8 +29,8 @@ from wtforms.validators import ValidationError
 from ..forms import MaxLength, strip
 from ..reference.models import Area, AreaKind
 from ..reference.services import current_categories, current_pdus, current_regions
-from .models import Lot, Need, Procedure, Reservation, need_pdus
 from .dates import closing_soon_cutoff
+from .models import Lot, Need, Procedure, Reservation, need_pdus
 
 PAGE_SIZE = 20
 MAX_PAGE = 100_000

@@ -11,9 +11,17 @@ from wtforms import StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
-from ..extensions import db
-from ..forms import FreeText, ListedChoices, MaxLength, Radios, email_field, name_field, strip
 from ..conditions import Condition
+from ..extensions import db
+from ..forms import (
+    FreeText,
+    ListedChoices,
+    MaxLength,
+    Radios,
+    email_field,
+    name_field,
+    strip,
+)
 from .models import (
     CHARITY_NUMBER,
     COMPANY_NUMBER,

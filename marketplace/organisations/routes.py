@@ -1,3 +1,7 @@
+"""An organisation's pages: its public profile, editing it, and its people (inviting
+members, removing them), for its own members.
+"""
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -10,6 +14,7 @@ from ..forms import ConfirmForm
 from ..needs.models import Condition
 from ..permissions import Action, can, require
 from ..reference.services import current_pdus
+from ..refusals import committed
 from . import bp, services
 from .forms import InviteMemberForm, OrganisationProfileForm
 from .models import Organisation
@@ -64,26 +69,9 @@ def _pdu_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     return sorted(groups.items())
 
 
-@bp.route("/<int:organisation_id>/people", methods=["GET", "POST"])
-@login_required
-def organisation_people(organisation_id):
-    organisation = db.get_or_404(Organisation, organisation_id)
-    require(current_user, Action.EDIT_ORGANISATION, organisation)
-    form = InviteMemberForm()
-    if request.method == "POST":
-        require(current_user, Action.MANAGE_MEMBERS, organisation)
-        if form.validate_on_submit():
-            try:
-                account_services.invite(
-                    email=form.email.data, role=Role(form.role.data), actor=current_user, organisation=organisation
-                )
-            except account_services.AccountError as error:
-                form.email.errors.append(str(error))
-            else:
-                db.session.commit()
-                flash(f"Invitation sent to {form.email.data}.", "success")
-                return redirect(url_for("organisations.organisation_people", organisation_id=organisation.id))
-    invitations = db.session.scalars(
+def _open_invitations(organisation: Organisation) -> list[Invitation]:
+    """Invitations to the organisation not yet accepted or cancelled, oldest first."""
+    return db.session.scalars(
         sa.select(Invitation)
         .where(
             Invitation.organisation_id == organisation.id,
@@ -92,11 +80,26 @@ def organisation_people(organisation_id):
         )
         .order_by(Invitation.created_at)
     ).all()
+
+
+@bp.route("/<int:organisation_id>/people", methods=["GET", "POST"])
+@login_required
+def organisation_people(organisation_id):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    require(current_user, Action.EDIT_ORGANISATION, organisation)
+    form = InviteMemberForm()
+    if request.method == "POST":
+        require(current_user, Action.MANAGE_MEMBERS, organisation)
+        if form.validate_on_submit() and committed(lambda: account_services.invite(
+            email=form.email.data, role=Role(form.role.data), actor=current_user, organisation=organisation
+        ), form, form.email):
+            flash(f"Invitation sent to {form.email.data}.", "success")
+            return redirect(url_for("organisations.organisation_people", organisation_id=organisation.id))
     return render_template(
         "organisations/people.html",
         organisation=organisation,
         form=form,
-        invitations=invitations,
+        invitations=_open_invitations(organisation),
         remove_form=ConfirmForm(),
         can_manage=can(current_user, Action.MANAGE_MEMBERS, organisation),
     )

@@ -1,3 +1,8 @@
+"""Organisations: a new organisation's record, profile edits (audited only when something
+changed), and verification by an admin. Functions take the actor explicitly, record audit
+events and never commit.
+"""
+
 import sqlalchemy as sa
 
 from .. import audit
@@ -30,6 +35,22 @@ def snapshot(organisation: Organisation) -> dict:
     data["specialisms"] = sorted(c.code for c in organisation.specialisms)
     data["policies"] = sorted(organisation.policies or [])
     return data
+
+
+def new_organisation(data: dict, *, contact_name: str, contact_email: str) -> Organisation:
+    """A new, unverified organisation from the registration form's details (name,
+    legal_form, charity_number, company_number, income_band), added to the session."""
+    organisation = Organisation(
+        name=data["name"],
+        legal_form=LegalForm(data["legal_form"]),
+        charity_number=data["charity_number"] or None,
+        company_number=data["company_number"] or None,
+        income_band=IncomeBand(data["income_band"]),
+        contact_name=contact_name,
+        contact_email=contact_email,
+    )
+    db.session.add(organisation)
+    return organisation
 
 
 def update_profile(organisation: Organisation, data: dict, *, actor) -> bool:

@@ -5,8 +5,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField
 
-from ..forms import MaxLength, NoMarkup, required, strip
-from ..forms import GovDateField
+from ..forms import GovDateField, MaxLength, NoMarkup, required, strip
 from .services import REFERENCE_MAX
 
 

@@ -97,7 +97,7 @@ class Payment(db.Model):
     def days_taken(self, now: datetime | None = None) -> int | None:
         """Days from payable to paid, or to today while unpaid, counted in London dates
         (a ledger payment's date is the bank transfer's, as the finance officer records it)."""
-        from ..workdays import london_date
+        from ..timeutil import london_date
 
         if self.status == PaymentStatus.PAID:
             end = self.paid_on or (london_date(self.paid_at) if self.paid_at else None)

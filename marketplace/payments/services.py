@@ -22,9 +22,9 @@ from .. import audit
 from ..contracts.models import Contract, ContractMilestone
 from ..extensions import db
 from ..refusals import Refusal
-from ..timeutil import utcnow
-from ..workdays import at_london_time, london_date
-from .models import PaymentStatus, Payment, TARGET_DAYS
+from ..timeutil import london_date, utcnow
+from ..workdays import at_london_time
+from .models import TARGET_DAYS, Payment, PaymentStatus
 
 REFERENCE_MAX = 100
 RETRYABLE = (PaymentStatus.PAYABLE, PaymentStatus.FAILED, PaymentStatus.REVERSED)

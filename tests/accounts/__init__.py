@@ -18,7 +18,6 @@ from marketplace.organisations.models import Organisation
 
 from ..helpers import count
 
-
 # Every table an accounts page can write to.
 WRITTEN = (User, Organisation, Membership, Invitation, OutboxEmail, AuditEvent)
 

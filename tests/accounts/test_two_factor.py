@@ -20,7 +20,15 @@ from marketplace.extensions import db
 from marketplace.notifications import OutboxEmail
 
 from .. import factories
-from ..helpers import PASSWORD, error_summary, next_code, page_text, pending_user, post_form, set_up_authenticator, sign_in
+from ..helpers import (
+    PASSWORD,
+    error_summary,
+    next_code,
+    page_text,
+    post_form,
+    set_up_authenticator,
+    sign_in,
+)
 from . import audit_actions, emails_to
 
 WRONG = "The code is not right. Check your authenticator app and try again"

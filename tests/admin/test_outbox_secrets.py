@@ -11,7 +11,8 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts import tokens
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
-from marketplace.notifications import OutboxEmail, services as notifications
+from marketplace.notifications import OutboxEmail
+from marketplace.notifications import services as notifications
 
 from .. import factories
 from ..helpers import sign_in

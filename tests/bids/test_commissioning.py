@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
-from marketplace.bids import consortium as bid_consortium, drafting, submission
+from marketplace.bids import consortium as bid_consortium
+from marketplace.bids import drafting, submission
 from marketplace.evaluation import panel
 from marketplace.extensions import db
 from marketplace.needs.models import Amendment

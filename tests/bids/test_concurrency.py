@@ -18,18 +18,19 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from marketplace import arrival
 from marketplace.accounts.models import Role, User
 from marketplace.audit.models import AuditEvent
-from marketplace import arrival
-from marketplace.bids import closing as bid_closing, errors, lifecycle, submission
+from marketplace.bids import closing as bid_closing
+from marketplace.bids import errors, lifecycle, submission
 from marketplace.bids.models import Bid, BidRevision, BidState
 from marketplace.extensions import db
 from marketplace.needs import amendments
 from marketplace.needs.models import Need
 from marketplace.notifications.models import OutboxEmail
 from marketplace.reference.services import load_reference
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date, working_days_between
+from marketplace.timeutil import london_date, utcnow
+from marketplace.workdays import working_days_between
 
 from .. import factories
 from ..conftest import REQUIRE_POSTGRES, make_test_app

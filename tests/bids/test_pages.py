@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from markupsafe import escape
 
 from marketplace.accounts.models import Membership, Role
-from marketplace.bids import consortium, drafting as bid_drafting, errors, lifecycle, submission
+from marketplace.bids import consortium, errors, lifecycle, submission
+from marketplace.bids import drafting as bid_drafting
 from marketplace.bids.models import Bid, BidDocument, BidRevision
 from marketplace.extensions import db
 from marketplace.needs import amendments, drafting

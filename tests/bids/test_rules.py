@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from marketplace import arrival
 from marketplace.accounts.models import Membership, Role
 from marketplace.audit.models import AuditEvent
-from marketplace import arrival
-from marketplace.bids import closing, consortium as bid_consortium, drafting, errors, lifecycle, parties, submission
+from marketplace.bids import closing, drafting, errors, lifecycle, parties, submission
+from marketplace.bids import consortium as bid_consortium
 from marketplace.bids.models import Bid, BidPartner, BidRevision, BidState
 from marketplace.extensions import db
 from marketplace.money import MAX_PENCE

@@ -18,7 +18,6 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from flask_login.utils import _create_identifier
 
 import config

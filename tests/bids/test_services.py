@@ -7,11 +7,19 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from marketplace import arrival, textlimits
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
-from marketplace.bids import access
-from marketplace import arrival, textlimits
-from marketplace.bids import closing, consortium, drafting, errors, lifecycle, parties, submission
+from marketplace.bids import (
+    access,
+    closing,
+    consortium,
+    drafting,
+    errors,
+    lifecycle,
+    parties,
+    submission,
+)
 from marketplace.bids.models import BidRevision, BidState
 from marketplace.extensions import db
 from marketplace.needs import amendments

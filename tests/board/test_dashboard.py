@@ -7,9 +7,9 @@ import io
 import pytest
 
 from marketplace.accounts.models import Role
-from marketplace.board import reporting
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.board.reporting.competition import activity
+from marketplace.board.reporting.scope import Period, Scope
+from marketplace.timeutil import london_date, utcnow
 
 from .. import factories
 from ..helpers import page_text, sign_in
@@ -154,12 +154,12 @@ def test_nothing_on_the_dashboard_tells_of_a_bid_before_its_need_closes(client, 
 
     seen = everything()
     assert "43,219" not in seen and "4321987" not in seen and name not in seen
-    scope = reporting.Scope(area_ids=(area.id,))
-    period = reporting.Period.financial_year(london_date(utcnow()))
-    open_activity = reporting.activity(scope, period)
+    scope = Scope(area_ids=(area.id,))
+    period = Period.financial_year(london_date(utcnow()))
+    open_activity = activity(scope, period)
     assert (open_activity.needs_published, open_activity.lots, open_activity.bids) == (1, 0, 0)
     factories.close_need(need)
-    closed = reporting.activity(scope, period)
+    closed = activity(scope, period)
     assert (closed.needs_published, closed.lots, closed.bids) == (1, 1, 1)
 
 

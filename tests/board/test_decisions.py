@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
-from marketplace.board import decisions, reporting
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.board import decisions
+from marketplace.board.reporting.scope import Period, Scope
+from marketplace.timeutil import london_date, utcnow
 
 from .. import factories
 from ..helpers import page_text, post_form, sign_in
@@ -26,11 +26,11 @@ def made(db_session):
 
 def _period():
     today = london_date(utcnow())
-    return reporting.Period(today - timedelta(days=30), today)
+    return Period(today - timedelta(days=30), today)
 
 
 def test_the_record_holds_each_material_decision_with_its_need(made):
-    scope = reporting.Scope(area_ids=(made.contract.need.area_id,))
+    scope = Scope(area_ids=(made.contract.need.area_id,))
     found = decisions.decisions(scope, _period())
     actions = [d.event.action for d in found]
     # Interests declared (2 evaluators x 2 bidders), moderation, award, the need ending, the contract.
@@ -42,8 +42,8 @@ def test_the_record_holds_each_material_decision_with_its_need(made):
     assert award.event.reason == "Best value." and award.event.actor_id == made.commissioner.id
     # Filters: one kind; another area; a period before it all.
     assert {d.event.action for d in decisions.decisions(scope, _period(), "award")} == {"award.decided"}
-    assert decisions.decisions(reporting.Scope(area_ids=(factories.area("N56ESXN").id,)), _period()) == []
-    old = reporting.Period(_period().start - timedelta(days=400), _period().start - timedelta(days=370))
+    assert decisions.decisions(Scope(area_ids=(factories.area("N56ESXN").id,)), _period()) == []
+    old = Period(_period().start - timedelta(days=400), _period().start - timedelta(days=370))
     assert decisions.decisions(scope, old) == []
 
 
@@ -84,9 +84,9 @@ def test_a_partnership_rating_is_in_the_record_and_links_to_the_reviews(client, 
     from marketplace.board import reviews
 
     board = factories.make_area_staff(Role.BOARD_MEMBER)
-    year = reporting.Period.financial_year(london_date(utcnow())).start.year
+    year = Period.financial_year(london_date(utcnow())).start.year
     reviews.rate(made.contract, period=str(year), rating="good", comment="Ahead of plan.", actor=board)
-    scope = reporting.Scope(area_ids=(made.contract.need.area_id,))
+    scope = Scope(area_ids=(made.contract.need.area_id,))
     [rated] = decisions.decisions(scope, _period(), "review")
     assert (rated.label, rated.event.reason, rated.need.id) == ("Partnership rated", "Ahead of plan.", made.contract.need_id)
     sign_in(client, board.email)

@@ -8,9 +8,8 @@ import pytest
 
 from marketplace.accounts.models import Role
 from marketplace.board import reviews, routes
-from marketplace.board.reporting import Period
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.board.reporting.scope import Period
+from marketplace.timeutil import london_date, utcnow
 
 from .. import factories
 from ..helpers import page_text, sign_in

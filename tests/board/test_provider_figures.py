@@ -47,16 +47,33 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
-from marketplace.bids import consortium as bid_consortium, submission
-from marketplace.board import reporting
-from marketplace.contracts.models import Contract, ContractMilestone, ContractParty, PartyRole
-from marketplace.delivery.models import OutcomeReport, ReportDecision, ReportOutcome, ReportSubmission
+from marketplace.bids import consortium as bid_consortium
+from marketplace.bids import submission
+from marketplace.board.reporting.competition import Success
+from marketplace.board.reporting.organisation import (
+    OrganisationFigures,
+    organisation_figures,
+)
+from marketplace.board.reporting.outcomes import outcomes_by_category
+from marketplace.board.reporting.scope import Period, Scope
+from marketplace.board.reporting.timeliness import Timeliness, timeliness
+from marketplace.contracts.models import (
+    Contract,
+    ContractMilestone,
+    ContractParty,
+    PartyRole,
+)
+from marketplace.delivery.models import (
+    OutcomeReport,
+    ReportDecision,
+    ReportOutcome,
+    ReportSubmission,
+)
 from marketplace.evaluation.models import AwardDecision, AwardOutcome
 from marketplace.extensions import db
 from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.reference.models import ServiceCategory
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from .. import factories
 from ..helpers import error_summary, page_text, sign_in
@@ -200,12 +217,12 @@ def world(db_session):
     return {
         "ours": ours, "owner": owner, "member": member, "x_owner": x_owner, "rival": rival,
         "categories": (needs[0].category.name, other_category.name),
-        "period": reporting.Period(today - timedelta(days=60), today),
+        "period": Period(today - timedelta(days=60), today),
     }
 
 
 def test_the_organisations_figures_are_the_hand_worked_ones(world):
-    figures = reporting.organisation_figures(world["ours"].id, world["period"], utcnow())
+    figures = organisation_figures(world["ours"].id, world["period"], utcnow())
     assert (figures.bids_led, figures.bids_as_partner) == (2, 1)
     lead, partner = figures.success
     assert (lead.key, lead.bids, lead.won, lead.rate) == ("lead", 2, 1, Fraction(1, 2))
@@ -228,7 +245,7 @@ def test_the_rivals_figures_are_only_its_own(world):
     """X led 2 counted bids (needs 1 and 2), both decided, one won; one contract of
     £33,333 with £7,777 paid after 1 day and one payment overdue; no outcomes."""
     x = world["x_owner"].organisations[0]
-    figures = reporting.organisation_figures(x.id, world["period"], utcnow())
+    figures = organisation_figures(x.id, world["period"], utcnow())
     assert (figures.bids_led, figures.bids_as_partner) == (2, 0)
     assert [(s.bids, s.won) for s in figures.success] == [(2, 1), (0, 0)]
     assert (figures.contracts_running, figures.contracts_value_pence, figures.paid_pence) == (1, 3_333_300, 777_700)
@@ -236,8 +253,8 @@ def test_the_rivals_figures_are_only_its_own(world):
 
 
 def test_an_empty_period_has_no_figures_but_what_is_overdue_now(world):
-    long_ago = reporting.Period(world["period"].start.replace(year=2020), world["period"].start.replace(year=2020) + timedelta(days=30))
-    figures = reporting.organisation_figures(world["ours"].id, long_ago, utcnow())
+    long_ago = Period(world["period"].start.replace(year=2020), world["period"].start.replace(year=2020) + timedelta(days=30))
+    figures = organisation_figures(world["ours"].id, long_ago, utcnow())
     assert (figures.bids_led, figures.bids_as_partner, figures.contracts_running, figures.contracts_value_pence) == (0, 0, 0, 0)
     assert [(s.bids, s.won, s.rate) for s in figures.success] == [(0, 0, None), (0, 0, None)]
     p = figures.payments
@@ -247,10 +264,10 @@ def test_an_empty_period_has_no_figures_but_what_is_overdue_now(world):
 
 
 def test_an_organisation_with_no_bids_has_nothing(world):
-    figures = reporting.organisation_figures(factories.make_organisation("New").id, world["period"], utcnow())
-    assert figures == reporting.OrganisationFigures(
-        0, 0, (reporting.Success("lead", 0, 0), reporting.Success("partner", 0, 0)), 0, 0, 0,
-        reporting.Timeliness(0, None, 0, 0), (),
+    figures = organisation_figures(factories.make_organisation("New").id, world["period"], utcnow())
+    assert figures == OrganisationFigures(
+        0, 0, (Success("lead", 0, 0), Success("partner", 0, 0)), 0, 0, 0,
+        Timeliness(0, None, 0, 0), (),
     )
 
 
@@ -258,10 +275,10 @@ def test_the_dashboards_timeliness_and_outcomes_are_unchanged_by_sharing_their_c
     """The area's figures include every organisation's: 5 payments paid in the period
     (4, 10, 12, 1, 2 days: median 4; 4 within 10 days), 3 overdue now; outcomes from C1,
     C_old and Y's contract."""
-    scope = reporting.Scope(area_ids=(factories.area("N57EKNT").id,))
-    t = reporting.timeliness(scope, world["period"], utcnow())
+    scope = Scope(area_ids=(factories.area("N57EKNT").id,))
+    t = timeliness(scope, world["period"], utcnow())
     assert (t.paid, t.median_days, t.within_target, t.overdue_now) == (5, 4, 4, 3)
-    rows = {r.category: r for r in reporting.outcomes_by_category(scope, world["period"])}
+    rows = {r.category: r for r in outcomes_by_category(scope, world["period"])}
     women, other = world["categories"]
     assert (rows[women].contracts, rows[women].expected_people, rows[women].achieved) == (2, 80, 29)
     assert (rows[other].contracts, rows[other].people) == (1, 4)
@@ -349,7 +366,7 @@ def test_a_member_reads_the_figures_and_the_csv_has_the_tables_numbers(client, w
 
 def test_the_default_period_is_the_financial_year(client, world):
     page = page_text(_as(client, world["owner"]).get(f"/organisations/{world['ours'].id}/figures"))
-    year = reporting.Period.financial_year(london_date(utcnow()))
+    year = Period.financial_year(london_date(utcnow()))
     assert f'value="{year.start.isoformat()}"' in page and f'value="{year.end.isoformat()}"' in page
 
 

@@ -15,13 +15,17 @@ from fractions import Fraction
 
 import pytest
 
-from marketplace.board import reporting
+from marketplace.board.reporting.comparison import comparison
+from marketplace.board.reporting.competition import activity, success_rates
+from marketplace.board.reporting.outcomes import outcomes_by_category
+from marketplace.board.reporting.scope import Period, Scope
+from marketplace.board.reporting.spend import by_size_band, by_type, shares
+from marketplace.board.reporting.timeliness import timeliness
 from marketplace.extensions import db
 from marketplace.organisations.models import IncomeBand, LegalForm
 from marketplace.payments import services as payments
 from marketplace.payments.models import PaymentStatus
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from .. import factories
 
@@ -54,14 +58,14 @@ def world(db_session):
     _contract(LegalForm.PUBLIC_BODY, IncomeBand.MEDIUM, local=False, paid_after=None, payable_days_ago=12)
     today = london_date(utcnow())
     return {
-        "scope": reporting.Scope(area_ids=(a.contract.need.area_id,)),
-        "period": reporting.Period(today - timedelta(days=60), today),
+        "scope": Scope(area_ids=(a.contract.need.area_id,)),
+        "period": Period(today - timedelta(days=60), today),
     }
 
 
 def test_spend_and_awards_by_size_band(world):
-    rows = {r.key: r for r in reporting.by_size_band(world["scope"], world["period"])}
-    assert [r.key for r in reporting.by_size_band(world["scope"], world["period"])] == ["micro", "small", "medium", "large"]
+    rows = {r.key: r for r in by_size_band(world["scope"], world["period"])}
+    assert [r.key for r in by_size_band(world["scope"], world["period"])] == ["micro", "small", "medium", "large"]
     assert (rows["micro"].spend_pence, rows["large"].spend_pence, rows["medium"].spend_pence, rows["small"].spend_pence) == (
         ADVANCE, ADVANCE, 0, 0,
     )
@@ -71,48 +75,48 @@ def test_spend_and_awards_by_size_band(world):
 
 
 def test_spend_and_awards_by_type(world):
-    rows = {r.key: r for r in reporting.by_type(world["scope"], world["period"])}
+    rows = {r.key: r for r in by_type(world["scope"], world["period"])}
     assert (rows["vcse"].spend_pence, rows["private"].spend_pence, rows["public"].spend_pence) == (ADVANCE, ADVANCE, 0)
     assert (rows["vcse"].awards, rows["private"].awards, rows["public"].awards) == (1, 1, 1)
 
 
 def test_shares_to_vcse_and_local_organisations(world):
-    shares = reporting.shares(world["scope"], world["period"])
-    assert (shares.spend_pence, shares.vcse, shares.local) == (2 * ADVANCE, Fraction(1, 2), Fraction(1, 2))
+    money = shares(world["scope"], world["period"])
+    assert (money.spend_pence, money.vcse, money.local) == (2 * ADVANCE, Fraction(1, 2), Fraction(1, 2))
 
 
 def test_payment_timeliness(world):
-    figures = reporting.timeliness(world["scope"], world["period"], utcnow())
+    figures = timeliness(world["scope"], world["period"], utcnow())
     assert (figures.paid, figures.median_days, figures.within_target, figures.overdue_now) == (2, 8, 1, 1)
     assert figures.share_within_target == Fraction(1, 2)
 
 
 def test_an_odd_number_of_payments_has_its_middle_one_as_median(world):
     _contract(LegalForm.CIC, IncomeBand.SMALL, local=True, paid_after=5, payable_days_ago=20)
-    assert reporting.timeliness(world["scope"], world["period"], utcnow()).median_days == 5
+    assert timeliness(world["scope"], world["period"], utcnow()).median_days == 5
 
 
 def test_an_empty_period_and_another_area_have_no_figures(world):
-    long_ago = reporting.Period(world["period"].start.replace(year=2020), world["period"].start.replace(year=2020) + timedelta(days=30))
-    for scope, period in ((world["scope"], long_ago), (reporting.Scope(area_ids=(factories.area("N56ESXN").id,)), world["period"])):
-        shares = reporting.shares(scope, period)
-        assert (shares.spend_pence, shares.vcse, shares.local) == (0, None, None)
-        figures = reporting.timeliness(scope, period, utcnow())
+    long_ago = Period(world["period"].start.replace(year=2020), world["period"].start.replace(year=2020) + timedelta(days=30))
+    for scope, period in ((world["scope"], long_ago), (Scope(area_ids=(factories.area("N56ESXN").id,)), world["period"])):
+        money = shares(scope, period)
+        assert (money.spend_pence, money.vcse, money.local) == (0, None, None)
+        figures = timeliness(scope, period, utcnow())
         assert (figures.paid, figures.median_days, figures.share_within_target) == (0, None, None)
-        assert all(r.spend_pence == 0 for r in reporting.by_type(scope, period))
+        assert all(r.spend_pence == 0 for r in by_type(scope, period))
 
 
 def test_the_financial_year():
     from datetime import date
 
-    assert reporting.Period.financial_year(date(2026, 11, 23)) == reporting.Period(date(2026, 4, 1), date(2027, 3, 31))
-    assert reporting.Period.financial_year(date(2027, 3, 31)) == reporting.Period(date(2026, 4, 1), date(2027, 3, 31))
+    assert Period.financial_year(date(2026, 11, 23)) == Period(date(2026, 4, 1), date(2027, 3, 31))
+    assert Period.financial_year(date(2027, 3, 31)) == Period(date(2026, 4, 1), date(2027, 3, 31))
 
 
 def test_partnerships_and_competition(world):
     """Three needs published yesterday, one lot each, two bids per lot; three contracts of
     £40,000 running now."""
-    figures = reporting.activity(world["scope"], world["period"])
+    figures = activity(world["scope"], world["period"])
     assert (figures.active_contracts, figures.active_value_pence) == (3, 12_000_000)
     assert (figures.needs_published, figures.lots, figures.bids, figures.bids_per_lot) == (3, 3, 6, 2)
 
@@ -120,9 +124,9 @@ def test_partnerships_and_competition(world):
 def test_success_rates_of_small_and_vcse_bidders_against_large(world):
     """Each lot had the winner (micro VCSE, large private or medium public) and a losing
     small charity: small bidders won 1 of 4, medium 1 of 1, large 1 of 1; VCSE 1 of 4."""
-    rates = {r.key: (r.bids, r.won) for r in reporting.success_rates(world["scope"], world["period"])}
+    rates = {r.key: (r.bids, r.won) for r in success_rates(world["scope"], world["period"])}
     assert rates == {"small": (4, 1), "medium": (1, 1), "large": (1, 1), "vcse": (4, 1), "public": (1, 1), "private": (1, 1)}
-    assert [r.rate for r in reporting.success_rates(world["scope"], world["period"])][0] == Fraction(1, 4)
+    assert [r.rate for r in success_rates(world["scope"], world["period"])][0] == Fraction(1, 4)
 
 
 def test_outcomes_by_category_from_approved_reports(world):
@@ -148,7 +152,7 @@ def test_outcomes_by_category_from_approved_reports(world):
         narrative="Better.", case_study="", actor=made.provider,
     )
     drafts.submit_report(waiting, made.provider)
-    [row] = reporting.outcomes_by_category(world["scope"], world["period"])
+    [row] = outcomes_by_category(world["scope"], world["period"])
     assert (row.category, row.contracts, row.expected_people) == (contract.need.category.name, 1, 40)
     assert (row.achieved, row.partly, row.not_achieved, row.score, row.rate) == (9, 6, 9, 12, Fraction(1, 2))
 
@@ -157,14 +161,14 @@ def test_where_the_area_stands_among_its_regions_delivery_units(world):
     """East Kent has the fixture's figures; West Kent, with nothing, has none."""
 
     east_kent = factories.area("N57EKNT")
-    rows = {r.name: r for r in reporting.comparison(east_kent, world["period"], utcnow())}
+    rows = {r.name: r for r in comparison(east_kent, world["period"], utcnow())}
     assert set(rows) == {a.name for a in east_kent.parent.children}
     mine = rows[east_kent.name]
     assert mine.is_this and mine.shares.vcse == Fraction(1, 2) and mine.timeliness.median_days == 8
     west = rows[factories.area("N57KECL").name]
     assert not west.is_this and west.shares.spend_pence == 0 and west.timeliness.median_days is None
     # A region is compared with the other regions, its delivery units' figures included.
-    regions = {r.name: r for r in reporting.comparison(east_kent.parent, world["period"], utcnow())}
+    regions = {r.name: r for r in comparison(east_kent.parent, world["period"], utcnow())}
     assert len(regions) == 12 and regions[east_kent.parent.name].shares.spend_pence == 2 * ADVANCE
 
 
@@ -183,16 +187,16 @@ def test_a_withdrawn_bid_counts_again_once_resubmitted(db_session):
     need = factories.make_need()
     provider = factories.make_provider()
     bid = factories.make_bid(need, provider=provider)
-    scope = reporting.Scope(area_ids=(need.area_id,))
-    period = reporting.Period.financial_year(london_date(utcnow()))
+    scope = Scope(area_ids=(need.area_id,))
+    period = Period.financial_year(london_date(utcnow()))
     factories.close_need(need)
-    assert reporting.activity(scope, period).bids == 1
+    assert activity(scope, period).bids == 1
     bid.withdrawn_at, bid.withdrawn_reason = utcnow(), "Our key worker left."
     db.session.flush()
-    assert reporting.activity(scope, period).bids == 0
+    assert activity(scope, period).bids == 0
     bid.revisions[-1].submitted_at = bid.withdrawn_at + timedelta(seconds=1)
     db.session.flush()
-    assert reporting.activity(scope, period).bids == 1
+    assert activity(scope, period).bids == 1
 
 
 def test_the_grouped_comparison_equals_each_peer_asked_on_its_own(world):
@@ -204,17 +208,17 @@ def test_the_grouped_comparison_equals_each_peer_asked_on_its_own(world):
     other_region_need = factories.make_need(area_code="N56ESXN")  # a need elsewhere, unpaid
     assert other_region_need.id
     for area, scope_of in (
-        (east_kent, lambda peer: reporting.Scope((peer,))),
-        (region, lambda peer: reporting.Scope((peer, *[c.id for c in db.session.get(type(region), peer).children]))),
+        (east_kent, lambda peer: Scope((peer,))),
+        (region, lambda peer: Scope((peer, *[c.id for c in db.session.get(type(region), peer).children]))),
     ):
-        rows = reporting.comparison(area, world["period"], now)
+        rows = comparison(area, world["period"], now)
         assert any(r.is_this for r in rows) and len({r.area_id for r in rows}) == len(rows)
         for row in rows:
             scope = scope_of(row.area_id)
-            assert row.shares == reporting.shares(scope, world["period"]), row.name
-            assert row.activity == reporting.activity(scope, world["period"], now), row.name
-            assert row.timeliness == reporting.timeliness(scope, world["period"], now), row.name
-    here = next(r for r in reporting.comparison(region, world["period"], now) if r.is_this)
+            assert row.shares == shares(scope, world["period"]), row.name
+            assert row.activity == activity(scope, world["period"], now), row.name
+            assert row.timeliness == timeliness(scope, world["period"], now), row.name
+    here = next(r for r in comparison(region, world["period"], now) if r.is_this)
     assert (here.shares.spend_pence, here.timeliness.median_days, here.timeliness.overdue_now) == (2 * ADVANCE, 8, 1)
 
 
@@ -232,15 +236,15 @@ def test_one_organisation_with_tied_payment_times(db_session):
         m.contract.organisation_id = one.id
     db.session.flush()
     today = london_date(utcnow())
-    scope = reporting.Scope(area_ids=(made[0].contract.need.area_id,))
-    period = reporting.Period(today - timedelta(days=60), today)
-    bands = {r.key: r for r in reporting.by_size_band(scope, period)}
+    scope = Scope(area_ids=(made[0].contract.need.area_id,))
+    period = Period(today - timedelta(days=60), today)
+    bands = {r.key: r for r in by_size_band(scope, period)}
     assert (bands["micro"].spend_pence, bands["micro"].awards) == (4 * ADVANCE, 4)
-    assert sum(r.spend_pence for r in reporting.by_size_band(scope, period)) == 4 * ADVANCE
-    assert [r.spend_pence for r in reporting.by_type(scope, period)] == [4 * ADVANCE, 0, 0]
-    shares = reporting.shares(scope, period)
-    assert (shares.vcse, shares.local) == (Fraction(1), Fraction(1))
-    t = reporting.timeliness(scope, period, utcnow())
+    assert sum(r.spend_pence for r in by_size_band(scope, period)) == 4 * ADVANCE
+    assert [r.spend_pence for r in by_type(scope, period)] == [4 * ADVANCE, 0, 0]
+    money = shares(scope, period)
+    assert (money.vcse, money.local) == (Fraction(1), Fraction(1))
+    t = timeliness(scope, period, utcnow())
     assert (t.paid, t.median_days, t.within_target, t.overdue_now) == (4, Fraction(4), 4, 0)
 
 
@@ -262,6 +266,6 @@ def test_days_to_pay_are_london_days_on_both_databases(db_session):
     stripe.paid_on, stripe.paid_at = None, datetime(2026, 7, 16, 23, 30, tzinfo=UTC)  # 17 July in London
     db.session.flush()
     assert ledger.days_taken() == stripe.days_taken() == 2
-    scope = reporting.Scope(area_ids=(made[0].contract.need.area_id,))
-    t = reporting.timeliness(scope, reporting.Period(date(2026, 7, 1), date(2026, 7, 31)), utcnow())
+    scope = Scope(area_ids=(made[0].contract.need.area_id,))
+    t = timeliness(scope, Period(date(2026, 7, 1), date(2026, 7, 31)), utcnow())
     assert (t.paid, t.median_days, t.within_target) == (2, Fraction(2), 2)

@@ -7,12 +7,19 @@ import pytest
 
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
-from marketplace.board import reporting, reviews
-from marketplace.board.models import PartnershipReview, Rating, ResponseSide, ReviewKind, ReviewResponse
+from marketplace.board import reviews
+from marketplace.board.models import (
+    PartnershipReview,
+    Rating,
+    ResponseSide,
+    ReviewKind,
+    ReviewResponse,
+)
+from marketplace.board.reporting.glance import glance
+from marketplace.board.reporting.ratings import rating_counts
 from marketplace.extensions import db
 from marketplace.notifications.models import OutboxEmail
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from .. import factories
 from ..helpers import count, error_summary, page_text, post_form, sign_in
@@ -219,7 +226,7 @@ def test_the_areas_partnerships_with_this_years_ratings(client, made):
     reviews.rate(made.contract, period=str(_this_year()), rating="requires_improvement", comment="Late reports.",
                  actor=factories.make_area_staff(Role.BOARD_MEMBER))
     db.session.flush()
-    counts = reporting.rating_counts((area.id,), _this_year())
+    counts = rating_counts((area.id,), _this_year())
     assert counts == {Rating.GOOD: 0, Rating.APPROACHING_TARGET: 0, Rating.REQUIRES_IMPROVEMENT: 1, Rating.INADEQUATE: 0}
     page = page_text(board.get(f"/areas/{area.id}/partnerships"))
     assert "Requires improvement" in page and "Rate<span" not in page
@@ -287,17 +294,17 @@ def test_a_long_list_of_partnerships_is_paged(client, made, monkeypatch):
 def test_the_board_members_home_shows_the_year_so_far_and_what_is_left_to_rate(client, made):
     board_user = factories.make_area_staff(Role.BOARD_MEMBER)
     area = made.contract.need.area
-    glance = reporting.glance(area, utcnow())
-    assert (glance.unrated, glance.shares.spend_pence, glance.timeliness.overdue_now) == (1, 0, 0)
-    assert reporting.glance(area.parent, utcnow()).unrated == 1  # the region counts its delivery units'
+    year_so_far = glance(area, utcnow())
+    assert (year_so_far.unrated, year_so_far.shares.spend_pence, year_so_far.timeliness.overdue_now) == (1, 0, 0)
+    assert glance(area.parent, utcnow()).unrated == 1  # the region counts its delivery units'
     board = _as(client, board_user)
     home = page_text(board.get("/"))
     assert "this year so far" in home and "Partnerships to rate for the year" in home
     assert f'href="/areas/{area.id}/partnerships"' in home
     reviews.rate(made.contract, period=str(_this_year()), rating="good", comment="Fine.", actor=board_user)
     db.session.flush()
-    assert reporting.glance(area, utcnow()).unrated == 0
-    assert reporting.glance(area.parent, utcnow()).unrated == 0
+    assert glance(area, utcnow()).unrated == 0
+    assert glance(area.parent, utcnow()).unrated == 0
     made.contract.starts_on = london_date(utcnow()) + timedelta(days=1)
     db.session.flush()
-    assert reporting.glance(area, utcnow()).unrated == 0  # not started yet: nothing to rate
+    assert glance(area, utcnow()).unrated == 0  # not started yet: nothing to rate

@@ -16,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.extensions import db
-from marketplace.timeutil import utcnow
-from marketplace.workdays import add_working_days, london_date
+from marketplace.timeutil import london_date, utcnow
+from marketplace.workdays import add_working_days
 
 from .test_needs_journey import (
     COMMISSIONER,
@@ -41,7 +41,8 @@ def make_need_with_a_bid_on_each_lot(live_app) -> tuple[int, int, int]:
     and a submitted bid on each: the charity's on lot 1, another provider's on lot 2. Set
     up in the database, as the demo data is. Returns (need id, lot 1's bid, lot 2's bid)."""
     from marketplace.accounts.services import find_user
-    from marketplace.bids import drafting as bid_drafting, submission
+    from marketplace.bids import drafting as bid_drafting
+    from marketplace.bids import submission
     from marketplace.needs import drafting
     from marketplace.needs.models import Reservation
     from marketplace.reference.models import Area, DesiredOutcome, ServiceCategory

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.notifications import OutboxEmail
-from marketplace.timeutil import LONDON, london, utcnow
-from marketplace.workdays import add_working_days, london_date
+from marketplace.timeutil import LONDON, london, london_date, utcnow
+from marketplace.workdays import add_working_days
 
 from .conftest import DEMO_PASSWORD, give_demo_code
 

@@ -10,14 +10,18 @@ from dateutil.relativedelta import relativedelta
 
 from marketplace.audit import AuditEvent
 from marketplace.contracts import services as contracts
-from marketplace.contracts.models import Contract, ContractMilestone, ContractParty, PartyRole
+from marketplace.contracts.models import (
+    Contract,
+    ContractMilestone,
+    ContractParty,
+    PartyRole,
+)
 from marketplace.evaluation import award
 from marketplace.extensions import db
 from marketplace.notifications.models import OutboxEmail
 from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.payments.services import start_of
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from .. import factories
 from ..helpers import count

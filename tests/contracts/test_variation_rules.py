@@ -17,8 +17,8 @@ from marketplace.extensions import db
 from marketplace.notifications.models import OutboxEmail
 
 from .. import factories
-from ..helpers import count, error_summary, page_text, post_form, sign_in
 from ..delivery.helpers import complete, make_setup
+from ..helpers import count, error_summary, page_text, post_form, sign_in
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import sqlalchemy as sa
 
 from marketplace.audit import AuditEvent
 from marketplace.delivery import decisions, drafts, evidence, reports
-from marketplace.delivery.so_far import outcomes_so_far
 from marketplace.delivery.models import (
     OutcomeReport,
     ReportDecision,
@@ -17,6 +16,7 @@ from marketplace.delivery.models import (
     ReportSubmission,
 )
 from marketplace.delivery.reports import ReportError, ReportIncomplete
+from marketplace.delivery.so_far import outcomes_so_far
 from marketplace.extensions import db
 from marketplace.notifications.models import OutboxEmail
 from marketplace.payments.models import Payment, PaymentStatus

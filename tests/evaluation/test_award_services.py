@@ -12,7 +12,15 @@ from marketplace.audit import AuditEvent
 from marketplace.bids import closing, lifecycle
 from marketplace.contracts import services as contracts
 from marketplace.contracts.models import Contract, PartyRole
-from marketplace.evaluation import award, low_bids, moderation, ranking, scoring, summaries, timing
+from marketplace.evaluation import (
+    award,
+    low_bids,
+    moderation,
+    ranking,
+    scoring,
+    summaries,
+    timing,
+)
 from marketplace.evaluation.errors import EvaluationError
 from marketplace.evaluation.models import AssessmentSummary, AwardDecision
 from marketplace.extensions import db

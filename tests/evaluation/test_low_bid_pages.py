@@ -15,8 +15,7 @@ from marketplace.evaluation import low_bids, timing
 from marketplace.evaluation.models import LowBidOutcome, LowBidReview
 from marketplace.extensions import db
 from marketplace.notifications.models import OutboxEmail
-from marketplace.timeutil import london, utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london, london_date, utcnow
 
 from .. import factories
 from ..helpers import count, error_summary, post_form, sign_in

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
-from marketplace.bids import drafting as bid_drafting, lifecycle, submission
+from marketplace.bids import drafting as bid_drafting
+from marketplace.bids import lifecycle, submission
 from marketplace.bids.models import BidState
 from marketplace.extensions import db
 from marketplace.needs import amendments, drafting
@@ -18,7 +19,6 @@ from marketplace.notifications.models import OutboxEmail
 from .. import factories
 from ..helpers import count, error_summary, page_text, post_form, sign_in
 from .test_manage import lot_data
-
 
 # Page tests count working days from today; needs close a number of days from now.
 pytestmark = pytest.mark.clock

@@ -11,8 +11,8 @@ from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
 from marketplace.needs import amendments, dates
 from marketplace.needs.models import Amendment, NeedError
-from marketplace.timeutil import LONDON, utcnow
-from marketplace.workdays import add_working_days, london_date
+from marketplace.timeutil import LONDON, london_date, utcnow
+from marketplace.workdays import add_working_days
 
 from .. import factories
 from ..helpers import count, error_summary, page_text, post_form

@@ -11,8 +11,7 @@ from marketplace.extensions import db
 from marketplace.payments import services as payments
 from marketplace.payments import stripe_backend
 from marketplace.payments.models import Payment, PaymentStatus
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from .. import factories
 from ..bids.test_concurrency import _join, _run_threads, pg_app  # noqa: F401 (fixture)

@@ -11,8 +11,7 @@ from marketplace.audit import AuditEvent
 from marketplace.extensions import db
 from marketplace.payments import services as payments
 from marketplace.payments.models import Payment, PaymentStatus
-from marketplace.timeutil import utcnow
-from marketplace.workdays import london_date
+from marketplace.timeutil import london_date, utcnow
 
 from .. import factories
 from ..helpers import count, error_summary, page_text, post_form, sign_in

@@ -1,0 +1,130 @@
+"""Partnerships and competition: contracts running, needs published, bids per lot, and
+how often bidders of each size and type won.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+
+import sqlalchemy as sa
+
+from ...contracts.models import Contract
+from ...extensions import db
+from ...needs.models import Need
+from ...organisations.models import IncomeBand, Organisation
+from ...timeutil import utcnow
+from .scope import Period, Scope, keyed, organisation_type
+
+
+def counted():
+    """SQL for "this bid counts", as bids.services.counting_revision decides it: it has a
+    revision (revisions are only submitted before closing) made after any withdrawal (a
+    withdrawn bid counts again once resubmitted). One EXISTS on the index of revisions by
+    bid and time. (A bid awaiting reconfirmation after a material amendment is counted.)"""
+    from ...bids.models import Bid, BidRevision
+
+    return sa.exists().where(
+        BidRevision.bid_id == Bid.id, sa.or_(Bid.withdrawn_at.is_(None), BidRevision.submitted_at > Bid.withdrawn_at)
+    )
+
+
+@dataclass(frozen=True)
+class Activity:
+    active_contracts: int
+    active_value_pence: int
+    needs_published: int
+    lots: int
+    bids: int
+
+    @property
+    def bids_per_lot(self) -> Fraction | None:
+        return Fraction(self.bids, self.lots) if self.lots else None
+
+
+def activity(scope: Scope, period: Period, now: datetime | None = None, *, by=None):
+    """Contracts running at some time in the period, and their value; needs published in
+    the period; and, of those, the lots of the needs that have closed by `now` and the
+    bids that counted on them (submitted before closing and not withdrawn since). Bids on
+    a need still open are not counted at all: nothing here tells of a bid before closing.
+    Three aggregate queries. With `by` (an SQL expression on Need), a dict of Activity by
+    its value instead (see comparison)."""
+    from ...bids.models import Bid
+    from ...needs.models import Lot
+
+    now = now or utcnow()
+    running = keyed(
+        sa.select(sa.func.count(Contract.id), sa.func.coalesce(sa.func.sum(Contract.value_pence), 0))
+        .join(Need, Need.id == Contract.need_id)
+        .where(scope.needs(), Contract.starts_on <= period.end, Contract.ends_on >= period.start),
+        by,
+    )
+    published = sa.and_(scope.needs(), Need.published_at >= period.starts_at, Need.published_at < period.ends_before)
+    closed = sa.and_(Need.closes_at.is_not(None), Need.closes_at <= now)
+    needs = keyed(
+        sa.select(sa.func.count(sa.distinct(Need.id)), sa.func.count(Lot.id).filter(closed))
+        .select_from(Need).join(Lot, Lot.need_id == Need.id).where(published),
+        by,
+    )
+    bids = keyed(
+        sa.select(sa.func.count(Bid.id)).join(Need, Need.id == Bid.need_id).where(published, closed, counted()),
+        by,
+    )
+    found = {
+        k: Activity(*(int(v or 0) for v in (*running.get(k, (0, 0)), *needs.get(k, (0, 0)), *bids.get(k, (0,)))))
+        for k in set(running) | set(needs) | set(bids)
+    }
+    return found if by is not None else found[None]
+
+
+@dataclass(frozen=True)
+class Success:
+    key: str
+    bids: int
+    won: int
+
+    @property
+    def rate(self) -> Fraction | None:
+        return Fraction(self.won, self.bids) if self.bids else None
+
+
+def decided_in(period: Period):
+    """SQL for "the lot's effective decision took effect in the period": not refused, and
+    its summaries sent within the period."""
+    from ...evaluation.models import AwardDecision
+
+    return sa.and_(
+        AwardDecision.refused_at.is_(None),
+        AwardDecision.summaries_sent_at >= period.starts_at,
+        AwardDecision.summaries_sent_at < period.ends_before,
+    )
+
+
+def success_rates(scope: Scope, period: Period) -> list[Success]:
+    """How often bidders of each kind won, on lots decided in the period: small (micro and
+    small income), medium and large, and VCSE against the rest. A bid is a lead's bid that
+    counted at closing; it won when the lot's effective decision awarded it."""
+    from ...bids.models import Bid
+    from ...evaluation.models import AwardDecision, AwardOutcome
+
+    won = sa.case((sa.and_(AwardDecision.outcome == AwardOutcome.AWARD.value, AwardDecision.bid_id == Bid.id), 1), else_=0)
+    size = sa.case(
+        (Organisation.income_band.in_([IncomeBand.MICRO.value, IncomeBand.SMALL.value]), "small"),
+        (Organisation.income_band == IncomeBand.MEDIUM.value, "medium"),
+        else_="large",
+    )
+    base = (
+        sa.select()
+        .select_from(Bid)
+        .join(Need, Need.id == Bid.need_id)
+        .join(Organisation, Organisation.id == Bid.organisation_id)
+        .join(AwardDecision, AwardDecision.lot_id == Bid.lot_id)
+        .where(scope.needs(), decided_in(period), counted())
+    )
+    results = {}
+    for key in (size, organisation_type()):
+        for group, bids, wins in db.session.execute(
+            base.add_columns(key, sa.func.count(Bid.id), sa.func.coalesce(sa.func.sum(won), 0)).group_by(key)
+        ).all():
+            results[group] = Success(group, int(bids), int(wins))
+    order = ("small", "medium", "large", "vcse", "public", "private")
+    return [results.get(key, Success(key, 0, 0)) for key in order]

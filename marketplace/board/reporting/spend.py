@@ -1,0 +1,122 @@
+"""Where the money went: spend and awards by the size band and by the type of the lead
+organisation, and the shares of spend that went to VCSE organisations and to local ones.
+"""
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sqlalchemy as sa
+
+from ...contracts.models import Contract
+from ...extensions import db
+from ...needs.models import Need, need_pdus
+from ...organisations.models import (
+    VCSE_FORMS,
+    IncomeBand,
+    Organisation,
+    OrganisationType,
+    organisation_pdus,
+)
+from ...payments.models import Payment
+from .scope import Period, Scope, keyed, organisation_type, paid_in
+
+
+@dataclass(frozen=True)
+class Split:
+    key: str
+    spend_pence: int
+    awards: int
+    award_value_pence: int
+
+
+def _split(scope: Scope, period: Period, key) -> tuple[dict, dict]:
+    """Spend (payments paid in the period) and awards (contracts made in the period, their
+    number and value) by `key`, a column of the lead organisation, as {key: pence} and
+    {key: (count, pence)}. Two grouped queries. (Keys may be StrEnum members, which equal
+    and hash as their values.)"""
+    spend = dict(
+        db.session.execute(
+            sa.select(key, sa.func.coalesce(sa.func.sum(Payment.amount_pence), 0))
+            .select_from(Payment)
+            .join(Contract, Contract.id == Payment.contract_id)
+            .join(Need, Need.id == Contract.need_id)
+            .join(Organisation, Organisation.id == Contract.organisation_id)
+            .where(scope.needs(), paid_in(period))
+            .group_by(key)
+        ).all()
+    )
+    awards = {
+        row[0]: (row[1], row[2])
+        for row in db.session.execute(
+            sa.select(key, sa.func.count(Contract.id), sa.func.coalesce(sa.func.sum(Contract.value_pence), 0))
+            .select_from(Contract)
+            .join(Need, Need.id == Contract.need_id)
+            .join(Organisation, Organisation.id == Contract.organisation_id)
+            .where(scope.needs(), Contract.created_at >= period.starts_at, Contract.created_at < period.ends_before)
+            .group_by(key)
+        ).all()
+    }
+    return spend, awards
+
+
+def by_size_band(scope: Scope, period: Period) -> list[Split]:
+    spend, awards = _split(scope, period, Organisation.income_band)
+    return [
+        Split(band.value, int(spend.get(band.value, 0) or 0), *(int(v) for v in awards.get(band.value, (0, 0))))
+        for band in IncomeBand
+    ]
+
+
+def by_type(scope: Scope, period: Period) -> list[Split]:
+    spend, awards = _split(scope, period, organisation_type())
+    return [
+        Split(kind.value, int(spend.get(kind.value, 0) or 0), *(int(v) for v in awards.get(kind.value, (0, 0))))
+        for kind in OrganisationType
+    ]
+
+
+@dataclass(frozen=True)
+class Shares:
+    spend_pence: int
+    vcse_pence: int
+    local_pence: int
+
+    @property
+    def vcse(self) -> Fraction | None:
+        return Fraction(self.vcse_pence, self.spend_pence) if self.spend_pence else None
+
+    @property
+    def local(self) -> Fraction | None:
+        return Fraction(self.local_pence, self.spend_pence) if self.spend_pence else None
+
+
+def _is_local():
+    """True when the contract's lead has staff or premises in a delivery unit its need covers."""
+    return sa.exists(
+        sa.select(1)
+        .select_from(organisation_pdus)
+        .join(need_pdus, need_pdus.c.area_id == organisation_pdus.c.area_id)
+        .where(organisation_pdus.c.organisation_id == Contract.organisation_id, need_pdus.c.need_id == Contract.need_id)
+    )
+
+
+def shares(scope: Scope, period: Period, *, by=None):
+    """The share of spend that went to VCSE organisations, and to local ones (with staff or
+    premises in a delivery unit the need covers). One query. With `by` (an SQL expression
+    on Need), a dict of Shares by its value instead (see comparison)."""
+    is_vcse = Organisation.legal_form.in_([f.value for f in VCSE_FORMS])
+    rows = keyed(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(Payment.amount_pence), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((is_vcse, Payment.amount_pence), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((_is_local(), Payment.amount_pence), else_=0)), 0),
+        )
+        .select_from(Payment)
+        .join(Contract, Contract.id == Payment.contract_id)
+        .join(Need, Need.id == Contract.need_id)
+        .join(Organisation, Organisation.id == Contract.organisation_id)
+        .where(scope.needs(), paid_in(period)),
+        by,
+    )
+    found = {key: Shares(*(int(v) for v in row)) for key, row in rows.items()}
+    return found if by is not None else found[None]

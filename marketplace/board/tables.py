@@ -1,0 +1,125 @@
+"""The board's tables as CSV rows, with the labels the pages show: each table of the area
+dashboard, the record of decisions and an organisation's own figures, exactly the numbers
+on the page (the reporting package computes them); the routes only write the rows out.
+"""
+
+import io
+
+from .. import csvfiles
+from ..money import format_pounds
+from .reporting.comparison import comparison
+from .reporting.competition import success_rates
+from .reporting.outcomes import outcomes_by_category
+from .reporting.spend import by_size_band, by_type
+from .reporting.timeliness import timeliness
+
+TYPE_LABELS = {"vcse": "VCSE", "public": "Public", "private": "Private"}
+SUCCESS_LABELS = {
+    "small": "Small (income under £1m)", "medium": "Medium", "large": "Large",
+    "vcse": "VCSE", "public": "Public", "private": "Private",
+}
+BAND_LABELS = {"micro": "Micro (under £100,000)", "small": "Small (under £1m)", "medium": "Medium (under £10m)", "large": "Large"}
+ROLE_LABELS = {"lead": "As lead", "partner": "As a consortium partner"}
+ORGANISATION_TABLES = ("bids", "contracts", "payments", "outcomes")
+
+
+def as_csv(rows: list[list]) -> str:
+    """Rows as the text of a CSV file whose cells cannot start a formula."""
+    out = io.StringIO()
+    writer = csvfiles.writer(out)
+    for row in rows:
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def _decimal(value) -> str:
+    """A share or a number of days to four places; empty when there is none."""
+    return "" if value is None else f"{float(value):.4f}"
+
+
+def _split_rows(rows, labels) -> list[list]:
+    return [["group", "spend_pence", "spend", "awards", "award_value_pence"]] + [
+        [labels[row.key], row.spend_pence, format_pounds(row.spend_pence), row.awards, row.award_value_pence] for row in rows
+    ]
+
+
+def _success_rows(scope, period) -> list[list]:
+    return [["bidders", "bids", "won"]] + [[SUCCESS_LABELS[row.key], row.bids, row.won] for row in success_rates(scope, period)]
+
+
+def _outcome_rows(scope, period) -> list[list]:
+    return [["category", "contracts", "people_expected", "achieved", "partly_achieved", "not_achieved", "score"]] + [
+        [row.category, row.contracts, row.expected_people, row.achieved, row.partly, row.not_achieved, float(row.score)]
+        for row in outcomes_by_category(scope, period)
+    ]
+
+
+def _comparison_rows(area, period, now) -> list[list]:
+    return [["area", "spend_pence", "vcse_share", "local_share", "bids_per_lot", "median_days_to_pay", "overdue_now"]] + [
+        [
+            row.name, row.shares.spend_pence, _decimal(row.shares.vcse), _decimal(row.shares.local),
+            _decimal(row.activity.bids_per_lot), _decimal(row.timeliness.median_days), row.timeliness.overdue_now,
+        ]
+        for row in comparison(area, period, now)
+    ]
+
+
+def _timeliness_rows(scope, period, now) -> list[list]:
+    t = timeliness(scope, period, now)
+    return [
+        ["payments_paid", "median_days", "paid_within_10_days", "overdue_now"],
+        [t.paid, "" if t.median_days is None else float(t.median_days), t.within_target, t.overdue_now],
+    ]
+
+
+def dashboard_rows(figure: str, area, scope, period, now) -> list[list] | None:
+    """The rows of one table of the area dashboard, its header first; None for a table
+    the dashboard does not have."""
+    if figure == "size-bands":
+        return _split_rows(by_size_band(scope, period), BAND_LABELS)
+    if figure == "types":
+        return _split_rows(by_type(scope, period), TYPE_LABELS)
+    if figure == "success":
+        return _success_rows(scope, period)
+    if figure == "outcomes":
+        return _outcome_rows(scope, period)
+    if figure == "comparison":
+        return _comparison_rows(area, period, now)
+    if figure == "timeliness":
+        return _timeliness_rows(scope, period, now)
+    return None
+
+
+def decision_rows(decisions) -> list[list]:
+    """The record of decisions (decisions.decisions), its header first."""
+    rows = [["when_utc", "decision", "need_id", "need", "object", "object_id", "by", "reason"]]
+    for d in decisions:
+        event = d.event
+        actor = event.actor.name if getattr(event, "actor", None) is not None else "The portal"
+        rows.append([event.occurred_at.isoformat(), d.label, d.need.id, d.need.title, event.object_type, event.object_id, actor, event.reason or ""])
+    return rows
+
+
+def organisation_rows(figure: str, figures) -> list[list]:
+    """The rows of one table of an organisation's own figures (one of ORGANISATION_TABLES),
+    its header first."""
+    if figure == "bids":
+        counted = {"lead": figures.bids_led, "partner": figures.bids_as_partner}
+        return [["role", "bids", "decided", "won", "success_rate"]] + [
+            [ROLE_LABELS[row.key], counted[row.key], row.bids, row.won, _decimal(row.rate)] for row in figures.success
+        ]
+    if figure == "contracts":
+        return [
+            ["contracts_running", "value_pence", "value"],
+            [figures.contracts_running, figures.contracts_value_pence, format_pounds(figures.contracts_value_pence)],
+        ]
+    if figure == "payments":
+        p = figures.payments
+        return [
+            ["payments_paid", "paid_pence", "paid", "median_days", "paid_within_10_days", "overdue_now"],
+            [p.paid, figures.paid_pence, format_pounds(figures.paid_pence), _decimal(p.median_days), p.within_target, p.overdue_now],
+        ]
+    return [["category", "contracts", "people_expected", "achieved", "partly_achieved", "not_achieved", "score", "rate"]] + [
+        [row.category, row.contracts, row.expected_people, row.achieved, row.partly, row.not_achieved, _decimal(row.score), _decimal(row.rate)]
+        for row in figures.outcomes
+    ]
