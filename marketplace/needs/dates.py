@@ -4,10 +4,9 @@ suggested for a new draft, and the working days left before closing."""
 
 from datetime import datetime, time, timedelta
 
-from ..timeutil import LONDON, london, utcnow
+from ..timeutil import LONDON, london, london_date, utcnow
 from ..workdays import (
     add_working_days,
-    london_date,
     next_working_day,
     why_not_working_day,
     working_days_between,
