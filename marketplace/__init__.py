@@ -118,9 +118,9 @@ def _blueprints(app: Flask) -> None:
     from .board import bp as board_bp
     from .contracts import bp as contracts_bp
     from .delivery import bp as delivery_bp
+    from .errors import register_error_handlers
     from .evaluation import bp as evaluation_bp
     from .main import bp as main_bp
-    from .main.errors import register_error_handlers
     from .needs import bp as needs_bp
     from .organisations import bp as organisations_bp
     from .payments import bp as payments_bp

@@ -167,6 +167,7 @@ def world(db_session):
             "admin_user": actors["admin"],
             "open_bid": open_bid,
             "closed_bid": closed_bid,
+            "closed_revision": closed_bid.revisions[-1],
             "panel_need": closing_need,
             "waiting_decision": decision,
             "low_review": review,
@@ -267,6 +268,8 @@ TABLE = [
     (Action.OVERSEE_BIDS, "open_need", COMMISSIONERS | {"board_member"}),  # sealed by the clock in bids.access
     (Action.READ_BIDS, "panel_need", COMMISSIONERS | {"board_member", "evaluator"}),
     (Action.READ_BIDS, "closed_need", COMMISSIONERS | {"board_member"}),  # the evaluator is not on its panel
+    # The evaluator declared no conflict with organisation A, whose bid this is.
+    (Action.OPEN_BID, "closed_revision", COMMISSIONERS | {"board_member", "evaluator"}),
     (Action.READ_EVIDENCE, "draft_evidence", LEAD),
     (Action.READ_EVIDENCE, "sent_evidence", LEAD | COMMISSIONERS | {"board_member", "finance"}),
     (Action.SCORE_BID, "closed_bid", {"evaluator"}),
@@ -314,6 +317,21 @@ def test_permission_table(world, action, obj, permitted):
 
 def test_every_action_is_in_the_table():
     assert {action for action, _, _ in TABLE} == set(Action)
+
+
+def test_every_action_has_a_rule_once_the_app_is_built(app):
+    """The packages register their rules on import (create_app imports them all); an
+    action without one would be refused to everybody."""
+    from marketplace.permissions import RULES
+
+    assert set(RULES) == set(Action)
+
+
+def test_a_second_rule_for_an_action_is_refused():
+    from marketplace.permissions import rule
+
+    with pytest.raises(RuntimeError, match="has two rules"):
+        rule(Action.VIEW_NEED)(lambda user, need: True)
 
 
 def test_unknown_action_is_refused(world):

@@ -181,8 +181,8 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("accounts.check_email", "GET"): [case(PUBLIC)],
     ("accounts.forgot_password", "GET"): [case(PUBLIC)],
     ("accounts.forgot_password", "POST"): [case(PUBLIC)],
-    ("accounts.register", "GET"): [case(PUBLIC)],  # signed in: sent home
-    ("accounts.register", "POST"): [case(PUBLIC)],
+    ("organisations.register", "GET"): [case(PUBLIC)],  # signed in: sent home
+    ("organisations.register", "POST"): [case(PUBLIC)],
     ("accounts.resend_verification", "GET"): [case(PUBLIC)],
     ("accounts.resend_verification", "POST"): [case(PUBLIC)],
     ("accounts.reset_password", "GET"): [case(PUBLIC, token="reset_token")],
@@ -526,7 +526,7 @@ def _allowed(role: str, method: str | None = None) -> set[str]:
 # POSTs every account makes about itself or without an account: signing in and out (the
 # second factor's pages too), registering, the emailed links, stopping following a need.
 OWN_ACCOUNT_POSTS = {
-    "accounts.accept_invitation", "accounts.forgot_password", "accounts.register", "accounts.resend_verification",
+    "accounts.accept_invitation", "accounts.forgot_password", "organisations.register", "accounts.resend_verification",
     "accounts.reset_password", "accounts.sign_in", "accounts.sign_out", "needs.unfollow_need",
     "accounts.enter_code", "accounts.enter_recovery_code", "accounts.set_up_authenticator",
     "accounts.turn_on_two_factor", "accounts.turn_off_two_factor",

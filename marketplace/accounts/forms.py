@@ -12,7 +12,6 @@ from wtforms.validators import ValidationError
 from zxcvbn import zxcvbn
 
 from ..forms import MaxLength, Radios, email_field, name_field, required, strip
-from ..organisations.forms import OrganisationDetailsForm
 
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
 # zxcvbn's score from 0 (too guessable) to 4 (very unguessable); 3 is "safely unguessable".
@@ -60,16 +59,6 @@ class _KnowsAccountEmail:
     def __init__(self, *args, account_email: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.account_email = account_email
-
-
-class RegistrationForm(OrganisationDetailsForm):
-    your_name = name_field("Your full name", "Enter your full name", autocomplete="name")
-    email = email_field("Your email address", "Enter your email address", hint="We'll send you a link to confirm it")
-    password = password_field()
-    submit = SubmitField("Create account", widget=GovSubmitInput())
-
-    def validate_password(self, field):
-        check_new_password(self, field)
 
 
 class SignInForm(FlaskForm):

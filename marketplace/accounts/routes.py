@@ -16,7 +16,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, limiter
 from ..forms import ConfirmForm
@@ -24,7 +23,6 @@ from . import bp, services, sessions
 from .forms import (
     AcceptInvitationForm,
     ForgotPasswordForm,
-    RegistrationForm,
     ResendVerificationForm,
     ResetPasswordForm,
     SignInForm,
@@ -64,27 +62,6 @@ def begin_session(user) -> None:
     sessions.renew()
     session.permanent = True
     login_user(user)
-
-
-@bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"], scope="register")
-def register():
-    if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
-    form = RegistrationForm()
-    if form.validate_on_submit():
-        try:
-            services.register_organisation(form.data)
-            db.session.commit()
-        except IntegrityError:
-            # Someone registered the same email or number a moment ago.
-            db.session.rollback()
-            form.email.errors.append("This email address, charity number or company number was registered a moment ago. Check them and try again")
-        else:
-            # The same whether or not the address had an account (services.register_organisation).
-            session["registered_email"] = form.email.data
-            return redirect(url_for("accounts.check_email"))
-    return render_template("accounts/register.html", form=form)
 
 
 @bp.get("/register/check-your-email")

@@ -12,7 +12,6 @@ from flask import current_app
 from .. import audit
 from ..extensions import db
 from ..notifications import external_url, queue_email
-from ..organisations.services import new_organisation
 from ..refusals import Refusal
 from ..timeutil import utcnow
 from . import tokens
@@ -76,31 +75,6 @@ def create_user(email: str, name: str, password: str | None, *, verified: bool =
         email_verified_at=utcnow() if verified else None,
     )
     db.session.add(user)
-    return user
-
-
-def register_organisation(data: dict) -> User | None:
-    """A provider organisation and its first user, who owns it, from the registration
-    form's `data` (the organisation's details as organisations.services.new_organisation
-    takes them, and your_name, email, password). Sends the verification email. When the
-    email has an account already nothing is made and the account's owner is told instead
-    (returns None), so what the person registering sees never tells whether an address has
-    an account. Flushes, so a duplicate is refused here as well as at commit."""
-    if email_taken(data["email"]):
-        tell_owner_of_registration(data["email"])
-        return None
-    user = create_user(data["email"], data["your_name"], data["password"])
-    organisation = new_organisation(data, contact_name=data["your_name"], contact_email=data["email"])
-    db.session.flush()
-    db.session.add(Membership(user=user, organisation=organisation, role=Role.OWNER))
-    audit.record("user.registered", user, actor=user, after={"email": user.email})
-    audit.record(
-        "organisation.registered",
-        organisation,
-        actor=user,
-        after={"name": organisation.name, "legal_form": organisation.legal_form.value},
-    )
-    send_verification_email(user)
     return user
 
 

@@ -13,4 +13,5 @@ from . import (  # noqa: E402,F401
     routes_consortium,
     routes_sections,
     routes_submission,
+    rules,
 )

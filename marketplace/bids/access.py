@@ -48,10 +48,9 @@ def commissioning_side(user, need: Need) -> bool:
 
 
 def may_open(user, bid: Bid, revision: BidRevision) -> bool:
-    """Those who oversee the need open every bid; an evaluator only those it may score."""
-    from ..evaluation.panel import may_open as evaluator_may_open
-
-    return oversees(user, bid.need) or evaluator_may_open(user, bid, revision)
+    """Those who oversee the need open every bid; an evaluator only those it may score
+    (permissions: bid.open, decided in evaluation/rules.py)."""
+    return can(user, Action.OPEN_BID, revision)
 
 
 def _refuse(user, obj, need: Need, what: str) -> None:

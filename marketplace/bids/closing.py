@@ -12,11 +12,10 @@ from .. import audit
 from ..arrival import IN_FLIGHT_LIMIT
 from ..extensions import db
 from ..money import format_pounds
-from ..needs.models import Need
+from ..needs.models import Need, lock_need
 from ..timeutil import utcnow
 from .lifecycle import counting_revision
 from .models import Bid, BidRevision
-from .submission import lock_need
 
 # A bid this far below the median of the other bids on its lot is abnormally low.
 LOW_SHARE_OF_MEDIAN = 0.70

@@ -4,6 +4,7 @@ user's organisations hold, and every user with a bid on a need."""
 
 import sqlalchemy as sa
 
+from .. import signals
 from ..extensions import db
 from ..needs.models import Lot, Need
 from .models import Bid, BidPartner
@@ -68,6 +69,7 @@ def bids_of(user) -> list[Bid]:
     ).all()
 
 
+@signals.who_to_tell.connect
 def bidder_users(need: Need) -> list:
     """Members of every organisation with a bid (draft or submitted) on the need, lead or
     partner: told about amendments and withdrawal."""
@@ -84,3 +86,14 @@ def bidder_users(need: Need) -> list:
             sa.or_(Membership.organisation_id.in_(lead_ids), Membership.organisation_id.in_(partner_ids)),
         ).distinct()
     ).all()
+
+
+@signals.lot_in_use.connect
+def _lot_has_bids(lot) -> str | None:
+    """A lot on which a bid has been started cannot be removed from its need."""
+    if db.session.scalar(sa.select(sa.exists().where(Bid.lot_id == lot.id))):
+        return (
+            f"Providers have started bids on lot {lot.number}, so it cannot be removed. "
+            "Change the lot instead, or cancel the need"
+        )
+    return None

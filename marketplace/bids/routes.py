@@ -20,6 +20,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from .. import signals
 from ..documents import serving, uploads
 from ..extensions import db
 from ..forms import ConfirmForm
@@ -56,7 +57,7 @@ def csrf_failed(error):
             return redirect(request.path)
         flash("You were signed out, so your changes were not saved yet. Sign in to carry on: we kept what you typed.")
         return redirect(url_for("accounts.sign_in", next=request.path))
-    from ..main.errors import render_error  # not at the top: main imports this module
+    from ..errors import render_error
 
     portal_handler = current_app.error_handler_spec[None].get(error.code, {}).get(CSRFError)
     return portal_handler(error) if portal_handler else render_error(400)
@@ -159,7 +160,7 @@ def _task_list(bid: Bid, now) -> dict:
         partner=parties.partner_of(current_user, bid),
         share_url=url_for("bids.partner_share", bid_id=bid.id),
         showing_revision=shown,
-        outcome=_outcome(bid),
+        **signals.page_values(signals.bid_page, bid),
         **summary_context(bid, content),
     )
 
@@ -169,18 +170,6 @@ def _task_list(bid: Bid, now) -> dict:
 def show_bid(bid_id):
     bid = party_bid(bid_id)
     return render_template("bids/show.html", **_task_list(bid, utcnow()))
-
-
-def _outcome(bid: Bid) -> dict:
-    """After closing: an explanation asked for, and the assessment summaries sent."""
-    from ..evaluation import low_bids, summaries
-
-    review = low_bids.review_of(bid) if bid.low_flagged_at is not None else None
-    return {
-        "review": review,
-        "may_explain": review is not None and can(current_user, Action.EXPLAIN_LOW_BID, review),
-        "summaries": summaries.summaries_for(bid),
-    }
 
 
 # Documents -----------------------------------------------------------------------------

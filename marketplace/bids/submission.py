@@ -13,12 +13,11 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..extensions import db
-from ..needs.models import Need, NeedStatus
+from ..needs.models import Need, NeedStatus, lock_need
 from ..notifications import external_url, queue_email
 from ..textlimits import character_count, character_limit, word_count
 from ..timeutil import london, london_to_the_tenth, utcnow
@@ -207,14 +206,6 @@ def _bidders_own(content: dict) -> dict:
 
 
 # Locking, submitting and withdrawing ---------------------------------------------------
-
-
-def lock_need(need_id: int) -> Need:
-    """Read the need again, locked against a concurrent close-time change or submission
-    (SELECT ... FOR UPDATE on PostgreSQL; SQLite writes one transaction at a time)."""
-    return db.session.scalars(
-        sa.select(Need).where(Need.id == need_id).with_for_update().execution_options(populate_existing=True)
-    ).one()
 
 
 def _checked_since(need: Need, received_at: datetime, refused: str) -> None:

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("board", __name__)
 
-from . import routes, routes_provider, routes_reviews  # noqa: E402,F401
+from . import routes, routes_provider, routes_reviews, rules  # noqa: E402,F401

@@ -13,7 +13,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
+from .. import audit, signals
 from ..accounts.models import Role
 from ..accounts.services import area_staff
 from ..contracts.models import Contract
@@ -49,6 +49,12 @@ class Due:
         if self.kind == ReviewKind.END:
             return "The end of the contract"
         return f"The year April {self.financial_year} to March {self.financial_year + 1}"
+
+
+@signals.contract_page.connect
+def _latest_on_the_contract_page(contract: Contract) -> dict:
+    history = reviews_of(contract)
+    return {"latest_review": history[0] if history else None}
 
 
 def reviews_of(contract: Contract) -> list[PartnershipReview]:

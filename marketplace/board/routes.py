@@ -22,8 +22,8 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from ..errors import render_error
 from ..extensions import db
-from ..main.errors import render_error
 from ..paging import requested_page
 from ..permissions import Action, require
 from ..reference.models import Area, AreaKind, ServiceCategory

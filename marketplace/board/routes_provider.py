@@ -9,8 +9,8 @@ the organisation's own bids and contracts. Bad dates get a GOV.UK error and stat
 from flask import abort, render_template
 from flask_login import current_user, login_required
 
+from ..errors import render_error
 from ..extensions import db
-from ..main.errors import render_error
 from ..organisations.models import Organisation
 from ..permissions import Action, require
 from ..timeutil import utcnow

@@ -11,6 +11,7 @@ add up, dates) is shown by its field with the input kept, status 400, nothing wr
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import signals
 from ..evaluation import award
 from ..extensions import db
 from ..needs.models import Lot, Need
@@ -99,13 +100,11 @@ def _contract(contract_id: int) -> Contract:
 @bp.get("/contracts/<int:contract_id>")
 @login_required
 def show(contract_id):
-    from ..board import reviews
     from ..delivery.reports import reports_of
     from ..delivery.so_far import outcomes_so_far
     from ..payments import services as payments
 
     contract = _contract(contract_id)
-    history = reviews.reviews_of(contract)
     by_line = {p.milestone_id: p for p in payments.payments_of(contract)}
     reports = reports_of(contract)
     return render_template(
@@ -124,7 +123,7 @@ def show(contract_id):
         timeline=services.timeline(contract),
         may_vary=can(current_user, Action.VARY_CONTRACT, contract),
         may_report=can(current_user, Action.REPORT_OUTCOMES, contract),
-        latest_review=history[0] if history else None,
+        **signals.page_values(signals.contract_page, contract),
     )
 
 

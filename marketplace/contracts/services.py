@@ -12,15 +12,14 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
-from .. import audit
+from .. import audit, signals
 from ..bids.lifecycle import counting_revision
-from ..bids.submission import lock_need
 from ..evaluation.award import standstill_over
 from ..evaluation.models import AwardDecision, AwardOutcome
 from ..evaluation.parties import party_users
 from ..extensions import db
 from ..money import MAX_PENCE, format_pounds
-from ..needs.models import Need
+from ..needs.models import Need, lock_need
 from ..notifications import external_url, queue_email
 from ..reference.models import DesiredOutcome
 from ..refusals import Refusal
@@ -41,6 +40,7 @@ class Line:
     due_on: date | None
 
 
+@signals.contract_of.connect
 def contract_for(decision: AwardDecision) -> Contract | None:
     return db.session.scalar(sa.select(Contract).where(Contract.decision_id == decision.id))
 

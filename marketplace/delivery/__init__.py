@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("delivery", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import routes, rules  # noqa: E402,F401

@@ -14,9 +14,8 @@ from ..accounts.models import Role, User
 from ..accounts.services import area_staff
 from ..bids.lifecycle import counting_revision
 from ..bids.models import Bid
-from ..bids.submission import lock_need
 from ..extensions import db
-from ..needs.models import Lot, Need, NeedStatus, Procedure
+from ..needs.models import Lot, Need, NeedStatus, Procedure, lock_need
 from ..notifications import external_url, queue_email
 from ..refusals import written
 from ..timeutil import utcnow

@@ -17,6 +17,7 @@ from datetime import datetime
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import signals
 from ..bids import access, closing, lifecycle, parties
 from ..bids.models import Bid
 from ..extensions import db
@@ -362,3 +363,17 @@ def summary(bid_id):
         result_labels=RESULT_LABELS,
         party=parties.is_party(current_user, bid),
     )
+
+
+@signals.bid_page.connect
+def bid_outcome(bid: Bid) -> dict:
+    """For the provider's bid page, after closing: an explanation asked for, and the
+    assessment summaries sent."""
+    review = low_bids.review_of(bid) if bid.low_flagged_at is not None else None
+    return {
+        "outcome": {
+            "review": review,
+            "may_explain": review is not None and can(current_user, Action.EXPLAIN_LOW_BID, review),
+            "summaries": summaries_for(bid),
+        }
+    }

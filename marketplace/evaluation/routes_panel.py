@@ -22,6 +22,7 @@ field with an error summary, the input kept, status 400, nothing written.
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import signals
 from ..accounts.models import User
 from ..bids import access
 from ..extensions import db
@@ -77,8 +78,6 @@ def _organisation_name(revision) -> str:
 def _lot_overview(lot: Lot, entries, members, undeclared: dict) -> dict:
     """One lot of the overview: its bids with where each scorer and moderation are, its
     closure, its decision (and contract once effective) and refused decisions."""
-    from ..contracts.services import contract_for
-
     bids = [
         {
             "bid": bid,
@@ -97,7 +96,7 @@ def _lot_overview(lot: Lot, entries, members, undeclared: dict) -> dict:
         "closure": scoring.moderation_closure(lot),
         "decision": decision,
         "refused": award.refused_decisions(lot),
-        "contract": contract_for(decision) if decision is not None and decision.is_effective else None,
+        "contract": signals.first_answer(signals.contract_of, decision) if decision is not None and decision.is_effective else None,
     }
 
 

@@ -11,4 +11,5 @@ from . import (  # noqa: E402,F401
     routes_public,
     routes_publishing,
     routes_questions,
+    rules,
 )

@@ -6,7 +6,7 @@ the dates are dates.py."""
 
 import sqlalchemy as sa
 
-from .. import audit
+from .. import audit, signals
 from ..accounts.models import Role
 from ..extensions import db
 from ..money import MAX_PENCE, format_pounds, split_pence
@@ -112,13 +112,9 @@ def save_lot(need: Need, *, title, description, value_pence, reservation: Reserv
 
 
 def remove_lot(need: Need, lot: Lot) -> None:
-    from ..bids.models import Bid
-
-    if db.session.scalar(sa.select(sa.exists().where(Bid.lot_id == lot.id))):
-        raise NeedError(
-            f"Providers have started bids on lot {lot.number}, so it cannot be removed. "
-            "Change the lot instead, or cancel the need"
-        )
+    for reason in signals.answers(signals.lot_in_use, lot):
+        if reason:
+            raise NeedError(reason)
     need.lots.remove(lot)
     db.session.flush()
     for number, remaining in enumerate(need.lots, start=1):

@@ -3,7 +3,7 @@ everyone to tell of a change, an answer or an ending (followers and bidders)."""
 
 import sqlalchemy as sa
 
-from .. import audit
+from .. import audit, signals
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import Follow, Need
@@ -34,14 +34,16 @@ def unfollow_need(need: Need, *, actor) -> None:
 
 
 def interested_users(need: Need) -> list:
-    """Everyone to tell about a change: followers, and members of every organisation with
-    a bid on the need (draft or submitted, lead or partner)."""
+    """Everyone to tell about a change: followers, and whoever the packages above add
+    (signals.who_to_tell: bids adds the members of every organisation with a bid on the
+    need, draft or submitted, lead or partner)."""
     from ..accounts.models import User
-    from ..bids.parties import bidder_users
 
     users = list(db.session.scalars(
         sa.select(User).join(Follow, Follow.user_id == User.id).where(Follow.need_id == need.id, Follow.ended_at.is_(None))
-    ).all()) + list(bidder_users(need))
+    ).all())
+    for more in signals.answers(signals.who_to_tell, need):
+        users.extend(more)
     seen, result = set(), []
     for user in users:
         if user.id not in seen and user.is_active:

@@ -437,3 +437,11 @@ class Question(db.Model):
             name="answered_completely",
         ),
     )
+
+
+def lock_need(need_id: int) -> Need:
+    """Read the need again, locked against a concurrent close-time change or submission
+    (SELECT ... FOR UPDATE on PostgreSQL; SQLite writes one transaction at a time)."""
+    return db.session.scalars(
+        sa.select(Need).where(Need.id == need_id).with_for_update().execution_options(populate_existing=True)
+    ).one()

@@ -31,7 +31,7 @@ def why_no_questions(need: Need, now: datetime | None = None) -> str | None:
 def ask_question(need: Need, *, organisation, actor, text: str, now: datetime | None = None) -> Question:
     """`now` is when the question reached us (the view passes arrival.request_received_at()):
     checked against the question deadline as it stands, with the need locked."""
-    from ..bids.submission import lock_need
+    from .models import lock_need
 
     now = now or utcnow()
     need = lock_need(need.id)

@@ -2,6 +2,6 @@
 
 from flask import Blueprint
 
-bp = Blueprint("organisations", __name__, url_prefix="/organisations")
+bp = Blueprint("organisations", __name__)
 
 from . import routes  # noqa: E402,F401

@@ -11,6 +11,7 @@ from wtforms import StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
+from ..accounts.forms import check_new_password, password_field
 from ..conditions import Condition
 from ..extensions import db
 from ..forms import (
@@ -205,3 +206,13 @@ class InviteMemberForm(FlaskForm):
                 widget=GovRadioInput(),
     )
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+
+class RegistrationForm(OrganisationDetailsForm):
+    your_name = name_field("Your full name", "Enter your full name", autocomplete="name")
+    email = email_field("Your email address", "Enter your email address", hint="We'll send you a link to confirm it")
+    password = password_field()
+    submit = SubmitField("Create account", widget=GovSubmitInput())
+
+    def validate_password(self, field):
+        check_new_password(self, field)

@@ -3,24 +3,24 @@ members, removing them), for its own members.
 """
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import services as account_services
 from ..accounts.models import Invitation, Membership, Role
-from ..extensions import db
+from ..conditions import Condition
+from ..extensions import db, limiter
 from ..forms import ConfirmForm
-from ..needs.models import Condition
 from ..permissions import Action, can, require
 from ..reference.services import current_pdus
 from ..refusals import committed
 from . import bp, services
-from .forms import InviteMemberForm, OrganisationProfileForm
+from .forms import InviteMemberForm, OrganisationProfileForm, RegistrationForm
 from .models import Organisation
 
 
-@bp.get("/<int:organisation_id>")
+@bp.get("/organisations/<int:organisation_id>")
 def show_organisation(organisation_id):
     organisation = db.get_or_404(Organisation, organisation_id)
     if not can(current_user, Action.VIEW_ORGANISATION, organisation):
@@ -29,7 +29,7 @@ def show_organisation(organisation_id):
     return render_template("organisations/show.html", organisation=organisation, policy_labels=policies)
 
 
-@bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])
+@bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_organisation(organisation_id):
     organisation = db.get_or_404(Organisation, organisation_id)
@@ -82,7 +82,7 @@ def _open_invitations(organisation: Organisation) -> list[Invitation]:
     ).all()
 
 
-@bp.route("/<int:organisation_id>/people", methods=["GET", "POST"])
+@bp.route("/organisations/<int:organisation_id>/people", methods=["GET", "POST"])
 @login_required
 def organisation_people(organisation_id):
     organisation = db.get_or_404(Organisation, organisation_id)
@@ -105,7 +105,7 @@ def organisation_people(organisation_id):
     )
 
 
-@bp.post("/<int:organisation_id>/people/<int:membership_id>/remove")
+@bp.post("/organisations/<int:organisation_id>/people/<int:membership_id>/remove")
 @login_required
 def remove_member(organisation_id, membership_id):
     organisation = db.get_or_404(Organisation, organisation_id)
@@ -123,3 +123,27 @@ def remove_member(organisation_id, membership_id):
             db.session.commit()
             flash(f"{membership.user.name} no longer has access to {organisation.name}.", "success")
     return redirect(url_for("organisations.organisation_people", organisation_id=organisation.id))
+
+
+# Registering a provider organisation and its first user ---------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"], scope="register")
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            services.register_organisation(form.data)
+            db.session.commit()
+        except IntegrityError:
+            # Someone registered the same email or number a moment ago.
+            db.session.rollback()
+            form.email.errors.append("This email address, charity number or company number was registered a moment ago. Check them and try again")
+        else:
+            # The same whether or not the address had an account (services.register_organisation).
+            session["registered_email"] = form.email.data
+            return redirect(url_for("accounts.check_email"))
+    return render_template("accounts/register.html", form=form)

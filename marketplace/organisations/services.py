@@ -6,8 +6,10 @@ events and never commit.
 import sqlalchemy as sa
 
 from .. import audit
+from ..accounts import services as accounts
+from ..accounts.models import Membership, Role, User
+from ..conditions import Condition
 from ..extensions import db
-from ..needs.models import Condition
 from ..reference.models import Area, AreaKind, ServiceCategory
 from ..timeutil import utcnow
 from .models import IncomeBand, LegalForm, Organisation
@@ -96,3 +98,28 @@ def verify_organisation(organisation: Organisation, *, actor) -> None:
     organisation.verified_at = utcnow()
     organisation.verified_by_id = actor.id
     audit.record("organisation.verified", organisation, actor=actor, after={"verified": True})
+
+
+def register_organisation(data: dict) -> User | None:
+    """A provider organisation and its first user, who owns it, from the registration
+    form's `data` (the organisation's details as organisations.services.new_organisation
+    takes them, and your_name, email, password). Sends the verification email. When the
+    email has an account already nothing is made and the account's owner is told instead
+    (returns None), so what the person registering sees never tells whether an address has
+    an account. Flushes, so a duplicate is refused here as well as at commit."""
+    if accounts.email_taken(data["email"]):
+        accounts.tell_owner_of_registration(data["email"])
+        return None
+    user = accounts.create_user(data["email"], data["your_name"], data["password"])
+    organisation = new_organisation(data, contact_name=data["your_name"], contact_email=data["email"])
+    db.session.flush()
+    db.session.add(Membership(user=user, organisation=organisation, role=Role.OWNER))
+    audit.record("user.registered", user, actor=user, after={"email": user.email})
+    audit.record(
+        "organisation.registered",
+        organisation,
+        actor=user,
+        after={"name": organisation.name, "legal_form": organisation.legal_form.value},
+    )
+    accounts.send_verification_email(user)
+    return user

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("payments", __name__)
 
-from . import routes, routes_stripe  # noqa: E402,F401
+from . import routes, routes_stripe, rules  # noqa: E402,F401

@@ -26,7 +26,7 @@ from marketplace.bids import errors, lifecycle, submission
 from marketplace.bids.models import Bid, BidRevision, BidState
 from marketplace.extensions import db
 from marketplace.needs import amendments
-from marketplace.needs.models import Need
+from marketplace.needs.models import Need, lock_need
 from marketplace.notifications.models import OutboxEmail
 from marketplace.reference.services import load_reference
 from marketplace.timeutil import london_date, utcnow
@@ -293,7 +293,7 @@ def test_a_submission_sent_before_the_close_that_gets_the_lock_after_it_counts(p
 
     def hold_the_lock(barrier):
         barrier.wait()
-        submission.lock_need(need_id)
+        lock_need(need_id)
         locked.set()
         # Until the closing time has passed and both submissions are waiting for the lock.
         time.sleep(max(0.0, (when["closes_at"] - utcnow()).total_seconds()) + 0.05)
@@ -467,7 +467,7 @@ def test_a_submission_racing_an_amendment_counts_only_if_it_saw_it(pg_app):
 
     def submit(barrier):
         barrier.wait()
-        submission.lock_need(need_id)  # what submit_bid does first
+        lock_need(need_id)  # what submit_bid does first
         locked.set()
         amending.wait(PATIENCE)
         _wait_for_a_lock_wait()

@@ -2,7 +2,7 @@ from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ..extensions import db
+from .extensions import db
 
 MESSAGES = {
     400: ("There was a problem with your request", "Go back and try again."),

@@ -1,0 +1,44 @@
+"""Where a package adds to one below it without that package importing it: imports run one
+way (the layers in pyproject.toml's [tool.importlinter]). Flask's own signal library,
+blinker, carries them, as Indico's modules extend each other. Every extension point is
+here, so one page lists them all:
+
+- `who_to_tell`, sent with a need when it changes (amended, withdrawn, cancelled): each
+  receiver returns more users to tell. Bids adds the members of every bidding organisation.
+- `lot_in_use`, sent with a lot about to be removed from its need: each receiver returns
+  why it cannot be, or None. Bids refuses while a bid has been started on it.
+- `bid_page`, sent with a bid whose page is being shown: each receiver returns more values
+  for the page. Evaluation adds the outcome (a price explanation asked for, summaries).
+- `contract_of`, sent with an award decision: contracts returns the contract made from
+  it, or None. The evaluation overview links to it.
+- `contract_page`, sent with a contract whose page is being shown: each receiver returns
+  more values for the page. Board adds the latest partnership review.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+who_to_tell = _signals.signal("who-to-tell")
+lot_in_use = _signals.signal("lot-in-use")
+bid_page = _signals.signal("bid-page")
+contract_of = _signals.signal("contract-of")
+contract_page = _signals.signal("contract-page")
+
+
+def answers(signal, sender) -> list:
+    """What every receiver of `signal` returned for `sender`, in the order they connected."""
+    return [value for _, value in signal.send(sender)]
+
+
+def first_answer(signal, sender):
+    """The first answer that is not None, or None."""
+    return next((value for value in answers(signal, sender) if value is not None), None)
+
+
+def page_values(signal, sender) -> dict:
+    """The receivers' values for a page, merged."""
+    merged: dict = {}
+    for values in answers(signal, sender):
+        merged.update(values)
+    return merged
