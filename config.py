@@ -8,6 +8,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import ClassVar
 
 ROOT = Path(__file__).resolve().parent
 INSTANCE = ROOT / "instance"
@@ -38,7 +39,7 @@ class Config:
     ENV_NAME = "base"
     SERVICE_NAME = "Local Partners"
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
 
     # Sessions are signed cookies, so any number of app servers can share them.
     SESSION_COOKIE_HTTPONLY = True

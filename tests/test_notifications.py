@@ -90,10 +90,9 @@ def test_development_prints_an_email_only_when_its_transaction_really_commits(ca
     from marketplace.notifications.models import OutboxEmail as Email
 
     email = Email(to="pat@example.org", subject="Rated", body="Hello Pat")
-    with Session(sa.create_engine("sqlite://")) as session:
-        with session.begin():
-            session.info["echo_emails"] = [email]
-            with session.begin_nested():
-                session.execute(sa.text("SELECT 1"))
-            assert "email to pat@example.org" not in capsys.readouterr().err
+    with Session(sa.create_engine("sqlite://")) as session, session.begin():
+        session.info["echo_emails"] = [email]
+        with session.begin_nested():
+            session.execute(sa.text("SELECT 1"))
+        assert "email to pat@example.org" not in capsys.readouterr().err
     assert "email to pat@example.org: Rated" in capsys.readouterr().err

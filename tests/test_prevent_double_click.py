@@ -89,9 +89,12 @@ def test_every_plain_html_submit_button_in_a_template_ignores_a_second_click():
                     methods.pop()
             elif text.lower().startswith("<form"):
                 methods.append("post" if re.search(r'method="post"', text, re.I) else "get")
-            elif methods[-1:] != ["get"] and not re.search(r'type="(button|reset)"', text, re.I):
-                if 'data-prevent-double-click="true"' not in text or 'data-module="govuk-button"' not in text:
-                    missing.append(f"{path.relative_to(TEMPLATES)}: {text}")
+            elif (
+                methods[-1:] != ["get"]
+                and not re.search(r'type="(button|reset)"', text, re.I)
+                and ('data-prevent-double-click="true"' not in text or 'data-module="govuk-button"' not in text)
+            ):
+                missing.append(f"{path.relative_to(TEMPLATES)}: {text}")
     assert missing == []
 
 
@@ -147,7 +150,7 @@ def _crawl(client, starts: list[str]):
     while queue and opened < PAGES_PER_PERSON:
         url = queue.pop(0)
         response = client.get(url)
-        if response.status_code != 200 or not response.mimetype == "text/html":
+        if response.status_code != 200 or response.mimetype != "text/html":
             continue
         opened += 1
         page = _Forms()

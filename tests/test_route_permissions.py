@@ -804,10 +804,7 @@ class World:
             limiter.reset()
             client = self.app.test_client()
             client.set_cookie(self.app.config["SESSION_COOKIE_NAME"], self.cookies[role])
-            if method == "GET":
-                response = client.get(url)
-            else:
-                response = client.post(url, data={"csrf_token": self.csrf[role]})
+            response = client.get(url) if method == "GET" else client.post(url, data={"csrf_token": self.csrf[role]})
             response.get_data()  # read a streamed file before its savepoint goes
             changed = []
             if method == "POST" and refused:

@@ -128,10 +128,7 @@ class User(UserMixin, db.Model):
 
     def has_area_role(self, role: Role, area=None) -> bool:
         """A role on `area` itself or on its region (a regional commissioner covers its PDUs)."""
-        for m in self.area_memberships(role):
-            if area is None or m.area.covers(area):
-                return True
-        return False
+        return any(area is None or m.area.covers(area) for m in self.area_memberships(role))
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

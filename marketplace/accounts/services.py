@@ -4,6 +4,8 @@ Functions take the acting user explicitly, record audit events, queue emails, an
 the view commits once.
 """
 
+import contextlib
+
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -51,10 +53,8 @@ def find_user(email: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     user = find_user(email)
     if user is None:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
         return None
     return user if check_password(user, password) else None
 

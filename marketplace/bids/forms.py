@@ -147,7 +147,7 @@ def price_form(parts, **kwargs) -> FlaskForm:
             if not filled:
                 return ok
             if len(filled) < len(fields):
-                for key, label, _, field in self.parts:
+                for _key, label, _, field in self.parts:
                     if not field.data:
                         field.errors = [
                             f"Enter the amount for {label}, or leave every payment empty to share the price by the payment profile"

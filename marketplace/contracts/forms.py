@@ -3,6 +3,8 @@
 contract, outcomes from the need) live in services.create_contract; the view puts its
 refusals by the field."""
 
+from typing import ClassVar
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput
 from wtforms import HiddenField, SubmitField
@@ -32,7 +34,7 @@ class _ScheduleForm(FlaskForm):
     """A form with an amount and a due date per line of a schedule, named amount_<number>
     and due_<number> (as the services name their refusals)."""
 
-    lines: list = []
+    lines: ClassVar[list] = []
 
     def schedule_fields(self):
         """(line, amount field, due date field) for each line of the schedule."""

@@ -160,7 +160,7 @@ def _reported(call, form) -> bool:
             call()
         except ReportIncomplete as error:
             for problem in error.problems[1:]:
-                field = form[problem.field] if problem.field in form else form.save
+                field = form[problem.field] if problem.field in form else form.save  # noqa: SIM401 (a form has no .get)
                 field.errors = [*field.errors, problem.message]
             raise
 

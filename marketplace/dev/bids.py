@@ -43,7 +43,7 @@ def bid_on_lot(run: Run, world: World, providers: Providers, life: NeedLife, lot
 def _bid(run: Run, world: World, providers: Providers, life: NeedLife, lot, organisation_id, index, chosen, winner) -> tuple:
     rng, need, last_moment = run.rng, life.need, life.last_moment
     bid_id = run.new_id("bid")
-    name, _vcse, where = providers.info[organisation_id]
+    _name, _vcse, where = providers.info[organisation_id]
     created = life.published_at + (last_moment - life.published_at) * rng.uniform(0.05, 0.6)
     submitted = created + (last_moment - created) * rng.uniform(0.2, 0.8)
     price = max(10_000, int(lot.value_pence * rng.uniform(0.72, 1.0)) // 10_000 * 10_000)

@@ -197,7 +197,8 @@ def explain(bid_id):
     if not parties.leads(current_user, bid):
         abort(403)
     form = ExplanationForm()
-    send = lambda: low_bids.explain(review, text=form.response.data, actor=current_user)
+    def send():
+        return low_bids.explain(review, text=form.response.data, actor=current_user)
     if not may_explain:
         # The lead, but the window has passed or it was answered: the service says why.
         committed(send, form, form.response)

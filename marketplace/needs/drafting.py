@@ -209,4 +209,4 @@ def payment_schedule(need: Need, lot: Lot) -> list[tuple[str, int]]:
     if sum(p for _, p in steps) != 100:
         return []
     amounts = split_pence(lot.value_pence, [p for _, p in steps])
-    return [(title, amount) for (title, _), amount in zip(steps, amounts)]
+    return [(title, amount) for (title, _), amount in zip(steps, amounts, strict=False)]

@@ -239,7 +239,7 @@ def saved_searches():
     return render_template(
         "needs/public/saved_searches.html",
         form=form,
-        regions=[r for r in regions],
+        regions=list(regions),
         category_options=[(c.value, c.label) for c in form.categories.choices[1:]],
         searches=[(s, digest.describe(s)) for s in searches],
         remove_form=ConfirmForm(formdata=None),

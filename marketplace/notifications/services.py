@@ -54,7 +54,7 @@ def forget_rolled_back_emails(session) -> None:
 
 
 def _print(to: str, subject: str, body: str) -> None:
-    print(f"\n----- email to {to}: {subject}\n{body}\n-----", file=sys.stderr, flush=True)
+    print(f"\n----- email to {to}: {subject}\n{body}\n-----", file=sys.stderr, flush=True)  # noqa: T201 (the console email backend)
 
 
 def _smtp_send(config, email: OutboxEmail) -> None:

@@ -104,7 +104,7 @@ def _run_threads(app, jobs, *, parties_extra: int = 0):
         with app.app_context():
             try:
                 results[index] = job(barrier)
-            except BaseException as error:  # noqa: BLE001 - reported by the test
+            except BaseException as error:
                 db.session.rollback()
                 results[index] = error
             finally:

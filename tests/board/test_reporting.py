@@ -126,7 +126,7 @@ def test_success_rates_of_small_and_vcse_bidders_against_large(world):
     small charity: small bidders won 1 of 4, medium 1 of 1, large 1 of 1; VCSE 1 of 4."""
     rates = {r.key: (r.bids, r.won) for r in success_rates(world["scope"], world["period"])}
     assert rates == {"small": (4, 1), "medium": (1, 1), "large": (1, 1), "vcse": (4, 1), "public": (1, 1), "private": (1, 1)}
-    assert [r.rate for r in success_rates(world["scope"], world["period"])][0] == Fraction(1, 4)
+    assert next(r.rate for r in success_rates(world["scope"], world["period"])) == Fraction(1, 4)
 
 
 def test_outcomes_by_category_from_approved_reports(world):

@@ -157,7 +157,7 @@ def test_evaluate_award_with_sign_off_summaries_and_contract(tab, another_tab, l
     expect(_main(board)).to_contain_text(re.compile("approved", re.I))
 
     # Every bidder reads its summary from its bid page, and was emailed.
-    for email, organisation, result in (
+    for email, _organisation, result in (
         ("charity@demo.test", CHARITY, "Your bid won"),
         ("cic@demo.test", CIC, "did not win"),
         ("bigco@demo.test", BIGCO, "did not win"),

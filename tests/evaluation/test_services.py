@@ -74,7 +74,7 @@ def test_declarations_cover_every_bidding_organisation_lead_and_partner(db_sessi
     with pytest.raises(EvaluationError) as missing:
         panel.declare_conflicts(need, evaluator, {lead.organisations[0].id: (False, "")})
     assert missing.value.field.startswith("org_")
-    answers = {i: (False, "") for i in organisations}
+    answers = dict.fromkeys(organisations, (False, ""))
     answers[partner_org.id] = (True, "  ")
     with pytest.raises(EvaluationError, match="Describe your conflict") as blank:
         panel.declare_conflicts(need, evaluator, answers)

@@ -72,10 +72,9 @@ def test_the_database_refuses_a_second_payment_for_a_line_and_a_non_positive_amo
         Payment(contract_id=made.contract.id, milestone_id=advance.milestone_id, amount_pence=1, payable_at=utcnow()),
         Payment(contract_id=made.contract.id, milestone_id=made.contract.milestones[1].id, amount_pence=0, payable_at=utcnow()),
     ):
-        with pytest.raises(IntegrityError):
-            with db.session.begin_nested():
-                db.session.add(bad)
-                db.session.flush()
+        with pytest.raises(IntegrityError), db.session.begin_nested():
+            db.session.add(bad)
+            db.session.flush()
 
 
 def test_the_database_refuses_payments_beyond_the_contracts_value(made, advance):
@@ -88,10 +87,9 @@ def test_the_database_refuses_payments_beyond_the_contracts_value(made, advance)
         contract_id=contract.id, milestone_id=line.id, amount_pence=contract.value_pence, payable_at=utcnow(),
         status=PaymentStatus.PAID, paid_at=utcnow(),
     )
-    with pytest.raises(Exception) as error:
-        with db.session.begin_nested():
-            db.session.add(too_much)
-            db.session.flush()
+    with pytest.raises(Exception) as error, db.session.begin_nested():
+        db.session.add(too_much)
+        db.session.flush()
     assert "exceed" in str(error.value)
     # Within the value it is accepted; a reversed payment no longer counts.
     fits = Payment(contract_id=contract.id, milestone_id=line.id, amount_pence=line.amount_pence, payable_at=utcnow())
