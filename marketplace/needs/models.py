@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..conditions import CONDITION_LABELS, Condition  # noqa: F401  (organisation profiles use it too)
-from ..extensions import db, enum_type
+from ..extensions import Model, db, enum_type
 from ..refusals import Refusal
 from ..timeutil import UTCDateTime, utcnow
 
@@ -104,7 +104,7 @@ need_outcomes = sa.Table(
 )
 
 
-class Need(db.Model):
+class Need(Model):
     __tablename__ = "needs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -229,7 +229,7 @@ class Need(db.Model):
         return f"<Need {self.id} {self.title!r}>"
 
 
-class Lot(db.Model):
+class Lot(Model):
     __tablename__ = "lots"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -253,7 +253,7 @@ class Lot(db.Model):
         return self.reservation == Reservation.NONE or may_be_reserved(self.value_pence)
 
 
-class Criterion(db.Model):
+class Criterion(Model):
     """A quality question, with its weight (percent) and word limit."""
 
     __tablename__ = "criteria"
@@ -274,7 +274,7 @@ class Criterion(db.Model):
     )
 
 
-class Milestone(db.Model):
+class Milestone(Model):
     """A payment milestone: a share of each lot's value, paid when its outcomes are reported."""
 
     __tablename__ = "milestones"
@@ -309,7 +309,7 @@ class StoredDocument:
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class NeedDocument(StoredDocument, db.Model):
+class NeedDocument(StoredDocument, Model):
     __tablename__ = "need_documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -326,7 +326,7 @@ amendment_lots = sa.Table(
 )
 
 
-class Amendment(db.Model):
+class Amendment(Model):
     """A change to a published need: what changed, why, and whether closing moved.
 
     Which submitted bids it returns to reconfirmation (needs/changes.py): those on every
@@ -368,7 +368,7 @@ class Amendment(db.Model):
         return "No bid already submitted has to be confirmed again."
 
 
-class Follow(db.Model):
+class Follow(Model):
     __tablename__ = "follows"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -388,7 +388,7 @@ class Follow(db.Model):
     )
 
 
-class SavedSearch(db.Model):
+class SavedSearch(Model):
     """Areas x categories a provider wants to hear about; a daily digest emails new needs."""
 
     __tablename__ = "saved_searches"
@@ -409,7 +409,7 @@ class QuestionVisibility(enum.StrEnum):
     PRIVATE = "private"
 
 
-class Question(db.Model):
+class Question(Model):
     """A clarification question, asked privately; the answer is published anonymised or
     given privately to the asker."""
 
