@@ -7,6 +7,7 @@ commissioner and the provider may each answer it once. Each change is audited an
 people concerned are emailed, in the caller's transaction.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -51,7 +52,7 @@ class Due:
         return f"The year April {self.financial_year} to March {self.financial_year + 1}"
 
 
-def reviews_of(contract: Contract) -> list[PartnershipReview]:
+def reviews_of(contract: Contract) -> Sequence[PartnershipReview]:
     """The partnership's history, newest first."""
     return db.session.scalars(
         sa.select(PartnershipReview).where(PartnershipReview.contract_id == contract.id)
