@@ -6,6 +6,7 @@ from the start date; the commissioner may adjust amounts and dates, but the line
 sum exactly to the value, in pence.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -218,7 +219,7 @@ def _tell_parties(bid, contract: Contract) -> None:
         )
 
 
-def contracts_of(user) -> list[Contract]:
+def contracts_of(user) -> Sequence[Contract]:
     """Contracts where one of the user's organisations is a party."""
     organisation_ids = [m.organisation_id for m in user.organisation_memberships()]
     if not organisation_ids:
@@ -234,7 +235,7 @@ def is_party(user, contract: Contract) -> bool:
     return any(p.organisation_id in organisation_ids for p in contract.parties)
 
 
-def timeline(contract: Contract) -> list:
+def timeline(contract: Contract) -> Sequence:
     """Every audit event of the contract, its reports, payments and variations, oldest
     first (the contract page's timeline)."""
     from ..audit.models import AuditEvent

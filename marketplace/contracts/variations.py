@@ -7,6 +7,7 @@ reversed) keeps its amount: money already due is never changed by a variation. T
 schedule still sums exactly to the new value, in pence.
 """
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -38,7 +39,7 @@ def waiting_variation(contract: Contract) -> ContractVariation | None:
     )
 
 
-def variations_of(contract: Contract) -> list[ContractVariation]:
+def variations_of(contract: Contract) -> Sequence[ContractVariation]:
     return db.session.scalars(
         sa.select(ContractVariation).where(ContractVariation.contract_id == contract.id).order_by(ContractVariation.id)
     ).all()
