@@ -4,6 +4,7 @@ award it) with reasons. A decision over the area's sign-off threshold waits for 
 member's approval; when it takes effect every bidder is sent its assessment summary, the
 standstill starts, and the need ends once every lot is decided."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -59,7 +60,7 @@ def current_decision(lot: Lot) -> AwardDecision | None:
     )
 
 
-def decisions(lot: Lot) -> list[AwardDecision]:
+def decisions(lot: Lot) -> Sequence[AwardDecision]:
     return db.session.scalars(sa.select(AwardDecision).where(AwardDecision.lot_id == lot.id).order_by(AwardDecision.id)).all()
 
 

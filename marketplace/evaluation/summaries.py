@@ -3,6 +3,7 @@ decision takes effect (its result and why, its scores part by part with the agre
 rationale, and the winning bid's scores), frozen as plain JSON, and read back by the
 bid's parties."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -86,7 +87,7 @@ def summary_content(decision: AwardDecision, row: Row, rows: list[Row]) -> dict:
     }
 
 
-def summaries_for(bid: Bid) -> list[AssessmentSummary]:
+def summaries_for(bid: Bid) -> Sequence[AssessmentSummary]:
     return db.session.scalars(
         sa.select(AssessmentSummary).where(AssessmentSummary.bid_id == bid.id).order_by(AssessmentSummary.id)
     ).all()
