@@ -2,6 +2,7 @@
 answering (published to everyone without the asker's name, or privately), and the lists
 of questions each side reads."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -76,7 +77,7 @@ def unanswered_count(need: Need) -> int:
     )
 
 
-def need_questions(need: Need) -> list[Question]:
+def need_questions(need: Need) -> Sequence[Question]:
     """Every question on the need, for its commissioner: unanswered first, oldest first."""
     return db.session.scalars(
         sa.select(Question)
@@ -85,7 +86,7 @@ def need_questions(need: Need) -> list[Question]:
     ).all()
 
 
-def asked_by(need: Need, organisation_ids: list[int]) -> list[Question]:
+def asked_by(need: Need, organisation_ids: list[int]) -> Sequence[Question]:
     """The questions these organisations asked on the need, oldest first."""
     return db.session.scalars(
         sa.select(Question)
@@ -94,7 +95,7 @@ def asked_by(need: Need, organisation_ids: list[int]) -> list[Question]:
     ).all()
 
 
-def published_questions(need: Need, *, excluding: list[int] = ()) -> list[Question]:
+def published_questions(need: Need, *, excluding: list[int] = ()) -> Sequence[Question]:
     """The questions on the need with a published answer, in answer order; `excluding`
     leaves out those these organisations asked."""
     query = sa.select(Question).where(Question.need_id == need.id, Question.visibility == QuestionVisibility.PUBLISHED)
