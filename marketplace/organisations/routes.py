@@ -2,6 +2,8 @@
 members, removing them), for its own members.
 """
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -69,7 +71,7 @@ def _pdu_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     return sorted(groups.items())
 
 
-def _open_invitations(organisation: Organisation) -> list[Invitation]:
+def _open_invitations(organisation: Organisation) -> Sequence[Invitation]:
     """Invitations to the organisation not yet accepted or cancelled, oldest first."""
     return db.session.scalars(
         sa.select(Invitation)
