@@ -123,6 +123,7 @@ def tell_owner_of_registration(email: str) -> None:
     """Someone tried to register with an address that has an account: tell its owner,
     with the ways back in, rather than tell the person registering (GOV.UK pattern)."""
     user = find_user(email)
+    assert user is not None  # called only when email_taken(email)
     queue_email(
         user.email,
         "You already have a Local Partners account",
