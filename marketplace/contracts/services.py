@@ -52,6 +52,7 @@ def proposed_schedule(decision: AwardDecision, starts_on: date) -> list[Line]:
     bid = decision.bid
     need = bid.need
     revision = counting_revision(bid)
+    assert revision is not None  # an awarded bid was ranked on the revision that counts
     breakdown = {item["key"]: item["pence"] for item in revision.content.get("price_breakdown", [])}
     lines = []
     if need.advance_percent:
@@ -126,7 +127,7 @@ def _check_terms(need: Need, value: int, starts_on: date, ends_on: date, schedul
         raise ContractError("The schedule needs at least one payment", "schedule")
     for line in schedule:
         check_line(ContractError, line.number, line.title, line.amount_pence, line.due_on, starts_on, ends_on)
-    total = sum(line.amount_pence for line in schedule)
+    total = sum(line.amount_pence or 0 for line in schedule)  # each amount set: check_line refused a missing one
     if total != value:
         difference = value - total
         raise ContractError(
@@ -180,6 +181,7 @@ def create_contract(
     bid = decision.bid
     need = bid.need
     revision = counting_revision(bid)
+    assert revision is not None  # an awarded bid was ranked on the revision that counts
     value = revision.price_pence
     _check_terms(need, value, starts_on, ends_on, schedule, outcome_ids)
 
