@@ -9,6 +9,7 @@ schedule still sums exactly to the new value, in pence.
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -81,13 +82,14 @@ def propose(
     if ends_on <= contract.starts_on:
         raise VariationError("The end date must be after the contract's start date", "ends_on")
     locked = locked_lines(contract)
-    schedule = []
+    schedule: list[dict[str, Any]] = []
     for line in contract.milestones:
         amount, due_on = amounts.get(line.number), due_dates.get(line.number)
         check_line(
             VariationError, line.number, line.title, amount, due_on, contract.starts_on, ends_on,
             fixed_pence=line.amount_pence if line.number in locked else None,
         )
+        assert amount is not None and due_on is not None  # check_line refused a missing one
         schedule.append({"number": line.number, "title": line.title, "amount_pence": amount, "due_on": due_on.isoformat()})
     value = sum(line["amount_pence"] for line in schedule)
     if value > MAX_PENCE:
