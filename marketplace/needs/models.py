@@ -184,6 +184,7 @@ class Need(Model):
             return NeedStatus.NOT_AWARDED
         if self.published_at is None:
             return NeedStatus.DRAFT
+        assert self.closes_at is not None  # published: ck_needs_published_has_dates requires it
         if now >= self.closes_at:
             return NeedStatus.CLOSED
         return NeedStatus.OPEN
