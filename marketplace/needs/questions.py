@@ -24,6 +24,7 @@ def why_no_questions(need: Need, now: datetime | None = None) -> str | None:
         return "This need has not been published yet, so questions cannot be asked."
     if status != NeedStatus.OPEN:
         return f"This need is {status.label.lower()}, so questions can no longer be asked."
+    assert need.question_deadline is not None  # open, so published: ck_needs_published_has_dates
     if now >= need.question_deadline:
         return f"The deadline for questions was {london(need.question_deadline)}."
     return None
@@ -40,6 +41,7 @@ def ask_question(need: Need, *, organisation, actor, text: str, now: datetime | 
         raise NeedError("You can ask only for an organisation you belong to")
     if need.status_at(now) != NeedStatus.OPEN:
         raise NeedError("Questions can be asked only while the need is open")
+    assert need.question_deadline is not None  # open, so published: ck_needs_published_has_dates
     if now >= need.question_deadline:
         raise NeedError(f"The deadline for questions was {london(need.question_deadline)}")
     question = Question(need_id=need.id, organisation_id=organisation.id, asked_by_id=actor.id, text=text, asked_at=now)
@@ -72,9 +74,9 @@ def answer_question(question: Question, *, actor, answer: str, publish: bool, no
 
 
 def unanswered_count(need: Need) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count()).select_from(Question).where(Question.need_id == need.id, Question.answered_at.is_(None))
-    )
+    ).scalar_one()
 
 
 def need_questions(need: Need) -> Sequence[Question]:
@@ -95,7 +97,7 @@ def asked_by(need: Need, organisation_ids: list[int]) -> Sequence[Question]:
     ).all()
 
 
-def published_questions(need: Need, *, excluding: list[int] = ()) -> Sequence[Question]:
+def published_questions(need: Need, *, excluding: Sequence[int] = ()) -> Sequence[Question]:
     """The questions on the need with a published answer, in answer order; `excluding`
     leaves out those these organisations asked."""
     query = sa.select(Question).where(Question.need_id == need.id, Question.visibility == QuestionVisibility.PUBLISHED)
