@@ -245,7 +245,7 @@ def count_open_needs(filters: NeedFilters, now: datetime) -> int:
     from ..extensions import db
 
     where = visitors.replacement_traverse(open_needs_query(filters, now).whereclause, {}, _replace_closes_at)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Need).where(where))
+    return db.session.execute(sa.select(sa.func.count()).select_from(Need).where(where)).scalar_one()
 
 
 def _replace_closes_at(element):
