@@ -248,8 +248,8 @@ def overdue(area_ids, now: datetime | None = None) -> Sequence[Payment]:
 
 
 def total_paid(contract: Contract) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_pence), 0)).where(
             Payment.contract_id == contract.id, Payment.status == PaymentStatus.PAID
         )
-    )
+    ).scalar_one()
