@@ -67,7 +67,10 @@ class Area(EffectiveDates, Model):
 
     @property
     def region(self) -> "Area":
-        return self.parent if self.kind == AreaKind.PDU else self
+        if self.kind == AreaKind.PDU:
+            assert self.parent is not None  # ck_areas_pdu_has_region: a PDU always has its region
+            return self.parent
+        return self
 
     @property
     def label(self) -> str:
