@@ -3,8 +3,8 @@ organisation, and the shares of spend that went to VCSE organisations and to loc
 """
 
 from dataclasses import dataclass
-from typing import Any
 from fractions import Fraction
+from typing import Any
 
 import sqlalchemy as sa
 
