@@ -244,6 +244,6 @@ def _end_need_when_decided(need: Need, now: datetime) -> None:
     current = [current_decision(lot) for lot in need.lots]
     if not all(d is not None and d.is_effective for d in current):
         return
-    status = NeedStatus.AWARDED if any(d.outcome == AwardOutcome.AWARD for d in current) else NeedStatus.NOT_AWARDED
+    status = NeedStatus.AWARDED if any(d is not None and d.outcome == AwardOutcome.AWARD for d in current) else NeedStatus.NOT_AWARDED
     before = need.transition_to(status, at=now)
     audit.record(f"need.{status.value}", need, actor=None, before={"status": before.value}, after={"status": status.value})
