@@ -39,7 +39,7 @@ def _result(decision: AwardDecision, row: Row, winner: Row | None) -> tuple[str,
         return "won", ("Your bid had the highest total score. " if row.rank == 1 else "Your bid was chosen. ") + decision.reasons
     if row.excluded:
         review = review_of(row.bid)
-        return "rejected", "Your bid was rejected as abnormally low. " + (review.outcome_reason if review else "")
+        return "rejected", "Your bid was rejected as abnormally low. " + ((review.outcome_reason or "") if review else "")
     if row.total is not None and winner is not None and winner.total is not None:
         # Compared as shown (two decimals): a tie or a higher total must not be called lower.
         ours, theirs = two(row.total), two(winner.total)
