@@ -1,6 +1,6 @@
 """The Flask extensions, created once and bound to the app in create_app()."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import sqlalchemy as sa
 from flask import current_app, request
@@ -25,6 +25,9 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        # Every model is mapped to a Table (DeclarativeBase types it as any FromClause).
+        __table__: ClassVar[sa.Table]
 
 
 db = SQLAlchemy(model_class=Base)
