@@ -64,10 +64,11 @@ def _middleware(app: Flask) -> None:
     """Behind a proxy, the client's address and scheme from its headers (PROXY_FIX_HOPS)."""
     if app.config.get("PROXY_FIX_HOPS"):
         hops = int(app.config["PROXY_FIX_HOPS"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Flask's documented way to add WSGI middleware, which its stubs type as a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     # Outermost: the time each request reached us, read before anything else runs
     # (the time that counts against closing times and deadlines, see arrival.py).
-    app.wsgi_app = StampArrival(app.wsgi_app)
+    app.wsgi_app = StampArrival(app.wsgi_app)  # type: ignore[method-assign]  # as above
 
 
 def _templates(app: Flask) -> None:

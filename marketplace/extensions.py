@@ -1,5 +1,7 @@
 """The Flask extensions, created once and bound to the app in create_app()."""
 
+from typing import TYPE_CHECKING, ClassVar
+
 import sqlalchemy as sa
 from flask import current_app, request
 from flask_limiter import Limiter
@@ -23,9 +25,20 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        # Every model is mapped to a Table (DeclarativeBase types it as any FromClause).
+        __table__: ClassVar[sa.Table]
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The models' base class. At run time it is db.Model (Flask-SQLAlchemy's subclass of Base, which
+# adds its query property, table-name and bind mixins and repr); mypy cannot follow that
+# dynamically created class, so the type checker sees Base, which db.Model subclasses.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 class _LoginManager(LoginManager):

@@ -249,7 +249,10 @@ class FreeText(TextAreaField):
         kwargs.setdefault("filters", [strip])
         super().__init__(label, validators, description=hint, **kwargs)
         self.noun, self.words, self.draft = noun, words, draft
-        self.characters = characters if characters is not None else character_limit(words)
+        if characters is None:
+            assert words is not None  # refused above: one limit at least
+            characters = character_limit(words)
+        self.characters = characters
 
     def limit_error(self) -> str | None:
         return too_long(self.data, noun=self.noun, words=self.words, characters=self.characters)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db, enum_type
+from ..extensions import Model, enum_type
 from ..timeutil import UTCDateTime, utcnow
 
 
@@ -46,7 +46,7 @@ def new_session_nonce() -> str:
     return secrets.token_urlsafe(12)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,7 +134,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email}>"
 
 
-class Membership(db.Model):
+class Membership(Model):
     """A user's place in an organisation (owner, member) or an area (commissioner, ...).
 
     Ended, never deleted, so the record of who could act when stays true.
@@ -190,7 +190,7 @@ class Membership(db.Model):
         return f"<Membership {self.user_id} {self.role} {self.organisation_id or self.area_id}>"
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """An invitation to join an organisation or an area, sent by email as a signed link."""
 
     __tablename__ = "invitations"
@@ -226,7 +226,7 @@ class Invitation(db.Model):
         return self.accepted_at is None and self.cancelled_at is None
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """One of the ten single-use codes given at two-factor set-up, for signing in without
     the authenticator app. Only an argon2 hash of the code is kept, with its first
     characters (`lookup`) so that signing in checks one hash, not ten. Used or revoked

@@ -97,6 +97,7 @@ def tell_owner_of_registration(email: str) -> None:
     """Someone tried to register with an address that has an account: tell its owner,
     with the ways back in, rather than tell the person registering (GOV.UK pattern)."""
     user = find_user(email)
+    assert user is not None  # called only when email_taken(email)
     queue_email(
         user.email,
         "You already have a Local Partners account",
@@ -276,20 +277,20 @@ def reactivate_user(user: User, *, actor: User, reason: str) -> None:
 
 def members_of(organisation_ids) -> list[User]:
     """Active users with a current membership of any of the organisations, by id."""
-    return db.session.scalars(
+    return list(db.session.scalars(
         sa.select(User).join(Membership, Membership.user_id == User.id).where(
             Membership.organisation_id.in_(organisation_ids), Membership.ended_at.is_(None), User.deactivated_at.is_(None)
         ).distinct().order_by(User.id)
-    ).all()
+    ).all())
 
 
 def area_staff(role: Role, area, *, order_by=User.id) -> list[User]:
     """Active users with `role` on the area or on its region (a region's role covers its
     delivery units)."""
     area_ids = [area.id] + ([area.parent_id] if area.parent_id else [])
-    return db.session.scalars(
+    return list(db.session.scalars(
         sa.select(User).join(Membership, Membership.user_id == User.id).where(
             Membership.role == role, Membership.area_id.in_(area_ids), Membership.ended_at.is_(None),
             User.deactivated_at.is_(None),
         ).distinct().order_by(order_by)
-    ).all()
+    ).all())

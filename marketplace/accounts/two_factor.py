@@ -23,11 +23,13 @@ import hmac
 import io
 import secrets
 import time
+from typing import cast
 
 import pyotp
 import segno
 import sqlalchemy as sa
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import CursorResult
 
 from .. import audit
 from ..extensions import db
@@ -97,16 +99,18 @@ def accept_code(user: User, code: str, *, now: float | None = None) -> bool:
     code = normalise_code(code)
     if not user.two_factor_enabled or not looks_like_code(code):
         return False
+    assert user.totp_secret is not None  # two_factor_enabled checks it
     step = _step_of(user.totp_secret, code, now)
     if step is None:
         return False
     # One UPDATE claims the step: of two requests with the same code, one changes the row.
-    claimed = db.session.execute(
+    # (Session.execute is typed to return a Result; for an UPDATE it is a CursorResult.)
+    claimed = cast(CursorResult, db.session.execute(
         sa.update(User)
         .where(User.id == user.id, sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step))
         .values(totp_last_step=step)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     db.session.refresh(user, ["totp_last_step"])
     return claimed == 1
 
@@ -152,11 +156,11 @@ def _revoke_recovery_codes(user: User) -> None:
 
 
 def recovery_codes_left(user: User) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count()).select_from(RecoveryCode).where(
             RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None), RecoveryCode.revoked_at.is_(None)
         )
-    )
+    ).scalar_one()
 
 
 def use_recovery_code(user: User, typed: str) -> bool:
@@ -179,12 +183,12 @@ def use_recovery_code(user: User, typed: str) -> bool:
         except (VerificationError, InvalidHashError):
             continue
         # Claimed by one UPDATE, so two requests with one code cannot both sign in.
-        claimed = db.session.execute(
+        claimed = cast(CursorResult, db.session.execute(
             sa.update(RecoveryCode)
             .where(RecoveryCode.id == candidate.id, RecoveryCode.used_at.is_(None), RecoveryCode.revoked_at.is_(None))
             .values(used_at=utcnow())
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )).rowcount
         if claimed != 1:
             return False
         audit.record("user.recovery_code_used", user, actor=user, after={"recovery_codes_left": recovery_codes_left(user)})

@@ -127,9 +127,9 @@ def count_submitted(need: Need) -> int:
         .group_by(BidRevision.bid_id)
         .subquery()
     )
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count())
         .select_from(Bid)
         .join(latest, latest.c.bid_id == Bid.id)
         .where(Bid.need_id == need.id, sa.or_(Bid.withdrawn_at.is_(None), Bid.withdrawn_at < latest.c.at))
-    )
+    ).scalar_one()

@@ -3,6 +3,7 @@ count are checked once for abnormally low prices, by lot; `flask close-needs` an
 first reader after closing run it."""
 
 import statistics
+from collections.abc import Sequence
 from datetime import datetime
 from fractions import Fraction
 
@@ -95,7 +96,7 @@ def check_at_closing(need: Need, now: datetime | None = None) -> bool:
     return True
 
 
-def needs_to_check(now: datetime | None = None) -> list[Need]:
+def needs_to_check(now: datetime | None = None) -> Sequence[Need]:
     now = now or utcnow()
     return db.session.scalars(
         sa.select(Need).where(

@@ -83,6 +83,7 @@ def _tell_partner(partner: BidPartner, token: str | None) -> None:
     bid = partner.bid
     context = {"bid": bid, "partner": partner, "need": bid.need, "lot": bid.lot, "lead": bid.organisation}
     if token is not None:
+        assert partner.invited_email is not None  # a token only for an invitation by email
         # The link lets whoever holds it join the bid, and then read it: the service team
         # reads this email with the link masked, as for the accounts' emailed links.
         queue_email(

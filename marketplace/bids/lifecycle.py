@@ -27,7 +27,7 @@ def _changes_returning(lot: Lot):
 
 
 def material_change_count(lot: Lot) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(_changes_returning(lot).subquery()))
+    return db.session.execute(sa.select(sa.func.count()).select_from(_changes_returning(lot).subquery())).scalar_one()
 
 
 def answers_current_need(revision: BidRevision, lot: Lot) -> bool:

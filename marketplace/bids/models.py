@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..needs.models import StoredDocument
 from ..timeutil import UTCDateTime, utcnow
 
@@ -66,7 +66,7 @@ DECLARATION_LABELS = {
 }
 
 
-class Bid(db.Model):
+class Bid(Model):
     __tablename__ = "bids"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,7 +140,7 @@ class Bid(db.Model):
         return f"<Bid {self.id} lot={self.lot_id} organisation={self.organisation_id}>"
 
 
-class BidRevision(db.Model):
+class BidRevision(Model):
     """One submission: written once, never changed. `content` is exactly what was
     submitted and `digest` its SHA-256 (of the canonical JSON, see submission.digest_of)."""
 
@@ -175,7 +175,7 @@ class BidRevision(db.Model):
     )
 
 
-class BidPartner(db.Model):
+class BidPartner(Model):
     """A consortium partner: a registered organisation, or one named and invited by email
     until it registers and accepts. Each confirms its own share of the work and the price."""
 
@@ -236,7 +236,7 @@ class BidPartner(db.Model):
         return "Waiting for confirmation"
 
 
-class BidDocument(StoredDocument, db.Model):
+class BidDocument(StoredDocument, Model):
     __tablename__ = "bid_documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -245,7 +245,7 @@ class BidDocument(StoredDocument, db.Model):
     bid: Mapped[Bid] = relationship(back_populates="documents")
 
 
-class StashedForm(db.Model):
+class StashedForm(Model):
     """What a user typed into a form when their session had timed out: kept for an hour
     under a random key held in their browser's session, and offered back (never saved
     on their behalf) once they have signed in again."""

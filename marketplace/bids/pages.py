@@ -86,7 +86,7 @@ def closed_message(need: Need) -> str:
 
 
 def section_urls(bid: Bid) -> dict[str, str | None]:
-    urls = {key: url_for(endpoint, bid_id=bid.id) for key, _, endpoint in SECTIONS}
+    urls: dict[str, str | None] = {key: url_for(endpoint, bid_id=bid.id) for key, _, endpoint in SECTIONS}
     urls["organisation"] = url_for("organisations.edit_organisation", organisation_id=bid.organisation_id)
     return urls
 

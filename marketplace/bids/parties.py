@@ -2,6 +2,8 @@
 and every party; the bid an organisation leads or is a partner in on a lot; every bid a
 user's organisations hold, and every user with a bid on a need."""
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 
 from .. import signals
@@ -56,7 +58,7 @@ def partner_bid_for(organisation_id: int, lot: Lot) -> Bid | None:
     )
 
 
-def bids_of(user) -> list[Bid]:
+def bids_of(user) -> Sequence[Bid]:
     """Every bid the user's organisations lead or are current partners in."""
     organisation_ids = [m.organisation_id for m in user.organisation_memberships()]
     if not organisation_ids:
@@ -70,7 +72,7 @@ def bids_of(user) -> list[Bid]:
 
 
 @signals.who_to_tell.connect
-def bidder_users(need: Need) -> list:
+def bidder_users(need: Need) -> Sequence:
     """Members of every organisation with a bid (draft or submitted) on the need, lead or
     partner: told about amendments and withdrawal."""
     from ..accounts.models import Membership, User

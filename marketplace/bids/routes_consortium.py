@@ -11,6 +11,7 @@ by the form, and the pages show what there is read-only.
 """
 
 import hashlib
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -122,7 +123,7 @@ def partners(bid_id):
 # Adding a registered organisation -------------------------------------------------------
 
 
-def search_organisations(text: str, *, exclude_id: int) -> list[Organisation]:
+def search_organisations(text: str, *, exclude_id: int) -> Sequence[Organisation]:
     """Verified organisations whose name contains `text`, or whose charity or company
     number is `text`; never the lead itself. At most SEARCH_RESULTS + 1 (to tell there are more)."""
     text = text.strip()

@@ -3,6 +3,7 @@ audit trail (who, when, what and why), each linked to the need it belongs to. On
 each event's need is found by the object it is about, in SQL.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -113,12 +114,12 @@ def query(scope: Scope, period: Period, kind: str | None = None):
     )
 
 
-def with_needs(events: list[AuditEvent]) -> list[Decision]:
+def with_needs(events: Sequence[AuditEvent]) -> list[Decision]:
     """The events with their needs, in one query."""
     if not events:
         return []
     found = _events(ACTIONS, AuditEvent.id.in_([e.id for e in events]))
-    needs = dict(
+    needs: dict[int, Need] = dict(
         db.session.execute(
             sa.select(found.c.event_id, Need).join(Need, Need.id == found.c.need_id).where(found.c.event_id.in_([e.id for e in events]))
         ).all()

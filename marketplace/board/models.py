@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db, enum_type
+from ..extensions import Model, enum_type
 from ..timeutil import UTCDateTime, utcnow
 
 
@@ -54,7 +54,7 @@ class ResponseSide(enum.StrEnum):
         return {"commissioner": "The commissioner", "provider": "The provider"}[self.value]
 
 
-class PartnershipReview(db.Model):
+class PartnershipReview(Model):
     __tablename__ = "partnership_reviews"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,7 +92,7 @@ class PartnershipReview(db.Model):
         return next((r for r in self.responses if r.side == side), None)
 
 
-class ReviewResponse(db.Model):
+class ReviewResponse(Model):
     __tablename__ = "review_responses"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,6 +7,7 @@ commissioner and the provider may each answer it once. Each change is audited an
 people concerned are emailed, in the caller's transaction.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -57,7 +58,7 @@ def _latest_on_the_contract_page(contract: Contract) -> dict:
     return {"latest_review": history[0] if history else None}
 
 
-def reviews_of(contract: Contract) -> list[PartnershipReview]:
+def reviews_of(contract: Contract) -> Sequence[PartnershipReview]:
     """The partnership's history, newest first."""
     return db.session.scalars(
         sa.select(PartnershipReview).where(PartnershipReview.contract_id == contract.id)

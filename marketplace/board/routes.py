@@ -254,7 +254,9 @@ def _link(decision) -> str:
     if event.object_type == "partnership_reviews":
         from .models import PartnershipReview
 
-        return url_for("board.contract_reviews", contract_id=db.session.get(PartnershipReview, event.object_id).contract_id)
+        review = db.session.get(PartnershipReview, event.object_id)
+        assert review is not None  # reviews are never deleted
+        return url_for("board.contract_reviews", contract_id=review.contract_id)
     return url_for("needs.show_need", need_id=decision.need.id)
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db, enum_type
+from ..extensions import Model, db, enum_type
 from ..timeutil import UTCDateTime, utcnow
 
 contract_outcomes = sa.Table(
@@ -19,7 +19,7 @@ contract_outcomes = sa.Table(
 )
 
 
-class Contract(db.Model):
+class Contract(Model):
     __tablename__ = "contracts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,7 +63,7 @@ class PartyRole(enum.StrEnum):
         return {"lead": "Lead", "partner": "Partner"}[self.value]
 
 
-class ContractParty(db.Model):
+class ContractParty(Model):
     __tablename__ = "contract_parties"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,7 +83,7 @@ class ContractParty(db.Model):
     )
 
 
-class ContractMilestone(db.Model):
+class ContractMilestone(Model):
     """One line of the payment schedule: number 0 is the advance (paid at the start);
     1, 2, ... are milestones paid on approval of their outcome report."""
 
@@ -109,7 +109,7 @@ class ContractMilestone(db.Model):
         return self.number == 0
 
 
-class ContractVariation(db.Model):
+class ContractVariation(Model):
     """A change to a contract's end date, value or schedule, proposed by the commissioner
     with a reason; it takes effect only when the provider accepts it in the portal.
 

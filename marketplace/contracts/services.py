@@ -6,6 +6,7 @@ from the start date; the commissioner may adjust amounts and dates, but the line
 sum exactly to the value, in pence.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -51,6 +52,7 @@ def proposed_schedule(decision: AwardDecision, starts_on: date) -> list[Line]:
     bid = decision.bid
     need = bid.need
     revision = counting_revision(bid)
+    assert revision is not None  # an awarded bid was ranked on the revision that counts
     breakdown = {item["key"]: item["pence"] for item in revision.content.get("price_breakdown", [])}
     lines = []
     if need.advance_percent:
@@ -125,7 +127,7 @@ def _check_terms(need: Need, value: int, starts_on: date, ends_on: date, schedul
         raise ContractError("The schedule needs at least one payment", "schedule")
     for line in schedule:
         check_line(ContractError, line.number, line.title, line.amount_pence, line.due_on, starts_on, ends_on)
-    total = sum(line.amount_pence for line in schedule)
+    total = sum(line.amount_pence or 0 for line in schedule)  # each amount set: check_line refused a missing one
     if total != value:
         difference = value - total
         raise ContractError(
@@ -179,6 +181,7 @@ def create_contract(
     bid = decision.bid
     need = bid.need
     revision = counting_revision(bid)
+    assert revision is not None  # an awarded bid was ranked on the revision that counts
     value = revision.price_pence
     _check_terms(need, value, starts_on, ends_on, schedule, outcome_ids)
 
@@ -218,7 +221,7 @@ def _tell_parties(bid, contract: Contract) -> None:
         )
 
 
-def contracts_of(user) -> list[Contract]:
+def contracts_of(user) -> Sequence[Contract]:
     """Contracts where one of the user's organisations is a party."""
     organisation_ids = [m.organisation_id for m in user.organisation_memberships()]
     if not organisation_ids:
@@ -234,7 +237,7 @@ def is_party(user, contract: Contract) -> bool:
     return any(p.organisation_id in organisation_ids for p in contract.parties)
 
 
-def timeline(contract: Contract) -> list:
+def timeline(contract: Contract) -> Sequence:
     """Every audit event of the contract, its reports, payments and variations, oldest
     first (the contract page's timeline)."""
     from ..audit.models import AuditEvent

@@ -7,7 +7,9 @@ reversed) keeps its amount: money already due is never changed by a variation. T
 schedule still sums exactly to the new value, in pence.
 """
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -38,7 +40,7 @@ def waiting_variation(contract: Contract) -> ContractVariation | None:
     )
 
 
-def variations_of(contract: Contract) -> list[ContractVariation]:
+def variations_of(contract: Contract) -> Sequence[ContractVariation]:
     return db.session.scalars(
         sa.select(ContractVariation).where(ContractVariation.contract_id == contract.id).order_by(ContractVariation.id)
     ).all()
@@ -80,13 +82,14 @@ def propose(
     if ends_on <= contract.starts_on:
         raise VariationError("The end date must be after the contract's start date", "ends_on")
     locked = locked_lines(contract)
-    schedule = []
+    schedule: list[dict[str, Any]] = []
     for line in contract.milestones:
         amount, due_on = amounts.get(line.number), due_dates.get(line.number)
         check_line(
             VariationError, line.number, line.title, amount, due_on, contract.starts_on, ends_on,
             fixed_pence=line.amount_pence if line.number in locked else None,
         )
+        assert amount is not None and due_on is not None  # check_line refused a missing one
         schedule.append({"number": line.number, "title": line.title, "amount_pence": amount, "due_on": due_on.isoformat()})
     value = sum(line["amount_pence"] for line in schedule)
     if value > MAX_PENCE:

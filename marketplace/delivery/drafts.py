@@ -119,13 +119,14 @@ def _outcome_lines(report: OutcomeReport, outcomes: dict[int, Numbers], started:
                 f"The people for the outcome '{text}' add up to {sum(counted):,}, more than the {started:,} who started",
                 outcome_field(outcome_id),
             )
-        lines[outcome_id] = tuple(counted)
+        lines[outcome_id] = (counted[0], counted[1], counted[2])  # three: zipped strictly with PARTS
     return lines
 
 
 def _write_lines(report: OutcomeReport, asked: set[int], lines: dict[int, tuple[int, int, int]]) -> None:
     """Replace the report's outcome lines: those asked about and now empty go."""
     existing = {line.outcome_id: line for line in report.outcomes}
+    line: ReportOutcome | None
     for outcome_id, line in existing.items():
         if outcome_id in asked and outcome_id not in lines:
             db.session.delete(line)

@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db, enum_type
+from ..extensions import Model, enum_type
 from ..needs.models import StoredDocument
 from ..timeutil import UTCDateTime, utcnow
 
@@ -33,7 +33,7 @@ class ReportState(enum.StrEnum):
         return {"draft": "grey", "submitted": "blue", "returned": "orange", "approved": "green"}[self.value]
 
 
-class OutcomeReport(db.Model):
+class OutcomeReport(Model):
     __tablename__ = "outcome_reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,7 +79,7 @@ class OutcomeReport(db.Model):
         return [d for d in self.documents if d.removed_at is None]
 
 
-class ReportOutcome(db.Model):
+class ReportOutcome(Model):
     """How far one outcome of the contract was achieved: people who achieved it (1), partly
     achieved it (0.5) and did not (0)."""
 
@@ -106,7 +106,7 @@ class ReportDecision(enum.StrEnum):
     RETURNED = "returned"
 
 
-class ReportSubmission(db.Model):
+class ReportSubmission(Model):
     """What the provider sent, frozen, and the commissioner's decision on it."""
 
     __tablename__ = "report_submissions"
@@ -138,7 +138,7 @@ class ReportSubmission(db.Model):
     )
 
 
-class ReportDocument(StoredDocument, db.Model):
+class ReportDocument(StoredDocument, Model):
     __tablename__ = "report_documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,6 +14,7 @@ and decisions, never the narrative or the case study (the audit trail is read wi
 narrative is about people on probation).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,7 +75,7 @@ def reports_of(contract: Contract) -> dict[int, OutcomeReport]:
     return {r.milestone_id: r for r in reports}
 
 
-def history(report: OutcomeReport) -> list[ReportSubmission]:
+def history(report: OutcomeReport) -> Sequence[ReportSubmission]:
     """Every submission, oldest first, with its decision (or none yet)."""
     return db.session.scalars(
         sa.select(ReportSubmission).where(ReportSubmission.report_id == report.id)

@@ -18,6 +18,8 @@ approves or returns the latest submission from the report's page.
 A refusal is shown by its field with the input kept, status 400, nothing written.
 """
 
+from typing import Any
+
 from flask import (
     abort,
     current_app,
@@ -63,7 +65,7 @@ def _milestone(contract_id: int, milestone_id: int) -> tuple[Contract, ContractM
 
 
 def _urls(contract: Contract, milestone: ContractMilestone) -> dict:
-    ids = {"contract_id": contract.id, "milestone_id": milestone.id}
+    ids: dict[str, Any] = {"contract_id": contract.id, "milestone_id": milestone.id}
     return {
         "report": url_for("delivery.report", **ids),
         "evidence": url_for("delivery.evidence", **ids),

@@ -4,6 +4,7 @@ draft, and on the closed need an abnormally low bid from the large company, flag
 closing. `demo_bid` is how HISTORY's bids are made too."""
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -22,7 +23,7 @@ FINISHED_NEED = "Employment support in East Kent"
 # Every bid goes through the bid services, so it obeys their rules; bids on the closed
 # need are made and submitted at times before it closed. The closing-soon need is left
 # without bids, for people trying the portal to bid on.
-BIDS = [
+BIDS: list[dict[str, Any]] = [
     {
         "need": OPEN_NEED,
         "lot": 1,
@@ -148,11 +149,13 @@ def add_bids() -> None:
             continue
         lot = need.lots[spec["lot"] - 1]
         lead = account_services.find_user(spec["lead"])
+        assert lead is not None  # made by demo/people.py
         organisation = lead.organisations[0]
         if parties.bid_for(organisation.id, lot) is not None:
             continue
         if lot.reservation == Reservation.VCSE and not organisation.is_vcse:
             continue  # a need made by an older demo, when this lot was reserved
+        assert need.closes_at is not None  # published: ck_needs_published_has_dates
         if need.closes_at <= now:
             if need.bids_checked_at is not None:
                 continue  # closed and checked before these bids existed: leave it be
@@ -192,6 +195,7 @@ def demo_bid(spec: dict, lot, lead: User, organisation, start: datetime):
     partners = []
     for email, work_percent, price_percent in spec.get("partners", []):
         member = account_services.find_user(email)
+        assert member is not None  # made by demo/people.py
         partner, _ = consortium.invite_partner(
             bid, organisation=member.organisations[0], work_percent=work_percent, price_percent=price_percent,
             actor=lead, now=start,

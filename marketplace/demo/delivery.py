@@ -39,6 +39,7 @@ def add_delivery() -> None:
 
     # The advance, paid three days after the start.
     advance = payments.payment_for(contract.milestones[0])
+    assert advance is not None  # payable from the start
     paid_on = contract.starts_on + timedelta(days=3)
     payments.record_ledger_payment(advance, paid_on=paid_on, reference="BACS-EK-0001", actor=finance, now=morning(paid_on))
     plans = [
@@ -62,8 +63,10 @@ def add_delivery() -> None:
             decisions.approve_report(report, commissioner, now=morning(today - timedelta(days=approved_ago)))
         if paid_ago is not None:
             paid_day = today - timedelta(days=paid_ago)
+            payment = payments.payment_for(milestone)
+            assert payment is not None  # payable once its report was approved
             payments.record_ledger_payment(
-                payments.payment_for(milestone), paid_on=paid_day, reference=f"BACS-EK-000{index + 1}", actor=finance, now=morning(paid_day)
+                payment, paid_on=paid_day, reference=f"BACS-EK-000{index + 1}", actor=finance, now=morning(paid_day)
             )
     db.session.flush()
 

@@ -30,6 +30,7 @@ def add_evaluations() -> None:
     left for people trying the portal to evaluate from the start."""
     commissioner = account_services.find_user("commissioner@demo.test")
     evaluator = account_services.find_user("evaluator@demo.test")
+    assert evaluator is not None  # made by demo/people.py
     marks = {"charity@demo.test": 4, "cic@demo.test": 3, "bigco@demo.test": 2}
     for title in (MODERATION_NEED, FINISHED_NEED):
         need = db.session.scalar(sa.select(Need).where(Need.title == title))
@@ -59,6 +60,7 @@ def add_evaluations() -> None:
             lot, bid=winner, reasons="The highest total score: the strongest plan for work that lasts, at a fair price.",
             actor=commissioner, now=decided,
         )
+        assert decision.standstill_ends_at is not None and need.duration_months is not None  # an award; a demo need
         made = decision.standstill_ends_at + timedelta(days=1)
         starts = london_date(made) + timedelta(days=1)
         contract_services.create_contract(

@@ -3,6 +3,7 @@ closing soon, closed, in moderation, finished, a draft), each complete and made 
 need services, and `draft_need`, which HISTORY's needs are made with too."""
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -18,7 +19,7 @@ from .dated import at_noon, working_days_before
 
 # Every need here is complete: the quality weights plus social value (20) and price (20)
 # add up to 100, and the advance plus the milestones add up to 100.
-NEEDS = [
+NEEDS: list[dict[str, Any]] = [
     {
         "title": "Women's centre support in East Kent",
         "when": "open",

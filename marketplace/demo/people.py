@@ -4,6 +4,7 @@ gives now), and the providers' owners with their organisations' profiles, from t
 charity bidding on today's needs to those of the past two years' contracts."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -21,7 +22,7 @@ from ..timeutil import utcnow
 REGION = "N57"  # Kent, Surrey & Sussex
 PDUS = ("N57EKNT", "N57KECL")  # East Kent, West Kent
 
-ORGANISATIONS = [
+ORGANISATIONS: list[dict[str, Any]] = [
     {
         "email": "charity@demo.test",
         "kind": "a small registered charity",

@@ -132,7 +132,7 @@ def _live_lot(run: Run, world: World, providers: Providers, life: NeedLife, lot,
     bid_rows = bid_on_lot(run, world, providers, life, lot, chosen, winner)
     if won is None:
         return
-    winning = bid_rows[winner] if won else None
+    winning = bid_rows[winner] if won and winner is not None else None  # won: a winner was chosen
     decision_id, effective, standstill = decide_lot(run, world, life, lot, won, winning)
     if won:
         make_contract(run, world, life, lot, decision_id, winning, effective, standstill)
@@ -145,6 +145,7 @@ def _withdrawn_and_cancelled(run: Run, generated) -> None:
         .where(generated, Need.published_at.is_not(None), sa.or_(Need.withdrawn_at.is_not(None), Need.cancelled_at.is_not(None)))
         .order_by(Need.id)
     ):
+        assert closes_at is not None  # published: ck_needs_published_has_dates
         run.event("need.published", "needs", need_id, published_at, before={"status": "draft"},
                   after={"status": "open", "closes_at": closes_at.isoformat()})
         status = "withdrawn" if withdrawn_at else "cancelled"

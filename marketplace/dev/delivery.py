@@ -20,6 +20,7 @@ def deliver_line(run: Run, world: World, contract_id: int, line: tuple, *, start
     milestone_id = run.new_id("milestone")
     run.rows["milestones"].append({"id": milestone_id, "contract_id": contract_id, "number": number, "title": title,
                                    "amount_pence": amount, "due_on": due})
+    payable_at: datetime | None
     if number == 0:
         payable_at = at_london_time(starts_on, time(0, 0)).astimezone(UTC)
         if payable_at > run.now:

@@ -42,6 +42,7 @@ class _Places:
         self.pdus = list(db.session.scalars(sa.select(Area).where(Area.kind == AreaKind.PDU, Area.current())))
         self.by_region: dict[int, list[int]] = {}
         for pdu in self.pdus:
+            assert pdu.parent_id is not None  # ck_areas_pdu_has_region
             self.by_region.setdefault(pdu.parent_id, []).append(pdu.id)
         self.categories = list(db.session.scalars(sa.select(ServiceCategory).where(ServiceCategory.current())))
         self.outcomes: dict[int, list[int]] = {}
@@ -125,6 +126,7 @@ def _need(rng, now, rows, ids, places: _Places, creator_id: int) -> None:
 def _dates(rng, now: datetime) -> tuple:
     """(published, closes, withdrawn, cancelled): a draft, closed, withdrawn, cancelled or open need."""
     roll = rng.random()
+    published: datetime | None  # None: a draft
     published = now - timedelta(days=rng.randint(1, 60), minutes=rng.randint(0, 1440))
     closes = now + timedelta(days=rng.randint(1, 120), minutes=rng.randint(0, 1440))
     withdrawn = cancelled = None

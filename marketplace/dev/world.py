@@ -2,8 +2,10 @@
 running), their lots, delivery units, desired outcomes, first criterion and milestones,
 and the areas, categories and outcomes of the reference data. Read once, before a run."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -29,7 +31,7 @@ class World:
     categories: list[int] = field(default_factory=list)
     outcome_rows: dict = field(default_factory=dict)
     threshold: int = 0  # SIGN_OFF_THRESHOLD_PENCE
-    needs: list = field(default_factory=list)
+    needs: Sequence = field(default_factory=list)
     lots_of: dict[int, list] = field(default_factory=dict)
     covered: dict[int, list[int]] = field(default_factory=dict)  # need id -> PDU ids
     wanted: dict[int, list[int]] = field(default_factory=dict)  # need id -> desired outcome ids
@@ -47,7 +49,7 @@ class NeedLife:
     is decided), its schedule and first criterion, the organisations local to it, and the
     moments each decided lot took effect with whether it was awarded."""
 
-    need: object
+    need: Any  # a row of World.needs (see load_world)
     plan: dict | None  # lot id -> awarded, for a need decided in this run
     published_at: datetime
     closes_at: datetime

@@ -4,6 +4,7 @@ award it) with reasons. A decision over the area's sign-off threshold waits for 
 member's approval; when it takes effect every bidder is sent its assessment summary, the
 standstill starts, and the need ends once every lot is decided."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -58,7 +59,7 @@ def current_decision(lot: Lot) -> AwardDecision | None:
     )
 
 
-def decisions(lot: Lot) -> list[AwardDecision]:
+def decisions(lot: Lot) -> Sequence[AwardDecision]:
     return db.session.scalars(sa.select(AwardDecision).where(AwardDecision.lot_id == lot.id).order_by(AwardDecision.id)).all()
 
 
@@ -242,6 +243,6 @@ def _end_need_when_decided(need: Need, now: datetime) -> None:
     current = [current_decision(lot) for lot in need.lots]
     if not all(d is not None and d.is_effective for d in current):
         return
-    status = NeedStatus.AWARDED if any(d.outcome == AwardOutcome.AWARD for d in current) else NeedStatus.NOT_AWARDED
+    status = NeedStatus.AWARDED if any(d is not None and d.outcome == AwardOutcome.AWARD for d in current) else NeedStatus.NOT_AWARDED
     before = need.transition_to(status, at=now)
     audit.record(f"need.{status.value}", need, actor=None, before={"status": before.value}, after={"status": status.value})

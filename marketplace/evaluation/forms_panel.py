@@ -129,7 +129,7 @@ def _parts_form(base: type[_PartsForm], parts, *, text_field: str, score_label: 
     """`base` with `score_<key>` and `<text_field>_<key>` for each part; the labels have a
     {} for the part's name."""
 
-    class Form(base):
+    class Form(base):  # type: ignore[valid-type, misc]  # mypy takes no class passed in as a base
         pass
 
     for part in parts:

@@ -53,6 +53,7 @@ def review_state(bid: Bid) -> str | None:
     if review is None:
         return "Explanation not asked for yet"
     if review.is_decided:
+        assert review.outcome is not None  # ck_low_bid_reviews_decided_completely
         return review.outcome.label
     if review.responded_at is not None:
         return "Explanation received: decide"
@@ -113,6 +114,7 @@ def explain(review: LowBidReview, *, text: str, actor, now: datetime | None = No
     review.response, review.responded_at, review.responded_by_id = text, now, actor.id
     audit.record("low_bid.explained", review, actor=actor, after={"bid_id": review.bid_id})
     requester = db.session.get(User, review.requested_by_id)
+    assert requester is not None  # requested_by_id is a foreign key, and users are never deleted
     queue_email(
         requester.email, f"Explanation received: {review.bid.organisation.name}", "low_bid_explained",
         user=requester, bid=review.bid, link=external_url("evaluation.low_bid", need_id=review.bid.need_id, bid_id=review.bid_id),

@@ -18,7 +18,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db, enum_type
+from ..extensions import Model, enum_type
 from ..timeutil import UTCDateTime, utcnow
 
 # The part of a score sheet that is not a quality criterion (criteria are keyed by id).
@@ -33,7 +33,7 @@ SCORE_MEANINGS = {
 }
 
 
-class PanelMember(db.Model):
+class PanelMember(Model):
     """An evaluator assigned to a need by its commissioner. Removed, never deleted."""
 
     __tablename__ = "panel_members"
@@ -57,7 +57,7 @@ class PanelMember(db.Model):
     )
 
 
-class ConflictDeclaration(db.Model):
+class ConflictDeclaration(Model):
     """An evaluator's declaration about one bidding organisation: a conflict of interest
     (with details) or none. Written once; the record the board reads."""
 
@@ -80,7 +80,7 @@ class ConflictDeclaration(db.Model):
     )
 
 
-class ScoreSheet(db.Model):
+class ScoreSheet(Model):
     """One evaluator's scores for one bid (the revision that counts). Saved as a draft,
     then submitted once; never changed after."""
 
@@ -103,7 +103,7 @@ class ScoreSheet(db.Model):
         return next((s for s in self.scores if s.part == part), None)
 
 
-class Score(db.Model):
+class Score(Model):
     __tablename__ = "scores"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,7 +121,7 @@ class Score(db.Model):
     )
 
 
-class AgreedScore(db.Model):
+class AgreedScore(Model):
     """The score moderation agreed for one part of one bid, with its rationale. May be
     revised (audited, before and after) until moderation of the lot is closed."""
 
@@ -142,7 +142,7 @@ class AgreedScore(db.Model):
     )
 
 
-class ModerationClosure(db.Model):
+class ModerationClosure(Model):
     """Moderation of a lot is closed: no more scoring or agreeing; the ranking stands."""
 
     __tablename__ = "moderation_closures"
@@ -162,7 +162,7 @@ class LowBidOutcome(enum.StrEnum):
         return {"accepted": "Explanation accepted", "rejected": "Bid rejected"}[self.value]
 
 
-class LowBidReview(db.Model):
+class LowBidReview(Model):
     """An abnormally low bid's explanation: asked for by the commissioner, answered by the
     bidder within a window of at least 2 working days, then accepted or the bid rejected."""
 
@@ -208,7 +208,7 @@ class AwardOutcome(enum.StrEnum):
         return {"award": "Award", "not_awarded": "Not awarded"}[self.value]
 
 
-class AwardDecision(db.Model):
+class AwardDecision(Model):
     """The decision on a lot: award to one bid, or not awarded, with reasons. Over the
     area's sign-off threshold an award waits for a board member; a refused decision stays
     in the record and the commissioner decides again. At most one decision per lot is not
@@ -261,7 +261,7 @@ class AwardDecision(db.Model):
         return self.refused_at is None and (not self.needs_sign_off or self.signed_off_at is not None)
 
 
-class AssessmentSummary(db.Model):
+class AssessmentSummary(Model):
     """What one bidder was told when a decision on its lot took effect: frozen as sent."""
 
     __tablename__ = "assessment_summaries"

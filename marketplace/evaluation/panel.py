@@ -3,6 +3,7 @@ evaluators of the area on the panel (or takes them off); each declares, against 
 organisation bidding, a conflict or none; an evaluator opens only the bids it has no
 conflict with, once it has declared against every bidder."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -34,7 +35,7 @@ def addable_evaluators(need: Need) -> list[User]:
     return [u for u in available_evaluators(need) if u.id not in on_panel]
 
 
-def panel(need: Need) -> list[PanelMember]:
+def panel(need: Need) -> Sequence[PanelMember]:
     return db.session.scalars(
         sa.select(PanelMember).where(PanelMember.need_id == need.id, PanelMember.removed_at.is_(None)).order_by(PanelMember.id)
     ).all()
@@ -82,7 +83,7 @@ def remove_evaluator(member: PanelMember, *, actor, now: datetime | None = None)
     audit.record("panel.removed", member, actor=actor, after={"need_id": member.need_id, "user_id": member.user_id})
 
 
-def bidding_organisations(need: Need) -> list[Organisation]:
+def bidding_organisations(need: Need) -> Sequence[Organisation]:
     """Every organisation in a bid that counts, lead or partner, by name."""
     ids = {i for _, revision in counting_bids(need) for i in bid_organisation_ids(revision)}
     if not ids:
@@ -90,7 +91,7 @@ def bidding_organisations(need: Need) -> list[Organisation]:
     return db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name)).all()
 
 
-def declarations(need: Need, user=None) -> list[ConflictDeclaration]:
+def declarations(need: Need, user=None) -> Sequence[ConflictDeclaration]:
     query = sa.select(ConflictDeclaration).where(ConflictDeclaration.need_id == need.id)
     if user is not None:
         query = query.where(ConflictDeclaration.user_id == user.id)
@@ -144,7 +145,7 @@ def may_open(user, bid: Bid, revision: BidRevision) -> bool:
     return panel_member(need, user) is not None and not undeclared(need, user) and not conflicted_with(need, user, revision)
 
 
-def evaluations_for(user) -> list[Need]:
+def evaluations_for(user) -> Sequence[Need]:
     """Closed needs on whose panel `user` sits (the evaluator's home)."""
     return db.session.scalars(
         sa.select(Need).join(PanelMember, PanelMember.need_id == Need.id).where(

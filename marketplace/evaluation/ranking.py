@@ -83,7 +83,12 @@ def ranking(lot: Lot) -> list[Row]:
             row.excluded = "Rejected as abnormally low"
         else:
             _work_out(row, lot.need, lowest)
-    ranked = sorted((r for r in rows if r.complete), key=lambda r: (-r.total_2dp, -r.quality_2dp, r.bid.id))
+
+    def order(r: Row) -> tuple[Decimal, Decimal, int]:
+        assert r.total_2dp is not None and r.quality_2dp is not None  # complete: _work_out set both
+        return (-r.total_2dp, -r.quality_2dp, r.bid.id)
+
+    ranked = sorted((r for r in rows if r.complete), key=order)
     previous = None
     for position, row in enumerate(ranked, start=1):
         key = (row.total_2dp, row.quality_2dp)
@@ -105,7 +110,8 @@ def tie_note(row: Row, rows: list[Row]) -> str | None:
     same = [o for o in rows if o is not row and o.rank is not None and o.total_2dp == row.total_2dp]
     if not same:
         return None
-    higher = all(row.quality_2dp > o.quality_2dp for o in same)
+    assert row.quality_2dp is not None  # ranked, so complete: _work_out set its quality
+    higher = all(o.quality_2dp is not None and row.quality_2dp > o.quality_2dp for o in same)
     return (
         "Same total as another bid: placed "
         + ("above" if higher else "below")

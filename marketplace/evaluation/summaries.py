@@ -3,6 +3,7 @@ decision takes effect (its result and why, its scores part by part with the agre
 rationale, and the winning bid's scores), frozen as plain JSON, and read back by the
 bid's parties."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -38,7 +39,7 @@ def _result(decision: AwardDecision, row: Row, winner: Row | None) -> tuple[str,
         return "won", ("Your bid had the highest total score. " if row.rank == 1 else "Your bid was chosen. ") + decision.reasons
     if row.excluded:
         review = review_of(row.bid)
-        return "rejected", "Your bid was rejected as abnormally low. " + (review.outcome_reason if review else "")
+        return "rejected", "Your bid was rejected as abnormally low. " + ((review.outcome_reason or "") if review else "")
     if row.total is not None and winner is not None and winner.total is not None:
         # Compared as shown (two decimals): a tie or a higher total must not be called lower.
         ours, theirs = two(row.total), two(winner.total)
@@ -86,7 +87,7 @@ def summary_content(decision: AwardDecision, row: Row, rows: list[Row]) -> dict:
     }
 
 
-def summaries_for(bid: Bid) -> list[AssessmentSummary]:
+def summaries_for(bid: Bid) -> Sequence[AssessmentSummary]:
     return db.session.scalars(
         sa.select(AssessmentSummary).where(AssessmentSummary.bid_id == bid.id).order_by(AssessmentSummary.id)
     ).all()

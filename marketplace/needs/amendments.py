@@ -104,7 +104,7 @@ def record_draft_change(need: Need, *, before: dict, actor, section: str) -> boo
 
 
 def amend_need(
-    need: Need, *, before: dict, actor, reason: str, correction: bool = False, now: datetime | None = None
+    need: Need, *, before: dict, actor, reason: str | None, correction: bool = False, now: datetime | None = None
 ) -> Amendment | None:
     """Record what an edit changed on a published need, return the bids it affects to
     reconfirmation, move the closing time if it is now too near, and tell everyone
@@ -173,6 +173,7 @@ def _lots_affected(fields, correction: bool) -> tuple[bool, set]:
 def _keep_working_days(need: Need, now: datetime) -> None:
     """Move the closing time, at the same time of day, so that at least
     AMENDMENT_MIN_WORKING_DAYS working days remain after an amendment."""
+    assert need.closes_at is not None  # published: ck_needs_published_has_dates
     if working_days_between(london_date(now), london_date(need.closes_at)) >= AMENDMENT_MIN_WORKING_DAYS:
         return
     new_day = add_working_days(london_date(now), AMENDMENT_MIN_WORKING_DAYS)

@@ -231,5 +231,5 @@ def _show(key: str, value) -> str:
 
 
 def _names(code_column, name_column, codes: list[str]) -> str:
-    names = dict(db.session.execute(sa.select(code_column, name_column).where(code_column.in_(codes))).all())
+    names: dict[str, str] = dict(db.session.execute(sa.select(code_column, name_column).where(code_column.in_(codes))).all())
     return "; ".join(names.get(code, code) for code in codes) or "None"

@@ -2,7 +2,7 @@
 (working days, at least 10 working days open, never earlier once published), the dates
 suggested for a new draft, and the working days left before closing."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from ..timeutil import LONDON, london, london_date, utcnow
 from ..workdays import (
@@ -16,7 +16,7 @@ from .models import Need, NeedError
 MIN_WORKING_DAYS_OPEN = 10
 
 
-def earliest_closing_date(published: datetime) -> datetime:
+def earliest_closing_date(published: datetime) -> date:
     """The earliest closing day for a need published at `published`: 10 working days on."""
     return add_working_days(london_date(published), MIN_WORKING_DAYS_OPEN)
 

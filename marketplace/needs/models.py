@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..conditions import CONDITION_LABELS, Condition  # noqa: F401  (organisation profiles use it too)
-from ..extensions import db, enum_type
+from ..extensions import Model, db, enum_type
 from ..refusals import Refusal
 from ..timeutil import UTCDateTime, utcnow
 
@@ -104,7 +104,7 @@ need_outcomes = sa.Table(
 )
 
 
-class Need(db.Model):
+class Need(Model):
     __tablename__ = "needs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -184,6 +184,7 @@ class Need(db.Model):
             return NeedStatus.NOT_AWARDED
         if self.published_at is None:
             return NeedStatus.DRAFT
+        assert self.closes_at is not None  # published: ck_needs_published_has_dates requires it
         if now >= self.closes_at:
             return NeedStatus.CLOSED
         return NeedStatus.OPEN
@@ -229,7 +230,7 @@ class Need(db.Model):
         return f"<Need {self.id} {self.title!r}>"
 
 
-class Lot(db.Model):
+class Lot(Model):
     __tablename__ = "lots"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -253,7 +254,7 @@ class Lot(db.Model):
         return self.reservation == Reservation.NONE or may_be_reserved(self.value_pence)
 
 
-class Criterion(db.Model):
+class Criterion(Model):
     """A quality question, with its weight (percent) and word limit."""
 
     __tablename__ = "criteria"
@@ -274,7 +275,7 @@ class Criterion(db.Model):
     )
 
 
-class Milestone(db.Model):
+class Milestone(Model):
     """A payment milestone: a share of each lot's value, paid when its outcomes are reported."""
 
     __tablename__ = "milestones"
@@ -309,7 +310,7 @@ class StoredDocument:
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class NeedDocument(StoredDocument, db.Model):
+class NeedDocument(StoredDocument, Model):
     __tablename__ = "need_documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -326,7 +327,7 @@ amendment_lots = sa.Table(
 )
 
 
-class Amendment(db.Model):
+class Amendment(Model):
     """A change to a published need: what changed, why, and whether closing moved.
 
     Which submitted bids it returns to reconfirmation (needs/changes.py): those on every
@@ -368,7 +369,7 @@ class Amendment(db.Model):
         return "No bid already submitted has to be confirmed again."
 
 
-class Follow(db.Model):
+class Follow(Model):
     __tablename__ = "follows"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -388,7 +389,7 @@ class Follow(db.Model):
     )
 
 
-class SavedSearch(db.Model):
+class SavedSearch(Model):
     """Areas x categories a provider wants to hear about; a daily digest emails new needs."""
 
     __tablename__ = "saved_searches"
@@ -409,7 +410,7 @@ class QuestionVisibility(enum.StrEnum):
     PRIVATE = "private"
 
 
-class Question(db.Model):
+class Question(Model):
     """A clarification question, asked privately; the answer is published anonymised or
     given privately to the asker."""
 

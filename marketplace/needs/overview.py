@@ -35,7 +35,7 @@ def commissioning_overview(user, now=None) -> dict | None:
     now = now or utcnow()
     area_ids = {a.id for a in areas} | {c.id for a in areas if a.kind == AreaKind.REGION for c in a.children}
     status = _status_clause(now)
-    counts = dict(
+    counts: dict[str, int] = dict(
         db.session.execute(sa.select(status, sa.func.count()).where(Need.area_id.in_(area_ids)).group_by(status)).all()
     )
     listed = db.session.scalars(

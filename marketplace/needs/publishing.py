@@ -70,6 +70,7 @@ def publish_need(need: Need, *, actor, now: datetime | None = None) -> None:
     if found:
         raise NeedError(found[0].message)
     need.transition_to(NeedStatus.OPEN, at=now)
+    assert need.closes_at is not None  # problems() refuses a need without one
     # Saved searches are matched by the daily digest command, from published_at.
     audit.record("need.published", need, actor=actor, before={"status": "draft"}, after={"status": "open", "closes_at": need.closes_at.isoformat()})
 

@@ -2,6 +2,7 @@
 answering (published to everyone without the asker's name, or privately), and the lists
 of questions each side reads."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ def why_no_questions(need: Need, now: datetime | None = None) -> str | None:
         return "This need has not been published yet, so questions cannot be asked."
     if status != NeedStatus.OPEN:
         return f"This need is {status.label.lower()}, so questions can no longer be asked."
+    assert need.question_deadline is not None  # open, so published: ck_needs_published_has_dates
     if now >= need.question_deadline:
         return f"The deadline for questions was {london(need.question_deadline)}."
     return None
@@ -39,6 +41,7 @@ def ask_question(need: Need, *, organisation, actor, text: str, now: datetime | 
         raise NeedError("You can ask only for an organisation you belong to")
     if need.status_at(now) != NeedStatus.OPEN:
         raise NeedError("Questions can be asked only while the need is open")
+    assert need.question_deadline is not None  # open, so published: ck_needs_published_has_dates
     if now >= need.question_deadline:
         raise NeedError(f"The deadline for questions was {london(need.question_deadline)}")
     question = Question(need_id=need.id, organisation_id=organisation.id, asked_by_id=actor.id, text=text, asked_at=now)
@@ -71,12 +74,12 @@ def answer_question(question: Question, *, actor, answer: str, publish: bool, no
 
 
 def unanswered_count(need: Need) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count()).select_from(Question).where(Question.need_id == need.id, Question.answered_at.is_(None))
-    )
+    ).scalar_one()
 
 
-def need_questions(need: Need) -> list[Question]:
+def need_questions(need: Need) -> Sequence[Question]:
     """Every question on the need, for its commissioner: unanswered first, oldest first."""
     return db.session.scalars(
         sa.select(Question)
@@ -85,7 +88,7 @@ def need_questions(need: Need) -> list[Question]:
     ).all()
 
 
-def asked_by(need: Need, organisation_ids: list[int]) -> list[Question]:
+def asked_by(need: Need, organisation_ids: list[int]) -> Sequence[Question]:
     """The questions these organisations asked on the need, oldest first."""
     return db.session.scalars(
         sa.select(Question)
@@ -94,7 +97,7 @@ def asked_by(need: Need, organisation_ids: list[int]) -> list[Question]:
     ).all()
 
 
-def published_questions(need: Need, *, excluding: list[int] = ()) -> list[Question]:
+def published_questions(need: Need, *, excluding: Sequence[int] = ()) -> Sequence[Question]:
     """The questions on the need with a published answer, in answer order; `excluding`
     leaves out those these organisations asked."""
     query = sa.select(Question).where(Question.need_id == need.id, Question.visibility == QuestionVisibility.PUBLISHED)

@@ -6,6 +6,8 @@ Who may: a commissioner of the need's area, while Action.EDIT_NEED allows (a dra
 an open need); see routes_manage.py.
 """
 
+from typing import Any
+
 from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
@@ -245,7 +247,7 @@ def edit_conditions(need_id):
 
 
 def _payment_data(need: Need) -> dict:
-    data = {"advance_percent": need.advance_percent}
+    data: dict[str, Any] = {"advance_percent": need.advance_percent}
     for m in need.milestones:
         data.update({f"milestone_{m.number}_title": m.title, f"milestone_{m.number}_percent": m.percent, f"milestone_{m.number}_month": m.due_month})
     return data

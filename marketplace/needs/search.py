@@ -224,7 +224,8 @@ class _Scan(ColumnElement):
     index costs one random row lookup each (5 times slower than reading the table)."""
 
     inherit_cache = True
-    _traverse_internals: ClassVar = [("column", InternalTraversal.dp_clauseelement)]
+    # SQLAlchemy annotates _traverse_internals as an instance variable, but reads it from the class.
+    _traverse_internals: ClassVar = [("column", InternalTraversal.dp_clauseelement)]  # type: ignore[misc]
 
     def __init__(self, column):
         self.column = column
@@ -244,11 +245,13 @@ def _compile_scan_sqlite(element, compiler, **kw):
 def count_open_needs(filters: NeedFilters, now: datetime) -> int:
     from ..extensions import db
 
-    where = visitors.replacement_traverse(open_needs_query(filters, now).whereclause, {}, _replace_closes_at)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Need).where(where))
+    whereclause = open_needs_query(filters, now).whereclause
+    assert whereclause is not None  # open_needs_query always has Need.open_clause
+    where = visitors.replacement_traverse(whereclause, {}, _replace_closes_at)
+    return db.session.execute(sa.select(sa.func.count()).select_from(Need).where(where)).scalar_one()
 
 
-def _replace_closes_at(element):
+def _replace_closes_at(element, **kw):
     # The ORM hands over an annotated copy of the column, so compare what it stands for.
     if isinstance(element, sa.Column) and element.table is Need.__table__ and element.name == "closes_at":
         return _Scan(element)
@@ -260,6 +263,7 @@ def page_of_open_needs(filters: NeedFilters, now: datetime, *, offset: int, scan
     the closes_at index walked: an index walk would visit every open need to find them."""
     query = open_needs_query(filters, now)
     if scan:
+        assert query.whereclause is not None  # open_needs_query always has Need.open_clause
         where = visitors.replacement_traverse(query.whereclause, {}, _replace_closes_at)
         query = sa.select(Need).where(where).order_by(Need.closes_at, Need.id)
     return query.limit(PAGE_SIZE).offset(offset)

@@ -3,11 +3,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import UTCDateTime, utcnow
 
 
-class OutboxEmail(db.Model):
+class OutboxEmail(Model):
     """An email to send. `body` is what the service team may read: a live sign-in link
     (verify, reset, invitation) is masked in it. `private_body` is the email as it is sent,
     with the live links, kept only until it is sent (then None), and never shown."""

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db, enum_type
+from ..extensions import Model, db, enum_type
 from ..timeutil import UTCDateTime, utcnow
 
 
@@ -122,7 +122,7 @@ organisation_specialisms = sa.Table(
 )
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     """A provider organisation, with one profile reused in every bid it makes.
 
     There is deliberately no field for financial thresholds, accounts or cash security:

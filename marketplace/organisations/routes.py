@@ -2,6 +2,8 @@
 members, removing them), for its own members.
 """
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
@@ -65,11 +67,12 @@ def _pdu_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     """Delivery units under their regions, for the 'where you work' checkboxes."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for pdu in current_pdus():
+        assert pdu.parent is not None  # ck_areas_pdu_has_region
         groups.setdefault(pdu.parent.name, []).append((str(pdu.id), pdu.name))
     return sorted(groups.items())
 
 
-def _open_invitations(organisation: Organisation) -> list[Invitation]:
+def _open_invitations(organisation: Organisation) -> Sequence[Invitation]:
     """Invitations to the organisation not yet accepted or cancelled, oldest first."""
     return db.session.scalars(
         sa.select(Invitation)

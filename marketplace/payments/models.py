@@ -18,7 +18,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db, enum_type
+from ..extensions import Model, enum_type
 from ..timeutil import UTCDateTime, utcnow
 
 
@@ -50,7 +50,7 @@ COMMITTED = (PaymentStatus.PROCESSING, PaymentStatus.PAID)
 TARGET_DAYS = 10
 
 
-class Payment(db.Model):
+class Payment(Model):
     __tablename__ = "payments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,7 +112,7 @@ class Payment(db.Model):
         return self.status != PaymentStatus.PAID and (self.days_taken(now) or 0) >= TARGET_DAYS
 
 
-class StripeAccount(db.Model):
+class StripeAccount(Model):
     """A provider organisation's Stripe Connect Express account."""
 
     __tablename__ = "stripe_accounts"
@@ -128,7 +128,7 @@ class StripeAccount(db.Model):
     organisation = relationship("Organisation")
 
 
-class StripeEvent(db.Model):
+class StripeEvent(Model):
     """A webhook event, kept once: a replayed event is recognised and ignored."""
 
     __tablename__ = "stripe_events"

@@ -5,6 +5,8 @@ releases it; an area's payments, with those overdue first.
 Who may: permissions.py (payment.record, payment.release, area.payments, contract.view).
 """
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
@@ -28,7 +30,7 @@ def _payment(payment_id: int) -> Payment:
     return payment
 
 
-def _events(payment: Payment) -> list[AuditEvent]:
+def _events(payment: Payment) -> Sequence[AuditEvent]:
     return db.session.scalars(
         sa.select(AuditEvent)
         .where(AuditEvent.object_type == "payments", AuditEvent.object_id == payment.id)

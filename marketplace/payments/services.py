@@ -13,6 +13,7 @@ of which checks the state it starts from, so nothing is paid twice:
 Functions flush; the caller commits (the Stripe backend commits around its API call).
 """
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
@@ -205,7 +206,7 @@ def back_to_payable(payment: Payment, *, now: datetime, source: str) -> bool:
 # Reading ------------------------------------------------------------------------------------
 
 
-def payments_of(contract: Contract) -> list[Payment]:
+def payments_of(contract: Contract) -> Sequence[Payment]:
     return db.session.scalars(
         sa.select(Payment).join(ContractMilestone, ContractMilestone.id == Payment.milestone_id)
         .where(Payment.contract_id == contract.id).order_by(ContractMilestone.number)
@@ -225,7 +226,7 @@ def payments_of_areas(area_ids) -> sa.Select:
     )
 
 
-def overdue(area_ids, now: datetime | None = None) -> list[Payment]:
+def overdue(area_ids, now: datetime | None = None) -> Sequence[Payment]:
     """Payments of the areas' contracts still unpaid TARGET_DAYS or more after they became
     payable (one query; the area's page and the commissioner's home list them)."""
     from datetime import timedelta
@@ -247,8 +248,8 @@ def overdue(area_ids, now: datetime | None = None) -> list[Payment]:
 
 
 def total_paid(contract: Contract) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_pence), 0)).where(
             Payment.contract_id == contract.id, Payment.status == PaymentStatus.PAID
         )
-    )
+    ).scalar_one()

@@ -13,6 +13,7 @@ Stripe by the payment's transfer group whether the transfer exists.
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 import stripe
@@ -53,7 +54,7 @@ def client() -> stripe.StripeClient:
     key = config.get("STRIPE_SECRET_KEY")
     if not key:
         raise PaymentError("Stripe is not set up: STRIPE_SECRET_KEY is missing")
-    options = {}
+    options: dict[str, Any] = {}
     if config.get("STRIPE_API_BASE"):
         options["base_addresses"] = {"api": config["STRIPE_API_BASE"].rstrip("/")}
     http_client = stripe.new_default_http_client(timeout=float(config.get("STRIPE_TIMEOUT_SECONDS") or TIMEOUT_SECONDS))
@@ -242,6 +243,7 @@ def reconcile(now: datetime | None = None, *, older_than: timedelta = STALE_AFTE
     ).all()
     for payment_id in ids:
         payment = db.session.get(Payment, payment_id)
+        assert payment is not None  # its id was just read, and payments are never deleted
         report.checked += 1
         try:
             transfer = _existing_transfer(stripe_client, payment.transfer_group, payment.attempt)

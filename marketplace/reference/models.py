@@ -4,7 +4,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db, enum_type
+from ..extensions import Model, enum_type
 from ..timeutil import london_date, utcnow
 
 
@@ -37,7 +37,7 @@ class EffectiveDates:
         )
 
 
-class Area(EffectiveDates, db.Model):
+class Area(EffectiveDates, Model):
     """A commissioning area: one of the 12 probation regions, or one of their delivery units."""
 
     __tablename__ = "areas"
@@ -67,7 +67,10 @@ class Area(EffectiveDates, db.Model):
 
     @property
     def region(self) -> "Area":
-        return self.parent if self.kind == AreaKind.PDU else self
+        if self.kind == AreaKind.PDU:
+            assert self.parent is not None  # ck_areas_pdu_has_region: a PDU always has its region
+            return self.parent
+        return self
 
     @property
     def label(self) -> str:
@@ -89,7 +92,7 @@ class Area(EffectiveDates, db.Model):
         return f"<Area {self.code}>"
 
 
-class ServiceCategory(EffectiveDates, db.Model):
+class ServiceCategory(EffectiveDates, Model):
     __tablename__ = "service_categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,7 +109,7 @@ class ServiceCategory(EffectiveDates, db.Model):
         return f"<ServiceCategory {self.code}>"
 
 
-class DesiredOutcome(EffectiveDates, db.Model):
+class DesiredOutcome(EffectiveDates, Model):
     """An outcome a need may ask for. Versioned: a change is a new version, the old one retired."""
 
     __tablename__ = "desired_outcomes"

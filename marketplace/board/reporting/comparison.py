@@ -2,8 +2,10 @@
 regions, each with the same spend, competition and payment figures as the dashboard.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -33,9 +35,9 @@ def comparison(area, period: Period, now: datetime) -> list[Comparison]:
     from ...reference.models import Area, AreaKind
 
     if area.kind == AreaKind.PDU:
-        peers = sorted(area.parent.children, key=lambda a: a.name)
+        peers: Sequence[Area] = sorted(area.parent.children, key=lambda a: a.name)
         scope = Scope(area_ids=tuple(p.id for p in peers))
-        key = Need.area_id
+        key: Any = Need.area_id
     else:
         peers = db.session.scalars(sa.select(Area).where(Area.kind == AreaKind.REGION).order_by(Area.name)).all()
         units = {unit.id: region.id for region in peers for unit in region.children}

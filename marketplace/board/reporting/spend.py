@@ -4,6 +4,7 @@ organisation, and the shares of spend that went to VCSE organisations and to loc
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -34,7 +35,7 @@ def _split(scope: Scope, period: Period, key) -> tuple[dict, dict]:
     number and value) by `key`, a column of the lead organisation, as {key: pence} and
     {key: (count, pence)}. Two grouped queries. (Keys may be StrEnum members, which equal
     and hash as their values.)"""
-    spend = dict(
+    spend: dict[Any, int] = dict(
         db.session.execute(
             sa.select(key, sa.func.coalesce(sa.func.sum(Payment.amount_pence), 0))
             .select_from(Payment)
