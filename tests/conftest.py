@@ -160,6 +160,26 @@ def database_url(request, tmp_path_factory):
     return request.getfixturevalue("postgres_url")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes():
+    """Passwords and recovery codes are hashed with argon2id at its cheapest in the tests.
+
+    The portal's own settings (argon2-cffi's defaults: 64 MiB, three passes, four lanes)
+    cost about a tenth of a second of CPU per hash and per check, and every sign-in checks
+    one: a third of the suite's time. Hashes are still argon2id, checked in the same
+    code; a check reads its settings from the hash itself, so only making one changes.
+    """
+    from argon2 import PasswordHasher
+
+    from marketplace.accounts import services
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "_hasher", cheap)
+        patch.setattr(services, "_DUMMY_HASH", cheap.hash("no account has this email address"))
+        yield
+
+
 def make_test_app(database_url: str, **overrides):
     config = TestConfig()
     config.SQLALCHEMY_DATABASE_URI = database_url
