@@ -14,15 +14,26 @@ BASE_URL ?= http://$(HOST):$(PORT)
 # VERBOSE=1 also prints the emails the demo data queues (about 370 lines), before the logins.
 VERBOSE ?=
 
-.PHONY: run test test-clocks lint setup assets db demo clean check-python bench
+.PHONY: run test test-fast test-clocks lint setup assets db demo clean check-python bench
 
 run: setup db demo
 	@echo
 	@echo "Local Partners is at http://$(HOST):$(PORT)  (Ctrl+C stops it)"
 	BASE_URL='$(BASE_URL)' $(FLASK) run --host $(HOST) --port $(PORT)
 
+# The tests run in PYTEST_JOBS processes (pytest-xdist; `auto` is one per core, 0 runs them
+# in pytest's own process). --dist loadgroup keeps the tests that share a costly fixture on
+# one worker (tests/conftest.py groups them). PYTEST_ARGS passes pytest options and paths.
+PYTEST_JOBS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_JOBS) --dist loadgroup
+
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
+
+# The edit-test loop: every test on SQLite only, without the browser tests (a -m of
+# PYTEST_ARGS replaces the "not browser").
+test-fast: setup
+	TEST_DATABASES=sqlite $(PYTEST) -m "not browser" $(PYTEST_ARGS)
 
 # The date-sensitive tests (marked `clock`) as if run at a few fixed instants, on SQLite
 # (tests/clocks.py lists the instants and why each). CLOCKS="<ISO time> ..." chooses others,

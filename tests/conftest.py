@@ -2,9 +2,15 @@
 a test client, and helpers to sign in and post forms with their CSRF token.
 
 Every test that uses `app` (directly or through `client`, `db_session`, ...) runs once on
-SQLite and once on PostgreSQL. PostgreSQL comes from TEST_DATABASE_URL, or a throwaway
-server started here from the Debian binaries; without either the PostgreSQL runs are
-skipped, unless REQUIRE_POSTGRES=1, when they fail.
+SQLite and once on PostgreSQL (TEST_DATABASES=sqlite: SQLite only). PostgreSQL comes from
+TEST_DATABASE_URL, or a throwaway server started here from the Debian binaries; without
+either the PostgreSQL runs are skipped, unless REQUIRE_POSTGRES=1, when they fail.
+
+Under pytest-xdist (`make test` runs `-n auto --dist loadgroup`) each worker has its own
+SQLite file and its own PostgreSQL database, on the one server of the run (tests/pgserver.py).
+Tests that share a costly module fixture (a database of their own with committed data, a
+world built once) run on one worker per module and database, and the browser tests, which
+share one live server and one Chromium, on one worker (`pytest_collection_modifyitems`).
 
 TEST_CLOCK=<ISO 8601 instant with its UTC offset> runs the whole session as if it had
 started at that instant: the clock is moved there before the test modules are imported
@@ -14,7 +20,10 @@ ticking. `make test-clocks` runs the tests marked `clock` at a few chosen instan
 
 import os
 import re
+import shutil
+import tempfile
 from datetime import datetime
+from pathlib import Path
 
 import flask_migrate
 import pytest
@@ -29,6 +38,11 @@ from marketplace.extensions import db, limiter
 from . import pgserver
 
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+# The folder the processes of one run share (the PostgreSQL server's lock and note): made
+# by pytest itself, or by the xdist controller, and handed to its workers in the environment.
+RUN_FOLDER = "LOCAL_PARTNERS_TEST_RUN"
+# This process's xdist worker ("gw0", ...), or "" without workers.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
 def clock_instant() -> datetime | None:
@@ -46,6 +60,9 @@ def clock_instant() -> datetime | None:
 
 
 def pytest_configure(config):
+    if not WORKER:
+        config._run_folder = tempfile.mkdtemp(prefix="lp-test-run-")
+        os.environ[RUN_FOLDER] = config._run_folder
     instant = clock_instant()
     if instant is not None:
         import time_machine
@@ -60,6 +77,42 @@ def pytest_unconfigure(config):
     traveller = getattr(config, "_test_clock", None)
     if traveller is not None:
         traveller.stop()
+    run_folder = getattr(config, "_run_folder", None)
+    if run_folder is not None:
+        try:
+            pgserver.stop_shared_server(Path(run_folder))
+        finally:
+            shutil.rmtree(run_folder, ignore_errors=True)
+            os.environ.pop(RUN_FOLDER, None)
+
+
+def _shared_fixture_scope(item) -> str | None:
+    """What the test shares with others that is costly to build twice: "browser" for the
+    live server and Chromium, the module for a module-scoped fixture, else None."""
+    names = set(item.fixturenames)
+    if "live_server" in names or "chromium" in names:
+        return "browser"
+    for name in names:
+        definitions = item._fixtureinfo.name2fixturedefs.get(name)
+        if definitions and definitions[-1].scope in ("module", "class"):
+            return item.nodeid.split("::")[0]
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Every test using Chromium is marked `browser` (the journeys in tests/browser need no
+    mark of their own), and under xdist `--dist loadgroup` keeps the tests that share a
+    costly fixture on one worker: all the browser tests together, and the tests of a
+    module with a module-scoped fixture together, per database."""
+    for item in items:
+        scope = _shared_fixture_scope(item)
+        if scope == "browser":
+            item.add_marker("browser")
+        if scope is not None:
+            params = getattr(item, "callspec", None) and item.callspec.params
+            database = params.get("database_url") if params else None
+            item.add_marker(pytest.mark.xdist_group(f"{scope}-{database}" if database else scope))
 
 
 def pytest_report_header(config):
@@ -72,28 +125,59 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory):
-    if os.environ.get("TEST_DATABASE_URL"):
-        yield os.environ["TEST_DATABASE_URL"]
-        return
+def postgres_url():
+    """This process's database: TEST_DATABASE_URL's (without xdist), or one made for this
+    worker on TEST_DATABASE_URL's server or on the run's throwaway server."""
+    given = os.environ.get("TEST_DATABASE_URL")
+    if given and not WORKER:
+        return given
+    name = f"local_partners_test_{WORKER}" if WORKER else "local_partners_test"
+    if given:
+        return pgserver.create_database(given, name)
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     try:
-        server = pgserver.start_server()
+        # One connection per thread of the concurrency tests (about 60) and the pools of
+        # the worker's apps, for each worker.
+        server = pgserver.shared_server(Path(os.environ[RUN_FOLDER]), max_connections=100 + 100 * workers)
     except pgserver.PostgresUnavailable as error:
         message = f"PostgreSQL is not available: {error}"
         if REQUIRE_POSTGRES:
             pytest.fail(message + " (REQUIRE_POSTGRES=1)", pytrace=False)
         pytest.skip(message)
-    try:
-        yield server.create_database("local_partners_test")
-    finally:
-        server.stop()
+    return server.create_database(name)
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+# TEST_DATABASES=sqlite runs the app tests on SQLite only (`make test-fast`).
+DATABASES = os.environ.get("TEST_DATABASES", "sqlite postgresql").split()
+if not DATABASES or set(DATABASES) - {"sqlite", "postgresql"}:
+    raise pytest.UsageError(f"TEST_DATABASES={os.environ['TEST_DATABASES']!r}: name sqlite, postgresql or both")
+
+
+@pytest.fixture(scope="session", params=DATABASES)
 def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes():
+    """Passwords and recovery codes are hashed with argon2id at its cheapest in the tests.
+
+    The portal's own settings (argon2-cffi's defaults: 64 MiB, three passes, four lanes)
+    cost about a tenth of a second of CPU per hash and per check, and every sign-in checks
+    one: a third of the suite's time. Hashes are still argon2id, checked in the same
+    code; a check reads its settings from the hash itself, so only making one changes.
+    """
+    from argon2 import PasswordHasher
+
+    from marketplace.accounts import services
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "_hasher", cheap)
+        patch.setattr(services, "_DUMMY_HASH", cheap.hash("no account has this email address"))
+        yield
 
 
 def make_test_app(database_url: str, **overrides):

@@ -1,16 +1,23 @@
 """A throwaway PostgreSQL server for the tests, started from the Debian binaries.
 
 Works as root (initdb refuses root, so the server runs as the `postgres` user) and as a
-normal user. Used when TEST_DATABASE_URL is not set.
+normal user. Used when TEST_DATABASE_URL is not set. One server serves the whole run: the
+first process of the run to need it (a pytest-xdist worker, or pytest itself without
+workers) starts it under a file lock in the run's folder and leaves a note there saying
+where it is; the others read the note; the process that made the folder stops it at the
+end (`shared_server`, `stop_shared_server`). Each process makes its own databases on it.
 """
 
+import fcntl
 import glob
+import json
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 
 class PostgresUnavailable(Exception):
@@ -51,7 +58,7 @@ class PostgresServer:
         if result.returncode != 0:
             raise PostgresUnavailable(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}")
 
-    def start(self) -> None:
+    def start(self, max_connections: int = 200) -> None:
         self._run(
             os.path.join(self.bin_dir, "initdb"), "-D", self.data, "-U", "postgres",
             "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
@@ -60,7 +67,7 @@ class PostgresServer:
             os.path.join(self.bin_dir, "pg_ctl"), "start", "-w", "-D", self.data,
             "-l", os.path.join(self.base, "log"), "-o",
             f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            f"-c synchronous_commit=off -c full_page_writes=off -c max_connections={max_connections}",
         )
 
     def stop(self) -> None:
@@ -70,15 +77,59 @@ class PostgresServer:
             shutil.rmtree(self.base, ignore_errors=True)
 
     def create_database(self, name: str) -> str:
-        import psycopg
-
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return self.url(name)
+        return create_database(self.url("postgres"), name)
 
 
-def start_server() -> PostgresServer:
+def create_database(url: str, name: str) -> str:
+    """A new, empty database called `name` on the server of the database at `url` (one of
+    that name is dropped first); returns its URL."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    url = make_url(url)
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg")
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def shared_server(run_folder: Path, max_connections: int) -> PostgresServer:
+    """The run's one server, started by the first process to ask for it; the others wait
+    for it on the lock and read where it is. A failure to start is noted too, so that the
+    other processes report it at once instead of each trying again."""
+    note = run_folder / "postgres.json"
+    with open(run_folder / "postgres.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if note.exists():
+            found = json.loads(note.read_text())
+            if "error" in found:
+                raise PostgresUnavailable(found["error"])
+            return PostgresServer(**found)
+        try:
+            server = start_server(max_connections)
+        except PostgresUnavailable as error:
+            note.write_text(json.dumps({"error": str(error)}))
+            raise
+        note.write_text(json.dumps(asdict(server)))
+        return server
+
+
+def stop_shared_server(run_folder: Path) -> None:
+    """Stop the run's server, if a process started one."""
+    note = run_folder / "postgres.json"
+    if note.exists():
+        found = json.loads(note.read_text())
+        if "error" not in found:
+            PostgresServer(**found).stop()
+
+
+def start_server(max_connections: int = 200) -> PostgresServer:
     bin_dir = find_bin_dir()
     if bin_dir is None:
         raise PostgresUnavailable("no PostgreSQL server binaries (initdb) found; install the 'postgresql' package")
@@ -93,7 +144,7 @@ def start_server() -> PostgresServer:
             raise PostgresUnavailable("there is no 'postgres' user to run the server as") from None
     server = PostgresServer(bin_dir=bin_dir, base=base, port=_free_port())
     try:
-        server.start()
+        server.start(max_connections)
     except PostgresUnavailable:
         shutil.rmtree(base, ignore_errors=True)
         raise

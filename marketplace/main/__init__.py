@@ -1,7 +1,7 @@
-"""The home page for each role, the service's own pages, health check and error pages."""
+"""The home page for each role, the service's own pages and the health check (error pages: marketplace/errors.py)."""
 
 from flask import Blueprint
 
 bp = Blueprint("main", __name__)
 
-from . import errors, routes  # noqa: E402,F401
+from . import routes  # noqa: E402,F401
