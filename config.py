@@ -119,7 +119,7 @@ def normalise_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs written the usual way (postgres://, postgresql://)."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -197,6 +197,4 @@ def config_from_env() -> Config:
     try:
         return CONFIGS[name]()
     except KeyError:
-        raise ConfigError(
-            f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}."
-        ) from None
+        raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}.") from None

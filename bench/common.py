@@ -44,8 +44,10 @@ def row_counts(env: dict, *tables: str) -> list[int]:
         "with app.app_context():\n"
         + "".join(f"    print(db.session.scalar(sa.text('SELECT count(*) FROM {t}')))\n" for t in tables)
     )
-    counted = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=development(env), check=True, capture_output=True, text=True)
-    return [int(line) for line in counted.stdout.strip().splitlines()[-len(tables):]]
+    counted = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=development(env), check=True, capture_output=True, text=True
+    )
+    return [int(line) for line in counted.stdout.strip().splitlines()[-len(tables) :]]
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -41,8 +41,20 @@ from .common import (
 
 REGION = "N57"  # the region the board member sits for; its busiest delivery unit is the other one
 
-TABLES = ("needs", "lots", "organisations", "bids", "bid_revisions", "award_decisions", "contracts", "contract_milestones",
-          "outcome_reports", "report_outcomes", "payments", "audit_events")
+TABLES = (
+    "needs",
+    "lots",
+    "organisations",
+    "bids",
+    "bid_revisions",
+    "award_decisions",
+    "contracts",
+    "contract_milestones",
+    "outcome_reports",
+    "report_outcomes",
+    "payments",
+    "audit_events",
+)
 
 
 def build(env: dict, needs: int, bids: int, contracts: int) -> float:
@@ -50,12 +62,23 @@ def build(env: dict, needs: int, bids: int, contracts: int) -> float:
     started = time.monotonic()
     have_needs, have_bids = row_counts(env, "needs", "bids")
     if needs - have_needs > 0:
-        run = subprocess.run(FLASK + ["generate-needs", "--count", str(needs - have_needs)], cwd=ROOT, env=development(env),
-                             check=True, capture_output=True, text=True)
+        run = subprocess.run(
+            FLASK + ["generate-needs", "--count", str(needs - have_needs)],
+            cwd=ROOT,
+            env=development(env),
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         print(run.stdout.strip(), file=sys.stderr)
     if not have_bids:
-        run = subprocess.run(FLASK + ["generate-activity", "--bids", str(bids), "--contracts", str(contracts)], cwd=ROOT,
-                             env=development(env), capture_output=True, text=True)
+        run = subprocess.run(
+            FLASK + ["generate-activity", "--bids", str(bids), "--contracts", str(contracts)],
+            cwd=ROOT,
+            env=development(env),
+            capture_output=True,
+            text=True,
+        )
         if run.returncode:
             sys.exit(f"generate-activity failed:\n{run.stdout}\n{run.stderr}")
         print(run.stdout.strip(), file=sys.stderr)
@@ -92,9 +115,16 @@ def signed_in(app, email: str, password: str):
     page = client.get("/sign-in", base_url="https://localhost").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page)
     # Over HTTPS, Flask-WTF also checks that the form came from this site.
-    response = client.post("/sign-in", base_url="https://localhost", headers={"Referer": "https://localhost/sign-in"}, data={
-        "email": email, "password": password, "csrf_token": token.group(1) or token.group(2),
-    })
+    response = client.post(
+        "/sign-in",
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/sign-in"},
+        data={
+            "email": email,
+            "password": password,
+            "csrf_token": token.group(1) or token.group(2),
+        },
+    )
     errors = re.findall(r'govuk-error-message">\s*(?:<span[^>]*>[^<]*</span>)?([^<]+)', response.get_data(as_text=True))
     assert response.status_code == 302, f"sign-in failed for {email}: {response.status_code} {errors}"
     if response.headers["Location"].startswith("/sign-in/code"):
@@ -102,10 +132,18 @@ def signed_in(app, email: str, password: str):
 
         page = client.get("/sign-in/code", base_url="https://localhost").get_data(as_text=True)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page)
-        response = client.post("/sign-in/code", base_url="https://localhost", headers={"Referer": "https://localhost/sign-in/code"}, data={
-            "code": pyotp.TOTP(BENCH_TOTP_SECRET).now(), "csrf_token": token.group(1) or token.group(2),
-        })
-        assert response.status_code == 302 and not response.headers["Location"].startswith("/sign-in"), f"the code failed for {email}"
+        response = client.post(
+            "/sign-in/code",
+            base_url="https://localhost",
+            headers={"Referer": "https://localhost/sign-in/code"},
+            data={
+                "code": pyotp.TOTP(BENCH_TOTP_SECRET).now(),
+                "csrf_token": token.group(1) or token.group(2),
+            },
+        )
+        assert response.status_code == 302 and not response.headers["Location"].startswith("/sign-in"), (
+            f"the code failed for {email}"
+        )
     return client
 
 
@@ -128,11 +166,17 @@ def measure(env: dict, requests: int):
     with app.app_context():
         counts = {table: db.session.scalar(sa.text(f"SELECT count(*) FROM {table}")) for table in TABLES}
         region = db.session.scalar(sa.select(Area).where(Area.code == REGION))
-        pdu_id = db.session.scalar(
-            sa.select(Need.area_id).join(Contract, Contract.need_id == Need.id)
-            .where(Need.area_id.in_([c.id for c in region.children]))
-            .group_by(Need.area_id).order_by(sa.func.count().desc(), Need.area_id).limit(1)
-        ) or region.children[0].id
+        pdu_id = (
+            db.session.scalar(
+                sa.select(Need.area_id)
+                .join(Contract, Contract.need_id == Need.id)
+                .where(Need.area_id.in_([c.id for c in region.children]))
+                .group_by(Need.area_id)
+                .order_by(sa.func.count().desc(), Need.area_id)
+                .limit(1)
+            )
+            or region.children[0].id
+        )
         pdu = db.session.get(Area, pdu_id)
         category_id = db.session.scalar(sa.select(ServiceCategory.id).order_by(ServiceCategory.name).limit(1))
         board_member("bench-board-region@example.org", region, password)
@@ -147,7 +191,9 @@ def measure(env: dict, requests: int):
         codes = (region.code, pdu.code)
         region_id, pdu_id = region.id, pdu.id
     this_year = Period.financial_year(london_date(utcnow()))
-    two_years = f"from={this_year.start.replace(year=this_year.start.year - 1).isoformat()}&to={this_year.end.isoformat()}"
+    two_years = (
+        f"from={this_year.start.replace(year=this_year.start.year - 1).isoformat()}&to={this_year.end.isoformat()}"
+    )
     as_region = signed_in(app, "bench-board-region@example.org", password)
     as_pdu = signed_in(app, "bench-board-pdu@example.org", password)
     pages = [
@@ -200,14 +246,18 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
     database = "PostgreSQL" if "postgres" in env["DATABASE_URL"] else "SQLite"
     print(f"\n{database}, built in {build_seconds:.0f}s: " + ", ".join(f"{n:,} {t}" for t, n in counts.items()))
-    print(f"Board members of region {codes[0]} and of its delivery unit {codes[1]}; {total:,} decisions in the region "
-          f"from {period.start} to {period.end}; {args.requests} requests per page, one at a time, through the Flask "
-          f"test client with the production settings, {os.cpu_count()} cores\n")
+    print(
+        f"Board members of region {codes[0]} and of its delivery unit {codes[1]}; {total:,} decisions in the region "
+        f"from {period.start} to {period.end}; {args.requests} requests per page, one at a time, through the Flask "
+        f"test client with the production settings, {os.cpu_count()} cores\n"
+    )
     print("| page | URL | HTTP | SQL statements | median ms | 95th percentile ms |")
     print("|---|---|---:|---:|---:|---:|")
     for name, url, status, times, queries in results:
         shown = url if len(url) < 70 else url[:67] + "..."
-        print(f"| {name} | `{shown}` | {status} | {queries} | {statistics.median(times):.0f} | {percentile(times, 0.95):.0f} |")
+        print(
+            f"| {name} | `{shown}` | {status} | {queries} | {statistics.median(times):.0f} | {percentile(times, 0.95):.0f} |"
+        )
     return 0
 
 

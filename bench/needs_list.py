@@ -37,8 +37,13 @@ def build(env: dict, count: int) -> float:
     started = time.monotonic()
     [existing] = row_counts(env, "needs")
     if count - existing > 0:
-        subprocess.run(FLASK + ["generate-needs", "--count", str(count - existing)], cwd=ROOT,
-                       env=development(env), check=True, capture_output=True)
+        subprocess.run(
+            FLASK + ["generate-needs", "--count", str(count - existing)],
+            cwd=ROOT,
+            env=development(env),
+            check=True,
+            capture_output=True,
+        )
     return time.monotonic() - started
 
 
@@ -96,9 +101,11 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     database = "PostgreSQL" if "postgres" in env["DATABASE_URL"] else "SQLite"
-    print(f"\n{args.count:,} needs ({open_needs:,} open), {database}, built in {build_seconds:.0f}s; "
-          f"{args.requests} requests per page, one at a time, through the Flask test client "
-          f"with the production settings, {os.cpu_count()} cores\n")
+    print(
+        f"\n{args.count:,} needs ({open_needs:,} open), {database}, built in {build_seconds:.0f}s; "
+        f"{args.requests} requests per page, one at a time, through the Flask test client "
+        f"with the production settings, {os.cpu_count()} cores\n"
+    )
     print("| page | URL | median ms | 95th percentile ms |")
     print("|---|---|---:|---:|")
     for name, url, times, _size in results:

@@ -45,7 +45,10 @@ def main() -> int:
     port = free_port()
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         for _ in range(100):
@@ -58,24 +61,46 @@ def main() -> int:
             print("gunicorn did not start", file=sys.stderr)
             return 1
         subprocess.run(
-            [str(BIN / "locust"), "--headless", "-u", str(USERS), "-r", str(SPAWN_RATE), "-t", DURATION,
-             "--host", f"http://127.0.0.1:{port}", "-f", str(ROOT / "bench" / "locustfile.py"),
-             "--csv", str(work / "out"), "--only-summary", "--loglevel", "WARNING"],
-            cwd=ROOT, check=True, capture_output=True,
+            [
+                str(BIN / "locust"),
+                "--headless",
+                "-u",
+                str(USERS),
+                "-r",
+                str(SPAWN_RATE),
+                "-t",
+                DURATION,
+                "--host",
+                f"http://127.0.0.1:{port}",
+                "-f",
+                str(ROOT / "bench" / "locustfile.py"),
+                "--csv",
+                str(work / "out"),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
         )
     finally:
         server.terminate()
         server.wait(timeout=10)
 
     database = "PostgreSQL" if "postgres" in env["DATABASE_URL"] else "SQLite"
-    print(f"\n{USERS} users for {DURATION}, gunicorn -w 2 -k gthread --threads 4, {database}, "
-          f"{os.cpu_count()} cores shared with locust\n")
+    print(
+        f"\n{USERS} users for {DURATION}, gunicorn -w 2 -k gthread --threads 4, {database}, "
+        f"{os.cpu_count()} cores shared with locust\n"
+    )
     print("| page | requests | failures | req/s | median ms | 95th percentile ms |")
     print("|---|---:|---:|---:|---:|---:|")
     with open(work / "out_stats.csv", newline="") as f:
         for row in csv.DictReader(f):
-            print(f"| {row['Name']} | {row['Request Count']} | {row['Failure Count']} | "
-                  f"{float(row['Requests/s']):.0f} | {row['50%']} | {row['95%']} |")
+            print(
+                f"| {row['Name']} | {row['Request Count']} | {row['Failure Count']} | "
+                f"{float(row['Requests/s']):.0f} | {row['50%']} | {row['95%']} |"
+            )
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -127,7 +127,20 @@ def _blueprints(app: Flask) -> None:
     from .payments import bp as payments_bp
     from .reference import bp as reference_bp
 
-    for blueprint in (main_bp, accounts_bp, organisations_bp, reference_bp, needs_bp, bids_bp, evaluation_bp, contracts_bp, delivery_bp, payments_bp, board_bp, admin_bp):
+    for blueprint in (
+        main_bp,
+        accounts_bp,
+        organisations_bp,
+        reference_bp,
+        needs_bp,
+        bids_bp,
+        evaluation_bp,
+        contracts_bp,
+        delivery_bp,
+        payments_bp,
+        board_bp,
+        admin_bp,
+    ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
 

@@ -12,8 +12,14 @@ from .payments import cli as payments_cli
 
 def register_commands(app: Flask) -> None:
     payments_cli.register(app)
-    for command in (load_reference_command, demo_data_command, demo_code_command, send_emails_command,
-                    close_needs_command, send_digest_command):
+    for command in (
+        load_reference_command,
+        demo_data_command,
+        demo_code_command,
+        send_emails_command,
+        close_needs_command,
+        send_digest_command,
+    ):
         app.cli.add_command(command)
 
 
@@ -48,7 +54,9 @@ def demo_data_command(verbose):
     for email, description in logins:
         click.echo(f"  {email:<26} {description}")
     click.echo(f"Password for every demo account: {password}")
-    click.echo("Staff accounts also ask for a code from an authenticator app: .venv/bin/flask --app wsgi demo-code EMAIL prints it.")
+    click.echo(
+        "Staff accounts also ask for a code from an authenticator app: .venv/bin/flask --app wsgi demo-code EMAIL prints it."
+    )
 
 
 @click.command("demo-code")

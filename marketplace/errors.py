@@ -7,7 +7,10 @@ from .extensions import db
 MESSAGES = {
     400: ("There was a problem with your request", "Go back and try again."),
     403: ("You do not have permission to see this page", "If you think you should, contact the service team."),
-    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you copied the entire address."),
+    404: (
+        "Page not found",
+        "If you typed the web address, check it is correct. If you pasted it, check you copied the entire address.",
+    ),
     405: ("Page not found", "That page cannot be used in this way."),
     413: ("The file is too large", "Go back and choose a smaller file."),
     429: ("Too many attempts", "You have tried too many times in a short time. Wait 1 minute, then try again."),
@@ -15,7 +18,12 @@ MESSAGES = {
 
 # The pages where a code is typed: their limit on wrong codes has its own message.
 SECOND_FACTOR_PAGES = frozenset(
-    {"accounts.enter_code", "accounts.enter_recovery_code", "accounts.set_up_authenticator", "accounts.turn_on_two_factor"}
+    {
+        "accounts.enter_code",
+        "accounts.enter_recovery_code",
+        "accounts.set_up_authenticator",
+        "accounts.turn_on_two_factor",
+    }
 )
 
 

@@ -41,6 +41,8 @@ else:
     Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
+
+
 class _LoginManager(LoginManager):
     """Flask-Login's manager, clearing the remember-me cookie with the flags it is set with
     (HttpOnly, SameSite=Lax, Secure in production). The portal never sets that cookie, but

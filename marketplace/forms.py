@@ -122,9 +122,7 @@ def required(message: str) -> InputRequired:
     return Required(message=message)
 
 
-def email_field(
-    label: str = "Email address", empty: str = "Enter an email address", hint: str = ""
-) -> StringField:
+def email_field(label: str = "Email address", empty: str = "Enter an email address", hint: str = "") -> StringField:
     return StringField(
         label,
         filters=[strip_lower],
@@ -147,7 +145,9 @@ def email_field(
     )
 
 
-def name_field(label: str, empty_message: str, maximum: int = 120, hint: str = "", autocomplete: str | None = None) -> StringField:
+def name_field(
+    label: str, empty_message: str, maximum: int = 120, hint: str = "", autocomplete: str | None = None
+) -> StringField:
     render_kw = {"autocomplete": autocomplete} if autocomplete else {}
     return StringField(
         label,
@@ -237,8 +237,18 @@ class FreeText(TextAreaField):
     widget = CharacterCount()
 
     def __init__(
-        self, label=None, validators=None, *, noun: str, words: int | None = None, characters: int | None = None,
-        empty: str | None = None, plain: bool = False, draft: bool = False, hint: str = "", **kwargs,
+        self,
+        label=None,
+        validators=None,
+        *,
+        noun: str,
+        words: int | None = None,
+        characters: int | None = None,
+        empty: str | None = None,
+        plain: bool = False,
+        draft: bool = False,
+        hint: str = "",
+        **kwargs,
     ):
         if words is None and characters is None:
             raise TypeError("FreeText needs a word limit, a character limit or both")
@@ -279,7 +289,9 @@ class WholeNumberField(StringField):
 
     widget = GovTextInput()
 
-    def __init__(self, label, *, minimum: int, maximum: int, empty: str | None = None, example: int | None = None, **kwargs):
+    def __init__(
+        self, label, *, minimum: int, maximum: int, empty: str | None = None, example: int | None = None, **kwargs
+    ):
         kwargs.setdefault("filters", [strip])
         render_kw = {"inputmode": "numeric", "spellcheck": "false", **kwargs.pop("render_kw", {})}
         super().__init__(label, render_kw=render_kw, **kwargs)

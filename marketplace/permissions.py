@@ -154,6 +154,7 @@ class Action(enum.StrEnum):
     RESPOND_TO_REVIEW = "review.respond"
     VIEW_ORGANISATION_FIGURES = "organisation.figures"
 
+
 Rule = Callable[[Any, Any], bool]
 RULES: dict[Action, Rule] = {}
 
@@ -193,10 +194,7 @@ def require(user, action: Action | str, obj: Any = None) -> None:
 def account(user) -> bool:
     """A signed-in, active user with a verified email."""
     return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.email_verified
+        user is not None and getattr(user, "is_authenticated", False) and user.is_active and user.email_verified
     )
 
 
@@ -211,8 +209,10 @@ def commissions(user, area) -> bool:
 
 def oversees(user, area) -> bool:
     """Commissioner or board member of the area (or its region): reads its evaluations."""
-    return account(user) and area is not None and (
-        user.has_area_role(Role.COMMISSIONER, area) or user.has_area_role(Role.BOARD_MEMBER, area)
+    return (
+        account(user)
+        and area is not None
+        and (user.has_area_role(Role.COMMISSIONER, area) or user.has_area_role(Role.BOARD_MEMBER, area))
     )
 
 

@@ -22,7 +22,9 @@ class Refusal(Exception):
         self.field = field
 
 
-def written(error: type[Refusal], text: str | None, *, field: str, noun: str, limit: int, empty: str | None = None) -> str:
+def written(
+    error: type[Refusal], text: str | None, *, field: str, noun: str, limit: int, empty: str | None = None
+) -> str:
     """What a person wrote, stripped. Refused with `error` by `field` when empty (only if
     `empty`, the message, is given) or longer than `limit` words ("<noun> must be <limit>
     words or fewer") or the characters of that many (textlimits.py)."""

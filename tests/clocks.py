@@ -48,7 +48,17 @@ SELECTION = ["-m", "clock and not browser", "-k", "not postgresql", "--ignore=te
 def run(instant: str, pytest_args: list[str], basetemp: Path) -> tuple[int, str, float]:
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", *SELECTION, "-p", "no:cacheprovider", "-q", f"--basetemp={basetemp}", *pytest_args],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            *SELECTION,
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            f"--basetemp={basetemp}",
+            *pytest_args,
+        ],
         env={**os.environ, "TEST_CLOCK": instant},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -72,7 +82,10 @@ def main(argv: list[str]) -> int:
         for instant, future in runs.items():
             status, output, seconds = future.result()
             lines = output.strip().splitlines() or [""]
-            print(f"TEST_CLOCK={instant} ({INSTANTS.get(instant, 'chosen by hand')}): {lines[-1]} [{seconds:.0f}s]", flush=True)
+            print(
+                f"TEST_CLOCK={instant} ({INSTANTS.get(instant, 'chosen by hand')}): {lines[-1]} [{seconds:.0f}s]",
+                flush=True,
+            )
             if status != 0:
                 failed.append(instant)
                 print(output, flush=True)

@@ -53,9 +53,13 @@ def clock_instant() -> datetime | None:
     try:
         instant = datetime.fromisoformat(value)
     except ValueError:
-        raise pytest.UsageError(f"TEST_CLOCK={value!r} is not an ISO 8601 time, e.g. 2026-12-04T18:30:00+00:00") from None
+        raise pytest.UsageError(
+            f"TEST_CLOCK={value!r} is not an ISO 8601 time, e.g. 2026-12-04T18:30:00+00:00"
+        ) from None
     if instant.tzinfo is None:
-        raise pytest.UsageError(f"TEST_CLOCK={value!r} needs its UTC offset (+00:00 in winter, +01:00 in summer in London)")
+        raise pytest.UsageError(
+            f"TEST_CLOCK={value!r} needs its UTC offset (+00:00 in winter, +01:00 in summer in London)"
+        )
     return instant
 
 
@@ -224,7 +228,9 @@ def _error_pages_are_titled(sender, response, **extra):
     html = response.get_data(as_text=True)
     if 'class="govuk-error-summary"' in html:
         title = re.search(r"<title>\s*(.*?)\s*</title>", html, re.S)
-        assert title and title.group(1).startswith("Error: "), f"an error summary under the title {title and title.group(1)!r}"
+        assert title and title.group(1).startswith("Error: "), (
+            f"an error summary under the title {title and title.group(1)!r}"
+        )
 
 
 @pytest.fixture

@@ -30,7 +30,13 @@ def area(code: str) -> Area:
 
 
 def make_user(
-    email: str | None = None, *, name: str = "Test User", verified: bool = True, admin: bool = False, two_factor: bool | None = None, **extra
+    email: str | None = None,
+    *,
+    name: str = "Test User",
+    verified: bool = True,
+    admin: bool = False,
+    two_factor: bool | None = None,
+    **extra,
 ) -> User:
     """A user with the password helpers.PASSWORD. `two_factor` (by default for admins, as
     staff must have it) sets up an authenticator app with a random secret, whose codes
@@ -52,11 +58,20 @@ def make_user(
     return user
 
 
-def make_organisation(name: str | None = None, *, legal_form=LegalForm.REGISTERED_CHARITY, verified: bool = True, verifier: User | None = None, **extra) -> Organisation:
+def make_organisation(
+    name: str | None = None,
+    *,
+    legal_form=LegalForm.REGISTERED_CHARITY,
+    verified: bool = True,
+    verifier: User | None = None,
+    **extra,
+) -> Organisation:
     n = next(_counter)
     defaults = {
         "charity_number": f"{1000000 + n}" if legal_form in (LegalForm.REGISTERED_CHARITY, LegalForm.CIO) else None,
-        "company_number": f"{n:08d}" if legal_form in (LegalForm.CIC, LegalForm.CLG, LegalForm.COMPANY_LIMITED_BY_SHARES) else None,
+        "company_number": f"{n:08d}"
+        if legal_form in (LegalForm.CIC, LegalForm.CLG, LegalForm.COMPANY_LIMITED_BY_SHARES)
+        else None,
         "income_band": IncomeBand.SMALL,
         "contact_name": "Contact Person",
         "contact_email": f"contact{n}@example.org",
@@ -136,7 +151,9 @@ def make_need(
     need.outcomes = list(category.outcomes[:2])
     need.lots = [Lot(number=i, title=f"Lot {i}", description="", value_pence=v) for i, v in enumerate(lots, start=1)]
     need.value_pence = sum(lots)
-    need.criteria = [Criterion(number=1, question="How will you reach women who do not engage?", weight=60, word_limit=500)]
+    need.criteria = [
+        Criterion(number=1, question="How will you reach women who do not engage?", weight=60, word_limit=500)
+    ]
     need.milestones = [
         Milestone(number=1, title="Six months", percent=40, due_month=6),
         Milestone(number=2, title="End of service", percent=35, due_month=12),
@@ -148,7 +165,15 @@ def make_need(
     return need
 
 
-def make_bid(need, *, provider: User | None = None, lot=None, price_pence: int | None = None, submit: bool = True, people: int | None = None):
+def make_bid(
+    need,
+    *,
+    provider: User | None = None,
+    lot=None,
+    price_pence: int | None = None,
+    submit: bool = True,
+    people: int | None = None,
+):
     """A complete bid by `provider`'s organisation (a new provider when not given) on the
     first lot of `need`, submitted by default. Returns the Bid."""
     from marketplace.bids import drafting, submission
@@ -157,12 +182,22 @@ def make_bid(need, *, provider: User | None = None, lot=None, price_pence: int |
     organisation = provider.organisations[0]
     lot = lot or need.lots[0]
     bid = drafting.start_bid(lot, organisation=organisation, actor=provider)
-    drafting.save_answers(bid, answers={c.id: "We run a weekly drop-in with peer mentors." for c in need.criteria}, actor=provider)
+    drafting.save_answers(
+        bid, answers={c.id: "We run a weekly drop-in with peer mentors." for c in need.criteria}, actor=provider
+    )
     price = price_pence or lot.value_pence
-    drafting.save_price(bid, price_pence=price, breakdown=drafting.suggested_breakdown(bid, price), people=people or need.expected_people or 10, actor=provider)
+    drafting.save_price(
+        bid,
+        price_pence=price,
+        breakdown=drafting.suggested_breakdown(bid, price),
+        people=people or need.expected_people or 10,
+        actor=provider,
+    )
     drafting.save_social_value(bid, text="Two paid posts for women with lived experience.", actor=provider)
     drafting.save_local_presence(bid, pdu_ids=[p.id for p in need.pdus], actor=provider)
-    drafting.save_declarations(bid, declarations=["eligible", "no_conflict", "accurate"], conflict_details="", actor=provider)
+    drafting.save_declarations(
+        bid, declarations=["eligible", "no_conflict", "accurate"], conflict_details="", actor=provider
+    )
     if submit:
         submission.submit_bid(bid, actor=provider)
     db.session.flush()
@@ -179,7 +214,13 @@ def close_need(need) -> None:
     db.session.flush()
 
 
-def make_evaluation(*, prices: tuple[int, ...] = (4_000_000, 4_500_000), evaluators: int = 2, lots: tuple[int, ...] = (5_000_000,), **need_kwargs):
+def make_evaluation(
+    *,
+    prices: tuple[int, ...] = (4_000_000, 4_500_000),
+    evaluators: int = 2,
+    lots: tuple[int, ...] = (5_000_000,),
+    **need_kwargs,
+):
     """A closed need with one submitted bid per price on its first lot, a panel of
     `evaluators` who have declared no conflicts, and its commissioner. Returns a
     SimpleNamespace(need, lot, commissioner, evaluators, bids, providers)."""
@@ -199,11 +240,11 @@ def make_evaluation(*, prices: tuple[int, ...] = (4_000_000, 4_500_000), evaluat
     panel = [make_area_staff(Role.EVALUATOR) for _ in range(evaluators)]
     for evaluator in panel:
         assign_evaluator(need, evaluator, actor=commissioner)
-        declare_conflicts(
-            need, evaluator, {o.id: (False, "") for o in bidding_organisations(need)}
-        )
+        declare_conflicts(need, evaluator, {o.id: (False, "") for o in bidding_organisations(need)})
     db.session.flush()
-    return SimpleNamespace(need=need, lot=need.lots[0], commissioner=commissioner, evaluators=panel, bids=bids, providers=providers)
+    return SimpleNamespace(
+        need=need, lot=need.lots[0], commissioner=commissioner, evaluators=panel, bids=bids, providers=providers
+    )
 
 
 def score_all(ev, scores: dict | None = None, *, agree: bool = True, close: bool = True) -> None:
@@ -243,7 +284,9 @@ def make_contract(*, starts_in_days: int = -1, prices: tuple[int, ...] = (4_000_
         starts_on=starts_on,
         ends_on=starts_on + timedelta(days=400),
         schedule=[
-            contracts.Line(line.number, line.title, line.amount_pence, min(line.due_on, starts_on + timedelta(days=400)))
+            contracts.Line(
+                line.number, line.title, line.amount_pence, min(line.due_on, starts_on + timedelta(days=400))
+            )
             for line in contracts.proposed_schedule(decision, starts_on)
         ],
         outcome_ids=[o.id for o in ev.need.outcomes],

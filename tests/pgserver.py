@@ -60,12 +60,26 @@ class PostgresServer:
 
     def start(self, max_connections: int = 200) -> None:
         self._run(
-            os.path.join(self.bin_dir, "initdb"), "-D", self.data, "-U", "postgres",
-            "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+            os.path.join(self.bin_dir, "initdb"),
+            "-D",
+            self.data,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
         )
         self._run(
-            os.path.join(self.bin_dir, "pg_ctl"), "start", "-w", "-D", self.data,
-            "-l", os.path.join(self.base, "log"), "-o",
+            os.path.join(self.bin_dir, "pg_ctl"),
+            "start",
+            "-w",
+            "-D",
+            self.data,
+            "-l",
+            os.path.join(self.base, "log"),
+            "-o",
             f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
             f"-c synchronous_commit=off -c full_page_writes=off -c max_connections={max_connections}",
         )

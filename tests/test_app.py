@@ -102,9 +102,7 @@ def test_security_headers_are_set(client):
 
 def test_models_and_migrations_agree(app, db_session):
     """CI fails when a model changes without a migration (or the other way round)."""
-    context = MigrationContext.configure(
-        db_session.connection(), opts={"compare_type": True, "render_as_batch": True}
-    )
+    context = MigrationContext.configure(db_session.connection(), opts={"compare_type": True, "render_as_batch": True})
     differences = compare_metadata(context, db.metadata)
     assert differences == []
 
@@ -161,10 +159,16 @@ def test_production_uses_psycopg_and_secure_cookies(monkeypatch):
     assert config.DEMO_DATA_ALLOWED is False
 
 
-@pytest.mark.parametrize("url", [
-    "/needs/99999999999999999999", "/contracts/2147483648", "/areas/99999999999999999999/dashboard",
-    "/organisations/99999999999999999999", "/payments/99999999999999999999",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/needs/99999999999999999999",
+        "/contracts/2147483648",
+        "/areas/99999999999999999999/dashboard",
+        "/organisations/99999999999999999999",
+        "/payments/99999999999999999999",
+    ],
+)
 def test_an_id_too_large_for_the_database_is_not_found(client, db_session, url):
     """Every <int:...> in a route stops at the database's INTEGER: beyond it, 404, not a 500."""
     from marketplace.accounts.models import Role
@@ -174,4 +178,7 @@ def test_an_id_too_large_for_the_database_is_not_found(client, db_session, url):
 
     sign_in(client, factories.make_area_staff(Role.BOARD_MEMBER).email)
     assert client.get(url).status_code == 404
-    assert client.get(url.replace("99999999999999999999", "2147483647").replace("2147483648", "2147483647")).status_code == 404
+    assert (
+        client.get(url.replace("99999999999999999999", "2147483647").replace("2147483648", "2147483647")).status_code
+        == 404
+    )

@@ -50,10 +50,23 @@ def test_the_common_forms_of_x_request_start_are_read(header):
 @pytest.mark.parametrize(
     "header",
     [
-        None, "", "t=", "t", "now", "t=abc", "t=-1772625599", "t=1.7e9", "t=1772625599,6",
+        None,
+        "",
+        "t=",
+        "t",
+        "now",
+        "t=abc",
+        "t=-1772625599",
+        "t=1.7e9",
+        "t=1772625599,6",
         "t=1772625599.6, t=1772625000.0",  # the client's header and the proxy's, joined
-        "t=1772625599.6 t=1772625599.6", "d=1772625599.6", "t=１７７２６２５５９９",  # not ASCII digits
-        "9" * 41, "t=" + "9" * 25, "t=1772625599." + "6" * 12, "t=\x00",
+        "t=1772625599.6 t=1772625599.6",
+        "d=1772625599.6",
+        "t=１７７２６２５５９９",  # not ASCII digits
+        "9" * 41,
+        "t=" + "9" * 25,
+        "t=1772625599." + "6" * 12,
+        "t=\x00",
     ],
 )
 def test_an_unreadable_x_request_start_is_ignored(header):
@@ -116,7 +129,9 @@ def test_outside_a_request_the_time_is_now(bare_app):
         (1, True, "t=1772625600.1", "server"),  # after ours
     ],
 )
-def test_x_request_start_counts_only_behind_a_trusted_proxy_that_sets_it(bare_app, monkeypatch, hops, trust, header, expected):
+def test_x_request_start_counts_only_behind_a_trusted_proxy_that_sets_it(
+    bare_app, monkeypatch, hops, trust, header, expected
+):
     monkeypatch.setitem(bare_app.config, "PROXY_FIX_HOPS", hops)
     monkeypatch.setitem(bare_app.config, "TRUST_X_REQUEST_START", trust)
     ours = SENT + timedelta(seconds=0.4)
@@ -133,7 +148,10 @@ def test_x_request_start_is_not_believed_unless_the_settings_say_so():
     "when, shown",
     [
         (SENT, "11:59:59.6am on 4 March 2026"),
-        (datetime(2026, 3, 4, 11, 59, 59, 999_999, tzinfo=LONDON), "11:59:59.9am on 4 March 2026"),  # cut, never rounded up
+        (
+            datetime(2026, 3, 4, 11, 59, 59, 999_999, tzinfo=LONDON),
+            "11:59:59.9am on 4 March 2026",
+        ),  # cut, never rounded up
         (datetime(2026, 3, 4, 12, 0, tzinfo=LONDON), "12:00:00.0pm on 4 March 2026"),
         (datetime(2026, 7, 1, 11, 0, 0, 650_000, tzinfo=UTC), "12:00:00.6pm on 1 July 2026"),  # British Summer Time
         (datetime(2026, 10, 25, 0, 5, 9, 100_000, tzinfo=UTC), "1:05:09.1am on 25 October 2026"),

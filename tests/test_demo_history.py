@@ -131,7 +131,9 @@ def _check_payments_on_time_late_and_overdue(last, this, now):
     assert late >= 2
     # Overdue now: beyond the showcase contract's payment, some of the history's.
     overdue = db.session.scalars(
-        sa.select(Payment).join(Contract, Contract.id == Payment.contract_id).join(Need, Need.id == Contract.need_id)
+        sa.select(Payment)
+        .join(Contract, Contract.id == Payment.contract_id)
+        .join(Need, Need.id == Contract.need_id)
         .where(Need.title.in_([p.title for p in HISTORY]), Payment.status != PaymentStatus.PAID)
     ).all()
     assert 1 <= len([p for p in overdue if p.is_overdue(now)]) <= 3

@@ -192,10 +192,16 @@ def test_recording_a_payment_twice_at_once_records_it_once(committed_app):
 
     browser, token = _signed_in(app, email, f"/payments/{payment_id}")
     today = london_date(utcnow())
-    responses = _twice_at_once(app, browser, f"/payments/{payment_id}/record", {
-        "csrf_token": token, "paid_on": [str(today.day), str(today.month), str(today.year)],
-        "reference": "BACS-DOUBLE-CLICK",
-    })
+    responses = _twice_at_once(
+        app,
+        browser,
+        f"/payments/{payment_id}/record",
+        {
+            "csrf_token": token,
+            "paid_on": [str(today.day), str(today.month), str(today.year)],
+            "reference": "BACS-DOUBLE-CLICK",
+        },
+    )
 
     statuses = _no_server_error(responses)
     assert 302 in statuses, statuses
@@ -252,9 +258,16 @@ def test_awarding_a_lot_twice_at_once_awards_it_once(committed_app):
 
     url = f"/needs/{need_id}/lots/{lot_id}/award"
     browser, token = _signed_in(app, email, url)
-    responses = _twice_at_once(app, browser, url, {
-        "csrf_token": token, "bid_id": str(bid_id), "reasons": "The highest score, with a credible plan.",
-    })
+    responses = _twice_at_once(
+        app,
+        browser,
+        url,
+        {
+            "csrf_token": token,
+            "bid_id": str(bid_id),
+            "reasons": "The highest score, with a credible plan.",
+        },
+    )
 
     statuses = _no_server_error(responses)
     assert 302 in statuses, statuses
@@ -264,8 +277,15 @@ def test_awarding_a_lot_twice_at_once_awards_it_once(committed_app):
     _each_once(changes)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).where(AwardDecision.lot_id == lot_id)) == 1
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(AssessmentSummary)
-                                 .join(AwardDecision).where(AwardDecision.lot_id == lot_id)) == 3
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(AssessmentSummary)
+                .join(AwardDecision)
+                .where(AwardDecision.lot_id == lot_id)
+            )
+            == 3
+        )
         db.session.remove()
 
 
@@ -350,7 +370,9 @@ def test_approving_an_outcome_report_twice_at_once_approves_it_once(committed_ap
     assert changes.actions["report.approved"] == 1 and changes.actions["payment.payable"] == 1, changes.actions
     _each_once(changes)
     with app.app_context():
-        [submission] = db.session.scalars(sa.select(ReportSubmission).where(ReportSubmission.report_id == report_id)).all()
+        [submission] = db.session.scalars(
+            sa.select(ReportSubmission).where(ReportSubmission.report_id == report_id)
+        ).all()
         assert submission.decision == ReportDecision.APPROVED
         payment = db.session.scalar(sa.select(Payment).where(Payment.milestone_id == milestone_id))
         assert payment.status == PaymentStatus.PAYABLE

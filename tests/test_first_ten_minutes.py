@@ -27,12 +27,15 @@ def test_the_readme_lists_every_demo_login_once():
     assert f"all {len(DEMO_LOGINS)}" in readme
 
 
-@pytest.mark.parametrize("url, location", [
-    ("/login", "/sign-in"),
-    ("/login?next=/needs/3", "/sign-in?next=/needs/3"),
-    ("/login?next=https://evil.example/", "/sign-in"),
-    ("/login?next=//evil.example/", "/sign-in"),
-])
+@pytest.mark.parametrize(
+    "url, location",
+    [
+        ("/login", "/sign-in"),
+        ("/login?next=/needs/3", "/sign-in?next=/needs/3"),
+        ("/login?next=https://evil.example/", "/sign-in"),
+        ("/login?next=//evil.example/", "/sign-in"),
+    ],
+)
 def test_login_is_a_permanent_redirect_to_sign_in_keeping_a_next_on_this_site(client, url, location):
     response = client.get(url)
     assert response.status_code == 301
@@ -72,12 +75,15 @@ def test_the_measuring_commands_are_not_registered_in_production(app):
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
-@pytest.mark.parametrize("args, env, base_url", [
-    (["PORT=5301"], {}, "http://127.0.0.1:5301"),
-    (["HOST=0.0.0.0", "PORT=8000"], {}, "http://0.0.0.0:8000"),
-    (["PORT=5301"], {"BASE_URL": "https://portal.example"}, "https://portal.example"),
-    (["PORT=5301", "BASE_URL=https://portal.example"], {}, "https://portal.example"),
-])
+@pytest.mark.parametrize(
+    "args, env, base_url",
+    [
+        (["PORT=5301"], {}, "http://127.0.0.1:5301"),
+        (["HOST=0.0.0.0", "PORT=8000"], {}, "http://0.0.0.0:8000"),
+        (["PORT=5301"], {"BASE_URL": "https://portal.example"}, "https://portal.example"),
+        (["PORT=5301", "BASE_URL=https://portal.example"], {}, "https://portal.example"),
+    ],
+)
 def test_make_demo_links_emails_to_the_port_it_serves_on_unless_base_url_is_given(args, env, base_url, monkeypatch):
     monkeypatch.delenv("BASE_URL", raising=False)
     for name, value in env.items():

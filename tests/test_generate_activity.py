@@ -40,7 +40,9 @@ def _run(app, *args):
 def activity(app, client):
     result = _run(app, "generate-needs", "--count", "150", "--seed", "3")
     assert result.exit_code == 0, result.output
-    result = _run(app, "generate-activity", "--bids", "500", "--contracts", "30", "--organisations", "40", "--seed", "3")
+    result = _run(
+        app, "generate-activity", "--bids", "500", "--contracts", "30", "--organisations", "40", "--seed", "3"
+    )
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -65,7 +67,8 @@ def test_every_row_the_dashboard_reads_is_made(activity):
     # Each contract's schedule adds up to its value, and no more than that is paid.
     totals = db.session.execute(
         sa.select(Contract.value_pence, sa.func.sum(ContractMilestone.amount_pence))
-        .join(ContractMilestone, ContractMilestone.contract_id == Contract.id).group_by(Contract.id, Contract.value_pence)
+        .join(ContractMilestone, ContractMilestone.contract_id == Contract.id)
+        .group_by(Contract.id, Contract.value_pence)
     ).all()
     assert len(totals) == 30 and all(value == total for value, total in totals)
     # The winners were never withdrawn, and every contract is a need's awarded lot.
@@ -83,8 +86,12 @@ def _busiest_region() -> tuple[Area, int]:
     """The region with the most contracts, and how many."""
     region_id, contracts = db.session.execute(
         sa.select(sa.func.coalesce(Area.parent_id, Area.id).label("region"), sa.func.count(Contract.id))
-        .select_from(Contract).join(Need, Need.id == Contract.need_id).join(Area, Area.id == Need.area_id)
-        .group_by(sa.text("region")).order_by(sa.func.count(Contract.id).desc(), sa.text("region")).limit(1)
+        .select_from(Contract)
+        .join(Need, Need.id == Contract.need_id)
+        .join(Area, Area.id == Need.area_id)
+        .group_by(sa.text("region"))
+        .order_by(sa.func.count(Contract.id).desc(), sa.text("region"))
+        .limit(1)
     ).one()
     return db.session.get(Area, region_id), contracts
 
@@ -138,12 +145,15 @@ def test_it_needs_generated_needs_and_runs_once(app, db_session):
     assert count(Bid) == 60
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--bids", "0"], "--bids must be between"),
-    (["--bids", "5", "--contracts", "6"], "must not be more than --bids"),
-    (["--contracts", "0"], "--contracts must be between"),
-    (["--organisations", "3"], "--organisations must be between"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--bids", "0"], "--bids must be between"),
+        (["--bids", "5", "--contracts", "6"], "must not be more than --bids"),
+        (["--contracts", "0"], "--contracts must be between"),
+        (["--organisations", "3"], "--organisations must be between"),
+    ],
+)
 def test_bad_options_are_explained(app, db_session, args, message):
     result = _run(app, "generate-activity", *args)
     assert result.exit_code != 0 and message in result.output

@@ -11,7 +11,9 @@ from . import factories
 
 def _queue(app, to="a@example.org"):
     with app.test_request_context():
-        return queue_email(to, "Subject", "verify_email", user=factories.make_user(name="Pat"), link="https://x.example/l", hours=72)
+        return queue_email(
+            to, "Subject", "verify_email", user=factories.make_user(name="Pat"), link="https://x.example/l", hours=72
+        )
 
 
 def test_send_emails_command_prints_and_marks_sent_without_smtp(app, db_session):

@@ -118,14 +118,20 @@ class World:
         """The link token of an organisation invited by email to the draft bid."""
         with current_app.test_request_context():
             _, token = consortium.invite_partner(
-                self.bid, name="Invited Trust", email="invited@example.org", work_percent=10, price_percent=10,
+                self.bid,
+                name="Invited Trust",
+                email="invited@example.org",
+                work_percent=10,
+                price_percent=10,
                 actor=self.provider,
             )
         return token
 
     @cached_property
     def question(self):
-        return questions.ask_question(self.open_need, organisation=self.organisation, actor=self.provider, text="Can we bid for both lots?")
+        return questions.ask_question(
+            self.open_need, organisation=self.organisation, actor=self.provider, text="Can we bid for both lots?"
+        )
 
     # Evaluation and award ---------------------------------------------------------------
 
@@ -163,7 +169,9 @@ class World:
         """`low`, with its bidder asked to explain."""
         ev = self.low
         low_bids.request_explanation(
-            ev.flagged, request="How do you pay staff?", respond_by=timing.earliest_respond_by(utcnow()),
+            ev.flagged,
+            request="How do you pay staff?",
+            respond_by=timing.earliest_respond_by(utcnow()),
             actor=ev.commissioner,
         )
         return ev
@@ -205,7 +213,13 @@ class World:
         report = self.report
         outcomes = {o.id: (1, 0, 0) for o in self.made.contract.outcomes}
         drafts.save_report(
-            report, referred=3, started=2, completed=1, outcomes=outcomes, narrative="Weekly sessions.", case_study="",
+            report,
+            referred=3,
+            started=2,
+            completed=1,
+            outcomes=outcomes,
+            narrative="Weekly sessions.",
+            case_study="",
             actor=self.made.provider,
         )
         evidence.add_evidence(report, "Attendance.pdf", PDF, self.made.provider)
@@ -216,10 +230,12 @@ class World:
     def variation(self):
         contract = self.made.contract
         return variations.propose(
-            contract, ends_on=contract.ends_on + timedelta(days=30),
+            contract,
+            ends_on=contract.ends_on + timedelta(days=30),
             amounts={m.number: m.amount_pence for m in contract.milestones},
             due_dates={m.number: m.due_on for m in contract.milestones},
-            reason="A month more.", actor=self.made.commissioner,
+            reason="A month more.",
+            actor=self.made.commissioner,
         )
 
     @cached_property
@@ -291,7 +307,12 @@ PAGES = [
     Page("weights", "commissioner", lambda w: f"/needs/{w.draft.id}/criteria", {}),
     Page("add a question", "commissioner", lambda w: f"/needs/{w.draft.id}/criteria/add", {}),
     Page("edit a question", "commissioner", lambda w: f"/needs/{w.draft.id}/criteria/{w.draft.criteria[0].id}", {}),
-    Page("remove a question", "commissioner", lambda w: f"/needs/{w.draft.id}/criteria/{w.draft.criteria[0].id}/remove", errors=False),
+    Page(
+        "remove a question",
+        "commissioner",
+        lambda w: f"/needs/{w.draft.id}/criteria/{w.draft.criteria[0].id}/remove",
+        errors=False,
+    ),
     Page("conditions", "commissioner", lambda w: f"/needs/{w.draft.id}/conditions", {"conditions": "bond"}),
     Page("payment", "commissioner", lambda w: f"/needs/{w.draft.id}/payment", {}),
     Page("dates", "commissioner", lambda w: f"/needs/{w.draft.id}/dates", {}),
@@ -301,11 +322,18 @@ PAGES = [
     Page("cancel a need", "commissioner", lambda w: f"/needs/{w.open_need.id}/cancel", {}),
     # Questions and saved searches
     Page("ask a question", "provider", lambda w: f"/needs/{w.open_need.id}/questions/new", {}),
-    Page("answer a question", "commissioner", lambda w: f"/needs/{w.open_need.id}/questions/{w.question.id}/answer", {}),
+    Page(
+        "answer a question", "commissioner", lambda w: f"/needs/{w.open_need.id}/questions/{w.question.id}/answer", {}
+    ),
     Page("saved searches", "provider", lambda w: "/needs/saved-searches", {}),
     # Bids
     Page("start a bid", "provider", lambda w: f"/needs/{w.open_need.id}/bid", {}),
-    Page("answers", "provider", lambda w: f"/bids/{w.bid.id}/answers", lambda w: {f"answer_{w.open_need.criteria[0].id}": "word " * 501}),
+    Page(
+        "answers",
+        "provider",
+        lambda w: f"/bids/{w.bid.id}/answers",
+        lambda w: {f"answer_{w.open_need.criteria[0].id}": "word " * 501},
+    ),
     Page("price", "provider", lambda w: f"/bids/{w.bid.id}/price", {}),
     Page("social value", "provider", lambda w: f"/bids/{w.bid.id}/social-value", {}),
     Page("local presence", "provider", lambda w: f"/bids/{w.bid.id}/local-presence", {}),
@@ -316,46 +344,88 @@ PAGES = [
     Page("partners' shares", "provider", lambda w: f"/bids/{w.partner.place.bid_id}/partners", {}),
     Page("add a partner", "provider", lambda w: f"/bids/{w.bid.id}/partners/add", {}),
     Page("invite a partner", "provider", lambda w: f"/bids/{w.bid.id}/partners/invite", {}),
-    Page("remove a partner", "provider", lambda w: f"/bids/{w.bid.id}/partners/{w.partner.place.id}/remove", errors=False),
+    Page(
+        "remove a partner", "provider", lambda w: f"/bids/{w.bid.id}/partners/{w.partner.place.id}/remove", errors=False
+    ),
     Page("a partner's share", "partner", lambda w: f"/bids/{w.partner.place.bid_id}/share", {}),
     Page("a partner's invitation", "bidder", lambda w: f"/bids/invitations/{w.partner_invitation}", errors=False),
     Page("explain a low bid", "asked.providers.0", lambda w: f"/bids/{w.asked.flagged.id}/explanation", {}),
     # Evaluation and award
     Page("the panel", "ev.commissioner", lambda w: f"/needs/{w.ev.need.id}/evaluation/panel", {}),
     Page("declare conflicts", "newcomer", lambda w: f"/needs/{w.ev.need.id}/evaluation/declarations", {}),
-    Page("score a bid", "ev.evaluators.0", lambda w: f"/needs/{w.ev.need.id}/evaluation/bids/{w.ev.bids[0].id}/score", {"submit_scores": "x"}),
-    Page("moderate a bid", "scored.commissioner", lambda w: f"/needs/{w.scored.need.id}/evaluation/bids/{w.scored.bids[0].id}/moderate", {}),
     Page(
-        "close moderation", "scored.commissioner", lambda w: f"/needs/{w.scored.need.id}/evaluation", {},
+        "score a bid",
+        "ev.evaluators.0",
+        lambda w: f"/needs/{w.ev.need.id}/evaluation/bids/{w.ev.bids[0].id}/score",
+        {"submit_scores": "x"},
+    ),
+    Page(
+        "moderate a bid",
+        "scored.commissioner",
+        lambda w: f"/needs/{w.scored.need.id}/evaluation/bids/{w.scored.bids[0].id}/moderate",
+        {},
+    ),
+    Page(
+        "close moderation",
+        "scored.commissioner",
+        lambda w: f"/needs/{w.scored.need.id}/evaluation",
+        {},
         post_url=lambda w: f"/needs/{w.scored.need.id}/evaluation/lots/{w.scored.lot.id}/close-moderation",
     ),
     Page(
-        "ask a low bid to explain", "low.commissioner", lambda w: f"/needs/{w.low.need.id}/evaluation/bids/{w.low.flagged.id}/abnormally-low", {},
+        "ask a low bid to explain",
+        "low.commissioner",
+        lambda w: f"/needs/{w.low.need.id}/evaluation/bids/{w.low.flagged.id}/abnormally-low",
+        {},
         post_url=lambda w: f"/needs/{w.low.need.id}/evaluation/bids/{w.low.flagged.id}/abnormally-low/request",
     ),
     Page(
-        "decide a low bid", "asked.commissioner", lambda w: f"/needs/{w.asked.need.id}/evaluation/bids/{w.asked.flagged.id}/abnormally-low", {},
+        "decide a low bid",
+        "asked.commissioner",
+        lambda w: f"/needs/{w.asked.need.id}/evaluation/bids/{w.asked.flagged.id}/abnormally-low",
+        {},
         post_url=lambda w: f"/needs/{w.asked.need.id}/evaluation/bids/{w.asked.flagged.id}/abnormally-low/decision",
     ),
     Page("award", "scored.commissioner", lambda w: f"/needs/{w.scored.need.id}/lots/{w.scored.lot.id}/award", {}),
     Page("sign off an award", "board", lambda w: f"/sign-offs/{w.waiting.id}", {}),
-    Page("make the contract", "awarded.commissioner", lambda w: f"/needs/{w.awarded.need.id}/lots/{w.awarded.lot.id}/contract", {}),
+    Page(
+        "make the contract",
+        "awarded.commissioner",
+        lambda w: f"/needs/{w.awarded.need.id}/lots/{w.awarded.lot.id}/contract",
+        {},
+    ),
     # Contracts, reports, reviews and payments
     Page("vary a contract", "made.commissioner", lambda w: f"/contracts/{w.made.contract.id}/vary", {}),
-    Page("answer a variation", "made.provider", lambda w: f"/contracts/{w.made.contract.id}/variations/{w.variation.id}", {}),
+    Page(
+        "answer a variation",
+        "made.provider",
+        lambda w: f"/contracts/{w.made.contract.id}/variations/{w.variation.id}",
+        {},
+    ),
     Page("report outcomes", "made.provider", _report_url, {"referred": "-1", "save": "x"}),
     Page("report evidence", "made.provider", lambda w: f"{_report_url(w)}/evidence", {}, needs=("report",)),
     Page(
-        "review a report", "made.commissioner", _report_url, {},
-        post_url=lambda w: f"{_report_url(w)}/review", needs=("submitted_report",),
+        "review a report",
+        "made.commissioner",
+        _report_url,
+        {},
+        post_url=lambda w: f"{_report_url(w)}/review",
+        needs=("submitted_report",),
     ),
     Page("rate a partnership", "board", lambda w: f"/contracts/{w.made.contract.id}/reviews", {}),
     Page(
-        "answer a rating", "made.provider", lambda w: f"/contracts/{w.made.contract.id}/reviews", {},
-        post_url=lambda w: f"/reviews/{w.review.id}/responses", needs=("review",),
+        "answer a rating",
+        "made.provider",
+        lambda w: f"/contracts/{w.made.contract.id}/reviews",
+        {},
+        post_url=lambda w: f"/reviews/{w.review.id}/responses",
+        needs=("review",),
     ),
     Page(
-        "record a payment", "finance", lambda w: f"/payments/{w.advance.id}", {},
+        "record a payment",
+        "finance",
+        lambda w: f"/payments/{w.advance.id}",
+        {},
         post_url=lambda w: f"/payments/{w.advance.id}/record",
     ),
     # Pages whose filters are checked by hand (GET)
@@ -439,7 +509,11 @@ def test_a_page_showing_an_error_summary_has_a_title_starting_error(client, worl
 @pytest.mark.parametrize("page", PAGES, ids=_id)
 def test_every_form_page_has_a_back_link(client, world, page):
     url, response = _visit(client, world, page)
-    assert response.status_code in (200, 400), (url, response.status_code, response.headers.get("Location"))  # 400: a query checked by hand
+    assert response.status_code in (200, 400), (
+        url,
+        response.status_code,
+        response.headers.get("Location"),
+    )  # 400: a query checked by hand
     link = re.search(r'<a href="([^"]+)" class="govuk-back-link">', page_text(response))
     assert link, f"no back link on {url}"
     assert link.group(1).startswith("/") and link.group(1) != url

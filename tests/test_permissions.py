@@ -94,22 +94,40 @@ def world(db_session):
     panel.declare_conflicts(closing_need, actors["evaluator"], {org_a.id: (False, "")})
     now = utcnow()
     decision = AwardDecision(
-        lot_id=closed_bid.lot_id, outcome=AwardOutcome.AWARD, bid_id=closed_bid.id, reasons="Best value",
-        decided_at=now, decided_by_id=commissioner.id, needs_sign_off=True,
+        lot_id=closed_bid.lot_id,
+        outcome=AwardOutcome.AWARD,
+        bid_id=closed_bid.id,
+        reasons="Best value",
+        decided_at=now,
+        decided_by_id=commissioner.id,
+        needs_sign_off=True,
     )
     review = LowBidReview(
-        bid_id=closed_bid.id, requested_at=now, requested_by_id=commissioner.id, request="Explain your price",
+        bid_id=closed_bid.id,
+        requested_at=now,
+        requested_by_id=commissioner.id,
+        request="Explain your price",
         respond_by=now + timedelta(days=3),
     )
     db.session.add_all([decision, review])
     db.session.flush()
     summary = AssessmentSummary(decision_id=decision.id, bid_id=closed_bid.id, content={}, sent_at=now)
     contract = Contract(
-        need_id=closing_need.id, lot_id=closed_bid.lot_id, bid_id=closed_bid.id, decision_id=decision.id,
-        organisation_id=org_a.id, title="Contract", value_pence=100, expected_people=1,
-        starts_on=now.date(), ends_on=now.date() + timedelta(days=365), created_by_id=commissioner.id,
+        need_id=closing_need.id,
+        lot_id=closed_bid.lot_id,
+        bid_id=closed_bid.id,
+        decision_id=decision.id,
+        organisation_id=org_a.id,
+        title="Contract",
+        value_pence=100,
+        expected_people=1,
+        starts_on=now.date(),
+        ends_on=now.date() + timedelta(days=365),
+        created_by_id=commissioner.id,
     )
-    contract.parties.append(ContractParty(organisation_id=org_a.id, role=PartyRole.LEAD, work_percent=100, price_percent=100))
+    contract.parties.append(
+        ContractParty(organisation_id=org_a.id, role=PartyRole.LEAD, work_percent=100, price_percent=100)
+    )
     milestone = ContractMilestone(number=1, title="End", amount_pence=100, due_on=now.date())
     contract.milestones.append(milestone)
     db.session.add_all([summary, contract])
@@ -120,7 +138,11 @@ def world(db_session):
         contract_id=contract.id, reason="Longer", changes={}, before={}, proposed_at=now, proposed_by_id=commissioner.id
     )
     rating = PartnershipReview(
-        contract_id=contract.id, kind=ReviewKind.YEARLY, financial_year=2026, rating=Rating.GOOD, comment="Fine.",
+        contract_id=contract.id,
+        kind=ReviewKind.YEARLY,
+        financial_year=2026,
+        rating=Rating.GOOD,
+        comment="Fine.",
         rated_by_id=actors["board_member"].id,
     )
     db.session.add_all([payment, report, variation, rating])
@@ -129,8 +151,13 @@ def world(db_session):
 
     def evidence(name):
         return ReportDocument(
-            report_id=report.id, filename=name, content_type="text/csv", size_bytes=3, sha256=name.ljust(64, "0"),
-            storage_key=name.ljust(64, "k"), uploaded_by_id=owner.id,
+            report_id=report.id,
+            filename=name,
+            content_type="text/csv",
+            size_bytes=3,
+            sha256=name.ljust(64, "0"),
+            storage_key=name.ljust(64, "k"),
+            uploaded_by_id=owner.id,
         )
 
     draft_evidence, sent_evidence = evidence("draft"), evidence("sent")
@@ -144,10 +171,19 @@ def world(db_session):
     sent_evidence.report_id = sent_report.id
     from marketplace.delivery.models import ReportSubmission
 
-    db.session.add_all([draft_evidence, sent_evidence, ReportSubmission(
-        report_id=sent_report.id, number=1, content={"documents": [{"sha256": sent_evidence.sha256}]},
-        submitted_at=now, submitted_by_id=owner.id,
-    )])
+    db.session.add_all(
+        [
+            draft_evidence,
+            sent_evidence,
+            ReportSubmission(
+                report_id=sent_report.id,
+                number=1,
+                content={"documents": [{"sha256": sent_evidence.sha256}]},
+                submitted_at=now,
+                submitted_by_id=owner.id,
+            ),
+        ]
+    )
     unverified_org = factories.make_organisation("Unverified C", verified=False)
     db.session.add(Membership(user=actors["owner"], organisation=unverified_org, role=Role.OWNER))
     db.session.flush()
@@ -180,7 +216,9 @@ def world(db_session):
             "draft_evidence": draft_evidence,
             "sent_evidence": sent_evidence,
             "org_a": org_a,
-            "question": Question(need_id=open_need.id, organisation_id=org_a.id, asked_by_id=owner.id, text="Can we bid for both lots?"),
+            "question": Question(
+                need_id=open_need.id, organisation_id=org_a.id, asked_by_id=owner.id, text="Can we bid for both lots?"
+            ),
         },
     }
 
@@ -202,7 +240,11 @@ TABLE = [
     (Action.MANAGE_MEMBERS, "verified_org", {"owner"}),
     (Action.VERIFY_ORGANISATION, "verified_org", set()),
     (Action.VERIFY_ORGANISATION, "unverified_org", {"admin"}),
-    (Action.VIEW_AREA_STAFF, "east_kent", {"pdu_commissioner", "region_commissioner", "evaluator", "board_member", "finance", "admin"}),
+    (
+        Action.VIEW_AREA_STAFF,
+        "east_kent",
+        {"pdu_commissioner", "region_commissioner", "evaluator", "board_member", "finance", "admin"},
+    ),
     (Action.VIEW_AREA_STAFF, "west_kent", {"region_commissioner", "admin"}),
     (Action.INVITE_AREA_STAFF, "east_kent", {"admin"}),
     (Action.VIEW_ADMIN, "none", {"admin"}),
@@ -299,6 +341,7 @@ TABLE = [
     (Action.VIEW_ORGANISATION_FIGURES, "unverified_org", {"owner"}),
     (Action.VIEW_ORGANISATION_FIGURES, "none", set()),
 ]
+
 
 @pytest.mark.parametrize(
     "action, obj, permitted",

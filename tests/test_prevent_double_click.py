@@ -33,8 +33,14 @@ from .helpers import sign_in
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 DEMO_PASSWORD = "local-partners-demo"
 DEMO_PEOPLE = (
-    "admin@demo.test", "commissioner@demo.test", "evaluator@demo.test", "board@demo.test",
-    "finance@demo.test", "charity@demo.test", "cic@demo.test", "bigco@demo.test",
+    "admin@demo.test",
+    "commissioner@demo.test",
+    "evaluator@demo.test",
+    "board@demo.test",
+    "finance@demo.test",
+    "charity@demo.test",
+    "cic@demo.test",
+    "bigco@demo.test",
 )
 # Pages each person opens, at most, and of one shape (the address with its numbers
 # taken out: /needs/<n>/bids/<n>) at most so many: every kind of page, not every need.
@@ -168,7 +174,9 @@ def _crawl(client, starts: list[str]):
             queue.append(href)
 
 
-def test_every_post_form_on_the_pages_people_reach_has_buttons_that_ignore_a_second_click(app, db_session, database_url):
+def test_every_post_form_on_the_pages_people_reach_has_buttons_that_ignore_a_second_click(
+    app, db_session, database_url
+):
     if not database_url.startswith("sqlite"):
         pytest.skip("what a page draws does not depend on the database: once, on SQLite, is enough")
     load_demo_data(DEMO_PASSWORD)
@@ -192,7 +200,10 @@ def test_every_post_form_on_the_pages_people_reach_has_buttons_that_ignore_a_sec
     assert missing == []
     # The crawl reached the forms that matter, not just the sign-out button.
     wanted = (
-        "/sign-out", "/payments/<n>/record", "/contracts/<n>/milestones/<n>/report/review",
-        "/needs/<n>/lots/<n>/award", "/bids/<n>/check",
+        "/sign-out",
+        "/payments/<n>/record",
+        "/contracts/<n>/milestones/<n>/report/review",
+        "/needs/<n>/lots/<n>/award",
+        "/bids/<n>/check",
     )
     assert [a for a in wanted if a not in actions] == []

@@ -88,7 +88,9 @@ def test_retiring_a_pdu_by_csv_keeps_the_row_and_records_it(db_session, tmp_path
     for name in DATA.iterdir():
         (tmp_path / name.name).write_text(name.read_text())
     pdus = tmp_path / "probation_delivery_units.csv"
-    pdus.write_text(pdus.read_text().replace("N57EKNT,East Kent,N57,2021-06-26,", "N57EKNT,East Kent,N57,2021-06-26,2027-04-01"))
+    pdus.write_text(
+        pdus.read_text().replace("N57EKNT,East Kent,N57,2021-06-26,", "N57EKNT,East Kent,N57,2021-06-26,2027-04-01")
+    )
     report = load_reference(tmp_path)
     assert "areas: 0 added, 1 updated" in str(report)
     east_kent = db.session.scalar(sa.select(Area).where(Area.code == "N57EKNT"))
@@ -99,9 +101,17 @@ def test_retiring_a_pdu_by_csv_keeps_the_row_and_records_it(db_session, tmp_path
 def test_demo_data_creates_every_login_and_is_idempotent(app, db_session):
     logins = load_demo_data("local-partners-demo")
     assert {email for email, _ in logins} == DEMO_EMAILS
-    counts = (db.session.query(User).count(), db.session.query(Organisation).count(), db.session.query(Membership).count())
+    counts = (
+        db.session.query(User).count(),
+        db.session.query(Organisation).count(),
+        db.session.query(Membership).count(),
+    )
     load_demo_data("local-partners-demo")
-    assert (db.session.query(User).count(), db.session.query(Organisation).count(), db.session.query(Membership).count()) == counts
+    assert (
+        db.session.query(User).count(),
+        db.session.query(Organisation).count(),
+        db.session.query(Membership).count(),
+    ) == counts
     charity = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Thanet Women's Centre"))
     assert charity.is_vcse and charity.is_verified
     bigco = db.session.scalar(sa.select(Organisation).where(Organisation.company_number == "09000001"))
@@ -146,7 +156,13 @@ def test_demo_data_has_open_closing_soon_closed_and_draft_needs(app, db_session)
     assert closed.published_at < closed.question_deadline <= closed.closes_at
     # Every published need could have been published by the rules: a complete need, open
     # at least 10 working days.
-    for need in (open_need, closing_soon, closed, needs["Through-the-gate mentoring in East Kent"], needs["Employment support in East Kent"]):
+    for need in (
+        open_need,
+        closing_soon,
+        closed,
+        needs["Through-the-gate mentoring in East Kent"],
+        needs["Employment support in East Kent"],
+    ):
         found = publishing.problems(need, now=need.published_at)
         assert [p.message for p in found if "question deadline" not in p.message] == []
     assert publishing.problems(needs["Family contact and parenting support in West Kent"])  # a draft to finish
@@ -266,12 +282,19 @@ def _check_consortium():
     revision = lifecycle.counting_revision(bid)
     assert revision.digest == submission.digest_of(revision.content)
     assert revision.content["partners"] == [
-        {"organisation_id": partner.organisation_id, "name": CIC, "work_percent": partner.work_percent, "price_percent": partner.price_percent}
+        {
+            "organisation_id": partner.organisation_id,
+            "name": CIC,
+            "work_percent": partner.work_percent,
+            "price_percent": partner.price_percent,
+        }
     ]
     assert revision.submitted_at < utcnow() and partner.confirmed_at < revision.submitted_at
     assert submission.problems(bid) == [] and not submission.has_unsubmitted_changes(bid)
     # Both the charity and the CIC can read it; the large company cannot.
-    charity_user, cic_user, bigco_user = (find_user(e) for e in ("charity@demo.test", "cic@demo.test", "bigco@demo.test"))
+    charity_user, cic_user, bigco_user = (
+        find_user(e) for e in ("charity@demo.test", "cic@demo.test", "bigco@demo.test")
+    )
     assert parties.leads(charity_user, bid) and parties.is_party(cic_user, bid)
     assert not parties.leads(cic_user, bid) and not parties.is_party(bigco_user, bid)
     assert bid in parties.bids_of(cic_user)
@@ -305,7 +328,6 @@ def _check_closed_need():
     # The commissioner can open the bids now, and sees the flag.
     found = access.submitted_bids(closed, find_user("commissioner@demo.test"))
     assert [b.low_flag_reason is not None for b, _ in found].count(True) == 1
-
 
 
 def test_reference_data_in_force_today_is_counted_in_london_days(db_session):

@@ -236,7 +236,9 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("bids.invite_partner", "POST"): [case(LEAD_OF_BID, bid_id="open_bid_a")],
     ("bids.my_bids", "GET"): [case(ANY_ACCOUNT)],
     ("bids.need_bids", "GET"): [
-        case(expect(OVERSEERS), need_id="open_need", why="before closing: at most a count, to those who oversee the need"),
+        case(
+            expect(OVERSEERS), need_id="open_need", why="before closing: at most a count, to those who oversee the need"
+        ),
         case(expect(OVERSEERS | {"evaluator"}), need_id="closed_need"),
     ],
     ("bids.partner_share", "GET"): [case(expect({"partner"}, forbidden=LEAD, others=404), bid_id="open_bid_a")],
@@ -287,13 +289,22 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("contracts.variation", "POST"): [
         case(expect(LEAD, forbidden=CONTRACT_READERS, others=404), contract_id="contract", variation_id="variation"),
     ],
-    ("contracts.vary", "GET"): [case(expect(COMMISSIONER, forbidden=CONTRACT_READERS, others=404), contract_id="contract")],
-    ("contracts.vary", "POST"): [case(expect(COMMISSIONER, forbidden=CONTRACT_READERS, others=404), contract_id="contract")],
+    ("contracts.vary", "GET"): [
+        case(expect(COMMISSIONER, forbidden=CONTRACT_READERS, others=404), contract_id="contract")
+    ],
+    ("contracts.vary", "POST"): [
+        case(expect(COMMISSIONER, forbidden=CONTRACT_READERS, others=404), contract_id="contract")
+    ],
     # Outcome reports: the lead reports, the commissioner reviews, the contract's readers
     # read what was submitted; a draft and its files stay the lead's.
     ("delivery.download_evidence", "GET"): [
-        case(expect(LEAD, others=404), contract_id="contract", milestone_id="milestone_2", document_id="draft_evidence",
-             why="a draft's file: the lead's only"),
+        case(
+            expect(LEAD, others=404),
+            contract_id="contract",
+            milestone_id="milestone_2",
+            document_id="draft_evidence",
+            why="a draft's file: the lead's only",
+        ),
         case(CONTRACT, contract_id="contract", milestone_id="milestone_1", document_id="sent_evidence"),
     ],
     ("delivery.evidence", "GET"): [
@@ -304,18 +315,27 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ],
     ("delivery.outcomes", "GET"): [case(CONTRACT, contract_id="contract")],
     ("delivery.remove_evidence", "POST"): [
-        case(expect(LEAD, forbidden=CONTRACT_READERS, others=404), contract_id="contract", milestone_id="milestone_2",
-             document_id="draft_evidence"),
+        case(
+            expect(LEAD, forbidden=CONTRACT_READERS, others=404),
+            contract_id="contract",
+            milestone_id="milestone_2",
+            document_id="draft_evidence",
+        ),
     ],
     ("delivery.report", "GET"): [case(CONTRACT, contract_id="contract", milestone_id="milestone_2")],
     ("delivery.report", "POST"): [
         case(expect(LEAD, forbidden=CONTRACT_READERS, others=404), contract_id="contract", milestone_id="milestone_2"),
     ],
     ("delivery.review", "POST"): [
-        case(expect(COMMISSIONER, forbidden=CONTRACT_READERS, others=404), contract_id="contract",
-             milestone_id="milestone_1"),
+        case(
+            expect(COMMISSIONER, forbidden=CONTRACT_READERS, others=404),
+            contract_id="contract",
+            milestone_id="milestone_1",
+        ),
     ],
-    ("delivery.submission", "GET"): [case(CONTRACT, contract_id="contract", milestone_id="milestone_1", number=Literal(1))],
+    ("delivery.submission", "GET"): [
+        case(CONTRACT, contract_id="contract", milestone_id="milestone_1", number=Literal(1))
+    ],
     # Evaluation of the closed need: the commissioner runs it, the board reads it, the
     # panel's evaluator declares and scores; A explains its price.
     ("evaluation.award", "GET"): [case(expect(OVERSEERS), need_id="closed_need", lot_id="closed_lot")],
@@ -336,13 +356,19 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("evaluation.panel", "GET"): [case(NEED_COMMISSIONER, need_id="closed_need")],
     ("evaluation.panel", "POST"): [case(NEED_COMMISSIONER, need_id="closed_need")],
     ("evaluation.ranking", "GET"): [case(expect(OVERSEERS), need_id="closed_need", lot_id="closed_lot")],
-    ("evaluation.remove_panel_member", "POST"): [case(NEED_COMMISSIONER, need_id="closed_need", member_id="panel_member")],
+    ("evaluation.remove_panel_member", "POST"): [
+        case(NEED_COMMISSIONER, need_id="closed_need", member_id="panel_member")
+    ],
     ("evaluation.request_explanation", "POST"): [case(NEED_COMMISSIONER, need_id="closed_need", bid_id="closed_bid_a")],
     ("evaluation.score", "GET"): [case(expect({"evaluator"}), need_id="closed_need", bid_id="closed_bid_a")],
     ("evaluation.score", "POST"): [case(expect({"evaluator"}), need_id="closed_need", bid_id="closed_bid_a")],
     ("evaluation.scores", "GET"): [
-        case(expect(OVERSEERS), need_id="closed_need", bid_id="closed_bid_a",
-             why="the evaluator sees the others' scores only after submitting its own"),
+        case(
+            expect(OVERSEERS),
+            need_id="closed_need",
+            bid_id="closed_bid_a",
+            why="the evaluator sees the others' scores only after submitting its own",
+        ),
     ],
     ("evaluation.sign_off", "GET"): [case(expect(OVERSEERS), decision_id="sign_off_decision")],
     ("evaluation.sign_off", "POST"): [case(expect({"board_member"}), decision_id="sign_off_decision")],
@@ -526,10 +552,19 @@ def _allowed(role: str, method: str | None = None) -> set[str]:
 # POSTs every account makes about itself or without an account: signing in and out (the
 # second factor's pages too), registering, the emailed links, stopping following a need.
 OWN_ACCOUNT_POSTS = {
-    "accounts.accept_invitation", "accounts.forgot_password", "organisations.register", "accounts.resend_verification",
-    "accounts.reset_password", "accounts.sign_in", "accounts.sign_out", "needs.unfollow_need",
-    "accounts.enter_code", "accounts.enter_recovery_code", "accounts.set_up_authenticator",
-    "accounts.turn_on_two_factor", "accounts.turn_off_two_factor",
+    "accounts.accept_invitation",
+    "accounts.forgot_password",
+    "organisations.register",
+    "accounts.resend_verification",
+    "accounts.reset_password",
+    "accounts.sign_in",
+    "accounts.sign_out",
+    "needs.unfollow_need",
+    "accounts.enter_code",
+    "accounts.enter_recovery_code",
+    "accounts.set_up_authenticator",
+    "accounts.turn_on_two_factor",
+    "accounts.turn_off_two_factor",
 }
 
 
@@ -597,8 +632,11 @@ def _markers(ids: dict) -> list[tuple[str, list[bytes], frozenset]]:
         ("London's draft need", [ELSEWHERE_DRAFT_TITLE.encode()], frozenset({"other_commissioner"})),
         ("the draft report", [DRAFT_REPORT_NARRATIVE.encode(), DRAFT_EVIDENCE], LEAD),
         # Live links are for their recipients' inboxes: no page shows one.
-        ("a live emailed link",
-         [ids[k].encode() for k in ("bid_invitation", "staff_invitation", "reset_token", "verify_token")], frozenset()),
+        (
+            "a live emailed link",
+            [ids[k].encode() for k in ("bid_invitation", "staff_invitation", "reset_token", "verify_token")],
+            frozenset(),
+        ),
     ]
 
 
@@ -627,7 +665,9 @@ def _build() -> tuple[dict, dict]:
     }
     owner_a, owner_b, partner = users["owner_a"], users["owner_b"], users["partner"]
     ids = {
-        "east_kent": factories.area("N57EKNT").id, "org_a": org_a.id, "org_u": org_u.id,
+        "east_kent": factories.area("N57EKNT").id,
+        "org_a": org_a.id,
+        "org_u": org_u.id,
         "member_a_user": users["member_a"].id,
     }
     ids["member_a_membership"] = next(m.id for m in users["member_a"].memberships if m.organisation_id == org_a.id)
@@ -636,10 +676,15 @@ def _build() -> tuple[dict, dict]:
     draft = factories.make_need(commissioner=commissioner, published=False, title=f"{DRAFT_TITLE}: housing")
     document = need_documents.store_document(draft, filename="draft-plan.csv", data=b"a,b\n1,2\n", actor=commissioner)
     ids.update(
-        draft_need=draft.id, draft_lot=draft.lots[0].id, draft_criterion=draft.criteria[0].id, draft_document=document.id,
+        draft_need=draft.id,
+        draft_lot=draft.lots[0].id,
+        draft_criterion=draft.criteria[0].id,
+        draft_document=document.id,
     )
     elsewhere = factories.make_need(
-        area_code="N07LEBR", commissioner=users["other_commissioner"], published=False,
+        area_code="N07LEBR",
+        commissioner=users["other_commissioner"],
+        published=False,
         title=f"{ELSEWHERE_DRAFT_TITLE}: mentoring",
     )
     ids["elsewhere_draft"] = elsewhere.id
@@ -648,10 +693,18 @@ def _build() -> tuple[dict, dict]:
     # question, A's follow and saved search, and an emailed invitation to a second partner.
     open_need = factories.make_need(commissioner=commissioner, title="Open need")
     bid_a = factories.make_bid(open_need, provider=owner_a, price_pence=OPEN_A_PRICE, submit=False)
-    drafting.save_answers(bid_a, answers={c.id: f"{OPEN_A_ANSWER}: our plan" for c in open_need.criteria}, actor=owner_a)
-    bid_partner, _ = consortium.invite_partner(bid_a, organisation=org_p, work_percent=30, price_percent=30, actor=owner_a)
+    drafting.save_answers(
+        bid_a, answers={c.id: f"{OPEN_A_ANSWER}: our plan" for c in open_need.criteria}, actor=owner_a
+    )
+    bid_partner, _ = consortium.invite_partner(
+        bid_a, organisation=org_p, work_percent=30, price_percent=30, actor=owner_a
+    )
     consortium.set_shares(
-        bid_a, lead_work_percent=70, lead_price_percent=70, partner_shares={bid_partner.id: (30, 30)}, actor=owner_a,
+        bid_a,
+        lead_work_percent=70,
+        lead_price_percent=70,
+        partner_shares={bid_partner.id: (30, 30)},
+        actor=owner_a,
     )
     consortium.confirm_partner(bid_partner, actor=partner)
     bid_document = drafting.add_document(bid_a, filename="plan.csv", data=OPEN_A_DOCUMENT, actor=owner_a)
@@ -660,15 +713,24 @@ def _build() -> tuple[dict, dict]:
         bid_a, name="Invited Org", email="invited@example.org", work_percent=1, price_percent=0, actor=owner_a
     )
     bid_b = factories.make_bid(open_need, provider=owner_b, submit=False)
-    drafting.save_answers(bid_b, answers={c.id: f"{OPEN_B_ANSWER}: our plan" for c in open_need.criteria}, actor=owner_b)
+    drafting.save_answers(
+        bid_b, answers={c.id: f"{OPEN_B_ANSWER}: our plan" for c in open_need.criteria}, actor=owner_b
+    )
     submission.submit_bid(bid_b, actor=owner_b)
-    question = questions.ask_question(open_need, organisation=org_a, actor=owner_a, text="Can the service run in the evening?")
+    question = questions.ask_question(
+        open_need, organisation=org_a, actor=owner_a, text="Can the service run in the evening?"
+    )
     following.follow_need(open_need, actor=owner_a)
     saved = digest.create_saved_search(actor=owner_a, area_ids=[], category_ids=[])
     ids.update(
-        open_need=open_need.id, open_bid_a=bid_a.id, open_bid_b=bid_b.id, open_bid_a_document=bid_document.id,
+        open_need=open_need.id,
+        open_bid_a=bid_a.id,
+        open_bid_b=bid_b.id,
+        open_bid_a_document=bid_document.id,
         open_bid_a_partner=bid_partner.id,
-        bid_invitation=invitation_token, question=question.id, saved_search=saved.id,
+        bid_invitation=invitation_token,
+        question=question.id,
+        saved_search=saved.id,
     )
     ids["email"] = db.session.scalar(sa.select(OutboxEmail.id).where(OutboxEmail.to == "invited@example.org"))
 
@@ -676,7 +738,9 @@ def _build() -> tuple[dict, dict]:
     # evaluator is on the panel and declared no conflict.
     closed = factories.make_need(commissioner=commissioner, title="Closed need")
     closed_a = factories.make_bid(closed, provider=owner_a, price_pence=1_000_000, submit=False)
-    drafting.save_answers(closed_a, answers={c.id: f"{CLOSED_A_ANSWER}: our plan" for c in closed.criteria}, actor=owner_a)
+    drafting.save_answers(
+        closed_a, answers={c.id: f"{CLOSED_A_ANSWER}: our plan" for c in closed.criteria}, actor=owner_a
+    )
     submission.submit_bid(closed_a, actor=owner_a)
     factories.make_bid(closed, provider=owner_b, price_pence=4_500_000)
     factories.close_need(closed)
@@ -684,7 +748,9 @@ def _build() -> tuple[dict, dict]:
     member = panel.assign_evaluator(closed, evaluator, actor=commissioner)
     panel.declare_conflicts(closed, evaluator, {o.id: (False, "") for o in panel.bidding_organisations(closed)})
     low_bids.request_explanation(
-        closed_a, request="Explain how you can deliver at this price.", respond_by=timing.earliest_respond_by(now),
+        closed_a,
+        request="Explain how you can deliver at this price.",
+        respond_by=timing.earliest_respond_by(now),
         actor=commissioner,
     )
     ids.update(closed_need=closed.id, closed_lot=closed.lots[0].id, closed_bid_a=closed_a.id, panel_member=member.id)
@@ -702,50 +768,84 @@ def _build() -> tuple[dict, dict]:
     starts_on = london_date(now) - timedelta(days=1)
     ends_on = starts_on + timedelta(days=400)
     contract = contracts.create_contract(
-        decision, starts_on=starts_on, ends_on=ends_on,
+        decision,
+        starts_on=starts_on,
+        ends_on=ends_on,
         schedule=[
             contracts.Line(line.number, line.title, line.amount_pence, min(line.due_on, ends_on))
             for line in contracts.proposed_schedule(decision, starts_on)
         ],
-        outcome_ids=[o.id for o in awarded.need.outcomes], actor=commissioner,
+        outcome_ids=[o.id for o in awarded.need.outcomes],
+        actor=commissioner,
     )
-    db.session.add(ContractParty(
-        contract_id=contract.id, organisation_id=org_p.id, role=PartyRole.PARTNER, work_percent=0, price_percent=0,
-    ))
+    db.session.add(
+        ContractParty(
+            contract_id=contract.id,
+            organisation_id=org_p.id,
+            role=PartyRole.PARTNER,
+            work_percent=0,
+            price_percent=0,
+        )
+    )
     db.session.flush()
     db.session.expire(contract, ["parties"])
     milestones = {m.number: m for m in contract.milestones}
     sent = drafts.start_report(milestones[1], owner_a)
     drafts.save_report(
-        sent, referred=10, started=8, completed=5, outcomes={o.id: (2, 1, 1) for o in contract.outcomes},
-        narrative="Weekly sessions ran in Canterbury.", case_study="", actor=owner_a,
+        sent,
+        referred=10,
+        started=8,
+        completed=5,
+        outcomes={o.id: (2, 1, 1) for o in contract.outcomes},
+        narrative="Weekly sessions ran in Canterbury.",
+        case_study="",
+        actor=owner_a,
     )
     sent_evidence = evidence.add_evidence(sent, "sent.csv", SENT_EVIDENCE, owner_a)
     drafts.submit_report(sent, owner_a)
     draft_report = drafts.start_report(milestones[2], owner_a)
     drafts.save_report(
-        draft_report, referred=3, started=None, completed=None, outcomes={},
+        draft_report,
+        referred=3,
+        started=None,
+        completed=None,
+        outcomes={},
         narrative=f"{DRAFT_REPORT_NARRATIVE}: not sent yet",
-        case_study="", actor=owner_a,
+        case_study="",
+        actor=owner_a,
     )
     draft_evidence = evidence.add_evidence(draft_report, "draft.csv", DRAFT_EVIDENCE, owner_a)
     [payment] = payments.payments_of(contract)
     variation = variations.propose(
-        contract, ends_on=ends_on + timedelta(days=30), amounts={m.number: m.amount_pence for m in contract.milestones},
-        due_dates={m.number: m.due_on for m in contract.milestones}, reason="The service runs a month longer.",
+        contract,
+        ends_on=ends_on + timedelta(days=30),
+        amounts={m.number: m.amount_pence for m in contract.milestones},
+        due_dates={m.number: m.due_on for m in contract.milestones},
+        reason="The service runs a month longer.",
         actor=commissioner,
     )
     [due] = reviews.due(contract, london_date(now))
-    review = reviews.rate(contract, period=due.key, rating="good", comment="A strong start.", actor=users["board_member"])
+    review = reviews.rate(
+        contract, period=due.key, rating="good", comment="A strong start.", actor=users["board_member"]
+    )
     ids.update(
-        contract_bid_a=awarded.bids[0].id, contract=contract.id, milestone_1=milestones[1].id, milestone_2=milestones[2].id,
-        sent_evidence=sent_evidence.id, draft_evidence=draft_evidence.id, payment=payment.id, variation=variation.id,
+        contract_bid_a=awarded.bids[0].id,
+        contract=contract.id,
+        milestone_1=milestones[1].id,
+        milestone_2=milestones[2].id,
+        sent_evidence=sent_evidence.id,
+        draft_evidence=draft_evidence.id,
+        payment=payment.id,
+        variation=variation.id,
         review=review.id,
     )
 
     # The emailed links of accounts: a staff invitation, a password reset, an email to confirm.
     invitation = accounts.invite(
-        email="new.evaluator@example.org", role=Role.EVALUATOR, actor=admin, area=factories.area("N57EKNT"),
+        email="new.evaluator@example.org",
+        role=Role.EVALUATOR,
+        actor=admin,
+        area=factories.area("N57EKNT"),
     )
     unconfirmed = factories.make_user(verified=False)
     member_a = users["member_a"]
@@ -762,7 +862,10 @@ def _evaluated(title, commissioner, evaluator, *providers, lots):
     """A closed need with a bid of each provider (the first scored best), scored by the
     evaluator, moderated and closed: ready to decide."""
     need = factories.make_need(commissioner=commissioner, title=title, lots=lots)
-    made = [factories.make_bid(need, provider=p, price_pence=lots[0] - 500_000 * i) for i, p in enumerate(providers, start=1)]
+    made = [
+        factories.make_bid(need, provider=p, price_pence=lots[0] - 500_000 * i)
+        for i, p in enumerate(providers, start=1)
+    ]
     factories.close_need(need)
     panel.assign_evaluator(need, evaluator, actor=commissioner)
     panel.declare_conflicts(need, evaluator, {o.id: (False, "") for o in panel.bidding_organisations(need)})

@@ -23,7 +23,9 @@ def password_field(label: str = "Password", empty: str = "Enter a password", new
         label,
         validators=[required(empty), MaxLength(label, PASSWORD_MAX)],
         widget=GovPasswordInput(),
-        description=f"At least {PASSWORD_MIN} characters, and hard to guess. A few unrelated words make a strong password." if new else "",
+        description=f"At least {PASSWORD_MIN} characters, and hard to guess. A few unrelated words make a strong password."
+        if new
+        else "",
         render_kw={"autocomplete": "new-password" if new else "current-password"},
     )
 
@@ -112,7 +114,7 @@ class InviteStaffForm(FlaskForm):
             SelectChoice("evaluator", "Evaluator: declares conflicts and scores bids"),
             SelectChoice("board_member", "Board member: reviews partnerships and signs off large awards"),
         ],
-                widget=GovRadioInput(),
+        widget=GovRadioInput(),
     )
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
 

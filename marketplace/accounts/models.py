@@ -110,11 +110,7 @@ class User(UserMixin, Model):
         return [m for m in self.active_memberships if m.organisation_id is not None]
 
     def area_memberships(self, role: Role | None = None) -> list["Membership"]:
-        return [
-            m
-            for m in self.active_memberships
-            if m.area_id is not None and (role is None or m.role == role)
-        ]
+        return [m for m in self.active_memberships if m.area_id is not None and (role is None or m.role == role)]
 
     @property
     def organisations(self):
@@ -211,9 +207,7 @@ class Invitation(Model):
     invited_by = relationship("User", foreign_keys=[invited_by_id])
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "(organisation_id IS NULL) <> (area_id IS NULL)", name="one_target"
-        ),
+        sa.CheckConstraint("(organisation_id IS NULL) <> (area_id IS NULL)", name="one_target"),
         sa.CheckConstraint("email = lower(email)", name="email_lower_case"),
     )
 

@@ -71,7 +71,9 @@ def check_email():
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(_failure_limit, methods=["POST"], deduct_when=_sign_in_failed, scope="sign-in-address")
-@limiter.limit(_failure_limit, methods=["POST"], key_func=_account_key, deduct_when=_sign_in_failed, scope="sign-in-account")
+@limiter.limit(
+    _failure_limit, methods=["POST"], key_func=_account_key, deduct_when=_sign_in_failed, scope="sign-in-account"
+)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -83,14 +85,14 @@ def sign_in():
             g.sign_in_failed = True
             form.password.errors.append("Enter a correct email address and password")
         elif not user.is_active:
-            form.email.errors.append("This account has been closed. Contact the service team if you think this is wrong")
+            form.email.errors.append(
+                "This account has been closed. Contact the service team if you think this is wrong"
+            )
         elif not user.email_verified:
             unverified = True
             services.send_verification_email(user)
             db.session.commit()
-            form.email.errors.append(
-                "Confirm your email address before you sign in. We've sent you a new link"
-            )
+            form.email.errors.append("Confirm your email address before you sign in. We've sent you a new link")
         elif user.second_factor_needed:
             from .two_factor_routes import start
 
@@ -194,7 +196,9 @@ def accept_invitation(token):
 def _accept_as_existing_user(invitation, user):
     if current_user.is_authenticated and current_user.id != user.id:
         # Never sign someone out on a GET: explain, and let them choose.
-        return render_template("accounts/accept_invitation.html", invitation=invitation, other_account=True, form=ConfirmForm())
+        return render_template(
+            "accounts/accept_invitation.html", invitation=invitation, other_account=True, form=ConfirmForm()
+        )
     if not current_user.is_authenticated:
         flash(f"Sign in as {invitation.email} to accept the invitation.", "info")
         return redirect(url_for("accounts.sign_in", next=request.path))

@@ -87,9 +87,14 @@ def _send_link(to: str, subject: str, template: str, *, purpose: str, payload: d
 
 def send_verification_email(user: User) -> None:
     _send_link(
-        user.email, "Confirm your email address", "verify_email",
-        purpose="verify-email", payload={"u": user.id, "e": user.email}, endpoint="accounts.verify_email",
-        user=user, hours=current_app.config["EMAIL_VERIFICATION_MAX_AGE"] // 3600,
+        user.email,
+        "Confirm your email address",
+        "verify_email",
+        purpose="verify-email",
+        payload={"u": user.id, "e": user.email},
+        endpoint="accounts.verify_email",
+        user=user,
+        hours=current_app.config["EMAIL_VERIFICATION_MAX_AGE"] // 3600,
     )
 
 
@@ -109,9 +114,7 @@ def tell_owner_of_registration(email: str) -> None:
 
 
 def verify_email(token: str) -> User:
-    payload = tokens.read_token(
-        "verify-email", token, current_app.config["EMAIL_VERIFICATION_MAX_AGE"]
-    )
+    payload = tokens.read_token("verify-email", token, current_app.config["EMAIL_VERIFICATION_MAX_AGE"])
     user = db.session.get(User, payload.get("u")) if isinstance(payload.get("u"), int) else None
     if user is None or user.email != payload.get("e"):
         raise tokens.InvalidToken()
@@ -127,9 +130,14 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.is_active:
         return
     _send_link(
-        user.email, "Reset your password", "reset_password",
-        purpose="reset-password", payload={"u": user.id, "n": user.session_nonce}, endpoint="accounts.reset_password",
-        user=user, minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+        user.email,
+        "Reset your password",
+        "reset_password",
+        purpose="reset-password",
+        payload={"u": user.id, "n": user.session_nonce},
+        endpoint="accounts.reset_password",
+        user=user,
+        minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
     )
 
 
@@ -167,9 +175,7 @@ def invite(*, email: str, role: Role, actor: User, organisation=None, area=None)
         ]
         if current:
             raise AccountError(f"{email} is already a {current[0].role.label.lower()} of {_name(target)}")
-    invitation = Invitation(
-        email=email, role=role, organisation=organisation, area=area, invited_by_id=actor.id
-    )
+    invitation = Invitation(email=email, role=role, organisation=organisation, area=area, invited_by_id=actor.id)
     db.session.add(invitation)
     db.session.flush()
     audit.record(
@@ -179,9 +185,16 @@ def invite(*, email: str, role: Role, actor: User, organisation=None, area=None)
         after={"email": email, "role": role.value, "to": _name(target)},
     )
     _send_link(
-        email, f"You've been invited to join {_name(target)} on Local Partners", "invitation",
-        purpose="invitation", payload={"i": invitation.id, "e": email}, endpoint="accounts.accept_invitation",
-        invitation=invitation, target_name=_name(target), inviter=actor, days=current_app.config["INVITATION_MAX_AGE"] // 86400,
+        email,
+        f"You've been invited to join {_name(target)} on Local Partners",
+        "invitation",
+        purpose="invitation",
+        payload={"i": invitation.id, "e": email},
+        endpoint="accounts.accept_invitation",
+        invitation=invitation,
+        target_name=_name(target),
+        inviter=actor,
+        days=current_app.config["INVITATION_MAX_AGE"] // 86400,
     )
     return invitation
 
@@ -192,9 +205,7 @@ def _name(target) -> str:
 
 def invitation_for_token(token: str) -> Invitation:
     payload = tokens.read_token("invitation", token, current_app.config["INVITATION_MAX_AGE"])
-    invitation = (
-        db.session.get(Invitation, payload.get("i")) if isinstance(payload.get("i"), int) else None
-    )
+    invitation = db.session.get(Invitation, payload.get("i")) if isinstance(payload.get("i"), int) else None
     if invitation is None or invitation.email != payload.get("e"):
         raise tokens.InvalidToken()
     return invitation
@@ -232,7 +243,11 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
         "membership.created",
         membership,
         actor=user,
-        after={"role": membership.role.value, "organisation_id": membership.organisation_id, "area_id": membership.area_id},
+        after={
+            "role": membership.role.value,
+            "organisation_id": membership.organisation_id,
+            "area_id": membership.area_id,
+        },
     )
     return membership
 
@@ -277,20 +292,36 @@ def reactivate_user(user: User, *, actor: User, reason: str) -> None:
 
 def members_of(organisation_ids) -> list[User]:
     """Active users with a current membership of any of the organisations, by id."""
-    return list(db.session.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id).where(
-            Membership.organisation_id.in_(organisation_ids), Membership.ended_at.is_(None), User.deactivated_at.is_(None)
-        ).distinct().order_by(User.id)
-    ).all())
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.organisation_id.in_(organisation_ids),
+                Membership.ended_at.is_(None),
+                User.deactivated_at.is_(None),
+            )
+            .distinct()
+            .order_by(User.id)
+        ).all()
+    )
 
 
 def area_staff(role: Role, area, *, order_by=User.id) -> list[User]:
     """Active users with `role` on the area or on its region (a region's role covers its
     delivery units)."""
     area_ids = [area.id] + ([area.parent_id] if area.parent_id else [])
-    return list(db.session.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id).where(
-            Membership.role == role, Membership.area_id.in_(area_ids), Membership.ended_at.is_(None),
-            User.deactivated_at.is_(None),
-        ).distinct().order_by(order_by)
-    ).all())
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.role == role,
+                Membership.area_id.in_(area_ids),
+                Membership.ended_at.is_(None),
+                User.deactivated_at.is_(None),
+            )
+            .distinct()
+            .order_by(order_by)
+        ).all()
+    )

@@ -65,7 +65,8 @@ def _enforce() -> None:
         session.clear()
         flash(
             "You were signed out after 30 minutes without activity, to protect your information."
-            if idle_out else "You were signed out because you signed in more than 8 hours ago."
+            if idle_out
+            else "You were signed out because you signed in more than 8 hours ago."
         )
         return
     session[SEEN] = now
@@ -95,7 +96,12 @@ def init_app(app) -> None:
     @app.context_processor
     def session_limits():
         left = seconds_left()
-        return {"session_warning": None if left is None else {
-            "seconds_left": left, "warn_before": WARN_BEFORE_SECONDS, "idle": STAFF_IDLE_SECONDS,
-        }}
-
+        return {
+            "session_warning": None
+            if left is None
+            else {
+                "seconds_left": left,
+                "warn_before": WARN_BEFORE_SECONDS,
+                "idle": STAFF_IDLE_SECONDS,
+            }
+        }

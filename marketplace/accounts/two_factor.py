@@ -63,7 +63,9 @@ def qr_code_data_uri(uri: str) -> str:
     """The otpauth:// URI as a QR code: an SVG in a data: URI, for an <img> (the
     Content-Security-Policy allows images from data:, and no inline style is needed)."""
     buffer = io.BytesIO()
-    segno.make(uri, error="m").save(buffer, kind="svg", scale=5, border=4, dark="#0b0c0c", light="#ffffff", xmldecl=False)
+    segno.make(uri, error="m").save(
+        buffer, kind="svg", scale=5, border=4, dark="#0b0c0c", light="#ffffff", xmldecl=False
+    )
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
@@ -105,12 +107,15 @@ def accept_code(user: User, code: str, *, now: float | None = None) -> bool:
         return False
     # One UPDATE claims the step: of two requests with the same code, one changes the row.
     # (Session.execute is typed to return a Result; for an UPDATE it is a CursorResult.)
-    claimed = cast(CursorResult, db.session.execute(
-        sa.update(User)
-        .where(User.id == user.id, sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step))
-        .values(totp_last_step=step)
-        .execution_options(synchronize_session=False)
-    )).rowcount
+    claimed = cast(
+        CursorResult,
+        db.session.execute(
+            sa.update(User)
+            .where(User.id == user.id, sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+            .values(totp_last_step=step)
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
     db.session.refresh(user, ["totp_last_step"])
     return claimed == 1
 
@@ -135,7 +140,9 @@ def enable(user: User, secret: str, code: str, *, now: float | None = None) -> l
 
 def _new_recovery_codes(user: User) -> list[str]:
     _revoke_recovery_codes(user)
-    codes = ["".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH)) for _ in range(RECOVERY_CODE_COUNT)]
+    codes = [
+        "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH)) for _ in range(RECOVERY_CODE_COUNT)
+    ]
     for code in codes:
         db.session.add(RecoveryCode(user_id=user.id, lookup=code[:LOOKUP_LENGTH], code_hash=hash_password(code)))
     db.session.flush()
@@ -157,9 +164,9 @@ def _revoke_recovery_codes(user: User) -> None:
 
 def recovery_codes_left(user: User) -> int:
     return db.session.execute(
-        sa.select(sa.func.count()).select_from(RecoveryCode).where(
-            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None), RecoveryCode.revoked_at.is_(None)
-        )
+        sa.select(sa.func.count())
+        .select_from(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None), RecoveryCode.revoked_at.is_(None))
     ).scalar_one()
 
 
@@ -183,15 +190,22 @@ def use_recovery_code(user: User, typed: str) -> bool:
         except (VerificationError, InvalidHashError):
             continue
         # Claimed by one UPDATE, so two requests with one code cannot both sign in.
-        claimed = cast(CursorResult, db.session.execute(
-            sa.update(RecoveryCode)
-            .where(RecoveryCode.id == candidate.id, RecoveryCode.used_at.is_(None), RecoveryCode.revoked_at.is_(None))
-            .values(used_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )).rowcount
+        claimed = cast(
+            CursorResult,
+            db.session.execute(
+                sa.update(RecoveryCode)
+                .where(
+                    RecoveryCode.id == candidate.id, RecoveryCode.used_at.is_(None), RecoveryCode.revoked_at.is_(None)
+                )
+                .values(used_at=utcnow())
+                .execution_options(synchronize_session=False)
+            ),
+        ).rowcount
         if claimed != 1:
             return False
-        audit.record("user.recovery_code_used", user, actor=user, after={"recovery_codes_left": recovery_codes_left(user)})
+        audit.record(
+            "user.recovery_code_used", user, actor=user, after={"recovery_codes_left": recovery_codes_left(user)}
+        )
         return True
     return False
 
@@ -233,7 +247,14 @@ def reset(user: User, *, actor: User, reason: str) -> None:
         raise AccountError(f"{user.email} has not set up two-factor authentication")
     _clear(user)
     user.session_nonce = new_session_nonce()  # signs them out everywhere
-    audit.record("user.two_factor_reset", user, actor=actor, before={"two_factor": True}, after={"two_factor": False}, reason=reason)
+    audit.record(
+        "user.two_factor_reset",
+        user,
+        actor=actor,
+        before={"two_factor": True},
+        after={"two_factor": False},
+        reason=reason,
+    )
     queue_email(
         user.email,
         "Your two-factor authentication was reset",

@@ -45,7 +45,14 @@ WRONG_RECOVERY_CODE = "The recovery code is not right, or it has been used. Chec
 
 # Pages someone part-way through signing in, or with only a password, may still open.
 OPEN_BEFORE_SECOND_FACTOR = frozenset(
-    {"static", "accounts.sign_out", "accounts.enter_code", "accounts.enter_recovery_code", "accounts.set_up_authenticator", "main.healthz"}
+    {
+        "static",
+        "accounts.sign_out",
+        "accounts.enter_code",
+        "accounts.enter_recovery_code",
+        "accounts.set_up_authenticator",
+        "main.healthz",
+    }
 )
 
 
@@ -62,7 +69,9 @@ def _person_key() -> str:
 
 
 def _limited(view):
-    view = limiter.shared_limit(_failure_limit, scope="second-factor-address", methods=["POST"], deduct_when=_code_failed)(view)
+    view = limiter.shared_limit(
+        _failure_limit, scope="second-factor-address", methods=["POST"], deduct_when=_code_failed
+    )(view)
     return limiter.shared_limit(
         _failure_limit, scope="second-factor-account", key_func=_person_key, methods=["POST"], deduct_when=_code_failed
     )(view)
@@ -95,7 +104,9 @@ def _sign_in_again():
     session.pop(PENDING, None)
     session.pop(SET_UP, None)
     if had_started:
-        flash("For your security, sign in again. The code must be entered within a few minutes of your password.", "info")
+        flash(
+            "For your security, sign in again. The code must be entered within a few minutes of your password.", "info"
+        )
     return redirect(url_for("accounts.sign_in"))
 
 
@@ -109,7 +120,9 @@ def _part_way(*, set_up: bool):
     if user is None:
         return None, _sign_in_again()
     if user.two_factor_enabled != set_up:
-        return None, redirect(url_for("accounts.enter_code" if user.two_factor_enabled else "accounts.set_up_authenticator"))
+        return None, redirect(
+            url_for("accounts.enter_code" if user.two_factor_enabled else "accounts.set_up_authenticator")
+        )
     return user, None
 
 
@@ -177,7 +190,11 @@ def enter_recovery_code():
         next_url = _finish_sign_in(user)
         flash(
             f"You signed in with a recovery code. It cannot be used again: you have {left} left."
-            + (" If you have lost your phone, ask the service team to reset your two-factor authentication." if left <= 3 else ""),
+            + (
+                " If you have lost your phone, ask the service team to reset your two-factor authentication."
+                if left <= 3
+                else ""
+            ),
             "info",
         )
         return redirect(next_url)
@@ -217,7 +234,9 @@ def _set_up(user: User, *, signing_in: bool):
         else:
             next_url = _finish_sign_in(user) if signing_in else _finish_turning_on(user)
             # Shown in this response and never again: nothing keeps them in clear.
-            return _not_kept(render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url, signing_in=signing_in))
+            return _not_kept(
+                render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url, signing_in=signing_in)
+            )
     return _not_kept(
         render_template(
             "accounts/set_up_authenticator.html",

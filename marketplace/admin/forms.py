@@ -11,7 +11,11 @@ class UserStatusForm(FlaskForm):
     """Close or reopen an account, always with a reason for the record."""
 
     reason = FreeText(
-        "Reason", noun="Reason", characters=REASON_CHARACTERS, empty="Enter a reason", plain=True,
+        "Reason",
+        noun="Reason",
+        characters=REASON_CHARACTERS,
+        empty="Enter a reason",
+        plain=True,
         hint="This is kept in the audit trail.",
     )
     submit = SubmitField("Confirm", widget=GovSubmitInput())
@@ -22,8 +26,11 @@ class ResetTwoFactorForm(FlaskForm):
     admin checked it was them asking."""
 
     reason = FreeText(
-        "How did you check that the person asking is the account's owner?", noun="Reason",
-        characters=REASON_CHARACTERS, empty="Enter how you checked who is asking", plain=True,
+        "How did you check that the person asking is the account's owner?",
+        noun="Reason",
+        characters=REASON_CHARACTERS,
+        empty="Enter how you checked who is asking",
+        plain=True,
         hint="For example, a call back on the number in their organisation's records. This is kept in the audit trail.",
     )
     submit = SubmitField("Reset two-factor authentication", widget=GovSubmitInput())
@@ -38,7 +45,11 @@ class ThresholdForm(FlaskForm):
         description="Awards of a lot worth more than this need a board member's approval. Leave empty to use the region's threshold, or the service default.",
     )
     reason = FreeText(
-        "Reason for the change", noun="Reason", characters=REASON_CHARACTERS, empty="Enter a reason for the change",
-        plain=True, hint="This is kept in the audit trail.",
+        "Reason for the change",
+        noun="Reason",
+        characters=REASON_CHARACTERS,
+        empty="Enter a reason for the change",
+        plain=True,
+        hint="This is kept in the audit trail.",
     )
     submit = SubmitField("Save threshold", widget=GovSubmitInput())

@@ -39,9 +39,7 @@ def dashboard():
     waiting = db.session.scalar(
         sa.select(sa.func.count()).select_from(Organisation).where(Organisation.verified_at.is_(None))
     )
-    unsent = db.session.scalar(
-        sa.select(sa.func.count()).select_from(OutboxEmail).where(OutboxEmail.sent_at.is_(None))
-    )
+    unsent = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail).where(OutboxEmail.sent_at.is_(None)))
     return render_template("admin/dashboard.html", waiting=waiting, unsent=unsent)
 
 
@@ -74,9 +72,13 @@ def staff():
     if form.validate_on_submit():
         area = db.get_or_404(Area, int(form.area.data))
         require(current_user, Action.INVITE_AREA_STAFF, area)
-        if committed(lambda: account_services.invite(
-            email=form.email.data, role=Role(form.role.data), actor=current_user, area=area
-        ), form, form.email):
+        if committed(
+            lambda: account_services.invite(
+                email=form.email.data, role=Role(form.role.data), actor=current_user, area=area
+            ),
+            form,
+            form.email,
+        ):
             flash(f"Invitation sent to {form.email.data}.", "success")
             return redirect(url_for("admin.staff"))
     memberships = db.session.scalars(
@@ -91,7 +93,10 @@ def staff():
 @bp.get("/emails")
 def emails():
     page = db.paginate(
-        sa.select(OutboxEmail).order_by(OutboxEmail.id.desc()), page=requested_page(), per_page=PAGE_SIZE, error_out=False
+        sa.select(OutboxEmail).order_by(OutboxEmail.id.desc()),
+        page=requested_page(),
+        per_page=PAGE_SIZE,
+        error_out=False,
     )
     return render_template("admin/emails.html", page=page)
 
@@ -114,7 +119,9 @@ def users():
     query = sa.select(User).order_by(User.email)
     search = request.args.get("q", "").replace("\x00", "").strip().lower()[:254]
     if search:
-        query = query.where(User.email.contains(search, autoescape=True) | sa.func.lower(User.name).contains(search, autoescape=True))
+        query = query.where(
+            User.email.contains(search, autoescape=True) | sa.func.lower(User.name).contains(search, autoescape=True)
+        )
     page = db.paginate(query, page=requested_page(), per_page=PAGE_SIZE, error_out=False)
     return render_template("admin/users.html", page=page, search=search)
 
@@ -155,7 +162,10 @@ def reset_two_factor(user_id):
     if form.validate_on_submit():
         two_factor.reset(user, actor=current_user, reason=form.reason.data)
         db.session.commit()
-        flash(f"Two-factor authentication is reset for {user.email}, who has been signed out everywhere and told by email.", "success")
+        flash(
+            f"Two-factor authentication is reset for {user.email}, who has been signed out everywhere and told by email.",
+            "success",
+        )
         return redirect(url_for("admin.show_user", user_id=user.id))
     return render_template("admin/reset_two_factor.html", user=user, form=form)
 
@@ -176,9 +186,14 @@ def edit_area(area_id):
     if request.method == "GET":
         form.threshold.set_pence(area.sign_off_threshold_pence)
     elif form.validate_on_submit() and committed(
-        lambda: services.set_sign_off_threshold(area, form.threshold.pence, actor=current_user, reason=form.reason.data),
-        form, form.threshold,
+        lambda: services.set_sign_off_threshold(
+            area, form.threshold.pence, actor=current_user, reason=form.reason.data
+        ),
+        form,
+        form.threshold,
     ):
         flash(f"The sign-off threshold of {area.label} is now {format_pounds(area_threshold(area))}.", "success")
         return redirect(url_for("admin.areas"))
-    return render_template("admin/area.html", area=area, form=form, effective=area_threshold(area)), 400 if form.errors else 200
+    return render_template(
+        "admin/area.html", area=area, form=form, effective=area_threshold(area)
+    ), 400 if form.errors else 200

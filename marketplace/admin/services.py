@@ -21,7 +21,11 @@ def set_sign_off_threshold(area, pence: int | None, *, actor, reason: str) -> No
     before = area.sign_off_threshold_pence
     area.sign_off_threshold_pence = pence
     audit.record(
-        "area.threshold_changed", area, actor=actor, reason=reason,
-        before={"sign_off_threshold_pence": before}, after={"sign_off_threshold_pence": area.sign_off_threshold_pence},
+        "area.threshold_changed",
+        area,
+        actor=actor,
+        reason=reason,
+        before={"sign_off_threshold_pence": before},
+        after={"sign_off_threshold_pence": area.sign_off_threshold_pence},
     )
     db.session.flush()

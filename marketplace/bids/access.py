@@ -57,7 +57,9 @@ def _refuse(user, obj, need: Need, what: str) -> None:
     """Write the refusal to the audit trail in its own commit (the request then fails, and
     the refusal must outlive it), then raise."""
     audit.record(
-        "bid.sealed_access_refused", obj, actor=user,
+        "bid.sealed_access_refused",
+        obj,
+        actor=user,
         after={"need_id": need.id, "what": what, "closes_at": need.closes_at.isoformat() if need.closes_at else None},
     )
     db.session.commit()
@@ -102,7 +104,12 @@ def revision_for_commissioning(bid_id: int, user, now=None) -> tuple[Bid, BidRev
     if revision is None:
         abort(404)
     if not may_open(user, bid, revision):
-        audit.record("bid.evaluator_access_refused", bid, actor=user, after={"need_id": bid.need_id, "why": "not declared, or conflicted"})
+        audit.record(
+            "bid.evaluator_access_refused",
+            bid,
+            actor=user,
+            after={"need_id": bid.need_id, "why": "not declared, or conflicted"},
+        )
         db.session.commit()
         abort(403)
     return bid, revision

@@ -68,7 +68,9 @@ def check_at_closing(need: Need, now: datetime | None = None) -> bool:
     then, and it counts. Once the bids are checked nothing more is written to them."""
     now = now or utcnow()
     if (
-        need.published_at is None or need.closes_at is None or now < need.closes_at + IN_FLIGHT_LIMIT
+        need.published_at is None
+        or need.closes_at is None
+        or now < need.closes_at + IN_FLIGHT_LIMIT
         or need.bids_checked_at is not None
     ):
         return False
@@ -88,9 +90,14 @@ def check_at_closing(need: Need, now: datetime | None = None) -> bool:
                 # The reason quotes prices: it stays on the bid, out of the audit trail.
                 rules = {
                     "median": low_bid_reason(revision.price_pence, revision.people, others, None) is not None,
-                    "cost_floor": low_bid_reason(revision.price_pence, revision.people, [], need.cost_floor_per_person_pence) is not None,
+                    "cost_floor": low_bid_reason(
+                        revision.price_pence, revision.people, [], need.cost_floor_per_person_pence
+                    )
+                    is not None,
                 }
-                audit.record("bid.flagged_abnormally_low", bid, actor=None, after={"revision": revision.number, "rules": rules})
+                audit.record(
+                    "bid.flagged_abnormally_low", bid, actor=None, after={"revision": revision.number, "rules": rules}
+                )
     need.bids_checked_at = now
     audit.record("need.bids_checked", need, actor=None, after={"bids": sum(len(e) for e in by_lot.values())})
     return True

@@ -32,8 +32,15 @@ def _check_share(work_percent: int, price_percent: int) -> None:
 
 
 def invite_partner(
-    bid: Bid, *, organisation=None, name: str = "", email: str = "", work_percent: int, price_percent: int,
-    actor, now: datetime | None = None,
+    bid: Bid,
+    *,
+    organisation=None,
+    name: str = "",
+    email: str = "",
+    work_percent: int,
+    price_percent: int,
+    actor,
+    now: datetime | None = None,
 ) -> tuple[BidPartner, str | None]:
     """Add a partner: a registered organisation (its members are asked to confirm), or one
     not yet registered (named, and invited by email with a link to join). Returns the
@@ -54,17 +61,28 @@ def invite_partner(
         if bid_for(organisation.id, bid.lot) is not None or partner_bid_for(organisation.id, bid.lot) is not None:
             raise BidError(f"{organisation.name} is already bidding for this lot")
         partner = BidPartner(
-            bid_id=bid.id, lot_id=bid.lot_id, organisation_id=organisation.id, work_percent=work_percent,
-            price_percent=price_percent, invited_at=now, invited_by_id=actor.id,
+            bid_id=bid.id,
+            lot_id=bid.lot_id,
+            organisation_id=organisation.id,
+            work_percent=work_percent,
+            price_percent=price_percent,
+            invited_at=now,
+            invited_by_id=actor.id,
         )
     else:
         if not name.strip() or not email.strip():
             raise BidError("Enter the organisation's name and an email address to invite it")
         token = secrets.token_urlsafe(24)
         partner = BidPartner(
-            bid_id=bid.id, lot_id=bid.lot_id, invited_name=name.strip(), invited_email=email.strip().lower(),
-            invite_token_hash=hashlib.sha256(token.encode()).hexdigest(), work_percent=work_percent,
-            price_percent=price_percent, invited_at=now, invited_by_id=actor.id,
+            bid_id=bid.id,
+            lot_id=bid.lot_id,
+            invited_name=name.strip(),
+            invited_email=email.strip().lower(),
+            invite_token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            work_percent=work_percent,
+            price_percent=price_percent,
+            invited_at=now,
+            invited_by_id=actor.id,
         )
     try:
         with db.session.begin_nested():
@@ -74,7 +92,12 @@ def invite_partner(
         raise BidError("That organisation is already bidding for this lot") from None
     db.session.expire(bid, ["partners"])
     record_saved(bid, actor, "partners", now)
-    audit.record("bid.partner_invited", bid, actor=actor, after={"partner_id": partner.id, "organisation_id": partner.organisation_id})
+    audit.record(
+        "bid.partner_invited",
+        bid,
+        actor=actor,
+        after={"partner_id": partner.id, "organisation_id": partner.organisation_id},
+    )
     _tell_partner(partner, token)
     return partner, token
 
@@ -114,14 +137,23 @@ def accept_invitation(token: str, *, organisation, actor, now: datetime | None =
     partner = db.session.scalar(
         sa.select(BidPartner).where(BidPartner.invite_token_hash == hashlib.sha256((token or "").encode()).hexdigest())
     )
-    if partner is None or partner.removed_at is not None or partner.declined_at is not None or partner.organisation_id is not None:
+    if (
+        partner is None
+        or partner.removed_at is not None
+        or partner.declined_at is not None
+        or partner.organisation_id is not None
+    ):
         raise BidError("This invitation link is not valid: ask the lead organisation to invite you again")
     if not is_member(actor, organisation.id):
         raise BidError("You can only accept for an organisation you belong to")
     bid = partner.bid
     if not need_is_open(bid.need, now):
         raise BidClosed("This need has closed")
-    if organisation.id == bid.organisation_id or bid_for(organisation.id, bid.lot) or partner_bid_for(organisation.id, bid.lot):
+    if (
+        organisation.id == bid.organisation_id
+        or bid_for(organisation.id, bid.lot)
+        or partner_bid_for(organisation.id, bid.lot)
+    ):
         raise BidError(f"{organisation.name} is already bidding for this lot")
     partner.organisation_id = organisation.id
     partner.invite_token_hash = None
@@ -130,11 +162,21 @@ def accept_invitation(token: str, *, organisation, actor, now: datetime | None =
             db.session.flush()
     except IntegrityError:
         raise BidError(f"{organisation.name} is already bidding for this lot") from None
-    audit.record("bid.partner_joined", bid, actor=actor, after={"partner_id": partner.id, "organisation_id": organisation.id})
+    audit.record(
+        "bid.partner_joined", bid, actor=actor, after={"partner_id": partner.id, "organisation_id": organisation.id}
+    )
     return partner
 
 
-def set_shares(bid: Bid, *, lead_work_percent: int, lead_price_percent: int, partner_shares: dict[int, tuple[int, int]], actor, now: datetime | None = None) -> None:
+def set_shares(
+    bid: Bid,
+    *,
+    lead_work_percent: int,
+    lead_price_percent: int,
+    partner_shares: dict[int, tuple[int, int]],
+    actor,
+    now: datetime | None = None,
+) -> None:
     """The lead sets everyone's shares. A partner whose share changes must confirm again."""
     now = now or utcnow()
     check_editable(bid, actor, now)
@@ -162,7 +204,12 @@ def remove_partner(partner: BidPartner, *, actor, now: datetime | None = None) -
     if partner.removed_at is None:
         partner.removed_at = now
         record_saved(bid, actor, "partners", now)
-        audit.record("bid.partner_removed", bid, actor=actor, before={"partner_id": partner.id, "organisation_id": partner.organisation_id})
+        audit.record(
+            "bid.partner_removed",
+            bid,
+            actor=actor,
+            before={"partner_id": partner.id, "organisation_id": partner.organisation_id},
+        )
 
 
 def _check_partner_member(partner: BidPartner, actor, now: datetime, refused: str) -> None:
@@ -183,7 +230,9 @@ def confirm_partner(partner: BidPartner, *, actor, now: datetime | None = None) 
     partner.confirmed_at = now
     partner.confirmed_by_id = actor.id
     audit.record(
-        "bid.partner_confirmed", partner.bid, actor=actor,
+        "bid.partner_confirmed",
+        partner.bid,
+        actor=actor,
         after={"partner_id": partner.id, "work_percent": partner.work_percent, "price_percent": partner.price_percent},
     )
 

@@ -53,14 +53,20 @@ class PercentField(StringField):
 
 def partner_work(noun_owner: str = "the partner's") -> PercentField:
     return PercentField(
-        "Share of the work", noun=f"{noun_owner} share of the work", minimum=1, maximum=99,
+        "Share of the work",
+        noun=f"{noun_owner} share of the work",
+        minimum=1,
+        maximum=99,
         description="Whole percent, from 1 to 99",
     )
 
 
 def partner_price(noun_owner: str = "the partner's") -> PercentField:
     return PercentField(
-        "Share of the price", noun=f"{noun_owner} share of the price", minimum=0, maximum=99,
+        "Share of the price",
+        noun=f"{noun_owner} share of the price",
+        minimum=0,
+        maximum=99,
         description="Whole percent, from 0 to 99",
     )
 
@@ -128,20 +134,40 @@ def shares_form(lead_name: str, partners, **kwargs) -> FlaskForm:
 
     class SharesForm(FlaskForm):
         lead_work = PercentField(
-            "Share of the work", noun=f"{lead_name}'s share of the work", minimum=1, maximum=100,
+            "Share of the work",
+            noun=f"{lead_name}'s share of the work",
+            minimum=1,
+            maximum=100,
         )
         lead_price = PercentField(
-            "Share of the price", noun=f"{lead_name}'s share of the price", minimum=0, maximum=100,
+            "Share of the price",
+            noun=f"{lead_name}'s share of the price",
+            minimum=0,
+            maximum=100,
         )
         submit = SubmitField("Save shares", widget=GovSubmitInput())
 
     for partner in partners:
-        setattr(SharesForm, f"work_{partner.id}", PercentField(
-            "Share of the work", noun=f"{partner.name}'s share of the work", minimum=1, maximum=99,
-        ))
-        setattr(SharesForm, f"price_{partner.id}", PercentField(
-            "Share of the price", noun=f"{partner.name}'s share of the price", minimum=0, maximum=99,
-        ))
+        setattr(
+            SharesForm,
+            f"work_{partner.id}",
+            PercentField(
+                "Share of the work",
+                noun=f"{partner.name}'s share of the work",
+                minimum=1,
+                maximum=99,
+            ),
+        )
+        setattr(
+            SharesForm,
+            f"price_{partner.id}",
+            PercentField(
+                "Share of the price",
+                noun=f"{partner.name}'s share of the price",
+                minimum=0,
+                maximum=99,
+            ),
+        )
     form = SharesForm(**kwargs)
     form.partner_fields = [(p, form[f"work_{p.id}"], form[f"price_{p.id}"]) for p in partners]
     return form

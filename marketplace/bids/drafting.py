@@ -131,7 +131,9 @@ def suggested_breakdown(bid: Bid, price_pence: int) -> dict[str, int]:
     return {key: amount for (key, _, _), amount in zip(parts, amounts, strict=True)}
 
 
-def save_price(bid: Bid, *, price_pence: int, breakdown: dict[str, int], people: int, actor, now: datetime | None = None) -> None:
+def save_price(
+    bid: Bid, *, price_pence: int, breakdown: dict[str, int], people: int, actor, now: datetime | None = None
+) -> None:
     """Price, its split over the payment profile and the number of people. Checked here as
     well as in the form: totals must match exactly, in pence."""
     now = now or utcnow()
@@ -177,7 +179,9 @@ def local_pdu_ids_of(bid: Bid) -> list[int]:
     return sorted(bid.local_pdu_ids or [])
 
 
-def save_local_presence(bid: Bid, *, pdu_ids: list[int], none: bool = False, actor, now: datetime | None = None) -> None:
+def save_local_presence(
+    bid: Bid, *, pdu_ids: list[int], none: bool = False, actor, now: datetime | None = None
+) -> None:
     """The need's delivery units where the bidder has staff or premises; or, with
     `none=True` and no units, an explicit "none of these"."""
     now = now or utcnow()
@@ -196,7 +200,9 @@ def save_local_presence(bid: Bid, *, pdu_ids: list[int], none: bool = False, act
     record_saved(bid, actor, "local_presence", now)
 
 
-def save_declarations(bid: Bid, *, declarations: list[str], conflict_details: str, actor, now: datetime | None = None) -> None:
+def save_declarations(
+    bid: Bid, *, declarations: list[str], conflict_details: str, actor, now: datetime | None = None
+) -> None:
     now = now or utcnow()
     check_editable(bid, actor, now)
     known = {d.value for d in Declaration}

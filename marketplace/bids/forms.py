@@ -62,7 +62,6 @@ class AmountField(PoundsField):
         self.pence = pence
 
 
-
 # Starting a bid --------------------------------------------------------------------------
 
 
@@ -75,10 +74,10 @@ class StartBidForm(FlaskForm):
 
     def __init__(self, *args, lots=(), organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.lot.choices = [
-            SelectChoice(str(lot.id), f"Lot {lot.number}: {lot.title}") for lot in lots
-        ]
-        self.lot_hints = {str(lot.id): f"Budget {format_pounds(lot.value_pence)}. {lot.reservation.label}." for lot in lots}
+        self.lot.choices = [SelectChoice(str(lot.id), f"Lot {lot.number}: {lot.title}") for lot in lots]
+        self.lot_hints = {
+            str(lot.id): f"Budget {format_pounds(lot.value_pence)}. {lot.reservation.label}." for lot in lots
+        }
         self.organisation.choices = [SelectChoice(str(o.id), o.name) for o in organisations]
         if len(self.organisation.choices) <= 1:
             # One organisation: nothing to choose (the view uses it).
@@ -201,7 +200,9 @@ class LocalPresenceForm(SaveForm):
     def validate_pdus(self, field):
         chosen = field.data or []
         if not chosen:
-            raise ValidationError("Select the delivery units where you have staff or premises, or select 'None of these'")
+            raise ValidationError(
+                "Select the delivery units where you have staff or premises, or select 'None of these'"
+            )
         if NONE_OF_THESE in chosen and len(chosen) > 1:
             raise ValidationError("Select delivery units, or select 'None of these', not both")
 
@@ -230,7 +231,9 @@ class DeclarationsForm(SaveForm):
 
 
 class BidDocumentForm(FlaskForm):
-    document = FileField("Upload a document", widget=GovFileInput(), description="PDF, ODT, Word (DOCX), Excel (XLSX) or CSV")
+    document = FileField(
+        "Upload a document", widget=GovFileInput(), description="PDF, ODT, Word (DOCX), Excel (XLSX) or CSV"
+    )
     submit = SubmitField("Upload", widget=GovSubmitInput())
 
     def validate_document(self, field):

@@ -119,9 +119,7 @@ class Bid(Model):
         sa.CheckConstraint("people IS NULL OR people > 0", name="people_positive"),
         sa.CheckConstraint("lead_work_percent BETWEEN 0 AND 100", name="lead_work_percent_range"),
         sa.CheckConstraint("lead_price_percent BETWEEN 0 AND 100", name="lead_price_percent_range"),
-        sa.CheckConstraint(
-            "(withdrawn_at IS NULL) = (withdrawn_reason IS NULL)", name="withdrawn_with_reason"
-        ),
+        sa.CheckConstraint("(withdrawn_at IS NULL) = (withdrawn_reason IS NULL)", name="withdrawn_with_reason"),
     )
 
     @property
@@ -211,7 +209,10 @@ class BidPartner(Model):
         sa.CheckConstraint("confirmed_at IS NULL OR declined_at IS NULL", name="confirmed_or_declined"),
         # An organisation is a partner in at most one current bid per lot.
         sa.Index(
-            "uq_bid_partners_lot_organisation", "lot_id", "organisation_id", unique=True,
+            "uq_bid_partners_lot_organisation",
+            "lot_id",
+            "organisation_id",
+            unique=True,
             sqlite_where=sa.text("removed_at IS NULL AND declined_at IS NULL AND organisation_id IS NOT NULL"),
             postgresql_where=sa.text("removed_at IS NULL AND declined_at IS NULL AND organisation_id IS NOT NULL"),
         ),

@@ -64,10 +64,14 @@ def bids_of(user) -> Sequence[Bid]:
     if not organisation_ids:
         return []
     partner_bid_ids = sa.select(BidPartner.bid_id).where(
-        BidPartner.organisation_id.in_(organisation_ids), BidPartner.removed_at.is_(None), BidPartner.declined_at.is_(None)
+        BidPartner.organisation_id.in_(organisation_ids),
+        BidPartner.removed_at.is_(None),
+        BidPartner.declined_at.is_(None),
     )
     return db.session.scalars(
-        sa.select(Bid).where(sa.or_(Bid.organisation_id.in_(organisation_ids), Bid.id.in_(partner_bid_ids))).order_by(Bid.id)
+        sa.select(Bid)
+        .where(sa.or_(Bid.organisation_id.in_(organisation_ids), Bid.id.in_(partner_bid_ids)))
+        .order_by(Bid.id)
     ).all()
 
 
@@ -78,15 +82,24 @@ def bidder_users(need: Need) -> Sequence:
     from ..accounts.models import Membership, User
 
     lead_ids = sa.select(Bid.organisation_id).where(Bid.need_id == need.id)
-    partner_ids = sa.select(BidPartner.organisation_id).join(Bid, Bid.id == BidPartner.bid_id).where(
-        Bid.need_id == need.id, BidPartner.removed_at.is_(None), BidPartner.declined_at.is_(None),
-        BidPartner.organisation_id.is_not(None),
+    partner_ids = (
+        sa.select(BidPartner.organisation_id)
+        .join(Bid, Bid.id == BidPartner.bid_id)
+        .where(
+            Bid.need_id == need.id,
+            BidPartner.removed_at.is_(None),
+            BidPartner.declined_at.is_(None),
+            BidPartner.organisation_id.is_not(None),
+        )
     )
     return db.session.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id).where(
+        sa.select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
             Membership.ended_at.is_(None),
             sa.or_(Membership.organisation_id.in_(lead_ids), Membership.organisation_id.in_(partner_ids)),
-        ).distinct()
+        )
+        .distinct()
     ).all()
 
 

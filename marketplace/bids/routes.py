@@ -258,4 +258,6 @@ def bids_by_state(user, now=None) -> list[tuple[BidState, list[tuple[Bid, BidSta
 @bp.get("/bids")
 @bid_login_required
 def my_bids():
-    return render_template("bids/my_bids.html", groups=bids_by_state(current_user), organisations=current_user.organisations)
+    return render_template(
+        "bids/my_bids.html", groups=bids_by_state(current_user), organisations=current_user.organisations
+    )

@@ -111,10 +111,17 @@ def partners(bid_id):
         return redirect(url_for("bids.partners", bid_id=bid.id))
     if form is not None and form.validate_on_submit():
         shares = {p.id: (work.number, price.number) for p, work, price in form.partner_fields}
-        if committed(lambda: consortium.set_shares(
-            bid, lead_work_percent=form.lead_work.number, lead_price_percent=form.lead_price.number,
-            partner_shares=shares, actor=current_user,
-        ), form, form.lead_work):
+        if committed(
+            lambda: consortium.set_shares(
+                bid,
+                lead_work_percent=form.lead_work.number,
+                lead_price_percent=form.lead_price.number,
+                partner_shares=shares,
+                actor=current_user,
+            ),
+            form,
+            form.lead_work,
+        ):
             flash("Shares saved. A partner whose share changed has been asked to confirm it again.", "success")
             return redirect(url_for("bids.partners", bid_id=bid.id))
     return _partners_page(bid, form, active)
@@ -185,10 +192,17 @@ def add_partner(bid_id):
         organisation = db.session.get(Organisation, form.organisation_id)
         if organisation is None:
             form.organisation.errors = ["Select an organisation from the search results"]
-        elif committed(lambda: consortium.invite_partner(
-            bid, organisation=organisation, work_percent=form.work_percent.number,
-            price_percent=form.price_percent.number, actor=current_user,
-        ), form, form.organisation):
+        elif committed(
+            lambda: consortium.invite_partner(
+                bid,
+                organisation=organisation,
+                work_percent=form.work_percent.number,
+                price_percent=form.price_percent.number,
+                actor=current_user,
+            ),
+            form,
+            form.organisation,
+        ):
             flash(
                 f"{organisation.name} added as a partner. We have emailed its members to ask them to confirm "
                 "its share. Check that everyone's shares add up to 100%.",
@@ -196,8 +210,15 @@ def add_partner(bid_id):
             )
             return redirect(url_for("bids.partners", bid_id=bid.id))
     return render_template(
-        "bids/consortium/add.html", bid=bid, need=bid.need, form=form if (form.errors or not search.errors) else search,
-        add_form=form, search=search, query=query, results=shown, searched=results is not None,
+        "bids/consortium/add.html",
+        bid=bid,
+        need=bid.need,
+        form=form if (form.errors or not search.errors) else search,
+        add_form=form,
+        search=search,
+        query=query,
+        results=shown,
+        searched=results is not None,
         more=results is not None and len(results) > SEARCH_RESULTS,
     )
 
@@ -212,10 +233,18 @@ def invite_partner(bid_id):
     if closed:
         return closed
     form = InvitePartnerForm()
-    if form.validate_on_submit() and committed(lambda: consortium.invite_partner(
-        bid, name=form.name.data, email=form.email.data, work_percent=form.work_percent.number,
-        price_percent=form.price_percent.number, actor=current_user,
-    ), form, form.name):
+    if form.validate_on_submit() and committed(
+        lambda: consortium.invite_partner(
+            bid,
+            name=form.name.data,
+            email=form.email.data,
+            work_percent=form.work_percent.number,
+            price_percent=form.price_percent.number,
+            actor=current_user,
+        ),
+        form,
+        form.name,
+    ):
         flash(
             f"We have emailed an invitation to {form.email.data}. {form.name.data} shows as "
             "'Invited to join the portal' until it registers and accepts.",
@@ -250,7 +279,9 @@ def remove_partner(bid_id, partner_id):
             return redirect(url_for("bids.partners", bid_id=bid.id))
     elif request.method == "POST":
         abort(400)
-    return render_template("bids/consortium/remove.html", bid=bid, need=bid.need, partner=partner, confirm=form, error=error)
+    return render_template(
+        "bids/consortium/remove.html", bid=bid, need=bid.need, partner=partner, confirm=form, error=error
+    )
 
 
 # The partner's page: confirm or decline --------------------------------------------------
@@ -258,7 +289,10 @@ def remove_partner(bid_id, partner_id):
 
 def _decided(bid: Bid, name: str, confirming: bool):
     if confirming:
-        flash(f"You have confirmed {name}'s share. {bid.organisation.name} can now submit the bid once it is complete.", "success")
+        flash(
+            f"You have confirmed {name}'s share. {bid.organisation.name} can now submit the bid once it is complete.",
+            "success",
+        )
         return redirect(url_for("bids.partner_share", bid_id=bid.id))
     flash(f"You have declined. {name} is no longer part of {bid.organisation.name}'s bid.", "success")
     return redirect(url_for("bids.my_bids"))
@@ -332,10 +366,18 @@ def accept_invitation(token):
     form = AcceptInvitationForm(organisations=organisations)
     if form.validate_on_submit():
         organisation = next(o for o in organisations if str(o.id) == form.organisation.data)
-        if committed(lambda: consortium.accept_invitation(token, organisation=organisation, actor=current_user), form, form.organisation):
+        if committed(
+            lambda: consortium.accept_invitation(token, organisation=organisation, actor=current_user),
+            form,
+            form.organisation,
+        ):
             flash(f"{organisation.name} has joined the bid. Check its share, then confirm or decline it.", "success")
             return redirect(url_for("bids.partner_share", bid_id=bid.id))
     return render_template(
-        "bids/consortium/invitation.html", form=form, organisations=organisations,
-        need_open=lifecycle.need_is_open(bid.need, utcnow()), closed_message=_closed_message(bid), **context,
+        "bids/consortium/invitation.html",
+        form=form,
+        organisations=organisations,
+        need_open=lifecycle.need_is_open(bid.need, utcnow()),
+        closed_message=_closed_message(bid),
+        **context,
     )

@@ -66,8 +66,11 @@ def edit_answers(bid_id):
         lambda: {f"answer_{c.id}": answers.get(str(c.id), "") for c in criteria},
     )
     response, saved = _save_text_section(
-        bid, form,
-        lambda: drafting.save_answers(bid, answers={c.id: field.data for c, field in form.questions}, actor=current_user),
+        bid,
+        form,
+        lambda: drafting.save_answers(
+            bid, answers={c.id: field.data for c, field in form.questions}, actor=current_user
+        ),
         error_field=form.questions[0][1] if form.questions else form.submit,
         done="Answers saved.",
     )
@@ -100,12 +103,15 @@ def edit_price(bid_id):
     if form.validate_on_submit():
         amounts = form.breakdown or drafting.suggested_breakdown(bid, form.price.pence)
         response, _ = _save_section(
-            bid, form,
+            bid,
+            form,
             lambda: drafting.save_price(
                 bid, price_pence=form.price.pence, breakdown=amounts, people=form.people.number, actor=current_user
             ),
             error_field=form.price,
-            done="Price saved." if form.breakdown else "Price saved. It is shared between the payments by the need's payment profile: check the amounts.",
+            done="Price saved."
+            if form.breakdown
+            else "Price saved. It is shared between the payments by the need's payment profile: check the amounts.",
         )
         if response:
             return response
@@ -121,7 +127,8 @@ def edit_social_value(bid_id):
         return closed
     form, kept = section_form(SocialValueForm, lambda: {"social_value": bid.social_value or ""})
     response, saved = _save_text_section(
-        bid, form,
+        bid,
+        form,
         lambda: drafting.save_social_value(bid, text=form.social_value.data, actor=current_user),
         error_field=form.social_value,
         done="Social value commitments saved.",
@@ -147,7 +154,8 @@ def edit_local_presence(bid_id):
     form, kept = section_form(lambda **kw: LocalPresenceForm(pdus=pdus, **kw), lambda: _saved_local_presence(bid))
     if form.validate_on_submit():
         response, _ = _save_section(
-            bid, form,
+            bid,
+            form,
             lambda: drafting.save_local_presence(bid, pdu_ids=form.pdu_ids, none=form.none_chosen, actor=current_user),
             error_field=form.pdus,
             done="Local presence saved.",
@@ -156,7 +164,11 @@ def edit_local_presence(bid_id):
             return response
     profile_ids = {p.id for p in bid.organisation.pdus}
     return section_page(
-        "local_presence.html", bid, form, kept=kept, pdus=pdus,
+        "local_presence.html",
+        bid,
+        form,
+        kept=kept,
+        pdus=pdus,
         from_profile=[p for p in pdus if p.id in profile_ids],
     )
 
@@ -172,7 +184,8 @@ def edit_declarations(bid_id):
         lambda: {"declarations": list(bid.declarations or []), "conflict_details": bid.conflict_details or ""},
     )
     response, saved = _save_text_section(
-        bid, form,
+        bid,
+        form,
         lambda: drafting.save_declarations(
             bid, declarations=form.declarations.data, conflict_details=form.conflict_details.data, actor=current_user
         ),
@@ -180,7 +193,11 @@ def edit_declarations(bid_id):
         done="Declarations saved.",
     )
     return response or section_page(
-        "declarations.html", bid, form, kept=kept, saved=saved,
+        "declarations.html",
+        bid,
+        form,
+        kept=kept,
+        saved=saved,
         eligibility=drafting.eligibility_from_profile(bid.organisation, bid.need),
         limit=drafting.CONFLICT_WORD_LIMIT,
     )

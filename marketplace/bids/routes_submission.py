@@ -90,7 +90,9 @@ def check(bid_id):
 @bid_login_required
 def receipt(bid_id, number):
     bid = party_bid(bid_id)
-    revision = db.session.scalar(sa.select(BidRevision).where(BidRevision.bid_id == bid.id, BidRevision.number == number))
+    revision = db.session.scalar(
+        sa.select(BidRevision).where(BidRevision.bid_id == bid.id, BidRevision.number == number)
+    )
     if revision is None:
         abort(404)
     return render_template(
@@ -116,7 +118,11 @@ def withdraw(bid_id):
     form, kept = section_form(WithdrawBidForm, dict)
     if form.validate_on_submit():
         received_at = request_received_at()
-        if committed(lambda: submission.withdraw_bid(bid, actor=current_user, reason=form.reason.data, now=received_at), form, form.reason):
+        if committed(
+            lambda: submission.withdraw_bid(bid, actor=current_user, reason=form.reason.data, now=received_at),
+            form,
+            form.reason,
+        ):
             flash(
                 f"Bid withdrawn. You can submit it again until the need closes at {london(bid.need.closes_at)}.",
                 "success",

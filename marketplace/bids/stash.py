@@ -119,7 +119,9 @@ def stash_form() -> bool:
     db.session.execute(sa.delete(StashedForm).where(stale))
     key = secrets.token_urlsafe(32)
     db.session.add(
-        StashedForm(key_hash=_hash(key), path=request.path[:500], data={"fields": fields, "user_id": user_id}, created_at=now)
+        StashedForm(
+            key_hash=_hash(key), path=request.path[:500], data={"fields": fields, "user_id": user_id}, created_at=now
+        )
     )
     db.session.commit()
     session[SESSION_KEY] = key

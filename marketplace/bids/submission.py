@@ -48,10 +48,18 @@ def problems(bid: Bid) -> list[Problem]:
     """Everything that stops this bid being submitted, in the order of the task list."""
     found = _answer_problems(bid) + _price_problems(bid) + _social_value_problems(bid)
     if not bid.local_pdu_ids and not bid.no_local_presence:
-        found.append(Problem("local_presence", "Select the delivery units where you have staff or premises, or say you have none"))
+        found.append(
+            Problem(
+                "local_presence", "Select the delivery units where you have staff or premises, or say you have none"
+            )
+        )
     found += _declaration_problems(bid) + _partner_problems(bid)
     if not bid.organisation.is_verified:
-        found.append(Problem("organisation", "Your organisation must be verified by the Local Partners team before you can submit"))
+        found.append(
+            Problem(
+                "organisation", "Your organisation must be verified by the Local Partners team before you can submit"
+            )
+        )
     return found
 
 
@@ -64,18 +72,22 @@ def _answer_problems(bid: Bid) -> list[Problem]:
         if not text.strip():
             found.append(Problem("answers", f"Answer question {criterion.number}: {criterion.question}", field))
         elif word_count(text) > criterion.word_limit:
-            found.append(Problem(
-                "answers",
-                f"Your answer to question {criterion.number} has {word_count(text):,} words; the limit is {criterion.word_limit:,}",
-                field,
-            ))
+            found.append(
+                Problem(
+                    "answers",
+                    f"Your answer to question {criterion.number} has {word_count(text):,} words; the limit is {criterion.word_limit:,}",
+                    field,
+                )
+            )
         elif character_count(text) > character_limit(criterion.word_limit):
-            found.append(Problem(
-                "answers",
-                f"Your answer to question {criterion.number} has {character_count(text):,} characters; "
-                f"the limit is {character_limit(criterion.word_limit):,}",
-                field,
-            ))
+            found.append(
+                Problem(
+                    "answers",
+                    f"Your answer to question {criterion.number} has {character_count(text):,} characters; "
+                    f"the limit is {character_limit(criterion.word_limit):,}",
+                    field,
+                )
+            )
     return found
 
 
@@ -99,26 +111,44 @@ def _social_value_problems(bid: Bid) -> list[Problem]:
     if not (bid.social_value or "").strip():
         return [Problem("social_value", "Describe your social value commitments")]
     if word_count(bid.social_value) > SOCIAL_VALUE_WORD_LIMIT:
-        return [Problem("social_value", f"Social value commitments must be {SOCIAL_VALUE_WORD_LIMIT} words or fewer", "social_value")]
+        return [
+            Problem(
+                "social_value",
+                f"Social value commitments must be {SOCIAL_VALUE_WORD_LIMIT} words or fewer",
+                "social_value",
+            )
+        ]
     if character_count(bid.social_value) > character_limit(SOCIAL_VALUE_WORD_LIMIT):
-        return [Problem(
-            "social_value",
-            f"Social value commitments must be {character_limit(SOCIAL_VALUE_WORD_LIMIT):,} characters or fewer",
-            "social_value",
-        )]
+        return [
+            Problem(
+                "social_value",
+                f"Social value commitments must be {character_limit(SOCIAL_VALUE_WORD_LIMIT):,} characters or fewer",
+                "social_value",
+            )
+        ]
     return []
 
 
 def _declaration_problems(bid: Bid) -> list[Problem]:
-    found = [Problem("declarations", f"Confirm: {d.label}") for d in Declaration if d.value not in (bid.declarations or [])]
+    found = [
+        Problem("declarations", f"Confirm: {d.label}") for d in Declaration if d.value not in (bid.declarations or [])
+    ]
     if word_count(bid.conflict_details) > CONFLICT_WORD_LIMIT:
-        found.append(Problem("declarations", f"Describe any conflict of interest in {CONFLICT_WORD_LIMIT} words or fewer", "conflict_details"))
+        found.append(
+            Problem(
+                "declarations",
+                f"Describe any conflict of interest in {CONFLICT_WORD_LIMIT} words or fewer",
+                "conflict_details",
+            )
+        )
     elif character_count(bid.conflict_details) > character_limit(CONFLICT_WORD_LIMIT):
-        found.append(Problem(
-            "declarations",
-            f"Describe any conflict of interest in {character_limit(CONFLICT_WORD_LIMIT):,} characters or fewer",
-            "conflict_details",
-        ))
+        found.append(
+            Problem(
+                "declarations",
+                f"Describe any conflict of interest in {character_limit(CONFLICT_WORD_LIMIT):,} characters or fewer",
+                "conflict_details",
+            )
+        )
     return found
 
 
@@ -158,12 +188,18 @@ def bid_content(bid: Bid) -> dict:
         "organisation": {"id": bid.organisation_id, "name": bid.organisation.name},
         "need_material_changes": material_change_count(bid.lot),
         "answers": [
-            {"criterion_id": c.id, "number": c.number, "question": c.question, "answer": (bid.answers or {}).get(key, "")}
+            {
+                "criterion_id": c.id,
+                "number": c.number,
+                "question": c.question,
+                "answer": (bid.answers or {}).get(key, ""),
+            }
             for key, c in criteria.items()
         ],
         "price_pence": bid.price_pence,
         "price_breakdown": [
-            {"key": key, "label": label, "pence": (bid.price_breakdown or {}).get(key)} for key, label, _ in payment_parts(bid)
+            {"key": key, "label": label, "pence": (bid.price_breakdown or {}).get(key)}
+            for key, label, _ in payment_parts(bid)
         ],
         "people": bid.people,
         "social_value": bid.social_value or "",
@@ -173,7 +209,12 @@ def bid_content(bid: Bid) -> dict:
         "conflict_details": bid.conflict_details or "",
         "lead_share": {"work_percent": bid.lead_work_percent, "price_percent": bid.lead_price_percent},
         "partners": [
-            {"organisation_id": p.organisation_id, "name": p.name, "work_percent": p.work_percent, "price_percent": p.price_percent}
+            {
+                "organisation_id": p.organisation_id,
+                "name": p.name,
+                "work_percent": p.work_percent,
+                "price_percent": p.price_percent,
+            }
             for p in bid.current_partners
             if p.declined_at is None
         ],
@@ -199,7 +240,11 @@ def has_unsubmitted_changes(bid: Bid) -> bool:
 
 def _bidders_own(content: dict) -> dict:
     """What the bidder wrote and chose, from a bid's content: without the need's wording."""
-    own = {key: value for key, value in content.items() if key not in ("need_material_changes", "answers", "price_breakdown")}
+    own = {
+        key: value
+        for key, value in content.items()
+        if key not in ("need_material_changes", "answers", "price_breakdown")
+    }
     own["answers"] = {str(a["criterion_id"]): a["answer"] for a in content.get("answers", []) if a.get("answer")}
     own["price_breakdown"] = {b["key"]: b["pence"] for b in content.get("price_breakdown", [])}
     return own
@@ -258,7 +303,9 @@ def submit_bid(bid: Bid, *, actor, now: datetime | None = None) -> BidRevision:
     if bid.withdrawn_at is not None:
         bid.withdrawn_at = bid.withdrawn_by_id = bid.withdrawn_reason = None
     audit.record(
-        "bid.submitted", bid, actor=actor,
+        "bid.submitted",
+        bid,
+        actor=actor,
         after={"revision": revision.number, "digest": digest, "submitted_at": now.isoformat()},
     )
     _send_receipt(bid, revision, actor)

@@ -53,15 +53,35 @@ def _render(chart, alt: str) -> Chart:
 
 
 def _bars(
-    labels: list[str], series: list[tuple[str, list[float | None]]], *, alt: str, formatter, percent=False, width: int = 480
+    labels: list[str],
+    series: list[tuple[str, list[float | None]]],
+    *,
+    alt: str,
+    formatter,
+    percent=False,
+    width: int = 480,
 ) -> Chart:
     chart = pygal.HorizontalBar(
-        style=STYLE, js=[], disable_xml_declaration=True, width=width, height=70 + 30 * len(labels) * len(series),
-        show_legend=len(series) > 1, legend_at_bottom=True, legend_at_bottom_columns=len(series),
+        style=STYLE,
+        js=[],
+        disable_xml_declaration=True,
+        width=width,
+        height=70 + 30 * len(labels) * len(series),
+        show_legend=len(series) > 1,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=len(series),
         # The values are printed on the bars, so the value axis carries no labels or guides.
-        print_values=True, value_formatter=formatter, show_x_labels=False,
-        show_y_guides=False, show_x_guides=False, truncate_label=-1, truncate_legend=-1,
-        range=(0, 100) if percent else None, include_x_axis=True, margin=8, spacing=6,
+        print_values=True,
+        value_formatter=formatter,
+        show_x_labels=False,
+        show_y_guides=False,
+        show_x_guides=False,
+        truncate_label=-1,
+        truncate_legend=-1,
+        range=(0, 100) if percent else None,
+        include_x_axis=True,
+        margin=8,
+        spacing=6,
     )
     # pygal draws the first label at the bottom of a horizontal bar chart; reverse so the
     # chart reads top to bottom in the same order as the table.
@@ -93,7 +113,10 @@ def split(rows, labels: dict, *, what: str) -> Chart:
     """Spend and value awarded by a grouping (size band, type) of the lead organisation."""
     return _bars(
         [labels[r.key] for r in rows],
-        [("Spend (paid)", [pounds(r.spend_pence) for r in rows]), ("Value awarded", [pounds(r.award_value_pence) for r in rows])],
+        [
+            ("Spend (paid)", [pounds(r.spend_pence) for r in rows]),
+            ("Value awarded", [pounds(r.award_value_pence) for r in rows]),
+        ],
         alt=f"Bar chart of spend and value awarded {what}. The numbers are in the table beside it.",
         formatter=_pounds_label,
     )
@@ -101,18 +124,22 @@ def split(rows, labels: dict, *, what: str) -> Chart:
 
 def success(rows, labels: dict, *, who: str = "each kind of bidder") -> Chart:
     return _bars(
-        [labels[r.key] for r in rows], [("Success rate", [percent(r.rate) for r in rows])],
+        [labels[r.key] for r in rows],
+        [("Success rate", [percent(r.rate) for r in rows])],
         alt=f"Bar chart of how often {who} won, as a percentage of its bids. The numbers are in the table beside it.",
-        formatter=_percent_label, percent=True,
+        formatter=_percent_label,
+        percent=True,
     )
 
 
 def outcomes(rows) -> Chart:
     return _bars(
-        [r.category for r in rows], [("Outcomes achieved", [percent(r.rate) for r in rows])],
+        [r.category for r in rows],
+        [("Outcomes achieved", [percent(r.rate) for r in rows])],
         alt="Bar chart of the share of outcomes achieved in each service category (partly achieved counts half). "
-            "The numbers are in the table beside it.",
-        formatter=_percent_label, percent=True,
+        "The numbers are in the table beside it.",
+        formatter=_percent_label,
+        percent=True,
     )
 
 
@@ -121,7 +148,7 @@ def timeliness(t) -> Chart:
         ["Paid within 10 days", "Paid later", "Overdue now"],
         [("Payments", [t.within_target, t.paid - t.within_target, t.overdue_now])],
         alt="Bar chart of payments paid within 10 days of becoming payable, paid later, and overdue now. "
-            "The numbers are in the table beside it.",
+        "The numbers are in the table beside it.",
         formatter=lambda v: "" if v is None else f"{v:,.0f}",
     )
 
@@ -129,8 +156,13 @@ def timeliness(t) -> Chart:
 def comparison(rows) -> Chart:
     return _bars(
         [r.name for r in rows],
-        [("Share to VCSE", [percent(r.shares.vcse) for r in rows]), ("Share to local", [percent(r.shares.local) for r in rows])],
+        [
+            ("Share to VCSE", [percent(r.shares.vcse) for r in rows]),
+            ("Share to local", [percent(r.shares.local) for r in rows]),
+        ],
         alt="Bar chart of the share of spend that went to VCSE and to local organisations in each area. "
-            "The numbers are in the table beside it.",
-        formatter=_percent_label, percent=True, width=960,
+        "The numbers are in the table beside it.",
+        formatter=_percent_label,
+        percent=True,
+        width=960,
     )

@@ -16,12 +16,27 @@ from .reporting.scope import Period, Scope
 
 # The material decisions, grouped as the filter offers them.
 KINDS = {
-    "need": ("Needs: published, amended, corrected, withdrawn, cancelled, awarded", (
-        "need.published", "need.amended", "need.corrected", "need.withdrawn", "need.cancelled", "need.awarded", "need.not_awarded",
-    )),
-    "evaluation": ("Evaluation: conflicts declared, moderation, abnormally low bids", (
-        "conflict.declared", "scores.moderated", "moderation.closed", "low_bid.decided",
-    )),
+    "need": (
+        "Needs: published, amended, corrected, withdrawn, cancelled, awarded",
+        (
+            "need.published",
+            "need.amended",
+            "need.corrected",
+            "need.withdrawn",
+            "need.cancelled",
+            "need.awarded",
+            "need.not_awarded",
+        ),
+    ),
+    "evaluation": (
+        "Evaluation: conflicts declared, moderation, abnormally low bids",
+        (
+            "conflict.declared",
+            "scores.moderated",
+            "moderation.closed",
+            "low_bid.decided",
+        ),
+    ),
     "award": ("Awards and sign-off", ("award.decided", "award.signed_off", "award.sign_off_refused")),
     "contract": ("Contracts and variations", ("contract.created", "contract.varied", "contract.variation_declined")),
     "payment": ("Payments", ("payment.paid", "payment.reversed")),
@@ -29,15 +44,28 @@ KINDS = {
 }
 ACTIONS = tuple(action for _, actions in KINDS.values() for action in actions)
 LABELS = {
-    "need.published": "Need published", "need.amended": "Need amended", "need.corrected": "Need corrected (no bid affected)",
+    "need.published": "Need published",
+    "need.amended": "Need amended",
+    "need.corrected": "Need corrected (no bid affected)",
     "need.withdrawn": "Need withdrawn",
-    "need.cancelled": "Need cancelled", "need.awarded": "Need awarded", "need.not_awarded": "Need not awarded",
-    "conflict.declared": "Interests declared", "scores.moderated": "Scores moderated", "moderation.closed": "Moderation closed",
-    "low_bid.decided": "Abnormally low bid decided", "award.decided": "Award decided", "award.signed_off": "Award signed off",
-    "award.sign_off_refused": "Sign-off refused", "contract.created": "Contract made", "contract.varied": "Contract varied",
-    "contract.variation_declined": "Variation declined", "payment.paid": "Payment made", "payment.reversed": "Payment reversed",
+    "need.cancelled": "Need cancelled",
+    "need.awarded": "Need awarded",
+    "need.not_awarded": "Need not awarded",
+    "conflict.declared": "Interests declared",
+    "scores.moderated": "Scores moderated",
+    "moderation.closed": "Moderation closed",
+    "low_bid.decided": "Abnormally low bid decided",
+    "award.decided": "Award decided",
+    "award.signed_off": "Award signed off",
+    "award.sign_off_refused": "Sign-off refused",
+    "contract.created": "Contract made",
+    "contract.varied": "Contract varied",
+    "contract.variation_declined": "Variation declined",
+    "payment.paid": "Payment made",
+    "payment.reversed": "Payment reversed",
     "review.rated": "Partnership rated",
 }
+
 
 # How to reach the need from each kind of object the decisions are about: the tables to
 # join after audit_events (the first on the event's object_id), and the need's id column.
@@ -54,15 +82,29 @@ def _paths() -> dict:
         "needs": ([], event.c.object_id),
         "bids": own("bids"),
         "conflict_declarations": own("conflict_declarations"),
-        "moderation_closures": own("moderation_closures", (lots, lots.c.id == tables["moderation_closures"].c.lot_id), need=lots.c.need_id),
-        "low_bid_reviews": own("low_bid_reviews", (bids, bids.c.id == tables["low_bid_reviews"].c.bid_id), need=bids.c.need_id),
-        "award_decisions": own("award_decisions", (lots, lots.c.id == tables["award_decisions"].c.lot_id), need=lots.c.need_id),
+        "moderation_closures": own(
+            "moderation_closures", (lots, lots.c.id == tables["moderation_closures"].c.lot_id), need=lots.c.need_id
+        ),
+        "low_bid_reviews": own(
+            "low_bid_reviews", (bids, bids.c.id == tables["low_bid_reviews"].c.bid_id), need=bids.c.need_id
+        ),
+        "award_decisions": own(
+            "award_decisions", (lots, lots.c.id == tables["award_decisions"].c.lot_id), need=lots.c.need_id
+        ),
         "contracts": own("contracts"),
-        "contract_variations": own("contract_variations", (contracts, contracts.c.id == tables["contract_variations"].c.contract_id),
-                                   need=contracts.c.need_id),
-        "payments": own("payments", (contracts, contracts.c.id == tables["payments"].c.contract_id), need=contracts.c.need_id),
-        "partnership_reviews": own("partnership_reviews", (contracts, contracts.c.id == tables["partnership_reviews"].c.contract_id),
-                                   need=contracts.c.need_id),
+        "contract_variations": own(
+            "contract_variations",
+            (contracts, contracts.c.id == tables["contract_variations"].c.contract_id),
+            need=contracts.c.need_id,
+        ),
+        "payments": own(
+            "payments", (contracts, contracts.c.id == tables["payments"].c.contract_id), need=contracts.c.need_id
+        ),
+        "partnership_reviews": own(
+            "partnership_reviews",
+            (contracts, contracts.c.id == tables["partnership_reviews"].c.contract_id),
+            need=contracts.c.need_id,
+        ),
     }
 
 
@@ -105,7 +147,9 @@ def query(scope: Scope, period: Period, kind: str | None = None):
     db.paginate); `with_needs` then attaches each one's need."""
     events = _events(
         KINDS[kind][1] if kind else ACTIONS,
-        scope.needs(), AuditEvent.occurred_at >= period.starts_at, AuditEvent.occurred_at < period.ends_before,
+        scope.needs(),
+        AuditEvent.occurred_at >= period.starts_at,
+        AuditEvent.occurred_at < period.ends_before,
     )
     return (
         sa.select(AuditEvent)
@@ -121,7 +165,9 @@ def with_needs(events: Sequence[AuditEvent]) -> list[Decision]:
     found = _events(ACTIONS, AuditEvent.id.in_([e.id for e in events]))
     needs: dict[int, Need] = dict(
         db.session.execute(
-            sa.select(found.c.event_id, Need).join(Need, Need.id == found.c.need_id).where(found.c.event_id.in_([e.id for e in events]))
+            sa.select(found.c.event_id, Need)
+            .join(Need, Need.id == found.c.need_id)
+            .where(found.c.event_id.in_([e.id for e in events]))
         ).all()
     )
     return [Decision(event, needs[event.id]) for event in events if event.id in needs]

@@ -43,6 +43,11 @@ class RateForm(FlaskForm):
 
 
 class RespondForm(FlaskForm):
-    text = FreeText("Your response", noun="Your response", words=RESPONSE_WORDS, empty="Enter your response",
-                     hint="Everyone who can read the rating reads your response. It cannot be changed afterwards.")
+    text = FreeText(
+        "Your response",
+        noun="Your response",
+        words=RESPONSE_WORDS,
+        empty="Enter your response",
+        hint="Everyone who can read the rating reads your response. It cannot be changed afterwards.",
+    )
     submit = SubmitField("Send your response", widget=GovSubmitInput())

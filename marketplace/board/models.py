@@ -76,8 +76,11 @@ class PartnershipReview(Model):
         # One review per contract per financial year, and one at its end.
         sa.UniqueConstraint("contract_id", "kind", "financial_year", name="uq_partnership_reviews_year"),
         sa.Index(
-            "uq_partnership_reviews_end", "contract_id", unique=True,
-            postgresql_where=sa.text("kind = 'end'"), sqlite_where=sa.text("kind = 'end'"),
+            "uq_partnership_reviews_end",
+            "contract_id",
+            unique=True,
+            postgresql_where=sa.text("kind = 'end'"),
+            sqlite_where=sa.text("kind = 'end'"),
         ),
         sa.CheckConstraint("financial_year BETWEEN 2000 AND 2200", name="year_sensible"),
     )

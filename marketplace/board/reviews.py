@@ -61,7 +61,8 @@ def _latest_on_the_contract_page(contract: Contract) -> dict:
 def reviews_of(contract: Contract) -> Sequence[PartnershipReview]:
     """The partnership's history, newest first."""
     return db.session.scalars(
-        sa.select(PartnershipReview).where(PartnershipReview.contract_id == contract.id)
+        sa.select(PartnershipReview)
+        .where(PartnershipReview.contract_id == contract.id)
         .order_by(PartnershipReview.rated_at.desc(), PartnershipReview.id.desc())
     ).all()
 
@@ -75,7 +76,9 @@ def due(contract: Contract, today: date) -> list[Due]:
     done = {(r.kind, r.financial_year) for r in reviews_of(contract)}
     first = Period.financial_year(contract.starts_on).start.year
     last = Period.financial_year(min(today, contract.ends_on)).start.year
-    items = [Due(ReviewKind.YEARLY, year) for year in range(last, first - 1, -1) if (ReviewKind.YEARLY, year) not in done]
+    items = [
+        Due(ReviewKind.YEARLY, year) for year in range(last, first - 1, -1) if (ReviewKind.YEARLY, year) not in done
+    ]
     if today >= contract.ends_on and not any(kind == ReviewKind.END for kind, _ in done):
         items.insert(0, Due(ReviewKind.END, Period.financial_year(contract.ends_on).start.year))
     return items
@@ -93,16 +96,29 @@ def rate(
     now = now or utcnow()
     chosen = next((d for d in due(contract, london_date(now)) if d.key == period), None)
     if chosen is None:
-        raise ReviewError("Choose a year that has not been rated yet, or the end of the contract once it has ended", "period")
+        raise ReviewError(
+            "Choose a year that has not been rated yet, or the end of the contract once it has ended", "period"
+        )
     try:
         rating = Rating(rating)
     except ValueError:
         raise ReviewError("Select a rating", "rating") from None
-    comment = written(ReviewError, comment, field="comment", noun="The comment", limit=COMMENT_WORDS,
-                      empty="Enter a comment that explains the rating")
+    comment = written(
+        ReviewError,
+        comment,
+        field="comment",
+        noun="The comment",
+        limit=COMMENT_WORDS,
+        empty="Enter a comment that explains the rating",
+    )
     review = PartnershipReview(
-        contract_id=contract.id, kind=chosen.kind, financial_year=chosen.financial_year, rating=rating,
-        comment=comment, rated_by_id=actor.id, rated_at=now,
+        contract_id=contract.id,
+        kind=chosen.kind,
+        financial_year=chosen.financial_year,
+        rating=rating,
+        comment=comment,
+        rated_by_id=actor.id,
+        rated_at=now,
     )
     try:
         with db.session.begin_nested():
@@ -112,12 +128,27 @@ def rate(
         # Another board member rated the same period a moment ago.
         raise ReviewError("This has just been rated by someone else. Read their rating below.", "period") from None
     audit.record(
-        "review.rated", review, actor=actor, reason=comment,
-        after={"contract_id": contract.id, "kind": chosen.kind.value, "financial_year": chosen.financial_year, "rating": rating.value},
+        "review.rated",
+        review,
+        actor=actor,
+        reason=comment,
+        after={
+            "contract_id": contract.id,
+            "kind": chosen.kind.value,
+            "financial_year": chosen.financial_year,
+            "rating": rating.value,
+        },
     )
     link = external_url("board.contract_reviews", contract_id=contract.id)
     subject = f"Partnership review: {contract.title}"
-    _notify(lead_members(contract) + commissioners(contract), subject, "partnership_rated", review=review, contract=contract, link=link)
+    _notify(
+        lead_members(contract) + commissioners(contract),
+        subject,
+        "partnership_rated",
+        review=review,
+        contract=contract,
+        link=link,
+    )
     return review
 
 
@@ -133,8 +164,12 @@ def respond(review: PartnershipReview, *, text: str, actor, now: datetime | None
     side = side_of(actor, review)
     if review.response_of(side) is not None:
         raise ReviewError(f"{side.label} has already answered this rating", "text")
-    text = written(ReviewError, text, field="text", noun="Your response", limit=RESPONSE_WORDS, empty="Enter your response")
-    response = ReviewResponse(review_id=review.id, side=side, text=text, responded_by_id=actor.id, responded_at=now or utcnow())
+    text = written(
+        ReviewError, text, field="text", noun="Your response", limit=RESPONSE_WORDS, empty="Enter your response"
+    )
+    response = ReviewResponse(
+        review_id=review.id, side=side, text=text, responded_by_id=actor.id, responded_at=now or utcnow()
+    )
     try:
         with db.session.begin_nested():
             db.session.add(response)
@@ -142,14 +177,23 @@ def respond(review: PartnershipReview, *, text: str, actor, now: datetime | None
     except IntegrityError:
         raise ReviewError(f"{side.label} has just answered this rating. Read the answer below.", "text") from None
     db.session.expire(review, ["responses"])
-    audit.record("review.responded", response, actor=actor, reason=text, after={"review_id": review.id, "side": side.value})
+    audit.record(
+        "review.responded", response, actor=actor, reason=text, after={"review_id": review.id, "side": side.value}
+    )
     contract = review.contract
     link = external_url("board.contract_reviews", contract_id=contract.id)
     others = area_staff(Role.BOARD_MEMBER, contract.need.area) + (
         commissioners(contract) if side == ResponseSide.PROVIDER else lead_members(contract)
     )
-    _notify([u for u in others if u.id != actor.id], f"Response to a partnership review: {contract.title}", "review_response",
-            review=review, response=response, contract=contract, link=link)
+    _notify(
+        [u for u in others if u.id != actor.id],
+        f"Response to a partnership review: {contract.title}",
+        "review_response",
+        review=review,
+        response=response,
+        contract=contract,
+        link=link,
+    )
     return response
 
 
@@ -168,16 +212,22 @@ def partnerships(area_ids, year: int, page: int, per_page: int = 50):
 
     period = Period(date(year, 4, 1), date(year + 1, 3, 31))
     query = (
-        sa.select(Contract).join(Need, Need.id == Contract.need_id)
+        sa.select(Contract)
+        .join(Need, Need.id == Contract.need_id)
         .where(Need.area_id.in_(area_ids), Contract.starts_on <= period.end, Contract.ends_on >= period.start)
         .order_by(Contract.ends_on, Contract.id)
     )
     result = db.paginate(query, page=page, per_page=per_page, error_out=False)
     ids = [c.id for c in result.items]
-    reviews = db.session.scalars(
-        sa.select(PartnershipReview).where(PartnershipReview.contract_id.in_(ids))
-        .order_by(PartnershipReview.rated_at, PartnershipReview.id)
-    ).all() if ids else []
+    reviews = (
+        db.session.scalars(
+            sa.select(PartnershipReview)
+            .where(PartnershipReview.contract_id.in_(ids))
+            .order_by(PartnershipReview.rated_at, PartnershipReview.id)
+        ).all()
+        if ids
+        else []
+    )
     this_year = {r.contract_id: r for r in reviews if r.kind == ReviewKind.YEARLY and r.financial_year == year}
     latest = {r.contract_id: r for r in reviews}
     return result, [Partnership(c, this_year.get(c.id), latest.get(c.id)) for c in result.items]

@@ -101,7 +101,12 @@ def _query(area: Area) -> tuple[Scope, Period, dict, dict]:
             errors["category"] = "Choose a service category from the list"
         else:
             category_id = int(chosen_category)
-    values = {"from": period.start.isoformat(), "to": period.end.isoformat(), "pdu": chosen_pdu, "category": chosen_category}
+    values = {
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "pdu": chosen_pdu,
+        "category": chosen_category,
+    }
     return Scope(area_ids=area_ids, category_id=category_id), period, errors, values
 
 
@@ -135,9 +140,15 @@ def _figures(area: Area, scope, period, errors: dict, values: dict) -> dict:
         "comparison": charts.comparison(figures["peers"]),
     }
     return {
-        **figures, "area": area, "period": period, "errors": errors, "values": values,
+        **figures,
+        "area": area,
+        "period": period,
+        "errors": errors,
+        "values": values,
         "query_args": {k: v for k, v in values.items() if v and k not in errors},
-        "band_labels": BAND_LABELS, "type_labels": TYPE_LABELS, "success_labels": SUCCESS_LABELS,
+        "band_labels": BAND_LABELS,
+        "type_labels": TYPE_LABELS,
+        "success_labels": SUCCESS_LABELS,
     }
 
 
@@ -172,7 +183,9 @@ def dashboard_csv(area_id, figure):
     rows = tables.dashboard_rows(figure, area, scope, period, utcnow())
     if rows is None:
         abort(404)
-    return download(tables.as_csv(rows), f"{area.code}-{figure}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv")
+    return download(
+        tables.as_csv(rows), f"{area.code}-{figure}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
+    )
 
 
 def _pack(area):
@@ -186,8 +199,11 @@ def _pack(area):
         prepared_at=utcnow(),
         chosen_pdu=db.session.get(Area, scope.area_ids[0]) if values["pdu"] and not errors.get("pdu") else None,
         chosen_category=db.session.get(ServiceCategory, scope.category_id) if scope.category_id else None,
-        year=year, rating_counts=rating_counts(scope.area_ids, year), partnerships=partnerships,
-        partnership_total=page.total, decisions=decision_record.decisions(scope, period, limit=30),
+        year=year,
+        rating_counts=rating_counts(scope.area_ids, year),
+        partnerships=partnerships,
+        partnership_total=page.total,
+        decisions=decision_record.decisions(scope, period, limit=30),
         **_figures(area, scope, period, errors, values),
     )
 
@@ -232,7 +248,9 @@ def pack_pdf(area_id):
         string=html, base_url=Path(current_app.static_folder).as_uri() + "/", url_fetcher=fetcher
     ).write_pdf()
     period = context["period"]
-    return download(pdf, f"{area.code}-board-pack-{period.start.isoformat()}-to-{period.end.isoformat()}.pdf", "application/pdf")
+    return download(
+        pdf, f"{area.code}-board-pack-{period.start.isoformat()}-to-{period.end.isoformat()}.pdf", "application/pdf"
+    )
 
 
 def _kind(errors: dict) -> str | None:
@@ -271,8 +289,15 @@ def decisions(area_id):
     page = db.paginate(decision_record.query(scope, period, kind), page=requested_page(), per_page=50, error_out=False)
     rows = decision_record.with_needs(page.items)
     return render_template(
-        "board/decisions.html", area=area, period=period, errors=errors, values=values, **_filters(area),
-        kinds=decision_record.KINDS, rows=[(d, _link(d)) for d in rows], page=page,
+        "board/decisions.html",
+        area=area,
+        period=period,
+        errors=errors,
+        values=values,
+        **_filters(area),
+        kinds=decision_record.KINDS,
+        rows=[(d, _link(d)) for d in rows],
+        page=page,
     ), 400 if errors else 200
 
 
@@ -285,4 +310,6 @@ def decisions_csv(area_id):
     if errors:
         return _bad_query(errors)
     rows = tables.decision_rows(decision_record.decisions(scope, period, kind))
-    return download(tables.as_csv(rows), f"{area.code}-decisions-{period.start.isoformat()}-to-{period.end.isoformat()}.csv")
+    return download(
+        tables.as_csv(rows), f"{area.code}-decisions-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
+    )

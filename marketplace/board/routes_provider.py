@@ -46,8 +46,14 @@ def organisation_figures(organisation_id):
         "outcomes": charts.outcomes(figures.outcomes),
     }
     return render_template(
-        "board/provider.html", organisation=organisation, period=period, errors=errors, values=values,
-        figures=figures, role_labels=ROLE_LABELS, charts=drawn,
+        "board/provider.html",
+        organisation=organisation,
+        period=period,
+        errors=errors,
+        values=values,
+        figures=figures,
+        role_labels=ROLE_LABELS,
+        charts=drawn,
     ), 400 if errors else 200
 
 
@@ -62,4 +68,7 @@ def organisation_figures_csv(organisation_id, figure):
     if errors:
         return render_error(400, "There is a problem with the dates", " ".join(errors.values()))
     rows = tables.organisation_rows(figure, figures_of(organisation.id, period, utcnow()))
-    return download(tables.as_csv(rows), f"organisation-{organisation.id}-{figure}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv")
+    return download(
+        tables.as_csv(rows),
+        f"organisation-{organisation.id}-{figure}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv",
+    )

@@ -116,10 +116,15 @@ def partnerships(area_id):
     else:
         year = int(year)
     area_ids = area.ids_covered
-    page, rows = reviews.partnerships(
-        area_ids, year, page=requested_page(), per_page=PER_PAGE
-    )
+    page, rows = reviews.partnerships(area_ids, year, page=requested_page(), per_page=PER_PAGE)
     return render_template(
-        "board/partnerships.html", area=area, year=year, years=range(current, 2014, -1), rows=rows, page=page,
-        counts=rating_counts(area_ids, year), errors=errors, may_rate=lambda c: can(current_user, Action.RATE_PARTNERSHIP, c),
+        "board/partnerships.html",
+        area=area,
+        year=year,
+        years=range(current, 2014, -1),
+        rows=rows,
+        page=page,
+        counts=rating_counts(area_ids, year),
+        errors=errors,
+        may_rate=lambda c: can(current_user, Action.RATE_PARTNERSHIP, c),
     ), 400 if errors else 200

@@ -15,10 +15,19 @@ from .reporting.timeliness import timeliness
 
 TYPE_LABELS = {"vcse": "VCSE", "public": "Public", "private": "Private"}
 SUCCESS_LABELS = {
-    "small": "Small (income under £1m)", "medium": "Medium", "large": "Large",
-    "vcse": "VCSE", "public": "Public", "private": "Private",
+    "small": "Small (income under £1m)",
+    "medium": "Medium",
+    "large": "Large",
+    "vcse": "VCSE",
+    "public": "Public",
+    "private": "Private",
 }
-BAND_LABELS = {"micro": "Micro (under £100,000)", "small": "Small (under £1m)", "medium": "Medium (under £10m)", "large": "Large"}
+BAND_LABELS = {
+    "micro": "Micro (under £100,000)",
+    "small": "Small (under £1m)",
+    "medium": "Medium (under £10m)",
+    "large": "Large",
+}
 ROLE_LABELS = {"lead": "As lead", "partner": "As a consortium partner"}
 ORGANISATION_TABLES = ("bids", "contracts", "payments", "outcomes")
 
@@ -39,12 +48,15 @@ def _decimal(value) -> str:
 
 def _split_rows(rows, labels) -> list[list]:
     return [["group", "spend_pence", "spend", "awards", "award_value_pence"]] + [
-        [labels[row.key], row.spend_pence, format_pounds(row.spend_pence), row.awards, row.award_value_pence] for row in rows
+        [labels[row.key], row.spend_pence, format_pounds(row.spend_pence), row.awards, row.award_value_pence]
+        for row in rows
     ]
 
 
 def _success_rows(scope, period) -> list[list]:
-    return [["bidders", "bids", "won"]] + [[SUCCESS_LABELS[row.key], row.bids, row.won] for row in success_rates(scope, period)]
+    return [["bidders", "bids", "won"]] + [
+        [SUCCESS_LABELS[row.key], row.bids, row.won] for row in success_rates(scope, period)
+    ]
 
 
 def _outcome_rows(scope, period) -> list[list]:
@@ -55,10 +67,17 @@ def _outcome_rows(scope, period) -> list[list]:
 
 
 def _comparison_rows(area, period, now) -> list[list]:
-    return [["area", "spend_pence", "vcse_share", "local_share", "bids_per_lot", "median_days_to_pay", "overdue_now"]] + [
+    return [
+        ["area", "spend_pence", "vcse_share", "local_share", "bids_per_lot", "median_days_to_pay", "overdue_now"]
+    ] + [
         [
-            row.name, row.shares.spend_pence, _decimal(row.shares.vcse), _decimal(row.shares.local),
-            _decimal(row.activity.bids_per_lot), _decimal(row.timeliness.median_days), row.timeliness.overdue_now,
+            row.name,
+            row.shares.spend_pence,
+            _decimal(row.shares.vcse),
+            _decimal(row.shares.local),
+            _decimal(row.activity.bids_per_lot),
+            _decimal(row.timeliness.median_days),
+            row.timeliness.overdue_now,
         ]
         for row in comparison(area, period, now)
     ]
@@ -96,7 +115,18 @@ def decision_rows(decisions) -> list[list]:
     for d in decisions:
         event = d.event
         actor = event.actor.name if getattr(event, "actor", None) is not None else "The portal"
-        rows.append([event.occurred_at.isoformat(), d.label, d.need.id, d.need.title, event.object_type, event.object_id, actor, event.reason or ""])
+        rows.append(
+            [
+                event.occurred_at.isoformat(),
+                d.label,
+                d.need.id,
+                d.need.title,
+                event.object_type,
+                event.object_id,
+                actor,
+                event.reason or "",
+            ]
+        )
     return rows
 
 
@@ -117,9 +147,27 @@ def organisation_rows(figure: str, figures) -> list[list]:
         p = figures.payments
         return [
             ["payments_paid", "paid_pence", "paid", "median_days", "paid_within_10_days", "overdue_now"],
-            [p.paid, figures.paid_pence, format_pounds(figures.paid_pence), _decimal(p.median_days), p.within_target, p.overdue_now],
+            [
+                p.paid,
+                figures.paid_pence,
+                format_pounds(figures.paid_pence),
+                _decimal(p.median_days),
+                p.within_target,
+                p.overdue_now,
+            ],
         ]
-    return [["category", "contracts", "people_expected", "achieved", "partly_achieved", "not_achieved", "score", "rate"]] + [
-        [row.category, row.contracts, row.expected_people, row.achieved, row.partly, row.not_achieved, _decimal(row.score), _decimal(row.rate)]
+    return [
+        ["category", "contracts", "people_expected", "achieved", "partly_achieved", "not_achieved", "score", "rate"]
+    ] + [
+        [
+            row.category,
+            row.contracts,
+            row.expected_people,
+            row.achieved,
+            row.partly,
+            row.not_achieved,
+            _decimal(row.score),
+            _decimal(row.rate),
+        ]
         for row in figures.outcomes
     ]

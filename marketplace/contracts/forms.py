@@ -52,7 +52,9 @@ def _add_schedule_fields(form_class: type[_ScheduleForm], lines) -> None:
             f"amount_{line.number}",
             PoundsField(f"Amount for {title}", empty=f"Enter an amount for {title}", noun=f"The amount for {title}"),
         )
-        setattr(form_class, f"due_{line.number}", GovDateField(f"Due date for {title}", noun=f"the due date for {title}"))
+        setattr(
+            form_class, f"due_{line.number}", GovDateField(f"Due date for {title}", noun=f"the due date for {title}")
+        )
 
 
 def contract_form(lines: list[Line], outcomes, **kwargs) -> FlaskForm:
@@ -75,8 +77,10 @@ def contract_form(lines: list[Line], outcomes, **kwargs) -> FlaskForm:
         def terms(self) -> dict:
             """What was entered, as services.create_contract takes it."""
             return {
-                "starts_on": self.starts_on.data, "ends_on": self.ends_on.data,
-                "schedule": self.schedule_lines(), "outcome_ids": self.chosen_outcome_ids,
+                "starts_on": self.starts_on.data,
+                "ends_on": self.ends_on.data,
+                "schedule": self.schedule_lines(),
+                "outcome_ids": self.chosen_outcome_ids,
             }
 
     _add_schedule_fields(ContractForm, lines)
@@ -123,7 +127,10 @@ class AnswerVariationForm(FlaskForm):
     answer = Radios(
         "Do you agree to this change?",
         message="Select whether you agree to the change",
-        choices=[SelectChoice("accept", "Yes, we agree: the change takes effect now"), SelectChoice("decline", "No, we do not agree")],
+        choices=[
+            SelectChoice("accept", "Yes, we agree: the change takes effect now"),
+            SelectChoice("decline", "No, we do not agree"),
+        ],
         widget=GovRadioInput(),
     )
     reason = FreeText(

@@ -139,7 +139,9 @@ class ContractVariation(Model):
         sa.CheckConstraint("(declined_at IS NULL) = (decline_reason IS NULL)", name="declined_with_reason"),
         # One proposal waiting per contract.
         sa.Index(
-            "uq_contract_variations_waiting", "contract_id", unique=True,
+            "uq_contract_variations_waiting",
+            "contract_id",
+            unique=True,
             sqlite_where=sa.text("accepted_at IS NULL AND declined_at IS NULL"),
             postgresql_where=sa.text("accepted_at IS NULL AND declined_at IS NULL"),
         ),

@@ -135,7 +135,9 @@ def vary(contract_id):
     if variations.waiting_variation(contract) is not None:
         flash("A variation of this contract is already waiting for the provider.")
         return _to_contract(contract)
-    defaults = {"data": {"ends_on": contract.ends_on, **schedule_data(contract.milestones)}} if request.method == "GET" else {}
+    defaults = (
+        {"data": {"ends_on": contract.ends_on, **schedule_data(contract.milestones)}} if request.method == "GET" else {}
+    )
     form = variation_form(contract, **defaults)
     if form.validate_on_submit() and committed(
         lambda: variations.propose(contract, **form.terms(), actor=current_user), form, form.reason
@@ -164,7 +166,10 @@ def variation(contract_id, variation_id):
             form,
             form.reason,
         ):
-            flash("The change has taken effect." if form.accepting else "Your answer has been sent to the commissioner.", "success")
+            flash(
+                "The change has taken effect." if form.accepting else "Your answer has been sent to the commissioner.",
+                "success",
+            )
             return _to_contract(contract)
         if not form.errors:
             abort(400)

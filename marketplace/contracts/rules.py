@@ -27,7 +27,9 @@ def not_a_party(user, contract) -> bool:
 @rule(Action.VIEW_CONTRACT)
 def reads_contract(user, contract) -> bool:
     return account(user) and (
-        is_party(user, contract) or oversees(user, contract.need.area) or has_area_role(user, Role.FINANCE, contract.need.area)
+        is_party(user, contract)
+        or oversees(user, contract.need.area)
+        or has_area_role(user, Role.FINANCE, contract.need.area)
     )
 
 

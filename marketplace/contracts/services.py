@@ -59,7 +59,12 @@ def proposed_schedule(decision: AwardDecision, starts_on: date) -> list[Line]:
         lines.append(Line(0, "Advance", breakdown.get("advance"), starts_on))
     for milestone in need.milestones:
         lines.append(
-            Line(milestone.number, milestone.title, breakdown.get(str(milestone.id)), starts_on + relativedelta(months=milestone.due_month))
+            Line(
+                milestone.number,
+                milestone.title,
+                breakdown.get(str(milestone.id)),
+                starts_on + relativedelta(months=milestone.due_month),
+            )
         )
     return [line for line in lines if line.amount_pence != 0]
 
@@ -94,8 +99,15 @@ def default_dates(need: Need, now: datetime) -> tuple[date, date]:
 
 
 def check_line(
-    error: type[Refusal], number: int, title: str, amount_pence: int | None, due_on: date | None,
-    starts_on: date, ends_on: date, *, fixed_pence: int | None = None,
+    error: type[Refusal],
+    number: int,
+    title: str,
+    amount_pence: int | None,
+    due_on: date | None,
+    starts_on: date,
+    ends_on: date,
+    *,
+    fixed_pence: int | None = None,
 ) -> None:
     """One line of a payment schedule: an amount of more than £0 (and `fixed_pence` when the
     line's amount can no longer change), due between the start and end dates. Refused with
@@ -116,7 +128,9 @@ def check_line(
         raise error(f"The due date for {title} must be between the start and end dates", f"due_{number}")
 
 
-def _check_terms(need: Need, value: int, starts_on: date, ends_on: date, schedule: list[Line], outcome_ids: list[int]) -> None:
+def _check_terms(
+    need: Need, value: int, starts_on: date, ends_on: date, schedule: list[Line], outcome_ids: list[int]
+) -> None:
     """Dates in order, every line of the schedule sound and summing exactly to the value,
     and at least one outcome, all of them the need's."""
     if ends_on <= starts_on:
@@ -146,16 +160,20 @@ def _parties(bid, content: dict) -> list[ContractParty]:
     lead = content["lead_share"]
     parties = [
         ContractParty(
-            organisation_id=bid.organisation_id, role=PartyRole.LEAD,
-            work_percent=lead["work_percent"], price_percent=lead["price_percent"],
+            organisation_id=bid.organisation_id,
+            role=PartyRole.LEAD,
+            work_percent=lead["work_percent"],
+            price_percent=lead["price_percent"],
         )
     ]
     for partner in content.get("partners", []):
         if partner.get("organisation_id"):
             parties.append(
                 ContractParty(
-                    organisation_id=partner["organisation_id"], role=PartyRole.PARTNER,
-                    work_percent=partner["work_percent"], price_percent=partner["price_percent"],
+                    organisation_id=partner["organisation_id"],
+                    role=PartyRole.PARTNER,
+                    work_percent=partner["work_percent"],
+                    price_percent=partner["price_percent"],
                 )
             )
     return parties
@@ -186,9 +204,18 @@ def create_contract(
     _check_terms(need, value, starts_on, ends_on, schedule, outcome_ids)
 
     contract = Contract(
-        need_id=need.id, lot_id=bid.lot_id, bid_id=bid.id, decision_id=decision.id, organisation_id=bid.organisation_id,
-        title=f"{need.title}: {bid.lot.title}", value_pence=value, expected_people=revision.people,
-        starts_on=starts_on, ends_on=ends_on, created_at=now, created_by_id=actor.id,
+        need_id=need.id,
+        lot_id=bid.lot_id,
+        bid_id=bid.id,
+        decision_id=decision.id,
+        organisation_id=bid.organisation_id,
+        title=f"{need.title}: {bid.lot.title}",
+        value_pence=value,
+        expected_people=revision.people,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_at=now,
+        created_by_id=actor.id,
     )
     db.session.add(contract)
     contract.parties.extend(_parties(bid, revision.content))
@@ -202,11 +229,20 @@ def create_contract(
 
     schedule_advance(contract, actor=actor)
     audit.record(
-        "contract.created", contract, actor=actor,
+        "contract.created",
+        contract,
+        actor=actor,
         after={
-            "need_id": need.id, "lot": bid.lot.number, "bid_id": bid.id, "value_pence": value,
-            "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(),
-            "schedule": [{"number": m.number, "pence": m.amount_pence, "due_on": m.due_on.isoformat()} for m in contract.milestones],
+            "need_id": need.id,
+            "lot": bid.lot.number,
+            "bid_id": bid.id,
+            "value_pence": value,
+            "starts_on": starts_on.isoformat(),
+            "ends_on": ends_on.isoformat(),
+            "schedule": [
+                {"number": m.number, "pence": m.amount_pence, "due_on": m.due_on.isoformat()}
+                for m in contract.milestones
+            ],
         },
     )
     _tell_parties(bid, contract)
@@ -216,8 +252,12 @@ def create_contract(
 def _tell_parties(bid, contract: Contract) -> None:
     for user in party_users(bid):
         queue_email(
-            user.email, f"Your contract: {contract.title}", "contract_created",
-            user=user, contract=contract, link=external_url("contracts.show", contract_id=contract.id),
+            user.email,
+            f"Your contract: {contract.title}",
+            "contract_created",
+            user=user,
+            contract=contract,
+            link=external_url("contracts.show", contract_id=contract.id),
         )
 
 
@@ -227,8 +267,11 @@ def contracts_of(user) -> Sequence[Contract]:
     if not organisation_ids:
         return []
     return db.session.scalars(
-        sa.select(Contract).join(ContractParty, ContractParty.contract_id == Contract.id)
-        .where(ContractParty.organisation_id.in_(organisation_ids)).distinct().order_by(Contract.id.desc())
+        sa.select(Contract)
+        .join(ContractParty, ContractParty.contract_id == Contract.id)
+        .where(ContractParty.organisation_id.in_(organisation_ids))
+        .distinct()
+        .order_by(Contract.id.desc())
     ).all()
 
 
@@ -249,12 +292,14 @@ def timeline(contract: Contract) -> Sequence:
     payment_ids = sa.select(Payment.id).where(Payment.contract_id == contract.id)
     variation_ids = sa.select(ContractVariation.id).where(ContractVariation.contract_id == contract.id)
     return db.session.scalars(
-        sa.select(AuditEvent).where(
+        sa.select(AuditEvent)
+        .where(
             sa.or_(
                 sa.and_(AuditEvent.object_type == "contracts", AuditEvent.object_id == contract.id),
                 sa.and_(AuditEvent.object_type == "outcome_reports", AuditEvent.object_id.in_(report_ids)),
                 sa.and_(AuditEvent.object_type == "payments", AuditEvent.object_id.in_(payment_ids)),
                 sa.and_(AuditEvent.object_type == "contract_variations", AuditEvent.object_id.in_(variation_ids)),
             )
-        ).order_by(AuditEvent.occurred_at, AuditEvent.id)
+        )
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
     ).all()

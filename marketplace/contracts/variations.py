@@ -65,8 +65,14 @@ def current_terms(contract: Contract) -> dict:
 
 
 def propose(
-    contract: Contract, *, ends_on: date, amounts: dict[int, int | None], due_dates: dict[int, date | None],
-    reason: str, actor, now: datetime | None = None,
+    contract: Contract,
+    *,
+    ends_on: date,
+    amounts: dict[int, int | None],
+    due_dates: dict[int, date | None],
+    reason: str,
+    actor,
+    now: datetime | None = None,
 ) -> ContractVariation:
     """Propose new terms. `amounts` and `due_dates` are by schedule line number; the value
     becomes the sum of the amounts."""
@@ -76,7 +82,11 @@ def propose(
     if waiting_variation(contract) is not None:
         raise VariationError("A variation of this contract is already waiting for the provider")
     reason = written(
-        VariationError, reason, field="reason", noun="The reason", limit=REASON_WORD_LIMIT,
+        VariationError,
+        reason,
+        field="reason",
+        noun="The reason",
+        limit=REASON_WORD_LIMIT,
         empty="Enter the reason for the variation",
     )
     if ends_on <= contract.starts_on:
@@ -86,11 +96,19 @@ def propose(
     for line in contract.milestones:
         amount, due_on = amounts.get(line.number), due_dates.get(line.number)
         check_line(
-            VariationError, line.number, line.title, amount, due_on, contract.starts_on, ends_on,
+            VariationError,
+            line.number,
+            line.title,
+            amount,
+            due_on,
+            contract.starts_on,
+            ends_on,
             fixed_pence=line.amount_pence if line.number in locked else None,
         )
         assert amount is not None and due_on is not None  # check_line refused a missing one
-        schedule.append({"number": line.number, "title": line.title, "amount_pence": amount, "due_on": due_on.isoformat()})
+        schedule.append(
+            {"number": line.number, "title": line.title, "amount_pence": amount, "due_on": due_on.isoformat()}
+        )
     value = sum(line["amount_pence"] for line in schedule)
     if value > MAX_PENCE:
         raise VariationError("The contract's value is too large", "reason")
@@ -99,7 +117,12 @@ def propose(
     if proposed == before:
         raise VariationError("Change the end date, an amount or a due date: these are the current terms", "ends_on")
     variation = ContractVariation(
-        contract_id=contract.id, reason=reason, changes=proposed, before=before, proposed_at=now, proposed_by_id=actor.id
+        contract_id=contract.id,
+        reason=reason,
+        changes=proposed,
+        before=before,
+        proposed_at=now,
+        proposed_by_id=actor.id,
     )
     db.session.add(variation)
     audit.record("contract.variation_proposed", variation, actor=actor, before=before, after=proposed, reason=reason)
@@ -112,8 +135,12 @@ def _tell_provider(contract: Contract, variation: ContractVariation) -> None:
 
     for user in members_of([contract.organisation_id]):
         queue_email(
-            user.email, f"A change to your contract needs your agreement: {contract.title}", "contract_variation",
-            user=user, contract=contract, variation=variation,
+            user.email,
+            f"A change to your contract needs your agreement: {contract.title}",
+            "contract_variation",
+            user=user,
+            contract=contract,
+            variation=variation,
             link=external_url("contracts.variation", contract_id=contract.id, variation_id=variation.id),
         )
 
@@ -132,35 +159,47 @@ def accept(variation: ContractVariation, *, actor, now: datetime | None = None) 
     _may_answer(variation, actor)
     contract = variation.contract
     if variation.before != current_terms(contract):
-        raise VariationError("The contract changed since this variation was proposed: the commissioner must propose it again")
+        raise VariationError(
+            "The contract changed since this variation was proposed: the commissioner must propose it again"
+        )
     changes = variation.changes
     by_number = {line["number"]: line for line in changes["schedule"]}
     locked = locked_lines(contract)
     for line in contract.milestones:
         new = by_number[line.number]
         if line.number in locked and new["amount_pence"] != line.amount_pence:
-            raise VariationError(f"{line.title} has become payable since the variation was proposed: it cannot change now")
+            raise VariationError(
+                f"{line.title} has become payable since the variation was proposed: it cannot change now"
+            )
         line.amount_pence = new["amount_pence"]
         line.due_on = date.fromisoformat(new["due_on"])
     contract.ends_on = date.fromisoformat(changes["ends_on"])
     contract.value_pence = changes["value_pence"]
     variation.accepted_at, variation.accepted_by_id = now, actor.id
     db.session.flush()
-    audit.record("contract.varied", contract, actor=actor, before=variation.before, after=changes, reason=variation.reason)
+    audit.record(
+        "contract.varied", contract, actor=actor, before=variation.before, after=changes, reason=variation.reason
+    )
 
 
 def decline(variation: ContractVariation, *, reason: str, actor, now: datetime | None = None) -> None:
     now = now or utcnow()
     _may_answer(variation, actor)
     reason = written(
-        VariationError, reason, field="reason", noun="The reason", limit=REASON_WORD_LIMIT,
+        VariationError,
+        reason,
+        field="reason",
+        noun="The reason",
+        limit=REASON_WORD_LIMIT,
         empty="Enter why you do not agree to the variation",
     )
     variation.declined_at, variation.declined_by_id, variation.decline_reason = now, actor.id, reason
     audit.record("contract.variation_declined", variation, actor=actor, reason=reason)
 
 
-def answer(variation: ContractVariation, *, accept_it: bool, reason: str | None, actor, now: datetime | None = None) -> None:
+def answer(
+    variation: ContractVariation, *, accept_it: bool, reason: str | None, actor, now: datetime | None = None
+) -> None:
     """The provider's answer from the variation's page: accept it, or decline it with the reason."""
     if accept_it:
         accept(variation, actor=actor, now=now)

@@ -45,10 +45,17 @@ def approve_report(report: OutcomeReport, actor, now: datetime | None = None) ->
     submission = _waiting_submission(report, actor)
     submission.decision, submission.decided_at, submission.decided_by_id = ReportDecision.APPROVED, now, actor.id
     db.session.flush()
-    audit.record("report.approved", report, actor=actor, after={"submission": submission.number, "decided_at": now.isoformat()})
+    audit.record(
+        "report.approved", report, actor=actor, after={"submission": submission.number, "decided_at": now.isoformat()}
+    )
     payment = make_payable(report.milestone, at=now, actor=actor)
-    _tell_lead(report, submission, "report_approved", f"Outcome report approved: {report.contract.title}, {report.milestone.title}",
-               payment=payment)
+    _tell_lead(
+        report,
+        submission,
+        "report_approved",
+        f"Outcome report approved: {report.contract.title}, {report.milestone.title}",
+        payment=payment,
+    )
     return submission
 
 
@@ -64,11 +71,18 @@ def return_report(report: OutcomeReport, comments: str, actor, now: datetime | N
     submission.comments = comments
     db.session.flush()
     audit.record("report.returned", report, actor=actor, after={"submission": submission.number}, reason=comments)
-    _tell_lead(report, submission, "report_returned", f"Outcome report returned: {report.contract.title}, {report.milestone.title}")
+    _tell_lead(
+        report,
+        submission,
+        "report_returned",
+        f"Outcome report returned: {report.contract.title}, {report.milestone.title}",
+    )
     return submission
 
 
-def review_report(report: OutcomeReport, *, approve: bool, comments: str | None, actor, now: datetime | None = None) -> ReportSubmission:
+def review_report(
+    report: OutcomeReport, *, approve: bool, comments: str | None, actor, now: datetime | None = None
+) -> ReportSubmission:
     """The review form's one action: approve, or return with the comments."""
     if approve:
         return approve_report(report, actor, now)
@@ -79,5 +93,14 @@ def _tell_lead(report: OutcomeReport, submission: ReportSubmission, template: st
     contract = report.contract
     link = external_url("delivery.report", contract_id=contract.id, milestone_id=report.milestone_id)
     for user in lead_members(contract):
-        queue_email(user.email, subject, template, user=user, report=report, contract=contract, submission=submission,
-                    link=link, **context)
+        queue_email(
+            user.email,
+            subject,
+            template,
+            user=user,
+            report=report,
+            contract=contract,
+            submission=submission,
+            link=link,
+            **context,
+        )

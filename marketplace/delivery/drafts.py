@@ -49,8 +49,13 @@ def start_report(milestone: ContractMilestone, actor, now: datetime | None = Non
     if existing is not None:
         return existing
     report = OutcomeReport(
-        contract_id=contract.id, milestone_id=milestone.id, created_at=now, created_by_id=actor.id, updated_at=now,
-        narrative="", case_study="",
+        contract_id=contract.id,
+        milestone_id=milestone.id,
+        created_at=now,
+        created_by_id=actor.id,
+        updated_at=now,
+        narrative="",
+        case_study="",
     )
     try:
         with db.session.begin_nested():
@@ -62,7 +67,9 @@ def start_report(milestone: ContractMilestone, actor, now: datetime | None = Non
         if existing is None:
             raise
         return existing
-    audit.record("report.started", report, actor=actor, after={"contract_id": contract.id, "milestone": milestone.number})
+    audit.record(
+        "report.started", report, actor=actor, after={"contract_id": contract.id, "milestone": milestone.number}
+    )
     return report
 
 
@@ -86,7 +93,8 @@ def _counts(referred, started, completed) -> Numbers:
     completed = _people(completed, "completed", "The number of people who completed")
     if started is not None and referred is not None and started > referred:
         raise ReportError(
-            f"The number of people who started ({started:,}) cannot be more than the number referred ({referred:,})", "started"
+            f"The number of people who started ({started:,}) cannot be more than the number referred ({referred:,})",
+            "started",
         )
     if completed is not None and started is not None and completed > started:
         raise ReportError(
@@ -96,13 +104,17 @@ def _counts(referred, started, completed) -> Numbers:
     return referred, started, completed
 
 
-def _outcome_lines(report: OutcomeReport, outcomes: dict[int, Numbers], started: int | None) -> dict[int, tuple[int, int, int]]:
+def _outcome_lines(
+    report: OutcomeReport, outcomes: dict[int, Numbers], started: int | None
+) -> dict[int, tuple[int, int, int]]:
     """The lines to keep, by outcome id: only the contract's outcomes; an outcome whose three
     numbers are all missing has no line; in a line a missing number counts as 0, and the
     people of a line are within those who started."""
     known = {o.id: o for o in report.contract.outcomes}
     if not set(outcomes) <= set(known):
-        raise ReportError("Report only on the outcomes of this contract", outcome_field(min(set(outcomes) - set(known))))
+        raise ReportError(
+            "Report only on the outcomes of this contract", outcome_field(min(set(outcomes) - set(known)))
+        )
     lines = {}
     for outcome_id, numbers in outcomes.items():
         if numbers is None or len(numbers) != 3:
@@ -169,7 +181,9 @@ def save_report(
     db.session.flush()
     db.session.expire(report, ["outcomes"])
     audit.record(
-        "report.draft_saved", report, actor=actor,
+        "report.draft_saved",
+        report,
+        actor=actor,
         after={"referred": referred, "started": started, "completed": completed, "outcome_lines": len(lines)},
     )
 
@@ -227,9 +241,16 @@ def submit_report(report: OutcomeReport, actor, now: datetime | None = None) -> 
     db.session.flush()
     db.session.expire(report, ["submissions"])
     audit.record(
-        "report.submitted", report, actor=actor,
-        after={"submission": submission.number, "referred": report.referred, "started": report.started,
-               "completed": report.completed, "documents": [d["sha256"] for d in submission.content["documents"]]},
+        "report.submitted",
+        report,
+        actor=actor,
+        after={
+            "submission": submission.number,
+            "referred": report.referred,
+            "started": report.started,
+            "completed": report.completed,
+            "documents": [d["sha256"] for d in submission.content["documents"]],
+        },
     )
     _tell_commissioners(report, submission)
     return submission
@@ -240,12 +261,20 @@ def _tell_commissioners(report: OutcomeReport, submission: ReportSubmission) -> 
     link = external_url("delivery.report", contract_id=contract.id, milestone_id=report.milestone_id)
     for user in commissioners(contract):
         queue_email(
-            user.email, f"Outcome report to review: {contract.title}, {report.milestone.title}", "report_submitted",
-            user=user, report=report, contract=contract, submission=submission, link=link,
+            user.email,
+            f"Outcome report to review: {contract.title}, {report.milestone.title}",
+            "report_submitted",
+            user=user,
+            report=report,
+            contract=contract,
+            submission=submission,
+            link=link,
         )
 
 
-def write_report(milestone: ContractMilestone, *, submit: bool, actor, now: datetime | None = None, **answers) -> OutcomeReport:
+def write_report(
+    milestone: ContractMilestone, *, submit: bool, actor, now: datetime | None = None, **answers
+) -> OutcomeReport:
     """The report form's one action: start the milestone's report if need be, save the
     draft (`answers` are save_report's), and submit it when asked."""
     now = now or utcnow()

@@ -13,7 +13,9 @@ from .models import OutcomeReport, ReportDocument
 from .reports import ReportError, check_editable, lock_report, report_for
 
 
-def add_evidence(report: OutcomeReport, filename: str, data: bytes, actor, now: datetime | None = None) -> ReportDocument:
+def add_evidence(
+    report: OutcomeReport, filename: str, data: bytes, actor, now: datetime | None = None
+) -> ReportDocument:
     """Check and store an evidence file (the same checks as a bid's documents)."""
     from ..documents.uploads import DocumentError, save_upload
 
@@ -30,13 +32,22 @@ def add_evidence(report: OutcomeReport, filename: str, data: bytes, actor, now: 
     db.session.flush()
     db.session.expire(report, ["documents"])
     audit.record(
-        "report.evidence_added", report, actor=actor,
-        after={"document_id": document.id, "filename": document.filename, "sha256": document.sha256, "size_bytes": document.size_bytes},
+        "report.evidence_added",
+        report,
+        actor=actor,
+        after={
+            "document_id": document.id,
+            "filename": document.filename,
+            "sha256": document.sha256,
+            "size_bytes": document.size_bytes,
+        },
     )
     return document
 
 
-def upload_evidence(milestone: ContractMilestone, filename: str, data: bytes, *, actor, now: datetime | None = None) -> ReportDocument:
+def upload_evidence(
+    milestone: ContractMilestone, filename: str, data: bytes, *, actor, now: datetime | None = None
+) -> ReportDocument:
     """The evidence page's one action: start the milestone's report if need be, and add the file."""
     now = now or utcnow()
     report = report_for(milestone) or start_report(milestone, actor, now)
@@ -55,6 +66,8 @@ def remove_evidence(document: ReportDocument, actor, now: datetime | None = None
     db.session.flush()
     db.session.expire(report, ["documents"])
     audit.record(
-        "report.evidence_removed", report, actor=actor,
+        "report.evidence_removed",
+        report,
+        actor=actor,
         before={"document_id": document.id, "filename": document.filename, "sha256": document.sha256},
     )

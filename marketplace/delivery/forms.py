@@ -67,11 +67,14 @@ class ReportForm(FlaskForm):
 
     def outcome_rows(self):
         """(outcome, [(part, field), ...]) per outcome of the contract."""
-        return [(outcome, [(part, self[outcome_field(outcome.id, part)]) for part, _ in PARTS]) for outcome in self.outcomes]
+        return [
+            (outcome, [(part, self[outcome_field(outcome.id, part)]) for part, _ in PARTS]) for outcome in self.outcomes
+        ]
 
     def outcome_numbers(self) -> dict[int, tuple[int | None, int | None, int | None]]:
         return {
-            outcome.id: tuple(self[outcome_field(outcome.id, part)].number for part, _ in PARTS) for outcome in self.outcomes
+            outcome.id: tuple(self[outcome_field(outcome.id, part)].number for part, _ in PARTS)
+            for outcome in self.outcomes
         }
 
     @property
@@ -81,8 +84,12 @@ class ReportForm(FlaskForm):
     def answers(self) -> dict:
         """What was entered, as drafts.save_report takes it."""
         return {
-            "referred": self.referred.number, "started": self.started.number, "completed": self.completed.number,
-            "outcomes": self.outcome_numbers(), "narrative": self.narrative.data, "case_study": self.case_study.data,
+            "referred": self.referred.number,
+            "started": self.started.number,
+            "completed": self.completed.number,
+            "outcomes": self.outcome_numbers(),
+            "narrative": self.narrative.data,
+            "case_study": self.case_study.data,
         }
 
 
@@ -110,7 +117,9 @@ def report_form(outcomes, **kwargs) -> ReportForm:
 
 
 class EvidenceForm(FlaskForm):
-    document = FileField("Upload evidence", widget=GovFileInput(), description="PDF, ODT, Word (DOCX), Excel (XLSX) or CSV")
+    document = FileField(
+        "Upload evidence", widget=GovFileInput(), description="PDF, ODT, Word (DOCX), Excel (XLSX) or CSV"
+    )
     submit = SubmitField("Upload", widget=GovSubmitInput())
 
     def validate_document(self, field):

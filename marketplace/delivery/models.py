@@ -26,7 +26,9 @@ class ReportState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"draft": "Draft", "submitted": "Waiting for approval", "returned": "Returned", "approved": "Approved"}[self.value]
+        return {"draft": "Draft", "submitted": "Waiting for approval", "returned": "Returned", "approved": "Approved"}[
+            self.value
+        ]
 
     @property
     def tag_colour(self) -> str:
@@ -51,14 +53,18 @@ class OutcomeReport(Model):
     contract = relationship("Contract")
     milestone = relationship("ContractMilestone")
     outcomes: Mapped[list["ReportOutcome"]] = relationship(back_populates="report", order_by="ReportOutcome.id")
-    submissions: Mapped[list["ReportSubmission"]] = relationship(back_populates="report", order_by="ReportSubmission.number")
+    submissions: Mapped[list["ReportSubmission"]] = relationship(
+        back_populates="report", order_by="ReportSubmission.number"
+    )
     documents: Mapped[list["ReportDocument"]] = relationship(back_populates="report", order_by="ReportDocument.id")
 
     __table_args__ = (
         sa.CheckConstraint("referred IS NULL OR referred >= 0", name="referred_not_negative"),
         sa.CheckConstraint("started IS NULL OR started >= 0", name="started_not_negative"),
         sa.CheckConstraint("completed IS NULL OR completed >= 0", name="completed_not_negative"),
-        sa.CheckConstraint("completed IS NULL OR started IS NULL OR completed <= started", name="completed_within_started"),
+        sa.CheckConstraint(
+            "completed IS NULL OR started IS NULL OR completed <= started", name="completed_within_started"
+        ),
     )
 
     @property
@@ -132,8 +138,11 @@ class ReportSubmission(Model):
         sa.CheckConstraint("decision != 'returned' OR length(comments) > 0", name="returned_with_comments"),
         # One approval per report: a milestone is paid once.
         sa.Index(
-            "uq_report_submissions_approved", "report_id", unique=True,
-            sqlite_where=sa.text("decision = 'approved'"), postgresql_where=sa.text("decision = 'approved'"),
+            "uq_report_submissions_approved",
+            "report_id",
+            unique=True,
+            sqlite_where=sa.text("decision = 'approved'"),
+            postgresql_where=sa.text("decision = 'approved'"),
         ),
     )
 

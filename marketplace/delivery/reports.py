@@ -78,7 +78,8 @@ def reports_of(contract: Contract) -> dict[int, OutcomeReport]:
 def history(report: OutcomeReport) -> Sequence[ReportSubmission]:
     """Every submission, oldest first, with its decision (or none yet)."""
     return db.session.scalars(
-        sa.select(ReportSubmission).where(ReportSubmission.report_id == report.id)
+        sa.select(ReportSubmission)
+        .where(ReportSubmission.report_id == report.id)
         .options(selectinload(ReportSubmission.submitted_by), selectinload(ReportSubmission.decided_by))
         .order_by(ReportSubmission.number)
     ).all()
@@ -110,7 +111,9 @@ def problems(report: OutcomeReport) -> list[Problem]:
     lines = {line.outcome_id for line in report.outcomes}
     for outcome in report.contract.outcomes:
         if outcome.id not in lines:
-            found.append(Problem(outcome_field(outcome.id), f"Enter how many people achieved the outcome: {outcome.text}"))
+            found.append(
+                Problem(outcome_field(outcome.id), f"Enter how many people achieved the outcome: {outcome.text}")
+            )
     if not (report.narrative or "").strip():
         found.append(Problem("narrative", "Enter the narrative: how delivery went for this milestone"))
     return found
@@ -123,7 +126,10 @@ def lock_report(report: OutcomeReport) -> OutcomeReport:
     """Read the report again, locked (SELECT ... FOR UPDATE on PostgreSQL), so a save, a
     submission and a decision on the same report happen one after the other."""
     report = db.session.scalars(
-        sa.select(OutcomeReport).where(OutcomeReport.id == report.id).with_for_update().execution_options(populate_existing=True)
+        sa.select(OutcomeReport)
+        .where(OutcomeReport.id == report.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).one()
     db.session.expire(report, ["submissions", "outcomes", "documents"])
     return report

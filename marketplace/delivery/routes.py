@@ -84,7 +84,9 @@ def _document_urls(contract: Contract, milestone: ContractMilestone, report: Out
     if report is None:
         return {}
     return {
-        d.sha256: url_for("delivery.download_evidence", contract_id=contract.id, milestone_id=milestone.id, document_id=d.id)
+        d.sha256: url_for(
+            "delivery.download_evidence", contract_id=contract.id, milestone_id=milestone.id, document_id=d.id
+        )
         for d in report.documents
     }
 
@@ -93,8 +95,11 @@ def _saved_data(report: OutcomeReport | None) -> dict:
     if report is None:
         return {}
     data = {
-        "referred": report.referred, "started": report.started, "completed": report.completed,
-        "narrative": report.narrative, "case_study": report.case_study,
+        "referred": report.referred,
+        "started": report.started,
+        "completed": report.completed,
+        "narrative": report.narrative,
+        "case_study": report.case_study,
     }
     for line in report.outcomes:
         for part, _ in PARTS:
@@ -209,7 +214,8 @@ def review(contract_id, milestone_id):
         form.decision,
     ):
         flash(
-            "Report approved. The milestone's payment is now payable and the provider has been told." if form.approving
+            "Report approved. The milestone's payment is now payable and the provider has been told."
+            if form.approving
             else "Report returned to the provider with your comments.",
             "success",
         )
@@ -230,8 +236,12 @@ def submission(contract_id, milestone_id, number):
         abort(404)
     return render_template(
         "delivery/submission.html",
-        contract=contract, milestone=milestone, report=report, submission=shown,
-        document_urls=_document_urls(contract, milestone, report), urls=_urls(contract, milestone),
+        contract=contract,
+        milestone=milestone,
+        report=report,
+        submission=shown,
+        document_urls=_document_urls(contract, milestone, report),
+        urls=_urls(contract, milestone),
     )
 
 

@@ -73,7 +73,9 @@ BIDS: list[dict[str, Any]] = [
         "lead": "charity@demo.test",
         "price": 2_900_000,
         "people": 40,
-        "answers": ("Each woman sets her own wellbeing goals with a key worker and we measure them with WEMWBS every three months.",),
+        "answers": (
+            "Each woman sets her own wellbeing goals with a key worker and we measure them with WEMWBS every three months.",
+        ),
         "social_value": "Produce from the allotment goes to the Margate food bank.",
         "submit": True,
     },
@@ -104,7 +106,9 @@ BIDS: list[dict[str, Any]] = [
         "lead": "charity@demo.test",
         "price": 2_300_000,
         "people": 30,
-        "answers": ("Two mentors are on call for every release day; if one is ill, our partner's volunteer driver goes instead.",),
+        "answers": (
+            "Two mentors are on call for every release day; if one is ill, our partner's volunteer driver goes instead.",
+        ),
         "social_value": "Mentors are people who have been through the gate themselves, paid the Real Living Wage.",
         "submit": True,
     },
@@ -124,7 +128,9 @@ BIDS: list[dict[str, Any]] = [
         "lead": "charity@demo.test",
         "price": 1_950_000,
         "people": 50,
-        "answers": ("Job clubs in Margate and Canterbury, a named employment worker, and six months of in-work support.",),
+        "answers": (
+            "Job clubs in Margate and Canterbury, a named employment worker, and six months of in-work support.",
+        ),
         "social_value": "We recruit two trainees a year from the people we support.",
         "submit": True,
     },
@@ -173,7 +179,6 @@ def add_bids() -> None:
     db.session.flush()
 
 
-
 def demo_bid(spec: dict, lot, lead: User, organisation, start: datetime):
     need = lot.need
     bid = drafting.start_bid(lot, organisation=organisation, actor=lead, now=start)
@@ -181,8 +186,12 @@ def demo_bid(spec: dict, lot, lead: User, organisation, start: datetime):
     drafting.save_answers(bid, answers=answers, actor=lead, now=start)
     price = spec["price"]
     drafting.save_price(
-        bid, price_pence=price, breakdown=drafting.suggested_breakdown(bid, price), people=spec["people"],
-        actor=lead, now=start,
+        bid,
+        price_pence=price,
+        breakdown=drafting.suggested_breakdown(bid, price),
+        people=spec["people"],
+        actor=lead,
+        now=start,
     )
     if not bid.local_pdu_ids:  # no staff or premises where the need is: say so
         drafting.save_local_presence(bid, pdu_ids=[], none=True, actor=lead, now=start)
@@ -197,15 +206,23 @@ def demo_bid(spec: dict, lot, lead: User, organisation, start: datetime):
         member = account_services.find_user(email)
         assert member is not None  # made by demo/people.py
         partner, _ = consortium.invite_partner(
-            bid, organisation=member.organisations[0], work_percent=work_percent, price_percent=price_percent,
-            actor=lead, now=start,
+            bid,
+            organisation=member.organisations[0],
+            work_percent=work_percent,
+            price_percent=price_percent,
+            actor=lead,
+            now=start,
         )
         partners.append((partner, member))
     if partners:
         lead_work, lead_price = spec["lead_share"]
         consortium.set_shares(
-            bid, lead_work_percent=lead_work, lead_price_percent=lead_price,
-            partner_shares={p.id: (p.work_percent, p.price_percent) for p, _ in partners}, actor=lead, now=start,
+            bid,
+            lead_work_percent=lead_work,
+            lead_price_percent=lead_price,
+            partner_shares={p.id: (p.work_percent, p.price_percent) for p, _ in partners},
+            actor=lead,
+            now=start,
         )
         for partner, member in partners:
             consortium.confirm_partner(partner, actor=member, now=start + timedelta(hours=2))

@@ -41,7 +41,9 @@ def add_delivery() -> None:
     advance = payments.payment_for(contract.milestones[0])
     assert advance is not None  # payable from the start
     paid_on = contract.starts_on + timedelta(days=3)
-    payments.record_ledger_payment(advance, paid_on=paid_on, reference="BACS-EK-0001", actor=finance, now=morning(paid_on))
+    payments.record_ledger_payment(
+        advance, paid_on=paid_on, reference="BACS-EK-0001", actor=finance, now=morning(paid_on)
+    )
     plans = [
         # (milestone, report submitted this many days ago, approved days ago, paid days ago)
         (contract.milestones[1], 150, 147, 143),
@@ -54,9 +56,15 @@ def add_delivery() -> None:
         report = drafts.start_report(milestone, charity, now=when - timedelta(days=2))
         started = 10 + 2 * index
         drafts.save_report(
-            report, referred=started + 3, started=started, completed=started - 4,
+            report,
+            referred=started + 3,
+            started=started,
+            completed=started - 4,
             outcomes={o.id: (started // 2, started // 4, started - started // 2 - started // 4) for o in outcomes},
-            narrative=DEMO_NARRATIVES[index - 1], case_study="", actor=charity, now=when - timedelta(days=1),
+            narrative=DEMO_NARRATIVES[index - 1],
+            case_study="",
+            actor=charity,
+            now=when - timedelta(days=1),
         )
         drafts.submit_report(report, charity, now=when)
         if approved_ago is not None:
@@ -69,4 +77,3 @@ def add_delivery() -> None:
                 payment, paid_on=paid_day, reference=f"BACS-EK-000{index + 1}", actor=finance, now=morning(paid_day)
             )
     db.session.flush()
-

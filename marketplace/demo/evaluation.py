@@ -41,9 +41,7 @@ def add_evaluations() -> None:
         if need.status_at(at).value != "closed":
             continue
         panel.assign_evaluator(need, evaluator, actor=commissioner, now=at)
-        panel.declare_conflicts(
-            need, evaluator, {o.id: (False, "") for o in panel.bidding_organisations(need)}, now=at
-        )
+        panel.declare_conflicts(need, evaluator, {o.id: (False, "") for o in panel.bidding_organisations(need)}, now=at)
         entries = scoring.lot_bids(lot)
         for bid, _ in entries:
             mark = next(v for email, v in marks.items() if bid.organisation.contact_email == email)
@@ -57,15 +55,22 @@ def add_evaluations() -> None:
         winner = ranking.ranking(lot)[0].bid
         decided = at + timedelta(days=2)
         decision = award.decide(
-            lot, bid=winner, reasons="The highest total score: the strongest plan for work that lasts, at a fair price.",
-            actor=commissioner, now=decided,
+            lot,
+            bid=winner,
+            reasons="The highest total score: the strongest plan for work that lasts, at a fair price.",
+            actor=commissioner,
+            now=decided,
         )
         assert decision.standstill_ends_at is not None and need.duration_months is not None  # an award; a demo need
         made = decision.standstill_ends_at + timedelta(days=1)
         starts = london_date(made) + timedelta(days=1)
         contract_services.create_contract(
-            decision, starts_on=starts, ends_on=starts + relativedelta(months=need.duration_months),
-            schedule=contract_services.proposed_schedule(decision, starts), outcome_ids=[o.id for o in need.outcomes],
-            actor=commissioner, now=made,
+            decision,
+            starts_on=starts,
+            ends_on=starts + relativedelta(months=need.duration_months),
+            schedule=contract_services.proposed_schedule(decision, starts),
+            outcome_ids=[o.id for o in need.outcomes],
+            actor=commissioner,
+            now=made,
         )
     db.session.flush()

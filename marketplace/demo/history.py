@@ -56,47 +56,173 @@ class Past(NamedTuple):
 
 HISTORY = [
     # Last financial year: six awards and one need not awarded.
-    Past(20, "Money advice surgeries in Canterbury and Dover", "N57EKNT", "finance",
-         "Weekly drop-in surgeries on benefits, debts and bank accounts for people on probation.", "Advice surgeries",
-         18_000, ("charity", "horizon", "bigco"), paid=(3, 5, 4, 12), results=(55, 25)),
-    Past(35, "Supported lodgings in Folkestone and Dover", "N57EKNT", "accommodation",
-         "Rooms with trained hosts and a support worker for people leaving prison without a home.", "Supported lodgings",
-         60_000, ("swale", "bigco", "pathways"), procedure="contract", paid=(2, 6, 21, 5), results=(60, 20)),
-    Past(70, "Recovery community in Thanet and Ashford", "N57EKNT", "dependency",
-         "Peer-led recovery groups alongside structured drug and alcohol treatment.", "Recovery groups",
-         40_000, ("nhs", "cic", "charity"), paid=(4, 3, 8, 16), results=(45, 30)),
-    Past(100, "Construction skills academy in Maidstone", "N57KECL", "ete",
-         "Site safety cards, work experience on local building sites and help into jobs.", "Skills academy",
-         90_000, ("learning", "bigco", "horizon"), procedure="contract", paid=(5, 9, 2, 7), results=(50, 20)),
-    Past(150, "Community volunteering in Tonbridge", "N57KECL", "inclusion",
-         "Volunteering placements with local groups, with a mentor for the first month.", "Volunteering placements",
-         12_000, ("cafe", "cic", "pathways"), paid=(1, 3, 25, 4), results=(70, 15)),
-    Past(200, "Mental health drop-ins in Margate", "N57EKNT", "wellbeing",
-         "Evening drop-ins with a mental health worker for people on probation.", "Drop-in sessions",
-         30_000, ("horizon", "pathways"), procedure="contract", awarded=False),
-    Past(240, "Positive activities for young adults in Dover", "N57EKNT", "lifestyle",
-         "Sport, music and mentoring for 18 to 25 year olds on probation.", "Activities programme",
-         22_000, ("horizon", "cic", "bigco", "swale"), paid=(3, 4, 6, 30), results=(50, 30)),
+    Past(
+        20,
+        "Money advice surgeries in Canterbury and Dover",
+        "N57EKNT",
+        "finance",
+        "Weekly drop-in surgeries on benefits, debts and bank accounts for people on probation.",
+        "Advice surgeries",
+        18_000,
+        ("charity", "horizon", "bigco"),
+        paid=(3, 5, 4, 12),
+        results=(55, 25),
+    ),
+    Past(
+        35,
+        "Supported lodgings in Folkestone and Dover",
+        "N57EKNT",
+        "accommodation",
+        "Rooms with trained hosts and a support worker for people leaving prison without a home.",
+        "Supported lodgings",
+        60_000,
+        ("swale", "bigco", "pathways"),
+        procedure="contract",
+        paid=(2, 6, 21, 5),
+        results=(60, 20),
+    ),
+    Past(
+        70,
+        "Recovery community in Thanet and Ashford",
+        "N57EKNT",
+        "dependency",
+        "Peer-led recovery groups alongside structured drug and alcohol treatment.",
+        "Recovery groups",
+        40_000,
+        ("nhs", "cic", "charity"),
+        paid=(4, 3, 8, 16),
+        results=(45, 30),
+    ),
+    Past(
+        100,
+        "Construction skills academy in Maidstone",
+        "N57KECL",
+        "ete",
+        "Site safety cards, work experience on local building sites and help into jobs.",
+        "Skills academy",
+        90_000,
+        ("learning", "bigco", "horizon"),
+        procedure="contract",
+        paid=(5, 9, 2, 7),
+        results=(50, 20),
+    ),
+    Past(
+        150,
+        "Community volunteering in Tonbridge",
+        "N57KECL",
+        "inclusion",
+        "Volunteering placements with local groups, with a mentor for the first month.",
+        "Volunteering placements",
+        12_000,
+        ("cafe", "cic", "pathways"),
+        paid=(1, 3, 25, 4),
+        results=(70, 15),
+    ),
+    Past(
+        200,
+        "Mental health drop-ins in Margate",
+        "N57EKNT",
+        "wellbeing",
+        "Evening drop-ins with a mental health worker for people on probation.",
+        "Drop-in sessions",
+        30_000,
+        ("horizon", "pathways"),
+        procedure="contract",
+        awarded=False,
+    ),
+    Past(
+        240,
+        "Positive activities for young adults in Dover",
+        "N57EKNT",
+        "lifestyle",
+        "Sport, music and mentoring for 18 to 25 year olds on probation.",
+        "Activities programme",
+        22_000,
+        ("horizon", "cic", "bigco", "swale"),
+        paid=(3, 4, 6, 30),
+        results=(50, 30),
+    ),
     # This financial year: six awards, two payments left unpaid (overdue now).
-    Past(375, "Community garden placements in Tonbridge", "N57KECL", "unpaid-work",
-         "Unpaid work placements in community gardens, supervised by local growers.", "Garden placements",
-         25_000, ("cafe", "cic", "bigco"), reservation=Reservation.LOCAL, paid=(2, None), results=(60, 25)),
-    Past(380, "Women's wellbeing groups in Ashford", "N57EKNT", "womens-services",
-         "Weekly wellbeing groups and one-to-one support for women on probation in Ashford.", "Wellbeing groups",
-         20_000, ("charity", "swale"), months=18, reservation=Reservation.VCSE, partner="pathways", paid=(2, 6, 3),
-         results=(65, 20)),
-    Past(395, "Job coaching and work placements in Sittingbourne", "N57EKNT", "ete",
-         "A job coach for each person and short placements with local employers.", "Job coaching",
-         45_000, ("horizon", "cic", "bigco"), procedure="contract", paid=(4, None), results=(40, 30)),
-    Past(400, "Parenting courses in Maidstone and Tonbridge", "N57KECL", "family",
-         "Eight-week parenting courses and supported contact for parents on probation.", "Parenting courses",
-         30_000, ("learning", "cafe", "bigco"), months=18, paid=(6, 4)),
-    Past(420, "Release-day support from HMP Elmley", "N57EKNT", "through-the-gate",
-         "Someone at the gate on release day, and help to reach housing and probation appointments.", "Release-day support",
-         35_000, ("nhs", "bigco", "swale"), procedure="contract", paid=(3, 2), results=(55, 25)),
-    Past(430, "Tenancy sustainment in Sevenoaks", "N57KECL", "accommodation",
-         "Support to keep a tenancy for people housed after prison or approved premises.", "Tenancy support",
-         80_000, ("pathways", "bigco", "cic"), procedure="contract", months=24, paid=(14,), results=(55, 20)),
+    Past(
+        375,
+        "Community garden placements in Tonbridge",
+        "N57KECL",
+        "unpaid-work",
+        "Unpaid work placements in community gardens, supervised by local growers.",
+        "Garden placements",
+        25_000,
+        ("cafe", "cic", "bigco"),
+        reservation=Reservation.LOCAL,
+        paid=(2, None),
+        results=(60, 25),
+    ),
+    Past(
+        380,
+        "Women's wellbeing groups in Ashford",
+        "N57EKNT",
+        "womens-services",
+        "Weekly wellbeing groups and one-to-one support for women on probation in Ashford.",
+        "Wellbeing groups",
+        20_000,
+        ("charity", "swale"),
+        months=18,
+        reservation=Reservation.VCSE,
+        partner="pathways",
+        paid=(2, 6, 3),
+        results=(65, 20),
+    ),
+    Past(
+        395,
+        "Job coaching and work placements in Sittingbourne",
+        "N57EKNT",
+        "ete",
+        "A job coach for each person and short placements with local employers.",
+        "Job coaching",
+        45_000,
+        ("horizon", "cic", "bigco"),
+        procedure="contract",
+        paid=(4, None),
+        results=(40, 30),
+    ),
+    Past(
+        400,
+        "Parenting courses in Maidstone and Tonbridge",
+        "N57KECL",
+        "family",
+        "Eight-week parenting courses and supported contact for parents on probation.",
+        "Parenting courses",
+        30_000,
+        ("learning", "cafe", "bigco"),
+        months=18,
+        paid=(6, 4),
+    ),
+    Past(
+        420,
+        "Release-day support from HMP Elmley",
+        "N57EKNT",
+        "through-the-gate",
+        "Someone at the gate on release day, and help to reach housing and probation appointments.",
+        "Release-day support",
+        35_000,
+        ("nhs", "bigco", "swale"),
+        procedure="contract",
+        paid=(3, 2),
+        results=(55, 25),
+    ),
+    Past(
+        430,
+        "Tenancy sustainment in Sevenoaks",
+        "N57KECL",
+        "accommodation",
+        "Support to keep a tenancy for people housed after prison or approved premises.",
+        "Tenancy support",
+        80_000,
+        ("pathways", "bigco", "cic"),
+        procedure="contract",
+        months=24,
+        paid=(14,),
+        results=(55, 20),
+    ),
 ]
 
 # The payment profile by length of service: (advance %, milestones as (title, %, month)).
@@ -160,9 +286,14 @@ def _live_through(past: Past, day: date, pdus: dict, categories: dict, now: date
     made_day = add_working_days(london_date(effective), 1 if decision.standstill_ends_at else 2)
     starts = made_day + timedelta(days=7)
     contract = on(
-        morning(made_day, 14), contract_services.create_contract, decision, starts_on=starts,
-        ends_on=starts + relativedelta(months=past.months), schedule=contract_services.proposed_schedule(decision, starts),
-        outcome_ids=[o.id for o in need.outcomes], actor=commissioner,
+        morning(made_day, 14),
+        contract_services.create_contract,
+        decision,
+        starts_on=starts,
+        ends_on=starts + relativedelta(months=past.months),
+        schedule=contract_services.proposed_schedule(decision, starts),
+        outcome_ids=[o.id for o in need.outcomes],
+        actor=commissioner,
     )
     _deliver(past, need, contract, now)
 
@@ -172,22 +303,38 @@ def _publish(past: Past, day: date, pdus: dict, categories: dict, commissioner) 
     category = categories[past.category]
     advance, milestones = PROFILES[past.months]
     spec = {
-        "title": past.title, "area": past.area, "pdus": (past.area,), "category": past.category,
+        "title": past.title,
+        "area": past.area,
+        "pdus": (past.area,),
+        "category": past.category,
         "outcomes": db.session.scalars(
-            sa.select(DesiredOutcome.code).where(DesiredOutcome.category_id == category.id, DesiredOutcome.valid_to.is_(None))
-            .order_by(DesiredOutcome.code).limit(2)
+            sa.select(DesiredOutcome.code)
+            .where(DesiredOutcome.category_id == category.id, DesiredOutcome.valid_to.is_(None))
+            .order_by(DesiredOutcome.code)
+            .limit(2)
         ).all(),
-        "summary": past.summary, "cohort": f"Adults on probation in {pdus[past.area].name}",
-        "expected_people": max(15, past.pounds // 1_000), "duration_months": past.months, "procedure": past.procedure,
+        "summary": past.summary,
+        "cohort": f"Adults on probation in {pdus[past.area].name}",
+        "expected_people": max(15, past.pounds // 1_000),
+        "duration_months": past.months,
+        "procedure": past.procedure,
         "lots": [(past.lot, past.summary, past.pounds * 100, past.reservation)],
         "criteria": [("How will you reach the people referred to you, and show what changed for them?", 60, 400)],
-        "conditions": ["constituted", "safeguarding"], "advance": advance, "milestones": milestones,
+        "conditions": ["constituted", "safeguarding"],
+        "advance": advance,
+        "milestones": milestones,
     }
     with dated(morning(day, 9)):
         need = draft_need(spec, pdus, categories, commissioner)
         need.show_bid_count = True
     closes = at_noon(add_working_days(day, 20))
-    on(morning(day, 9), need_dates.set_dates, need, question_deadline=at_noon(add_working_days(day, 15)), closes_at=closes)
+    on(
+        morning(day, 9),
+        need_dates.set_dates,
+        need,
+        question_deadline=at_noon(add_working_days(day, 15)),
+        closes_at=closes,
+    )
     on(morning(day), need_publishing.publish_need, need, actor=commissioner)
     return need, closes
 
@@ -200,9 +347,13 @@ def _bid(past: Past, lot, day: date) -> dict[int, int]:
         lead = _user(key)
         organisation = lead.organisations[0]
         bid_spec = {
-            "price": past.pounds * PRICES[index] // 100 * 100, "people": need.expected_people, "submit": True,
-            "answers": (f"{organisation.description} We will run {past.lot.lower()} from a local venue, with a named "
-                        "worker for each person, and report what changed for them every quarter.",),
+            "price": past.pounds * PRICES[index] // 100 * 100,
+            "people": need.expected_people,
+            "submit": True,
+            "answers": (
+                f"{organisation.description} We will run {past.lot.lower()} from a local venue, with a named "
+                "worker for each person, and report what changed for them every quarter.",
+            ),
             "social_value": f"{organisation.name} will offer two paid work placements to people on probation.",
         }
         if index == 0 and past.partner:
@@ -219,7 +370,13 @@ def _evaluate(need: Need, lot, marks: dict[int, int], close_day: date, commissio
     evaluator = _user("evaluator")
     evaluated = morning(add_working_days(close_day, 1))
     on(evaluated, panel.assign_evaluator, need, evaluator, actor=commissioner)
-    on(evaluated, panel.declare_conflicts, need, evaluator, {o.id: (False, "") for o in panel.bidding_organisations(need)})
+    on(
+        evaluated,
+        panel.declare_conflicts,
+        need,
+        evaluator,
+        {o.id: (False, "") for o in panel.bidding_organisations(need)},
+    )
     moderated = morning(add_working_days(close_day, 3))
     for bid, _ in scoring.lot_bids(lot):
         scores = {p.key: (marks[bid.id], DEMO_JUSTIFICATIONS[marks[bid.id]]) for p in scoring.parts(need)}
@@ -232,16 +389,34 @@ def _decide(past: Past, lot, close_day: date, commissioner):
     """The decision (signed off by the board when it must be); None when not awarded."""
     decided = morning(add_working_days(close_day, 4))
     if not past.awarded:
-        on(decided, award.decide, lot, bid=None, actor=commissioner,
-           reasons="No bid showed how it would reach people locally: we will talk to local providers and ask again.")
+        on(
+            decided,
+            award.decide,
+            lot,
+            bid=None,
+            actor=commissioner,
+            reasons="No bid showed how it would reach people locally: we will talk to local providers and ask again.",
+        )
         return None
     winner = ranking.ranking(lot)[0].bid
     assert winner.organisation.contact_email == f"{past.bidders[0]}@demo.test", past.title
-    decision = on(decided, award.decide, lot, bid=winner, actor=commissioner,
-                  reasons=f"The highest total score: {winner.organisation.name} had the strongest plan for people here, at a fair price.")
+    decision = on(
+        decided,
+        award.decide,
+        lot,
+        bid=winner,
+        actor=commissioner,
+        reasons=f"The highest total score: {winner.organisation.name} had the strongest plan for people here, at a fair price.",
+    )
     if decision.needs_sign_off:
-        on(morning(add_working_days(close_day, 6)), award.sign_off, decision, approve=True, actor=_user("board"),
-           comment="Approved: the evaluation was thorough and the price is within the budget.")
+        on(
+            morning(add_working_days(close_day, 6)),
+            award.sign_off,
+            decision,
+            approve=True,
+            actor=_user("board"),
+            comment="Approved: the evaluation was thorough and the price is within the budget.",
+        )
     return decision
 
 
@@ -259,12 +434,19 @@ def _deliver(past: Past, need: Need, contract, now: datetime) -> None:
             break
         report = on(submitted - timedelta(days=1), drafts.start_report, milestone, provider)
         started = max(4, contract.expected_people // len(reporting))
-        on(submitted - timedelta(days=1), drafts.save_report, report,
-           referred=started + started // 5 + 1, started=started, completed=started * 3 // 4,
-           outcomes={o.id: _outcome_line(started, past.results, i) for i, o in enumerate(contract.outcomes)},
-           narrative=f"{milestone.title}: {started} people started with us and most stayed the course. Referrals came "
-           "steadily from probation practitioners; we met each person within a week.",
-           case_study="", actor=provider)
+        on(
+            submitted - timedelta(days=1),
+            drafts.save_report,
+            report,
+            referred=started + started // 5 + 1,
+            started=started,
+            completed=started * 3 // 4,
+            outcomes={o.id: _outcome_line(started, past.results, i) for i, o in enumerate(contract.outcomes)},
+            narrative=f"{milestone.title}: {started} people started with us and most stayed the course. Referrals came "
+            "steadily from probation practitioners; we met each person within a week.",
+            case_study="",
+            actor=provider,
+        )
         on(submitted, drafts.submit_report, report, provider)
         if approved > now:
             break
@@ -276,4 +458,11 @@ def _pay(payment, delay: int | None, reference: str, finance, now: datetime) -> 
     """Recorded paid `delay` days after it became payable (None: left unpaid), if that is past."""
     paid_on = london_date(payment.payable_at) + timedelta(days=delay) if delay is not None else None
     if paid_on is not None and morning(paid_on, 15) < now:
-        on(morning(paid_on, 15), payments.record_ledger_payment, payment, paid_on=paid_on, reference=reference, actor=finance)
+        on(
+            morning(paid_on, 15),
+            payments.record_ledger_payment,
+            payment,
+            paid_on=paid_on,
+            reference=reference,
+            actor=finance,
+        )

@@ -33,8 +33,18 @@ NEEDS: list[dict[str, Any]] = [
         "expected_people": 120,
         "duration_months": 24,
         "lots": [
-            ("Key work and drop-in in Thanet", "Weekly drop-in sessions and a named key worker for each woman.", 9_000_000, Reservation.VCSE),
-            ("Peer support groups in Folkestone", "Fortnightly groups led by trained peer mentors.", 4_500_000, Reservation.NONE),
+            (
+                "Key work and drop-in in Thanet",
+                "Weekly drop-in sessions and a named key worker for each woman.",
+                9_000_000,
+                Reservation.VCSE,
+            ),
+            (
+                "Peer support groups in Folkestone",
+                "Fortnightly groups led by trained peer mentors.",
+                4_500_000,
+                Reservation.NONE,
+            ),
         ],
         "criteria": [
             ("How will you reach and keep in touch with women who do not engage with services?", 35, 500),
@@ -42,7 +52,10 @@ NEEDS: list[dict[str, Any]] = [
         ],
         "conditions": ["constituted", "safeguarding", "insurance_by_start", "dbs"],
         "advance": 25,
-        "milestones": [("Service running, first women supported", 40, 6), ("End of the service and final report", 35, 24)],
+        "milestones": [
+            ("Service running, first women supported", 40, 6),
+            ("End of the service and final report", 35, 24),
+        ],
     },
     {
         "title": "Move-on accommodation support in West Kent",
@@ -55,7 +68,9 @@ NEEDS: list[dict[str, Any]] = [
         "cohort": "Adults leaving approved premises in West Kent",
         "expected_people": 60,
         "duration_months": 12,
-        "lots": [("Tenancy support", "Finding a tenancy and support for the first six months.", 7_500_000, Reservation.LOCAL)],
+        "lots": [
+            ("Tenancy support", "Finding a tenancy and support for the first six months.", 7_500_000, Reservation.LOCAL)
+        ],
         "criteria": [("How will you help people keep their tenancy for six months or more?", 60, 500)],
         "conditions": ["constituted", "safeguarding", "data_protection"],
         "advance": 20,
@@ -92,7 +107,14 @@ NEEDS: list[dict[str, Any]] = [
         "cohort": "Adults released from HMP Elmley and HMP Swaleside to East Kent addresses",
         "expected_people": 30,
         "duration_months": 12,
-        "lots": [("Gate mentoring", "Meeting people at the gate and the first four weeks after release.", 2_400_000, Reservation.NONE)],
+        "lots": [
+            (
+                "Gate mentoring",
+                "Meeting people at the gate and the first four weeks after release.",
+                2_400_000,
+                Reservation.NONE,
+            )
+        ],
         "criteria": [("How will you make sure nobody is released without someone to meet them?", 60, 400)],
         "conditions": ["constituted", "safeguarding", "dbs"],
         "advance": 20,
@@ -111,11 +133,18 @@ NEEDS: list[dict[str, Any]] = [
         "cohort": "Adults on probation in East Kent who are out of work",
         "expected_people": 50,
         "duration_months": 12,
-        "lots": [("Training and job search", "Weekly job clubs and short accredited courses.", 2_000_000, Reservation.NONE)],
+        "lots": [
+            ("Training and job search", "Weekly job clubs and short accredited courses.", 2_000_000, Reservation.NONE)
+        ],
         "criteria": [("How will you help people find work that lasts?", 60, 400)],
         "conditions": ["constituted", "safeguarding"],
         "advance": 25,
-        "milestones": [("First quarter", 20, 3), ("Second quarter", 20, 6), ("Third quarter", 20, 9), ("End of the service", 15, 12)],
+        "milestones": [
+            ("First quarter", 20, 3),
+            ("Second quarter", 20, 6),
+            ("Third quarter", 20, 9),
+            ("End of the service", 15, 12),
+        ],
     },
     {
         "title": "Family contact and parenting support in West Kent",
@@ -153,13 +182,16 @@ def _dates(when: str, now: datetime) -> tuple[datetime | None, datetime | None, 
         return now - timedelta(days=3), at_noon(add_working_days(today, 15)), at_noon(add_working_days(today, 20))
     # Question deadlines and closing times fall on working days, as the dates step insists.
     if when == "closing soon":
-        return at_noon(working_days_before(today, 15)), at_noon(add_working_days(today, 1)), at_noon(add_working_days(today, 2))
+        return (
+            at_noon(working_days_before(today, 15)),
+            at_noon(add_working_days(today, 1)),
+            at_noon(add_working_days(today, 2)),
+        )
     if when in ("closed", "closed earlier", "finished"):
         days_ago = {"closed": 2, "closed earlier": 7, "finished": 320}[when]
         closes = working_days_before(today - timedelta(days=days_ago - 1), 1)
         return at_noon(working_days_before(closes, 20)), at_noon(working_days_before(closes, 3)), at_noon(closes)
     return None, None, None
-
 
 
 def add_needs(pdus: dict, categories: dict) -> None:
@@ -176,7 +208,13 @@ def add_needs(pdus: dict, categories: dict) -> None:
         need.question_deadline, need.closes_at = deadline, closes
         if published is not None:
             need.published_at = published
-            audit.record("need.published", need, actor=commissioner, before={"status": "draft"}, after={"status": "open", "demo": True})
+            audit.record(
+                "need.published",
+                need,
+                actor=commissioner,
+                before={"status": "draft"},
+                after={"status": "open", "demo": True},
+            )
         db.session.flush()
         if spec["when"] == "open":
             _question_answered(need, charity, commissioner, now)
@@ -227,4 +265,3 @@ def draft_need(spec: dict, pdus: dict, categories: dict, commissioner):
     drafting.set_conditions(need, conditions=spec["conditions"], cost_floor_per_person_pence=None)
     drafting.set_payment_profile(need, advance_percent=spec["advance"], milestones=spec["milestones"])
     return need
-

@@ -224,7 +224,11 @@ def _user(email: str, name: str, password: str, *, admin: bool = False) -> User:
 
 def _membership(user: User, role: Role, *, organisation=None, area=None) -> None:
     for m in user.active_memberships:
-        if m.role == role and m.organisation_id == getattr(organisation, "id", None) and m.area_id == getattr(area, "id", None):
+        if (
+            m.role == role
+            and m.organisation_id == getattr(organisation, "id", None)
+            and m.area_id == getattr(area, "id", None)
+        ):
             return
     membership = Membership(user=user, role=role, organisation=organisation, area=area)
     db.session.add(membership)
@@ -258,7 +262,12 @@ def load_people(password: str) -> tuple[list[tuple[str, str]], dict, dict]:
     # Lots in East Kent worth more than £25,000 need a board member's sign-off.
     if pdus["N57EKNT"].sign_off_threshold_pence is None:
         pdus["N57EKNT"].sign_off_threshold_pence = 2_500_000
-        audit.record("area.threshold_changed", pdus["N57EKNT"], actor=admin, after={"sign_off_threshold_pence": 2_500_000, "demo": True})
+        audit.record(
+            "area.threshold_changed",
+            pdus["N57EKNT"],
+            actor=admin,
+            after={"sign_off_threshold_pence": 2_500_000, "demo": True},
+        )
     return logins, pdus, categories
 
 
@@ -287,5 +296,10 @@ def _organisation(spec: dict, pdus: dict, categories: dict, admin: User) -> Orga
         audit.record("organisation.registered", organisation, after={"name": organisation.name, "demo": True})
     elif not organisation.policies:  # made by an older demo, before profiles held policies
         organisation.policies = list(spec["policies"])
-        audit.record("organisation.updated", organisation, before={"policies": []}, after={"policies": organisation.policies, "demo": True})
+        audit.record(
+            "organisation.updated",
+            organisation,
+            before={"policies": []},
+            after={"policies": organisation.policies, "demo": True},
+        )
     return organisation

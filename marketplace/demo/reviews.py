@@ -17,12 +17,17 @@ from .history import HISTORY, history_years
 
 DEMO_RATINGS = [
     ("good", "Outcomes on or ahead of plan, reports on time and clear. Keep the evening sessions."),
-    ("approaching_target", "Close to the outcomes agreed; referrals were slow to start. The plan to recover them is credible."),
+    (
+        "approaching_target",
+        "Close to the outcomes agreed; referrals were slow to start. The plan to recover them is credible.",
+    ),
     ("good", "Strong local links and people stay engaged. The case studies show real change."),
-    ("requires_improvement", "Two reports came in late and completions are well below plan. We expect a recovery plan."),
+    (
+        "requires_improvement",
+        "Two reports came in late and completions are well below plan. We expect a recovery plan.",
+    ),
     ("inadequate", "Well short of the people supported and the outcomes agreed, with little explanation. At risk."),
 ]
-
 
 
 def add_reviews() -> None:
@@ -35,7 +40,8 @@ def add_reviews() -> None:
         return
     board = account_services.find_user("board@demo.test")
     contracts = db.session.scalars(
-        sa.select(Contract).join(Need, Need.id == Contract.need_id)
+        sa.select(Contract)
+        .join(Need, Need.id == Contract.need_id)
         .where(Need.title.in_([past.title for past in HISTORY]), Contract.starts_on <= last.end)
         .order_by(Contract.id)
     ).all()
@@ -43,11 +49,17 @@ def add_reviews() -> None:
         if str(last.start.year) not in {d.key for d in reviews.due(contract, london_date(when))}:
             continue
         rating, comment = DEMO_RATINGS[index % len(DEMO_RATINGS)]
-        review = on(when, reviews.rate, contract, period=str(last.start.year), rating=rating, comment=comment, actor=board)
+        review = on(
+            when, reviews.rate, contract, period=str(last.start.year), rating=rating, comment=comment, actor=board
+        )
         if rating == "requires_improvement":
             members = account_services.members_of([contract.organisation_id])
             if members:
-                on(when + timedelta(days=6), reviews.respond, review,
-                   text="Agreed. We have recruited a second key worker and moved reporting to the first week of each quarter.",
-                   actor=members[0])
+                on(
+                    when + timedelta(days=6),
+                    reviews.respond,
+                    review,
+                    text="Agreed. We have recruited a second key worker and moved reporting to the first week of each quarter.",
+                    actor=members[0],
+                )
     db.session.flush()

@@ -25,9 +25,22 @@ from .contracts import make_contract
 from .organisations import Providers, make_organisations
 from .world import NeedLife, World, activity_actor, generated_needs, load_world
 
-_TABLES = ("organisations", "bids", "bid_revisions", "bid_partners", "moderation_closures", "award_decisions",
-           "contracts", "contract_parties", "contract_milestones", "outcome_reports", "report_submissions",
-           "report_outcomes", "payments", "audit_events")
+_TABLES = (
+    "organisations",
+    "bids",
+    "bid_revisions",
+    "bid_partners",
+    "moderation_closures",
+    "award_decisions",
+    "contracts",
+    "contract_parties",
+    "contract_milestones",
+    "outcome_reports",
+    "report_submissions",
+    "report_outcomes",
+    "payments",
+    "audit_events",
+)
 
 
 def generate_activity(bids: int, contracts: int, organisations: int, seed: int) -> dict[str, int]:
@@ -101,8 +114,17 @@ def _live(run: Run, world: World, providers: Providers, need, plan, bid_count: d
         closes_at = run.during(first_close + timedelta(days=rng.randrange(span))).replace(second=0)
         published_at = closes_at - timedelta(days=rng.randint(21, 45), minutes=rng.randint(0, 600))
     criterion_id, criterion_text = world.question.get(need.id, (None, ""))
-    life = NeedLife(need, plan, published_at, closes_at, min(closes_at, now) - timedelta(minutes=5),
-                    world.schedule_of.get(need.id, []), criterion_id, criterion_text, providers.local_to(need))
+    life = NeedLife(
+        need,
+        plan,
+        published_at,
+        closes_at,
+        min(closes_at, now) - timedelta(minutes=5),
+        world.schedule_of.get(need.id, []),
+        criterion_id,
+        criterion_text,
+        providers.local_to(need),
+    )
     for lot in world.lots_of.get(need.id, []):
         _live_lot(run, world, providers, life, lot, bid_count[lot.id])
     need_update = None
@@ -110,16 +132,36 @@ def _live(run: Run, world: World, providers: Providers, need, plan, bid_count: d
         end_at = max(at for at, _ in life.ended)
         any_award = any(won for _, won in life.ended)
         status = "awarded" if any_award else "not_awarded"
-        run.event(f"need.{status}", "needs", need.id, end_at, actor=None, before={"status": "closed"}, after={"status": status})
+        run.event(
+            f"need.{status}",
+            "needs",
+            need.id,
+            end_at,
+            actor=None,
+            before={"status": "closed"},
+            after={"status": status},
+        )
         need_update = {"awarded_at": end_at if any_award else None, "not_awarded_at": None if any_award else end_at}
     if plan is not None or closes_at <= now:
-        run.rows["needs"].append({
-            "need_id": need.id, "published_at": published_at, "closes_at": closes_at,
-            "question_deadline": closes_at - timedelta(days=5), "bids_checked_at": closes_at + timedelta(minutes=10),
-            "updated_at": now, **(need_update or {"awarded_at": None, "not_awarded_at": None}),
-        })
-    run.event("need.published", "needs", need.id, published_at, before={"status": "draft"},
-              after={"status": "open", "closes_at": closes_at.isoformat()})
+        run.rows["needs"].append(
+            {
+                "need_id": need.id,
+                "published_at": published_at,
+                "closes_at": closes_at,
+                "question_deadline": closes_at - timedelta(days=5),
+                "bids_checked_at": closes_at + timedelta(minutes=10),
+                "updated_at": now,
+                **(need_update or {"awarded_at": None, "not_awarded_at": None}),
+            }
+        )
+    run.event(
+        "need.published",
+        "needs",
+        need.id,
+        published_at,
+        before={"status": "draft"},
+        after={"status": "open", "closes_at": closes_at.isoformat()},
+    )
 
 
 def _live_lot(run: Run, world: World, providers: Providers, life: NeedLife, lot, count: int) -> None:
@@ -142,12 +184,29 @@ def _withdrawn_and_cancelled(run: Run, generated) -> None:
     """The generated needs that were withdrawn or cancelled: published, then ended."""
     for need_id, published_at, closes_at, withdrawn_at, cancelled_at, reason in db.session.execute(
         sa.select(Need.id, Need.published_at, Need.closes_at, Need.withdrawn_at, Need.cancelled_at, Need.end_reason)
-        .where(generated, Need.published_at.is_not(None), sa.or_(Need.withdrawn_at.is_not(None), Need.cancelled_at.is_not(None)))
+        .where(
+            generated,
+            Need.published_at.is_not(None),
+            sa.or_(Need.withdrawn_at.is_not(None), Need.cancelled_at.is_not(None)),
+        )
         .order_by(Need.id)
     ):
         assert closes_at is not None  # published: ck_needs_published_has_dates
-        run.event("need.published", "needs", need_id, published_at, before={"status": "draft"},
-                  after={"status": "open", "closes_at": closes_at.isoformat()})
+        run.event(
+            "need.published",
+            "needs",
+            need_id,
+            published_at,
+            before={"status": "draft"},
+            after={"status": "open", "closes_at": closes_at.isoformat()},
+        )
         status = "withdrawn" if withdrawn_at else "cancelled"
-        run.event(f"need.{status}", "needs", need_id, withdrawn_at or cancelled_at, before={"status": "open"},
-                  after={"status": status}, reason=reason)
+        run.event(
+            f"need.{status}",
+            "needs",
+            need_id,
+            withdrawn_at or cancelled_at,
+            before={"status": "open"},
+            after={"status": status},
+            reason=reason,
+        )

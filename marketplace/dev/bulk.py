@@ -35,33 +35,68 @@ def after_bulk_insert(tables) -> None:
     refresh the planner's statistics on either database."""
     if db.engine.dialect.name == "postgresql":
         for table in tables:
-            db.session.execute(sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))"
-            ))
+            db.session.execute(
+                sa.text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))"
+                )
+            )
     db.session.execute(sa.text("ANALYZE"))
     db.session.commit()
 
 
 # The models whose ids a run gives, by the name new_id() takes.
 _ID_MODELS = (
-    ("organisation", Organisation), ("bid", Bid), ("revision", BidRevision), ("partner", BidPartner),
-    ("closure", ModerationClosure), ("decision", AwardDecision), ("contract", Contract), ("party", ContractParty),
-    ("milestone", ContractMilestone), ("report", OutcomeReport), ("submission", ReportSubmission),
-    ("line", ReportOutcome), ("payment", Payment), ("event", AuditEvent),
+    ("organisation", Organisation),
+    ("bid", Bid),
+    ("revision", BidRevision),
+    ("partner", BidPartner),
+    ("closure", ModerationClosure),
+    ("decision", AwardDecision),
+    ("contract", Contract),
+    ("party", ContractParty),
+    ("milestone", ContractMilestone),
+    ("report", OutcomeReport),
+    ("submission", ReportSubmission),
+    ("line", ReportOutcome),
+    ("payment", Payment),
+    ("event", AuditEvent),
 )
 # The rows a run inserts at each flush, in order (each table after those it refers to).
 _INSERTS = (
-    ("bids", Bid.__table__), ("revisions", BidRevision.__table__), ("partners", BidPartner.__table__),
-    ("closures", ModerationClosure.__table__), ("decisions", AwardDecision.__table__),
-    ("contracts", Contract.__table__), ("parties", ContractParty.__table__),
-    ("contract_outcomes", contract_outcomes), ("milestones", ContractMilestone.__table__),
-    ("reports", OutcomeReport.__table__), ("submissions", ReportSubmission.__table__),
-    ("lines", ReportOutcome.__table__), ("payments", Payment.__table__), ("events", AuditEvent.__table__),
+    ("bids", Bid.__table__),
+    ("revisions", BidRevision.__table__),
+    ("partners", BidPartner.__table__),
+    ("closures", ModerationClosure.__table__),
+    ("decisions", AwardDecision.__table__),
+    ("contracts", Contract.__table__),
+    ("parties", ContractParty.__table__),
+    ("contract_outcomes", contract_outcomes),
+    ("milestones", ContractMilestone.__table__),
+    ("reports", OutcomeReport.__table__),
+    ("submissions", ReportSubmission.__table__),
+    ("lines", ReportOutcome.__table__),
+    ("payments", Payment.__table__),
+    ("events", AuditEvent.__table__),
 )
 _ROWS = (
-    "organisations", "organisation_pdus", "specialisms", "bids", "revisions", "partners", "closures", "decisions",
-    "contracts", "parties", "contract_outcomes", "milestones", "reports", "submissions", "lines", "payments",
-    "events", "needs",
+    "organisations",
+    "organisation_pdus",
+    "specialisms",
+    "bids",
+    "revisions",
+    "partners",
+    "closures",
+    "decisions",
+    "contracts",
+    "parties",
+    "contract_outcomes",
+    "milestones",
+    "reports",
+    "submissions",
+    "lines",
+    "payments",
+    "events",
+    "needs",
 )
 _RUN_ACTOR = object()  # event(): the run's made-up actor, unless another (or None) is given
 
@@ -88,11 +123,19 @@ class Run:
         return self.rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
 
     def event(self, action, object_type, object_id, at, *, actor=_RUN_ACTOR, before=None, after=None, reason=None):
-        self.rows["events"].append({
-            "id": self.new_id("event"), "occurred_at": at, "actor_id": self.actor_id if actor is _RUN_ACTOR else actor,
-            "action": action, "object_type": object_type, "object_id": object_id, "before": before, "after": after,
-            "reason": reason,
-        })
+        self.rows["events"].append(
+            {
+                "id": self.new_id("event"),
+                "occurred_at": at,
+                "actor_id": self.actor_id if actor is _RUN_ACTOR else actor,
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "before": before,
+                "after": after,
+                "reason": reason,
+            }
+        )
 
     def flush(self) -> None:
         """Insert the rows waiting (and update the needs moved in time), and commit."""

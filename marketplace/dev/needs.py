@@ -27,11 +27,32 @@ CREATOR_EMAIL = "generated-needs@localpartners.invalid"
 _BATCH = 5000
 
 _WORDS = {
-    "what": ["Housing support", "Mentoring", "Employment coaching", "Debt advice", "Recovery support",
-             "Family work", "Wellbeing groups", "Women's centre", "Allotment project", "Peer support",
-             "Through-the-gate", "Tenancy sustainment", "Digital skills", "Benefits advice", "Art therapy"],
-    "who": ["for women on probation", "for young adults", "for people leaving prison", "for families",
-            "for people with convictions", "for veterans on probation", "for people at risk of homelessness"],
+    "what": [
+        "Housing support",
+        "Mentoring",
+        "Employment coaching",
+        "Debt advice",
+        "Recovery support",
+        "Family work",
+        "Wellbeing groups",
+        "Women's centre",
+        "Allotment project",
+        "Peer support",
+        "Through-the-gate",
+        "Tenancy sustainment",
+        "Digital skills",
+        "Benefits advice",
+        "Art therapy",
+    ],
+    "who": [
+        "for women on probation",
+        "for young adults",
+        "for people leaving prison",
+        "for families",
+        "for people with convictions",
+        "for veterans on probation",
+        "for people at risk of homelessness",
+    ],
 }
 
 
@@ -61,12 +82,24 @@ def generate_needs(count: int, seed: int) -> int:
     ids = {"need": next_id(Need), "lot": next_id(Lot), "criterion": next_id(Criterion), "milestone": next_id(Milestone)}
     made = 0
     while made < count:
-        rows: dict[str, list[dict]] = {"needs": [], "lots": [], "criteria": [], "milestones": [], "pdus": [], "outcomes": []}
+        rows: dict[str, list[dict]] = {
+            "needs": [],
+            "lots": [],
+            "criteria": [],
+            "milestones": [],
+            "pdus": [],
+            "outcomes": [],
+        }
         for _ in range(min(_BATCH, count - made)):
             _need(rng, now, rows, ids, places, creator.id)
         db.session.execute(sa.insert(Need.__table__), rows["needs"])
-        for table, key in ((Lot.__table__, "lots"), (Criterion.__table__, "criteria"), (Milestone.__table__, "milestones"),
-                           (need_pdus, "pdus"), (need_outcomes, "outcomes")):
+        for table, key in (
+            (Lot.__table__, "lots"),
+            (Criterion.__table__, "criteria"),
+            (Milestone.__table__, "milestones"),
+            (need_pdus, "pdus"),
+            (need_outcomes, "outcomes"),
+        ):
             if rows[key]:
                 db.session.execute(sa.insert(table), rows[key])
         made += len(rows["needs"])
@@ -103,21 +136,44 @@ def _need(rng, now, rows, ids, places: _Places, creator_id: int) -> None:
     published, closes, withdrawn, cancelled = _dates(rng, now)
     lot_values = _lots(rng, rows, ids, need_id)
     what, who = rng.choice(_WORDS["what"]), rng.choice(_WORDS["who"])
-    rows["needs"].append({
-        "id": need_id, "area_id": area_id, "title": f"{what} {who}",
-        "summary": f"{what} {who} in the area, with outcomes reported each quarter. Reference {need_id}.",
-        "category_id": category.id, "cohort": who.removeprefix("for ").capitalize(),
-        "expected_people": rng.randint(10, 400), "duration_months": rng.choice((6, 12, 18, 24, 36)),
-        "procedure": rng.choice(("grant", "contract")), "social_value_weight": 20, "price_weight": 20,
-        "conditions": ["constituted", "safeguarding"], "advance_percent": rng.choice((0, 10, 25)),
-        "show_bid_count": False, "question_deadline": closes - timedelta(days=5) if published else None,
-        "closes_at": closes if published else None, "value_pence": sum(lot_values),
-        "created_at": (published or now) - timedelta(days=3), "created_by_id": creator_id,
-        "updated_at": now, "published_at": published, "withdrawn_at": withdrawn, "cancelled_at": cancelled,
-        "end_reason": "No longer needed" if withdrawn or cancelled else None,
-    })
-    rows["criteria"].append({"id": _new_id(ids, "criterion"), "need_id": need_id, "number": 1,
-                             "question": "How will you reach people who do not engage?", "weight": 60, "word_limit": 500})
+    rows["needs"].append(
+        {
+            "id": need_id,
+            "area_id": area_id,
+            "title": f"{what} {who}",
+            "summary": f"{what} {who} in the area, with outcomes reported each quarter. Reference {need_id}.",
+            "category_id": category.id,
+            "cohort": who.removeprefix("for ").capitalize(),
+            "expected_people": rng.randint(10, 400),
+            "duration_months": rng.choice((6, 12, 18, 24, 36)),
+            "procedure": rng.choice(("grant", "contract")),
+            "social_value_weight": 20,
+            "price_weight": 20,
+            "conditions": ["constituted", "safeguarding"],
+            "advance_percent": rng.choice((0, 10, 25)),
+            "show_bid_count": False,
+            "question_deadline": closes - timedelta(days=5) if published else None,
+            "closes_at": closes if published else None,
+            "value_pence": sum(lot_values),
+            "created_at": (published or now) - timedelta(days=3),
+            "created_by_id": creator_id,
+            "updated_at": now,
+            "published_at": published,
+            "withdrawn_at": withdrawn,
+            "cancelled_at": cancelled,
+            "end_reason": "No longer needed" if withdrawn or cancelled else None,
+        }
+    )
+    rows["criteria"].append(
+        {
+            "id": _new_id(ids, "criterion"),
+            "need_id": need_id,
+            "number": 1,
+            "question": "How will you reach people who do not engage?",
+            "weight": 60,
+            "word_limit": 500,
+        }
+    )
     _milestones(rows, ids, need_id, rows["needs"][-1]["advance_percent"])
     rows["pdus"].extend({"need_id": need_id, "area_id": a} for a in covered)
     rows["outcomes"].extend({"need_id": need_id, "outcome_id": o} for o in places.outcomes.get(category.id, [])[:2])
@@ -145,13 +201,23 @@ def _dates(rng, now: datetime) -> tuple:
 def _lots(rng, rows, ids, need_id: int) -> list[int]:
     """One to three lots, a few of those that may be reserved reserved; their values."""
     n_lots = rng.choice((1, 1, 1, 2, 2, 3))
-    lot_values = [rng.choice((5, 10, 15, 25, 40, 60, 80, 120, 200, 350, 600)) * 100_000 + rng.randint(0, 99) * 1000
-                  for _ in range(n_lots)]
+    lot_values = [
+        rng.choice((5, 10, 15, 25, 40, 60, 80, 120, 200, 350, 600)) * 100_000 + rng.randint(0, 99) * 1000
+        for _ in range(n_lots)
+    ]
     for number, value in enumerate(lot_values, start=1):
         reserved = may_be_reserved(value) and rng.random() < 0.2
-        rows["lots"].append({"id": _new_id(ids, "lot"), "need_id": need_id, "number": number, "title": f"Lot {number}",
-                             "description": "", "value_pence": value,
-                             "reservation": rng.choice(("vcse", "vcse", "local")) if reserved else "none"})
+        rows["lots"].append(
+            {
+                "id": _new_id(ids, "lot"),
+                "need_id": need_id,
+                "number": number,
+                "title": f"Lot {number}",
+                "description": "",
+                "value_pence": value,
+                "reservation": rng.choice(("vcse", "vcse", "local")) if reserved else "none",
+            }
+        )
     return lot_values
 
 
@@ -160,5 +226,13 @@ def _milestones(rows, ids, need_id: int, advance: int) -> None:
     for number, (title, percent, month) in enumerate(
         [("Half way", (100 - advance) // 2, 6), ("End of service", 100 - advance - (100 - advance) // 2, 12)], start=1
     ):
-        rows["milestones"].append({"id": _new_id(ids, "milestone"), "need_id": need_id, "number": number, "title": title,
-                                   "percent": percent, "due_month": month})
+        rows["milestones"].append(
+            {
+                "id": _new_id(ids, "milestone"),
+                "need_id": need_id,
+                "number": number,
+                "title": title,
+                "percent": percent,
+                "due_month": month,
+            }
+        )

@@ -16,13 +16,52 @@ from .bulk import Run
 from .world import World
 
 _ORGANISATION_WORDS = (
-    ["Northside", "Riverside", "Hillcrest", "Harbour", "Meadow", "Oakfield", "Greenway", "Brookside", "Eastgate",
-     "Westfield", "Moorland", "Valley", "Castle", "Bridge", "Lantern", "Compass", "Anchor", "Beacon", "Milestone", "Open Door"],
-    ["Trust", "Project", "Partnership", "Community Services", "Foundation", "Collective", "Support", "Network", "Centre", "Works"],
+    [
+        "Northside",
+        "Riverside",
+        "Hillcrest",
+        "Harbour",
+        "Meadow",
+        "Oakfield",
+        "Greenway",
+        "Brookside",
+        "Eastgate",
+        "Westfield",
+        "Moorland",
+        "Valley",
+        "Castle",
+        "Bridge",
+        "Lantern",
+        "Compass",
+        "Anchor",
+        "Beacon",
+        "Milestone",
+        "Open Door",
+    ],
+    [
+        "Trust",
+        "Project",
+        "Partnership",
+        "Community Services",
+        "Foundation",
+        "Collective",
+        "Support",
+        "Network",
+        "Centre",
+        "Works",
+    ],
 )
 # Legal forms with how often they occur, and the income bands each kind tends to have.
-_FORMS = [("registered_charity", 24), ("cio", 14), ("cic", 10), ("clg", 12), ("community_benefit_society", 4),
-          ("community_group", 6), ("company_limited_by_shares", 22), ("public_body", 8)]
+_FORMS = [
+    ("registered_charity", 24),
+    ("cio", 14),
+    ("cic", 10),
+    ("clg", 12),
+    ("community_benefit_society", 4),
+    ("community_group", 6),
+    ("company_limited_by_shares", 22),
+    ("public_body", 8),
+]
 _BANDS = {
     "vcse": [("micro", 30), ("small", 40), ("medium", 22), ("large", 8)],
     "private": [("micro", 5), ("small", 20), ("medium", 40), ("large", 35)],
@@ -36,8 +75,12 @@ class _Numbers:
 
     def __init__(self) -> None:
         session = db.session
-        self.existing = set(session.scalars(sa.select(Organisation.charity_number).where(Organisation.charity_number.is_not(None))))
-        self.existing |= set(session.scalars(sa.select(Organisation.company_number).where(Organisation.company_number.is_not(None))))
+        self.existing = set(
+            session.scalars(sa.select(Organisation.charity_number).where(Organisation.charity_number.is_not(None)))
+        )
+        self.existing |= set(
+            session.scalars(sa.select(Organisation.company_number).where(Organisation.company_number.is_not(None)))
+        )
         self.number = 0
 
     def fresh(self, width: int) -> str:
@@ -76,7 +119,9 @@ class Providers:
         if lot.reservation == "vcse":
             return min(self.most, self.vcse_count)
         if lot.reservation == "local":
-            return min(self.most, len(set(self.local_to(need)) | set(self.in_region.get(self.world.region_of(need), []))))
+            return min(
+                self.most, len(set(self.local_to(need)) | set(self.in_region.get(self.world.region_of(need), [])))
+            )
         return self.most
 
     def bidders(self, rng, need, lot, local: list[int], k: int) -> list[int]:
@@ -115,18 +160,31 @@ def make_organisations(run: Run, world: World, count: int, most: int) -> Provide
         if rng.random() < 0.15:
             where.add(rng.choice(world.pdus).id)
         name = f"{rng.choice(_ORGANISATION_WORDS[0])} {rng.choice(_ORGANISATION_WORDS[1])} {organisation_id}"
-        rows["organisations"].append({
-            "id": organisation_id, "name": name, "legal_form": form, "income_band": run.weighted(_BANDS[kind]),
-            "charity_number": numbers.fresh(7) if form in ("registered_charity", "cio") else None,
-            "company_number": numbers.fresh(8) if form in ("cic", "clg", "company_limited_by_shares") else None,
-            "description": f"{name} works with people on probation.", "contact_name": "Generated contact",
-            "contact_email": f"organisation{organisation_id}@localpartners.invalid", "contact_phone": "", "address": "",
-            "postcode": "", "website": "", "policies": ["constituted", "safeguarding"],
-            "created_at": now - timedelta(days=800), "verified_at": now - timedelta(days=790), "verified_by_id": run.actor_id,
-        })
+        rows["organisations"].append(
+            {
+                "id": organisation_id,
+                "name": name,
+                "legal_form": form,
+                "income_band": run.weighted(_BANDS[kind]),
+                "charity_number": numbers.fresh(7) if form in ("registered_charity", "cio") else None,
+                "company_number": numbers.fresh(8) if form in ("cic", "clg", "company_limited_by_shares") else None,
+                "description": f"{name} works with people on probation.",
+                "contact_name": "Generated contact",
+                "contact_email": f"organisation{organisation_id}@localpartners.invalid",
+                "contact_phone": "",
+                "address": "",
+                "postcode": "",
+                "website": "",
+                "policies": ["constituted", "safeguarding"],
+                "created_at": now - timedelta(days=800),
+                "verified_at": now - timedelta(days=790),
+                "verified_by_id": run.actor_id,
+            }
+        )
         rows["organisation_pdus"].extend({"organisation_id": organisation_id, "area_id": a} for a in sorted(where))
         rows["specialisms"].extend(
-            {"organisation_id": organisation_id, "category_id": c} for c in rng.sample(world.categories, k=min(2, len(world.categories)))
+            {"organisation_id": organisation_id, "category_id": c}
+            for c in rng.sample(world.categories, k=min(2, len(world.categories)))
         )
         providers.add(organisation_id, name, kind == "vcse", where, home)
     providers.everyone = list(providers.info)

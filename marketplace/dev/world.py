@@ -90,10 +90,25 @@ def load_world(generated: sa.ColumnElement) -> World:
     world = World(generated)
     _reference(world)
     world.needs = db.session.execute(
-        sa.select(Need.id, Need.area_id, Need.title, Need.procedure, Need.published_at, Need.closes_at,
-                  Need.advance_percent, Need.duration_months, Need.expected_people)
-        .where(generated, Need.published_at.is_not(None), Need.withdrawn_at.is_(None), Need.cancelled_at.is_(None),
-               Need.awarded_at.is_(None), Need.not_awarded_at.is_(None))
+        sa.select(
+            Need.id,
+            Need.area_id,
+            Need.title,
+            Need.procedure,
+            Need.published_at,
+            Need.closes_at,
+            Need.advance_percent,
+            Need.duration_months,
+            Need.expected_people,
+        )
+        .where(
+            generated,
+            Need.published_at.is_not(None),
+            Need.withdrawn_at.is_(None),
+            Need.cancelled_at.is_(None),
+            Need.awarded_at.is_(None),
+            Need.not_awarded_at.is_(None),
+        )
         .order_by(Need.id)
     ).all()
     _parts_of_needs(world)
@@ -126,23 +141,32 @@ def _parts_of_needs(world: World) -> None:
     generated = world.generated
     world.lots_of = _grouped(
         sa.select(Lot.need_id, Lot.id, Lot.number, Lot.title, Lot.value_pence, Lot.reservation)
-        .join(Need, Need.id == Lot.need_id).where(generated).order_by(Lot.need_id, Lot.number)
+        .join(Need, Need.id == Lot.need_id)
+        .where(generated)
+        .order_by(Lot.need_id, Lot.number)
     )
     world.covered = _grouped(
         sa.select(need_pdus.c.need_id, need_pdus.c.area_id).join(Need, Need.id == need_pdus.c.need_id).where(generated),
         lambda row: row[1],
     )
     world.wanted = _grouped(
-        sa.select(need_outcomes.c.need_id, need_outcomes.c.outcome_id).join(Need, Need.id == need_outcomes.c.need_id)
-        .where(generated).order_by(need_outcomes.c.need_id, need_outcomes.c.outcome_id),
+        sa.select(need_outcomes.c.need_id, need_outcomes.c.outcome_id)
+        .join(Need, Need.id == need_outcomes.c.need_id)
+        .where(generated)
+        .order_by(need_outcomes.c.need_id, need_outcomes.c.outcome_id),
         lambda row: row[1],
     )
     for need_id, criterion_id, text in db.session.execute(
-        sa.select(Criterion.need_id, Criterion.id, Criterion.question).join(Need, Need.id == Criterion.need_id)
+        sa.select(Criterion.need_id, Criterion.id, Criterion.question)
+        .join(Need, Need.id == Criterion.need_id)
         .where(generated, Criterion.number == 1)
     ):
         world.question[need_id] = (criterion_id, text)
     world.schedule_of = _grouped(
-        sa.select(Milestone.need_id, Milestone.id, Milestone.number, Milestone.title, Milestone.percent, Milestone.due_month)
-        .join(Need, Need.id == Milestone.need_id).where(generated).order_by(Milestone.need_id, Milestone.number)
+        sa.select(
+            Milestone.need_id, Milestone.id, Milestone.number, Milestone.title, Milestone.percent, Milestone.due_month
+        )
+        .join(Need, Need.id == Milestone.need_id)
+        .where(generated)
+        .order_by(Milestone.need_id, Milestone.number)
     )

@@ -60,7 +60,9 @@ def current_decision(lot: Lot) -> AwardDecision | None:
 
 
 def decisions(lot: Lot) -> Sequence[AwardDecision]:
-    return db.session.scalars(sa.select(AwardDecision).where(AwardDecision.lot_id == lot.id).order_by(AwardDecision.id)).all()
+    return db.session.scalars(
+        sa.select(AwardDecision).where(AwardDecision.lot_id == lot.id).order_by(AwardDecision.id)
+    ).all()
 
 
 def refused_decisions(lot: Lot) -> list[AwardDecision]:
@@ -129,26 +131,47 @@ def decide(lot: Lot, *, bid: Bid | None, reasons: str, actor, now: datetime | No
         if problems:
             raise EvaluationError(problems[0], "bid_id")
     reasons = written(
-        EvaluationError, reasons, field="reasons", noun="The reasons", limit=REASONS_WORD_LIMIT,
+        EvaluationError,
+        reasons,
+        field="reasons",
+        noun="The reasons",
+        limit=REASONS_WORD_LIMIT,
         empty="Enter the reasons for the decision",
     )
     outcome = AwardOutcome.AWARD if bid is not None else AwardOutcome.NOT_AWARDED
     decision = AwardDecision(
-        lot_id=lot.id, outcome=outcome, bid_id=bid.id if bid else None, reasons=reasons,
-        decided_at=now, decided_by_id=actor.id,
+        lot_id=lot.id,
+        outcome=outcome,
+        bid_id=bid.id if bid else None,
+        reasons=reasons,
+        decided_at=now,
+        decided_by_id=actor.id,
         needs_sign_off=outcome == AwardOutcome.AWARD and needs_sign_off(lot),
     )
     db.session.add(decision)
     audit.record(
-        "award.decided", decision, actor=actor, reason=reasons,
-        after={"need_id": need.id, "lot": lot.number, "outcome": outcome.value, "bid_id": decision.bid_id,
-               "needs_sign_off": decision.needs_sign_off},
+        "award.decided",
+        decision,
+        actor=actor,
+        reason=reasons,
+        after={
+            "need_id": need.id,
+            "lot": lot.number,
+            "outcome": outcome.value,
+            "bid_id": decision.bid_id,
+            "needs_sign_off": decision.needs_sign_off,
+        },
     )
     if decision.needs_sign_off:
         for user in board_members(need):
             queue_email(
-                user.email, f"Sign-off needed: {need.title}, lot {lot.number}", "award_sign_off_needed",
-                user=user, need=need, lot=lot, decision=decision,
+                user.email,
+                f"Sign-off needed: {need.title}, lot {lot.number}",
+                "award_sign_off_needed",
+                user=user,
+                need=need,
+                lot=lot,
+                decision=decision,
                 link=external_url("evaluation.sign_off", decision_id=decision.id),
             )
     else:
@@ -173,9 +196,13 @@ def board_members(need: Need) -> list[User]:
 def waiting_for_sign_off(user) -> list[AwardDecision]:
     """Decisions waiting for sign-off in the areas where `user` is a board member."""
     decisions_ = db.session.scalars(
-        sa.select(AwardDecision).where(
-            AwardDecision.needs_sign_off.is_(True), AwardDecision.signed_off_at.is_(None), AwardDecision.refused_at.is_(None)
-        ).order_by(AwardDecision.decided_at)
+        sa.select(AwardDecision)
+        .where(
+            AwardDecision.needs_sign_off.is_(True),
+            AwardDecision.signed_off_at.is_(None),
+            AwardDecision.refused_at.is_(None),
+        )
+        .order_by(AwardDecision.decided_at)
     ).all()
     return [d for d in decisions_ if user.has_area_role(Role.BOARD_MEMBER, d.lot.need.area)]
 
@@ -187,23 +214,43 @@ def sign_off(decision: AwardDecision, *, approve: bool, comment: str, actor, now
     if not decision.is_waiting_for_sign_off:
         raise EvaluationError("This decision is not waiting for sign-off")
     comment = written(
-        EvaluationError, comment, field="comment", noun="The comment", limit=REASONS_WORD_LIMIT,
+        EvaluationError,
+        comment,
+        field="comment",
+        noun="The comment",
+        limit=REASONS_WORD_LIMIT,
         empty=None if approve else "Enter why you do not approve the decision",
     )
     need = decision.lot.need
     if approve:
         decision.signed_off_at, decision.signed_off_by_id, decision.sign_off_comment = now, actor.id, comment or None
-        audit.record("award.signed_off", decision, actor=actor, after={"need_id": need.id, "lot": decision.lot.number}, reason=comment or None)
+        audit.record(
+            "award.signed_off",
+            decision,
+            actor=actor,
+            after={"need_id": need.id, "lot": decision.lot.number},
+            reason=comment or None,
+        )
         _take_effect(decision, now)
     else:
         decision.refused_at, decision.refused_by_id, decision.refusal_reason = now, actor.id, comment
-        audit.record("award.sign_off_refused", decision, actor=actor, after={"need_id": need.id, "lot": decision.lot.number}, reason=comment)
+        audit.record(
+            "award.sign_off_refused",
+            decision,
+            actor=actor,
+            after={"need_id": need.id, "lot": decision.lot.number},
+            reason=comment,
+        )
     commissioner = decision.decided_by
     queue_email(
         commissioner.email,
         f"{'Approved' if approve else 'Not approved'}: {need.title}, lot {decision.lot.number}",
         "award_sign_off_result",
-        user=commissioner, need=need, decision=decision, approve=approve, comment=comment,
+        user=commissioner,
+        need=need,
+        decision=decision,
+        approve=approve,
+        comment=comment,
         link=external_url("evaluation.overview", need_id=need.id),
     )
 
@@ -227,14 +274,25 @@ def _take_effect(decision: AwardDecision, now: datetime) -> None:
         db.session.flush()
         for user in party_users(row.bid):
             queue_email(
-                user.email, f"The outcome of your bid for {need.title}, lot {lot.number}", "assessment_summary",
-                user=user, need=need, lot=lot, summary=content,
+                user.email,
+                f"The outcome of your bid for {need.title}, lot {lot.number}",
+                "assessment_summary",
+                user=user,
+                need=need,
+                lot=lot,
+                summary=content,
                 link=external_url("evaluation.summary", bid_id=row.bid.id),
             )
     audit.record(
-        "award.took_effect", decision, actor=None,
-        after={"need_id": need.id, "lot": lot.number, "summaries": len(rows),
-               "standstill_ends_at": decision.standstill_ends_at.isoformat() if decision.standstill_ends_at else None},
+        "award.took_effect",
+        decision,
+        actor=None,
+        after={
+            "need_id": need.id,
+            "lot": lot.number,
+            "summaries": len(rows),
+            "standstill_ends_at": decision.standstill_ends_at.isoformat() if decision.standstill_ends_at else None,
+        },
     )
     _end_need_when_decided(need, now)
 
@@ -243,6 +301,12 @@ def _end_need_when_decided(need: Need, now: datetime) -> None:
     current = [current_decision(lot) for lot in need.lots]
     if not all(d is not None and d.is_effective for d in current):
         return
-    status = NeedStatus.AWARDED if any(d is not None and d.outcome == AwardOutcome.AWARD for d in current) else NeedStatus.NOT_AWARDED
+    status = (
+        NeedStatus.AWARDED
+        if any(d is not None and d.outcome == AwardOutcome.AWARD for d in current)
+        else NeedStatus.NOT_AWARDED
+    )
     before = need.transition_to(status, at=now)
-    audit.record(f"need.{status.value}", need, actor=None, before={"status": before.value}, after={"status": status.value})
+    audit.record(
+        f"need.{status.value}", need, actor=None, before={"status": before.value}, after={"status": status.value}
+    )

@@ -53,7 +53,12 @@ class DecideLowBidForm(FlaskForm):
         ],
         widget=GovRadioInput(),
     )
-    reason = FreeText("Reasons for your decision", noun="The reasons", words=REASONS_WORD_LIMIT, empty="Enter the reasons for your decision")
+    reason = FreeText(
+        "Reasons for your decision",
+        noun="The reasons",
+        words=REASONS_WORD_LIMIT,
+        empty="Enter the reasons for your decision",
+    )
     submit = SubmitField("Record the decision", widget=GovSubmitInput())
 
     @property
@@ -89,7 +94,9 @@ class AwardForm(FlaskForm):
         self.bid_id.message = unchosen
         self.bid_id.validators = [InputRequired(message=unchosen)]
         self.bid_id.choices = [
-            SelectChoice(str(row.bid.id), f"Award to {row.bid.organisation.name}: {row.total_2dp} points, ranked {row.rank}")
+            SelectChoice(
+                str(row.bid.id), f"Award to {row.bid.organisation.name}: {row.total_2dp} points, ranked {row.rank}"
+            )
             for row in rows
         ] + [SelectChoice(NOT_AWARDED, "Do not award this lot")]
 

@@ -125,7 +125,9 @@ class _PartsForm(FlaskForm):
         return {part.key: (score.data, text.data or "") for part, score, text in self.parts}
 
 
-def _parts_form(base: type[_PartsForm], parts, *, text_field: str, score_label: str, text_label: str, text_noun: str, **kwargs):
+def _parts_form(
+    base: type[_PartsForm], parts, *, text_field: str, score_label: str, text_label: str, text_noun: str, **kwargs
+):
     """`base` with `score_<key>` and `<text_field>_<key>` for each part; the labels have a
     {} for the part's name."""
 
@@ -135,9 +137,15 @@ def _parts_form(base: type[_PartsForm], parts, *, text_field: str, score_label: 
     for part in parts:
         name = part.label.lower()
         setattr(Form, f"score_{part.key}", ScoreField(score_label.format(name), noun=name))
-        setattr(Form, f"{text_field}_{part.key}", FreeText(
-            text_label.format(name), noun=text_noun.format(name), words=JUSTIFICATION_WORD_LIMIT,
-        ))
+        setattr(
+            Form,
+            f"{text_field}_{part.key}",
+            FreeText(
+                text_label.format(name),
+                noun=text_noun.format(name),
+                words=JUSTIFICATION_WORD_LIMIT,
+            ),
+        )
     form = Form(**kwargs)
     form.parts = [(p, form[f"score_{p.key}"], form[f"{text_field}_{p.key}"]) for p in parts]
     return form
@@ -156,16 +164,26 @@ def score_form(parts, **kwargs) -> FlaskForm:
     """A score and justification per part (`score_<key>`, `justification_<key>`), saved as
     a draft or submitted."""
     return _parts_form(
-        _ScoreForm, parts, text_field="justification", score_label="Score for {}",
-        text_label="Why this score for {}", text_noun="The justification for {}", **kwargs,
+        _ScoreForm,
+        parts,
+        text_field="justification",
+        score_label="Score for {}",
+        text_label="Why this score for {}",
+        text_noun="The justification for {}",
+        **kwargs,
     )
 
 
 def moderation_form(parts, **kwargs) -> FlaskForm:
     """The agreed score and its rationale per part (`score_<key>`, `rationale_<key>`)."""
     return _parts_form(
-        _ModerationForm, parts, text_field="rationale", score_label="Agreed score for {}",
-        text_label="Rationale for the agreed score for {}", text_noun="The rationale for {}", **kwargs,
+        _ModerationForm,
+        parts,
+        text_field="rationale",
+        score_label="Agreed score for {}",
+        text_label="Rationale for the agreed score for {}",
+        text_noun="The rationale for {}",
+        **kwargs,
     )
 
 

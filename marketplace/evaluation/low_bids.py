@@ -65,13 +65,16 @@ def _check_respond_by(respond_by: date, now: datetime) -> None:
     if respond_by < earliest:
         raise EvaluationError(
             f"Give the bidder at least {EXPLANATION_WORKING_DAYS} working days: the date must be "
-            f"{earliest:%-d %B %Y} or later", "respond_by",
+            f"{earliest:%-d %B %Y} or later",
+            "respond_by",
         )
     if respond_by > london_date(now) + timedelta(days=60):
         raise EvaluationError("The date must be within 60 days", "respond_by")
 
 
-def request_explanation(bid: Bid, *, request: str, respond_by: date, actor, now: datetime | None = None) -> LowBidReview:
+def request_explanation(
+    bid: Bid, *, request: str, respond_by: date, actor, now: datetime | None = None
+) -> LowBidReview:
     """Ask the bidder of a flagged bid to explain its price, by a day at least 2 working
     days away (the answer is due by the end of that day, London time)."""
     now = now or utcnow()
@@ -81,20 +84,37 @@ def request_explanation(bid: Bid, *, request: str, respond_by: date, actor, now:
     if review_of(bid) is not None:
         raise EvaluationError("An explanation has already been requested for this bid")
     request = written(
-        EvaluationError, request, field="request", noun="The request", limit=REASONS_WORD_LIMIT,
+        EvaluationError,
+        request,
+        field="request",
+        noun="The request",
+        limit=REASONS_WORD_LIMIT,
         empty="Enter what the bidder should explain",
     )
     _check_respond_by(respond_by, now)
     review = LowBidReview(
-        bid_id=bid.id, requested_at=now, requested_by_id=actor.id, request=request,
+        bid_id=bid.id,
+        requested_at=now,
+        requested_by_id=actor.id,
+        request=request,
         respond_by=end_of_working_day(respond_by),
     )
     db.session.add(review)
-    audit.record("low_bid.explanation_requested", review, actor=actor, after={"bid_id": bid.id, "respond_by": respond_by.isoformat()})
+    audit.record(
+        "low_bid.explanation_requested",
+        review,
+        actor=actor,
+        after={"bid_id": bid.id, "respond_by": respond_by.isoformat()},
+    )
     for user in party_users(bid):
         queue_email(
-            user.email, f"Explain your price for {bid.need.title}", "low_bid_request",
-            user=user, bid=bid, review=review, respond_by=respond_by,
+            user.email,
+            f"Explain your price for {bid.need.title}",
+            "low_bid_request",
+            user=user,
+            bid=bid,
+            review=review,
+            respond_by=respond_by,
             link=external_url("evaluation.explain", bid_id=bid.id),
         )
     return review
@@ -109,15 +129,24 @@ def explain(review: LowBidReview, *, text: str, actor, now: datetime | None = No
     if now >= review.respond_by:
         raise EvaluationError("The time to explain this bid's price has passed")
     text = written(
-        EvaluationError, text, field="response", noun="Your explanation", limit=REASONS_WORD_LIMIT, empty="Enter your explanation"
+        EvaluationError,
+        text,
+        field="response",
+        noun="Your explanation",
+        limit=REASONS_WORD_LIMIT,
+        empty="Enter your explanation",
     )
     review.response, review.responded_at, review.responded_by_id = text, now, actor.id
     audit.record("low_bid.explained", review, actor=actor, after={"bid_id": review.bid_id})
     requester = db.session.get(User, review.requested_by_id)
     assert requester is not None  # requested_by_id is a foreign key, and users are never deleted
     queue_email(
-        requester.email, f"Explanation received: {review.bid.organisation.name}", "low_bid_explained",
-        user=requester, bid=review.bid, link=external_url("evaluation.low_bid", need_id=review.bid.need_id, bid_id=review.bid_id),
+        requester.email,
+        f"Explanation received: {review.bid.organisation.name}",
+        "low_bid_explained",
+        user=requester,
+        bid=review.bid,
+        link=external_url("evaluation.low_bid", need_id=review.bid.need_id, bid_id=review.bid_id),
     )
 
 
@@ -129,16 +158,23 @@ def decide_low_bid(review: LowBidReview, *, accept: bool, reason: str, actor, no
     if review.is_decided:
         raise EvaluationError("This bid has already been decided")
     if window_open(review, now):
-        raise EvaluationError(
-            f"Wait for the bidder's explanation: it has until {london(review.respond_by)}"
-        )
+        raise EvaluationError(f"Wait for the bidder's explanation: it has until {london(review.respond_by)}")
     reason = written(
-        EvaluationError, reason, field="reason", noun="The reasons", limit=REASONS_WORD_LIMIT,
+        EvaluationError,
+        reason,
+        field="reason",
+        noun="The reasons",
+        limit=REASONS_WORD_LIMIT,
         empty="Enter the reasons for your decision",
     )
     if moderation_closure(review.bid.lot) is not None and not accept:
         raise EvaluationError("Moderation of this lot is closed: a bid can no longer be rejected")
     review.outcome = LowBidOutcome.ACCEPTED if accept else LowBidOutcome.REJECTED
     review.outcome_reason, review.decided_at, review.decided_by_id = reason, now, actor.id
-    audit.record("low_bid.decided", review, actor=actor, after={"bid_id": review.bid_id, "outcome": review.outcome.value}, reason=reason)
-
+    audit.record(
+        "low_bid.decided",
+        review,
+        actor=actor,
+        after={"bid_id": review.bid_id, "outcome": review.outcome.value},
+        reason=reason,
+    )

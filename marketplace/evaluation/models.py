@@ -51,8 +51,12 @@ class PanelMember(Model):
 
     __table_args__ = (
         sa.Index(
-            "uq_panel_members_current", "need_id", "user_id", unique=True,
-            sqlite_where=sa.text("removed_at IS NULL"), postgresql_where=sa.text("removed_at IS NULL"),
+            "uq_panel_members_current",
+            "need_id",
+            "user_id",
+            unique=True,
+            sqlite_where=sa.text("removed_at IS NULL"),
+            postgresql_where=sa.text("removed_at IS NULL"),
         ),
     )
 
@@ -244,11 +248,16 @@ class AwardDecision(Model):
     __table_args__ = (
         sa.CheckConstraint("(outcome = 'award') = (bid_id IS NOT NULL)", name="award_names_bid"),
         sa.CheckConstraint("signed_off_at IS NULL OR refused_at IS NULL", name="signed_off_or_refused"),
-        sa.CheckConstraint("needs_sign_off OR (signed_off_at IS NULL AND refused_at IS NULL)", name="sign_off_when_needed"),
+        sa.CheckConstraint(
+            "needs_sign_off OR (signed_off_at IS NULL AND refused_at IS NULL)", name="sign_off_when_needed"
+        ),
         sa.CheckConstraint("(refused_at IS NULL) = (refusal_reason IS NULL)", name="refused_with_reason"),
         sa.Index(
-            "uq_award_decisions_current", "lot_id", unique=True,
-            sqlite_where=sa.text("refused_at IS NULL"), postgresql_where=sa.text("refused_at IS NULL"),
+            "uq_award_decisions_current",
+            "lot_id",
+            unique=True,
+            sqlite_where=sa.text("refused_at IS NULL"),
+            postgresql_where=sa.text("refused_at IS NULL"),
         ),
     )
 

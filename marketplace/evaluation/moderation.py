@@ -37,10 +37,16 @@ def agree_scores(bid: Bid, scores: dict[str, tuple], *, actor, now: datetime | N
     need = bid.need
     revision = open_for_moderation(bid, now, "agreed scores")
     if not scoring_complete(bid, revision):
-        raise EvaluationError("Every evaluator on the panel without a conflict must submit their scores for this bid before moderation")
+        raise EvaluationError(
+            "Every evaluator on the panel without a conflict must submit their scores for this bid before moderation"
+        )
     checked = checked_parts(
-        need, scores, required=True, text_field="rationale",
-        empty="Give the rationale for the agreed score for {}", noun="The rationale for {}",
+        need,
+        scores,
+        required=True,
+        text_field="rationale",
+        empty="Give the rationale for the agreed score for {}",
+        noun="The rationale for {}",
     )
     existing = agreed_scores(bid)
     before = {k: a.score for k, a in existing.items()}
@@ -52,8 +58,11 @@ def agree_scores(bid: Bid, scores: dict[str, tuple], *, actor, now: datetime | N
         agreed.score, agreed.rationale, agreed.agreed_at, agreed.agreed_by_id = number, rationale, now, actor.id
     db.session.flush()
     audit.record(
-        "scores.moderated", bid, actor=actor,
-        before=before or None, after={"revision": revision.number, "scores": {k: v[0] for k, v in checked.items()}},
+        "scores.moderated",
+        bid,
+        actor=actor,
+        before=before or None,
+        after={"revision": revision.number, "scores": {k: v[0] for k, v in checked.items()}},
     )
 
 

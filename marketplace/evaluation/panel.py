@@ -37,7 +37,9 @@ def addable_evaluators(need: Need) -> list[User]:
 
 def panel(need: Need) -> Sequence[PanelMember]:
     return db.session.scalars(
-        sa.select(PanelMember).where(PanelMember.need_id == need.id, PanelMember.removed_at.is_(None)).order_by(PanelMember.id)
+        sa.select(PanelMember)
+        .where(PanelMember.need_id == need.id, PanelMember.removed_at.is_(None))
+        .order_by(PanelMember.id)
     ).all()
 
 
@@ -115,19 +117,29 @@ def declare_conflicts(need: Need, user, answers: dict[int, tuple[bool, str]], *,
         raise EvaluationError("You have already declared your interests for every bidder")
     for organisation in outstanding:
         if organisation.id not in answers:
-            raise EvaluationError(f"Say whether you have a conflict of interest with {organisation.name}", f"org_{organisation.id}")
+            raise EvaluationError(
+                f"Say whether you have a conflict of interest with {organisation.name}", f"org_{organisation.id}"
+            )
         conflicted, details = answers[organisation.id]
         if conflicted and not (details or "").strip():
-            raise EvaluationError(f"Describe your conflict of interest with {organisation.name}", f"details_{organisation.id}")
+            raise EvaluationError(
+                f"Describe your conflict of interest with {organisation.name}", f"details_{organisation.id}"
+            )
     for organisation in outstanding:
         conflicted, details = answers[organisation.id]
         declaration = ConflictDeclaration(
-            need_id=need.id, user_id=user.id, organisation_id=organisation.id, conflicted=conflicted,
-            details=(details or "").strip() if conflicted else "", declared_at=now,
+            need_id=need.id,
+            user_id=user.id,
+            organisation_id=organisation.id,
+            conflicted=conflicted,
+            details=(details or "").strip() if conflicted else "",
+            declared_at=now,
         )
         db.session.add(declaration)
         audit.record(
-            "conflict.declared", declaration, actor=user,
+            "conflict.declared",
+            declaration,
+            actor=user,
             after={"need_id": need.id, "organisation_id": organisation.id, "conflicted": conflicted},
             reason=declaration.details or None,
         )
@@ -142,13 +154,18 @@ def may_open(user, bid: Bid, revision: BidRevision) -> bool:
     """A panel evaluator may open a bid once it has declared against every bidder, and
     only when it has no conflict with the bid's lead or partners."""
     need = bid.need
-    return panel_member(need, user) is not None and not undeclared(need, user) and not conflicted_with(need, user, revision)
+    return (
+        panel_member(need, user) is not None
+        and not undeclared(need, user)
+        and not conflicted_with(need, user, revision)
+    )
 
 
 def evaluations_for(user) -> Sequence[Need]:
     """Closed needs on whose panel `user` sits (the evaluator's home)."""
     return db.session.scalars(
-        sa.select(Need).join(PanelMember, PanelMember.need_id == Need.id).where(
-            PanelMember.user_id == user.id, PanelMember.removed_at.is_(None)
-        ).order_by(Need.closes_at.desc())
+        sa.select(Need)
+        .join(PanelMember, PanelMember.need_id == Need.id)
+        .where(PanelMember.user_id == user.id, PanelMember.removed_at.is_(None))
+        .order_by(Need.closes_at.desc())
     ).all()

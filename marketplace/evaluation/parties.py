@@ -21,9 +21,14 @@ def bid_organisation_ids(revision: BidRevision) -> list[int]:
 
 def party_users(bid: Bid) -> list[User]:
     """Members of the lead and of the current partners: the people told about the bid."""
-    return members_of([bid.organisation_id] + [
-        p.organisation_id for p in bid.partners if p.organisation_id and p.removed_at is None and p.declined_at is None
-    ])
+    return members_of(
+        [bid.organisation_id]
+        + [
+            p.organisation_id
+            for p in bid.partners
+            if p.organisation_id and p.removed_at is None and p.declined_at is None
+        ]
+    )
 
 
 def party_bid_ids(user) -> set[int]:
@@ -32,6 +37,12 @@ def party_bid_ids(user) -> set[int]:
     if not organisation_ids:
         return set()
     partner = sa.select(BidPartner.bid_id).where(
-        BidPartner.organisation_id.in_(organisation_ids), BidPartner.removed_at.is_(None), BidPartner.declined_at.is_(None)
+        BidPartner.organisation_id.in_(organisation_ids),
+        BidPartner.removed_at.is_(None),
+        BidPartner.declined_at.is_(None),
     )
-    return set(db.session.scalars(sa.select(Bid.id).where(sa.or_(Bid.organisation_id.in_(organisation_ids), Bid.id.in_(partner)))))
+    return set(
+        db.session.scalars(
+            sa.select(Bid.id).where(sa.or_(Bid.organisation_id.in_(organisation_ids), Bid.id.in_(partner)))
+        )
+    )

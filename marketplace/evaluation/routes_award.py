@@ -126,7 +126,8 @@ def request_explanation(need_id, bid_id):
         lambda: low_bids.request_explanation(
             bid, request=form.request.data, respond_by=form.respond_by.data, actor=current_user, now=now
         ),
-        form, form.request,
+        form,
+        form.request,
     ):
         flash(f"{bid.organisation.name} has been asked to explain its price.", "success")
         return redirect(url_for("evaluation.low_bid", need_id=need.id, bid_id=bid.id))
@@ -146,7 +147,8 @@ def decide_low_bid(need_id, bid_id):
     form = DecideLowBidForm()
     if form.validate_on_submit() and committed(
         lambda: low_bids.decide_low_bid(review, accept=form.accept, reason=form.reason.data, actor=current_user),
-        form, form.outcome,
+        form,
+        form.outcome,
     ):
         done = "Explanation accepted: the bid stays in." if form.accept else "Bid rejected as abnormally low."
         flash(done, "success")
@@ -197,8 +199,10 @@ def explain(bid_id):
     if not parties.leads(current_user, bid):
         abort(403)
     form = ExplanationForm()
+
     def send():
         return low_bids.explain(review, text=form.response.data, actor=current_user)
+
     if not may_explain:
         # The lead, but the window has passed or it was answered: the service says why.
         committed(send, form, form.response)
@@ -263,10 +267,15 @@ def award(need_id, lot_id):
     if form.validate_on_submit():
         chosen = form.chosen_bid_id
         bid = next((r.bid for r in rows if r.bid.id == chosen), None)
-        if committed(lambda: awards.decide(lot, bid=bid, reasons=form.reasons.data, actor=current_user), form, form.bid_id):
+        if committed(
+            lambda: awards.decide(lot, bid=bid, reasons=form.reasons.data, actor=current_user), form, form.bid_id
+        ):
             decision = awards.current_decision(lot)
             if decision is not None and decision.is_waiting_for_sign_off:
-                flash("Decision recorded. It takes effect when a board member approves it: they have been emailed.", "success")
+                flash(
+                    "Decision recorded. It takes effect when a board member approves it: they have been emailed.",
+                    "success",
+                )
             else:
                 flash("Decision recorded. Every bidder has been sent its assessment summary.", "success")
             return redirect(url_for("evaluation.award", need_id=need.id, lot_id=lot.id))
@@ -318,17 +327,24 @@ def sign_off(decision_id):
     if request.method == "GET":
         return _sign_off_page(decision)
     if not can(current_user, Action.SIGN_OFF_AWARD, decision):
-        if can(current_user, Action.VIEW_EVALUATION, need) and decision.needs_sign_off and not decision.is_waiting_for_sign_off:
+        if (
+            can(current_user, Action.VIEW_EVALUATION, need)
+            and decision.needs_sign_off
+            and not decision.is_waiting_for_sign_off
+        ):
             flash("This decision has already been signed off or refused.")
             return redirect(url_for("evaluation.sign_off", decision_id=decision.id))
         abort(403)
     form = SignOffForm()
     if form.validate_on_submit() and committed(
         lambda: awards.sign_off(decision, approve=form.approve, comment=form.comment.data, actor=current_user),
-        form, form.decision,
+        form,
+        form.decision,
     ):
         if form.approve:
-            flash("Decision approved. It has taken effect: every bidder has been sent its assessment summary.", "success")
+            flash(
+                "Decision approved. It has taken effect: every bidder has been sent its assessment summary.", "success"
+            )
         else:
             flash("Decision not approved. The commissioner has been told why and will decide again.", "success")
         return redirect(url_for("evaluation.sign_off", decision_id=decision.id))

@@ -18,7 +18,6 @@ Every change calls a service and commits once; a refusal (EvaluationError) is sh
 field with an error summary, the input kept, status 400, nothing written.
 """
 
-
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -87,7 +86,8 @@ def _lot_overview(lot: Lot, entries, members, undeclared: dict) -> dict:
             "scorers": [(m, scoring.scorer_state(m, bid, revision, undeclared[m.id])) for m in members],
             "moderation": moderation.moderation_state(bid, revision),
         }
-        for bid, revision in entries if bid.lot_id == lot.id
+        for bid, revision in entries
+        if bid.lot_id == lot.id
     ]
     decision = award.current_decision(lot)
     return {
@@ -96,7 +96,9 @@ def _lot_overview(lot: Lot, entries, members, undeclared: dict) -> dict:
         "closure": scoring.moderation_closure(lot),
         "decision": decision,
         "refused": award.refused_decisions(lot),
-        "contract": signals.first_answer(signals.contract_of, decision) if decision is not None and decision.is_effective else None,
+        "contract": signals.first_answer(signals.contract_of, decision)
+        if decision is not None and decision.is_effective
+        else None,
     }
 
 
@@ -139,7 +141,9 @@ def close_moderation(need_id, lot_id):
     else:
         form.submit.errors = ["The form had expired: try again"]
     context = _overview_context(need)
-    context["errors"] = [{"text": f"Lot {lot.number}: {message}", "href": f"#close-lot-{lot.id}"} for message in form.submit.errors]
+    context["errors"] = [
+        {"text": f"Lot {lot.number}: {message}", "href": f"#close-lot-{lot.id}"} for message in form.submit.errors
+    ]
     context["close_errors"] = {lot.id: form.submit.errors[0]}
     return render_template("evaluation/panel/overview.html", **context), 400
 
@@ -149,7 +153,12 @@ def close_moderation(need_id, lot_id):
 
 def _panel_page(need: Need, *, form, remove_form, status: int, **extra):
     return render_template(
-        "evaluation/panel/panel.html", need=need, members=panel.panel(need), form=form, remove_form=remove_form, **extra,
+        "evaluation/panel/panel.html",
+        need=need,
+        members=panel.panel(need),
+        form=form,
+        remove_form=remove_form,
+        **extra,
     ), status
 
 
@@ -175,7 +184,9 @@ def remove_panel_member(need_id, member_id):
     if member is None or member.need_id != need.id:
         abort(404)
     form = ConfirmForm()
-    if form.validate_on_submit() and committed(lambda: panel.remove_evaluator(member, actor=current_user), form, form.submit):
+    if form.validate_on_submit() and committed(
+        lambda: panel.remove_evaluator(member, actor=current_user), form, form.submit
+    ):
         return redirect(url_for("evaluation.panel", need_id=need.id))
     if not form.submit.errors:
         form.submit.errors = ["The form had expired: try again"]
@@ -193,15 +204,21 @@ def declare(need_id):
     require(current_user, Action.TAKE_PART, need)
     outstanding = panel.undeclared(need, current_user)
     form = declarations_form(outstanding)
-    declared = outstanding and form.validate_on_submit() and committed(
-        lambda: panel.declare_conflicts(need, current_user, form.answers()), form, form.submit
+    declared = (
+        outstanding
+        and form.validate_on_submit()
+        and committed(lambda: panel.declare_conflicts(need, current_user, form.answers()), form, form.submit)
     )
     if declared:
         return redirect(url_for("evaluation.my_evaluation", need_id=need.id))
     status = 400 if form.errors else 200
     return render_template(
-        "evaluation/panel/declare.html", need=need, form=form, done=panel.declarations(need, current_user),
-        CONFLICT=CONFLICT, NO_CONFLICT=NO_CONFLICT,
+        "evaluation/panel/declare.html",
+        need=need,
+        form=form,
+        done=panel.declarations(need, current_user),
+        CONFLICT=CONFLICT,
+        NO_CONFLICT=NO_CONFLICT,
     ), status
 
 
@@ -215,8 +232,13 @@ def _my_lots(need: Need) -> list[dict]:
     for lot in need.lots:
         closed = scoring.moderation_closure(lot) is not None
         rows = [
-            {"bid": bid, "organisation": _organisation_name(revision), "state": scoring.own_state(bid, current_user, closed)}
-            for bid, revision in entries if bid.lot_id == lot.id
+            {
+                "bid": bid,
+                "organisation": _organisation_name(revision),
+                "state": scoring.own_state(bid, current_user, closed),
+            }
+            for bid, revision in entries
+            if bid.lot_id == lot.id
         ]
         lots.append({"lot": lot, "rows": rows, "closed": closed})
     return lots
@@ -230,7 +252,10 @@ def my_evaluation(need_id):
     undeclared = panel.undeclared(need, current_user)
     conflicts = [d for d in panel.declarations(need, current_user) if d.conflicted]
     return render_template(
-        "evaluation/panel/mine.html", need=need, undeclared=undeclared, lots=[] if undeclared else _my_lots(need),
+        "evaluation/panel/mine.html",
+        need=need,
+        undeclared=undeclared,
+        lots=[] if undeclared else _my_lots(need),
         conflicts=conflicts,
     )
 
@@ -241,11 +266,19 @@ def my_evaluation(need_id):
 def _score_page(need: Need, bid, revision, *, form, sheet):
     content = revision.content
     return render_template(
-        "evaluation/panel/score.html", need=need, bid=bid, revision=revision, form=form, sheet=sheet,
-        may_score=can(current_user, Action.SCORE_BID, bid), closure=scoring.moderation_closure(bid.lot),
-        meanings=SCORE_MEANINGS, word_limit=JUSTIFICATION_WORD_LIMIT,
+        "evaluation/panel/score.html",
+        need=need,
+        bid=bid,
+        revision=revision,
+        form=form,
+        sheet=sheet,
+        may_score=can(current_user, Action.SCORE_BID, bid),
+        closure=scoring.moderation_closure(bid.lot),
+        meanings=SCORE_MEANINGS,
+        word_limit=JUSTIFICATION_WORD_LIMIT,
         saved=request.method == "GET" and request.args.get("saved") == "1",
-        content=content, answers={str(a.get("criterion_id")): a for a in content.get("answers", [])},
+        content=content,
+        answers={str(a.get("criterion_id")): a for a in content.get("answers", [])},
     ), 400 if form.errors else 200
 
 
@@ -279,14 +312,21 @@ def scores(need_id, bid_id):
     bid, revision = _counted(need, bid_id)
     if not overseer and not scoring.may_see_scores(current_user, bid):
         return render_template(
-            "evaluation/panel/submit_first.html", need=need, bid=bid, organisation=_organisation_name(revision),
+            "evaluation/panel/submit_first.html",
+            need=need,
+            bid=bid,
+            organisation=_organisation_name(revision),
         ), 403
     return render_template(
-        "evaluation/panel/scores.html", need=need, bid=bid, revision=revision, organisation=_organisation_name(revision),
-        sheets=moderation.sheets_by_part(bid), can_manage=can(current_user, Action.MANAGE_EVALUATION, need),
-        closure=scoring.moderation_closure(bid.lot), back_url=url_for(
-            "evaluation.overview" if overseer else "evaluation.my_evaluation", need_id=need.id
-        ),
+        "evaluation/panel/scores.html",
+        need=need,
+        bid=bid,
+        revision=revision,
+        organisation=_organisation_name(revision),
+        sheets=moderation.sheets_by_part(bid),
+        can_manage=can(current_user, Action.MANAGE_EVALUATION, need),
+        closure=scoring.moderation_closure(bid.lot),
+        back_url=url_for("evaluation.overview" if overseer else "evaluation.my_evaluation", need_id=need.id),
     )
 
 
@@ -296,7 +336,9 @@ def moderate(need_id, bid_id):
     need, bid, revision = _need_and_bid(need_id, bid_id, Action.MANAGE_EVALUATION)
     parts = scoring.parts(need)
     saved = request.method == "GET"
-    form = moderation_form(parts, data=saved_answers(parts, moderation.agreed_scores(bid).get, "rationale") if saved else None)
+    form = moderation_form(
+        parts, data=saved_answers(parts, moderation.agreed_scores(bid).get, "rationale") if saved else None
+    )
     agreed = form.validate_on_submit() and committed(
         lambda: moderation.agree_scores(bid, form.scores(), actor=current_user), form, form.submit
     )
@@ -304,9 +346,17 @@ def moderate(need_id, bid_id):
         return redirect(url_for("evaluation.overview", need_id=need.id, _anchor=f"lot-{bid.lot.number}"))
     status = 400 if form.errors else 200
     return render_template(
-        "evaluation/panel/moderate.html", need=need, bid=bid, revision=revision, organisation=_organisation_name(revision),
-        form=form, sheets=moderation.sheets_by_part(bid), closure=scoring.moderation_closure(bid.lot),
-        complete=scoring.scoring_complete(bid, revision), meanings=SCORE_MEANINGS, word_limit=JUSTIFICATION_WORD_LIMIT,
+        "evaluation/panel/moderate.html",
+        need=need,
+        bid=bid,
+        revision=revision,
+        organisation=_organisation_name(revision),
+        form=form,
+        sheets=moderation.sheets_by_part(bid),
+        closure=scoring.moderation_closure(bid.lot),
+        complete=scoring.scoring_complete(bid, revision),
+        meanings=SCORE_MEANINGS,
+        word_limit=JUSTIFICATION_WORD_LIMIT,
     ), status
 
 
@@ -316,12 +366,17 @@ def moderate(need_id, bid_id):
 def _working(row, lowest: int | None, price_weight: int) -> dict:
     """One bid's row of the ranking page: the working of each part and of the price."""
     parts = [
-        {"label": part.label, "working": f"{score}/4 × {part.weight} = {scoring.two(points)}" if score is not None else "Not agreed yet"}
+        {
+            "label": part.label,
+            "working": f"{score}/4 × {part.weight} = {scoring.two(points)}" if score is not None else "Not agreed yet",
+        }
         for part, score, points in row.part_points
     ]
     price = None
     if row.excluded is None and lowest:
-        price = f"{format_pounds(lowest)} / {format_pounds(row.revision.price_pence)} × {price_weight} = {row.price_2dp}"
+        price = (
+            f"{format_pounds(lowest)} / {format_pounds(row.revision.price_pence)} × {price_weight} = {row.price_2dp}"
+        )
     return {"row": row, "organisation": _organisation_name(row.revision), "parts": parts, "price": price}
 
 
@@ -336,6 +391,11 @@ def ranking_page(need_id, lot_id):
     lowest = ranking.lowest_compliant_price([(r.bid, r.revision) for r in rows])
     shown = [{**_working(row, lowest, need.price_weight or 0), "note": ranking.tie_note(row, rows)} for row in rows]
     return render_template(
-        "evaluation/panel/ranking.html", need=need, lot=lot, rows=shown, lowest=lowest,
-        parts=scoring.parts(need), closure=scoring.moderation_closure(lot),
+        "evaluation/panel/ranking.html",
+        need=need,
+        lot=lot,
+        rows=shown,
+        lowest=lowest,
+        parts=scoring.parts(need),
+        closure=scoring.moderation_closure(lot),
     )

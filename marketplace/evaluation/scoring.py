@@ -92,7 +92,9 @@ def _check_score(value, part: Part, *, required: bool) -> int | None:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise EvaluationError(f"The score for {part.label.lower()} must be a whole number from 0 to 4", f"score_{part.key}") from None
+        raise EvaluationError(
+            f"The score for {part.label.lower()} must be a whole number from 0 to 4", f"score_{part.key}"
+        ) from None
     if number not in SCORE_MEANINGS:
         raise EvaluationError(f"The score for {part.label.lower()} must be from 0 to 4", f"score_{part.key}")
     return number
@@ -109,7 +111,9 @@ def open_for_moderation(bid: Bid, now: datetime, what: str) -> BidRevision:
     return revision
 
 
-def checked_parts(need: Need, scores: dict[str, tuple], *, required: bool, text_field: str, empty: str, noun: str) -> dict:
+def checked_parts(
+    need: Need, scores: dict[str, tuple], *, required: bool, text_field: str, empty: str, noun: str
+) -> dict:
     """{part key: (score, text)} for every part of the need, each score 0-4 (and given when
     `required`) and each text within the word limit (and given when `required`); `empty`
     and `noun` are messages with a {} for the part's name."""
@@ -118,10 +122,17 @@ def checked_parts(need: Need, scores: dict[str, tuple], *, required: bool, text_
         score, text = scores.get(part.key, (None, ""))
         number = _check_score(score, part, required=required)
         name = part.label.lower()
-        checked[part.key] = (number, written(
-            EvaluationError, text, field=f"{text_field}_{part.key}", noun=noun.format(name),
-            limit=JUSTIFICATION_WORD_LIMIT, empty=empty.format(name) if required else None,
-        ))
+        checked[part.key] = (
+            number,
+            written(
+                EvaluationError,
+                text,
+                field=f"{text_field}_{part.key}",
+                noun=noun.format(name),
+                limit=JUSTIFICATION_WORD_LIMIT,
+                empty=empty.format(name) if required else None,
+            ),
+        )
     return checked
 
 
@@ -132,13 +143,19 @@ def save_sheet(bid: Bid, user, scores: dict[str, tuple], *, submit: bool, now: d
     need = bid.need
     revision = open_for_moderation(bid, now, "scores")
     if not may_open(user, bid, revision):
-        raise EvaluationError("You cannot score this bid: you are not on the panel, have not declared your interests, or have a conflict")
+        raise EvaluationError(
+            "You cannot score this bid: you are not on the panel, have not declared your interests, or have a conflict"
+        )
     sheet = sheet_of(bid, user)
     if sheet is not None and sheet.submitted_at is not None:
         raise EvaluationError("You have already submitted your scores for this bid")
     checked = checked_parts(
-        need, scores, required=submit, text_field="justification",
-        empty="Give a justification for your score for {}", noun="The justification for {}",
+        need,
+        scores,
+        required=submit,
+        text_field="justification",
+        empty="Give a justification for your score for {}",
+        noun="The justification for {}",
     )
     if sheet is None:
         sheet = ScoreSheet(bid_id=bid.id, revision_id=revision.id, user_id=user.id, created_at=now)
@@ -154,7 +171,9 @@ def save_sheet(bid: Bid, user, scores: dict[str, tuple], *, submit: bool, now: d
     if submit:
         sheet.submitted_at = now
         audit.record(
-            "scores.submitted", sheet, actor=user,
+            "scores.submitted",
+            sheet,
+            actor=user,
             after={"bid_id": bid.id, "revision": revision.number, "scores": {k: v[0] for k, v in checked.items()}},
         )
     db.session.flush()
@@ -176,9 +195,13 @@ def counted_sheets(bid: Bid) -> list[ScoreSheet]:
     no longer counts)."""
     current = {m.user_id for m in panel(bid.need)}
     return [
-        s for s in db.session.scalars(
-            sa.select(ScoreSheet).where(ScoreSheet.bid_id == bid.id, ScoreSheet.submitted_at.is_not(None)).order_by(ScoreSheet.id)
-        ) if s.user_id in current
+        s
+        for s in db.session.scalars(
+            sa.select(ScoreSheet)
+            .where(ScoreSheet.bid_id == bid.id, ScoreSheet.submitted_at.is_not(None))
+            .order_by(ScoreSheet.id)
+        )
+        if s.user_id in current
     ]
 
 

@@ -24,8 +24,14 @@ def _points(value) -> str | None:
 def _breakdown(row: Row) -> list[dict]:
     agreed = agreed_scores(row.bid)
     return [
-        {"label": part.label, "question": part.question, "weight": part.weight, "score": score,
-         "points": _points(points), "rationale": agreed[part.key].rationale if part.key in agreed else None}
+        {
+            "label": part.label,
+            "question": part.question,
+            "weight": part.weight,
+            "score": score,
+            "points": _points(points),
+            "rationale": agreed[part.key].rationale if part.key in agreed else None,
+        }
         for part, score, points in row.part_points
     ]
 
@@ -36,10 +42,14 @@ def _result(decision: AwardDecision, row: Row, winner: Row | None) -> tuple[str,
         return "not_awarded", "The lot was not awarded. " + decision.reasons
     if winner is row:
         # The commissioner may choose a bid that is not ranked first (a tie, or reasons given).
-        return "won", ("Your bid had the highest total score. " if row.rank == 1 else "Your bid was chosen. ") + decision.reasons
+        return "won", (
+            "Your bid had the highest total score. " if row.rank == 1 else "Your bid was chosen. "
+        ) + decision.reasons
     if row.excluded:
         review = review_of(row.bid)
-        return "rejected", "Your bid was rejected as abnormally low. " + ((review.outcome_reason or "") if review else "")
+        return "rejected", "Your bid was rejected as abnormally low. " + (
+            (review.outcome_reason or "") if review else ""
+        )
     if row.total is not None and winner is not None and winner.total is not None:
         # Compared as shown (two decimals): a tie or a higher total must not be called lower.
         ours, theirs = two(row.total), two(winner.total)
@@ -75,7 +85,9 @@ def summary_content(decision: AwardDecision, row: Row, rows: list[Row]) -> dict:
         "ranked_bids": len([r for r in rows if r.rank is not None]),
         "price_weight": need.price_weight or 0,
         "lowest_price_pence": lowest_compliant_price([(r.bid, r.revision) for r in rows]),
-        "winner": None if winner is None else {
+        "winner": None
+        if winner is None
+        else {
             "organisation": winner.bid.organisation.name,
             "price_pence": winner.revision.price_pence,
             "parts": [{k: v for k, v in p.items() if k != "rationale"} for p in _breakdown(winner)],

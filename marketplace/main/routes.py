@@ -29,7 +29,9 @@ def home():
         "commissioning": commissioning_overview(current_user),
         "bid_groups": bids_by_state(current_user) if current_user.organisations else [],
         "evaluations": panel.evaluations_for(current_user),
-        "sign_offs": award.waiting_for_sign_off(current_user) if current_user.area_memberships(Role.BOARD_MEMBER) else [],
+        "sign_offs": award.waiting_for_sign_off(current_user)
+        if current_user.area_memberships(Role.BOARD_MEMBER)
+        else [],
         "contracts": contract_services.contracts_of(current_user) if current_user.organisations else [],
     }
     if current_user.is_admin:
@@ -55,10 +57,7 @@ def _payment_areas(user) -> list[tuple]:
 
     roles = (Role.COMMISSIONER, Role.BOARD_MEMBER, Role.FINANCE)
     areas = {m.area.id: m.area for m in user.area_memberships() if m.role in roles}
-    return [
-        (area, payments.overdue(area.ids_covered))
-        for area in sorted(areas.values(), key=lambda a: a.name)
-    ]
+    return [(area, payments.overdue(area.ids_covered)) for area in sorted(areas.values(), key=lambda a: a.name)]
 
 
 @bp.get("/login")

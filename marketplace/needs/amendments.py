@@ -32,13 +32,18 @@ def snapshot(need: Need) -> dict:
         "procedure": need.procedure.value if need.procedure else None,
         "lots": [
             {
-                "id": lot.id, "title": lot.title, "description": lot.description,
-                "value_pence": lot.value_pence, "reservation": lot.reservation.value,
+                "id": lot.id,
+                "title": lot.title,
+                "description": lot.description,
+                "value_pence": lot.value_pence,
+                "reservation": lot.reservation.value,
             }
             for lot in need.lots
         ],
         "criteria": {
-            "questions": [{"question": c.question, "weight": c.weight, "word_limit": c.word_limit} for c in need.criteria],
+            "questions": [
+                {"question": c.question, "weight": c.weight, "word_limit": c.word_limit} for c in need.criteria
+            ],
             "social_value_weight": need.social_value_weight,
             "price_weight": need.price_weight,
         },
@@ -58,7 +63,17 @@ def snapshot(need: Need) -> dict:
 
 
 SECTION_KEYS = {
-    "about": ("title", "summary", "pdus", "category", "outcomes", "cohort", "expected_people", "duration_months", "procedure"),
+    "about": (
+        "title",
+        "summary",
+        "pdus",
+        "category",
+        "outcomes",
+        "cohort",
+        "expected_people",
+        "duration_months",
+        "procedure",
+    ),
     "lots": ("lots",),
     "criteria": ("criteria",),
     "conditions": ("conditions", "cost_floor_per_person_pence"),

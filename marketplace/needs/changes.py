@@ -120,13 +120,21 @@ def _lot_changes(before: list[dict], after: list[dict]) -> list[FieldChange]:
             continue
         for key, (field, wording) in LOT_FIELDS.items():
             if old[identity].get(key) != lot.get(key):
-                found.append(FieldChange(
-                    f"{name}: {field}", _show_lot(key, old[identity].get(key)), _show_lot(key, lot.get(key)),
-                    ONE_LOT, wording, lot.get("id"),
-                ))
+                found.append(
+                    FieldChange(
+                        f"{name}: {field}",
+                        _show_lot(key, old[identity].get(key)),
+                        _show_lot(key, lot.get(key)),
+                        ONE_LOT,
+                        wording,
+                        lot.get("id"),
+                    )
+                )
     for identity, lot in old.items():
         if identity not in new:
-            found.append(FieldChange(f"Lot {_number(before, lot)} ({lot['title']}): removed", _lot_text(lot), "", NO_BID, False))
+            found.append(
+                FieldChange(f"Lot {_number(before, lot)} ({lot['title']}): removed", _lot_text(lot), "", NO_BID, False)
+            )
     return found
 
 
@@ -156,12 +164,20 @@ def _criteria_changes(before: dict, after: dict) -> list[FieldChange]:
 def _payment_changes(before: dict, after: dict) -> list[FieldChange]:
     found = []
     if before.get("advance_percent") != after.get("advance_percent"):
-        found.append(FieldChange(
-            "Advance at contract start", _percent(before.get("advance_percent")), _percent(after.get("advance_percent")),
-            EVERY_LOT, False,
-        ))
+        found.append(
+            FieldChange(
+                "Advance at contract start",
+                _percent(before.get("advance_percent")),
+                _percent(after.get("advance_percent")),
+                EVERY_LOT,
+                False,
+            )
+        )
     return found + _numbered(
-        "Milestone", before.get("milestones", []), after.get("milestones", []), MILESTONE_FIELDS,
+        "Milestone",
+        before.get("milestones", []),
+        after.get("milestones", []),
+        MILESTONE_FIELDS,
         lambda m: f"{m['title']}, {m['percent']}%",
     )
 
@@ -179,9 +195,15 @@ def _numbered(noun: str, before: list[dict], after: list[dict], fields: dict, te
         else:
             for key, (field, wording) in fields.items():
                 if old.get(key) != new.get(key):
-                    found.append(FieldChange(
-                        f"{noun} {number}: {field}", _show(key, old.get(key)), _show(key, new.get(key)), EVERY_LOT, wording
-                    ))
+                    found.append(
+                        FieldChange(
+                            f"{noun} {number}: {field}",
+                            _show(key, old.get(key)),
+                            _show(key, new.get(key)),
+                            EVERY_LOT,
+                            wording,
+                        )
+                    )
     return found
 
 
@@ -218,7 +240,10 @@ def _show(key: str, value) -> str:
     if key == "procedure":
         return Procedure(value).label if value in Procedure._value2member_map_ else str(value)
     if key == "conditions":
-        return "; ".join(CONDITION_LABELS.get(Condition(c), c) if c in Condition._value2member_map_ else c for c in value) or "None"
+        return (
+            "; ".join(CONDITION_LABELS.get(Condition(c), c) if c in Condition._value2member_map_ else c for c in value)
+            or "None"
+        )
     if key == "pdus":
         return _names(Area.code, Area.name, value)
     if key == "outcomes":
@@ -231,5 +256,7 @@ def _show(key: str, value) -> str:
 
 
 def _names(code_column, name_column, codes: list[str]) -> str:
-    names: dict[str, str] = dict(db.session.execute(sa.select(code_column, name_column).where(code_column.in_(codes))).all())
+    names: dict[str, str] = dict(
+        db.session.execute(sa.select(code_column, name_column).where(code_column.in_(codes))).all()
+    )
     return "; ".join(names.get(code, code) for code in codes) or "None"

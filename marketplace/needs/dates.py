@@ -21,7 +21,9 @@ def earliest_closing_date(published: datetime) -> date:
     return add_working_days(london_date(published), MIN_WORKING_DAYS_OPEN)
 
 
-def _moment_problem(moment: datetime, current: datetime | None, *, now: datetime, published: bool, noun: str, day_noun: str) -> str | None:
+def _moment_problem(
+    moment: datetime, current: datetime | None, *, now: datetime, published: bool, noun: str, day_noun: str
+) -> str | None:
     """What is wrong with one date changed from `current` to `moment`, or None."""
     if moment <= now:
         return f"The {day_noun} must be in the future"
@@ -41,7 +43,9 @@ def _moment_problem(moment: datetime, current: datetime | None, *, now: datetime
     return None
 
 
-def date_problems(need: Need, *, question_deadline: datetime, closes_at: datetime, now: datetime | None = None) -> list[tuple[str, str]]:
+def date_problems(
+    need: Need, *, question_deadline: datetime, closes_at: datetime, now: datetime | None = None
+) -> list[tuple[str, str]]:
     """Every rule the dates break, as (field, message) with field "question_deadline" or
     "closes_at":
     - both in the future, questions before closing;
@@ -68,11 +72,13 @@ def date_problems(need: Need, *, question_deadline: datetime, closes_at: datetim
     if not published and closes_at > now:
         earliest = earliest_closing_date(now)
         if london_date(closes_at) < earliest:
-            found.append((
-                "closes_at",
-                f"The closing date must be at least {MIN_WORKING_DAYS_OPEN} working days after publication: "
-                f"if you publish today, {earliest.day} {earliest:%B %Y} or later",
-            ))
+            found.append(
+                (
+                    "closes_at",
+                    f"The closing date must be at least {MIN_WORKING_DAYS_OPEN} working days after publication: "
+                    f"if you publish today, {earliest.day} {earliest:%B %Y} or later",
+                )
+            )
     return found
 
 

@@ -61,7 +61,10 @@ def create_saved_search(*, actor, area_ids: list[int], category_ids: list[int]) 
     db.session.add(search)
     db.session.flush()
     audit.record(
-        "saved_search.created", search, actor=actor, after={"area_ids": search.area_ids, "category_ids": search.category_ids}
+        "saved_search.created",
+        search,
+        actor=actor,
+        after={"area_ids": search.area_ids, "category_ids": search.category_ids},
     )
     return search
 
@@ -82,7 +85,9 @@ def _areas(ids) -> list[Area]:
 def _categories(ids) -> list[ServiceCategory]:
     if not ids:
         return []
-    return list(db.session.scalars(sa.select(ServiceCategory).where(ServiceCategory.id.in_(ids)).order_by(ServiceCategory.name)))
+    return list(
+        db.session.scalars(sa.select(ServiceCategory).where(ServiceCategory.id.in_(ids)).order_by(ServiceCategory.name))
+    )
 
 
 @dataclass

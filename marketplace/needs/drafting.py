@@ -65,7 +65,9 @@ def create_need(*, area: Area, title: str, actor) -> Need:
     return need
 
 
-def update_about(need: Need, *, title, summary, pdus, category, outcomes, cohort, expected_people, duration_months, procedure) -> None:
+def update_about(
+    need: Need, *, title, summary, pdus, category, outcomes, cohort, expected_people, duration_months, procedure
+) -> None:
     allowed = {a.id for a in allowed_pdus(need.area)}
     if any(p.id not in allowed for p in pdus):
         raise NeedError(f"Choose delivery units in {need.area.label}")
@@ -174,8 +176,11 @@ def set_show_bid_count(need: Need, show_bid_count: bool | None, *, actor) -> boo
     if show_bid_count is None or show_bid_count == need.show_bid_count:
         return False
     audit.record(
-        "need.show_bid_count_changed", need, actor=actor,
-        before={"show_bid_count": need.show_bid_count}, after={"show_bid_count": show_bid_count},
+        "need.show_bid_count_changed",
+        need,
+        actor=actor,
+        before={"show_bid_count": need.show_bid_count},
+        after={"show_bid_count": show_bid_count},
     )
     need.show_bid_count = show_bid_count
     return True

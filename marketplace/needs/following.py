@@ -39,9 +39,13 @@ def interested_users(need: Need) -> list:
     need, draft or submitted, lead or partner)."""
     from ..accounts.models import User
 
-    users = list(db.session.scalars(
-        sa.select(User).join(Follow, Follow.user_id == User.id).where(Follow.need_id == need.id, Follow.ended_at.is_(None))
-    ).all())
+    users = list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Follow, Follow.user_id == User.id)
+            .where(Follow.need_id == need.id, Follow.ended_at.is_(None))
+        ).all()
+    )
     for more in signals.answers(signals.who_to_tell, need):
         users.extend(more)
     seen, result = set(), []

@@ -213,7 +213,10 @@ class AboutForm(AmendableForm):
 class LotForm(AmendableForm):
     title = text_field("Lot title", "Enter a title for the lot", 150)
     description = text_field(
-        "Description", "Enter a description of the lot", 5000, textarea=True,
+        "Description",
+        "Enter a description of the lot",
+        5000,
+        textarea=True,
         hint="What this lot covers: where, for whom, and what is different from the other lots",
     )
     budget = PoundsField("Budget", empty="Enter the budget for the lot", description="In pounds, for example £12,500")
@@ -252,12 +255,19 @@ class RemoveForm(AmendableForm):
 
 class CriterionForm(AmendableForm):
     question = text_field(
-        "Quality question", "Enter the question", 1000, textarea=True,
+        "Quality question",
+        "Enter the question",
+        1000,
+        textarea=True,
         hint="One thing you want to know, for example 'How will you reach women who do not engage?'",
     )
     weight = WholeNumberField("Weight", minimum=1, maximum=90, empty="Enter the weight of the question", example=20)
     word_limit = WholeNumberField(
-        "Word limit", minimum=50, maximum=500, empty="Enter the word limit", example=300,
+        "Word limit",
+        minimum=50,
+        maximum=500,
+        empty="Enter the word limit",
+        example=300,
         description="Between 50 and 500 words: keep answers short",
     )
     submit = SubmitField("Save question", widget=GovSubmitInput())
@@ -265,11 +275,19 @@ class CriterionForm(AmendableForm):
 
 class WeightsForm(AmendableForm):
     social_value_weight = WholeNumberField(
-        "Social value weight", minimum=10, maximum=100, empty="Enter the weight for social value", example=10,
+        "Social value weight",
+        minimum=10,
+        maximum=100,
+        empty="Enter the weight for social value",
+        example=10,
         description="At least 10%",
     )
     price_weight = WholeNumberField(
-        "Price weight", minimum=0, maximum=40, empty="Enter the weight for price", example=20,
+        "Price weight",
+        minimum=0,
+        maximum=40,
+        empty="Enter the weight for price",
+        example=20,
         description="40% or less",
     )
     submit = SubmitField("Save weights", widget=GovSubmitInput())
@@ -303,7 +321,11 @@ class ConditionsForm(AmendableForm):
 
 class PaymentForm(AmendableForm):
     advance_percent = WholeNumberField(
-        "Advance at contract start", minimum=0, maximum=25, empty="Enter the advance, or 0 for none", example=10,
+        "Advance at contract start",
+        minimum=0,
+        maximum=25,
+        empty="Enter the advance, or 0 for none",
+        example=10,
         description="Between 0% and 25% of each lot's value, paid when the contract starts",
     )
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
@@ -361,7 +383,9 @@ for _i in range(1, MILESTONE_ROWS + 1):
 
 
 class DatesForm(AmendableForm):
-    question_deadline_date = GovDateField("Question deadline", noun="the question deadline", description="For example, 27 3 2027")
+    question_deadline_date = GovDateField(
+        "Question deadline", noun="the question deadline", description="For example, 27 3 2027"
+    )
     question_deadline_time = ClockField("Time of the question deadline", noun="the time of the question deadline")
     closes_date = GovDateField("Closing date", noun="the closing date")
     closes_time = ClockField("Closing time", noun="the closing time")
@@ -422,7 +446,10 @@ class DocumentForm(AmendableForm):
 
 class EndNeedForm(FlaskForm):
     reason = text_field(
-        "Reason", "Enter the reason", 2000, textarea=True,
+        "Reason",
+        "Enter the reason",
+        2000,
+        textarea=True,
         hint="Providers following the need are sent this reason, and it is shown on the need.",
     )
     submit = SubmitField("Confirm", widget=GovSubmitInput())

@@ -147,8 +147,12 @@ class Need(Model):
     pdus = relationship("Area", secondary=need_pdus, order_by="Area.name")
     outcomes = relationship("DesiredOutcome", secondary=need_outcomes, order_by="DesiredOutcome.code")
     lots: Mapped[list["Lot"]] = relationship(back_populates="need", order_by="Lot.number", cascade="all, delete-orphan")
-    criteria: Mapped[list["Criterion"]] = relationship(back_populates="need", order_by="Criterion.number", cascade="all, delete-orphan")
-    milestones: Mapped[list["Milestone"]] = relationship(back_populates="need", order_by="Milestone.number", cascade="all, delete-orphan")
+    criteria: Mapped[list["Criterion"]] = relationship(
+        back_populates="need", order_by="Criterion.number", cascade="all, delete-orphan"
+    )
+    milestones: Mapped[list["Milestone"]] = relationship(
+        back_populates="need", order_by="Milestone.number", cascade="all, delete-orphan"
+    )
     documents: Mapped[list["NeedDocument"]] = relationship(back_populates="need", order_by="NeedDocument.id")
     amendments: Mapped[list["Amendment"]] = relationship(back_populates="need", order_by="Amendment.id")
     questions: Mapped[list["Question"]] = relationship(back_populates="need", order_by="Question.id")
@@ -383,8 +387,12 @@ class Follow(Model):
 
     __table_args__ = (
         sa.Index(
-            "uq_follows_current", "user_id", "need_id", unique=True,
-            sqlite_where=sa.text("ended_at IS NULL"), postgresql_where=sa.text("ended_at IS NULL"),
+            "uq_follows_current",
+            "user_id",
+            "need_id",
+            unique=True,
+            sqlite_where=sa.text("ended_at IS NULL"),
+            postgresql_where=sa.text("ended_at IS NULL"),
         ),
     )
 

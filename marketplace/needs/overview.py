@@ -40,7 +40,10 @@ def commissioning_overview(user, now=None) -> dict | None:
     )
     listed = db.session.scalars(
         sa.select(Need)
-        .where(Need.area_id.in_(area_ids), status.in_([NeedStatus.DRAFT.value, NeedStatus.OPEN.value, NeedStatus.CLOSED.value]))
+        .where(
+            Need.area_id.in_(area_ids),
+            status.in_([NeedStatus.DRAFT.value, NeedStatus.OPEN.value, NeedStatus.CLOSED.value]),
+        )
         .order_by(Need.closes_at.is_(None), Need.closes_at, Need.id)
         .limit(60)
     ).all()

@@ -60,7 +60,11 @@ def problems(need: Need, now: datetime | None = None) -> list[Problem]:
             f"The closing time must be at least {MIN_WORKING_DAYS_OPEN} working days after publication: "
             f"{earliest.day} {earliest:%B %Y} or later",
         )
-        need_(need.question_deadline and need.question_deadline > now, "dates", "The question deadline must be in the future")
+        need_(
+            need.question_deadline and need.question_deadline > now,
+            "dates",
+            "The question deadline must be in the future",
+        )
     return found
 
 
@@ -72,7 +76,13 @@ def publish_need(need: Need, *, actor, now: datetime | None = None) -> None:
     need.transition_to(NeedStatus.OPEN, at=now)
     assert need.closes_at is not None  # problems() refuses a need without one
     # Saved searches are matched by the daily digest command, from published_at.
-    audit.record("need.published", need, actor=actor, before={"status": "draft"}, after={"status": "open", "closes_at": need.closes_at.isoformat()})
+    audit.record(
+        "need.published",
+        need,
+        actor=actor,
+        before={"status": "draft"},
+        after={"status": "open", "closes_at": need.closes_at.isoformat()},
+    )
 
 
 # Withdraw and cancel -------------------------------------------------------------------
@@ -87,7 +97,14 @@ def _end(need: Need, status: NeedStatus, action: str, *, actor, reason: str, now
     except InvalidTransition as error:
         raise NeedError(str(error)) from None
     need.end_reason = reason.strip()
-    audit.record(action, need, actor=actor, before={"status": previous.value}, after={"status": status.value}, reason=need.end_reason)
+    audit.record(
+        action,
+        need,
+        actor=actor,
+        before={"status": previous.value},
+        after={"status": status.value},
+        reason=need.end_reason,
+    )
     for user in interested_users(need):
         queue_email(
             user.email,

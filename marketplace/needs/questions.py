@@ -67,7 +67,15 @@ def answer_question(question: Question, *, actor, answer: str, publish: bool, no
     if question.asked_by not in recipients:
         recipients.append(question.asked_by)
     for user in recipients:
-        queue_email(user.email, f"New answer on {need.title}", "question_answered", user=user, need=need, question=question, link=link)
+        queue_email(
+            user.email,
+            f"New answer on {need.title}",
+            "question_answered",
+            user=user,
+            need=need,
+            question=question,
+            link=link,
+        )
 
 
 # Reading -------------------------------------------------------------------------------
@@ -75,7 +83,9 @@ def answer_question(question: Question, *, actor, answer: str, publish: bool, no
 
 def unanswered_count(need: Need) -> int:
     return db.session.execute(
-        sa.select(sa.func.count()).select_from(Question).where(Question.need_id == need.id, Question.answered_at.is_(None))
+        sa.select(sa.func.count())
+        .select_from(Question)
+        .where(Question.need_id == need.id, Question.answered_at.is_(None))
     ).scalar_one()
 
 

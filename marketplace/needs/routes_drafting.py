@@ -94,8 +94,13 @@ def edit_about(need_id):
     form = AboutForm(data=data, pdus=pdus, outcome_groups=groups, amending=is_amending(need))
     if form.validate_on_submit():
         response = save_and_redirect(
-            need, form, _about_change(need, form, pdus), section="about", error_field=form.pdus,
-            done="About the need saved.", next_url=manage_url(need),
+            need,
+            form,
+            _about_change(need, form, pdus),
+            section="about",
+            error_field=form.pdus,
+            done="About the need saved.",
+            next_url=manage_url(need),
         )
         if response:
             return response
@@ -120,17 +125,34 @@ def edit_lot(need_id, lot_id=None):
     lot = part_or_404(Lot, need, lot_id) if lot_id is not None else None
     data = None
     if request.method == "GET" and lot is not None:
-        data = {"title": lot.title, "description": lot.description, "budget": format_pounds(lot.value_pence), "reservation": lot.reservation.value}
+        data = {
+            "title": lot.title,
+            "description": lot.description,
+            "budget": format_pounds(lot.value_pence),
+            "reservation": lot.reservation.value,
+        }
     form = LotForm(data=data, amending=is_amending(need))
     if form.validate_on_submit():
 
         def change():
             drafting.save_lot(
-                need, title=form.title.data, description=form.description.data, value_pence=form.budget.pence,
-                reservation=Reservation(form.reservation.data), lot=lot,
+                need,
+                title=form.title.data,
+                description=form.description.data,
+                value_pence=form.budget.pence,
+                reservation=Reservation(form.reservation.data),
+                lot=lot,
             )
 
-        response = save_and_redirect(need, form, change, section="lots", error_field=form.budget, done="Lot saved.", next_url=url_for("needs.need_lots", need_id=need.id))
+        response = save_and_redirect(
+            need,
+            form,
+            change,
+            section="lots",
+            error_field=form.budget,
+            done="Lot saved.",
+            next_url=url_for("needs.need_lots", need_id=need.id),
+        )
         if response:
             return response
     return manage_page("lot.html", need, form, lot=lot)
@@ -142,8 +164,12 @@ def remove_lot(need_id, lot_id):
     need = editable_need(need_id)
     lot = part_or_404(Lot, need, lot_id)
     return remove_page(
-        need, lambda: drafting.remove_lot(need, lot), section="lots", thing=f"lot {lot.number}: {lot.title}",
-        done=f"Lot '{lot.title}' removed.", back=url_for("needs.need_lots", need_id=need.id),
+        need,
+        lambda: drafting.remove_lot(need, lot),
+        section="lots",
+        thing=f"lot {lot.number}: {lot.title}",
+        done=f"Lot '{lot.title}' removed.",
+        back=url_for("needs.need_lots", need_id=need.id),
     )
 
 
@@ -165,7 +191,8 @@ def edit_criteria(need_id):
             lambda: drafting.set_weights(
                 need, social_value_weight=form.social_value_weight.number, price_weight=form.price_weight.number
             ),
-            section="criteria", error_field=form.social_value_weight,
+            section="criteria",
+            error_field=form.social_value_weight,
             done="Weights saved.",
             next_url=url_for("needs.edit_criteria", need_id=need.id),
         )
@@ -185,16 +212,25 @@ def edit_criterion(need_id, criterion_id=None):
         return redirect(url_for("needs.edit_criteria", need_id=need.id))
     data = None
     if request.method == "GET":
-        data = {"question": criterion.question, "weight": criterion.weight, "word_limit": criterion.word_limit} if criterion else {"word_limit": 300}
+        data = (
+            {"question": criterion.question, "weight": criterion.weight, "word_limit": criterion.word_limit}
+            if criterion
+            else {"word_limit": 300}
+        )
     form = CriterionForm(data=data, amending=is_amending(need))
     if form.validate_on_submit():
         response = save_and_redirect(
             need,
             form,
             lambda: drafting.save_criterion(
-                need, question=form.question.data, weight=form.weight.number, word_limit=form.word_limit.number, criterion=criterion
+                need,
+                question=form.question.data,
+                weight=form.weight.number,
+                word_limit=form.word_limit.number,
+                criterion=criterion,
             ),
-            section="criteria", error_field=form.question,
+            section="criteria",
+            error_field=form.question,
             done="Quality question saved.",
             next_url=url_for("needs.edit_criteria", need_id=need.id),
         )
@@ -209,8 +245,11 @@ def remove_criterion(need_id, criterion_id):
     need = editable_need(need_id)
     criterion = part_or_404(Criterion, need, criterion_id)
     return remove_page(
-        need, lambda: drafting.remove_criterion(need, criterion), section="criteria",
-        thing=f"quality question {criterion.number}", done="Quality question removed.",
+        need,
+        lambda: drafting.remove_criterion(need, criterion),
+        section="criteria",
+        thing=f"quality question {criterion.number}",
+        done="Quality question removed.",
         back=url_for("needs.edit_criteria", need_id=need.id),
     )
 
@@ -231,12 +270,20 @@ def edit_conditions(need_id):
         show_count = form.show_bid_count.answer
 
         def change():
-            drafting.set_conditions(need, conditions=form.conditions.data, cost_floor_per_person_pence=form.cost_floor.pence)
+            drafting.set_conditions(
+                need, conditions=form.conditions.data, cost_floor_per_person_pence=form.cost_floor.pence
+            )
             drafting.set_show_bid_count(need, show_count, actor=current_user)
 
         response = save_and_redirect(
-            need, form, change, section="conditions", error_field=form.conditions, done="Conditions of participation saved.",
-            next_url=manage_url(need), also_changed=show_count is not None and show_count != need.show_bid_count,
+            need,
+            form,
+            change,
+            section="conditions",
+            error_field=form.conditions,
+            done="Conditions of participation saved.",
+            next_url=manage_url(need),
+            also_changed=show_count is not None and show_count != need.show_bid_count,
         )
         if response:
             return response
@@ -249,7 +296,13 @@ def edit_conditions(need_id):
 def _payment_data(need: Need) -> dict:
     data: dict[str, Any] = {"advance_percent": need.advance_percent}
     for m in need.milestones:
-        data.update({f"milestone_{m.number}_title": m.title, f"milestone_{m.number}_percent": m.percent, f"milestone_{m.number}_month": m.due_month})
+        data.update(
+            {
+                f"milestone_{m.number}_title": m.title,
+                f"milestone_{m.number}_percent": m.percent,
+                f"milestone_{m.number}_month": m.due_month,
+            }
+        )
     return data
 
 
@@ -262,8 +315,11 @@ def edit_payment(need_id):
         response = save_and_redirect(
             need,
             form,
-            lambda: drafting.set_payment_profile(need, advance_percent=form.advance_percent.number, milestones=form.milestones),
-            section="payment", error_field=form.advance_percent,
+            lambda: drafting.set_payment_profile(
+                need, advance_percent=form.advance_percent.number, milestones=form.milestones
+            ),
+            section="payment",
+            error_field=form.advance_percent,
             done="Payment profile saved.",
             next_url=url_for("needs.edit_payment", need_id=need.id),
         )
@@ -292,13 +348,16 @@ def edit_dates(need_id):
     now = utcnow()
     form = DatesForm(amending=is_amending(need))
     if request.method == "GET":
-        form.set_times(*(dates.default_closing(now) if need.closes_at is None else (need.question_deadline, need.closes_at)))
+        form.set_times(
+            *(dates.default_closing(now) if need.closes_at is None else (need.question_deadline, need.closes_at))
+        )
     if form.validate_on_submit() and not _dates_refused(need, form, now):
         response = save_and_redirect(
             need,
             form,
             lambda: dates.set_dates(need, question_deadline=form.question_deadline, closes_at=form.closes_at, now=now),
-            section="dates", error_field=form.closes_date,
+            section="dates",
+            error_field=form.closes_date,
             done="Dates saved.",
             next_url=manage_url(need),
         )

@@ -78,7 +78,17 @@ def is_amending(need: Need) -> bool:
 # Saving a section ----------------------------------------------------------------------
 
 
-def save_and_redirect(need: Need, form, change: Callable[[], None], *, section: str, error_field, done: str, next_url: str, also_changed: bool = False):
+def save_and_redirect(
+    need: Need,
+    form,
+    change: Callable[[], None],
+    *,
+    section: str,
+    error_field,
+    done: str,
+    next_url: str,
+    also_changed: bool = False,
+):
     """Apply `change` and commit (amendments.save_section). A draft is simply saved; an
     open need gets an amendment, with the reason, a dated record, emails to followers and,
     near the deadline, a later closing time. A rule the services refuse puts its message
@@ -87,10 +97,16 @@ def save_and_redirect(need: Need, form, change: Callable[[], None], *, section: 
     saved: list[Amendment | None] = []
 
     def save():
-        saved.append(amendments.save_section(
-            need, change, actor=current_user, section=section,
-            reason=form.reason.data if amending else None, correction=form.correction.data if amending else False,
-        ))
+        saved.append(
+            amendments.save_section(
+                need,
+                change,
+                actor=current_user,
+                section=section,
+                reason=form.reason.data if amending else None,
+                correction=form.correction.data if amending else False,
+            )
+        )
 
     if not committed(save, form, error_field):
         return None
@@ -98,7 +114,9 @@ def save_and_redirect(need: Need, form, change: Callable[[], None], *, section: 
     return redirect(next_url)
 
 
-def _saved_message(need: Need, amending: bool, amendment: Amendment | None, done: str, *, also_changed: bool) -> tuple[str, str]:
+def _saved_message(
+    need: Need, amending: bool, amendment: Amendment | None, done: str, *, also_changed: bool
+) -> tuple[str, str]:
     """The message (and its category) after a save: for an amendment, who was told and
     where the closing time stands."""
     if not amending:
@@ -107,7 +125,10 @@ def _saved_message(need: Need, amending: bool, amendment: Amendment | None, done
         # also_changed: something providers do not see changed (not an amendment).
         return (done, "success") if also_changed else ("Nothing was changed.", "message")
     if amendment.correction:
-        return f"{done} The correction is shown on the need and providers following it have been told. No bid is affected.", "success"
+        return (
+            f"{done} The correction is shown on the need and providers following it have been told. No bid is affected.",
+            "success",
+        )
     if amendment.closes_at_before != amendment.closes_at_after:
         return (
             f"{done} Providers following the need have been told. The closing time has moved to "
@@ -125,7 +146,9 @@ def remove_page(need: Need, remove: Callable[[], None], *, section: str, thing: 
     removes it (through save_and_redirect: on an open need, an amendment)."""
     form = RemoveForm(amending=is_amending(need))
     if form.validate_on_submit():
-        response = save_and_redirect(need, form, remove, section=section, error_field=form.submit, done=done, next_url=back)
+        response = save_and_redirect(
+            need, form, remove, section=section, error_field=form.submit, done=done, next_url=back
+        )
         if response:
             return response
     return manage_page("remove.html", need, form, thing=thing, back=back)
@@ -171,7 +194,11 @@ def _section_statuses(need: Need) -> dict[str, str]:
     statuses = {}
     for key, _, _ in SECTIONS:
         if key in OPTIONAL_SECTIONS:
-            filled = (need.conditions or need.cost_floor_per_person_pence) if key == "conditions" else documents.current_documents(need)
+            filled = (
+                (need.conditions or need.cost_floor_per_person_pence)
+                if key == "conditions"
+                else documents.current_documents(need)
+            )
             statuses[key] = "Completed" if filled else "Optional"
         else:
             statuses[key] = "Incomplete" if key in found else "Completed"
@@ -223,14 +250,23 @@ def need_documents(need_id):
                 raise NeedError(str(error)) from None
 
         response = save_and_redirect(
-            need, form, change, section="documents", error_field=form.document, done=f"{name} uploaded.",
+            need,
+            form,
+            change,
+            section="documents",
+            error_field=form.document,
+            done=f"{name} uploaded.",
             next_url=url_for("needs.need_documents", need_id=need.id),
         )
         if response:
             return response
     return manage_page(
-        "documents.html", need, form, current=documents.current_documents(need),
-        human_size=uploads.human_size, max_mb=current_app.config["DOCUMENT_MAX_MB"],
+        "documents.html",
+        need,
+        form,
+        current=documents.current_documents(need),
+        human_size=uploads.human_size,
+        max_mb=current_app.config["DOCUMENT_MAX_MB"],
     )
 
 
@@ -240,8 +276,12 @@ def remove_document(need_id, document_id):
     need = editable_need(need_id)
     document = _document(need, document_id)
     return remove_page(
-        need, lambda: documents.remove_document(document, actor=current_user), section="documents",
-        thing=document.filename, done=f"{document.filename} removed.", back=url_for("needs.need_documents", need_id=need.id),
+        need,
+        lambda: documents.remove_document(document, actor=current_user),
+        section="documents",
+        thing=document.filename,
+        done=f"{document.filename} removed.",
+        back=url_for("needs.need_documents", need_id=need.id),
     )
 
 

@@ -80,7 +80,10 @@ def list_needs():
     page_number, notice = _page_number(request.args.get("page"))
     now = utcnow()
     page, past_end = search.find_open_needs(
-        filters, now, page_number, options=[selectinload(Need.area).selectinload(Area.parent), selectinload(Need.category)]
+        filters,
+        now,
+        page_number,
+        options=[selectinload(Need.area).selectinload(Area.parent), selectinload(Need.category)],
     )
     if past_end:
         notice = f"There is no page {page_number}, so the last page is shown."
@@ -114,7 +117,9 @@ def show_need(need_id):
         status=status,
         status_class=STATUS_TAG_CLASSES[status],
         days_left=dates.working_days_left(need, now) if status == NeedStatus.OPEN else None,
-        questions_open=status == NeedStatus.OPEN and need.question_deadline is not None and now < need.question_deadline,
+        questions_open=status == NeedStatus.OPEN
+        and need.question_deadline is not None
+        and now < need.question_deadline,
         schedules=[(lot, drafting.payment_schedule(need, lot)) for lot in need.lots],
         documents=documents.current_documents(need),
         human_size=uploads.human_size,

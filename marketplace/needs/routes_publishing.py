@@ -80,10 +80,22 @@ def _end(need_id: int, action: Action, service, template: str, done: str):
 @bp.route("/needs/<int:need_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw_need(need_id):
-    return _end(need_id, Action.WITHDRAW_NEED, publishing.withdraw_need, "withdraw.html", "Need withdrawn. Providers following it have been told.")
+    return _end(
+        need_id,
+        Action.WITHDRAW_NEED,
+        publishing.withdraw_need,
+        "withdraw.html",
+        "Need withdrawn. Providers following it have been told.",
+    )
 
 
 @bp.route("/needs/<int:need_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_need(need_id):
-    return _end(need_id, Action.CANCEL_NEED, publishing.cancel_need, "cancel.html", "Need cancelled. Providers following it have been told.")
+    return _end(
+        need_id,
+        Action.CANCEL_NEED,
+        publishing.cancel_need,
+        "cancel.html",
+        "Need cancelled. Providers following it have been told.",
+    )

@@ -94,12 +94,17 @@ class NeedFilterForm(FlaskForm):
     procedure = ListedRadios(
         "Procedure",
         message="Select grant, contract or any",
-        choices=[SelectChoice("", "Any"), SelectChoice(Procedure.GRANT.value, "Grant"), SelectChoice(Procedure.CONTRACT.value, "Contract")],
+        choices=[
+            SelectChoice("", "Any"),
+            SelectChoice(Procedure.GRANT.value, "Grant"),
+            SelectChoice(Procedure.CONTRACT.value, "Contract"),
+        ],
     )
     value = ListedRadios(
         "Value of the need",
         message="Select a value from the list",
-        choices=[SelectChoice("", "Any value")] + [SelectChoice(key, label) for key, (label, _, _) in VALUE_BANDS.items()],
+        choices=[SelectChoice("", "Any value")]
+        + [SelectChoice(key, label) for key, (label, _, _) in VALUE_BANDS.items()],
     )
     vcse = BooleanField("Only needs with a lot reserved for VCSE organisations", widget=GovCheckboxInput())
     closing_soon = BooleanField("Closing within 7 days", widget=GovCheckboxInput())
@@ -166,8 +171,14 @@ class NeedFilters:
     @property
     def any(self) -> bool:
         return bool(
-            self.words or self.region_id or self.pdu_id or self.category_id or self.procedure
-            or self.value_band or self.vcse or self.closing_soon
+            self.words
+            or self.region_id
+            or self.pdu_id
+            or self.category_id
+            or self.procedure
+            or self.value_band
+            or self.vcse
+            or self.closing_soon
         )
 
 
@@ -210,9 +221,7 @@ def open_needs_query(filters: NeedFilters, now: datetime) -> sa.Select:
         if high is not None:
             query = query.where(Need.value_pence < high)
     if filters.vcse:
-        query = query.where(
-            sa.exists(sa.select(1).where(Lot.need_id == Need.id, Lot.reservation == Reservation.VCSE))
-        )
+        query = query.where(sa.exists(sa.select(1).where(Lot.need_id == Need.id, Lot.reservation == Reservation.VCSE)))
     if filters.closing_soon:
         query = query.where(Need.closes_at <= closing_soon_cutoff(now))
     return query.order_by(Need.closes_at, Need.id)
@@ -298,7 +307,9 @@ def find_open_needs(filters: NeedFilters, now: datetime, page_number: int, *, op
     if total:
         query = page_of_open_needs(filters, now, offset=(page_number - 1) * PAGE_SIZE, scan=total < SCAN_BELOW)
         items = list(db.session.scalars(query.options(*options)))
-    page = _Page(page=page_number, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False, items=items, total=total)
+    page = _Page(
+        page=page_number, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False, items=items, total=total
+    )
     return page, past_end
 
 

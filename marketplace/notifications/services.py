@@ -36,7 +36,9 @@ def queue_email(to: str, subject: str, template: str, *, private: tuple[str, ...
     email = OutboxEmail(to=to, subject=subject, body=body)
     if private:
         email.private_body = body
-        email.body = render_template(f"emails/{template}.txt", **{**context, **{key: mask_link(context[key]) for key in private}})
+        email.body = render_template(
+            f"emails/{template}.txt", **{**context, **{key: mask_link(context[key]) for key in private}}
+        )
     db.session.add(email)
     if current_app.config.get("MAIL_ECHO"):
         db.session.info.setdefault("echo_emails", []).append(email)

@@ -53,7 +53,7 @@ class OrganisationDetailsForm(FlaskForm):
         "Legal form",
         message="Select your organisation's legal form",
         choices=[SelectChoice(f.value, label) for f, label in LEGAL_FORM_LABELS.items()],
-                widget=GovRadioInput(),
+        widget=GovRadioInput(),
     )
     charity_number = StringField(
         "Charity number",
@@ -75,7 +75,7 @@ class OrganisationDetailsForm(FlaskForm):
         "Annual income",
         message="Select your organisation's annual income",
         choices=[SelectChoice(b.value, label) for b, label in INCOME_BAND_LABELS.items()],
-                widget=GovRadioInput(),
+        widget=GovRadioInput(),
         description="From your latest accounts or budget. We use it only to report how much work goes to small organisations: it never stops you bidding.",
     )
 
@@ -115,7 +115,6 @@ class OrganisationDetailsForm(FlaskForm):
             raise ValidationError(f"Enter a {noun} in the correct format, like {example}")
         if self._taken(column, field.data):
             raise ValidationError(f"An organisation with this {noun} is already registered")
-
 
 
 def _pdu_choices():
@@ -203,7 +202,7 @@ class InviteMemberForm(FlaskForm):
             SelectChoice("owner", "Owner: can also invite and remove people"),
         ],
         default="member",
-                widget=GovRadioInput(),
+        widget=GovRadioInput(),
     )
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
 

@@ -153,17 +153,11 @@ class Organisation(Model):
 
     verified_by = relationship("User", foreign_keys=[verified_by_id])
     pdus = relationship("Area", secondary=organisation_pdus, order_by="Area.name")
-    specialisms = relationship(
-        "ServiceCategory", secondary=organisation_specialisms, order_by="ServiceCategory.name"
-    )
-    memberships = relationship(
-        "Membership", back_populates="organisation", foreign_keys="Membership.organisation_id"
-    )
+    specialisms = relationship("ServiceCategory", secondary=organisation_specialisms, order_by="ServiceCategory.name")
+    memberships = relationship("Membership", back_populates="organisation", foreign_keys="Membership.organisation_id")
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "(verified_at IS NULL) = (verified_by_id IS NULL)", name="verified_by_someone"
-        ),
+        sa.CheckConstraint("(verified_at IS NULL) = (verified_by_id IS NULL)", name="verified_by_someone"),
     )
 
     @hybrid_property

@@ -93,9 +93,13 @@ def organisation_people(organisation_id):
     form = InviteMemberForm()
     if request.method == "POST":
         require(current_user, Action.MANAGE_MEMBERS, organisation)
-        if form.validate_on_submit() and committed(lambda: account_services.invite(
-            email=form.email.data, role=Role(form.role.data), actor=current_user, organisation=organisation
-        ), form, form.email):
+        if form.validate_on_submit() and committed(
+            lambda: account_services.invite(
+                email=form.email.data, role=Role(form.role.data), actor=current_user, organisation=organisation
+            ),
+            form,
+            form.email,
+        ):
             flash(f"Invitation sent to {form.email.data}.", "success")
             return redirect(url_for("organisations.organisation_people", organisation_id=organisation.id))
     return render_template(
@@ -144,7 +148,9 @@ def register():
         except IntegrityError:
             # Someone registered the same email or number a moment ago.
             db.session.rollback()
-            form.email.errors.append("This email address, charity number or company number was registered a moment ago. Check them and try again")
+            form.email.errors.append(
+                "This email address, charity number or company number was registered a moment ago. Check them and try again"
+            )
         else:
             # The same whether or not the address had an account (services.register_organisation).
             session["registered_email"] = form.email.data

@@ -69,9 +69,7 @@ def update_profile(organisation: Organisation, data: dict, *, actor) -> bool:
         setattr(organisation, field, value)
     pdu_ids = [int(i) for i in data["pdus"]]
     category_ids = [int(i) for i in data["specialisms"]]
-    organisation.pdus = list(
-        db.session.scalars(sa.select(Area).where(Area.id.in_(pdu_ids), Area.kind == AreaKind.PDU))
-    )
+    organisation.pdus = list(db.session.scalars(sa.select(Area).where(Area.id.in_(pdu_ids), Area.kind == AreaKind.PDU)))
     organisation.specialisms = list(
         db.session.scalars(sa.select(ServiceCategory).where(ServiceCategory.id.in_(category_ids)))
     )

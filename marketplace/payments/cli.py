@@ -6,8 +6,13 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     @app.cli.command("reconcile-payments")
-    @click.option("--older-than", default=120, show_default=True, type=click.IntRange(0, 86400),
-                  help="Seconds a payment must have been processing before it is checked.")
+    @click.option(
+        "--older-than",
+        default=120,
+        show_default=True,
+        type=click.IntRange(0, 86400),
+        help="Seconds a payment must have been processing before it is checked.",
+    )
     def reconcile_payments_command(older_than):
         """Settle Stripe payments left processing by a crash: paid if Stripe has the
         transfer, payable again if it does not. Safe to repeat."""

@@ -14,7 +14,11 @@ class LedgerPaymentForm(FlaskForm):
     reference = StringField(
         "Bank transfer reference",
         filters=[strip],
-        validators=[required("Enter the bank transfer's reference"), MaxLength("The reference", REFERENCE_MAX), NoMarkup("The reference")],
+        validators=[
+            required("Enter the bank transfer's reference"),
+            MaxLength("The reference", REFERENCE_MAX),
+            NoMarkup("The reference"),
+        ],
         widget=GovTextInput(),
         description="As it appears on the remittance, for example BACS-2026-00123.",
     )

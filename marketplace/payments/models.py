@@ -41,7 +41,9 @@ class PaymentStatus(enum.StrEnum):
 
     @property
     def tag_colour(self) -> str:
-        return {"payable": "blue", "processing": "yellow", "paid": "green", "failed": "red", "reversed": "orange"}[self.value]
+        return {"payable": "blue", "processing": "yellow", "paid": "green", "failed": "red", "reversed": "orange"}[
+            self.value
+        ]
 
 
 # Statuses whose money has left, or may be leaving: the trigger sums these.
@@ -59,7 +61,9 @@ class Payment(Model):
     amount_pence: Mapped[int] = mapped_column(sa.BigInteger)
     # When it became payable: the contract's start (the advance) or the report's approval.
     payable_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    status: Mapped[PaymentStatus] = mapped_column(enum_type(PaymentStatus, 16), default=PaymentStatus.PAYABLE, index=True)
+    status: Mapped[PaymentStatus] = mapped_column(
+        enum_type(PaymentStatus, 16), default=PaymentStatus.PAYABLE, index=True
+    )
     backend: Mapped[str | None] = mapped_column(sa.String(16))
     attempt: Mapped[int] = mapped_column(default=1)
     requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -111,7 +111,9 @@ def release(payment_id):
     elif payment.status == PaymentStatus.PROCESSING:
         flash("This payment is already being paid: its result will show here shortly.")
     else:
-        flash(f"The payment was not made: {payment.failure_message or payment.status.label}. You can try again.", "error")
+        flash(
+            f"The payment was not made: {payment.failure_message or payment.status.label}. You can try again.", "error"
+        )
     return redirect(url_for("payments.show", payment_id=payment_id))
 
 
@@ -126,4 +128,6 @@ def area_payments(area_id):
     now = utcnow()
     overdue = services.overdue(area_ids, now)
     page = db.paginate(services.payments_of_areas(area_ids), page=requested_page(), per_page=50, error_out=False)
-    return render_template("payments/area.html", area=area, overdue=overdue, page=page, now=now, target_days=TARGET_DAYS)
+    return render_template(
+        "payments/area.html", area=area, overdue=overdue, page=page, now=now, target_days=TARGET_DAYS
+    )

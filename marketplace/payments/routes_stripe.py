@@ -75,8 +75,11 @@ def _organisation(organisation_id: int) -> Organisation:
 
 def _page(organisation, account, form=None, status=200):
     return render_template(
-        "payments/stripe/payouts.html", organisation=organisation, account=account,
-        form=form or ConfirmForm(), stripe_enabled=stripe_backend.enabled(),
+        "payments/stripe/payouts.html",
+        organisation=organisation,
+        account=account,
+        form=form or ConfirmForm(),
+        stripe_enabled=stripe_backend.enabled(),
     ), status
 
 

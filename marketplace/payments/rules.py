@@ -17,9 +17,9 @@ def _record_payment(user, payment) -> bool:
 def _release_payment(user, payment) -> bool:
     contract = payment.contract
     area = contract.need.area
-    return (
-        has_area_role(user, Role.FINANCE, area) or has_area_role(user, Role.COMMISSIONER, area)
-    ) and not_a_party(user, contract)
+    return (has_area_role(user, Role.FINANCE, area) or has_area_role(user, Role.COMMISSIONER, area)) and not_a_party(
+        user, contract
+    )
 
 
 @rule(Action.MANAGE_PAYOUTS)

@@ -55,14 +55,24 @@ def make_payable(milestone: ContractMilestone, *, at: datetime, actor=None) -> P
     if existing is not None:
         return existing
     payment = Payment(
-        contract_id=milestone.contract_id, milestone_id=milestone.id, amount_pence=milestone.amount_pence,
-        payable_at=at, status=PaymentStatus.PAYABLE, updated_at=utcnow(),
+        contract_id=milestone.contract_id,
+        milestone_id=milestone.id,
+        amount_pence=milestone.amount_pence,
+        payable_at=at,
+        status=PaymentStatus.PAYABLE,
+        updated_at=utcnow(),
     )
     db.session.add(payment)
     audit.record(
-        "payment.payable", payment, actor=actor,
-        after={"contract_id": milestone.contract_id, "milestone": milestone.number, "amount_pence": milestone.amount_pence,
-               "payable_at": at.isoformat()},
+        "payment.payable",
+        payment,
+        actor=actor,
+        after={
+            "contract_id": milestone.contract_id,
+            "milestone": milestone.number,
+            "amount_pence": milestone.amount_pence,
+            "payable_at": at.isoformat(),
+        },
     )
     return payment
 
@@ -85,10 +95,14 @@ def lock(payment: Payment) -> Payment:
 
 def _due(payment: Payment, now: datetime) -> None:
     if now < payment.payable_at:
-        raise PaymentError(f"This payment is not due until {london_date(payment.payable_at):%-d %B %Y}, when the contract starts")
+        raise PaymentError(
+            f"This payment is not due until {london_date(payment.payable_at):%-d %B %Y}, when the contract starts"
+        )
 
 
-def record_ledger_payment(payment: Payment, *, paid_on: date, reference: str, actor, now: datetime | None = None) -> Payment:
+def record_ledger_payment(
+    payment: Payment, *, paid_on: date, reference: str, actor, now: datetime | None = None
+) -> Payment:
     """The finance officer records the bank transfer made outside the portal."""
     now = now or utcnow()
     payment = lock(payment)
@@ -106,7 +120,8 @@ def record_ledger_payment(payment: Payment, *, paid_on: date, reference: str, ac
         raise PaymentError("The date paid must be today or in the past", "paid_on")
     if paid_on < london_date(payment.payable_at):
         raise PaymentError(
-            f"The date paid must be on or after {london_date(payment.payable_at):%-d %B %Y}, when the payment became payable", "paid_on"
+            f"The date paid must be on or after {london_date(payment.payable_at):%-d %B %Y}, when the payment became payable",
+            "paid_on",
         )
     before = payment.status.value
     payment.status, payment.backend = PaymentStatus.PAID, "ledger"
@@ -115,9 +130,18 @@ def record_ledger_payment(payment: Payment, *, paid_on: date, reference: str, ac
     payment.failure_message = None
     db.session.flush()
     audit.record(
-        "payment.paid", payment, actor=actor, before={"status": before},
-        after={"status": "paid", "backend": "ledger", "paid_on": paid_on.isoformat(), "reference": reference,
-               "amount_pence": payment.amount_pence, "days_taken": payment.days_taken(now)},
+        "payment.paid",
+        payment,
+        actor=actor,
+        before={"status": before},
+        after={
+            "status": "paid",
+            "backend": "ledger",
+            "paid_on": paid_on.isoformat(),
+            "reference": reference,
+            "amount_pence": payment.amount_pence,
+            "days_taken": payment.days_taken(now),
+        },
     )
     return payment
 
@@ -138,8 +162,13 @@ def start_processing(payment: Payment, *, actor, now: datetime) -> bool:
     payment.requested_at, payment.requested_by_id, payment.updated_at = now, actor_id, now
     payment.status, payment.backend = PaymentStatus.PROCESSING, "stripe"
     db.session.flush()
-    audit.record("payment.processing", payment, actor=actor, before={"status": before},
-                 after={"status": "processing", "attempt": payment.attempt, "idempotency_key": payment.idempotency_key})
+    audit.record(
+        "payment.processing",
+        payment,
+        actor=actor,
+        before={"status": before},
+        after={"status": "processing", "attempt": payment.attempt, "idempotency_key": payment.idempotency_key},
+    )
     return True
 
 
@@ -155,13 +184,26 @@ def mark_paid(payment: Payment, *, transfer_id: str | None, now: datetime, actor
     payment.stripe_transfer_id = transfer_id
     payment.failure_message = None
     db.session.flush()
-    audit.record("payment.paid", payment, actor=actor, before={"status": before},
-                 after={"status": "paid", "backend": "stripe", "transfer_id": transfer_id, "source": source,
-                        "amount_pence": payment.amount_pence, "days_taken": payment.days_taken(now)})
+    audit.record(
+        "payment.paid",
+        payment,
+        actor=actor,
+        before={"status": before},
+        after={
+            "status": "paid",
+            "backend": "stripe",
+            "transfer_id": transfer_id,
+            "source": source,
+            "amount_pence": payment.amount_pence,
+            "days_taken": payment.days_taken(now),
+        },
+    )
     return True
 
 
-def mark_failed(payment: Payment, *, message: str, now: datetime, actor=None, source: str, refused: bool = False) -> bool:
+def mark_failed(
+    payment: Payment, *, message: str, now: datetime, actor=None, source: str, refused: bool = False
+) -> bool:
     """The transfer did not happen. `refused`: Stripe refused the request outright (a 4xx:
     nothing was made), and keeps that answer against the idempotency key for 24 hours, so
     the next try gets a new attempt and key. Otherwise (a 5xx, a timeout) the outcome is
@@ -173,10 +215,21 @@ def mark_failed(payment: Payment, *, message: str, now: datetime, actor=None, so
     before = payment.status.value
     if refused:
         payment.attempt += 1
-    payment.status, payment.failed_at, payment.failure_message, payment.updated_at = PaymentStatus.FAILED, now, message[:2000], now
+    payment.status, payment.failed_at, payment.failure_message, payment.updated_at = (
+        PaymentStatus.FAILED,
+        now,
+        message[:2000],
+        now,
+    )
     db.session.flush()
-    audit.record("payment.failed", payment, actor=actor, before={"status": before},
-                 after={"status": "failed", "source": source}, reason=message[:500])
+    audit.record(
+        "payment.failed",
+        payment,
+        actor=actor,
+        before={"status": before},
+        after={"status": "failed", "source": source},
+        reason=message[:500],
+    )
     return True
 
 
@@ -186,8 +239,13 @@ def mark_reversed(payment: Payment, *, now: datetime, actor=None, source: str) -
         return False
     payment.status, payment.reversed_at, payment.updated_at = PaymentStatus.REVERSED, now, now
     db.session.flush()
-    audit.record("payment.reversed", payment, actor=actor, before={"status": "paid"},
-                 after={"status": "reversed", "source": source, "transfer_id": payment.stripe_transfer_id})
+    audit.record(
+        "payment.reversed",
+        payment,
+        actor=actor,
+        before={"status": "paid"},
+        after={"status": "reversed", "source": source, "transfer_id": payment.stripe_transfer_id},
+    )
     return True
 
 
@@ -198,8 +256,13 @@ def back_to_payable(payment: Payment, *, now: datetime, source: str) -> bool:
         return False
     payment.status, payment.updated_at = PaymentStatus.PAYABLE, now
     db.session.flush()
-    audit.record("payment.not_sent", payment, actor=None, before={"status": "processing"},
-                 after={"status": "payable", "source": source})
+    audit.record(
+        "payment.not_sent",
+        payment,
+        actor=None,
+        before={"status": "processing"},
+        after={"status": "payable", "source": source},
+    )
     return True
 
 
@@ -208,8 +271,10 @@ def back_to_payable(payment: Payment, *, now: datetime, source: str) -> bool:
 
 def payments_of(contract: Contract) -> Sequence[Payment]:
     return db.session.scalars(
-        sa.select(Payment).join(ContractMilestone, ContractMilestone.id == Payment.milestone_id)
-        .where(Payment.contract_id == contract.id).order_by(ContractMilestone.number)
+        sa.select(Payment)
+        .join(ContractMilestone, ContractMilestone.id == Payment.milestone_id)
+        .where(Payment.contract_id == contract.id)
+        .order_by(ContractMilestone.number)
     ).all()
 
 

@@ -65,8 +65,10 @@ def explain(error: stripe.StripeError) -> str:
     """What went wrong, for the people who can retry."""
     detail = str(getattr(error, "user_message", None) or getattr(error, "_message", None) or "").strip()
     if isinstance(error, stripe.APIConnectionError):
-        return ("Stripe could not be reached or did not answer in time, so we do not know if the transfer was made. "
-                "Try again: the retry cannot pay twice.")
+        return (
+            "Stripe could not be reached or did not answer in time, so we do not know if the transfer was made. "
+            "Try again: the retry cannot pay twice."
+        )
     if isinstance(error, stripe.CardError):
         return f"Stripe refused the transfer: {detail}"
     if isinstance(error, stripe.PermissionError):
@@ -109,13 +111,20 @@ def ensure_account(organisation, actor) -> StripeAccount:
         raise PaymentError(f"Stripe could not create the account: {explain(error)}") from None
     now = utcnow()
     account = StripeAccount(
-        organisation_id=organisation.id, account_id=created.id, created_at=now, updated_at=now,
+        organisation_id=organisation.id,
+        account_id=created.id,
+        created_at=now,
+        updated_at=now,
         details_submitted=bool(getattr(created, "details_submitted", False)),
         payouts_enabled=bool(getattr(created, "payouts_enabled", False)),
     )
     db.session.add(account)
-    audit.record("stripe_account.created", account, actor=actor,
-                 after={"organisation_id": organisation.id, "account_id": created.id})
+    audit.record(
+        "stripe_account.created",
+        account,
+        actor=actor,
+        after={"organisation_id": organisation.id, "account_id": created.id},
+    )
     return account
 
 
@@ -123,15 +132,21 @@ def onboarding_link(account: StripeAccount, refresh_url: str, return_url: str) -
     """A one-time link to Stripe's onboarding for the account."""
     try:
         link = client().v1.account_links.create(
-            params={"account": account.account_id, "refresh_url": refresh_url, "return_url": return_url,
-                    "type": "account_onboarding"}
+            params={
+                "account": account.account_id,
+                "refresh_url": refresh_url,
+                "return_url": return_url,
+                "type": "account_onboarding",
+            }
         )
     except stripe.StripeError as error:
         raise PaymentError(f"Stripe could not start the set-up: {explain(error)}") from None
     return link.url
 
 
-def _apply_account(account: StripeAccount, details_submitted: bool, payouts_enabled: bool, *, actor, source: str) -> bool:
+def _apply_account(
+    account: StripeAccount, details_submitted: bool, payouts_enabled: bool, *, actor, source: str
+) -> bool:
     before = {"details_submitted": account.details_submitted, "payouts_enabled": account.payouts_enabled}
     after = {"details_submitted": bool(details_submitted), "payouts_enabled": bool(payouts_enabled)}
     if before == after:
@@ -149,8 +164,13 @@ def refresh_account(account: StripeAccount, actor=None) -> StripeAccount:
         remote = client().v1.accounts.retrieve(account.account_id)
     except stripe.StripeError as error:
         raise PaymentError(f"Stripe could not be asked about the account: {explain(error)}") from None
-    _apply_account(account, bool(getattr(remote, "details_submitted", False)), bool(getattr(remote, "payouts_enabled", False)),
-                   actor=actor, source="refresh")
+    _apply_account(
+        account,
+        bool(getattr(remote, "details_submitted", False)),
+        bool(getattr(remote, "payouts_enabled", False)),
+        actor=actor,
+        source="refresh",
+    )
     return account
 
 
@@ -193,8 +213,12 @@ def release(payment: Payment, *, actor, now: datetime | None = None) -> Payment:
             )
     except stripe.StripeError as error:
         log.warning("Stripe transfer for payment %s (attempt %s) failed: %r", payment_id, attempt, error)
-        refused = isinstance(error, (stripe.CardError, stripe.InvalidRequestError, stripe.PermissionError, stripe.AuthenticationError))
-        services.mark_failed(payment, message=explain(error), now=utcnow(), actor=actor, source="release", refused=refused)
+        refused = isinstance(
+            error, (stripe.CardError, stripe.InvalidRequestError, stripe.PermissionError, stripe.AuthenticationError)
+        )
+        services.mark_failed(
+            payment, message=explain(error), now=utcnow(), actor=actor, source="release", refused=refused
+        )
         db.session.commit()
         return payment
     services.mark_paid(payment, transfer_id=transfer.id, now=utcnow(), actor=actor, source="release")
@@ -225,8 +249,10 @@ class ReconcileReport:
     errors: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        text = (f"Checked {self.checked} payment(s) left processing: {self.paid} paid, {self.reversed} paid and since reversed, "
-                f"{self.not_sent} never sent (payable again), {len(self.errors)} could not be checked.")
+        text = (
+            f"Checked {self.checked} payment(s) left processing: {self.paid} paid, {self.reversed} paid and since reversed, "
+            f"{self.not_sent} never sent (payable again), {len(self.errors)} could not be checked."
+        )
         return "\n".join([text, *(f"  {e}" for e in self.errors)])
 
 
@@ -238,7 +264,8 @@ def reconcile(now: datetime | None = None, *, older_than: timedelta = STALE_AFTE
     report = ReconcileReport()
     stripe_client = client()
     ids = db.session.scalars(
-        sa.select(Payment.id).where(Payment.status == PaymentStatus.PROCESSING, Payment.requested_at <= now - older_than)
+        sa.select(Payment.id)
+        .where(Payment.status == PaymentStatus.PROCESSING, Payment.requested_at <= now - older_than)
         .order_by(Payment.id)
     ).all()
     for payment_id in ids:
@@ -284,17 +311,27 @@ def handle_event(event, now: datetime | None = None) -> str:
     if kind in ("transfer.created", "transfer.paid", "transfer.reversed", "transfer.failed"):
         payment, outcome = _transfer_event(kind, obj, now)
     elif kind == "account.updated":
-        account = db.session.scalar(sa.select(StripeAccount).where(StripeAccount.account_id == str(obj.get("id") or "")))
+        account = db.session.scalar(
+            sa.select(StripeAccount).where(StripeAccount.account_id == str(obj.get("id") or ""))
+        )
         if account is None:
             raise WebhookRejected(f"No organisation has the Stripe account {obj.get('id')!r}")
-        changed = _apply_account(account, bool(obj.get("details_submitted")), bool(obj.get("payouts_enabled")),
-                                 actor=None, source="webhook")
+        changed = _apply_account(
+            account, bool(obj.get("details_submitted")), bool(obj.get("payouts_enabled")), actor=None, source="webhook"
+        )
         outcome = "account updated" if changed else "account unchanged"
     else:
         log.info("Stripe event %s of type %s acknowledged and not used", event_id, kind)
         outcome = "ignored: not used by the portal"
-    db.session.add(StripeEvent(event_id=event_id[:64], type=kind[:80], received_at=now,
-                               payment_id=payment.id if payment else None, outcome=outcome[:200]))
+    db.session.add(
+        StripeEvent(
+            event_id=event_id[:64],
+            type=kind[:80],
+            received_at=now,
+            payment_id=payment.id if payment else None,
+            outcome=outcome[:200],
+        )
+    )
     db.session.flush()
     return outcome
 
@@ -311,10 +348,16 @@ def _transfer_event(kind: str, transfer: dict, now: datetime) -> tuple[Payment |
     if payment is None:
         raise WebhookRejected(f"No payment {metadata['payment_id']!r} for transfer {transfer.get('id')!r}")
     account = account_of(payment.contract.organisation_id)
-    if (transfer.get("amount") != payment.amount_pence or str(transfer.get("currency") or "").lower() != "gbp"
-            or account is None or transfer.get("destination") != account.account_id):
+    if (
+        transfer.get("amount") != payment.amount_pence
+        or str(transfer.get("currency") or "").lower() != "gbp"
+        or account is None
+        or transfer.get("destination") != account.account_id
+    ):
         log.error("Stripe %s for transfer %s does not match payment %s", kind, transfer.get("id"), payment.id)
-        raise WebhookRejected(f"Transfer {transfer.get('id')!r} does not match payment {payment.id}'s amount or account")
+        raise WebhookRejected(
+            f"Transfer {transfer.get('id')!r} does not match payment {payment.id}'s amount or account"
+        )
     transfer_id = str(transfer.get("id") or "") or None
     if kind == "transfer.reversed":
         if payment.stripe_transfer_id != transfer_id:
@@ -324,8 +367,9 @@ def _transfer_event(kind: str, transfer: dict, now: datetime) -> tuple[Payment |
     if str(metadata.get("attempt")) != str(payment.attempt):
         return payment, "ignored: a transfer of an earlier attempt"
     if kind == "transfer.failed":
-        done = services.mark_failed(payment, message="Stripe reported that the transfer failed. Try again.", now=now,
-                                    source="webhook")
+        done = services.mark_failed(
+            payment, message="Stripe reported that the transfer failed. Try again.", now=now, source="webhook"
+        )
         return payment, "payment failed" if done else f"no change: payment is {payment.status.value}"
     done = services.mark_paid(payment, transfer_id=transfer_id, now=now, source="webhook")
     return payment, "payment paid" if done else f"no change: payment is {payment.status.value}"

@@ -32,9 +32,7 @@ class EffectiveDates:
     def current(cls, on: date | None = None):
         """A where-clause for the rows in force on a day."""
         on = on or _today()
-        return sa.and_(
-            cls.valid_from <= on, sa.or_(cls.valid_to.is_(None), cls.valid_to > on)
-        )
+        return sa.and_(cls.valid_from <= on, sa.or_(cls.valid_to.is_(None), cls.valid_to > on))
 
 
 class Area(EffectiveDates, Model):
@@ -101,9 +99,7 @@ class ServiceCategory(EffectiveDates, Model):
     # True for the national outcome framework's pathways, False for local ones.
     national: Mapped[bool] = mapped_column(default=True)
 
-    outcomes: Mapped[list["DesiredOutcome"]] = relationship(
-        back_populates="category", order_by="DesiredOutcome.code"
-    )
+    outcomes: Mapped[list["DesiredOutcome"]] = relationship(back_populates="category", order_by="DesiredOutcome.code")
 
     def __repr__(self) -> str:
         return f"<ServiceCategory {self.code}>"

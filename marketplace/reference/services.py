@@ -32,9 +32,7 @@ class LoadReport:
         tables = sorted(set(self.created) | set(self.updated))
         if not tables:
             return "Reference data is up to date."
-        return "; ".join(
-            f"{t}: {self.created.get(t, 0)} added, {self.updated.get(t, 0)} updated" for t in tables
-        )
+        return "; ".join(f"{t}: {self.created.get(t, 0)} added, {self.updated.get(t, 0)} updated" for t in tables)
 
 
 def _rows(name: str, data_dir: Path) -> list[dict[str, str]]:

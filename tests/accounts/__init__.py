@@ -30,9 +30,7 @@ def rows() -> dict[str, int]:
 
 
 def emails_to(address: str) -> list[OutboxEmail]:
-    return list(
-        db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.to == address).order_by(OutboxEmail.id))
-    )
+    return list(db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.to == address).order_by(OutboxEmail.id)))
 
 
 def link_in(email: OutboxEmail) -> str:

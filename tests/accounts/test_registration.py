@@ -62,7 +62,12 @@ def test_registration_creates_user_organisation_owner_membership_audit_and_one_e
     assert response.headers["Location"] == "/register/check-your-email"
     after = rows()
     assert {k: after[k] - before[k] for k in after} == {
-        "User": 1, "Organisation": 1, "Membership": 1, "Invitation": 0, "OutboxEmail": 1, "AuditEvent": 2,
+        "User": 1,
+        "Organisation": 1,
+        "Membership": 1,
+        "Invitation": 0,
+        "OutboxEmail": 1,
+        "AuditEvent": 2,
     }
 
     user = db.session.scalar(sa.select(User).where(User.email == "amira@example.org"))
@@ -95,9 +100,7 @@ def test_registered_user_cannot_sign_in_until_the_email_is_verified(client, db_s
 
     response = sign_in(client, "amira@example.org")
     assert response.status_code == 200
-    assert error_summary(response) == [
-        "Confirm your email address before you sign in. We've sent you a new link"
-    ]
+    assert error_summary(response) == ["Confirm your email address before you sign in. We've sent you a new link"]
     assert client.get("/account").status_code == 302
 
     assert client.get(link_in(email)).headers["Location"] == "/sign-in"
@@ -132,9 +135,7 @@ def test_registration_page_redirects_a_signed_in_user_home(client, db_session):
 def test_registration_normalises_register_numbers_for_each_legal_form(
     client, db_session, legal_form, charity_number, company_number, stored_charity, stored_company
 ):
-    response = register(
-        client, legal_form=legal_form, charity_number=charity_number, company_number=company_number
-    )
+    response = register(client, legal_form=legal_form, charity_number=charity_number, company_number=company_number)
     assert response.status_code == 302, error_summary(response)
     organisation = db.session.scalar(sa.select(Organisation).where(Organisation.name == GOOD["name"]))
     assert organisation.legal_form == LegalForm(legal_form)
@@ -144,13 +145,24 @@ def test_registration_normalises_register_numbers_for_each_legal_form(
 def test_registration_accepts_a_seven_digit_company_number_and_pads_it_to_eight(client, db_session):
     response = register(client, legal_form="cic", charity_number="", company_number="1234567")
     assert response.status_code == 302, error_summary(response)
-    assert db.session.scalar(sa.select(Organisation.company_number).where(Organisation.name == GOOD["name"])) == "01234567"
+    assert (
+        db.session.scalar(sa.select(Organisation.company_number).where(Organisation.name == GOOD["name"])) == "01234567"
+    )
 
 
-@pytest.mark.parametrize("password", [
-    "kettle marsh", "orchard lantern " * 8, "'; DROP TABLE users; --", "<script>alert(1)</script>",
-], ids=["12 characters", "128 characters", "sql", "markup"])
-def test_registration_accepts_any_hard_to_guess_password_of_12_to_128_characters_and_it_signs_in(client, db_session, password):
+@pytest.mark.parametrize(
+    "password",
+    [
+        "kettle marsh",
+        "orchard lantern " * 8,
+        "'; DROP TABLE users; --",
+        "<script>alert(1)</script>",
+    ],
+    ids=["12 characters", "128 characters", "sql", "markup"],
+)
+def test_registration_accepts_any_hard_to_guess_password_of_12_to_128_characters_and_it_signs_in(
+    client, db_session, password
+):
     assert register(client, password=password).status_code == 302
     user = db.session.scalar(sa.select(User).where(User.email == "amira@example.org"))
     user.email_verified_at = user.created_at
@@ -160,14 +172,20 @@ def test_registration_accepts_any_hard_to_guess_password_of_12_to_128_characters
     assert response.headers["Location"] == "/"
 
 
-@pytest.mark.parametrize("password, advice", [
-    ("aaaaaaaaaaaa", 'Repeats like "aaa" are easy to guess.'),
-    ("password1234", "This is a very common password."),
-    ("qwertyuiop12", "This is similar to a commonly used password."),
-    ("amira@example.org1", None),
-    ("Amira Hassan 1990", None),
-], ids=["repeats", "common", "keyboard", "email", "own name"])
-def test_registration_refuses_a_guessable_password_with_advice_and_nothing_written(client, db_session, password, advice):
+@pytest.mark.parametrize(
+    "password, advice",
+    [
+        ("aaaaaaaaaaaa", 'Repeats like "aaa" are easy to guess.'),
+        ("password1234", "This is a very common password."),
+        ("qwertyuiop12", "This is similar to a commonly used password."),
+        ("amira@example.org1", None),
+        ("Amira Hassan 1990", None),
+    ],
+    ids=["repeats", "common", "keyboard", "email", "own name"],
+)
+def test_registration_refuses_a_guessable_password_with_advice_and_nothing_written(
+    client, db_session, password, advice
+):
     users = count(User)
     response = register(client, password=password)
     assert response.status_code == 200
@@ -251,9 +269,7 @@ def test_registration_refuses_10000_characters_in_every_text_field(client, db_se
         assert value not in page_text(response)
 
 
-@pytest.mark.parametrize(
-    "field, limit", [("name", 200), ("your_name", 120)]
-)
+@pytest.mark.parametrize("field, limit", [("name", 200), ("your_name", 120)])
 def test_registration_accepts_names_of_exactly_the_maximum_length(client, db_session, field, limit):
     response = register(client, **{field: "n" * limit})
     assert response.status_code == 302, error_summary(response)
@@ -402,13 +418,27 @@ def test_registration_refuses_a_company_number_in_the_wrong_format(client, db_se
     "legal_form, field, message",
     [
         ("cic", "charity_number", "Leave the charity number blank: a community interest company does not have one"),
-        ("company_limited_by_shares", "charity_number", "Leave the charity number blank: a company limited by shares does not have one"),
-        ("registered_charity", "company_number", "Leave the company number blank: a registered charity does not have one"),
-        ("community_group", "charity_number", "Leave the charity number blank: a constituted community group does not have one"),
+        (
+            "company_limited_by_shares",
+            "charity_number",
+            "Leave the charity number blank: a company limited by shares does not have one",
+        ),
+        (
+            "registered_charity",
+            "company_number",
+            "Leave the company number blank: a registered charity does not have one",
+        ),
+        (
+            "community_group",
+            "charity_number",
+            "Leave the charity number blank: a constituted community group does not have one",
+        ),
         ("public_body", "company_number", "Leave the company number blank: a public body does not have one"),
     ],
 )
-def test_registration_refuses_a_register_number_the_legal_form_does_not_have(client, db_session, legal_form, field, message):
+def test_registration_refuses_a_register_number_the_legal_form_does_not_have(
+    client, db_session, legal_form, field, message
+):
     data = {"charity_number": "", "company_number": ""}
     if legal_form in ("cic", "company_limited_by_shares"):
         data["company_number"] = "01234567"
@@ -563,7 +593,9 @@ def test_registration_stores_sql_in_a_name_as_plain_text(client, db_session, fie
     assert (organisation.name if field == "name" else user.name) == value
     # Every table is still there and still answers.
     assert {k: v >= 1 for k, v in rows().items() if k in ("User", "Organisation", "Membership")} == {
-        "User": True, "Organisation": True, "Membership": True,
+        "User": True,
+        "Organisation": True,
+        "Membership": True,
     }
 
 
@@ -574,7 +606,11 @@ def test_registration_stores_sql_in_a_name_as_plain_text(client, db_session, fie
         ("email", "1 OR 1=1", EMAIL_FORMAT),
         ("charity_number", "'; DROP TABLE users; --", CHARITY_FORMAT),
         ("charity_number", "1 OR 1=1", CHARITY_FORMAT),
-        ("company_number", "'; DROP TABLE users; --", "Leave the company number blank: a registered charity does not have one"),
+        (
+            "company_number",
+            "'; DROP TABLE users; --",
+            "Leave the company number blank: a registered charity does not have one",
+        ),
         ("company_number", "1 OR 1=1", "Leave the company number blank: a registered charity does not have one"),
     ],
 )
@@ -585,9 +621,7 @@ def test_registration_refuses_sql_in_formatted_fields(client, db_session, field,
     assert value_attribute(shown_back(field, value)) in page_text(response)
 
 
-@pytest.mark.parametrize(
-    "value", ["'; DROP TABLE users; --", "1 OR 1=1"]
-)
+@pytest.mark.parametrize("value", ["'; DROP TABLE users; --", "1 OR 1=1"])
 def test_registration_refuses_sql_as_a_company_number_for_a_company(client, db_session, value):
     before = rows()
     response = register(client, legal_form="cic", charity_number="", company_number=value)

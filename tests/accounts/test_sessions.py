@@ -76,7 +76,7 @@ def test_every_session_ends_8_hours_after_sign_in_however_busy(client, db_sessio
 def test_staff_pages_carry_the_timeout_warning_and_providers_do_not(app, client, db_session):
     sign_in(client, factories.make_area_staff(Role.COMMISSIONER).email)
     page = page_text(client.get("/"))
-    assert "id=\"timeout-warning\"" in page and "Stay signed in" in page and "app/timeout-warning.js" in page
+    assert 'id="timeout-warning"' in page and "Stay signed in" in page and "app/timeout-warning.js" in page
     provider = app.test_client()
     sign_in(provider, factories.make_provider().email)
     assert 'id="timeout-warning"' not in page_text(provider.get("/"))

@@ -70,17 +70,37 @@ def test_sign_in_refuses_a_wrong_password_and_an_unknown_email_with_the_same_mes
         ("   ", PASSWORD, ["Enter your email address"]),
         ("amira@example.org", "", ["Enter your password"]),
         ("amira", PASSWORD, ["Enter an email address in the correct format, like name@example.com"]),
-        ("<script>alert(1)</script>", PASSWORD, ["Enter an email address in the correct format, like name@example.com"]),
+        (
+            "<script>alert(1)</script>",
+            PASSWORD,
+            ["Enter an email address in the correct format, like name@example.com"],
+        ),
         ("' OR 1=1 --", PASSWORD, ["Enter an email address in the correct format, like name@example.com"]),
-        ("amira@example.org' OR '1'='1", PASSWORD, ["Enter an email address in the correct format, like name@example.com"]),
+        (
+            "amira@example.org' OR '1'='1",
+            PASSWORD,
+            ["Enter an email address in the correct format, like name@example.com"],
+        ),
         ("a" * 10_000, PASSWORD, ["Email address must be 254 characters or fewer"]),
         ("amira@example.org", "x" * 10_000, ["Password must be 128 characters or fewer"]),
         ("amira@example.org", "' OR 1=1 --", [WRONG]),
         ("amira@example.org", "\x00", [WRONG]),
         ("amira\x00@example.org", PASSWORD, None),
     ],
-    ids=["empty", "spaces", "no-password", "no-at", "html", "sql", "sql-suffix", "long-email", "long-password",
-         "sql-password", "nul-password", "nul-email"],
+    ids=[
+        "empty",
+        "spaces",
+        "no-password",
+        "no-at",
+        "html",
+        "sql",
+        "sql-suffix",
+        "long-email",
+        "long-password",
+        "sql-password",
+        "nul-password",
+        "nul-email",
+    ],
 )
 def test_sign_in_refuses_bad_input_without_a_server_error(client, user, email, password, messages):
     before = rows()
@@ -124,7 +144,9 @@ def test_sign_in_refuses_a_deactivated_user(client, db_session):
     before = rows()
     response = sign_in(client, "gone@example.org")
     assert response.status_code == 200
-    assert error_summary(response) == ["This account has been closed. Contact the service team if you think this is wrong"]
+    assert error_summary(response) == [
+        "This account has been closed. Contact the service team if you think this is wrong"
+    ]
     assert client.get("/account").status_code == 302
     assert rows() == before
 
@@ -180,7 +202,9 @@ def test_sign_in_follows_next_only_when_it_is_a_path_on_this_site(client, user, 
 
 
 def test_a_next_with_a_control_character_is_ignored_not_a_500(client, user):
-    response = post_form(client, "/sign-in?next=/%0D%0A//evil.example", {"email": "amira@example.org", "password": PASSWORD})
+    response = post_form(
+        client, "/sign-in?next=/%0D%0A//evil.example", {"email": "amira@example.org", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 

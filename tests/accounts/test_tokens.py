@@ -193,9 +193,10 @@ def test_forgot_password_for_an_unknown_email_shows_the_same_page_and_queues_not
     for html, email in ((unknown, "nobody@example.org"), (known, "amira@example.org")):
         assert "Check your email" in html
         assert f"If <strong>{email}</strong> has an account, we've sent it a link to reset the password." in html
-    assert unknown.replace("nobody@example.org", "X").split("<main")[1].split("</main>")[0] == known.replace(
-        "amira@example.org", "X"
-    ).split("<main")[1].split("</main>")[0]
+    assert (
+        unknown.replace("nobody@example.org", "X").split("<main")[1].split("</main>")[0]
+        == known.replace("amira@example.org", "X").split("<main")[1].split("</main>")[0]
+    )
 
 
 def test_forgot_password_for_a_known_email_queues_one_email_with_a_reset_link(client, user):
@@ -231,7 +232,9 @@ def test_reset_link_sets_a_new_password_once_and_signs_out_every_other_session(a
     assert response.status_code == 302
     assert response.headers["Location"] == "/sign-in"
     assert user.session_nonce != nonce
-    assert audit_actions(AuditEvent.object_id == user.id, AuditEvent.object_type == "users") == ["user.password_changed"]
+    assert audit_actions(AuditEvent.object_id == user.id, AuditEvent.object_type == "users") == [
+        "user.password_changed"
+    ]
 
     # Signed out elsewhere.
     response = elsewhere.get("/account")
@@ -246,7 +249,9 @@ def test_reset_link_sets_a_new_password_once_and_signs_out_every_other_session(a
     assert rows() == before
 
     # The old password no longer works; the new one does.
-    assert error_summary(sign_in(client, "amira@example.org", PASSWORD)) == ["Enter a correct email address and password"]
+    assert error_summary(sign_in(client, "amira@example.org", PASSWORD)) == [
+        "Enter a correct email address and password"
+    ]
     response = sign_in(client, "amira@example.org", NEW_PASSWORD)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
@@ -407,7 +412,11 @@ def test_a_new_person_accepts_an_invitation_by_creating_an_account(client, db_se
     [
         ({"your_name": ""}, ["Enter your full name"], None),
         ({"your_name": "   "}, ["Enter your full name"], None),
-        ({"your_name": "<script>alert(1)</script>"}, ["Your full name must not contain < or >"], "<script>alert(1)</script>"),
+        (
+            {"your_name": "<script>alert(1)</script>"},
+            ["Your full name must not contain < or >"],
+            "<script>alert(1)</script>",
+        ),
         ({"your_name": "<b>x</b>"}, ["Your full name must not contain < or >"], "<b>x</b>"),
         ({"your_name": "x" * 10_000}, ["Your full name must be 120 characters or fewer"], "x" * 10_000),
         ({"password": ""}, ["Enter a password"], "Nia Newcomer"),
@@ -439,7 +448,9 @@ def test_an_existing_user_must_sign_in_as_the_invited_email_to_accept(client, db
     response = client.get(link)
     assert response.status_code == 302
     assert response.headers["Location"] == f"/sign-in?next={link}"
-    assert "Sign in as invitee@example.org to accept the invitation." in page_text(client.get(response.headers["Location"]))
+    assert "Sign in as invitee@example.org to accept the invitation." in page_text(
+        client.get(response.headers["Location"])
+    )
     before = rows()
     # Posting the new-account form anyway makes no account and accepts nothing.
     data = {"your_name": "Someone Else", "password": NEW_PASSWORD}
@@ -513,10 +524,18 @@ def test_a_cancelled_invitation_cannot_be_accepted(client, db_session, owner):
 
 BAD_INVITATION_LINKS = {
     "tampered": lambda invitation, link: tamper(_token(link)),
-    "verify-token": lambda invitation, link: tokens.make_token("verify-email", {"u": invitation.id, "e": invitation.email}),
-    "reset-token": lambda invitation, link: tokens.make_token("reset-password", {"i": invitation.id, "e": invitation.email}),
-    "other-email": lambda invitation, link: tokens.make_token("invitation", {"i": invitation.id, "e": "me@example.org"}),
-    "unknown-invitation": lambda invitation, link: tokens.make_token("invitation", {"i": invitation.id + 1000, "e": invitation.email}),
+    "verify-token": lambda invitation, link: tokens.make_token(
+        "verify-email", {"u": invitation.id, "e": invitation.email}
+    ),
+    "reset-token": lambda invitation, link: tokens.make_token(
+        "reset-password", {"i": invitation.id, "e": invitation.email}
+    ),
+    "other-email": lambda invitation, link: tokens.make_token(
+        "invitation", {"i": invitation.id, "e": "me@example.org"}
+    ),
+    "unknown-invitation": lambda invitation, link: tokens.make_token(
+        "invitation", {"i": invitation.id + 1000, "e": invitation.email}
+    ),
     "garbage": lambda invitation, link: "not-a-token",
 }
 

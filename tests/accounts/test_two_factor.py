@@ -201,7 +201,11 @@ def test_code_attempts_are_limited_per_account_even_with_the_right_code(app, db_
         # A new browser from another address each time: only the per-account limit counts.
         browser = app.test_client()
         password_only(browser, user.email, environ_base={"REMOTE_ADDR": f"10.0.0.{n + 1}"})
-        response = enter(browser, "000000" if next_code(user) != "000000" else "111111", environ_base={"REMOTE_ADDR": f"10.0.0.{n + 1}"})
+        response = enter(
+            browser,
+            "000000" if next_code(user) != "000000" else "111111",
+            environ_base={"REMOTE_ADDR": f"10.0.0.{n + 1}"},
+        )
         assert error_summary(response) == [WRONG]
     browser = app.test_client()
     password_only(browser, user.email, environ_base={"REMOTE_ADDR": "10.0.0.99"})
@@ -253,8 +257,19 @@ def test_recovery_code_guesses_count_towards_the_same_limit(app, db_session):
         ("<script>alert(1)</script>", [SHAPE]),
         ("' OR 1=1 --", [SHAPE]),
     ],
-    ids=["empty", "spaces", "letters", "5-digits", "7-digits", "a-letter-inside", "full-width", "10000-characters", "nul",
-         "html", "sql"],
+    ids=[
+        "empty",
+        "spaces",
+        "letters",
+        "5-digits",
+        "7-digits",
+        "a-letter-inside",
+        "full-width",
+        "10000-characters",
+        "nul",
+        "html",
+        "sql",
+    ],
 )
 def test_bad_codes_get_a_clear_error_and_no_server_error(client, db_session, typed, messages):
     user = factories.make_area_staff(Role.COMMISSIONER)
@@ -313,7 +328,9 @@ def test_set_up_shows_a_qr_code_and_the_key_then_ten_recovery_codes_once(client,
     assert len(codes) == 10 and len(set(codes)) == 10
     assert key not in html
     assert user.totp_secret == key and user.two_factor_enabled
-    assert audit_actions(AuditEvent.object_type == "users", AuditEvent.object_id == user.id) == ["user.two_factor_enabled"]
+    assert audit_actions(AuditEvent.object_type == "users", AuditEvent.object_id == user.id) == [
+        "user.two_factor_enabled"
+    ]
     # Kept only as argon2 hashes.
     stored = db.session.scalars(sa.select(RecoveryCode).where(RecoveryCode.user_id == user.id)).all()
     assert len(stored) == 10
@@ -345,7 +362,11 @@ def test_each_sign_in_before_set_up_gets_a_new_key(app, db_session):
     for _ in range(2):
         browser = app.test_client()
         password_only(browser, user.email)
-        keys.add(re.search(r'class="lp-secret">([A-Z2-7 ]+)<', page_text(browser.get("/sign-in/set-up-authenticator"))).group(1))
+        keys.add(
+            re.search(
+                r'class="lp-secret">([A-Z2-7 ]+)<', page_text(browser.get("/sign-in/set-up-authenticator"))
+            ).group(1)
+        )
     assert len(keys) == 2
     assert user.totp_secret is None  # nothing in the database until a code confirms it
 
@@ -353,7 +374,11 @@ def test_each_sign_in_before_set_up_gets_a_new_key(app, db_session):
 def test_the_code_that_set_up_the_app_cannot_sign_in(client, db_session):
     user = factories.make_area_staff(Role.EVALUATOR, two_factor=False)
     password_only(client, user.email)
-    key = re.search(r'class="lp-secret">([A-Z2-7 ]+)<', page_text(client.get("/sign-in/set-up-authenticator"))).group(1).replace(" ", "")
+    key = (
+        re.search(r'class="lp-secret">([A-Z2-7 ]+)<', page_text(client.get("/sign-in/set-up-authenticator")))
+        .group(1)
+        .replace(" ", "")
+    )
     code = pyotp.TOTP(key).now()
     post_form(client, "/sign-in/set-up-authenticator", {"code": code})
     post_form(client, "/sign-out")
@@ -369,7 +394,9 @@ def test_no_page_shows_the_secret_after_set_up(app, client, db_session):
     spaced = two_factor.formatted_secret(secret)
     admin = app.test_client()
     sign_in(admin, factories.make_user(admin=True).email)
-    pages = [client.get(url) for url in ("/", "/account", "/account/two-factor/turn-on", "/sign-in/set-up-authenticator")]
+    pages = [
+        client.get(url) for url in ("/", "/account", "/account/two-factor/turn-on", "/sign-in/set-up-authenticator")
+    ]
     pages += [admin.get(url) for url in (f"/admin/users/{user.id}", "/admin/audit", "/admin/users", "/admin/emails")]
     for response in pages:
         html = page_text(response)
@@ -404,7 +431,9 @@ def test_a_recovery_code_signs_in_once_only(client, db_session):
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert "you have 9 left" in page_text(client.get("/"))
     assert signed_in(client)
-    assert "user.recovery_code_used" in audit_actions(AuditEvent.object_type == "users", AuditEvent.object_id == user.id)
+    assert "user.recovery_code_used" in audit_actions(
+        AuditEvent.object_type == "users", AuditEvent.object_id == user.id
+    )
     assert two_factor.recovery_codes_left(user) == 9
 
     post_form(client, "/sign-out")
@@ -418,8 +447,13 @@ def test_a_recovery_code_signs_in_once_only(client, db_session):
 
 @pytest.mark.parametrize(
     "typed, messages",
-    [("", ["Enter a recovery code"]), ("zzzz-zzzz-zzzz", [WRONG_RECOVERY]), ("x" * 10_000, [WRONG_RECOVERY]),
-     ("<b>", [WRONG_RECOVERY]), ("123456", [WRONG_RECOVERY])],
+    [
+        ("", ["Enter a recovery code"]),
+        ("zzzz-zzzz-zzzz", [WRONG_RECOVERY]),
+        ("x" * 10_000, [WRONG_RECOVERY]),
+        ("<b>", [WRONG_RECOVERY]),
+        ("123456", [WRONG_RECOVERY]),
+    ],
     ids=["empty", "wrong", "10000-characters", "html", "an-app-code"],
 )
 def test_bad_recovery_codes_get_a_clear_error(client, db_session, typed, messages):
@@ -477,11 +511,17 @@ def test_only_an_admin_resets_two_factor_and_not_their_own(app, client, db_sessi
     admin_user = factories.make_user(admin=True)
     commissioner = factories.make_area_staff(Role.COMMISSIONER)
     sign_in(client, commissioner.email)
-    assert post_form(client, f"/admin/users/{admin_user.id}/reset-two-factor", {"reason": "x"}, from_url="/").status_code == 403
+    assert (
+        post_form(client, f"/admin/users/{admin_user.id}/reset-two-factor", {"reason": "x"}, from_url="/").status_code
+        == 403
+    )
     admin = app.test_client()
     sign_in(admin, admin_user.email)
     assert admin.get(f"/admin/users/{admin_user.id}/reset-two-factor").status_code == 403
-    assert post_form(admin, f"/admin/users/{admin_user.id}/reset-two-factor", {"reason": "x"}, from_url="/").status_code == 403
+    assert (
+        post_form(admin, f"/admin/users/{admin_user.id}/reset-two-factor", {"reason": "x"}, from_url="/").status_code
+        == 403
+    )
     assert admin_user.two_factor_enabled and commissioner.two_factor_enabled
     assert count_events("user.two_factor_reset") == 0
 
@@ -517,7 +557,9 @@ def test_providers_may_turn_two_factor_on_and_off(client, db_session):
     assert not provider.two_factor_enabled and provider.totp_secret is None
     assert two_factor.recovery_codes_left(provider) == 0
     assert audit_actions(AuditEvent.object_type == "users", AuditEvent.object_id == provider.id) == [
-        "user.two_factor_enabled", "user.two_factor_disabled"]
+        "user.two_factor_enabled",
+        "user.two_factor_disabled",
+    ]
     assert [email.subject for email in emails_to(provider.email)] == ["Two-factor authentication is turned off"]
     post_form(client, "/sign-out")
     assert password_only(client, provider.email).headers["Location"] == "/"
@@ -593,7 +635,13 @@ def test_demo_staff_have_the_demo_key_and_demo_providers_none(app, db_session):
 
     load_demo_data("local-partners-demo")
     users = {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.like("%@demo.test")))}
-    for email in ("admin@demo.test", "commissioner@demo.test", "evaluator@demo.test", "board@demo.test", "finance@demo.test"):
+    for email in (
+        "admin@demo.test",
+        "commissioner@demo.test",
+        "evaluator@demo.test",
+        "board@demo.test",
+        "finance@demo.test",
+    ):
         assert users[email].two_factor_enabled and users[email].totp_secret == DEMO_TOTP_SECRET, email
     for email in ("charity@demo.test", "cic@demo.test", "bigco@demo.test"):
         assert not users[email].two_factor_enabled, email

@@ -83,7 +83,9 @@ def test_provider_cannot_verify_its_own_organisation(client, db_session):
 def test_admin_invites_a_commissioner_to_a_pdu(client, db_session):
     sign_in(client, factories.make_user(admin=True).email)
     east_kent = factories.area("N57EKNT")
-    response = post_form(client, "/admin/staff", {"email": "chloe@probation.example", "area": str(east_kent.id), "role": "commissioner"})
+    response = post_form(
+        client, "/admin/staff", {"email": "chloe@probation.example", "area": str(east_kent.id), "role": "commissioner"}
+    )
     assert response.status_code == 302
     invitation = db.session.query(Invitation).one()
     assert (invitation.area_id, invitation.role) == (east_kent.id, Role.COMMISSIONER)
@@ -114,7 +116,14 @@ def test_staff_invitation_refuses_bad_input(client, db_session, data, message):
 def test_admin_reads_queued_emails(client, app, db_session):
     sign_in(client, factories.make_user(admin=True).email)
     with app.test_request_context():
-        queue_email("someone@example.org", "Hello <there>", "verify_email", user=factories.make_user(name="Sam"), link="https://example.org/x", hours=72)
+        queue_email(
+            "someone@example.org",
+            "Hello <there>",
+            "verify_email",
+            user=factories.make_user(name="Sam"),
+            link="https://example.org/x",
+            hours=72,
+        )
     db.session.commit()
     listing = page_text(client.get("/admin/emails"))
     assert "Hello &lt;there&gt;" in listing and "Queued" in listing

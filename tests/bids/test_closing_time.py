@@ -34,7 +34,9 @@ def need(db_session):
 
 @pytest.fixture
 def provider(db_session):
-    return factories.make_provider(organisation=factories.make_organisation("Thanet Women's Project"), name="Priya Provider")
+    return factories.make_provider(
+        organisation=factories.make_organisation("Thanet Women's Project"), name="Priya Provider"
+    )
 
 
 def _closed_at_midday(need) -> None:
@@ -126,13 +128,18 @@ def test_nothing_received_before_the_close_is_written_once_the_bids_have_been_ch
     assert closing.check_at_closing(need, now=CLOSES + timedelta(seconds=59)) is False
     assert closing.needs_to_check(now=CLOSES + arrival.IN_FLIGHT_LIMIT) == [need]
     assert closing.check_at_closing(need, now=CLOSES + arrival.IN_FLIGHT_LIMIT) is True
-    with pytest.raises(errors.BidClosed, match=(
-        r"^This need closed at midday on 4 March 2026\. Your request reached us before that, at 11:59:59\.6am on "
-        r"4 March 2026, but it could not be written before the bids were opened: your bid was not submitted; "
-        r"your draft is kept\.$"
-    )):
+    with pytest.raises(
+        errors.BidClosed,
+        match=(
+            r"^This need closed at midday on 4 March 2026\. Your request reached us before that, at 11:59:59\.6am on "
+            r"4 March 2026, but it could not be written before the bids were opened: your bid was not submitted; "
+            r"your draft is kept\.$"
+        ),
+    ):
         submission.submit_bid(bid, actor=provider, now=BEFORE)
-    with pytest.raises(errors.BidClosed, match="could not be written before the bids were opened: the bid can no longer be withdrawn"):
+    with pytest.raises(
+        errors.BidClosed, match="could not be written before the bids were opened: the bid can no longer be withdrawn"
+    ):
         submission.withdraw_bid(submitted, actor=submitted.created_by, reason="Too late", now=BEFORE)
     assert bid.revisions == [] and submitted.withdrawn_at is None
 
@@ -162,13 +169,18 @@ def test_requests_written_in_another_order_than_they_arrived_in_do_not_undo_a_la
     first, second = CLOSES - timedelta(seconds=2), CLOSES - timedelta(seconds=1)
     drafting.save_social_value(bid, text="Three paid posts.", actor=provider, now=first)
     resubmitted = submission.submit_bid(bid, actor=provider, now=second)
-    with pytest.raises(errors.BidError, match=r"^This bid was submitted again at 11:59:59\.0am on 4 March 2026, after your request"):
+    with pytest.raises(
+        errors.BidError, match=r"^This bid was submitted again at 11:59:59\.0am on 4 March 2026, after your request"
+    ):
         submission.withdraw_bid(bid, actor=provider, reason="Changed our minds", now=first)
     assert bid.withdrawn_at is None and lifecycle.counting_revision(bid) is resubmitted
 
     submission.withdraw_bid(bid, actor=provider, reason="Changed our minds", now=second + timedelta(seconds=0.5))
     drafting.save_social_value(bid, text="Four paid posts.", actor=provider, now=first)
-    with pytest.raises(errors.BidError, match=r"^This bid was withdrawn at 11:59:59\.5am on 4 March 2026, after your request to submit it"):
+    with pytest.raises(
+        errors.BidError,
+        match=r"^This bid was withdrawn at 11:59:59\.5am on 4 March 2026, after your request to submit it",
+    ):
         submission.submit_bid(bid, actor=provider, now=second)
     assert lifecycle.bid_state(bid) == BidState.WITHDRAWN
     assert [r.number for r in bid.revisions] == [1, 2]
@@ -188,7 +200,9 @@ def _signed_in(client, user):
 
 def _submit(client, bid, token, *, received_at, headers=None):
     return client.post(
-        f"/bids/{bid.id}/check", data={"csrf_token": token}, headers=headers or {},
+        f"/bids/{bid.id}/check",
+        data={"csrf_token": token},
+        headers=headers or {},
         environ_overrides={arrival.ENVIRON_KEY: received_at},
     )
 
@@ -210,7 +224,10 @@ def test_a_submission_that_reached_us_before_the_close_gets_a_receipt_saying_whi
     assert revision.submitted_at == BEFORE and revision.recorded_at > CLOSES
     receipt = page_text(client.get(f"/bids/{bid.id}/revisions/1"))
     assert RECEIVED in receipt
-    assert "after the closing time, as our servers were busy: that does not matter, as it reached us before the closing time" in receipt
+    assert (
+        "after the closing time, as our servers were busy: that does not matter, as it reached us before the closing time"
+        in receipt
+    )
     assert revision.digest in receipt and "this is the revision that counts" in receipt
 
 
@@ -220,7 +237,10 @@ def test_a_submission_that_reached_us_in_good_time_is_not_said_to_be_late(client
     response = client.post(f"/bids/{bid.id}/check", data={"csrf_token": csrf_token(client, f"/bids/{bid.id}/check")})
     assert response.status_code == 302
     receipt = page_text(client.get(f"/bids/{bid.id}/revisions/1"))
-    assert "the time your submission reached our servers, which is the time that counts against the closing time" in receipt
+    assert (
+        "the time your submission reached our servers, which is the time that counts against the closing time"
+        in receipt
+    )
     assert "after the closing time" not in receipt
 
 
@@ -278,13 +298,15 @@ def test_a_withdrawal_that_reached_us_before_the_close_is_made(client, need, pro
     token = csrf_token(client, f"/bids/{bid.id}/withdraw")
     _closed_at_midday(need)
     late = client.post(
-        f"/bids/{bid.id}/withdraw", data={"csrf_token": token, "reason": "Our key worker has left"},
+        f"/bids/{bid.id}/withdraw",
+        data={"csrf_token": token, "reason": "Our key worker has left"},
         environ_overrides={arrival.ENVIRON_KEY: CLOSES},
     )
     assert error_summary(late) == ["This need has closed: the bid can no longer be withdrawn"]
     assert _fresh(bid).withdrawn_at is None
     response = client.post(
-        f"/bids/{bid.id}/withdraw", data={"csrf_token": token, "reason": "Our key worker has left"},
+        f"/bids/{bid.id}/withdraw",
+        data={"csrf_token": token, "reason": "Our key worker has left"},
         environ_overrides={arrival.ENVIRON_KEY: BEFORE},
     )
     assert response.status_code == 302

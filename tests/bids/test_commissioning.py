@@ -103,7 +103,11 @@ def test_the_commissioner_chooses_to_show_the_count_on_the_conditions_page(clien
     page = page_text(client.get(f"/needs/{draft.id}/conditions"))
     assert "Show the number of bids received before closing?" in page
     assert 'value="no" checked' in page
-    response = post_form(client, f"/needs/{draft.id}/conditions", {"conditions": ["safeguarding"], "cost_floor": "", "show_bid_count": "yes"})
+    response = post_form(
+        client,
+        f"/needs/{draft.id}/conditions",
+        {"conditions": ["safeguarding"], "cost_floor": "", "show_bid_count": "yes"},
+    )
     assert response.status_code == 302, error_summary(response)
     db.session.expire_all()
     assert draft.show_bid_count is True
@@ -117,7 +121,9 @@ def test_the_commissioner_chooses_to_show_the_count_on_the_conditions_page(clien
 def test_show_bid_count_refuses_anything_but_yes_or_no(client, commissioner, value):
     draft = factories.make_need(commissioner=commissioner, published=False)
     _signed_in(client, commissioner)
-    response = post_form(client, f"/needs/{draft.id}/conditions", {"conditions": ["dbs"], "cost_floor": "£300", "show_bid_count": value})
+    response = post_form(
+        client, f"/needs/{draft.id}/conditions", {"conditions": ["dbs"], "cost_floor": "£300", "show_bid_count": value}
+    )
     assert response.status_code == 200
     assert error_summary(response) == ["Select yes if you want to see the number of bids received before closing"]
     assert 'value="£300"' in page_text(response)
@@ -127,9 +133,16 @@ def test_show_bid_count_refuses_anything_but_yes_or_no(client, commissioner, val
 
 def test_on_an_open_need_showing_the_count_is_not_an_amendment(client, need, commissioner):
     _signed_in(client, commissioner)
-    response = post_form(client, f"/needs/{need.id}/conditions", {
-        "conditions": ["safeguarding"], "cost_floor": "", "show_bid_count": "yes", "reason": "We want to plan evaluation",
-    })
+    response = post_form(
+        client,
+        f"/needs/{need.id}/conditions",
+        {
+            "conditions": ["safeguarding"],
+            "cost_floor": "",
+            "show_bid_count": "yes",
+            "reason": "We want to plan evaluation",
+        },
+    )
     assert response.status_code == 302, error_summary(response)
     db.session.expire_all()
     assert need.show_bid_count is True
@@ -168,7 +181,9 @@ def test_opening_a_bid_before_closing_is_refused_and_recorded(client, need, role
     assert f"Bids are sealed until {london(need.closes_at)}" in html
     assert MARKER not in html and "Thanet" not in html
     assert _refusals() == refusals + 1
-    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "bid.sealed_access_refused").order_by(AuditEvent.id.desc())).first()
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "bid.sealed_access_refused").order_by(AuditEvent.id.desc())
+    ).first()
     assert (event.actor_id, event.object_type, event.object_id) == (user.id, "bids", bid.id)
     # Nothing of the bid is in the audit trail either.
     assert MARKER not in str(event.after)
@@ -186,8 +201,12 @@ def closed(need, uploads):
     consortium = factories.make_bid(need, provider=lead, price_pence=5_000_000, submit=False)
     drafting.save_answers(consortium, answers={c.id: MARKER for c in need.criteria}, actor=lead)
     partner_user = factories.make_provider(organisation=factories.make_organisation("Margate Mentoring CIC"))
-    partner, _ = bid_consortium.invite_partner(consortium, organisation=partner_user.organisations[0], work_percent=40, price_percent=35, actor=lead)
-    bid_consortium.set_shares(consortium, lead_work_percent=60, lead_price_percent=65, partner_shares={partner.id: (40, 35)}, actor=lead)
+    partner, _ = bid_consortium.invite_partner(
+        consortium, organisation=partner_user.organisations[0], work_percent=40, price_percent=35, actor=lead
+    )
+    bid_consortium.set_shares(
+        consortium, lead_work_percent=60, lead_price_percent=65, partner_shares={partner.id: (40, 35)}, actor=lead
+    )
     bid_consortium.confirm_partner(partner, actor=partner_user)
     drafting.add_document(consortium, filename="plan.csv", data=b"month,women\n1,10\n", actor=lead)
     submission.submit_bid(consortium, actor=lead)

@@ -233,12 +233,16 @@ def test_fifty_submits_racing_the_close_land_before_it_or_are_refused(pg_app):
     assert accepted and refused, f"{len(accepted)} accepted, {len(refused)} refused"
     assert set(accepted) == {bid_id for bid_id, at in received.items() if at < closes_at}
     assert all(submitted_at == received[bid_id] for bid_id, (_, _, submitted_at) in accepted.items())
-    assert all(recorded_at >= submitted_at for _, _, submitted_at, recorded_at in (r for r in results if isinstance(r, tuple)))
+    assert all(
+        recorded_at >= submitted_at for _, _, submitted_at, recorded_at in (r for r in results if isinstance(r, tuple))
+    )
     assert all("your draft is kept" in str(r) for r in results if isinstance(r, errors.BidClosed))
 
     with pg_app.app_context():
         # Once submissions in flight at the close have landed, the bids are checked.
-        assert bid_closing.check_at_closing(db.session.get(Need, need_id), now=closes_at + arrival.IN_FLIGHT_LIMIT) is True
+        assert (
+            bid_closing.check_at_closing(db.session.get(Need, need_id), now=closes_at + arrival.IN_FLIGHT_LIMIT) is True
+        )
         db.session.commit()
         bid_ids = [bid_id for bid_id, _ in drafts]
         revisions = db.session.scalars(sa.select(BidRevision).where(BidRevision.bid_id.in_(bid_ids))).all()
@@ -258,7 +262,9 @@ def test_fifty_submits_racing_the_close_land_before_it_or_are_refused(pg_app):
         ).all()
         assert sorted(e.object_id for e in audited) == sorted(accepted)
         receipts = db.session.scalar(
-            sa.select(sa.func.count()).select_from(OutboxEmail).where(OutboxEmail.subject.like("Receipt: your bid for%"))
+            sa.select(sa.func.count())
+            .select_from(OutboxEmail)
+            .where(OutboxEmail.subject.like("Receipt: your bid for%"))
         )
         assert receipts == len(accepted)
         # The refused drafts are kept as they were; the state of every bid is now closed.
@@ -368,9 +374,9 @@ def test_ten_simultaneous_submits_of_one_bid_give_one_revision(pg_app):
         revisions = db.session.scalars(sa.select(BidRevision).where(BidRevision.bid_id == bid_id)).all()
         assert [(r.id, r.digest, r.submitted_at) for r in revisions] == [results[0]]
         submitted = db.session.scalar(
-            sa.select(sa.func.count()).select_from(AuditEvent).where(
-                AuditEvent.action == "bid.submitted", AuditEvent.object_id == bid_id
-            )
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "bid.submitted", AuditEvent.object_id == bid_id)
         )
         assert submitted == 1
         db.session.remove()
@@ -421,7 +427,9 @@ def test_a_closing_time_moved_by_an_amendment_while_bids_are_submitted(pg_app):
     # At least 5 working days remain after the amendment: from a Thursday to the next
     # Thursday, but from a Sunday only to Friday, 5 calendar days on.
     assert new_close > old_close
-    assert working_days_between(london_date(amended_at), london_date(new_close)) >= amendments.AMENDMENT_MIN_WORKING_DAYS
+    assert (
+        working_days_between(london_date(amended_at), london_date(new_close)) >= amendments.AMENDMENT_MIN_WORKING_DAYS
+    )
     unexpected = [r for r in submits if not isinstance(r, (tuple, errors.BidClosed))]
     assert unexpected == [], unexpected
     with pg_app.app_context():
@@ -507,12 +515,17 @@ def _wait_for_a_lock_wait(waiters: int = 1):
     """Until another connection (or `waiters` others) to the test database is waiting for a lock."""
     with db.engine.connect() as connection:
         for _ in range(PATIENCE * 20):
-            waiting = connection.scalar(sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            ))
+            waiting = connection.scalar(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
             if waiting >= waiters:
                 return
             connection.rollback()
             time.sleep(0.05)
-    raise AssertionError("the amendment never waited for the need's lock" if waiters == 1 else f"{waiters} connections never waited for a lock at once")
-
+    raise AssertionError(
+        "the amendment never waited for the need's lock"
+        if waiters == 1
+        else f"{waiters} connections never waited for a lock at once"
+    )

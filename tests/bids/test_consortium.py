@@ -83,12 +83,18 @@ def partner(bid, lead, partner_user):
 
 def test_partners_page_lists_every_partner_with_status_and_shares(client, need, bid, lead, partner, partner_user):
     confirmed_user = factories.make_provider(organisation=factories.make_organisation("Ramsgate Recovery"))
-    confirmed, _ = consortium.invite_partner(bid, organisation=confirmed_user.organisations[0], work_percent=10, price_percent=10, actor=lead)
+    confirmed, _ = consortium.invite_partner(
+        bid, organisation=confirmed_user.organisations[0], work_percent=10, price_percent=10, actor=lead
+    )
     consortium.confirm_partner(confirmed, actor=confirmed_user)
     declined_user = factories.make_provider(organisation=factories.make_organisation("Deal Debt Advice"))
-    declined, _ = consortium.invite_partner(bid, organisation=declined_user.organisations[0], work_percent=5, price_percent=5, actor=lead)
+    declined, _ = consortium.invite_partner(
+        bid, organisation=declined_user.organisations[0], work_percent=5, price_percent=5, actor=lead
+    )
     consortium.decline_partner(declined, actor=declined_user)
-    consortium.invite_partner(bid, name="Folkestone Food Bank", email="hello@ffb.example.org", work_percent=5, price_percent=5, actor=lead)
+    consortium.invite_partner(
+        bid, name="Folkestone Food Bank", email="hello@ffb.example.org", work_percent=5, price_percent=5, actor=lead
+    )
     db.session.flush()
     _signed_in(client, lead)
     response = client.get(f"/bids/{bid.id}/partners")
@@ -131,7 +137,9 @@ def test_search_finds_verified_organisations_by_name_charity_or_company_number(c
     assert "Margate Mentoring CIC" in by_name
     assert "Unverified" not in by_name
     assert f'value="{partner_user.organisations[0].id}"' in by_name
-    by_company = page_text(client.get(f"/bids/{bid.id}/partners/add", query_string={"q": cic.company_number.lstrip("0")}))
+    by_company = page_text(
+        client.get(f"/bids/{bid.id}/partners/add", query_string={"q": cic.company_number.lstrip("0")})
+    )
     assert "Broadstairs Bikes CIC" in by_company
     charity = partner_user.organisations[0].charity_number
     assert "Margate Mentoring CIC" in page_text(client.get(f"/bids/{bid.id}/partners/add", query_string={"q": charity}))
@@ -157,7 +165,8 @@ def test_add_a_registered_partner(client, need, bid, lead, partner_user):
     organisation = partner_user.organisations[0]
     _signed_in(client, lead)
     response = post_form(
-        client, f"/bids/{bid.id}/partners/add",
+        client,
+        f"/bids/{bid.id}/partners/add",
         {"organisation": str(organisation.id), "work_percent": "40", "price_percent": "35%", "query": "margate"},
         from_url=f"/bids/{bid.id}/partners/add?q=margate",
     )
@@ -177,7 +186,9 @@ def test_add_a_registered_partner(client, need, bid, lead, partner_user):
 
 def _add(client, bid, data, q="margate"):
     base = {"organisation": "", "work_percent": "40", "price_percent": "30", "query": q}
-    return post_form(client, f"/bids/{bid.id}/partners/add", {**base, **data}, from_url=f"/bids/{bid.id}/partners/add?q={q}")
+    return post_form(
+        client, f"/bids/{bid.id}/partners/add", {**base, **data}, from_url=f"/bids/{bid.id}/partners/add?q={q}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -224,11 +235,15 @@ def _forged(kind, bid, lead, need):
         other_lead = factories.make_provider()
         other_bid = factories.make_bid(need, provider=other_lead, submit=False)
         joined = factories.make_provider(organisation=factories.make_organisation("Margate Joined"))
-        consortium.invite_partner(other_bid, organisation=joined.organisations[0], work_percent=10, price_percent=10, actor=other_lead)
+        consortium.invite_partner(
+            other_bid, organisation=joined.organisations[0], work_percent=10, price_percent=10, actor=other_lead
+        )
         return str(joined.organisations[0].id)
     if kind == "already a partner here":
         again = factories.make_provider(organisation=factories.make_organisation("Margate Again"))
-        consortium.invite_partner(bid, organisation=again.organisations[0], work_percent=10, price_percent=10, actor=lead)
+        consortium.invite_partner(
+            bid, organisation=again.organisations[0], work_percent=10, price_percent=10, actor=lead
+        )
         return str(again.organisations[0].id)
     raise AssertionError(kind)
 
@@ -285,9 +300,18 @@ def test_invite_refuses_bad_input(client, bid, lead):
         ({"name": "", "email": "a@example.org"}, "Enter the organisation's name"),
         ({"name": "Deal <b>Debt</b>", "email": "a@example.org"}, "Organisation name must not contain < or >"),
         ({"name": "Deal Debt", "email": ""}, "Enter the email address of someone at the organisation"),
-        ({"name": "Deal Debt", "email": "not an email"}, "Enter an email address in the correct format, like name@example.com"),
-        ({"name": "Deal Debt", "email": "a@example.org", "work_percent": "lots"}, "The partner's share of the work must be a whole number, like 40"),
-        ({"name": "Deal Debt", "email": "a@example.org", "price_percent": "150"}, "The partner's share of the price must be between 0% and 99%"),
+        (
+            {"name": "Deal Debt", "email": "not an email"},
+            "Enter an email address in the correct format, like name@example.com",
+        ),
+        (
+            {"name": "Deal Debt", "email": "a@example.org", "work_percent": "lots"},
+            "The partner's share of the work must be a whole number, like 40",
+        ),
+        (
+            {"name": "Deal Debt", "email": "a@example.org", "price_percent": "150"},
+            "The partner's share of the price must be between 0% and 99%",
+        ),
     ]
     for data, message in cases:
         full = {"name": "", "email": "", "work_percent": "20", "price_percent": "20", **data}
@@ -309,12 +333,22 @@ def test_invitation_end_to_end(client, need, bid, lead):
     # The lead invites an organisation that is not on the portal.
     _signed_in(client, lead)
     response = post_form(
-        client, f"/bids/{bid.id}/partners/invite",
-        {"name": "Deal Debt Advice", "email": "Hello@DealDebt.example.org", "work_percent": "25", "price_percent": "20"},
+        client,
+        f"/bids/{bid.id}/partners/invite",
+        {
+            "name": "Deal Debt Advice",
+            "email": "Hello@DealDebt.example.org",
+            "work_percent": "25",
+            "price_percent": "20",
+        },
     )
     assert response.status_code == 302, error_summary(response)
     invited = db.session.scalar(sa.select(BidPartner).where(BidPartner.bid_id == bid.id))
-    assert (invited.organisation_id, invited.invited_email, invited.work_percent) == (None, "hello@dealdebt.example.org", 25)
+    assert (invited.organisation_id, invited.invited_email, invited.work_percent) == (
+        None,
+        "hello@dealdebt.example.org",
+        25,
+    )
     assert "Invited to join the portal" in page_text(client.get(f"/bids/{bid.id}/partners"))
     email = emails_to("hello@dealdebt.example.org")[-1]
     assert "invites you to bid together" in email.subject
@@ -332,15 +366,28 @@ def test_invitation_end_to_end(client, need, bid, lead):
     assert "/bids/invitations/" in sign_in_url.replace("%2F", "/")
 
     # They register, confirm their email and sign in, and come back to the link.
-    register = post_form(client, "/register", {
-        "name": "Deal Debt Advice", "legal_form": "registered_charity", "charity_number": "1187654",
-        "company_number": "", "income_band": "micro", "your_name": "Dee Advisor",
-        "email": "hello@dealdebt.example.org", "password": factories.PASSWORD,
-    })
+    register = post_form(
+        client,
+        "/register",
+        {
+            "name": "Deal Debt Advice",
+            "legal_form": "registered_charity",
+            "charity_number": "1187654",
+            "company_number": "",
+            "income_band": "micro",
+            "your_name": "Dee Advisor",
+            "email": "hello@dealdebt.example.org",
+            "password": factories.PASSWORD,
+        },
+    )
     assert register.status_code == 302, error_summary(register)
     verify = [e for e in emails_to("hello@dealdebt.example.org") if "/verify-email/" in e.body][-1]
     assert client.get(link_in(verify)).status_code in (200, 302)
-    signed = post_form(client, sign_in_url.replace("&amp;", "&"), {"email": "hello@dealdebt.example.org", "password": factories.PASSWORD})
+    signed = post_form(
+        client,
+        sign_in_url.replace("&amp;", "&"),
+        {"email": "hello@dealdebt.example.org", "password": factories.PASSWORD},
+    )
     assert signed.status_code == 302
     assert signed.headers["Location"] == link
 
@@ -360,7 +407,12 @@ def test_invitation_end_to_end(client, need, bid, lead):
     confirmed = post_form(client, f"/bids/{bid.id}/share", {"decision": "confirm"})
     assert confirmed.status_code == 302
     assert _fresh(invited).confirmed_at is not None
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "bid.partner_joined")) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "bid.partner_joined")
+        )
+        == 1
+    )
 
     # The link cannot be used again, by anyone.
     again = client.get(link)
@@ -373,7 +425,9 @@ def test_invitation_end_to_end(client, need, bid, lead):
 
 
 def _invited(bid, lead, name="Deal Debt Advice"):
-    partner, token = consortium.invite_partner(bid, name=name, email="hello@dealdebt.example.org", work_percent=25, price_percent=20, actor=lead)
+    partner, token = consortium.invite_partner(
+        bid, name=name, email="hello@dealdebt.example.org", work_percent=25, price_percent=20, actor=lead
+    )
     db.session.flush()
     return partner, f"/bids/invitations/{token}"
 
@@ -474,18 +528,32 @@ def test_set_shares_saves_them_and_asks_a_changed_partner_to_confirm_again(clien
     _signed_in(client, lead)
     page = page_text(client.get(f"/bids/{bid.id}/partners"))
     assert _value(100) in page and _value(40) in page
-    response = post_form(client, f"/bids/{bid.id}/partners", {
-        "lead_work": "60", "lead_price": "70", f"work_{partner.id}": "40", f"price_{partner.id}": "30",
-    })
+    response = post_form(
+        client,
+        f"/bids/{bid.id}/partners",
+        {
+            "lead_work": "60",
+            "lead_price": "70",
+            f"work_{partner.id}": "40",
+            f"price_{partner.id}": "30",
+        },
+    )
     assert response.status_code == 302, error_summary(response)
     bid, partner = _fresh(bid), _fresh(partner)
     assert (bid.lead_work_percent, bid.lead_price_percent) == (60, 70)
     assert partner.confirmed_at is not None  # unchanged share: still confirmed
     text = page_text(client.get(f"/bids/{bid.id}/partners"))
     assert "The shares of the work add up to" not in text
-    response = post_form(client, f"/bids/{bid.id}/partners", {
-        "lead_work": "55", "lead_price": "70", f"work_{partner.id}": "45", f"price_{partner.id}": "30",
-    })
+    response = post_form(
+        client,
+        f"/bids/{bid.id}/partners",
+        {
+            "lead_work": "55",
+            "lead_price": "70",
+            f"work_{partner.id}": "45",
+            f"price_{partner.id}": "30",
+        },
+    )
     assert response.status_code == 302
     assert _fresh(partner).work_percent == 45
     assert _fresh(partner).confirmed_at is None
@@ -493,9 +561,17 @@ def test_set_shares_saves_them_and_asks_a_changed_partner_to_confirm_again(clien
 
 def test_shares_that_do_not_add_up_are_saved_with_a_warning(client, bid, lead, partner):
     _signed_in(client, lead)
-    response = post_form(client, f"/bids/{bid.id}/partners", {
-        "lead_work": "50", "lead_price": "50", f"work_{partner.id}": "40", f"price_{partner.id}": "30",
-    }, follow_redirects=True)
+    response = post_form(
+        client,
+        f"/bids/{bid.id}/partners",
+        {
+            "lead_work": "50",
+            "lead_price": "50",
+            f"work_{partner.id}": "40",
+            f"price_{partner.id}": "30",
+        },
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     text = page_text(response)
     assert "Shares saved" in text
@@ -544,7 +620,8 @@ def test_set_shares_needs_a_share_for_every_partner(client, bid, lead, partner, 
     response = post_form(client, f"/bids/{bid.id}/partners", {"lead_work": "60", "lead_price": "70"})
     assert response.status_code == 200
     assert error_summary(response) == [
-        "Enter Margate Mentoring CIC's share of the work", "Enter Margate Mentoring CIC's share of the price",
+        "Enter Margate Mentoring CIC's share of the work",
+        "Enter Margate Mentoring CIC's share of the price",
     ]
     assert _partner_rows() == before
 
@@ -570,7 +647,9 @@ def test_remove_a_partner_of_another_bid_is_not_found(client, need, bid, lead):
     other_lead = factories.make_provider()
     other_bid = factories.make_bid(need, provider=other_lead, submit=False)
     someone = factories.make_provider()
-    theirs, _ = consortium.invite_partner(other_bid, organisation=someone.organisations[0], work_percent=10, price_percent=10, actor=other_lead)
+    theirs, _ = consortium.invite_partner(
+        other_bid, organisation=someone.organisations[0], work_percent=10, price_percent=10, actor=other_lead
+    )
     db.session.flush()
     _signed_in(client, lead)
     before = _partner_rows()
@@ -630,12 +709,27 @@ def test_share_page_is_for_partners_only(client, bid, lead, partner):
 def test_partner_cannot_change_partners(client, bid, partner, partner_user):
     _signed_in(client, partner_user)
     before = (_partner_rows(), bid.lead_work_percent)
-    for url in (f"/bids/{bid.id}/partners", f"/bids/{bid.id}/partners/add", f"/bids/{bid.id}/partners/invite",
-                f"/bids/{bid.id}/partners/{partner.id}/remove"):
+    for url in (
+        f"/bids/{bid.id}/partners",
+        f"/bids/{bid.id}/partners/add",
+        f"/bids/{bid.id}/partners/invite",
+        f"/bids/{bid.id}/partners/{partner.id}/remove",
+    ):
         assert client.get(url).status_code == 403, url
-        response = post_form(client, url, {"lead_work": "1", "lead_price": "1", "name": "X", "email": "x@example.org",
-                                           "work_percent": "1", "price_percent": "1", "organisation": "1"},
-                             from_url=f"/bids/{bid.id}/share")
+        response = post_form(
+            client,
+            url,
+            {
+                "lead_work": "1",
+                "lead_price": "1",
+                "name": "X",
+                "email": "x@example.org",
+                "work_percent": "1",
+                "price_percent": "1",
+                "organisation": "1",
+            },
+            from_url=f"/bids/{bid.id}/share",
+        )
         assert response.status_code == 403, url
     assert (_partner_rows(), _fresh(bid).lead_work_percent) == before
 
@@ -653,9 +747,17 @@ def test_after_closing_partners_are_read_only_and_changes_refused(client, need, 
     assert 'name="lead_work"' not in page
     assert client.get(f"/bids/{bid.id}/partners/add").status_code == 302
     before = (_partner_rows(), bid.lead_work_percent)
-    response = post_form(client, f"/bids/{bid.id}/partners", {
-        "lead_work": "60", "lead_price": "70", f"work_{partner.id}": "40", f"price_{partner.id}": "30",
-    }, from_url="/")
+    response = post_form(
+        client,
+        f"/bids/{bid.id}/partners",
+        {
+            "lead_work": "60",
+            "lead_price": "70",
+            f"work_{partner.id}": "40",
+            f"price_{partner.id}": "30",
+        },
+        from_url="/",
+    )
     assert response.status_code == 200
     assert error_summary(response) == ["This need has closed: the bid can no longer be changed"]
     response = post_form(client, f"/bids/{bid.id}/partners/{partner.id}/remove")

@@ -91,7 +91,9 @@ def _partner(bid, lead) -> "factories.User":
     partner, _ = consortium.invite_partner(
         bid, organisation=member.organisations[0], work_percent=40, price_percent=40, actor=lead
     )
-    consortium.set_shares(bid, lead_work_percent=60, lead_price_percent=60, partner_shares={partner.id: (40, 40)}, actor=lead)
+    consortium.set_shares(
+        bid, lead_work_percent=60, lead_price_percent=60, partner_shares={partner.id: (40, 40)}, actor=lead
+    )
     consortium.confirm_partner(partner, actor=member)
     db.session.flush()
     return member
@@ -165,7 +167,9 @@ def test_start_needs_a_lot_of_this_need(client, need, provider, data, message):
 def test_start_refuses_a_lot_of_another_need(client, need, provider):
     other = factories.make_need()
     _signed_in(client, provider)
-    response = post_form(client, f"/needs/{need.id}/bid", {"lot": str(other.lots[0].id)}, from_url=f"/needs/{need.id}/bid")
+    response = post_form(
+        client, f"/needs/{need.id}/bid", {"lot": str(other.lots[0].id)}, from_url=f"/needs/{need.id}/bid"
+    )
     assert error_summary(response) == ["Select the lot you are bidding for"]
     assert count(Bid) == 0
 
@@ -176,18 +180,24 @@ def test_start_refuses_a_second_bid_for_the_same_lot_and_links_the_first(client,
     page = page_text(client.get(f"/needs/{need.id}/bid"))
     assert f'href="/bids/{existing.id}"' in page
     response = post_form(client, f"/needs/{need.id}/bid", {"lot": str(need.lots[0].id)})
-    assert error_summary(response) == [f"{escape(provider.organisations[0].name)} already has a bid for this lot".replace("&#39;", "'")]
+    assert error_summary(response) == [
+        f"{escape(provider.organisations[0].name)} already has a bid for this lot".replace("&#39;", "'")
+    ]
     assert count(Bid) == 1
 
 
 def test_start_refuses_politely_when_the_organisation_is_already_a_partner_on_the_lot(client, need, provider):
     lead = factories.make_provider()
     bid = _draft(need, lead)
-    consortium.invite_partner(bid, organisation=provider.organisations[0], work_percent=30, price_percent=30, actor=lead)
+    consortium.invite_partner(
+        bid, organisation=provider.organisations[0], work_percent=30, price_percent=30, actor=lead
+    )
     db.session.flush()
     _signed_in(client, provider)
     response = post_form(client, f"/needs/{need.id}/bid", {"lot": str(need.lots[0].id)})
-    assert error_summary(response) == [f"{provider.organisations[0].name} is already a partner in another bid for this lot"]
+    assert error_summary(response) == [
+        f"{provider.organisations[0].name} is already a partner in another bid for this lot"
+    ]
     assert count(Bid) == 1
 
 
@@ -263,7 +273,9 @@ def test_answers_are_saved_and_shown_again(client, need, provider):
     page = page_text(client.get(f"/bids/{bid.id}/answers"))
     assert criterion.question in page
     assert 'data-maxwords="500"' in page and "govuk-character-count" in page
-    response = post_form(client, f"/bids/{bid.id}/answers", {f"answer_{criterion.id}": "  A weekly drop-in with peer mentors.  "})
+    response = post_form(
+        client, f"/bids/{bid.id}/answers", {f"answer_{criterion.id}": "  A weekly drop-in with peer mentors.  "}
+    )
     assert response.status_code == 302 and response.headers["Location"] == f"/bids/{bid.id}"
     assert _fresh(bid).answers == {str(criterion.id): "A weekly drop-in with peer mentors."}
     assert "A weekly drop-in with peer mentors." in page_text(client.get(f"/bids/{bid.id}/answers"))
@@ -343,7 +355,8 @@ def test_answers_to_another_needs_questions_are_ignored(client, need, provider):
     other = factories.make_need()
     _signed_in(client, provider)
     response = post_form(
-        client, f"/bids/{bid.id}/answers",
+        client,
+        f"/bids/{bid.id}/answers",
         {f"answer_{need.criteria[0].id}": "Ours.", f"answer_{other.criteria[0].id}": "Theirs."},
     )
     assert response.status_code == 302
@@ -372,7 +385,11 @@ def test_price_with_its_breakdown_by_payment(client, need, provider):
     assert response.status_code == 302
     bid = _fresh(bid)
     assert bid.price_pence == 4_500_000 and bid.people == 40
-    assert bid.price_breakdown == {"advance": 1_125_000, str(need.milestones[0].id): 1_800_000, str(need.milestones[1].id): 1_575_000}
+    assert bid.price_breakdown == {
+        "advance": 1_125_000,
+        str(need.milestones[0].id): 1_800_000,
+        str(need.milestones[1].id): 1_575_000,
+    }
     page = page_text(client.get(f"/bids/{bid.id}/price"))
     assert 'value="45,000"' in page and 'value="11,250"' in page
 
@@ -401,9 +418,15 @@ BAD_PRICES = [
     ({"people": "0"}, "Number of people you will support must be 1 or more"),
     ({"people": "2000000"}, "Number of people you will support must be 1,000,000 or less"),
     ({"part_advance": "11,000"}, "The payments add up to £44,750, not the total price of £45,000"),
-    ({"part_advance": ""}, "Enter the amount for Advance at contract start, or leave every payment empty to share the price by the payment profile"),
+    (
+        {"part_advance": ""},
+        "Enter the amount for Advance at contract start, or leave every payment empty to share the price by the payment profile",
+    ),
     ({"part_advance": "-11,250"}, "The amount for Advance at contract start must be £0 or more"),
-    ({"part_advance": "eleven"}, "The amount for Advance at contract start must be an amount of money, like £12,500 or £12,500.50"),
+    (
+        {"part_advance": "eleven"},
+        "The amount for Advance at contract start must be an amount of money, like £12,500 or £12,500.50",
+    ),
     ({"part_advance": "5,000,000,000"}, "The amount for Advance at contract start must be £1,000,000,000 or less"),
 ]
 
@@ -493,8 +516,12 @@ def test_declarations_show_what_the_profile_says_and_are_saved(client, need, pro
     assert 'data-maxwords="200"' in page
 
     response = post_form(
-        client, f"/bids/{bid.id}/declarations",
-        {"declarations": ["eligible", "no_conflict", "accurate"], "conflict_details": "Our chair sits on the reducing reoffending board."},
+        client,
+        f"/bids/{bid.id}/declarations",
+        {
+            "declarations": ["eligible", "no_conflict", "accurate"],
+            "conflict_details": "Our chair sits on the reducing reoffending board.",
+        },
     )
     assert response.status_code == 302
     bid = _fresh(bid)
@@ -510,7 +537,8 @@ def test_bad_declarations_are_refused_with_the_input_kept(client, need, provider
     bid = _draft(need, provider)
     _signed_in(client, provider)
     response = post_form(
-        client, f"/bids/{bid.id}/declarations",
+        client,
+        f"/bids/{bid.id}/declarations",
         {"declarations": ["eligible", "bond_paid"], "conflict_details": "Kept text"},
     )
     assert error_summary(response) == ["Select declarations from the list"]
@@ -518,7 +546,9 @@ def test_bad_declarations_are_refused_with_the_input_kept(client, need, provider
     assert _fresh(bid).conflict_details == ""
 
     long = _words(201)
-    response = post_form(client, f"/bids/{bid.id}/declarations", {"declarations": ["eligible"], "conflict_details": long})
+    response = post_form(
+        client, f"/bids/{bid.id}/declarations", {"declarations": ["eligible"], "conflict_details": long}
+    )
     assert error_summary(response) == ["The description of a conflict of interest must be 200 words or fewer"]
     assert long in page_text(response)
     assert _fresh(bid).conflict_details == long  # saved as typed; submission is blocked
@@ -529,8 +559,10 @@ def test_documents_are_uploaded_downloaded_by_parties_only_and_removed(client, n
     bid = _draft(need, provider)
     _signed_in(client, provider)
     response = post_form(
-        client, f"/bids/{bid.id}/documents",
-        {"document": (BytesIO(PDF), "Case study.pdf")}, content_type="multipart/form-data",
+        client,
+        f"/bids/{bid.id}/documents",
+        {"document": (BytesIO(PDF), "Case study.pdf")},
+        content_type="multipart/form-data",
     )
     assert response.status_code == 302
     document = db.session.scalar(sa.select(BidDocument))
@@ -542,7 +574,10 @@ def test_documents_are_uploaded_downloaded_by_parties_only_and_removed(client, n
 
     for data, message in (
         ({}, "Select a file to upload"),
-        ({"document": (BytesIO(b"not a pdf"), "Fake.pdf")}, "The selected file is not a real PDF file: it must be a PDF, ODT, DOCX, XLSX or CSV"),
+        (
+            {"document": (BytesIO(b"not a pdf"), "Fake.pdf")},
+            "The selected file is not a real PDF file: it must be a PDF, ODT, DOCX, XLSX or CSV",
+        ),
         ({"document": (BytesIO(b"MZ"), "virus.exe")}, "The selected file must be a PDF, ODT, DOCX, XLSX or CSV"),
     ):
         response = post_form(client, f"/bids/{bid.id}/documents", data, content_type="multipart/form-data")
@@ -721,7 +756,9 @@ def test_a_material_amendment_asks_for_reconfirmation(client, need, provider):
     bid = factories.make_bid(need, provider=provider)
     commissioner = need.created_by
     before = amendments.snapshot(need)
-    drafting.save_criterion(need, question="How will you reach women in rural areas?", weight=60, word_limit=400, criterion=need.criteria[0])
+    drafting.save_criterion(
+        need, question="How will you reach women in rural areas?", weight=60, word_limit=400, criterion=need.criteria[0]
+    )
     db.session.flush()
     amendments.amend_need(need, before=before, actor=commissioner, reason="Clearer question")
     db.session.flush()
@@ -743,7 +780,9 @@ def test_my_bids_and_home_list_every_bid_by_state(client, need, provider):
     lead = factories.make_provider()
     third = factories.make_need(title="Through the gate")
     partnered = _draft(third, lead)
-    consortium.invite_partner(partnered, organisation=provider.organisations[0], work_percent=30, price_percent=30, actor=lead)
+    consortium.invite_partner(
+        partnered, organisation=provider.organisations[0], work_percent=30, price_percent=30, actor=lead
+    )
     db.session.flush()
     _signed_in(client, provider)
     for url in ("/bids", "/"):
@@ -807,7 +846,9 @@ def test_anonymous_users_are_sent_to_sign_in(client, party_bid):
     assert client.get("/bids").headers["Location"].startswith("/sign-in")
 
 
-@pytest.mark.parametrize("who", ["other provider", "commissioner", "commissioner elsewhere", "evaluator", "board member", "admin"])
+@pytest.mark.parametrize(
+    "who", ["other provider", "commissioner", "commissioner elsewhere", "evaluator", "board member", "admin"]
+)
 def test_nobody_but_the_parties_knows_the_bid_exists(client, party_bid, who):
     user = {
         "other provider": lambda: factories.make_provider(),
@@ -822,7 +863,9 @@ def test_nobody_but_the_parties_knows_the_bid_exists(client, party_bid, who):
     for name, url in _urls(party_bid).items():
         assert client.get(url).status_code == 404, name
         if name in EDITS or name == "check":
-            assert client.post(url, data={"csrf_token": token, "social_value": "x", "reason": "x"}).status_code == 404, name
+            assert (
+                client.post(url, data={"csrf_token": token, "social_value": "x", "reason": "x"}).status_code == 404
+            ), name
     assert count(BidRevision) == 1 and _fresh(party_bid).withdrawn_at is None
 
 
@@ -840,7 +883,9 @@ def test_a_partner_reads_the_bid_but_cannot_change_submit_or_withdraw_it(client,
     token = csrf_token(client, urls["show"])
     for name in EDITS + ("check",):
         assert client.get(urls[name]).status_code == (200 if name == "check" else 403), name
-        response = client.post(urls[name], data={"csrf_token": token, "social_value": "Mine now", "reason": "x", "pdus": "none"})
+        response = client.post(
+            urls[name], data={"csrf_token": token, "social_value": "Mine now", "reason": "x", "pdus": "none"}
+        )
         assert response.status_code == 403, name
     bid = _fresh(party_bid)
     assert bid.social_value != "Mine now" and bid.withdrawn_at is None and len(bid.revisions) == 1
@@ -880,7 +925,9 @@ def test_the_profile_records_policies_once_and_every_bid_shows_them(client, need
     assert error_summary(response) == ["Select policies and arrangements from the list"]
     assert organisation.policies == []
 
-    response = post_form(client, f"/organisations/{organisation.id}/edit", {**data, "policies": ["dbs", "safeguarding"]})
+    response = post_form(
+        client, f"/organisations/{organisation.id}/edit", {**data, "policies": ["dbs", "safeguarding"]}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(type(organisation), organisation.id).policies == ["safeguarding", "dbs"]
@@ -891,5 +938,7 @@ def test_the_profile_records_policies_once_and_every_bid_shows_them(client, need
     assert re.search(r'value="dbs"\s+checked', page_text(client.get(f"/organisations/{organisation.id}/edit")))
     # Reused, never retyped: the bid shows it, and the declaration says what it means for this need.
     assert "A process for DBS checks" in page_text(client.get(f"/bids/{bid.id}"))
-    safeguarding = re.search(r"A safeguarding policy</td>.*?</td>", page_text(client.get(f"/bids/{bid.id}/declarations")), re.S)
+    safeguarding = re.search(
+        r"A safeguarding policy</td>.*?</td>", page_text(client.get(f"/bids/{bid.id}/declarations")), re.S
+    )
     assert "Says you meet it" in safeguarding.group(0)

@@ -56,7 +56,9 @@ def test_no_submission_or_change_once_the_need_is_withdrawn_or_cancelled(need, c
     getattr(publishing, end)(need, actor=commissioner, reason="The service is no longer needed")
     status = need.status.label.lower()
     rows = _rows()
-    with pytest.raises(errors.BidClosed, match=f"This need is {status}. Your bid was not submitted; your draft is kept."):
+    with pytest.raises(
+        errors.BidClosed, match=f"This need is {status}. Your bid was not submitted; your draft is kept."
+    ):
         submission.submit_bid(bid, actor=provider)
     with pytest.raises(errors.BidClosed):
         drafting.save_social_value(bid, text="Changed", actor=provider)
@@ -101,7 +103,9 @@ def test_a_bid_takes_only_the_questions_payments_and_places_of_its_own_need(need
         drafting.save_answers(bid, answers={other.criteria[0].id: "An answer to another need"}, actor=provider)
     milestone_keys = {str(m.id): 1_000_000 for m in other.milestones}
     with pytest.raises(errors.BidError, match="Enter an amount for each payment"):
-        drafting.save_price(bid, price_pence=2_000_000, breakdown={"advance": 0, **milestone_keys}, people=10, actor=provider)
+        drafting.save_price(
+            bid, price_pence=2_000_000, breakdown={"advance": 0, **milestone_keys}, people=10, actor=provider
+        )
     with pytest.raises(errors.BidError, match="Select only delivery units this need covers"):
         drafting.save_local_presence(bid, pdu_ids=[p.id for p in other.pdus], actor=provider)
     assert (dict(bid.answers), dict(bid.price_breakdown), list(bid.local_pdu_ids), bid.price_pence) == before
@@ -153,7 +157,9 @@ def test_partner_invitations_refuse_the_lead_unverified_and_already_bidding_orga
     rival = factories.make_bid(need, submit=False).organisation  # leads its own bid on the lot
     partnered = factories.make_organisation()
     other_bid = factories.make_bid(need, submit=False)
-    bid_consortium.invite_partner(other_bid, organisation=partnered, work_percent=30, price_percent=30, actor=other_bid.created_by)
+    bid_consortium.invite_partner(
+        other_bid, organisation=partnered, work_percent=30, price_percent=30, actor=other_bid.created_by
+    )
     rows = _rows()
     cases = [
         (bid.organisation, "lead organisation cannot also be a partner"),
@@ -181,7 +187,9 @@ def test_partner_invitations_refuse_the_lead_unverified_and_already_bidding_orga
 def test_only_a_member_of_the_partner_organisation_confirms_or_declines_its_share(need):
     bid = factories.make_bid(need, submit=False)
     partner_user = factories.make_provider()
-    partner, _ = bid_consortium.invite_partner(bid, organisation=partner_user.organisations[0], work_percent=40, price_percent=40, actor=bid.created_by)
+    partner, _ = bid_consortium.invite_partner(
+        bid, organisation=partner_user.organisations[0], work_percent=40, price_percent=40, actor=bid.created_by
+    )
     for impostor in (bid.created_by, factories.make_provider(), factories.make_area_staff(Role.COMMISSIONER)):
         with pytest.raises(errors.BidError, match="Only a member of the partner organisation"):
             bid_consortium.confirm_partner(partner, actor=impostor)
@@ -213,7 +221,11 @@ def _consortium(need, *, work=40, price=40):
 def test_shares_must_add_up_to_100_in_work_and_in_price(need, lead, partner_share, message):
     bid, partner, partner_user = _consortium(need)
     bid_consortium.set_shares(
-        bid, lead_work_percent=lead[0], lead_price_percent=lead[1], partner_shares={partner.id: partner_share}, actor=bid.created_by
+        bid,
+        lead_work_percent=lead[0],
+        lead_price_percent=lead[1],
+        partner_shares={partner.id: partner_share},
+        actor=bid.created_by,
     )
     bid_consortium.confirm_partner(partner, actor=partner_user)
     assert message in [p.message for p in submission.problems(bid)]
@@ -227,32 +239,55 @@ def test_partner_shares_out_of_range_are_refused(need, work, price):
     bid = factories.make_bid(need, submit=False)
     rows = _rows()
     with pytest.raises(errors.BidError, match="Enter a share"):
-        bid_consortium.invite_partner(bid, organisation=factories.make_organisation(), work_percent=work, price_percent=price, actor=bid.created_by)
+        bid_consortium.invite_partner(
+            bid,
+            organisation=factories.make_organisation(),
+            work_percent=work,
+            price_percent=price,
+            actor=bid.created_by,
+        )
     assert _rows() == rows
 
 
 def test_set_shares_must_name_every_partner_and_changing_a_share_needs_a_new_confirmation(need):
     bid, partner, partner_user = _consortium(need)
     with pytest.raises(errors.BidError, match="Enter a share for each partner"):
-        bid_consortium.set_shares(bid, lead_work_percent=100, lead_price_percent=100, partner_shares={}, actor=bid.created_by)
+        bid_consortium.set_shares(
+            bid, lead_work_percent=100, lead_price_percent=100, partner_shares={}, actor=bid.created_by
+        )
     with pytest.raises(errors.BidError, match="Enter a share for each partner"):
         bid_consortium.set_shares(
-            bid, lead_work_percent=60, lead_price_percent=60, partner_shares={partner.id: (40, 40), partner.id + 999: (1, 1)},
+            bid,
+            lead_work_percent=60,
+            lead_price_percent=60,
+            partner_shares={partner.id: (40, 40), partner.id + 999: (1, 1)},
             actor=bid.created_by,
         )
     with pytest.raises(errors.BidError, match="lead organisation's shares"):
-        bid_consortium.set_shares(bid, lead_work_percent=101, lead_price_percent=60, partner_shares={partner.id: (40, 40)}, actor=bid.created_by)
-    bid_consortium.set_shares(bid, lead_work_percent=60, lead_price_percent=60, partner_shares={partner.id: (40, 40)}, actor=bid.created_by)
+        bid_consortium.set_shares(
+            bid,
+            lead_work_percent=101,
+            lead_price_percent=60,
+            partner_shares={partner.id: (40, 40)},
+            actor=bid.created_by,
+        )
+    bid_consortium.set_shares(
+        bid, lead_work_percent=60, lead_price_percent=60, partner_shares={partner.id: (40, 40)}, actor=bid.created_by
+    )
     bid_consortium.confirm_partner(partner, actor=partner_user)
     assert submission.problems(bid) == []
-    bid_consortium.set_shares(bid, lead_work_percent=70, lead_price_percent=70, partner_shares={partner.id: (30, 30)}, actor=bid.created_by)
+    bid_consortium.set_shares(
+        bid, lead_work_percent=70, lead_price_percent=70, partner_shares={partner.id: (30, 30)}, actor=bid.created_by
+    )
     assert partner.confirmed_at is None
     assert f"{partner.name} has not confirmed its share yet" in [p.message for p in submission.problems(bid)]
 
 
 def test_a_declined_partner_blocks_submission_until_removed(need):
     bid, partner, partner_user = _consortium(need)
-    bid_consortium.set_shares(bid, lead_work_percent=60, lead_price_percent=60, partner_shares={partner.id: (40, 40)}, actor=bid.created_by)
+    bid_consortium.set_shares(
+        bid, lead_work_percent=60, lead_price_percent=60, partner_shares={partner.id: (40, 40)}, actor=bid.created_by
+    )
     bid_consortium.decline_partner(partner, actor=partner_user)
     with pytest.raises(errors.BidError, match="has declined: remove it from the bid"):
         submission.submit_bid(bid, actor=bid.created_by)
@@ -262,15 +297,21 @@ def test_a_declined_partner_blocks_submission_until_removed(need):
     assert not parties.is_party(partner_user, bid)
     bid_consortium.remove_partner(partner, actor=bid.created_by)
     # Alone again, the lead's shares must be 100% each.
-    assert "Bidding alone, your shares of the work and the price must be 100%" in [p.message for p in submission.problems(bid)]
-    bid_consortium.set_shares(bid, lead_work_percent=100, lead_price_percent=100, partner_shares={}, actor=bid.created_by)
+    assert "Bidding alone, your shares of the work and the price must be 100%" in [
+        p.message for p in submission.problems(bid)
+    ]
+    bid_consortium.set_shares(
+        bid, lead_work_percent=100, lead_price_percent=100, partner_shares={}, actor=bid.created_by
+    )
     revision = submission.submit_bid(bid, actor=bid.created_by)
     assert revision.content["partners"] == []
 
 
 def test_a_partner_reads_the_bid_but_cannot_change_submit_or_withdraw_it(need):
     bid, partner, partner_user = _consortium(need)
-    bid_consortium.set_shares(bid, lead_work_percent=60, lead_price_percent=60, partner_shares={partner.id: (40, 40)}, actor=bid.created_by)
+    bid_consortium.set_shares(
+        bid, lead_work_percent=60, lead_price_percent=60, partner_shares={partner.id: (40, 40)}, actor=bid.created_by
+    )
     bid_consortium.confirm_partner(partner, actor=partner_user)
     assert parties.is_party(partner_user, bid) and not parties.leads(partner_user, bid)
     breakdown = drafting.suggested_breakdown(bid, 1_000_000)
@@ -281,8 +322,12 @@ def test_a_partner_reads_the_bid_but_cannot_change_submit_or_withdraw_it(need):
         lambda: drafting.save_local_presence(bid, pdu_ids=[], actor=partner_user),
         lambda: drafting.save_declarations(bid, declarations=[], conflict_details="", actor=partner_user),
         lambda: drafting.add_document(bid, filename="plan.pdf", data=b"%PDF-1.4 plan", actor=partner_user),
-        lambda: bid_consortium.invite_partner(bid, organisation=factories.make_organisation(), work_percent=10, price_percent=10, actor=partner_user),
-        lambda: bid_consortium.set_shares(bid, lead_work_percent=10, lead_price_percent=10, partner_shares={partner.id: (90, 90)}, actor=partner_user),
+        lambda: bid_consortium.invite_partner(
+            bid, organisation=factories.make_organisation(), work_percent=10, price_percent=10, actor=partner_user
+        ),
+        lambda: bid_consortium.set_shares(
+            bid, lead_work_percent=10, lead_price_percent=10, partner_shares={partner.id: (90, 90)}, actor=partner_user
+        ),
         lambda: bid_consortium.remove_partner(partner, actor=partner_user),
         lambda: submission.submit_bid(bid, actor=partner_user),
     ]
@@ -314,7 +359,13 @@ def test_absurd_prices_are_refused_and_the_draft_kept(need, price):
 
 def test_a_price_of_exactly_one_billion_pounds_is_the_largest_accepted(need):
     bid = factories.make_bid(need, submit=False)
-    drafting.save_price(bid, price_pence=MAX_PENCE, breakdown=drafting.suggested_breakdown(bid, MAX_PENCE), people=10, actor=bid.created_by)
+    drafting.save_price(
+        bid,
+        price_pence=MAX_PENCE,
+        breakdown=drafting.suggested_breakdown(bid, MAX_PENCE),
+        people=10,
+        actor=bid.created_by,
+    )
     db.session.flush()  # the database agrees
     assert submission.submit_bid(bid, actor=bid.created_by).price_pence == MAX_PENCE
 
@@ -371,15 +422,26 @@ def test_the_counted_revision_is_the_last_submitted_before_closing_not_the_draft
     bid = factories.make_bid(need, price_pence=1_000_000)
     provider = bid.created_by
     # Resubmitted lower (40% below the others), then the draft put back up, unsubmitted.
-    drafting.save_price(bid, price_pence=600_000, breakdown=drafting.suggested_breakdown(bid, 600_000), people=40, actor=provider)
+    drafting.save_price(
+        bid, price_pence=600_000, breakdown=drafting.suggested_breakdown(bid, 600_000), people=40, actor=provider
+    )
     second = submission.submit_bid(bid, actor=provider)
-    drafting.save_price(bid, price_pence=1_000_000, breakdown=drafting.suggested_breakdown(bid, 1_000_000), people=40, actor=provider)
+    drafting.save_price(
+        bid, price_pence=1_000_000, breakdown=drafting.suggested_breakdown(bid, 1_000_000), people=40, actor=provider
+    )
     assert submission.has_unsubmitted_changes(bid)
     after = need.closes_at + timedelta(seconds=1)
     with pytest.raises(errors.BidClosed):
         submission.submit_bid(bid, actor=provider, now=after)
     with pytest.raises(errors.BidClosed):
-        drafting.save_price(bid, price_pence=1_000_000, breakdown=drafting.suggested_breakdown(bid, 1_000_000), people=40, actor=provider, now=after)
+        drafting.save_price(
+            bid,
+            price_pence=1_000_000,
+            breakdown=drafting.suggested_breakdown(bid, 1_000_000),
+            people=40,
+            actor=provider,
+            now=after,
+        )
     assert lifecycle.counting_revision(bid) is second
     assert [r.number for r in bid.revisions] == [1, 2]
     closing.check_at_closing(need, now=need.closes_at + arrival.IN_FLIGHT_LIMIT)
@@ -428,9 +490,7 @@ def test_the_threshold_at_closing_with_an_even_number_of_other_bids(need):
     factories.make_bid(need, lot=need.lots[1], price_pence=1_000_000)
     factories.make_bid(need, lot=need.lots[1], price_pence=1_000_000)
     closing.check_at_closing(need, now=need.closes_at + arrival.IN_FLIGHT_LIMIT)
-    assert low.low_flag_reason == (
-        "£20,300 is 30% below the median of the other bids on this lot (£29,000)"
-    )
+    assert low.low_flag_reason == ("£20,300 is 30% below the median of the other bids on this lot (£29,000)")
     assert all(b.low_flag_reason is None for b in others)
     assert near.low_flag_reason is None
 
@@ -461,7 +521,9 @@ def test_the_cost_floor_per_person(need, price, flagged):
     closing.check_at_closing(need, now=need.closes_at + arrival.IN_FLIGHT_LIMIT)
     assert (bid.low_flag_reason is not None) is flagged
     if flagged:
-        assert bid.low_flag_reason.startswith("The cost per person") and "below the floor of £500" in bid.low_flag_reason
+        assert (
+            bid.low_flag_reason.startswith("The cost per person") and "below the floor of £500" in bid.low_flag_reason
+        )
 
 
 def test_both_rules_give_both_reasons(need):
@@ -480,7 +542,10 @@ def test_nothing_is_checked_before_closing_and_flags_are_audited(need):
     assert closing.check_at_closing(need, now=need.closes_at - timedelta(seconds=1)) is False
     # Not at the closing time either: a submission received before it may still be on its way.
     assert closing.check_at_closing(need, now=need.closes_at) is False
-    assert closing.check_at_closing(need, now=need.closes_at + arrival.IN_FLIGHT_LIMIT - timedelta(microseconds=1)) is False
+    assert (
+        closing.check_at_closing(need, now=need.closes_at + arrival.IN_FLIGHT_LIMIT - timedelta(microseconds=1))
+        is False
+    )
     assert low.low_flag_reason is None and need.bids_checked_at is None
     checked = need.closes_at + arrival.IN_FLIGHT_LIMIT
     assert closing.check_at_closing(need, now=checked) is True
@@ -499,19 +564,32 @@ def test_the_audit_trail_never_holds_what_a_bid_says_or_its_price(need, commissi
     provider = factories.make_provider()
     bid = drafting.start_bid(need.lots[0], organisation=provider.organisations[0], actor=provider)
     drafting.save_answers(bid, answers={c.id: f"Our answer {MARKER}" for c in need.criteria}, actor=provider)
-    drafting.save_price(bid, price_pence=PRICE, breakdown=drafting.suggested_breakdown(bid, PRICE), people=40, actor=provider)
+    drafting.save_price(
+        bid, price_pence=PRICE, breakdown=drafting.suggested_breakdown(bid, PRICE), people=40, actor=provider
+    )
     drafting.save_social_value(bid, text=f"Social value {MARKER}", actor=provider)
     drafting.save_local_presence(bid, pdu_ids=[p.id for p in need.pdus], actor=provider)
-    drafting.save_declarations(bid, declarations=["eligible", "no_conflict", "accurate"], conflict_details=f"Conflict {MARKER}", actor=provider)
+    drafting.save_declarations(
+        bid, declarations=["eligible", "no_conflict", "accurate"], conflict_details=f"Conflict {MARKER}", actor=provider
+    )
     partner_user = factories.make_provider()
-    partner, _ = bid_consortium.invite_partner(bid, organisation=partner_user.organisations[0], work_percent=30, price_percent=30, actor=provider)
-    bid_consortium.invite_partner(bid, name="Kent Allotments", email="hello@allotments.example", work_percent=10, price_percent=10, actor=provider)
+    partner, _ = bid_consortium.invite_partner(
+        bid, organisation=partner_user.organisations[0], work_percent=30, price_percent=30, actor=provider
+    )
+    bid_consortium.invite_partner(
+        bid, name="Kent Allotments", email="hello@allotments.example", work_percent=10, price_percent=10, actor=provider
+    )
     bid_consortium.set_shares(
-        bid, lead_work_percent=70, lead_price_percent=70,
-        partner_shares={p.id: (30, 30) if p.id == partner.id else (10, 10) for p in bid.current_partners}, actor=provider,
+        bid,
+        lead_work_percent=70,
+        lead_price_percent=70,
+        partner_shares={p.id: (30, 30) if p.id == partner.id else (10, 10) for p in bid.current_partners},
+        actor=provider,
     )
     bid_consortium.remove_partner(bid.current_partners[1], actor=provider)
-    bid_consortium.set_shares(bid, lead_work_percent=70, lead_price_percent=70, partner_shares={partner.id: (30, 30)}, actor=provider)
+    bid_consortium.set_shares(
+        bid, lead_work_percent=70, lead_price_percent=70, partner_shares={partner.id: (30, 30)}, actor=provider
+    )
     bid_consortium.confirm_partner(partner, actor=partner_user)
     submission.submit_bid(bid, actor=provider)
     submission.withdraw_bid(bid, actor=provider, reason="We need to check the figures")
@@ -526,8 +604,15 @@ def test_the_audit_trail_never_holds_what_a_bid_says_or_its_price(need, commissi
     assert bid.low_flag_reason  # the flag and its reason are on the bid itself
     events = db.session.scalars(sa.select(AuditEvent)).all()
     assert {e.action for e in events} >= {
-        "bid.started", "bid.draft_saved", "bid.partner_invited", "bid.partner_removed", "bid.partner_confirmed",
-        "bid.submitted", "bid.withdrawn", "bid.flagged_abnormally_low", "need.bids_checked",
+        "bid.started",
+        "bid.draft_saved",
+        "bid.partner_invited",
+        "bid.partner_removed",
+        "bid.partner_confirmed",
+        "bid.submitted",
+        "bid.withdrawn",
+        "bid.flagged_abnormally_low",
+        "need.bids_checked",
     }
     trail = json.dumps([[e.before, e.after, e.reason] for e in events], ensure_ascii=False)
     for secret in (MARKER, str(PRICE), "43,219", str(4 * PRICE), "172,879"):
@@ -543,7 +628,11 @@ def test_an_amendment_is_emailed_to_every_bidder_lead_and_partner_but_not_a_decl
     consortium, partner, partner_user = _consortium(need)
     declined_user = factories.make_provider()
     declined, _ = bid_consortium.invite_partner(
-        consortium, organisation=declined_user.organisations[0], work_percent=10, price_percent=10, actor=consortium.created_by
+        consortium,
+        organisation=declined_user.organisations[0],
+        work_percent=10,
+        price_percent=10,
+        actor=consortium.created_by,
     )
     bid_consortium.decline_partner(declined, actor=declined_user)
     bystander = factories.make_provider()
@@ -554,7 +643,9 @@ def test_an_amendment_is_emailed_to_every_bidder_lead_and_partner_but_not_a_decl
 
     _amend_lot(need, commissioner)
 
-    told = {e.to for e in db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.subject == f"Change to {need.title}"))}
+    told = {
+        e.to for e in db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.subject == f"Change to {need.title}"))
+    }
     assert told == {draft.created_by.email, lead_colleague.email, consortium.created_by.email, partner_user.email}
     assert not told & {declined_user.email, bystander.email, leaver.email, commissioner.email}
     # Told once each, even when they also follow the need.

@@ -194,13 +194,19 @@ def _world(closed: bool) -> dict:
     partner_user = factories.make_provider(organisation=factories.make_organisation("Partner CIC"))
     bid = factories.make_bid(need, provider=lead, price_pence=PRICE_PENCE, submit=False)
     drafting.save_answers(bid, answers={c.id: ANSWER_MARKER for c in need.criteria}, actor=lead)
-    partner, _ = consortium.invite_partner(bid, organisation=partner_user.organisations[0], work_percent=30, price_percent=30, actor=lead)
-    consortium.set_shares(bid, lead_work_percent=70, lead_price_percent=70, partner_shares={partner.id: (30, 30)}, actor=lead)
+    partner, _ = consortium.invite_partner(
+        bid, organisation=partner_user.organisations[0], work_percent=30, price_percent=30, actor=lead
+    )
+    consortium.set_shares(
+        bid, lead_work_percent=70, lead_price_percent=70, partner_shares={partner.id: (30, 30)}, actor=lead
+    )
     consortium.confirm_partner(partner, actor=partner_user)
     document = drafting.add_document(bid, filename="plan.csv", data=DOCUMENT_BYTES, actor=lead)
     submission.submit_bid(bid, actor=lead)
     # An open invitation to a second partner, for the invitation link.
-    _, token = consortium.invite_partner(bid, name="Invited Org", email="invited@example.org", work_percent=1, price_percent=0, actor=lead)
+    _, token = consortium.invite_partner(
+        bid, name="Invited Org", email="invited@example.org", work_percent=1, price_percent=0, actor=lead
+    )
     evaluator = factories.make_area_staff(Role.EVALUATOR, "N57EKNT")
     conflicted = factories.make_area_staff(Role.EVALUATOR, "N57EKNT")
     if closed:
@@ -210,8 +216,12 @@ def _world(closed: bool) -> dict:
         for member, conflict in ((evaluator, False), (conflicted, True)):
             panel.assign_evaluator(need, member, actor=commissioner)
             panel.declare_conflicts(
-                need, member, {o.id: (conflict, "I was its trustee until last year." if conflict else "")
-                               for o in panel.bidding_organisations(need)},
+                need,
+                member,
+                {
+                    o.id: (conflict, "I was its trustee until last year." if conflict else "")
+                    for o in panel.bidding_organisations(need)
+                },
             )
     users = {
         "anonymous": None,
@@ -228,8 +238,12 @@ def _world(closed: bool) -> dict:
     }
     db.session.flush()
     values = {
-        "bid_id": bid.id, "need_id": need.id, "document_id": document.id, "number": 1,
-        "partner_id": partner.id, "token": token,
+        "bid_id": bid.id,
+        "need_id": need.id,
+        "document_id": document.id,
+        "number": 1,
+        "partner_id": partner.id,
+        "token": token,
     }
     return {"bid": bid, "need": need, "users": users, "values": values}
 
@@ -281,11 +295,7 @@ def _refusals() -> int:
 def _shows_the_bid(response) -> bool:
     body = response.get_data()
     text = body.decode("utf-8", "replace")
-    return (
-        ANSWER_MARKER in text
-        or any(marker in text for marker in PRICE_MARKERS)
-        or DOCUMENT_BYTES in body
-    )
+    return ANSWER_MARKER in text or any(marker in text for marker in PRICE_MARKERS) or DOCUMENT_BYTES in body
 
 
 def _may_read(actor: str, closed: bool) -> bool:
@@ -352,17 +362,41 @@ def _state(bid_id: int):
         submission.digest_of(submission.bid_content(bid)),
         bid.withdrawn_at,
         count(BidRevision, BidRevision.bid_id == bid_id),
-        [(p.organisation_id, p.work_percent, p.price_percent, p.confirmed_at, p.declined_at, p.removed_at, p.invite_token_hash)
-         for p in db.session.scalars(sa.select(BidPartner).where(BidPartner.bid_id == bid_id).order_by(BidPartner.id))],
+        [
+            (
+                p.organisation_id,
+                p.work_percent,
+                p.price_percent,
+                p.confirmed_at,
+                p.declined_at,
+                p.removed_at,
+                p.invite_token_hash,
+            )
+            for p in db.session.scalars(
+                sa.select(BidPartner).where(BidPartner.bid_id == bid_id).order_by(BidPartner.id)
+            )
+        ],
         [(d.id, d.removed_at) for d in db.session.scalars(sa.select(BidDocument).where(BidDocument.bid_id == bid_id))],
     )
 
 
 POST_DATA = {
-    "lead_work": "1", "lead_price": "1", "organisation": "1", "work_percent": "10", "price_percent": "10",
-    "name": "Hijack Ltd", "email": "hijack@example.org", "decision": "decline", "reason": "Hijacked",
-    "social_value": "Hijacked", "price": "£1", "people": "1", "declarations": "eligible", "pdus": "none",
-    "query": "x", "lot": "1",
+    "lead_work": "1",
+    "lead_price": "1",
+    "organisation": "1",
+    "work_percent": "10",
+    "price_percent": "10",
+    "name": "Hijack Ltd",
+    "email": "hijack@example.org",
+    "decision": "decline",
+    "reason": "Hijacked",
+    "social_value": "Hijacked",
+    "price": "£1",
+    "people": "1",
+    "declarations": "eligible",
+    "pdus": "none",
+    "query": "x",
+    "lot": "1",
 }
 
 
@@ -384,7 +418,9 @@ def test_refused_posts_change_nothing(app, db_session, uploads, endpoint, closed
         data = {**POST_DATA, f"answer_{world['need'].criteria[0].id}": "Hijacked"}
         response = client.post(url, data={**data, "csrf_token": csrf_token(client, _token_page(user))})
         if actor == "anonymous":
-            if response.status_code not in (200, 302) or (response.status_code == 302 and "/sign-in" not in response.headers["Location"]):
+            if response.status_code not in (200, 302) or (
+                response.status_code == 302 and "/sign-in" not in response.headers["Location"]
+            ):
                 failures.append(f"anonymous: {response.status_code}")
         elif response.status_code != expected:
             failures.append(f"{actor}: {response.status_code}, expected {expected}")

@@ -85,7 +85,9 @@ def test_problems_lists_everything_missing(need):
     provider = factories.make_provider()
     bid = drafting.start_bid(need.lots[0], organisation=provider.organisations[0], actor=provider)
     sections = {p.section for p in submission.problems(bid)}
-    assert sections == {"answers", "price", "social_value", "declarations"} | ({"local_presence"} if not bid.local_pdu_ids else set())
+    assert sections == {"answers", "price", "social_value", "declarations"} | (
+        {"local_presence"} if not bid.local_pdu_ids else set()
+    )
     with pytest.raises(errors.BidError):
         submission.submit_bid(bid, actor=provider)
 
@@ -137,9 +139,13 @@ def test_a_consortium_needs_every_partner_to_confirm(need):
     bid = factories.make_bid(need, submit=False)
     partner_user = factories.make_provider()
     partner_org = partner_user.organisations[0]
-    partner, _ = consortium.invite_partner(bid, organisation=partner_org, work_percent=40, price_percent=40, actor=bid.created_by)
+    partner, _ = consortium.invite_partner(
+        bid, organisation=partner_org, work_percent=40, price_percent=40, actor=bid.created_by
+    )
     assert lifecycle.bid_state(bid) == BidState.WAITING_FOR_PARTNERS
-    consortium.set_shares(bid, lead_work_percent=60, lead_price_percent=60, partner_shares={partner.id: (40, 40)}, actor=bid.created_by)
+    consortium.set_shares(
+        bid, lead_work_percent=60, lead_price_percent=60, partner_shares={partner.id: (40, 40)}, actor=bid.created_by
+    )
     with pytest.raises(errors.BidError, match="has not confirmed"):
         submission.submit_bid(bid, actor=bid.created_by)
     with pytest.raises(errors.BidError, match="Only the lead"):
@@ -158,7 +164,12 @@ def test_sealed_until_closing_and_refusals_audited(need):
     commissioner = factories.make_area_staff(Role.COMMISSIONER)
     with pytest.raises(access.Sealed):
         access.submitted_bids(need, commissioner)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "bid.sealed_access_refused")) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "bid.sealed_access_refused")
+        )
+        == 1
+    )
     assert access.bid_count(need, commissioner) is None
     need.show_bid_count = True
     assert access.bid_count(need, commissioner) == 1
@@ -191,26 +202,44 @@ def test_reserved_lots_are_for_vcse_or_local_organisations(db_session):
     need = factories.make_need(lots=(5_000_000, 2_000_000))
     need.lots[0].reservation = Reservation.VCSE
     need.lots[1].reservation = Reservation.LOCAL
-    company = factories.make_provider(organisation=factories.make_organisation(legal_form=LegalForm.COMPANY_LIMITED_BY_SHARES))
+    company = factories.make_provider(
+        organisation=factories.make_organisation(legal_form=LegalForm.COMPANY_LIMITED_BY_SHARES)
+    )
     with pytest.raises(errors.BidError, match="reserved for voluntary"):
         drafting.start_bid(need.lots[0], organisation=company.organisations[0], actor=company)
     with pytest.raises(errors.BidError, match="reserved for local"):
         drafting.start_bid(need.lots[1], organisation=company.organisations[0], actor=company)
     company.organisations[0].pdus = list(need.pdus)
-    assert drafting.start_bid(need.lots[1], organisation=company.organisations[0], actor=company).lot_id == need.lots[1].id
+    assert (
+        drafting.start_bid(need.lots[1], organisation=company.organisations[0], actor=company).lot_id == need.lots[1].id
+    )
     charity = factories.make_provider()
-    assert drafting.start_bid(need.lots[0], organisation=charity.organisations[0], actor=charity).lot_id == need.lots[0].id
+    assert (
+        drafting.start_bid(need.lots[0], organisation=charity.organisations[0], actor=charity).lot_id == need.lots[0].id
+    )
 
 
 def test_a_new_price_asks_partners_to_confirm_again(need):
     bid = factories.make_bid(need, submit=False)
     partner_user = factories.make_provider()
-    partner, _ = consortium.invite_partner(bid, organisation=partner_user.organisations[0], work_percent=40, price_percent=40, actor=bid.created_by)
-    consortium.set_shares(bid, lead_work_percent=60, lead_price_percent=60, partner_shares={partner.id: (40, 40)}, actor=bid.created_by)
+    partner, _ = consortium.invite_partner(
+        bid, organisation=partner_user.organisations[0], work_percent=40, price_percent=40, actor=bid.created_by
+    )
+    consortium.set_shares(
+        bid, lead_work_percent=60, lead_price_percent=60, partner_shares={partner.id: (40, 40)}, actor=bid.created_by
+    )
     consortium.confirm_partner(partner, actor=partner_user)
     # The same price saved again keeps the confirmation; a different one does not.
-    drafting.save_price(bid, price_pence=bid.price_pence, breakdown=dict(bid.price_breakdown), people=bid.people, actor=bid.created_by)
+    drafting.save_price(
+        bid, price_pence=bid.price_pence, breakdown=dict(bid.price_breakdown), people=bid.people, actor=bid.created_by
+    )
     assert partner.confirmed_at is not None
-    drafting.save_price(bid, price_pence=4_000_000, breakdown=drafting.suggested_breakdown(bid, 4_000_000), people=bid.people, actor=bid.created_by)
+    drafting.save_price(
+        bid,
+        price_pence=4_000_000,
+        breakdown=drafting.suggested_breakdown(bid, 4_000_000),
+        people=bid.people,
+        actor=bid.created_by,
+    )
     assert partner.confirmed_at is None
     assert lifecycle.bid_state(bid) == BidState.WAITING_FOR_PARTNERS

@@ -142,8 +142,10 @@ def test_another_users_stash_is_never_shown(client, provider, bid):
     key = "a-key-in-this-browser"
     db.session.add(
         StashedForm(
-            key_hash=hashlib.sha256(key.encode()).hexdigest(), path=url,
-            data={"fields": {"social_value": ["Priya's words"]}, "user_id": provider.id}, created_at=utcnow(),
+            key_hash=hashlib.sha256(key.encode()).hexdigest(),
+            path=url,
+            data={"fields": {"social_value": ["Priya's words"]}, "user_id": provider.id},
+            created_at=utcnow(),
         )
     )
     db.session.commit()
@@ -228,10 +230,14 @@ def test_a_stash_token_is_good_only_for_its_own_page_and_user(client, provider, 
     sign_in(client, provider.email)
     tokens = _tokens(client, f"/bids/{bid.id}/answers")
     # Another page's token.
-    response = client.post(f"/bids/{bid.id}/social-value", data={**tokens, "csrf_token": "expired", "social_value": "x"})
+    response = client.post(
+        f"/bids/{bid.id}/social-value", data={**tokens, "csrf_token": "expired", "social_value": "x"}
+    )
     assert response.status_code == 400 and count(StashedForm) == 0
     # Another user's token, for this page.
     client_b = client.application.test_client()
     sign_in(client_b, colleague.email)
-    response = client_b.post(f"/bids/{bid.id}/answers", data={**tokens, "csrf_token": "expired", _answer_field(bid): "x"})
+    response = client_b.post(
+        f"/bids/{bid.id}/answers", data={**tokens, "csrf_token": "expired", _answer_field(bid): "x"}
+    )
     assert response.status_code == 400 and count(StashedForm) == 0

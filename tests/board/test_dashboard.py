@@ -40,21 +40,31 @@ def test_the_board_reads_the_figures_and_downloads_the_same_numbers(client, worl
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert [(r["group"].split(" ")[0], r["spend_pence"], r["awards"]) for r in rows] == [
-        ("Micro", "1000000", "1"), ("Small", "0", "0"), ("Medium", "0", "1"), ("Large", "1000000", "1"),
+        ("Micro", "1000000", "1"),
+        ("Small", "0", "0"),
+        ("Medium", "0", "1"),
+        ("Large", "1000000", "1"),
     ]
-    timeliness = list(csv.DictReader(io.StringIO(board.get(f"/areas/{area.id}/dashboard/timeliness.csv?{_query(world)}").get_data(as_text=True))))
+    timeliness = list(
+        csv.DictReader(
+            io.StringIO(board.get(f"/areas/{area.id}/dashboard/timeliness.csv?{_query(world)}").get_data(as_text=True))
+        )
+    )
     assert timeliness == [{"payments_paid": "2", "median_days": "8.0", "paid_within_10_days": "1", "overdue_now": "1"}]
 
 
-@pytest.mark.parametrize("query, message", [
-    ("from=2026-13-01", "Enter a real date"),
-    ("from=1900-01-01", "Enter a date between"),
-    ("from=2026-06-01&to=2026-05-01", "must be the same as or after the start date"),
-    ("pdu=99999", "Choose a delivery unit of this area"),
-    ("pdu=abc", "Choose a delivery unit of this area"),
-    ("category=99999", "Choose a service category from the list"),
-    ("category=99999999999999999999", "Choose a service category from the list"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("from=2026-13-01", "Enter a real date"),
+        ("from=1900-01-01", "Enter a date between"),
+        ("from=2026-06-01&to=2026-05-01", "must be the same as or after the start date"),
+        ("pdu=99999", "Choose a delivery unit of this area"),
+        ("pdu=abc", "Choose a delivery unit of this area"),
+        ("category=99999", "Choose a service category from the list"),
+        ("category=99999999999999999999", "Choose a service category from the list"),
+    ],
+)
 def test_bad_queries_are_explained(client, world, area, query, message):  # noqa: F811
     board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
     response = board.get(f"/areas/{area.id}/dashboard?{query}")
@@ -69,10 +79,18 @@ def test_a_pdu_of_another_area_is_refused(client, world, area):  # noqa: F811
     assert board.get(f"/areas/{area.id}/dashboard?pdu={other.id}").status_code == 400
 
 
-@pytest.mark.parametrize("who, status", [
-    ("board", 200), ("commissioner", 200), ("region_board", 200),
-    ("board_elsewhere", 403), ("finance", 403), ("evaluator", 403), ("provider", 403),
-])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("board", 200),
+        ("commissioner", 200),
+        ("region_board", 200),
+        ("board_elsewhere", 403),
+        ("finance", 403),
+        ("evaluator", 403),
+        ("provider", 403),
+    ],
+)
 def test_who_may_read_the_dashboard(client, world, area, who, status):  # noqa: F811
     users = {
         "board": lambda: factories.make_area_staff(Role.BOARD_MEMBER),
@@ -93,16 +111,32 @@ def test_competition_and_success_on_the_page_and_in_csv(client, world, area):  #
     board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
     page = page_text(board.get(f"/areas/{area.id}/dashboard?{_query(world)}"))
     assert "3, worth £120,000" in page and "2.0" in page and "25.0%" in page
-    rows = list(csv.DictReader(io.StringIO(board.get(f"/areas/{area.id}/dashboard/success.csv?{_query(world)}").get_data(as_text=True))))
-    assert [(r["bids"], r["won"]) for r in rows] == [("4", "1"), ("1", "1"), ("1", "1"), ("4", "1"), ("1", "1"), ("1", "1")]
+    rows = list(
+        csv.DictReader(
+            io.StringIO(board.get(f"/areas/{area.id}/dashboard/success.csv?{_query(world)}").get_data(as_text=True))
+        )
+    )
+    assert [(r["bids"], r["won"]) for r in rows] == [
+        ("4", "1"),
+        ("1", "1"),
+        ("1", "1"),
+        ("4", "1"),
+        ("1", "1"),
+        ("1", "1"),
+    ]
 
 
 def test_outcomes_csv_has_the_pages_numbers(client, world, area):  # noqa: F811
     board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
     response = board.get(f"/areas/{area.id}/dashboard/outcomes.csv?{_query(world)}")
     assert response.status_code == 200
-    assert response.get_data(as_text=True).splitlines()[0] == "category,contracts,people_expected,achieved,partly_achieved,not_achieved,score"
-    assert "No outcome reports were approved in this period." in page_text(board.get(f"/areas/{area.id}/dashboard?{_query(world)}"))
+    assert (
+        response.get_data(as_text=True).splitlines()[0]
+        == "category,contracts,people_expected,achieved,partly_achieved,not_achieved,score"
+    )
+    assert "No outcome reports were approved in this period." in page_text(
+        board.get(f"/areas/{area.id}/dashboard?{_query(world)}")
+    )
     assert board.get(f"/areas/{area.id}/dashboard/unknown.csv").status_code == 404
 
 
@@ -110,7 +144,12 @@ def test_the_comparison_csv_has_the_pages_numbers(client, world, area):  # noqa:
     board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
     page = page_text(board.get(f"/areas/{area.id}/dashboard?{_query(world)}"))
     assert f"{area.name} (this area)" in page
-    rows = {r["area"]: r for r in csv.DictReader(io.StringIO(board.get(f"/areas/{area.id}/dashboard/comparison.csv?{_query(world)}").get_data(as_text=True)))}
+    rows = {
+        r["area"]: r
+        for r in csv.DictReader(
+            io.StringIO(board.get(f"/areas/{area.id}/dashboard/comparison.csv?{_query(world)}").get_data(as_text=True))
+        )
+    }
     assert (rows[area.name]["vcse_share"], rows[area.name]["median_days_to_pay"]) == ("0.5000", "8.0000")
 
 
@@ -124,7 +163,9 @@ def test_each_chart_is_drawn_from_the_numbers_of_the_table_beside_it(client, wor
     assert len(charts) == 5  # size, type, success, timeliness, comparison (no outcomes were reported here)
     svgs = {alt: base64.b64decode(data).decode() for data, alt in charts}
     assert all("The numbers are in the table beside it." in alt for _, alt in charts)
-    size = svgs["Bar chart of spend and value awarded by the size of the lead organisation. The numbers are in the table beside it."]
+    size = svgs[
+        "Bar chart of spend and value awarded by the size of the lead organisation. The numbers are in the table beside it."
+    ]
     # Micro and large were each paid the £10,000 advance and awarded £40,000 (the table's numbers).
     printed = re.findall(r'class="value">([^<]+)</text>', size)
     assert sorted(printed) == sorted(["£10,000", "£0", "£0", "£10,000", "£40,000", "£0", "£40,000", "£40,000"])
@@ -132,7 +173,7 @@ def test_each_chart_is_drawn_from_the_numbers_of_the_table_beside_it(client, wor
     timeliness = next(svg for alt, svg in svgs.items() if alt.startswith("Bar chart of payments paid within 10 days"))
     assert "Paid within 10 days" in timeliness and "Overdue now" in timeliness
     for svg in svgs.values():  # no script, nothing fetched from elsewhere
-        assert "<script" not in svg and "xlink:href=\"http" not in svg and "src=\"http" not in svg
+        assert "<script" not in svg and 'xlink:href="http' not in svg and 'src="http' not in svg
 
 
 @pytest.mark.clock
@@ -147,7 +188,10 @@ def test_nothing_on_the_dashboard_tells_of_a_bid_before_its_need_closes(client, 
     name = bidder.organisations[0].name
 
     def everything() -> str:
-        pages = [page_text(board.get(f"/areas/{area.id}/dashboard")), page_text(board.get(f"/areas/{area.id}/board-pack"))]
+        pages = [
+            page_text(board.get(f"/areas/{area.id}/dashboard")),
+            page_text(board.get(f"/areas/{area.id}/board-pack")),
+        ]
         for figure in ("size-bands", "types", "success", "outcomes", "timeliness", "comparison"):
             pages.append(board.get(f"/areas/{area.id}/dashboard/{figure}.csv").get_data(as_text=True))
         return "\n".join(pages)
@@ -169,4 +213,6 @@ def test_commissioners_and_board_members_find_the_dashboard_from_home(client, db
         home = page_text(_as(client, factories.make_area_staff(role)).get("/"))
         assert f'href="/areas/{area.id}/dashboard"' in home
     assert "/dashboard" not in page_text(_as(client, factories.make_area_staff(Role.EVALUATOR)).get("/"))
-    assert f'href="/areas/{area.id}/partnerships"' not in page_text(_as(client, factories.make_area_staff(Role.COMMISSIONER)).get("/"))
+    assert f'href="/areas/{area.id}/partnerships"' not in page_text(
+        _as(client, factories.make_area_staff(Role.COMMISSIONER)).get("/")
+    )

@@ -34,7 +34,14 @@ def test_the_record_holds_each_material_decision_with_its_need(made):
     found = decisions.decisions(scope, _period())
     actions = [d.event.action for d in found]
     # Interests declared (2 evaluators x 2 bidders), moderation, award, the need ending, the contract.
-    for action in ("conflict.declared", "scores.moderated", "moderation.closed", "award.decided", "need.awarded", "contract.created"):
+    for action in (
+        "conflict.declared",
+        "scores.moderated",
+        "moderation.closed",
+        "award.decided",
+        "need.awarded",
+        "contract.created",
+    ):
         assert action in actions, action
     assert all(d.need.id == made.contract.need_id for d in found)
     assert actions.count("conflict.declared") == 4
@@ -55,12 +62,18 @@ def test_the_board_reads_the_record_follows_a_decision_and_downloads_it(client, 
     assert f'href="/contracts/{made.contract.id}"' in page and f'href="/needs/{made.contract.need_id}"' in page
     response = client.get(f"/areas/{area.id}/decisions.csv?kind=award")
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [(r["decision"], r["reason"], r["by"]) for r in rows] == [("Award decided", "Best value.", made.commissioner.name)]
+    assert [(r["decision"], r["reason"], r["by"]) for r in rows] == [
+        ("Award decided", "Best value.", made.commissioner.name)
+    ]
     # Read-only: nothing to post.
-    assert post_form(client, f"/areas/{area.id}/decisions", {}, from_url=f"/areas/{area.id}/dashboard").status_code == 405
+    assert (
+        post_form(client, f"/areas/{area.id}/decisions", {}, from_url=f"/areas/{area.id}/dashboard").status_code == 405
+    )
 
 
-@pytest.mark.parametrize("query, message", [("kind=everything", "Choose a kind of decision"), ("from=2026-02-30", "Enter a real date")])
+@pytest.mark.parametrize(
+    "query, message", [("kind=everything", "Choose a kind of decision"), ("from=2026-02-30", "Enter a real date")]
+)
 def test_bad_filters_are_explained(client, made, query, message):
     area = factories.area("N57EKNT")
     sign_in(client, factories.make_area_staff(Role.BOARD_MEMBER).email)
@@ -69,10 +82,16 @@ def test_bad_filters_are_explained(client, made, query, message):
     assert client.get(f"/areas/{area.id}/decisions.csv?{query}").status_code == 400
 
 
-@pytest.mark.parametrize("role, code, status", [
-    (Role.BOARD_MEMBER, "N57EKNT", 200), (Role.COMMISSIONER, "N57EKNT", 200),
-    (Role.BOARD_MEMBER, "N56ESXN", 403), (Role.EVALUATOR, "N57EKNT", 403), (Role.FINANCE, "N57EKNT", 403),
-])
+@pytest.mark.parametrize(
+    "role, code, status",
+    [
+        (Role.BOARD_MEMBER, "N57EKNT", 200),
+        (Role.COMMISSIONER, "N57EKNT", 200),
+        (Role.BOARD_MEMBER, "N56ESXN", 403),
+        (Role.EVALUATOR, "N57EKNT", 403),
+        (Role.FINANCE, "N57EKNT", 403),
+    ],
+)
 def test_who_reads_the_record(client, made, role, code, status):
     area = factories.area("N57EKNT")
     sign_in(client, factories.make_area_staff(role, code).email)
@@ -88,7 +107,11 @@ def test_a_partnership_rating_is_in_the_record_and_links_to_the_reviews(client, 
     reviews.rate(made.contract, period=str(year), rating="good", comment="Ahead of plan.", actor=board)
     scope = Scope(area_ids=(made.contract.need.area_id,))
     [rated] = decisions.decisions(scope, _period(), "review")
-    assert (rated.label, rated.event.reason, rated.need.id) == ("Partnership rated", "Ahead of plan.", made.contract.need_id)
+    assert (rated.label, rated.event.reason, rated.need.id) == (
+        "Partnership rated",
+        "Ahead of plan.",
+        made.contract.need_id,
+    )
     sign_in(client, board.email)
     page = page_text(client.get(f"/areas/{made.contract.need.area_id}/decisions?kind=review"))
     assert "Partnership rated" in page and f'href="/contracts/{made.contract.id}/reviews"' in page
@@ -109,7 +132,9 @@ def test_a_long_record_is_paged(client, made):
     assert second.status_code == 200 and "Amendment 0<" in page_text(second)
 
 
-@pytest.mark.parametrize("reason", ['=HYPERLINK("http://x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)", "\t=1+1", "\r=1+1"])
+@pytest.mark.parametrize(
+    "reason", ['=HYPERLINK("http://x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)", "\t=1+1", "\r=1+1"]
+)
 def test_no_csv_cell_can_start_a_formula(client, made, reason):
     """CSV injection: a decision's reason (free text a commissioner typed) and a need's
     title must reach a spreadsheet as text, never as a formula."""

@@ -21,8 +21,13 @@ REQUIRE_PDF = os.environ.get("REQUIRE_PDF") == "1"
 def made(db_session):
     made = factories.make_contract()
     year = Period.financial_year(london_date(utcnow())).start.year
-    reviews.rate(made.contract, period=str(year), rating="requires_improvement", comment="Reports arrive late.",
-                 actor=factories.make_area_staff(Role.BOARD_MEMBER))
+    reviews.rate(
+        made.contract,
+        period=str(year),
+        rating="requires_improvement",
+        comment="Reports arrive late.",
+        actor=factories.make_area_staff(Role.BOARD_MEMBER),
+    )
     return made
 
 
@@ -65,12 +70,15 @@ def test_without_pango_the_pack_is_printed_from_the_browser(client, made, monkey
     assert response.status_code == 200 and "This server cannot make PDFs" in page_text(response)
 
 
-@pytest.mark.parametrize("query, message", [
-    ("from=2026-02-30", "Enter a real date"),
-    ("from=2026-06-01&to=2026-05-01", "must be the same as or after the start date"),
-    ("pdu=abc", "Choose a delivery unit of this area"),
-    ("category=0", "Choose a service category from the list"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("from=2026-02-30", "Enter a real date"),
+        ("from=2026-06-01&to=2026-05-01", "must be the same as or after the start date"),
+        ("pdu=abc", "Choose a delivery unit of this area"),
+        ("category=0", "Choose a service category from the list"),
+    ],
+)
 def test_bad_queries_are_explained(client, made, query, message):
     area = made.contract.need.area
     board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
@@ -83,13 +91,23 @@ def test_one_delivery_unit_and_category_are_named(client, made):
     area = made.contract.need.area
     category = made.contract.need.category
     board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER, "N57"))
-    page = html.unescape(page_text(board.get(f"/areas/{area.parent_id}/board-pack?pdu={area.id}&category={category.id}")))
+    page = html.unescape(
+        page_text(board.get(f"/areas/{area.parent_id}/board-pack?pdu={area.id}&category={category.id}"))
+    )
     assert f"{area.name} only" in page and f"{category.name} only" in page
 
 
-@pytest.mark.parametrize("who, status", [
-    ("board", 200), ("commissioner", 200), ("board_elsewhere", 403), ("finance", 403), ("evaluator", 403), ("provider", 403),
-])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("board", 200),
+        ("commissioner", 200),
+        ("board_elsewhere", 403),
+        ("finance", 403),
+        ("evaluator", 403),
+        ("provider", 403),
+    ],
+)
 def test_who_may_read_the_pack(client, made, who, status):
     user = {
         "board": lambda: factories.make_area_staff(Role.BOARD_MEMBER),

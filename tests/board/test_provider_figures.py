@@ -81,7 +81,19 @@ from ..helpers import error_summary, page_text, sign_in
 pytestmark = pytest.mark.clock
 
 RIVAL_PRICE = 4_444_400  # £44,444: X's bid on need 1
-SECRETS = ("£44,444", "4444400", "£33,333", "3333300", "£7,777", "777700", "£8,888", "888800", "Rival X", "Lead Y", "Inviter Z")
+SECRETS = (
+    "£44,444",
+    "4444400",
+    "£33,333",
+    "3333300",
+    "£7,777",
+    "777700",
+    "£8,888",
+    "888800",
+    "Rival X",
+    "Lead Y",
+    "Inviter Z",
+)
 
 
 def _noon(days_ago: int) -> datetime:
@@ -91,8 +103,13 @@ def _noon(days_ago: int) -> datetime:
 def _decide(lot, bid, commissioner, *, when=None, outcome=AwardOutcome.AWARD):
     when = when or utcnow()
     decision = AwardDecision(
-        lot_id=lot.id, outcome=outcome, bid_id=bid.id if bid is not None else None, reasons="Best value.",
-        decided_at=when, decided_by_id=commissioner.id, summaries_sent_at=when,
+        lot_id=lot.id,
+        outcome=outcome,
+        bid_id=bid.id if bid is not None else None,
+        reasons="Best value.",
+        decided_at=when,
+        decided_by_id=commissioner.id,
+        summaries_sent_at=when,
     )
     db.session.add(decision)
     db.session.flush()
@@ -102,20 +119,43 @@ def _decide(lot, bid, commissioner, *, when=None, outcome=AwardOutcome.AWARD):
 def _contract(decision, bid, commissioner, *, value, starts_ago, days=400, people=40, partners=()):
     starts_on = london_date(utcnow()) - timedelta(days=starts_ago)
     contract = Contract(
-        need_id=bid.need_id, lot_id=bid.lot_id, bid_id=bid.id, decision_id=decision.id, organisation_id=bid.organisation_id,
-        title=f"Contract for {bid.need.title}", value_pence=value, expected_people=people,
-        starts_on=starts_on, ends_on=starts_on + timedelta(days=days), created_by_id=commissioner.id,
+        need_id=bid.need_id,
+        lot_id=bid.lot_id,
+        bid_id=bid.id,
+        decision_id=decision.id,
+        organisation_id=bid.organisation_id,
+        title=f"Contract for {bid.need.title}",
+        value_pence=value,
+        expected_people=people,
+        starts_on=starts_on,
+        ends_on=starts_on + timedelta(days=days),
+        created_by_id=commissioner.id,
     )
-    contract.parties.append(ContractParty(organisation_id=bid.organisation_id, role=PartyRole.LEAD, work_percent=100 - 30 * len(partners), price_percent=100 - 30 * len(partners)))
+    contract.parties.append(
+        ContractParty(
+            organisation_id=bid.organisation_id,
+            role=PartyRole.LEAD,
+            work_percent=100 - 30 * len(partners),
+            price_percent=100 - 30 * len(partners),
+        )
+    )
     for organisation in partners:
-        contract.parties.append(ContractParty(organisation_id=organisation.id, role=PartyRole.PARTNER, work_percent=30, price_percent=30))
+        contract.parties.append(
+            ContractParty(organisation_id=organisation.id, role=PartyRole.PARTNER, work_percent=30, price_percent=30)
+        )
     db.session.add(contract)
     db.session.flush()
     return contract
 
 
 def _payment(contract, number, amount, *, payable_days_ago, paid_after=None):
-    milestone = ContractMilestone(contract_id=contract.id, number=number, title=f"Payment {number}", amount_pence=amount, due_on=contract.starts_on)
+    milestone = ContractMilestone(
+        contract_id=contract.id,
+        number=number,
+        title=f"Payment {number}",
+        amount_pence=amount,
+        due_on=contract.starts_on,
+    )
     db.session.add(milestone)
     db.session.flush()
     payable = _noon(payable_days_ago)
@@ -130,17 +170,30 @@ def _payment(contract, number, amount, *, payable_days_ago, paid_after=None):
 
 
 def _report(contract, milestone, user, lines, *, decided_days_ago=0, approved=True):
-    report = OutcomeReport(contract_id=contract.id, milestone_id=milestone.id, created_by_id=user.id, started=24, completed=10)
+    report = OutcomeReport(
+        contract_id=contract.id, milestone_id=milestone.id, created_by_id=user.id, started=24, completed=10
+    )
     db.session.add(report)
     db.session.flush()
     for outcome, (achieved, partly, not_achieved) in zip(contract.need.category.outcomes, lines, strict=False):
-        db.session.add(ReportOutcome(report_id=report.id, outcome_id=outcome.id, achieved=achieved, partly=partly, not_achieved=not_achieved))
+        db.session.add(
+            ReportOutcome(
+                report_id=report.id, outcome_id=outcome.id, achieved=achieved, partly=partly, not_achieved=not_achieved
+            )
+        )
     when = utcnow() - timedelta(days=decided_days_ago)
-    db.session.add(ReportSubmission(
-        report_id=report.id, number=1, content={}, submitted_at=when, submitted_by_id=user.id,
-        decision=ReportDecision.APPROVED if approved else None, decided_at=when if approved else None,
-        decided_by_id=user.id if approved else None,
-    ))
+    db.session.add(
+        ReportSubmission(
+            report_id=report.id,
+            number=1,
+            content={},
+            submitted_at=when,
+            submitted_by_id=user.id,
+            decision=ReportDecision.APPROVED if approved else None,
+            decided_at=when if approved else None,
+            decided_by_id=user.id if approved else None,
+        )
+    )
     db.session.flush()
 
 
@@ -161,8 +214,12 @@ def world(db_session):
     x_won = factories.make_bid(needs[1], provider=x_owner, price_pence=3_333_300)
 
     consortium = factories.make_bid(needs[2], provider=y_owner, submit=False)
-    partner, _ = bid_consortium.invite_partner(consortium, organisation=ours, work_percent=30, price_percent=30, actor=y_owner)
-    bid_consortium.set_shares(consortium, lead_work_percent=70, lead_price_percent=70, partner_shares={partner.id: (30, 30)}, actor=y_owner)
+    partner, _ = bid_consortium.invite_partner(
+        consortium, organisation=ours, work_percent=30, price_percent=30, actor=y_owner
+    )
+    bid_consortium.set_shares(
+        consortium, lead_work_percent=70, lead_price_percent=70, partner_shares={partner.id: (30, 30)}, actor=y_owner
+    )
     bid_consortium.confirm_partner(partner, actor=owner)
     submission.submit_bid(consortium, actor=y_owner)
 
@@ -171,7 +228,9 @@ def world(db_session):
     factories.make_bid(needs[4], provider=owner, submit=False)
 
     declined_bid = factories.make_bid(needs[5], provider=z_owner, submit=False)
-    declined, _ = bid_consortium.invite_partner(declined_bid, organisation=ours, work_percent=30, price_percent=30, actor=z_owner)
+    declined, _ = bid_consortium.invite_partner(
+        declined_bid, organisation=ours, work_percent=30, price_percent=30, actor=z_owner
+    )
     bid_consortium.decline_partner(declined, actor=owner)
     bid_consortium.remove_partner(declined, actor=z_owner)
     submission.submit_bid(declined_bid, actor=z_owner)
@@ -183,16 +242,25 @@ def world(db_session):
 
     # Decisions, and the contracts they made.
     c1 = _contract(_decide(needs[0].lots[0], won, commissioner), won, commissioner, value=4_000_000, starts_ago=1)
-    x_contract = _contract(_decide(needs[1].lots[0], x_won, commissioner), x_won, commissioner, value=3_333_300, starts_ago=1)
+    x_contract = _contract(
+        _decide(needs[1].lots[0], x_won, commissioner), x_won, commissioner, value=3_333_300, starts_ago=1
+    )
     y_contract = _contract(
-        _decide(needs[2].lots[0], consortium, commissioner), consortium, commissioner, value=4_000_000, starts_ago=1, partners=(ours,)
+        _decide(needs[2].lots[0], consortium, commissioner),
+        consortium,
+        commissioner,
+        value=4_000_000,
+        starts_ago=1,
+        partners=(ours,),
     )
     _decide(needs[3].lots[0], None, commissioner, outcome=AwardOutcome.NOT_AWARDED)
     _decide(needs[5].lots[0], declined_bid, commissioner)
     old_decision = _decide(needs[6].lots[0], old, commissioner, when=utcnow() - timedelta(days=800))
     c_old = _contract(old_decision, old, commissioner, value=500_000, starts_ago=800, days=400, people=10)
     other_category = db.session.scalar(
-        sa.select(ServiceCategory).where(ServiceCategory.id != needs[6].category_id, ServiceCategory.outcomes.any()).order_by(ServiceCategory.name)
+        sa.select(ServiceCategory)
+        .where(ServiceCategory.id != needs[6].category_id, ServiceCategory.outcomes.any())
+        .order_by(ServiceCategory.name)
     )
     needs[6].category = other_category
 
@@ -215,7 +283,11 @@ def world(db_session):
 
     today = london_date(utcnow())
     return {
-        "ours": ours, "owner": owner, "member": member, "x_owner": x_owner, "rival": rival,
+        "ours": ours,
+        "owner": owner,
+        "member": member,
+        "x_owner": x_owner,
+        "rival": rival,
         "categories": (needs[0].category.name, other_category.name),
         "period": Period(today - timedelta(days=60), today),
     }
@@ -238,7 +310,13 @@ def test_the_organisations_figures_are_the_hand_worked_ones(world):
     assert (c1.contracts, c1.expected_people, c1.achieved, c1.partly, c1.not_achieved) == (1, 40, 9, 6, 9)
     assert (c1.people, c1.score, c1.rate) == (24, 12, Fraction(1, 2))
     old = rows[other]
-    assert (old.contracts, old.expected_people, old.people, old.score, old.rate) == (1, 10, 4, Fraction(5, 2), Fraction(5, 8))
+    assert (old.contracts, old.expected_people, old.people, old.score, old.rate) == (
+        1,
+        10,
+        4,
+        Fraction(5, 2),
+        Fraction(5, 8),
+    )
 
 
 def test_the_rivals_figures_are_only_its_own(world):
@@ -253,9 +331,16 @@ def test_the_rivals_figures_are_only_its_own(world):
 
 
 def test_an_empty_period_has_no_figures_but_what_is_overdue_now(world):
-    long_ago = Period(world["period"].start.replace(year=2020), world["period"].start.replace(year=2020) + timedelta(days=30))
+    long_ago = Period(
+        world["period"].start.replace(year=2020), world["period"].start.replace(year=2020) + timedelta(days=30)
+    )
     figures = organisation_figures(world["ours"].id, long_ago, utcnow())
-    assert (figures.bids_led, figures.bids_as_partner, figures.contracts_running, figures.contracts_value_pence) == (0, 0, 0, 0)
+    assert (figures.bids_led, figures.bids_as_partner, figures.contracts_running, figures.contracts_value_pence) == (
+        0,
+        0,
+        0,
+        0,
+    )
     assert [(s.bids, s.won, s.rate) for s in figures.success] == [(0, 0, None), (0, 0, None)]
     p = figures.payments
     assert (p.paid, figures.paid_pence, p.median_days, p.within_target, p.share_within_target) == (0, 0, None, 0, None)
@@ -266,8 +351,14 @@ def test_an_empty_period_has_no_figures_but_what_is_overdue_now(world):
 def test_an_organisation_with_no_bids_has_nothing(world):
     figures = organisation_figures(factories.make_organisation("New").id, world["period"], utcnow())
     assert figures == OrganisationFigures(
-        0, 0, (Success("lead", 0, 0), Success("partner", 0, 0)), 0, 0, 0,
-        Timeliness(0, None, 0, 0), (),
+        0,
+        0,
+        (Success("lead", 0, 0), Success("partner", 0, 0)),
+        0,
+        0,
+        0,
+        Timeliness(0, None, 0, 0),
+        (),
     )
 
 
@@ -310,13 +401,18 @@ def _table(page: str, caption: str) -> list[list[str]]:
     assert block, f"no table {caption!r}"
     body = block.group(1).split("<tbody", 1)[1]
     return [
-        [html.unescape(re.sub(r"<[^>]+>|\s+", " ", cell)).strip() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+        [
+            html.unescape(re.sub(r"<[^>]+>|\s+", " ", cell)).strip()
+            for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+        ]
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
     ]
 
 
 def _summary(page: str) -> dict[str, str]:
-    pairs = re.findall(r'govuk-summary-list__key">(.*?)</dt>\s*<dd class="govuk-summary-list__value">(.*?)</dd>', page, re.S)
+    pairs = re.findall(
+        r'govuk-summary-list__key">(.*?)</dt>\s*<dd class="govuk-summary-list__value">(.*?)</dd>', page, re.S
+    )
     return {html.unescape(k).strip(): html.unescape(re.sub(r"\s+", " ", v)).strip() for k, v in pairs}
 
 
@@ -338,7 +434,11 @@ def test_a_member_reads_the_figures_and_the_csv_has_the_tables_numbers(client, w
     assert (summary["Running in the period"], summary["Their value"]) == ("1", "£40,000")
     assert _csv(browser, _url(world, "/contracts.csv"))[1] == ["1", "4000000", "£40,000"]
 
-    assert (summary["Payments made"], summary["Amount paid"], summary["Median days from approval to payment"]) == ("3", "£30,000", "10.0")
+    assert (summary["Payments made"], summary["Amount paid"], summary["Median days from approval to payment"]) == (
+        "3",
+        "£30,000",
+        "10.0",
+    )
     assert (summary["Paid within 10 days"], summary["Unpaid and overdue now"]) == ("2 (66.7%)", "1")
     payments = _csv(browser, _url(world, "/payments.csv"))
     assert payments == [
@@ -351,8 +451,20 @@ def test_a_member_reads_the_figures_and_the_csv_has_the_tables_numbers(client, w
     expected = sorted([[women, "1", "40", "24", "12", "50.0%"], [other, "1", "10", "4", "2.5", "62.5%"]])
     assert outcomes == expected
     rows = _csv(browser, _url(world, "/outcomes.csv"))
-    assert rows[0] == ["category", "contracts", "people_expected", "achieved", "partly_achieved", "not_achieved", "score", "rate"]
-    assert [[r[0], r[1], r[2], str(sum(int(n) for n in r[3:6])), f"{float(r[6]):g}", f"{100 * float(r[7]):.1f}%"] for r in rows[1:]] == expected
+    assert rows[0] == [
+        "category",
+        "contracts",
+        "people_expected",
+        "achieved",
+        "partly_achieved",
+        "not_achieved",
+        "score",
+        "rate",
+    ]
+    assert [
+        [r[0], r[1], r[2], str(sum(int(n) for n in r[3:6])), f"{float(r[6]):g}", f"{100 * float(r[7]):.1f}%"]
+        for r in rows[1:]
+    ] == expected
     # Each table has its chart beside it, drawn from the same numbers.
     charts = re.findall(r'<img class="lp-chart" src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)"', page)
     assert [alt.split(",")[0] for _, alt in charts] == [
@@ -374,7 +486,8 @@ def test_an_empty_period_on_the_page(client, world):
     browser = _as(client, world["owner"])
     page = page_text(browser.get(_url(world, **{"from": "2020-04-01", "to": "2020-06-30"})))
     assert _table(page, "Your bids and how often they won") == [
-        ["As lead", "0", "0", "0", "None decided"], ["As a consortium partner", "0", "0", "0", "None decided"],
+        ["As lead", "0", "0", "0", "None decided"],
+        ["As a consortium partner", "0", "0", "0", "None decided"],
     ]
     assert "None of your outcome reports were approved in this period." in page and "No payments" in page
     assert _csv(browser, _url(world, "/outcomes.csv", **{"from": "2020-04-01", "to": "2020-06-30"}))[1:] == []
@@ -383,15 +496,27 @@ def test_an_empty_period_on_the_page(client, world):
 def test_no_other_organisations_bids_or_prices_appear(client, world):
     browser = _as(client, world["owner"])
     texts = [page_text(browser.get(_url(world)))]
-    texts += [browser.get(_url(world, f"/{figure}.csv")).get_data(as_text=True) for figure in ("bids", "contracts", "payments", "outcomes")]
+    texts += [
+        browser.get(_url(world, f"/{figure}.csv")).get_data(as_text=True)
+        for figure in ("bids", "contracts", "payments", "outcomes")
+    ]
     for text in texts:
         assert not [secret for secret in SECRETS if secret in text]
 
 
-@pytest.mark.parametrize("who, status", [
-    ("member", 200), ("owner", 200), ("other_organisation", 403), ("commissioner", 403), ("board", 403),
-    ("evaluator", 403), ("finance", 403), ("admin", 403),
-])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("member", 200),
+        ("owner", 200),
+        ("other_organisation", 403),
+        ("commissioner", 403),
+        ("board", 403),
+        ("evaluator", 403),
+        ("finance", 403),
+        ("admin", 403),
+    ],
+)
 def test_who_may_read_the_figures(client, world, who, status):
     users = {
         "member": lambda: world["member"],
@@ -423,15 +548,18 @@ def test_unknown_organisations_and_figures_are_not_found(client, world):
     assert browser.get("/organisations/999999/figures/bids.csv").status_code == 404
 
 
-@pytest.mark.parametrize("query, field, message", [
-    ({"from": "2026-06-01", "to": "2026-05-01"}, "to", "The end date must be the same as or after the start date"),
-    ({"from": "1900-01-01"}, "from", "Enter a date between 2015 and 2100"),
-    ({"to": "9999-12-31"}, "to", "Enter a date between 2015 and 2100"),
-    ({"from": "yesterday"}, "from", "Enter a real date, like 2026-04-01"),
-    ({"from": "01/04/2026"}, "from", "Enter a real date, like 2026-04-01"),
-    ({"to": "2026-02-30"}, "to", "Enter a real date, like 2026-04-01"),
-    ({"from": "x" * 5000}, "from", "Enter a real date, like 2026-04-01"),
-])
+@pytest.mark.parametrize(
+    "query, field, message",
+    [
+        ({"from": "2026-06-01", "to": "2026-05-01"}, "to", "The end date must be the same as or after the start date"),
+        ({"from": "1900-01-01"}, "from", "Enter a date between 2015 and 2100"),
+        ({"to": "9999-12-31"}, "to", "Enter a date between 2015 and 2100"),
+        ({"from": "yesterday"}, "from", "Enter a real date, like 2026-04-01"),
+        ({"from": "01/04/2026"}, "from", "Enter a real date, like 2026-04-01"),
+        ({"to": "2026-02-30"}, "to", "Enter a real date, like 2026-04-01"),
+        ({"from": "x" * 5000}, "from", "Enter a real date, like 2026-04-01"),
+    ],
+)
 def test_bad_dates_are_explained_and_kept(client, world, query, field, message):
     browser = _as(client, world["owner"])
     base = f"/organisations/{world['ours'].id}/figures"

@@ -66,11 +66,22 @@ def world(db_session):
 def test_spend_and_awards_by_size_band(world):
     rows = {r.key: r for r in by_size_band(world["scope"], world["period"])}
     assert [r.key for r in by_size_band(world["scope"], world["period"])] == ["micro", "small", "medium", "large"]
-    assert (rows["micro"].spend_pence, rows["large"].spend_pence, rows["medium"].spend_pence, rows["small"].spend_pence) == (
-        ADVANCE, ADVANCE, 0, 0,
+    assert (
+        rows["micro"].spend_pence,
+        rows["large"].spend_pence,
+        rows["medium"].spend_pence,
+        rows["small"].spend_pence,
+    ) == (
+        ADVANCE,
+        ADVANCE,
+        0,
+        0,
     )
     assert [(rows[k].awards, rows[k].award_value_pence) for k in ("micro", "small", "medium", "large")] == [
-        (1, 4_000_000), (0, 0), (1, 4_000_000), (1, 4_000_000),
+        (1, 4_000_000),
+        (0, 0),
+        (1, 4_000_000),
+        (1, 4_000_000),
     ]
 
 
@@ -97,8 +108,13 @@ def test_an_odd_number_of_payments_has_its_middle_one_as_median(world):
 
 
 def test_an_empty_period_and_another_area_have_no_figures(world):
-    long_ago = Period(world["period"].start.replace(year=2020), world["period"].start.replace(year=2020) + timedelta(days=30))
-    for scope, period in ((world["scope"], long_ago), (Scope(area_ids=(factories.area("N56ESXN").id,)), world["period"])):
+    long_ago = Period(
+        world["period"].start.replace(year=2020), world["period"].start.replace(year=2020) + timedelta(days=30)
+    )
+    for scope, period in (
+        (world["scope"], long_ago),
+        (Scope(area_ids=(factories.area("N56ESXN").id,)), world["period"]),
+    ):
         money = shares(scope, period)
         assert (money.spend_pence, money.vcse, money.local) == (0, None, None)
         figures = timeliness(scope, period, utcnow())
@@ -125,7 +141,14 @@ def test_success_rates_of_small_and_vcse_bidders_against_large(world):
     """Each lot had the winner (micro VCSE, large private or medium public) and a losing
     small charity: small bidders won 1 of 4, medium 1 of 1, large 1 of 1; VCSE 1 of 4."""
     rates = {r.key: (r.bids, r.won) for r in success_rates(world["scope"], world["period"])}
-    assert rates == {"small": (4, 1), "medium": (1, 1), "large": (1, 1), "vcse": (4, 1), "public": (1, 1), "private": (1, 1)}
+    assert rates == {
+        "small": (4, 1),
+        "medium": (1, 1),
+        "large": (1, 1),
+        "vcse": (4, 1),
+        "public": (1, 1),
+        "private": (1, 1),
+    }
     assert next(r.rate for r in success_rates(world["scope"], world["period"])) == Fraction(1, 4)
 
 
@@ -141,15 +164,27 @@ def test_outcomes_by_category_from_approved_reports(world):
     first, second = contract.outcomes[:2]
     report = drafts.start_report(contract.milestones[1], made.provider)
     drafts.save_report(
-        report, referred=15, started=12, completed=8, outcomes={first.id: (6, 2, 4), second.id: (3, 4, 5)},
-        narrative="Going well.", case_study="", actor=made.provider,
+        report,
+        referred=15,
+        started=12,
+        completed=8,
+        outcomes={first.id: (6, 2, 4), second.id: (3, 4, 5)},
+        narrative="Going well.",
+        case_study="",
+        actor=made.provider,
     )
     drafts.submit_report(report, made.provider)
     decisions.approve_report(report, made.commissioner)
     waiting = drafts.start_report(contract.milestones[2], made.provider)
     drafts.save_report(
-        waiting, referred=15, started=12, completed=8, outcomes={first.id: (12, 0, 0), second.id: (12, 0, 0)},
-        narrative="Better.", case_study="", actor=made.provider,
+        waiting,
+        referred=15,
+        started=12,
+        completed=8,
+        outcomes={first.id: (12, 0, 0), second.id: (12, 0, 0)},
+        narrative="Better.",
+        case_study="",
+        actor=made.provider,
     )
     drafts.submit_report(waiting, made.provider)
     [row] = outcomes_by_category(world["scope"], world["period"])

@@ -63,8 +63,14 @@ def test_each_financial_year_the_contract_ran_in_and_its_end(made):
     assert keys(date(2030, 1, 1)) == ["end", "2027", "2026", "2025"]  # nothing after it ended
 
     reviews.rate(contract, period="2026", rating="good", comment="On track.", actor=made.commissioner, now=utcnow())
-    reviews.rate(contract, period="end", rating="inadequate", comment="Fell away.", actor=made.commissioner,
-                 now=utcnow().replace(year=2027, month=6, day=1))
+    reviews.rate(
+        contract,
+        period="end",
+        rating="inadequate",
+        comment="Fell away.",
+        actor=made.commissioner,
+        now=utcnow().replace(year=2027, month=6, day=1),
+    )
     assert keys(date(2027, 6, 1)) == ["2027", "2025"]
     end = db.session.query(PartnershipReview).filter_by(kind=ReviewKind.END).one()
     assert (end.financial_year, end.period_label) == (2027, "End of the contract")
@@ -94,12 +100,22 @@ def test_the_board_rates_and_both_sides_answer(client, made):
     browser = _as(client, board)
     page = page_text(browser.get(url))
     assert "Rate the partnership" in page and "has not been rated yet" in page
-    response = post_form(browser, url, {"period": str(_this_year()), "rating": "approaching_target",
-                                        "comment": "Referrals are below plan;\nthe new job club should help."})
+    response = post_form(
+        browser,
+        url,
+        {
+            "period": str(_this_year()),
+            "rating": "approaching_target",
+            "comment": "Referrals are below plan;\nthe new job club should help.",
+        },
+    )
     assert response.status_code == 302
     review = db.session.query(PartnershipReview).one()
     assert (review.kind, review.financial_year, review.rating, review.rated_by_id) == (
-        ReviewKind.YEARLY, _this_year(), Rating.APPROACHING_TARGET, board.id,
+        ReviewKind.YEARLY,
+        _this_year(),
+        Rating.APPROACHING_TARGET,
+        board.id,
     )
     event = db.session.query(AuditEvent).filter_by(action="review.rated").one()
     assert event.after["rating"] == "approaching_target" and event.reason.startswith("Referrals")
@@ -112,14 +128,25 @@ def test_the_board_rates_and_both_sides_answer(client, made):
 
     provider = _as(client, made.provider)
     assert "Your response to this rating" in page_text(provider.get(url))
-    response = post_form(provider, f"/reviews/{review.id}/responses", {f"review-{review.id}-text": "We agree and have a plan."}, from_url=url)
+    response = post_form(
+        provider,
+        f"/reviews/{review.id}/responses",
+        {f"review-{review.id}-text": "We agree and have a plan."},
+        from_url=url,
+    )
     assert response.status_code == 302
     assert "Your response to this rating" not in page_text(provider.get(url))
     commissioner = _as(client, made.commissioner)
-    post_form(commissioner, f"/reviews/{review.id}/responses", {f"review-{review.id}-text": "We will review in March."}, from_url=url)
+    post_form(
+        commissioner,
+        f"/reviews/{review.id}/responses",
+        {f"review-{review.id}-text": "We will review in March."},
+        from_url=url,
+    )
     db.session.expire_all()
     assert [(r.side, r.text) for r in review.responses] == [
-        (ResponseSide.PROVIDER, "We agree and have a plan."), (ResponseSide.COMMISSIONER, "We will review in March."),
+        (ResponseSide.PROVIDER, "We agree and have a plan."),
+        (ResponseSide.COMMISSIONER, "We will review in March."),
     ]
     page = page_text(browser.get(url))
     assert "The provider answered" in page and "The commissioner answered" in page
@@ -130,16 +157,27 @@ def test_the_board_rates_and_both_sides_answer(client, made):
     assert count(AuditEvent, AuditEvent.action == "review.responded") == 2
 
 
-@pytest.mark.parametrize("data, field, message", [
-    ({"rating": "good", "comment": "Fine."}, "period", "Select what you are rating"),
-    ({"period": "THIS", "comment": "Fine."}, "rating", "Select a rating"),
-    ({"period": "THIS", "rating": "excellent", "comment": "Fine."}, "rating", "Select a rating"),
-    ({"period": "THIS", "rating": "good", "comment": "   "}, "comment", "Enter a comment that explains the rating"),
-    ({"period": "THIS", "rating": "good", "comment": "word " * 501}, "comment", "The comment must be 500 words or fewer"),
-    ({"period": "THIS", "rating": "good", "comment": "x" * 10_000}, "comment", "The comment must be 5,000 characters or fewer"),
-    ({"period": "1999", "rating": "good", "comment": "Fine."}, "period", "Select what you are rating"),
-    ({"period": "end", "rating": "good", "comment": "Fine."}, "period", "Select what you are rating"),
-])
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        ({"rating": "good", "comment": "Fine."}, "period", "Select what you are rating"),
+        ({"period": "THIS", "comment": "Fine."}, "rating", "Select a rating"),
+        ({"period": "THIS", "rating": "excellent", "comment": "Fine."}, "rating", "Select a rating"),
+        ({"period": "THIS", "rating": "good", "comment": "   "}, "comment", "Enter a comment that explains the rating"),
+        (
+            {"period": "THIS", "rating": "good", "comment": "word " * 501},
+            "comment",
+            "The comment must be 500 words or fewer",
+        ),
+        (
+            {"period": "THIS", "rating": "good", "comment": "x" * 10_000},
+            "comment",
+            "The comment must be 5,000 characters or fewer",
+        ),
+        ({"period": "1999", "rating": "good", "comment": "Fine."}, "period", "Select what you are rating"),
+        ({"period": "end", "rating": "good", "comment": "Fine."}, "period", "Select what you are rating"),
+    ],
+)
 def test_bad_ratings_are_explained_and_nothing_is_written(client, made, data, field, message):
     data = {k: (str(_this_year()) if v == "THIS" else v) for k, v in data.items()}
     browser = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
@@ -154,19 +192,35 @@ def test_bad_ratings_are_explained_and_nothing_is_written(client, made, data, fi
 
 
 def test_bad_responses_are_explained_and_nothing_is_written(client, made):
-    review = reviews.rate(made.contract, period=str(_this_year()), rating="good", comment="Fine.",
-                          actor=factories.make_area_staff(Role.BOARD_MEMBER))
+    review = reviews.rate(
+        made.contract,
+        period=str(_this_year()),
+        rating="good",
+        comment="Fine.",
+        actor=factories.make_area_staff(Role.BOARD_MEMBER),
+    )
     db.session.flush()
     provider = _as(client, made.provider)
     url = f"/reviews/{review.id}/responses"
     before = _writes()
-    response = post_form(provider, url, {f"review-{review.id}-text": ""}, from_url=f"/contracts/{made.contract.id}/reviews")
+    response = post_form(
+        provider, url, {f"review-{review.id}-text": ""}, from_url=f"/contracts/{made.contract.id}/reviews"
+    )
     assert response.status_code == 400 and "Enter your response" in error_summary(response)
-    long = post_form(provider, url, {f"review-{review.id}-text": "word " * 501}, from_url=f"/contracts/{made.contract.id}/reviews")
+    long = post_form(
+        provider, url, {f"review-{review.id}-text": "word " * 501}, from_url=f"/contracts/{made.contract.id}/reviews"
+    )
     assert long.status_code == 400 and "Your response must be 500 words or fewer" in error_summary(long)
     assert _writes() == before
-    assert post_form(provider, url, {f"review-{review.id}-text": "Thanks."}, from_url=f"/contracts/{made.contract.id}/reviews").status_code == 302
-    again = post_form(provider, url, {f"review-{review.id}-text": "And again."}, from_url=f"/contracts/{made.contract.id}/reviews")
+    assert (
+        post_form(
+            provider, url, {f"review-{review.id}-text": "Thanks."}, from_url=f"/contracts/{made.contract.id}/reviews"
+        ).status_code
+        == 302
+    )
+    again = post_form(
+        provider, url, {f"review-{review.id}-text": "And again."}, from_url=f"/contracts/{made.contract.id}/reviews"
+    )
     assert again.status_code == 400 and "The provider has already answered this rating" in error_summary(again)
     assert count(ReviewResponse) == 1
     assert post_form(provider, url, {}, from_url=f"/contracts/{made.contract.id}/reviews").status_code == 400
@@ -191,29 +245,56 @@ def _user(who, made):
     }[who]()
 
 
-@pytest.mark.parametrize("who, read, rate", [
-    ("board", 200, 302), ("region_board", 200, 302), ("board_elsewhere", 404, 404), ("commissioner", 200, 403),
-    ("evaluator", 404, 404), ("finance", 200, 403), ("lead", 200, 403), ("other_provider", 404, 404), ("admin", 404, 404),
-])
+@pytest.mark.parametrize(
+    "who, read, rate",
+    [
+        ("board", 200, 302),
+        ("region_board", 200, 302),
+        ("board_elsewhere", 404, 404),
+        ("commissioner", 200, 403),
+        ("evaluator", 404, 404),
+        ("finance", 200, 403),
+        ("lead", 200, 403),
+        ("other_provider", 404, 404),
+        ("admin", 404, 404),
+    ],
+)
 def test_who_may_read_and_rate(client, made, who, read, rate):
     url = f"/contracts/{made.contract.id}/reviews"
     browser = _as(client, _user(who, made))
     assert browser.get(url).status_code == read
-    response = post_form(browser, url, {"period": str(_this_year()), "rating": "good", "comment": "Fine."}, from_url="/")
+    response = post_form(
+        browser, url, {"period": str(_this_year()), "rating": "good", "comment": "Fine."}, from_url="/"
+    )
     assert response.status_code == rate
     assert count(PartnershipReview) == (1 if rate == 302 else 0)
     assert client.application.test_client().get(url).status_code == 302  # signed out: to sign in
 
 
-@pytest.mark.parametrize("who, status", [
-    ("board", 403), ("commissioner", 302), ("lead", 302), ("finance", 403), ("evaluator", 404), ("other_provider", 404),
-])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("board", 403),
+        ("commissioner", 302),
+        ("lead", 302),
+        ("finance", 403),
+        ("evaluator", 404),
+        ("other_provider", 404),
+    ],
+)
 def test_who_may_answer_a_rating(client, made, who, status):
-    review = reviews.rate(made.contract, period=str(_this_year()), rating="good", comment="Fine.",
-                          actor=factories.make_area_staff(Role.BOARD_MEMBER))
+    review = reviews.rate(
+        made.contract,
+        period=str(_this_year()),
+        rating="good",
+        comment="Fine.",
+        actor=factories.make_area_staff(Role.BOARD_MEMBER),
+    )
     db.session.flush()
     browser = _as(client, _user(who, made))
-    response = post_form(browser, f"/reviews/{review.id}/responses", {f"review-{review.id}-text": "Noted."}, from_url="/")
+    response = post_form(
+        browser, f"/reviews/{review.id}/responses", {f"review-{review.id}-text": "Noted."}, from_url="/"
+    )
     assert response.status_code == status
     assert count(ReviewResponse) == (1 if status == 302 else 0)
 
@@ -223,15 +304,27 @@ def test_the_areas_partnerships_with_this_years_ratings(client, made):
     board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
     page = page_text(board.get(f"/areas/{area.id}/partnerships"))
     assert made.contract.title in page and "Rate<span" in page
-    reviews.rate(made.contract, period=str(_this_year()), rating="requires_improvement", comment="Late reports.",
-                 actor=factories.make_area_staff(Role.BOARD_MEMBER))
+    reviews.rate(
+        made.contract,
+        period=str(_this_year()),
+        rating="requires_improvement",
+        comment="Late reports.",
+        actor=factories.make_area_staff(Role.BOARD_MEMBER),
+    )
     db.session.flush()
     counts = rating_counts((area.id,), _this_year())
-    assert counts == {Rating.GOOD: 0, Rating.APPROACHING_TARGET: 0, Rating.REQUIRES_IMPROVEMENT: 1, Rating.INADEQUATE: 0}
+    assert counts == {
+        Rating.GOOD: 0,
+        Rating.APPROACHING_TARGET: 0,
+        Rating.REQUIRES_IMPROVEMENT: 1,
+        Rating.INADEQUATE: 0,
+    }
     page = page_text(board.get(f"/areas/{area.id}/partnerships"))
     assert "Requires improvement" in page and "Rate<span" not in page
     # A year before it ran: nothing listed.
-    assert "No partnerships ran in this year" in page_text(board.get(f"/areas/{area.id}/partnerships?year={_this_year() - 3}"))
+    assert "No partnerships ran in this year" in page_text(
+        board.get(f"/areas/{area.id}/partnerships?year={_this_year() - 3}")
+    )
     for bad in ("abc", "1900", str(_this_year() + 1), "2026-27"):
         response = board.get(f"/areas/{area.id}/partnerships?year={bad}")
         assert response.status_code == 400 and "Choose a financial year" in page_text(response)
@@ -240,9 +333,17 @@ def test_the_areas_partnerships_with_this_years_ratings(client, made):
     assert made.contract.title in page_text(region.get(f"/areas/{area.parent_id}/partnerships"))
 
 
-@pytest.mark.parametrize("who, status", [
-    ("board", 200), ("commissioner", 200), ("board_elsewhere", 403), ("finance", 403), ("lead", 403), ("evaluator", 403),
-])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("board", 200),
+        ("commissioner", 200),
+        ("board_elsewhere", 403),
+        ("finance", 403),
+        ("lead", 403),
+        ("evaluator", 403),
+    ],
+)
 def test_who_may_list_the_areas_partnerships(client, made, who, status):
     browser = _as(client, _user(who, made))
     assert browser.get(f"/areas/{made.contract.need.area_id}/partnerships").status_code == status
@@ -262,13 +363,19 @@ def test_the_year_runs_april_to_march_in_london(made):
     assert [d.key for d in reviews.due(contract, date(2026, 3, 31))] == ["2025"]
     assert [d.key for d in reviews.due(contract, date(2026, 4, 1))] == ["2026", "2025"]
     assert [d.label for d in reviews.due(contract, date(2026, 4, 1))] == [
-        "The year April 2026 to March 2027", "The year April 2025 to March 2026",
+        "The year April 2026 to March 2027",
+        "The year April 2025 to March 2026",
     ]
 
 
 def test_two_simultaneous_answers_from_one_side_keep_the_first(made, monkeypatch):
-    review = reviews.rate(made.contract, period=str(_this_year()), rating="good", comment="Fine.",
-                          actor=factories.make_area_staff(Role.BOARD_MEMBER))
+    review = reviews.rate(
+        made.contract,
+        period=str(_this_year()),
+        rating="good",
+        comment="Fine.",
+        actor=factories.make_area_staff(Role.BOARD_MEMBER),
+    )
     reviews.respond(review, text="First.", actor=made.provider)
     # The second request read the review before the first answer was saved.
     monkeypatch.setattr(PartnershipReview, "response_of", lambda self, side: None)
@@ -285,7 +392,9 @@ def test_a_long_list_of_partnerships_is_paged(client, made, monkeypatch):
     board = _as(client, factories.make_area_staff(Role.BOARD_MEMBER))
     area_id = made.contract.need.area_id
     first = page_text(board.get(f"/areas/{area_id}/partnerships"))
-    assert ">2 partnerships<" in first and f'href="/areas/{area_id}/partnerships?page=2&amp;year={_this_year()}"' in first
+    assert (
+        ">2 partnerships<" in first and f'href="/areas/{area_id}/partnerships?page=2&amp;year={_this_year()}"' in first
+    )
     second = page_text(board.get(f"/areas/{area_id}/partnerships?page=2"))
     titles = {made.contract.title, other.contract.title}
     assert sum(t in first for t in titles) == 1 and sum(t in second for t in titles) == 1

@@ -48,7 +48,9 @@ _LIVE_APPS = []
 
 def _unavailable(reason: str):
     if REQUIRE_BROWSER:
-        pytest.fail(f"{reason}. REQUIRE_BROWSER=1 is set, so the browser tests fail instead of skipping.", pytrace=False)
+        pytest.fail(
+            f"{reason}. REQUIRE_BROWSER=1 is set, so the browser tests fail instead of skipping.", pytrace=False
+        )
     pytest.skip(f"{reason} (the browser tests are skipped; REQUIRE_BROWSER=1 makes this a failure)")
 
 
@@ -184,8 +186,12 @@ class Tab:
         assert response.status == status, f"{path} answered {response.status}, not {status}"
         self.page.wait_for_load_state("load")
         self.console_errors = [
-            e for e in self.console_errors
-            if not (e.startswith(f"Failed to load resource: the server responded with a status of {status}") and e.endswith(f"(at {response.url})"))
+            e
+            for e in self.console_errors
+            if not (
+                e.startswith(f"Failed to load resource: the server responded with a status of {status}")
+                and e.endswith(f"(at {response.url})")
+            )
         ]
         self.check()
         return response
@@ -200,8 +206,12 @@ class Tab:
         response = navigation.value
         assert response.status == status, f"{response.url} answered {response.status}, not {status}"
         self.console_errors = [
-            e for e in self.console_errors
-            if not (e.startswith(f"Failed to load resource: the server responded with a status of {status}") and e.endswith(f"(at {response.url})"))
+            e
+            for e in self.console_errors
+            if not (
+                e.startswith(f"Failed to load resource: the server responded with a status of {status}")
+                and e.endswith(f"(at {response.url})")
+            )
         ]
         self.check()
 
@@ -222,7 +232,9 @@ class Tab:
                     .map((el) => el.dataset.module),
             })"""
         )
-        assert state["supported"], f"body lacks govuk-frontend-supported on {page.url}: the template's inline script did not run"
+        assert state["supported"], (
+            f"body lacks govuk-frontend-supported on {page.url}: the template's inline script did not run"
+        )
         assert not state["uninitialised"], (
             f"GOV.UK Frontend did not initialise {state['uninitialised']} on {page.url}: initAll() did not run"
         )

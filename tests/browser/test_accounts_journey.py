@@ -46,7 +46,10 @@ def service_navigation(page):
 def latest_email_body(live_app, to: str) -> str:
     with live_app.app_context():
         body = db.session.scalar(
-            sa.select(sa.func.coalesce(OutboxEmail.private_body, OutboxEmail.body)).where(OutboxEmail.to == to).order_by(OutboxEmail.id.desc()).limit(1)
+            sa.select(sa.func.coalesce(OutboxEmail.private_body, OutboxEmail.body))
+            .where(OutboxEmail.to == to)
+            .order_by(OutboxEmail.id.desc())
+            .limit(1)
         )
         db.session.remove()
     assert body is not None, f"no email to {to} in the outbox"

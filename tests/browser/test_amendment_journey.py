@@ -55,12 +55,21 @@ def make_need_with_a_bid_on_each_lot(live_app) -> tuple[int, int, int]:
         outcomes = db.session.scalars(sa.select(DesiredOutcome).where(DesiredOutcome.category_id == family.id)).all()
         need = drafting.create_need(area=east_kent, title=TITLE, actor=commissioner)
         drafting.update_about(
-            need, title=TITLE, summary="Support for families of people on probation.", pdus=[east_kent],
-            category=family, outcomes=outcomes[:1], cohort="Families of adults on probation in East Kent",
-            expected_people=40, duration_months=12, procedure="grant",
+            need,
+            title=TITLE,
+            summary="Support for families of people on probation.",
+            pdus=[east_kent],
+            category=family,
+            outcomes=outcomes[:1],
+            cohort="Families of adults on probation in East Kent",
+            expected_people=40,
+            duration_months=12,
+            procedure="grant",
         )
         for title, pence in (("Canterbury families", 3_000_000), ("Whitstable family days", 2_000_000)):
-            drafting.save_lot(need, title=title, description="Weekly sessions.", value_pence=pence, reservation=Reservation.NONE)
+            drafting.save_lot(
+                need, title=title, description="Weekly sessions.", value_pence=pence, reservation=Reservation.NONE
+            )
         drafting.save_criterion(need, question="How will you involve the whole family?", weight=60, word_limit=300)
         drafting.set_weights(need, social_value_weight=20, price_weight=20)
         drafting.set_payment_profile(need, advance_percent=20, milestones=[("Final report", 80, 12)])
@@ -72,11 +81,23 @@ def make_need_with_a_bid_on_each_lot(live_app) -> tuple[int, int, int]:
         for email, lot in ((CHARITY, need.lots[0]), (OTHER, need.lots[1])):
             provider = find_user(email)
             bid = bid_drafting.start_bid(lot, organisation=provider.organisations[0], actor=provider)
-            bid_drafting.save_answers(bid, answers={c.id: "Family days every month, with a key worker." for c in need.criteria}, actor=provider)
-            bid_drafting.save_price(bid, price_pence=lot.value_pence, breakdown=bid_drafting.suggested_breakdown(bid, lot.value_pence), people=40, actor=provider)
+            bid_drafting.save_answers(
+                bid,
+                answers={c.id: "Family days every month, with a key worker." for c in need.criteria},
+                actor=provider,
+            )
+            bid_drafting.save_price(
+                bid,
+                price_pence=lot.value_pence,
+                breakdown=bid_drafting.suggested_breakdown(bid, lot.value_pence),
+                people=40,
+                actor=provider,
+            )
             bid_drafting.save_social_value(bid, text="Volunteering roles for parents.", actor=provider)
             bid_drafting.save_local_presence(bid, pdu_ids=[east_kent.id], actor=provider)
-            bid_drafting.save_declarations(bid, declarations=["eligible", "no_conflict", "accurate"], conflict_details="", actor=provider)
+            bid_drafting.save_declarations(
+                bid, declarations=["eligible", "no_conflict", "accurate"], conflict_details="", actor=provider
+            )
             submission.submit_bid(bid, actor=provider)
             made.append(bid.id)
         db.session.commit()
@@ -85,7 +106,9 @@ def make_need_with_a_bid_on_each_lot(live_app) -> tuple[int, int, int]:
     return found
 
 
-def test_a_lots_budget_changes_and_only_that_lots_bidder_reconfirms_seeing_the_change(tab, another_tab, live_app, tmp_path):
+def test_a_lots_budget_changes_and_only_that_lots_bidder_reconfirms_seeing_the_change(
+    tab, another_tab, live_app, tmp_path
+):
     need_id, charity_bid, other_bid = make_need_with_a_bid_on_each_lot(live_app)
     reason = "The council has added money for weekend family days in Canterbury."
 

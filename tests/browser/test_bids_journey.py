@@ -87,7 +87,9 @@ def test_the_cic_and_the_charity_bid_together_and_the_commissioner_sees_only_a_c
     save(tab)
 
     section(tab, "Social value")
-    page.get_by_role("textbox").first.fill("We will employ two people with lived experience of probation as peer workers.")
+    page.get_by_role("textbox").first.fill(
+        "We will employ two people with lived experience of probation as peer workers."
+    )
     save(tab)
 
     section(tab, "Local presence")
@@ -171,9 +173,9 @@ def test_the_cic_and_the_charity_bid_together_and_the_commissioner_sees_only_a_c
     expect(commissioner.page.locator("main")).not_to_contain_text("lived experience")
     with live_app.app_context():
         refused = db.session.scalar(
-            sa.select(sa.func.count()).select_from(AuditEvent).where(
-                AuditEvent.action == "bid.sealed_access_refused", AuditEvent.object_id == bid.id
-            )
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "bid.sealed_access_refused", AuditEvent.object_id == bid.id)
         )
         db.session.remove()
     assert refused == 1

@@ -31,7 +31,12 @@ def test_the_board_follows_a_decision_in_the_record_to_its_need(tab):
     tab.click(page.get_by_role("link", name=re.compile("^Dashboard for East Kent")))
     tab.click(page.get_by_role("link", name="Record of decisions"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Record of decisions")
-    row = page.get_by_role("row").filter(has_text="Award decided").filter(has_text="Employment support in East Kent").first
+    row = (
+        page.get_by_role("row")
+        .filter(has_text="Award decided")
+        .filter(has_text="Employment support in East Kent")
+        .first
+    )
     expect(row).to_contain_text("The highest total score")
     tab.click(row.get_by_role("link"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Employment support in East Kent")
@@ -53,8 +58,11 @@ def test_each_chart_is_drawn_beside_its_table_and_the_dashboard_is_photographed(
         expect(chart).to_be_visible()
         assert chart.evaluate("img => img.complete && img.naturalWidth > 0"), "a chart did not load"
         assert "The numbers are in the table beside it." in chart.get_attribute("alt")
-    for caption in ("Spend and awards by provider size", "Spend and awards by type of organisation",
-                    "How often bidders won (lots decided in the period)"):
+    for caption in (
+        "Spend and awards by provider size",
+        "Spend and awards by type of organisation",
+        "How often bidders won (lots decided in the period)",
+    ):
         figure = page.locator(".lp-figure").filter(has=page.get_by_role("table", name=caption))
         expect(figure.locator("img.lp-chart")).to_have_count(1)
     folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
@@ -88,7 +96,9 @@ def test_the_board_rates_a_partnership_and_the_provider_answers(tab, another_tab
     provider = another_tab()
     sign_in(provider, "charity@demo.test")
     provider.goto(page.url)
-    provider.page.get_by_label("Your response to this rating").fill("Agreed. Two employers now interview our members directly.")
+    provider.page.get_by_label("Your response to this rating").fill(
+        "Agreed. Two employers now interview our members directly."
+    )
     provider.click(provider.page.get_by_role("button", name="Send your response"))
     expect(provider.page.get_by_text("The provider answered")).to_be_visible()
 
@@ -101,7 +111,9 @@ def test_a_provider_reads_its_own_figures(tab):
     expect(page.get_by_role("table", name="Your bids and how often they won")).to_be_visible()
     # The employment contract has been paid this year: its payments and outcomes are there.
     expect(page.locator("main")).to_contain_text("Payments to you")
-    expect(page.get_by_role("table", name=re.compile("^Outcomes achieved"))).to_contain_text("Education, training and employment")
+    expect(page.get_by_role("table", name=re.compile("^Outcomes achieved"))).to_contain_text(
+        "Education, training and employment"
+    )
     page.get_by_label("From").fill("2026-06-01")
     page.get_by_label("To").fill("2026-05-01")
     tab.click_refused(page.get_by_role("button", name=re.compile("^Show")))

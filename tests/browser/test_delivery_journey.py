@@ -61,7 +61,9 @@ def test_report_approve_and_pay_by_ledger(tab, another_tab, live_app):
         group.get_by_label("Achieved", exact=True).fill("8")
         group.get_by_label("Partly achieved").fill("4")
         group.get_by_label("Not achieved").fill("4")
-    page.get_by_label("Narrative").fill("Twelve people are in work at the end of the year; eight of them for more than 13 weeks.")
+    page.get_by_label("Narrative").fill(
+        "Twelve people are in work at the end of the year; eight of them for more than 13 weeks."
+    )
     charity.click_refused(page.get_by_role("button", name="Submit the report"))
     expect(error_summary(page)).to_contain_text("completed")
     expect(page.get_by_label("People referred")).to_have_value("20")
@@ -121,7 +123,9 @@ def test_release_through_stripe_pays_once(tab, live_app, fake):
     sign_in(tab, "commissioner@demo.test")
     _area_payment(tab, "Second quarter")
     token = page.locator("form input[name=csrf_token]").first.input_value()
-    action = page.locator("form").filter(has=page.get_by_role("button", name="Release the payment")).get_attribute("action")
+    action = (
+        page.locator("form").filter(has=page.get_by_role("button", name="Release the payment")).get_attribute("action")
+    )
     tab.click(page.get_by_role("button", name="Release the payment"))
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Payment released")
     # A double click, a second tab or a retry: the same form sent again pays nothing more.

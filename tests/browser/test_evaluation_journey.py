@@ -82,7 +82,9 @@ def _moderate(commissioner, need):
     page = commissioner.page
     for organisation, score in SCORES.items():
         commissioner.goto(f"/needs/{need}/evaluation")
-        commissioner.click(page.get_by_role("row").filter(has_text=organisation).get_by_role("link", name=re.compile("^Moderate")))
+        commissioner.click(
+            page.get_by_role("row").filter(has_text=organisation).get_by_role("link", name=re.compile("^Moderate"))
+        )
         for group in page.get_by_role("group", name=re.compile("Agreed score for")).all():
             group.get_by_label(score, exact=True).check()
         for box in page.get_by_label("Rationale for the agreed score").all():
@@ -93,8 +95,15 @@ def _moderate(commissioner, need):
 def _explain_the_low_bid(commissioner, bigco, need):
     page = commissioner.page
     commissioner.goto(f"/needs/{need}/evaluation")
-    commissioner.click(page.get_by_role("row").filter(has_text=BIGCO).get_by_role("link", name=re.compile("explanation|Abnormally|flag", re.I)).first)
-    page.get_by_label("What should the bidder explain?").fill("How will you pay for two sessions a week with tools and transport at this price?")
+    commissioner.click(
+        page.get_by_role("row")
+        .filter(has_text=BIGCO)
+        .get_by_role("link", name=re.compile("explanation|Abnormally|flag", re.I))
+        .first
+    )
+    page.get_by_label("What should the bidder explain?").fill(
+        "How will you pay for two sessions a week with tools and transport at this price?"
+    )
     # The earliest allowed day is in the hint; too soon is explained by the field.
     hint = page.get_by_role("group", name="Respond by").locator(".govuk-hint").inner_text()
     earliest = re.search(r"(\d{1,2}) (\w+) (\d{4})", hint)
@@ -114,7 +123,9 @@ def _explain_the_low_bid(commissioner, bigco, need):
     bigco.goto("/bids")
     bigco.click(page.get_by_role("link", name=re.compile(CLOSED_NEED)).first)
     bigco.click(page.get_by_role("link", name="Explain your price"))
-    page.get_by_label("Your explanation").fill("Our regional team already runs sessions nearby; tools come from our national stock.")
+    page.get_by_label("Your explanation").fill(
+        "Our regional team already runs sessions nearby; tools come from our national stock."
+    )
     bigco.click(page.get_by_role("button", name="Send your explanation"))
     expect(_main(bigco)).to_contain_text("Our regional team already runs sessions nearby")
 
@@ -144,7 +155,9 @@ def test_evaluate_award_with_sign_off_summaries_and_contract(tab, another_tab, l
     commissioner.goto(f"/needs/{need}/evaluation")
     commissioner.click(page.get_by_role("link", name=re.compile("Decide the award")))
     page.get_by_label(f"Award to {CHARITY}").check()
-    page.get_by_label("Reasons for the decision").fill("The highest total score: the clearest plan to measure wellbeing.")
+    page.get_by_label("Reasons for the decision").fill(
+        "The highest total score: the clearest plan to measure wellbeing."
+    )
     commissioner.click(page.get_by_role("button", name="Record the decision"))
     expect(_main(commissioner)).to_contain_text(re.compile("sign-off", re.I))
 
@@ -193,7 +206,9 @@ def _pass_standstill(live_app, need):
 
     with live_app.app_context():
         decision = db.session.scalar(
-            sa.select(AwardDecision).join(Lot, Lot.id == AwardDecision.lot_id).where(Lot.need_id == need, AwardDecision.refused_at.is_(None))
+            sa.select(AwardDecision)
+            .join(Lot, Lot.id == AwardDecision.lot_id)
+            .where(Lot.need_id == need, AwardDecision.refused_at.is_(None))
         )
         moved = decision.standstill_ends_at - utcnow() + timedelta(minutes=1)
         for field in ("decided_at", "signed_off_at", "summaries_sent_at", "standstill_ends_at"):

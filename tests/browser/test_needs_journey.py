@@ -133,7 +133,9 @@ def post_and_publish_need(tab) -> str:
     page.get_by_label(CATEGORY, exact=True).check()
     page.get_by_label("Gains a qualification or accredited training", exact=True).check()
     page.get_by_label("Starts paid employment", exact=True).check()
-    page.get_by_label("Who the service is for (cohort)").fill("Adults aged 18 to 25 on probation in Thanet who are not in work")
+    page.get_by_label("Who the service is for (cohort)").fill(
+        "Adults aged 18 to 25 on probation in Thanet who are not in work"
+    )
     page.get_by_label("Expected number of people").fill("45")
     page.get_by_label("Duration in months").fill("18")
     page.get_by_label("Grant", exact=True).check()
@@ -220,7 +222,10 @@ def post_and_publish_need(tab) -> str:
     # An advance of 25% and two milestones: 25 + 35 + 40 = 100.
     task(tab, "Payment profile")
     page.get_by_label("Advance at contract start").fill("25")
-    for number, title, percent, month in ((1, "Mentors recruited, first meetings held", 35, 3), (2, "Final report", 40, 18)):
+    for number, title, percent, month in (
+        (1, "Mentors recruited, first meetings held", 35, 3),
+        (2, "Final report", 40, 18),
+    ):
         row = page.get_by_role("group", name=f"Milestone {number}", exact=True)
         row.get_by_label("Title").fill(title)
         row.get_by_label("Percentage of the lot's value").fill(str(percent))
@@ -251,8 +256,15 @@ def post_and_publish_need(tab) -> str:
     back_to_sections(tab)
 
     tasks = page.locator(".govuk-task-list__item")
-    for name in ("About the need", "Lots", "Evaluation criteria", "Conditions of participation",
-                 "Payment profile", "Dates", "Documents"):
+    for name in (
+        "About the need",
+        "Lots",
+        "Evaluation criteria",
+        "Conditions of participation",
+        "Payment profile",
+        "Dates",
+        "Documents",
+    ):
         expect(tasks.filter(has_text=name)).to_contain_text("Completed")
 
     # Check your answers, then publish.
@@ -439,7 +451,10 @@ def make_need_closing_in_two_working_days(live_app) -> tuple[int, datetime]:
             procedure="grant",
         )
         drafting.save_lot(
-            need, title="Advice sessions", description="Two sessions a week.", value_pence=4_000_000,
+            need,
+            title="Advice sessions",
+            description="Two sessions a week.",
+            value_pence=4_000_000,
             reservation=Reservation.NONE,
         )
         drafting.save_criterion(
@@ -465,7 +480,9 @@ def test_an_amendment_near_the_deadline_moves_the_closing_time_and_tells_followe
     charity = another_tab()
     sign_in(charity, CHARITY)
     charity.goto(f"/needs/{need_id}")
-    expect(charity.page.get_by_role("main")).to_contain_text(f"Closes at {london(closes_before)} (closes in 2 working days)")
+    expect(charity.page.get_by_role("main")).to_contain_text(
+        f"Closes at {london(closes_before)} (closes in 2 working days)"
+    )
     charity.click(charity.page.get_by_role("button", name="Follow this need"))
     expect(success_banner(charity.page)).to_contain_text("You are following this need.")
 

@@ -92,7 +92,9 @@ def test_new_staff_set_up_an_app_at_first_sign_in_and_can_sign_in_with_a_recover
     )
     tab.click(page.get_by_role("link", name="I cannot use my authenticator app"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Use a recovery code")
-    expect(page.get_by_role("main")).to_contain_text("Ask the Local Partners service team to reset your two-factor authentication")
+    expect(page.get_by_role("main")).to_contain_text(
+        "Ask the Local Partners service team to reset your two-factor authentication"
+    )
     page.get_by_label("Recovery code").fill(codes[0].upper())
     tab.click(page.get_by_role("button", name="Continue"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Nia Evaluator")
@@ -101,18 +103,26 @@ def test_new_staff_set_up_an_app_at_first_sign_in_and_can_sign_in_with_a_recover
 
 def test_an_admin_resets_two_factor_for_a_lost_phone(tab, live_app):
     page = tab.page
-    user_id = make_account(live_app, "lost.phone@example.org", "Lee Commissioner", role=Role.COMMISSIONER, secret=pyotp.random_base32())
+    user_id = make_account(
+        live_app, "lost.phone@example.org", "Lee Commissioner", role=Role.COMMISSIONER, secret=pyotp.random_base32()
+    )
 
     sign_in(tab, "admin@demo.test")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Ada Admin")
     tab.goto(f"/admin/users/{user_id}")
     tab.click(page.get_by_role("link", name="Reset two-factor authentication"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Reset two-factor authentication for Lee Commissioner")
-    page.get_by_label("How did you check that the person asking is the account's owner?").fill("Called back on the area office number")
+    page.get_by_label("How did you check that the person asking is the account's owner?").fill(
+        "Called back on the area office number"
+    )
     tab.click(page.get_by_role("button", name="Reset two-factor authentication"))
-    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Two-factor authentication is reset for lost.phone@example.org")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "Two-factor authentication is reset for lost.phone@example.org"
+    )
     expect(page.get_by_role("main")).to_contain_text("Not set up yet: asked at the next sign-in")
-    expect(page.get_by_role("main")).to_contain_text("user.two_factor_reset (Called back on the area office number) by admin@demo.test")
+    expect(page.get_by_role("main")).to_contain_text(
+        "user.two_factor_reset (Called back on the area office number) by admin@demo.test"
+    )
 
 
 def test_a_provider_turns_two_factor_on_and_off_from_their_account_page(tab, live_app):
@@ -135,5 +145,7 @@ def test_a_provider_turns_two_factor_on_and_off_from_their_account_page(tab, liv
     expect(error_summary(page).get_by_role("link")).to_have_text(["Enter your correct password"])
     page.get_by_label("Your password").fill(DEMO_PASSWORD)
     tab.click(page.get_by_role("button", name="Turn off two-factor authentication"))
-    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Two-factor authentication is turned off")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "Two-factor authentication is turned off"
+    )
     expect(page.get_by_role("main")).to_contain_text("Off")

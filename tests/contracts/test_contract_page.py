@@ -35,8 +35,14 @@ def test_both_sides_read_the_schedule_evidence_and_timeline(client, db_session, 
         assert ("attendance.csv" in page) is draft_visible and (link in page) is draft_visible
         assert (browser.get(link).data == b"week,people\n1,12\n") is draft_visible
     drafts.save_report(
-        report, referred=10, started=8, completed=5, narrative="Weekly sessions ran.", case_study="",
-        outcomes={o.id: (3, 1, 1) for o in contract.outcomes}, actor=made.provider,
+        report,
+        referred=10,
+        started=8,
+        completed=5,
+        narrative="Weekly sessions ran.",
+        case_study="",
+        outcomes={o.id: (3, 1, 1) for o in contract.outcomes},
+        actor=made.provider,
     )
     drafts.submit_report(report, made.provider)
     db.session.commit()

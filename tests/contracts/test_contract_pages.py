@@ -60,7 +60,11 @@ def ev(db_session):
 def form_data(ev, **changes) -> dict:
     """What the page proposes: the default dates, the bid's own breakdown, every outcome."""
     starts_on, ends_on = default_dates(ev.need, utcnow())
-    data = {"starts_on": _boxes(starts_on), "ends_on": _boxes(ends_on), "outcome_ids": [str(o.id) for o in ev.need.outcomes]}
+    data = {
+        "starts_on": _boxes(starts_on),
+        "ends_on": _boxes(ends_on),
+        "outcome_ids": [str(o.id) for o in ev.need.outcomes],
+    }
     for line in contracts.proposed_schedule(ev.decision, starts_on):
         data[f"amount_{line.number}"] = format_pounds(line.amount_pence).lstrip("£")
         data[f"due_{line.number}"] = _boxes(line.due_on)
@@ -187,9 +191,11 @@ def test_contract_made_after_standstill_and_read_by_the_right_people(client, ev)
     assert [m.amount_pence for m in contract.milestones] == [1_000_000, 1_500_000, 1_500_000]
     assert {o.id for o in contract.outcomes} == {o.id for o in ev.need.outcomes}
     assert count(AuditEvent, AuditEvent.action == "contract.created") == 1
-    mail = db.session.query(OutboxEmail).filter(
-        OutboxEmail.to == ev.providers[0].email, OutboxEmail.subject.like("Your contract%")
-    ).one()
+    mail = (
+        db.session.query(OutboxEmail)
+        .filter(OutboxEmail.to == ev.providers[0].email, OutboxEmail.subject.like("Your contract%"))
+        .one()
+    )
     assert f"/contracts/{contract.id}" in mail.body
     assert response.headers["Location"].endswith(f"/contracts/{contract.id}")
     # A second attempt goes to the contract.

@@ -44,15 +44,20 @@ def _schedule(ev, **amounts):
     lines = contracts.proposed_schedule(ev.decision, ev.starts_on)
     changed = {int(key.lstrip("_")): value for key, value in amounts.items()}
     return [
-        contracts.Line(line.number, line.title, changed.get(line.number, line.amount_pence), min(line.due_on, ev.ends_on))
+        contracts.Line(
+            line.number, line.title, changed.get(line.number, line.amount_pence), min(line.due_on, ev.ends_on)
+        )
         for line in lines
     ]
 
 
 def _make(ev, **changes):
     terms = {
-        "starts_on": ev.starts_on, "ends_on": ev.ends_on, "schedule": _schedule(ev),
-        "outcome_ids": [o.id for o in ev.need.outcomes], "actor": ev.commissioner,
+        "starts_on": ev.starts_on,
+        "ends_on": ev.ends_on,
+        "schedule": _schedule(ev),
+        "outcome_ids": [o.id for o in ev.need.outcomes],
+        "actor": ev.commissioner,
     }
     return contracts.create_contract(ev.decision, **{**terms, **changes})
 
@@ -68,11 +73,15 @@ def _refused(ev, field, message, **changes):
 
 def test_payment_schedule_sums_to_contract_value(decided):
     _refused(
-        decided, "schedule", "The payments add up to £39,999.99 but the contract value is £40,000: add £0.01",
+        decided,
+        "schedule",
+        "The payments add up to £39,999.99 but the contract value is £40,000: add £0.01",
         schedule=_schedule(decided, _1=1_599_999),
     )
     _refused(
-        decided, "schedule", "The payments add up to £40,500 but the contract value is £40,000: take off £500",
+        decided,
+        "schedule",
+        "The payments add up to £40,500 but the contract value is £40,000: take off £500",
         schedule=_schedule(decided, _2=1_450_000),
     )
     contract = _make(decided, schedule=_schedule(decided, _1=1_500_000, _2=1_500_000))
@@ -96,11 +105,19 @@ def test_every_payment_is_more_than_nothing(decided):
 
 def test_due_dates_fall_within_the_contract(decided):
     late = [
-        contracts.Line(line.number, line.title, line.amount_pence, decided.ends_on + timedelta(days=1) if line.number == 2 else line.due_on)
+        contracts.Line(
+            line.number,
+            line.title,
+            line.amount_pence,
+            decided.ends_on + timedelta(days=1) if line.number == 2 else line.due_on,
+        )
         for line in _schedule(decided)
     ]
     _refused(decided, "due_2", "The due date for end of service must be between the start and end dates", schedule=late)
-    missing = [contracts.Line(line.number, line.title, line.amount_pence, None if line.number == 1 else line.due_on) for line in _schedule(decided)]
+    missing = [
+        contracts.Line(line.number, line.title, line.amount_pence, None if line.number == 1 else line.due_on)
+        for line in _schedule(decided)
+    ]
     _refused(decided, "due_1", "Enter a due date for six months", schedule=missing)
 
 
@@ -151,14 +168,20 @@ def test_contract_records_the_lead_as_a_party_with_its_shares(decided):
     assert [(p.organisation_id, p.role) for p in parties] == [(decided.bids[0].organisation_id, PartyRole.LEAD)]
     assert contract.organisation_id == decided.bids[0].organisation_id
     assert contracts.is_party(decided.providers[0], contract) and not contracts.is_party(decided.providers[1], contract)
-    assert contracts.contracts_of(decided.providers[0]) == [contract] and contracts.contracts_of(decided.providers[1]) == []
+    assert (
+        contracts.contracts_of(decided.providers[0]) == [contract]
+        and contracts.contracts_of(decided.providers[1]) == []
+    )
 
 
 def test_the_advance_is_payable_from_the_contract_start(decided):
     contract = _make(decided)
     payment = db.session.scalar(sa.select(Payment).where(Payment.contract_id == contract.id))
     assert payment.milestone.number == 0 and payment.status == PaymentStatus.PAYABLE
-    assert payment.payable_at == start_of(contract.starts_on) and payment.amount_pence == contract.milestones[0].amount_pence
+    assert (
+        payment.payable_at == start_of(contract.starts_on)
+        and payment.amount_pence == contract.milestones[0].amount_pence
+    )
 
 
 def test_making_a_contract_is_audited_and_the_provider_emailed(decided):
@@ -166,6 +189,16 @@ def test_making_a_contract_is_audited_and_the_provider_emailed(decided):
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "contract.created"))
     assert event.object_id == contract.id and event.actor_id == decided.commissioner.id
     assert event.after["value_pence"] == 4_000_000 and [line["number"] for line in event.after["schedule"]] == [0, 1, 2]
-    assert count(OutboxEmail, OutboxEmail.to == decided.providers[0].email, OutboxEmail.subject == f"Your contract: {contract.title}") == 1
-    assert count(OutboxEmail, OutboxEmail.to == decided.providers[1].email, OutboxEmail.subject.like("Your contract%")) == 0
+    assert (
+        count(
+            OutboxEmail,
+            OutboxEmail.to == decided.providers[0].email,
+            OutboxEmail.subject == f"Your contract: {contract.title}",
+        )
+        == 1
+    )
+    assert (
+        count(OutboxEmail, OutboxEmail.to == decided.providers[1].email, OutboxEmail.subject.like("Your contract%"))
+        == 0
+    )
     assert {"contract.created", "payment.payable"} <= {e.action for e in contracts.timeline(contract)}

@@ -67,7 +67,11 @@ def test_variation_needs_the_providers_consent(made):
 
 def test_only_the_areas_commissioner_proposes_a_variation(made):
     contract = made.contract
-    for someone in (made.provider, factories.make_area_staff(Role.COMMISSIONER, "N07"), factories.make_area_staff(Role.FINANCE)):
+    for someone in (
+        made.provider,
+        factories.make_area_staff(Role.COMMISSIONER, "N07"),
+        factories.make_area_staff(Role.FINANCE),
+    ):
         with pytest.raises(variations.VariationError, match="Only a commissioner of the area"):
             variations.propose(contract, **_longer(contract), actor=someone)
     assert count(ContractVariation) == 0 and _events() == []
@@ -78,7 +82,10 @@ def test_variation_changing_value_keeps_schedule_summing(made):
     first, last = contract.milestones[1], contract.milestones[-1]
     value = contract.value_pence
     variation = variations.propose(
-        contract, **_longer(contract, amounts={first.number: first.amount_pence - 100_000, last.number: last.amount_pence + 350_000}),
+        contract,
+        **_longer(
+            contract, amounts={first.number: first.amount_pence - 100_000, last.number: last.amount_pence + 350_000}
+        ),
         actor=made.commissioner,
     )
     assert variation.changes["value_pence"] == value + 250_000
@@ -91,7 +98,9 @@ def test_one_variation_waits_at_a_time(made):
     contract = made.contract
     variations.propose(contract, **_longer(contract), actor=made.commissioner)
     with pytest.raises(variations.VariationError, match="already waiting for the provider"):
-        variations.propose(contract, **_terms(contract, ends_on=contract.ends_on + timedelta(days=60)), actor=made.commissioner)
+        variations.propose(
+            contract, **_terms(contract, ends_on=contract.ends_on + timedelta(days=60)), actor=made.commissioner
+        )
     assert count(ContractVariation) == 1
 
 
@@ -99,8 +108,10 @@ def test_an_answered_variation_cannot_be_answered_again(made):
     contract = made.contract
     variation = variations.propose(contract, **_longer(contract), actor=made.commissioner)
     variations.decline(variation, reason="Our staff are contracted to the end date.", actor=made.provider)
-    for answer in (lambda: variations.accept(variation, actor=made.provider),
-                   lambda: variations.decline(variation, reason="Again", actor=made.provider)):
+    for answer in (
+        lambda: variations.accept(variation, actor=made.provider),
+        lambda: variations.decline(variation, reason="Again", actor=made.provider),
+    ):
         with pytest.raises(variations.VariationError, match="already been answered"):
             answer()
     assert variation.declined_at is not None and variation.accepted_at is None
@@ -113,7 +124,9 @@ def test_variation_cannot_change_money_already_payable(made):
     advance = contract.milestones[0]  # payable since the contract started
     events = count(AuditEvent)
     with pytest.raises(variations.VariationError) as refused:
-        variations.propose(contract, **_longer(contract, amounts={0: advance.amount_pence + 100}), actor=made.commissioner)
+        variations.propose(
+            contract, **_longer(contract, amounts={0: advance.amount_pence + 100}), actor=made.commissioner
+        )
     assert refused.value.field == "amount_0"
     assert refused.value.message.startswith("The amount for advance cannot change: it has already become payable")
     assert count(ContractVariation) == 0 and count(AuditEvent) == events
@@ -126,13 +139,17 @@ def test_a_line_that_became_payable_after_the_proposal_keeps_its_amount(db_sessi
     contract, milestone = s.contract, s.milestone
     amount = milestone.amount_pence
     variation = variations.propose(
-        contract, **_longer(contract, amounts={1: amount - 1000, 2: s.milestone2.amount_pence + 1000}), actor=s.commissioner
+        contract,
+        **_longer(contract, amounts={1: amount - 1000, 2: s.milestone2.amount_pence + 1000}),
+        actor=s.commissioner,
     )
     report = drafts.start_report(milestone, s.owner)
     drafts.save_report(report, **complete(s), actor=s.owner)
     drafts.submit_report(report, s.owner)
     decisions.approve_report(report, s.commissioner)
-    with pytest.raises(variations.VariationError, match="Six months has become payable since the variation was proposed"):
+    with pytest.raises(
+        variations.VariationError, match="Six months has become payable since the variation was proposed"
+    ):
         variations.accept(variation, actor=s.owner)
     assert milestone.amount_pence == amount and variation.is_waiting
 
@@ -149,7 +166,11 @@ def test_variation_proposed_for_older_terms_is_refused(made):
 def test_a_proposal_is_told_to_the_provider_and_every_step_audited(made):
     contract = made.contract
     variation = variations.propose(contract, **_longer(contract), actor=made.commissioner)
-    mail = db.session.scalar(sa.select(OutboxEmail).where(OutboxEmail.to == made.provider.email, OutboxEmail.subject.like("A change to your contract%")))
+    mail = db.session.scalar(
+        sa.select(OutboxEmail).where(
+            OutboxEmail.to == made.provider.email, OutboxEmail.subject.like("A change to your contract%")
+        )
+    )
     assert mail is not None and f"/contracts/{contract.id}/variations/{variation.id}" in mail.body
     variations.accept(variation, actor=made.provider)
     assert _events() == ["contract.variation_proposed", "contract.varied"]
@@ -187,9 +208,17 @@ def _vary_form(contract, **changes) -> dict:
         ({"reason": "word " * 501}, "The reason must be 500 words or fewer", "word word"),
         ({"amount_1": ""}, "Enter an amount for six months", None),
         ({"amount_1": "0"}, "The amount for six months must be more than £0", 'value="0"'),
-        ({"amount_1": "lots"}, "The amount for six months must be an amount of money, like £12,500 or £12,500.50", "lots"),
+        (
+            {"amount_1": "lots"},
+            "The amount for six months must be an amount of money, like £12,500 or £12,500.50",
+            "lots",
+        ),
         ({"ends_on": ["31", "2", "2030"]}, "The end date must be a real date", 'value="31"'),
-        ({"due_2": ["1", "1", "2099"]}, "The due date for end of service must be between the start and end dates", 'value="2099"'),
+        (
+            {"due_2": ["1", "1", "2099"]},
+            "The due date for end of service must be between the start and end dates",
+            'value="2099"',
+        ),
     ],
 )
 def test_bad_variation_input_is_shown_by_its_field_kept_and_nothing_written(client, made, changes, message, kept):

@@ -33,8 +33,10 @@ def test_a_variation_takes_effect_only_when_the_provider_agrees(made):
     last = contract.milestones[-1]
     new_end = contract.ends_on + timedelta(days=90)
     variation = variations.propose(
-        contract, **_terms(contract, ends_on=new_end, amounts={last.number: last.amount_pence + 500_000}),
-        reason="Three more months for the waiting list.", actor=made.commissioner,
+        contract,
+        **_terms(contract, ends_on=new_end, amounts={last.number: last.amount_pence + 500_000}),
+        reason="Three more months for the waiting list.",
+        actor=made.commissioner,
     )
     assert contract.value_pence == value and contract.ends_on != new_end  # not yet
     with pytest.raises(variations.VariationError, match="already waiting"):
@@ -42,23 +44,38 @@ def test_a_variation_takes_effect_only_when_the_provider_agrees(made):
     variations.accept(variation, actor=made.provider)
     assert contract.value_pence == value + 500_000 and contract.ends_on == new_end
     assert sum(m.amount_pence for m in contract.milestones) == contract.value_pence
-    assert [e.action for e in db.session.query(AuditEvent).filter(AuditEvent.action.like("contract.vari%")).order_by(AuditEvent.id)] == [
-        "contract.variation_proposed", "contract.varied"
-    ]
+    assert [
+        e.action
+        for e in db.session.query(AuditEvent).filter(AuditEvent.action.like("contract.vari%")).order_by(AuditEvent.id)
+    ] == ["contract.variation_proposed", "contract.varied"]
 
 
 def test_money_already_payable_cannot_change_and_bad_terms_are_refused(made):
     contract = made.contract
     advance = contract.milestones[0]  # payable since the contract started
     with pytest.raises(variations.VariationError, match="cannot change") as error:
-        variations.propose(contract, **_terms(contract, amounts={0: advance.amount_pence - 1}), reason="Less", actor=made.commissioner)
+        variations.propose(
+            contract, **_terms(contract, amounts={0: advance.amount_pence - 1}), reason="Less", actor=made.commissioner
+        )
     assert error.value.field == "amount_0"
     with pytest.raises(variations.VariationError, match="after the contract's start"):
-        variations.propose(contract, **_terms(contract, ends_on=contract.starts_on), reason="Shorter", actor=made.commissioner)
+        variations.propose(
+            contract, **_terms(contract, ends_on=contract.starts_on), reason="Shorter", actor=made.commissioner
+        )
     with pytest.raises(variations.VariationError, match="between the start and end"):
-        variations.propose(contract, **_terms(contract, due={1: contract.ends_on + timedelta(days=1)}), reason="Later", actor=made.commissioner)
+        variations.propose(
+            contract,
+            **_terms(contract, due={1: contract.ends_on + timedelta(days=1)}),
+            reason="Later",
+            actor=made.commissioner,
+        )
     with pytest.raises(variations.VariationError, match="Enter the reason"):
-        variations.propose(contract, **_terms(contract, ends_on=contract.ends_on + timedelta(days=1)), reason=" ", actor=made.commissioner)
+        variations.propose(
+            contract,
+            **_terms(contract, ends_on=contract.ends_on + timedelta(days=1)),
+            reason=" ",
+            actor=made.commissioner,
+        )
     with pytest.raises(variations.VariationError, match="current terms"):
         variations.propose(contract, **_terms(contract), reason="Nothing", actor=made.commissioner)
     assert count(ContractVariation) == 0
@@ -67,7 +84,10 @@ def test_money_already_payable_cannot_change_and_bad_terms_are_refused(made):
 def test_the_provider_declines_with_a_reason(made):
     contract = made.contract
     variation = variations.propose(
-        contract, **_terms(contract, ends_on=contract.ends_on - timedelta(days=30)), reason="Budget cut", actor=made.commissioner
+        contract,
+        **_terms(contract, ends_on=contract.ends_on - timedelta(days=30)),
+        reason="Budget cut",
+        actor=made.commissioner,
     )
     with pytest.raises(variations.VariationError, match="Enter why you do not agree"):
         variations.decline(variation, reason="", actor=made.provider)

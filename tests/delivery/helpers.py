@@ -19,8 +19,15 @@ def make_setup(**kwargs) -> SimpleNamespace:
     contract = made.contract
     lead = contract.organisation
     partner_org = factories.make_organisation()
-    db.session.add(ContractParty(contract_id=contract.id, organisation_id=partner_org.id, role=PartyRole.PARTNER,
-                                 work_percent=0, price_percent=0))
+    db.session.add(
+        ContractParty(
+            contract_id=contract.id,
+            organisation_id=partner_org.id,
+            role=PartyRole.PARTNER,
+            work_percent=0,
+            price_percent=0,
+        )
+    )
     db.session.flush()
     both = factories.make_area_staff(Role.COMMISSIONER)
     db.session.add(Membership(user=both, organisation=lead, role=Role.MEMBER))
@@ -46,11 +53,16 @@ def make_setup(**kwargs) -> SimpleNamespace:
     )
 
 
-def complete(s, *, referred=10, started=8, completed=5, lines=None, narrative="Weekly sessions ran in Canterbury.") -> dict:
+def complete(
+    s, *, referred=10, started=8, completed=5, lines=None, narrative="Weekly sessions ran in Canterbury."
+) -> dict:
     """Keyword arguments for drafts.save_report: a complete report."""
     lines = lines or [(4, 2, 2), (3, 3, 1)]
     return {
-        "referred": referred, "started": started, "completed": completed,
+        "referred": referred,
+        "started": started,
+        "completed": completed,
         "outcomes": {o.id: line for o, line in zip(s.outcomes, lines, strict=True)},
-        "narrative": narrative, "case_study": "",
+        "narrative": narrative,
+        "case_study": "",
     }

@@ -47,9 +47,24 @@ def s(db_session):
     return s
 
 
-def form_data(s, *, referred="10", started="8", completed="5", lines=(("4", "2", "2"), ("3", "3", "1")),
-              narrative="Weekly sessions ran in Canterbury.", case_study="", submit=False) -> dict:
-    data = {"referred": referred, "started": started, "completed": completed, "narrative": narrative, "case_study": case_study}
+def form_data(
+    s,
+    *,
+    referred="10",
+    started="8",
+    completed="5",
+    lines=(("4", "2", "2"), ("3", "3", "1")),
+    narrative="Weekly sessions ran in Canterbury.",
+    case_study="",
+    submit=False,
+) -> dict:
+    data = {
+        "referred": referred,
+        "started": started,
+        "completed": completed,
+        "narrative": narrative,
+        "case_study": case_study,
+    }
     for outcome, line in zip(s.outcomes, lines, strict=True):
         for part, value in zip(("achieved", "partly", "not_achieved"), line, strict=True):
             data[f"outcome_{outcome.id}_{part}"] = value
@@ -67,7 +82,13 @@ def _submitted(s) -> OutcomeReport:
 
 
 def _rows() -> tuple:
-    return (count(OutcomeReport), count(ReportOutcome), count(ReportSubmission), count(ReportDocument), count(AuditEvent))
+    return (
+        count(OutcomeReport),
+        count(ReportOutcome),
+        count(ReportSubmission),
+        count(ReportDocument),
+        count(AuditEvent),
+    )
 
 
 # Who may -------------------------------------------------------------------------------------
@@ -180,7 +201,9 @@ def test_outcome_people_over_those_who_started_are_refused_by_the_outcome(client
     before = _rows()
     response = post_form(client, s.url, form_data(s, lines=(("5", "3", "1"), ("1", "1", "1"))))
     assert response.status_code == 400
-    assert error_summary(response) == [f"The people for the outcome '{first.text}' add up to 9, more than the 8 who started"]
+    assert error_summary(response) == [
+        f"The people for the outcome '{first.text}' add up to 9, more than the 8 who started"
+    ]
     assert f'href="#outcome_{first.id}_achieved"' in raw_page_text(response)
     response = post_form(client, s.url, form_data(s, lines=(("x", "3", "1"), ("1", "1", "-2"))))
     assert error_summary(response) == [
@@ -202,7 +225,8 @@ def test_submitting_an_incomplete_report_lists_every_problem_and_writes_nothing(
     signed_in_as(client, s.owner)
     before = _rows()
     response = post_form(
-        client, s.url,
+        client,
+        s.url,
         form_data(s, started="", completed="", lines=(("", "", ""), ("1", "", "")), narrative="", submit=True),
     )
     assert response.status_code == 400
@@ -224,7 +248,9 @@ def test_editing_after_submission_is_refused(client, s):
     before = _rows()
     response = post_form(client, s.url, form_data(s, referred="12"), from_url="/needs")
     assert response.status_code == 400
-    assert error_summary(response) == ["This report has been submitted: it cannot be changed while the commissioner decides"]
+    assert error_summary(response) == [
+        "This report has been submitted: it cannot be changed while the commissioner decides"
+    ]
     assert 'value="12"' in raw_page_text(response)
     assert _rows() == before and reports.report_for(s.milestone).referred == 10
 
@@ -258,14 +284,19 @@ def test_evidence_is_uploaded_checked_downloaded_and_removed(client, s):
     before = _rows()
     for data, message in (
         ({}, "Select a file to upload"),
-        ({"document": (BytesIO(b"not a pdf"), "Fake.pdf")}, "The selected file is not a real PDF file: it must be a PDF, ODT, DOCX, XLSX or CSV"),
+        (
+            {"document": (BytesIO(b"not a pdf"), "Fake.pdf")},
+            "The selected file is not a real PDF file: it must be a PDF, ODT, DOCX, XLSX or CSV",
+        ),
         ({"document": (BytesIO(b"MZ"), "virus.exe")}, "The selected file must be a PDF, ODT, DOCX, XLSX or CSV"),
     ):
         response = post_form(client, s.evidence_url, data, content_type="multipart/form-data")
         assert response.status_code == 400 and error_summary(response) == [message]
     assert _rows() == before
 
-    response = post_form(client, s.evidence_url, {"document": (BytesIO(PDF), "Attendance.pdf")}, content_type="multipart/form-data")
+    response = post_form(
+        client, s.evidence_url, {"document": (BytesIO(PDF), "Attendance.pdf")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 302
     document = db.session.scalar(sa.select(ReportDocument))
     download = client.get(f"{s.evidence_url}/{document.id}")
@@ -282,7 +313,9 @@ def test_evidence_is_uploaded_checked_downloaded_and_removed(client, s):
 def test_a_drafts_evidence_is_read_only_by_the_providers_members_until_it_is_submitted(client, s):
     signed_in_as(client, s.owner)
     assert post_form(client, s.url, form_data(s)).status_code == 302
-    post_form(client, s.evidence_url, {"document": (BytesIO(PDF), "Attendance.pdf")}, content_type="multipart/form-data")
+    post_form(
+        client, s.evidence_url, {"document": (BytesIO(PDF), "Attendance.pdf")}, content_type="multipart/form-data"
+    )
     document = db.session.scalar(sa.select(ReportDocument))
     url = f"{s.evidence_url}/{document.id}"
     assert client.get(url).status_code == 200
@@ -316,9 +349,16 @@ def test_draft_submit_return_resubmit_approve_makes_the_milestone_payable(client
     assert count(OutboxEmail, OutboxEmail.to == s.commissioner.email) == 1
 
     signed_in_as(client, s.commissioner)
-    response = post_form(client, s.review_url, {"decision": "return", "comments": "Say how the 2 who left were followed up."}, from_url=s.url)
+    response = post_form(
+        client,
+        s.review_url,
+        {"decision": "return", "comments": "Say how the 2 who left were followed up."},
+        from_url=s.url,
+    )
     assert response.status_code == 302
-    assert count(OutboxEmail, OutboxEmail.to == s.owner.email, OutboxEmail.subject.like("Outcome report returned%")) == 1
+    assert (
+        count(OutboxEmail, OutboxEmail.to == s.owner.email, OutboxEmail.subject.like("Outcome report returned%")) == 1
+    )
 
     signed_in_as(client, s.owner)
     page = page_text(client.get(s.url))
@@ -339,13 +379,21 @@ def test_draft_submit_return_resubmit_approve_makes_the_milestone_payable(client
     assert report.state == ReportState.APPROVED
     payment = db.session.scalar(sa.select(Payment).where(Payment.milestone_id == s.milestone.id))
     assert payment.status == PaymentStatus.PAYABLE and payment.payable_at == report.latest.decided_at
-    assert count(OutboxEmail, OutboxEmail.to == s.member.email, OutboxEmail.subject.like("Outcome report approved%")) == 1
+    assert (
+        count(OutboxEmail, OutboxEmail.to == s.member.email, OutboxEmail.subject.like("Outcome report approved%")) == 1
+    )
     actions = db.session.scalars(
         sa.select(AuditEvent.action).where(AuditEvent.object_type == "outcome_reports").order_by(AuditEvent.id)
     ).all()
     assert actions == [
-        "report.started", "report.draft_saved", "report.draft_saved", "report.submitted", "report.returned",
-        "report.draft_saved", "report.submitted", "report.approved",
+        "report.started",
+        "report.draft_saved",
+        "report.draft_saved",
+        "report.submitted",
+        "report.returned",
+        "report.draft_saved",
+        "report.submitted",
+        "report.approved",
     ]
 
     signed_in_as(client, s.owner)

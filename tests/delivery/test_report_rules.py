@@ -31,7 +31,8 @@ def _submitted(s, **numbers):
 
 def _actions(report) -> list[str]:
     return db.session.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.object_type == "outcome_reports", AuditEvent.object_id == report.id)
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.object_type == "outcome_reports", AuditEvent.object_id == report.id)
         .order_by(AuditEvent.id)
     ).all()
 
@@ -78,7 +79,9 @@ def test_evidence_is_private_until_submitted(s):
 def test_evidence_added_after_a_return_is_private_until_resubmitted(s):
     report = _submitted(s)
     decisions.return_report(report, "Add the attendance sheets.", s.commissioner)
-    later = evidence.add_evidence(report, "Sheets.pdf", b"%PDF-1.7\n2 0 obj << >> endobj\ntrailer << >>\n%%EOF\n", s.owner)
+    later = evidence.add_evidence(
+        report, "Sheets.pdf", b"%PDF-1.7\n2 0 obj << >> endobj\ntrailer << >>\n%%EOF\n", s.owner
+    )
     assert can(s.owner, Action.READ_EVIDENCE, later) and not can(s.commissioner, Action.READ_EVIDENCE, later)
 
 
@@ -138,7 +141,10 @@ def test_a_report_is_returned_only_with_comments(s):
     report = _submitted(s)
     with pytest.raises(ReportError) as refused:
         decisions.return_report(report, " \x00 ", s.commissioner)
-    assert refused.value.field == "comments" and refused.value.message == "Enter your comments: say what the provider needs to change"
+    assert (
+        refused.value.field == "comments"
+        and refused.value.message == "Enter your comments: say what the provider needs to change"
+    )
     with pytest.raises(ReportError, match="500 words or fewer"):
         decisions.return_report(report, "word " * 501, s.commissioner)
     assert report.state == ReportState.SUBMITTED
@@ -194,7 +200,8 @@ def test_one_report_per_milestone(s):
 def test_the_audit_trail_never_holds_the_narrative_or_case_study(s):
     report = drafts.start_report(s.milestone, s.owner)
     drafts.save_report(
-        report, **{**complete(s, narrative="Narrative about Ms Example."), "case_study": "Case study about Ms Example."},
+        report,
+        **{**complete(s, narrative="Narrative about Ms Example."), "case_study": "Case study about Ms Example."},
         actor=s.owner,
     )
     drafts.submit_report(report, s.owner)

@@ -35,7 +35,8 @@ def s(db_session):
 
 def _events(report) -> list[str]:
     return db.session.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.object_type == "outcome_reports", AuditEvent.object_id == report.id)
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.object_type == "outcome_reports", AuditEvent.object_id == report.id)
         .order_by(AuditEvent.id)
     ).all()
 
@@ -50,7 +51,9 @@ def test_the_whole_journey_ends_with_a_payable_milestone(s):
     assert drafts.start_report(s.milestone, s.member) is report  # one per milestone
 
     # A partial draft is fine; submitting it lists every problem at once.
-    drafts.save_report(report, referred=10, started=None, completed=None, outcomes={}, narrative="", case_study="", actor=s.owner)
+    drafts.save_report(
+        report, referred=10, started=None, completed=None, outcomes={}, narrative="", case_study="", actor=s.owner
+    )
     with pytest.raises(ReportIncomplete) as refused:
         drafts.submit_report(report, s.owner)
     fields = [p.field for p in refused.value.problems]
@@ -64,7 +67,8 @@ def test_the_whole_journey_ends_with_a_payable_milestone(s):
     assert first.number == 1 and report.state == ReportState.SUBMITTED
     assert first.content["referred"] == 10 and first.content["started"] == 8 and first.content["completed"] == 5
     assert [(o["outcome_id"], o["achieved"], o["partly"], o["not_achieved"]) for o in first.content["outcomes"]] == [
-        (s.outcomes[0].id, 4, 2, 2), (s.outcomes[1].id, 3, 3, 1)
+        (s.outcomes[0].id, 4, 2, 2),
+        (s.outcomes[1].id, 3, 3, 1),
     ]
     assert first.content["outcomes"][0]["text"] == s.outcomes[0].text
     assert [d["filename"] for d in first.content["documents"]] == ["Attendance.pdf"]
@@ -113,8 +117,15 @@ def test_the_whole_journey_ends_with_a_payable_milestone(s):
         drafts.save_report(report, **complete(s), actor=s.owner)
 
     assert _events(report) == [
-        "report.started", "report.draft_saved", "report.draft_saved", "report.evidence_added", "report.submitted",
-        "report.returned", "report.draft_saved", "report.submitted", "report.approved",
+        "report.started",
+        "report.draft_saved",
+        "report.draft_saved",
+        "report.evidence_added",
+        "report.submitted",
+        "report.returned",
+        "report.draft_saved",
+        "report.submitted",
+        "report.approved",
     ]
     assert [h.number for h in reports.history(report)] == [1, 2]
     assert count(AuditEvent, AuditEvent.action == "payment.payable", AuditEvent.object_id == payment.id) == 1
@@ -153,7 +164,11 @@ def test_no_report_for_the_advance_or_before_the_contract_starts(db_session):
         ({"completed": 9}, "completed", "cannot be more than the number who started"),
         ({"narrative": "word " * 751}, "narrative", "750 words or fewer"),
         ({"case_study": "word " * 501}, "case_study", "500 words or fewer"),
-        ({"narrative": " ".join(["x" * 1000] + ["x" * 999] * 9)}, "narrative", "The narrative must be 7,500 characters or fewer"),
+        (
+            {"narrative": " ".join(["x" * 1000] + ["x" * 999] * 9)},
+            "narrative",
+            "The narrative must be 7,500 characters or fewer",
+        ),
         ({"case_study": "x" * 20_001}, "case_study", "The case study must be 5,000 characters or fewer"),
     ],
 )
@@ -173,7 +188,9 @@ def test_outcome_lines_are_checked(s):
     with pytest.raises(ReportError) as refused:
         drafts.save_report(report, **complete(s, lines=[(5, 3, 1), (1, 1, 1)]), actor=s.owner)
     assert refused.value.field == f"outcome_{first.id}_achieved"
-    assert refused.value.message == f"The people for the outcome '{first.text}' add up to 9, more than the 8 who started"
+    assert (
+        refused.value.message == f"The people for the outcome '{first.text}' add up to 9, more than the 8 who started"
+    )
     with pytest.raises(ReportError) as refused:
         drafts.save_report(report, **complete(s, lines=[(-1, 0, 0), (1, 1, 1)]), actor=s.owner)
     assert refused.value.field == f"outcome_{first.id}_achieved"
@@ -183,7 +200,9 @@ def test_outcome_lines_are_checked(s):
     data["outcomes"][not_ours] = (1, 0, 0)
     with pytest.raises(ReportError) as refused:
         drafts.save_report(report, **data, actor=s.owner)
-    assert refused.value.field == f"outcome_{not_ours}_achieved" and "outcomes of this contract" in refused.value.message
+    assert (
+        refused.value.field == f"outcome_{not_ours}_achieved" and "outcomes of this contract" in refused.value.message
+    )
     assert count(ReportOutcome) == 0
 
     # A draft may leave an outcome out; in a line, an empty box counts as 0; emptying a
@@ -224,12 +243,16 @@ def test_outcomes_so_far_count_approved_submissions_only(s):
     decisions.approve_report(first, s.commissioner)
 
     second = drafts.start_report(s.milestone2, s.owner)
-    drafts.save_report(second, **complete(s, referred=100, started=90, completed=80, lines=[(90, 0, 0), (90, 0, 0)]), actor=s.owner)
+    drafts.save_report(
+        second, **complete(s, referred=100, started=90, completed=80, lines=[(90, 0, 0), (90, 0, 0)]), actor=s.owner
+    )
     drafts.submit_report(second, s.owner)
     so_far = outcomes_so_far(s.contract)
     assert (so_far.reports, so_far.referred, so_far.started, so_far.completed) == (1, 10, 8, 5)
     decisions.return_report(second, "These numbers look too high.", s.commissioner)
-    drafts.save_report(second, **complete(s, referred=6, started=5, completed=5, lines=[(5, 0, 0), (1, 1, 1)]), actor=s.owner)
+    drafts.save_report(
+        second, **complete(s, referred=6, started=5, completed=5, lines=[(5, 0, 0), (1, 1, 1)]), actor=s.owner
+    )
     assert outcomes_so_far(s.contract).referred == 10  # a draft does not count
     drafts.submit_report(second, s.owner)
     decisions.approve_report(second, s.commissioner)
@@ -239,7 +262,23 @@ def test_outcomes_so_far_count_approved_submissions_only(s):
     assert so_far.expected == s.contract.expected_people == 40
     assert so_far.percent_of_expected(so_far.started) == 32.5
     a, b = so_far.outcomes
-    assert (a.outcome_id, a.achieved, a.partly, a.not_achieved, a.people, a.score, a.percent) == (s.outcomes[0].id, 9, 2, 2, 13, 10.0, 76.9)
-    assert (b.outcome_id, b.achieved, b.partly, b.not_achieved, b.people, b.score, b.percent) == (s.outcomes[1].id, 4, 4, 2, 10, 6.0, 60.0)
+    assert (a.outcome_id, a.achieved, a.partly, a.not_achieved, a.people, a.score, a.percent) == (
+        s.outcomes[0].id,
+        9,
+        2,
+        2,
+        13,
+        10.0,
+        76.9,
+    )
+    assert (b.outcome_id, b.achieved, b.partly, b.not_achieved, b.people, b.score, b.percent) == (
+        s.outcomes[1].id,
+        4,
+        4,
+        2,
+        10,
+        6.0,
+        60.0,
+    )
     assert count(Payment, Payment.contract_id == s.contract.id) == 3  # the advance and both milestones
     assert count(OutcomeReport) == 2

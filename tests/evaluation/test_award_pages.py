@@ -180,7 +180,10 @@ def test_awarding_while_moderation_is_open_says_close_moderation_first(client, d
     assert error_summary(response) == ["Close moderation of this lot first"]
     html = page_text(response)
     assert f'href="{moderation}">Close moderation of this lot first</a>' in html.split("govuk-error-summary__list")[1]
-    assert re.search(r'id="bid_id-error" class="govuk-error-message">\s*<span class="govuk-visually-hidden">Error:</span> Close moderation of this lot first', html)
+    assert re.search(
+        r'id="bid_id-error" class="govuk-error-message">\s*<span class="govuk-visually-hidden">Error:</span> Close moderation of this lot first',
+        html,
+    )
     assert "<title>Error: Award lot 1" in html
     assert "Best plan." in html
     # No bid is offered until moderation closes; one sent anyway is told the same.
@@ -280,9 +283,11 @@ def test_over_the_threshold_the_board_approves_and_every_bidder_gets_its_summary
     # Every bidder has its summary, and every member of every bidder was emailed.
     for bid, provider_user in zip(ev.bids, ev.providers, strict=True):
         assert count(AssessmentSummary, AssessmentSummary.bid_id == bid.id) == 1
-        mail = db.session.query(OutboxEmail).filter(
-            OutboxEmail.to == provider_user.email, OutboxEmail.subject.like("The outcome of your bid%")
-        ).one()
+        mail = (
+            db.session.query(OutboxEmail)
+            .filter(OutboxEmail.to == provider_user.email, OutboxEmail.subject.like("The outcome of your bid%"))
+            .one()
+        )
         assert f"/bids/{bid.id}/summary" in mail.body
     assert count(OutboxEmail, OutboxEmail.to == ev.commissioner.email, OutboxEmail.subject.like("Approved:%")) == 1
     db.session.refresh(ev.need)
@@ -346,12 +351,18 @@ def test_a_refused_decision_stays_in_the_history_and_the_commissioner_decides_ag
     assert error_summary(response) == ["Enter why you do not approve the decision"]
     db.session.refresh(decision)
     assert decision.is_waiting_for_sign_off
-    response = post_form(client, url, {"decision": "refuse", "comment": "The reasons do not explain the price."}, from_url=url)
+    response = post_form(
+        client, url, {"decision": "refuse", "comment": "The reasons do not explain the price."}, from_url=url
+    )
     assert response.status_code == 302
     db.session.refresh(decision)
     assert decision.refusal_reason == "The reasons do not explain the price."
     assert count(AssessmentSummary) == 0
-    mail = db.session.query(OutboxEmail).filter(OutboxEmail.to == ev.commissioner.email, OutboxEmail.subject.like("Not approved:%")).one()
+    mail = (
+        db.session.query(OutboxEmail)
+        .filter(OutboxEmail.to == ev.commissioner.email, OutboxEmail.subject.like("Not approved:%"))
+        .one()
+    )
     assert "The reasons do not explain the price." in mail.body
 
     signed_in_as(client, ev.commissioner)

@@ -58,11 +58,17 @@ def test_the_explanation_window_is_at_least_two_working_days_with_bank_holidays(
     ev.need.question_deadline = christmas_eve - timedelta(days=2)
     assert timing.earliest_respond_by(christmas_eve) == date(2026, 12, 30)
     with pytest.raises(EvaluationError, match="at least 2 working days") as error:
-        low_bids.request_explanation(low, request="Explain", respond_by=date(2026, 12, 29), actor=ev.commissioner, now=christmas_eve)
+        low_bids.request_explanation(
+            low, request="Explain", respond_by=date(2026, 12, 29), actor=ev.commissioner, now=christmas_eve
+        )
     assert error.value.field == "respond_by"
     with pytest.raises(EvaluationError, match="was not flagged"):
-        low_bids.request_explanation(ev.bids[0], request="Explain", respond_by=date(2026, 12, 30), actor=ev.commissioner, now=christmas_eve)
-    review = low_bids.request_explanation(low, request="How will you pay staff?", respond_by=date(2026, 12, 30), actor=ev.commissioner, now=christmas_eve)
+        low_bids.request_explanation(
+            ev.bids[0], request="Explain", respond_by=date(2026, 12, 30), actor=ev.commissioner, now=christmas_eve
+        )
+    review = low_bids.request_explanation(
+        low, request="How will you pay staff?", respond_by=date(2026, 12, 30), actor=ev.commissioner, now=christmas_eve
+    )
     assert review.respond_by == datetime(2026, 12, 30, 23, 59, 59, tzinfo=LONDON).astimezone(UTC)
     emails = db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.subject.like("Explain your price%"))).all()
     assert [e.to for e in emails] == [ev.providers[2].email]
@@ -72,16 +78,22 @@ def test_the_explanation_window_is_at_least_two_working_days_with_bank_holidays(
 def test_a_flagged_bid_is_decided_only_after_the_answer_or_the_window(db_session):
     ev, low = _flagged_evaluation()
     now = utcnow()
-    review = low_bids.request_explanation(low, request="Explain", respond_by=timing.earliest_respond_by(now), actor=ev.commissioner, now=now)
+    review = low_bids.request_explanation(
+        low, request="Explain", respond_by=timing.earliest_respond_by(now), actor=ev.commissioner, now=now
+    )
     with pytest.raises(EvaluationError, match="Wait for the bidder's explanation"):
-        low_bids.decide_low_bid(review, accept=False, reason="Too low", actor=ev.commissioner, now=now + timedelta(hours=1))
+        low_bids.decide_low_bid(
+            review, accept=False, reason="Too low", actor=ev.commissioner, now=now + timedelta(hours=1)
+        )
     # No answer, and the window has passed: the commissioner may decide.
     after = review.respond_by + timedelta(seconds=1)
     with pytest.raises(EvaluationError, match="time to explain"):
         low_bids.explain(review, text="Late", actor=ev.providers[2], now=after)
     with pytest.raises(EvaluationError, match="Enter the reasons"):
         low_bids.decide_low_bid(review, accept=False, reason="", actor=ev.commissioner, now=after)
-    low_bids.decide_low_bid(review, accept=False, reason="No explanation; the price cannot pay the staff.", actor=ev.commissioner, now=after)
+    low_bids.decide_low_bid(
+        review, accept=False, reason="No explanation; the price cannot pay the staff.", actor=ev.commissioner, now=after
+    )
     assert low_bids.is_rejected(low)
     assert low_bids.unresolved_low_bids(ev.lot) == []
     with pytest.raises(EvaluationError, match="already been decided"):
@@ -91,13 +103,19 @@ def test_a_flagged_bid_is_decided_only_after_the_answer_or_the_window(db_session
 def test_an_answered_explanation_can_be_accepted_at_once(db_session):
     ev, low = _flagged_evaluation()
     now = utcnow()
-    review = low_bids.request_explanation(low, request="Explain", respond_by=timing.earliest_respond_by(now), actor=ev.commissioner, now=now)
+    review = low_bids.request_explanation(
+        low, request="Explain", respond_by=timing.earliest_respond_by(now), actor=ev.commissioner, now=now
+    )
     with pytest.raises(EvaluationError, match="Enter your explanation"):
         low_bids.explain(review, text="  ", actor=ev.providers[2], now=now)
-    low_bids.explain(review, text="Volunteers deliver half the sessions.", actor=ev.providers[2], now=now + timedelta(hours=2))
+    low_bids.explain(
+        review, text="Volunteers deliver half the sessions.", actor=ev.providers[2], now=now + timedelta(hours=2)
+    )
     with pytest.raises(EvaluationError, match="already sent"):
         low_bids.explain(review, text="Again", actor=ev.providers[2], now=now + timedelta(hours=3))
-    low_bids.decide_low_bid(review, accept=True, reason="Volunteer model is credible.", actor=ev.commissioner, now=now + timedelta(hours=4))
+    low_bids.decide_low_bid(
+        review, accept=True, reason="Volunteer model is credible.", actor=ev.commissioner, now=now + timedelta(hours=4)
+    )
     assert not low_bids.is_rejected(low)
     assert count(AuditEvent, AuditEvent.action.like("low_bid.%")) == 3
 
@@ -105,7 +123,9 @@ def test_an_answered_explanation_can_be_accepted_at_once(db_session):
 def test_a_rejected_bid_leaves_the_ranking_and_the_lowest_price(db_session):
     ev, low = _flagged_evaluation()
     now = utcnow()
-    review = low_bids.request_explanation(low, request="Explain", respond_by=timing.earliest_respond_by(now), actor=ev.commissioner, now=now)
+    review = low_bids.request_explanation(
+        low, request="Explain", respond_by=timing.earliest_respond_by(now), actor=ev.commissioner, now=now
+    )
     low_bids.explain(review, text="Our national programme.", actor=ev.providers[2], now=now)
     low_bids.decide_low_bid(review, accept=False, reason="Not credible.", actor=ev.commissioner, now=now)
     factories.score_all(ev, {0: 3, 1: 3, 2: 3}, agree=False)
@@ -173,9 +193,23 @@ def test_an_award_over_the_threshold_waits_for_a_board_member(db_session):
     # Every bidder has its summary, and its members an email.
     assert {s.bid_id for s in db.session.scalars(sa.select(AssessmentSummary))} == {b.id for b in ev.bids}
     for provider in ev.providers:
-        assert count(OutboxEmail, OutboxEmail.to == provider.email, OutboxEmail.subject.like("The outcome of your bid%")) == 1
-    actions = [e.action for e in db.session.scalars(sa.select(AuditEvent).where(AuditEvent.object_type == "award_decisions").order_by(AuditEvent.id))]
-    assert actions == ["award.decided", "award.sign_off_refused", "award.decided", "award.signed_off", "award.took_effect"]
+        assert (
+            count(OutboxEmail, OutboxEmail.to == provider.email, OutboxEmail.subject.like("The outcome of your bid%"))
+            == 1
+        )
+    actions = [
+        e.action
+        for e in db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.object_type == "award_decisions").order_by(AuditEvent.id)
+        )
+    ]
+    assert actions == [
+        "award.decided",
+        "award.sign_off_refused",
+        "award.decided",
+        "award.signed_off",
+        "award.took_effect",
+    ]
 
 
 def test_summaries_tell_each_bidder_its_scores_the_winners_and_why(db_session):
@@ -245,8 +279,14 @@ def test_no_contract_during_standstill(db_session):
     start = date(2027, 2, 1)
     schedule = contracts.proposed_schedule(decision, start)
     with pytest.raises(contracts.ContractError, match="Standstill ends at"):
-        contracts.create_contract(decision, starts_on=start, ends_on=date(2028, 1, 31), schedule=schedule,
-                                  outcome_ids=[o.id for o in ev.need.outcomes], actor=ev.commissioner)
+        contracts.create_contract(
+            decision,
+            starts_on=start,
+            ends_on=date(2028, 1, 31),
+            schedule=schedule,
+            outcome_ids=[o.id for o in ev.need.outcomes],
+            actor=ev.commissioner,
+        )
     assert count(Contract) == 0
 
 
@@ -257,38 +297,79 @@ def test_the_schedule_must_sum_exactly_to_the_value(db_session):
     schedule = contracts.proposed_schedule(decision, start)
     # Proposed from the bid's own breakdown: advance 25 %, then 40 % and 35 %.
     assert [(line.number, line.amount_pence, line.due_on) for line in schedule] == [
-        (0, 1_000_000, start), (1, 1_600_000, date(2027, 8, 1)), (2, 1_400_000, date(2028, 2, 1)),
+        (0, 1_000_000, start),
+        (1, 1_600_000, date(2027, 8, 1)),
+        (2, 1_400_000, date(2028, 2, 1)),
     ]
     outcome_ids = [o.id for o in ev.need.outcomes]
     schedule[1].amount_pence -= 1
     with pytest.raises(contracts.ContractError, match=r"add up to £39,999.99 .* add £0.01") as error:
-        contracts.create_contract(decision, starts_on=start, ends_on=date(2028, 2, 1), schedule=schedule,
-                                  outcome_ids=outcome_ids, actor=ev.commissioner, now=after)
+        contracts.create_contract(
+            decision,
+            starts_on=start,
+            ends_on=date(2028, 2, 1),
+            schedule=schedule,
+            outcome_ids=outcome_ids,
+            actor=ev.commissioner,
+            now=after,
+        )
     assert error.value.field == "schedule"
     schedule[1].amount_pence += 1
     with pytest.raises(contracts.ContractError, match="between the start and end dates"):
-        contracts.create_contract(decision, starts_on=start, ends_on=date(2028, 1, 31), schedule=schedule,
-                                  outcome_ids=outcome_ids, actor=ev.commissioner, now=after)
+        contracts.create_contract(
+            decision,
+            starts_on=start,
+            ends_on=date(2028, 1, 31),
+            schedule=schedule,
+            outcome_ids=outcome_ids,
+            actor=ev.commissioner,
+            now=after,
+        )
     with pytest.raises(contracts.ContractError, match="after the start date"):
-        contracts.create_contract(decision, starts_on=start, ends_on=start, schedule=schedule,
-                                  outcome_ids=outcome_ids, actor=ev.commissioner, now=after)
+        contracts.create_contract(
+            decision,
+            starts_on=start,
+            ends_on=start,
+            schedule=schedule,
+            outcome_ids=outcome_ids,
+            actor=ev.commissioner,
+            now=after,
+        )
     assert count(Contract) == 0
-    contract = contracts.create_contract(decision, starts_on=start, ends_on=date(2028, 2, 1), schedule=schedule,
-                                         outcome_ids=outcome_ids, actor=ev.commissioner, now=after)
+    contract = contracts.create_contract(
+        decision,
+        starts_on=start,
+        ends_on=date(2028, 2, 1),
+        schedule=schedule,
+        outcome_ids=outcome_ids,
+        actor=ev.commissioner,
+        now=after,
+    )
     assert sum(m.amount_pence for m in contract.milestones) == contract.value_pence == 4_000_000
     assert [(p.organisation_id, p.role) for p in contract.parties] == [(ev.bids[0].organisation_id, PartyRole.LEAD)]
     assert count(AuditEvent, AuditEvent.action == "contract.created") == 1
     with pytest.raises(contracts.ContractError, match="already been made"):
-        contracts.create_contract(decision, starts_on=start, ends_on=date(2028, 2, 1), schedule=schedule,
-                                  outcome_ids=outcome_ids, actor=ev.commissioner, now=after)
+        contracts.create_contract(
+            decision,
+            starts_on=start,
+            ends_on=date(2028, 2, 1),
+            schedule=schedule,
+            outcome_ids=outcome_ids,
+            actor=ev.commissioner,
+            now=after,
+        )
 
 
 def test_a_grant_has_its_contract_at_once(db_session):
     ev, decision = _awarded(Procedure.GRANT)
     start = date(2027, 2, 1)
     contract = contracts.create_contract(
-        decision, starts_on=start, ends_on=date(2028, 2, 1), schedule=contracts.proposed_schedule(decision, start),
-        outcome_ids=[ev.need.outcomes[0].id], actor=ev.commissioner,
+        decision,
+        starts_on=start,
+        ends_on=date(2028, 2, 1),
+        schedule=contracts.proposed_schedule(decision, start),
+        outcome_ids=[ev.need.outcomes[0].id],
+        actor=ev.commissioner,
     )
     assert [o.id for o in contract.outcomes] == [ev.need.outcomes[0].id]
 
@@ -298,7 +379,9 @@ def test_a_part_priced_at_nothing_is_not_proposed_as_a_payment(db_session):
     bid = decision.bid
     revision = lifecycle.counting_revision(bid)
     content = dict(revision.content)
-    content["price_breakdown"] = [dict(item, pence=0 if item["key"] == "advance" else item["pence"]) for item in content["price_breakdown"]]
+    content["price_breakdown"] = [
+        dict(item, pence=0 if item["key"] == "advance" else item["pence"]) for item in content["price_breakdown"]
+    ]
     revision.content = content
     lines = contracts.proposed_schedule(decision, date(2027, 2, 1))
     assert [line.number for line in lines] == [1, 2]

@@ -28,6 +28,7 @@ def page_text(response) -> str:
     """The page's HTML with entities decoded (names with apostrophes, like 'bid's')."""
     return html.unescape(raw_page_text(response))
 
+
 FLAG = "£20,000 is 52% below the median of the other bids on this lot (£42,000)"
 
 
@@ -52,8 +53,17 @@ def ev(db_session):
     partner_org = ev.partner.organisations[0]
     from marketplace.bids.models import BidPartner
 
-    db.session.add(BidPartner(bid=flagged, lot_id=flagged.lot_id, organisation_id=partner_org.id, work_percent=20,
-                              price_percent=20, confirmed_at=utcnow(), invited_by_id=ev.providers[0].id))
+    db.session.add(
+        BidPartner(
+            bid=flagged,
+            lot_id=flagged.lot_id,
+            organisation_id=partner_org.id,
+            work_percent=20,
+            price_percent=20,
+            confirmed_at=utcnow(),
+            invited_by_id=ev.providers[0].id,
+        )
+    )
     ev.board = factories.make_area_staff(Role.BOARD_MEMBER)
     db.session.commit()
     return ev
@@ -119,7 +129,12 @@ def test_who_sees_the_commissioners_page_and_who_may_ask(client, ev):
         _as(client, user)
         for url in (request_url, decide_url):
             day = timing.earliest_respond_by(utcnow())
-            response = post_form(client, url, {"request": "Explain", **_date(day), "outcome": "reject", "reason": "x"}, from_url=token_page)
+            response = post_form(
+                client,
+                url,
+                {"request": "Explain", **_date(day), "outcome": "reject", "reason": "x"},
+                from_url=token_page,
+            )
             if user is None:
                 assert response.status_code == 302 and "/sign-in" in response.headers["Location"], name
             else:
@@ -132,7 +147,10 @@ def test_ids_that_do_not_belong_together_are_404(client, ev):
     unflagged = ev.bids[1]
     db.session.commit()
     _as(client, ev.commissioner)
-    assert client.get(f"/needs/{other.need.id}/evaluation/bids/{ev.flagged.id}/abnormally-low").status_code in (403, 404)
+    assert client.get(f"/needs/{other.need.id}/evaluation/bids/{ev.flagged.id}/abnormally-low").status_code in (
+        403,
+        404,
+    )
     assert client.get(f"/needs/{ev.need.id}/evaluation/bids/{unflagged.id}/abnormally-low").status_code == 404
     assert client.get(f"/needs/{ev.need.id}/evaluation/bids/999999/abnormally-low").status_code == 404
     assert client.get(f"/needs/999999/evaluation/bids/{ev.flagged.id}/abnormally-low").status_code == 404
@@ -159,7 +177,9 @@ def test_bad_dates_are_refused_by_the_field(client, ev, boxes, message):
     _as(client, ev.commissioner)
     page, request_url, _ = _urls(ev)
     events = count(AuditEvent)
-    response = post_form(client, request_url, {"request": "Explain your staffing costs.", "respond_by": boxes}, from_url=page)
+    response = post_form(
+        client, request_url, {"request": "Explain your staffing costs.", "respond_by": boxes}, from_url=page
+    )
     assert response.status_code == 400
     assert error_summary(response) == [message]
     html = page_text(response)
@@ -177,7 +197,9 @@ def test_a_date_too_soon_names_the_earliest_and_missing_text_is_an_error(client,
     if tomorrow < earliest:
         response = _request(client, ev, day=tomorrow)
         assert response.status_code == 400
-        assert error_summary(response) == [f"Give the bidder at least 2 working days: the date must be {earliest.day} {earliest:%B %Y} or later"]
+        assert error_summary(response) == [
+            f"Give the bidder at least 2 working days: the date must be {earliest.day} {earliest:%B %Y} or later"
+        ]
     response = _request(client, ev, text="   ")
     assert response.status_code == 400
     assert error_summary(response) == ["Enter what the bidder should explain"]
@@ -202,7 +224,11 @@ def test_request_then_explain_then_accept(client, ev):
     assert review.request == "Show how you pay staff at this price."
     # The lead and the partner are emailed, with a link to the explanation page.
     for user in (ev.providers[0], ev.partner):
-        email = db.session.query(OutboxEmail).filter(OutboxEmail.to == user.email, OutboxEmail.subject.like("Explain your price%")).one()
+        email = (
+            db.session.query(OutboxEmail)
+            .filter(OutboxEmail.to == user.email, OutboxEmail.subject.like("Explain your price%"))
+            .one()
+        )
         assert f"/bids/{ev.flagged.id}/explanation" in email.body
     assert count(OutboxEmail, OutboxEmail.to == ev.providers[1].email, OutboxEmail.subject.like("Explain%")) == 0
     html = page_text(client.get(page))
@@ -241,11 +267,16 @@ def test_request_then_explain_then_accept(client, ev):
     assert response.status_code == 400 and error_summary(response) == ["Your explanation must be 500 words or fewer"]
     db.session.refresh(review)
     assert review.responded_at is None
-    response = post_form(client, url, {"response": "Our premises are donated and we use trained volunteers."}, from_url=url)
+    response = post_form(
+        client, url, {"response": "Our premises are donated and we use trained volunteers."}, from_url=url
+    )
     assert response.status_code == 302
     db.session.refresh(review)
     assert review.response == "Our premises are donated and we use trained volunteers."
-    assert count(OutboxEmail, OutboxEmail.to == ev.commissioner.email, OutboxEmail.subject.like("Explanation received%")) == 1
+    assert (
+        count(OutboxEmail, OutboxEmail.to == ev.commissioner.email, OutboxEmail.subject.like("Explanation received%"))
+        == 1
+    )
     # Only once.
     response = post_form(client, url, {"response": "Again."}, from_url=url)
     assert response.status_code == 400 and error_summary(response) == ["You have already sent your explanation"]
@@ -258,7 +289,9 @@ def test_request_then_explain_then_accept(client, ev):
     assert response.status_code == 400
     assert error_summary(response) == ["Select whether you accept the explanation or reject the bid"]
     assert "Credible." in page_text(response)
-    response = post_form(client, decide_url, {"outcome": "accept", "reason": "Credible: donated premises."}, from_url=page)
+    response = post_form(
+        client, decide_url, {"outcome": "accept", "reason": "Credible: donated premises."}, from_url=page
+    )
     assert response.status_code == 302
     db.session.refresh(review)
     assert review.outcome == LowBidOutcome.ACCEPTED
@@ -290,7 +323,9 @@ def test_after_the_window_the_bidder_cannot_explain_and_the_commissioner_may_rej
 
     _as(client, ev.commissioner)
     assert "None: the time to explain has passed" in page_text(client.get(page))
-    response = post_form(client, decide_url, {"outcome": "reject", "reason": "No explanation was given."}, from_url=page)
+    response = post_form(
+        client, decide_url, {"outcome": "reject", "reason": "No explanation was given."}, from_url=page
+    )
     assert response.status_code == 302
     db.session.refresh(review)
     assert review.outcome == LowBidOutcome.REJECTED

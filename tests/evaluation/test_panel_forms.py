@@ -112,7 +112,8 @@ def test_declarations_errors_by_the_field_then_written_once(app, db_session):
     assert response.status_code == 302 and response.headers["Location"].endswith(f"{base}/mine")
     rows = panel.declarations(ev.need, newcomer)
     assert {(d.organisation_id, d.conflicted, d.details) for d in rows} == {
-        (first.id, False, ""), (second.id, True, CONFLICT_MARKER),
+        (first.id, False, ""),
+        (second.id, True, CONFLICT_MARKER),
     }
     assert count(AuditEvent, AuditEvent.action == "conflict.declared", AuditEvent.actor_id == newcomer.id) == 2
     # Shown read-only afterwards; the commissioner and the board read the details.
@@ -149,7 +150,9 @@ def test_the_hub_shows_progress_and_moderation_state(app, db_session):
     assert f"/lots/{ev.lot.id}/ranking" in page and f"/lots/{ev.lot.id}/award" in page
     assert "Not decided yet" in page
     # The board sees it but cannot change it.
-    board_page = page_text(signed_in(app, factories.make_area_staff(Role.BOARD_MEMBER)).get(f"/needs/{ev.need.id}/evaluation"))
+    board_page = page_text(
+        signed_in(app, factories.make_area_staff(Role.BOARD_MEMBER)).get(f"/needs/{ev.need.id}/evaluation")
+    )
     assert "Submitted" in board_page and "Close moderation" not in board_page and "/moderate" not in board_page
 
 

@@ -243,8 +243,12 @@ def test_the_table_s_pages_show_what_they_should(app, db_session):
     hub = page_text(commissioner.get(base))
     assert "Marked Charity" in hub and CONFLICT_MARKER in hub and "Ada Evaluator" in hub
     assert JUSTIFICATION_MARKER in page_text(commissioner.get(f"{base}/bids/{v['bid_id']}/scores"))
-    assert ANSWER_MARKER in page_text(signed_in(app, world["users"]["evaluator_2"]).get(f"{base}/bids/{v['bid_id']}/score"))
-    assert JUSTIFICATION_MARKER in page_text(signed_in(app, world["users"]["evaluator"]).get(f"{base}/bids/{v['bid_id']}/scores"))
+    assert ANSWER_MARKER in page_text(
+        signed_in(app, world["users"]["evaluator_2"]).get(f"{base}/bids/{v['bid_id']}/score")
+    )
+    assert JUSTIFICATION_MARKER in page_text(
+        signed_in(app, world["users"]["evaluator"]).get(f"{base}/bids/{v['bid_id']}/scores")
+    )
     # The evaluator is sent from the hub to its own page.
     response = signed_in(app, world["users"]["evaluator"]).get(base)
     assert response.headers["Location"].endswith(f"{base}/mine")
@@ -286,9 +290,13 @@ def test_ids_that_are_not_the_need_s_are_not_found(app, db_session):
         assert client.get(url).status_code == 404, url
     # A bid of another need of the same area: the commissioner oversees both, still 404 here.
     other_commissioner = signed_in(app, elsewhere.commissioner)
-    assert other_commissioner.get(f"/needs/{elsewhere.need.id}/evaluation/bids/{v['bid_id']}/moderate").status_code == 404
+    assert (
+        other_commissioner.get(f"/needs/{elsewhere.need.id}/evaluation/bids/{v['bid_id']}/moderate").status_code == 404
+    )
     token = csrf_for(commissioner, world["users"]["commissioner"])
-    assert commissioner.post(f"{base}/lots/{foreign_lot}/close-moderation", data={"csrf_token": token}).status_code == 404
+    assert (
+        commissioner.post(f"{base}/lots/{foreign_lot}/close-moderation", data={"csrf_token": token}).status_code == 404
+    )
     assert commissioner.post(f"{base}/panel/{foreign_member}/remove", data={"csrf_token": token}).status_code == 404
     assert count(PanelMember, PanelMember.removed_at.is_not(None)) == 0
     assert count(ModerationClosure) == 0

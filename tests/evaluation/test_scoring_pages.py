@@ -75,7 +75,10 @@ def test_scores_outside_0_to_4_or_not_numbers_are_errors_by_the_field(app, db_se
             data[f"score_{question.key}"] = bad
             response = _post(client, url, data)
             assert response.status_code == 400, (bad, button)
-            assert error_summary(response) == ["The score for question 1 must be a whole number from 0 to 4"], (bad, button)
+            assert error_summary(response) == ["The score for question 1 must be a whole number from 0 to 4"], (
+                bad,
+                button,
+            )
             text = page_text(response)
             assert f'href="#score_{question.key}"' in text
             assert "Kept reasons." in text and radio_checked(text, f"score_{social.key}", "3")
@@ -119,13 +122,19 @@ def test_a_draft_is_kept_then_submitted_once(app, db_session):
     question, social = scoring.parts(ev.need)
     client = signed_in(app, evaluator)
     url = f"/needs/{ev.need.id}/evaluation/bids/{bid.id}/score"
-    response = _post(client, url, {"save_draft": "1", f"score_{question.key}": "2", f"justification_{question.key}": "Half way."})
+    response = _post(
+        client, url, {"save_draft": "1", f"score_{question.key}": "2", f"justification_{question.key}": "Half way."}
+    )
     assert response.status_code == 302
     sheet = scoring.sheet_of(bid, evaluator)
     assert sheet.submitted_at is None and sheet.score_for(question.key).score == 2
     assert sheet.score_for(social.key).score is None
     page = page_text(client.get(response.headers["Location"]))
-    assert "Your draft has been saved" in page and "Half way." in page and radio_checked(page, f"score_{question.key}", "2")
+    assert (
+        "Your draft has been saved" in page
+        and "Half way." in page
+        and radio_checked(page, f"score_{question.key}", "2")
+    )
     assert "Draft saved" in page_text(client.get(f"/needs/{ev.need.id}/evaluation/mine"))
 
     response = _post(client, url, _sheet_data([question, social], 4, MARKER_A))
@@ -182,7 +191,10 @@ def test_an_evaluator_sees_the_others_scores_only_after_submitting(app, db_sessi
     # B has not scored, then has only a draft: refused, told to submit first.
     for step in ("nothing", "draft"):
         if step == "draft":
-            assert _post(client_b, f"{base}/score", _sheet_data(parts, 1, MARKER_B, button="save_draft")).status_code == 302
+            assert (
+                _post(client_b, f"{base}/score", _sheet_data(parts, 1, MARKER_B, button="save_draft")).status_code
+                == 302
+            )
         response = client_b.get(f"{base}/scores")
         assert response.status_code == 403, step
         text = page_text(response)
@@ -237,18 +249,26 @@ def test_moderation_errors_by_the_field_then_agreed_and_revised(app, db_session)
     client = signed_in(app, ev.commissioner)
     url = f"/needs/{ev.need.id}/evaluation/bids/{bid.id}/moderate"
     before = _rows()
-    response = _post(client, url, {f"score_{question.key}": "7", f"rationale_{question.key}": "Kept.", f"score_{social.key}": "2"})
+    response = _post(
+        client, url, {f"score_{question.key}": "7", f"rationale_{question.key}": "Kept.", f"score_{social.key}": "2"}
+    )
     assert response.status_code == 400
     assert error_summary(response) == ["The score for question 1 must be a whole number from 0 to 4"]
-    response = _post(client, url, {f"score_{question.key}": "3", f"rationale_{question.key}": "Kept.", f"score_{social.key}": "2"})
+    response = _post(
+        client, url, {f"score_{question.key}": "3", f"rationale_{question.key}": "Kept.", f"score_{social.key}": "2"}
+    )
     assert response.status_code == 400
     assert error_summary(response) == ["Give the rationale for the agreed score for social value"]
     assert f'href="#rationale_{social.key}"' in page_text(response)
     assert radio_checked(page_text(response), f"score_{social.key}", "2")
     assert _rows() == before
 
-    good = {f"score_{question.key}": "3", f"rationale_{question.key}": "Strong reach.",
-            f"score_{social.key}": "2", f"rationale_{social.key}": "Modest."}
+    good = {
+        f"score_{question.key}": "3",
+        f"rationale_{question.key}": "Strong reach.",
+        f"score_{social.key}": "2",
+        f"rationale_{social.key}": "Modest.",
+    }
     response = _post(client, url, good)
     assert response.status_code == 302
     assert {k: a.score for k, a in moderation.agreed_scores(bid).items()} == {question.key: 3, social.key: 2}
@@ -294,7 +314,8 @@ def test_from_panel_to_ranking_through_the_pages(app, db_session):
         assert sign_in(client, user.email).status_code == 302
         clients[user.id] = client
         response = post_form(
-            client, f"{base}/declarations",
+            client,
+            f"{base}/declarations",
             {f"org_{o.id}": "no" for o in panel.bidding_organisations(need)},
         )
         assert response.status_code == 302
@@ -302,16 +323,25 @@ def test_from_panel_to_ranking_through_the_pages(app, db_session):
     question, social = scoring.parts(need)
     for user in (a, b):
         for bid, (q, s) in ((bid_a, (3, 2)), (bid_b, (4, 4))):
-            data = {"submit_scores": "1", f"score_{question.key}": str(q), f"justification_{question.key}": "Evidence.",
-                    f"score_{social.key}": str(s), f"justification_{social.key}": "Evidence."}
+            data = {
+                "submit_scores": "1",
+                f"score_{question.key}": str(q),
+                f"justification_{question.key}": "Evidence.",
+                f"score_{social.key}": str(s),
+                f"justification_{social.key}": "Evidence.",
+            }
             response = post_form(clients[user.id], f"{base}/bids/{bid.id}/score", data)
             assert response.status_code == 302, page_text(response)
 
     hub = page_text(commissioner.get(base))
     assert hub.count("Ready to moderate") == 2
     for bid, (q, s) in ((bid_a, (3, 2)), (bid_b, (4, 4))):
-        data = {f"score_{question.key}": str(q), f"rationale_{question.key}": "Agreed.",
-                f"score_{social.key}": str(s), f"rationale_{social.key}": "Agreed."}
+        data = {
+            f"score_{question.key}": str(q),
+            f"rationale_{question.key}": "Agreed.",
+            f"score_{social.key}": str(s),
+            f"rationale_{social.key}": "Agreed.",
+        }
         assert _post(commissioner, f"{base}/bids/{bid.id}/moderate", data).status_code == 302
     assert page_text(commissioner.get(base)).count("Scores agreed") == 2
 
@@ -331,7 +361,9 @@ def test_from_panel_to_ranking_through_the_pages(app, db_session):
     b_name, a_name = bid_b.organisation.name, bid_a.organisation.name
     assert re.search(rf"1 {re.escape(b_name)} .*97\.78 2 {re.escape(a_name)} .*75\.00", text)
     # The board reads the ranking too; an evaluator does not.
-    assert "97.78" in page_text(signed_in(app, factories.make_area_staff(Role.BOARD_MEMBER)).get(f"{base}/lots/{ev.lot.id}/ranking"))
+    assert "97.78" in page_text(
+        signed_in(app, factories.make_area_staff(Role.BOARD_MEMBER)).get(f"{base}/lots/{ev.lot.id}/ranking")
+    )
     assert clients[a.id].get(f"{base}/lots/{ev.lot.id}/ranking").status_code == 403
 
 
@@ -357,18 +389,29 @@ def test_the_ranking_notes_ties_and_lists_rejected_bids(app, db_session):
     now = utcnow()
     d.low_flagged_at = now - timedelta(days=5)
     d.low_flag_reason = "Price is 50% below the median"
-    db.session.add(LowBidReview(
-        bid_id=d.id, requested_at=now - timedelta(days=5), requested_by_id=ev.commissioner.id, request="Explain.",
-        respond_by=now - timedelta(days=1), outcome=LowBidOutcome.REJECTED, outcome_reason="Cannot pay staff.",
-        decided_at=now, decided_by_id=ev.commissioner.id,
-    ))
+    db.session.add(
+        LowBidReview(
+            bid_id=d.id,
+            requested_at=now - timedelta(days=5),
+            requested_by_id=ev.commissioner.id,
+            request="Explain.",
+            respond_by=now - timedelta(days=1),
+            outcome=LowBidOutcome.REJECTED,
+            outcome_reason="Cannot pay staff.",
+            decided_at=now,
+            decided_by_id=ev.commissioner.id,
+        )
+    )
     moderation.close_moderation(ev.lot, actor=ev.commissioner)
     _ready()
     page = page_text(signed_in(app, ev.commissioner).get(f"/needs/{ev.need.id}/evaluation/lots/{ev.lot.id}/ranking"))
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     assert "Same total as another bid: placed above it by its higher quality score" in text
     assert text.count("(tied)") == 2 and "Tied: the same total and the same quality score" in text
-    assert re.search(rf"1 Same total as another bid: placed above it by its higher quality score {re.escape(b.organisation.name)} ", text)
+    assert re.search(
+        rf"1 Same total as another bid: placed above it by its higher quality score {re.escape(b.organisation.name)} ",
+        text,
+    )
     assert re.search(rf"2 \(tied\) .*{re.escape(a.organisation.name)}", text)
     assert "Bids not ranked" in text
     assert re.search(rf"{re.escape(d.organisation.name)} £20,000 Rejected as abnormally low", text)

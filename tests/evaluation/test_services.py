@@ -37,7 +37,10 @@ def test_only_evaluators_of_the_area_join_the_panel_and_only_after_closing(db_se
     with pytest.raises(EvaluationError, match="once the need has closed"):
         panel.assign_evaluator(need, evaluator, actor=commissioner)
     factories.close_need(need)
-    for outsider in (factories.make_area_staff(Role.BOARD_MEMBER), factories.make_area_staff(Role.EVALUATOR, "N56ESXN")):
+    for outsider in (
+        factories.make_area_staff(Role.BOARD_MEMBER),
+        factories.make_area_staff(Role.EVALUATOR, "N56ESXN"),
+    ):
         with pytest.raises(EvaluationError, match="evaluator of this area"):
             panel.assign_evaluator(need, outsider, actor=commissioner)
     member = panel.assign_evaluator(need, evaluator, actor=commissioner)
@@ -58,8 +61,12 @@ def test_declarations_cover_every_bidding_organisation_lead_and_partner(db_sessi
     lead = factories.make_provider()
     partner_user = factories.make_provider()
     bid = factories.make_bid(need, provider=lead, submit=False)
-    partner, _ = consortium.invite_partner(bid, organisation=partner_user.organisations[0], work_percent=30, price_percent=30, actor=lead)
-    consortium.set_shares(bid, lead_work_percent=70, lead_price_percent=70, partner_shares={partner.id: (30, 30)}, actor=lead)
+    partner, _ = consortium.invite_partner(
+        bid, organisation=partner_user.organisations[0], work_percent=30, price_percent=30, actor=lead
+    )
+    consortium.set_shares(
+        bid, lead_work_percent=70, lead_price_percent=70, partner_shares={partner.id: (30, 30)}, actor=lead
+    )
     consortium.confirm_partner(partner, actor=partner_user)
     submission.submit_bid(bid, actor=lead)
     other = factories.make_bid(need)
@@ -168,7 +175,9 @@ def test_moderation_needs_every_unconflicted_evaluators_scores(db_session):
     moderation.agree_scores(bid, _scores(ev.need, 2, "Between the two."), actor=ev.commissioner)
     moderation.agree_scores(bid, _scores(ev.need, 3, "On reflection, good."), actor=ev.commissioner)
     assert {a.score for a in moderation.agreed_scores(bid).values()} == {3}
-    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "scores.moderated").order_by(AuditEvent.id)).all()
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "scores.moderated").order_by(AuditEvent.id)
+    ).all()
     assert len(events) == 2 and set(events[1].before.values()) == {2} and set(events[1].after["scores"].values()) == {3}
     # The original sheets are kept as they were.
     assert sorted(s.scores[0].score for s in scoring.counted_sheets(bid)) == [1, 3]
@@ -211,7 +220,9 @@ def test_totals_and_ranking_worked_by_hand(db_session):
         moderation.agree_scores(bid, scores, actor=ev.commissioner)
     rows = ranking.ranking(ev.lot)
     assert [(r.bid.id, str(r.total_2dp), r.rank) for r in rows] == [
-        (ev.bids[1].id, "97.78", 1), (ev.bids[2].id, "83.33", 2), (ev.bids[0].id, "80.00", 3),
+        (ev.bids[1].id, "97.78", 1),
+        (ev.bids[2].id, "83.33", 2),
+        (ev.bids[0].id, "80.00", 3),
     ]
     assert rows[0].price_points == Fraction(4_000_000, 4_500_000) * 20
     assert str(rows[1].quality_2dp) == "70.00" and str(rows[1].price_2dp) == "13.33"

@@ -23,6 +23,7 @@ from .test_manage import lot_data
 # Page tests count working days from today; needs close a number of days from now.
 pytestmark = pytest.mark.clock
 
+
 @pytest.fixture
 def commissioner(db_session):
     return factories.make_area_staff(Role.COMMISSIONER, email="cora@example.org")
@@ -57,9 +58,18 @@ def _states(*bid_list):
 
 
 def test_a_change_to_one_lots_budget_returns_only_that_lots_bids_to_reconfirmation(need, commissioner, two_bids):
-    amendment = _amend(need, commissioner, lambda n: drafting.save_lot(
-        n, lot=n.lots[0], title=n.lots[0].title, description="", value_pence=6_000_000, reservation=n.lots[0].reservation
-    ))
+    amendment = _amend(
+        need,
+        commissioner,
+        lambda n: drafting.save_lot(
+            n,
+            lot=n.lots[0],
+            title=n.lots[0].title,
+            description="",
+            value_pence=6_000_000,
+            reservation=n.lots[0].reservation,
+        ),
+    )
     assert amendment.material and not amendment.affects_all_lots and amendment.lots == [need.lots[0]]
     assert _states(*two_bids) == [BidState.NEEDS_RECONFIRMATION, BidState.SUBMITTED]
     assert lifecycle.counting_revision(two_bids[1]) is not None
@@ -74,8 +84,12 @@ def test_a_change_to_one_lots_description_of_the_work_returns_only_that_lots_bid
 WHOLE_NEED_CHANGES = {
     "criteria weights": lambda n: drafting.set_weights(n, social_value_weight=30, price_weight=10),
     "a question's word limit": lambda n: setattr(n.criteria[0], "word_limit", 300),
-    "payment profile": lambda n: drafting.set_payment_profile(n, advance_percent=10, milestones=[("Six months", 50, 6), ("End", 40, 12)]),
-    "conditions": lambda n: drafting.set_conditions(n, conditions=["safeguarding", "dbs"], cost_floor_per_person_pence=None),
+    "payment profile": lambda n: drafting.set_payment_profile(
+        n, advance_percent=10, milestones=[("Six months", 50, 6), ("End", 40, 12)]
+    ),
+    "conditions": lambda n: drafting.set_conditions(
+        n, conditions=["safeguarding", "dbs"], cost_floor_per_person_pence=None
+    ),
     "expected people": lambda n: setattr(n, "expected_people", 80),
     "duration": lambda n: setattr(n, "duration_months", 18),
 }
@@ -92,7 +106,9 @@ def test_a_change_to_the_whole_need_returns_every_lots_bids(need, commissioner, 
 NO_BID_CHANGES = {
     "title": lambda n: setattr(n, "title", "Women's centre support, East Kent"),
     "summary": lambda n: setattr(n, "summary", "Longer summary"),
-    "a new lot": lambda n: drafting.save_lot(n, title="Lot 3", description="", value_pence=1_000_000, reservation=n.lots[0].reservation),
+    "a new lot": lambda n: drafting.save_lot(
+        n, title="Lot 3", description="", value_pence=1_000_000, reservation=n.lots[0].reservation
+    ),
 }
 
 
@@ -132,23 +148,33 @@ def test_a_lot_without_bids_can_be_removed_and_returns_no_bid(need, commissioner
 def test_a_correction_returns_no_bid_and_bidders_are_told(need, commissioner, two_bids):
     emails = count(OutboxEmail, OutboxEmail.to == "lot1@example.org")
     amendment = _amend(
-        need, commissioner, lambda n: setattr(n.lots[0], "title", "Lot one"),
-        reason="Typo in the lot's name", correction=True,
+        need,
+        commissioner,
+        lambda n: setattr(n.lots[0], "title", "Lot one"),
+        reason="Typo in the lot's name",
+        correction=True,
     )
     assert amendment.correction and not amendment.material and not amendment.affects_all_lots
     assert _states(*two_bids) == [BidState.SUBMITTED, BidState.SUBMITTED]
     assert count(OutboxEmail, OutboxEmail.to == "lot1@example.org") == emails + 1
-    email = db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.to == "lot1@example.org").order_by(OutboxEmail.id.desc())).first()
+    email = db.session.scalars(
+        sa.select(OutboxEmail).where(OutboxEmail.to == "lot1@example.org").order_by(OutboxEmail.id.desc())
+    ).first()
     assert email.subject == f"Correction to {need.title}"
     assert "Lot 1 (Lot one): title: Lot 1 -> Lot one" in email.body
-    [event] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "need.corrected", AuditEvent.object_id == need.id)).all()
+    [event] = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "need.corrected", AuditEvent.object_id == need.id)
+    ).all()
     assert event.reason == "Typo in the lot's name"
 
 
 def test_a_correction_of_a_questions_wording_keeps_every_bid_counting(need, commissioner, two_bids):
     _amend(
-        need, commissioner, lambda n: setattr(n.criteria[0], "question", "How will you reach women who do not yet engage?"),
-        reason="Clearer wording", correction=True,
+        need,
+        commissioner,
+        lambda n: setattr(n.criteria[0], "question", "How will you reach women who do not yet engage?"),
+        reason="Clearer wording",
+        correction=True,
     )
     first, second = two_bids
     assert _states(first, second) == [BidState.SUBMITTED, BidState.SUBMITTED]
@@ -158,15 +184,21 @@ def test_a_correction_of_a_questions_wording_keeps_every_bid_counting(need, comm
 def test_a_correction_near_closing_does_not_move_the_closing_time(commissioner):
     need = factories.make_need(commissioner=commissioner, closes_in_days=2)
     closes = need.closes_at
-    amendment = _amend(need, commissioner, lambda n: setattr(n, "summary", "Fixed a typo"), reason="Typo", correction=True)
+    amendment = _amend(
+        need, commissioner, lambda n: setattr(n, "summary", "Fixed a typo"), reason="Typo", correction=True
+    )
     assert amendment.closes_at_after == closes == need.closes_at
 
 
-@pytest.mark.parametrize("change", [
-    lambda n: setattr(n.lots[0], "value_pence", 6_000_000),
-    lambda n: setattr(n.criteria[0], "weight", 50),
-    lambda n: setattr(n, "expected_people", 80),
-], ids=["budget", "weight", "people"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda n: setattr(n.lots[0], "value_pence", 6_000_000),
+        lambda n: setattr(n.criteria[0], "weight", 50),
+        lambda n: setattr(n, "expected_people", 80),
+    ],
+    ids=["budget", "weight", "people"],
+)
 def test_a_correction_may_only_change_wording(need, commissioner, two_bids, change):
     before = amendments.snapshot(need)
     change(need)
@@ -182,7 +214,11 @@ def test_a_correction_may_only_change_wording(need, commissioner, two_bids, chan
 def test_a_bid_has_no_unsubmitted_changes_after_an_amendment_the_bidder_did_not_make(need, commissioner, two_bids):
     first, _ = two_bids
     _amend(need, commissioner, lambda n: setattr(n.lots[0], "value_pence", 6_000_000))
-    _amend(need, commissioner, lambda n: drafting.save_criterion(n, question="What will change for the women?", weight=10, word_limit=200))
+    _amend(
+        need,
+        commissioner,
+        lambda n: drafting.save_criterion(n, question="What will change for the women?", weight=10, word_limit=200),
+    )
     assert not submission.has_unsubmitted_changes(first)
     bid_drafting.save_social_value(first, text="Three paid posts.", actor=first.created_by)
     assert submission.has_unsubmitted_changes(first)
@@ -199,7 +235,9 @@ def _signed_in(client, user):
 
 def test_reconfirm_page_shows_what_changed_before_and_after(app, client, need, commissioner, two_bids):
     first, second = two_bids
-    _amend(need, commissioner, lambda n: setattr(n.lots[0], "value_pence", 6_000_000), reason="The council added funding")
+    _amend(
+        need, commissioner, lambda n: setattr(n.lots[0], "value_pence", 6_000_000), reason="The council added funding"
+    )
     _signed_in(client, first.created_by)
     show = page_text(client.get(f"/bids/{first.id}"))
     assert "in a way that affects bids on lot 1" in show
@@ -219,7 +257,8 @@ def test_commissioner_records_a_correction_from_the_lot_page(client, need, commi
     _signed_in(client, commissioner)
     lot = need.lots[0]
     response = post_form(
-        client, f"/needs/{need.id}/lots/{lot.id}",
+        client,
+        f"/needs/{need.id}/lots/{lot.id}",
         lot_data(title="Lot one", budget="£50,000", reason="Typo in the lot's name", correction="y"),
         follow_redirects=True,
     )
@@ -237,7 +276,8 @@ def test_a_correction_that_changes_a_budget_is_refused_with_nothing_written(clie
     before = amendments.snapshot(need)
     events = count(AuditEvent)
     response = post_form(
-        client, f"/needs/{need.id}/lots/{lot.id}",
+        client,
+        f"/needs/{need.id}/lots/{lot.id}",
         lot_data(title="Lot 1", budget="£60,000", reason="Only a typo", correction="y"),
     )
     assert response.status_code == 200

@@ -54,13 +54,17 @@ def test_closing_time_cannot_move_earlier_once_published(commissioner):
     problems = dates.date_problems(
         need, question_deadline=need.question_deadline, closes_at=_noon(date(2026, 12, 11)), now=FRIDAY_EVENING
     )
-    assert problems == [(
-        "closes_at",
-        "The closing time cannot be brought forward once the need is published: providers were told "
-        "midday on 29 December 2026. Choose that time or later",
-    )]
+    assert problems == [
+        (
+            "closes_at",
+            "The closing time cannot be brought forward once the need is published: providers were told "
+            "midday on 29 December 2026. Choose that time or later",
+        )
+    ]
     with pytest.raises(NeedError, match="cannot be brought forward"):
-        dates.set_dates(need, question_deadline=need.question_deadline, closes_at=_noon(date(2026, 12, 11)), now=FRIDAY_EVENING)
+        dates.set_dates(
+            need, question_deadline=need.question_deadline, closes_at=_noon(date(2026, 12, 11)), now=FRIDAY_EVENING
+        )
     assert need.closes_at == _noon(date(2026, 12, 29))
 
 
@@ -69,9 +73,12 @@ def test_closing_time_cannot_move_even_an_hour_earlier_once_published(commission
         commissioner, published=FRIDAY_EVENING, deadline=_noon(date(2026, 12, 22)), closes=_noon(date(2026, 12, 29))
     )
     earlier = datetime.combine(date(2026, 12, 29), time(11, 0), tzinfo=LONDON)
-    assert [field for field, _ in dates.date_problems(
-        need, question_deadline=need.question_deadline, closes_at=earlier, now=FRIDAY_EVENING
-    )] == ["closes_at"]
+    assert [
+        field
+        for field, _ in dates.date_problems(
+            need, question_deadline=need.question_deadline, closes_at=earlier, now=FRIDAY_EVENING
+        )
+    ] == ["closes_at"]
 
 
 def test_question_deadline_cannot_move_earlier_once_published(commissioner):
@@ -89,14 +96,18 @@ def test_closing_time_may_move_later_once_published(commissioner):
     need = _published(
         commissioner, published=FRIDAY_EVENING, deadline=_noon(date(2026, 12, 22)), closes=_noon(date(2026, 12, 29))
     )
-    dates.set_dates(need, question_deadline=need.question_deadline, closes_at=_noon(date(2027, 1, 8)), now=FRIDAY_EVENING)
+    dates.set_dates(
+        need, question_deadline=need.question_deadline, closes_at=_noon(date(2027, 1, 8)), now=FRIDAY_EVENING
+    )
     assert need.closes_at == _noon(date(2027, 1, 8))
 
 
 def test_a_draft_may_bring_its_closing_time_forward(commissioner):
     need = factories.make_need(commissioner=commissioner, published=False)
     need.question_deadline, need.closes_at = _noon(date(2027, 1, 20)), _noon(date(2027, 1, 29))
-    dates.set_dates(need, question_deadline=_noon(date(2027, 1, 6)), closes_at=_noon(date(2027, 1, 15)), now=FRIDAY_EVENING)
+    dates.set_dates(
+        need, question_deadline=_noon(date(2027, 1, 6)), closes_at=_noon(date(2027, 1, 15)), now=FRIDAY_EVENING
+    )
     assert need.closes_at == _noon(date(2027, 1, 15))
 
 
@@ -106,16 +117,28 @@ def test_a_draft_may_bring_its_closing_time_forward(commissioner):
 @pytest.mark.parametrize(
     "closing_day, message",
     [
-        (date(2026, 12, 25), "25 December 2026 is Christmas Day, a bank holiday: the next working day is Tuesday 29 December 2026"),
-        (date(2026, 12, 28), "28 December 2026 is Boxing Day (observed), a bank holiday: the next working day is Tuesday 29 December 2026"),
+        (
+            date(2026, 12, 25),
+            "25 December 2026 is Christmas Day, a bank holiday: the next working day is Tuesday 29 December 2026",
+        ),
+        (
+            date(2026, 12, 28),
+            "28 December 2026 is Boxing Day (observed), a bank holiday: the next working day is Tuesday 29 December 2026",
+        ),
         (date(2027, 1, 9), "9 January 2027 is a Saturday: the next working day is Monday 11 January 2027"),
-        (date(2027, 3, 26), "26 March 2027 is Good Friday, a bank holiday: the next working day is Tuesday 30 March 2027"),
+        (
+            date(2027, 3, 26),
+            "26 March 2027 is Good Friday, a bank holiday: the next working day is Tuesday 30 March 2027",
+        ),
     ],
 )
 def test_closing_time_falls_on_a_working_day_with_the_next_one_suggested(commissioner, closing_day, message):
     need = factories.make_need(commissioner=commissioner, published=False)
     problems = dates.date_problems(
-        need, question_deadline=_noon(date(2026, 12, 21)), closes_at=_noon(closing_day), now=datetime(2026, 11, 2, 9, 0, tzinfo=LONDON)
+        need,
+        question_deadline=_noon(date(2026, 12, 21)),
+        closes_at=_noon(closing_day),
+        now=datetime(2026, 11, 2, 9, 0, tzinfo=LONDON),
     )
     assert problems == [("closes_at", f"The closing date must be on a working day. {message}")]
 
@@ -125,11 +148,13 @@ def test_question_deadline_falls_on_a_working_day(commissioner):
     problems = dates.date_problems(
         need, question_deadline=_noon(date(2027, 1, 1)), closes_at=_noon(date(2027, 1, 15)), now=FRIDAY_EVENING
     )
-    assert problems == [(
-        "question_deadline",
-        "The question deadline must be on a working day. 1 January 2027 is New Year's Day, a bank holiday: "
-        "the next working day is Monday 4 January 2027",
-    )]
+    assert problems == [
+        (
+            "question_deadline",
+            "The question deadline must be on a working day. 1 January 2027 is New Year's Day, a bank holiday: "
+            "the next working day is Monday 4 January 2027",
+        )
+    ]
 
 
 def test_a_date_left_as_it_was_is_not_judged_again(commissioner):
@@ -140,9 +165,12 @@ def test_a_date_left_as_it_was_is_not_judged_again(commissioner):
         deadline=FRIDAY_EVENING - timedelta(days=1),
         closes=_noon(date(2026, 12, 10)),
     )
-    assert dates.date_problems(
-        need, question_deadline=need.question_deadline, closes_at=_noon(date(2026, 12, 17)), now=FRIDAY_EVENING
-    ) == []
+    assert (
+        dates.date_problems(
+            need, question_deadline=need.question_deadline, closes_at=_noon(date(2026, 12, 17)), now=FRIDAY_EVENING
+        )
+        == []
+    )
 
 
 # Ten working days, said on the dates step ----------------------------------------------
@@ -154,13 +182,18 @@ def test_draft_closing_fewer_than_ten_working_days_away_is_refused_at_the_dates_
     problems = dates.date_problems(
         need, question_deadline=_noon(date(2026, 12, 10)), closes_at=_noon(date(2026, 12, 17)), now=FRIDAY_EVENING
     )
-    assert problems == [(
-        "closes_at",
-        "The closing date must be at least 10 working days after publication: if you publish today, 18 December 2026 or later",
-    )]
-    assert dates.date_problems(
-        need, question_deadline=_noon(date(2026, 12, 10)), closes_at=_noon(date(2026, 12, 18)), now=FRIDAY_EVENING
-    ) == []
+    assert problems == [
+        (
+            "closes_at",
+            "The closing date must be at least 10 working days after publication: if you publish today, 18 December 2026 or later",
+        )
+    ]
+    assert (
+        dates.date_problems(
+            need, question_deadline=_noon(date(2026, 12, 10)), closes_at=_noon(date(2026, 12, 18)), now=FRIDAY_EVENING
+        )
+        == []
+    )
 
 
 # Through the dates page ----------------------------------------------------------------
@@ -176,7 +209,8 @@ def test_dates_page_refuses_christmas_day_and_keeps_what_was_typed(client, commi
     before = amendments.snapshot(draft)
     events = count(AuditEvent)
     response = post_form(
-        client, f"/needs/{draft.id}/dates",
+        client,
+        f"/needs/{draft.id}/dates",
         dates_data(question_deadline=_noon(date(2031, 12, 15)), closes_at=_noon(date(2031, 12, 25))),
     )
     assert response.status_code == 200
@@ -196,7 +230,8 @@ def test_dates_page_says_when_a_draft_closes_too_soon(client, commissioner):
     _signed_in(client, commissioner)
     closes = _noon(add_working_days(_today(), 5))
     response = post_form(
-        client, f"/needs/{draft.id}/dates",
+        client,
+        f"/needs/{draft.id}/dates",
         dates_data(question_deadline=_noon(add_working_days(_today(), 2)), closes_at=closes),
     )
     assert response.status_code == 200
@@ -214,9 +249,12 @@ def test_dates_page_refuses_bringing_an_open_need_forward(client, commissioner):
     promised = need.closes_at
     _signed_in(client, commissioner)
     response = post_form(
-        client, f"/needs/{need.id}/dates",
-        {**dates_data(question_deadline=need.question_deadline, closes_at=_noon(add_working_days(_today(), 12))),
-         "reason": "Bring it forward"},
+        client,
+        f"/needs/{need.id}/dates",
+        {
+            **dates_data(question_deadline=need.question_deadline, closes_at=_noon(add_working_days(_today(), 12))),
+            "reason": "Bring it forward",
+        },
     )
     assert response.status_code == 200
     [message] = error_summary(response)
@@ -232,8 +270,12 @@ def test_dates_page_moves_an_open_need_later_as_an_amendment(client, commissione
     later = _noon(add_working_days(_today(), 30))
     _signed_in(client, commissioner)
     response = post_form(
-        client, f"/needs/{need.id}/dates",
-        {**dates_data(question_deadline=need.question_deadline, closes_at=later), "reason": "More time for consortium bids"},
+        client,
+        f"/needs/{need.id}/dates",
+        {
+            **dates_data(question_deadline=need.question_deadline, closes_at=later),
+            "reason": "More time for consortium bids",
+        },
     )
     assert response.status_code == 302, error_summary(response)
     assert _fresh(need).closes_at == later

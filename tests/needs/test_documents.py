@@ -59,9 +59,7 @@ def _signed_in(client, user):
 
 def _upload(client, need, filename, data):
     url = f"/needs/{need.id}/documents"
-    return post_form(
-        client, url, {"document": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
-    )
+    return post_form(client, url, {"document": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
 
 
 @pytest.mark.parametrize(
@@ -96,16 +94,52 @@ def test_commissioner_uploads_a_real_document(client, commissioner, draft, uploa
 @pytest.mark.parametrize(
     "filename, data, message",
     [
-        ("Specification.pdf", b"MZ\x90\x00 this is a Windows program", "The selected file is not a real PDF file: it must be a PDF, ODT, DOCX, XLSX or CSV"),
-        ("Specification.pdf", b"<html><script>alert(1)</script></html>", "The selected file is not a real PDF file: it must be a PDF, ODT, DOCX, XLSX or CSV"),
-        ("Specification.docx", b"%PDF-1.7 a pdf with the wrong name", "The selected file is not a real DOCX file: it must be a PDF, ODT, DOCX, XLSX or CSV"),
-        ("Specification.docx", XLSX, "The selected file is not a real DOCX file: it must be a PDF, ODT, DOCX, XLSX or CSV"),
-        ("Specification.docx", _zip({"evil.exe": b"MZ"}), "The selected file is not a real DOCX file: it must be a PDF, ODT, DOCX, XLSX or CSV"),
+        (
+            "Specification.pdf",
+            b"MZ\x90\x00 this is a Windows program",
+            "The selected file is not a real PDF file: it must be a PDF, ODT, DOCX, XLSX or CSV",
+        ),
+        (
+            "Specification.pdf",
+            b"<html><script>alert(1)</script></html>",
+            "The selected file is not a real PDF file: it must be a PDF, ODT, DOCX, XLSX or CSV",
+        ),
+        (
+            "Specification.docx",
+            b"%PDF-1.7 a pdf with the wrong name",
+            "The selected file is not a real DOCX file: it must be a PDF, ODT, DOCX, XLSX or CSV",
+        ),
+        (
+            "Specification.docx",
+            XLSX,
+            "The selected file is not a real DOCX file: it must be a PDF, ODT, DOCX, XLSX or CSV",
+        ),
+        (
+            "Specification.docx",
+            _zip({"evil.exe": b"MZ"}),
+            "The selected file is not a real DOCX file: it must be a PDF, ODT, DOCX, XLSX or CSV",
+        ),
         ("Numbers.xlsx", DOCX, "The selected file is not a real XLSX file: it must be a PDF, ODT, DOCX, XLSX or CSV"),
-        ("Specification.odt", _zip({"mimetype": b"application/zip"}), "The selected file is not a real ODT file: it must be a PDF, ODT, DOCX, XLSX or CSV"),
-        ("Specification.odt", b"PK\x03\x04 broken zip", "The selected file is not a real ODT file: it must be a PDF, ODT, DOCX, XLSX or CSV"),
-        ("Numbers.csv", b"Area,People\x00\x01\x02", "The selected file is not a real CSV file: it must be a PDF, ODT, DOCX, XLSX or CSV"),
-        ("Numbers.csv", b"\xff\xfe\xfa not utf-8", "The selected file is not a real CSV file: it must be a PDF, ODT, DOCX, XLSX or CSV"),
+        (
+            "Specification.odt",
+            _zip({"mimetype": b"application/zip"}),
+            "The selected file is not a real ODT file: it must be a PDF, ODT, DOCX, XLSX or CSV",
+        ),
+        (
+            "Specification.odt",
+            b"PK\x03\x04 broken zip",
+            "The selected file is not a real ODT file: it must be a PDF, ODT, DOCX, XLSX or CSV",
+        ),
+        (
+            "Numbers.csv",
+            b"Area,People\x00\x01\x02",
+            "The selected file is not a real CSV file: it must be a PDF, ODT, DOCX, XLSX or CSV",
+        ),
+        (
+            "Numbers.csv",
+            b"\xff\xfe\xfa not utf-8",
+            "The selected file is not a real CSV file: it must be a PDF, ODT, DOCX, XLSX or CSV",
+        ),
         ("program.exe", PDF, "The selected file must be a PDF, ODT, DOCX, XLSX or CSV"),
         ("page.html", b"<html></html>", "The selected file must be a PDF, ODT, DOCX, XLSX or CSV"),
         ("no-extension", PDF, "The selected file must be a PDF, ODT, DOCX, XLSX or CSV"),
@@ -149,7 +183,7 @@ def test_request_over_the_size_limit_gets_a_styled_413(app, client, commissioner
 
 def test_long_or_strange_filenames_are_cleaned(client, commissioner, draft):
     _signed_in(client, commissioner)
-    response = _upload(client, draft, "../../etc/" + "a" * 300 + '<script>.pdf', PDF)
+    response = _upload(client, draft, "../../etc/" + "a" * 300 + "<script>.pdf", PDF)
     assert response.status_code == 302, error_summary(response)
     document = db.session.scalar(sa.select(NeedDocument).where(NeedDocument.need_id == draft.id))
     assert len(document.filename) <= 200 and document.filename.endswith(".pdf")
@@ -234,8 +268,11 @@ def test_only_the_area_commissioner_uploads(client, commissioner, draft, actor):
     }[actor]()
     _signed_in(client, user)
     response = post_form(
-        client, f"/needs/{draft.id}/documents", {"document": (io.BytesIO(PDF), "x.pdf")},
-        content_type="multipart/form-data", from_url="/accessibility",
+        client,
+        f"/needs/{draft.id}/documents",
+        {"document": (io.BytesIO(PDF), "x.pdf")},
+        content_type="multipart/form-data",
+        from_url="/accessibility",
     )
     assert response.status_code == 403
     assert count(NeedDocument) == 0
@@ -257,7 +294,9 @@ def test_a_document_added_to_an_open_need_is_an_amendment_followers_hear_of(clie
     assert error_summary(response) == ["Enter the reason for the change"]
     assert count(NeedDocument, NeedDocument.need_id == need.id) == 0
     response = post_form(
-        client, url, {"document": (io.BytesIO(PDF), "Clarification.pdf"), "reason": "Answers to common questions"},
+        client,
+        url,
+        {"document": (io.BytesIO(PDF), "Clarification.pdf"), "reason": "Answers to common questions"},
         content_type="multipart/form-data",
     )
     assert response.status_code == 302

@@ -69,7 +69,12 @@ def about_data(**overrides):
 
 
 def lot_data(**overrides):
-    data = {"title": "Thanet", "description": "Key work in Margate and Ramsgate.", "budget": "£12,500.50", "reservation": "none"}
+    data = {
+        "title": "Thanet",
+        "description": "Key work in Margate and Ramsgate.",
+        "budget": "£12,500.50",
+        "reservation": "none",
+    }
     data.update(overrides)
     return data
 
@@ -147,7 +152,15 @@ def test_commissioner_creates_and_publishes_a_need_with_two_lots(client, commiss
     task_list = client.get(f"{base}/manage")
     assert task_list.status_code == 200
     text = page_text(task_list)
-    for section in ("About the need", "Lots", "Evaluation criteria", "Conditions of participation", "Payment profile", "Dates", "Documents"):
+    for section in (
+        "About the need",
+        "Lots",
+        "Evaluation criteria",
+        "Conditions of participation",
+        "Payment profile",
+        "Dates",
+        "Documents",
+    ):
         assert section in text
     assert "Incomplete" in text
 
@@ -230,7 +243,11 @@ def test_new_need_refused_for_an_area_the_commissioner_does_not_cover(client, co
 
 @pytest.mark.parametrize(
     "title, message",
-    [("", "Enter a title for the need"), ("x" * 10_000, "Title must be 150 characters or fewer"), ("<b>x</b>", "Title must not contain < or >")],
+    [
+        ("", "Enter a title for the need"),
+        ("x" * 10_000, "Title must be 150 characters or fewer"),
+        ("<b>x</b>", "Title must not contain < or >"),
+    ],
 )
 def test_new_need_title_is_checked(client, commissioner, title, message):
     _signed_in(client, commissioner)
@@ -258,14 +275,24 @@ BAD_INPUT = [
     ("about", about_data, {"summary": ""}, "Enter a summary of the need"),
     ("about", about_data, {"summary": "x" * 10_000}, "Summary must be 5,000 characters or fewer"),
     ("about", about_data, {"summary": "<script>alert(1)</script>"}, "Summary must not contain < or >"),
-    ("about", about_data, {"cohort": "x" * 10_000}, "Who the service is for (cohort) must be 2,000 characters or fewer"),
+    (
+        "about",
+        about_data,
+        {"cohort": "x" * 10_000},
+        "Who the service is for (cohort) must be 2,000 characters or fewer",
+    ),
     ("about", about_data, {"expected_people": ""}, "Enter the expected number of people"),
     ("about", about_data, {"expected_people": "forty"}, "Expected number of people must be a whole number, like 40"),
     ("about", about_data, {"expected_people": "4.5"}, "Expected number of people must be a whole number, like 40"),
     ("about", about_data, {"expected_people": "-3"}, "Expected number of people must be 1 or more"),
     ("about", about_data, {"expected_people": "0"}, "Expected number of people must be 1 or more"),
     ("about", about_data, {"expected_people": "100001"}, "Expected number of people must be 100,000 or less"),
-    ("about", about_data, {"expected_people": "9" * 10_000}, "Expected number of people must be a whole number, like 40"),
+    (
+        "about",
+        about_data,
+        {"expected_people": "9" * 10_000},
+        "Expected number of people must be a whole number, like 40",
+    ),
     ("about", about_data, {"duration_months": "121"}, "Duration in months must be 120 or less"),
     ("about", about_data, {"duration_months": "0"}, "Duration in months must be 1 or more"),
     ("about", about_data, {"procedure": "bond"}, "Select grant or contract"),
@@ -279,7 +306,12 @@ BAD_INPUT = [
     ("lots/add", lot_data, {"title": "x" * 10_000}, "Lot title must be 150 characters or fewer"),
     ("lots/add", lot_data, {"description": "x" * 10_000}, "Description must be 5,000 characters or fewer"),
     ("lots/add", lot_data, {"budget": ""}, "Enter the budget for the lot"),
-    ("lots/add", lot_data, {"budget": "twelve thousand"}, "Budget must be an amount of money, like £12,500 or £12,500.50"),
+    (
+        "lots/add",
+        lot_data,
+        {"budget": "twelve thousand"},
+        "Budget must be an amount of money, like £12,500 or £12,500.50",
+    ),
     ("lots/add", lot_data, {"budget": "12.345"}, "Budget must be an amount of money, like £12,500 or £12,500.50"),
     ("lots/add", lot_data, {"budget": "1" * 10_000}, "Budget must be an amount of money, like £12,500 or £12,500.50"),
     ("lots/add", lot_data, {"budget": "-500"}, "Budget must be more than £0"),
@@ -287,8 +319,18 @@ BAD_INPUT = [
     ("lots/add", lot_data, {"budget": "0"}, "Budget must be more than £0"),
     ("lots/add", lot_data, {"budget": "£1,000,000,000.01"}, "Budget must be £1,000,000,000 or less"),
     ("lots/add", lot_data, {"budget": "99999999999999"}, "Budget must be £1,000,000,000 or less"),
-    ("lots/add", lot_data, {"budget": "£300,000", "reservation": "vcse"}, "A lot can be reserved only when its budget is below £214,904: choose 'Open to all' or lower the budget"),
-    ("lots/add", lot_data, {"budget": "£214,904", "reservation": "local"}, "A lot can be reserved only when its budget is below £214,904: choose 'Open to all' or lower the budget"),
+    (
+        "lots/add",
+        lot_data,
+        {"budget": "£300,000", "reservation": "vcse"},
+        "A lot can be reserved only when its budget is below £214,904: choose 'Open to all' or lower the budget",
+    ),
+    (
+        "lots/add",
+        lot_data,
+        {"budget": "£214,904", "reservation": "local"},
+        "A lot can be reserved only when its budget is below £214,904: choose 'Open to all' or lower the budget",
+    ),
     ("lots/add", lot_data, {"reservation": "bond"}, "Select who can bid for the lot"),
     ("criteria/add", criterion_data, {"question": ""}, "Enter the question"),
     ("criteria/add", criterion_data, {"question": "x" * 10_000}, "Quality question must be 1,000 characters or fewer"),
@@ -303,24 +345,56 @@ BAD_INPUT = [
     ("criteria", weights_data, {"price_weight": "41"}, "Price weight must be 40 or less"),
     ("criteria", weights_data, {"price_weight": "-1"}, "Price weight must be 0 or more"),
     ("conditions", conditions_data, {"conditions": ["bond"]}, "Select conditions from the list"),
-    ("conditions", conditions_data, {"conditions": ["safeguarding", "parent_company_guarantee"]}, "Select conditions from the list"),
+    (
+        "conditions",
+        conditions_data,
+        {"conditions": ["safeguarding", "parent_company_guarantee"]},
+        "Select conditions from the list",
+    ),
     ("conditions", conditions_data, {"conditions": ["minimum_turnover"]}, "Select conditions from the list"),
     ("conditions", conditions_data, {"cost_floor": "-5"}, "Lowest cost per person must be more than £0"),
-    ("conditions", conditions_data, {"cost_floor": "£2,000,000,000"}, "Lowest cost per person must be £1,000,000,000 or less"),
-    ("conditions", conditions_data, {"cost_floor": "cheap"}, "Lowest cost per person must be an amount of money, like £12,500 or £12,500.50"),
+    (
+        "conditions",
+        conditions_data,
+        {"cost_floor": "£2,000,000,000"},
+        "Lowest cost per person must be £1,000,000,000 or less",
+    ),
+    (
+        "conditions",
+        conditions_data,
+        {"cost_floor": "cheap"},
+        "Lowest cost per person must be an amount of money, like £12,500 or £12,500.50",
+    ),
     ("payment", payment_data, {"advance_percent": "30"}, "Advance at contract start must be 25 or less"),
     ("payment", payment_data, {"advance_percent": "-5"}, "Advance at contract start must be 0 or more"),
     ("payment", payment_data, {"advance_percent": ""}, "Enter the advance, or 0 for none"),
     ("payment", payment_data, {"milestone_2_percent": "30"}, "The advance and milestones must add up to 100%, not 90%"),
-    ("payment", payment_data, {"milestone_2_percent": "60"}, "The advance and milestones must add up to 100%, not 120%"),
-    ("payment", payment_data, {"milestone_1_percent": "half"}, "Milestone 1 percentage must be a whole number, like 25"),
+    (
+        "payment",
+        payment_data,
+        {"milestone_2_percent": "60"},
+        "The advance and milestones must add up to 100%, not 120%",
+    ),
+    (
+        "payment",
+        payment_data,
+        {"milestone_1_percent": "half"},
+        "Milestone 1 percentage must be a whole number, like 25",
+    ),
     ("payment", payment_data, {"milestone_1_title": ""}, "Enter a title for milestone 1"),
     ("payment", payment_data, {"milestone_1_title": "x" * 10_000}, "Milestone 1 title must be 150 characters or fewer"),
     ("payment", payment_data, {"milestone_2_month": "500"}, "Milestone 2 due month must be 120 or less"),
     (
         "payment",
         payment_data,
-        {"milestone_1_title": "", "milestone_1_percent": "", "milestone_1_month": "", "milestone_2_title": "", "milestone_2_percent": "", "milestone_2_month": ""},
+        {
+            "milestone_1_title": "",
+            "milestone_1_percent": "",
+            "milestone_1_month": "",
+            "milestone_2_title": "",
+            "milestone_2_percent": "",
+            "milestone_2_month": "",
+        },
         "Add at least one milestone",
     ),
     ("dates", dates_data, {"closes_date": ["31", "2", "2031"]}, "The closing date must be a real date"),
@@ -329,7 +403,12 @@ BAD_INPUT = [
     ("dates", dates_data, {"closes_date": ["12", "3", "31"]}, "Year must include 4 numbers"),
     ("dates", dates_data, {"closes_date": ["x" * 10_000, "3", "2031"]}, "The closing date must be a real date"),
     ("dates", dates_data, {"closes_date": ["1", "1", "2020"]}, "The closing date must be in the future"),
-    ("dates", dates_data, {"question_deadline_date": ["1", "1", "2020"]}, "The question deadline must be in the future"),
+    (
+        "dates",
+        dates_data,
+        {"question_deadline_date": ["1", "1", "2020"]},
+        "The question deadline must be in the future",
+    ),
     ("dates", dates_data, {"closes_time": "25:00"}, "The closing time must be a real time, like 12:00 or 17:30"),
     ("dates", dates_data, {"closes_time": ""}, "Enter the closing time"),
     ("dates", "@wrong_order", {}, "The question deadline must be before the closing time"),
@@ -347,9 +426,13 @@ def _resolve(value):
 
 
 @pytest.mark.parametrize(
-    "section, make_data, overrides, message", BAD_INPUT, ids=[f"{b[0]}-{b[3][:40]}-{i}" for i, b in enumerate(BAD_INPUT)]
+    "section, make_data, overrides, message",
+    BAD_INPUT,
+    ids=[f"{b[0]}-{b[3][:40]}-{i}" for i, b in enumerate(BAD_INPUT)],
 )
-def test_bad_input_is_refused_with_a_clear_message_and_nothing_written(client, commissioner, draft, section, make_data, overrides, message):
+def test_bad_input_is_refused_with_a_clear_message_and_nothing_written(
+    client, commissioner, draft, section, make_data, overrides, message
+):
     _signed_in(client, commissioner)
     if make_data == "@wrong_order":
         _, closes = dates.default_closing()
@@ -375,8 +458,19 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_written(client, c
 
 def test_crafted_post_with_cash_security_fields_is_ignored(client, commissioner, draft):
     _signed_in(client, commissioner)
-    crafted = {"bond_amount": "31337", "deposit": "10000", "parent_company_guarantee": "yes", "minimum_turnover": "1000000", "performance_bond": "1"}
-    for section, data in (("about", about_data()), ("conditions", conditions_data()), ("lots/add", lot_data()), ("payment", payment_data())):
+    crafted = {
+        "bond_amount": "31337",
+        "deposit": "10000",
+        "parent_company_guarantee": "yes",
+        "minimum_turnover": "1000000",
+        "performance_bond": "1",
+    }
+    for section, data in (
+        ("about", about_data()),
+        ("conditions", conditions_data()),
+        ("lots/add", lot_data()),
+        ("payment", payment_data()),
+    ):
         response = post_form(client, f"/needs/{draft.id}/{section}", {**data, **crafted})
         assert response.status_code == 302, error_summary(response)
     snapshot = repr(amendments.snapshot(_fresh(draft)))
@@ -431,7 +525,20 @@ def test_lot_of_another_need_is_not_found(client, commissioner, draft):
 
 # Who may do what -----------------------------------------------------------------------
 
-SECTION_PAGES = ["manage", "about", "lots", "lots/add", "criteria", "criteria/add", "conditions", "payment", "dates", "documents", "check", "cancel"]
+SECTION_PAGES = [
+    "manage",
+    "about",
+    "lots",
+    "lots/add",
+    "criteria",
+    "criteria/add",
+    "conditions",
+    "payment",
+    "dates",
+    "documents",
+    "check",
+    "cancel",
+]
 
 
 def _actor(name):
@@ -472,7 +579,11 @@ def test_refused_users_cannot_change_or_publish_a_draft(client, draft, actor):
     _signed_in(client, _actor(actor))
     before = amendments.snapshot(draft)
     token_page = "/accessibility"  # any page with a CSRF token would do; use the sign-out form in the header
-    for url, data in ((f"/needs/{draft.id}/about", about_data(title="Hijacked")), (f"/needs/{draft.id}/publish", {}), (f"/needs/{draft.id}/cancel", {"reason": "x"})):
+    for url, data in (
+        (f"/needs/{draft.id}/about", about_data(title="Hijacked")),
+        (f"/needs/{draft.id}/publish", {}),
+        (f"/needs/{draft.id}/cancel", {"reason": "x"}),
+    ):
         response = post_form(client, url, data, from_url=token_page)
         assert response.status_code == 403, url
     assert amendments.snapshot(_fresh(draft)) == before
@@ -512,7 +623,9 @@ def test_nobody_edits_an_ended_need(client, commissioner, how, actor):
     for page in ("about", "lots", "lots/add", "criteria", "conditions", "payment", "dates", "documents", "withdraw"):
         assert client.get(f"/needs/{need.id}/{page}").status_code == 403, page
     before = amendments.snapshot(need)
-    response = post_form(client, f"/needs/{need.id}/about", about_data(title="Changed", reason="x"), from_url=f"/needs/{need.id}/manage")
+    response = post_form(
+        client, f"/needs/{need.id}/about", about_data(title="Changed", reason="x"), from_url=f"/needs/{need.id}/manage"
+    )
     assert response.status_code == 403
     assert amendments.snapshot(_fresh(need)) == before
 
@@ -555,7 +668,10 @@ def test_amendment_far_from_closing_keeps_the_closing_time(client, commissioner)
     closes_before = need.closes_at
     _signed_in(client, commissioner)
     response = post_form(
-        client, f"/needs/{need.id}/about", about_data(title="Renamed need", reason="Clearer title"), follow_redirects=True
+        client,
+        f"/needs/{need.id}/about",
+        about_data(title="Renamed need", reason="Clearer title"),
+        follow_redirects=True,
     )
     assert "The closing time has not changed" in page_text(response)
     need = _fresh(need)
@@ -631,7 +747,14 @@ def test_home_shows_needs_by_status_and_what_needs_action(client, commissioner):
     asked = factories.make_need(commissioner=commissioner, title="Asked about need", closes_in_days=30)
     factories.make_need(commissioner=commissioner, title="Other region need", area_code=ELSEWHERE)
     provider = factories.make_provider()
-    db.session.add(Question(need_id=asked.id, organisation_id=provider.organisations[0].id, asked_by_id=provider.id, text="When does it start?"))
+    db.session.add(
+        Question(
+            need_id=asked.id,
+            organisation_id=provider.organisations[0].id,
+            asked_by_id=provider.id,
+            text="When does it start?",
+        )
+    )
     db.session.flush()
     _signed_in(client, commissioner)
     text = page_text(client.get("/"))

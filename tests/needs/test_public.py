@@ -39,7 +39,10 @@ def titles(response) -> list[str]:
     block = re.search(r'<ul class="govuk-list" id="results">(.*?)</ul>', html, re.DOTALL)
     if not block:
         return []
-    return [re.sub(r"\s+", " ", t).strip().replace("&#39;", "'") for t in re.findall(r'<a class="govuk-link" href="/needs/\d+">(.*?)</a>', block.group(1), re.DOTALL)]
+    return [
+        re.sub(r"\s+", " ", t).strip().replace("&#39;", "'")
+        for t in re.findall(r'<a class="govuk-link" href="/needs/\d+">(.*?)</a>', block.group(1), re.DOTALL)
+    ]
 
 
 def open_count(response) -> int:
@@ -65,25 +68,43 @@ def needs(db_session):
     london_commissioner = factories.make_area_staff(Role.COMMISSIONER, "N07", email="london@example.org")
     made = {
         "housing": factories.make_need(
-            area_code="N57EKNT", commissioner=commissioner, title="Housing support in Thanet",
-            closes_in_days=20, lots=(2_000_000,),
+            area_code="N57EKNT",
+            commissioner=commissioner,
+            title="Housing support in Thanet",
+            closes_in_days=20,
+            lots=(2_000_000,),
         ),
         "mentoring": factories.make_need(
-            area_code="N57KECL", commissioner=commissioner, title="Mentoring for young adults",
-            closes_in_days=5, lots=(6_000_000,),
+            area_code="N57KECL",
+            commissioner=commissioner,
+            title="Mentoring for young adults",
+            closes_in_days=5,
+            lots=(6_000_000,),
         ),
         "women": factories.make_need(
-            area_code="N07CROY", commissioner=london_commissioner, title="Women's centre in Croydon",
-            closes_in_days=40, lots=(20_000_000, 5_000_000),
+            area_code="N07CROY",
+            commissioner=london_commissioner,
+            title="Women's centre in Croydon",
+            closes_in_days=40,
+            lots=(20_000_000, 5_000_000),
         ),
         "big": factories.make_need(
-            area_code="N07", commissioner=london_commissioner, title="Large recovery service",
-            closes_in_days=60, lots=(80_000_000,),
+            area_code="N07",
+            commissioner=london_commissioner,
+            title="Large recovery service",
+            closes_in_days=60,
+            lots=(80_000_000,),
         ),
-        "draft": factories.make_need(area_code="N57EKNT", commissioner=commissioner, title="Draft housing need", published=False),
+        "draft": factories.make_need(
+            area_code="N57EKNT", commissioner=commissioner, title="Draft housing need", published=False
+        ),
         "closed": factories.make_need(area_code="N57EKNT", commissioner=commissioner, title="Closed housing need"),
-        "withdrawn": factories.make_need(area_code="N57EKNT", commissioner=commissioner, title="Withdrawn housing need"),
-        "cancelled": factories.make_need(area_code="N57EKNT", commissioner=commissioner, title="Cancelled housing need"),
+        "withdrawn": factories.make_need(
+            area_code="N57EKNT", commissioner=commissioner, title="Withdrawn housing need"
+        ),
+        "cancelled": factories.make_need(
+            area_code="N57EKNT", commissioner=commissioner, title="Cancelled housing need"
+        ),
     }
     made["housing"].category = category("accommodation")
     made["housing"].outcomes = list(category("accommodation").outcomes[:1])
@@ -105,7 +126,12 @@ def needs(db_session):
     return made
 
 
-OPEN_IN_ORDER = ["Mentoring for young adults", "Housing support in Thanet", "Women's centre in Croydon", "Large recovery service"]
+OPEN_IN_ORDER = [
+    "Mentoring for young adults",
+    "Housing support in Thanet",
+    "Women's centre in Croydon",
+    "Large recovery service",
+]
 
 
 @pytest.mark.clock
@@ -170,6 +196,7 @@ def test_each_filter_and_the_search(client, needs, monkeypatch, query, expected,
     from marketplace.needs import search
 
     monkeypatch.setattr(search, "SCAN_BELOW", scan_below)
+
     def fill(match):
         code = match.group(1)
         return str(factories.area(code).id)
@@ -258,7 +285,17 @@ def test_bad_filters_show_a_govuk_error_and_are_ignored(client, needs, query, me
 
 @pytest.mark.parametrize(
     "query",
-    ["q=%00", "q=a%00b", "q=%27%3B%20DROP%20TABLE%20needs%3B--", "q=%5C", "q=%E2%80%AE", "vcse=%00", "closing_soon=maybe", "q=%F0%9F%8F%A0", "unknown=1"],
+    [
+        "q=%00",
+        "q=a%00b",
+        "q=%27%3B%20DROP%20TABLE%20needs%3B--",
+        "q=%5C",
+        "q=%E2%80%AE",
+        "vcse=%00",
+        "closing_soon=maybe",
+        "q=%F0%9F%8F%A0",
+        "unknown=1",
+    ],
 )
 def test_odd_query_strings_never_fail(client, needs, query):
     response = client.get(f"/needs?{query}")
@@ -284,21 +321,71 @@ def full_need(db_session):
     asker_org = factories.make_organisation("Secret Asking Charity")
     asker = factories.make_provider(Role.OWNER, asker_org, name="Priya Asker", email="priya.asker@example.org")
     now = utcnow()
-    db.session.add_all([
-        Question(need_id=need.id, organisation_id=asker_org.id, asked_by_id=asker.id, text="Can volunteers deliver sessions?",
-                 asked_at=now, answer="Yes, with DBS checks.", answered_at=now, answered_by_id=commissioner.id,
-                 visibility=QuestionVisibility.PUBLISHED),
-        Question(need_id=need.id, organisation_id=asker_org.id, asked_by_id=asker.id, text="What is our private matter?",
-                 asked_at=now, answer="A private answer.", answered_at=now, answered_by_id=commissioner.id,
-                 visibility=QuestionVisibility.PRIVATE),
-        Question(need_id=need.id, organisation_id=asker_org.id, asked_by_id=asker.id, text="An unanswered question?", asked_at=now),
-        Amendment(need_id=need.id, made_at=now, made_by_id=commissioner.id, reason="Budget increased after review",
-                  changes={"lots": {
-                      "before": [{"id": need.lots[0].id, "title": "Lot 1", "description": "", "value_pence": 9_000_000, "reservation": "none"}],
-                      "after": [{"id": need.lots[0].id, "title": "Lot 1", "description": "", "value_pence": 10_000_001, "reservation": "none"}],
-                  }}, material=True, lots=[need.lots[0]],
-                  closes_at_before=need.closes_at - timedelta(days=3), closes_at_after=need.closes_at),
-    ])
+    db.session.add_all(
+        [
+            Question(
+                need_id=need.id,
+                organisation_id=asker_org.id,
+                asked_by_id=asker.id,
+                text="Can volunteers deliver sessions?",
+                asked_at=now,
+                answer="Yes, with DBS checks.",
+                answered_at=now,
+                answered_by_id=commissioner.id,
+                visibility=QuestionVisibility.PUBLISHED,
+            ),
+            Question(
+                need_id=need.id,
+                organisation_id=asker_org.id,
+                asked_by_id=asker.id,
+                text="What is our private matter?",
+                asked_at=now,
+                answer="A private answer.",
+                answered_at=now,
+                answered_by_id=commissioner.id,
+                visibility=QuestionVisibility.PRIVATE,
+            ),
+            Question(
+                need_id=need.id,
+                organisation_id=asker_org.id,
+                asked_by_id=asker.id,
+                text="An unanswered question?",
+                asked_at=now,
+            ),
+            Amendment(
+                need_id=need.id,
+                made_at=now,
+                made_by_id=commissioner.id,
+                reason="Budget increased after review",
+                changes={
+                    "lots": {
+                        "before": [
+                            {
+                                "id": need.lots[0].id,
+                                "title": "Lot 1",
+                                "description": "",
+                                "value_pence": 9_000_000,
+                                "reservation": "none",
+                            }
+                        ],
+                        "after": [
+                            {
+                                "id": need.lots[0].id,
+                                "title": "Lot 1",
+                                "description": "",
+                                "value_pence": 10_000_001,
+                                "reservation": "none",
+                            }
+                        ],
+                    }
+                },
+                material=True,
+                lots=[need.lots[0]],
+                closes_at_before=need.closes_at - timedelta(days=3),
+                closes_at_after=need.closes_at,
+            ),
+        ]
+    )
     db.session.flush()
     return need
 
@@ -362,7 +449,14 @@ def test_need_page_never_shows_who_asked_or_private_and_unanswered_questions(cli
         signed_in(client, full_need.created_by)
     text = page_text(client.get(f"/needs/{full_need.id}"))
     assert "Can volunteers deliver sessions?" in text
-    for secret in ("Secret Asking Charity", "Priya Asker", "priya.asker", "What is our private matter?", "A private answer.", "An unanswered question?"):
+    for secret in (
+        "Secret Asking Charity",
+        "Priya Asker",
+        "priya.asker",
+        "What is our private matter?",
+        "A private answer.",
+        "An unanswered question?",
+    ):
         assert secret not in text
 
 
@@ -482,7 +576,9 @@ def test_who_may_follow_an_open_need(client, needs, who, status):
     }
     if who != "anonymous":
         signed_in(client, users[who]())
-    response = post_form(client, f"/needs/{need.id}/follow", from_url="/sign-in" if who == "anonymous" else f"/needs/{need.id}")
+    response = post_form(
+        client, f"/needs/{need.id}/follow", from_url="/sign-in" if who == "anonymous" else f"/needs/{need.id}"
+    )
     assert response.status_code == status
     if who == "anonymous":
         assert "/sign-in" in response.headers["Location"]
@@ -536,7 +632,9 @@ def test_a_provider_saves_and_removes_a_search(client, db_session):
     east_kent, london = factories.area("N57EKNT"), factories.area("N07")
     housing, women = category("accommodation"), category("womens-services")
     response = post_form(
-        client, "/needs/saved-searches", {"areas": [str(east_kent.id), str(london.id)], "categories": [str(housing.id), str(women.id)]}
+        client,
+        "/needs/saved-searches",
+        {"areas": [str(east_kent.id), str(london.id)], "categories": [str(housing.id), str(women.id)]},
     )
     assert response.status_code == 302, error_summary(response)
     saved = db.session.scalar(sa.select(SavedSearch).where(SavedSearch.user_id == provider.id))
@@ -554,7 +652,10 @@ def test_a_provider_saves_and_removes_a_search(client, db_session):
     assert count(SavedSearch) == 1  # ended, not deleted
     assert "You have no saved searches." in page_text(client.get("/needs/saved-searches"))
     # Removing it again: it is no longer there.
-    assert post_form(client, f"/needs/saved-searches/{saved.id}/remove", from_url="/needs/saved-searches").status_code == 404
+    assert (
+        post_form(client, f"/needs/saved-searches/{saved.id}/remove", from_url="/needs/saved-searches").status_code
+        == 404
+    )
 
 
 def test_all_areas_and_any_category_save_as_empty_lists(client, db_session):
@@ -570,8 +671,13 @@ def test_all_areas_and_any_category_save_as_empty_lists(client, db_session):
 @pytest.mark.parametrize(
     "data, messages",
     [
-        ({}, ["Select at least one region or delivery unit, or All of England and Wales",
-              "Select at least one service category, or Any service category"]),
+        (
+            {},
+            [
+                "Select at least one region or delivery unit, or All of England and Wales",
+                "Select at least one service category, or Any service category",
+            ],
+        ),
         ({"categories": ["all"]}, ["Select at least one region or delivery unit, or All of England and Wales"]),
         ({"areas": ["all"]}, ["Select at least one service category, or Any service category"]),
         ({"areas": ["999999"], "categories": ["all"]}, ["Select areas from the list"]),

@@ -37,7 +37,10 @@ def _deadline_passed(need) -> None:
 def test_a_question_received_before_the_deadline_is_asked_though_handled_after_it(need, asker):
     _deadline_passed(need)
     question = questions.ask_question(
-        need, organisation=asker.organisations[0], actor=asker, text="Can two of us share lot 1?",
+        need,
+        organisation=asker.organisations[0],
+        actor=asker,
+        text="Can two of us share lot 1?",
         now=DEADLINE - timedelta(seconds=0.4),
     )
     assert question.asked_at == DEADLINE - timedelta(seconds=0.4)
@@ -45,7 +48,9 @@ def test_a_question_received_before_the_deadline_is_asked_though_handled_after_i
         questions.ask_question(need, organisation=asker.organisations[0], actor=asker, text="And lot 2?", now=DEADLINE)
 
 
-@pytest.mark.parametrize("late, asked", [(timedelta(seconds=-0.4), True), (timedelta(0), False), (timedelta(seconds=0.1), False)])
+@pytest.mark.parametrize(
+    "late, asked", [(timedelta(seconds=-0.4), True), (timedelta(0), False), (timedelta(seconds=0.1), False)]
+)
 def test_the_time_a_question_reached_us_is_the_time_it_was_asked(client, need, asker, late, asked):
     db.session.commit()
     with client.session_transaction() as session:
@@ -56,7 +61,8 @@ def test_the_time_a_question_reached_us_is_the_time_it_was_asked(client, need, a
     token = csrf_token(client, url)
     _deadline_passed(need)
     response = client.post(
-        url, data={"csrf_token": token, "text": "Can two of us share lot 1?"},
+        url,
+        data={"csrf_token": token, "text": "Can two of us share lot 1?"},
         environ_overrides={arrival.ENVIRON_KEY: DEADLINE + late},
     )
     if asked:

@@ -102,7 +102,9 @@ def test_question_is_escaped_wherever_it_is_shown(client, world):
     assert response.status_code == 302
     assert db.session.scalar(sa.select(Question.text)) == "<script>alert('x')</script> & <b>bold</b>"
     pages = [client.get(response.headers["Location"]), client.get(f"/needs/{need.id}/questions/mine")]
-    client.post("/sign-out", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page_text(pages[0])).group(1)})
+    client.post(
+        "/sign-out", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page_text(pages[0])).group(1)}
+    )
     signed_in(client, world["commissioner"])
     question = db.session.scalar(sa.select(Question))
     pages += [client.get(f"/needs/{need.id}/questions"), client.get(f"/needs/{need.id}/questions/{question.id}/answer")]
@@ -144,7 +146,9 @@ def test_member_of_several_organisations_chooses_which_is_asking(client, world):
     page = page_text(client.get(ask_url(need)))
     assert "Which organisation is asking?" in page
     assert "Thanet Women&#39;s Centre" in page and "Margate Allotments" in page
-    response = post_form(client, ask_url(need), {"text": "Is there a start-up grant?", "organisation": str(world["org_c"].id)})
+    response = post_form(
+        client, ask_url(need), {"text": "Is there a start-up grant?", "organisation": str(world["org_c"].id)}
+    )
     assert response.status_code == 302
     assert db.session.scalar(sa.select(Question.organisation_id)) == world["org_c"].id
 
@@ -288,7 +292,10 @@ def test_forbidden_answer_post_writes_nothing(client, world):
     question = asked(world["need"], world["org_a"], world["asker"])
     signed_in(client, world["other_commissioner"])
     response = post_form(
-        client, f"/needs/{world['need'].id}/questions/{question.id}/answer", {"answer": "No", "visibility": PUBLISHED}, from_url="/account"
+        client,
+        f"/needs/{world['need'].id}/questions/{question.id}/answer",
+        {"answer": "No", "visibility": PUBLISHED},
+        from_url="/account",
     )
     assert response.status_code == 403
     assert question.answered_at is None and audit_count("question.answered") == 0
@@ -328,7 +335,9 @@ def test_private_answer_emails_only_the_asker(client, world):
     question = asked(need, world["org_a"], world["asker"], "Can we see your current provider's data?")
     signed_in(client, world["commissioner"])
     response = post_form(
-        client, f"/needs/{need.id}/questions/{question.id}/answer", {"answer": "We will send it to you.", "visibility": PRIVATE}
+        client,
+        f"/needs/{need.id}/questions/{question.id}/answer",
+        {"answer": "We will send it to you.", "visibility": PRIVATE},
     )
     assert response.status_code == 302
     assert question.visibility == QuestionVisibility.PRIVATE
@@ -388,9 +397,14 @@ def test_answering_twice_is_refused_clearly(client, world):
     from ..helpers import csrf_token
 
     token = csrf_token(client, token_page)
-    assert client.post(url, data={"answer": "First answer.", "visibility": PRIVATE, "csrf_token": token}).status_code == 302
+    assert (
+        client.post(url, data={"answer": "First answer.", "visibility": PRIVATE, "csrf_token": token}).status_code
+        == 302
+    )
     emails = count(OutboxEmail)
-    response = client.post(url, data={"answer": "Second answer.", "visibility": PUBLISHED, "csrf_token": token}, follow_redirects=True)
+    response = client.post(
+        url, data={"answer": "Second answer.", "visibility": PUBLISHED, "csrf_token": token}, follow_redirects=True
+    )
     assert response.status_code == 200
     assert "This question has already been answered" in page_text(response)
     assert question.answer == "First answer." and question.visibility == QuestionVisibility.PRIVATE
@@ -416,7 +430,9 @@ def test_provider_sees_own_questions_and_private_answers_but_not_other_organisat
     theirs_published = asked(need, world["org_b"], world["other_provider"], "Their general question")
     questions.answer_question(ours_private, actor=world["commissioner"], answer="Private answer for A", publish=False)
     questions.answer_question(theirs_private, actor=world["commissioner"], answer="Private answer for B", publish=False)
-    questions.answer_question(theirs_published, actor=world["commissioner"], answer="Published answer for all", publish=True)
+    questions.answer_question(
+        theirs_published, actor=world["commissioner"], answer="Published answer for all", publish=True
+    )
     assert ours_waiting.answered_at is None
     signed_in(client, world["asker"])
     response = client.get(f"/needs/{need.id}/questions/mine")

@@ -234,7 +234,10 @@ BREAKS = {
     "reservation": (_reserve_over_threshold, "Lot 1 is reserved but its value is not below the threshold"),
     "six criteria": (_six_criteria, "Add 1 to 5 quality questions"),
     "no social value weight": (lambda n: setattr(n, "social_value_weight", None), "Enter the weight for social value"),
-    "question deadline passed": (lambda n: setattr(n, "question_deadline", utcnow() - timedelta(hours=1)), "The question deadline must be in the future"),
+    "question deadline passed": (
+        lambda n: setattr(n, "question_deadline", utcnow() - timedelta(hours=1)),
+        "The question deadline must be in the future",
+    ),
 }
 
 
@@ -396,7 +399,12 @@ def _change_payment(need):
 
 @pytest.mark.parametrize(
     "change,material",
-    [(_change_lot, True), (_change_criteria, True), (_change_payment, True), (lambda n: setattr(n, "summary", "New"), False)],
+    [
+        (_change_lot, True),
+        (_change_criteria, True),
+        (_change_payment, True),
+        (lambda n: setattr(n, "summary", "New"), False),
+    ],
     ids=["lots", "criteria", "payment", "summary"],
 )
 def test_material_changes_are_flagged(open_need, commissioner, change, material):
@@ -458,7 +466,11 @@ def test_withdraw_and_cancel_record_the_reason_and_tell_followers(open_need, com
     end(open_need, actor=commissioner, reason="  Funding moved  ")
     assert open_need.status == status and open_need.end_reason == "Funding moved"
     [event] = audit_events(action, open_need)
-    assert event.reason == "Funding moved" and event.before == {"status": "open"} and event.after == {"status": status.value}
+    assert (
+        event.reason == "Funding moved"
+        and event.before == {"status": "open"}
+        and event.after == {"status": status.value}
+    )
     [email] = emails_to("follower@example.org")
     assert "Funding moved" in email.body
 
@@ -487,7 +499,9 @@ def test_payment_schedule_sums_exactly_to_the_lot_value(value):
     need.advance_percent = 25
     from marketplace.needs.models import Milestone
 
-    need.milestones = [Milestone(number=i, title=t, percent=p, due_month=m) for i, (t, p, m) in enumerate(services_milestones, 1)]
+    need.milestones = [
+        Milestone(number=i, title=t, percent=p, due_month=m) for i, (t, p, m) in enumerate(services_milestones, 1)
+    ]
     lot = Lot(number=1, title="Lot", value_pence=value)
     schedule = drafting.payment_schedule(need, lot)
     assert [title for title, _ in schedule] == ["Advance at contract start", "Six months", "End"]
@@ -500,16 +514,22 @@ def test_payment_schedule_of_an_awkward_value():
     need.advance_percent = 25
     from marketplace.needs.models import Milestone
 
-    need.milestones = [Milestone(number=1, title="A", percent=40, due_month=6), Milestone(number=2, title="B", percent=35, due_month=12)]
+    need.milestones = [
+        Milestone(number=1, title="A", percent=40, due_month=6),
+        Milestone(number=2, title="B", percent=35, due_month=12),
+    ]
     amounts = [a for _, a in drafting.payment_schedule(need, Lot(number=1, title="Lot", value_pence=1_000_001))]
     assert amounts == [250_000, 400_000, 350_001]
 
 
-@pytest.mark.parametrize("advance,milestones,message", [
-    (30, [("End", 70, 12)], "The advance must be between 0% and 25%"),
-    (10, [("End", 80, 12)], "The advance and milestones must add up to 100%, not 90%"),
-    (0, [], "Add at least one milestone"),
-])
+@pytest.mark.parametrize(
+    "advance,milestones,message",
+    [
+        (30, [("End", 70, 12)], "The advance must be between 0% and 25%"),
+        (10, [("End", 80, 12)], "The advance and milestones must add up to 100%, not 90%"),
+        (0, [], "Add at least one milestone"),
+    ],
+)
 def test_payment_profile_must_add_up_to_100(draft, advance, milestones, message):
     before = [(m.title, m.percent) for m in draft.milestones]
     with pytest.raises(NeedError, match=message):
@@ -553,37 +573,48 @@ def test_set_conditions_keeps_known_conditions_once(draft):
 # Money and working days --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text,pence", [
-    ("£12,500.50", 1_250_050),
-    ("12500", 1_250_000),
-    ("12,500", 1_250_000),
-    (" £12500.5 ", 1_250_050),
-    ("0.01", 1),
-    ("£1,000,000,000", 100_000_000_000),
-])
+@pytest.mark.parametrize(
+    "text,pence",
+    [
+        ("£12,500.50", 1_250_050),
+        ("12500", 1_250_000),
+        ("12,500", 1_250_000),
+        (" £12500.5 ", 1_250_050),
+        ("0.01", 1),
+        ("£1,000,000,000", 100_000_000_000),
+    ],
+)
 def test_parse_pounds_accepts_amounts(text, pence):
     assert parse_pounds(text) == pence
 
 
-@pytest.mark.parametrize("text", ["12.345", "-5", "1e6", "£", "", "12,50", "1,2345", "twelve", "£-5", "12.", ".5", None])
+@pytest.mark.parametrize(
+    "text", ["12.345", "-5", "1e6", "£", "", "12,50", "1,2345", "twelve", "£-5", "12.", ".5", None]
+)
 def test_parse_pounds_refuses_what_is_not_an_amount(text):
     with pytest.raises(MoneyError):
         parse_pounds(text)
 
 
-@pytest.mark.parametrize("start,days,expected", [
-    (date(2026, 12, 24), 1, date(2026, 12, 29)),  # Christmas Day, Boxing Day (substitute Monday 28th)
-    (date(2026, 12, 31), 1, date(2027, 1, 4)),  # New Year's Day, then the weekend
-    (date(2027, 3, 25), 1, date(2027, 3, 30)),  # Good Friday and Easter Monday 2027
-    (date(2027, 2, 5), 1, date(2027, 2, 8)),  # a weekend
-    (date(2027, 2, 1), 10, date(2027, 2, 15)),
-])
+@pytest.mark.parametrize(
+    "start,days,expected",
+    [
+        (date(2026, 12, 24), 1, date(2026, 12, 29)),  # Christmas Day, Boxing Day (substitute Monday 28th)
+        (date(2026, 12, 31), 1, date(2027, 1, 4)),  # New Year's Day, then the weekend
+        (date(2027, 3, 25), 1, date(2027, 3, 30)),  # Good Friday and Easter Monday 2027
+        (date(2027, 2, 5), 1, date(2027, 2, 8)),  # a weekend
+        (date(2027, 2, 1), 10, date(2027, 2, 15)),
+    ],
+)
 def test_add_working_days_skips_weekends_and_bank_holidays(start, days, expected):
     assert add_working_days(start, days) == expected
     assert working_days_between(start, expected) == days
 
 
-@pytest.mark.parametrize("day", [date(2026, 12, 25), date(2026, 12, 28), date(2027, 1, 1), date(2027, 3, 26), date(2027, 3, 29), date(2027, 5, 3)])
+@pytest.mark.parametrize(
+    "day",
+    [date(2026, 12, 25), date(2026, 12, 28), date(2027, 1, 1), date(2027, 3, 26), date(2027, 3, 29), date(2027, 5, 3)],
+)
 def test_bank_holidays_are_not_working_days(day):
     assert not is_working_day(day)
 

@@ -127,7 +127,11 @@ def test_member_edits_the_profile_and_it_is_audited(client, org):
         ("contact_email", "not-an-email", "Enter an email address in the correct format, like name@example.com"),
         ("contact_phone", "call me maybe", "Enter a telephone number, like 01632 960 001 or 07700 900 982"),
         ("postcode", "NOPE 12", "Enter a real postcode, like SW1A 2AA"),
-        ("website", "javascript:alert(1)", "Enter a website address in the correct format, like https://www.example.org.uk"),
+        (
+            "website",
+            "javascript:alert(1)",
+            "Enter a website address in the correct format, like https://www.example.org.uk",
+        ),
         ("description", "x" * 10_000, "Description must be 2,000 characters or fewer"),
         ("legal_form", "bank", "Select your organisation's legal form"),
         ("pdus", ["999999"], "Select probation delivery units from the list"),
@@ -153,7 +157,9 @@ def test_profile_edit_refuses_bad_input_and_keeps_it(client, org, field, value, 
 def test_crafted_post_cannot_set_verification_or_unknown_fields(client, db_session):
     org = factories.make_organisation(verified=False)
     _signed_in(client, factories.make_provider(Role.OWNER, org))
-    data = _profile_data(org, verified_at="2026-01-01", verified_by_id="1", bond_amount="50000", minimum_turnover="1000000")
+    data = _profile_data(
+        org, verified_at="2026-01-01", verified_by_id="1", bond_amount="50000", minimum_turnover="1000000"
+    )
     response = post_form(client, f"/organisations/{org.id}/edit", data)
     assert response.status_code == 302
     db.session.refresh(org)
@@ -163,7 +169,9 @@ def test_crafted_post_cannot_set_verification_or_unknown_fields(client, db_sessi
 
 def test_owner_invites_a_member_by_email(client, org):
     owner = _signed_in(client, factories.make_provider(Role.OWNER, org))
-    response = post_form(client, f"/organisations/{org.id}/people", {"email": "New.Person@Example.org", "role": "member"})
+    response = post_form(
+        client, f"/organisations/{org.id}/people", {"email": "New.Person@Example.org", "role": "member"}
+    )
     assert response.status_code == 302
     invitation = db.session.query(Invitation).one()
     assert invitation.email == "new.person@example.org"

@@ -30,12 +30,30 @@ WEBHOOK_SECRET = "whsec_test_fake"
 CLIENT_TIMEOUT = 0.3
 
 ERRORS = {
-    "card": (402, {"type": "card_error", "code": "insufficient_funds",
-                   "message": "The destination account cannot receive this transfer."}),
-    "account": (400, {"type": "invalid_request_error", "code": "account_invalid",
-                      "message": "The destination account has been closed."}),
-    "permission": (403, {"type": "invalid_request_error", "code": "platform_account_required",
-                         "message": "The platform may not make transfers to this account."}),
+    "card": (
+        402,
+        {
+            "type": "card_error",
+            "code": "insufficient_funds",
+            "message": "The destination account cannot receive this transfer.",
+        },
+    ),
+    "account": (
+        400,
+        {
+            "type": "invalid_request_error",
+            "code": "account_invalid",
+            "message": "The destination account has been closed.",
+        },
+    ),
+    "permission": (
+        403,
+        {
+            "type": "invalid_request_error",
+            "code": "platform_account_required",
+            "message": "The platform may not make transfers to this account.",
+        },
+    ),
     "server": (500, {"type": "api_error", "message": "An unknown error occurred."}),
 }
 
@@ -96,10 +114,17 @@ class FakeStripe:
 
     def _create_transfer(self, params: dict) -> dict:
         transfer = {
-            "id": self._id("tr"), "object": "transfer", "amount": int(params["amount"]),
-            "currency": params.get("currency", "gbp"), "destination": params["destination"],
-            "transfer_group": params.get("transfer_group"), "metadata": params.get("metadata") or {},
-            "created": int(time.time()), "reversed": False, "amount_reversed": 0, "livemode": False,
+            "id": self._id("tr"),
+            "object": "transfer",
+            "amount": int(params["amount"]),
+            "currency": params.get("currency", "gbp"),
+            "destination": params["destination"],
+            "transfer_group": params.get("transfer_group"),
+            "metadata": params.get("metadata") or {},
+            "created": int(time.time()),
+            "reversed": False,
+            "amount_reversed": 0,
+            "livemode": False,
         }
         self.transfers[transfer["id"]] = transfer
         return transfer
@@ -108,10 +133,16 @@ class FakeStripe:
         params = unflatten(form)
         if method == "POST" and path == "/v1/accounts":
             account = {
-                "id": self._id("acct"), "object": "account", "type": params.get("type"),
-                "country": params.get("country"), "details_submitted": False, "payouts_enabled": False,
-                "charges_enabled": False, "metadata": params.get("metadata") or {},
-                "business_profile": params.get("business_profile") or {}, "capabilities": {"transfers": "inactive"},
+                "id": self._id("acct"),
+                "object": "account",
+                "type": params.get("type"),
+                "country": params.get("country"),
+                "details_submitted": False,
+                "payouts_enabled": False,
+                "charges_enabled": False,
+                "metadata": params.get("metadata") or {},
+                "business_profile": params.get("business_profile") or {},
+                "capabilities": {"transfers": "inactive"},
             }
             key = headers.get("idempotency-key")
             if key and key in self.keys:
@@ -128,8 +159,12 @@ class FakeStripe:
         if method == "POST" and path == "/v1/account_links":
             if params.get("account") not in self.accounts:
                 return 400, {"error": {"type": "invalid_request_error", "message": "No such account"}}
-            return 200, {"object": "account_link", "url": f"https://connect.stripe.test/setup/{params['account']}/{next(self.ids)}",
-                         "created": int(time.time()), "expires_at": int(time.time()) + 300}
+            return 200, {
+                "object": "account_link",
+                "url": f"https://connect.stripe.test/setup/{params['account']}/{next(self.ids)}",
+                "created": int(time.time()),
+                "expires_at": int(time.time()) + 300,
+            }
         if method == "POST" and path == "/v1/transfers":
             key = headers.get("idempotency-key")
             if key and key in self.keys:
@@ -139,10 +174,15 @@ class FakeStripe:
                 self.keys[key] = transfer["id"]
             return 200, transfer
         if method == "GET" and path == "/v1/transfers":
-            data = [t for t in self.transfers.values()
-                    if "transfer_group" not in query or t["transfer_group"] == query["transfer_group"]]
+            data = [
+                t
+                for t in self.transfers.values()
+                if "transfer_group" not in query or t["transfer_group"] == query["transfer_group"]
+            ]
             return 200, {"object": "list", "data": data, "has_more": False, "url": "/v1/transfers"}
-        return 404, {"error": {"type": "invalid_request_error", "message": f"Unrecognized request URL ({method}: {path})"}}
+        return 404, {
+            "error": {"type": "invalid_request_error", "message": f"Unrecognized request URL ({method}: {path})"}
+        }
 
 
 def unflatten(form: dict) -> dict:
@@ -209,8 +249,11 @@ def serve(app, monkeypatch):
     thread.start()
     fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     for key, value in {
-        "PAYMENTS_BACKEND": "stripe", "STRIPE_SECRET_KEY": SECRET_KEY, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "STRIPE_API_BASE": fake.base_url, "STRIPE_TIMEOUT_SECONDS": CLIENT_TIMEOUT,
+        "PAYMENTS_BACKEND": "stripe",
+        "STRIPE_SECRET_KEY": SECRET_KEY,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_API_BASE": fake.base_url,
+        "STRIPE_TIMEOUT_SECONDS": CLIENT_TIMEOUT,
     }.items():
         monkeypatch.setitem(app.config, key, value)
     try:
@@ -230,5 +273,11 @@ def signature(payload: bytes | str, secret: str = WEBHOOK_SECRET, timestamp: int
 
 
 def event(kind: str, obj: dict, event_id: str | None = None) -> dict:
-    return {"id": event_id or f"evt_fake{time.monotonic_ns()}", "object": "event", "type": kind,
-            "created": int(time.time()), "livemode": False, "data": {"object": obj}}
+    return {
+        "id": event_id or f"evt_fake{time.monotonic_ns()}",
+        "object": "event",
+        "type": kind,
+        "created": int(time.time()),
+        "livemode": False,
+        "data": {"object": obj},
+    }

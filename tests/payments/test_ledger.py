@@ -52,12 +52,15 @@ def test_the_finance_officer_records_a_payment_once(made, advance):
     assert count(AuditEvent, AuditEvent.action == "payment.paid") == 1
 
 
-@pytest.mark.parametrize("paid_on_days, reference, message", [
-    (1, "BACS-1", "today or in the past"),
-    (-30, "BACS-1", "on or after"),
-    (0, "  ", "Enter the bank transfer"),
-    (0, "x" * 101, "100 characters or fewer"),
-])
+@pytest.mark.parametrize(
+    "paid_on_days, reference, message",
+    [
+        (1, "BACS-1", "today or in the past"),
+        (-30, "BACS-1", "on or after"),
+        (0, "  ", "Enter the bank transfer"),
+        (0, "x" * 101, "100 characters or fewer"),
+    ],
+)
 def test_bad_ledger_payments_are_refused(made, advance, paid_on_days, reference, message):
     finance = factories.make_area_staff(Role.FINANCE)
     with pytest.raises(payments.PaymentError, match=message):
@@ -70,7 +73,12 @@ def test_bad_ledger_payments_are_refused(made, advance, paid_on_days, reference,
 def test_the_database_refuses_a_second_payment_for_a_line_and_a_non_positive_amount(made, advance):
     for bad in (
         Payment(contract_id=made.contract.id, milestone_id=advance.milestone_id, amount_pence=1, payable_at=utcnow()),
-        Payment(contract_id=made.contract.id, milestone_id=made.contract.milestones[1].id, amount_pence=0, payable_at=utcnow()),
+        Payment(
+            contract_id=made.contract.id,
+            milestone_id=made.contract.milestones[1].id,
+            amount_pence=0,
+            payable_at=utcnow(),
+        ),
     ):
         with pytest.raises(IntegrityError), db.session.begin_nested():
             db.session.add(bad)
@@ -84,8 +92,12 @@ def test_the_database_refuses_payments_beyond_the_contracts_value(made, advance)
     db.session.flush()
     line = contract.milestones[1]
     too_much = Payment(
-        contract_id=contract.id, milestone_id=line.id, amount_pence=contract.value_pence, payable_at=utcnow(),
-        status=PaymentStatus.PAID, paid_at=utcnow(),
+        contract_id=contract.id,
+        milestone_id=line.id,
+        amount_pence=contract.value_pence,
+        payable_at=utcnow(),
+        status=PaymentStatus.PAID,
+        paid_at=utcnow(),
     )
     with pytest.raises(Exception) as error, db.session.begin_nested():
         db.session.add(too_much)
@@ -111,9 +123,15 @@ def test_the_finance_officer_records_the_payment_in_the_browser(client, made, ad
     page = page_text(client.get(f"/payments/{advance.id}"))
     assert "Record the bank transfer" in page
     today = london_date(utcnow())
-    response = post_form(client, f"/payments/{advance.id}/record", {
-        "paid_on": [str(today.day), str(today.month), str(today.year)], "reference": "BACS-77",
-    }, from_url=f"/payments/{advance.id}")
+    response = post_form(
+        client,
+        f"/payments/{advance.id}/record",
+        {
+            "paid_on": [str(today.day), str(today.month), str(today.year)],
+            "reference": "BACS-77",
+        },
+        from_url=f"/payments/{advance.id}",
+    )
     assert response.status_code == 302, error_summary(response)
     db.session.refresh(advance)
     assert advance.status == PaymentStatus.PAID
@@ -123,21 +141,30 @@ def test_the_finance_officer_records_the_payment_in_the_browser(client, made, ad
 
 def test_bad_input_keeps_what_was_typed_and_writes_nothing(client, made, advance):
     _signed_in(client, factories.make_area_staff(Role.FINANCE))
-    response = post_form(client, f"/payments/{advance.id}/record", {
-        "paid_on": ["31", "2", "2026"], "reference": "BACS-KEPT",
-    }, from_url=f"/payments/{advance.id}")
+    response = post_form(
+        client,
+        f"/payments/{advance.id}/record",
+        {
+            "paid_on": ["31", "2", "2026"],
+            "reference": "BACS-KEPT",
+        },
+        from_url=f"/payments/{advance.id}",
+    )
     assert response.status_code == 400
     assert error_summary(response) and "BACS-KEPT" in page_text(response)
     assert count(AuditEvent, AuditEvent.action == "payment.paid") == 0
 
 
-@pytest.mark.parametrize("who, get, post", [
-    ("commissioner", 200, 403),
-    ("board", 200, 403),
-    ("provider", 200, 403),
-    ("other_provider", 404, 404),
-    ("finance_elsewhere", 404, 404),
-])
+@pytest.mark.parametrize(
+    "who, get, post",
+    [
+        ("commissioner", 200, 403),
+        ("board", 200, 403),
+        ("provider", 200, 403),
+        ("other_provider", 404, 404),
+        ("finance_elsewhere", 404, 404),
+    ],
+)
 def test_only_the_areas_finance_officer_records_payments(client, made, advance, who, get, post):
     users = {
         "commissioner": made.commissioner,
@@ -149,9 +176,15 @@ def test_only_the_areas_finance_officer_records_payments(client, made, advance, 
     _signed_in(client, users[who])
     assert client.get(f"/payments/{advance.id}").status_code == get
     today = london_date(utcnow())
-    response = post_form(client, f"/payments/{advance.id}/record", {
-        "paid_on": [str(today.day), str(today.month), str(today.year)], "reference": "X",
-    }, from_url="/")
+    response = post_form(
+        client,
+        f"/payments/{advance.id}/record",
+        {
+            "paid_on": [str(today.day), str(today.month), str(today.year)],
+            "reference": "X",
+        },
+        from_url="/",
+    )
     assert response.status_code == post
     assert advance.status == PaymentStatus.PAYABLE
 
@@ -176,13 +209,16 @@ def fake(app, db_session, monkeypatch):
     yield from fake_stripe.serve(app, monkeypatch)
 
 
-@pytest.mark.parametrize("who, status", [
-    ("commissioner", 302),
-    ("finance", 302),
-    ("board", 403),
-    ("provider", 403),
-    ("other_provider", 404),
-])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("commissioner", 302),
+        ("finance", 302),
+        ("board", 403),
+        ("provider", 403),
+        ("other_provider", 404),
+    ],
+)
 def test_only_the_commissioner_or_finance_officer_releases_through_stripe(client, made, advance, fake, who, status):
     from marketplace.payments import stripe_backend
 

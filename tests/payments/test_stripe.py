@@ -34,10 +34,13 @@ def page_text(response) -> str:
 
 
 def audit_actions(obj) -> list[str]:
-    return list(db.session.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.object_type == obj.__tablename__, AuditEvent.object_id == obj.id)
-        .order_by(AuditEvent.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent.action)
+            .where(AuditEvent.object_type == obj.__tablename__, AuditEvent.object_id == obj.id)
+            .order_by(AuditEvent.id)
+        )
+    )
 
 
 def onboarded(made, fake) -> StripeAccount:
@@ -175,10 +178,16 @@ def test_release_pays_once_whatever_is_repeated(fake, db_session):
     assert payment.status == PaymentStatus.PAID and payment.backend == "stripe"
     assert payment.stripe_transfer_id in fake.transfers and payment.paid_at is not None
     (post,) = transfer_posts(fake)
-    assert post.headers["idempotency-key"] == payment.idempotency_key == f"local-partners-payment-{payment.id}-attempt-1"
+    assert (
+        post.headers["idempotency-key"] == payment.idempotency_key == f"local-partners-payment-{payment.id}-attempt-1"
+    )
     assert post.form == {
-        "amount": str(payment.amount_pence), "currency": "gbp", "destination": account.account_id,
-        "transfer_group": payment.transfer_group, "metadata[payment_id]": str(payment.id), "metadata[attempt]": "1",
+        "amount": str(payment.amount_pence),
+        "currency": "gbp",
+        "destination": account.account_id,
+        "transfer_group": payment.transfer_group,
+        "metadata[payment_id]": str(payment.id),
+        "metadata[attempt]": "1",
     }
     assert audit_actions(payment)[-2:] == ["payment.processing", "payment.paid"]
 
@@ -245,8 +254,9 @@ def test_failures_leave_the_payment_failed_retryable_and_explained(fake, db_sess
     assert payment.status == PaymentStatus.FAILED
     assert payment.failure_message.startswith(message)
     assert payment.failed_at is not None and payment.stripe_transfer_id is None
-    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "payment.failed",
-                                                           AuditEvent.object_id == payment.id)).one()
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "payment.failed", AuditEvent.object_id == payment.id)
+    ).one()
     assert event.reason.startswith(message[:100])
     assert fake.transfers_made == 0
 
@@ -303,7 +313,9 @@ def test_a_reversed_payment_is_paid_again_under_a_new_key(fake, db_session):
     assert payment.stripe_transfer_id != first_transfer
     first, second = transfer_posts(fake)
     assert first.headers["idempotency-key"].endswith("-attempt-1")
-    assert second.headers["idempotency-key"] == payment.idempotency_key == f"local-partners-payment-{payment.id}-attempt-2"
+    assert (
+        second.headers["idempotency-key"] == payment.idempotency_key == f"local-partners-payment-{payment.id}-attempt-2"
+    )
     assert second.form["metadata[attempt]"] == "2"
     assert fake.transfers_made == 2
 
@@ -330,8 +342,11 @@ def test_release_of_a_payment_not_yet_due_or_not_approved_is_refused(fake, db_se
     db.session.refresh(payment)
     assert payment.status == PaymentStatus.PAYABLE and transfer_posts(fake) == []
     # A milestone whose outcome report is not approved has no payment to release at all.
-    milestone = db.session.scalar(sa.select(ContractMilestone).where(
-        ContractMilestone.contract_id == made.contract.id, ContractMilestone.number == 1))
+    milestone = db.session.scalar(
+        sa.select(ContractMilestone).where(
+            ContractMilestone.contract_id == made.contract.id, ContractMilestone.number == 1
+        )
+    )
     assert services.payment_for(milestone) is None
 
 
@@ -348,13 +363,20 @@ def test_reconcile_settles_payments_left_processing_by_a_crash(fake, app, db_ses
     made = factories.make_contract()
     account = onboarded(made, fake)
     crashed = advance(made)
-    milestone = db.session.scalar(sa.select(ContractMilestone).where(
-        ContractMilestone.contract_id == made.contract.id, ContractMilestone.number == 1))
+    milestone = db.session.scalar(
+        sa.select(ContractMilestone).where(
+            ContractMilestone.contract_id == made.contract.id, ContractMilestone.number == 1
+        )
+    )
     never_sent = services.make_payable(milestone, at=utcnow() - timedelta(days=1))
     recent = services.make_payable(
-        db.session.scalar(sa.select(ContractMilestone).where(
-            ContractMilestone.contract_id == made.contract.id, ContractMilestone.number == 2)),
-        at=utcnow() - timedelta(days=1))
+        db.session.scalar(
+            sa.select(ContractMilestone).where(
+                ContractMilestone.contract_id == made.contract.id, ContractMilestone.number == 2
+            )
+        ),
+        at=utcnow() - timedelta(days=1),
+    )
     db.session.flush()
     long_ago = utcnow() - timedelta(minutes=10)
     for payment in (crashed, never_sent):
@@ -362,13 +384,20 @@ def test_reconcile_settles_payments_left_processing_by_a_crash(fake, app, db_ses
     assert services.start_processing(recent, actor=made.commissioner, now=utcnow())  # may still be in flight
     db.session.commit()
     # The crash: Stripe made the transfer, the portal never saved it.
-    transfer = fake.make_transfer(amount=crashed.amount_pence, currency="gbp", destination=account.account_id,
-                                  transfer_group=crashed.transfer_group,
-                                  metadata={"payment_id": str(crashed.id), "attempt": str(crashed.attempt)})
+    transfer = fake.make_transfer(
+        amount=crashed.amount_pence,
+        currency="gbp",
+        destination=account.account_id,
+        transfer_group=crashed.transfer_group,
+        metadata={"payment_id": str(crashed.id), "attempt": str(crashed.attempt)},
+    )
     # An earlier attempt's transfer in another payment's group does not count for it.
-    fake.make_transfer(amount=never_sent.amount_pence, destination=account.account_id,
-                       transfer_group=never_sent.transfer_group,
-                       metadata={"payment_id": str(never_sent.id), "attempt": "0"})
+    fake.make_transfer(
+        amount=never_sent.amount_pence,
+        destination=account.account_id,
+        transfer_group=never_sent.transfer_group,
+        metadata={"payment_id": str(never_sent.id), "attempt": "0"},
+    )
 
     result = app.test_cli_runner().invoke(args=["reconcile-payments"])
     assert result.exit_code == 0, result.output
@@ -405,4 +434,3 @@ def test_reconcile_reports_stripe_errors_and_leaves_the_payment(fake, app, db_se
 def test_reconcile_payments_refuses_with_the_ledger_backend(app, db_session):
     result = app.test_cli_runner().invoke(args=["reconcile-payments"])
     assert result.exit_code == 1 and "bank transfer" in result.output
-

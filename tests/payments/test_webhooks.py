@@ -29,8 +29,12 @@ def fake(app, db_session, monkeypatch):
 def paying(fake):
     """A contract whose provider has payouts enabled and whose advance is being paid."""
     made = factories.make_contract()
-    account = StripeAccount(organisation_id=made.contract.organisation_id, account_id="acct_webhook1",
-                            details_submitted=True, payouts_enabled=True)
+    account = StripeAccount(
+        organisation_id=made.contract.organisation_id,
+        account_id="acct_webhook1",
+        details_submitted=True,
+        payouts_enabled=True,
+    )
     db.session.add(account)
     payment = services.payments_of(made.contract)[0]
     assert services.start_processing(payment, actor=made.commissioner, now=utcnow())
@@ -41,9 +45,16 @@ def paying(fake):
 
 def transfer(made, **changes) -> dict:
     payment = made.payment
-    return {"id": "tr_webhook1", "object": "transfer", "amount": payment.amount_pence, "currency": "gbp",
-            "destination": made.account.account_id, "transfer_group": payment.transfer_group,
-            "metadata": {"payment_id": str(payment.id), "attempt": str(payment.attempt)}, **changes}
+    return {
+        "id": "tr_webhook1",
+        "object": "transfer",
+        "amount": payment.amount_pence,
+        "currency": "gbp",
+        "destination": made.account.account_id,
+        "transfer_group": payment.transfer_group,
+        "metadata": {"payment_id": str(payment.id), "attempt": str(payment.attempt)},
+        **changes,
+    }
 
 
 def post(client, body, *, secret=fake_stripe.WEBHOOK_SECRET, timestamp=None, header=True):
@@ -60,7 +71,12 @@ def test_a_signed_transfer_event_pays_the_payment_once(client, paying):
     db.session.refresh(payment)
     assert payment.status == PaymentStatus.PAID and payment.stripe_transfer_id == "tr_webhook1"
     row = db.session.scalars(sa.select(StripeEvent)).one()
-    assert (row.event_id, row.type, row.payment_id, row.outcome) == ("evt_paid1", "transfer.created", payment.id, "payment paid")
+    assert (row.event_id, row.type, row.payment_id, row.outcome) == (
+        "evt_paid1",
+        "transfer.created",
+        payment.id,
+        "payment paid",
+    )
 
     # Stripe delivers it again: recognised, nothing more written.
     response = post(client, event)
@@ -85,8 +101,12 @@ def test_a_reversal_makes_the_payment_payable_again_under_a_new_key(client, payi
     (post_request,) = fake.requests_to("POST", "/v1/transfers")
     assert post_request.headers["idempotency-key"].endswith("-attempt-2")
     # The first transfer's late events no longer touch it.
-    late = post(client, fake_stripe.event("transfer.created", transfer(paying, metadata={
-        "payment_id": str(payment.id), "attempt": "1"})))
+    late = post(
+        client,
+        fake_stripe.event(
+            "transfer.created", transfer(paying, metadata={"payment_id": str(payment.id), "attempt": "1"})
+        ),
+    )
     assert late.status_code == 200 and late.json["outcome"] == "ignored: a transfer of an earlier attempt"
     assert payment.status == PaymentStatus.PAID
 
@@ -119,8 +139,11 @@ def test_unverified_or_unreadable_bodies_get_400_and_nothing_is_written(client, 
         response = post(client, "")
     elif case == "tampered":
         header = fake_stripe.signature(body)
-        response = client.post("/stripe/webhook", data=body.replace(str(paying.payment.amount_pence), "1"),
-                               headers={"Stripe-Signature": header})
+        response = client.post(
+            "/stripe/webhook",
+            data=body.replace(str(paying.payment.amount_pence), "1"),
+            headers={"Stripe-Signature": header},
+        )
     else:
         raw = b"\xff\xfe not text"
         timestamp = int(time.time())
@@ -144,22 +167,37 @@ def test_account_updated_applies_to_a_known_account_only(client, fake):
     account = StripeAccount(organisation_id=made.contract.organisation_id, account_id="acct_known")
     db.session.add(account)
     db.session.commit()
-    response = post(client, fake_stripe.event("account.updated", {
-        "id": "acct_known", "object": "account", "details_submitted": True, "payouts_enabled": True}))
+    response = post(
+        client,
+        fake_stripe.event(
+            "account.updated",
+            {"id": "acct_known", "object": "account", "details_submitted": True, "payouts_enabled": True},
+        ),
+    )
     assert response.status_code == 200 and response.json["outcome"] == "account updated"
     db.session.refresh(account)
     assert account.payouts_enabled and account.details_submitted
 
-    response = post(client, fake_stripe.event("account.updated", {
-        "id": "acct_stranger", "object": "account", "details_submitted": True, "payouts_enabled": True}))
+    response = post(
+        client,
+        fake_stripe.event(
+            "account.updated",
+            {"id": "acct_stranger", "object": "account", "details_submitted": True, "payouts_enabled": True},
+        ),
+    )
     assert response.status_code == 400
     assert count(StripeEvent) == 1 and count(StripeAccount) == 1
 
 
 @pytest.mark.parametrize(
     "changes",
-    [{"amount": 1}, {"destination": "acct_someone_else"}, {"currency": "usd"},
-     {"metadata": {"payment_id": "99999999", "attempt": "1"}}, {"metadata": {"payment_id": "nonsense"}}],
+    [
+        {"amount": 1},
+        {"destination": "acct_someone_else"},
+        {"currency": "usd"},
+        {"metadata": {"payment_id": "99999999", "attempt": "1"}},
+        {"metadata": {"payment_id": "nonsense"}},
+    ],
 )
 def test_a_transfer_that_does_not_match_its_payment_is_refused(client, paying, changes):
     response = post(client, fake_stripe.event("transfer.created", transfer(paying, **changes)))

@@ -49,8 +49,12 @@ def comparison(area, period: Period, now: datetime) -> list[Comparison]:
     paying = timeliness(scope, period, now, by=key)
     return [
         Comparison(
-            peer.id, peer.name, peer.id == area.id, money.get(peer.id, Shares(0, 0, 0)),
-            competition.get(peer.id, Activity(0, 0, 0, 0, 0)), paying.get(peer.id, Timeliness(0, None, 0, 0)),
+            peer.id,
+            peer.name,
+            peer.id == area.id,
+            money.get(peer.id, Shares(0, 0, 0)),
+            competition.get(peer.id, Activity(0, 0, 0, 0, 0)),
+            paying.get(peer.id, Timeliness(0, None, 0, 0)),
         )
         for peer in peers
     ]

@@ -62,7 +62,9 @@ def activity(scope: Scope, period: Period, now: datetime | None = None, *, by=No
     closed = sa.and_(Need.closes_at.is_not(None), Need.closes_at <= now)
     needs = keyed(
         sa.select(sa.func.count(sa.distinct(Need.id)), sa.func.count(Lot.id).filter(closed))
-        .select_from(Need).join(Lot, Lot.need_id == Need.id).where(published),
+        .select_from(Need)
+        .join(Lot, Lot.need_id == Need.id)
+        .where(published),
         by,
     )
     bids = keyed(
@@ -106,7 +108,9 @@ def success_rates(scope: Scope, period: Period) -> list[Success]:
     from ...bids.models import Bid
     from ...evaluation.models import AwardDecision, AwardOutcome
 
-    won = sa.case((sa.and_(AwardDecision.outcome == AwardOutcome.AWARD.value, AwardDecision.bid_id == Bid.id), 1), else_=0)
+    won = sa.case(
+        (sa.and_(AwardDecision.outcome == AwardOutcome.AWARD.value, AwardDecision.bid_id == Bid.id), 1), else_=0
+    )
     size = sa.case(
         (Organisation.income_band.in_([IncomeBand.MICRO.value, IncomeBand.SMALL.value]), "small"),
         (Organisation.income_band == IncomeBand.MEDIUM.value, "medium"),

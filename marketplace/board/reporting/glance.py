@@ -35,11 +35,18 @@ def glance(area, now: datetime) -> Glance:
     period = Period.financial_year(london_date(now))
     scope = Scope(area_ids=area.ids_covered)
     rated = sa.exists().where(
-        PartnershipReview.contract_id == Contract.id, PartnershipReview.kind == ReviewKind.YEARLY,
+        PartnershipReview.contract_id == Contract.id,
+        PartnershipReview.kind == ReviewKind.YEARLY,
         PartnershipReview.financial_year == period.start.year,
     )
     unrated = db.session.execute(
-        sa.select(sa.func.count(Contract.id)).join(Need, Need.id == Contract.need_id)
-        .where(scope.needs(), Contract.starts_on <= min(period.end, london_date(now)), Contract.ends_on >= period.start, ~rated)
+        sa.select(sa.func.count(Contract.id))
+        .join(Need, Need.id == Contract.need_id)
+        .where(
+            scope.needs(),
+            Contract.starts_on <= min(period.end, london_date(now)),
+            Contract.ends_on >= period.start,
+            ~rated,
+        )
     ).scalar_one()
     return Glance(area, period, shares(scope, period), timeliness(scope, period, now), int(unrated))

@@ -76,7 +76,10 @@ def _bid_figures(organisation_id: int, period: Period) -> tuple[int, int, tuple[
         .outerjoin(BidPartner, partner_row)
         .where(decided_in(period), counted(), sa.or_(leads, partners))
     ).one()
-    success = (Success("lead", int(lead_decided), int(lead_won)), Success("partner", int(partner_decided), int(partner_won)))
+    success = (
+        Success("lead", int(lead_decided), int(lead_won)),
+        Success("partner", int(partner_decided), int(partner_won)),
+    )
     return int(led), int(as_partner), success
 
 
@@ -95,7 +98,9 @@ def organisation_figures(organisation_id: int, period: Period, now: datetime) ->
     led, as_partner, success = _bid_figures(organisation_id, period)
     running, value = db.session.execute(
         sa.select(sa.func.count(Contract.id), sa.func.coalesce(sa.func.sum(Contract.value_pence), 0)).where(
-            Contract.organisation_id == organisation_id, Contract.starts_on <= period.end, Contract.ends_on >= period.start
+            Contract.organisation_id == organisation_id,
+            Contract.starts_on <= period.end,
+            Contract.ends_on >= period.start,
         )
     ).one()
     payments, paid_pence = timeliness_of(Contract.organisation_id == organisation_id, period, now)[None]

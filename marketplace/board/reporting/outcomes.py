@@ -79,12 +79,19 @@ def outcomes_of(where, period: Period) -> list[CategoryOutcomes]:
         ).all()
     }
     reporting_contract = sa.exists(
-        sa.select(1).select_from(OutcomeReport).join(ReportSubmission, approved).where(OutcomeReport.contract_id == Contract.id)
+        sa.select(1)
+        .select_from(OutcomeReport)
+        .join(ReportSubmission, approved)
+        .where(OutcomeReport.contract_id == Contract.id)
     )
     contracts = {
         name: (int(count), int(expected))
         for name, count, expected in db.session.execute(
-            sa.select(ServiceCategory.name, sa.func.count(Contract.id), sa.func.coalesce(sa.func.sum(Contract.expected_people), 0))
+            sa.select(
+                ServiceCategory.name,
+                sa.func.count(Contract.id),
+                sa.func.coalesce(sa.func.sum(Contract.expected_people), 0),
+            )
             .select_from(Contract)
             .join(Need, Need.id == Contract.need_id)
             .join(ServiceCategory, ServiceCategory.id == Need.category_id)

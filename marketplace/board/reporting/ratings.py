@@ -19,7 +19,11 @@ def rating_counts(area_ids, year: int) -> dict:
         sa.select(PartnershipReview.rating, sa.func.count())
         .join(Contract, Contract.id == PartnershipReview.contract_id)
         .join(Need, Need.id == Contract.need_id)
-        .where(Need.area_id.in_(area_ids), PartnershipReview.kind == ReviewKind.YEARLY, PartnershipReview.financial_year == year)
+        .where(
+            Need.area_id.in_(area_ids),
+            PartnershipReview.kind == ReviewKind.YEARLY,
+            PartnershipReview.financial_year == year,
+        )
         .group_by(PartnershipReview.rating)
     ).all()
     counts = {Rating(r): int(n) for r, n in rows}

@@ -72,7 +72,9 @@ def paid_in(period: Period):
         Payment.status == PaymentStatus.PAID,
         sa.or_(
             sa.and_(Payment.paid_on.is_not(None), Payment.paid_on.between(period.start, period.end)),
-            sa.and_(Payment.paid_on.is_(None), Payment.paid_at >= period.starts_at, Payment.paid_at < period.ends_before),
+            sa.and_(
+                Payment.paid_on.is_(None), Payment.paid_at >= period.starts_at, Payment.paid_at < period.ends_before
+            ),
         ),
     )
 

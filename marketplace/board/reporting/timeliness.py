@@ -111,6 +111,11 @@ def timeliness_of(where, period: Period, now: datetime, *, by=None) -> dict:
         middle_sum, middle_count = middle.get(k, (None, 0))
         count, within, pence = paid.get(k, (0, 0, 0))
         median = Fraction(int(middle_sum), int(middle_count)) if middle_count else None
-        figures = Timeliness(paid=int(count), median_days=median, within_target=int(within or 0), overdue_now=int(overdue.get(k, (0,))[0]))
+        figures = Timeliness(
+            paid=int(count),
+            median_days=median,
+            within_target=int(within or 0),
+            overdue_now=int(overdue.get(k, (0,))[0]),
+        )
         found[k] = (figures, int(pence or 0))
     return found
