@@ -179,6 +179,44 @@ def _partners_bid(bid_id: int):
     return bid, None
 
 
+def _invite_found(bid: Bid, organisation: Organisation, form):
+    """Add an organisation found by the search as a partner: the redirect to the partners
+    page, or None when the service refused (its message then on the form)."""
+    if not committed(
+        lambda: consortium.invite_partner(
+            bid,
+            organisation=organisation,
+            work_percent=form.work_percent.number,
+            price_percent=form.price_percent.number,
+            actor=current_user,
+        ),
+        form,
+        form.organisation,
+    ):
+        return None
+    flash(
+        f"{organisation.name} added as a partner. We have emailed its members to ask them to confirm "
+        "its share. Check that everyone's shares add up to 100%.",
+        "success",
+    )
+    return redirect(url_for("bids.partners", bid_id=bid.id))
+
+
+def _add_partner_page(bid: Bid, form, search, query: str, results, shown):
+    return render_template(
+        "bids/consortium/add.html",
+        bid=bid,
+        need=bid.need,
+        form=form if (form.errors or not search.errors) else search,
+        add_form=form,
+        search=search,
+        query=query,
+        results=shown,
+        searched=results is not None,
+        more=results is not None and len(results) > SEARCH_RESULTS,
+    )
+
+
 @bp.route("/bids/<int:bid_id>/partners/add", methods=["GET", "POST"])
 @login_required
 def add_partner(bid_id):
@@ -192,35 +230,11 @@ def add_partner(bid_id):
         organisation = db.session.get(Organisation, form.organisation_id)
         if organisation is None:
             form.organisation.errors = ["Select an organisation from the search results"]
-        elif committed(
-            lambda: consortium.invite_partner(
-                bid,
-                organisation=organisation,
-                work_percent=form.work_percent.number,
-                price_percent=form.price_percent.number,
-                actor=current_user,
-            ),
-            form,
-            form.organisation,
-        ):
-            flash(
-                f"{organisation.name} added as a partner. We have emailed its members to ask them to confirm "
-                "its share. Check that everyone's shares add up to 100%.",
-                "success",
-            )
-            return redirect(url_for("bids.partners", bid_id=bid.id))
-    return render_template(
-        "bids/consortium/add.html",
-        bid=bid,
-        need=bid.need,
-        form=form if (form.errors or not search.errors) else search,
-        add_form=form,
-        search=search,
-        query=query,
-        results=shown,
-        searched=results is not None,
-        more=results is not None and len(results) > SEARCH_RESULTS,
-    )
+        else:
+            added = _invite_found(bid, organisation, form)
+            if added is not None:
+                return added
+    return _add_partner_page(bid, form, search, query, results, shown)
 
 
 # Inviting an organisation not on the portal ---------------------------------------------
@@ -347,6 +361,30 @@ def _invitation(token: str) -> BidPartner | None:
     return partner
 
 
+def _accept(token: str, bid: Bid, organisation: Organisation, form):
+    """Accept the invitation for the organisation chosen: the redirect to the share page,
+    or None when the service refused (its message then on the form)."""
+    if not committed(
+        lambda: consortium.accept_invitation(token, organisation=organisation, actor=current_user),
+        form,
+        form.organisation,
+    ):
+        return None
+    flash(f"{organisation.name} has joined the bid. Check its share, then confirm or decline it.", "success")
+    return redirect(url_for("bids.partner_share", bid_id=bid.id))
+
+
+def _invitation_page(bid: Bid, form, organisations, context: dict):
+    return render_template(
+        "bids/consortium/invitation.html",
+        form=form,
+        organisations=organisations,
+        need_open=lifecycle.need_is_open(bid.need, utcnow()),
+        closed_message=_closed_message(bid),
+        **context,
+    )
+
+
 @bp.route("/bids/invitations/<token>", methods=["GET", "POST"])
 def accept_invitation(token):
     partner = _invitation(token)
@@ -366,18 +404,7 @@ def accept_invitation(token):
     form = AcceptInvitationForm(organisations=organisations)
     if form.validate_on_submit():
         organisation = next(o for o in organisations if str(o.id) == form.organisation.data)
-        if committed(
-            lambda: consortium.accept_invitation(token, organisation=organisation, actor=current_user),
-            form,
-            form.organisation,
-        ):
-            flash(f"{organisation.name} has joined the bid. Check its share, then confirm or decline it.", "success")
-            return redirect(url_for("bids.partner_share", bid_id=bid.id))
-    return render_template(
-        "bids/consortium/invitation.html",
-        form=form,
-        organisations=organisations,
-        need_open=lifecycle.need_is_open(bid.need, utcnow()),
-        closed_message=_closed_message(bid),
-        **context,
-    )
+        accepted = _accept(token, bid, organisation, form)
+        if accepted is not None:
+            return accepted
+    return _invitation_page(bid, form, organisations, context)

@@ -11,9 +11,9 @@ _AWARDED = "The highest scoring bid, and it gives good value."
 _NOT_AWARDED = "No bid met the quality threshold; we will look again at what is needed."
 
 
-def decide_lot(run: Run, world: World, life: NeedLife, lot, won: bool, winning) -> tuple:
-    """Close moderation and decide the lot; (decision id, moment it took effect, end of standstill)."""
-    rng, need = run.rng, life.need
+def _close_moderation(run: Run, life: NeedLife, lot):
+    """Close the lot's moderation some days after the need closed; the moment it closed."""
+    rng = run.rng
     closure_at = life.closes_at + timedelta(days=rng.randint(7, 20), hours=rng.randint(0, 6))
     closure_id = run.new_id("closure")
     run.rows["closures"].append(
@@ -24,8 +24,15 @@ def decide_lot(run: Run, world: World, life: NeedLife, lot, won: bool, winning) 
         "moderation_closures",
         closure_id,
         closure_at,
-        after={"need_id": need.id, "lot": lot.number},
+        after={"need_id": life.need.id, "lot": lot.number},
     )
+    return closure_at
+
+
+def decide_lot(run: Run, world: World, life: NeedLife, lot, won: bool, winning) -> tuple:
+    """Close moderation and decide the lot; (decision id, moment it took effect, end of standstill)."""
+    rng, need = run.rng, life.need
+    closure_at = _close_moderation(run, life, lot)
     decided_at = closure_at + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 6))
     decision_id = run.new_id("decision")
     sign_off = bool(won and lot.value_pence > world.threshold)

@@ -317,6 +317,27 @@ def _sign_off_page(decision: AwardDecision, *, form=None):
     )
 
 
+def _not_signer(decision: AwardDecision, need):
+    """A POST from someone who may not sign this decision off: back to the page, with a
+    message, when it is no longer waiting for sign-off and they may view it; else 403."""
+    if (
+        can(current_user, Action.VIEW_EVALUATION, need)
+        and decision.needs_sign_off
+        and not decision.is_waiting_for_sign_off
+    ):
+        flash("This decision has already been signed off or refused.")
+        return redirect(url_for("evaluation.sign_off", decision_id=decision.id))
+    abort(403)
+
+
+def _signed_off(decision: AwardDecision, approved: bool):
+    if approved:
+        flash("Decision approved. It has taken effect: every bidder has been sent its assessment summary.", "success")
+    else:
+        flash("Decision not approved. The commissioner has been told why and will decide again.", "success")
+    return redirect(url_for("evaluation.sign_off", decision_id=decision.id))
+
+
 @bp.route("/sign-offs/<int:decision_id>", methods=["GET", "POST"])
 @login_required
 def sign_off(decision_id):
@@ -327,27 +348,14 @@ def sign_off(decision_id):
     if request.method == "GET":
         return _sign_off_page(decision)
     if not can(current_user, Action.SIGN_OFF_AWARD, decision):
-        if (
-            can(current_user, Action.VIEW_EVALUATION, need)
-            and decision.needs_sign_off
-            and not decision.is_waiting_for_sign_off
-        ):
-            flash("This decision has already been signed off or refused.")
-            return redirect(url_for("evaluation.sign_off", decision_id=decision.id))
-        abort(403)
+        return _not_signer(decision, need)
     form = SignOffForm()
     if form.validate_on_submit() and committed(
         lambda: awards.sign_off(decision, approve=form.approve, comment=form.comment.data, actor=current_user),
         form,
         form.decision,
     ):
-        if form.approve:
-            flash(
-                "Decision approved. It has taken effect: every bidder has been sent its assessment summary.", "success"
-            )
-        else:
-            flash("Decision not approved. The commissioner has been told why and will decide again.", "success")
-        return redirect(url_for("evaluation.sign_off", decision_id=decision.id))
+        return _signed_off(decision, form.approve)
     if not form.errors:
         abort(400)
     return _sign_off_page(decision, form=form)

@@ -117,42 +117,49 @@ def need_lots(need_id):
     return manage_page("lots.html", need, threshold=reservation_threshold_pence())
 
 
+def _lot_data(lot: Lot) -> dict:
+    return {
+        "title": lot.title,
+        "description": lot.description,
+        "budget": format_pounds(lot.value_pence),
+        "reservation": lot.reservation.value,
+    }
+
+
+def _save_lot(need: Need, lot: Lot | None, form):
+    """Save the lot from the form: the redirect to the lots page, or None when refused."""
+
+    def change():
+        drafting.save_lot(
+            need,
+            title=form.title.data,
+            description=form.description.data,
+            value_pence=form.budget.pence,
+            reservation=Reservation(form.reservation.data),
+            lot=lot,
+        )
+
+    return save_and_redirect(
+        need,
+        form,
+        change,
+        section="lots",
+        error_field=form.budget,
+        done="Lot saved.",
+        next_url=url_for("needs.need_lots", need_id=need.id),
+    )
+
+
 @bp.route("/needs/<int:need_id>/lots/add", methods=["GET", "POST"])
 @bp.route("/needs/<int:need_id>/lots/<int:lot_id>", methods=["GET", "POST"])
 @login_required
 def edit_lot(need_id, lot_id=None):
     need = editable_need(need_id)
     lot = part_or_404(Lot, need, lot_id) if lot_id is not None else None
-    data = None
-    if request.method == "GET" and lot is not None:
-        data = {
-            "title": lot.title,
-            "description": lot.description,
-            "budget": format_pounds(lot.value_pence),
-            "reservation": lot.reservation.value,
-        }
+    data = _lot_data(lot) if request.method == "GET" and lot is not None else None
     form = LotForm(data=data, amending=is_amending(need))
     if form.validate_on_submit():
-
-        def change():
-            drafting.save_lot(
-                need,
-                title=form.title.data,
-                description=form.description.data,
-                value_pence=form.budget.pence,
-                reservation=Reservation(form.reservation.data),
-                lot=lot,
-            )
-
-        response = save_and_redirect(
-            need,
-            form,
-            change,
-            section="lots",
-            error_field=form.budget,
-            done="Lot saved.",
-            next_url=url_for("needs.need_lots", need_id=need.id),
-        )
+        response = _save_lot(need, lot, form)
         if response:
             return response
     return manage_page("lot.html", need, form, lot=lot)
@@ -201,6 +208,13 @@ def edit_criteria(need_id):
     return manage_page("criteria.html", need, form, max_criteria=drafting.MAX_CRITERIA)
 
 
+def _criterion_data(criterion: Criterion | None) -> dict:
+    """The form's starting values: the question's own, or a new one's word limit."""
+    if criterion:
+        return {"question": criterion.question, "weight": criterion.weight, "word_limit": criterion.word_limit}
+    return {"word_limit": 300}
+
+
 @bp.route("/needs/<int:need_id>/criteria/add", methods=["GET", "POST"])
 @bp.route("/needs/<int:need_id>/criteria/<int:criterion_id>", methods=["GET", "POST"])
 @login_required
@@ -210,13 +224,7 @@ def edit_criterion(need_id, criterion_id=None):
     if criterion is None and len(need.criteria) >= drafting.MAX_CRITERIA:
         flash(f"A need can have at most {drafting.MAX_CRITERIA} quality questions.", "error")
         return redirect(url_for("needs.edit_criteria", need_id=need.id))
-    data = None
-    if request.method == "GET":
-        data = (
-            {"question": criterion.question, "weight": criterion.weight, "word_limit": criterion.word_limit}
-            if criterion
-            else {"word_limit": 300}
-        )
+    data = _criterion_data(criterion) if request.method == "GET" else None
     form = CriterionForm(data=data, amending=is_amending(need))
     if form.validate_on_submit():
         response = save_and_redirect(

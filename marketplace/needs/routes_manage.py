@@ -232,32 +232,38 @@ def _document(need: Need, document_id: int) -> NeedDocument:
     return document
 
 
+def _store_upload(need: Need, form):
+    """Store the uploaded document: the redirect back to the documents page, or None
+    when it was refused (the reason then on the form)."""
+    upload = form.document.data
+    name = uploads.clean_filename(upload.filename)
+
+    def change():
+        try:
+            documents.store_document(
+                need, filename=upload.filename, data=uploads.read_limited(upload.stream), actor=current_user
+            )
+        except uploads.DocumentError as error:
+            raise NeedError(str(error)) from None
+
+    return save_and_redirect(
+        need,
+        form,
+        change,
+        section="documents",
+        error_field=form.document,
+        done=f"{name} uploaded.",
+        next_url=url_for("needs.need_documents", need_id=need.id),
+    )
+
+
 @bp.route("/needs/<int:need_id>/documents", methods=["GET", "POST"])
 @login_required
 def need_documents(need_id):
     need = editable_need(need_id)
     form = DocumentForm(amending=is_amending(need))
     if form.validate_on_submit():
-        upload = form.document.data
-        name = uploads.clean_filename(upload.filename)
-
-        def change():
-            try:
-                documents.store_document(
-                    need, filename=upload.filename, data=uploads.read_limited(upload.stream), actor=current_user
-                )
-            except uploads.DocumentError as error:
-                raise NeedError(str(error)) from None
-
-        response = save_and_redirect(
-            need,
-            form,
-            change,
-            section="documents",
-            error_field=form.document,
-            done=f"{name} uploaded.",
-            next_url=url_for("needs.need_documents", need_id=need.id),
-        )
+        response = _store_upload(need, form)
         if response:
             return response
     return manage_page(
