@@ -120,12 +120,17 @@ def sign_out():
     return render_template("accounts/sign_out.html", form=form)
 
 
+def _link_problem(kind: str, *, expired: bool = False):
+    """The page for a link that is wrong, has expired or was used, with a 400."""
+    return render_template("accounts/link_problem.html", expired=expired, kind=kind), 400
+
+
 @bp.get("/verify-email/<token>")
 def verify_email(token):
     try:
         user = services.verify_email(token)
     except InvalidToken as error:
-        return render_template("accounts/link_problem.html", expired=error.expired, kind="verify"), 400
+        return _link_problem("verify", expired=error.expired)
     db.session.commit()
     flash("Your email address is confirmed. You can now sign in.", "success")
     if current_user.is_authenticated and current_user.id == user.id:
@@ -162,7 +167,7 @@ def reset_password(token):
     try:
         user = services.user_for_reset_token(token)
     except InvalidToken as error:
-        return render_template("accounts/link_problem.html", expired=error.expired, kind="reset"), 400
+        return _link_problem("reset", expired=error.expired)
     form = ResetPasswordForm(account_email=user.email)
     if form.validate_on_submit():
         services.set_password(user, form.password.data, actor=user)
@@ -178,9 +183,9 @@ def accept_invitation(token):
     try:
         invitation = services.invitation_for_token(token)
     except InvalidToken as error:
-        return render_template("accounts/link_problem.html", expired=error.expired, kind="invitation"), 400
+        return _link_problem("invitation", expired=error.expired)
     if not invitation.is_open:
-        return render_template("accounts/link_problem.html", expired=False, kind="used"), 400
+        return _link_problem("used")
     existing = services.find_user(invitation.email)
     if existing is not None:
         return _accept_as_existing_user(invitation, existing)

@@ -5,6 +5,7 @@ the view commits once.
 """
 
 import contextlib
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -20,6 +21,7 @@ from . import tokens
 from .models import Invitation, Membership, Role, User, new_session_nonce
 
 _hasher = PasswordHasher()
+T = TypeVar("T")
 
 
 class AccountError(Refusal):
@@ -85,6 +87,14 @@ def _send_link(to: str, subject: str, template: str, *, purpose: str, payload: d
     queue_email(to, subject, template, link=external_url(endpoint, token=token), private=("link",), **context)
 
 
+def _read_link(purpose: str, token: str, max_age: str, model: type[T], key: str) -> tuple[dict[str, Any], T | None]:
+    """The payload of a link's token for `purpose` (at most the `max_age` setting's seconds
+    old), and the `model` row whose id it carries under `key` (None if there is none)."""
+    payload = tokens.read_token(purpose, token, current_app.config[max_age])
+    row = db.session.get(model, payload.get(key)) if isinstance(payload.get(key), int) else None
+    return payload, row
+
+
 def send_verification_email(user: User) -> None:
     _send_link(
         user.email,
@@ -114,8 +124,7 @@ def tell_owner_of_registration(email: str) -> None:
 
 
 def verify_email(token: str) -> User:
-    payload = tokens.read_token("verify-email", token, current_app.config["EMAIL_VERIFICATION_MAX_AGE"])
-    user = db.session.get(User, payload.get("u")) if isinstance(payload.get("u"), int) else None
+    payload, user = _read_link("verify-email", token, "EMAIL_VERIFICATION_MAX_AGE", User, "u")
     if user is None or user.email != payload.get("e"):
         raise tokens.InvalidToken()
     if user.email_verified_at is None:
@@ -142,8 +151,7 @@ def request_password_reset(email: str) -> None:
 
 
 def user_for_reset_token(token: str) -> User:
-    payload = tokens.read_token("reset-password", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
-    user = db.session.get(User, payload.get("u")) if isinstance(payload.get("u"), int) else None
+    payload, user = _read_link("reset-password", token, "PASSWORD_RESET_MAX_AGE", User, "u")
     # The nonce changes with the password, so a link works once.
     if user is None or not user.is_active or user.session_nonce != payload.get("n"):
         raise tokens.InvalidToken()
@@ -204,8 +212,7 @@ def _name(target) -> str:
 
 
 def invitation_for_token(token: str) -> Invitation:
-    payload = tokens.read_token("invitation", token, current_app.config["INVITATION_MAX_AGE"])
-    invitation = db.session.get(Invitation, payload.get("i")) if isinstance(payload.get("i"), int) else None
+    payload, invitation = _read_link("invitation", token, "INVITATION_MAX_AGE", Invitation, "i")
     if invitation is None or invitation.email != payload.get("e"):
         raise tokens.InvalidToken()
     return invitation

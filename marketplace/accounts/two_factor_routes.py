@@ -10,6 +10,7 @@ with a password alone (before two-factor authentication existed, or before the p
 became staff) is sent back to the code before any other page.
 """
 
+import functools
 import time
 
 from flask import (
@@ -126,6 +127,23 @@ def _part_way(*, set_up: bool):
     return user, None
 
 
+def _signing_in(*, set_up: bool):
+    """A page of someone part-way through signing in: the view is given them, and anyone
+    else is sent where _part_way says."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def part_way_view():
+            user, elsewhere = _part_way(set_up=set_up)
+            if elsewhere:
+                return elsewhere
+            return view(user)
+
+        return part_way_view
+
+    return decorate
+
+
 def _finish_sign_in(user: User) -> str:
     """Both factors are right: a new session (nothing from before carries over), signed
     in. Returns where to go next. The caller has changed what it needs; this commits."""
@@ -168,10 +186,8 @@ def _code_accepted(form, accepts, wrong: str) -> bool:
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @_limited
-def enter_code():
-    user, elsewhere = _part_way(set_up=True)
-    if elsewhere:
-        return elsewhere
+@_signing_in(set_up=True)
+def enter_code(user: User):
     form = TwoFactorCodeForm()
     if _code_accepted(form, lambda code: two_factor.accept_code(user, code), WRONG_CODE):
         return redirect(_finish_sign_in(user))
@@ -180,10 +196,8 @@ def enter_code():
 
 @bp.route("/sign-in/recovery-code", methods=["GET", "POST"])
 @_limited
-def enter_recovery_code():
-    user, elsewhere = _part_way(set_up=True)
-    if elsewhere:
-        return elsewhere
+@_signing_in(set_up=True)
+def enter_recovery_code(user: User):
     form = RecoveryCodeForm()
     if _code_accepted(form, lambda code: two_factor.use_recovery_code(user, code), WRONG_RECOVERY_CODE):
         left = two_factor.recovery_codes_left(user)
@@ -203,10 +217,8 @@ def enter_recovery_code():
 
 @bp.route("/sign-in/set-up-authenticator", methods=["GET", "POST"])
 @_limited
-def set_up_authenticator():
-    user, elsewhere = _part_way(set_up=False)
-    if elsewhere:
-        return elsewhere
+@_signing_in(set_up=False)
+def set_up_authenticator(user: User):
     return _set_up(user, signing_in=True)
 
 

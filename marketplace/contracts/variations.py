@@ -30,6 +30,11 @@ class VariationError(Refusal):
     """A refusal of a variation, by its field (see refusals.py)."""
 
 
+def _reason(text: str, empty: str) -> str:
+    """The reason given for proposing or declining, within the word limit."""
+    return written(VariationError, text, field="reason", noun="The reason", limit=REASON_WORD_LIMIT, empty=empty)
+
+
 def waiting_variation(contract: Contract) -> ContractVariation | None:
     return db.session.scalar(
         sa.select(ContractVariation).where(
@@ -81,14 +86,7 @@ def propose(
         raise VariationError("Only a commissioner of the area who is not a member of a party can vary this contract")
     if waiting_variation(contract) is not None:
         raise VariationError("A variation of this contract is already waiting for the provider")
-    reason = written(
-        VariationError,
-        reason,
-        field="reason",
-        noun="The reason",
-        limit=REASON_WORD_LIMIT,
-        empty="Enter the reason for the variation",
-    )
+    reason = _reason(reason, "Enter the reason for the variation")
     if ends_on <= contract.starts_on:
         raise VariationError("The end date must be after the contract's start date", "ends_on")
     locked = locked_lines(contract)
@@ -185,14 +183,7 @@ def accept(variation: ContractVariation, *, actor, now: datetime | None = None) 
 def decline(variation: ContractVariation, *, reason: str, actor, now: datetime | None = None) -> None:
     now = now or utcnow()
     _may_answer(variation, actor)
-    reason = written(
-        VariationError,
-        reason,
-        field="reason",
-        noun="The reason",
-        limit=REASON_WORD_LIMIT,
-        empty="Enter why you do not agree to the variation",
-    )
+    reason = _reason(reason, "Enter why you do not agree to the variation")
     variation.declined_at, variation.declined_by_id, variation.decline_reason = now, actor.id, reason
     audit.record("contract.variation_declined", variation, actor=actor, reason=reason)
 

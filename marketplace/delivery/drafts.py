@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..contracts.models import ContractMilestone
+from ..documents.records import facts
 from ..extensions import db
 from ..notifications import external_url, queue_email
 from ..timeutil import utcnow
@@ -28,6 +29,7 @@ from .reports import (
     not_started,
     outcome_field,
     problems,
+    record_change,
     report_for,
 )
 
@@ -178,14 +180,8 @@ def save_report(
     report.narrative, report.case_study = narrative, case_study
     _write_lines(report, set(outcomes), lines)
     report.updated_at = now
-    db.session.flush()
-    db.session.expire(report, ["outcomes"])
-    audit.record(
-        "report.draft_saved",
-        report,
-        actor=actor,
-        after={"referred": referred, "started": started, "completed": completed, "outcome_lines": len(lines)},
-    )
+    after = {"referred": referred, "started": started, "completed": completed, "outcome_lines": len(lines)}
+    record_change(report, "outcomes", "report.draft_saved", actor=actor, after=after)
 
 
 def report_content(report: OutcomeReport) -> dict:
@@ -213,10 +209,7 @@ def report_content(report: OutcomeReport) -> dict:
         ],
         "narrative": report.narrative or "",
         "case_study": report.case_study or "",
-        "documents": [
-            {"document_id": d.id, "filename": d.filename, "sha256": d.sha256, "size_bytes": d.size_bytes}
-            for d in report.current_documents
-        ],
+        "documents": [facts(d) for d in report.current_documents],
     }
 
 
@@ -238,20 +231,14 @@ def submit_report(report: OutcomeReport, actor, now: datetime | None = None) -> 
         submitted_by_id=actor.id,
     )
     db.session.add(submission)
-    db.session.flush()
-    db.session.expire(report, ["submissions"])
-    audit.record(
-        "report.submitted",
-        report,
-        actor=actor,
-        after={
-            "submission": submission.number,
-            "referred": report.referred,
-            "started": report.started,
-            "completed": report.completed,
-            "documents": [d["sha256"] for d in submission.content["documents"]],
-        },
-    )
+    after = {
+        "submission": submission.number,
+        "referred": report.referred,
+        "started": report.started,
+        "completed": report.completed,
+        "documents": [d["sha256"] for d in submission.content["documents"]],
+    }
+    record_change(report, "submissions", "report.submitted", actor=actor, after=after)
     _tell_commissioners(report, submission)
     return submission
 

@@ -4,13 +4,12 @@ but is no longer listed."""
 
 from datetime import datetime
 
-from .. import audit
 from ..contracts.models import ContractMilestone
-from ..extensions import db
+from ..documents.records import record_upload
 from ..timeutil import utcnow
 from .drafts import start_report
 from .models import OutcomeReport, ReportDocument
-from .reports import ReportError, check_editable, lock_report, report_for
+from .reports import ReportError, check_editable, lock_report, record_change, report_for
 
 
 def add_evidence(
@@ -27,21 +26,8 @@ def add_evidence(
     except DocumentError as error:
         raise ReportError(str(error), "document") from None
     document = ReportDocument(report_id=report.id, uploaded_by_id=actor.id, uploaded_at=now, **stored)
-    db.session.add(document)
     report.updated_at = now
-    db.session.flush()
-    db.session.expire(report, ["documents"])
-    audit.record(
-        "report.evidence_added",
-        report,
-        actor=actor,
-        after={
-            "document_id": document.id,
-            "filename": document.filename,
-            "sha256": document.sha256,
-            "size_bytes": document.size_bytes,
-        },
-    )
+    record_upload(report, document, action="report.evidence_added", actor=actor)
     return document
 
 
@@ -63,11 +49,5 @@ def remove_evidence(document: ReportDocument, actor, now: datetime | None = None
         return
     document.removed_at = now
     report.updated_at = now
-    db.session.flush()
-    db.session.expire(report, ["documents"])
-    audit.record(
-        "report.evidence_removed",
-        report,
-        actor=actor,
-        before={"document_id": document.id, "filename": document.filename, "sha256": document.sha256},
-    )
+    before = {"document_id": document.id, "filename": document.filename, "sha256": document.sha256}
+    record_change(report, "documents", "report.evidence_removed", actor=actor, before=before)

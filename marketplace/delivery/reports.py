@@ -21,6 +21,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from .. import audit
 from ..accounts.models import Role, User
 from ..accounts.services import area_staff, members_of
 from ..contracts.models import Contract, ContractMilestone
@@ -133,6 +134,14 @@ def lock_report(report: OutcomeReport) -> OutcomeReport:
     ).one()
     db.session.expire(report, ["submissions", "outcomes", "documents"])
     return report
+
+
+def record_change(report: OutcomeReport, relation: str, action: str, *, actor, **event) -> None:
+    """Flush a change to the report, let it read its `relation` again, and audit it as
+    `action` (`event`: the audit event's before, after or reason)."""
+    db.session.flush()
+    db.session.expire(report, [relation])
+    audit.record(action, report, actor=actor, **event)
 
 
 def check_may_report(contract: Contract, actor) -> None:

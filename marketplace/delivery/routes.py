@@ -20,15 +20,7 @@ A refusal is shown by its field with the input kept, status 400, nothing written
 
 from typing import Any
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..contracts.models import Contract, ContractMilestone

@@ -1,11 +1,11 @@
-"""Documents attached to a need: checked and stored by marketplace.documents (uploads.py,
-store.py), recorded here as NeedDocument rows with an audit event, removed without being
+"""Documents attached to a need: checked, stored and recorded by marketplace.documents (uploads.py,
+store.py, records.py) as NeedDocument rows with an audit event, removed without being
 deleted, and served only through a permission check (see routes_manage.download_document).
 """
 
 from .. import audit
+from ..documents.records import record_upload
 from ..documents.uploads import save_upload
-from ..extensions import db
 from ..timeutil import utcnow
 from .models import Need, NeedDocument
 
@@ -13,20 +13,7 @@ from .models import Need, NeedDocument
 def store_document(need: Need, *, filename: str, data: bytes, actor) -> NeedDocument:
     """Check, store and record an uploaded file for a need."""
     document = NeedDocument(need_id=need.id, uploaded_by_id=actor.id, **save_upload(filename, data))
-    db.session.add(document)
-    db.session.flush()
-    db.session.expire(need, ["documents"])
-    audit.record(
-        "need.document_uploaded",
-        need,
-        actor=actor,
-        after={
-            "document_id": document.id,
-            "filename": document.filename,
-            "sha256": document.sha256,
-            "size_bytes": document.size_bytes,
-        },
-    )
+    record_upload(need, document, action="need.document_uploaded", actor=actor)
     return document
 
 

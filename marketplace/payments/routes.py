@@ -30,6 +30,15 @@ def _payment(payment_id: int) -> Payment:
     return payment
 
 
+def _payment_paid_by(payment_id: int, backend: str, action: Action) -> Payment:
+    """A payment to act on through `backend` (404 under the other), if the user may."""
+    payment = _payment(payment_id)
+    if services.backend_name() != backend:
+        abort(404)
+    require(current_user, action, payment)
+    return payment
+
+
 def _events(payment: Payment) -> Sequence[AuditEvent]:
     return db.session.scalars(
         sa.select(AuditEvent)
@@ -69,10 +78,7 @@ def show(payment_id):
 @bp.post("/payments/<int:payment_id>/record")
 @login_required
 def record(payment_id):
-    payment = _payment(payment_id)
-    if services.backend_name() != "ledger":
-        abort(404)
-    require(current_user, Action.RECORD_PAYMENT, payment)
+    payment = _payment_paid_by(payment_id, "ledger", Action.RECORD_PAYMENT)
     form = LedgerPaymentForm()
     if form.validate_on_submit() and committed(
         lambda: services.record_ledger_payment(
@@ -93,10 +99,7 @@ def record(payment_id):
 def release(payment_id):
     from . import stripe_backend
 
-    payment = _payment(payment_id)
-    if services.backend_name() != "stripe":
-        abort(404)
-    require(current_user, Action.RELEASE_PAYMENT, payment)
+    payment = _payment_paid_by(payment_id, "stripe", Action.RELEASE_PAYMENT)
     form = ReleaseForm()
     if not form.validate_on_submit():
         abort(400)

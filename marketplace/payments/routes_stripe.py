@@ -98,6 +98,16 @@ def _link(organisation, account) -> str:
     )
 
 
+def _back_from_stripe(organisation_id: int):
+    """(the organisation, its account, None) when Stripe sends the owner back; with Stripe
+    off or no account yet, the third is the redirect to the payouts page instead."""
+    organisation = _organisation(organisation_id)
+    account = stripe_backend.account_of(organisation.id)
+    if not stripe_backend.enabled() or account is None:
+        return organisation, account, redirect(url_for("payments.payouts", organisation_id=organisation.id))
+    return organisation, account, None
+
+
 @bp.get("/organisations/<int:organisation_id>/payouts")
 @login_required
 def payouts(organisation_id):
@@ -134,10 +144,9 @@ def payouts_onboard(organisation_id):
 @login_required
 def payouts_return(organisation_id):
     """Stripe sends the owner back here: ask Stripe how far the set-up has gone."""
-    organisation = _organisation(organisation_id)
-    account = stripe_backend.account_of(organisation.id)
-    if not stripe_backend.enabled() or account is None:
-        return redirect(url_for("payments.payouts", organisation_id=organisation.id))
+    organisation, account, elsewhere = _back_from_stripe(organisation_id)
+    if elsewhere is not None:
+        return elsewhere
     try:
         stripe_backend.refresh_account(account, actor=current_user)
         db.session.commit()
@@ -150,10 +159,9 @@ def payouts_return(organisation_id):
 @login_required
 def payouts_refresh(organisation_id):
     """Stripe's link expired or was used: make a new one."""
-    organisation = _organisation(organisation_id)
-    account = stripe_backend.account_of(organisation.id)
-    if not stripe_backend.enabled() or account is None:
-        return redirect(url_for("payments.payouts", organisation_id=organisation.id))
+    organisation, account, elsewhere = _back_from_stripe(organisation_id)
+    if elsewhere is not None:
+        return elsewhere
     try:
         url = _link(organisation, account)
     except PaymentError as error:

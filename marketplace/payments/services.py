@@ -100,6 +100,20 @@ def _due(payment: Payment, now: datetime) -> None:
         )
 
 
+def _moved(payment: Payment, action: str, *, actor, before: str, after: dict, reason: str | None = None) -> None:
+    """Flush the payment's new state and audit the move from status `before`."""
+    db.session.flush()
+    audit.record(action, payment, actor=actor, before={"status": before}, after=after, reason=reason)
+
+
+def _paid(payment: Payment, *, actor, before: str, now: datetime, backend: str, **details) -> None:
+    """The payment is paid: clear any earlier failure and audit it with its days taken."""
+    payment.failure_message = None
+    after = {"status": "paid", "backend": backend, **details}
+    after.update(amount_pence=payment.amount_pence, days_taken=payment.days_taken(now))
+    _moved(payment, "payment.paid", actor=actor, before=before, after=after)
+
+
 def record_ledger_payment(
     payment: Payment, *, paid_on: date, reference: str, actor, now: datetime | None = None
 ) -> Payment:
@@ -127,21 +141,8 @@ def record_ledger_payment(
     payment.status, payment.backend = PaymentStatus.PAID, "ledger"
     payment.paid_at, payment.paid_on, payment.reference = now, paid_on, reference
     payment.requested_at, payment.requested_by_id, payment.updated_at = now, actor.id, now
-    payment.failure_message = None
-    db.session.flush()
-    audit.record(
-        "payment.paid",
-        payment,
-        actor=actor,
-        before={"status": before},
-        after={
-            "status": "paid",
-            "backend": "ledger",
-            "paid_on": paid_on.isoformat(),
-            "reference": reference,
-            "amount_pence": payment.amount_pence,
-            "days_taken": payment.days_taken(now),
-        },
+    _paid(
+        payment, actor=actor, before=before, now=now, backend="ledger", paid_on=paid_on.isoformat(), reference=reference
     )
     return payment
 
@@ -161,14 +162,8 @@ def start_processing(payment: Payment, *, actor, now: datetime) -> bool:
         payment.attempt += 1  # a new transfer, so a new idempotency key
     payment.requested_at, payment.requested_by_id, payment.updated_at = now, actor_id, now
     payment.status, payment.backend = PaymentStatus.PROCESSING, "stripe"
-    db.session.flush()
-    audit.record(
-        "payment.processing",
-        payment,
-        actor=actor,
-        before={"status": before},
-        after={"status": "processing", "attempt": payment.attempt, "idempotency_key": payment.idempotency_key},
-    )
+    after = {"status": "processing", "attempt": payment.attempt, "idempotency_key": payment.idempotency_key}
+    _moved(payment, "payment.processing", actor=actor, before=before, after=after)
     return True
 
 
@@ -182,22 +177,7 @@ def mark_paid(payment: Payment, *, transfer_id: str | None, now: datetime, actor
     before = payment.status.value
     payment.status, payment.paid_at, payment.updated_at = PaymentStatus.PAID, now, now
     payment.stripe_transfer_id = transfer_id
-    payment.failure_message = None
-    db.session.flush()
-    audit.record(
-        "payment.paid",
-        payment,
-        actor=actor,
-        before={"status": before},
-        after={
-            "status": "paid",
-            "backend": "stripe",
-            "transfer_id": transfer_id,
-            "source": source,
-            "amount_pence": payment.amount_pence,
-            "days_taken": payment.days_taken(now),
-        },
-    )
+    _paid(payment, actor=actor, before=before, now=now, backend="stripe", transfer_id=transfer_id, source=source)
     return True
 
 
@@ -221,15 +201,8 @@ def mark_failed(
         message[:2000],
         now,
     )
-    db.session.flush()
-    audit.record(
-        "payment.failed",
-        payment,
-        actor=actor,
-        before={"status": before},
-        after={"status": "failed", "source": source},
-        reason=message[:500],
-    )
+    after = {"status": "failed", "source": source}
+    _moved(payment, "payment.failed", actor=actor, before=before, after=after, reason=message[:500])
     return True
 
 
@@ -238,14 +211,8 @@ def mark_reversed(payment: Payment, *, now: datetime, actor=None, source: str) -
     if payment.status != PaymentStatus.PAID:
         return False
     payment.status, payment.reversed_at, payment.updated_at = PaymentStatus.REVERSED, now, now
-    db.session.flush()
-    audit.record(
-        "payment.reversed",
-        payment,
-        actor=actor,
-        before={"status": "paid"},
-        after={"status": "reversed", "source": source, "transfer_id": payment.stripe_transfer_id},
-    )
+    after = {"status": "reversed", "source": source, "transfer_id": payment.stripe_transfer_id}
+    _moved(payment, "payment.reversed", actor=actor, before="paid", after=after)
     return True
 
 
@@ -255,14 +222,7 @@ def back_to_payable(payment: Payment, *, now: datetime, source: str) -> bool:
     if payment.status != PaymentStatus.PROCESSING:
         return False
     payment.status, payment.updated_at = PaymentStatus.PAYABLE, now
-    db.session.flush()
-    audit.record(
-        "payment.not_sent",
-        payment,
-        actor=None,
-        before={"status": "processing"},
-        after={"status": "payable", "source": source},
-    )
+    _moved(payment, "payment.not_sent", actor=None, before="processing", after={"status": "payable", "source": source})
     return True
 
 
