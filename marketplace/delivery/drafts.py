@@ -11,6 +11,7 @@ from .. import audit
 from ..contracts.models import ContractMilestone
 from ..extensions import db
 from ..notifications import external_url, queue_email
+from ..signals import contracting_event
 from ..timeutil import utcnow
 from .models import OutcomeReport, ReportOutcome, ReportSubmission
 from .reports import (
@@ -252,6 +253,7 @@ def submit_report(report: OutcomeReport, actor, now: datetime | None = None) -> 
             "documents": [d["sha256"] for d in submission.content["documents"]],
         },
     )
+    contracting_event.send(submission, kind="implementation", at=now)
     _tell_commissioners(report, submission)
     return submission
 

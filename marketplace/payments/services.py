@@ -23,6 +23,7 @@ from .. import audit
 from ..contracts.models import Contract, ContractMilestone
 from ..extensions import db
 from ..refusals import Refusal
+from ..signals import contracting_event
 from ..timeutil import london_date, utcnow
 from ..workdays import at_london_time
 from .models import TARGET_DAYS, Payment, PaymentStatus
@@ -143,6 +144,7 @@ def record_ledger_payment(
             "days_taken": payment.days_taken(now),
         },
     )
+    contracting_event.send(payment, kind="implementation", at=now)
     return payment
 
 
@@ -198,6 +200,7 @@ def mark_paid(payment: Payment, *, transfer_id: str | None, now: datetime, actor
             "days_taken": payment.days_taken(now),
         },
     )
+    contracting_event.send(payment, kind="implementation", at=now)
     return True
 
 
