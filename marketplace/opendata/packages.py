@@ -44,17 +44,17 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         if at.tzinfo is None or not row_id.isascii() or not row_id.isdigit() or len(row_id) > 18:
             raise ValueError(raw)
         return at.astimezone(UTC), int(row_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise BadRequest("The cursor is not one this service gave: follow links.next from the previous page") from None
 
 
 def parse_since(since: str) -> datetime:
     """An ISO 8601 date-time (a time zone, or UTC if none) or a date (its start, UTC)."""
     try:
-        moment = datetime.fromisoformat(since.replace("Z", "+00:00") if since.endswith("Z") else since)
-    except ValueError:
+        moment = datetime.fromisoformat(since)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise BadRequest("since must be an ISO 8601 date-time, such as 2026-04-01T00:00:00Z") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def page(cursor: str | None, since: str | None) -> tuple[list[OcdsRelease], str | None]:

@@ -116,6 +116,19 @@ def test_paging_covers_every_release_exactly_once(client, db_session):
     assert pages == 3 and len(seen) == 250 and len(set(seen)) == 250
 
 
+def test_since_takes_a_date_or_a_date_time_with_or_without_a_zone(client, db_session):
+    _many_releases(6)  # minutes 0 and 1 of 2026-01-01 UTC
+    for since, count in [
+        ("2025-12-31", 6),
+        ("2026-01-01", 3),
+        ("2026-01-01T00:00:30Z", 3),
+        ("2026-01-01T01:00:30%2B01:00", 3),
+        ("2026-01-02", 0),
+    ]:
+        response = client.get(f"/ocds/releases.json?since={since}")
+        assert response.status_code == 200 and len(response.get_json()["releases"]) == count, since
+
+
 def test_since_keeps_later_releases_across_pages(client, db_session):
     _many_releases(250)
     since = "2026-01-01T00:40:00Z"
@@ -137,6 +150,8 @@ def test_since_keeps_later_releases_across_pages(client, db_session):
         "since=yesterday",
         "since=2026-13-01",
         "since=2026-01-01T25:00:00Z",
+        "since=0001-01-01T00:00:00%2B05:00",  # before the first moment a date-time can hold
+        "cursor=OTk5OS0xMi0zMVQyMzo1OTo1OS0wNTowMHwx",  # "9999-12-31T23:59:59-05:00|1": after the last
     ],
 )
 def test_a_bad_cursor_or_date_is_400_in_json(client, db_session, query):
