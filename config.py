@@ -101,6 +101,11 @@ class Config:
     DOCUMENT_MAX_MB = int(os.environ.get("DOCUMENT_MAX_MB", "10") or 10)
     MAX_CONTENT_LENGTH = (DOCUMENT_MAX_MB + 1) * 1024 * 1024
 
+    # Open contracting data: the prefix of every contracting process's ocid
+    # ("{OCDS_PREFIX}-{need id}"). A publisher registers its own with the Open Contracting
+    # Partnership; the default is a placeholder.
+    OCDS_PREFIX = os.environ.get("OCDS_PREFIX", "ocds-lp0000") or "ocds-lp0000"
+
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "local-partners-demo")
     DEMO_DATA_ALLOWED = True
 

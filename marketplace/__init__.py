@@ -123,6 +123,7 @@ def _blueprints(app: Flask) -> None:
     from .evaluation import bp as evaluation_bp
     from .main import bp as main_bp
     from .needs import bp as needs_bp
+    from .opendata import bp as opendata_bp
     from .organisations import bp as organisations_bp
     from .payments import bp as payments_bp
     from .reference import bp as reference_bp
@@ -139,6 +140,7 @@ def _blueprints(app: Flask) -> None:
         delivery_bp,
         payments_bp,
         board_bp,
+        opendata_bp,
         admin_bp,
     ):
         app.register_blueprint(blueprint)

@@ -39,6 +39,7 @@ from .needs.models import (
     SavedSearch,
 )
 from .notifications.models import OutboxEmail
+from .opendata.models import OcdsRelease
 from .organisations.models import IncomeBand, LegalForm, Organisation
 from .payments.models import Payment, StripeAccount, StripeEvent
 from .reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory
@@ -73,6 +74,7 @@ __all__ = [
     "ModerationClosure",
     "Need",
     "NeedDocument",
+    "OcdsRelease",
     "Organisation",
     "OutboxEmail",
     "OutcomeReport",

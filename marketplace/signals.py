@@ -13,6 +13,13 @@ here, so one page lists them all:
   it, or None. The evaluation overview links to it.
 - `contract_page`, sent with a contract whose page is being shown: each receiver returns
   more values for the page. Board adds the latest partnership review.
+- `contracting_event`, sent with the object of a published step of a contracting process,
+  in the transaction that makes it, with `kind` (the OCDS release tag: "tender",
+  "tenderAmendment", "tenderCancellation", "award", "contract", "implementation",
+  "contractAmendment") and `at` (when it happened). The sender: the need (tender,
+  cancellation), the amendment, the award decision taking effect, the contract, the
+  payment paid, the outcome report's submission (submitted, approved or returned), the
+  variation accepted. Open data writes the OCDS release.
 """
 
 from blinker import Namespace
@@ -24,6 +31,7 @@ lot_in_use = _signals.signal("lot-in-use")
 bid_page = _signals.signal("bid-page")
 contract_of = _signals.signal("contract-of")
 contract_page = _signals.signal("contract-page")
+contracting_event = _signals.signal("contracting-event")
 
 
 def answers(signal, sender) -> list:

@@ -53,6 +53,7 @@ from marketplace.extensions import db, limiter
 from marketplace.needs import digest, following, questions
 from marketplace.needs import documents as need_documents
 from marketplace.notifications import OutboxEmail
+from marketplace.opendata.ocds import ocid_for
 from marketplace.payments import services as payments
 from marketplace.timeutil import london_date, utcnow
 
@@ -155,6 +156,7 @@ def case(outcome, settings=None, why="", **args) -> Case:
 # sign_off_decision; contract_bid_a (assessment summary sent), contract, milestone_1
 # (report submitted, with evidence sent), milestone_2 (draft report, draft evidence),
 # sent_evidence, draft_evidence, payment (the advance), variation (waiting), review;
+# contract_ocid (the OCDS ocid of the contract's need);
 # email (the bid invitation's email); staff_invitation, reset_token, verify_token.
 
 TABLE: dict[tuple[str, str], list[Case]] = {
@@ -381,6 +383,10 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("main.home", "GET"): [case(PUBLIC)],
     ("main.login", "GET"): [case(expect(others=SIGN_IN), why="the address people guess: on to sign in")],
     ("main.privacy", "GET"): [case(PUBLIC)],
+    # Open contracting data: for anyone, no sign-in.
+    ("opendata.record", "GET"): [case(PUBLIC, ocid="contract_ocid")],
+    ("opendata.releases", "GET"): [case(PUBLIC)],
+    ("opendata.releases_bulk", "GET"): [case(PUBLIC)],
     # Needs: anyone reads a published need; a draft is the commissioner's (404 on the
     # public side, 403 on the commissioner's pages); providers follow, ask and save searches.
     ("needs.answer_question", "GET"): [case(NEED_COMMISSIONER, need_id="open_need", question_id="question")],
@@ -789,6 +795,7 @@ def _build() -> tuple[dict, dict]:
     )
     db.session.flush()
     db.session.expire(contract, ["parties"])
+    ids["contract_ocid"] = ocid_for(awarded.need.id)  # its releases: award, contract, report
     milestones = {m.number: m for m in contract.milestones}
     sent = drafts.start_report(milestones[1], owner_a)
     drafts.save_report(

@@ -24,6 +24,7 @@ from ..needs.models import Need, lock_need
 from ..notifications import external_url, queue_email
 from ..reference.models import DesiredOutcome
 from ..refusals import Refusal
+from ..signals import contracting_event
 from ..timeutil import london, london_date, utcnow
 from ..workdays import add_working_days
 from .models import Contract, ContractMilestone, ContractParty, PartyRole
@@ -245,6 +246,7 @@ def create_contract(
             ],
         },
     )
+    contracting_event.send(contract, kind="contract", at=now)
     _tell_parties(bid, contract)
     return contract
 

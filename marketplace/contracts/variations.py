@@ -19,6 +19,7 @@ from ..money import MAX_PENCE
 from ..notifications import external_url, queue_email
 from ..permissions import Action, can
 from ..refusals import Refusal, written
+from ..signals import contracting_event
 from ..timeutil import utcnow
 from .models import Contract, ContractVariation
 from .services import check_line
@@ -178,6 +179,7 @@ def accept(variation: ContractVariation, *, actor, now: datetime | None = None) 
     audit.record(
         "contract.varied", contract, actor=actor, before=variation.before, after=changes, reason=variation.reason
     )
+    contracting_event.send(variation, kind="contractAmendment", at=now)
 
 
 def decline(variation: ContractVariation, *, reason: str, actor, now: datetime | None = None) -> None:

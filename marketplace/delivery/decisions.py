@@ -9,6 +9,7 @@ from .. import audit
 from ..extensions import db
 from ..notifications import external_url, queue_email
 from ..permissions import Action, can
+from ..signals import contracting_event
 from ..timeutil import utcnow
 from .models import OutcomeReport, ReportDecision, ReportSubmission
 from .reports import (
@@ -49,6 +50,7 @@ def approve_report(report: OutcomeReport, actor, now: datetime | None = None) ->
         "report.approved", report, actor=actor, after={"submission": submission.number, "decided_at": now.isoformat()}
     )
     payment = make_payable(report.milestone, at=now, actor=actor)
+    contracting_event.send(submission, kind="implementation", at=now)
     _tell_lead(
         report,
         submission,
@@ -71,6 +73,7 @@ def return_report(report: OutcomeReport, comments: str, actor, now: datetime | N
     submission.comments = comments
     db.session.flush()
     audit.record("report.returned", report, actor=actor, after={"submission": submission.number}, reason=comments)
+    contracting_event.send(submission, kind="implementation", at=now)
     _tell_lead(
         report,
         submission,

@@ -12,6 +12,7 @@ from ..contracts.models import ContractMilestone
 from ..documents.records import facts
 from ..extensions import db
 from ..notifications import external_url, queue_email
+from ..signals import contracting_event
 from ..timeutil import utcnow
 from .models import OutcomeReport, ReportOutcome, ReportSubmission
 from .reports import (
@@ -239,6 +240,7 @@ def submit_report(report: OutcomeReport, actor, now: datetime | None = None) -> 
         "documents": [d["sha256"] for d in submission.content["documents"]],
     }
     record_change(report, "submissions", "report.submitted", actor=actor, after=after)
+    contracting_event.send(submission, kind="implementation", at=now)
     _tell_commissioners(report, submission)
     return submission
 

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..needs import drafting, following
 from ..needs.models import Need, Question, QuestionVisibility, Reservation
 from ..reference.models import DesiredOutcome
+from ..signals import contracting_event
 from ..timeutil import london_date, utcnow
 from ..workdays import add_working_days
 from .dated import at_noon, working_days_before
@@ -215,6 +216,9 @@ def add_needs(pdus: dict, categories: dict) -> None:
                 before={"status": "draft"},
                 after={"status": "open", "demo": True},
             )
+            # Its OCDS release too, dated when it was published, as the service writes it.
+            db.session.flush()
+            contracting_event.send(need, kind="tender", at=published)
         db.session.flush()
         if spec["when"] == "open":
             _question_answered(need, charity, commissioner, now)

@@ -19,6 +19,7 @@ from ..extensions import db
 from ..needs.models import Lot, Need, NeedStatus, Procedure, lock_need
 from ..notifications import external_url, queue_email
 from ..refusals import written
+from ..signals import contracting_event
 from ..timeutil import utcnow
 from .errors import REASONS_WORD_LIMIT, EvaluationError
 from .low_bids import is_rejected, unresolved_low_bids
@@ -295,6 +296,7 @@ def _take_effect(decision: AwardDecision, now: datetime) -> None:
         },
     )
     _end_need_when_decided(need, now)
+    contracting_event.send(decision, kind="award", at=now)
 
 
 def _end_need_when_decided(need: Need, now: datetime) -> None:

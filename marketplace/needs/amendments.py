@@ -9,6 +9,7 @@ from datetime import datetime
 from .. import audit
 from ..extensions import db
 from ..notifications import external_url, queue_email
+from ..signals import contracting_event
 from ..timeutil import LONDON, london, london_date, utcnow
 from ..workdays import add_working_days, working_days_between
 from . import changes
@@ -166,6 +167,7 @@ def amend_need(
         after={k: v["after"] for k, v in changed.items()},
         reason=amendment.reason,
     )
+    contracting_event.send(amendment, kind="tenderAmendment", at=now)
     _tell_interested(need, amendment, fields)
     return amendment
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from .. import audit
 from ..notifications import external_url, queue_email
+from ..signals import contracting_event
 from ..timeutil import london_date, utcnow
 from .dates import MIN_WORKING_DAYS_OPEN, earliest_closing_date
 from .drafting import MAX_CRITERIA
@@ -83,6 +84,7 @@ def publish_need(need: Need, *, actor, now: datetime | None = None) -> None:
         before={"status": "draft"},
         after={"status": "open", "closes_at": need.closes_at.isoformat()},
     )
+    contracting_event.send(need, kind="tender", at=now)
 
 
 # Withdraw and cancel -------------------------------------------------------------------
@@ -105,6 +107,7 @@ def _end(need: Need, status: NeedStatus, action: str, *, actor, reason: str, now
         after={"status": status.value},
         reason=need.end_reason,
     )
+    contracting_event.send(need, kind="tenderCancellation", at=now)
     for user in interested_users(need):
         queue_email(
             user.email,

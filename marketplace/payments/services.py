@@ -23,6 +23,7 @@ from .. import audit
 from ..contracts.models import Contract, ContractMilestone
 from ..extensions import db
 from ..refusals import Refusal
+from ..signals import contracting_event
 from ..timeutil import london_date, utcnow
 from ..workdays import at_london_time
 from .models import TARGET_DAYS, Payment, PaymentStatus
@@ -107,11 +108,13 @@ def _moved(payment: Payment, action: str, *, actor, before: str, after: dict, re
 
 
 def _paid(payment: Payment, *, actor, before: str, now: datetime, backend: str, **details) -> None:
-    """The payment is paid: clear any earlier failure and audit it with its days taken."""
+    """The payment is paid: clear any earlier failure, audit it with its days taken and
+    publish it (an OCDS implementation release)."""
     payment.failure_message = None
     after = {"status": "paid", "backend": backend, **details}
     after.update(amount_pence=payment.amount_pence, days_taken=payment.days_taken(now))
     _moved(payment, "payment.paid", actor=actor, before=before, after=after)
+    contracting_event.send(payment, kind="implementation", at=now)
 
 
 def record_ledger_payment(
