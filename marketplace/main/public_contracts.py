@@ -67,7 +67,7 @@ class PublicContractFilterForm(FlaskForm):
 
 def _where(form: PublicContractFilterForm):
     """The clause on Contract and Need for the valid filters: a region covers its units."""
-    clauses = []
+    clauses: list[sa.ColumnElement[bool]] = []
     if code := form.valid("area"):
         area = db.session.scalar(sa.select(Area).where(Area.code == code))
         if area is not None:
@@ -148,6 +148,7 @@ def _paid_lines(contract: Contract) -> tuple[list[PaidLine], int]:
         if payment.status != PaymentStatus.PAID:
             waiting += 1
             continue
+        assert payment.paid_at is not None  # ck_payments_paid_has_time: a paid payment has its time
         paid_on = payment.paid_on or london_date(payment.paid_at)
         lines.append(
             PaidLine(
@@ -184,4 +185,3 @@ def public_contract(contract_id: int) -> PublicContract | None:
         waiting=waiting,
         timeliness=timeliness_by_contract([contract]).get(contract.id),
     )
-

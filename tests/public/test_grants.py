@@ -38,7 +38,9 @@ def test_a_grant_with_its_recipient_funder_amount_and_dates(client, world):
     assert grant["id"] == f"360G-lp-{contract.id}"
     assert grant["currency"] == "GBP"
     assert grant["amountAwarded"] * 100 == contract.value_pence
-    assert grant["plannedDates"] == [{"startDate": contract.starts_on.isoformat(), "endDate": contract.ends_on.isoformat()}]
+    assert grant["plannedDates"] == [
+        {"startDate": contract.starts_on.isoformat(), "endDate": contract.ends_on.isoformat()}
+    ]
     assert grant["recipientOrganization"] == [
         {"id": "GB-CHC-1123456", "name": "Canterbury Women's Centre", "charityNumber": "1123456"}
     ]
@@ -100,7 +102,9 @@ def test_with_no_grant_awarded_the_list_is_empty(client, db_session):
     package = _grants(client)
     assert package["grants"] == []
     # The schema asks for at least one grant: an empty package is not a file to validate.
-    assert any("should be non-empty" in e or "is too short" in e for e in errors("360-giving-package-schema.json", package))
+    assert any(
+        "should be non-empty" in e or "is too short" in e for e in errors("360-giving-package-schema.json", package)
+    )
 
 
 def test_the_schema_check_catches_a_broken_grant(client, world):
