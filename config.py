@@ -95,6 +95,12 @@ class Config:
     # unless an admin sets another threshold for the area.
     SIGN_OFF_THRESHOLD_PENCE = int(os.environ.get("SIGN_OFF_THRESHOLD_POUNDS", "100000") or 100000) * 100
 
+    # 360Giving: the prefix of every grant id in /360giving/grants.json ("<prefix>-<contract
+    # id>"), and of the ids of recipients with neither a charity nor a company number and of
+    # the funding areas. A publisher registers its own prefix with 360Giving; the default
+    # is a placeholder.
+    GRANTS_360_PREFIX = os.environ.get("GRANTS_360_PREFIX", "360G-lp") or "360G-lp"
+
     # Uploaded documents live here, outside static/, and are served only after a
     # permission check. Each file at most DOCUMENT_MAX_MB megabytes.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))

@@ -387,6 +387,11 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("opendata.record", "GET"): [case(PUBLIC, ocid="contract_ocid")],
     ("opendata.releases", "GET"): [case(PUBLIC)],
     ("opendata.releases_bulk", "GET"): [case(PUBLIC)],
+    # Open data: for anyone, no sign-in (organisations named, never a person).
+    ("main.open_data", "GET"): [case(PUBLIC)],
+    ("main.public_contracts", "GET"): [case(PUBLIC)],
+    ("main.public_contract", "GET"): [case(PUBLIC, contract_id="contract")],
+    ("main.grants_json", "GET"): [case(PUBLIC)],
     # Needs: anyone reads a published need; a draft is the commissioner's (404 on the
     # public side, 403 on the commissioner's pages); providers follow, ask and save searches.
     ("needs.answer_question", "GET"): [case(NEED_COMMISSIONER, need_id="open_need", question_id="question")],
