@@ -20,6 +20,7 @@ from ..contracts.models import Contract, ContractParty, PartyRole
 from ..evaluation.models import AwardDecision
 from ..extensions import db
 from ..needs.models import Need, Procedure
+from ..opendata.ocds import LICENSE
 from ..organisations.models import Organisation
 from ..reference.models import Area
 from ..timeutil import london_date, utcnow
@@ -123,6 +124,6 @@ def grants_package() -> dict:
         "issued": today.isoformat(),
         "publisher": {"name": current_app.config["SERVICE_NAME"], "website": url_for("main.home", _external=True)},
         "accessURL": url_for("main.open_data", _external=True),
-        "license": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+        "license": LICENSE,
         "grants": [grant(contract, decided_at) for contract, decided_at in grant_contracts()],
     }

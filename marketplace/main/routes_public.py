@@ -4,11 +4,10 @@
 
 from flask import abort, current_app, jsonify, render_template, request
 
+from ..opendata.ocds import LICENSE
 from ..paging import requested_page
 from . import bp, grants
 from . import public_contracts as public
-
-OGL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 
 
 @bp.get("/open-data")
@@ -17,7 +16,7 @@ def open_data():
         "main/open_data.html",
         ocds_prefix=current_app.config.get("OCDS_PREFIX", "ocds-lp0000"),
         grants_prefix=current_app.config["GRANTS_360_PREFIX"],
-        licence_url=OGL,
+        licence_url=LICENSE,
     )
 
 
