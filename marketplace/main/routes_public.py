@@ -14,7 +14,7 @@ from . import public_contracts as public
 def open_data():
     return render_template(
         "main/open_data.html",
-        ocds_prefix=current_app.config.get("OCDS_PREFIX", "ocds-lp0000"),
+        ocds_prefix=current_app.config["OCDS_PREFIX"],
         grants_prefix=current_app.config["GRANTS_360_PREFIX"],
         licence_url=LICENSE,
     )

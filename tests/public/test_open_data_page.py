@@ -34,12 +34,9 @@ def test_anyone_reads_what_is_published_and_under_which_licence(client, db_sessi
         assert never in text, never
 
 
-def test_the_ocid_prefix_shown_is_the_setting(app, client, db_session):
-    app.config["OCDS_PREFIX"] = "ocds-abc123"
-    try:
-        text = visible_text(client.get("/open-data"))
-    finally:
-        app.config.pop("OCDS_PREFIX")
+def test_the_ocid_prefix_shown_is_the_setting(app, client, db_session, monkeypatch):
+    monkeypatch.setitem(app.config, "OCDS_PREFIX", "ocds-abc123")
+    text = visible_text(client.get("/open-data"))
     assert "ocds-abc123-123" in text
 
 
