@@ -393,7 +393,10 @@ def measure(env: dict, requests: int, deep: int):
             f"(ocds_releases.date = '{cursor_at.isoformat()}' AND ocds_releases.id < {cursor_id})",
             f" WHERE ocds_releases.date > '{since}T00:00:00+00:00'",
         ]
-        for (name, _url), where in zip(pages, wheres, strict=True):
+        # And the deep page's query with a row comparison instead, for comparison.
+        names = [name for name, _url in pages] + [f"{pages[1][0]} as a row comparison"]
+        wheres.append(f" WHERE (ocds_releases.date, ocds_releases.id) < ('{cursor_at.isoformat()}', {cursor_id})")
+        for name, where in zip(names, wheres, strict=True):
             plan = db.session.execute(sa.text("EXPLAIN (ANALYZE, BUFFERS) " + PAGE_SQL.format(where=where))).scalars()
             print(f"\nEXPLAIN ANALYZE, {name}:\n" + "\n".join(plan), file=sys.stderr)
     return results, counts, by_tag, size, server
