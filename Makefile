@@ -95,3 +95,7 @@ bench-needs: setup
 .PHONY: bench-dashboard
 bench-dashboard: setup
 	$(BIN)/python -m bench.dashboard $(BENCH_ARGS)
+
+.PHONY: bench-ocds
+bench-ocds: setup
+	$(BIN)/python -m bench.ocds $(BENCH_ARGS)
