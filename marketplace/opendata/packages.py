@@ -64,7 +64,14 @@ def page(cursor: str | None, since: str | None) -> tuple[list[OcdsRelease], str 
         query = query.where(OcdsRelease.date > parse_since(since))
     if cursor:
         at, row_id = decode_cursor(cursor)
-        query = query.where(sa.or_(OcdsRelease.date < at, sa.and_(OcdsRelease.date == at, OcdsRelease.id < row_id)))
+        # A row comparison: PostgreSQL reads it as a range of the (date, id) index, where
+        # "date < at OR (date = at AND id < row_id)" (the same rows) walked and filtered every
+        # newer release first, so page N cost N pages (README: Open contracting data at
+        # national scale).
+        query = query.where(
+            sa.tuple_(OcdsRelease.date, OcdsRelease.id)
+            < sa.tuple_(sa.literal(at, OcdsRelease.date.type), sa.literal(row_id))
+        )
     rows = list(db.session.scalars(query.limit(PAGE_SIZE + 1)))
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
