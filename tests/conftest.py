@@ -11,6 +11,7 @@ SQLite file and its own PostgreSQL database, on the one server of the run (tests
 Tests that share a costly module fixture (a database of their own with committed data, a
 world built once) run on one worker per module and database, and the browser tests, which
 share one live server and one Chromium, on one worker (`pytest_collection_modifyitems`).
+Passwords are hashed cheaply (`_cheap_password_hashes`).
 
 TEST_CLOCK=<ISO 8601 instant with its UTC offset> runs the whole session as if it had
 started at that instant: the clock is moved there before the test modules are imported
@@ -39,8 +40,9 @@ from marketplace.extensions import db, limiter
 from . import pgserver
 
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
-# The folder the processes of one run share (the PostgreSQL server's lock and note): made
-# by pytest itself, or by the xdist controller, and handed to its workers in the environment.
+# The folder the processes of one run share (the PostgreSQL server's lock and note, the
+# workers' groups of tests): made by pytest itself, or by the xdist controller, and handed
+# to its workers in the environment.
 RUN_FOLDER = "LOCAL_PARTNERS_TEST_RUN"
 # This process's xdist worker ("gw0", ...), or "" without workers.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
