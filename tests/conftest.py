@@ -289,8 +289,11 @@ def db_session(app):
     """Each test runs inside one transaction that is rolled back at the end.
 
     The app's commits become SAVEPOINT releases, so views behave as in production while
-    nothing a test writes is seen by the next one.
+    nothing a test writes is seen by the next one. The app's settings are put back as
+    they were too: the app is shared by every test its process runs, in whatever order
+    xdist hands them out, so a setting one test changes must not reach another.
     """
+    settings = dict(app.config)
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
@@ -314,6 +317,9 @@ def db_session(app):
             if transaction.is_active:
                 transaction.rollback()
             connection.close()
+            if app.config != settings:
+                app.config.clear()
+                app.config.update(settings)
 
 
 @pytest.fixture
