@@ -11,6 +11,7 @@ SQLite file and its own PostgreSQL database, on the one server of the run (tests
 Tests that share a costly module fixture (a database of their own with committed data, a
 world built once) run on one worker per module and database, and the browser tests, which
 share one live server and one Chromium, on one worker (`pytest_collection_modifyitems`).
+Passwords are hashed cheaply (`_cheap_password_hashes`).
 
 TEST_CLOCK=<ISO 8601 instant with its UTC offset> runs the whole session as if it had
 started at that instant: the clock is moved there before the test modules are imported
@@ -18,6 +19,7 @@ started at that instant: the clock is moved there before the test modules are im
 ticking. `make test-clocks` runs the tests marked `clock` at a few chosen instants.
 """
 
+import json
 import os
 import re
 import shutil
@@ -38,8 +40,9 @@ from marketplace.extensions import db, limiter
 from . import pgserver
 
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
-# The folder the processes of one run share (the PostgreSQL server's lock and note): made
-# by pytest itself, or by the xdist controller, and handed to its workers in the environment.
+# The folder the processes of one run share (the PostgreSQL server's lock and note, the
+# workers' groups of tests): made by pytest itself, or by the xdist controller, and handed
+# to its workers in the environment.
 RUN_FOLDER = "LOCAL_PARTNERS_TEST_RUN"
 # This process's xdist worker ("gw0", ...), or "" without workers.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
@@ -67,6 +70,8 @@ def pytest_configure(config):
     if not WORKER:
         config._run_folder = tempfile.mkdtemp(prefix="lp-test-run-")
         os.environ[RUN_FOLDER] = config._run_folder
+        if config.pluginmanager.hasplugin("xdist"):
+            config.pluginmanager.register(_GroupedScheduling())
     instant = clock_instant()
     if instant is not None:
         import time_machine
@@ -103,12 +108,13 @@ def _shared_fixture_scope(item) -> str | None:
     return None
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Every test using Chromium is marked `browser` (the journeys in tests/browser need no
     mark of their own), and under xdist `--dist loadgroup` keeps the tests that share a
     costly fixture on one worker: all the browser tests together, and the tests of a
     module with a module-scoped fixture together, per database."""
+    groups = {}
     for item in items:
         scope = _shared_fixture_scope(item)
         if scope == "browser":
@@ -116,7 +122,41 @@ def pytest_collection_modifyitems(config, items):
         if scope is not None:
             params = getattr(item, "callspec", None) and item.callspec.params
             database = params.get("database_url") if params else None
-            item.add_marker(pytest.mark.xdist_group(f"{scope}-{database}" if database else scope))
+            groups[item.nodeid] = f"{scope}-{database}" if database else scope
+            item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
+    if WORKER:
+        note = Path(os.environ[RUN_FOLDER]) / f"groups-{WORKER}.json"
+        note.with_suffix(".tmp").write_text(json.dumps(groups))
+        note.with_suffix(".tmp").replace(note)
+
+
+class _GroupedScheduling:
+    """Hands the tests to the xdist workers by the groups above.
+
+    pytest-xdist 3.8 passes a test's `xdist_group` from the worker to the scheduler as a
+    suffix it writes into the test's node id, which pytest 9.2 no longer lets it change:
+    the groups are silently ignored (pytest-xdist issue 1386). So each worker writes the
+    groups it collected to the run folder, and this scheduler, `--dist loadgroup`'s own
+    with `_split_scope` reading them, runs in the controller once every worker has
+    collected. Registered only when xdist is there (the hook is xdist's).
+    """
+
+    @pytest.hookimpl
+    def pytest_xdist_make_scheduler(self, config, log):
+        if config.getvalue("dist") != "loadgroup":
+            return None
+        from xdist.scheduler import LoadGroupScheduling
+
+        class Scheduling(LoadGroupScheduling):
+            groups = None
+
+            def _split_scope(self, nodeid):
+                if self.groups is None:
+                    notes = sorted(Path(os.environ[RUN_FOLDER]).glob("groups-*.json"))
+                    self.groups = json.loads(notes[0].read_text()) if notes else {}
+                return self.groups.get(nodeid, nodeid)
+
+        return Scheduling(config, log)
 
 
 def pytest_report_header(config):
@@ -160,7 +200,8 @@ if not DATABASES or set(DATABASES) - {"sqlite", "postgresql"}:
 @pytest.fixture(scope="session", params=DATABASES)
 def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+        # One file per process, the same each time pytest sets this fixture up again.
+        return f"sqlite:///{tmp_path_factory.getbasetemp() / 'test.db'}"
     return request.getfixturevalue("postgres_url")
 
 
@@ -193,20 +234,36 @@ def make_test_app(database_url: str, **overrides):
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def _apps():
+    """The apps this process has built, by database URL, kept until the session ends.
+
+    pytest keeps one value of a parametrised session fixture at a time: when a test on the
+    other database comes, it tears `app` down and sets it up again. Under xdist a worker
+    can move between SQLite and PostgreSQL tests more than once, so each app is built once
+    here and `app` only picks it.
+    """
+    apps = {}
+    yield apps
+    for app in apps.values():
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, _apps):
     """The app with the schema built by the real migrations and the reference data loaded."""
     from marketplace.reference.services import load_reference
 
-    app = make_test_app(database_url)
-    with app.app_context():
-        flask_migrate.upgrade()
-        load_reference()
-        db.session.commit()
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    if database_url not in _apps:
+        app = make_test_app(database_url)
+        with app.app_context():
+            flask_migrate.upgrade()
+            load_reference()
+            db.session.commit()
+            db.session.remove()
+        _apps[database_url] = app
+    return _apps[database_url]
 
 
 def _fresh_request_globals(sender, **extra):
@@ -238,8 +295,11 @@ def db_session(app):
     """Each test runs inside one transaction that is rolled back at the end.
 
     The app's commits become SAVEPOINT releases, so views behave as in production while
-    nothing a test writes is seen by the next one.
+    nothing a test writes is seen by the next one. The app's settings are put back as
+    they were too: the app is shared by every test its process runs, in whatever order
+    xdist hands them out, so a setting one test changes must not reach another.
     """
+    settings = dict(app.config)
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
@@ -263,6 +323,9 @@ def db_session(app):
             if transaction.is_active:
                 transaction.rollback()
             connection.close()
+            if app.config != settings:
+                app.config.clear()
+                app.config.update(settings)
 
 
 @pytest.fixture
