@@ -1,6 +1,7 @@
 """What the benchmarks share: the settings they measure with, building the database with
 the real migrations and reference data, counting rows, and percentiles."""
 
+import argparse
 import os
 import secrets
 import subprocess
@@ -54,3 +55,13 @@ def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))
     return ordered[index]
+
+
+def scale_arguments(description: str | None) -> argparse.ArgumentParser:
+    """The options every national-scale benchmark takes: how much data, how many requests."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--needs", type=int, default=100_000)
+    parser.add_argument("--bids", type=int, default=1_000_000)
+    parser.add_argument("--contracts", type=int, default=50_000)
+    parser.add_argument("--requests", type=int, default=20)
+    return parser

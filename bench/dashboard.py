@@ -16,7 +16,6 @@ skipped when the generated needs already have bids (so a second run only measure
 Options: --needs N, --bids N, --contracts N, --requests N (per page).
 """
 
-import argparse
 import base64
 import os
 import re
@@ -37,6 +36,7 @@ from .common import (
     percentile,
     production_env,
     row_counts,
+    scale_arguments,
 )
 
 REGION = "N57"  # the region the board member sits for; its busiest delivery unit is the other one
@@ -231,11 +231,7 @@ def measure(env: dict, requests: int):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--needs", type=int, default=100_000)
-    parser.add_argument("--bids", type=int, default=1_000_000)
-    parser.add_argument("--contracts", type=int, default=50_000)
-    parser.add_argument("--requests", type=int, default=20)
+    parser = scale_arguments(__doc__)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="lp-bench-dashboard-"))
     env = production_env(work)

@@ -28,7 +28,6 @@ the generated needs have bids, and releases are written only if there are none.
 Options: --needs N, --bids N, --contracts N, --requests N (per page), --page N (the deep page).
 """
 
-import argparse
 import os
 import shutil
 import statistics
@@ -41,7 +40,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-from .common import ROOT, percentile, production_env
+from .common import ROOT, percentile, production_env, scale_arguments
 from .dashboard import build
 
 BATCH = 1000  # needs whose releases are built and written together
@@ -403,11 +402,7 @@ def measure(env: dict, requests: int, deep: int):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--needs", type=int, default=100_000)
-    parser.add_argument("--bids", type=int, default=1_000_000)
-    parser.add_argument("--contracts", type=int, default=50_000)
-    parser.add_argument("--requests", type=int, default=20)
+    parser = scale_arguments(__doc__)
     parser.add_argument("--page", type=int, default=500)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="lp-bench-ocds-"))
