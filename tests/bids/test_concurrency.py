@@ -382,6 +382,9 @@ def test_ten_simultaneous_submits_of_one_bid_give_one_revision(pg_app):
         db.session.remove()
 
 
+AMEND_AHEAD = timedelta(seconds=0.4)
+
+
 def test_a_closing_time_moved_by_an_amendment_while_bids_are_submitted(pg_app):
     """A material amendment made a moment before the close moves the closing time (fewer
     than 5 working days were left). Submissions racing it are either refused under the
@@ -401,7 +404,9 @@ def test_a_closing_time_moved_by_an_amendment_while_bids_are_submitted(pg_app):
         actor = db.session.get(User, commissioner_id)
         db.session.rollback()
         barrier.wait()
-        time.sleep(max(0.0, (when["closes_at"] - timedelta(seconds=0.1) - utcnow()).total_seconds()))
+        # Far enough ahead of the close that a busy machine still amends an open need (at
+        # 0.1 s it sometimes arrived after the close, and the scenario never happened).
+        time.sleep(max(0.0, (when["closes_at"] - AMEND_AHEAD - utcnow()).total_seconds()))
         need = db.session.get(Need, need_id)
         before = amendments.snapshot(need)
         need.lots[0].value_pence += 100_000
@@ -410,12 +415,16 @@ def test_a_closing_time_moved_by_an_amendment_while_bids_are_submitted(pg_app):
         db.session.commit()
         return result
 
-    jobs = [amend] + [_submitter(bid_id, user_id, when, -0.2 + 0.02 * i) for i, (bid_id, user_id) in enumerate(drafts)]
+    # Submissions pressed from just before the amendment to after the old close.
+    offsets = [-AMEND_AHEAD.total_seconds() - 0.1 + 0.04 * i for i in range(len(drafts))]
+    jobs = [amend] + [
+        _submitter(bid_id, user_id, when, offset) for (bid_id, user_id), offset in zip(drafts, offsets, strict=True)
+    ]
     threads, results, barrier = _run_threads(pg_app, jobs, parties_extra=1)
     with pg_app.app_context():
         need = db.session.get(Need, need_id)
         need.question_deadline = utcnow() - timedelta(days=1)
-        need.closes_at = when["closes_at"] = utcnow() + timedelta(seconds=1)
+        need.closes_at = when["closes_at"] = utcnow() + timedelta(seconds=2)
         db.session.commit()
         db.session.remove()
     barrier.wait()
