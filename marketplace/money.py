@@ -46,3 +46,10 @@ def split_pence(total: int, percents: list[int]) -> list[int]:
     if parts:
         parts[-1] += total - sum(parts)
     return parts
+
+
+def pounds_number(pence: int) -> int | float:
+    """Pence as a JSON number of pounds, as the open data standards want it: whole pounds
+    as an integer, else to the penny."""
+    pounds, remainder = divmod(pence, 100)
+    return pounds if remainder == 0 else pence / 100

@@ -19,7 +19,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..contracts.models import Contract, ContractParty, PartyRole
 from ..evaluation.models import AwardDecision
 from ..extensions import db
+from ..money import pounds_number
 from ..needs.models import Need, Procedure
+from ..opendata import ocds
 from ..opendata.ocds import LICENSE
 from ..organisations.models import Organisation
 from ..reference.models import Area
@@ -33,13 +35,12 @@ def prefix() -> str:
 
 
 def organisation_id(organisation: Organisation) -> str:
-    """The org-id.guide identifier of an organisation from its register numbers."""
-    if organisation.charity_number:
-        number = organisation.charity_number.strip().upper()
-        return f"GB-SC-{number}" if number.startswith("SC") else f"GB-CHC-{number}"
-    if organisation.company_number:
-        return f"GB-COH-{organisation.company_number.strip().upper()}"
-    return f"{prefix()}-org-{organisation.id}"
+    """The org-id.guide identifier of an organisation from its register numbers (the same
+    as its OCDS party's), else one under our 360Giving prefix."""
+    preferred = ocds.identifiers(organisation)[0]
+    if preferred["scheme"] == ocds.INTERNAL_SCHEME:
+        return f"{prefix()}-org-{organisation.id}"
+    return f"{preferred['scheme']}-{preferred['id']}"
 
 
 def _recipient(organisation: Organisation) -> dict:
@@ -53,11 +54,6 @@ def _recipient(organisation: Organisation) -> dict:
 
 def _funder(area: Area) -> dict:
     return {"id": f"{prefix()}-area-{area.code}", "name": area.label}
-
-
-def _money(pence: int) -> int | float:
-    """Pounds as a JSON number: whole pounds as an integer, else to the penny."""
-    return pence // 100 if pence % 100 == 0 else round(pence / 100, 2)
 
 
 def _description(contract: Contract) -> str:
@@ -76,7 +72,7 @@ def grant(contract: Contract, decided_at) -> dict:
         "title": contract.title,
         "description": _description(contract),
         "currency": "GBP",
-        "amountAwarded": _money(contract.value_pence),
+        "amountAwarded": pounds_number(contract.value_pence),
         "awardDate": london_date(decided_at).isoformat(),
         "plannedDates": [{"startDate": contract.starts_on.isoformat(), "endDate": contract.ends_on.isoformat()}],
         "recipientOrganization": [_recipient(contract.organisation)],

@@ -2,7 +2,7 @@
 buyer and the organisations as parties with scheme identifiers, and the release's frame.
 
 Organisation identifiers (README.md, "Open contracting data"): a registered charity's
-number in the Charity Commission's register (`GB-CHC`), else a company's number at
+number in the Charity Commission's register (`GB-CHC`; `GB-SC` for a Scottish one), else a company's number at
 Companies House (`GB-COH`), else the portal's own scheme `XI-LP` (its organisation id, and
 for a probation area its code). No person's name, email address or telephone number is
 ever written: parties carry only the organisation's name and identifiers."""
@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time
 
 from flask import current_app
 
+from ..money import pounds_number
 from ..timeutil import LONDON
 
 # The extensions the releases use, declared in every package.
@@ -50,8 +51,7 @@ def day_end(day: date) -> str:
 
 def value(pence: int) -> dict:
     """Integer pence to an OCDS Value in pounds."""
-    pounds, remainder = divmod(pence, 100)
-    return {"amount": pounds if remainder == 0 else pence / 100, "currency": CURRENCY}
+    return {"amount": pounds_number(pence), "currency": CURRENCY}
 
 
 # Parties --------------------------------------------------------------------------------
@@ -79,7 +79,9 @@ def identifiers(organisation) -> list[dict]:
     """The organisation's identifiers, the preferred first: charity, company, internal."""
     found = []
     if organisation.charity_number:
-        found.append({"scheme": "GB-CHC", "id": organisation.charity_number, "legalName": organisation.name})
+        # A Scottish charity (OSCR, "SC...") is on a register of its own.
+        scheme = "GB-SC" if organisation.charity_number.startswith("SC") else "GB-CHC"
+        found.append({"scheme": scheme, "id": organisation.charity_number, "legalName": organisation.name})
     if organisation.company_number:
         found.append({"scheme": "GB-COH", "id": organisation.company_number, "legalName": organisation.name})
     found.append({"scheme": INTERNAL_SCHEME, "id": f"organisation-{organisation.id}", "legalName": organisation.name})
