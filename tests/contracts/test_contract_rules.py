@@ -26,6 +26,9 @@ from marketplace.timeutil import london_date, utcnow
 from .. import factories
 from ..helpers import count
 
+# Dates in working days and London time: `make test-clocks` runs these at fixed instants.
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture
 def decided(db_session):

@@ -20,6 +20,9 @@ from .. import factories
 from ..delivery.helpers import complete, make_setup
 from ..helpers import count, error_summary, page_text, post_form, sign_in
 
+# Dates in working days and London time: `make test-clocks` runs these at fixed instants.
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture
 def made(db_session):

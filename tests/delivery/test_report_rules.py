@@ -16,6 +16,9 @@ from marketplace.permissions import Action, can
 from ..helpers import count, error_summary, page_text, post_form, sign_in
 from .helpers import PDF, complete, make_setup
 
+# Dates in working days and London time: `make test-clocks` runs these at fixed instants.
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture
 def s(db_session):

@@ -14,6 +14,9 @@ from marketplace.opendata.models import OcdsRelease
 from .. import factories
 from .helpers import assert_valid, walk_a_need
 
+# Dates in working days and London time: `make test-clocks` runs these at fixed instants.
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture
 def life(db_session):

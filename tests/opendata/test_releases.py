@@ -13,6 +13,9 @@ from marketplace.opendata.models import OcdsRelease
 from .. import factories
 from .helpers import assert_valid, walk_a_need
 
+# Dates in working days and London time: `make test-clocks` runs these at fixed instants.
+pytestmark = pytest.mark.clock
+
 
 def _releases(need) -> list[dict]:
     rows = db.session.scalars(
