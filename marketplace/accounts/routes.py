@@ -30,7 +30,7 @@ from .forms import (
 from .tokens import InvalidToken
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only a path on this site: never another host, never a scheme, and no control
     character (urlsplit drops tabs and newlines, so "/\r\n//evil.example" would pass
     as a path, then break the Location header)."""
@@ -40,6 +40,9 @@ def _safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
+
+
+bp.add_app_template_global(safe_next, "safe_next")
 
 
 def _sign_in_failed(response) -> bool:
@@ -96,10 +99,10 @@ def sign_in():
         elif user.second_factor_needed:
             from .two_factor_routes import start
 
-            return start(user, _safe_next(request.args.get("next")))
+            return start(user, safe_next(request.args.get("next")))
         else:
             begin_session(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     return render_template("accounts/sign_in.html", form=form, unverified=unverified)
 
 
@@ -125,17 +128,37 @@ def _link_problem(kind: str, *, expired: bool = False):
     return render_template("accounts/link_problem.html", expired=expired, kind=kind), 400
 
 
+def _registered_in_this_browser(user) -> bool:
+    """The link was opened in the browser that registered this account a moment ago (it
+    typed the password): the confirmation can sign the person in, so registering and a
+    first bid need one email and no second sign-in. Never for an account with a second
+    factor, and never in any other browser."""
+    registered = session.get("registered_email")
+    return (
+        isinstance(registered, str)
+        and registered.strip().lower() == user.email.lower()
+        and user.is_active
+        and not user.second_factor_needed
+    )
+
+
 @bp.get("/verify-email/<token>")
 def verify_email(token):
     try:
-        user = services.verify_email(token)
+        user, then = services.verify_email(token)
     except InvalidToken as error:
         return _link_problem("verify", expired=error.expired)
     db.session.commit()
-    flash("Your email address is confirmed. You can now sign in.", "success")
+    then = safe_next(then)
     if current_user.is_authenticated and current_user.id == user.id:
-        return redirect(url_for("main.home"))
-    return redirect(url_for("accounts.sign_in"))
+        flash("Your email address is confirmed.", "success")
+        return redirect(then or url_for("main.home"))
+    if _registered_in_this_browser(user):
+        begin_session(user)
+        flash("Your email address is confirmed and you are signed in.", "success")
+        return redirect(then or url_for("main.home"))
+    flash("Your email address is confirmed. You can now sign in.", "success")
+    return redirect(url_for("accounts.sign_in", next=then))
 
 
 @bp.route("/verify-email/resend", methods=["GET", "POST"])

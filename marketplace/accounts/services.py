@@ -95,13 +95,19 @@ def _read_link(purpose: str, token: str, max_age: str, model: type[T], key: str)
     return payload, row
 
 
-def send_verification_email(user: User) -> None:
+def send_verification_email(user: User, *, then: str | None = None) -> None:
+    """Email the link that confirms `user`'s address. `then` is a path on this site to go
+    to once it is confirmed (the bid the person was starting when they registered): it
+    travels in the signed token, so registering and a first bid share one confirmation."""
+    payload: dict[str, Any] = {"u": user.id, "e": user.email}
+    if then:
+        payload["n"] = then
     _send_link(
         user.email,
         "Confirm your email address",
         "verify_email",
         purpose="verify-email",
-        payload={"u": user.id, "e": user.email},
+        payload=payload,
         endpoint="accounts.verify_email",
         user=user,
         hours=current_app.config["EMAIL_VERIFICATION_MAX_AGE"] // 3600,
@@ -123,14 +129,17 @@ def tell_owner_of_registration(email: str) -> None:
     )
 
 
-def verify_email(token: str) -> User:
+def verify_email(token: str) -> tuple[User, str | None]:
+    """Confirm the address a verification link was sent to. Returns the user and the path
+    the link says to go to next (unchecked: the view makes sure it is a path on this site)."""
     payload, user = _read_link("verify-email", token, "EMAIL_VERIFICATION_MAX_AGE", User, "u")
     if user is None or user.email != payload.get("e"):
         raise tokens.InvalidToken()
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         audit.record("user.email_verified", user, actor=user)
-    return user
+    then = payload.get("n")
+    return user, then if isinstance(then, str) else None
 
 
 def request_password_reset(email: str) -> None:

@@ -34,7 +34,7 @@ from .forms import (
     TwoFactorSetUpForm,
 )
 from .models import User
-from .routes import _failure_limit, _safe_next, begin_session
+from .routes import _failure_limit, safe_next, begin_session
 
 PENDING = "two_factor_pending"
 SET_UP = "two_factor_set_up"
@@ -148,7 +148,7 @@ def _finish_sign_in(user: User) -> str:
     """Both factors are right: a new session (nothing from before carries over), signed
     in. Returns where to go next. The caller has changed what it needs; this commits."""
     pending = session.get(PENDING) or {}
-    next_url = _safe_next(pending.get("next")) if isinstance(pending, dict) else None
+    next_url = safe_next(pending.get("next")) if isinstance(pending, dict) else None
     begin_session(user)
     session[DONE] = user.id
     return next_url or url_for("main.home")

@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.models import Role
-from ..accounts.routes import _safe_next
+from ..accounts.routes import safe_next
 from ..bids.routes import bids_by_state
 from ..contracts import services as contract_services
 from ..evaluation import award, panel
@@ -63,7 +63,7 @@ def _payment_areas(user) -> list[tuple]:
 @bp.get("/login")
 def login():
     """The address people guess: on to the sign-in page, keeping a `next` on this site."""
-    return redirect(url_for("accounts.sign_in", next=_safe_next(request.args.get("next"))), 301)
+    return redirect(url_for("accounts.sign_in", next=safe_next(request.args.get("next"))), 301)
 
 
 @bp.get("/privacy")

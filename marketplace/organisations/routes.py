@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts import services as account_services
 from ..accounts.models import Invitation, Membership, Role
+from ..accounts.routes import safe_next
 from ..conditions import Condition
 from ..extensions import db, limiter
 from ..forms import ConfirmForm
@@ -139,11 +140,12 @@ def remove_member(organisation_id, membership_id):
 @limiter.limit("20 per hour", methods=["POST"], scope="register")
 def register():
     if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
+        return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     form = RegistrationForm()
+    then = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         try:
-            services.register_organisation(form.data)
+            services.register_organisation(form.data, then=then)
             db.session.commit()
         except IntegrityError:
             # Someone registered the same email or number a moment ago.
@@ -155,4 +157,4 @@ def register():
             # The same whether or not the address had an account (services.register_organisation).
             session["registered_email"] = form.email.data
             return redirect(url_for("accounts.check_email"))
-    return render_template("accounts/register.html", form=form)
+    return render_template("accounts/register.html", form=form, then=then)

@@ -98,13 +98,15 @@ def verify_organisation(organisation: Organisation, *, actor) -> None:
     audit.record("organisation.verified", organisation, actor=actor, after={"verified": True})
 
 
-def register_organisation(data: dict) -> User | None:
+def register_organisation(data: dict, *, then: str | None = None) -> User | None:
     """A provider organisation and its first user, who owns it, from the registration
     form's `data` (the organisation's details as organisations.services.new_organisation
     takes them, and your_name, email, password). Sends the verification email. When the
     email has an account already nothing is made and the account's owner is told instead
     (returns None), so what the person registering sees never tells whether an address has
-    an account. Flushes, so a duplicate is refused here as well as at commit."""
+    an account. `then` is where the emailed link takes the person once their address is
+    confirmed (see accounts.services.send_verification_email). Flushes, so a duplicate is
+    refused here as well as at commit."""
     if accounts.email_taken(data["email"]):
         accounts.tell_owner_of_registration(data["email"])
         return None
@@ -119,5 +121,5 @@ def register_organisation(data: dict) -> User | None:
         actor=user,
         after={"name": organisation.name, "legal_form": organisation.legal_form.value},
     )
-    accounts.send_verification_email(user)
+    accounts.send_verification_email(user, then=then)
     return user

@@ -1,6 +1,7 @@
 """Registering an organisation and its first user: what is written, and every way to get it wrong."""
 
 import re
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -103,11 +104,53 @@ def test_registered_user_cannot_sign_in_until_the_email_is_verified(client, db_s
     assert error_summary(response) == ["Confirm your email address before you sign in. We've sent you a new link"]
     assert client.get("/account").status_code == 302
 
-    assert client.get(link_in(email)).headers["Location"] == "/sign-in"
-    response = sign_in(client, "amira@example.org")
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    # Opened in the browser that registered, the link confirms the address and signs in.
+    assert client.get(link_in(email)).headers["Location"] == "/"
     assert "Hello, Amira Hassan" in page_text(client.get("/"))
+
+
+def test_registering_from_a_need_takes_one_email_back_to_the_bid_signed_in(client, db_session):
+    need = factories.make_need(title="Peer mentoring in Thanet")
+    start = f"/needs/{need.id}/bid"
+    need_page = page_text(client.get(f"/needs/{need.id}"))
+    assert "Register your organisation to bid" in need_page
+    assert f'href="/register?next=/needs/{need.id}/bid"' in client.get(f"/needs/{need.id}").get_data(as_text=True)
+
+    response = post_form(client, f"/register?next={start}", GOOD, from_url=f"/register?next={start}")
+    assert response.headers["Location"] == "/register/check-your-email"
+    [email] = emails_to("amira@example.org")
+
+    confirmed = client.get(link_in(email))
+    assert confirmed.headers["Location"] == start
+    page = client.get(start)
+    assert page.status_code == 200
+    assert "Peer mentoring in Thanet" in page_text(page)
+    assert "Hello, Amira Hassan" in page_text(client.get("/"))
+
+
+def test_a_confirmation_link_opened_in_another_browser_confirms_but_does_not_sign_in(app, client, db_session):
+    need = factories.make_need()
+    start = f"/needs/{need.id}/bid"
+    post_form(client, f"/register?next={start}", GOOD, from_url=f"/register?next={start}")
+    [email] = emails_to("amira@example.org")
+
+    elsewhere = app.test_client()
+    confirmed = elsewhere.get(link_in(email))
+    assert confirmed.headers["Location"] == f"/sign-in?next=/needs/{need.id}/bid"
+    assert db.session.scalar(sa.select(User).where(User.email == "amira@example.org")).email_verified_at is not None
+    assert elsewhere.get("/account").status_code == 302  # not signed in
+    signed_in = post_form(
+        elsewhere, confirmed.headers["Location"], {"email": "amira@example.org", "password": PASSWORD}
+    )
+    assert signed_in.headers["Location"] == start
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/bid", "//evil.example/bid", "/\\evil.example", "bid"])
+def test_the_confirmation_link_only_ever_leads_to_a_page_of_this_site(client, db_session, target):
+    url = f"/register?next={quote(target, safe='')}"
+    assert post_form(client, url, GOOD).headers["Location"] == "/register/check-your-email"
+    [email] = emails_to("amira@example.org")
+    assert client.get(link_in(email)).headers["Location"] == "/"
 
 
 def test_registration_page_redirects_a_signed_in_user_home(client, db_session):
