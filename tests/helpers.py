@@ -113,3 +113,28 @@ def error_summary(response) -> list[str]:
         html_module.unescape(re.sub(r"\s+", " ", m).strip())
         for m in re.findall(r"<a [^>]*>(.*?)</a>", block.group(1), re.S)
     ]
+
+
+class StatementCount:
+    """How many SQL statements the app sends to the database inside a `with` block (SAVEPOINT
+    bookkeeping left out): `with StatementCount() as sql: client.get(url)`, then `sql.count`
+    and `sql.statements`."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
+            self.statements.append(statement)
+
+    def __enter__(self):
+        sa.event.listen(db.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        sa.event.remove(db.engine, "before_cursor_execute", self._record)
+        return False
