@@ -44,7 +44,7 @@ class Earlier:
         return reference_of(self.text)
 
     def matches(self, words: list[str]) -> bool:
-        haystack = f"{self.text}\n{self.question}\n{self.need_title}".casefold()
+        haystack = f"{self.text}\n{self.need_title}".casefold()
         return all(word in haystack for word in words)
 
 
@@ -112,7 +112,7 @@ def earlier_texts(organisation, *, bid: Bid, key: str) -> list[Earlier]:
 
 
 def search(earlier: list[Earlier], query: str) -> list[Earlier]:
-    """Those holding every word of `query` (in any case), in their text, question or need."""
+    """Those holding every word of `query` (in any case), in their text or their need's title."""
     words = query.casefold().split()
     return [e for e in earlier if e.matches(words)] if words else earlier
 

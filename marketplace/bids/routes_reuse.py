@@ -37,7 +37,7 @@ class EarlierSearchForm(FlaskForm):
         filters=[strip],
         validators=[MaxLength("The search", 200)],
         widget=GovTextInput(),
-        description="Words that must all appear in the answer, its question or the need's title, for example mentoring",
+        description="Words that must all appear in the answer or the need's title, for example mentoring",
     )
 
 
