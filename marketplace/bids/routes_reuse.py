@@ -99,6 +99,7 @@ def _earlier(bid_id: int, criterion_id: int | None = None):
         bid=bid,
         need=bid.need,
         kept=False,
+        form=search,  # (for the error summary)
         search=search,
         query=query,
         shown=found[:SHOWN],

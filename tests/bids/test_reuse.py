@@ -18,7 +18,7 @@ from marketplace.extensions import db
 from marketplace.timeutil import utcnow
 
 from .. import factories
-from ..helpers import count, page_text, post_form
+from ..helpers import count, error_summary, page_text, post_form
 
 STATEMENT = "We employ women with lived experience as paid peer mentors in every town we work in."
 SAFEGUARDING = "Our safeguarding lead is Jo Smith; every mentor has an enhanced DBS check."
@@ -248,7 +248,8 @@ def test_a_search_too_long_is_refused_with_a_govuk_error(client, need, provider)
     _signed_in(client, provider)
     response = client.get(f"/bids/{bid.id}/social-value/earlier", query_string={"q": "x" * 201})
     assert response.status_code == 200
-    assert "The search must be 200 characters or fewer" in page_text(response)
+    assert "The search must be 200 characters or fewer" in error_summary(response)
+    assert page_text(response).count("The search must be 200 characters or fewer") == 2  # and by the box
 
 
 def test_at_most_twenty_are_shown_with_how_many_there_are(client, need, provider, monkeypatch):
