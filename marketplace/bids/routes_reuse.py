@@ -51,7 +51,7 @@ def _target(bid: Bid, criterion_id: int | None) -> dict:
     if criterion_id is None:
         return {
             "key": reuse.SOCIAL_VALUE,
-            "for_what": "your social value commitments",
+            "for_what": "your social value commitments.",
             "back": url_for("bids.edit_social_value", bid_id=bid.id, _anchor="social_value"),
         }
     criterion = next((c for c in bid.need.criteria if c.id == criterion_id), None)
