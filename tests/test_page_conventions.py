@@ -334,6 +334,11 @@ PAGES = [
         lambda w: f"/bids/{w.bid.id}/answers",
         lambda w: {f"answer_{w.open_need.criteria[0].id}": "word " * 501},
     ),
+    Page(
+        "use an earlier answer",
+        "provider",
+        lambda w: f"/bids/{w.bid.id}/answers/{w.open_need.criteria[0].id}/earlier?q={'x' * 201}",
+    ),
     Page("price", "provider", lambda w: f"/bids/{w.bid.id}/price", {}),
     Page("social value", "provider", lambda w: f"/bids/{w.bid.id}/social-value", {}),
     Page("local presence", "provider", lambda w: f"/bids/{w.bid.id}/local-presence", {}),

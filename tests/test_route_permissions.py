@@ -150,7 +150,7 @@ def case(outcome, settings=None, why="", **args) -> Case:
 #
 # World names (see _build): east_kent; org_a, org_u (unverified); member_a_user,
 # member_a_membership; draft_need, draft_lot, draft_criterion, draft_document;
-# elsewhere_draft (a draft of London); open_need, open_bid_a, open_bid_a_document,
+# elsewhere_draft (a draft of London); open_need, open_criterion, open_bid_a, open_bid_a_document,
 # open_bid_a_partner, bid_invitation, question, saved_search; closed_need, closed_lot,
 # closed_bid_a (flagged abnormally low, explanation asked for), panel_member;
 # sign_off_decision; contract_bid_a (assessment summary sent), contract, milestone_1
@@ -234,6 +234,11 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("bids.edit_price", "POST"): [case(LEAD_OF_BID, bid_id="open_bid_a")],
     ("bids.edit_social_value", "GET"): [case(LEAD_OF_BID, bid_id="open_bid_a")],
     ("bids.edit_social_value", "POST"): [case(LEAD_OF_BID, bid_id="open_bid_a")],
+    # Use an earlier answer: the lead's own earlier answers, for a section of its open bid.
+    ("bids.earlier_answers", "GET"): [case(LEAD_OF_BID, bid_id="open_bid_a", criterion_id="open_criterion")],
+    ("bids.earlier_answers", "POST"): [case(LEAD_OF_BID, bid_id="open_bid_a", criterion_id="open_criterion")],
+    ("bids.earlier_social_value", "GET"): [case(LEAD_OF_BID, bid_id="open_bid_a")],
+    ("bids.earlier_social_value", "POST"): [case(LEAD_OF_BID, bid_id="open_bid_a")],
     ("bids.invite_partner", "GET"): [case(LEAD_OF_BID, bid_id="open_bid_a")],
     ("bids.invite_partner", "POST"): [case(LEAD_OF_BID, bid_id="open_bid_a")],
     ("bids.my_bids", "GET"): [case(ANY_ACCOUNT)],
@@ -736,6 +741,7 @@ def _build() -> tuple[dict, dict]:
     ids.update(
         open_need=open_need.id,
         open_bid_a=bid_a.id,
+        open_criterion=open_need.criteria[0].id,
         open_bid_b=bid_b.id,
         open_bid_a_document=bid_document.id,
         open_bid_a_partner=bid_partner.id,

@@ -11,6 +11,7 @@ from . import (  # noqa: E402,F401
     routes,
     routes_commissioning,
     routes_consortium,
+    routes_reuse,
     routes_sections,
     routes_submission,
     rules,

@@ -51,6 +51,7 @@ def start_bid(lot: Lot, *, organisation, actor, now: datetime | None = None) -> 
         updated_at=now,
         people=need.expected_people,
         local_pdu_ids=sorted(p.id for p in organisation.pdus if p.id in need_pdu_ids),
+        social_value=(organisation.social_value_statement or "").strip(),
         answers={},
         price_breakdown={},
         declarations=[],
@@ -231,6 +232,32 @@ def remove_document(document: BidDocument, *, actor, now: datetime | None = None
     if document.removed_at is None:
         document.removed_at = now
         record_saved(document.bid, actor, "documents", now)
+
+
+def social_value_from_profile(bid: Bid) -> bool:
+    """The bid's social value is still exactly the profile's statement (filled in by
+    start_bid, or copied from it, and not changed since)."""
+    statement = (bid.organisation.social_value_statement or "").strip()
+    return bool(statement) and (bid.social_value or "").strip() == statement
+
+
+def local_presence_from_profile(bid: Bid) -> bool:
+    """The bid's local presence is still exactly the profile's delivery units within the
+    need (as start_bid filled it in)."""
+    need_pdu_ids = {p.id for p in bid.need.pdus}
+    from_profile = sorted(p.id for p in bid.organisation.pdus if p.id in need_pdu_ids)
+    return bool(from_profile) and not bid.no_local_presence and local_pdu_ids_of(bid) == from_profile
+
+
+def profile_facts(organisation) -> dict:
+    """What the organisation's profile says of its policies (the labels of the conditions of
+    participation it meets) and its safeguarding arrangements, as fixed into a submitted
+    bid; empty when the profile says nothing of either."""
+    policies = [c.label for c in Condition if c.value in (organisation.policies or [])]
+    safeguarding = (organisation.safeguarding or "").strip()
+    if not policies and not safeguarding:
+        return {}
+    return {"policies": policies, "safeguarding": safeguarding}
 
 
 def eligibility_from_profile(organisation, need: Need) -> list[tuple[str, bool]]:

@@ -133,10 +133,21 @@ def _statuses(bid: Bid, problems: list[submission.Problem]) -> dict[str, str]:
     return statuses
 
 
+def _from_profile(bid: Bid, statuses: dict[str, str]) -> set[str]:
+    """The sections complete with what the organisation's profile gave them, unchanged:
+    marked so on the task list, so they need not be opened."""
+    found = {
+        "local_presence": drafting.local_presence_from_profile(bid),
+        "social_value": drafting.social_value_from_profile(bid),
+    }
+    return {key for key, same in found.items() if same and statuses[key] == "Completed"}
+
+
 def _task_list(bid: Bid, now) -> dict:
     """What the bid's page shows: its task list while the need is open, and once it has
     closed what was submitted (not the draft), with the outcome."""
     problems = submission.problems(bid)
+    statuses = _statuses(bid, problems)
     counting = lifecycle.counting_revision(bid)
     editable = can(current_user, Action.EDIT_BID, bid)
     need_open = bid.need.status == NeedStatus.OPEN
@@ -149,7 +160,8 @@ def _task_list(bid: Bid, now) -> dict:
         editable=editable,
         state=lifecycle.bid_state(bid, now),
         problems=problems,
-        statuses=_statuses(bid, problems),
+        statuses=statuses,
+        from_profile=_from_profile(bid, statuses),
         sections=SECTIONS,
         section_urls=section_urls(bid),
         counting=counting,

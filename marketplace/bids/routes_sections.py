@@ -134,7 +134,13 @@ def edit_social_value(bid_id):
         done="Social value commitments saved.",
     )
     return response or section_page(
-        "social_value.html", bid, form, kept=kept, saved=saved, limit=drafting.SOCIAL_VALUE_WORD_LIMIT
+        "social_value.html",
+        bid,
+        form,
+        kept=kept,
+        saved=saved,
+        limit=drafting.SOCIAL_VALUE_WORD_LIMIT,
+        from_profile=request.method == "GET" and not kept and drafting.social_value_from_profile(bid),
     )
 
 

@@ -27,6 +27,7 @@ from .drafting import (
     local_pdu_ids_of,
     local_presence_none,
     payment_parts,
+    profile_facts,
 )
 from .errors import BidClosed, BidError
 from .lifecycle import bid_state, counting_revision, material_change_count, need_is_open
@@ -177,8 +178,18 @@ def _partner_problems(bid: Bid) -> list[Problem]:
 
 def bid_content(bid: Bid) -> dict:
     """Exactly what is submitted, as plain JSON: the answers, the price and its
-    breakdown, the partners and shares, the documents by digest, and which version of
-    the need (material changes so far) it answers."""
+    breakdown, the partners and shares, the documents by digest, which version of the
+    need (material changes so far) it answers, and (under "profile", only when the profile
+    says something of them) the lead's policies and safeguarding arrangements as its
+    profile has them, so evaluators read what was true at submission."""
+    content = _content(bid)
+    facts = profile_facts(bid.organisation)
+    if facts:
+        content["profile"] = facts
+    return content
+
+
+def _content(bid: Bid) -> dict:
     need = bid.need
     criteria = {str(c.id): c for c in need.criteria}
     return {
@@ -235,15 +246,21 @@ def has_unsubmitted_changes(bid: Bid) -> bool:
     the commissioner made to the need (its questions' wording, the count of changes the
     bid saw) is not the bidder's: it may mean the bid needs reconfirming, said apart."""
     latest = bid.latest_revision
-    return latest is not None and _bidders_own(bid_content(bid)) != _bidders_own(latest.content or {})
+    if latest is None:
+        return False
+    submitted = latest.content or {}
+    # A revision without "profile" was submitted before bids held it, or when the profile
+    # said nothing of it: what the profile says now is no change to the bid.
+    ignored = () if "profile" in submitted else ("profile",)
+    return _bidders_own(bid_content(bid), ignored) != _bidders_own(submitted, ignored)
 
 
-def _bidders_own(content: dict) -> dict:
+def _bidders_own(content: dict, ignored: tuple[str, ...] = ()) -> dict:
     """What the bidder wrote and chose, from a bid's content: without the need's wording."""
     own = {
         key: value
         for key, value in content.items()
-        if key not in ("need_material_changes", "answers", "price_breakdown")
+        if key not in ("need_material_changes", "answers", "price_breakdown", *ignored)
     }
     own["answers"] = {str(a["criterion_id"]): a["answer"] for a in content.get("answers", []) if a.get("answer")}
     own["price_breakdown"] = {b["key"]: b["pence"] for b in content.get("price_breakdown", [])}

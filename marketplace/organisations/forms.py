@@ -29,6 +29,8 @@ from .models import (
     INCOME_BAND_LABELS,
     LEGAL_FORM_LABELS,
     REGISTER_NUMBERS,
+    SAFEGUARDING_WORDS,
+    SOCIAL_VALUE_STATEMENT_WORDS,
     LegalForm,
     Organisation,
     normalise_charity_number,
@@ -171,6 +173,27 @@ class OrganisationProfileForm(OrganisationDetailsForm):
         "Which of these does your organisation have?",
         noun="policies and arrangements",
         choices=[SelectChoice(c.value, c.label) for c in Condition],
+    )
+    # Reused in every bid: the statement fills a new bid's social value; the safeguarding
+    # arrangements are shown beside the eligibility declaration and go with each submission.
+    social_value_statement = FreeText(
+        "Your social value statement",
+        noun="Your social value statement",
+        words=SOCIAL_VALUE_STATEMENT_WORDS,
+        hint=(
+            "The social value your organisation adds wherever it works, for example jobs or volunteering "
+            "for people with lived experience. It fills in the social value of each new bid, where you can "
+            f"add what is particular to that need. Up to {SOCIAL_VALUE_STATEMENT_WORDS} words."
+        ),
+    )
+    safeguarding = FreeText(
+        "Your safeguarding arrangements",
+        noun="Your safeguarding arrangements",
+        words=SAFEGUARDING_WORDS,
+        hint=(
+            "Who leads on safeguarding, the training your staff and volunteers have, how concerns are raised, "
+            f"and how you use DBS checks. Shown with every bid you submit. Up to {SAFEGUARDING_WORDS} words."
+        ),
     )
     submit = SubmitField("Save profile", widget=GovSubmitInput())
 

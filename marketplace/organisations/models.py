@@ -95,6 +95,11 @@ CHARITY_NUMBER = re.compile(r"^[0-9]{6,7}$")
 COMPANY_NUMBER = re.compile(r"^([0-9]{8}|[A-Z]{2}[0-9]{6})$")
 
 
+# What the profile says once for every bid, in words (textlimits.py).
+SOCIAL_VALUE_STATEMENT_WORDS = 500
+SAFEGUARDING_WORDS = 300
+
+
 def normalise_charity_number(value: str) -> str:
     return re.sub(r"\s+", "", value or "")
 
@@ -147,6 +152,11 @@ class Organisation(Model):
     # Which of the conditions of participation the organisation meets (needs.models.Condition
     # values): asked once here and reused in every bid's eligibility declaration.
     policies: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
+    # Said once here and reused in every bid: the social value the organisation adds
+    # wherever it works (fills a new bid's social value), and its safeguarding arrangements
+    # (shown beside the eligibility declaration, and fixed into each submitted bid).
+    social_value_statement: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    safeguarding: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

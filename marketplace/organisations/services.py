@@ -11,8 +11,15 @@ from ..accounts.models import Membership, Role, User
 from ..conditions import Condition
 from ..extensions import db
 from ..reference.models import Area, AreaKind, ServiceCategory
+from ..refusals import Refusal, written
 from ..timeutil import utcnow
-from .models import IncomeBand, LegalForm, Organisation
+from .models import (
+    SAFEGUARDING_WORDS,
+    SOCIAL_VALUE_STATEMENT_WORDS,
+    IncomeBand,
+    LegalForm,
+    Organisation,
+)
 
 PROFILE_FIELDS = (
     "name",
@@ -27,7 +34,15 @@ PROFILE_FIELDS = (
     "address",
     "postcode",
     "website",
+    "social_value_statement",
+    "safeguarding",
 )
+
+# The texts reused in every bid, with their nouns and word limits.
+REUSED_TEXTS = {
+    "social_value_statement": ("Your social value statement", SOCIAL_VALUE_STATEMENT_WORDS),
+    "safeguarding": ("Your safeguarding arrangements", SAFEGUARDING_WORDS),
+}
 
 
 def snapshot(organisation: Organisation) -> dict:
@@ -59,6 +74,8 @@ def update_profile(organisation: Organisation, data: dict, *, actor) -> bool:
     """Apply a profile edit. Returns False (and records nothing) when nothing changed."""
     before = snapshot(organisation)
     for field in PROFILE_FIELDS:
+        if field not in data and field in REUSED_TEXTS:
+            continue  # (a caller that does not know these texts leaves them as they are)
         value = data[field]
         if field == "legal_form":
             value = LegalForm(value)
@@ -66,6 +83,9 @@ def update_profile(organisation: Organisation, data: dict, *, actor) -> bool:
             value = IncomeBand(value)
         elif field in ("charity_number", "company_number"):
             value = value or None
+        elif field in REUSED_TEXTS:
+            noun, words = REUSED_TEXTS[field]
+            value = written(Refusal, value, field=field, noun=noun, limit=words)
         setattr(organisation, field, value)
     pdu_ids = [int(i) for i in data["pdus"]]
     category_ids = [int(i) for i in data["specialisms"]]

@@ -145,6 +145,8 @@ TABLE = {
     "bids.edit_social_value": lead_edit,
     "bids.edit_local_presence": lead_edit,
     "bids.edit_declarations": lead_edit,
+    "bids.earlier_answers": lead_edit,
+    "bids.earlier_social_value": lead_edit,
     "bids.documents": lead_edit,
     "bids.remove_document": lead_post,
     "bids.download_document": party_read,
@@ -242,6 +244,7 @@ def _world(closed: bool) -> dict:
         "need_id": need.id,
         "document_id": document.id,
         "number": 1,
+        "criterion_id": need.criteria[0].id,
         "partner_id": partner.id,
         "token": token,
     }
