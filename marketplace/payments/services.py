@@ -281,3 +281,21 @@ def total_paid(contract: Contract) -> int:
             Payment.contract_id == contract.id, Payment.status == PaymentStatus.PAID
         )
     ).scalar_one()
+
+
+def on_their_way(organisation_ids) -> list[Payment]:
+    """Payments to contracts these organisations lead that are due or coming and not paid
+    yet, by when they become payable (one query; the provider's home)."""
+    from sqlalchemy.orm import contains_eager, joinedload
+
+    if not organisation_ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Payment)
+            .join(Contract, Contract.id == Payment.contract_id)
+            .where(Contract.organisation_id.in_(organisation_ids), Payment.status != PaymentStatus.PAID)
+            .options(contains_eager(Payment.contract), joinedload(Payment.milestone))
+            .order_by(Payment.payable_at, Payment.id)
+        )
+    )
