@@ -82,7 +82,7 @@ def material_change_counts(lot_ids: Sequence[int]) -> dict[int, int]:
         .where(Lot.id.in_(lot_ids))
         .group_by(Lot.id)
     )
-    return {lot_id: n for lot_id, n in rows}
+    return dict(rows.tuples().all())
 
 
 def counts(bid: Bid, latest: Latest | None, changes: int) -> bool:
