@@ -82,7 +82,7 @@ def material_change_counts(lot_ids: Sequence[int]) -> dict[int, int]:
         .where(Lot.id.in_(lot_ids))
         .group_by(Lot.id)
     )
-    return dict(rows.tuples().all())
+    return {row[0]: row[1] for row in rows}
 
 
 def counts(bid: Bid, latest: Latest | None, changes: int) -> bool:
