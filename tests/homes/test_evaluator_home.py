@@ -2,7 +2,6 @@
 linking to where it is done and gone once done, oldest first; only the evaluator's own
 panels; a fixed number of SQL statements whatever the number of panels and bids."""
 
-
 from marketplace.accounts.models import Role
 from marketplace.evaluation import panel, scoring
 from marketplace.evaluation.panel import bidding_organisations, declare_conflicts
