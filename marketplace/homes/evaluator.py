@@ -6,7 +6,7 @@ from flask import url_for
 from ..accounts.models import Role
 from ..evaluation import panel
 from ..evaluation.panel_work import panel_work
-from . import Task
+from . import Task, in_order
 
 
 def _tasks(user) -> list[Task]:
@@ -33,7 +33,7 @@ def _tasks(user) -> list[Task]:
                     hint=need.title,
                 )
             )
-    return sorted(tasks, key=lambda t: t.oldest)
+    return in_order(tasks)
 
 
 def context(user) -> dict:

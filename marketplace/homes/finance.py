@@ -8,7 +8,7 @@ from ..accounts.models import Role
 from ..payments import services as payments
 from ..payments.models import TARGET_DAYS
 from ..timeutil import utcnow
-from . import Task
+from . import Task, in_order
 
 SHOWN = 25  # the oldest payments listed on the home page; the area's page has them all
 
@@ -41,7 +41,7 @@ def _to_record(areas, now) -> tuple[list[Task], list]:
         )
         title = f"{verb} payment{'s' if count != 1 else ''} to providers"
         tasks.append(Task(title, count, url, oldest=min(since for _, since in waiting), hint=area.label))
-    return sorted(tasks, key=lambda t: t.oldest), oldest
+    return in_order(tasks), oldest
 
 
 def context(user) -> dict:
