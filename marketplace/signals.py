@@ -9,6 +9,10 @@ here, so one page lists them all:
   why it cannot be, or None. Bids refuses while a bid has been started on it.
 - `bid_page`, sent with a bid whose page is being shown: each receiver returns more values
   for the page. Evaluation adds the outcome (a price explanation asked for, summaries).
+- `bid_outcomes`, sent with a tuple of bid ids (the provider's list of its bids): each
+  receiver returns {bid id: {name: value}} for the bids it knows more of, merged per bid.
+  Evaluation adds `won` and `announced_at` once the bidder has been sent its assessment
+  summary (never before), contracts the `contract_id` made from the bid.
 - `contract_of`, sent with an award decision: contracts returns the contract made from
   it, or None. The evaluation overview links to it.
 - `contract_page`, sent with a contract whose page is being shown: each receiver returns
@@ -29,6 +33,7 @@ _signals = Namespace()
 who_to_tell = _signals.signal("who-to-tell")
 lot_in_use = _signals.signal("lot-in-use")
 bid_page = _signals.signal("bid-page")
+bid_outcomes = _signals.signal("bid-outcomes")
 contract_of = _signals.signal("contract-of")
 contract_page = _signals.signal("contract-page")
 contracting_event = _signals.signal("contracting-event")
@@ -49,4 +54,13 @@ def page_values(signal, sender) -> dict:
     merged: dict = {}
     for values in answers(signal, sender):
         merged.update(values)
+    return merged
+
+
+def merged_by_key(signal, sender) -> dict:
+    """The receivers' {key: {name: value}} answers for `sender`, merged key by key."""
+    merged: dict = {}
+    for values in answers(signal, sender):
+        for key, more in values.items():
+            merged.setdefault(key, {}).update(more)
     return merged

@@ -243,3 +243,35 @@ def decline_partner(partner: BidPartner, *, actor, now: datetime | None = None) 
     partner.declined_at = now
     partner.confirmed_at = partner.confirmed_by_id = None
     audit.record("bid.partner_declined", partner.bid, actor=actor, after={"partner_id": partner.id})
+
+
+def shares_to_confirm(organisation_ids, now: datetime | None = None) -> list[BidPartner]:
+    """The partner places of these organisations still to be confirmed or declined, on
+    needs still open (a share can be confirmed only then), soonest closing first (one
+    query; the provider's home)."""
+    from sqlalchemy.orm import contains_eager, joinedload
+
+    from ..needs.models import Need
+
+    if not organisation_ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(BidPartner)
+            .join(Bid, Bid.id == BidPartner.bid_id)
+            .join(Need, Need.id == Bid.need_id)
+            .where(
+                BidPartner.organisation_id.in_(organisation_ids),
+                BidPartner.confirmed_at.is_(None),
+                BidPartner.declined_at.is_(None),
+                BidPartner.removed_at.is_(None),
+                Need.open_clause(now or utcnow()),
+            )
+            .options(
+                contains_eager(BidPartner.bid).contains_eager(Bid.need),
+                contains_eager(BidPartner.bid).joinedload(Bid.organisation),
+                joinedload(BidPartner.organisation),
+            )
+            .order_by(Need.closes_at, BidPartner.id)
+        )
+    )

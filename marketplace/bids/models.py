@@ -23,7 +23,15 @@ class BidState(enum.StrEnum):
     WAITING_FOR_PARTNERS = "waiting_for_partners"
     SUBMITTED = "submitted"
     NEEDS_RECONFIRMATION = "needs_reconfirmation"
+    # After closing, on the provider's lists (bids/outcomes.py): submitted and waiting
+    # for the outcome, then won or lost once the bidder has been sent its summary.
+    EVALUATING = "evaluating"
+    WON = "won"
+    LOST = "lost"
     WITHDRAWN = "withdrawn"
+    # Closed with no outcome for this bid: not submitted (or not reconfirmed) in time, or
+    # the need was withdrawn or cancelled. (lifecycle.bid_state says CLOSED for every bid
+    # after closing; the lists say which of the above.)
     CLOSED = "closed"
 
     @property
@@ -33,6 +41,9 @@ class BidState(enum.StrEnum):
             "waiting_for_partners": "Waiting for partners",
             "submitted": "Submitted",
             "needs_reconfirmation": "Needs reconfirmation",
+            "evaluating": "Being evaluated",
+            "won": "Won",
+            "lost": "Lost",
             "withdrawn": "Withdrawn",
             "closed": "Closed",
         }[self.value]
@@ -44,6 +55,9 @@ class BidState(enum.StrEnum):
             "waiting_for_partners": "yellow",
             "submitted": "green",
             "needs_reconfirmation": "orange",
+            "evaluating": "light-blue",
+            "won": "green",
+            "lost": "grey",
             "withdrawn": "red",
             "closed": "blue",
         }[self.value]

@@ -58,8 +58,9 @@ def partner_bid_for(organisation_id: int, lot: Lot) -> Bid | None:
     )
 
 
-def bids_of(user) -> Sequence[Bid]:
-    """Every bid the user's organisations lead or are current partners in."""
+def bids_of(user, *options) -> Sequence[Bid]:
+    """Every bid the user's organisations lead or are current partners in (loaded with
+    the query `options` given, e.g. joinedload)."""
     organisation_ids = [m.organisation_id for m in user.organisation_memberships()]
     if not organisation_ids:
         return []
@@ -71,6 +72,7 @@ def bids_of(user) -> Sequence[Bid]:
     return db.session.scalars(
         sa.select(Bid)
         .where(sa.or_(Bid.organisation_id.in_(organisation_ids), Bid.id.in_(partner_bid_ids)))
+        .options(*options)
         .order_by(Bid.id)
     ).all()
 

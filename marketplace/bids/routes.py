@@ -28,7 +28,7 @@ from ..needs.models import Condition, Need, NeedStatus
 from ..permissions import Action, can, require
 from ..refusals import committed
 from ..timeutil import utcnow
-from . import bp, drafting, lifecycle, parties, stash, submission
+from . import bp, drafting, lifecycle, outcomes, parties, stash, submission
 from .errors import BidError
 from .forms import BidDocumentForm, StartBidForm
 from .models import Bid, BidDocument, BidState
@@ -254,17 +254,10 @@ def download_document(bid_id, document_id):
 # Every bid -----------------------------------------------------------------------------
 
 
-def bids_by_state(user, now=None) -> list[tuple[BidState, list[tuple[Bid, BidState, bool]]]]:
-    """The user's organisations' bids (lead or partner) grouped by state, in the order of
-    BidState, each as (bid, state, led by the user's organisation); soonest closing first."""
-    now = now or utcnow()
-    groups: dict[BidState, list] = {state: [] for state in BidState}
-    for bid in parties.bids_of(user):
-        state = lifecycle.bid_state(bid, now)
-        groups[state].append((bid, state, parties.leads(user, bid)))
-    for entries in groups.values():
-        entries.sort(key=lambda e: (e[0].need.closes_at is None, e[0].need.closes_at, e[0].id))
-    return [(state, entries) for state, entries in groups.items() if entries]
+def bids_by_state(user, now=None) -> list[tuple[BidState, list[outcomes.ListedBid]]]:
+    """The user's organisations' bids (lead or partner) grouped by state, won and lost
+    included (outcomes.py); soonest closing first."""
+    return outcomes.bids_by_state(user, now)
 
 
 @bp.get("/bids")

@@ -231,3 +231,24 @@ def partnerships(area_ids, year: int, page: int, per_page: int = 50):
     this_year = {r.contract_id: r for r in reviews if r.kind == ReviewKind.YEARLY and r.financial_year == year}
     latest = {r.contract_id: r for r in reviews}
     return result, [Partnership(c, this_year.get(c.id), latest.get(c.id)) for c in result.items]
+
+
+def unanswered_by_providers(organisation_ids) -> list[PartnershipReview]:
+    """Ratings of partnerships these organisations lead that the provider has not answered
+    yet, oldest first (one query; the provider's home)."""
+    from sqlalchemy.orm import contains_eager
+
+    if not organisation_ids:
+        return []
+    answered = sa.exists().where(
+        ReviewResponse.review_id == PartnershipReview.id, ReviewResponse.side == ResponseSide.PROVIDER
+    )
+    return list(
+        db.session.scalars(
+            sa.select(PartnershipReview)
+            .join(Contract, Contract.id == PartnershipReview.contract_id)
+            .where(Contract.organisation_id.in_(organisation_ids), ~answered)
+            .options(contains_eager(PartnershipReview.contract))
+            .order_by(PartnershipReview.rated_at, PartnershipReview.id)
+        )
+    )

@@ -47,6 +47,15 @@ def contract_for(decision: AwardDecision) -> Contract | None:
     return db.session.scalar(sa.select(Contract).where(Contract.decision_id == decision.id))
 
 
+@signals.bid_outcomes.connect
+def contracts_of_bids(bid_ids: tuple[int, ...]) -> dict[int, dict]:
+    """For the provider's lists: the contract made from each bid that has one (one query)."""
+    if not bid_ids:
+        return {}
+    rows = db.session.execute(sa.select(Contract.bid_id, Contract.id).where(Contract.bid_id.in_(bid_ids)))
+    return {bid_id: {"contract_id": contract_id} for bid_id, contract_id in rows}
+
+
 def proposed_schedule(decision: AwardDecision, starts_on: date) -> list[Line]:
     """The winning bid's breakdown of its price over the need's payment profile. A part
     the bidder priced at £0 is left out: a payment is never for nothing."""

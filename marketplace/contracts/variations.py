@@ -198,3 +198,25 @@ def answer(
         accept(variation, actor=actor, now=now)
     else:
         decline(variation, reason=reason or "", actor=actor, now=now)
+
+
+def waiting_for_providers(organisation_ids) -> list[ContractVariation]:
+    """Variations waiting for an answer on contracts these organisations lead, oldest
+    first (one query; the provider's home)."""
+    from sqlalchemy.orm import contains_eager
+
+    if not organisation_ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(ContractVariation)
+            .join(Contract, Contract.id == ContractVariation.contract_id)
+            .where(
+                Contract.organisation_id.in_(organisation_ids),
+                ContractVariation.accepted_at.is_(None),
+                ContractVariation.declined_at.is_(None),
+            )
+            .options(contains_eager(ContractVariation.contract))
+            .order_by(ContractVariation.proposed_at, ContractVariation.id)
+        )
+    )

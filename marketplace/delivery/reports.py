@@ -180,3 +180,49 @@ def commissioners(contract: Contract) -> list[User]:
 
 def lead_members(contract: Contract) -> list[User]:
     return members_of([contract.organisation_id])
+
+
+# The provider's home -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportDue:
+    milestone: ContractMilestone
+    returned: bool  # the commissioner returned the report: change it and send it again
+
+
+def reports_due(organisation_ids, today, within_days: int = 28) -> list[ReportDue]:
+    """Milestones of started contracts these organisations lead whose report is to write
+    or to change: due within `within_days` (or overdue) and not yet sent, or returned by
+    the commissioner. Soonest due first (one query)."""
+    from datetime import timedelta
+
+    from sqlalchemy.orm import contains_eager
+
+    from .models import ReportDecision
+
+    if not organisation_ids:
+        return []
+    submission = sa.select(ReportSubmission.id).join(OutcomeReport, OutcomeReport.id == ReportSubmission.report_id)
+    of_milestone = OutcomeReport.milestone_id == ContractMilestone.id
+    sent = sa.exists(
+        submission.where(
+            of_milestone,
+            sa.or_(ReportSubmission.decision.is_(None), ReportSubmission.decision == ReportDecision.APPROVED),
+        )
+    )
+    returned = sa.exists(submission.where(of_milestone, ReportSubmission.decision == ReportDecision.RETURNED))
+    rows = db.session.execute(
+        sa.select(ContractMilestone, returned.label("returned"))
+        .join(Contract, Contract.id == ContractMilestone.contract_id)
+        .where(
+            Contract.organisation_id.in_(organisation_ids),
+            Contract.starts_on <= today,
+            ContractMilestone.number >= 1,
+            ~sent,
+            sa.or_(ContractMilestone.due_on <= today + timedelta(days=within_days), returned),
+        )
+        .options(contains_eager(ContractMilestone.contract))
+        .order_by(ContractMilestone.due_on, ContractMilestone.id)
+    ).all()
+    return [ReportDue(milestone, bool(was_returned)) for milestone, was_returned in rows]

@@ -195,17 +195,29 @@ def board_members(need: Need) -> list[User]:
 
 
 def waiting_for_sign_off(user) -> list[AwardDecision]:
-    """Decisions waiting for sign-off in the areas where `user` is a board member."""
-    decisions_ = db.session.scalars(
-        sa.select(AwardDecision)
-        .where(
-            AwardDecision.needs_sign_off.is_(True),
-            AwardDecision.signed_off_at.is_(None),
-            AwardDecision.refused_at.is_(None),
+    """Decisions waiting for sign-off in the areas where `user` is a board member (each
+    area and, for a region, its delivery units), oldest first: one query, with each
+    decision's lot and need."""
+    from sqlalchemy.orm import contains_eager
+
+    area_ids = {i for m in user.area_memberships(Role.BOARD_MEMBER) for i in m.area.ids_covered}
+    if not area_ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(AwardDecision)
+            .join(Lot, Lot.id == AwardDecision.lot_id)
+            .join(Need, Need.id == Lot.need_id)
+            .where(
+                Need.area_id.in_(area_ids),
+                AwardDecision.needs_sign_off.is_(True),
+                AwardDecision.signed_off_at.is_(None),
+                AwardDecision.refused_at.is_(None),
+            )
+            .options(contains_eager(AwardDecision.lot).contains_eager(Lot.need))
+            .order_by(AwardDecision.decided_at, AwardDecision.id)
         )
-        .order_by(AwardDecision.decided_at)
-    ).all()
-    return [d for d in decisions_ if user.has_area_role(Role.BOARD_MEMBER, d.lot.need.area)]
+    )
 
 
 def sign_off(decision: AwardDecision, *, approve: bool, comment: str, actor, now: datetime | None = None) -> None:

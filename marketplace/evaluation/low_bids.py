@@ -178,3 +178,26 @@ def decide_low_bid(review: LowBidReview, *, accept: bool, reason: str, actor, no
         after={"bid_id": review.bid_id, "outcome": review.outcome.value},
         reason=reason,
     )
+
+
+def explanations_waiting(organisation_ids, now: datetime | None = None) -> list[LowBidReview]:
+    """Explanations of a low price asked of bids these organisations lead, not yet sent,
+    whose time has not passed: soonest due first (one query; the provider's home)."""
+    from sqlalchemy.orm import contains_eager, joinedload
+
+    if not organisation_ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(LowBidReview)
+            .join(Bid, Bid.id == LowBidReview.bid_id)
+            .where(
+                Bid.organisation_id.in_(organisation_ids),
+                LowBidReview.responded_at.is_(None),
+                LowBidReview.decided_at.is_(None),
+                LowBidReview.respond_by > (now or utcnow()),
+            )
+            .options(contains_eager(LowBidReview.bid).joinedload(Bid.need), joinedload(LowBidReview.bid, Bid.lot))
+            .order_by(LowBidReview.respond_by, LowBidReview.id)
+        )
+    )

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from .. import signals
 from ..bids.models import Bid
 from ..extensions import db
 from .low_bids import review_of
@@ -103,6 +104,24 @@ def summaries_for(bid: Bid) -> Sequence[AssessmentSummary]:
     return db.session.scalars(
         sa.select(AssessmentSummary).where(AssessmentSummary.bid_id == bid.id).order_by(AssessmentSummary.id)
     ).all()
+
+
+@signals.bid_outcomes.connect
+def announced_outcomes(bid_ids: tuple[int, ...]) -> dict[int, dict]:
+    """For the provider's lists: each bid whose bidder has been sent its summary, whether
+    it won and when it was told (one query). A bid with no summary sent has no outcome
+    to show, whatever has been decided."""
+    if not bid_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(AssessmentSummary.bid_id, AssessmentSummary.sent_at, AwardDecision.outcome, AwardDecision.bid_id)
+        .join(AwardDecision, AwardDecision.id == AssessmentSummary.decision_id)
+        .where(AssessmentSummary.bid_id.in_(bid_ids), AwardDecision.refused_at.is_(None))
+    )
+    return {
+        bid_id: {"won": outcome == AwardOutcome.AWARD and awarded_to == bid_id, "announced_at": sent_at}
+        for bid_id, sent_at, outcome, awarded_to in rows
+    }
 
 
 def standstill_end_of(content: dict) -> datetime | None:

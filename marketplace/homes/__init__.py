@@ -7,7 +7,7 @@ link to the page where it is done (the GOV.UK task list pattern, templates/main/
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -30,3 +30,9 @@ def home_context(user) -> dict:
     for role in (admin, provider, commissioner, evaluator, board, finance):
         context.update(role.context(user))
     return context
+
+
+def in_order(tasks: list[Task]) -> list[Task]:
+    """Soonest deadline first, then the longest waiting; tasks with neither last."""
+    far = datetime.max.replace(tzinfo=UTC)
+    return sorted(tasks, key=lambda t: (t.due or far, t.oldest or far))

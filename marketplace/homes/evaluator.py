@@ -1,11 +1,47 @@
-"""An evaluator's part of the home page: the panels they sit on."""
+"""An evaluator's part of the home page: what waits on the panels they sit on (conflicts
+to declare, then bids to score), each linking to where it is done, and every panel."""
+
+from flask import url_for
 
 from ..accounts.models import Role
 from ..evaluation import panel
+from ..evaluation.panel_work import panel_work
+from . import Task, in_order
+
+
+def _tasks(user) -> list[Task]:
+    tasks = []
+    for work in panel_work(user):
+        need = work.need
+        if work.undeclared:
+            tasks.append(
+                Task(
+                    "Declare your interests",
+                    work.undeclared,
+                    url_for("evaluation.declare", need_id=need.id),
+                    oldest=work.since,
+                    hint=f"{need.title}: say, for each bidder, whether you have a conflict of interest",
+                )
+            )
+        elif work.to_score:
+            tasks.append(
+                Task(
+                    "Score bids",
+                    work.to_score,
+                    url_for("evaluation.my_evaluation", need_id=need.id),
+                    oldest=work.since,
+                    hint=need.title,
+                )
+            )
+    return in_order(tasks)
 
 
 def context(user) -> dict:
+    areas = [m.area for m in user.area_memberships(Role.EVALUATOR)]
+    if not areas:
+        return {"evaluator_areas": [], "evaluations": [], "evaluator_tasks": []}
     return {
-        "evaluator_areas": [m.area for m in user.area_memberships(Role.EVALUATOR)],
+        "evaluator_areas": areas,
         "evaluations": panel.evaluations_for(user),
+        "evaluator_tasks": _tasks(user),
     }

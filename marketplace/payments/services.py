@@ -281,3 +281,51 @@ def total_paid(contract: Contract) -> int:
             Payment.contract_id == contract.id, Payment.status == PaymentStatus.PAID
         )
     ).scalar_one()
+
+
+def on_their_way(organisation_ids) -> list[Payment]:
+    """Payments to contracts these organisations lead that are due or coming and not paid
+    yet, by when they become payable (one query; the provider's home)."""
+    from sqlalchemy.orm import contains_eager, joinedload
+
+    if not organisation_ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Payment)
+            .join(Contract, Contract.id == Payment.contract_id)
+            .where(Contract.organisation_id.in_(organisation_ids), Payment.status != PaymentStatus.PAID)
+            .options(contains_eager(Payment.contract), joinedload(Payment.milestone))
+            .order_by(Payment.payable_at, Payment.id)
+        )
+    )
+
+
+def to_record(area_ids, now: datetime | None = None, limit: int = 25) -> tuple[dict[int, tuple[int, datetime]], list]:
+    """Payments of the areas' contracts due and not paid (payable, failed or reversed):
+    how many and since when by the need's area id, and the `limit` oldest with their
+    contract, provider and schedule line (two queries; the finance officer's home)."""
+    from sqlalchemy.orm import contains_eager, joinedload
+
+    from ..needs.models import Need
+
+    now = now or utcnow()
+    waiting = sa.and_(Need.area_id.in_(area_ids), Payment.status.in_(RETRYABLE), Payment.payable_at <= now)
+    joined = (
+        sa.select(Payment).join(Contract, Contract.id == Payment.contract_id).join(Need, Need.id == Contract.need_id)
+    )
+    counts = db.session.execute(
+        joined.with_only_columns(Need.area_id, sa.func.count(Payment.id), sa.func.min(Payment.payable_at))
+        .where(waiting)
+        .group_by(Need.area_id)
+    )
+    oldest = db.session.scalars(
+        joined.where(waiting)
+        .options(
+            contains_eager(Payment.contract).options(contains_eager(Contract.need), joinedload(Contract.organisation)),
+            joinedload(Payment.milestone),
+        )
+        .order_by(Payment.payable_at, Payment.id)
+        .limit(limit)
+    ).all()
+    return {area_id: (n, since) for area_id, n, since in counts}, list(oldest)

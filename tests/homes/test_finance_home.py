@@ -1,0 +1,105 @@
+"""The finance officer's home: the payments to record, oldest first with the days each has
+waited since it became payable, linking to where each is recorded; gone once recorded;
+only the officer's areas; a fixed number of SQL statements whatever the number."""
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from marketplace.accounts.models import Role
+from marketplace.extensions import db
+from marketplace.payments import services as payments
+from marketplace.timeutil import london_date, utcnow
+
+from .. import factories
+from ..helpers import StatementCount, page_text, sign_in
+from .helpers import contract_won, task_links, tasks
+
+pytestmark = pytest.mark.clock
+
+
+def _home(client, user):
+    client._cookies.clear()
+    sign_in(client, user.email)
+    return client.get("/")
+
+
+def _advance(provider=None, *, waited_days: int = 0):
+    contract = contract_won(provider or factories.make_provider()).contract
+    [advance] = payments.payments_of(contract)
+    advance.payable_at = utcnow() - timedelta(days=waited_days)
+    db.session.flush()
+    return advance
+
+
+def _rows(response) -> list[tuple[str, str]]:
+    """The waiting payments table: (link, days waited) per row."""
+    body = page_text(response).split("Payments waiting, oldest first", 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', body, re.S)[1:]
+    return [
+        (
+            re.search(r'href="([^"]+)"', row).group(1),
+            re.sub(r"<[^>]+>", "", re.findall(r'govuk-table__cell--numeric">(.*?)</td>', row, re.S)[0]).strip(),
+        )
+        for row in rows
+    ]
+
+
+def test_payments_to_record_are_listed_oldest_first_with_the_days_waited(client, db_session):
+    finance = factories.make_area_staff(Role.FINANCE)
+    newer = _advance(waited_days=3)
+    older = _advance(waited_days=12)
+    home = _home(client, finance)
+    [task] = tasks(home)
+    assert task.startswith("Record payments to providers") and task.endswith("2 waiting")
+    assert "Waiting since" in task
+    assert task_links(home) == [f"/areas/{factories.area('N57EKNT').id}/payments"]
+    assert _rows(home) == [(f"/payments/{older.id}", "12, overdue"), (f"/payments/{newer.id}", "3")]
+
+
+def test_one_payment_links_straight_to_where_it_is_recorded_and_goes_once_recorded(client, db_session):
+    finance = factories.make_area_staff(Role.FINANCE)
+    advance = _advance()
+    home = _home(client, finance)
+    [task] = tasks(home)
+    assert task.startswith("Record payment to providers") and task.endswith("1 waiting")
+    assert task_links(home) == [f"/payments/{advance.id}"]
+    payments.record_ledger_payment(advance, paid_on=london_date(utcnow()), reference="BACS-1", actor=finance)
+    home = _home(client, finance)
+    assert tasks(home) == [] and "No payments are waiting to be recorded" in page_text(home)
+
+
+def test_a_payment_not_due_yet_is_not_to_record(client, db_session):
+    finance = factories.make_area_staff(Role.FINANCE)
+    contract_won(factories.make_provider(), starts_in_days=10)
+    assert tasks(_home(client, finance)) == []
+
+
+def test_a_finance_officer_sees_only_its_own_areas_payments(client, db_session):
+    _advance()
+    elsewhere = factories.make_area_staff(Role.FINANCE, "N07")
+    home = _home(client, elsewhere)
+    assert tasks(home) == [] and "Payments waiting" not in page_text(home)
+
+
+def test_with_stripe_the_task_is_to_release_payments(client, app, db_session):
+    app.config["PAYMENTS_BACKEND"] = "stripe"
+    finance = factories.make_area_staff(Role.FINANCE)
+    _advance()
+    assert tasks(_home(client, finance))[0].startswith("Release payment to providers")
+
+
+def test_the_home_page_sends_the_same_number_of_statements_for_one_payment_or_five(client, db_session):
+    counted = {}
+    for n, code in ((1, "N57EKNT"), (5, "N57EKNT")):
+        finance = factories.make_area_staff(Role.FINANCE, code)
+        for _ in range(n if n == 1 else n - 1):
+            _advance(waited_days=2)
+        _home(client, finance)
+        db.session.expire_all()
+        with StatementCount() as sql:
+            response = client.get("/")
+        assert tasks(response)[0].endswith(f"{n} waiting")
+        counted[n] = sql.count
+    assert counted[1] == counted[5], counted
