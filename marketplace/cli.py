@@ -17,6 +17,7 @@ def register_commands(app: Flask) -> None:
         demo_data_command,
         demo_code_command,
         send_emails_command,
+        send_daily_summaries_command,
         close_needs_command,
         send_digest_command,
     ):
@@ -78,11 +79,29 @@ def demo_code_command(email):
 @with_appcontext
 @click.option("--limit", default=500, show_default=True, help="Most emails to send in this run.")
 def send_emails_command(limit):
-    """Send queued emails: by SMTP when MAIL_SERVER is set, else printed to the console."""
+    """Send queued emails: through GOV.UK Notify when NOTIFY_API_KEY is set, else by SMTP
+    when MAIL_SERVER is set, else printed to the console. Emails held for a daily summary
+    wait for send-daily-summaries."""
     from .notifications import send_queued
 
     sent, failed = send_queued(limit=limit)
     click.echo(f"Sent {sent} email(s); {failed} failed and will be retried.")
+    if failed:
+        raise SystemExit(1)
+
+
+@click.command("send-daily-summaries")
+@with_appcontext
+@click.option("--limit", default=5000, show_default=True, help="Most emails to send in this run.")
+def send_daily_summaries_command(limit):
+    """Queue one summary for each person who chose one email a day, with everything held
+    for them, then send the outbox. Run it once a day (cron, early morning)."""
+    from .notifications import queue_daily_summaries, send_queued
+
+    queued = queue_daily_summaries()
+    db.session.commit()
+    sent, failed = send_queued(limit=limit)
+    click.echo(f"Queued {queued} daily summary email(s). Sent {sent} email(s); {failed} failed and will be retried.")
     if failed:
         raise SystemExit(1)
 

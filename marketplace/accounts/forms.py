@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from zxcvbn import zxcvbn
 
+from ..notifications import EmailFrequency
 from ..forms import MaxLength, Radios, email_field, name_field, required, strip
 
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
@@ -185,3 +186,13 @@ class TurnOffTwoFactorForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField("Turn off two-factor authentication", widget=GovSubmitInput())
+
+
+class EmailSettingsForm(FlaskForm):
+    frequency = Radios(
+        "How do you want to get emails from Local Partners?",
+        message="Select how you want to get emails",
+        choices=[SelectChoice(f.value, f.label) for f in EmailFrequency],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField("Save email settings", widget=GovSubmitInput())
