@@ -16,6 +16,7 @@ def register_commands(app: Flask) -> None:
         load_reference_command,
         demo_data_command,
         demo_code_command,
+        demo_advance_command,
         send_emails_command,
         send_daily_summaries_command,
         close_needs_command,
@@ -73,6 +74,33 @@ def demo_code_command(email):
         raise click.ClickException(str(error)) from None
     click.echo(code)
     click.echo(f"Type it within {seconds} seconds. Each code works once.")
+
+
+@click.command("demo-advance", context_settings={"ignore_unknown_options": True})
+@with_appcontext
+@click.argument("days")
+def demo_advance_command(days):
+    """Move every date of the demo DAYS days back (1 to 365), so what was to come comes
+    DAYS closer: pass a standstill, reach a milestone (never in production)."""
+    from .bids.closing import check_at_closing, needs_to_check
+    from .demo.advance import advance_demo, days_to_advance
+    from .demo.people import DemoRefused, refuse_in_production
+
+    try:
+        refuse_in_production("demo-advance is refused in production: it would rewrite every date of real records.")
+        count = days_to_advance(days)
+        moved = advance_demo(count)
+        closed = [need for need in needs_to_check() if check_at_closing(need)]
+        db.session.commit()
+    except DemoRefused as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    rows = sum(n for table, n in moved.items() if table != "working days")
+    click.echo(f"The demo is now {count} day(s) on: moved the dates of {rows} row(s) in {len(moved) - 1} table(s).")
+    if moved["working days"]:
+        click.echo(f"{moved['working days']} open need(s) now close on the next working day.")
+    if closed:
+        click.echo(f"Checked the bids of {len(closed)} need(s) that have now closed.")
 
 
 @click.command("send-emails")
