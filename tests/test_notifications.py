@@ -3,8 +3,7 @@
 import smtplib
 
 from marketplace.extensions import db
-from marketplace.notifications import OutboxEmail, queue_email, send_queued
-from marketplace.notifications import backends
+from marketplace.notifications import OutboxEmail, backends, queue_email, send_queued
 
 from . import factories
 

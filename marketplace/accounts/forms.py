@@ -11,8 +11,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from zxcvbn import zxcvbn
 
-from ..notifications import EmailFrequency
 from ..forms import MaxLength, Radios, email_field, name_field, required, strip
+from ..notifications import EmailFrequency
 
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
 # zxcvbn's score from 0 (too guessable) to 4 (very unguessable); 3 is "safely unguessable".

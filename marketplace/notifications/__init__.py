@@ -7,4 +7,12 @@ from .models import EmailFrequency, OutboxEmail
 from .services import due_soon, external_url, queue_email, send_queued
 from .summaries import queue_daily_summaries
 
-__all__ = ["EmailFrequency", "OutboxEmail", "due_soon", "external_url", "queue_daily_summaries", "queue_email", "send_queued"]
+__all__ = [
+    "EmailFrequency",
+    "OutboxEmail",
+    "due_soon",
+    "external_url",
+    "queue_daily_summaries",
+    "queue_email",
+    "send_queued",
+]

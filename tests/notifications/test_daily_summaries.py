@@ -73,7 +73,9 @@ def test_nobody_gets_anothers_summary(db_session):
     _answered(one, closes_at=london(2030, 6, 28, 12), now=london(2030, 6, 3, 10), text="Only for one?")
     _answered(two, closes_at=london(2030, 6, 28, 12), now=london(2030, 6, 3, 10), text="Only for two?")
     assert queue_daily_summaries() == 2
-    summaries = {e.to: e for e in db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.subject.contains("summary")))}
+    summaries = {
+        e.to: e for e in db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.subject.contains("summary")))
+    }
     assert "Only for one?" in summaries[one.email].body and "Only for two?" not in summaries[one.email].body
     assert "Only for two?" in summaries[two.email].body and "Only for one?" not in summaries[two.email].body
 

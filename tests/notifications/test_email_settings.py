@@ -39,7 +39,9 @@ def test_a_person_chooses_one_email_a_day_and_back(client, db_session):
 def test_going_back_to_each_email_releases_what_was_held(client, db_session, app):
     user = factories.make_provider(email_frequency=EmailFrequency.DAILY)
     with app.test_request_context():
-        held = queue_email(user.email, "A change", "need_ended", user=user, need=_Need(), status=_Status(), reason="-", link="/")
+        held = queue_email(
+            user.email, "A change", "need_ended", user=user, need=_Need(), status=_Status(), reason="-", link="/"
+        )
     db.session.flush()
     assert held.held_for_summary
     sign_in(client, user.email)

@@ -86,7 +86,9 @@ def notify(app, db_session, monkeypatch):
 def _queue(app, to: str) -> OutboxEmail:
     user = factories.make_user(email=to, name="Pat")
     with app.test_request_context():
-        email = queue_email(to, "Password reset", "reset_password", user=user, link="https://lp.example/r/tok", private=("link",))
+        email = queue_email(
+            to, "Password reset", "reset_password", user=user, link="https://lp.example/r/tok", private=("link",)
+        )
     db.session.commit()
     return email
 
