@@ -69,6 +69,9 @@ class Config:
     # Print each email to the console when it is queued (development).
     MAIL_ECHO = False
 
+    # GOV.UK Notify (NOTIFY_API_KEY, NOTIFY_TEMPLATE_ID, NOTIFY_API_BASE): read when the
+    # settings are made, see Config.__init__.
+
     # The address used in links inside emails sent from commands (no request to copy it from).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
@@ -118,6 +121,13 @@ class Config:
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = self.database_url()
         self.SECRET_KEY = self.secret_key()
+        # GOV.UK Notify: when NOTIFY_API_KEY is set, the outbox is sent through Notify instead
+        # of SMTP, each email with one generic template (NOTIFY_TEMPLATE_ID) whose subject is
+        # ((subject)) and whose message is ((body)).
+        self.NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY", "")
+        self.NOTIFY_TEMPLATE_ID = os.environ.get("NOTIFY_TEMPLATE_ID", "")
+        # Only for tests and local fakes: where the Notify client sends its requests.
+        self.NOTIFY_API_BASE = os.environ.get("NOTIFY_API_BASE", "")
 
     def database_url(self) -> str:
         return normalise_database_url(os.environ.get("DATABASE_URL", ""))
@@ -188,6 +198,17 @@ class ProductionConfig(Config):
                 "RATELIMIT_STORAGE_URI is memory://, so each app server and worker would count failed "
                 "sign-ins on its own and an attacker would get that many more tries. Set it to Redis "
                 "(redis://host:6379/0), or set ALLOW_LOCAL_RATE_LIMITS=1 if exactly one worker serves the portal."
+            )
+        if self.NOTIFY_API_KEY and not self.NOTIFY_TEMPLATE_ID:
+            raise ConfigError(
+                "NOTIFY_API_KEY is set without NOTIFY_TEMPLATE_ID: GOV.UK Notify sends only from a template. "
+                "Make one in Notify whose subject is ((subject)) and whose message is ((body)), and set "
+                "NOTIFY_TEMPLATE_ID to its id (see README.md, 'Configuration')."
+            )
+        if self.NOTIFY_API_BASE:
+            raise ConfigError(
+                "NOTIFY_API_BASE is set: it is only for tests and local fakes, and in production it would "
+                "send the Notify API key's signed requests to that address. Unset it."
             )
         if os.environ.get("STRIPE_API_BASE"):
             raise ConfigError(

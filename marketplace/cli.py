@@ -16,7 +16,9 @@ def register_commands(app: Flask) -> None:
         load_reference_command,
         demo_data_command,
         demo_code_command,
+        demo_advance_command,
         send_emails_command,
+        send_daily_summaries_command,
         close_needs_command,
         send_digest_command,
     ):
@@ -74,15 +76,60 @@ def demo_code_command(email):
     click.echo(f"Type it within {seconds} seconds. Each code works once.")
 
 
+@click.command("demo-advance", context_settings={"ignore_unknown_options": True})
+@with_appcontext
+@click.argument("days")
+def demo_advance_command(days):
+    """Move every date of the demo DAYS days back (1 to 365), so what was to come comes
+    DAYS closer: pass a standstill, reach a milestone (never in production)."""
+    from .bids.closing import check_at_closing, needs_to_check
+    from .demo.advance import advance_demo, days_to_advance
+    from .demo.people import DemoRefused, refuse_in_production
+
+    try:
+        refuse_in_production("demo-advance is refused in production: it would rewrite every date of real records.")
+        count = days_to_advance(days)
+        moved = advance_demo(count)
+        closed = [need for need in needs_to_check() if check_at_closing(need)]
+        db.session.commit()
+    except DemoRefused as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    rows = sum(n for table, n in moved.items() if table != "working days")
+    click.echo(f"The demo is now {count} day(s) on: moved the dates of {rows} row(s) in {len(moved) - 1} table(s).")
+    if moved["working days"]:
+        click.echo(f"{moved['working days']} open need(s) now close on the next working day.")
+    if closed:
+        click.echo(f"Checked the bids of {len(closed)} need(s) that have now closed.")
+
+
 @click.command("send-emails")
 @with_appcontext
 @click.option("--limit", default=500, show_default=True, help="Most emails to send in this run.")
 def send_emails_command(limit):
-    """Send queued emails: by SMTP when MAIL_SERVER is set, else printed to the console."""
+    """Send queued emails: through GOV.UK Notify when NOTIFY_API_KEY is set, else by SMTP
+    when MAIL_SERVER is set, else printed to the console. Emails held for a daily summary
+    wait for send-daily-summaries."""
     from .notifications import send_queued
 
     sent, failed = send_queued(limit=limit)
     click.echo(f"Sent {sent} email(s); {failed} failed and will be retried.")
+    if failed:
+        raise SystemExit(1)
+
+
+@click.command("send-daily-summaries")
+@with_appcontext
+@click.option("--limit", default=5000, show_default=True, help="Most emails to send in this run.")
+def send_daily_summaries_command(limit):
+    """Queue one summary for each person who chose one email a day, with everything held
+    for them, then send the outbox. Run it once a day (cron, early morning)."""
+    from .notifications import queue_daily_summaries, send_queued
+
+    queued = queue_daily_summaries()
+    db.session.commit()
+    sent, failed = send_queued(limit=limit)
+    click.echo(f"Queued {queued} daily summary email(s). Sent {sent} email(s); {failed} failed and will be retried.")
     if failed:
         raise SystemExit(1)
 

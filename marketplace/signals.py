@@ -24,6 +24,9 @@ here, so one page lists them all:
   cancellation), the amendment, the award decision taking effect, the contract, the
   payment paid, the outcome report's submission (submitted, approved or returned), the
   variation accepted. Open data writes the OCDS release.
+- `wants_daily_summary`, sent with an email address as an email to it is queued: each
+  receiver returns True when that person chose one email a day. Accounts answers from the
+  user's email settings; notifications then holds the email for the daily summary.
 """
 
 from blinker import Namespace
@@ -37,6 +40,7 @@ bid_outcomes = _signals.signal("bid-outcomes")
 contract_of = _signals.signal("contract-of")
 contract_page = _signals.signal("contract-page")
 contracting_event = _signals.signal("contracting-event")
+wants_daily_summary = _signals.signal("wants-daily-summary")
 
 
 def answers(signal, sender) -> list:

@@ -3,8 +3,7 @@
 import smtplib
 
 from marketplace.extensions import db
-from marketplace.notifications import OutboxEmail, queue_email, send_queued
-from marketplace.notifications import services as notification_services
+from marketplace.notifications import OutboxEmail, backends, queue_email, send_queued
 
 from . import factories
 
@@ -43,7 +42,7 @@ def test_smtp_failure_keeps_the_email_queued_with_the_error(app, db_session, mon
             raise smtplib.SMTPRecipientsRefused({email.to: (550, b"no such user")})
         sent_to.append(email.to)
 
-    monkeypatch.setattr(notification_services, "_smtp_send", fake_send)
+    monkeypatch.setattr(backends, "smtp_send", fake_send)
     with app.app_context():
         assert send_queued() == (1, 1)
     failed = db.session.query(OutboxEmail).filter_by(to="b@example.org").one()
@@ -59,7 +58,7 @@ def test_email_is_given_up_after_five_attempts(app, db_session, monkeypatch):
     def always_fails(config, email):
         raise OSError("connection refused")
 
-    monkeypatch.setattr(notification_services, "_smtp_send", always_fails)
+    monkeypatch.setattr(backends, "smtp_send", always_fails)
     with app.app_context():
         for _ in range(7):
             send_queued()

@@ -292,6 +292,7 @@ PAGES = [
     Page("resend verification", None, lambda w: "/verify-email/resend", {}),
     Page("accept an invitation", None, lambda w: f"/invitations/{w.invitation_token}", {}),
     Page("sign out", "provider", lambda w: "/sign-out", errors=False),
+    Page("email settings", "provider", lambda w: "/account/emails", {"frequency": "weekly"}),
     # Organisations and admin
     Page("edit organisation", "provider", lambda w: f"/organisations/{w.organisation.id}/edit", {"name": ""}),
     Page("organisation people", "provider", lambda w: f"/organisations/{w.organisation.id}/people", {}),

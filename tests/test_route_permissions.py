@@ -164,6 +164,9 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("accounts.accept_invitation", "GET"): [case(PUBLIC, token="staff_invitation")],
     ("accounts.accept_invitation", "POST"): [case(PUBLIC, token="staff_invitation")],
     ("accounts.account", "GET"): [case(ANY_ACCOUNT)],
+    # Email settings: each account its own (no id in the address), nobody else's.
+    ("accounts.email_settings", "GET"): [case(ANY_ACCOUNT)],
+    ("accounts.email_settings", "POST"): [case(ANY_ACCOUNT)],
     ("session_keep_alive", "GET"): [case(ANY_ACCOUNT)],  # the timeout warning's "Stay signed in"
     # The second factor's pages are for someone part-way through signing in: anyone signed
     # in already is sent on (to their home page), anyone else to sign in.
@@ -566,7 +569,8 @@ def _allowed(role: str, method: str | None = None) -> set[str]:
 
 
 # POSTs every account makes about itself or without an account: signing in and out (the
-# second factor's pages too), registering, the emailed links, stopping following a need.
+# second factor's pages too), registering, the emailed links, stopping following a need,
+# how it gets emails.
 OWN_ACCOUNT_POSTS = {
     "accounts.accept_invitation",
     "accounts.forgot_password",
@@ -581,6 +585,7 @@ OWN_ACCOUNT_POSTS = {
     "accounts.set_up_authenticator",
     "accounts.turn_on_two_factor",
     "accounts.turn_off_two_factor",
+    "accounts.email_settings",
 }
 
 

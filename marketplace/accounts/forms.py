@@ -12,6 +12,7 @@ from wtforms.validators import ValidationError
 from zxcvbn import zxcvbn
 
 from ..forms import MaxLength, Radios, email_field, name_field, required, strip
+from ..notifications import EmailFrequency
 
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
 # zxcvbn's score from 0 (too guessable) to 4 (very unguessable); 3 is "safely unguessable".
@@ -185,3 +186,13 @@ class TurnOffTwoFactorForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField("Turn off two-factor authentication", widget=GovSubmitInput())
+
+
+class EmailSettingsForm(FlaskForm):
+    frequency = Radios(
+        "How do you want to get emails from Local Partners?",
+        message="Select how you want to get emails",
+        choices=[SelectChoice(f.value, f.label) for f in EmailFrequency],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField("Save email settings", widget=GovSubmitInput())

@@ -7,6 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, enum_type
+from ..notifications.models import EmailFrequency
 from ..timeutil import UTCDateTime, utcnow
 
 
@@ -69,6 +70,11 @@ class User(UserMixin, Model):
     # The time step (30-second window) of the last code accepted: a code of that step or
     # an earlier one is refused, so a code seen over someone's shoulder cannot be replayed.
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # Each email as it happens, or one a day with everything (deadlines within two
+    # working days and sign-in links are always sent at once): /account/emails.
+    email_frequency: Mapped[EmailFrequency] = mapped_column(
+        enum_type(EmailFrequency, 16), default=EmailFrequency.IMMEDIATE, server_default=EmailFrequency.IMMEDIATE.value
+    )
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", foreign_keys="Membership.user_id", order_by="Membership.id"

@@ -19,9 +19,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
 from ..forms import ConfirmForm
+from ..notifications import EmailFrequency
 from . import bp, services, sessions
+from .email_settings import set_email_frequency
 from .forms import (
     AcceptInvitationForm,
+    EmailSettingsForm,
     ForgotPasswordForm,
     ResendVerificationForm,
     ResetPasswordForm,
@@ -247,3 +250,18 @@ def _accept_as_existing_user(invitation, user):
 @login_required
 def account():
     return render_template("accounts/account.html")
+
+
+@bp.route("/account/emails", methods=["GET", "POST"])
+@login_required
+def email_settings():
+    """Each email as it happens, or one a day: the signed-in user's own choice only."""
+    form = EmailSettingsForm()
+    if request.method == "GET":
+        form.frequency.data = current_user.email_frequency.value
+    if form.validate_on_submit():
+        if set_email_frequency(current_user, EmailFrequency(form.frequency.data)):
+            db.session.commit()
+        flash("Your email settings have been saved.", "success")
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/email_settings.html", form=form)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..extensions import db
-from ..notifications import external_url, queue_email
+from ..notifications import due_soon, external_url, queue_email
 from ..timeutil import utcnow
 from .drafting import check_editable, record_saved
 from .errors import BidClosed, BidError
@@ -127,6 +127,7 @@ def _tell_partner(partner: BidPartner, token: str | None) -> None:
                 "bid_partner_confirm",
                 user=user,
                 link=external_url("bids.show_bid", bid_id=bid.id),
+                urgent=due_soon(bid.need.closes_at),  # the bid waits for this answer until it closes
                 **context,
             )
 

@@ -8,11 +8,12 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from .. import audit
-from ..accounts.models import User
+from ..accounts.models import Role, User
+from ..accounts.services import area_staff
 from ..bids.models import Bid
 from ..extensions import db
 from ..needs.models import Lot
-from ..notifications import external_url, queue_email
+from ..notifications import due_soon, external_url, queue_email
 from ..refusals import written
 from ..timeutil import london, london_date, utcnow
 from .errors import REASONS_WORD_LIMIT, EvaluationError
@@ -116,6 +117,7 @@ def request_explanation(
             review=review,
             respond_by=respond_by,
             link=external_url("evaluation.explain", bid_id=bid.id),
+            urgent=due_soon(review.respond_by, now),
         )
     return review
 
@@ -138,16 +140,29 @@ def explain(review: LowBidReview, *, text: str, actor, now: datetime | None = No
     )
     review.response, review.responded_at, review.responded_by_id = text, now, actor.id
     audit.record("low_bid.explained", review, actor=actor, after={"bid_id": review.bid_id})
+    _tell_commissioners(review)
+
+
+def _tell_commissioners(review: LowBidReview) -> None:
+    """The commissioner who asked and the area's other commissioners (not of a party to
+    the bid): the explanation is there to decide on."""
+    bid = review.bid
     requester = db.session.get(User, review.requested_by_id)
     assert requester is not None  # requested_by_id is a foreign key, and users are never deleted
-    queue_email(
-        requester.email,
-        f"Explanation received: {review.bid.organisation.name}",
-        "low_bid_explained",
-        user=requester,
-        bid=review.bid,
-        link=external_url("evaluation.low_bid", need_id=review.bid.need_id, bid_id=review.bid_id),
-    )
+    party_ids = {user.id for user in party_users(bid)}
+    people = [requester] + [
+        u for u in area_staff(Role.COMMISSIONER, bid.need.area) if u.id != requester.id and u.id not in party_ids
+    ]
+    link = external_url("evaluation.low_bid", need_id=bid.need_id, bid_id=bid.id)
+    for user in people:
+        queue_email(
+            user.email,
+            f"Explanation received: {bid.organisation.name}",
+            "low_bid_explained",
+            user=user,
+            bid=bid,
+            link=link,
+        )
 
 
 def decide_low_bid(review: LowBidReview, *, accept: bool, reason: str, actor, now: datetime | None = None) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from .. import audit
 from ..extensions import db
-from ..notifications import external_url, queue_email
+from ..notifications import due_soon, external_url, queue_email
 from ..signals import contracting_event
 from ..timeutil import LONDON, london, london_date, utcnow
 from ..workdays import add_working_days, working_days_between
@@ -211,4 +211,5 @@ def _tell_interested(need: Need, amendment: Amendment, fields) -> None:
             closing=london(need.closes_at),
             moved=amendment.closes_at_before != need.closes_at,
             link=external_url("needs.show_need", need_id=need.id, _anchor="amendments"),
+            urgent=due_soon(need.closes_at),  # bids affected must be confirmed again before it closes
         )

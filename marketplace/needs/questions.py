@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..extensions import db
-from ..notifications import external_url, queue_email
+from ..notifications import due_soon, external_url, queue_email
 from ..timeutil import london, utcnow
 from .following import follow_need, interested_users
 from .models import Need, NeedError, NeedStatus, Question, QuestionVisibility
@@ -75,6 +75,7 @@ def answer_question(question: Question, *, actor, answer: str, publish: bool, no
             need=need,
             question=question,
             link=link,
+            urgent=due_soon(need.closes_at, now),  # bidders need the answer before it closes
         )
 
 

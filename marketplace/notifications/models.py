@@ -1,3 +1,4 @@
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -5,6 +6,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
 from ..timeutil import UTCDateTime, utcnow
+
+
+class EmailFrequency(enum.StrEnum):
+    """How a person chooses to get the portal's emails (users.email_frequency)."""
+
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+
+    @property
+    def label(self) -> str:
+        return {"immediate": "Send each email as it happens", "daily": "One email a day with everything"}[self.value]
 
 
 class OutboxEmail(Model):
@@ -23,6 +35,11 @@ class OutboxEmail(Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    # Held for its recipient's daily summary (they chose one email a day): never sent on
+    # its own. Once the summary carrying it is queued, summary_id points at it and
+    # sent_at is set.
+    held_for_summary: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    summary_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbox_emails.id"))
 
     __table_args__ = (
         sa.Index(

@@ -1,15 +1,38 @@
-import smtplib
-import sys
-from email.message import EmailMessage
+"""Queuing an email with the change that causes it, and sending the outbox.
+
+An email to someone who chose one email a day is held for their daily summary
+(summaries.py), unless it must reach them at once: `urgent` (a deadline within two working
+days, see due_soon), a live sign-in link (`private`), or an account email (ALWAYS_AT_ONCE).
+"""
+
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template, url_for
 
+from .. import signals
 from ..extensions import db
-from ..timeutil import utcnow
+from ..timeutil import london_date, utcnow
+from ..workdays import add_working_days
+from . import backends
 from .models import OutboxEmail
 
 MAX_ATTEMPTS = 5
+URGENT_WORKING_DAYS = 2
+
+# Emails about the account itself: signing in, confirming an address, a changed second
+# factor, an invitation. Never held for a summary, whatever the person chose.
+ALWAYS_AT_ONCE = frozenset(
+    {
+        "verify_email",
+        "reset_password",
+        "invitation",
+        "already_registered",
+        "two_factor_reset",
+        "two_factor_turned_off",
+        "daily_summary",
+    }
+)
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -26,14 +49,32 @@ def mask_link(url: str) -> str:
     return url.rsplit("/", 1)[0] + "/[hidden] (a private link, sent only to the recipient)"
 
 
-def queue_email(to: str, subject: str, template: str, *, private: tuple[str, ...] = (), **context) -> OutboxEmail:
+def due_soon(deadline: datetime | None, now: datetime | None = None) -> bool:
+    """Whether a deadline still to come falls within two working days of today (London
+    days, bank holidays not counted): an email about it is sent at once, never held."""
+    now = now or utcnow()
+    if deadline is None or deadline < now:
+        return False
+    return london_date(deadline) <= add_working_days(london_date(now), URGENT_WORKING_DAYS)
+
+
+def wants_daily_summary(to: str) -> bool:
+    """Whether the person with this address chose one email a day (accounts answers)."""
+    return any(signals.answers(signals.wants_daily_summary, to.strip().lower()))
+
+
+def queue_email(
+    to: str, subject: str, template: str, *, private: tuple[str, ...] = (), urgent: bool = False, **context
+) -> OutboxEmail:
     """Queue an email whose body is templates/emails/<template>.txt. The caller commits.
 
     `private` names the context values that are live sign-in links (verify, reset,
     invitation): the service team reads the email with them masked, and the email as sent
-    keeps them only until it is sent."""
+    keeps them only until it is sent. `urgent`: it tells of a deadline within two working
+    days (due_soon), so it is sent at once even to someone who chose a daily summary."""
     body = render_template(f"emails/{template}.txt", **context)
-    email = OutboxEmail(to=to, subject=subject, body=body)
+    held = not (urgent or private or template in ALWAYS_AT_ONCE) and wants_daily_summary(to)
+    email = OutboxEmail(to=to, subject=subject, body=body, held_for_summary=held)
     if private:
         email.private_body = body
         email.body = render_template(
@@ -48,34 +89,17 @@ def queue_email(to: str, subject: str, template: str, *, private: tuple[str, ...
 def echo_committed_emails(session) -> None:
     """After a commit, print the emails it queued (development: links appear in the console)."""
     for email in session.info.pop("echo_emails", []):
-        _print(email.to, email.subject, email.sendable_body)
+        backends.console_print(email.to, email.subject, email.sendable_body)
 
 
 def forget_rolled_back_emails(session) -> None:
     session.info.pop("echo_emails", None)
 
 
-def _print(to: str, subject: str, body: str) -> None:
-    print(f"\n----- email to {to}: {subject}\n{body}\n-----", file=sys.stderr, flush=True)  # noqa: T201 (the console email backend)
-
-
-def _smtp_send(config, email: OutboxEmail) -> None:
-    message = EmailMessage()
-    message["From"] = config["MAIL_FROM"]
-    message["To"] = email.to
-    message["Subject"] = email.subject
-    message.set_content(email.sendable_body)
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
-        if config["MAIL_USE_TLS"]:
-            smtp.starttls()
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)
-
-
 def send_queued(limit: int = 500) -> tuple[int, int]:
-    """Send queued emails, oldest first. Returns (sent, failed). Commits after each email,
-    so a crash part way through never sends one twice on the next run.
+    """Send queued emails, oldest first, through the configured backend (backends.py);
+    emails held for a daily summary wait for it. Returns (sent, failed). Commits after
+    each email, so a crash part way through never sends one twice on the next run.
 
     Rows are locked with SKIP LOCKED on PostgreSQL, so two senders never take the same one.
     """
@@ -87,6 +111,7 @@ def send_queued(limit: int = 500) -> tuple[int, int]:
             sa.select(OutboxEmail)
             .where(
                 OutboxEmail.sent_at.is_(None),
+                OutboxEmail.held_for_summary.is_(False),
                 OutboxEmail.attempts < MAX_ATTEMPTS,
                 OutboxEmail.id > last_id,
             )
@@ -99,11 +124,8 @@ def send_queued(limit: int = 500) -> tuple[int, int]:
         last_id = email.id
         email.attempts += 1
         try:
-            if config["MAIL_SERVER"]:
-                _smtp_send(config, email)
-            else:
-                _print(email.to, email.subject, email.sendable_body)
-        except (OSError, smtplib.SMTPException) as error:
+            backends.deliver(config, email)
+        except backends.DELIVERY_ERRORS as error:
             email.last_error = f"{type(error).__name__}: {error}"[:2000]
             failed += 1
         else:

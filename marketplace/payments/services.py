@@ -26,6 +26,7 @@ from ..refusals import Refusal
 from ..signals import contracting_event
 from ..timeutil import london_date, utcnow
 from ..workdays import at_london_time
+from .emails import tell_finance_payable, tell_provider_paid
 from .models import TARGET_DAYS, Payment, PaymentStatus
 
 REFERENCE_MAX = 100
@@ -51,7 +52,7 @@ def payment_for(milestone: ContractMilestone) -> Payment | None:
 
 def make_payable(milestone: ContractMilestone, *, at: datetime, actor=None) -> Payment:
     """The schedule line becomes payable at `at` (one payment per line: the database's
-    unique constraint backs this check)."""
+    unique constraint backs this check); the area's finance officers are told."""
     existing = payment_for(milestone)
     if existing is not None:
         return existing
@@ -75,6 +76,7 @@ def make_payable(milestone: ContractMilestone, *, at: datetime, actor=None) -> P
             "payable_at": at.isoformat(),
         },
     )
+    tell_finance_payable(payment, backend=backend_name())
     return payment
 
 
@@ -108,13 +110,14 @@ def _moved(payment: Payment, action: str, *, actor, before: str, after: dict, re
 
 
 def _paid(payment: Payment, *, actor, before: str, now: datetime, backend: str, **details) -> None:
-    """The payment is paid: clear any earlier failure, audit it with its days taken and
-    publish it (an OCDS implementation release)."""
+    """The payment is paid: clear any earlier failure, audit it with its days taken,
+    publish it (an OCDS implementation release) and tell the provider."""
     payment.failure_message = None
     after = {"status": "paid", "backend": backend, **details}
     after.update(amount_pence=payment.amount_pence, days_taken=payment.days_taken(now))
     _moved(payment, "payment.paid", actor=actor, before=before, after=after)
     contracting_event.send(payment, kind="implementation", at=now)
+    tell_provider_paid(payment)
 
 
 def record_ledger_payment(

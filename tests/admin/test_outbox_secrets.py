@@ -11,7 +11,7 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts import tokens
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
-from marketplace.notifications import OutboxEmail
+from marketplace.notifications import OutboxEmail, backends
 from marketplace.notifications import services as notifications
 
 from .. import factories
@@ -65,7 +65,7 @@ def test_no_outbox_page_an_admin_can_reach_shows_a_live_token(client, queued):
 def test_the_stored_body_drops_the_live_link_once_sent(app, queued, monkeypatch):
     sent = []
     monkeypatch.setitem(app.config, "MAIL_SERVER", "")
-    monkeypatch.setattr(notifications, "_print", lambda to, subject, body: sent.append(body))
+    monkeypatch.setattr(backends, "console_print", lambda to, subject, body: sent.append(body))
     assert notifications.send_queued() == (3, 0)
     assert all(_accepted_tokens(body) for body in sent), "the recipient got the live link"
     for email in db.session.scalars(sa.select(OutboxEmail)):
