@@ -3,7 +3,7 @@ everything (users.email_frequency); the outbox holds the emails of a daily summa
 (held_for_summary) and points each at the summary that carried it (summary_id)
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-09 12:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0012'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
