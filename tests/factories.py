@@ -140,6 +140,7 @@ def make_need(
         procedure=extra.pop("procedure", Procedure.GRANT),
         social_value_weight=20,
         price_weight=20,
+        social_value_word_limit=extra.pop("social_value_word_limit", 500),
         conditions=["safeguarding"],
         advance_percent=25,
         question_deadline=now + timedelta(days=closes_in_days - 5),
@@ -193,7 +194,8 @@ def make_bid(
         people=people or need.expected_people or 10,
         actor=provider,
     )
-    drafting.save_social_value(bid, text="Two paid posts for women with lived experience.", actor=provider)
+    if not need.short_form:
+        drafting.save_social_value(bid, text="Two paid posts for women with lived experience.", actor=provider)
     drafting.save_local_presence(bid, pdu_ids=[p.id for p in need.pdus], actor=provider)
     drafting.save_declarations(
         bid, declarations=["eligible", "no_conflict", "accurate"], conflict_details="", actor=provider

@@ -22,7 +22,6 @@ from .lifecycle import need_is_open
 from .models import Bid, BidDocument, Declaration
 from .parties import bid_for, is_member, leads, partner_bid_for
 
-SOCIAL_VALUE_WORD_LIMIT = 500
 CONFLICT_WORD_LIMIT = 200
 
 
@@ -165,6 +164,8 @@ def save_price(
 def save_social_value(bid: Bid, *, text: str, actor, now: datetime | None = None) -> None:
     now = now or utcnow()
     check_editable(bid, actor, now)
+    if bid.need.short_form:
+        raise BidError("This need uses the short grant form: social value is part of your answer to question 3")
     bid.social_value = (text or "").strip()
     record_saved(bid, actor, "social_value", now)
 

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..money import MAX_PENCE, format_pounds, split_pence
 from ..permissions import Action, can
 from ..reference.models import Area, AreaKind, DesiredOutcome
+from . import proportion
 from .models import (
     Condition,
     Criterion,
@@ -150,12 +151,24 @@ def remove_criterion(need: Need, criterion: Criterion) -> None:
         remaining.number = number
 
 
-def set_weights(need: Need, *, social_value_weight: int, price_weight: int) -> None:
+def set_weights(
+    need: Need, *, social_value_weight: int, price_weight: int, social_value_word_limit: int | None = None
+) -> None:
+    """The weights of social value and price, and (unless None) the social value answer's
+    word limit."""
     if social_value_weight < MIN_SOCIAL_VALUE:
         raise NeedError(f"Social value must be weighted at least {MIN_SOCIAL_VALUE}%")
     if not 0 <= price_weight <= MAX_PRICE_WEIGHT:
         raise NeedError(f"Price must be weighted {MAX_PRICE_WEIGHT}% or less")
     need.social_value_weight, need.price_weight = social_value_weight, price_weight
+    if social_value_word_limit is not None:
+        low, high = proportion.SOCIAL_VALUE_WORDS_MIN, proportion.SOCIAL_VALUE_WORDS_MAX
+        if not low <= social_value_word_limit <= high:
+            raise NeedError(
+                f"The word limit for the social value answer must be between {low} and {high}",
+                "social_value_word_limit",
+            )
+        need.social_value_word_limit = social_value_word_limit
 
 
 # Conditions of participation -----------------------------------------------------------

@@ -290,6 +290,14 @@ class WeightsForm(AmendableForm):
         example=20,
         description="40% or less",
     )
+    social_value_word_limit = WholeNumberField(
+        "Word limit for the social value answer",
+        minimum=50,
+        maximum=500,
+        empty="Enter the word limit for the social value answer",
+        example=250,
+        description="Between 50 and 500 words. It counts towards the need's word budget.",
+    )
     submit = SubmitField("Save weights", widget=GovSubmitInput())
 
 

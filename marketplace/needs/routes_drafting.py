@@ -183,21 +183,35 @@ def remove_lot(need_id, lot_id):
 # Evaluation criteria -------------------------------------------------------------------
 
 
+def _weights_data(need: Need) -> dict:
+    return {
+        "social_value_weight": need.social_value_weight,
+        "price_weight": need.price_weight,
+        "social_value_word_limit": need.social_value_word_limit,
+    }
+
+
+def _set_weights(need: Need, form: WeightsForm):
+    return lambda: drafting.set_weights(
+        need,
+        social_value_weight=form.social_value_weight.number,
+        price_weight=form.price_weight.number,
+        social_value_word_limit=None if need.short_form else form.social_value_word_limit.number,
+    )
+
+
 @bp.route("/needs/<int:need_id>/criteria", methods=["GET", "POST"])
 @login_required
 def edit_criteria(need_id):
     need = editable_need(need_id)
-    data = None
-    if request.method == "GET":
-        data = {"social_value_weight": need.social_value_weight, "price_weight": need.price_weight}
-    form = WeightsForm(data=data, amending=is_amending(need))
+    form = WeightsForm(data=_weights_data(need) if request.method == "GET" else None, amending=is_amending(need))
+    if need.short_form:
+        del form.social_value_word_limit  # no separate social value answer
     if form.validate_on_submit():
         response = save_and_redirect(
             need,
             form,
-            lambda: drafting.set_weights(
-                need, social_value_weight=form.social_value_weight.number, price_weight=form.price_weight.number
-            ),
+            _set_weights(need, form),
             section="criteria",
             error_field=form.social_value_weight,
             done="Weights saved.",
