@@ -116,14 +116,15 @@ def budget_reason(need: Need) -> str:
     return f"its largest lot is {format_pounds(WORD_BUDGETS[-1][0], whole=True)} or more"
 
 
-def over_budget_message(need: Need, *, what: str = "These limits", then: str = "take off") -> str:
+def over_budget_message(need: Need, *, what: str = "These limits", advice: str = "") -> str:
     """The refusal, naming the budget: 'This need may ask for 600 words in all, because
     its largest lot is under £25,000. These limits ask for 750 words: take off 150.'"""
     budget, asked = word_budget(need), words_asked(need)
-    return (
+    message = (
         f"This need may ask for {budget:,} words in all, because {budget_reason(need)}. "
-        f"{what} ask for {asked:,} words: {then} {asked - budget:,}."
+        f"{what} ask for {asked:,} words: take off {asked - budget:,}."
     )
+    return f"{message} {advice}" if advice else message
 
 
 def budget_state(need: Need) -> tuple[int, int]:
@@ -132,14 +133,14 @@ def budget_state(need: Need) -> tuple[int, int]:
 
 
 def keep_within_budget(
-    need: Need, before: tuple[int, int], *, field: str | None, what: str = "These limits", then: str = "take off"
+    need: Need, before: tuple[int, int], *, field: str | None, what: str = "These limits", advice: str = ""
 ) -> None:
     """Refuse a change that leaves the need over its budget when it asked for more words
     or lowered the budget. (An older need already over its budget may still be changed in
     other ways, and shortened; it cannot be published until it fits.)"""
     asked, budget = budget_state(need)
     if asked > budget and (asked > before[0] or budget < before[1]):
-        raise NeedError(over_budget_message(need, what=what, then=then), field)
+        raise NeedError(over_budget_message(need, what=what, advice=advice), field)
 
 
 def words_left(need: Need) -> int:

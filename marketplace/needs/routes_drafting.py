@@ -16,7 +16,7 @@ from ..money import format_pounds
 from ..reference.models import ServiceCategory
 from ..reference.services import current_categories
 from ..timeutil import utcnow
-from . import bp, dates, drafting
+from . import bp, dates, drafting, proportion
 from .forms import (
     AboutForm,
     ConditionsForm,
@@ -222,11 +222,39 @@ def edit_criteria(need_id):
     return manage_page("criteria.html", need, form, max_criteria=drafting.MAX_CRITERIA)
 
 
-def _criterion_data(criterion: Criterion | None) -> dict:
-    """The form's starting values: the question's own, or a new one's word limit."""
+def _criterion_data(need: Need, criterion: Criterion | None) -> dict:
+    """The form's starting values: the question's own, or a new one's word limit (300, or
+    what the word budget leaves)."""
     if criterion:
         return {"question": criterion.question, "weight": criterion.weight, "word_limit": criterion.word_limit}
-    return {"word_limit": 300}
+    return {"word_limit": proportion.new_question_words(need)}
+
+
+def _criterion_form(need: Need, criterion: Criterion | None) -> CriterionForm:
+    """The question's form; on the short grant form, its weight alone."""
+    data = _criterion_data(need, criterion) if request.method == "GET" else None
+    form = CriterionForm(data=data, amending=is_amending(need))
+    if need.short_form:
+        del form.question, form.word_limit
+    return form
+
+
+def _save_criterion(need: Need, criterion: Criterion | None, form: CriterionForm):
+    """Save the question from the form (the short form's fixed wording and limit kept)."""
+    assert criterion is not None or not need.short_form  # edit_criterion sends a new one back
+    fixed = proportion.SHORT_FORM_QUESTIONS[criterion.number - 1] if need.short_form and criterion else None
+    question, word_limit = fixed or (form.question.data, form.word_limit.number)
+    return save_and_redirect(
+        need,
+        form,
+        lambda: drafting.save_criterion(
+            need, question=question, weight=form.weight.number, word_limit=word_limit, criterion=criterion
+        ),
+        section="criteria",
+        error_field=form.weight if need.short_form else form.question,
+        done="Quality question saved.",
+        next_url=url_for("needs.edit_criteria", need_id=need.id),
+    )
 
 
 @bp.route("/needs/<int:need_id>/criteria/add", methods=["GET", "POST"])
@@ -235,30 +263,19 @@ def _criterion_data(criterion: Criterion | None) -> dict:
 def edit_criterion(need_id, criterion_id=None):
     need = editable_need(need_id)
     criterion = part_or_404(Criterion, need, criterion_id) if criterion_id is not None else None
+    if criterion is None and need.short_form:
+        flash("The short grant form has three fixed questions. To add one, choose 'your own questions'.", "error")
+        return redirect(url_for("needs.edit_criteria", need_id=need.id))
     if criterion is None and len(need.criteria) >= drafting.MAX_CRITERIA:
         flash(f"A need can have at most {drafting.MAX_CRITERIA} quality questions.", "error")
         return redirect(url_for("needs.edit_criteria", need_id=need.id))
-    data = _criterion_data(criterion) if request.method == "GET" else None
-    form = CriterionForm(data=data, amending=is_amending(need))
+    form = _criterion_form(need, criterion)
     if form.validate_on_submit():
-        response = save_and_redirect(
-            need,
-            form,
-            lambda: drafting.save_criterion(
-                need,
-                question=form.question.data,
-                weight=form.weight.number,
-                word_limit=form.word_limit.number,
-                criterion=criterion,
-            ),
-            section="criteria",
-            error_field=form.question,
-            done="Quality question saved.",
-            next_url=url_for("needs.edit_criteria", need_id=need.id),
-        )
+        response = _save_criterion(need, criterion, form)
         if response:
             return response
-    return manage_page("criterion.html", need, form, criterion=criterion)
+    budget, asked = proportion.word_budget(need), proportion.words_asked(need)
+    return manage_page("criterion.html", need, form, criterion=criterion, budget=budget, asked=asked)
 
 
 @bp.route("/needs/<int:need_id>/criteria/<int:criterion_id>/remove", methods=["GET", "POST"])
