@@ -301,6 +301,21 @@ class WeightsForm(AmendableForm):
     submit = SubmitField("Save weights", widget=GovSubmitInput())
 
 
+class FormKindForm(AmendableForm):
+    """The short grant form or the need's own questions (a draft's choice only)."""
+
+    short_form = Radios(
+        "Which form should bidders fill in?",
+        message="Select the short grant form or your own questions",
+        choices=[
+            SelectChoice("short", "Use the short grant form"),
+            SelectChoice("own", "Use your own questions"),
+        ],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
 # Conditions of participation -----------------------------------------------------------
 
 

@@ -105,15 +105,20 @@ def social_value_words(need: Need) -> int:
     return need.social_value_word_limit
 
 
+def band(largest_lot: int) -> str:
+    """Which band of budget a largest lot falls in: 'under £25,000', '£100,000 or more'."""
+    for below, _ in WORD_BUDGETS:
+        if largest_lot < below:
+            return f"under {format_pounds(below, whole=True)}"
+    return f"{format_pounds(WORD_BUDGETS[-1][0], whole=True)} or more"
+
+
 def budget_reason(need: Need) -> str:
     """Why the budget is what it is, to follow 'because'."""
     largest = largest_lot_pence(need)
     if largest is None:
         return "it has no lots yet, and no need may ask for more"
-    for below, _ in WORD_BUDGETS:
-        if largest < below:
-            return f"its largest lot is under {format_pounds(below, whole=True)}"
-    return f"its largest lot is {format_pounds(WORD_BUDGETS[-1][0], whole=True)} or more"
+    return f"its largest lot is {band(largest)}"
 
 
 def over_budget_message(need: Need, *, what: str = "These limits", advice: str = "") -> str:
@@ -141,6 +146,32 @@ def keep_within_budget(
     asked, budget = budget_state(need)
     if asked > budget and (asked > before[0] or budget < before[1]):
         raise NeedError(over_budget_message(need, what=what, advice=advice), field)
+
+
+@dataclass(frozen=True)
+class BudgetSummary:
+    """What the criteria step shows: the budget, what is asked and what is left."""
+
+    budget: int
+    largest_lot_pence: int | None
+    band: str | None  # 'under £25,000', ..., or None with no lots
+    questions: int
+    social_value: int | None  # None on the short form (no separate answer)
+    asked: int
+    left: int
+
+
+def budget_summary(need: Need) -> BudgetSummary:
+    asked, largest = words_asked(need), largest_lot_pence(need)
+    return BudgetSummary(
+        budget=word_budget(need),
+        largest_lot_pence=largest,
+        band=None if largest is None else band(largest),
+        questions=sum(c.word_limit for c in need.criteria),
+        social_value=None if need.short_form else social_value_words(need),
+        asked=asked,
+        left=word_budget(need) - asked,
+    )
 
 
 def words_left(need: Need) -> int:

@@ -22,11 +22,12 @@ from .forms import (
     ConditionsForm,
     CriterionForm,
     DatesForm,
+    FormKindForm,
     LotForm,
     PaymentForm,
     WeightsForm,
 )
-from .models import Criterion, Lot, Need, Reservation, reservation_threshold_pence
+from .models import Criterion, Lot, Need, NeedStatus, Reservation, reservation_threshold_pence
 from .routes_manage import (
     editable_need,
     is_amending,
@@ -219,7 +220,17 @@ def edit_criteria(need_id):
         )
         if response:
             return response
-    return manage_page("criteria.html", need, form, max_criteria=drafting.MAX_CRITERIA)
+    return manage_page("criteria.html", need, form, max_criteria=drafting.MAX_CRITERIA, **_budget_context(need))
+
+
+def _budget_context(need: Need) -> dict:
+    """The criteria step's word budget and short grant form."""
+    return {
+        "budget": proportion.budget_summary(need),
+        "short_form_allowed": proportion.short_form_allowed(need),
+        "short_form_limit": proportion.short_form_limit_text(),
+        "short_form_words": proportion.SHORT_FORM_QUESTIONS[0][1],
+    }
 
 
 def _criterion_data(need: Need, criterion: Criterion | None) -> dict:
@@ -276,6 +287,40 @@ def edit_criterion(need_id, criterion_id=None):
             return response
     budget, asked = proportion.word_budget(need), proportion.words_asked(need)
     return manage_page("criterion.html", need, form, criterion=criterion, budget=budget, asked=asked)
+
+
+def _form_kind_refused(need: Need) -> str | None:
+    """Why the need's form cannot be chosen now, or None."""
+    if need.status != NeedStatus.DRAFT:
+        return "A published need's form cannot change."
+    if not need.short_form and not proportion.short_form_allowed(need):
+        return f"Only a grant with every lot under {proportion.short_form_limit_text()} can use the short grant form."
+    return None
+
+
+@bp.route("/needs/<int:need_id>/criteria/form", methods=["GET", "POST"])
+@login_required
+def edit_form_kind(need_id):
+    need = editable_need(need_id)
+    refused = _form_kind_refused(need)
+    if refused:
+        flash(refused, "error")
+        return redirect(url_for("needs.edit_criteria", need_id=need.id))
+    data = {"short_form": "short" if need.short_form else "own"} if request.method == "GET" else None
+    form = FormKindForm(data=data)
+    if form.validate_on_submit():
+        response = save_and_redirect(
+            need,
+            form,
+            lambda: drafting.set_short_form(need, form.short_form.data == "short"),
+            section="criteria",
+            error_field=form.short_form,
+            done="Form saved.",
+            next_url=url_for("needs.edit_criteria", need_id=need.id),
+        )
+        if response:
+            return response
+    return manage_page("form_kind.html", need, form, questions=proportion.SHORT_FORM_QUESTIONS)
 
 
 @bp.route("/needs/<int:need_id>/criteria/<int:criterion_id>/remove", methods=["GET", "POST"])
