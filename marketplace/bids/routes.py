@@ -33,13 +33,13 @@ from .errors import BidError
 from .forms import BidDocumentForm, StartBidForm
 from .models import Bid, BidDocument, BidState
 from .pages import (
-    SECTIONS,
     bid_login_required,
     closed_message,
     lead_bid,
     lead_bid_or_closed,
     party_bid,
     section_urls,
+    sections_for,
     summary_context,
 )
 
@@ -123,7 +123,7 @@ def start_bid(need_id):
 def _statuses(bid: Bid, problems: list[submission.Problem]) -> dict[str, str]:
     found = {p.section for p in problems}
     statuses = {}
-    for key, _, _ in SECTIONS:
+    for key, _, _ in sections_for(bid.need):
         if key == "documents":
             statuses[key] = "Completed" if bid.current_documents else "Optional"
         elif key == "partners" and key not in found:
@@ -150,7 +150,7 @@ def _task_list(bid: Bid, now) -> dict:
         state=lifecycle.bid_state(bid, now),
         problems=problems,
         statuses=_statuses(bid, problems),
-        sections=SECTIONS,
+        sections=sections_for(bid.need),
         section_urls=section_urls(bid),
         counting=counting,
         latest=bid.latest_revision,

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from ..accounts.models import User
 from ..extensions import db
+from ..needs import proportion
 from ..needs.models import (
     Criterion,
     Lot,
@@ -19,7 +20,6 @@ from ..needs.models import (
     need_outcomes,
     need_pdus,
 )
-from ..needs import proportion
 from ..reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory
 from ..timeutil import utcnow
 from .bulk import after_bulk_insert, next_id

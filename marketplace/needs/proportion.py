@@ -26,7 +26,6 @@ and, for the most it could take, the same with every answer written to its limit
 Each part is rounded up to a whole minute; the total is the sum of the parts.
 """
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 
