@@ -24,6 +24,7 @@ from .. import signals
 from ..documents import serving, uploads
 from ..extensions import db
 from ..forms import ConfirmForm
+from ..needs import proportion
 from ..needs.models import Condition, Need, NeedStatus
 from ..permissions import Action, can, require
 from ..refusals import committed
@@ -160,6 +161,7 @@ def _task_list(bid: Bid, now) -> dict:
         partner=parties.partner_of(current_user, bid),
         share_url=url_for("bids.partner_share", bid_id=bid.id),
         showing_revision=shown,
+        estimate=proportion.estimate(bid.need),
         **signals.page_values(signals.bid_page, bid),
         **summary_context(bid, content),
     )

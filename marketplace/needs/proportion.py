@@ -26,10 +26,12 @@ and, for the most it could take, the same with every answer written to its limit
 Each part is rounded up to a whole minute; the total is the sum of the parts.
 """
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
 from ..money import format_pounds
+from ..textlimits import word_count
 from .models import Need, NeedError, Procedure
 
 # The word budget -----------------------------------------------------------------------
@@ -197,3 +199,79 @@ def short_form_allowed(need: Need) -> bool:
 
 def short_form_limit_text() -> str:
     return format_pounds(SHORT_FORM_LOT_LIMIT_PENCE, whole=True)
+
+
+# The time estimate ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """How long a bid for a need takes, in whole minutes (each part rounded up)."""
+
+    reading_words: int
+    documents: int
+    reading_minutes: int
+    pages: int
+    fields: int
+    form_minutes: int
+    words_asked: int
+    writing_minutes: int
+    total_minutes: int
+    total_at_limit_minutes: int
+
+    # The method's constants, for the page that explains it (not fields).
+    reading_words_per_minute = READING_WORDS_PER_MINUTE
+    minutes_per_document = MINUTES_PER_DOCUMENT
+    seconds_per_page_or_field = SECONDS_PER_PAGE_OR_FIELD
+    writing_words_per_minute = WRITING_WORDS_PER_MINUTE
+
+
+def bid_sections(need: Need) -> int:
+    """The sections every bidder fills in: answers, price, social value (not on the short
+    form), local presence, declarations. (Partners and documents are optional.)"""
+    return 4 if need.short_form else 5
+
+
+def bid_pages(need: Need) -> int:
+    """Starting the bid, the task list after starting and after each section, each
+    section's page, checking and submitting, the receipt."""
+    sections = bid_sections(need)
+    return 1 + (sections + 1) + sections + 1 + 1
+
+
+def bid_fields(need: Need) -> int:
+    """The lot (when there is a choice), one per question, the price, the number of
+    people, social value (not on the short form), local presence, the declarations."""
+    return (1 if len(need.lots) > 1 else 0) + len(need.criteria) + 2 + (0 if need.short_form else 1) + 1 + 1
+
+
+def reading_words(need: Need) -> int:
+    """The words of what a bidder reads: summary, cohort, lots, questions, conditions."""
+    texts = [need.summary, need.cohort]
+    texts += [part for lot in need.lots for part in (lot.title, lot.description)]
+    texts += [c.question for c in need.criteria]
+    texts += need.condition_labels
+    return sum(word_count(text) for text in texts)
+
+
+def estimate(need: Need) -> Estimate:
+    words = reading_words(need)
+    documents = sum(1 for d in need.documents if d.removed_at is None)
+    reading = math.ceil(Fraction(words, READING_WORDS_PER_MINUTE)) + MINUTES_PER_DOCUMENT * documents
+    pages, fields = bid_pages(need), bid_fields(need)
+    form = math.ceil(Fraction((pages + fields) * SECONDS_PER_PAGE_OR_FIELD, 60))
+    asked = words_asked(need)
+    writing = math.ceil(asked * SHARE_OF_LIMIT_WRITTEN / WRITING_WORDS_PER_MINUTE)
+    at_limit = math.ceil(Fraction(asked, WRITING_WORDS_PER_MINUTE))
+    return Estimate(
+        reading_words=words,
+        documents=documents,
+        reading_minutes=reading,
+        pages=pages,
+        fields=fields,
+        form_minutes=form,
+        words_asked=asked,
+        writing_minutes=writing,
+        total_minutes=reading + form + writing,
+        total_at_limit_minutes=reading + form + at_limit,
+    )
