@@ -6,6 +6,7 @@ Who may: a commissioner of the need's area, while Action.EDIT_NEED allows (a dra
 an open need); see routes_manage.py.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, request, url_for
@@ -192,13 +193,18 @@ def _weights_data(need: Need) -> dict:
     }
 
 
-def _set_weights(need: Need, form: WeightsForm):
-    return lambda: drafting.set_weights(
-        need,
-        social_value_weight=form.social_value_weight.number,
-        price_weight=form.price_weight.number,
-        social_value_word_limit=None if need.short_form else form.social_value_word_limit.number,
-    )
+def _set_weights(need: Need, form: WeightsForm) -> Callable[[], None]:
+    def change() -> None:
+        # A valid form: every number was given (each field refuses an empty one).
+        assert form.social_value_weight.number is not None and form.price_weight.number is not None
+        drafting.set_weights(
+            need,
+            social_value_weight=form.social_value_weight.number,
+            price_weight=form.price_weight.number,
+            social_value_word_limit=None if need.short_form else form.social_value_word_limit.number,
+        )
+
+    return change
 
 
 @bp.route("/needs/<int:need_id>/criteria", methods=["GET", "POST"])
@@ -255,12 +261,16 @@ def _save_criterion(need: Need, criterion: Criterion | None, form: CriterionForm
     assert criterion is not None or not need.short_form  # edit_criterion sends a new one back
     fixed = proportion.SHORT_FORM_QUESTIONS[criterion.number - 1] if need.short_form and criterion else None
     question, word_limit = fixed or (form.question.data, form.word_limit.number)
+
+    def change() -> None:
+        drafting.save_criterion(
+            need, question=question, weight=form.weight.number, word_limit=word_limit, criterion=criterion
+        )
+
     return save_and_redirect(
         need,
         form,
-        lambda: drafting.save_criterion(
-            need, question=question, weight=form.weight.number, word_limit=word_limit, criterion=criterion
-        ),
+        change,
         section="criteria",
         error_field=form.weight if need.short_form else form.question,
         done="Quality question saved.",
