@@ -116,7 +116,8 @@ def make_need(
 ):
     """A complete need (publishable), published by default, closing in `closes_in_days`.
 
-    Lots are given in pence. Dates are set directly, so a test can make a need that
+    Lots are given in pence. short_form=True gives it the short grant form's questions
+    (its lots must then be under £25,000, e.g. lots=(1_800_000,)). Dates are set directly, so a test can make a need that
     closes soon or has closed without waiting.
     """
     from datetime import timedelta
@@ -140,6 +141,7 @@ def make_need(
         procedure=extra.pop("procedure", Procedure.GRANT),
         social_value_weight=20,
         price_weight=20,
+        social_value_word_limit=extra.pop("social_value_word_limit", 500),
         conditions=["safeguarding"],
         advance_percent=25,
         question_deadline=now + timedelta(days=closes_in_days - 5),
@@ -151,9 +153,17 @@ def make_need(
     need.outcomes = list(category.outcomes[:2])
     need.lots = [Lot(number=i, title=f"Lot {i}", description="", value_pence=v) for i, v in enumerate(lots, start=1)]
     need.value_pence = sum(lots)
-    need.criteria = [
-        Criterion(number=1, question="How will you reach women who do not engage?", weight=60, word_limit=500)
-    ]
+    if need.short_form:  # the short grant form's three fixed questions, 20% each
+        from marketplace.needs.proportion import SHORT_FORM_QUESTIONS
+
+        need.criteria = [
+            Criterion(number=number, question=question, weight=20, word_limit=limit)
+            for number, (question, limit) in enumerate(SHORT_FORM_QUESTIONS, start=1)
+        ]
+    else:
+        need.criteria = [
+            Criterion(number=1, question="How will you reach women who do not engage?", weight=60, word_limit=500)
+        ]
     need.milestones = [
         Milestone(number=1, title="Six months", percent=40, due_month=6),
         Milestone(number=2, title="End of service", percent=35, due_month=12),
@@ -193,7 +203,8 @@ def make_bid(
         people=people or need.expected_people or 10,
         actor=provider,
     )
-    drafting.save_social_value(bid, text="Two paid posts for women with lived experience.", actor=provider)
+    if not need.short_form:
+        drafting.save_social_value(bid, text="Two paid posts for women with lived experience.", actor=provider)
     drafting.save_local_presence(bid, pdu_ids=[p.id for p in need.pdus], actor=provider)
     drafting.save_declarations(
         bid, declarations=["eligible", "no_conflict", "accurate"], conflict_details="", actor=provider

@@ -125,6 +125,7 @@ DEMO_NEEDS = {
     "Through-the-gate mentoring in East Kent": NeedStatus.CLOSED,
     "Employment support in East Kent": NeedStatus.AWARDED,
     "Family contact and parenting support in West Kent": NeedStatus.DRAFT,
+    "Peer mentoring for women leaving custody in Thanet": NeedStatus.OPEN,
 }
 
 
@@ -162,6 +163,7 @@ def test_demo_data_has_open_closing_soon_closed_and_draft_needs(app, db_session)
         closed,
         needs["Through-the-gate mentoring in East Kent"],
         needs["Employment support in East Kent"],
+        needs["Peer mentoring for women leaving custody in Thanet"],
     ):
         found = publishing.problems(need, now=need.published_at)
         assert [p.message for p in found if "question deadline" not in p.message] == []

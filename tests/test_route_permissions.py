@@ -426,6 +426,8 @@ TABLE: dict[tuple[str, str], list[Case]] = {
         case(NEED_COMMISSIONER, need_id="draft_need", criterion_id="draft_criterion"),
         case(NEED_COMMISSIONER, need_id="draft_need"),
     ],
+    ("needs.edit_form_kind", "GET"): [case(NEED_COMMISSIONER, need_id="draft_need")],
+    ("needs.edit_form_kind", "POST"): [case(NEED_COMMISSIONER, need_id="draft_need")],
     ("needs.edit_dates", "GET"): [case(NEED_COMMISSIONER, need_id="draft_need")],
     ("needs.edit_dates", "POST"): [case(NEED_COMMISSIONER, need_id="draft_need")],
     ("needs.edit_lot", "GET"): [

@@ -22,7 +22,6 @@ from .lifecycle import need_is_open
 from .models import Bid, BidDocument, Declaration
 from .parties import bid_for, is_member, leads, partner_bid_for
 
-SOCIAL_VALUE_WORD_LIMIT = 500
 CONFLICT_WORD_LIMIT = 200
 
 
@@ -51,7 +50,8 @@ def start_bid(lot: Lot, *, organisation, actor, now: datetime | None = None) -> 
         updated_at=now,
         people=need.expected_people,
         local_pdu_ids=sorted(p.id for p in organisation.pdus if p.id in need_pdu_ids),
-        social_value=(organisation.social_value_statement or "").strip(),
+        # (The short grant form has no social value answer: it is part of question 3.)
+        social_value="" if need.short_form else (organisation.social_value_statement or "").strip(),
         answers={},
         price_breakdown={},
         declarations=[],
@@ -166,6 +166,8 @@ def save_price(
 def save_social_value(bid: Bid, *, text: str, actor, now: datetime | None = None) -> None:
     now = now or utcnow()
     check_editable(bid, actor, now)
+    if bid.need.short_form:
+        raise BidError("This need uses the short grant form: social value is part of your answer to question 3")
     bid.social_value = (text or "").strip()
     record_saved(bid, actor, "social_value", now)
 

@@ -32,7 +32,8 @@ from ..forms import (
     limit_errors,
 )
 from ..money import MAX_PENCE, MoneyError, format_pounds, parse_pounds
-from .drafting import CONFLICT_WORD_LIMIT, SOCIAL_VALUE_WORD_LIMIT
+from ..textlimits import character_limit
+from .drafting import CONFLICT_WORD_LIMIT
 from .models import Declaration
 
 MAX_PEOPLE = 1_000_000
@@ -175,17 +176,24 @@ def price_form(parts, **kwargs) -> FlaskForm:
 
 
 class SocialValueForm(SaveForm):
+    """The social value commitments, up to the need's own word limit (`limit`)."""
+
     social_value = FreeText(
         "Your social value commitments",
         noun="Your social value commitments",
-        words=SOCIAL_VALUE_WORD_LIMIT,
+        words=500,  # replaced by the need's limit
         draft=True,
         empty="Enter your social value commitments",
-        hint=(
-            "What you will do for the local community beyond the service itself, for example jobs or "
-            f"volunteering for people with lived experience. Up to {SOCIAL_VALUE_WORD_LIMIT} words."
-        ),
     )
+
+    def __init__(self, *args, limit: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.social_value
+        field.words, field.characters = limit, character_limit(limit)
+        field.description = (
+            "What you will do for the local community beyond the service itself, for example jobs or "
+            f"volunteering for people with lived experience. Up to {limit:,} words."
+        )
 
 
 class LocalPresenceForm(SaveForm):

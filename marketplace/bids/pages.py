@@ -30,6 +30,12 @@ SECTIONS = [
 ]
 
 
+def sections_for(need: Need) -> list[tuple[str, str, str]]:
+    """The task list's sections for a bid on this need: on the short grant form there is
+    no social value section (social value is part of the answer to question 3)."""
+    return [s for s in SECTIONS if not (need.short_form and s[0] == "social_value")]
+
+
 def bid_login_required(view):
     """login_required, except that a signed-out POST to a bid section keeps what was
     typed (stash.py) before sending the person to sign in."""
@@ -102,6 +108,7 @@ def summary_context(bid: Bid, content: dict) -> dict:
         "pdu_names": [names.get(i, "A delivery unit no longer in this need") for i in content.get("local_pdu_ids", [])],
         "declaration_labels": [d.label for d in Declaration if d.value in content.get("declarations", [])],
         "document_urls": documents,
+        "short_form": bid.need.short_form,  # no social value answer: it is part of question 3
     }
 
 

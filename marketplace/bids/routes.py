@@ -24,6 +24,7 @@ from .. import signals
 from ..documents import serving, uploads
 from ..extensions import db
 from ..forms import ConfirmForm
+from ..needs import proportion
 from ..needs.models import Condition, Need, NeedStatus
 from ..permissions import Action, can, require
 from ..refusals import committed
@@ -33,13 +34,13 @@ from .errors import BidError
 from .forms import BidDocumentForm, StartBidForm
 from .models import Bid, BidDocument, BidState
 from .pages import (
-    SECTIONS,
     bid_login_required,
     closed_message,
     lead_bid,
     lead_bid_or_closed,
     party_bid,
     section_urls,
+    sections_for,
     summary_context,
 )
 
@@ -123,7 +124,7 @@ def start_bid(need_id):
 def _statuses(bid: Bid, problems: list[submission.Problem]) -> dict[str, str]:
     found = {p.section for p in problems}
     statuses = {}
-    for key, _, _ in SECTIONS:
+    for key, _, _ in sections_for(bid.need):
         if key == "documents":
             statuses[key] = "Completed" if bid.current_documents else "Optional"
         elif key == "partners" and key not in found:
@@ -140,7 +141,7 @@ def _from_profile(bid: Bid, statuses: dict[str, str]) -> set[str]:
         "local_presence": drafting.local_presence_from_profile(bid),
         "social_value": drafting.social_value_from_profile(bid),
     }
-    return {key for key, same in found.items() if same and statuses[key] == "Completed"}
+    return {key for key, same in found.items() if same and statuses.get(key) == "Completed"}
 
 
 def _task_list(bid: Bid, now) -> dict:
@@ -162,7 +163,7 @@ def _task_list(bid: Bid, now) -> dict:
         problems=problems,
         statuses=statuses,
         from_profile=_from_profile(bid, statuses),
-        sections=SECTIONS,
+        sections=sections_for(bid.need),
         section_urls=section_urls(bid),
         counting=counting,
         latest=bid.latest_revision,
@@ -172,6 +173,7 @@ def _task_list(bid: Bid, now) -> dict:
         partner=parties.partner_of(current_user, bid),
         share_url=url_for("bids.partner_share", bid_id=bid.id),
         showing_revision=shown,
+        estimate=proportion.estimate(bid.need),
         **signals.page_values(signals.bid_page, bid),
         **summary_context(bid, content),
     )

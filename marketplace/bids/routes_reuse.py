@@ -49,6 +49,8 @@ def _target(bid: Bid, criterion_id: int | None) -> dict:
     """What the earlier answer is for: the key of the bid's text, how the page names it,
     and where the copy lands."""
     if criterion_id is None:
+        if bid.need.short_form:
+            abort(404)  # the short grant form has no social value answer: it is part of question 3
         return {
             "key": reuse.SOCIAL_VALUE,
             "for_what": "your social value commitments.",

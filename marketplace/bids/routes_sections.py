@@ -11,8 +11,9 @@ from a signed-out user is kept for them (see stash.py).
 """
 
 from collections.abc import Callable
+from functools import partial
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from ..money import format_pounds
@@ -125,7 +126,10 @@ def edit_social_value(bid_id):
     bid, closed = lead_bid_or_closed(bid_id)
     if closed:
         return closed
-    form, kept = section_form(SocialValueForm, lambda: {"social_value": bid.social_value or ""})
+    if bid.need.short_form:
+        abort(404)  # the short grant form has no social value answer: it is part of question 3
+    limit = bid.need.social_value_word_limit
+    form, kept = section_form(partial(SocialValueForm, limit=limit), lambda: {"social_value": bid.social_value or ""})
     response, saved = _save_text_section(
         bid,
         form,
@@ -139,7 +143,7 @@ def edit_social_value(bid_id):
         form,
         kept=kept,
         saved=saved,
-        limit=drafting.SOCIAL_VALUE_WORD_LIMIT,
+        limit=limit,
         from_profile=request.method == "GET" and not kept and drafting.social_value_from_profile(bid),
     )
 

@@ -23,7 +23,6 @@ from ..textlimits import character_count, character_limit, word_count
 from ..timeutil import london, london_to_the_tenth, utcnow
 from .drafting import (
     CONFLICT_WORD_LIMIT,
-    SOCIAL_VALUE_WORD_LIMIT,
     local_pdu_ids_of,
     local_presence_none,
     payment_parts,
@@ -109,21 +108,19 @@ def _price_problems(bid: Bid) -> list[Problem]:
 
 
 def _social_value_problems(bid: Bid) -> list[Problem]:
+    """The social value answer, within the need's word limit (none on the short form)."""
+    if bid.need.short_form:
+        return []
+    limit = bid.need.social_value_word_limit
     if not (bid.social_value or "").strip():
         return [Problem("social_value", "Describe your social value commitments")]
-    if word_count(bid.social_value) > SOCIAL_VALUE_WORD_LIMIT:
+    if word_count(bid.social_value) > limit:
+        return [Problem("social_value", f"Social value commitments must be {limit:,} words or fewer", "social_value")]
+    if character_count(bid.social_value) > character_limit(limit):
         return [
             Problem(
                 "social_value",
-                f"Social value commitments must be {SOCIAL_VALUE_WORD_LIMIT} words or fewer",
-                "social_value",
-            )
-        ]
-    if character_count(bid.social_value) > character_limit(SOCIAL_VALUE_WORD_LIMIT):
-        return [
-            Problem(
-                "social_value",
-                f"Social value commitments must be {character_limit(SOCIAL_VALUE_WORD_LIMIT):,} characters or fewer",
+                f"Social value commitments must be {character_limit(limit):,} characters or fewer",
                 "social_value",
             )
         ]

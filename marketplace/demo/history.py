@@ -320,6 +320,7 @@ def _publish(past: Past, day: date, pdus: dict, categories: dict, commissioner) 
         "procedure": past.procedure,
         "lots": [(past.lot, past.summary, past.pounds * 100, past.reservation)],
         "criteria": [("How will you reach the people referred to you, and show what changed for them?", 60, 400)],
+        "social_value_words": 200,  # 600 words in all: within every lot's word budget
         "conditions": ["constituted", "safeguarding"],
         "advance": advance,
         "milestones": milestones,

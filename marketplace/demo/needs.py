@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from .. import audit
 from ..accounts import services as account_services
 from ..extensions import db
-from ..needs import drafting, following
+from ..needs import drafting, following, proportion
 from ..needs.models import Need, Question, QuestionVisibility, Reservation
 from ..reference.models import DesiredOutcome
 from ..signals import contracting_event
@@ -19,7 +19,8 @@ from ..workdays import add_working_days
 from .dated import at_noon, working_days_before
 
 # Every need here is complete: the quality weights plus social value (20) and price (20)
-# add up to 100, and the advance plus the milestones add up to 100.
+# add up to 100, the advance plus the milestones add up to 100, and the questions' and
+# social value's word limits fit the need's word budget (needs/proportion.py).
 NEEDS: list[dict[str, Any]] = [
     {
         "title": "Women's centre support in East Kent",
@@ -51,6 +52,8 @@ NEEDS: list[dict[str, Any]] = [
             ("How will you reach and keep in touch with women who do not engage with services?", 35, 500),
             ("How will you work with probation practitioners and other local services?", 25, 300),
         ],
+        "social_value_words": 300,  # 1,100 words of the 1,200 its largest lot (£90,000) allows
+        "question": True,  # the charity's question, answered and published
         "conditions": ["constituted", "safeguarding", "insurance_by_start", "dbs"],
         "advance": 25,
         "milestones": [
@@ -117,6 +120,7 @@ NEEDS: list[dict[str, Any]] = [
             )
         ],
         "criteria": [("How will you make sure nobody is released without someone to meet them?", 60, 400)],
+        "social_value_words": 200,  # its lot is under £25,000: 600 words in all
         "conditions": ["constituted", "safeguarding", "dbs"],
         "advance": 20,
         "milestones": [("Six months", 40, 6), ("End of the service", 40, 12)],
@@ -138,6 +142,7 @@ NEEDS: list[dict[str, Any]] = [
             ("Training and job search", "Weekly job clubs and short accredited courses.", 2_000_000, Reservation.NONE)
         ],
         "criteria": [("How will you help people find work that lasts?", 60, 400)],
+        "social_value_words": 200,  # its lot is under £25,000: 600 words in all
         "conditions": ["constituted", "safeguarding"],
         "advance": 25,
         "milestones": [
@@ -163,6 +168,34 @@ NEEDS: list[dict[str, Any]] = [
         "conditions": ["constituted", "safeguarding", "dbs"],
         "advance": 10,
         "milestones": [("First courses delivered", 45, 6), ("End of the service", 45, 18)],
+    },
+    {
+        # The small reserved lot: a grant under £25,000 on the short grant form (three
+        # fixed questions of 200 words, social value part of the third).
+        "title": "Peer mentoring for women leaving custody in Thanet",
+        "when": "open",
+        "area": "N57EKNT",
+        "pdus": ("N57EKNT",),
+        "category": "womens-services",
+        "outcomes": ("wom-engage", "wom-wellbeing"),
+        "summary": "A peer mentor, a woman who has been through it herself, for each woman released to Thanet: "
+        "met at the gate, and weekly for her first three months.",
+        "cohort": "Women released from custody to addresses in Thanet",
+        "expected_people": 25,
+        "duration_months": 12,
+        "lots": [
+            (
+                "Peer mentoring in Thanet",
+                "Recruiting, training and supporting volunteer peer mentors, and matching each woman with one.",
+                1_800_000,
+                Reservation.VCSE,
+            )
+        ],
+        "short_form": True,
+        "criteria": [],
+        "conditions": ["constituted", "safeguarding", "dbs"],
+        "advance": 25,
+        "milestones": [("Mentors matched", 35, 3), ("End of the service", 40, 12)],
     },
 ]
 
@@ -220,7 +253,7 @@ def add_needs(pdus: dict, categories: dict) -> None:
             db.session.flush()
             contracting_event.send(need, kind="tender", at=published)
         db.session.flush()
-        if spec["when"] == "open":
+        if spec.get("question"):
             _question_answered(need, charity, commissioner, now)
     db.session.flush()
 
@@ -263,9 +296,17 @@ def draft_need(spec: dict, pdus: dict, categories: dict, commissioner):
     )
     for title, description, value, reservation in spec["lots"]:
         drafting.save_lot(need, title=title, description=description, value_pence=value, reservation=reservation)
+    # The social value limit first: the questions must fit in what the word budget leaves.
+    drafting.set_weights(
+        need,
+        social_value_weight=20,
+        price_weight=20,
+        social_value_word_limit=spec.get("social_value_words", proportion.SOCIAL_VALUE_WORDS_DEFAULT),
+    )
+    if spec.get("short_form"):
+        drafting.set_short_form(need, True)  # its three fixed questions, 20% each
     for question, weight, word_limit in spec["criteria"]:
         drafting.save_criterion(need, question=question, weight=weight, word_limit=word_limit)
-    drafting.set_weights(need, social_value_weight=20, price_weight=20)
     drafting.set_conditions(need, conditions=spec["conditions"], cost_floor_per_person_pence=None)
     drafting.set_payment_profile(need, advance_percent=spec["advance"], milestones=spec["milestones"])
     return need

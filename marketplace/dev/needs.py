@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from ..accounts.models import User
 from ..extensions import db
+from ..needs import proportion
 from ..needs.models import (
     Criterion,
     Lot,
@@ -108,6 +109,11 @@ def generate_needs(count: int, seed: int) -> int:
     return made
 
 
+# The generated needs' social value answer, which with their one question fits the
+# smallest word budget (proportion.py).
+SOCIAL_VALUE_WORDS = 200
+
+
 def _creator(now: datetime) -> User:
     """The (deactivated) account the generated needs are made by, which marks them as made up."""
     creator = db.session.scalar(sa.select(User).where(User.email == CREATOR_EMAIL))
@@ -149,6 +155,8 @@ def _need(rng, now, rows, ids, places: _Places, creator_id: int) -> None:
             "procedure": rng.choice(("grant", "contract")),
             "social_value_weight": 20,
             "price_weight": 20,
+            "social_value_word_limit": SOCIAL_VALUE_WORDS,
+            "short_form": False,
             "conditions": ["constituted", "safeguarding"],
             "advance_percent": rng.choice((0, 10, 25)),
             "show_bid_count": False,
@@ -171,7 +179,8 @@ def _need(rng, now, rows, ids, places: _Places, creator_id: int) -> None:
             "number": 1,
             "question": "How will you reach people who do not engage?",
             "weight": 60,
-            "word_limit": 500,
+            # Within the word budget of the need's largest lot (600 words at the least).
+            "word_limit": min(500, proportion.budget_for(max(lot_values)) - SOCIAL_VALUE_WORDS),
         }
     )
     _milestones(rows, ids, need_id, rows["needs"][-1]["advance_percent"])

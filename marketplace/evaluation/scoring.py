@@ -20,6 +20,7 @@ from ..bids.lifecycle import counting_revision
 from ..bids.models import Bid, BidRevision
 from ..extensions import db
 from ..needs.models import Lot, Need, NeedStatus
+from ..needs.proportion import SHORT_FORM_SOCIAL_VALUE_NOTE
 from ..refusals import written
 from ..timeutil import utcnow
 from .errors import JUSTIFICATION_WORD_LIMIT, EvaluationError
@@ -46,10 +47,12 @@ class Part:
 
 
 def parts(need: Need) -> list[Part]:
-    """What each evaluator scores: the quality criteria, then social value when weighted."""
+    """What each evaluator scores: the quality criteria, then social value when weighted
+    (on the short grant form, scored from the answer to question 3)."""
     result = [Part(str(c.id), f"Question {c.number}", c.question, c.weight) for c in need.criteria]
     if need.social_value_weight:
-        result.append(Part(SOCIAL_VALUE, "Social value", "Social value", need.social_value_weight))
+        question = SHORT_FORM_SOCIAL_VALUE_NOTE if need.short_form else "Social value"
+        result.append(Part(SOCIAL_VALUE, "Social value", question, need.social_value_weight))
     return result
 
 

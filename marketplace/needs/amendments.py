@@ -47,6 +47,8 @@ def snapshot(need: Need) -> dict:
             ],
             "social_value_weight": need.social_value_weight,
             "price_weight": need.price_weight,
+            "social_value_word_limit": need.social_value_word_limit,
+            "short_form": need.short_form,
         },
         "conditions": sorted(need.conditions or []),
         "payment": {

@@ -158,6 +158,26 @@ def _criteria_changes(before: dict, after: dict) -> list[FieldChange]:
     for key, label in (("social_value_weight", "Weight of social value"), ("price_weight", "Weight of price")):
         if before.get(key) != after.get(key):
             found.append(FieldChange(label, _percent(before.get(key)), _percent(after.get(key)), EVERY_LOT, False))
+    # Keys a snapshot taken before they existed lacks are compared as unchanged.
+    if "social_value_word_limit" in before and before["social_value_word_limit"] != after.get(
+        "social_value_word_limit"
+    ):
+        found.append(
+            FieldChange(
+                "Word limit for social value",
+                _show("word_limit", before["social_value_word_limit"]),
+                _show("word_limit", after.get("social_value_word_limit")),
+                EVERY_LOT,
+                False,
+            )
+        )
+    if "short_form" in before and before["short_form"] != after.get("short_form"):
+        forms = {True: "The short grant form", False: "The need's own questions"}
+        found.append(
+            FieldChange(
+                "Form", forms[bool(before["short_form"])], forms[bool(after.get("short_form"))], EVERY_LOT, False
+            )
+        )
     return found
 
 

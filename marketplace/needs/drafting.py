@@ -12,6 +12,7 @@ from ..extensions import db
 from ..money import MAX_PENCE, format_pounds, split_pence
 from ..permissions import Action, can
 from ..reference.models import Area, AreaKind, DesiredOutcome
+from . import proportion
 from .models import (
     Condition,
     Criterion,
@@ -19,6 +20,7 @@ from .models import (
     Milestone,
     Need,
     NeedError,
+    NeedStatus,
     Procedure,
     Reservation,
     may_be_reserved,
@@ -73,6 +75,12 @@ def update_about(
         raise NeedError(f"Choose delivery units in {need.area.label}")
     if category is not None and any(o.category_id != category.id for o in outcomes):
         raise NeedError("Choose outcomes from the service category you chose")
+    if need.short_form and procedure != Procedure.GRANT.value:
+        raise NeedError(
+            "This need uses the short grant form, which is only for grants. To let it as a contract, "
+            "choose 'your own questions' on the evaluation criteria step first",
+            "procedure",
+        )
     need.title = title
     need.summary = summary
     need.pdus = list(pdus)
@@ -105,11 +113,25 @@ def save_lot(need: Need, *, title, description, value_pence, reservation: Reserv
     if not 0 < value_pence <= MAX_PENCE:
         raise NeedError(f"Enter a budget between £0.01 and {format_pounds(MAX_PENCE, whole=True)}")
     _check_reservation(value_pence, reservation)
+    if need.short_form and value_pence >= proportion.SHORT_FORM_LOT_LIMIT_PENCE:
+        raise NeedError(
+            f"This need uses the short grant form, so every lot must be under {proportion.short_form_limit_text()}. "
+            "Keep the budget under that, or choose 'your own questions' on the evaluation criteria step first",
+            "budget",
+        )
+    before = proportion.budget_state(need)
     if lot is None:
         lot = Lot(number=len(need.lots) + 1)
         need.lots.append(lot)
     lot.title, lot.description, lot.value_pence, lot.reservation = title, description, value_pence, reservation
     _recalculate_value(need)
+    proportion.keep_within_budget(
+        need,
+        before,
+        field="budget",
+        what="Its questions and social value",
+        advice="Shorten their word limits on the evaluation criteria step first, or keep the lot's budget.",
+    )
     return lot
 
 
@@ -132,30 +154,93 @@ def _recalculate_value(need: Need) -> None:
 
 
 def save_criterion(need: Need, *, question, weight, word_limit, criterion: Criterion | None = None) -> Criterion:
+    if need.short_form:
+        _check_fixed_question(criterion, question, word_limit)
+    if not 1 <= word_limit <= MAX_WORD_LIMIT:
+        raise NeedError(f"Word limit must be {MAX_WORD_LIMIT} or fewer", "word_limit")
+    before = proportion.budget_state(need)
     if criterion is None:
         if len(need.criteria) >= MAX_CRITERIA:
             raise NeedError(f"A need can have at most {MAX_CRITERIA} quality questions")
         criterion = Criterion(number=len(need.criteria) + 1)
         need.criteria.append(criterion)
-    if not 1 <= word_limit <= MAX_WORD_LIMIT:
-        raise NeedError(f"Word limit must be {MAX_WORD_LIMIT} or fewer")
     criterion.question, criterion.weight, criterion.word_limit = question, weight, word_limit
+    proportion.keep_within_budget(need, before, field="word_limit")
     return criterion
 
 
+def _check_fixed_question(criterion: Criterion | None, question: str, word_limit: int) -> None:
+    """On the short grant form only a question's weight may change."""
+    if criterion is None:
+        raise NeedError("The short grant form has three fixed questions. To add one, choose 'your own questions' first")
+    fixed_question, fixed_limit = proportion.SHORT_FORM_QUESTIONS[criterion.number - 1]
+    if (question, word_limit) != (fixed_question, fixed_limit):
+        raise NeedError("The short grant form's questions and word limits are fixed: you can change only the weight")
+
+
 def remove_criterion(need: Need, criterion: Criterion) -> None:
+    if need.short_form:
+        raise NeedError(
+            "The short grant form has three fixed questions. To remove one, choose 'your own questions' first"
+        )
     need.criteria.remove(criterion)
     db.session.flush()
     for number, remaining in enumerate(need.criteria, start=1):
         remaining.number = number
 
 
-def set_weights(need: Need, *, social_value_weight: int, price_weight: int) -> None:
+def set_weights(
+    need: Need, *, social_value_weight: int, price_weight: int, social_value_word_limit: int | None = None
+) -> None:
+    """The weights of social value and price, and (unless None) the social value answer's
+    word limit."""
     if social_value_weight < MIN_SOCIAL_VALUE:
         raise NeedError(f"Social value must be weighted at least {MIN_SOCIAL_VALUE}%")
     if not 0 <= price_weight <= MAX_PRICE_WEIGHT:
         raise NeedError(f"Price must be weighted {MAX_PRICE_WEIGHT}% or less")
     need.social_value_weight, need.price_weight = social_value_weight, price_weight
+    before = proportion.budget_state(need)
+    if social_value_word_limit is not None:
+        low, high = proportion.SOCIAL_VALUE_WORDS_MIN, proportion.SOCIAL_VALUE_WORDS_MAX
+        if not low <= social_value_word_limit <= high:
+            raise NeedError(
+                f"The word limit for the social value answer must be between {low} and {high}",
+                "social_value_word_limit",
+            )
+        need.social_value_word_limit = social_value_word_limit
+    proportion.keep_within_budget(need, before, field="social_value_word_limit")
+
+
+def set_short_form(need: Need, short_form: bool) -> None:
+    """Use the short grant form (its three fixed questions replace the quality questions,
+    with the quality weight shared between them) or the need's own questions (the three
+    stay, as ordinary questions). Only a draft's form may change."""
+    if short_form == need.short_form:
+        return
+    if need.status != NeedStatus.DRAFT:
+        raise NeedError("A published need's form cannot change", "short_form")
+    if short_form and not proportion.short_form_allowed(need):
+        raise NeedError(
+            f"Only a grant with every lot under {proportion.short_form_limit_text()} can use the short grant form",
+            "short_form",
+        )
+    if short_form:
+        weights = _shared(need.quality_weight or 60, len(proportion.SHORT_FORM_QUESTIONS))
+        need.criteria.clear()
+        db.session.flush()
+        for number, ((question, limit), weight) in enumerate(
+            zip(proportion.SHORT_FORM_QUESTIONS, weights, strict=True), start=1
+        ):
+            need.criteria.append(Criterion(number=number, question=question, weight=weight, word_limit=limit))
+    need.short_form = short_form
+
+
+def _shared(total: int, parts: int) -> list[int]:
+    """`total` percent shared between `parts` questions as evenly as whole numbers allow
+    (each 1 to 90)."""
+    total = min(max(total, parts), 90 * parts)
+    share, left = divmod(total, parts)
+    return [share + (1 if i < left else 0) for i in range(parts)]
 
 
 # Conditions of participation -----------------------------------------------------------

@@ -290,7 +290,30 @@ class WeightsForm(AmendableForm):
         example=20,
         description="40% or less",
     )
+    social_value_word_limit = WholeNumberField(
+        "Word limit for the social value answer",
+        minimum=50,
+        maximum=500,
+        empty="Enter the word limit for the social value answer",
+        example=250,
+        description="Between 50 and 500 words. It counts towards the need's word budget.",
+    )
     submit = SubmitField("Save weights", widget=GovSubmitInput())
+
+
+class FormKindForm(AmendableForm):
+    """The short grant form or the need's own questions (a draft's choice only)."""
+
+    short_form = Radios(
+        "Which form should bidders fill in?",
+        message="Select the short grant form or your own questions",
+        choices=[
+            SelectChoice("short", "Use the short grant form"),
+            SelectChoice("own", "Use your own questions"),
+        ],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
 
 
 # Conditions of participation -----------------------------------------------------------

@@ -119,6 +119,10 @@ class Need(Model):
     # Criteria weights other than the quality questions' own (percent).
     social_value_weight: Mapped[int | None]
     price_weight: Mapped[int | None]
+    # The social value answer's word limit (proportion.py: within the need's word budget).
+    social_value_word_limit: Mapped[int] = mapped_column(default=250)
+    # The short grant form: three fixed questions, social value part of the third.
+    short_form: Mapped[bool] = mapped_column(default=False)
     conditions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     advance_percent: Mapped[int] = mapped_column(default=0)
     # Optional floor under which a bid's cost per person is flagged as abnormally low.
@@ -162,6 +166,7 @@ class Need(Model):
         sa.CheckConstraint("value_pence >= 0", name="value_not_negative"),
         sa.CheckConstraint("social_value_weight IS NULL OR social_value_weight >= 10", name="social_value_at_least_10"),
         sa.CheckConstraint("price_weight IS NULL OR price_weight BETWEEN 0 AND 40", name="price_at_most_40"),
+        sa.CheckConstraint("social_value_word_limit BETWEEN 50 AND 500", name="social_value_word_limit_range"),
         sa.CheckConstraint("expected_people IS NULL OR expected_people > 0", name="people_positive"),
         sa.CheckConstraint("duration_months IS NULL OR duration_months BETWEEN 1 AND 120", name="duration_sensible"),
         sa.CheckConstraint(

@@ -9,6 +9,7 @@ from .. import audit
 from ..notifications import external_url, queue_email
 from ..signals import contracting_event
 from ..timeutil import london_date, utcnow
+from . import proportion
 from .dates import MIN_WORKING_DAYS_OPEN, earliest_closing_date
 from .drafting import MAX_CRITERIA
 from .following import interested_users
@@ -48,6 +49,13 @@ def problems(need: Need, now: datetime | None = None) -> list[Problem]:
     need_(need.price_weight is not None, "criteria", "Enter the weight for price")
     if need.social_value_weight is not None and need.price_weight is not None and need.criteria:
         need_(need.total_weight == 100, "criteria", f"The weights must add up to 100%, not {need.total_weight}%")
+    need_(proportion.words_left(need) >= 0, "criteria", proportion.over_budget_message(need))
+    if need.short_form:
+        need_(
+            proportion.short_form_allowed(need),
+            "criteria",
+            f"The short grant form is only for grants with every lot under {proportion.short_form_limit_text()}",
+        )
     need_(need.milestones, "payment", "Set the payment profile")
     if need.milestones:
         total = need.advance_percent + sum(m.percent for m in need.milestones)

@@ -6,6 +6,7 @@ Who may: a commissioner of the need's area, while Action.EDIT_NEED allows (a dra
 an open need); see routes_manage.py.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, request, url_for
@@ -16,17 +17,18 @@ from ..money import format_pounds
 from ..reference.models import ServiceCategory
 from ..reference.services import current_categories
 from ..timeutil import utcnow
-from . import bp, dates, drafting
+from . import bp, dates, drafting, proportion
 from .forms import (
     AboutForm,
     ConditionsForm,
     CriterionForm,
     DatesForm,
+    FormKindForm,
     LotForm,
     PaymentForm,
     WeightsForm,
 )
-from .models import Criterion, Lot, Need, Reservation, reservation_threshold_pence
+from .models import Criterion, Lot, Need, NeedStatus, Reservation, reservation_threshold_pence
 from .routes_manage import (
     editable_need,
     is_amending,
@@ -183,21 +185,40 @@ def remove_lot(need_id, lot_id):
 # Evaluation criteria -------------------------------------------------------------------
 
 
+def _weights_data(need: Need) -> dict:
+    return {
+        "social_value_weight": need.social_value_weight,
+        "price_weight": need.price_weight,
+        "social_value_word_limit": need.social_value_word_limit,
+    }
+
+
+def _set_weights(need: Need, form: WeightsForm) -> Callable[[], None]:
+    def change() -> None:
+        # A valid form: every number was given (each field refuses an empty one).
+        assert form.social_value_weight.number is not None and form.price_weight.number is not None
+        drafting.set_weights(
+            need,
+            social_value_weight=form.social_value_weight.number,
+            price_weight=form.price_weight.number,
+            social_value_word_limit=None if need.short_form else form.social_value_word_limit.number,
+        )
+
+    return change
+
+
 @bp.route("/needs/<int:need_id>/criteria", methods=["GET", "POST"])
 @login_required
 def edit_criteria(need_id):
     need = editable_need(need_id)
-    data = None
-    if request.method == "GET":
-        data = {"social_value_weight": need.social_value_weight, "price_weight": need.price_weight}
-    form = WeightsForm(data=data, amending=is_amending(need))
+    form = WeightsForm(data=_weights_data(need) if request.method == "GET" else None, amending=is_amending(need))
+    if need.short_form:
+        del form.social_value_word_limit  # no separate social value answer
     if form.validate_on_submit():
         response = save_and_redirect(
             need,
             form,
-            lambda: drafting.set_weights(
-                need, social_value_weight=form.social_value_weight.number, price_weight=form.price_weight.number
-            ),
+            _set_weights(need, form),
             section="criteria",
             error_field=form.social_value_weight,
             done="Weights saved.",
@@ -205,14 +226,56 @@ def edit_criteria(need_id):
         )
         if response:
             return response
-    return manage_page("criteria.html", need, form, max_criteria=drafting.MAX_CRITERIA)
+    return manage_page("criteria.html", need, form, max_criteria=drafting.MAX_CRITERIA, **_budget_context(need))
 
 
-def _criterion_data(criterion: Criterion | None) -> dict:
-    """The form's starting values: the question's own, or a new one's word limit."""
+def _budget_context(need: Need) -> dict:
+    """The criteria step's word budget and short grant form."""
+    return {
+        "budget": proportion.budget_summary(need),
+        "short_form_allowed": proportion.short_form_allowed(need),
+        "short_form_limit": proportion.short_form_limit_text(),
+        "short_form_words": proportion.SHORT_FORM_QUESTIONS[0][1],
+    }
+
+
+def _criterion_data(need: Need, criterion: Criterion | None) -> dict:
+    """The form's starting values: the question's own, or a new one's word limit (300, or
+    what the word budget leaves)."""
     if criterion:
         return {"question": criterion.question, "weight": criterion.weight, "word_limit": criterion.word_limit}
-    return {"word_limit": 300}
+    return {"word_limit": proportion.new_question_words(need)}
+
+
+def _criterion_form(need: Need, criterion: Criterion | None) -> CriterionForm:
+    """The question's form; on the short grant form, its weight alone."""
+    data = _criterion_data(need, criterion) if request.method == "GET" else None
+    form = CriterionForm(data=data, amending=is_amending(need))
+    if need.short_form:
+        del form.question, form.word_limit
+    return form
+
+
+def _save_criterion(need: Need, criterion: Criterion | None, form: CriterionForm):
+    """Save the question from the form (the short form's fixed wording and limit kept)."""
+    assert criterion is not None or not need.short_form  # edit_criterion sends a new one back
+    fixed = proportion.SHORT_FORM_QUESTIONS[criterion.number - 1] if need.short_form and criterion else None
+    question, word_limit = fixed or (form.question.data, form.word_limit.number)
+
+    def change() -> None:
+        drafting.save_criterion(
+            need, question=question, weight=form.weight.number, word_limit=word_limit, criterion=criterion
+        )
+
+    return save_and_redirect(
+        need,
+        form,
+        change,
+        section="criteria",
+        error_field=form.weight if need.short_form else form.question,
+        done="Quality question saved.",
+        next_url=url_for("needs.edit_criteria", need_id=need.id),
+    )
 
 
 @bp.route("/needs/<int:need_id>/criteria/add", methods=["GET", "POST"])
@@ -221,30 +284,53 @@ def _criterion_data(criterion: Criterion | None) -> dict:
 def edit_criterion(need_id, criterion_id=None):
     need = editable_need(need_id)
     criterion = part_or_404(Criterion, need, criterion_id) if criterion_id is not None else None
+    if criterion is None and need.short_form:
+        flash("The short grant form has three fixed questions. To add one, choose 'your own questions'.", "error")
+        return redirect(url_for("needs.edit_criteria", need_id=need.id))
     if criterion is None and len(need.criteria) >= drafting.MAX_CRITERIA:
         flash(f"A need can have at most {drafting.MAX_CRITERIA} quality questions.", "error")
         return redirect(url_for("needs.edit_criteria", need_id=need.id))
-    data = _criterion_data(criterion) if request.method == "GET" else None
-    form = CriterionForm(data=data, amending=is_amending(need))
+    form = _criterion_form(need, criterion)
+    if form.validate_on_submit():
+        response = _save_criterion(need, criterion, form)
+        if response:
+            return response
+    budget, asked = proportion.word_budget(need), proportion.words_asked(need)
+    return manage_page("criterion.html", need, form, criterion=criterion, budget=budget, asked=asked)
+
+
+def _form_kind_refused(need: Need) -> str | None:
+    """Why the need's form cannot be chosen now, or None."""
+    if need.status != NeedStatus.DRAFT:
+        return "A published need's form cannot change."
+    if not need.short_form and not proportion.short_form_allowed(need):
+        return f"Only a grant with every lot under {proportion.short_form_limit_text()} can use the short grant form."
+    return None
+
+
+@bp.route("/needs/<int:need_id>/criteria/form", methods=["GET", "POST"])
+@login_required
+def edit_form_kind(need_id):
+    need = editable_need(need_id)
+    refused = _form_kind_refused(need)
+    if refused:
+        flash(refused, "error")
+        return redirect(url_for("needs.edit_criteria", need_id=need.id))
+    data = {"short_form": "short" if need.short_form else "own"} if request.method == "GET" else None
+    form = FormKindForm(data=data)
     if form.validate_on_submit():
         response = save_and_redirect(
             need,
             form,
-            lambda: drafting.save_criterion(
-                need,
-                question=form.question.data,
-                weight=form.weight.number,
-                word_limit=form.word_limit.number,
-                criterion=criterion,
-            ),
+            lambda: drafting.set_short_form(need, form.short_form.data == "short"),
             section="criteria",
-            error_field=form.question,
-            done="Quality question saved.",
+            error_field=form.short_form,
+            done="Form saved.",
             next_url=url_for("needs.edit_criteria", need_id=need.id),
         )
         if response:
             return response
-    return manage_page("criterion.html", need, form, criterion=criterion)
+    return manage_page("form_kind.html", need, form, questions=proportion.SHORT_FORM_QUESTIONS)
 
 
 @bp.route("/needs/<int:need_id>/criteria/<int:criterion_id>/remove", methods=["GET", "POST"])

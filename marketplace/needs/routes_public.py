@@ -35,6 +35,7 @@ from . import (
     documents,
     drafting,
     following,
+    proportion,
     questions,
     search,
 )
@@ -131,6 +132,7 @@ def show_need(need_id):
         follow_form=ConfirmForm(),
         can_ask=can(current_user, Action.ASK_QUESTION, need),
         is_provider=current_user.is_authenticated and bool(current_user.organisation_memberships()),
+        estimate=proportion.estimate(need),
     )
 
 

@@ -12,7 +12,7 @@ from marketplace.bids import drafting as bid_drafting
 from marketplace.bids import lifecycle, submission
 from marketplace.bids.models import BidState
 from marketplace.extensions import db
-from marketplace.needs import amendments, drafting
+from marketplace.needs import amendments, changes, drafting
 from marketplace.needs.models import Amendment, Lot, Need, NeedError
 from marketplace.notifications.models import OutboxEmail
 
@@ -84,6 +84,9 @@ def test_a_change_to_one_lots_description_of_the_work_returns_only_that_lots_bid
 WHOLE_NEED_CHANGES = {
     "criteria weights": lambda n: drafting.set_weights(n, social_value_weight=30, price_weight=10),
     "a question's word limit": lambda n: setattr(n.criteria[0], "word_limit", 300),
+    "the social value word limit": lambda n: drafting.set_weights(
+        n, social_value_weight=20, price_weight=20, social_value_word_limit=300
+    ),
     "payment profile": lambda n: drafting.set_payment_profile(
         n, advance_percent=10, milestones=[("Six months", 50, 6), ("End", 40, 12)]
     ),
@@ -101,6 +104,17 @@ def test_a_change_to_the_whole_need_returns_every_lots_bids(need, commissioner, 
     assert amendment.material and amendment.affects_all_lots
     assert _states(*two_bids) == [BidState.NEEDS_RECONFIRMATION, BidState.NEEDS_RECONFIRMATION]
     assert amendment.effect == "Bids already submitted on every lot must be confirmed again."
+
+
+def test_a_change_to_the_social_value_word_limit_is_described_before_and_after(need, commissioner, two_bids):
+    amendment = _amend(
+        need,
+        commissioner,
+        lambda n: drafting.set_weights(n, social_value_weight=20, price_weight=20, social_value_word_limit=200),
+    )
+    assert [(c.label, c.before, c.after) for c in changes.describe(amendment)] == [
+        ("Word limit for social value", "500 words", "200 words")
+    ]
 
 
 NO_BID_CHANGES = {

@@ -86,7 +86,7 @@ def criterion_data(**overrides):
 
 
 def weights_data(**overrides):
-    data = {"social_value_weight": "20", "price_weight": "20"}
+    data = {"social_value_weight": "20", "price_weight": "20", "social_value_word_limit": "250"}
     data.update(overrides)
     return data
 

@@ -217,8 +217,13 @@ def _reserve_over_threshold(need):
 
 def _six_criteria(need):
     need.criteria[0].weight = 55  # the weights still add up to 100
+    need.criteria[0].word_limit = 400  # and the words asked stay within the budget
     for number in range(2, 7):
-        need.criteria.append(Criterion(number=number, question="More", weight=1, word_limit=100))
+        need.criteria.append(Criterion(number=number, question="More", weight=1, word_limit=50))
+
+
+def _lower_the_largest_lot(need):
+    need.lots[0].value_pence = 2_000_000  # £20,000: 600 words, and the need asks for 500 + 500
 
 
 BREAKS = {
@@ -233,6 +238,11 @@ BREAKS = {
     "payment": (_break_payment, "The advance and milestones must add up to 100%, not 90%"),
     "reservation": (_reserve_over_threshold, "Lot 1 is reserved but its value is not below the threshold"),
     "six criteria": (_six_criteria, "Add 1 to 5 quality questions"),
+    "over the word budget": (
+        _lower_the_largest_lot,
+        "This need may ask for 600 words in all, because its largest lot is under £25,000. "
+        "These limits ask for 1,000 words: take off 400.",
+    ),
     "no social value weight": (lambda n: setattr(n, "social_value_weight", None), "Enter the weight for social value"),
     "question deadline passed": (
         lambda n: setattr(n, "question_deadline", utcnow() - timedelta(hours=1)),
