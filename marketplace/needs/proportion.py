@@ -254,14 +254,33 @@ def reading_words(need: Need) -> int:
     return sum(word_count(text) for text in texts)
 
 
+def _reading_minutes(words: int, documents: int) -> int:
+    return math.ceil(Fraction(words, READING_WORDS_PER_MINUTE)) + MINUTES_PER_DOCUMENT * documents
+
+
+def _form_minutes(pages: int, fields: int) -> int:
+    return math.ceil(Fraction((pages + fields) * SECONDS_PER_PAGE_OR_FIELD, 60))
+
+
+def _writing_minutes(words: int) -> int:
+    return math.ceil(words * SHARE_OF_LIMIT_WRITTEN / WRITING_WORDS_PER_MINUTE)
+
+
+def minutes_for(need: Need, *, pages: int, fields: int, words: int) -> int:
+    """The estimate's method applied to what a bidder actually went through (pages seen,
+    fields filled, words asked by the boxes they wrote in), with the need's reading."""
+    documents = sum(1 for d in need.documents if d.removed_at is None)
+    return _reading_minutes(reading_words(need), documents) + _form_minutes(pages, fields) + _writing_minutes(words)
+
+
 def estimate(need: Need) -> Estimate:
     words = reading_words(need)
     documents = sum(1 for d in need.documents if d.removed_at is None)
-    reading = math.ceil(Fraction(words, READING_WORDS_PER_MINUTE)) + MINUTES_PER_DOCUMENT * documents
+    reading = _reading_minutes(words, documents)
     pages, fields = bid_pages(need), bid_fields(need)
-    form = math.ceil(Fraction((pages + fields) * SECONDS_PER_PAGE_OR_FIELD, 60))
+    form = _form_minutes(pages, fields)
     asked = words_asked(need)
-    writing = math.ceil(asked * SHARE_OF_LIMIT_WRITTEN / WRITING_WORDS_PER_MINUTE)
+    writing = _writing_minutes(asked)
     at_limit = math.ceil(Fraction(asked, WRITING_WORDS_PER_MINUTE))
     return Estimate(
         reading_words=words,
