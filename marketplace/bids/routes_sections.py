@@ -42,16 +42,32 @@ def _save_section(bid: Bid, form, save: Callable[[], None], *, error_field, done
     return redirect(url_for("bids.show_bid", bid_id=bid.id)), True
 
 
-def _save_text_section(bid: Bid, form, save: Callable[[], None], *, error_field, done: str):
+def _save_text_section(bid: Bid, form, save: Callable[[], None], *, error_field, done: str, earlier: str | None = None):
     """A section of text with word limits. On GET a draft saved over a limit says so when
-    it is opened again; a valid POST is saved even over a limit (see _save_section)."""
+    it is opened again; a valid POST is saved even over a limit (see _save_section). When
+    the person pressed "Use an earlier answer" (`earlier`, the list's address), what they
+    typed is saved first, then they go to choose."""
     if request.method == "GET":
         form.limit_errors()
         return None, False
     if not form.validate_on_submit():
         return None, False
     over = form.limit_errors()
-    return _save_section(bid, form, save, error_field=error_field, done=done, over_limit=over)
+    response, saved = _save_section(bid, form, save, error_field=error_field, done=done, over_limit=over)
+    if saved and earlier:
+        return redirect(earlier), True
+    return response, saved
+
+
+def _earlier_for(bid: Bid) -> str | None:
+    """Where the "Use an earlier answer" button pressed (if one was) leads: a question's
+    earlier answers, or the social value's."""
+    pressed = request.form.get("earlier", "")
+    if pressed == "social_value":
+        return url_for("bids.earlier_social_value", bid_id=bid.id)
+    if any(str(c.id) == pressed for c in bid.need.criteria):
+        return url_for("bids.earlier_answers", bid_id=bid.id, criterion_id=int(pressed))
+    return None
 
 
 @bp.route("/bids/<int:bid_id>/answers", methods=["GET", "POST"])
@@ -74,6 +90,7 @@ def edit_answers(bid_id):
         ),
         error_field=form.questions[0][1] if form.questions else form.submit,
         done="Answers saved.",
+        earlier=_earlier_for(bid),
     )
     return response or section_page("answers.html", bid, form, kept=kept, saved=saved)
 
@@ -136,6 +153,7 @@ def edit_social_value(bid_id):
         lambda: drafting.save_social_value(bid, text=form.social_value.data, actor=current_user),
         error_field=form.social_value,
         done="Social value commitments saved.",
+        earlier=_earlier_for(bid),
     )
     return response or section_page(
         "social_value.html",
