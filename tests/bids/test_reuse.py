@@ -196,7 +196,8 @@ def test_earlier_answers_list_the_organisations_own_drafts_and_revisions(client,
     criterion = need.criteria[0]
     _signed_in(client, provider)
     answers_page = page_text(client.get(f"/bids/{bid.id}/answers"))
-    assert f"/bids/{bid.id}/answers/{criterion.id}/earlier" in answers_page
+    button = re.search(r"<button[^>]*>", answers_page[answers_page.index("Use an earlier answer") - 400 :])
+    assert 'name="earlier"' in button.group(0) and f'value="{criterion.id}"' in button.group(0)
     page = page_text(client.get(f"/bids/{bid.id}/answers/{criterion.id}/earlier"))
     assert "Submitted answer about tenancy sustainment." in page and "Housing advice" in page
     assert "Draft answer about debt advice." in page and "Money matters" in page
@@ -380,3 +381,25 @@ def test_the_commissioning_side_still_cannot_read_a_bid_before_closing(client, n
     assert refused.status_code == 403 and str(escape(SAFEGUARDING)) not in page_text(refused)
     for url in (f"/bids/{bid.id}/answers/{need.criteria[0].id}/earlier", f"/bids/{bid.id}/social-value/earlier"):
         assert client.get(url).status_code == 404
+
+
+def test_choosing_an_earlier_answer_first_saves_what_was_typed_in_every_box(client, need, provider):
+    bid = _started(need, provider)
+    criterion = need.criteria[0]
+    _signed_in(client, provider)
+    response = post_form(
+        client,
+        f"/bids/{bid.id}/answers",
+        {f"answer_{criterion.id}": "Typed before choosing.", "earlier": str(criterion.id)},
+    )
+    assert response.headers["Location"] == f"/bids/{bid.id}/answers/{criterion.id}/earlier"
+    db.session.refresh(bid)
+    assert bid.answers[str(criterion.id)] == "Typed before choosing."
+
+
+def test_choosing_an_earlier_answer_for_a_question_of_another_need_only_saves(client, need, provider):
+    bid = _started(need, provider)
+    criterion = need.criteria[0]
+    _signed_in(client, provider)
+    response = post_form(client, f"/bids/{bid.id}/answers", {f"answer_{criterion.id}": "Typed.", "earlier": "999999"})
+    assert response.headers["Location"] == f"/bids/{bid.id}"
