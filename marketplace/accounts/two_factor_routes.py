@@ -34,7 +34,7 @@ from .forms import (
     TwoFactorSetUpForm,
 )
 from .models import User
-from .routes import _failure_limit, safe_next, begin_session
+from .routes import _failure_limit, begin_session, safe_next
 
 PENDING = "two_factor_pending"
 SET_UP = "two_factor_set_up"

@@ -3,7 +3,6 @@ from flask import current_app, jsonify, redirect, render_template, request, url_
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..accounts.models import Role
 from ..accounts.routes import safe_next
 from ..extensions import db, limiter
 from ..homes import home_context
