@@ -361,13 +361,19 @@ def _one_of_each(commissioner) -> None:
 def test_the_home_page_asks_the_same_number_of_statements_however_much_waits(client, commissioner):
     _one_of_each(commissioner)
     tasks = _tasks(client, commissioner)
-    assert {t: v["count"] for t, v in tasks.items()} == dict.fromkeys((QUESTIONS, CLOSING, PANEL, MODERATION, LOW_BIDS, SIGN_OFF, STANDSTILL, CONTRACTS) + (REPORTS, VARIATIONS, PAYMENTS), 1)
+    assert {t: v["count"] for t, v in tasks.items()} == dict.fromkeys(
+        (QUESTIONS, CLOSING, PANEL, MODERATION, LOW_BIDS, SIGN_OFF, STANDSTILL, CONTRACTS)
+        + (REPORTS, VARIATIONS, PAYMENTS),
+        1,
+    )
+    client.get("/")  # the first request of the session reads the areas
     with StatementCount() as one:
         client.get("/")
     for _ in range(4):
         _one_of_each(commissioner)
     tasks = _tasks(client, commissioner)
     assert {v["count"] for v in tasks.values()} == {5}
+    client.get("/")
     with StatementCount() as five:
         client.get("/")
     assert five.count == one.count, "\n".join(five.statements)
