@@ -205,7 +205,7 @@ def _next_line(column):
 
 
 def _where(area_ids, filters: Filters, today: date) -> list:
-    conditions = [Need.area_id.in_((filters.pdu_id,) if filters.pdu_id else area_ids)]
+    conditions: list[sa.ColumnElement[bool]] = [Need.area_id.in_((filters.pdu_id,) if filters.pdu_id else area_ids)]
     if filters.status:
         conditions.append(filters.status.clause(today))
     if filters.provider_id:

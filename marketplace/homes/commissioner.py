@@ -125,15 +125,15 @@ def _firsts(area_ids, now: datetime):
         for number, kind in enumerate(KINDS)
     ]
     items = sa.union_all(*branches).subquery("items")
-    by_kind = {"partition_by": items.c.kind}
+    kind = items.c.kind
     ranked = sa.select(
         items,
-        sa.func.count().over(**by_kind).label("n"),
-        sa.func.min(items.c.due).over(**by_kind).label("nearest"),
-        sa.func.min(items.c.parent_id).over(**by_kind).label("low"),
-        sa.func.max(items.c.parent_id).over(**by_kind).label("high"),
+        sa.func.count().over(partition_by=kind).label("n"),
+        sa.func.min(items.c.due).over(partition_by=kind).label("nearest"),
+        sa.func.min(items.c.parent_id).over(partition_by=kind).label("low"),
+        sa.func.max(items.c.parent_id).over(partition_by=kind).label("high"),
         sa.func.row_number()
-        .over(**by_kind, order_by=(sa.func.coalesce(items.c.since, items.c.due), items.c.item_id))
+        .over(partition_by=kind, order_by=(sa.func.coalesce(items.c.since, items.c.due), items.c.item_id))
         .label("place"),
     ).subquery("ranked")
     return db.session.execute(sa.select(ranked).where(ranked.c.place == 1)).all()
