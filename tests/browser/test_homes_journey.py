@@ -51,7 +51,7 @@ def test_commissioner_reaches_the_areas_contracts_from_home(tab):
     expect(page.get_by_role("heading", level=1)).to_have_text("Contracts")
     expect(page.get_by_role("table")).to_be_visible()
     page.get_by_label("Ending within").fill("soon")
-    tab.click(page.get_by_role("button", name="Apply filters"))
+    tab.click_refused(page.get_by_role("button", name="Apply filters"))
     expect(page).to_have_title(re.compile(r"^Error: Contracts in "))
     expect(page.locator(".govuk-error-summary").get_by_role("link")).to_have_text(
         ["Enter the number of days as a whole number, like 90"]
