@@ -116,7 +116,9 @@ def measure(env: dict, requests: int):
         commissioner(EMAIL, region, password)
         from marketplace.accounts.models import User
 
-        waiting = [(t.title, t.count) for t in tasks(db.session.scalar(sa.select(User).where(User.email == EMAIL)))]
+        with app.test_request_context():
+            user = db.session.scalar(sa.select(User).where(User.email == EMAIL))
+            waiting = [(t.title, t.count) for t in tasks(user)]
     client = signed_in(app, EMAIL, password)
     pages = [
         ("commissioner's home", "/"),
