@@ -117,7 +117,7 @@ KINDS = (
 )
 
 
-def _firsts(area_ids, now: datetime):
+def firsts_query(area_ids, now: datetime) -> sa.Select:
     """For each kind with something waiting, one row: the oldest item (its ids, area,
     title, since when) with the kind's count, nearest deadline and range of parents."""
     branches = [
@@ -136,7 +136,7 @@ def _firsts(area_ids, now: datetime):
         .over(partition_by=kind, order_by=(sa.func.coalesce(items.c.since, items.c.due), items.c.item_id))
         .label("place"),
     ).subquery("ranked")
-    return db.session.execute(sa.select(ranked).where(ranked.c.place == 1)).all()
+    return sa.select(ranked).where(ranked.c.place == 1)
 
 
 def _task(kind: Kind, row, areas) -> Task:
@@ -159,7 +159,7 @@ def tasks(user, now: datetime | None = None) -> list[Task]:
         return []
     area_ids = sorted({i for area in areas for i in area.ids_covered})
     now = now or utcnow()
-    found = [_task(KINDS[row.kind], row, areas) for row in _firsts(area_ids, now)]
+    found = [_task(KINDS[row.kind], row, areas) for row in db.session.execute(firsts_query(area_ids, now))]
     return sorted(found, key=lambda task: task.oldest or task.due or now)
 
 
