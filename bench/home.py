@@ -95,14 +95,10 @@ def commissioner(email: str, area, password: str) -> None:
 
 
 def profile(user, region) -> None:
-    """Where the home page's time goes: the to-do and the needs overview, each timed alone,
-    and the to-do's statement as PostgreSQL runs it (to stderr)."""
-    import sqlalchemy as sa
-
-    from marketplace.extensions import db
-    from marketplace.homes.commissioner import firsts_query, tasks
+    """Where the home page's time goes: the to-do and the needs overview, each timed alone
+    (to stderr)."""
+    from marketplace.homes.commissioner import tasks
     from marketplace.needs.overview import commissioning_overview
-    from marketplace.timeutil import utcnow
 
     for name, call in (("to-do", lambda: tasks(user)), ("needs overview", lambda: commissioning_overview(user))):
         times = []
@@ -111,16 +107,6 @@ def profile(user, region) -> None:
             call()
             times.append((time.perf_counter() - started) * 1000)
         print(f"  {name} alone: median {statistics.median(times):.0f} ms", file=sys.stderr)
-    if db.engine.dialect.name == "postgresql":
-        query = firsts_query(region.ids_covered, utcnow())
-        compiled = query.compile(db.engine)
-        statement = sa.text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}".replace("%(", ":").replace(")s", ""))
-        try:
-            plan = db.session.execute(statement, compiled.params).scalars().all()
-        except Exception as error:  # a plan is a help, not the measurement
-            db.session.rollback()
-            plan = [f"(no plan: {error})"]
-        print("\nEXPLAIN ANALYZE, the to-do:\n" + "\n".join(plan), file=sys.stderr)
 
 
 def measure(env: dict, requests: int):
