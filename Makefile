@@ -96,6 +96,10 @@ bench-needs: setup
 bench-dashboard: setup
 	$(BIN)/python -m bench.dashboard $(BENCH_ARGS)
 
+.PHONY: bench-home
+bench-home: setup
+	$(BIN)/python -m bench.home $(BENCH_ARGS)
+
 .PHONY: bench-ocds
 bench-ocds: setup
 	$(BIN)/python -m bench.ocds $(BENCH_ARGS)

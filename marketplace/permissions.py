@@ -66,6 +66,7 @@ Role x action (x: allowed; own: only for their own organisation or area; -: refu
 | contract.vary                | -         | -               | -              | commissioner of the need's area | - |
 | variation.answer (waiting)   | -         | own (lead)      | own (lead)     | -          | -     |
 | area.payments                | -         | -               | -              | commissioner, board member or finance officer of the area | - |
+| area.contracts (the area's list of contracts) | - | -        | -              | commissioner, board member or finance officer of the area | - |
 | area.dashboard               | -         | -               | -              | commissioner or board member of the area | - |
 | contract.rate (partnership review) | -   | -               | -              | board member of the need's area, not of a party | - |
 | review.respond               | -         | own (lead)      | own (lead)     | commissioner of the need's area, not of a party | - |
@@ -149,6 +150,7 @@ class Action(enum.StrEnum):
     VARY_CONTRACT = "contract.vary"
     ANSWER_VARIATION = "variation.answer"
     VIEW_AREA_PAYMENTS = "area.payments"
+    VIEW_AREA_CONTRACTS = "area.contracts"
     VIEW_DASHBOARD = "area.dashboard"
     RATE_PARTNERSHIP = "contract.rate"
     RESPOND_TO_REVIEW = "review.respond"

@@ -331,6 +331,9 @@ TABLE = [
     (Action.ANSWER_VARIATION, "variation", LEAD),
     (Action.VIEW_AREA_PAYMENTS, "east_kent", COMMISSIONERS | {"board_member", "finance"}),
     (Action.VIEW_AREA_PAYMENTS, "west_kent", {"region_commissioner"}),
+    # An area's list of contracts: its commissioners, board members and finance officers.
+    (Action.VIEW_AREA_CONTRACTS, "east_kent", COMMISSIONERS | {"board_member", "finance"}),
+    (Action.VIEW_AREA_CONTRACTS, "west_kent", {"region_commissioner"}),
     (Action.VIEW_DASHBOARD, "east_kent", COMMISSIONERS | {"board_member"}),
     (Action.VIEW_DASHBOARD, "west_kent", {"region_commissioner"}),
     # Partnership reviews: the board rates; the lead and the commissioner answer.

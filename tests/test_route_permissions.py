@@ -292,6 +292,8 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     # Contracts: read by their parties and the area's commissioner, board and finance
     # officer (404 for everyone else); varied by the commissioner; answered by the lead.
     ("contracts.index", "GET"): [case(PROVIDERS_ONLY)],
+    # An area's list of contracts: its commissioner, board member and finance officer.
+    ("contracts.area_contracts", "GET"): [case(expect(OVERSEERS | {"finance"}), area_id="east_kent")],
     ("contracts.new_contract", "GET"): [case(NEED_COMMISSIONER, need_id="closed_need", lot_id="closed_lot")],
     ("contracts.new_contract", "POST"): [case(NEED_COMMISSIONER, need_id="closed_need", lot_id="closed_lot")],
     ("contracts.show", "GET"): [case(CONTRACT, contract_id="contract")],

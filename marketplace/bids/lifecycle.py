@@ -78,3 +78,17 @@ def bid_state(bid: Bid, now: datetime | None = None) -> BidState:
     if any(p.declined_at is None and p.confirmed_at is None for p in bid.current_partners):
         return BidState.WAITING_FOR_PARTNERS
     return BidState.DRAFT
+
+
+def submitted_clause():
+    """SQL, correlated to Bid: the bid has a submission it did not withdraw afterwards
+    (counting_revision's first two checks; whether it saw every material change is in the
+    revision's content, which SQL does not read)."""
+    return (
+        sa.select(BidRevision.id)
+        .where(
+            BidRevision.bid_id == Bid.id,
+            sa.or_(Bid.withdrawn_at.is_(None), BidRevision.submitted_at > Bid.withdrawn_at),
+        )
+        .exists()
+    )

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("contracts", __name__)
 
-from . import routes, rules  # noqa: E402,F401
+from . import routes, routes_area, rules  # noqa: E402,F401

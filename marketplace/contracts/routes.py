@@ -123,6 +123,7 @@ def show(contract_id):
         timeline=services.timeline(contract),
         may_vary=can(current_user, Action.VARY_CONTRACT, contract),
         may_report=can(current_user, Action.REPORT_OUTCOMES, contract),
+        may_list=can(current_user, Action.VIEW_AREA_CONTRACTS, contract.need.area),
         **signals.page_values(signals.contract_page, contract),
     )
 

@@ -1,6 +1,7 @@
-"""Who may read and change a contract: the rows `contract.*` and `variation.*` of the
-table in marketplace/permissions.py, registered there by @rule; and the two checks the
-rules of delivery, payments and board share (who leads a contract, who is no party)."""
+"""Who may read and change a contract: the rows `contract.*`, `variation.*` and
+`area.contracts` of the table in marketplace/permissions.py, registered there by @rule;
+and the two checks the rules of delivery, payments and board share (who leads a
+contract, who is no party)."""
 
 from ..accounts.models import Role
 from ..permissions import (
@@ -31,6 +32,12 @@ def reads_contract(user, contract) -> bool:
         or oversees(user, contract.need.area)
         or has_area_role(user, Role.FINANCE, contract.need.area)
     )
+
+
+@rule(Action.VIEW_AREA_CONTRACTS)
+def reads_area_contracts(user, area) -> bool:
+    """Commissioners, board members and finance officers of the area (or of its region)."""
+    return account(user) and area is not None and (oversees(user, area) or has_area_role(user, Role.FINANCE, area))
 
 
 @rule(Action.REPORT_OUTCOMES)

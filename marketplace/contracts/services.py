@@ -13,14 +13,15 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
-from .. import audit, signals
+from .. import audit, signals, waiting
 from ..bids.lifecycle import counting_revision
-from ..evaluation.award import standstill_over
+from ..evaluation.award import effective_clause, standstill_over
 from ..evaluation.models import AwardDecision, AwardOutcome
 from ..evaluation.parties import party_users
+from ..evaluation.timing import end_of_working_day
 from ..extensions import db
 from ..money import MAX_PENCE, format_pounds
-from ..needs.models import Need, lock_need
+from ..needs.models import Lot, Need, lock_need
 from ..notifications import external_url, queue_email
 from ..reference.models import DesiredOutcome
 from ..refusals import Refusal
@@ -100,6 +101,50 @@ def not_ready(decision: AwardDecision | None, now: datetime) -> list[str]:
     if decision.outcome != AwardOutcome.AWARD or not decision.is_effective:
         return contract_problems(decision, now)
     return []
+
+
+# A standstill ending within this many working days is on the commissioner's to-do.
+STANDSTILL_WARNING_WORKING_DAYS = 2
+
+
+def _awarded_without_contract(area_ids, *, since, due=None) -> sa.Select:
+    """The areas' awards that took effect and have no contract yet, as a waiting-work query
+    (marketplace/waiting.py): by lot, of its need."""
+    made = sa.select(Contract.id).where(Contract.decision_id == AwardDecision.id).exists()
+    return (
+        sa.select(
+            *waiting.columns(item=Lot.id, parent=Lot.need_id, area=Need.area_id, since=since, due=due, title=Need.title)
+        )
+        .select_from(AwardDecision)
+        .join(Lot, Lot.id == AwardDecision.lot_id)
+        .join(Need, Need.id == Lot.need_id)
+        .where(
+            Need.area_id.in_(area_ids),
+            AwardDecision.outcome == AwardOutcome.AWARD,
+            effective_clause(),
+            ~made,
+        )
+    )
+
+
+def contracts_to_make(area_ids, now: datetime) -> sa.Select:
+    """Awards whose contract can be made now (contract_problems finds none): in effect,
+    standstill over (or none), no contract yet; waiting since standstill ended (or the
+    award took effect)."""
+    ended = AwardDecision.standstill_ends_at
+    return _awarded_without_contract(area_ids, since=sa.func.coalesce(ended, AwardDecision.summaries_sent_at)).where(
+        sa.or_(ended.is_(None), ended <= now)
+    )
+
+
+def standstills_ending(area_ids, now: datetime) -> sa.Select:
+    """Awards whose standstill ends within STANDSTILL_WARNING_WORKING_DAYS working days: the
+    contract can be made then. Due when the standstill ends."""
+    cutoff = end_of_working_day(add_working_days(london_date(now), STANDSTILL_WARNING_WORKING_DAYS))
+    ended = AwardDecision.standstill_ends_at
+    return _awarded_without_contract(area_ids, since=AwardDecision.summaries_sent_at, due=ended).where(
+        ended > now, ended <= cutoff
+    )
 
 
 def default_dates(need: Need, now: datetime) -> tuple[date, date]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .. import audit
+from .. import audit, waiting
 from ..extensions import db
 from ..money import MAX_PENCE
 from ..notifications import external_url, queue_email
@@ -40,6 +40,31 @@ def waiting_variation(contract: Contract) -> ContractVariation | None:
     return db.session.scalar(
         sa.select(ContractVariation).where(
             ContractVariation.contract_id == contract.id,
+            ContractVariation.accepted_at.is_(None),
+            ContractVariation.declined_at.is_(None),
+        )
+    )
+
+
+def awaiting_provider(area_ids) -> sa.Select:
+    """The areas' variations waiting for the provider's answer, as a waiting-work query
+    (marketplace/waiting.py): by variation, of its contract, waiting since proposed."""
+    from ..needs.models import Need
+
+    return (
+        sa.select(
+            *waiting.columns(
+                item=ContractVariation.id,
+                parent=ContractVariation.contract_id,
+                area=Need.area_id,
+                since=ContractVariation.proposed_at,
+                title=Contract.title,
+            )
+        )
+        .join(Contract, Contract.id == ContractVariation.contract_id)
+        .join(Need, Need.id == Contract.need_id)
+        .where(
+            Need.area_id.in_(area_ids),
             ContractVariation.accepted_at.is_(None),
             ContractVariation.declined_at.is_(None),
         )

@@ -21,7 +21,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from .. import audit
+from .. import audit, waiting
 from ..accounts.models import Role, User
 from ..accounts.services import area_staff, members_of
 from ..contracts.models import Contract, ContractMilestone
@@ -74,6 +74,31 @@ def reports_of(contract: Contract) -> dict[int, OutcomeReport]:
     """The contract's reports by milestone id (one query; for the contract page)."""
     reports = db.session.scalars(sa.select(OutcomeReport).where(OutcomeReport.contract_id == contract.id)).all()
     return {r.milestone_id: r for r in reports}
+
+
+def waiting_for_approval(area_ids) -> sa.Select:
+    """The areas' outcome reports waiting for the commissioner's decision (their latest
+    submission is undecided: a report is submitted again only once the last was decided),
+    as a waiting-work query (marketplace/waiting.py): by milestone, of its contract,
+    waiting since submitted."""
+    from ..needs.models import Need
+
+    return (
+        sa.select(
+            *waiting.columns(
+                item=OutcomeReport.milestone_id,
+                parent=OutcomeReport.contract_id,
+                area=Need.area_id,
+                since=ReportSubmission.submitted_at,
+                title=Contract.title,
+            )
+        )
+        .select_from(ReportSubmission)
+        .join(OutcomeReport, OutcomeReport.id == ReportSubmission.report_id)
+        .join(Contract, Contract.id == OutcomeReport.contract_id)
+        .join(Need, Need.id == Contract.need_id)
+        .where(Need.area_id.in_(area_ids), ReportSubmission.decision.is_(None))
+    )
 
 
 def history(report: OutcomeReport) -> Sequence[ReportSubmission]:

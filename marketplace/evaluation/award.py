@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 
-from .. import audit
+from .. import audit, waiting
 from ..accounts.models import Role, User
 from ..accounts.services import area_staff
 from ..bids.lifecycle import counting_revision
@@ -192,6 +192,39 @@ def _lock_for_award(need: Need) -> Need:
 
 def board_members(need: Need) -> list[User]:
     return area_staff(Role.BOARD_MEMBER, need.area)
+
+
+def waiting_clause():
+    """SQL for AwardDecision.is_waiting_for_sign_off."""
+    return sa.and_(
+        AwardDecision.needs_sign_off.is_(True),
+        AwardDecision.signed_off_at.is_(None),
+        AwardDecision.refused_at.is_(None),
+    )
+
+
+def effective_clause():
+    """SQL for AwardDecision.is_effective: not refused, and signed off where it had to be."""
+    return sa.and_(
+        AwardDecision.refused_at.is_(None),
+        sa.or_(AwardDecision.needs_sign_off.is_(False), AwardDecision.signed_off_at.is_not(None)),
+    )
+
+
+def awaiting_sign_off(area_ids) -> sa.Select:
+    """The areas' award decisions waiting for a board member's sign-off, as a waiting-work
+    query (marketplace/waiting.py): by lot, of its need, waiting since decided."""
+    return (
+        sa.select(
+            *waiting.columns(
+                item=Lot.id, parent=Lot.need_id, area=Need.area_id, since=AwardDecision.decided_at, title=Need.title
+            )
+        )
+        .select_from(AwardDecision)
+        .join(Lot, Lot.id == AwardDecision.lot_id)
+        .join(Need, Need.id == Lot.need_id)
+        .where(Need.area_id.in_(area_ids), waiting_clause())
+    )
 
 
 def waiting_for_sign_off(user) -> list[AwardDecision]:

@@ -7,12 +7,12 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from .. import audit
+from .. import audit, waiting
 from ..accounts.models import Role, User
 from ..accounts.services import area_staff
 from ..bids.models import Bid
 from ..extensions import db
-from ..needs.models import Lot
+from ..needs.models import Lot, Need
 from ..notifications import due_soon, external_url, queue_email
 from ..refusals import written
 from ..timeutil import london, london_date, utcnow
@@ -44,6 +44,36 @@ def unresolved_low_bids(lot: Lot) -> list[Bid]:
 def window_open(review: LowBidReview | None, now: datetime) -> bool:
     """The bidder has been asked, has not answered, and its time has not passed."""
     return review is not None and review.responded_at is None and now < review.respond_by
+
+
+def decidable_clause(now: datetime):
+    """SQL for a review the commissioner can decide now (decide_low_bid's rule): not
+    decided, and the bidder has answered or its time has passed (not window_open)."""
+    return sa.and_(
+        LowBidReview.decided_at.is_(None),
+        sa.or_(LowBidReview.responded_at.is_not(None), LowBidReview.respond_by <= now),
+    )
+
+
+def to_decide(area_ids, now: datetime) -> sa.Select:
+    """The abnormally low bids of the areas' closed needs waiting for the commissioner's
+    decision, as a waiting-work query (marketplace/waiting.py): by bid, of its need,
+    waiting since the answer came or the time to answer ran out."""
+    return (
+        sa.select(
+            *waiting.columns(
+                item=Bid.id,
+                parent=Bid.need_id,
+                area=Need.area_id,
+                since=sa.func.coalesce(LowBidReview.responded_at, LowBidReview.respond_by),
+                title=Need.title,
+            )
+        )
+        .select_from(LowBidReview)
+        .join(Bid, Bid.id == LowBidReview.bid_id)
+        .join(Need, Need.id == Bid.need_id)
+        .where(Need.area_id.in_(area_ids), Need.closed_clause(now), decidable_clause(now))
+    )
 
 
 def review_state(bid: Bid) -> str | None:

@@ -7,14 +7,15 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from .. import audit
+from .. import audit, waiting
+from ..bids.lifecycle import submitted_clause
 from ..bids.models import Bid, BidRevision
 from ..extensions import db
-from ..needs.models import Lot
+from ..needs.models import Lot, Need
 from ..timeutil import utcnow
 from .errors import EvaluationError
 from .low_bids import is_rejected
-from .models import AgreedScore, ModerationClosure
+from .models import AgreedScore, LowBidOutcome, LowBidReview, ModerationClosure
 from .scoring import (
     checked_parts,
     counted_sheets,
@@ -86,6 +87,34 @@ def close_moderation(lot: Lot, *, actor, now: datetime | None = None) -> Moderat
     db.session.add(closure)
     audit.record("moderation.closed", closure, actor=actor, after={"need_id": lot.need_id, "lot": lot.number})
     return closure
+
+
+def lots_ready_to_close(area_ids, now: datetime) -> sa.Select:
+    """The lots of the areas' closed needs whose moderation can be closed (close_moderation's
+    rule: every submitted bid not rejected has agreed scores, which agree_scores writes for
+    every part at once) and is not, as a waiting-work query (marketplace/waiting.py):
+    waiting since the need closed."""
+    submitted = sa.select(Bid.id).where(Bid.lot_id == Lot.id, submitted_clause())
+    rejected = (
+        sa.select(LowBidReview.id)
+        .where(LowBidReview.bid_id == Bid.id, LowBidReview.outcome == LowBidOutcome.REJECTED)
+        .exists()
+    )
+    agreed = sa.select(AgreedScore.id).where(AgreedScore.bid_id == Bid.id).exists()
+    closed = sa.select(ModerationClosure.id).where(ModerationClosure.lot_id == Lot.id).exists()
+    return (
+        sa.select(
+            *waiting.columns(item=Lot.id, parent=Lot.need_id, area=Need.area_id, since=Need.closes_at, title=Need.title)
+        )
+        .join(Need, Need.id == Lot.need_id)
+        .where(
+            Need.area_id.in_(area_ids),
+            Need.closed_clause(now),
+            ~closed,
+            submitted.exists(),
+            ~submitted.where(~rejected, ~agreed).exists(),
+        )
+    )
 
 
 def moderation_state(bid: Bid, revision: BidRevision) -> str:

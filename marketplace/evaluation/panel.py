@@ -8,10 +8,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from .. import audit
+from .. import audit, waiting
 from ..accounts.models import Role, User
 from ..accounts.services import area_staff
 from ..bids.closing import counting_bids
+from ..bids.lifecycle import submitted_clause
 from ..bids.models import Bid, BidRevision
 from ..extensions import db
 from ..needs.models import Need
@@ -159,6 +160,18 @@ def may_open(user, bid: Bid, revision: BidRevision) -> bool:
         and not undeclared(need, user)
         and not conflicted_with(need, user, revision)
     )
+
+
+def needs_without_panel(area_ids, now: datetime) -> sa.Select:
+    """The areas' closed needs with a submitted bid and nobody on their panel yet, as a
+    waiting-work query (marketplace/waiting.py): waiting since they closed."""
+    on_panel = (
+        sa.select(PanelMember.id).where(PanelMember.need_id == Need.id, PanelMember.removed_at.is_(None)).exists()
+    )
+    has_bid = sa.select(Bid.id).where(Bid.need_id == Need.id, submitted_clause()).exists()
+    return sa.select(
+        *waiting.columns(item=Need.id, parent=Need.id, area=Need.area_id, since=Need.closes_at, title=Need.title)
+    ).where(Need.area_id.in_(area_ids), Need.closed_clause(now), ~on_panel, has_bid)
 
 
 def evaluations_for(user) -> Sequence[Need]:

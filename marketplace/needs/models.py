@@ -212,6 +212,19 @@ class Need(Model):
             cls.cancelled_at.is_(None),
         )
 
+    @classmethod
+    def closed_clause(cls, now: datetime):
+        """SQL for 'closed now', as status_at decides it: published, the closing time
+        passed, and not yet ended (withdrawn, cancelled, awarded or not awarded)."""
+        return sa.and_(
+            cls.published_at.is_not(None),
+            cls.closes_at <= now,
+            cls.withdrawn_at.is_(None),
+            cls.cancelled_at.is_(None),
+            cls.awarded_at.is_(None),
+            cls.not_awarded_at.is_(None),
+        )
+
     def transition_to(self, new: NeedStatus, *, at: datetime) -> NeedStatus:
         current = self.status_at(at)
         if new not in ALLOWED[current]:

@@ -1,14 +1,16 @@
 """The commissioner's home page: the needs of the areas a user commissions for, counted by
 status, and what waits for their action (unanswered questions, needs closing soon)."""
 
-from datetime import datetime
+from datetime import datetime, time
 
 import sqlalchemy as sa
 
+from .. import waiting
 from ..accounts.models import Role
 from ..extensions import db
 from ..reference.models import AreaKind
-from ..timeutil import utcnow
+from ..timeutil import london_date, utcnow
+from ..workdays import add_working_days, at_london_time
 from .dates import closing_soon_cutoff
 from .models import Need, NeedStatus, Question
 
@@ -24,6 +26,23 @@ def _status_clause(now: datetime):
         (Need.closes_at <= now, NeedStatus.CLOSED.value),
         else_=NeedStatus.OPEN.value,
     )
+
+
+# A need closing within this many working days is on its commissioner's to-do.
+CLOSING_WORKING_DAYS = 5
+
+
+def closing_within_working_days(now: datetime, days: int = CLOSING_WORKING_DAYS) -> datetime:
+    """The end of the `days`-th working day after today (London), as an instant."""
+    return at_london_time(add_working_days(london_date(now), days), time(23, 59, 59))
+
+
+def closing_soon(area_ids, now: datetime) -> sa.Select:
+    """The areas' open needs closing within CLOSING_WORKING_DAYS working days, as a
+    waiting-work query (marketplace/waiting.py): due at their closing time."""
+    return sa.select(
+        *waiting.columns(item=Need.id, parent=Need.id, area=Need.area_id, due=Need.closes_at, title=Need.title)
+    ).where(Need.area_id.in_(area_ids), Need.open_clause(now), Need.closes_at <= closing_within_working_days(now))
 
 
 def commissioning_overview(user, now=None) -> dict | None:

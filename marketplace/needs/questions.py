@@ -7,7 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from .. import audit
+from .. import audit, waiting
 from ..extensions import db
 from ..notifications import due_soon, external_url, queue_email
 from ..timeutil import london, utcnow
@@ -28,6 +28,26 @@ def why_no_questions(need: Need, now: datetime | None = None) -> str | None:
     if now >= need.question_deadline:
         return f"The deadline for questions was {london(need.question_deadline)}."
     return None
+
+
+def waiting_for_answers(area_ids) -> sa.Select:
+    """The questions on the areas' needs still waiting for an answer (not on a need
+    withdrawn or cancelled), as a waiting-work query (marketplace/waiting.py): by question,
+    of its need."""
+    return (
+        sa.select(
+            *waiting.columns(
+                item=Question.id, parent=Question.need_id, area=Need.area_id, since=Question.asked_at, title=Need.title
+            )
+        )
+        .join(Need, Need.id == Question.need_id)
+        .where(
+            Need.area_id.in_(area_ids),
+            Question.answered_at.is_(None),
+            Need.withdrawn_at.is_(None),
+            Need.cancelled_at.is_(None),
+        )
+    )
 
 
 def ask_question(need: Need, *, organisation, actor, text: str, now: datetime | None = None) -> Question:

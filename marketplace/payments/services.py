@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time
 import sqlalchemy as sa
 from flask import current_app
 
-from .. import audit
+from .. import audit, waiting
 from ..contracts.models import Contract, ContractMilestone
 from ..extensions import db
 from ..refusals import Refusal
@@ -257,11 +257,16 @@ def payments_of_areas(area_ids) -> sa.Select:
     )
 
 
-def overdue(area_ids, now: datetime | None = None) -> Sequence[Payment]:
-    """Payments of the areas' contracts still unpaid TARGET_DAYS or more after they became
-    payable (one query; the area's page and the commissioner's home list them)."""
+def overdue_clause(now: datetime):
+    """SQL for a payment still unpaid TARGET_DAYS or more after it became payable."""
     from datetime import timedelta
 
+    return sa.and_(Payment.status != PaymentStatus.PAID, Payment.payable_at <= now - timedelta(days=TARGET_DAYS))
+
+
+def overdue(area_ids, now: datetime | None = None) -> Sequence[Payment]:
+    """Payments of the areas' contracts still unpaid TARGET_DAYS or more after they became
+    payable (one query; the area's page lists them)."""
     from ..needs.models import Need
 
     now = now or utcnow()
@@ -269,13 +274,30 @@ def overdue(area_ids, now: datetime | None = None) -> Sequence[Payment]:
         sa.select(Payment)
         .join(Contract, Contract.id == Payment.contract_id)
         .join(Need, Need.id == Contract.need_id)
-        .where(
-            Need.area_id.in_(area_ids),
-            Payment.status != PaymentStatus.PAID,
-            Payment.payable_at <= now - timedelta(days=TARGET_DAYS),
-        )
+        .where(Need.area_id.in_(area_ids), overdue_clause(now))
         .order_by(Payment.payable_at)
     ).all()
+
+
+def overdue_payments(area_ids, now: datetime) -> sa.Select:
+    """overdue() as a waiting-work query (marketplace/waiting.py): by payment, of its
+    contract, waiting since it became payable."""
+    from ..needs.models import Need
+
+    return (
+        sa.select(
+            *waiting.columns(
+                item=Payment.id,
+                parent=Payment.contract_id,
+                area=Need.area_id,
+                since=Payment.payable_at,
+                title=Contract.title,
+            )
+        )
+        .join(Contract, Contract.id == Payment.contract_id)
+        .join(Need, Need.id == Contract.need_id)
+        .where(Need.area_id.in_(area_ids), overdue_clause(now))
+    )
 
 
 def total_paid(contract: Contract) -> int:
