@@ -144,9 +144,13 @@ DEMO_HOMES = [
     ("evaluator@demo.test", "Evan Evaluator", ["Evaluating"]),
     ("board@demo.test", "Bola Board", ["Board", "Payments to providers"]),
     ("finance@demo.test", "Femi Finance", ["Finance", "Payments to providers"]),
-    ("charity@demo.test", "Amira Hassan", ["Thanet Women's Centre", "Your bids", "Your contracts"]),
-    ("cic@demo.test", "Tom Okafor", ["Green Shoots Growing CIC", "Your bids"]),
-    ("bigco@demo.test", "Richard Blake", ["Nationwide Justice Services Ltd", "Your bids"]),
+    (
+        "charity@demo.test",
+        "Amira Hassan",
+        ["Thanet Women's Centre", "What to do next", "Your bids", "Your contracts", "Payments on their way"],
+    ),
+    ("cic@demo.test", "Tom Okafor", ["Green Shoots Growing CIC", "What to do next", "Your bids"]),
+    ("bigco@demo.test", "Richard Blake", ["Nationwide Justice Services Ltd", "What to do next", "Your bids"]),
 ]
 
 

@@ -323,7 +323,7 @@ def find_follow_and_ask(tab, need_path: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Find a need to bid for")
 
     # By words.
-    page.get_by_label("Search words").fill("mentoring Thanet")
+    page.get_by_label("Search words").fill("mentoring young adults Thanet")
     tab.click(page.get_by_role("button", name="Apply filters"))
     expect(page.locator("#count")).to_have_text("1 open need")
     expect(results(page).get_by_role("heading", level=3)).to_have_text([TITLE])
