@@ -125,14 +125,22 @@ def _bids(user) -> Sequence[Bid]:
 
 def listed_bids(user, now: datetime | None = None) -> list[ListedBid]:
     """Every bid of the user's organisations (lead or partner), with its state."""
-    now = now or utcnow()
     bids = _bids(user)
     if not bids:
         return []
+    return _listed(bids, {m.organisation_id for m in user.organisation_memberships()}, now or utcnow())
+
+
+def listed_bid(bid: Bid, user, now: datetime | None = None) -> ListedBid:
+    """One bid with its state as the lists show it (its page): after closing, being
+    evaluated, won (with its contract, once made) or lost, rather than just closed."""
+    return _listed([bid], {m.organisation_id for m in user.organisation_memberships()}, now or utcnow())[0]
+
+
+def _listed(bids: Sequence[Bid], mine: set[int], now: datetime) -> list[ListedBid]:
     latest = latest_submissions([b.id for b in bids])
     changes = material_change_counts(sorted({b.lot_id for b in bids}))
     outcomes = signals.merged_by_key(signals.bid_outcomes, tuple(b.id for b in bids))
-    mine = {m.organisation_id for m in user.organisation_memberships()}
     listed = []
     for bid in bids:
         outcome = outcomes.get(bid.id, {})

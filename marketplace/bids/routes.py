@@ -146,7 +146,8 @@ def _from_profile(bid: Bid, statuses: dict[str, str]) -> set[str]:
 
 def _task_list(bid: Bid, now) -> dict:
     """What the bid's page shows: its task list while the need is open, and once it has
-    closed what was submitted (not the draft), with the outcome."""
+    closed what was submitted (not the draft), with the outcome: its state as the bid lists
+    show it, and a won bid's contract once made."""
     problems = submission.problems(bid)
     statuses = _statuses(bid, problems)
     counting = lifecycle.counting_revision(bid)
@@ -154,12 +155,14 @@ def _task_list(bid: Bid, now) -> dict:
     need_open = bid.need.status == NeedStatus.OPEN
     shown = counting if not need_open and counting is not None else None
     content = shown.content if shown is not None else submission.bid_content(bid)
+    listed = outcomes.listed_bid(bid, current_user, now)  # after closing: being evaluated, won or lost
     return dict(
         bid=bid,
         need=bid.need,
         lead=can(current_user, Action.LEAD_BID, bid),
         editable=editable,
-        state=lifecycle.bid_state(bid, now),
+        state=listed.state,
+        contract_id=listed.contract_id,
         problems=problems,
         statuses=statuses,
         from_profile=_from_profile(bid, statuses),

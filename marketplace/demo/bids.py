@@ -1,7 +1,8 @@
 """The demo providers' bids on today's needs, each made and submitted through the bid
 services at a time before its need closed: a consortium of the charity and the CIC, a
-draft, and on the closed need an abnormally low bid from the large company, flagged at
-closing. `demo_bid` is how HISTORY's bids are made too."""
+draft, on the closed need an abnormally low bid from the large company, and on the need
+being scored one from the CIC, both flagged at closing. `demo_bid` is how HISTORY's bids
+are made too."""
 
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from ..timeutil import utcnow
 
 OPEN_NEED = "Women's centre support in East Kent"
 CLOSED_NEED = "Allotment and growing project in East Kent"
+SCORING_NEED = "Community groups and volunteering in Maidstone"
 MODERATION_NEED = "Through-the-gate mentoring in East Kent"
 FINISHED_NEED = "Employment support in East Kent"
 
@@ -101,6 +103,42 @@ BIDS: list[dict[str, Any]] = [
         "submit": True,
     },
     {
+        "need": SCORING_NEED,
+        "lot": 1,
+        "lead": "cafe@demo.test",
+        "price": 3_450_000,
+        "people": 45,
+        "answers": (
+            "Our cafe already hosts a Tuesday group; we will add a Saturday one and match each person with a "
+            "volunteering place in the first month, with a mentor who phones after every missed session.",
+        ),
+        "social_value": "Volunteers who stay six months are offered paid shifts in the cafe.",
+        "submit": True,
+    },
+    {
+        "need": SCORING_NEED,
+        "lot": 1,
+        "lead": "learning@demo.test",
+        "price": 3_300_000,
+        "people": 45,
+        "answers": (
+            "Groups meet in our Maidstone centre and lead to volunteering with the partners on our community course.",
+        ),
+        "social_value": "Every volunteer can take a free accredited course with us.",
+        "submit": True,
+    },
+    {
+        # Well below the others: flagged abnormally low at closing, and asked to explain.
+        "need": SCORING_NEED,
+        "lot": 1,
+        "lead": "cic@demo.test",
+        "price": 2_200_000,
+        "people": 45,
+        "answers": ("People join our growers on the allotment twice a week and take produce to local food banks.",),
+        "social_value": "Our volunteers' produce goes to two Maidstone food banks.",
+        "submit": True,
+    },
+    {
         "need": MODERATION_NEED,
         "lot": 1,
         "lead": "charity@demo.test",
@@ -172,7 +210,7 @@ def add_bids() -> None:
         if not lifecycle.need_is_open(need, start):
             continue
         demo_bid(spec, lot, lead, organisation, start)
-    for title in (CLOSED_NEED, MODERATION_NEED, FINISHED_NEED):
+    for title in (CLOSED_NEED, SCORING_NEED, MODERATION_NEED, FINISHED_NEED):
         closed = db.session.scalar(sa.select(Need).where(Need.title == title))
         if closed is not None:
             closing.check_at_closing(closed, now=now)

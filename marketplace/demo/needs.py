@@ -1,6 +1,6 @@
 """The demo commissioner's needs, one at each stage (open with a question answered,
-closing soon, closed, in moderation, finished, a draft), each complete and made through the
-need services, and `draft_need`, which HISTORY's needs are made with too."""
+closing soon, closed, being scored, in moderation, finished, a draft), each complete and
+made through the need services, and `draft_need`, which HISTORY's needs are made with too."""
 
 from datetime import datetime, timedelta
 from typing import Any
@@ -126,6 +126,33 @@ NEEDS: list[dict[str, Any]] = [
         "milestones": [("Six months", 40, 6), ("End of the service", 40, 12)],
     },
     {
+        # Being scored: the evaluator has scored one bid of three, and the commissioner has
+        # asked the CIC, whose price was flagged abnormally low, to explain it.
+        "title": "Community groups and volunteering in Maidstone",
+        "when": "being scored",
+        "area": "N57KECL",
+        "pdus": ("N57KECL",),
+        "category": "inclusion",
+        "outcomes": ("inc-community", "inc-volunteer"),
+        "summary": "Weekly community groups and volunteering placements in Maidstone, with a mentor for the first "
+        "month, so people on probation find somewhere to belong.",
+        "cohort": "Adults on probation in Maidstone who are isolated or out of work",
+        "expected_people": 45,
+        "duration_months": 12,
+        "lots": [
+            (
+                "Community groups and placements",
+                "Two weekly groups and volunteering placements with local organisations.",
+                3_600_000,
+                Reservation.NONE,
+            )
+        ],
+        "criteria": [("How will you help people take part in community life and keep coming?", 60, 400)],
+        "conditions": ["constituted", "safeguarding"],
+        "advance": 20,
+        "milestones": [("Six months", 40, 6), ("End of the service", 40, 12)],
+    },
+    {
         # Finished: scored, moderated, awarded, standstill over and a contract made.
         "title": "Employment support in East Kent",
         "when": "finished",
@@ -221,8 +248,8 @@ def _dates(when: str, now: datetime) -> tuple[datetime | None, datetime | None, 
             at_noon(add_working_days(today, 1)),
             at_noon(add_working_days(today, 2)),
         )
-    if when in ("closed", "closed earlier", "finished"):
-        days_ago = {"closed": 2, "closed earlier": 7, "finished": 320}[when]
+    if when in ("closed", "being scored", "closed earlier", "finished"):
+        days_ago = {"closed": 2, "being scored": 5, "closed earlier": 7, "finished": 320}[when]
         closes = working_days_before(today - timedelta(days=days_ago - 1), 1)
         return at_noon(working_days_before(closes, 20)), at_noon(working_days_before(closes, 3)), at_noon(closes)
     return None, None, None

@@ -2,6 +2,9 @@
 year's figures, each linking to where it is done and gone once done; only the member's own
 areas; a fixed number of SQL statements whatever the number of awards and partnerships."""
 
+import re
+from html import unescape
+
 import pytest
 
 from marketplace.accounts.models import Role
@@ -94,3 +97,16 @@ def test_the_home_page_sends_the_same_number_of_statements_for_one_item_or_five(
         assert [t.split(" waiting")[0][-1] for t in tasks(response)] == [str(n), str(n)]
         counted[n] = sql.count
     assert counted[1] == counted[5], counted
+
+
+def test_the_home_links_to_the_contracts_of_each_of_the_members_areas(client, db_session):
+    board = factories.make_area_staff(Role.BOARD_MEMBER)
+    contract = contract_won(factories.make_provider()).contract
+    html = page_text(_home(client, board))
+    east = factories.area("N57EKNT")
+    assert [
+        (href, unescape(label))
+        for href, label in re.findall(r'href="(/areas/\d+/contracts)">Contracts in ([^<]+)</a>', html)
+    ] == [(f"/areas/{east.id}/contracts", east.label)]
+    listing = client.get(f"/areas/{east.id}/contracts")
+    assert listing.status_code == 200 and contract.title in page_text(listing)

@@ -4,10 +4,11 @@ only the officer's areas; a fixed number of SQL statements whatever the number."
 
 import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import Membership, Role
 from marketplace.extensions import db
 from marketplace.payments import services as payments
 from marketplace.timeutil import london_date, utcnow
@@ -103,3 +104,20 @@ def test_the_home_page_sends_the_same_number_of_statements_for_one_payment_or_fi
         assert tasks(response)[0].endswith(f"{n} waiting")
         counted[n] = sql.count
     assert counted[1] == counted[5], counted
+
+
+def test_the_home_links_to_the_contracts_of_each_of_the_officers_areas(client, db_session):
+    finance = factories.make_area_staff(Role.FINANCE)
+    db.session.add(Membership(user=finance, area=factories.area("N57KECL"), role=Role.FINANCE))
+    contract = contract_won(factories.make_provider()).contract
+    html = page_text(_home(client, finance))
+    links = [
+        (href, unescape(label))
+        for href, label in re.findall(r'href="(/areas/\d+/contracts)">Contracts in ([^<]+)</a>', html)
+    ]
+    east, west = factories.area("N57EKNT"), factories.area("N57KECL")
+    assert sorted(links) == sorted(
+        [(f"/areas/{east.id}/contracts", east.label), (f"/areas/{west.id}/contracts", west.label)]
+    )
+    listing = client.get(f"/areas/{east.id}/contracts")
+    assert listing.status_code == 200 and contract.title in page_text(listing)

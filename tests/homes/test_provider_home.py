@@ -3,6 +3,7 @@ link, soonest first, gone once done), its bids by state with won bids linked to 
 contracts, and the payments on their way; never another organisation's work; and a fixed
 number of SQL statements whatever the number of items."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -293,3 +294,46 @@ def test_the_home_page_sends_the_same_number_of_statements_for_one_item_or_five(
         assert len(tasks(response)) == 5 * n + 1  # the bids to reconfirm are one task, with its count
         counted[n] = sql.count
     assert counted[1] == counted[5], counted
+
+
+# The bid's own page -------------------------------------------------------------------------
+
+
+def _state_on_bid_page(client, user, bid) -> str:
+    """The state tag of `bid` on its page, as `user` sees it, and the page."""
+    html = page_text(_signed_in(client, user).get(f"/bids/{bid.id}"))
+    found = re.search(r'id="state">\s*<strong class="govuk-tag[^"]*">\s*([^<]+?)\s*</strong>', html)
+    assert found, html
+    return found.group(1), html
+
+
+def test_a_won_bids_page_reads_won_and_links_to_its_contract_and_the_rivals_reads_lost(client, db_session):
+    winner = factories.make_provider()
+    ev = contract_won(winner)
+    state, html = _state_on_bid_page(client, winner, ev.bids[0])
+    assert state == "Won" and f'href="/contracts/{ev.contract.id}"' in html
+    state, html = _state_on_bid_page(client, ev.providers[1], ev.bids[1])
+    assert state == "Lost" and f"/contracts/{ev.contract.id}" not in html
+
+
+def test_a_won_bids_page_before_its_contract_says_the_contract_comes_after_standstill(client, db_session):
+    winner = factories.make_provider()
+    ev = awarded(winner)
+    state, html = _state_on_bid_page(client, winner, ev.bids[0])
+    assert state == "Won" and "The commissioner will make the contract" in html and "/contracts/" not in html
+
+
+def test_a_bids_page_reads_being_evaluated_after_closing_until_the_bidder_is_told(client, db_session):
+    provider = factories.make_provider()
+    ev = evaluation(provider)
+    state, html = _state_on_bid_page(client, provider, ev.bids[0])
+    assert state == "Being evaluated" and "Won" not in html and "Lost" not in html
+
+
+def test_a_bids_page_reads_closed_when_it_was_not_submitted_by_the_closing_time(client, db_session):
+    provider = factories.make_provider()
+    need = factories.make_need()
+    bid = factories.make_bid(need, provider=provider, submit=False)
+    factories.close_need(need)
+    state, html = _state_on_bid_page(client, provider, bid)
+    assert state == "Closed" and "not submitted in time" in html
