@@ -293,7 +293,7 @@ def overdue_counts(area_ids, now: datetime | None = None) -> dict[int, int]:
         .where(Need.area_id.in_(area_ids), overdue_clause(now))
         .group_by(Need.area_id)
     )
-    return dict(rows.tuples().all())
+    return {row[0]: row[1] for row in rows}
 
 
 def overdue_payments(area_ids, now: datetime) -> sa.Select:
