@@ -96,9 +96,12 @@ def commissioner(email: str, area, password: str) -> None:
 
 def profile(user, region) -> None:
     """Where the home page's time goes: the to-do and the needs overview, each timed alone
-    (to stderr)."""
+    (to stderr), planned as the home plans them (homes.serial_plans)."""
+    from marketplace.homes import serial_plans
     from marketplace.homes.commissioner import tasks
     from marketplace.needs.overview import commissioning_overview
+
+    serial_plans()
 
     for name, call in (("to-do", lambda: tasks(user)), ("needs overview", lambda: commissioning_overview(user))):
         times = []

@@ -176,6 +176,18 @@ def _reports_waiting():
     )
 
 
+def _with_reports_waiting():
+    """The contracts with an outcome report waiting (_reports_waiting() > 0, as a set: read
+    from the few undecided submissions rather than counted for every contract)."""
+    from ..delivery.models import OutcomeReport, ReportSubmission
+
+    return (
+        sa.select(OutcomeReport.contract_id)
+        .join(ReportSubmission, ReportSubmission.report_id == OutcomeReport.id)
+        .where(ReportSubmission.decision.is_(None))
+    )
+
+
 def _paid():
     from ..payments.models import Payment, PaymentStatus
 
@@ -215,7 +227,7 @@ def _where(area_ids, filters: Filters, today: date) -> list:
     if filters.ending_days:
         conditions.append(Contract.ends_on.between(today, today + timedelta(days=filters.ending_days)))
     if filters.waiting == Waiting.REPORTS:
-        conditions.append(_reports_waiting() > 0)
+        conditions.append(Contract.id.in_(_with_reports_waiting()))
     if filters.waiting == Waiting.VARIATIONS:
         conditions.append(
             sa.select(ContractVariation.id)
@@ -231,21 +243,22 @@ def _where(area_ids, filters: Filters, today: date) -> list:
 
 class _Rows(Pagination):
     """Flask-SQLAlchemy's pagination (what templates/partials/pagination.html reads) of rows
-    of several columns: `rows` a select without paging, `total` the select of their number."""
+    of several columns: `rows(limit, offset)` the select of one page, `total` the select of
+    their number."""
 
     def _query_items(self) -> list:
-        return list(db.session.execute(self._query_args["rows"].limit(self.per_page).offset(self._query_offset)))
+        return list(db.session.execute(self._query_args["rows"](self.per_page, self._query_offset)))
 
     def _query_count(self) -> int:
         return db.session.scalar(self._query_args["total"]) or 0
 
 
-def contracts_page(area_ids, filters: Filters, today: date, page: int) -> Pagination:
-    """One page of the areas' contracts that match, newest first: two statements (the
-    page, then the count). A page past the end is empty."""
-    conditions = _where(area_ids, filters, today)
-    total = sa.select(sa.func.count(Contract.id)).join(Need, Need.id == Contract.need_id).where(*conditions)
-    rows = (
+def _page_of(keys: sa.Select, limit: int, offset: int) -> sa.Select:
+    """The rows of one page: the page's contracts are chosen first (`keys`, filtered and
+    ordered, then limit and offset), and what each row shows is read for those only; the
+    correlated subqueries would otherwise run for every row the offset skips."""
+    page = keys.limit(limit).offset(offset).subquery("page")
+    return (
         sa.select(
             Contract.id,
             Contract.title,
@@ -258,9 +271,29 @@ def contracts_page(area_ids, filters: Filters, today: date, page: int) -> Pagina
             _next_line(ContractMilestone.due_on).label("next_due"),
             _reports_waiting().label("reports"),
         )
-        .join(Need, Need.id == Contract.need_id)
+        .select_from(page)
+        .join(Contract, Contract.id == page.c.id)
         .join(Organisation, Organisation.id == Contract.organisation_id)
+        .order_by(page.c.created_at.desc(), page.c.id.desc())
+    )
+
+
+def contracts_page(area_ids, filters: Filters, today: date, page: int) -> Pagination:
+    """One page of the areas' contracts that match, newest first: two statements (the
+    page, then the count). A page past the end is empty."""
+    conditions = _where(area_ids, filters, today)
+    total = sa.select(sa.func.count(Contract.id)).join(Need, Need.id == Contract.need_id).where(*conditions)
+    keys = (
+        sa.select(Contract.id, Contract.created_at)
+        .join(Need, Need.id == Contract.need_id)
         .where(*conditions)
         .order_by(Contract.created_at.desc(), Contract.id.desc())
     )
-    return _Rows(page=page, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False, rows=rows, total=total)
+    return _Rows(
+        page=page,
+        per_page=PER_PAGE,
+        max_per_page=PER_PAGE,
+        error_out=False,
+        rows=lambda limit, offset: _page_of(keys, limit, offset),
+        total=total,
+    )

@@ -144,6 +144,13 @@ class ReportSubmission(Model):
             sqlite_where=sa.text("decision = 'approved'"),
             postgresql_where=sa.text("decision = 'approved'"),
         ),
+        # The submissions waiting for the commissioner's decision (the to-do).
+        sa.Index(
+            "ix_report_submissions_undecided",
+            "report_id",
+            sqlite_where=sa.text("decision IS NULL"),
+            postgresql_where=sa.text("decision IS NULL"),
+        ),
     )
 
 

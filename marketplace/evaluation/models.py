@@ -259,6 +259,15 @@ class AwardDecision(Model):
             sqlite_where=sa.text("refused_at IS NULL"),
             postgresql_where=sa.text("refused_at IS NULL"),
         ),
+        # The decisions waiting for a board member's sign-off, and the standstills ending
+        # soon (the commissioner's to-do).
+        sa.Index(
+            "ix_award_decisions_waiting_sign_off",
+            "lot_id",
+            sqlite_where=sa.text("needs_sign_off IS true AND signed_off_at IS NULL AND refused_at IS NULL"),
+            postgresql_where=sa.text("needs_sign_off IS true AND signed_off_at IS NULL AND refused_at IS NULL"),
+        ),
+        sa.Index("ix_award_decisions_standstill_ends_at", "standstill_ends_at"),
     )
 
     @property

@@ -15,10 +15,15 @@ SHOWN = 25  # the oldest payments listed on the home page; the area's page has t
 
 def _payment_areas(user) -> list[tuple]:
     """The areas whose payments the user follows (commissioner, board, finance), each with
-    its payments overdue now."""
+    how many of its payments are overdue now (counted in one statement for every area)."""
     roles = (Role.COMMISSIONER, Role.BOARD_MEMBER, Role.FINANCE)
     areas = {m.area.id: m.area for m in user.area_memberships() if m.role in roles}
-    return [(area, payments.overdue(area.ids_covered)) for area in sorted(areas.values(), key=lambda a: a.name)]
+    if not areas:
+        return []
+    counts = payments.overdue_counts(sorted({i for area in areas.values() for i in area.ids_covered}))
+    return [
+        (area, sum(counts.get(i, 0) for i in area.ids_covered)) for area in sorted(areas.values(), key=lambda a: a.name)
+    ]
 
 
 def _to_record(areas, now) -> tuple[list[Task], list]:

@@ -180,6 +180,19 @@ class Need(Model):
             name="one_ending",
         ),
         sa.Index("ix_needs_open_closing", "closes_at", "published_at"),
+        # An area's needs still in progress (draft, open or closed, not yet ended): the
+        # commissioner's home and to-do read these among the area's many ended ones.
+        sa.Index(
+            "ix_needs_area_unended",
+            "area_id",
+            "closes_at",
+            sqlite_where=sa.text(
+                "withdrawn_at IS NULL AND cancelled_at IS NULL AND awarded_at IS NULL AND not_awarded_at IS NULL"
+            ),
+            postgresql_where=sa.text(
+                "withdrawn_at IS NULL AND cancelled_at IS NULL AND awarded_at IS NULL AND not_awarded_at IS NULL"
+            ),
+        ),
     )
 
     def status_at(self, now: datetime) -> NeedStatus:
@@ -462,6 +475,13 @@ class Question(Model):
             "(answered_at IS NULL AND answer IS NULL AND visibility IS NULL)"
             " OR (answered_at IS NOT NULL AND answer IS NOT NULL AND visibility IS NOT NULL)",
             name="answered_completely",
+        ),
+        # The questions waiting for an answer (the commissioner's to-do).
+        sa.Index(
+            "ix_questions_unanswered",
+            "need_id",
+            sqlite_where=sa.text("answered_at IS NULL"),
+            postgresql_where=sa.text("answered_at IS NULL"),
         ),
     )
 

@@ -61,6 +61,12 @@ def commissioning_overview(user, now=None) -> dict | None:
         sa.select(Need)
         .where(
             Need.area_id.in_(area_ids),
+            # Not ended: what the statuses below imply, said so that the area's needs in
+            # progress are read from their index (ix_needs_area_unended), not all of them.
+            Need.withdrawn_at.is_(None),
+            Need.cancelled_at.is_(None),
+            Need.awarded_at.is_(None),
+            Need.not_awarded_at.is_(None),
             status.in_([NeedStatus.DRAFT.value, NeedStatus.OPEN.value, NeedStatus.CLOSED.value]),
         )
         .order_by(Need.closes_at.is_(None), Need.closes_at, Need.id)

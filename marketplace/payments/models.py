@@ -86,6 +86,15 @@ class Payment(Model):
         sa.CheckConstraint("attempt >= 1", name="attempt_positive"),
         sa.CheckConstraint("status != 'paid' OR paid_at IS NOT NULL", name="paid_has_time"),
         sa.CheckConstraint("status != 'processing' OR requested_at IS NOT NULL", name="processing_has_request"),
+        # The payments not yet paid, by when they became payable: the overdue ones on the
+        # home pages, without reading the paid history.
+        sa.Index(
+            "ix_payments_unpaid",
+            "payable_at",
+            "contract_id",
+            sqlite_where=sa.text("status != 'paid'"),
+            postgresql_where=sa.text("status != 'paid'"),
+        ),
     )
 
     @property

@@ -207,6 +207,37 @@ def test_fifty_contracts_a_page_with_govuk_pagination(client, monkeypatch):
     assert _titles(client.get(_url(page=2))) == [first.contract.title]
 
 
+def _cells(response, title) -> list[str]:
+    row = re.search(
+        r"<tr class=\"govuk-table__row\">\s*<td[^>]*><a[^>]*>" + re.escape(title) + r".*?</tr>",
+        page_text(response),
+        re.S,
+    )
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
+
+
+def test_a_later_page_shows_its_own_contracts_paid_so_far_and_reports_waiting(client, monkeypatch):
+    """The page's contracts are chosen before what each row shows is read: page 2 shows
+    the older contract with its own payment and report, page 1 the newer with none."""
+    from marketplace.contracts import area
+
+    monkeypatch.setattr(area, "PER_PAGE", 1)
+    older = factories.make_contract(starts_in_days=-5)
+    advance = payments.payment_for(next(m for m in older.contract.milestones if m.number == 0))
+    payments.record_ledger_payment(
+        advance, paid_on=london_date(utcnow()), reference="BACS 8", actor=factories.make_area_staff(Role.FINANCE)
+    )
+    _submitted_report(older)
+    newer = factories.make_contract(starts_in_days=-5)
+    _signed_in(client)
+    first, second = client.get(_url()), client.get(_url(page=2))
+    assert (_titles(first), _titles(second)) == ([newer.contract.title], [older.contract.title])
+    assert _cells(first, newer.contract.title)[4:7:2] == ["£0", "0"]
+    assert _cells(second, older.contract.title)[4:7:2] == [f"£{advance.amount_pence / 100:,.0f}", "1"]
+    assert _titles(client.get(_url(page=2, waiting="reports"))) == []
+    assert _titles(client.get(_url(waiting="reports"))) == [older.contract.title]
+
+
 def test_the_list_asks_the_same_number_of_statements_whatever_the_number_of_contracts(client):
     made = factories.make_contract(starts_in_days=-5)
     _submitted_report(made)

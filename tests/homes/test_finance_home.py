@@ -2,6 +2,7 @@
 waited since it became payable, linking to where each is recorded; gone once recorded;
 only the officer's areas; a fixed number of SQL statements whatever the number."""
 
+import html
 import re
 from datetime import timedelta
 from html import unescape
@@ -121,3 +122,31 @@ def test_the_home_links_to_the_contracts_of_each_of_the_officers_areas(client, d
     )
     listing = client.get(f"/areas/{east.id}/contracts")
     assert listing.status_code == 200 and contract.title in page_text(listing)
+
+
+def _payment_areas(response) -> list[str]:
+    """The 'Payments to providers' list: one line of text per area followed."""
+    body = page_text(response).split("Payments to providers</h2>", 1)[1].split("</ul>", 1)[0]
+    items = re.findall(r"<li>(.*?)</li>", body, re.S)
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", "", item)).split()) for item in items]
+
+
+def test_each_area_followed_says_how_many_of_its_payments_are_overdue(client, db_session):
+    """Counted in SQL by area: a region's line counts its delivery units' payments, a payment
+    payable for fewer than 10 days is not overdue, and another area's payments are not
+    counted in this one."""
+    from marketplace.accounts.models import Membership
+
+    for days in (12, 11, 3):
+        _advance(waited_days=days)
+    board = factories.make_area_staff(Role.BOARD_MEMBER, "N57")
+    db.session.add(Membership(user=board, area=factories.area("N56ESXN"), role=Role.COMMISSIONER))
+    db.session.flush()
+    region, sussex = factories.area("N57"), factories.area("N56ESXN")
+    lines = _payment_areas(_home(client, board))
+    assert sorted(lines) == sorted(
+        [
+            f"Payments in {region.label}: 2 overdue (unpaid 10 days or more after becoming payable)",
+            f"Payments in {sussex.label}",
+        ]
+    )

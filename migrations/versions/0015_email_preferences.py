@@ -2,7 +2,7 @@
 everything (users.email_frequency); the outbox holds the emails of a daily summary
 (held_for_summary) and points each at the summary that carried it (summary_id)
 
-Revision ID: 0016
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-09 12:00:00.000000
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0016'
+revision = '0015'
 down_revision = '0014'
 branch_labels = None
 depends_on = None
