@@ -37,6 +37,7 @@ from .common import (
     production_env,
     row_counts,
     scale_arguments,
+    time_pages,
 )
 
 REGION = "N57"  # the region the board member sits for; its busiest delivery unit is the other one
@@ -208,25 +209,10 @@ def measure(env: dict, requests: int):
         (f"record of decisions, page {deep} (region)", as_region, f"/areas/{region_id}/decisions?page={deep}"),
         ("record of decisions, page 1 (delivery unit)", as_pdu, f"/areas/{pdu_id}/decisions"),
     ]
-    statements = [0]
-
-    def count_statement(*_args, **_kwargs):
-        statements[0] += 1
-
-    with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute", count_statement)
-    results = []
-    for name, client, url in pages:
-        for _ in range(2):  # warm the caches
-            response = client.get(url, base_url="https://localhost")
-        times = []
-        statements[0] = 0
-        for _ in range(requests):
-            started = time.perf_counter()
-            response = client.get(url, base_url="https://localhost")
-            times.append((time.perf_counter() - started) * 1000)
-        results.append((name, url, response.status_code, times, statements[0] // requests))
-        print(f"  {name}: {statistics.median(times):.0f} ms, HTTP {response.status_code}", file=sys.stderr)
+    results = [
+        (name, url, response.status_code, times, sql)
+        for name, url, response, times, sql in time_pages(app, pages, requests)
+    ]
     return results, counts, codes, total, period
 
 

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .common import ROOT, percentile, production_env, row_counts, scale_arguments
+from .common import ROOT, percentile, production_env, row_counts, scale_arguments, time_pages
 from .dashboard import BENCH_TOTP_SECRET, build, signed_in
 
 REGION = "N57"
@@ -146,25 +146,8 @@ def measure(env: dict, requests: int):
         ("active, ending within 90 days", f"/areas/{region_id}/contracts?status=active&ending=90"),
         ("reports waiting", f"/areas/{region_id}/contracts?waiting=reports"),
     ]
-    statements = [0]
-
-    def count_statement(*_args, **_kwargs):
-        statements[0] += 1
-
-    with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute", count_statement)
-    results = []
-    for name, url in pages:
-        for _ in range(3):  # warm the caches
-            response = client.get(url, base_url="https://localhost")
-        times = []
-        statements[0] = 0
-        for _ in range(requests):
-            started = time.perf_counter()
-            response = client.get(url, base_url="https://localhost")
-            times.append((time.perf_counter() - started) * 1000)
-        results.append((name, url, response.status_code, times, statements[0] // requests))
-        print(f"  {name}: {statistics.median(times):.0f} ms, HTTP {response.status_code}", file=sys.stderr)
+    timed = time_pages(app, [(name, client, url) for name, url in pages], requests, warm=3)
+    results = [(name, url, response.status_code, times, sql) for name, url, response, times, sql in timed]
     return results, contracts, waiting
 
 

@@ -40,7 +40,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-from .common import ROOT, percentile, production_env, scale_arguments
+from .common import ROOT, percentile, production_env, scale_arguments, time_pages
 from .dashboard import build
 
 BATCH = 1000  # needs whose releases are built and written together
@@ -363,28 +363,11 @@ def measure(env: dict, requests: int, deep: int):
         (f"page {deep} (`?cursor=`)", url),
         (f"`?since={since}` (page 1)", f"/ocds/releases.json?since={since}"),
     ]
-    statements = [0]
-
-    def count_statement(*_args, **_kwargs):
-        statements[0] += 1
-
+    results = [
+        (name, url, response.status_code, times, sql, len(response.get_json().get("releases", [])), len(response.data))
+        for name, url, response, times, sql in time_pages(app, [(name, client, url) for name, url in pages], requests)
+    ]
     with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute", count_statement)
-    results = []
-    for name, url in pages:
-        for _ in range(2):  # warm the caches
-            response = client.get(url, base_url="https://localhost")
-        times = []
-        statements[0] = 0
-        for _ in range(requests):
-            started = time.perf_counter()
-            response = client.get(url, base_url="https://localhost")
-            times.append((time.perf_counter() - started) * 1000)
-        served = len(response.get_json().get("releases", []))
-        results.append((name, url, response.status_code, times, statements[0] // requests, served, len(response.data)))
-        print(f"  {name}: {statistics.median(times):.0f} ms, HTTP {response.status_code}", file=sys.stderr)
-    with app.app_context():
-        sa.event.remove(db.engine, "before_cursor_execute", count_statement)
         cursor_at, cursor_id = decode_cursor(urlsplit(pages[1][1]).query.partition("cursor=")[2].partition("&")[0])
         wheres = [
             "",
