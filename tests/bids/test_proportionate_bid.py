@@ -12,6 +12,7 @@ the way (not the charity's time, so not counted).
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from marketplace.accounts.services import find_user
@@ -24,6 +25,9 @@ from marketplace.organisations.services import verify_organisation
 
 from ..helpers import PASSWORD
 from ..walk import Walk
+
+# The demo is dated from now (closing times on working days): tried at the fixed instants too.
+pytestmark = pytest.mark.clock
 
 ANSWER = "Weekly one-to-one mentoring in Margate by women who have been through the same. " * 4
 
