@@ -8,6 +8,7 @@ from datetime import datetime
 from fractions import Fraction
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..arrival import IN_FLIGHT_LIMIT
@@ -17,17 +18,22 @@ from ..needs.models import Need, lock_need
 from ..timeutil import utcnow
 from .lifecycle import counting_revision
 from .models import Bid, BidRevision
+from .outcomes import material_change_counts
 
 # A bid this far below the median of the other bids on its lot is abnormally low.
 LOW_SHARE_OF_MEDIAN = 0.70
 
 
 def counting_bids(need: Need) -> list[tuple[Bid, BidRevision]]:
-    """The bids that count at closing, with the revision that counts, by lot then id."""
-    bids = db.session.scalars(sa.select(Bid).where(Bid.need_id == need.id).order_by(Bid.lot_id, Bid.id)).all()
+    """The bids that count at closing, with the revision that counts, by lot then id: three
+    statements however many bids (the bids, their revisions, each lot's material changes)."""
+    bids = db.session.scalars(
+        sa.select(Bid).where(Bid.need_id == need.id).options(selectinload(Bid.revisions)).order_by(Bid.lot_id, Bid.id)
+    ).all()
+    changes = material_change_counts(sorted({bid.lot_id for bid in bids}))
     result = []
     for bid in bids:
-        revision = counting_revision(bid)
+        revision = counting_revision(bid, changes.get(bid.lot_id, 0))
         if revision is not None:
             result.append((bid, revision))
     return result

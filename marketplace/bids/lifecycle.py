@@ -36,7 +36,12 @@ def answers_current_need(revision: BidRevision, lot: Lot) -> bool:
     not by time: an amendment is stamped when it starts, so a submission running
     alongside it (before it was committed) can be later than its stamp without having
     seen it."""
-    return (revision.content or {}).get("need_material_changes") == material_change_count(lot)
+    return saw_every_change(revision, material_change_count(lot))
+
+
+def saw_every_change(revision: BidRevision, changes: int) -> bool:
+    """answers_current_need, given its lot's material_change_count."""
+    return (revision.content or {}).get("need_material_changes") == changes
 
 
 def changes_since(revision: BidRevision, lot: Lot) -> list[Amendment]:
@@ -49,16 +54,17 @@ def changes_since(revision: BidRevision, lot: Lot) -> list[Amendment]:
     return list(returning[seen:])
 
 
-def counting_revision(bid: Bid) -> BidRevision | None:
+def counting_revision(bid: Bid, changes: int | None = None) -> BidRevision | None:
     """The submission that counts: the latest, unless the bid was withdrawn after it or a
     material change to the need came after it (then it must be reconfirmed). Revisions can
-    only be written before closing, so this is also the last one before closing."""
+    only be written before closing, so this is also the last one before closing. `changes`
+    is the bid's lot's material_change_count when the caller has it (for many bids)."""
     latest = bid.latest_revision
     if latest is None:
         return None
     if bid.withdrawn_at is not None and bid.withdrawn_at >= latest.submitted_at:
         return None
-    if not answers_current_need(latest, bid.lot):
+    if not saw_every_change(latest, material_change_count(bid.lot) if changes is None else changes):
         return None
     return latest
 

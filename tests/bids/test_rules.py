@@ -22,7 +22,7 @@ from marketplace.notifications.models import OutboxEmail
 from marketplace.timeutil import utcnow
 
 from .. import factories
-from ..helpers import count
+from ..helpers import StatementCount, count
 
 
 @pytest.fixture
@@ -415,6 +415,20 @@ def test_withdrawn_bids_drafts_and_bids_needing_reconfirmation_do_not_count(need
     assert [(b.id, r.number) for b, r in found] == [(counted.id, 2), (reconfirmed.id, 2)]
     assert lifecycle.bid_state(stale, after) == BidState.CLOSED
     assert lifecycle.bid_state(withdrawn, after) == BidState.WITHDRAWN
+
+
+def test_the_bids_that_count_at_closing_are_read_in_three_statements_however_many_bids(need, commissioner):
+    factories.make_bid(need)
+    _amend_lot(need, commissioner)
+    bids = [factories.make_bid(need) for _ in range(4)]
+    db.session.expire_all()
+    db.session.refresh(need)
+    with StatementCount() as sql:
+        found = closing.counting_bids(need)
+    assert sql.count == 3
+    # The same answer as asking each bid on its own: the first bid needs reconfirmation.
+    assert [b.id for b, _ in found] == [b.id for b in bids]
+    assert all(lifecycle.counting_revision(b) is r for b, r in found)
 
 
 def test_the_counted_revision_is_the_last_submitted_before_closing_not_the_draft(need):
