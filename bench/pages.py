@@ -27,8 +27,9 @@ one goes first every time. req/s is the requests of the page's windows over thei
 (first request to last); the median and 95th percentile are of every request of the
 page's windows together (locust's histogram, summed); the ratio is the page's req/s over
 the ceiling's in the same rounds, and "rounds" gives the ratio of each round alone, its
-spread a measure of how much the machine's load moved. With the defaults, 6 pages take
-about 6 minutes once the data exists. Failures are counted and their errors printed.
+spread a measure of how much the machine's load moved. Failures are counted and their
+errors printed. With the defaults the 6 pages take about 8 minutes once the data exists
+(on a busy 2-core machine; the first run spends about 6 more building it).
 """
 
 import argparse
@@ -319,8 +320,8 @@ def load() -> str:
 def report(rows: list[Row], args: argparse.Namespace, version: str, loads: tuple[str, str], started: datetime) -> str:
     lines = [
         "",
-        f"{started:%Y-%m-%d %H:%M} UTC, {machine()}, {version}; load average (1, 5, 15 min) "
-        f"{loads[0]} before and {loads[1]} after.",
+        f"{started:%Y-%m-%d}, {started:%H:%M} to {datetime.now(UTC):%H:%M} UTC, {machine()}, {version}; "
+        f"load average (1, 5, 15 min) {loads[0]} before and {loads[1]} after.",
         f"gunicorn {' '.join(GUNICORN)} for the portal (production settings) and the ceiling; locust "
         f"{args.users} users without pause, {args.rounds} rounds of {args.seconds} s on each page and "
         f"{args.seconds} s on the ceiling, on the same machine.",
