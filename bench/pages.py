@@ -22,14 +22,15 @@ The load: locust (bench/locustfile.py), --users users (20) of FastHttpUser witho
 all started at once, on the same machine as the servers. Each page is measured in --rounds
 rounds (3); a round is a window of --seconds seconds (8) on the page and one on the
 ceiling, one after the other, the page first in odd rounds and the ceiling first in even
-ones, so that a change in the machine's load (other work on it) falls on both alike and no
-one goes first every time. req/s is the requests of the page's windows over their seconds
-(first request to last); the median and 95th percentile are of every request of the
-page's windows together (locust's histogram, summed); the ratio is the page's req/s over
-the ceiling's in the same rounds, and "rounds" gives the ratio of each round alone, its
-spread a measure of how much the machine's load moved. Failures are counted and their
-errors printed. With the defaults the 6 pages take about 8 minutes once the data exists
-(on a busy 2-core machine; the first run spends about 6 more building it).
+ones, so that a change in the machine's load (other work on it) falls on both alike and
+neither goes first every time. req/s is the requests of the page's windows over their
+seconds (each from the start of locust's load to its last answer); the median and 95th
+percentile are of all the requests of the page's windows together (locust's histograms,
+added); the ratio is the page's req/s over the ceiling's in the same rounds, and "rounds"
+gives each round's ratio alone: their spread shows how much the machine's load moved.
+Failures are counted and their errors printed. With the defaults the 6 pages take about
+8 minutes once the data exists (on a busy 2-core machine; the first run spends about 6
+more building it).
 """
 
 import argparse
