@@ -37,6 +37,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -337,6 +338,8 @@ def report(rows: list[Row], args: argparse.Namespace, version: str, loads: tuple
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
+    # Stopped (Ctrl+C or a TERM signal), it still stops its servers: PostgreSQL keeps its data.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     started, before = datetime.now(UTC), load()
     if args.fresh and os.environ.get("BENCH_DATABASE_URL"):
         sys.exit("--fresh rebuilds the kept PostgreSQL database only; empty BENCH_DATABASE_URL's yourself")
