@@ -14,7 +14,7 @@ BASE_URL ?= http://$(HOST):$(PORT)
 # VERBOSE=1 also prints the emails the demo data queues (about 370 lines), before the logins.
 VERBOSE ?=
 
-.PHONY: run test test-fast test-clocks lint setup assets db demo clean check-python bench
+.PHONY: run test test-fast test-clocks lint setup assets db demo clean check-python
 
 run: setup db demo
 	@echo
@@ -81,12 +81,15 @@ db: setup
 demo: db
 	BASE_URL='$(BASE_URL)' $(FLASK) demo-data $(if $(filter 1,$(VERBOSE)),--verbose)
 
-bench: setup
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python -m bench.run
-
 clean:
 	rm -rf $(VENV) node_modules static/css static/js static/fonts static/images static/manifest.json instance .pytest_cache
+
+# The public pages under load (locust, 20 users), each paired with a ceiling app: see
+# bench/pages.py. PostgreSQL with 100,000 needs, built once in instance/bench-pages/.
+.PHONY: bench-pages
+bench-pages: setup
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.pages $(BENCH_ARGS)
 
 .PHONY: bench-needs
 bench-needs: setup

@@ -59,18 +59,8 @@ class PostgresServer:
             raise PostgresUnavailable(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}")
 
     def start(self, max_connections: int = 200) -> None:
-        self._run(
-            os.path.join(self.bin_dir, "initdb"),
-            "-D",
-            self.data,
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync",
-        )
+        if not os.path.exists(os.path.join(self.data, "PG_VERSION")):  # a kept data directory is reused
+            self._initdb()
         self._run(
             os.path.join(self.bin_dir, "pg_ctl"),
             "start",
@@ -84,11 +74,30 @@ class PostgresServer:
             f"-c synchronous_commit=off -c full_page_writes=off -c max_connections={max_connections}",
         )
 
-    def stop(self) -> None:
+    def _initdb(self) -> None:
+        self._run(
+            os.path.join(self.bin_dir, "initdb"),
+            "-D",
+            self.data,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
+
+    def stop(self, keep: bool = False) -> None:
+        """Stop the server and delete its folder; with `keep`, shut it down cleanly and
+        keep the folder for the next start (a benchmark's data, bench/pages.py)."""
         try:
-            self._run(os.path.join(self.bin_dir, "pg_ctl"), "stop", "-D", self.data, "-m", "immediate")
+            self._run(
+                os.path.join(self.bin_dir, "pg_ctl"), "stop", "-D", self.data, "-m", "fast" if keep else "immediate"
+            )
         finally:
-            shutil.rmtree(self.base, ignore_errors=True)
+            if not keep:
+                shutil.rmtree(self.base, ignore_errors=True)
 
     def create_database(self, name: str) -> str:
         return create_database(self.url("postgres"), name)
@@ -143,23 +152,29 @@ def stop_shared_server(run_folder: Path) -> None:
             PostgresServer(**found).stop()
 
 
-def start_server(max_connections: int = 200) -> PostgresServer:
+def start_server(max_connections: int = 200, base: Path | None = None) -> PostgresServer:
+    """A server in a new temporary folder, or in `base` (made if need be), where a data
+    directory left by an earlier start is used again."""
     bin_dir = find_bin_dir()
     if bin_dir is None:
         raise PostgresUnavailable("no PostgreSQL server binaries (initdb) found; install the 'postgresql' package")
     if os.geteuid() == 0 and shutil.which("runuser") is None:
         raise PostgresUnavailable("running as root needs runuser to start PostgreSQL as 'postgres'")
-    base = tempfile.mkdtemp(prefix="lp-pgtest-")
+    temporary = base is None
+    if base is None:
+        base = Path(tempfile.mkdtemp(prefix="lp-pgtest-"))
+    base.mkdir(parents=True, exist_ok=True)
     os.chmod(base, 0o755)
     if os.geteuid() == 0:
         try:
             shutil.chown(base, "postgres", "postgres")
         except LookupError:
             raise PostgresUnavailable("there is no 'postgres' user to run the server as") from None
-    server = PostgresServer(bin_dir=bin_dir, base=base, port=_free_port())
+    server = PostgresServer(bin_dir=bin_dir, base=str(base), port=_free_port())
     try:
         server.start(max_connections)
     except PostgresUnavailable:
-        shutil.rmtree(base, ignore_errors=True)
+        if temporary:
+            shutil.rmtree(base, ignore_errors=True)
         raise
     return server
