@@ -29,6 +29,7 @@ from wtforms.validators import ValidationError
 from ..forms import MaxLength, strip
 from ..reference.models import Area, AreaKind
 from ..reference.services import current_categories, current_pdus, current_regions
+from . import fulltext
 from .dates import closing_soon_cutoff
 from .models import Lot, Need, Procedure, Reservation, need_pdus
 
@@ -145,7 +146,7 @@ class NeedFilters:
             return not f.errors and f.data
 
         return cls(
-            words=form.q.data.split() if ok(form.q) else [],
+            words=fulltext.search_terms(form.q.data) if ok(form.q) else [],
             region_id=int(form.region.data) if ok(form.region) else None,
             pdu_id=int(form.pdu.data) if ok(form.pdu) else None,
             category_id=int(form.category.data) if ok(form.category) else None,
@@ -182,10 +183,6 @@ class NeedFilters:
         )
 
 
-def escape_like(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def covers_any_pdu(pdu_ids) -> sa.ColumnElement[bool]:
     """The need covers at least one of these delivery units: a semi-join driven by the
     index on need_pdus.area_id (much faster than a correlated EXISTS per need)."""
@@ -201,11 +198,8 @@ def region_pdu_ids(region_ids) -> sa.Select:
 def open_needs_query(filters: NeedFilters, now: datetime) -> sa.Select:
     """Open needs matching the filters, soonest closing first."""
     query = sa.select(Need).where(Need.open_clause(now))
-    for word in filters.words:
-        # ILIKE on each column: PostgreSQL's statistics on the columns then tell the
-        # planner how common a word is (a lower() expression would hide that).
-        pattern = f"%{escape_like(word)}%"
-        query = query.where(sa.or_(Need.title.ilike(pattern, escape="\\"), Need.summary.ilike(pattern, escape="\\")))
+    if filters.words:
+        query = query.where(fulltext.matching(filters.words))
     if filters.region_id:
         query = query.where(covers_any_pdu(region_pdu_ids([filters.region_id])))
     if filters.pdu_id:
@@ -275,7 +269,7 @@ def page_of_open_needs(filters: NeedFilters, now: datetime, *, offset: int, scan
         assert query.whereclause is not None  # open_needs_query always has Need.open_clause
         where = visitors.replacement_traverse(query.whereclause, {}, _replace_closes_at)
         query = sa.select(Need).where(where).order_by(Need.closes_at, Need.id)
-    return query.limit(PAGE_SIZE).offset(offset)
+    return fulltext.by_relevance(query, filters.words).limit(PAGE_SIZE).offset(offset)
 
 
 # Below this many matches, a page is found by reading the table rather than walking the
