@@ -38,6 +38,7 @@ from .needs.models import (
     Question,
     SavedSearch,
 )
+from .needs.counts import NeedCount
 from .notifications.models import OutboxEmail
 from .opendata.models import OcdsRelease
 from .organisations.models import IncomeBand, LegalForm, Organisation
@@ -73,6 +74,7 @@ __all__ = [
     "Milestone",
     "ModerationClosure",
     "Need",
+    "NeedCount",
     "NeedDocument",
     "OcdsRelease",
     "Organisation",

@@ -87,11 +87,7 @@ def by_relevance(query: sa.Select, terms: list[str]) -> sa.Select:
     if _postgresql():
         return query.order_by(None).order_by(sa.func.ts_rank(_VECTOR, _tsquery(terms)).desc(), *query._order_by_clauses)
     found = _fts_matches(terms).subquery("words")
-    return (
-        query.join(found, found.c.rowid == Need.id)
-        .order_by(None)
-        .order_by(found.c.rank, *query._order_by_clauses)
-    )
+    return query.join(found, found.c.rowid == Need.id).order_by(None).order_by(found.c.rank, *query._order_by_clauses)
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

@@ -29,7 +29,7 @@ from wtforms.validators import ValidationError
 from ..forms import MaxLength, strip
 from ..reference.models import Area, AreaKind
 from ..reference.services import current_categories, current_pdus, current_regions
-from . import fulltext
+from . import counts, fulltext
 from .dates import closing_soon_cutoff
 from .models import Lot, Need, Procedure, Reservation, need_pdus
 
@@ -246,12 +246,37 @@ def _compile_scan_sqlite(element, compiler, **kw):
 
 
 def count_open_needs(filters: NeedFilters, now: datetime) -> int:
+    """How many open needs match: from the kept counts when there are no words and at most
+    one filter besides closing soon (counts.py), else by counting them."""
     from ..extensions import db
 
     whereclause = open_needs_query(filters, now).whereclause
     assert whereclause is not None  # open_needs_query always has Need.open_clause
+    facet = _one_facet(filters)
+    if facet is not None:
+        until = closing_soon_cutoff(now) if filters.closing_soon else None
+        return db.session.execute(counts.kept_count(*facet, whereclause, now, until)).scalar_one()
     where = visitors.replacement_traverse(whereclause, {}, _replace_closes_at)
     return db.session.execute(sa.select(sa.func.count()).select_from(Need).where(where)).scalar_one()
+
+
+def _one_facet(filters: NeedFilters) -> tuple[str, str] | None:
+    """The kept count (facet, value) that answers these filters, if one does."""
+    chosen = [
+        (facet, value)
+        for facet, value in (
+            ("region", filters.region_id),
+            ("pdu", filters.pdu_id),
+            ("category", filters.category_id),
+            ("procedure", filters.procedure),
+            ("value", filters.value_band if filters.value_band in VALUE_BANDS else None),
+            ("vcse", "" if filters.vcse else None),
+        )
+        if value is not None
+    ]
+    if filters.words or len(chosen) > 1:
+        return None
+    return (chosen[0][0], str(chosen[0][1])) if chosen else ("all", "")
 
 
 def _replace_closes_at(element, **kw):
