@@ -27,6 +27,7 @@ from .evaluation.models import (
     Score,
     ScoreSheet,
 )
+from .needs.counts import NeedCount
 from .needs.models import (
     Amendment,
     Criterion,
@@ -38,7 +39,6 @@ from .needs.models import (
     Question,
     SavedSearch,
 )
-from .needs.counts import NeedCount
 from .notifications.models import OutboxEmail
 from .opendata.models import OcdsRelease
 from .organisations.models import IncomeBand, LegalForm, Organisation

@@ -21,13 +21,16 @@ from .models import Need
 
 # PostgreSQL's English stop words (share/tsearch_data/english.stop, the Snowball list).
 STOP_WORDS = frozenset(
-    """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her
-    hers herself it its itself they them their theirs themselves what which who whom this that these
-    those am is are was were be been being have has had having do does did doing a an the and but if or
-    because as until while of at by for with about against between into through during before after
-    above below to from up down in out on off over under again further then once here there when where
-    why how all any both each few more most other some such no nor not only own same so than too very s
-    t can will just don should now""".split()
+    re.split(
+        r"\s+",
+        """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her
+        hers herself it its itself they them their theirs themselves what which who whom this that these
+        those am is are was were be been being have has had having do does did doing a an the and but if or
+        because as until while of at by for with about against between into through during before after
+        above below to from up down in out on off over under again further then once here there when where
+        why how all any both each few more most other some such no nor not only own same so than too very s
+        t can will just don should now""",
+    )
 )
 _WORD = re.compile(r"[^\W_]+")
 
@@ -93,10 +96,8 @@ def by_relevance(query: sa.Select, terms: list[str]) -> sa.Select:
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """For Alembic's comparison of the models with the database: leave out the search
     objects migration 0017 makes (they are not in the models)."""
-    if type_ == "table" and name in SEARCH_TABLES:
-        return False
-    if type_ == "index" and name in SEARCH_INDEXES:
-        return False
-    if type_ == "column" and (getattr(obj.table, "name", None), name) in SEARCH_COLUMNS:
-        return False
-    return True
+    return not (
+        (type_ == "table" and name in SEARCH_TABLES)
+        or (type_ == "index" and name in SEARCH_INDEXES)
+        or (type_ == "column" and (getattr(obj.table, "name", None), name) in SEARCH_COLUMNS)
+    )
