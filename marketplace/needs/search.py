@@ -255,8 +255,10 @@ def count_open_needs(filters: NeedFilters, now: datetime) -> int:
     facet = _one_facet(filters)
     if facet is not None:
         until = closing_soon_cutoff(now) if filters.closing_soon else None
-        return db.session.execute(counts.kept_count(*facet, whereclause, now, until)).scalar_one()
-    where = visitors.replacement_traverse(whereclause, {}, _replace_closes_at)
+        # Today's needs from the closes_at index, never from a filter's list of needs.
+        today = visitors.replacement_traverse(whereclause, {}, _not_driving("id"))
+        return db.session.execute(counts.kept_count(*facet, today, now, until)).scalar_one()
+    where = visitors.replacement_traverse(whereclause, {}, _not_driving("closes_at"))
     return db.session.execute(sa.select(sa.func.count()).select_from(Need).where(where)).scalar_one()
 
 
@@ -279,20 +281,29 @@ def _one_facet(filters: NeedFilters) -> tuple[str, str] | None:
     return (chosen[0][0], str(chosen[0][1])) if chosen else ("all", "")
 
 
-def _replace_closes_at(element, **kw):
-    # The ORM hands over an annotated copy of the column, so compare what it stands for.
-    if isinstance(element, sa.Column) and element.table is Need.__table__ and element.name == "closes_at":
-        return _Scan(element)
-    return None
+def _not_driving(name: str):
+    """A replacement for visitors.replacement_traverse: the needs column `name` becomes a
+    _Scan, which SQLite's planner does not drive an index from."""
+
+    def replace(element, **kw):
+        # The ORM hands over an annotated copy of the column, so compare what it stands for.
+        if isinstance(element, sa.Column) and element.table is Need.__table__ and element.name == name:
+            return _Scan(element)
+        return None
+
+    return replace
 
 
 def page_of_open_needs(filters: NeedFilters, now: datetime, *, offset: int, scan: bool) -> sa.Select:
     """One page of open needs. With `scan` (few matches), the table is read rather than
-    the closes_at index walked: an index walk would visit every open need to find them."""
+    the closes_at index walked: an index walk would visit every open need to find them.
+    With words, the best matches first (fulltext.by_relevance)."""
     query = open_needs_query(filters, now)
-    if scan:
-        assert query.whereclause is not None  # open_needs_query always has Need.open_clause
-        where = visitors.replacement_traverse(query.whereclause, {}, _replace_closes_at)
+    assert query.whereclause is not None  # open_needs_query always has Need.open_clause
+    if scan or not filters.words:
+        # Few matches: read them (not the closes_at index); many: walk the closes_at index
+        # (not a filter's list of needs, which would then have to be sorted).
+        where = visitors.replacement_traverse(query.whereclause, {}, _not_driving("closes_at" if scan else "id"))
         query = sa.select(Need).where(where).order_by(Need.closes_at, Need.id)
     return fulltext.by_relevance(query, filters.words).limit(PAGE_SIZE).offset(offset)
 
