@@ -29,6 +29,7 @@ from .common import (
     percentile,
     production_env,
     row_counts,
+    time_pages,
 )
 
 
@@ -48,6 +49,7 @@ def build(env: dict, count: int) -> float:
 
 
 def measure(env: dict, requests: int) -> tuple[list[tuple[str, str, list[float], int]], int]:
+    """Each page's times and SQL statements per request, and the number of open needs."""
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import sqlalchemy as sa
@@ -55,36 +57,32 @@ def measure(env: dict, requests: int) -> tuple[list[tuple[str, str, list[float],
     from marketplace import create_app
     from marketplace.extensions import db
     from marketplace.needs.models import Need
-    from marketplace.reference.models import Area
+    from marketplace.reference.models import Area, ServiceCategory
     from marketplace.timeutil import utcnow
 
     app = create_app()
     with app.app_context():
         region = db.session.scalar(sa.select(Area).where(Area.code == "N57"))
+        category = db.session.scalar(sa.select(ServiceCategory).order_by(ServiceCategory.id).limit(1))
         open_needs = db.session.scalar(sa.select(sa.func.count()).select_from(Need).where(Need.open_clause(utcnow())))
         some_need = db.session.scalar(sa.select(Need.id).where(Need.open_clause(utcnow())).order_by(Need.id).limit(1))
     pages = [
         ("no filter", "/needs"),
         ("word search", "/needs?q=housing"),
+        ("word search, stemmed", "/needs?q=house"),
         ("two-word search", "/needs?q=housing+women"),
         ("region filter", f"/needs?region={region.id}"),
+        ("category filter", f"/needs?category={category.id}"),
+        ("closing soon", "/needs?closing_soon=y"),
         ("page 200", "/needs?page=200"),
         ("four filters", f"/needs?region={region.id}&procedure=grant&value=25k-100k&closing_soon=y"),
         ("a need's page", f"/needs/{some_need}"),
     ]
     client = app.test_client()
     results = []
-    for name, url in pages:
-        for _ in range(3):  # warm the caches
-            response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
-        times = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200
-        results.append((name, url, times, len(response.data)))
+    for name, url, response, times, statements in time_pages(app, [(n, client, u) for n, u in pages], requests, warm=3):
+        assert response.status_code == 200, (url, response.status_code)
+        results.append((name, url, times, statements))
     return results, open_needs
 
 
@@ -106,11 +104,11 @@ def main() -> int:
         f"{args.requests} requests per page, one at a time, through the Flask test client "
         f"with the production settings, {os.cpu_count()} cores\n"
     )
-    print("| page | URL | median ms | 95th percentile ms |")
-    print("|---|---|---:|---:|")
-    for name, url, times, _size in results:
+    print("| page | URL | median ms | 95th percentile ms | SQL statements |")
+    print("|---|---|---:|---:|---:|")
+    for name, url, times, statements in results:
         shown = url if len(url) < 60 else url[:57] + "..."
-        print(f"| {name} | `{shown}` | {statistics.median(times):.0f} | {percentile(times, 0.95):.0f} |")
+        print(f"| {name} | `{shown}` | {statistics.median(times):.0f} | {percentile(times, 0.95):.0f} | {statements} |")
     return 0
 
 
