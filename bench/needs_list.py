@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from .common import (
     FLASK,
@@ -48,7 +49,7 @@ def build(env: dict, count: int) -> float:
     return time.monotonic() - started
 
 
-def measure(env: dict, requests: int) -> tuple[list[tuple[str, str, list[float], int]], int]:
+def measure(env: dict, requests: int) -> tuple[list[tuple[str, str, list[float], int]], int, Any]:
     """Each page's times and SQL statements per request, and the number of open needs."""
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
@@ -83,7 +84,42 @@ def measure(env: dict, requests: int) -> tuple[list[tuple[str, str, list[float],
     for name, url, response, times, statements in time_pages(app, [(n, client, u) for n, u in pages], requests, warm=3):
         assert response.status_code == 200, (url, response.status_code)
         results.append((name, url, times, statements))
-    return results, open_needs
+    return results, open_needs, app
+
+
+def statement_times(app, urls: list[str], requests: int) -> list[tuple[str, float, str]]:
+    """The median time of each SQL statement that reads needs (the count and the page), per
+    page: what the list's own queries cost, apart from rendering. (url, ms, statement)."""
+    import sqlalchemy as sa
+
+    from marketplace.extensions import db
+
+    times: dict[str, list[float]] = {}
+
+    def started(conn, cursor, statement, *args):
+        conn.info["bench_started"] = time.perf_counter()
+
+    def finished(conn, cursor, statement, *args):
+        if "FROM needs" in statement or "FROM need_counts" in statement:
+            times.setdefault(statement, []).append((time.perf_counter() - conn.info["bench_started"]) * 1000)
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", started)
+        sa.event.listen(db.engine, "after_cursor_execute", finished)
+    client = app.test_client()
+    found = []
+    for url in urls:
+        client.get(url)
+        times.clear()
+        for _ in range(requests):
+            client.get(url)
+        for statement, ms in times.items():
+            kind = "count" if "count(" in statement.lower() else "page"
+            found.append((url, statistics.median(ms), kind))
+    with app.app_context():
+        sa.event.remove(db.engine, "before_cursor_execute", started)
+        sa.event.remove(db.engine, "after_cursor_execute", finished)
+    return found
 
 
 def main() -> int:
@@ -95,7 +131,8 @@ def main() -> int:
     env = production_env(work)
     try:
         build_seconds = build(env, args.count)
-        results, open_needs = measure(env, args.requests)
+        results, open_needs, app = measure(env, args.requests)
+        sql_times = statement_times(app, [url for _name, url, _times, _s in results], args.requests)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     database = "PostgreSQL" if "postgres" in env["DATABASE_URL"] else "SQLite"
@@ -109,6 +146,9 @@ def main() -> int:
     for name, url, times, statements in results:
         shown = url if len(url) < 60 else url[:57] + "..."
         print(f"| {name} | `{shown}` | {statistics.median(times):.0f} | {percentile(times, 0.95):.0f} | {statements} |")
+    print("\nThe SQL reading needs, median ms of each statement:\n")
+    for url, ms, kind in sql_times:
+        print(f"- `{url}` {kind}: {ms:.1f}")
     return 0
 
 
