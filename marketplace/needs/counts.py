@@ -192,14 +192,15 @@ def kept_count(facet: str, value: str, exact_where: sa.ColumnElement[bool], now:
     """Listed needs with the facet closing after `now` (and by `until`), as one scalar:
     the kept counts of whole days after today (and before until's day) plus an exact
     count, `exact_where` (the list's own clause for these needs, open now), of the needs
-    closing today (or on until's day)."""
+    closing today (and on until's day)."""
     today = now.astimezone(UTC).date()
     days = [NeedCount.facet == facet, NeedCount.value == value, NeedCount.closes_on > today]
-    edges = Need.closes_at < _day_start(today + timedelta(days=1))
+    edges = [Need.closes_at < _day_start(today + timedelta(days=1))]
     if until is not None:
         last = until.astimezone(UTC).date()
         days.append(NeedCount.closes_on < last)
-        edges = sa.or_(edges, Need.closes_at >= _day_start(last))
-    kept = sa.select(sa.func.coalesce(sa.func.sum(NeedCount.needs), 0)).where(*days).scalar_subquery()
-    rest = sa.select(sa.func.count()).select_from(Need).where(exact_where, edges).scalar_subquery()
-    return sa.select(kept + rest)
+        edges.append(Need.closes_at >= _day_start(last))  # each edge a short range of the index
+    total = sa.select(sa.func.coalesce(sa.func.sum(NeedCount.needs), 0)).where(*days).scalar_subquery()
+    for edge in edges:
+        total = total + sa.select(sa.func.count()).select_from(Need).where(exact_where, edge).scalar_subquery()
+    return sa.select(total)

@@ -40,7 +40,7 @@ SEARCH_COLUMNS = frozenset({("needs", "search_vector")})
 SEARCH_INDEXES = frozenset({"ix_needs_search_vector"})
 
 _fts = sa.table("needs_fts", sa.column("rowid", sa.Integer), sa.column("rank", sa.Float))
-_VECTOR = sa.literal_column("needs.search_vector")
+_VECTOR: sa.ColumnElement = sa.literal_column("needs.search_vector")
 
 
 def search_terms(text: str | None) -> list[str]:
