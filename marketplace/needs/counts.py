@@ -159,14 +159,16 @@ def _touched_needs(session) -> list[Need]:
 
 @sa.event.listens_for(Session, "before_flush")
 def _note_needs_before_flush(session, flush_context, instances) -> None:
+    session.info.pop(_KEY, None)  # left by a flush that failed
     touched = [n for n in _touched_needs(session) if _listed_before(n) or n.published_at is not None]
     if not touched:
         return
-    noted = session.info.setdefault(_KEY, {"ids": set(), "new": []})
     counted = {n.id for n in touched if n.id is not None and _listed_before(n)}
-    noted["ids"] |= {n.id for n in touched if n.id is not None}
-    noted["new"] += [n for n in touched if n.id is None]
-    noted["old"] = facet_counts(session.connection(), counted)
+    session.info[_KEY] = {
+        "ids": {n.id for n in touched if n.id is not None},
+        "new": [n for n in touched if n.id is None],
+        "old": facet_counts(session.connection(), counted),
+    }
 
 
 @sa.event.listens_for(Session, "after_flush")
@@ -179,6 +181,13 @@ def _count_after_flush(session, flush_context) -> None:
     for key, n in noted["old"].items():
         delta[key] = delta.get(key, 0) - n
     _add(session.connection(), delta)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_after_transaction(session, transaction) -> None:
+    # A flush that failed after its before_flush leaves nothing for the next transaction.
+    if transaction.parent is None:
+        session.info.pop(_KEY, None)
 
 
 # Counting --------------------------------------------------------------------------------
