@@ -195,15 +195,23 @@ def region_pdu_ids(region_ids) -> sa.Select:
     return sa.select(Area.id).where(Area.parent_id.in_(region_ids), Area.kind == AreaKind.PDU)
 
 
-def open_needs_query(filters: NeedFilters, now: datetime) -> sa.Select:
-    """Open needs matching the filters, soonest closing first."""
+def covers_each(pdu_ids) -> sa.ColumnElement[bool]:
+    """covers_any_pdu tested need by need (EXISTS on the need_pdus key), for walking a
+    few needs in closing order rather than listing every need of the delivery units."""
+    return sa.exists(sa.select(1).where(need_pdus.c.need_id == Need.id, need_pdus.c.area_id.in_(pdu_ids)))
+
+
+def open_needs_query(filters: NeedFilters, now: datetime, *, walk: bool = False) -> sa.Select:
+    """Open needs matching the filters, soonest closing first. With `walk`, delivery units
+    are tested need by need (covers_each), for reading few needs from the closes_at index."""
+    covers = covers_each if walk else covers_any_pdu
     query = sa.select(Need).where(Need.open_clause(now))
     if filters.words:
         query = query.where(fulltext.matching(filters.words))
     if filters.region_id:
-        query = query.where(covers_any_pdu(region_pdu_ids([filters.region_id])))
+        query = query.where(covers(region_pdu_ids([filters.region_id])))
     if filters.pdu_id:
-        query = query.where(covers_any_pdu([filters.pdu_id]))
+        query = query.where(covers([filters.pdu_id]))
     if filters.category_id:
         query = query.where(Need.category_id == filters.category_id)
     if filters.procedure:
@@ -250,14 +258,16 @@ def count_open_needs(filters: NeedFilters, now: datetime) -> int:
     one filter besides closing soon (counts.py), else by counting them."""
     from ..extensions import db
 
-    whereclause = open_needs_query(filters, now).whereclause
-    assert whereclause is not None  # open_needs_query always has Need.open_clause
     facet = _one_facet(filters)
     if facet is not None:
         until = closing_soon_cutoff(now) if filters.closing_soon else None
         # Today's needs from the closes_at index, never from a filter's list of needs.
-        today = visitors.replacement_traverse(whereclause, {}, _not_driving("id"))
+        walked = open_needs_query(filters, now, walk=True).whereclause
+        assert walked is not None  # open_needs_query always has Need.open_clause
+        today = visitors.replacement_traverse(walked, {}, _not_driving("id"))
         return db.session.execute(counts.kept_count(*facet, today, now, until)).scalar_one()
+    whereclause = open_needs_query(filters, now).whereclause
+    assert whereclause is not None  # open_needs_query always has Need.open_clause
     where = visitors.replacement_traverse(whereclause, {}, _not_driving("closes_at"))
     return db.session.execute(sa.select(sa.func.count()).select_from(Need).where(where)).scalar_one()
 
@@ -298,7 +308,7 @@ def page_of_open_needs(filters: NeedFilters, now: datetime, *, offset: int, scan
     """One page of open needs. With `scan` (few matches), the table is read rather than
     the closes_at index walked: an index walk would visit every open need to find them.
     With words, the best matches first (fulltext.by_relevance)."""
-    query = open_needs_query(filters, now)
+    query = open_needs_query(filters, now, walk=not scan and not filters.words)
     assert query.whereclause is not None  # open_needs_query always has Need.open_clause
     if scan or not filters.words:
         # Few matches: read them (not the closes_at index); many: walk the closes_at index
