@@ -209,7 +209,9 @@ def kept_count(facet: str, value: str, exact_where: sa.ColumnElement[bool], now:
         last = until.astimezone(UTC).date()
         days.append(NeedCount.closes_on < last)
         edges.append(Need.closes_at >= _day_start(last))  # each edge a short range of the index
-    total = sa.select(sa.func.coalesce(sa.func.sum(NeedCount.needs), 0)).where(*days).scalar_subquery()
+    total: sa.ColumnElement = (
+        sa.select(sa.func.coalesce(sa.func.sum(NeedCount.needs), 0)).where(*days).scalar_subquery()
+    )
     for edge in edges:
         total = total + sa.select(sa.func.count()).select_from(Need).where(exact_where, edge).scalar_subquery()
     return sa.select(total)
