@@ -27,6 +27,7 @@ from .evaluation.models import (
     Score,
     ScoreSheet,
 )
+from .needs.counts import NeedCount
 from .needs.models import (
     Amendment,
     Criterion,
@@ -73,6 +74,7 @@ __all__ = [
     "Milestone",
     "ModerationClosure",
     "Need",
+    "NeedCount",
     "NeedDocument",
     "OcdsRelease",
     "Organisation",

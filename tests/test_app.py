@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 
 from config import ConfigError, ProductionConfig
 from marketplace.extensions import db
+from marketplace.needs import fulltext
 
 from .helpers import page_text
 
@@ -102,7 +103,8 @@ def test_security_headers_are_set(client):
 
 def test_models_and_migrations_agree(app, db_session):
     """CI fails when a model changes without a migration (or the other way round)."""
-    context = MigrationContext.configure(db_session.connection(), opts={"compare_type": True, "render_as_batch": True})
+    opts = {"compare_type": True, "render_as_batch": True, "include_object": fulltext.include_object}
+    context = MigrationContext.configure(db_session.connection(), opts=opts)
     differences = compare_metadata(context, db.metadata)
     assert differences == []
 

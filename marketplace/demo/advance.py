@@ -22,13 +22,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..needs import counts
 from ..needs.models import Need
 from ..timeutil import LONDON, UTCDateTime, utcnow
 from ..workdays import next_working_day
 from .people import DemoRefused, refuse_in_production
 
 MOST_DAYS = 365
-KEPT_TABLES = frozenset({"areas", "service_categories", "desired_outcomes", "alembic_version"})
+# need_counts is counted again from the needs moved (needs.counts.rebuild).
+KEPT_TABLES = frozenset({"areas", "service_categories", "desired_outcomes", "alembic_version", "need_counts"})
 KEPT_COLUMNS = frozenset({("bid_revisions", "content")})
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
 
@@ -136,5 +138,6 @@ def advance_demo(days: int, now: datetime | None = None) -> dict[str, int]:
         if table.name not in KEPT_TABLES and (count := _shift_table(table, delta)):
             moved[table.name] = count
     db.session.expire_all()  # the objects in the session held the dates before
+    counts.rebuild()
     moved["working days"] = _open_needs_on_working_days(now or utcnow())
     return moved

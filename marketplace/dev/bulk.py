@@ -19,6 +19,7 @@ from ..contracts.models import (
 from ..delivery.models import OutcomeReport, ReportOutcome, ReportSubmission
 from ..evaluation.models import AwardDecision, ModerationClosure
 from ..extensions import db
+from ..needs import counts
 from ..needs.models import Need
 from ..organisations.models import Organisation
 from ..payments.models import Payment
@@ -31,8 +32,10 @@ def next_id(model) -> int:
 
 
 def after_bulk_insert(tables) -> None:
-    """Rows were inserted with their own ids: move PostgreSQL's id sequences past them, and
-    refresh the planner's statistics on either database."""
+    """Rows were inserted with their own ids: move PostgreSQL's id sequences past them,
+    count the needs on the public list again (needs.counts, kept by the ORM's flushes,
+    which these rows bypassed), and refresh the planner's statistics on either database."""
+    counts.rebuild()
     if db.engine.dialect.name == "postgresql":
         for table in tables:
             db.session.execute(

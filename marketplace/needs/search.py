@@ -29,6 +29,7 @@ from wtforms.validators import ValidationError
 from ..forms import MaxLength, strip
 from ..reference.models import Area, AreaKind
 from ..reference.services import current_categories, current_pdus, current_regions
+from . import counts, fulltext
 from .dates import closing_soon_cutoff
 from .models import Lot, Need, Procedure, Reservation, need_pdus
 
@@ -145,7 +146,7 @@ class NeedFilters:
             return not f.errors and f.data
 
         return cls(
-            words=form.q.data.split() if ok(form.q) else [],
+            words=fulltext.search_terms(form.q.data) if ok(form.q) else [],
             region_id=int(form.region.data) if ok(form.region) else None,
             pdu_id=int(form.pdu.data) if ok(form.pdu) else None,
             category_id=int(form.category.data) if ok(form.category) else None,
@@ -182,10 +183,6 @@ class NeedFilters:
         )
 
 
-def escape_like(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def covers_any_pdu(pdu_ids) -> sa.ColumnElement[bool]:
     """The need covers at least one of these delivery units: a semi-join driven by the
     index on need_pdus.area_id (much faster than a correlated EXISTS per need)."""
@@ -198,18 +195,23 @@ def region_pdu_ids(region_ids) -> sa.Select:
     return sa.select(Area.id).where(Area.parent_id.in_(region_ids), Area.kind == AreaKind.PDU)
 
 
-def open_needs_query(filters: NeedFilters, now: datetime) -> sa.Select:
-    """Open needs matching the filters, soonest closing first."""
+def covers_each(pdu_ids) -> sa.ColumnElement[bool]:
+    """covers_any_pdu tested need by need (EXISTS on the need_pdus key), for walking a
+    few needs in closing order rather than listing every need of the delivery units."""
+    return sa.exists(sa.select(1).where(need_pdus.c.need_id == Need.id, need_pdus.c.area_id.in_(pdu_ids)))
+
+
+def open_needs_query(filters: NeedFilters, now: datetime, *, walk: bool = False) -> sa.Select:
+    """Open needs matching the filters, soonest closing first. With `walk`, delivery units
+    are tested need by need (covers_each), for reading few needs from the closes_at index."""
+    covers = covers_each if walk else covers_any_pdu
     query = sa.select(Need).where(Need.open_clause(now))
-    for word in filters.words:
-        # ILIKE on each column: PostgreSQL's statistics on the columns then tell the
-        # planner how common a word is (a lower() expression would hide that).
-        pattern = f"%{escape_like(word)}%"
-        query = query.where(sa.or_(Need.title.ilike(pattern, escape="\\"), Need.summary.ilike(pattern, escape="\\")))
+    if filters.words:
+        query = query.where(fulltext.matching(filters.words))
     if filters.region_id:
-        query = query.where(covers_any_pdu(region_pdu_ids([filters.region_id])))
+        query = query.where(covers(region_pdu_ids([filters.region_id])))
     if filters.pdu_id:
-        query = query.where(covers_any_pdu([filters.pdu_id]))
+        query = query.where(covers([filters.pdu_id]))
     if filters.category_id:
         query = query.where(Need.category_id == filters.category_id)
     if filters.procedure:
@@ -252,30 +254,68 @@ def _compile_scan_sqlite(element, compiler, **kw):
 
 
 def count_open_needs(filters: NeedFilters, now: datetime) -> int:
+    """How many open needs match: from the kept counts when there are no words and at most
+    one filter besides closing soon (counts.py), else by counting them."""
     from ..extensions import db
 
+    facet = _one_facet(filters)
+    if facet is not None:
+        until = closing_soon_cutoff(now) if filters.closing_soon else None
+        # Today's needs from the closes_at index, never from a filter's list of needs.
+        walked = open_needs_query(filters, now, walk=True).whereclause
+        assert walked is not None  # open_needs_query always has Need.open_clause
+        today = visitors.replacement_traverse(walked, {}, _not_driving("id"))
+        return db.session.execute(counts.kept_count(*facet, today, now, until)).scalar_one()
     whereclause = open_needs_query(filters, now).whereclause
     assert whereclause is not None  # open_needs_query always has Need.open_clause
-    where = visitors.replacement_traverse(whereclause, {}, _replace_closes_at)
+    where = visitors.replacement_traverse(whereclause, {}, _not_driving("closes_at"))
     return db.session.execute(sa.select(sa.func.count()).select_from(Need).where(where)).scalar_one()
 
 
-def _replace_closes_at(element, **kw):
-    # The ORM hands over an annotated copy of the column, so compare what it stands for.
-    if isinstance(element, sa.Column) and element.table is Need.__table__ and element.name == "closes_at":
-        return _Scan(element)
-    return None
+def _one_facet(filters: NeedFilters) -> tuple[str, str] | None:
+    """The kept count (facet, value) that answers these filters, if one does."""
+    chosen = [
+        (facet, value)
+        for facet, value in (
+            ("region", filters.region_id),
+            ("pdu", filters.pdu_id),
+            ("category", filters.category_id),
+            ("procedure", filters.procedure),
+            ("value", filters.value_band if filters.value_band in VALUE_BANDS else None),
+            ("vcse", "" if filters.vcse else None),
+        )
+        if value is not None
+    ]
+    if filters.words or len(chosen) > 1:
+        return None
+    return (chosen[0][0], str(chosen[0][1])) if chosen else ("all", "")
+
+
+def _not_driving(name: str):
+    """A replacement for visitors.replacement_traverse: the needs column `name` becomes a
+    _Scan, which SQLite's planner does not drive an index from."""
+
+    def replace(element, **kw):
+        # The ORM hands over an annotated copy of the column, so compare what it stands for.
+        if isinstance(element, sa.Column) and element.table is Need.__table__ and element.name == name:
+            return _Scan(element)
+        return None
+
+    return replace
 
 
 def page_of_open_needs(filters: NeedFilters, now: datetime, *, offset: int, scan: bool) -> sa.Select:
     """One page of open needs. With `scan` (few matches), the table is read rather than
-    the closes_at index walked: an index walk would visit every open need to find them."""
-    query = open_needs_query(filters, now)
-    if scan:
-        assert query.whereclause is not None  # open_needs_query always has Need.open_clause
-        where = visitors.replacement_traverse(query.whereclause, {}, _replace_closes_at)
+    the closes_at index walked: an index walk would visit every open need to find them.
+    With words, the best matches first (fulltext.by_relevance)."""
+    query = open_needs_query(filters, now, walk=not scan and not filters.words)
+    assert query.whereclause is not None  # open_needs_query always has Need.open_clause
+    if scan or not filters.words:
+        # Few matches: read them (not the closes_at index); many: walk the closes_at index
+        # (not a filter's list of needs, which would then have to be sorted).
+        where = visitors.replacement_traverse(query.whereclause, {}, _not_driving("closes_at" if scan else "id"))
         query = sa.select(Need).where(where).order_by(Need.closes_at, Need.id)
-    return query.limit(PAGE_SIZE).offset(offset)
+    return fulltext.by_relevance(query, filters.words).limit(PAGE_SIZE).offset(offset)
 
 
 # Below this many matches, a page is found by reading the table rather than walking the
