@@ -2,6 +2,8 @@
 the jobs a deployment runs from cron (emails, closing needs, digests). The measuring
 commands live in marketplace/dev/, registered only outside production."""
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -27,11 +29,20 @@ def register_commands(app: Flask) -> None:
 
 @click.command("load-reference")
 @with_appcontext
-def load_reference_command():
+@click.option(
+    "--data-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder of CSV files shaped like the shipped ones (marketplace/reference/data/).",
+)
+def load_reference_command(data_dir):
     """Load regions, PDUs, service categories and outcomes from the shipped CSV files."""
-    from .reference.services import load_reference
+    from .needs import counts
+    from .reference.services import DATA, load_reference
 
-    report = load_reference()
+    report = load_reference(data_dir or DATA)
+    if report.created or report.updated:
+        # A delivery unit moved to another region moves its needs' kept counts too.
+        counts.rebuild()
     db.session.commit()
     click.echo(str(report))
 

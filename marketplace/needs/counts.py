@@ -28,13 +28,14 @@ from ..extensions import Model, db
 from ..reference.models import Area, AreaKind
 from .models import Lot, Need, Reservation, need_pdus
 
-# The value bands of the list's filter, in pence: key, lowest inclusive, highest exclusive.
-BANDS = (
-    ("under-25k", None, 2_500_000),
-    ("25k-100k", 2_500_000, 10_000_000),
-    ("100k-500k", 10_000_000, 50_000_000),
-    ("over-500k", 50_000_000, None),
-)
+# Value bands on the total of the lots, in pence: (label, lowest inclusive, highest exclusive),
+# the list's filter; kept counted here.
+VALUE_BANDS = {
+    "under-25k": ("Under £25,000", None, 2_500_000),
+    "25k-100k": ("£25,000 to £100,000", 2_500_000, 10_000_000),
+    "100k-500k": ("£100,000 to £500,000", 10_000_000, 50_000_000),
+    "over-500k": ("Over £500,000", 50_000_000, None),
+}
 _KEY = "need_counts"
 # The attributes of a need that decide where it is counted.
 _COUNTED = (
@@ -77,7 +78,7 @@ def _facets(need_ids: set[int] | None) -> sa.CompoundSelect:
     band = sa.case(
         *(
             (sa.and_(Need.value_pence >= (low or 0), sa.true() if high is None else Need.value_pence < high), key)
-            for key, low, high in BANDS
+            for key, (_, low, high) in VALUE_BANDS.items()
         )
     )
     vcse = sa.exists(sa.select(1).where(Lot.need_id == Need.id, Lot.reservation == Reservation.VCSE))

@@ -37,14 +37,7 @@ PAGE_SIZE = 20
 MAX_PAGE = 100_000
 SEARCH_MAX = 200
 MAX_WORDS = 10
-
-# Value bands on the total of the lots, in pence: (label, lowest inclusive, highest exclusive).
-VALUE_BANDS = {
-    "under-25k": ("Under £25,000", None, 2_500_000),
-    "25k-100k": ("£25,000 to £100,000", 2_500_000, 10_000_000),
-    "100k-500k": ("£100,000 to £500,000", 10_000_000, 50_000_000),
-    "over-500k": ("Over £500,000", 50_000_000, None),
-}
+VALUE_BANDS = counts.VALUE_BANDS
 
 
 class ListedSelect(SelectField):

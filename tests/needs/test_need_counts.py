@@ -12,6 +12,7 @@ from marketplace.extensions import db
 from marketplace.needs import amendments, counts, drafting, publishing, search
 from marketplace.needs.models import Procedure, Reservation
 from marketplace.reference.models import ServiceCategory
+from marketplace.reference.services import DATA
 from marketplace.timeutil import utcnow
 
 from .. import factories
@@ -166,3 +167,20 @@ def test_the_list_reads_the_kept_counts(client, commissioners):
     row.needs += 1000
     db.session.flush()
     assert 'id="count">1,004 open needs<' in page_text(client.get("/needs"))
+
+
+def test_a_delivery_unit_moved_to_another_region_by_load_reference_moves_its_needs_counts(app, commissioners, tmp_path):
+    _needs(commissioners)
+    for name in DATA.iterdir():
+        (tmp_path / name.name).write_text(name.read_text())
+    pdus = tmp_path / "probation_delivery_units.csv"
+    pdus.write_text(pdus.read_text().replace("N57EKNT,East Kent,N57,", "N57EKNT,East Kent,N07,"))
+    result = app.test_cli_runner().invoke(args=["load-reference", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert factories.area("N57EKNT").parent.code == "N07"
+    assert_kept_counts_exact(utcnow())
+
+
+def test_load_reference_refuses_a_folder_that_does_not_exist(app, db_session, tmp_path):
+    result = app.test_cli_runner().invoke(args=["load-reference", "--data-dir", str(tmp_path / "missing")])
+    assert result.exit_code != 0 and "does not exist" in result.output
