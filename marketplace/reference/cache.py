@@ -16,8 +16,10 @@ bypass the snapshot, so uncommitted rows are never shared. Another process's
 
 import threading
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -88,10 +90,20 @@ class AreaRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Names:
+    """Each row's name by its code, retired ones too (an amendment names what it changed)."""
+
+    areas: Mapping[str, str]
+    categories: Mapping[str, str]
+    outcomes: Mapping[str, str]  # an outcome's latest version's text
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     regions: tuple[AreaRef, ...]  # by name
     pdus: tuple[AreaRef, ...]  # by name
     categories: tuple[CategoryRef, ...]  # national first, then by name
+    names: Names
 
 
 def _read(session: Session) -> Snapshot:
@@ -136,7 +148,12 @@ def _read(session: Session) -> Snapshot:
             sa.select(ServiceCategory.__table__).order_by(ServiceCategory.national.desc(), ServiceCategory.name)
         )
     )
-    return Snapshot(regions, pdus, categories)
+    names = Names(
+        areas=MappingProxyType({a.code: a.name for a in areas}),
+        categories=MappingProxyType({c.code: c.name for c in categories}),
+        outcomes=MappingProxyType({o.code: o.text for o in sorted(outcomes, key=lambda o: o.version)}),
+    )
+    return Snapshot(regions, pdus, categories, names)
 
 
 _snapshots: "weakref.WeakKeyDictionary[sa.Engine, Snapshot]" = weakref.WeakKeyDictionary()
@@ -188,3 +205,7 @@ def _forget_after_reference_rollback(session, previous_transaction) -> None:
     if session.info.get(_CHANGED) and previous_transaction.parent is None:
         del session.info[_CHANGED]
         forget()
+
+
+def reference_names() -> Names:
+    return snapshot().names
