@@ -45,6 +45,27 @@ def closing_soon(area_ids, now: datetime) -> sa.Select:
     ).where(Need.area_id.in_(area_ids), Need.open_clause(now), Need.closes_at <= closing_within_working_days(now))
 
 
+def _for_action(area_ids, now: datetime) -> tuple[list[tuple[Need, int]], list[Need]]:
+    """The areas' needs with questions waiting for an answer (and how many), and their open
+    needs closing within 7 days, each by closing time: one statement for both lists."""
+    waiting = sa.union_all(
+        sa.select(Question.need_id.label("need_id"), sa.func.count().label("questions"), sa.literal(0).label("kind"))
+        .join(Need, Need.id == Question.need_id)
+        .where(Need.area_id.in_(area_ids), Question.answered_at.is_(None))
+        .group_by(Question.need_id),
+        sa.select(Need.id, sa.literal(0), sa.literal(1)).where(
+            Need.area_id.in_(area_ids), Need.open_clause(now), Need.closes_at <= closing_soon_cutoff(now)
+        ),
+    ).subquery("waiting")
+    rows = db.session.execute(
+        sa.select(Need, waiting.c.questions, waiting.c.kind)
+        .join(waiting, waiting.c.need_id == Need.id)
+        .order_by(Need.closes_at, Need.id)
+    ).all()
+    unanswered = [(need, questions) for need, questions, kind in rows if kind == 0]
+    return unanswered, [need for need, _, kind in rows if kind == 1]
+
+
 def commissioning_overview(user, now=None) -> dict | None:
     """For the home page: the needs of the areas the user commissions for, counted by
     status, and what needs their action. None when the user commissions nowhere."""
@@ -75,18 +96,7 @@ def commissioning_overview(user, now=None) -> dict | None:
     by_status: dict[NeedStatus, list[Need]] = {}
     for need in listed:
         by_status.setdefault(need.status_at(now), []).append(need)
-    unanswered = db.session.execute(
-        sa.select(Need, sa.func.count(Question.id))
-        .join(Question, Question.need_id == Need.id)
-        .where(Need.area_id.in_(area_ids), Question.answered_at.is_(None))
-        .group_by(Need.id)
-        .order_by(Need.closes_at)
-    ).all()
-    closing = db.session.scalars(
-        sa.select(Need)
-        .where(Need.area_id.in_(area_ids), Need.open_clause(now), Need.closes_at <= closing_soon_cutoff(now))
-        .order_by(Need.closes_at)
-    ).all()
+    unanswered, closing = _for_action(area_ids, now)
     return {
         "counts": [(s, counts.get(s.value, 0)) for s in NeedStatus],
         "by_status": by_status,
