@@ -14,6 +14,7 @@ What a change affects (DESIGN: "Needs"):
 A commissioner may record a change of wording only as a correction, which affects no bid.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -272,6 +273,6 @@ def _show(key: str, value) -> str:
     return str(value)
 
 
-def _names(names: dict[str, str], codes: list[str]) -> str:
+def _names(names: Mapping[str, str], codes: list[str]) -> str:
     """Reference rows named from the process's reference data (no query)."""
     return "; ".join(names.get(code, code) for code in codes) or "None"

@@ -106,34 +106,36 @@ class Snapshot:
     names: Names
 
 
-def _read(session: Session) -> Snapshot:
-    """Three statements: every area, every category, every outcome."""
-    areas = session.execute(sa.select(Area.__table__).order_by(Area.name, Area.id)).all()
-    names = {a.id: a.name for a in areas}
+def _areas(session: Session) -> tuple[tuple[AreaRef, ...], tuple[AreaRef, ...], dict[str, str]]:
+    """Every region (with its PDUs) and every PDU (with its region's name), by name."""
+    rows = session.execute(sa.select(Area.__table__).order_by(Area.name, Area.id)).all()
+    name_of = {a.id: a.name for a in rows}
     pdus = tuple(
-        AreaRef(a.id, a.code, a.name, a.kind, a.parent_id, names[a.parent_id], a.valid_from, a.valid_to)
-        for a in areas
+        AreaRef(a.id, a.code, a.name, a.kind, a.parent_id, name_of[a.parent_id], a.valid_from, a.valid_to)
+        for a in rows
         if a.kind == AreaKind.PDU
     )
     regions = tuple(
-        AreaRef(
-            a.id,
-            a.code,
-            a.name,
-            a.kind,
-            None,
-            None,
-            a.valid_from,
-            a.valid_to,
-            tuple(p for p in pdus if p.parent_id == a.id),
-        )
-        for a in areas
+        AreaRef(a.id, a.code, a.name, a.kind, None, None, a.valid_from, a.valid_to, _children(pdus, a.id))
+        for a in rows
         if a.kind == AreaKind.REGION
     )
+    return regions, pdus, {a.code: a.name for a in rows}
+
+
+def _children(pdus: tuple[AreaRef, ...], region_id: int) -> tuple[AreaRef, ...]:
+    return tuple(p for p in pdus if p.parent_id == region_id)
+
+
+def _categories(session: Session) -> tuple[tuple[CategoryRef, ...], list[OutcomeRef]]:
+    """Every category (national first, then by name) with its outcomes (by code)."""
     outcomes = [
         OutcomeRef(o.id, o.category_id, o.code, o.version, o.text, o.valid_from, o.valid_to)
         for o in session.execute(sa.select(DesiredOutcome.__table__).order_by(DesiredOutcome.code, DesiredOutcome.id))
     ]
+    rows = session.execute(
+        sa.select(ServiceCategory.__table__).order_by(ServiceCategory.national.desc(), ServiceCategory.name)
+    )
     categories = tuple(
         CategoryRef(
             c.id,
@@ -144,12 +146,17 @@ def _read(session: Session) -> Snapshot:
             c.valid_to,
             tuple(o for o in outcomes if o.category_id == c.id),
         )
-        for c in session.execute(
-            sa.select(ServiceCategory.__table__).order_by(ServiceCategory.national.desc(), ServiceCategory.name)
-        )
+        for c in rows
     )
+    return categories, outcomes
+
+
+def _read(session: Session) -> Snapshot:
+    """Three statements: every area, every outcome, every category."""
+    regions, pdus, area_names = _areas(session)
+    categories, outcomes = _categories(session)
     names = Names(
-        areas=MappingProxyType({a.code: a.name for a in areas}),
+        areas=MappingProxyType(area_names),
         categories=MappingProxyType({c.code: c.name for c in categories}),
         outcomes=MappingProxyType({o.code: o.text for o in sorted(outcomes, key=lambda o: o.version)}),
     )
