@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from .. import waiting
 from ..accounts.models import Role
 from ..extensions import db
-from ..reference.models import AreaKind
+from ..reference.models import Area, AreaKind
 from ..timeutil import london_date, utcnow
 from ..workdays import add_working_days, at_london_time
 from .dates import closing_soon_cutoff
@@ -45,9 +45,14 @@ def closing_soon(area_ids, now: datetime) -> sa.Select:
     ).where(Need.area_id.in_(area_ids), Need.open_clause(now), Need.closes_at <= closing_within_working_days(now))
 
 
-def _for_action(area_ids, now: datetime) -> tuple[list[tuple[Need, int]], list[Need]]:
+IN_PROGRESS = (NeedStatus.DRAFT.value, NeedStatus.OPEN.value, NeedStatus.CLOSED.value)
+LISTED = 60  # the needs in progress the home page lists, soonest closing first
+
+
+def _for_action(area_ids, now: datetime) -> tuple[list[tuple], list]:
     """The areas' needs with questions waiting for an answer (and how many), and their open
-    needs closing within 7 days, each by closing time: one statement for both lists."""
+    needs closing within 7 days, each by closing time: one statement for both lists, of the
+    columns the page shows (id, title, closes_at)."""
     waiting = sa.union_all(
         sa.select(Question.need_id.label("need_id"), sa.func.count().label("questions"), sa.literal(0).label("kind"))
         .join(Need, Need.id == Question.need_id)
@@ -58,12 +63,44 @@ def _for_action(area_ids, now: datetime) -> tuple[list[tuple[Need, int]], list[N
         ),
     ).subquery("waiting")
     rows = db.session.execute(
-        sa.select(Need, waiting.c.questions, waiting.c.kind)
+        sa.select(Need.id, Need.title, Need.closes_at, waiting.c.questions, waiting.c.kind)
         .join(waiting, waiting.c.need_id == Need.id)
         .order_by(Need.closes_at, Need.id)
     ).all()
-    unanswered = [(need, questions) for need, questions, kind in rows if kind == 0]
-    return unanswered, [need for need, _, kind in rows if kind == 1]
+    unanswered = [(row, row.questions) for row in rows if row.kind == 0]
+    return unanswered, [row for row in rows if row.kind == 1]
+
+
+def _by_status(area_ids, now: datetime) -> tuple[dict[str, int], dict[NeedStatus, list]]:
+    """The areas' needs counted by status, and the first LISTED in progress (soonest
+    closing first) by status, as rows of the columns the page shows (id, title, closes_at,
+    area_name). Two statements: one window-counted statement over all the areas' needs
+    measured slower (35 against 17 ms at the median for a region of 3,607 needs, README)
+    than a grouped count and the list read from the index of needs in progress."""
+    status = _status_clause(now)
+    counts: dict[str, int] = dict(
+        db.session.execute(sa.select(status, sa.func.count()).where(Need.area_id.in_(area_ids)).group_by(status)).all()
+    )
+    rows = db.session.execute(
+        sa.select(Need.id, Need.title, Need.closes_at, Area.name.label("area_name"), status.label("status"))
+        .join(Area, Area.id == Need.area_id)
+        .where(
+            Need.area_id.in_(area_ids),
+            # Not ended: what the statuses below imply, said so that the area's needs in
+            # progress are read from their index (ix_needs_area_unended), not all of them.
+            Need.withdrawn_at.is_(None),
+            Need.cancelled_at.is_(None),
+            Need.awarded_at.is_(None),
+            Need.not_awarded_at.is_(None),
+            status.in_(IN_PROGRESS),
+        )
+        .order_by(Need.closes_at.is_(None), Need.closes_at, Need.id)
+        .limit(LISTED)
+    ).all()
+    listed: dict[NeedStatus, list] = {}
+    for row in rows:
+        listed.setdefault(NeedStatus(row.status), []).append(row)
+    return counts, listed
 
 
 def commissioning_overview(user, now=None) -> dict | None:
@@ -74,28 +111,7 @@ def commissioning_overview(user, now=None) -> dict | None:
         return None
     now = now or utcnow()
     area_ids = {a.id for a in areas} | {c.id for a in areas if a.kind == AreaKind.REGION for c in a.children}
-    status = _status_clause(now)
-    counts: dict[str, int] = dict(
-        db.session.execute(sa.select(status, sa.func.count()).where(Need.area_id.in_(area_ids)).group_by(status)).all()
-    )
-    listed = db.session.scalars(
-        sa.select(Need)
-        .where(
-            Need.area_id.in_(area_ids),
-            # Not ended: what the statuses below imply, said so that the area's needs in
-            # progress are read from their index (ix_needs_area_unended), not all of them.
-            Need.withdrawn_at.is_(None),
-            Need.cancelled_at.is_(None),
-            Need.awarded_at.is_(None),
-            Need.not_awarded_at.is_(None),
-            status.in_([NeedStatus.DRAFT.value, NeedStatus.OPEN.value, NeedStatus.CLOSED.value]),
-        )
-        .order_by(Need.closes_at.is_(None), Need.closes_at, Need.id)
-        .limit(60)
-    ).all()
-    by_status: dict[NeedStatus, list[Need]] = {}
-    for need in listed:
-        by_status.setdefault(need.status_at(now), []).append(need)
+    counts, by_status = _by_status(area_ids, now)
     unanswered, closing = _for_action(area_ids, now)
     return {
         "counts": [(s, counts.get(s.value, 0)) for s in NeedStatus],
