@@ -40,8 +40,11 @@ def test_the_home_counts_needs_by_status_and_lists_those_in_progress_soonest_clo
     assert "Awarded" not in table.split("Draft")[0]
     assert "Elsewhere" not in text and "Was cancelled" not in text
     listed = text[text.index("Your areas' needs by status") :]
-    assert listed.index("Has closed") < listed.index("Closes soon") < listed.index("Closes later") < listed.index(
-        "A draft"
+    assert (
+        listed.index("Has closed")
+        < listed.index("Closes soon")
+        < listed.index("Closes later")
+        < listed.index("A draft")
     )
     assert "Closes soon , closes" in listed and "(West Kent)" in listed and "(East Kent)" in listed
     action = text[text.index("Needs your action") : text.index("Your areas' needs by status")]
