@@ -36,6 +36,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from config import TestConfig
 from marketplace import create_app
 from marketplace.extensions import db, limiter
+from marketplace.reference import cache as reference_cache
 
 from . import pgserver
 
@@ -311,6 +312,7 @@ def db_session(app):
             scopefunc=_app_ctx_id,
         )
         limiter.reset()
+        reference_cache.forget()  # the reference rows a test adds end with its transaction
         request_started.connect(_fresh_request_globals, app)
         request_finished.connect(_error_pages_are_titled, app)
         try:
@@ -323,6 +325,7 @@ def db_session(app):
             if transaction.is_active:
                 transaction.rollback()
             connection.close()
+            reference_cache.forget()
             if app.config != settings:
                 app.config.clear()
                 app.config.update(settings)

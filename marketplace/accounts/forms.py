@@ -126,7 +126,7 @@ class InviteStaffForm(FlaskForm):
         self.area.choices = (
             [SelectChoice("", "Choose an area")]
             + [SelectChoice(str(a.id), f"{a.name} region", optgroup="Regions") for a in current_regions()]
-            + [SelectChoice(str(a.id), a.name, optgroup=a.parent.name) for a in current_pdus()]
+            + [SelectChoice(str(a.id), a.name, optgroup=a.parent_name) for a in current_pdus()]
         )
 
     def validate_area(self, field):

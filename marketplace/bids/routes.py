@@ -19,6 +19,7 @@ signed-out user is kept for them (see stash.py).
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm import joinedload
 
 from .. import signals
 from ..documents import serving, uploads
@@ -68,7 +69,9 @@ def csrf_failed(error):
 
 
 def _bids_on(need: Need, user) -> list[Bid]:
-    return [bid for bid in parties.bids_of(user) if bid.need_id == need.id]
+    """With each bid's lot and organisation, as the need's page shows them (no lazy loads)."""
+    bids = parties.bids_of(user, joinedload(Bid.lot), joinedload(Bid.organisation))
+    return [bid for bid in bids if bid.need_id == need.id]
 
 
 @bp.app_template_global("organisation_policy_labels")

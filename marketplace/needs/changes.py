@@ -14,15 +14,13 @@ What a change affects (DESIGN: "Needs"):
 A commissioner may record a change of wording only as a correction, which affects no bid.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
-
 from ..conditions import CONDITION_LABELS, Condition
-from ..extensions import db
 from ..money import format_pounds
-from ..reference.models import Area, DesiredOutcome, ServiceCategory
+from ..reference.cache import reference_names
 from ..timeutil import london
 from .models import Procedure, Reservation
 
@@ -265,18 +263,16 @@ def _show(key: str, value) -> str:
             or "None"
         )
     if key == "pdus":
-        return _names(Area.code, Area.name, value)
+        return _names(reference_names().areas, value)
     if key == "outcomes":
-        return _names(DesiredOutcome.code, DesiredOutcome.text, value)
+        return _names(reference_names().outcomes, value)
     if key == "category":
-        return _names(ServiceCategory.code, ServiceCategory.name, [value])
+        return _names(reference_names().categories, [value])
     if key == "documents":
         return "; ".join(d["filename"] for d in value) or "None"
     return str(value)
 
 
-def _names(code_column, name_column, codes: list[str]) -> str:
-    names: dict[str, str] = dict(
-        db.session.execute(sa.select(code_column, name_column).where(code_column.in_(codes))).all()
-    )
+def _names(names: Mapping[str, str], codes: list[str]) -> str:
+    """Reference rows named from the process's reference data (no query)."""
     return "; ".join(names.get(code, code) for code in codes) or "None"

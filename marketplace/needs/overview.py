@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from .. import waiting
 from ..accounts.models import Role
 from ..extensions import db
-from ..reference.models import AreaKind
+from ..reference.models import Area, AreaKind
 from ..timeutil import london_date, utcnow
 from ..workdays import add_working_days, at_london_time
 from .dates import closing_soon_cutoff
@@ -45,20 +45,45 @@ def closing_soon(area_ids, now: datetime) -> sa.Select:
     ).where(Need.area_id.in_(area_ids), Need.open_clause(now), Need.closes_at <= closing_within_working_days(now))
 
 
-def commissioning_overview(user, now=None) -> dict | None:
-    """For the home page: the needs of the areas the user commissions for, counted by
-    status, and what needs their action. None when the user commissions nowhere."""
-    areas = [m.area for m in user.area_memberships(Role.COMMISSIONER)]
-    if not areas:
-        return None
-    now = now or utcnow()
-    area_ids = {a.id for a in areas} | {c.id for a in areas if a.kind == AreaKind.REGION for c in a.children}
+IN_PROGRESS = (NeedStatus.DRAFT.value, NeedStatus.OPEN.value, NeedStatus.CLOSED.value)
+LISTED = 60  # the needs in progress the home page lists, soonest closing first
+
+
+def _for_action(area_ids, now: datetime) -> tuple[list[tuple], list]:
+    """The areas' needs with questions waiting for an answer (and how many), and their open
+    needs closing within 7 days, each by closing time: one statement for both lists, of the
+    columns the page shows (id, title, closes_at)."""
+    waiting = sa.union_all(
+        sa.select(Question.need_id.label("need_id"), sa.func.count().label("questions"), sa.literal(0).label("kind"))
+        .join(Need, Need.id == Question.need_id)
+        .where(Need.area_id.in_(area_ids), Question.answered_at.is_(None))
+        .group_by(Question.need_id),
+        sa.select(Need.id, sa.literal(0), sa.literal(1)).where(
+            Need.area_id.in_(area_ids), Need.open_clause(now), Need.closes_at <= closing_soon_cutoff(now)
+        ),
+    ).subquery("waiting")
+    rows = db.session.execute(
+        sa.select(Need.id, Need.title, Need.closes_at, waiting.c.questions, waiting.c.kind)
+        .join(waiting, waiting.c.need_id == Need.id)
+        .order_by(Need.closes_at, Need.id)
+    ).all()
+    unanswered = [(row, row.questions) for row in rows if row.kind == 0]
+    return unanswered, [row for row in rows if row.kind == 1]
+
+
+def _by_status(area_ids, now: datetime) -> tuple[dict[str, int], dict[NeedStatus, list]]:
+    """The areas' needs counted by status, and the first LISTED in progress (soonest
+    closing first) by status, as rows of the columns the page shows (id, title, closes_at,
+    area_name). Two statements: one window-counted statement over all the areas' needs
+    measured slower (35 against 17 ms at the median for a region of 3,607 needs, README)
+    than a grouped count and the list read from the index of needs in progress."""
     status = _status_clause(now)
     counts: dict[str, int] = dict(
         db.session.execute(sa.select(status, sa.func.count()).where(Need.area_id.in_(area_ids)).group_by(status)).all()
     )
-    listed = db.session.scalars(
-        sa.select(Need)
+    rows = db.session.execute(
+        sa.select(Need.id, Need.title, Need.closes_at, Area.name.label("area_name"), status.label("status"))
+        .join(Area, Area.id == Need.area_id)
         .where(
             Need.area_id.in_(area_ids),
             # Not ended: what the statuses below imply, said so that the area's needs in
@@ -67,26 +92,27 @@ def commissioning_overview(user, now=None) -> dict | None:
             Need.cancelled_at.is_(None),
             Need.awarded_at.is_(None),
             Need.not_awarded_at.is_(None),
-            status.in_([NeedStatus.DRAFT.value, NeedStatus.OPEN.value, NeedStatus.CLOSED.value]),
+            status.in_(IN_PROGRESS),
         )
         .order_by(Need.closes_at.is_(None), Need.closes_at, Need.id)
-        .limit(60)
+        .limit(LISTED)
     ).all()
-    by_status: dict[NeedStatus, list[Need]] = {}
-    for need in listed:
-        by_status.setdefault(need.status_at(now), []).append(need)
-    unanswered = db.session.execute(
-        sa.select(Need, sa.func.count(Question.id))
-        .join(Question, Question.need_id == Need.id)
-        .where(Need.area_id.in_(area_ids), Question.answered_at.is_(None))
-        .group_by(Need.id)
-        .order_by(Need.closes_at)
-    ).all()
-    closing = db.session.scalars(
-        sa.select(Need)
-        .where(Need.area_id.in_(area_ids), Need.open_clause(now), Need.closes_at <= closing_soon_cutoff(now))
-        .order_by(Need.closes_at)
-    ).all()
+    listed: dict[NeedStatus, list] = {}
+    for row in rows:
+        listed.setdefault(NeedStatus(row.status), []).append(row)
+    return counts, listed
+
+
+def commissioning_overview(user, now=None) -> dict | None:
+    """For the home page: the needs of the areas the user commissions for, counted by
+    status, and what needs their action. None when the user commissions nowhere."""
+    areas = [m.area for m in user.area_memberships(Role.COMMISSIONER)]
+    if not areas:
+        return None
+    now = now or utcnow()
+    area_ids = {a.id for a in areas} | {c.id for a in areas if a.kind == AreaKind.REGION for c in a.children}
+    counts, by_status = _by_status(area_ids, now)
+    unanswered, closing = _for_action(area_ids, now)
     return {
         "counts": [(s, counts.get(s.value, 0)) for s in NeedStatus],
         "by_status": by_status,

@@ -44,11 +44,12 @@ from .routes_manage import (
 
 def _outcome_groups(need: Need):
     """Each current category with its current outcomes (and any the need already has)."""
-    groups = []
+    groups: list = []
+    chosen = {o.id for o in need.outcomes}
     for category in current_categories():
-        outcomes = [o for o in category.outcomes if o.is_current() or o in need.outcomes]
+        outcomes = [o for o in category.outcomes if o.is_current() or o.id in chosen]
         groups.append((category, outcomes))
-    if need.category is not None and need.category not in [c for c, _ in groups]:
+    if need.category is not None and need.category.id not in [c.id for c, _ in groups]:
         groups.append((need.category, list(need.category.outcomes)))
     return groups
 

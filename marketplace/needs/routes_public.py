@@ -15,7 +15,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import HiddenField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
@@ -39,7 +39,7 @@ from . import (
     questions,
     search,
 )
-from .models import Follow, Need, NeedStatus, SavedSearch
+from .models import Amendment, Follow, Need, NeedStatus, SavedSearch
 
 PAGE = re.compile(r"^[0-9]{1,9}$")
 ALL = "all"
@@ -55,8 +55,8 @@ STATUS_TAG_CLASSES = {
 }
 
 
-def _visible_or_404(need_id: int) -> Need:
-    need = db.get_or_404(Need, need_id)
+def _visible_or_404(need_id: int, options=()) -> Need:
+    need = db.get_or_404(Need, need_id, options=options)
     if not can(current_user, Action.VIEW_NEED, need):
         abort(404)  # a draft is not public: don't confirm it exists
     return need
@@ -106,9 +106,25 @@ def list_needs():
 # One need ------------------------------------------------------------------------------
 
 
+def _shown() -> tuple:
+    """Everything the need's page shows: one statement for the need (with its area, region
+    and category) and one for each kind of thing it has, however many of each."""
+    return (
+        joinedload(Need.area).joinedload(Area.parent),
+        joinedload(Need.category),
+        selectinload(Need.pdus),
+        selectinload(Need.outcomes),
+        selectinload(Need.lots),
+        selectinload(Need.criteria),
+        selectinload(Need.milestones),
+        selectinload(Need.documents),
+        selectinload(Need.amendments).joinedload(Amendment.lots),
+    )
+
+
 @bp.get("/needs/<int:need_id>")
 def show_need(need_id):
-    need = _visible_or_404(need_id)
+    need = _visible_or_404(need_id, _shown())
     now = utcnow()
     status = need.status_at(now)
     is_following = current_user.is_authenticated and following.current_follow(need, current_user) is not None

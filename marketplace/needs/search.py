@@ -107,9 +107,9 @@ class NeedFilterForm(FlaskForm):
         super().__init__(*args, **kwargs)
         regions = current_regions()
         self.region.choices = [SelectChoice("", "All regions")] + [SelectChoice(str(r.id), r.name) for r in regions]
-        pdus = sorted(current_pdus(), key=lambda p: (p.parent.name, p.name))
+        pdus = sorted(current_pdus(), key=lambda p: (p.parent_name or "", p.name))
         self.pdu.choices = [SelectChoice("", "All delivery units")] + [
-            SelectChoice(str(p.id), f"{p.name} ({p.parent.name})") for p in pdus
+            SelectChoice(str(p.id), f"{p.name} ({p.parent_name})") for p in pdus
         ]
         self.category.choices = [SelectChoice("", "All categories")] + [
             SelectChoice(str(c.id), c.name) for c in current_categories()

@@ -11,10 +11,10 @@ from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
 from ..extensions import db
+from .cache import AreaRef, CategoryRef, snapshot
 from .models import Area, AreaKind, DesiredOutcome, ServiceCategory
 
 DATA = Path(__file__).parent / "data"
@@ -126,34 +126,17 @@ def load_reference(data_dir: Path = DATA) -> LoadReport:
     return report
 
 
-def current_regions() -> list[Area]:
-    """Regions in force today, with their delivery units loaded in the same round trip."""
-    return list(
-        db.session.scalars(
-            sa.select(Area)
-            .where(Area.kind == AreaKind.REGION, Area.current())
-            .options(selectinload(Area.children))
-            .order_by(Area.name)
-        )
-    )
+def current_regions(on: date | None = None) -> list[AreaRef]:
+    """Regions in force today (by name), each with its delivery units; from the process's
+    snapshot (cache.py), so no query."""
+    return [r for r in snapshot().regions if r.is_current(on)]
 
 
-def current_pdus() -> list[Area]:
-    return list(
-        db.session.scalars(
-            sa.select(Area)
-            .where(Area.kind == AreaKind.PDU, Area.current())
-            .options(joinedload(Area.parent))
-            .order_by(Area.name)
-        )
-    )
+def current_pdus(on: date | None = None) -> list[AreaRef]:
+    """Delivery units in force today, by name, each with its region's id and name."""
+    return [p for p in snapshot().pdus if p.is_current(on)]
 
 
-def current_categories() -> list[ServiceCategory]:
-    return list(
-        db.session.scalars(
-            sa.select(ServiceCategory)
-            .where(ServiceCategory.current())
-            .order_by(ServiceCategory.national.desc(), ServiceCategory.name)
-        )
-    )
+def current_categories(on: date | None = None) -> list[CategoryRef]:
+    """Service categories in force today, national ones first, then by name."""
+    return [c for c in snapshot().categories if c.is_current(on)]

@@ -1,0 +1,218 @@
+"""Reference data held once per process: every area, service category and desired outcome,
+as plain frozen values, read from the database on first use and kept until it changes.
+
+The rows change only when `flask load-reference` runs (or a test adds some), so a request
+reads them from here and sends no query for them. The values are immutable and bound to no
+session, so threads and requests share them safely. Every row is held, retired ones too,
+and "current" is decided when asked, against today's date.
+
+The snapshot is kept per database engine, so two databases in one process (the tests run
+on SQLite and PostgreSQL) never see each other's rows. It is forgotten when a transaction
+that added or changed a reference row commits or rolls back (a session hook), or when
+`forget()` is called. While a session holds reference changes not yet committed, its reads
+bypass the snapshot, so uncommitted rows are never shared. Another process's
+`load-reference` is not seen until the app servers restart or reload (README, Configuration).
+"""
+
+import threading
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from .models import Area, AreaKind, DesiredOutcome, ServiceCategory, _today
+
+REFERENCE_MODELS = (Area, ServiceCategory, DesiredOutcome)
+_CHANGED = "reference_rows_changed"
+
+
+def _in_force(valid_from: date, valid_to: date | None, on: date | None) -> bool:
+    on = on or _today()
+    return valid_from <= on and (valid_to is None or on < valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeRef:
+    id: int
+    category_id: int
+    code: str
+    version: int
+    text: str
+    valid_from: date
+    valid_to: date | None
+
+    def is_current(self, on: date | None = None) -> bool:
+        return _in_force(self.valid_from, self.valid_to, on)
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryRef:
+    id: int
+    code: str
+    name: str
+    national: bool
+    valid_from: date
+    valid_to: date | None
+    outcomes: tuple[OutcomeRef, ...]  # all of them, by code, as ServiceCategory.outcomes
+
+    def is_current(self, on: date | None = None) -> bool:
+        return _in_force(self.valid_from, self.valid_to, on)
+
+
+@dataclass(frozen=True, slots=True)
+class AreaRef:
+    """A region or delivery unit. A PDU carries its region's id and name; a region its PDUs
+    (all of them, by name, as Area.children)."""
+
+    id: int
+    code: str
+    name: str
+    kind: AreaKind
+    parent_id: int | None
+    parent_name: str | None
+    valid_from: date
+    valid_to: date | None
+    children: tuple["AreaRef", ...] = ()
+
+    def is_current(self, on: date | None = None) -> bool:
+        return _in_force(self.valid_from, self.valid_to, on)
+
+    @property
+    def label(self) -> str:
+        if self.kind == AreaKind.PDU:
+            return f"{self.name} ({self.parent_name})"
+        return f"{self.name} region"
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """Each row's name by its code, retired ones too (an amendment names what it changed)."""
+
+    areas: Mapping[str, str]
+    categories: Mapping[str, str]
+    outcomes: Mapping[str, str]  # an outcome's latest version's text
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    regions: tuple[AreaRef, ...]  # by name
+    pdus: tuple[AreaRef, ...]  # by name
+    categories: tuple[CategoryRef, ...]  # national first, then by name
+    names: Names
+
+
+def _areas(session: Session) -> tuple[tuple[AreaRef, ...], tuple[AreaRef, ...], dict[str, str]]:
+    """Every region (with its PDUs) and every PDU (with its region's name), by name."""
+    rows = session.execute(sa.select(Area.__table__).order_by(Area.name, Area.id)).all()
+    name_of = {a.id: a.name for a in rows}
+    pdus = tuple(
+        AreaRef(a.id, a.code, a.name, a.kind, a.parent_id, name_of[a.parent_id], a.valid_from, a.valid_to)
+        for a in rows
+        if a.kind == AreaKind.PDU
+    )
+    regions = tuple(
+        AreaRef(a.id, a.code, a.name, a.kind, None, None, a.valid_from, a.valid_to, _children(pdus, a.id))
+        for a in rows
+        if a.kind == AreaKind.REGION
+    )
+    return regions, pdus, {a.code: a.name for a in rows}
+
+
+def _children(pdus: tuple[AreaRef, ...], region_id: int) -> tuple[AreaRef, ...]:
+    return tuple(p for p in pdus if p.parent_id == region_id)
+
+
+def _categories(session: Session) -> tuple[tuple[CategoryRef, ...], list[OutcomeRef]]:
+    """Every category (national first, then by name) with its outcomes (by code)."""
+    outcomes = [
+        OutcomeRef(o.id, o.category_id, o.code, o.version, o.text, o.valid_from, o.valid_to)
+        for o in session.execute(sa.select(DesiredOutcome.__table__).order_by(DesiredOutcome.code, DesiredOutcome.id))
+    ]
+    rows = session.execute(
+        sa.select(ServiceCategory.__table__).order_by(ServiceCategory.national.desc(), ServiceCategory.name)
+    )
+    categories = tuple(
+        CategoryRef(
+            c.id,
+            c.code,
+            c.name,
+            c.national,
+            c.valid_from,
+            c.valid_to,
+            tuple(o for o in outcomes if o.category_id == c.id),
+        )
+        for c in rows
+    )
+    return categories, outcomes
+
+
+def _read(session: Session) -> Snapshot:
+    """Three statements: every area, every outcome, every category."""
+    regions, pdus, area_names = _areas(session)
+    categories, outcomes = _categories(session)
+    names = Names(
+        areas=MappingProxyType(area_names),
+        categories=MappingProxyType({c.code: c.name for c in categories}),
+        outcomes=MappingProxyType({o.code: o.text for o in sorted(outcomes, key=lambda o: o.version)}),
+    )
+    return Snapshot(regions, pdus, categories, names)
+
+
+_snapshots: "weakref.WeakKeyDictionary[sa.Engine, Snapshot]" = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+_generation = 0
+
+
+def forget() -> None:
+    """Drop every process-wide snapshot: the next read loads the rows again."""
+    global _generation
+    with _lock:
+        _generation += 1
+        _snapshots.clear()
+
+
+def snapshot() -> Snapshot:
+    """The reference rows of the database the current session talks to."""
+    session = db.session()
+    if session.info.get(_CHANGED):
+        return _read(session)  # this transaction's own changes, not for anyone else
+    engine = db.engine
+    with _lock:
+        held = _snapshots.get(engine)
+        generation = _generation
+    if held is not None:
+        return held
+    fresh = _read(session)
+    with _lock:
+        if generation == _generation and not session.info.get(_CHANGED):
+            _snapshots[engine] = fresh
+    return fresh
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _note_reference_changes(session, flush_context) -> None:
+    if any(isinstance(row, REFERENCE_MODELS) for row in (*session.new, *session.dirty, *session.deleted)):
+        session.info[_CHANGED] = True
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _forget_after_reference_commit(session) -> None:
+    if session.info.pop(_CHANGED, False):
+        forget()
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget_after_reference_rollback(session, previous_transaction) -> None:
+    """A rolled-back savepoint leaves the outer transaction's changes: keep bypassing."""
+    if session.info.get(_CHANGED) and previous_transaction.parent is None:
+        del session.info[_CHANGED]
+        forget()
+
+
+def reference_names() -> Names:
+    return snapshot().names
