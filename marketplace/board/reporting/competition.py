@@ -46,9 +46,9 @@ def activity(scope: Scope, period: Period, now: datetime | None = None, *, by=No
     the period; and, of those, the lots of the needs that have closed by `now` and the
     bids that counted on them (submitted before closing and not withdrawn since). Bids on
     a need still open are not counted at all: nothing here tells of a bid before closing.
-    Three aggregate queries. With `by` (an SQL expression on Need), a dict of Activity by
+    Four aggregate queries (the bids: those kept for needs closed a while, see kept.py,
+    and the others). With `by` (an SQL expression on Need), a dict of Activity by
     its value instead, `fold` adding some values into others (see comparison)."""
-    from ...bids.models import Bid
     from ...needs.models import Lot
 
     now = now or utcnow()
@@ -72,16 +72,38 @@ def activity(scope: Scope, period: Period, now: datetime | None = None, *, by=No
         by,
         fold,
     )
-    bids = keyed(
-        sa.select(sa.func.count(Bid.id)).join(Need, Need.id == Bid.need_id).where(published, closed, counted()),
-        by,
-        fold,
-    )
+    bids = _bids_counted(sa.and_(published, closed), by, fold)
     found = {
         k: Activity(*(int(v or 0) for v in (*running.get(k, (0, 0)), *needs.get(k, (0, 0)), *bids.get(k, (0,)))))
         for k in set(running) | set(needs) | set(bids)
     }
     return found if by is not None else found[None]
+
+
+def _bids_counted(needs, by, fold) -> dict:
+    """The bids that counted on the closed needs `needs` picks, keyed as keyed() keys: the
+    counts kept for needs closed a while (kept.py), plus the bids of the others, counted."""
+    from ...bids.models import Bid
+    from ..models import ClosedNeedBids
+
+    kept = keyed(
+        sa.select(sa.func.coalesce(sa.func.sum(ClosedNeedBids.bids), 0))
+        .select_from(Need)
+        .join(ClosedNeedBids, ClosedNeedBids.need_id == Need.id)
+        .where(needs),
+        by,
+        fold,
+    )
+    counting = keyed(
+        sa.select(sa.func.count(Bid.id))
+        .join(Need, Need.id == Bid.need_id)
+        .where(needs, counted(), ~sa.exists().where(ClosedNeedBids.need_id == Need.id)),
+        by,
+        fold,
+    )
+    return {
+        k: (int(kept.get(k, (0,))[0] or 0) + int(counting.get(k, (0,))[0] or 0),) for k in set(kept) | set(counting)
+    }
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The need of each audit event: audit_events.need_id, set when an event is recorded (and
+"""Kept bid counts of closed needs (closed_need_bids, for the board's dashboard), and the need of each audit event: audit_events.need_id, set when an event is recorded (and
 here for the events already recorded, from the object each is about), indexed with the
 time, for the record of decisions
 
@@ -34,6 +34,13 @@ NEED_OF = {
 
 
 def upgrade():
+    op.create_table('closed_need_bids',
+    sa.Column('need_id', sa.Integer(), nullable=False),
+    sa.Column('bids', sa.Integer(), nullable=False),
+    sa.Column('kept_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['need_id'], ['needs.id'], name=op.f('fk_closed_need_bids_need_id_needs')),
+    sa.PrimaryKeyConstraint('need_id', name=op.f('pk_closed_need_bids'))
+    )
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('need_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_audit_events_need_id_needs'), 'needs', ['need_id'], ['id'])
@@ -51,3 +58,4 @@ def downgrade():
         batch_op.drop_index('ix_audit_events_need_occurred')
         batch_op.drop_constraint(batch_op.f('fk_audit_events_need_id_needs'), type_='foreignkey')
         batch_op.drop_column('need_id')
+    op.drop_table('closed_need_bids')
