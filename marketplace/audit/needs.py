@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..extensions import db
+from ..extensions import Model, db
 
 # object table -> (its column, the table that column refers to, or None when it is the need's id)
 PATHS: dict[str, tuple[str, str | None]] = {
@@ -30,8 +30,8 @@ PATHS: dict[str, tuple[str, str | None]] = {
 
 
 def _mapped_class(table_name: str):
-    for mapper in db.Model.registry.mappers:
-        if mapper.local_table.name == table_name:
+    for mapper in Model.registry.mappers:
+        if mapper.class_.__tablename__ == table_name:
             return mapper.class_
     raise LookupError(table_name)
 

@@ -36,12 +36,11 @@ def keep_closed_need_bids(now: datetime | None = None) -> int:
         Need.closes_at <= now - FINAL_AFTER,
         ~sa.exists().where(ClosedNeedBids.need_id == Need.id),
     )
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     result = db.session.execute(
-        insert(ClosedNeedBids)
+        dialect.insert(ClosedNeedBids)
         .from_select(["need_id", "bids", "kept_at"], needs)
         .on_conflict_do_nothing(index_elements=["need_id"])
     )
