@@ -139,24 +139,22 @@ def success_rates(scope: Scope, period: Period) -> list[Success]:
     won = sa.case(
         (sa.and_(AwardDecision.outcome == AwardOutcome.AWARD.value, AwardDecision.bid_id == Bid.id), 1), else_=0
     )
-    size = sa.case(
-        (Organisation.income_band.in_([IncomeBand.MICRO.value, IncomeBand.SMALL.value]), "small"),
-        (Organisation.income_band == IncomeBand.MEDIUM.value, "medium"),
-        else_="large",
-    )
-    base = (
-        sa.select()
+    kind = organisation_type()
+    # One pass, by income band and type; the bids then added up by size and by type here.
+    rows = db.session.execute(
+        sa.select(Organisation.income_band, kind, sa.func.count(Bid.id), sa.func.coalesce(sa.func.sum(won), 0))
         .select_from(Bid)
         .join(Need, Need.id == Bid.need_id)
         .join(Organisation, Organisation.id == Bid.organisation_id)
         .join(AwardDecision, AwardDecision.lot_id == Bid.lot_id)
         .where(scope.needs(), decided_in(period), counted())
-    )
-    results = {}
-    for key in (size, organisation_type()):
-        for group, bids, wins in db.session.execute(
-            base.add_columns(key, sa.func.count(Bid.id), sa.func.coalesce(sa.func.sum(won), 0)).group_by(key)
-        ).all():
-            results[group] = Success(group, int(bids), int(wins))
+        .group_by(Organisation.income_band, kind)
+    ).all()
+    size = {IncomeBand.MICRO.value: "small", IncomeBand.SMALL.value: "small", IncomeBand.MEDIUM.value: "medium"}
+    results: dict[str, Success] = {}
+    for band, group, bids, wins in rows:
+        for key in (size.get(band, "large"), group):
+            before = results.get(key, Success(key, 0, 0))
+            results[key] = Success(key, before.bids + int(bids), before.won + int(wins or 0))
     order = ("small", "medium", "large", "vcse", "public", "private")
     return [results.get(key, Success(key, 0, 0)) for key in order]
