@@ -39,9 +39,10 @@ def keep_closed_need_bids(now: datetime | None = None) -> int:
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    result = db.session.execute(
+    kept = db.session.scalars(
         dialect.insert(ClosedNeedBids)
         .from_select(["need_id", "bids", "kept_at"], needs)
         .on_conflict_do_nothing(index_elements=["need_id"])
-    )
-    return max(result.rowcount, 0)  # type: ignore[attr-defined]
+        .returning(ClosedNeedBids.need_id)
+    ).all()
+    return len(kept)
