@@ -12,7 +12,9 @@ one region and one of a delivery unit of it (made here) and asks for each page t
 Flask test client with the production settings, one request at a time, and reports the
 median and 95th percentile, and how many SQL statements each page ran. With
 BENCH_DATABASE_URL, needs already there count towards --needs, and generate-activity is
-skipped when the generated needs already have bids (so a second run only measures).
+skipped when the generated needs already have bids (so a second run only measures: it
+still runs `flask db upgrade`, so a database built before a migration is brought up to
+date; run `flask keep-board-figures` on it after one that adds kept figures).
 Options: --needs N, --bids N, --contracts N, --requests N (per page).
 """
 

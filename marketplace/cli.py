@@ -8,12 +8,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from .board import cli as board_cli
 from .extensions import db
 from .payments import cli as payments_cli
 
 
 def register_commands(app: Flask) -> None:
     payments_cli.register(app)
+    board_cli.register(app)
     for command in (
         load_reference_command,
         demo_data_command,
@@ -148,15 +150,19 @@ def send_daily_summaries_command(limit):
 @click.command("close-needs")
 @with_appcontext
 def close_needs_command():
-    """Check the bids of needs that have closed (abnormally low bids are flagged). Safe
-    to repeat; run it every few minutes. Opening a closed need's bids does it too."""
+    """Check the bids of needs that have closed (abnormally low bids are flagged), and keep
+    the bids counted on needs closed a day ago for the board's dashboard. Safe to repeat;
+    run it every few minutes. Opening a closed need's bids does the first too."""
     from .bids.closing import check_at_closing, needs_to_check
+    from .board.reporting.kept import keep_closed_need_bids
 
     checked = 0
     for need in needs_to_check():
         if check_at_closing(need):
             checked += 1
         db.session.commit()
+    keep_closed_need_bids()
+    db.session.commit()
     click.echo(f"Checked the bids of {checked} closed need(s).")
 
 

@@ -22,13 +22,18 @@ class AuditEvent(Model):
     action: Mapped[str] = mapped_column(sa.String(80), index=True)
     object_type: Mapped[str] = mapped_column(sa.String(40))
     object_id: Mapped[int | None]
+    # The need the object belongs to, if any (audit.needs): the record of decisions reads by it.
+    need_id: Mapped[int | None] = mapped_column(sa.ForeignKey("needs.id"))
     before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     reason: Mapped[str | None] = mapped_column(sa.Text)
 
     actor = relationship("User", foreign_keys=[actor_id])
 
-    __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_events_object", "object_type", "object_id"),
+        sa.Index("ix_audit_events_need_occurred", "need_id", "occurred_at"),
+    )
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.action} {self.object_type}:{self.object_id}>"

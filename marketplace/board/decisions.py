@@ -1,6 +1,6 @@
 """The record of decisions: every material decision about an area's needs, read from the
-audit trail (who, when, what and why), each linked to the need it belongs to. One query:
-each event's need is found by the object it is about, in SQL.
+audit trail (who, when, what and why), each linked to the need it belongs to: each event
+records its need as it is recorded (audit_events.need_id), so one indexed query.
 """
 
 from collections.abc import Sequence
@@ -67,67 +67,6 @@ LABELS = {
 }
 
 
-# How to reach the need from each kind of object the decisions are about: the tables to
-# join after audit_events (the first on the event's object_id), and the need's id column.
-def _paths() -> dict:
-    tables = db.metadata.tables
-    event = AuditEvent.__table__
-    bids, lots, contracts = tables["bids"], tables["lots"], tables["contracts"]
-
-    def own(name, *then, need=None):
-        table = tables[name]
-        return [(table, table.c.id == event.c.object_id), *then], need if need is not None else table.c.need_id
-
-    return {
-        "needs": ([], event.c.object_id),
-        "bids": own("bids"),
-        "conflict_declarations": own("conflict_declarations"),
-        "moderation_closures": own(
-            "moderation_closures", (lots, lots.c.id == tables["moderation_closures"].c.lot_id), need=lots.c.need_id
-        ),
-        "low_bid_reviews": own(
-            "low_bid_reviews", (bids, bids.c.id == tables["low_bid_reviews"].c.bid_id), need=bids.c.need_id
-        ),
-        "award_decisions": own(
-            "award_decisions", (lots, lots.c.id == tables["award_decisions"].c.lot_id), need=lots.c.need_id
-        ),
-        "contracts": own("contracts"),
-        "contract_variations": own(
-            "contract_variations",
-            (contracts, contracts.c.id == tables["contract_variations"].c.contract_id),
-            need=contracts.c.need_id,
-        ),
-        "payments": own(
-            "payments", (contracts, contracts.c.id == tables["payments"].c.contract_id), need=contracts.c.need_id
-        ),
-        "partnership_reviews": own(
-            "partnership_reviews",
-            (contracts, contracts.c.id == tables["partnership_reviews"].c.contract_id),
-            need=contracts.c.need_id,
-        ),
-    }
-
-
-def _events(actions, *where):
-    """(event_id, need_id) of the decision events meeting `where` (on AuditEvent and Need),
-    as one UNION ALL with a branch per kind of object: each branch goes from the events of
-    its kind through its tables to the need, so the need's filters (area, category) and the
-    period narrow every branch by index rather than finding the need of every event first."""
-    event = AuditEvent.__table__
-    branches = []
-    for kind, (joins, need_id) in _paths().items():
-        source = event
-        for table, on in joins:
-            source = source.join(table, on)
-        source = source.join(Need, Need.id == need_id)
-        branches.append(
-            sa.select(event.c.id.label("event_id"), Need.id.label("need_id"))
-            .select_from(source)
-            .where(event.c.object_type == kind, event.c.action.in_(actions), *where)
-        )
-    return sa.union_all(*branches).subquery()
-
-
 @dataclass(frozen=True)
 class Decision:
     event: AuditEvent
@@ -144,16 +83,18 @@ class Decision:
 
 def query(scope: Scope, period: Period, kind: str | None = None):
     """A select of the AuditEvents that are material decisions in scope, newest first (for
-    db.paginate); `with_needs` then attaches each one's need."""
-    events = _events(
-        KINDS[kind][1] if kind else ACTIONS,
-        scope.needs(),
-        AuditEvent.occurred_at >= period.starts_at,
-        AuditEvent.occurred_at < period.ends_before,
-    )
+    db.paginate); `with_needs` then attaches each one's need. Each event records its need
+    (audit_events.need_id, set as it is recorded), so the area's and category's needs pick
+    their events by the index of events by need and time."""
     return (
         sa.select(AuditEvent)
-        .join(events, events.c.event_id == AuditEvent.id)
+        .join(Need, Need.id == AuditEvent.need_id)
+        .where(
+            scope.needs(),
+            AuditEvent.action.in_(KINDS[kind][1] if kind else ACTIONS),
+            AuditEvent.occurred_at >= period.starts_at,
+            AuditEvent.occurred_at < period.ends_before,
+        )
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     )
 
@@ -162,15 +103,9 @@ def with_needs(events: Sequence[AuditEvent]) -> list[Decision]:
     """The events with their needs, in one query."""
     if not events:
         return []
-    found = _events(ACTIONS, AuditEvent.id.in_([e.id for e in events]))
-    needs: dict[int, Need] = dict(
-        db.session.execute(
-            sa.select(found.c.event_id, Need)
-            .join(Need, Need.id == found.c.need_id)
-            .where(found.c.event_id.in_([e.id for e in events]))
-        ).all()
-    )
-    return [Decision(event, needs[event.id]) for event in events if event.id in needs]
+    ids = {e.need_id for e in events if e.need_id is not None}
+    needs = {need.id: need for need in db.session.scalars(sa.select(Need).where(Need.id.in_(ids)))}
+    return [Decision(event, needs[event.need_id]) for event in events if event.need_id in needs]
 
 
 def decisions(scope: Scope, period: Period, kind: str | None = None, *, limit: int | None = None) -> list[Decision]:

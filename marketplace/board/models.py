@@ -109,3 +109,15 @@ class ReviewResponse(Model):
     responded_by = relationship("User")
 
     __table_args__ = (sa.UniqueConstraint("review_id", "side", name="uq_review_responses_side"),)
+
+
+class ClosedNeedBids(Model):
+    """How many bids counted on a need that closed at least FINAL_AFTER ago (see
+    reporting/kept.py): final, as no bid is submitted or withdrawn after closing, so the
+    dashboard adds these up instead of checking every bid's revisions each time."""
+
+    __tablename__ = "closed_need_bids"
+
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), primary_key=True)
+    bids: Mapped[int]
+    kept_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,6 +14,7 @@ board's ratings of last year's partnerships (reviews.py).
 Idempotent: running it again finds what exists and adds only what is missing.
 """
 
+from ..board.reporting.kept import keep_closed_need_bids
 from .bids import add_bids
 from .delivery import add_delivery
 from .evaluation import add_evaluations
@@ -33,4 +34,5 @@ def load_demo_data(password: str) -> list[tuple[str, str]]:
     add_delivery()
     add_history(pdus, categories)
     add_reviews()
+    keep_closed_need_bids()  # the board's kept figures, as close-needs keeps them
     return logins

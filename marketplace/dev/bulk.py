@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time
 import sqlalchemy as sa
 
 from ..audit.models import AuditEvent
+from ..audit.needs import fill_need_ids
 from ..bids.models import Bid, BidPartner, BidRevision
 from ..contracts.models import (
     Contract,
@@ -34,8 +35,11 @@ def next_id(model) -> int:
 def after_bulk_insert(tables) -> None:
     """Rows were inserted with their own ids: move PostgreSQL's id sequences past them,
     count the needs on the public list again (needs.counts, kept by the ORM's flushes,
-    which these rows bypassed), and refresh the planner's statistics on either database."""
+    which these rows bypassed), give the audit events inserted their needs (as audit.record
+    does for one), and refresh the planner's statistics on either database."""
     counts.rebuild()
+    if "audit_events" in tables:
+        fill_need_ids()
     if db.engine.dialect.name == "postgresql":
         for table in tables:
             db.session.execute(

@@ -153,3 +153,46 @@ def test_no_csv_cell_can_start_a_formula(client, made, reason):
     assert row["need"].startswith("'=")
     for cell in row.values():
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+def _needs_of_events():
+    from marketplace.audit.models import AuditEvent
+    from marketplace.extensions import db
+
+    return {(e.id, e.object_type): e.need_id for e in db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id))}
+
+
+def test_each_audit_event_records_the_need_its_object_belongs_to(made):
+    """audit.record sets need_id from the object (a need, a bid, a contract...), through the
+    lot, bid or contract it refers to when it has no need of its own; other events have none."""
+    from marketplace.audit.needs import PATHS
+    from marketplace.payments import services as payments
+
+    [advance] = payments.payments_of(made.contract)
+    payments.record_ledger_payment(
+        advance,
+        paid_on=london_date(utcnow()),
+        reference="BACS-1",
+        actor=factories.make_area_staff(Role.FINANCE),
+    )
+    found = _needs_of_events()
+    kinds = {kind for _, kind in found}
+    assert {"needs", "bids", "conflict_declarations", "moderation_closures", "award_decisions", "contracts"} <= kinds
+    assert "payments" in kinds
+    for (_, kind), need_id in found.items():
+        assert need_id == (made.contract.need_id if kind in PATHS else None), kind
+
+
+def test_events_inserted_without_their_need_are_given_it_by_fill_need_ids(made):
+    """The data generators insert events in bulk; fill_need_ids gives each the need that
+    audit.record would have."""
+    from marketplace.audit.models import AuditEvent
+    from marketplace.audit.needs import fill_need_ids
+    from marketplace.extensions import db
+
+    recorded = _needs_of_events()
+    db.session.execute(sa.update(AuditEvent).values(need_id=None))
+    fill_need_ids()
+    db.session.expire_all()
+    assert _needs_of_events() == recorded
+    assert any(need_id is not None for need_id in recorded.values())

@@ -5,7 +5,6 @@ regions, each with the same spend, competition and payment figures as the dashbo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -30,23 +29,24 @@ class Comparison:
 def comparison(area, period: Period, now: datetime) -> list[Comparison]:
     """Where the area stands: the same figures for each delivery unit of its region (for a
     delivery unit), or for each region, its delivery units' needs included (for a region),
-    by the same functions as the rest of the dashboard, each grouped by the peer area in
-    one pass (seven aggregate queries in all, however many peers)."""
+    by the same functions as the rest of the dashboard, each grouped by the need's area in
+    one pass and a region's delivery units added up into it (eight queries in all, however
+    many peers)."""
     from ...reference.models import Area, AreaKind
 
+    fold: dict | None = None
     if area.kind == AreaKind.PDU:
         peers: Sequence[Area] = sorted(area.parent.children, key=lambda a: a.name)
         scope = Scope(area_ids=tuple(p.id for p in peers))
-        key: Any = Need.area_id
     else:
         peers = db.session.scalars(sa.select(Area).where(Area.kind == AreaKind.REGION).order_by(Area.name)).all()
-        units = {unit.id: region.id for region in peers for unit in region.children}
-        scope = Scope(area_ids=(*[r.id for r in peers], *units))
-        # A delivery unit's needs count for its region: its id mapped in the query.
-        key = sa.case(units, value=Need.area_id, else_=Need.area_id) if units else Need.area_id
-    money = shares(scope, period, by=key)
-    competition = activity(scope, period, now, by=key)
-    paying = timeliness(scope, period, now, by=key)
+        # A delivery unit's needs count for its region: grouped by the need's area, then added up.
+        fold = dict(db.session.execute(sa.select(Area.id, Area.parent_id).where(Area.kind == AreaKind.PDU)).all())
+        scope = Scope(area_ids=(*[r.id for r in peers], *fold))
+    key = Need.area_id
+    money = shares(scope, period, by=key, fold=fold)
+    competition = activity(scope, period, now, by=key, fold=fold)
+    paying = timeliness(scope, period, now, by=key, fold=fold)
     return [
         Comparison(
             peer.id,

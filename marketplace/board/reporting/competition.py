@@ -41,14 +41,14 @@ class Activity:
         return Fraction(self.bids, self.lots) if self.lots else None
 
 
-def activity(scope: Scope, period: Period, now: datetime | None = None, *, by=None):
+def activity(scope: Scope, period: Period, now: datetime | None = None, *, by=None, fold: dict | None = None):
     """Contracts running at some time in the period, and their value; needs published in
     the period; and, of those, the lots of the needs that have closed by `now` and the
     bids that counted on them (submitted before closing and not withdrawn since). Bids on
     a need still open are not counted at all: nothing here tells of a bid before closing.
-    Three aggregate queries. With `by` (an SQL expression on Need), a dict of Activity by
-    its value instead (see comparison)."""
-    from ...bids.models import Bid
+    Four aggregate queries (the bids: those kept for needs closed a while, see kept.py,
+    and the others). With `by` (an SQL expression on Need), a dict of Activity by
+    its value instead, `fold` adding some values into others (see comparison)."""
     from ...needs.models import Lot
 
     now = now or utcnow()
@@ -57,25 +57,53 @@ def activity(scope: Scope, period: Period, now: datetime | None = None, *, by=No
         .join(Need, Need.id == Contract.need_id)
         .where(scope.needs(), Contract.starts_on <= period.end, Contract.ends_on >= period.start),
         by,
+        fold,
     )
     published = sa.and_(scope.needs(), Need.published_at >= period.starts_at, Need.published_at < period.ends_before)
     closed = sa.and_(Need.closes_at.is_not(None), Need.closes_at <= now)
+    # Each need with its number of lots (needs without lots are not counted), so needs are
+    # counted without a count(DISTINCT ...), which sorts every row.
+    lots = sa.select(Lot.need_id, sa.func.count().label("lots")).group_by(Lot.need_id).subquery()
     needs = keyed(
-        sa.select(sa.func.count(sa.distinct(Need.id)), sa.func.count(Lot.id).filter(closed))
+        sa.select(sa.func.count(Need.id), sa.func.coalesce(sa.func.sum(lots.c.lots).filter(closed), 0))
         .select_from(Need)
-        .join(Lot, Lot.need_id == Need.id)
+        .join(lots, lots.c.need_id == Need.id)
         .where(published),
         by,
+        fold,
     )
-    bids = keyed(
-        sa.select(sa.func.count(Bid.id)).join(Need, Need.id == Bid.need_id).where(published, closed, counted()),
-        by,
-    )
+    bids = _bids_counted(sa.and_(published, closed), by, fold)
     found = {
         k: Activity(*(int(v or 0) for v in (*running.get(k, (0, 0)), *needs.get(k, (0, 0)), *bids.get(k, (0,)))))
         for k in set(running) | set(needs) | set(bids)
     }
     return found if by is not None else found[None]
+
+
+def _bids_counted(needs, by, fold) -> dict:
+    """The bids that counted on the closed needs `needs` picks, keyed as keyed() keys: the
+    counts kept for needs closed a while (kept.py), plus the bids of the others, counted."""
+    from ...bids.models import Bid
+    from ..models import ClosedNeedBids
+
+    kept = keyed(
+        sa.select(sa.func.coalesce(sa.func.sum(ClosedNeedBids.bids), 0))
+        .select_from(Need)
+        .join(ClosedNeedBids, ClosedNeedBids.need_id == Need.id)
+        .where(needs),
+        by,
+        fold,
+    )
+    counting = keyed(
+        sa.select(sa.func.count(Bid.id))
+        .join(Need, Need.id == Bid.need_id)
+        .where(needs, counted(), ~sa.exists().where(ClosedNeedBids.need_id == Need.id)),
+        by,
+        fold,
+    )
+    return {
+        k: (int(kept.get(k, (0,))[0] or 0) + int(counting.get(k, (0,))[0] or 0),) for k in set(kept) | set(counting)
+    }
 
 
 @dataclass(frozen=True)
@@ -111,24 +139,22 @@ def success_rates(scope: Scope, period: Period) -> list[Success]:
     won = sa.case(
         (sa.and_(AwardDecision.outcome == AwardOutcome.AWARD.value, AwardDecision.bid_id == Bid.id), 1), else_=0
     )
-    size = sa.case(
-        (Organisation.income_band.in_([IncomeBand.MICRO.value, IncomeBand.SMALL.value]), "small"),
-        (Organisation.income_band == IncomeBand.MEDIUM.value, "medium"),
-        else_="large",
-    )
-    base = (
-        sa.select()
+    kind = organisation_type()
+    # One pass, by income band and type; the bids then added up by size and by type here.
+    rows = db.session.execute(
+        sa.select(Organisation.income_band, kind, sa.func.count(Bid.id), sa.func.coalesce(sa.func.sum(won), 0))
         .select_from(Bid)
         .join(Need, Need.id == Bid.need_id)
         .join(Organisation, Organisation.id == Bid.organisation_id)
         .join(AwardDecision, AwardDecision.lot_id == Bid.lot_id)
         .where(scope.needs(), decided_in(period), counted())
-    )
-    results = {}
-    for key in (size, organisation_type()):
-        for group, bids, wins in db.session.execute(
-            base.add_columns(key, sa.func.count(Bid.id), sa.func.coalesce(sa.func.sum(won), 0)).group_by(key)
-        ).all():
-            results[group] = Success(group, int(bids), int(wins))
+        .group_by(Organisation.income_band, kind)
+    ).all()
+    size = {IncomeBand.MICRO.value: "small", IncomeBand.SMALL.value: "small", IncomeBand.MEDIUM.value: "medium"}
+    results: dict[str, Success] = {}
+    for band, group, bids, wins in rows:
+        for key in (size.get(band, "large"), group):
+            before = results.get(key, Success(key, 0, 0))
+            results[key] = Success(key, before.bids + int(bids), before.won + int(wins or 0))
     order = ("small", "medium", "large", "vcse", "public", "private")
     return [results.get(key, Success(key, 0, 0)) for key in order]

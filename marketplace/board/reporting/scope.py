@@ -79,9 +79,24 @@ def paid_in(period: Period):
     )
 
 
-def keyed(select, key) -> dict:
+def keyed(select, key, fold: dict | None = None) -> dict:
     """The aggregate `select`'s one row under None, or, with `key` (an SQL expression), its
-    rows grouped by the key, under each key's value."""
+    rows grouped by the key, under each key's value. With `fold` ({key value: another}, for
+    sums and counts only), the rows of the key values it maps are added up under the value
+    they map to (a region's delivery units into the region, say: grouping by a plain column
+    and adding up the few rows here is far cheaper than grouping by a mapping in SQL)."""
     if key is None:
         return {None: tuple(db.session.execute(select).one())}
-    return {row[-1]: tuple(row[:-1]) for row in db.session.execute(select.add_columns(key).group_by(key))}
+    rows = {row[-1]: tuple(row[:-1]) for row in db.session.execute(select.add_columns(key).group_by(key))}
+    return rows if fold is None else folded(rows, fold)
+
+
+def folded(rows: dict, fold: dict) -> dict:
+    """`rows` ({key: tuple of numbers}) added up under fold.get(key, key)."""
+    found: dict = {}
+    for key, row in rows.items():
+        into = fold.get(key, key)
+        found[into] = (
+            tuple((a or 0) + (b or 0) for a, b in zip(found[into], row, strict=True)) if into in found else row
+        )
+    return found

@@ -101,10 +101,11 @@ def _is_local():
     )
 
 
-def shares(scope: Scope, period: Period, *, by=None):
+def shares(scope: Scope, period: Period, *, by=None, fold: dict | None = None):
     """The share of spend that went to VCSE organisations, and to local ones (with staff or
     premises in a delivery unit the need covers). One query. With `by` (an SQL expression
-    on Need), a dict of Shares by its value instead (see comparison)."""
+    on Need), a dict of Shares by its value instead, `fold` adding some values into others
+    (see comparison and scope.keyed)."""
     is_vcse = Organisation.legal_form.in_([f.value for f in VCSE_FORMS])
     rows = keyed(
         sa.select(
@@ -118,6 +119,7 @@ def shares(scope: Scope, period: Period, *, by=None):
         .join(Organisation, Organisation.id == Contract.organisation_id)
         .where(scope.needs(), paid_in(period)),
         by,
+        fold,
     )
     found = {key: Shares(*(int(v) for v in row)) for key, row in rows.items()}
     return found if by is not None else found[None]

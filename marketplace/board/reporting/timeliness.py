@@ -47,38 +47,62 @@ def _days_taken():
     return paid_day - london_day(Payment.payable_at)
 
 
-def timeliness(scope: Scope, period: Period, now: datetime, *, by=None):
+def timeliness(scope: Scope, period: Period, now: datetime, *, by=None, fold: dict | None = None):
     """Payments paid in the period: how many, the median days from becoming payable to
     paid (the middle one, or the mean of the middle two), how many within TARGET_DAYS;
     and how many are unpaid TARGET_DAYS or more after becoming payable now. The median is
     taken in SQL with row numbers, so no rows come back to Python. With `by` (an SQL
-    expression on Need), a dict of Timeliness by its value instead (see comparison)."""
-    found = timeliness_of(scope.needs(), period, now, by=by)
+    expression on Need), a dict of Timeliness by its value instead, `fold` adding some
+    values into others (see comparison and scope.keyed)."""
+    found = timeliness_of(scope.needs(), period, now, by=by, fold=fold)
     return {key: figures for key, (figures, _) in found.items()} if by is not None else found[None][0]
 
 
-def _middle(taken, grouped: bool) -> dict:
+def _middle(taken) -> dict:
     """The sum and the number of the middle row, or the two middle rows, of days taken,
-    under None or by key: the median's row numbers are counted per key."""
+    under None: the median by row numbers, in SQL."""
     ranked = sa.select(
         taken.c.days,
-        taken.c.key,
-        sa.func.row_number().over(partition_by=taken.c.key, order_by=taken.c.days).label("position"),
-        sa.func.count().over(partition_by=taken.c.key).label("total"),
+        sa.func.row_number().over(order_by=taken.c.days).label("position"),
+        sa.func.count().over().label("total"),
     ).subquery()
     return keyed(
         sa.select(sa.func.sum(ranked.c.days), sa.func.count()).where(
             # The middle row, or the two middle rows (integer division: SQLAlchemy's / is true division).
             ranked.c.position.in_([(ranked.c.total + 1) // 2, (ranked.c.total + 2) // 2])
         ),
-        ranked.c.key if grouped else None,
+        None,
     )
 
 
-def timeliness_of(where, period: Period, now: datetime, *, by=None) -> dict:
+def _middles(taken, fold: dict | None) -> dict:
+    """_middle() by key: how many payments took each number of days, per key (a few rows a
+    key, however many payments), folded, then the middle one or two of each key's days."""
+    counts: dict = {}
+    for key, days, number in db.session.execute(
+        sa.select(taken.c.key, taken.c.days, sa.func.count()).group_by(taken.c.key, taken.c.days)
+    ):
+        key = (fold or {}).get(key, key)
+        counts.setdefault(key, {})
+        counts[key][days] = counts[key].get(days, 0) + number
+    found = {}
+    for key, by_days in counts.items():
+        total = sum(by_days.values())
+        wanted = sorted({(total + 1) // 2, (total + 2) // 2})
+        values, seen = [], 0
+        for days in sorted(by_days):
+            seen += by_days[days]
+            while wanted and wanted[0] <= seen:
+                values.append(days)
+                wanted.pop(0)
+        found[key] = (sum(values), len(values))
+    return found
+
+
+def timeliness_of(where, period: Period, now: datetime, *, by=None, fold: dict | None = None) -> dict:
     """timeliness() of the payments `where` picks (a clause on Payment, Contract and Need),
     and the pence paid in the period, as {None: (Timeliness, pence)}, or by the value of
-    `by`. Three aggregate queries."""
+    `by` (folded by `fold`, see scope.keyed). Three aggregate queries."""
     key = by if by is not None else sa.literal_column("0")
     taken = (
         sa.select(_days_taken().label("days"), Payment.amount_pence.label("pence"), key.label("key"))
@@ -89,7 +113,7 @@ def timeliness_of(where, period: Period, now: datetime, *, by=None) -> dict:
         .subquery()
     )
     grouped = by is not None
-    middle = _middle(taken, grouped)
+    middle = _middles(taken, fold) if grouped else _middle(taken)
     paid = keyed(
         sa.select(
             sa.func.count(),
@@ -97,6 +121,7 @@ def timeliness_of(where, period: Period, now: datetime, *, by=None) -> dict:
             sa.func.coalesce(sa.func.sum(taken.c.pence), 0),
         ).select_from(taken),
         taken.c.key if grouped else None,
+        fold,
     )
     overdue = keyed(
         sa.select(sa.func.count())
@@ -105,6 +130,7 @@ def timeliness_of(where, period: Period, now: datetime, *, by=None) -> dict:
         .join(Need, Need.id == Contract.need_id)
         .where(where, Payment.status != PaymentStatus.PAID, Payment.payable_at <= now - timedelta(days=TARGET_DAYS)),
         by,
+        fold,
     )
     found = {}
     for k in set(middle) | set(paid) | set(overdue):

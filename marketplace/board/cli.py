@@ -1,0 +1,18 @@
+"""Board commands: `flask --app wsgi keep-board-figures` (close-needs does the same each run)."""
+
+import click
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("keep-board-figures")
+    def keep_board_figures_command():
+        """Keep the number of bids that counted on each need closed a day or more ago, for
+        the dashboard (reporting/kept.py). Safe to repeat; the figures are exact without it,
+        only slower."""
+        from ..extensions import db
+        from .reporting.kept import keep_closed_need_bids
+
+        kept = keep_closed_need_bids()
+        db.session.commit()
+        click.echo(f"Kept the bids counted on {kept:,} closed need(s).")
