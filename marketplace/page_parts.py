@@ -1,25 +1,25 @@
 """The parts of the GOV.UK page that are the same on every request, rendered once.
 
-The header, the footer, the phase banner and the skip link are the same on every page,
-and the service navigation is one of a few dozen (who is signed in, which item is active);
-yet govuk-frontend-jinja's macros are costly (nested imports, `indent` on every line) and
-the package's template renders the header and the footer twice a request (once to see
-whether they are empty). `page_part(macro, params)` in a template returns the macro's HTML
-for those params from a cache of the process, rendering it the first time.
+govuk-frontend-jinja's macros are costly (an import of other macros on every call, `indent`
+on every line), and the package's template renders the header and the footer twice a
+request (once to see whether they are empty). Two globals for templates keep their HTML:
 
-It is safe because the macros are pure: a GOV.UK macro is imported without the template's
-context, so its HTML depends on nothing but its params, and the params are the cache's key
-(their every value, with its type: a Markup is not the same key as a str of the same text),
-with the page's language (today always "en"; issue 23 adds Welsh). Nothing a request gives
-a macro can reach another request's page unless the two gave it the same params. What is
-different on every request (the CSRF token in the sign-out form) is kept out of the params:
-`fill` puts it in the rendered HTML in place of a marker, where the macro places its slot
-unchanged (`| safe`, no indenting).
+- `fixed_part(name)`: templates/page_parts/<name>.html (the skip link, the GOV.UK header,
+  the phase banner, the footer), which depend on nothing of the request or the person,
+  rendered once per process, language and script root (url_for's paths start with it).
+- `page_part(component, params, fill)`: a GOV.UK component's macro (the service
+  navigation) for these params. A GOV.UK macro is imported without the template's
+  context, so its HTML depends on nothing but its params: the params are the key (every
+  value with its type: a Markup is not the key a str of the same text is), with the
+  language. What differs on every request (the CSRF token of the sign-out form) stays out
+  of the params: `fill` puts it in the HTML in place of a marker, where the macro places
+  its slot unchanged (`| safe`, no indenting).
 
-Thread-safe: functools.lru_cache keeps its own structure consistent; two threads missing
-the same key at once both render it, alike. CACHE_PAGE_PARTS = False (a setting, see
-config.py) renders every part on every request, as without this module: the tests compare
-the two byte for byte.
+Either way, nothing of one request reaches another's page unless both would have shown
+it. The language is always "en" today (issue 23 adds Welsh). Thread-safe: functools.
+lru_cache keeps its own structure consistent, and two threads missing the same key at once
+both render it, alike. CACHE_PAGE_PARTS = False (config.py) renders every part on every
+request, as without this module: the tests compare the two byte for byte.
 """
 
 import dataclasses
@@ -27,7 +27,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, render_template, request
 from markupsafe import Markup
 
 # Service navigations differ by the organisations a person belongs to; each is about 2 kB.
@@ -36,15 +36,19 @@ MAX_PARTS = 2048
 _MARKER = "\x00page-part-fill-{}\x00"
 
 
+def page_language() -> str:
+    """The language of the page being rendered: English until issue 23 adds Welsh."""
+    return "en"
+
+
 @dataclasses.dataclass(frozen=True)
 class _Call:
-    """A macro call as a cache key: the language, the macro's name and its params frozen;
-    the macro and its params themselves ride along, outside the comparison."""
+    """A macro call as a cache key: the language, the component and its params frozen;
+    the params themselves ride along, outside the comparison."""
 
     language: str
-    name: str
+    component: str
     key: tuple
-    macro: Any = dataclasses.field(compare=False, hash=False)
     params: Mapping = dataclasses.field(compare=False, hash=False)
 
 
@@ -60,33 +64,65 @@ def _frozen(value: Any) -> Any:
     raise TypeError(f"page_part params must be plain values, not {type(value).__name__}")
 
 
-@functools.lru_cache(maxsize=MAX_PARTS)
-def _rendered(call: _Call) -> str:
-    return str(call.macro(call.params))
+def _macro(component: str) -> Any:
+    """The GOV.UK component's macro, "service-navigation" -> govukServiceNavigation."""
+    template = current_app.jinja_env.get_template(f"govuk_frontend_jinja/components/{component}/macro.html")
+    return getattr(template.module, "govuk" + component.title().replace("-", ""))
 
 
-def page_language() -> str:
-    """The language of the page being rendered: English until issue 23 adds Welsh."""
-    return "en"
+class PageParts:
+    """One app's kept parts (each app its own, so that tests may switch them off)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.fixed = functools.lru_cache(maxsize=64)(self._render_fixed)
+        self.called = functools.lru_cache(maxsize=MAX_PARTS)(self._call)
+
+    @staticmethod
+    def _render_fixed(language: str, script_root: str, name: str) -> str:
+        return render_template(f"page_parts/{name}.html")
+
+    @staticmethod
+    def _call(call: _Call) -> str:
+        return str(_macro(call.component)(call.params))
+
+    @property
+    def kept(self) -> bool:
+        return bool(self.app.config.get("CACHE_PAGE_PARTS", True))
 
 
-def page_part(macro: Any, params: Mapping, fill: Mapping[str, str] | None = None) -> Markup:
-    """The macro's HTML for `params`, from the cache. `fill` maps a slot of the params
-    (a key of params["slots"]) to per-request HTML that is not cached: a non-empty one is
+def _parts() -> PageParts:
+    return current_app.extensions["page_parts"]
+
+
+def fixed_part(name: str) -> Markup:
+    """templates/page_parts/<name>.html, rendered once per process, language and script root."""
+    parts = _parts()
+    if not parts.kept:
+        return Markup(render_template(f"page_parts/{name}.html"))
+    return Markup(parts.fixed(page_language(), request.script_root, name))
+
+
+def page_part(component: str, params: Mapping, fill: Mapping[str, str] | None = None) -> Markup:
+    """The component's macro's HTML for `params`, kept. `fill` maps a slot of the params
+    (a key of params["slots"]) to per-request HTML that is not kept: a non-empty one is
     given to the macro as a marker, and put in place of the marker afterwards."""
     filled = {slot: html for slot, html in (fill or {}).items() if html}
     if filled:
         slots = dict(params.get("slots") or {})
         slots.update({slot: Markup(_MARKER.format(slot)) for slot in filled})
         params = dict(params, slots=slots)
-    if current_app.config.get("CACHE_PAGE_PARTS", True):
-        html = _rendered(_Call(page_language(), macro.name, _frozen(params), macro, params))
+    parts = _parts()
+    if parts.kept:
+        html = parts.called(_Call(page_language(), component, _frozen(params), params))
     else:
-        html = str(macro(params))
+        html = str(_macro(component)(params))
     for slot, part in filled.items():
         html = html.replace(_MARKER.format(slot), str(part), 1)
     return Markup(html)
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["page_parts"] = PageParts(app)
+    app.jinja_env.globals["fixed_part"] = fixed_part
     app.jinja_env.globals["page_part"] = page_part
