@@ -90,39 +90,31 @@ class PageParts:
     def kept(self) -> bool:
         return bool(self.app.config.get("CACHE_PAGE_PARTS", True))
 
+    def fixed_part(self, name: str) -> Markup:
+        """templates/page_parts/<name>.html, rendered once per process, language and script root."""
+        if not self.kept:
+            return Markup(render_template(f"page_parts/{name}.html"))
+        return Markup(self.fixed(page_language(), request.script_root, name))
 
-def _parts() -> PageParts:
-    return current_app.extensions["page_parts"]
-
-
-def fixed_part(name: str) -> Markup:
-    """templates/page_parts/<name>.html, rendered once per process, language and script root."""
-    parts = _parts()
-    if not parts.kept:
-        return Markup(render_template(f"page_parts/{name}.html"))
-    return Markup(parts.fixed(page_language(), request.script_root, name))
-
-
-def page_part(component: str, params: Mapping, fill: Mapping[str, str] | None = None) -> Markup:
-    """The component's macro's HTML for `params`, kept. `fill` maps a slot of the params
-    (a key of params["slots"]) to per-request HTML that is not kept: a non-empty one is
-    given to the macro as a marker, and put in place of the marker afterwards."""
-    filled = {slot: html for slot, html in (fill or {}).items() if html}
-    if filled:
-        slots = dict(params.get("slots") or {})
-        slots.update({slot: Markup(_MARKER.format(slot)) for slot in filled})
-        params = dict(params, slots=slots)
-    parts = _parts()
-    if parts.kept:
-        html = parts.called(_Call(page_language(), component, _frozen(params), params))
-    else:
-        html = str(_macro(component)(params))
-    for slot, part in filled.items():
-        html = html.replace(_MARKER.format(slot), str(part), 1)
-    return Markup(html)
+    def page_part(self, component: str, params: Mapping, fill: Mapping[str, str] | None = None) -> Markup:
+        """The component's macro's HTML for `params`, kept. `fill` maps a slot of the params
+        (a key of params["slots"]) to per-request HTML that is not kept: a non-empty one is
+        given to the macro as a marker, and put in place of the marker afterwards."""
+        filled = {slot: html for slot, html in (fill or {}).items() if html}
+        if filled:
+            slots = dict(params.get("slots") or {})
+            slots.update({slot: Markup(_MARKER.format(slot)) for slot in filled})
+            params = dict(params, slots=slots)
+        if self.kept:
+            html = self.called(_Call(page_language(), component, _frozen(params), params))
+        else:
+            html = str(_macro(component)(params))
+        for slot, part in filled.items():
+            html = html.replace(_MARKER.format(slot), str(part), 1)
+        return Markup(html)
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["page_parts"] = PageParts(app)
-    app.jinja_env.globals["fixed_part"] = fixed_part
-    app.jinja_env.globals["page_part"] = page_part
+    parts = app.extensions["page_parts"] = PageParts(app)
+    app.jinja_env.globals["fixed_part"] = parts.fixed_part
+    app.jinja_env.globals["page_part"] = parts.page_part
