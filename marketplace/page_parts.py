@@ -8,10 +8,10 @@ request (once to see whether they are empty). Two globals for templates keep the
   the phase banner, the footer), which depend on nothing of the request or the person,
   rendered once per process, language and script root (url_for's paths start with it).
 - `page_part(component, params, fill)`: a GOV.UK component's macro for these params (the
-  service navigation; the start page's button, the one macro the busiest page calls). A GOV.UK macro is imported without the template's
-  context, so its HTML depends on nothing but its params: the params are the key (every
-  value with its type: a Markup is not the key a str of the same text is), with the
-  language. What differs on every request (the CSRF token of the sign-out form) stays out
+  service navigation; the start page's button, the one macro the busiest page calls). A
+  GOV.UK macro is imported without the template's context, so its HTML depends on nothing
+  but its params: the params are the key (every value with its type: a Markup is not the
+  key a str of the same text is), with the language. What differs on every request (the CSRF token of the sign-out form) stays out
   of the params: `fill` puts it in the HTML in place of a marker, where the macro places
   its slot unchanged (`| safe`, no indenting).
 
