@@ -50,6 +50,10 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
+    # The GOV.UK header, footer, phase banner, skip link and service navigation rendered once
+    # per process and kept (marketplace/page_parts.py); False renders them on every request.
+    CACHE_PAGE_PARTS = True
+
     # Signed links in emails.
     EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 3600
     PASSWORD_RESET_MAX_AGE = 3600

@@ -20,6 +20,7 @@ from werkzeug.routing import IntegerConverter
 
 from config import Config, config_from_env
 
+from . import page_parts
 from .arrival import StampArrival
 from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -90,6 +91,7 @@ def _templates(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
+    page_parts.init_app(app)
 
 
 def _extensions(app: Flask) -> None:

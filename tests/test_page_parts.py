@@ -1,0 +1,136 @@
+"""The GOV.UK page's fixed parts (header, footer, phase banner, skip link, service
+navigation) are rendered once per process and kept (marketplace/page_parts.py): every page
+is byte for byte what it is with them rendered on each request, for anyone signed in or
+not, and nothing of one request (a CSRF token, a person's organisations) reaches another's
+page. Each template imports the GOV.UK macros it calls, and only those."""
+
+import re
+from pathlib import Path
+
+import pytest
+from jinja2 import Environment, nodes
+
+from marketplace.accounts.models import Role
+
+from . import factories
+from .helpers import CSRF, PASSWORD, page_text, sign_in
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# What differs between two requests for the same page: the CSP nonce, the CSRF token.
+PER_REQUEST = [
+    (re.compile(r'nonce="[^"]*"'), 'nonce=""'),
+    (CSRF, 'name="csrf_token" value=""'),
+]
+
+
+def _masked(response) -> str:
+    html = response.get_data(as_text=True)
+    for pattern, replacement in PER_REQUEST:
+        html = pattern.sub(replacement, html)
+    return html
+
+
+def _same_with_and_without_the_cache(app, client, url: str, method: str = "get", **kwargs) -> None:
+    app.config["CACHE_PAGE_PARTS"] = True
+    getattr(client, method)(url, **kwargs)  # fills the cache (and shows any message once)
+    cached = getattr(client, method)(url, **kwargs)
+    app.config["CACHE_PAGE_PARTS"] = False
+    uncached = getattr(client, method)(url, **kwargs)
+    app.config["CACHE_PAGE_PARTS"] = True
+    assert cached.status_code == uncached.status_code, url
+    assert cached.mimetype == "text/html", url
+    assert "govuk-footer" in cached.get_data(as_text=True), url
+    assert _masked(cached) == _masked(uncached), url
+
+
+def test_public_pages_are_byte_for_byte_the_same_with_the_parts_kept(app, client, db_session):
+    need = factories.make_need()
+    urls = ["/", "/sign-in", "/needs", f"/needs/{need.id}", "/areas", "/register", "/accessibility", "/no-such-page"]
+    for url in urls:
+        _same_with_and_without_the_cache(app, client, url)
+
+
+def test_a_form_with_errors_is_byte_for_byte_the_same_with_the_parts_kept(app, client, db_session):
+    def post():
+        token = CSRF.search(client.get("/sign-in").get_data(as_text=True))
+        return {"data": {"email": "", "password": "", "csrf_token": token.group(1) or token.group(2)}}
+
+    app.config["CACHE_PAGE_PARTS"] = True
+    cached = client.post("/sign-in", **post())
+    app.config["CACHE_PAGE_PARTS"] = False
+    uncached = client.post("/sign-in", **post())
+    assert cached.status_code == uncached.status_code == 200
+    assert "govuk-error-summary" in cached.get_data(as_text=True)
+    assert _masked(cached) == _masked(uncached)
+
+
+def _person(role):
+    if role == "admin":
+        return factories.make_user(admin=True)
+    if role in (Role.OWNER, Role.MEMBER):
+        return factories.make_provider(role)
+    return factories.make_area_staff(role)
+
+
+@pytest.mark.parametrize(
+    "role", ["admin", Role.OWNER, Role.COMMISSIONER, Role.EVALUATOR, Role.BOARD_MEMBER, Role.FINANCE]
+)
+def test_each_roles_pages_are_byte_for_byte_the_same_with_the_parts_kept(app, client, db_session, role):
+    sign_in(client, _person(role).email)
+    for url in ("/", "/needs", "/account", "/no-such-page"):
+        _same_with_and_without_the_cache(app, client, url)
+
+
+def test_one_persons_navigation_never_reaches_anothers_page(app, db_session):
+    """Two providers of different organisations, one after the other, with the parts kept:
+    each sees their own organisation in the navigation, and their own sign-out form."""
+    first = factories.make_provider(organisation=factories.make_organisation("Alder Women's Centre"))
+    second = factories.make_provider(organisation=factories.make_organisation("Birch Housing Trust"))
+    for person, own, other in ((first, "Alder", "Birch"), (second, "Birch", "Alder")):
+        client = app.test_client()
+        sign_in(client, person.email, PASSWORD)
+        text = page_text(client.get("/account"))
+        assert own in text and other not in text
+        # The sign-out form in the navigation carries this session's token: it signs out.
+        token = CSRF.search(client.get("/account").get_data(as_text=True))
+        response = client.post("/sign-out", data={"csrf_token": token.group(1) or token.group(2)})
+        assert response.status_code == 302
+        assert client.get("/account").status_code == 302  # signed out: to the sign-in page
+
+
+def _imports_and_calls(path: Path) -> tuple[set[str], set[str]]:
+    """The GOV.UK macros a template imports, and the names of those it uses."""
+    tree = Environment().parse(path.read_text())
+    imported = {
+        name if isinstance(name, str) else name[1]
+        for node in tree.find_all(nodes.FromImport)
+        if str(node.template.value).startswith("govuk_frontend_jinja/")
+        for name in node.names
+    }
+    used = {node.name for node in tree.find_all(nodes.Name) if node.ctx == "load" and node.name.startswith("govuk")}
+    return imported, used - {macro.name for macro in tree.find_all(nodes.Macro)}
+
+
+def _templates():
+    return sorted(p for p in TEMPLATES.rglob("*.html") if "govuk_frontend_jinja" not in p.relative_to(TEMPLATES).parts)
+
+
+def test_templates_import_only_the_govuk_macros_they_call():
+    """An import costs on every render, and base.html's used to reach every page."""
+    unused = {}
+    for path in _templates():
+        imported, used = _imports_and_calls(path)
+        if imported - used:
+            unused[str(path.relative_to(TEMPLATES))] = sorted(imported - used)
+    assert unused == {}
+
+
+def test_templates_import_every_govuk_macro_they_call():
+    """Not through base.html or a template that includes them: each names its own."""
+    missing = {}
+    for path in _templates():
+        imported, used = _imports_and_calls(path)
+        if used - imported:
+            missing[str(path.relative_to(TEMPLATES))] = sorted(used - imported)
+    assert missing == {}
+    assert len(_templates()) > 100
