@@ -1,7 +1,7 @@
 """Time rendering the start page and the sign-in page, one request at a time through the
-Flask test client with the production settings, beside the plain GOV.UK page: a minimal
-Flask app rendering govuk-frontend-jinja's own `template.html` (with a service name and a
-paragraph) and no database. Prints a Markdown table for README.md ("Rendering the GOV.UK page").
+Flask test client with the production settings, beside the plain GOV.UK page: bench/ceiling.py, a minimal
+Flask app rendering govuk-frontend-jinja's own `template.html` (a heading, a paragraph, the
+portal's stylesheets and scripts) and no database. Prints a Markdown table for README.md ("Rendering the GOV.UK page").
 
     .venv/bin/python -m bench.render [--requests 100] [--rounds 30]
 
@@ -23,37 +23,13 @@ from pathlib import Path
 
 from .common import migrate_and_load_reference, production_env
 
-PLAIN_PAGE = """{% extends "govuk_frontend_jinja/template.html" %}
-{% set serviceName = "Local Partners" %}
-{% set serviceUrl = "/" %}
-{% block govukHeader %}{{ govukHeader({"homepageUrl": "/"}) }}{% endblock %}
-{% block govukFooter %}{{ govukFooter({}) }}{% endblock %}
-{% block pageTitle %}Local Partners{% endblock %}
-{% block content %}<h1 class="govuk-heading-xl">Local Partners</h1>
-<p class="govuk-body">Find needs from probation areas and bid for them.</p>{% endblock %}
-"""
-
 
 def plain_app():
-    """The ceiling: the package's template with no database, no session and no CSRF."""
-    from flask import Flask, render_template
-    from jinja2 import ChoiceLoader, DictLoader, PackageLoader, PrefixLoader
+    """The ceiling: the package's template with no database, no session and no CSRF (the
+    same app `make bench-pages` serves beside the portal)."""
+    from .ceiling import create_app
 
-    app = Flask("plain")
-    app.jinja_loader = ChoiceLoader(
-        [
-            DictLoader({"page.html": PLAIN_PAGE}),
-            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
-        ]
-    )
-    app.jinja_env.trim_blocks = True
-    app.jinja_env.lstrip_blocks = True
-
-    @app.get("/")
-    def page():
-        return render_template("page.html")
-
-    return app
+    return create_app()
 
 
 def measure(clients: dict, requests: int, rounds: int) -> dict[str, tuple[float, float]]:
