@@ -64,6 +64,22 @@ def test_a_form_with_errors_is_byte_for_byte_the_same_with_the_parts_kept(app, c
     assert _masked(cached) == _masked(uncached)
 
 
+def test_a_blank_field_is_kept_and_what_a_person_typed_never_is(app, client, db_session):
+    """A blank text, password or textarea field renders alike for everyone and is kept; a
+    field with what someone typed, or with an error, is rendered for that request only."""
+    kept = app.extensions["page_parts"].called
+    kept.cache_clear()
+    page = client.get("/sign-in").get_data(as_text=True)
+    blank = kept.cache_info().currsize
+    assert blank >= 3  # the service navigation, the email field, the password field
+    token = CSRF.search(page)
+    typed = {"email": "someone.typed.this@example.org", "password": "not-their-password"}
+    refused = client.post("/sign-in", data={**typed, "csrf_token": token.group(1) or token.group(2)})
+    assert "someone.typed.this@example.org" in refused.get_data(as_text=True)
+    assert kept.cache_info().currsize == blank
+    _same_with_and_without_the_cache(app, client, "/sign-in", "post", data=typed)
+
+
 def _person(role):
     if role == "admin":
         return factories.make_user(admin=True)
