@@ -32,7 +32,8 @@ class AuditEvent(Model):
 
     __table_args__ = (
         sa.Index("ix_audit_events_object", "object_type", "object_id"),
-        sa.Index("ix_audit_events_need_occurred", "need_id", "occurred_at"),
+        # The action too: the record of decisions counts its rows from the index alone.
+        sa.Index("ix_audit_events_need_occurred_action", "need_id", "occurred_at", "action"),
     )
 
     def __repr__(self) -> str:

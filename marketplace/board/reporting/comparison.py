@@ -12,8 +12,8 @@ from ...extensions import db
 from ...needs.models import Need
 from .competition import Activity, activity
 from .scope import Period, Scope
-from .spend import Shares, shares
-from .timeliness import Timeliness, timeliness
+from .spend import Shares, share_sums
+from .timeliness import Timeliness, timeliness_of
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ def comparison(area, period: Period, now: datetime) -> list[Comparison]:
     """Where the area stands: the same figures for each delivery unit of its region (for a
     delivery unit), or for each region, its delivery units' needs included (for a region),
     by the same functions as the rest of the dashboard, each grouped by the need's area in
-    one pass and a region's delivery units added up into it (eight queries in all, however
+    one pass and a region's delivery units added up into it (six queries in all, however
     many peers)."""
     from ...reference.models import Area, AreaKind
 
@@ -44,9 +44,11 @@ def comparison(area, period: Period, now: datetime) -> list[Comparison]:
         fold = dict(db.session.execute(sa.select(Area.id, Area.parent_id).where(Area.kind == AreaKind.PDU)).all())
         scope = Scope(area_ids=(*[r.id for r in peers], *fold))
     key = Need.area_id
-    money = shares(scope, period, by=key, fold=fold)
     competition = activity(scope, period, now, by=key, fold=fold)
-    paying = timeliness(scope, period, now, by=key, fold=fold)
+    # The shares of spend and the timeliness of payments, in one pass over the payments.
+    found = timeliness_of(scope.needs(), period, now, by=key, fold=fold, sums=share_sums())
+    paying = {k: figures for k, (figures, *_) in found.items()}
+    money = {k: Shares(*pence) for k, (_, *pence) in found.items()}
     return [
         Comparison(
             peer.id,

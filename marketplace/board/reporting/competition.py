@@ -61,15 +61,21 @@ def activity(scope: Scope, period: Period, now: datetime | None = None, *, by=No
     )
     published = sa.and_(scope.needs(), Need.published_at >= period.starts_at, Need.published_at < period.ends_before)
     closed = sa.and_(Need.closes_at.is_not(None), Need.closes_at <= now)
-    # Each need with its number of lots (needs without lots are not counted), so needs are
-    # counted without a count(DISTINCT ...), which sorts every row.
-    lots = sa.select(Lot.need_id, sa.func.count().label("lots")).group_by(Lot.need_id).subquery()
-    needs = keyed(
-        sa.select(sa.func.count(Need.id), sa.func.coalesce(sa.func.sum(lots.c.lots).filter(closed), 0))
+    # Each published need in scope with its number of lots, and of closed lots (needs without
+    # lots are not counted), read from the needs picked with their lots, then added up: no
+    # count(DISTINCT ...), which sorts every row, and no count of every lot in the country.
+    key = [by.label("key")] if by is not None else []
+    per_need = (
+        sa.select(*key, sa.func.count().label("lots"), sa.func.sum(sa.case((closed, 1), else_=0)).label("closed_lots"))
         .select_from(Need)
-        .join(lots, lots.c.need_id == Need.id)
-        .where(published),
-        by,
+        .join(Lot, Lot.need_id == Need.id)
+        .where(published)
+        .group_by(Need.id, *([by] if by is not None else []))
+        .subquery()
+    )
+    needs = keyed(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(per_need.c.closed_lots), 0)).select_from(per_need),
+        per_need.c.key if by is not None else None,
         fold,
     )
     bids = _bids_counted(sa.and_(published, closed), by, fold)

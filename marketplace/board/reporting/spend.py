@@ -101,6 +101,19 @@ def _is_local():
     )
 
 
+def share_sums() -> tuple:
+    """The pence of a payment that went to a VCSE lead, and to a local one, as SQL on
+    Payment and Contract (no join to the organisation), for timeliness_of's `sums`: the
+    comparison reads the shares in the same pass over the payments as their timeliness."""
+    vcse = Contract.organisation_id.in_(
+        sa.select(Organisation.id).where(Organisation.legal_form.in_([f.value for f in VCSE_FORMS]))
+    )
+    return (
+        sa.case((vcse, Payment.amount_pence), else_=0),
+        sa.case((_is_local(), Payment.amount_pence), else_=0),
+    )
+
+
 def shares(scope: Scope, period: Period, *, by=None, fold: dict | None = None):
     """The share of spend that went to VCSE organisations, and to local ones (with staff or
     premises in a delivery unit the need covers). One query. With `by` (an SQL expression

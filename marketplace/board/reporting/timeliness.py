@@ -51,61 +51,61 @@ def timeliness(scope: Scope, period: Period, now: datetime, *, by=None, fold: di
     """Payments paid in the period: how many, the median days from becoming payable to
     paid (the middle one, or the mean of the middle two), how many within TARGET_DAYS;
     and how many are unpaid TARGET_DAYS or more after becoming payable now. The median is
-    taken in SQL with row numbers, so no rows come back to Python. With `by` (an SQL
+    read from how many payments took each number of days (a row a number of days), so no
+    payment comes back to Python. With `by` (an SQL
     expression on Need), a dict of Timeliness by its value instead, `fold` adding some
     values into others (see comparison and scope.keyed)."""
     found = timeliness_of(scope.needs(), period, now, by=by, fold=fold)
     return {key: figures for key, (figures, _) in found.items()} if by is not None else found[None][0]
 
 
-def _middle(taken) -> dict:
-    """The sum and the number of the middle row, or the two middle rows, of days taken,
-    under None: the median by row numbers, in SQL."""
-    ranked = sa.select(
-        taken.c.days,
-        sa.func.row_number().over(order_by=taken.c.days).label("position"),
-        sa.func.count().over().label("total"),
-    ).subquery()
-    return keyed(
-        sa.select(sa.func.sum(ranked.c.days), sa.func.count()).where(
-            # The middle row, or the two middle rows (integer division: SQLAlchemy's / is true division).
-            ranked.c.position.in_([(ranked.c.total + 1) // 2, (ranked.c.total + 2) // 2])
-        ),
-        None,
-    )
-
-
-def _middles(taken, fold: dict | None) -> dict:
-    """_middle() by key: how many payments took each number of days, per key (a few rows a
-    key, however many payments), folded, then the middle one or two of each key's days."""
+def _histogram(taken, fold: dict | None, sums: int = 0) -> dict:
+    """How many payments took each number of days, and their pence, per key (a few rows a
+    key, however many payments), folded: {key: {days: [payments, pence, *sums]}}. One pass over
+    the payments, from which the median, the number paid and within TARGET_DAYS and the
+    pence paid are all read."""
     counts: dict = {}
-    for key, days, number in db.session.execute(
-        sa.select(taken.c.key, taken.c.days, sa.func.count()).group_by(taken.c.key, taken.c.days)
+    totals = [sa.func.coalesce(sa.func.sum(taken.c[f"sum{i}"]), 0) for i in range(sums)]
+    for key, days, number, *pence in db.session.execute(
+        sa.select(
+            taken.c.key, taken.c.days, sa.func.count(), sa.func.coalesce(sa.func.sum(taken.c.pence), 0), *totals
+        ).group_by(taken.c.key, taken.c.days)
     ):
         key = (fold or {}).get(key, key)
-        counts.setdefault(key, {})
-        counts[key][days] = counts[key].get(days, 0) + number
-    found = {}
-    for key, by_days in counts.items():
-        total = sum(by_days.values())
-        wanted = sorted({(total + 1) // 2, (total + 2) // 2})
-        values, seen = [], 0
-        for days in sorted(by_days):
-            seen += by_days[days]
-            while wanted and wanted[0] <= seen:
-                values.append(days)
-                wanted.pop(0)
-        found[key] = (sum(values), len(values))
-    return found
+        by_days = counts.setdefault(key, {})
+        kept = by_days.setdefault(int(days), [0] * (2 + sums))
+        for i, value in enumerate((number, *pence)):
+            kept[i] += int(value or 0)
+    return counts
 
 
-def timeliness_of(where, period: Period, now: datetime, *, by=None, fold: dict | None = None) -> dict:
+def _middle_of(by_days: dict) -> tuple[int, int]:
+    """The sum and the number of the middle payment, or the two middle ones, by days taken."""
+    total = sum(row[0] for row in by_days.values())
+    wanted = sorted({(total + 1) // 2, (total + 2) // 2})
+    values, seen = [], 0
+    for days in sorted(by_days):
+        seen += by_days[days][0]
+        while wanted and wanted[0] <= seen:
+            values.append(days)
+            wanted.pop(0)
+    return sum(values), len(values)
+
+
+def timeliness_of(where, period: Period, now: datetime, *, by=None, fold: dict | None = None, sums=()) -> dict:
     """timeliness() of the payments `where` picks (a clause on Payment, Contract and Need),
     and the pence paid in the period, as {None: (Timeliness, pence)}, or by the value of
-    `by` (folded by `fold`, see scope.keyed). Three aggregate queries."""
+    `by` (folded by `fold`, see scope.keyed). Two aggregate queries. With `sums` (SQL
+    expressions on Payment, Contract and Need, in pence), their totals over the same
+    payments follow the pence, in the same pass: (Timeliness, pence, *totals)."""
     key = by if by is not None else sa.literal_column("0")
     taken = (
-        sa.select(_days_taken().label("days"), Payment.amount_pence.label("pence"), key.label("key"))
+        sa.select(
+            _days_taken().label("days"),
+            Payment.amount_pence.label("pence"),
+            key.label("key"),
+            *(expression.label(f"sum{i}") for i, expression in enumerate(sums)),
+        )
         .select_from(Payment)
         .join(Contract, Contract.id == Payment.contract_id)
         .join(Need, Need.id == Contract.need_id)
@@ -113,16 +113,9 @@ def timeliness_of(where, period: Period, now: datetime, *, by=None, fold: dict |
         .subquery()
     )
     grouped = by is not None
-    middle = _middles(taken, fold) if grouped else _middle(taken)
-    paid = keyed(
-        sa.select(
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(sa.case((taken.c.days <= TARGET_DAYS, 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(taken.c.pence), 0),
-        ).select_from(taken),
-        taken.c.key if grouped else None,
-        fold,
-    )
+    histogram = _histogram(taken, fold, len(sums))
+    if not grouped:
+        histogram = {None: histogram.get(0, {})}
     overdue = keyed(
         sa.select(sa.func.count())
         .select_from(Payment)
@@ -133,15 +126,15 @@ def timeliness_of(where, period: Period, now: datetime, *, by=None, fold: dict |
         fold,
     )
     found = {}
-    for k in set(middle) | set(paid) | set(overdue):
-        middle_sum, middle_count = middle.get(k, (None, 0))
-        count, within, pence = paid.get(k, (0, 0, 0))
-        median = Fraction(int(middle_sum), int(middle_count)) if middle_count else None
+    for k in set(histogram) | set(overdue):
+        by_days = histogram.get(k, {})
+        middle_sum, middle_count = _middle_of(by_days) if by_days else (0, 0)
+        median = Fraction(middle_sum, middle_count) if middle_count else None
         figures = Timeliness(
-            paid=int(count),
+            paid=sum(row[0] for row in by_days.values()),
             median_days=median,
-            within_target=int(within or 0),
+            within_target=sum(row[0] for days, row in by_days.items() if days <= TARGET_DAYS),
             overdue_now=int(overdue.get(k, (0,))[0]),
         )
-        found[k] = (figures, int(pence or 0))
+        found[k] = (figures, *(sum(row[i] for row in by_days.values()) for i in range(1, 2 + len(sums))))
     return found
