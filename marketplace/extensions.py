@@ -43,6 +43,19 @@ migrate = Migrate()
 csrf = CSRFProtect()
 
 
+def on_postgresql(bind: sa.Connection | sa.Engine | None = None) -> bool:
+    """Whether the session's database (or `bind`'s) is PostgreSQL; else it is SQLite."""
+    return (bind or db.session.get_bind()).dialect.name == "postgresql"
+
+
+def upsert(table: sa.Table, bind: sa.Connection | sa.Engine | None = None):
+    """An INSERT into `table` that takes ON CONFLICT clauses, for the session's database (or
+    `bind`'s): PostgreSQL and SQLite each have their own."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql.insert if on_postgresql(bind) else sqlite.insert)(table)
+
+
 class _LoginManager(LoginManager):
     """Flask-Login's manager, clearing the remember-me cookie with the flags it is set with
     (HttpOnly, SameSite=Lax, Secure in production). The portal never sets that cookie, but

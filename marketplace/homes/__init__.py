@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from ..extensions import db
+from ..extensions import db, on_postgresql
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def serial_plans() -> None:
     costs more to start than it saves, and they compete for the cores with the other
     requests: measured with make bench-home, the to-do took 50 ms with workers and 20 ms
     without. SET LOCAL ends with the transaction (the request)."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         db.session.execute(sa.text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 

@@ -21,10 +21,9 @@ from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..extensions import Model, db
+from ..extensions import Model, db, upsert
 from ..reference.models import Area, AreaKind
 from .models import Lot, Need, Reservation, need_pdus
 
@@ -111,8 +110,7 @@ def _add(connection: sa.Connection, delta: dict[Key, int]) -> None:
     rows = [{"facet": f, "value": v, "closes_on": d, "needs": n} for (f, v, d), n in sorted(delta.items()) if n]
     if not rows:
         return
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(NeedCount.__table__)
+    statement = upsert(NeedCount.__table__, connection)
     statement = statement.on_conflict_do_update(
         index_elements=["facet", "value", "closes_on"],
         set_={"needs": NeedCount.__table__.c.needs + statement.excluded.needs},

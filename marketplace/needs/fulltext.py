@@ -17,6 +17,7 @@ import re
 
 import sqlalchemy as sa
 
+from ..extensions import on_postgresql
 from .models import Need
 
 # PostgreSQL's English stop words (share/tsearch_data/english.stop, the Snowball list).
@@ -52,12 +53,6 @@ def search_terms(text: str | None) -> list[str]:
     return found
 
 
-def _postgresql() -> bool:
-    from ..extensions import db
-
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
 def _tsquery(terms: list[str]) -> sa.ColumnElement:
     # The terms are letters and digits only, and never "or": nothing in them is syntax.
     return sa.func.websearch_to_tsquery(sa.literal_column("'english'::regconfig"), " ".join(terms))
@@ -77,7 +72,7 @@ def matching(terms: list[str]) -> sa.ColumnElement[bool]:
     that the list, its count and anything else searching needs by words use."""
     if not terms:
         return sa.true()
-    if _postgresql():
+    if on_postgresql():
         return _VECTOR.op("@@")(_tsquery(terms))
     return Need.id.in_(_fts_matches(terms).with_only_columns(_fts.c.rowid))
 
@@ -87,7 +82,7 @@ def by_relevance(query: sa.Select, terms: list[str]) -> sa.Select:
     PostgreSQL, bm25 on SQLite."""
     if not terms:
         return query
-    if _postgresql():
+    if on_postgresql():
         return query.order_by(None).order_by(sa.func.ts_rank(_VECTOR, _tsquery(terms)).desc(), *query._order_by_clauses)
     found = _fts_matches(terms).subquery("words")
     return query.join(found, found.c.rowid == Need.id).order_by(None).order_by(found.c.rank, *query._order_by_clauses)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from ...extensions import db
+from ...extensions import db, upsert
 from ...needs.models import Need
 from ...timeutil import utcnow
 from ..models import ClosedNeedBids
@@ -36,11 +36,8 @@ def keep_closed_need_bids(now: datetime | None = None) -> int:
         Need.closes_at <= now - FINAL_AFTER,
         ~sa.exists().where(ClosedNeedBids.need_id == Need.id),
     )
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     kept = db.session.scalars(
-        dialect.insert(ClosedNeedBids)
+        upsert(ClosedNeedBids.__table__)
         .from_select(["need_id", "bids", "kept_at"], needs)
         .on_conflict_do_nothing(index_elements=["need_id"])
         .returning(ClosedNeedBids.need_id)

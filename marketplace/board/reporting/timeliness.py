@@ -10,7 +10,7 @@ from fractions import Fraction
 import sqlalchemy as sa
 
 from ...contracts.models import Contract
-from ...extensions import db
+from ...extensions import db, on_postgresql
 from ...needs.models import Need
 from ...payments.models import TARGET_DAYS, Payment, PaymentStatus
 from .scope import Period, Scope, keyed, paid_in
@@ -32,7 +32,7 @@ def london_day(column):
     """The Europe/London date of a stored UTC time, in SQL: PostgreSQL converts it with its
     time zone database; SQLite calls london_date, a function each connection registers
     (marketplace._sqlite_connect), as it has no time zones of its own."""
-    if db.session.get_bind().dialect.name == "sqlite":
+    if not on_postgresql():
         return sa.func.london_date(column)
     return sa.cast(sa.func.timezone("Europe/London", sa.func.timezone("UTC", column)), sa.Date)
 
@@ -42,7 +42,7 @@ def _days_taken():
     transfer's date for ledger payments), in SQL on either database, counted in London
     days as Payment.days_taken counts them."""
     paid_day = sa.func.coalesce(Payment.paid_on, london_day(Payment.paid_at))
-    if db.session.get_bind().dialect.name == "sqlite":
+    if not on_postgresql():
         return sa.cast(sa.func.julianday(paid_day) - sa.func.julianday(london_day(Payment.payable_at)), sa.Integer)
     return paid_day - london_day(Payment.payable_at)
 
