@@ -25,19 +25,25 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from .models import Area, AreaKind, DesiredOutcome, ServiceCategory, _today
+from .models import Area, AreaKind, DesiredOutcome, ServiceCategory, in_force
 
 REFERENCE_MODELS = (Area, ServiceCategory, DesiredOutcome)
 _CHANGED = "reference_rows_changed"
 
 
-def _in_force(valid_from: date, valid_to: date | None, on: date | None) -> bool:
-    on = on or _today()
-    return valid_from <= on and (valid_to is None or on < valid_to)
+class _Dated:
+    """EffectiveDates' is_current, for the frozen values."""
+
+    __slots__ = ()
+    valid_from: date
+    valid_to: date | None
+
+    def is_current(self, on: date | None = None) -> bool:
+        return in_force(self.valid_from, self.valid_to, on)
 
 
 @dataclass(frozen=True, slots=True)
-class OutcomeRef:
+class OutcomeRef(_Dated):
     id: int
     category_id: int
     code: str
@@ -46,12 +52,9 @@ class OutcomeRef:
     valid_from: date
     valid_to: date | None
 
-    def is_current(self, on: date | None = None) -> bool:
-        return _in_force(self.valid_from, self.valid_to, on)
-
 
 @dataclass(frozen=True, slots=True)
-class CategoryRef:
+class CategoryRef(_Dated):
     id: int
     code: str
     name: str
@@ -60,12 +63,9 @@ class CategoryRef:
     valid_to: date | None
     outcomes: tuple[OutcomeRef, ...]  # all of them, by code, as ServiceCategory.outcomes
 
-    def is_current(self, on: date | None = None) -> bool:
-        return _in_force(self.valid_from, self.valid_to, on)
-
 
 @dataclass(frozen=True, slots=True)
-class AreaRef:
+class AreaRef(_Dated):
     """A region or delivery unit. A PDU carries its region's id and name; a region its PDUs
     (all of them, by name, as Area.children)."""
 
@@ -78,9 +78,6 @@ class AreaRef:
     valid_from: date
     valid_to: date | None
     children: tuple["AreaRef", ...] = ()
-
-    def is_current(self, on: date | None = None) -> bool:
-        return _in_force(self.valid_from, self.valid_to, on)
 
     @property
     def label(self) -> str:

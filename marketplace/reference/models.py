@@ -18,6 +18,13 @@ def _today() -> date:
     return london_date(utcnow())
 
 
+def in_force(valid_from: date, valid_to: date | None, on: date | None = None) -> bool:
+    """Whether a row dated so applies on a day (today in London by default): from its
+    first day, up to but not on the day it is retired."""
+    on = on or _today()
+    return valid_from <= on and (valid_to is None or on < valid_to)
+
+
 class EffectiveDates:
     """Rows that apply from one date and may be retired on another (PDUs split and merge)."""
 
@@ -25,8 +32,7 @@ class EffectiveDates:
     valid_to: Mapped[date | None] = mapped_column(sa.Date)
 
     def is_current(self, on: date | None = None) -> bool:
-        on = on or _today()
-        return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
+        return in_force(self.valid_from, self.valid_to, on)
 
     @classmethod
     def current(cls, on: date | None = None):
