@@ -4,6 +4,8 @@ in one statement, and the needs waiting in another."""
 
 import re
 
+import pytest
+
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
 from marketplace.needs import overview, questions
@@ -11,6 +13,9 @@ from marketplace.timeutil import utcnow
 
 from .. import factories
 from ..helpers import page_text, sign_in
+
+# Needs close by the clock: run at the fixed instants of tests/clocks.py too.
+pytestmark = pytest.mark.clock
 
 
 def _text(response) -> str:

@@ -18,6 +18,9 @@ from marketplace.timeutil import utcnow
 from .. import factories
 from ..helpers import StatementCount, page_text
 
+# Needs close by the clock: run at the fixed instants of tests/clocks.py too.
+pytestmark = pytest.mark.clock
+
 
 def _category(code: str) -> ServiceCategory:
     return db.session.scalar(sa.select(ServiceCategory).where(ServiceCategory.code == code))

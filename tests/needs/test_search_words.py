@@ -16,6 +16,9 @@ from .. import factories
 from ..helpers import StatementCount, error_summary, page_text
 from .test_public import open_count, titles
 
+# Needs close by the clock: run at the fixed instants of tests/clocks.py too.
+pytestmark = pytest.mark.clock
+
 SUMMARY = "Support for adults on probation in Kent, reported each quarter."
 
 
