@@ -121,3 +121,25 @@ class ClosedNeedBids(Model):
     need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), primary_key=True)
     bids: Mapped[int]
     kept_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PaymentFigure(Model):
+    """Payments paid, and their pence, per the need's area and service category (0 for
+    none), London month paid (yyyymm), lead organisation, whether the lead is local to the
+    need (staff or premises in a delivery unit it covers) and whole days taken to pay.
+    Derived, kept by the flushes that change payments (board/keeping.py); `rebuild` makes
+    it again from the payments. The dashboard reads whole months from it
+    (reporting/kept_payments.py)."""
+
+    __tablename__ = "board_payment_figures"
+
+    area_id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(primary_key=True)
+    local: Mapped[int] = mapped_column(primary_key=True)
+    days: Mapped[int] = mapped_column(primary_key=True)
+    payments: Mapped[int]
+    pence: Mapped[int] = mapped_column(sa.BigInteger)
+
+    __table_args__ = (sa.Index("ix_board_payment_figures_month", "month", "area_id"),)

@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..board import keeping
 from ..extensions import db
 from ..needs import counts
 from ..needs.models import Need
@@ -29,8 +30,11 @@ from ..workdays import next_working_day
 from .people import DemoRefused, refuse_in_production
 
 MOST_DAYS = 365
-# need_counts is counted again from the needs moved (needs.counts.rebuild).
-KEPT_TABLES = frozenset({"areas", "service_categories", "desired_outcomes", "alembic_version", "need_counts"})
+# need_counts is counted again from the needs moved (needs.counts.rebuild), the board's
+# figures per month from the payments moved (board.keeping.rebuild).
+KEPT_TABLES = frozenset(
+    {"areas", "service_categories", "desired_outcomes", "alembic_version", "need_counts", "board_payment_figures"}
+)
 KEPT_COLUMNS = frozenset({("bid_revisions", "content")})
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
 
@@ -139,5 +143,6 @@ def advance_demo(days: int, now: datetime | None = None) -> dict[str, int]:
             moved[table.name] = count
     db.session.expire_all()  # the objects in the session held the dates before
     counts.rebuild()
+    keeping.rebuild()
     moved["working days"] = _open_needs_on_working_days(now or utcnow())
     return moved

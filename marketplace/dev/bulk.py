@@ -20,6 +20,7 @@ from ..contracts.models import (
 from ..delivery.models import OutcomeReport, ReportOutcome, ReportSubmission
 from ..evaluation.models import AwardDecision, ModerationClosure
 from ..extensions import db
+from ..board import keeping
 from ..needs import counts
 from ..needs.models import Need
 from ..organisations.models import Organisation
@@ -35,9 +36,10 @@ def next_id(model) -> int:
 def after_bulk_insert(tables) -> None:
     """Rows were inserted with their own ids: move PostgreSQL's id sequences past them,
     count the needs on the public list again (needs.counts, kept by the ORM's flushes,
-    which these rows bypassed), give the audit events inserted their needs (as audit.record
+    which these rows bypassed) and the board's figures (board.keeping), give the audit events inserted their needs (as audit.record
     does for one), and refresh the planner's statistics on either database."""
     counts.rebuild()
+    keeping.rebuild()
     if "audit_events" in tables:
         fill_need_ids()
     if db.engine.dialect.name == "postgresql":

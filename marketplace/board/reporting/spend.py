@@ -35,17 +35,20 @@ def _split(scope: Scope, period: Period, key) -> tuple[dict, dict]:
     number and value) by `key`, a column of the lead organisation, as {key: pence} and
     {key: (count, pence)}. Two grouped queries. (Keys may be StrEnum members, which equal
     and hash as their values.)"""
-    spend: dict[Any, int] = dict(
-        db.session.execute(
-            sa.select(key, sa.func.coalesce(sa.func.sum(Payment.amount_pence), 0))
-            .select_from(Payment)
-            .join(Contract, Contract.id == Payment.contract_id)
-            .join(Need, Need.id == Contract.need_id)
-            .join(Organisation, Organisation.id == Contract.organisation_id)
-            .where(scope.needs(), paid_in(period))
-            .group_by(key)
-        ).all()
+    from . import kept_payments
+
+    spent = (
+        kept_payments.spend_by(scope, period, key)
+        if kept_payments.months(period)
+        else sa.select(key, sa.func.coalesce(sa.func.sum(Payment.amount_pence), 0))
+        .select_from(Payment)
+        .join(Contract, Contract.id == Payment.contract_id)
+        .join(Need, Need.id == Contract.need_id)
+        .join(Organisation, Organisation.id == Contract.organisation_id)
+        .where(scope.needs(), paid_in(period))
+        .group_by(key)
     )
+    spend: dict[Any, int] = dict(db.session.execute(spent).all())
     awards = {
         row[0]: (row[1], row[2])
         for row in db.session.execute(
@@ -119,6 +122,10 @@ def shares(scope: Scope, period: Period, *, by=None, fold: dict | None = None):
     premises in a delivery unit the need covers). One query. With `by` (an SQL expression
     on Need), a dict of Shares by its value instead, `fold` adding some values into others
     (see comparison and scope.keyed)."""
+    from . import kept_payments
+
+    if by is None and kept_payments.months(period):
+        return Shares(*(int(v) for v in db.session.execute(kept_payments.shares_select(scope, period)).one()))
     is_vcse = Organisation.legal_form.in_([f.value for f in VCSE_FORMS])
     rows = keyed(
         sa.select(

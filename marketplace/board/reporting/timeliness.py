@@ -55,22 +55,23 @@ def timeliness(scope: Scope, period: Period, now: datetime, *, by=None, fold: di
     payment comes back to Python. With `by` (an SQL
     expression on Need), a dict of Timeliness by its value instead, `fold` adding some
     values into others (see comparison and scope.keyed)."""
-    found = timeliness_of(scope.needs(), period, now, by=by, fold=fold)
+    from . import kept_payments
+
+    kept = None
+    if kept_payments.months(period) and (by is None or by is Need.area_id):
+        kept = kept_payments.histogram(scope, period, by_area=by is not None, shares=False)
+    found = timeliness_of(scope.needs(), period, now, by=by, fold=fold, kept=kept)
     return {key: figures for key, (figures, _) in found.items()} if by is not None else found[None][0]
 
 
-def _histogram(taken, fold: dict | None, sums: int = 0) -> dict:
+def _histogram(grouped, fold: dict | None, sums: int = 0) -> dict:
     """How many payments took each number of days, and their pence, per key (a few rows a
-    key, however many payments), folded: {key: {days: [payments, pence, *sums]}}. One pass over
-    the payments, from which the median, the number paid and within TARGET_DAYS and the
-    pence paid are all read."""
+    key, however many payments), folded: {key: {days: [payments, pence, *sums]}}, from
+    `grouped`, a SELECT of (key, days, payments, pence, *sums) grouped by key and days: one
+    pass over the payments (or their kept figures), from which the median, the number paid
+    and within TARGET_DAYS and the pence paid are all read."""
     counts: dict = {}
-    totals = [sa.func.coalesce(sa.func.sum(taken.c[f"sum{i}"]), 0) for i in range(sums)]
-    for key, days, number, *pence in db.session.execute(
-        sa.select(
-            taken.c.key, taken.c.days, sa.func.count(), sa.func.coalesce(sa.func.sum(taken.c.pence), 0), *totals
-        ).group_by(taken.c.key, taken.c.days)
-    ):
+    for key, days, number, *pence in db.session.execute(grouped):
         key = (fold or {}).get(key, key)
         by_days = counts.setdefault(key, {})
         kept = by_days.setdefault(int(days), [0] * (2 + sums))
@@ -92,12 +93,15 @@ def _middle_of(by_days: dict) -> tuple[int, int]:
     return sum(values), len(values)
 
 
-def timeliness_of(where, period: Period, now: datetime, *, by=None, fold: dict | None = None, sums=()) -> dict:
+def timeliness_of(
+    where, period: Period, now: datetime, *, by=None, fold: dict | None = None, sums=(), kept=None
+) -> dict:
     """timeliness() of the payments `where` picks (a clause on Payment, Contract and Need),
     and the pence paid in the period, as {None: (Timeliness, pence)}, or by the value of
     `by` (folded by `fold`, see scope.keyed). Two aggregate queries. With `sums` (SQL
     expressions on Payment, Contract and Need, in pence), their totals over the same
-    payments follow the pence, in the same pass: (Timeliness, pence, *totals)."""
+    payments follow the pence, in the same pass: (Timeliness, pence, *totals). With `kept`
+    (kept_payments.histogram, for the same payments), the pass reads the kept figures."""
     key = by if by is not None else sa.literal_column("0")
     taken = (
         sa.select(
@@ -112,8 +116,12 @@ def timeliness_of(where, period: Period, now: datetime, *, by=None, fold: dict |
         .where(where, paid_in(period))
         .subquery()
     )
+    totals = [sa.func.coalesce(sa.func.sum(taken.c[f"sum{i}"]), 0) for i in range(len(sums))]
+    passed = sa.select(
+        taken.c.key, taken.c.days, sa.func.count(), sa.func.coalesce(sa.func.sum(taken.c.pence), 0), *totals
+    ).group_by(taken.c.key, taken.c.days)
     grouped = by is not None
-    histogram = _histogram(taken, fold, len(sums))
+    histogram = _histogram(passed if kept is None else kept, fold, len(sums))
     if not grouped:
         histogram = {None: histogram.get(0, {})}
     overdue = keyed(
