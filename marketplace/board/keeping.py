@@ -44,13 +44,16 @@ class KeptFigure:
 FIGURES: list[KeptFigure] = []
 
 
-def groups(connection: sa.Connection, figure: KeptFigure, ids: Collection[int] | None) -> dict[tuple, list[int]]:
-    """{key: sums} of the groups the base rows `ids` make, from the database as it is now."""
+def groups(
+    connection: sa.Connection, figure: KeptFigure, ids: Collection[int] | None, rows: sa.Select | None = None
+) -> dict[tuple, list[int]]:
+    """{key: sums} of the groups the base rows `ids` make (or `rows`, a SELECT of them as
+    figure.rows makes it), from the database as it is now."""
     found: dict[tuple, list[int]] = {}
     if ids is not None and not ids:
         return found
     width = len(figure.keys)
-    for row in connection.execute(figure.rows(None if ids is None else sorted(ids))):
+    for row in connection.execute(rows if rows is not None else figure.rows(None if ids is None else sorted(ids))):
         key = tuple(row[:width])
         total = found.setdefault(key, [0] * (len(row) - width))
         for i, value in enumerate(row[width:]):
@@ -95,16 +98,22 @@ def _note_before_flush(session, flush_context, instances) -> None:
         session.info[_KEY] = noted
 
 
+def add_difference(connection: sa.Connection, figure: KeptFigure, old: dict, new: dict) -> None:
+    """Add to the kept rows what some base rows make now (`new`) less what they made (`old`)."""
+    delta = {key: list(values) for key, values in new.items()}
+    for key, values in old.items():
+        now = delta.setdefault(key, [0] * len(values))
+        for i, value in enumerate(values):
+            now[i] -= value
+    _add(connection, figure, delta)
+
+
 @sa.event.listens_for(Session, "after_flush")
 def _keep_after_flush(session, flush_context) -> None:
     for figure, ids, new, old in session.info.pop(_KEY, None) or []:
         connection = session.connection()
-        delta = groups(connection, figure, set(ids) | {obj.id for obj in new if obj.id is not None})
-        for key, values in old.items():
-            now = delta.setdefault(key, [0] * len(values))
-            for i, value in enumerate(values):
-                now[i] -= value
-        _add(connection, figure, delta)
+        now = groups(connection, figure, set(ids) | {obj.id for obj in new if obj.id is not None})
+        add_difference(connection, figure, old, now)
 
 
 @sa.event.listens_for(Session, "after_transaction_end")

@@ -5,7 +5,7 @@ Reviews and answers are never changed or deleted: together they are the partners
 history."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -143,3 +143,24 @@ class PaymentFigure(Model):
     pence: Mapped[int] = mapped_column(sa.BigInteger)
 
     __table_args__ = (sa.Index("ix_board_payment_figures_month", "month", "area_id"),)
+
+
+class NeedFigure(Model):
+    """Needs published, per the need's area and service category (0 for none), London
+    month published (yyyymm) and UTC day of closing: how many have lots, their lots, the
+    bids kept for them in closed_need_bids and how many have no kept count yet. Derived,
+    kept by the flushes that change needs and lots and by keep_closed_need_bids
+    (reporting/kept_needs.py); `rebuild` makes it again."""
+
+    __tablename__ = "board_need_figures"
+
+    area_id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[int] = mapped_column(primary_key=True)
+    closes_on: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    needs: Mapped[int]
+    lots: Mapped[int]
+    bids: Mapped[int]
+    unkept: Mapped[int]
+
+    __table_args__ = (sa.Index("ix_board_need_figures_month", "month", "area_id"),)

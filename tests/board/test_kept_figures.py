@@ -107,6 +107,12 @@ def test_rebuilding_keeps_the_same_figures(made):
     assert _kept(keeping.FIGURES[0]) == before != {}
 
 
+def _closed(need, ago: timedelta) -> None:
+    factories.close_need(need)
+    need.closes_at = utcnow() - ago
+    need.question_deadline = need.closes_at - timedelta(days=1)
+
+
 def _whole_months() -> Period:
     today = london_date(utcnow())
     start = (today - timedelta(days=90)).replace(day=1)
@@ -149,4 +155,59 @@ def test_the_dashboard_reads_the_same_figures_from_the_kept_figures_as_from_the_
     kept = figures()
     assert kept[3].paid == 3 and kept[3].median_days == 14
     monkeypatch.setattr(kept_payments, "months", lambda period: None)
+    assert figures() == kept
+
+
+def test_after_each_kind_of_change_the_kept_need_figures_equal_those_computed_from_the_needs(db_session):
+    from marketplace.board.reporting.kept import keep_closed_need_bids
+    from marketplace.needs.models import Lot
+    from marketplace.needs.publishing import publish_need
+
+    draft = factories.make_need(published=False, lots=(3_000_000, 4_000_000))
+    assert_kept_equal_computed()  # a draft: nothing kept
+    publish_need(draft, actor=draft.created_by)
+    assert_kept_equal_computed()  # published
+    need = factories.make_need()
+    assert_kept_equal_computed()
+    need.lots.append(Lot(number=2, title="Second", description="", value_pence=100_000))
+    assert_kept_equal_computed()  # a lot added
+    [factories.make_bid(need) for _ in range(2)]
+    _closed(need, timedelta(days=3))
+    assert_kept_equal_computed()  # closed
+    assert keep_closed_need_bids() >= 1
+    assert_kept_equal_computed()  # its bids kept
+    need.category = db.session.scalars(sa.select(ServiceCategory).where(ServiceCategory.id != need.category_id)).first()
+    need.area = db.session.scalar(sa.select(Area).where(Area.code == "N57SUR"))
+    assert_kept_equal_computed()
+    need.published_at -= timedelta(days=62)
+    assert_kept_equal_computed()
+
+
+def test_activity_reads_the_same_figures_from_the_kept_needs_as_from_the_needs(db_session, monkeypatch):
+    """Needs published this month: one closed three days ago with kept bids, one closed an
+    hour ago (counted), one closed two days ago not kept yet, one open: the needs, their
+    closed lots and the bids counted are the same read either way."""
+    from marketplace.board.reporting import kept_needs
+    from marketplace.board.reporting.competition import activity
+    from marketplace.board.reporting.kept import keep_closed_need_bids
+
+    made = []
+    for closed_ago in (timedelta(days=3), timedelta(hours=1), timedelta(days=2), None):
+        need = factories.make_need(lots=(3_000_000, 4_000_000))
+        [factories.make_bid(need) for _ in range(2)]
+        if closed_ago is not None:
+            _closed(need, closed_ago)
+        made.append(need)
+        db.session.flush()
+        if closed_ago == timedelta(days=3):
+            keep_closed_need_bids()
+    area = db.session.get(Area, made[0].area_id)
+    scope, period, now = Scope(area_ids=area.ids_covered), _whole_months(), utcnow()
+
+    def figures():
+        return activity(scope, period, now), activity(Scope(area_ids=area.parent.ids_covered), period, now)
+
+    kept = figures()
+    assert (kept[0].needs_published, kept[0].lots, kept[0].bids) == (4, 6, 6)
+    monkeypatch.setattr(kept_needs, "months", lambda period: None)
     assert figures() == kept

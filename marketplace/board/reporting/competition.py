@@ -59,6 +59,12 @@ def activity(scope: Scope, period: Period, now: datetime | None = None, *, by=No
         by,
         fold,
     )
+    from . import kept_needs
+
+    if kept_needs.months(period) and (by is None or by is Need.area_id):
+        needs = kept_needs.needs_published(scope, period, now, by_area=by is not None, fold=fold)
+        bids = {k: (row[2],) for k, row in needs.items()}
+        return _found(running, {k: row[:2] for k, row in needs.items()}, bids, by)
     published = sa.and_(scope.needs(), Need.published_at >= period.starts_at, Need.published_at < period.ends_before)
     closed = sa.and_(Need.closes_at.is_not(None), Need.closes_at <= now)
     # Each published need in scope with its number of lots, and of closed lots (needs without
@@ -78,27 +84,35 @@ def activity(scope: Scope, period: Period, now: datetime | None = None, *, by=No
         per_need.c.key if by is not None else None,
         fold,
     )
-    bids = _bids_counted(sa.and_(published, closed), by, fold)
+    return _found(running, needs, _bids_counted(sa.and_(published, closed), by, fold), by)
+
+
+def _found(running: dict, needs: dict, bids: dict, by):
     found = {
         k: Activity(*(int(v or 0) for v in (*running.get(k, (0, 0)), *needs.get(k, (0, 0)), *bids.get(k, (0,)))))
         for k in set(running) | set(needs) | set(bids)
     }
-    return found if by is not None else found[None]
+    return found if by is not None else found.get(None, Activity(0, 0, 0, 0, 0))
 
 
-def _bids_counted(needs, by, fold) -> dict:
+def _bids_counted(needs, by, fold, kept: bool = True) -> dict:
     """The bids that counted on the closed needs `needs` picks, keyed as keyed() keys: the
-    counts kept for needs closed a while (kept.py), plus the bids of the others, counted."""
+    counts kept for needs closed a while (kept.py), plus the bids of the others, counted
+    (only those with kept=False)."""
     from ...bids.models import Bid
     from ..models import ClosedNeedBids
 
-    kept = keyed(
-        sa.select(sa.func.coalesce(sa.func.sum(ClosedNeedBids.bids), 0))
-        .select_from(Need)
-        .join(ClosedNeedBids, ClosedNeedBids.need_id == Need.id)
-        .where(needs),
-        by,
-        fold,
+    kept_counts = (
+        keyed(
+            sa.select(sa.func.coalesce(sa.func.sum(ClosedNeedBids.bids), 0))
+            .select_from(Need)
+            .join(ClosedNeedBids, ClosedNeedBids.need_id == Need.id)
+            .where(needs),
+            by,
+            fold,
+        )
+        if kept
+        else {}
     )
     counting = keyed(
         sa.select(sa.func.count(Bid.id))
@@ -108,7 +122,8 @@ def _bids_counted(needs, by, fold) -> dict:
         fold,
     )
     return {
-        k: (int(kept.get(k, (0,))[0] or 0) + int(counting.get(k, (0,))[0] or 0),) for k in set(kept) | set(counting)
+        k: (int(kept_counts.get(k, (0,))[0] or 0) + int(counting.get(k, (0,))[0] or 0),)
+        for k in set(kept_counts) | set(counting)
     }
 
 

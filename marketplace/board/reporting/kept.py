@@ -42,4 +42,7 @@ def keep_closed_need_bids(now: datetime | None = None) -> int:
         .on_conflict_do_nothing(index_elements=["need_id"])
         .returning(ClosedNeedBids.need_id)
     ).all()
+    from .kept_needs import kept_bids
+
+    kept_bids(db.session.connection(), kept)
     return len(kept)
