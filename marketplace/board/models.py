@@ -164,3 +164,33 @@ class NeedFigure(Model):
     unkept: Mapped[int]
 
     __table_args__ = (sa.Index("ix_board_need_figures_month", "month", "area_id"),)
+
+
+class UnpaidFigure(Model):
+    """Payments not paid, per the need's area and service category (0 for none) and UTC
+    day they became payable: for the number overdue now (reporting/kept_payments.py)."""
+
+    __tablename__ = "board_unpaid_figures"
+
+    area_id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(primary_key=True)
+    payable_on: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    payments: Mapped[int]
+
+
+class ContractFigure(Model):
+    """Contracts, and their value, per the need's area and service category (0 for none),
+    lead organisation, and London month made (yyyymm), months of the first and last day
+    (yyyymm). Derived, kept by the flushes that change contracts
+    (reporting/kept_contracts.py)."""
+
+    __tablename__ = "board_contract_figures"
+
+    area_id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(primary_key=True)
+    made: Mapped[int] = mapped_column(primary_key=True)
+    starts: Mapped[int] = mapped_column(primary_key=True)
+    ends: Mapped[int] = mapped_column(primary_key=True)
+    contracts: Mapped[int]
+    pence: Mapped[int] = mapped_column(sa.BigInteger)

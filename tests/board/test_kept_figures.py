@@ -61,7 +61,7 @@ def made(db_session):
     return made
 
 
-def test_after_each_kind_of_change_the_kept_payment_figures_equal_those_computed_from_the_payments(made):
+def test_after_each_kind_of_change_the_kept_payment_and_contract_figures_equal_those_computed(made):
     contract, organisation = made.contract, made.contract.organisation
     [advance] = payments.payments_of(contract)
     assert_kept_equal_computed()  # payable, not paid: nothing kept
@@ -71,6 +71,9 @@ def test_after_each_kind_of_change_the_kept_payment_figures_equal_those_computed
     advance.paid_on += timedelta(days=40)  # the date paid corrected: another month, other days
     assert_kept_equal_computed()
     advance.amount_pence += 500
+    assert_kept_equal_computed()
+    contract.ends_on += timedelta(days=400)  # a variation: the contract runs longer, for more
+    contract.value_pence += 1_000_000
     assert_kept_equal_computed()
     organisation.pdus = list(contract.need.pdus)  # the lead becomes local
     assert_kept_equal_computed()

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...needs.models import Need
-from . import kept_payments
 from .competition import Activity, activity
 from .scope import Period, Scope
 from .spend import Shares, share_sums
@@ -47,8 +46,7 @@ def comparison(area, period: Period, now: datetime) -> list[Comparison]:
     key = Need.area_id
     competition = activity(scope, period, now, by=key, fold=fold)
     # The shares of spend and the timeliness of payments, in one pass over the payments.
-    kept = kept_payments.histogram(scope, period, by_area=True, shares=True) if kept_payments.months(period) else None
-    found = timeliness_of(scope.needs(), period, now, by=key, fold=fold, sums=share_sums(), kept=kept)
+    found = timeliness_of(scope.needs(), period, now, by=key, fold=fold, sums=share_sums(), scope=scope)
     paying = {k: figures for k, (figures, *_) in found.items()}
     money = {k: Shares(*pence) for k, (_, *pence) in found.items()}
     return [

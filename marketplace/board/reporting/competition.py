@@ -13,6 +13,7 @@ from ...extensions import db
 from ...needs.models import Need
 from ...organisations.models import IncomeBand, Organisation
 from ...timeutil import utcnow
+from ..models import ContractFigure
 from .scope import Period, Scope, keyed, organisation_type
 
 
@@ -50,8 +51,15 @@ def activity(scope: Scope, period: Period, now: datetime | None = None, *, by=No
     and the others). With `by` (an SQL expression on Need), a dict of Activity by
     its value instead, `fold` adding some values into others (see comparison)."""
     from ...needs.models import Lot
+    from . import kept_contracts, kept_needs
 
     now = now or utcnow()
+    kept = kept_needs.months(period) and (by is None or by is Need.area_id)
+    if kept:
+        running = keyed(kept_contracts.running(scope, period), ContractFigure.area_id if by is not None else None, fold)
+        needs = kept_needs.needs_published(scope, period, now, by_area=by is not None, fold=fold)
+        bids = {k: (row[2],) for k, row in needs.items()}
+        return _found(running, {k: row[:2] for k, row in needs.items()}, bids, by)
     running = keyed(
         sa.select(sa.func.count(Contract.id), sa.func.coalesce(sa.func.sum(Contract.value_pence), 0))
         .join(Need, Need.id == Contract.need_id)
@@ -59,12 +67,6 @@ def activity(scope: Scope, period: Period, now: datetime | None = None, *, by=No
         by,
         fold,
     )
-    from . import kept_needs
-
-    if kept_needs.months(period) and (by is None or by is Need.area_id):
-        needs = kept_needs.needs_published(scope, period, now, by_area=by is not None, fold=fold)
-        bids = {k: (row[2],) for k, row in needs.items()}
-        return _found(running, {k: row[:2] for k, row in needs.items()}, bids, by)
     published = sa.and_(scope.needs(), Need.published_at >= period.starts_at, Need.published_at < period.ends_before)
     closed = sa.and_(Need.closes_at.is_not(None), Need.closes_at <= now)
     # Each published need in scope with its number of lots, and of closed lots (needs without

@@ -17,22 +17,16 @@ from datetime import UTC, date, datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ...extensions import db, on_postgresql
+from ...extensions import db
 from ...needs.models import Lot, Need
 from .. import keeping
 from ..models import ClosedNeedBids, NeedFigure
-from .kept_payments import month_of, months
+from .kept_payments import month_of, months, utc_day
 from .scope import Period, Scope
 from .timeliness import london_day
 
 NEVER = date(9999, 12, 31)  # the day of closing kept for a need without a closing time
 _NEED = ("published_at", "closes_at", "area_id", "area", "category_id", "category")
-
-
-def _utc_day(column):
-    if on_postgresql():
-        return sa.cast(column, sa.Date)
-    return sa.type_coerce(sa.func.date(column), sa.Date)
 
 
 def _rows(ids: Collection[int] | None, kept: bool = True) -> sa.Select:
@@ -44,7 +38,7 @@ def _rows(ids: Collection[int] | None, kept: bool = True) -> sa.Select:
             Need.area_id.label("area_id"),
             sa.func.coalesce(Need.category_id, 0).label("category_id"),
             month_of(london_day(Need.published_at)).label("month"),
-            sa.func.coalesce(_utc_day(Need.closes_at), NEVER).label("closes_on"),
+            sa.func.coalesce(utc_day(Need.closes_at), NEVER).label("closes_on"),
             lots.label("lots"),
             (ClosedNeedBids.bids if kept else sa.cast(sa.null(), sa.Integer)).label("bids"),
         )

@@ -11,7 +11,7 @@ is local is kept, and kept again when the lead's or the need's delivery units ch
 """
 
 from collections.abc import Collection
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -20,10 +20,10 @@ from ...contracts.models import Contract
 from ...extensions import on_postgresql
 from ...needs.models import Need
 from ...organisations.models import VCSE_FORMS, Organisation
-from ...payments.models import Payment, PaymentStatus
+from ...payments.models import TARGET_DAYS, Payment, PaymentStatus
 from .. import keeping
-from ..models import PaymentFigure
-from .scope import Period, Scope
+from ..models import PaymentFigure, UnpaidFigure
+from .scope import Period, Scope, keyed
 from .spend import _is_local
 from .timeliness import _days_taken, london_day
 
@@ -99,7 +99,28 @@ def _touched(session: Session) -> tuple[set[int], list]:
     return ids, new
 
 
+def utc_day(column):
+    """The UTC date of a stored time, in SQL on either database."""
+    if on_postgresql():
+        return sa.cast(column, sa.Date)
+    return sa.type_coerce(sa.func.date(column), sa.Date)
+
+
+def _unpaid_rows(ids: Collection[int] | None) -> sa.Select:
+    key = [Need.area_id, sa.func.coalesce(Need.category_id, 0), utc_day(Payment.payable_at)]
+    rows = (
+        sa.select(*key, sa.func.count())
+        .select_from(Payment)
+        .join(Contract, Contract.id == Payment.contract_id)
+        .join(Need, Need.id == Contract.need_id)
+        .where(Payment.status != PaymentStatus.PAID)
+        .group_by(*key)
+    )
+    return rows if ids is None else rows.where(Payment.id.in_(ids))
+
+
 keeping.FIGURES.append(keeping.KeptFigure(PaymentFigure.__table__, _rows, _touched))
+keeping.FIGURES.append(keeping.KeptFigure(UnpaidFigure.__table__, _unpaid_rows, _touched))
 
 
 # Reading ---------------------------------------------------------------------------------
@@ -167,3 +188,35 @@ def histogram(scope: Scope, period: Period, *, by_area: bool, shares: bool) -> s
         .where(*where(scope, period))
         .group_by(*([key] if by_area else []), PaymentFigure.days)
     )
+
+
+def overdue(scope: Scope, now: datetime, *, by_area: bool, fold: dict | None) -> dict:
+    """How many payments are unpaid TARGET_DAYS or more after becoming payable, `now`, as
+    timeliness counts them ({key: (count,)}, see scope.keyed): the kept payments of the days
+    before the cut-off's day, and those of its day counted (a short range of the index of
+    unpaid payments)."""
+    cutoff = now - timedelta(days=TARGET_DAYS)
+    day = cutoff.astimezone(UTC).date()
+    rows = [UnpaidFigure.area_id.in_(scope.area_ids), UnpaidFigure.payable_on < day]
+    if scope.category_id is not None:
+        rows.append(UnpaidFigure.category_id == scope.category_id)
+    kept = keyed(
+        sa.select(sa.func.coalesce(sa.func.sum(UnpaidFigure.payments), 0)).where(*rows),
+        UnpaidFigure.area_id if by_area else None,
+        fold,
+    )
+    edge = keyed(
+        sa.select(sa.func.count())
+        .select_from(Payment)
+        .join(Contract, Contract.id == Payment.contract_id)
+        .join(Need, Need.id == Contract.need_id)
+        .where(
+            scope.needs(),
+            Payment.status != PaymentStatus.PAID,
+            Payment.payable_at >= datetime.combine(day, time(), tzinfo=UTC),
+            Payment.payable_at <= cutoff,
+        ),
+        Need.area_id if by_area else None,
+        fold,
+    )
+    return {k: (int(kept.get(k, (0,))[0] or 0) + int(edge.get(k, (0,))[0] or 0),) for k in set(kept) | set(edge)}

@@ -35,7 +35,7 @@ def _split(scope: Scope, period: Period, key) -> tuple[dict, dict]:
     number and value) by `key`, a column of the lead organisation, as {key: pence} and
     {key: (count, pence)}. Two grouped queries. (Keys may be StrEnum members, which equal
     and hash as their values.)"""
-    from . import kept_payments
+    from . import kept_contracts, kept_payments
 
     spent = (
         kept_payments.spend_by(scope, period, key)
@@ -49,17 +49,17 @@ def _split(scope: Scope, period: Period, key) -> tuple[dict, dict]:
         .group_by(key)
     )
     spend: dict[Any, int] = dict(db.session.execute(spent).all())
-    awards = {
-        row[0]: (row[1], row[2])
-        for row in db.session.execute(
-            sa.select(key, sa.func.count(Contract.id), sa.func.coalesce(sa.func.sum(Contract.value_pence), 0))
-            .select_from(Contract)
-            .join(Need, Need.id == Contract.need_id)
-            .join(Organisation, Organisation.id == Contract.organisation_id)
-            .where(scope.needs(), Contract.created_at >= period.starts_at, Contract.created_at < period.ends_before)
-            .group_by(key)
-        ).all()
-    }
+    made = (
+        kept_contracts.awards_by(scope, period, key)
+        if kept_payments.months(period)
+        else sa.select(key, sa.func.count(Contract.id), sa.func.coalesce(sa.func.sum(Contract.value_pence), 0))
+        .select_from(Contract)
+        .join(Need, Need.id == Contract.need_id)
+        .join(Organisation, Organisation.id == Contract.organisation_id)
+        .where(scope.needs(), Contract.created_at >= period.starts_at, Contract.created_at < period.ends_before)
+        .group_by(key)
+    )
+    awards = {row[0]: (row[1], row[2]) for row in db.session.execute(made).all()}
     return spend, awards
 
 

@@ -55,12 +55,7 @@ def timeliness(scope: Scope, period: Period, now: datetime, *, by=None, fold: di
     payment comes back to Python. With `by` (an SQL
     expression on Need), a dict of Timeliness by its value instead, `fold` adding some
     values into others (see comparison and scope.keyed)."""
-    from . import kept_payments
-
-    kept = None
-    if kept_payments.months(period) and (by is None or by is Need.area_id):
-        kept = kept_payments.histogram(scope, period, by_area=by is not None, shares=False)
-    found = timeliness_of(scope.needs(), period, now, by=by, fold=fold, kept=kept)
+    found = timeliness_of(scope.needs(), period, now, by=by, fold=fold, scope=scope)
     return {key: figures for key, (figures, _) in found.items()} if by is not None else found[None][0]
 
 
@@ -94,14 +89,19 @@ def _middle_of(by_days: dict) -> tuple[int, int]:
 
 
 def timeliness_of(
-    where, period: Period, now: datetime, *, by=None, fold: dict | None = None, sums=(), kept=None
+    where, period: Period, now: datetime, *, by=None, fold: dict | None = None, sums=(), scope=None
 ) -> dict:
     """timeliness() of the payments `where` picks (a clause on Payment, Contract and Need),
     and the pence paid in the period, as {None: (Timeliness, pence)}, or by the value of
     `by` (folded by `fold`, see scope.keyed). Two aggregate queries. With `sums` (SQL
     expressions on Payment, Contract and Need, in pence), their totals over the same
-    payments follow the pence, in the same pass: (Timeliness, pence, *totals). With `kept`
-    (kept_payments.histogram, for the same payments), the pass reads the kept figures."""
+    payments follow the pence, in the same pass: (Timeliness, pence, *totals). With `scope`
+    (the Scope whose needs `where` picks, `by` None or the need's area, `sums` none or
+    spend.share_sums()), the figures kept per area are read instead (kept_payments): the
+    payments of a period of whole months, and always the number overdue."""
+    from . import kept_payments
+
+    kept = scope is not None and (by is None or by is Need.area_id)
     key = by if by is not None else sa.literal_column("0")
     taken = (
         sa.select(
@@ -116,22 +116,30 @@ def timeliness_of(
         .where(where, paid_in(period))
         .subquery()
     )
+    grouped = by is not None
     totals = [sa.func.coalesce(sa.func.sum(taken.c[f"sum{i}"]), 0) for i in range(len(sums))]
     passed = sa.select(
         taken.c.key, taken.c.days, sa.func.count(), sa.func.coalesce(sa.func.sum(taken.c.pence), 0), *totals
     ).group_by(taken.c.key, taken.c.days)
-    grouped = by is not None
-    histogram = _histogram(passed if kept is None else kept, fold, len(sums))
+    if kept and kept_payments.months(period):
+        passed = kept_payments.histogram(scope, period, by_area=grouped, shares=bool(sums))
+    histogram = _histogram(passed, fold, len(sums))
     if not grouped:
         histogram = {None: histogram.get(0, {})}
-    overdue = keyed(
-        sa.select(sa.func.count())
-        .select_from(Payment)
-        .join(Contract, Contract.id == Payment.contract_id)
-        .join(Need, Need.id == Contract.need_id)
-        .where(where, Payment.status != PaymentStatus.PAID, Payment.payable_at <= now - timedelta(days=TARGET_DAYS)),
-        by,
-        fold,
+    overdue = (
+        kept_payments.overdue(scope, now, by_area=grouped, fold=fold)
+        if kept
+        else keyed(
+            sa.select(sa.func.count())
+            .select_from(Payment)
+            .join(Contract, Contract.id == Payment.contract_id)
+            .join(Need, Need.id == Contract.need_id)
+            .where(
+                where, Payment.status != PaymentStatus.PAID, Payment.payable_at <= now - timedelta(days=TARGET_DAYS)
+            ),
+            by,
+            fold,
+        )
     )
     found = {}
     for k in set(histogram) | set(overdue):
