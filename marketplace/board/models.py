@@ -194,3 +194,19 @@ class ContractFigure(Model):
     ends: Mapped[int] = mapped_column(primary_key=True)
     contracts: Mapped[int]
     pence: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class SuccessFigure(Model):
+    """Bids that counted on lots decided, and those the decision awarded, per the need's
+    area and service category (0 for none), London month the decision took effect
+    (summaries sent, yyyymm) and bidding organisation. Derived, kept by the flushes that
+    change decisions and bids (reporting/kept_success.py)."""
+
+    __tablename__ = "board_success_figures"
+
+    area_id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(primary_key=True)
+    bids: Mapped[int]
+    won: Mapped[int]

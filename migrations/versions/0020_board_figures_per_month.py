@@ -3,7 +3,8 @@ what they count: payments paid per area, category, month, lead, locality and day
 (board_payment_figures); needs published per area, category, month and day of closing,
 with their lots and kept bids (board_need_figures); payments not paid per area, category
 and day payable (board_unpaid_figures); contracts per area, category, lead and months made,
-started and ended (board_contract_figures). `flask keep-board-figures` fills them
+started and ended (board_contract_figures); bids on lots decided, and won, per area,
+category, month decided and bidder (board_success_figures). `flask keep-board-figures` fills them
 for what is already there
 
 Revision ID: 0020
@@ -65,9 +66,19 @@ def upgrade():
     sa.Column('pence', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('area_id', 'category_id', 'organisation_id', 'made', 'starts', 'ends', name=op.f('pk_board_contract_figures'))
     )
+    op.create_table('board_success_figures',
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('bids', sa.Integer(), nullable=False),
+    sa.Column('won', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('area_id', 'category_id', 'month', 'organisation_id', name=op.f('pk_board_success_figures'))
+    )
 
 
 def downgrade():
+    op.drop_table('board_success_figures')
     op.drop_table('board_contract_figures')
     op.drop_table('board_unpaid_figures')
     op.drop_index('ix_board_need_figures_month', table_name='board_need_figures')

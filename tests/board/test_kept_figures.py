@@ -8,8 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.board import keeping
-from marketplace.board.reporting import kept_payments
+from marketplace.board.reporting import kept_contracts, kept_needs, kept_payments, kept_success
 from marketplace.board.reporting.comparison import comparison
+from marketplace.board.reporting.competition import activity, success_rates
 from marketplace.board.reporting.scope import Period, Scope
 from marketplace.board.reporting.spend import by_size_band, by_type, shares
 from marketplace.board.reporting.timeliness import timeliness
@@ -83,6 +84,11 @@ def test_after_each_kind_of_change_the_kept_payment_and_contract_figures_equal_t
     assert_kept_equal_computed()
     contract.need.area = db.session.scalar(sa.select(Area).where(Area.code == "N57SUR"))
     assert_kept_equal_computed()
+    from marketplace.bids.models import Bid
+
+    loser = db.session.scalars(sa.select(Bid).where(Bid.lot_id == contract.lot_id, Bid.id != contract.bid_id)).first()
+    loser.withdrawn_at, loser.withdrawn_reason = utcnow(), "Withdrawn."  # no longer counts
+    assert_kept_equal_computed()
     other = factories.make_organisation()
     contract.organisation = other
     assert_kept_equal_computed()
@@ -153,11 +159,15 @@ def test_the_dashboard_reads_the_same_figures_from_the_kept_figures_as_from_the_
             timeliness(scope, period, now),
             comparison(area, period, now),
             comparison(area.parent, period, now),
+            success_rates(scope, period),
+            activity(scope, period, now),
         )
 
     kept = figures()
     assert kept[3].paid == 3 and kept[3].median_days == 14
-    monkeypatch.setattr(kept_payments, "months", lambda period: None)
+    assert sum(s.bids for s in kept[6][:3]) == 6 and sum(s.won for s in kept[6][:3]) == 3
+    for module in (kept_payments, kept_contracts, kept_needs, kept_success):
+        monkeypatch.setattr(module, "months", lambda period: None)
     assert figures() == kept
 
 

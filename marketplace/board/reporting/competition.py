@@ -162,17 +162,22 @@ def success_rates(scope: Scope, period: Period) -> list[Success]:
     won = sa.case(
         (sa.and_(AwardDecision.outcome == AwardOutcome.AWARD.value, AwardDecision.bid_id == Bid.id), 1), else_=0
     )
+    from . import kept_success
+
     kind = organisation_type()
     # One pass, by income band and type; the bids then added up by size and by type here.
-    rows = db.session.execute(
-        sa.select(Organisation.income_band, kind, sa.func.count(Bid.id), sa.func.coalesce(sa.func.sum(won), 0))
+    passed = (
+        kept_success.success_select(scope, period, Organisation.income_band, kind)
+        if kept_success.months(period)
+        else sa.select(Organisation.income_band, kind, sa.func.count(Bid.id), sa.func.coalesce(sa.func.sum(won), 0))
         .select_from(Bid)
         .join(Need, Need.id == Bid.need_id)
         .join(Organisation, Organisation.id == Bid.organisation_id)
         .join(AwardDecision, AwardDecision.lot_id == Bid.lot_id)
         .where(scope.needs(), decided_in(period), counted())
         .group_by(Organisation.income_band, kind)
-    ).all()
+    )
+    rows = db.session.execute(passed).all()
     size = {IncomeBand.MICRO.value: "small", IncomeBand.SMALL.value: "small", IncomeBand.MEDIUM.value: "medium"}
     results: dict[str, Success] = {}
     for band, group, bids, wins in rows:
