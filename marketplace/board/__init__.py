@@ -6,4 +6,4 @@ from flask import Blueprint
 bp = Blueprint("board", __name__)
 
 from . import routes, routes_provider, routes_reviews, rules  # noqa: E402,F401
-from .reporting import kept_contracts, kept_needs, kept_payments, kept_success  # noqa: E402,F401  (kept by flushes)
+from .reporting import kept_contracts, kept_needs, kept_outcomes, kept_payments, kept_success  # noqa: E402,F401

@@ -210,3 +210,22 @@ class SuccessFigure(Model):
     organisation_id: Mapped[int] = mapped_column(primary_key=True)
     bids: Mapped[int]
     won: Mapped[int]
+
+
+class OutcomeFigure(Model):
+    """Outcome reports approved, per the need's area and service category (0 for none),
+    London month approved (yyyymm) and contract (with the people it expects to support):
+    the approvals and the outcome lines of the reports approved. Derived, kept by the
+    flushes that change report decisions (reporting/kept_outcomes.py)."""
+
+    __tablename__ = "board_outcome_figures"
+
+    area_id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(primary_key=True)
+    expected_people: Mapped[int] = mapped_column(primary_key=True)
+    approvals: Mapped[int]
+    achieved: Mapped[int]
+    partly: Mapped[int]
+    not_achieved: Mapped[int]

@@ -35,7 +35,7 @@ MOST_DAYS = 365
 KEPT_TABLES = frozenset(
     {"areas", "service_categories", "desired_outcomes", "alembic_version", "need_counts"}
     | {"board_payment_figures", "board_need_figures", "board_unpaid_figures", "board_contract_figures"}
-    | {"board_success_figures"}
+    | {"board_success_figures", "board_outcome_figures"}
 )
 KEPT_COLUMNS = frozenset({("bid_revisions", "content")})
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")

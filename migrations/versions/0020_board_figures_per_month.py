@@ -4,7 +4,8 @@ what they count: payments paid per area, category, month, lead, locality and day
 with their lots and kept bids (board_need_figures); payments not paid per area, category
 and day payable (board_unpaid_figures); contracts per area, category, lead and months made,
 started and ended (board_contract_figures); bids on lots decided, and won, per area,
-category, month decided and bidder (board_success_figures). `flask keep-board-figures` fills them
+category, month decided and bidder (board_success_figures); outcome reports approved per
+area, category, month and contract (board_outcome_figures). `flask keep-board-figures` fills them
 for what is already there
 
 Revision ID: 0020
@@ -75,9 +76,22 @@ def upgrade():
     sa.Column('won', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('area_id', 'category_id', 'month', 'organisation_id', name=op.f('pk_board_success_figures'))
     )
+    op.create_table('board_outcome_figures',
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Integer(), nullable=False),
+    sa.Column('contract_id', sa.Integer(), nullable=False),
+    sa.Column('expected_people', sa.Integer(), nullable=False),
+    sa.Column('approvals', sa.Integer(), nullable=False),
+    sa.Column('achieved', sa.Integer(), nullable=False),
+    sa.Column('partly', sa.Integer(), nullable=False),
+    sa.Column('not_achieved', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('area_id', 'category_id', 'month', 'contract_id', 'expected_people', name=op.f('pk_board_outcome_figures'))
+    )
 
 
 def downgrade():
+    op.drop_table('board_outcome_figures')
     op.drop_table('board_success_figures')
     op.drop_table('board_contract_figures')
     op.drop_table('board_unpaid_figures')

@@ -224,3 +224,38 @@ def test_activity_reads_the_same_figures_from_the_kept_needs_as_from_the_needs(d
     assert (kept[0].needs_published, kept[0].lots, kept[0].bids) == (4, 6, 6)
     monkeypatch.setattr(kept_needs, "months", lambda period: None)
     assert figures() == kept
+
+
+def test_after_each_kind_of_change_the_kept_outcomes_equal_those_computed_and_read_alike(made, monkeypatch):
+    """A report saved, submitted, approved; a second one submitted but not approved: the
+    kept rows equal those from the reports after each step, and outcomes_by_category reads
+    the same figures from them as from the reports."""
+    from marketplace.board.reporting import kept_outcomes
+    from marketplace.board.reporting.outcomes import outcomes_by_category
+    from marketplace.delivery import decisions, drafts
+
+    contract = made.contract
+    first, second = contract.outcomes[:2]
+    for milestone, lines, approve in ((1, (6, 2, 4), True), (2, (12, 0, 0), False)):
+        report = drafts.start_report(contract.milestones[milestone], made.provider)
+        drafts.save_report(
+            report,
+            referred=15,
+            started=12,
+            completed=8,
+            outcomes={first.id: lines, second.id: (3, 4, 5)},
+            narrative="Going well.",
+            case_study="",
+            actor=made.provider,
+        )
+        assert_kept_equal_computed()
+        drafts.submit_report(report, made.provider)
+        assert_kept_equal_computed()
+        if approve:
+            decisions.approve_report(report, made.commissioner)
+            assert_kept_equal_computed()
+    scope, period = Scope(area_ids=(contract.need.area_id,)), _whole_months()
+    kept = outcomes_by_category(scope, period)
+    assert [(r.contracts, r.expected_people, r.achieved, r.partly, r.not_achieved) for r in kept] == [(1, 40, 9, 6, 9)]
+    monkeypatch.setattr(kept_outcomes, "months", lambda period: None)
+    assert outcomes_by_category(scope, period) == kept

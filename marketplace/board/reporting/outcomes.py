@@ -39,8 +39,17 @@ class CategoryOutcomes:
 def outcomes_by_category(scope: Scope, period: Period) -> list[CategoryOutcomes]:
     """From reports approved in the period, by the need's service category: the outcome
     lines (an approved report can no longer change, so its lines are what was approved),
-    and the people the reporting contracts expected to support. Two grouped queries."""
-    return outcomes_of(scope.needs(), period)
+    and the people the reporting contracts expected to support. Two grouped queries, of
+    the figures kept per month for a period of whole months (kept_outcomes)."""
+    from . import kept_outcomes
+
+    if not kept_outcomes.months(period):
+        return outcomes_of(scope.needs(), period)
+    lines, contracts = kept_outcomes.outcomes_kept(scope, period)
+    return [
+        CategoryOutcomes(name, *contracts.get(name, (0, 0)), *lines.get(name, (0, 0, 0)))
+        for name in sorted(set(lines) | set(contracts))
+    ]
 
 
 def outcomes_of(where, period: Period) -> list[CategoryOutcomes]:
