@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ...extensions import db
+from ...extensions import db, on_postgresql
 from ...needs.models import Lot, Need
 from .. import keeping
 from ..models import ClosedNeedBids, NeedFigure
@@ -103,12 +103,26 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
+def day_of(day):
+    """The day of the month of a date, in SQL on either database."""
+    if on_postgresql():
+        return sa.cast(sa.extract("day", day), sa.Integer)
+    return sa.cast(sa.func.strftime("%d", day), sa.Integer)
+
+
+def keyed_rows(select, key) -> dict:
+    """scope.keyed's rows, not folded (the first unkept day is a minimum, not a sum)."""
+    if key is None:
+        return {None: tuple(db.session.execute(select).one())}
+    return {row[-1]: tuple(row[:-1]) for row in db.session.execute(select.add_columns(key).group_by(key))}
+
+
 def needs_published(scope: Scope, period: Period, now: datetime, *, by_area: bool, fold: dict | None) -> dict:
     """For a period of whole months: {key: (needs published with lots, lots of those closed
     by `now`, bids counted on those closed)} by the need's area (folded, see scope.keyed) or
     under None, as competition.activity counts them. Four short queries."""
     from .competition import _bids_counted
-    from .scope import keyed
+    from .scope import folded, keyed
 
     first, last = months(period) or (0, 0)
     today = now.astimezone(UTC).date()
@@ -116,15 +130,27 @@ def needs_published(scope: Scope, period: Period, now: datetime, *, by_area: boo
     if scope.category_id is not None:
         rows.append(NeedFigure.category_id == scope.category_id)
     before = NeedFigure.closes_on < today
-    kept = keyed(
+    # The first day before today with a need whose bids are not kept yet, as a number.
+    unkept_day = sa.func.min(
+        sa.case(
+            (
+                sa.and_(before, NeedFigure.unkept > 0),
+                month_of(NeedFigure.closes_on) * 100 + day_of(NeedFigure.closes_on),
+            )
+        )
+    )
+    rows_kept = keyed_rows(
         sa.select(
             sa.func.coalesce(sa.func.sum(NeedFigure.needs), 0),
             sa.func.coalesce(sa.func.sum(sa.case((before, NeedFigure.lots), else_=0)), 0),
             sa.func.coalesce(sa.func.sum(sa.case((before, NeedFigure.bids), else_=0)), 0),
+            unkept_day,
         ).where(*rows),
         NeedFigure.area_id if by_area else None,
-        fold,
     )
+    days = [row[3] for row in rows_kept.values() if row[3] is not None]
+    unkept = date(min(days) // 10000, min(days) // 100 % 100, min(days) % 100) if days else None
+    kept = folded({k: row[:3] for k, row in rows_kept.items()}, fold or {})
     # Needs closed today (by now), and needs closed before today whose bids are not kept yet.
     key = Need.area_id if by_area else None
     published = sa.and_(scope.needs(), Need.published_at >= period.starts_at, Need.published_at < period.ends_before)
@@ -135,7 +161,6 @@ def needs_published(scope: Scope, period: Period, now: datetime, *, by_area: boo
         fold,
     )
     bids = _bids_counted(today_closed, key, fold)
-    unkept = db.session.scalar(sa.select(sa.func.min(NeedFigure.closes_on)).where(*rows, before, NeedFigure.unkept > 0))
     if unkept is not None:
         earlier = sa.and_(published, Need.closes_at >= _day_start(unkept), Need.closes_at < _day_start(today))
         for k, (n,) in _bids_counted(earlier, key, fold, kept=False).items():
