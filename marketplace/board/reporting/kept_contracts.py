@@ -63,7 +63,7 @@ keeping.FIGURES.append(keeping.KeptFigure(ContractFigure.__table__, _rows, _touc
 
 
 def _where(scope: Scope) -> list:
-    clauses = [ContractFigure.area_id.in_(scope.area_ids)]
+    clauses: list[sa.ColumnElement[bool]] = [ContractFigure.area_id.in_(scope.area_ids)]
     if scope.category_id is not None:
         clauses.append(ContractFigure.category_id == scope.category_id)
     return clauses

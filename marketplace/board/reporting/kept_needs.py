@@ -49,14 +49,14 @@ def _rows(ids: Collection[int] | None, kept: bool = True) -> sa.Select:
         each = each.outerjoin(ClosedNeedBids, ClosedNeedBids.need_id == Need.id)
     if ids is not None:
         each = each.where(Need.id.in_(ids))
-    each = each.subquery()
-    key = [each.c.area_id, each.c.category_id, each.c.month, each.c.closes_on]
+    subquery = each.subquery()
+    key = [subquery.c.area_id, subquery.c.category_id, subquery.c.month, subquery.c.closes_on]
     return sa.select(
         *key,
-        sa.func.sum(sa.case((each.c.lots > 0, 1), else_=0)),
-        sa.func.sum(each.c.lots),
-        sa.func.coalesce(sa.func.sum(each.c.bids), 0),
-        sa.func.sum(sa.case((each.c.bids.is_(None), 1), else_=0)),
+        sa.func.sum(sa.case((subquery.c.lots > 0, 1), else_=0)),
+        sa.func.sum(subquery.c.lots),
+        sa.func.coalesce(sa.func.sum(subquery.c.bids), 0),
+        sa.func.sum(sa.case((subquery.c.bids.is_(None), 1), else_=0)),
     ).group_by(*key)
 
 
@@ -126,7 +126,7 @@ def needs_published(scope: Scope, period: Period, now: datetime, *, by_area: boo
 
     first, last = months(period) or (0, 0)
     today = now.astimezone(UTC).date()
-    rows = [NeedFigure.area_id.in_(scope.area_ids), NeedFigure.month.between(first, last)]
+    rows: list[sa.ColumnElement[bool]] = [NeedFigure.area_id.in_(scope.area_ids), NeedFigure.month.between(first, last)]
     if scope.category_id is not None:
         rows.append(NeedFigure.category_id == scope.category_id)
     before = NeedFigure.closes_on < today

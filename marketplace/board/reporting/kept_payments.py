@@ -60,9 +60,16 @@ def _rows(ids: Collection[int] | None) -> sa.Select:
     )
     if ids is not None:
         each = each.where(Payment.id.in_(ids))
-    each = each.subquery()
-    key = [each.c.area_id, each.c.category_id, each.c.month, each.c.organisation_id, each.c.local, each.c.days]
-    return sa.select(*key, sa.func.count(), sa.func.sum(each.c.pence)).group_by(*key)
+    subquery = each.subquery()
+    key = [
+        subquery.c.area_id,
+        subquery.c.category_id,
+        subquery.c.month,
+        subquery.c.organisation_id,
+        subquery.c.local,
+        subquery.c.days,
+    ]
+    return sa.select(*key, sa.func.count(), sa.func.sum(subquery.c.pence)).group_by(*key)
 
 
 def _touched(session: Session) -> tuple[set[int], list]:
@@ -136,7 +143,10 @@ def months(period: Period) -> tuple[int, int] | None:
 def where(scope: Scope, period: Period) -> list:
     """The kept rows of the scope in the period (one of whole months)."""
     first, last = months(period) or (0, 0)
-    clauses = [PaymentFigure.area_id.in_(scope.area_ids), PaymentFigure.month.between(first, last)]
+    clauses: list[sa.ColumnElement[bool]] = [
+        PaymentFigure.area_id.in_(scope.area_ids),
+        PaymentFigure.month.between(first, last),
+    ]
     if scope.category_id is not None:
         clauses.append(PaymentFigure.category_id == scope.category_id)
     return clauses
@@ -197,7 +207,7 @@ def overdue(scope: Scope, now: datetime, *, by_area: bool, fold: dict | None) ->
     unpaid payments)."""
     cutoff = now - timedelta(days=TARGET_DAYS)
     day = cutoff.astimezone(UTC).date()
-    rows = [UnpaidFigure.area_id.in_(scope.area_ids), UnpaidFigure.payable_on < day]
+    rows: list[sa.ColumnElement[bool]] = [UnpaidFigure.area_id.in_(scope.area_ids), UnpaidFigure.payable_on < day]
     if scope.category_id is not None:
         rows.append(UnpaidFigure.category_id == scope.category_id)
     kept = keyed(

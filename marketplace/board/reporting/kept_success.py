@@ -51,7 +51,8 @@ def _touched(session: Session) -> tuple[set[int], list]:
 
     ids: set[int] = set()
     new: list = []
-    lots, needs = set(), set()
+    lots: set = set()
+    needs: set[int] = set()
     for obj in list(session.new) + list(session.dirty):
         stored = obj not in session.new
         if isinstance(obj, AwardDecision):
@@ -89,7 +90,10 @@ def success_select(scope: Scope, period: Period, *columns) -> sa.Select:
     from ...organisations.models import Organisation
 
     first, last = months(period) or (0, 0)
-    clauses = [SuccessFigure.area_id.in_(scope.area_ids), SuccessFigure.month.between(first, last)]
+    clauses: list[sa.ColumnElement[bool]] = [
+        SuccessFigure.area_id.in_(scope.area_ids),
+        SuccessFigure.month.between(first, last),
+    ]
     if scope.category_id is not None:
         clauses.append(SuccessFigure.category_id == scope.category_id)
     return (
