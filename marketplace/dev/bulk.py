@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from ..audit.models import AuditEvent
 from ..audit.needs import fill_need_ids
 from ..bids.models import Bid, BidPartner, BidRevision
+from ..board import keeping
 from ..contracts.models import (
     Contract,
     ContractMilestone,
@@ -20,7 +21,6 @@ from ..contracts.models import (
 from ..delivery.models import OutcomeReport, ReportOutcome, ReportSubmission
 from ..evaluation.models import AwardDecision, ModerationClosure
 from ..extensions import db
-from ..board import keeping
 from ..needs import counts
 from ..needs.models import Need
 from ..organisations.models import Organisation
