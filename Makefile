@@ -52,7 +52,7 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-setup: check-python $(VENV)/.installed static/css/govuk-frontend.min.css
+setup: check-python $(VENV)/.installed static/css/govuk-frontend.min.css $(CATALOGUE).mo
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Local Partners needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -72,6 +72,20 @@ static/css/govuk-frontend.min.css: node_modules/.installed
 	npm run --silent build:assets
 
 assets: static/css/govuk-frontend.min.css
+
+# The Welsh catalogue (marketplace/i18n.py). `make translations` finds every string for
+# gettext in the code and templates (babel.cfg), adds new ones to the Welsh catalogue for
+# translating, and compiles it; setup only compiles it when the .po is newer.
+CATALOGUE := marketplace/translations/cy/LC_MESSAGES/messages
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k pgettext:1c,2 -k npgettext:1c,2,3
+$(CATALOGUE).mo: $(CATALOGUE).po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $(CATALOGUE).po -o $@ -l cy
+
+.PHONY: translations
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output -o marketplace/translations/messages.pot marketplace templates
+	$(BIN)/pybabel --quiet update --no-fuzzy-matching -i marketplace/translations/messages.pot -d marketplace/translations -l cy
+	$(BIN)/pybabel compile --statistics -i $(CATALOGUE).po -o $(CATALOGUE).mo -l cy
 
 db: setup
 	$(FLASK) db upgrade

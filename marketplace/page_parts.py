@@ -16,7 +16,7 @@ request (once to see whether they are empty). Two globals for templates keep the
   its slot unchanged (`| safe`, no indenting).
 
 Either way, nothing of one request reaches another's page unless both would have shown
-it. The language is always "en" today (issue 23 adds Welsh). Thread-safe: functools.
+it. Thread-safe: functools.
 lru_cache keeps its own structure consistent, and two threads missing the same key at once
 both render it, alike. CACHE_PAGE_PARTS = False (config.py) renders every part on every
 request, as without this module: the tests compare the two byte for byte.
@@ -30,6 +30,8 @@ from typing import Any
 from flask import Flask, current_app, render_template, request
 from markupsafe import Markup
 
+from .i18n import current_language
+
 # Service navigations differ by the organisations a person belongs to; each is about 2 kB.
 MAX_PARTS = 2048
 # A marker no params contain, standing for a part of the HTML filled per request.
@@ -37,8 +39,8 @@ _MARKER = "\x00page-part-fill-{}\x00"
 
 
 def page_language() -> str:
-    """The language of the page being rendered: English until issue 23 adds Welsh."""
-    return "en"
+    """The language of the page being rendered ("en" or "cy")."""
+    return current_language()
 
 
 @dataclasses.dataclass(frozen=True)

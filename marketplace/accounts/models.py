@@ -76,6 +76,9 @@ class User(UserMixin, Model):
         enum_type(EmailFrequency, 16), default=EmailFrequency.IMMEDIATE, server_default=EmailFrequency.IMMEDIATE.value
     )
 
+    # The language they read the service and their emails in: "en" or "cy" (i18n.py).
+    language: Mapped[str] = mapped_column(sa.String(2), default="en", server_default="en")
+
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", foreign_keys="Membership.user_id", order_by="Membership.id"
     )
