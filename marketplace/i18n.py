@@ -58,6 +58,25 @@ def in_language(language: str | None) -> Iterator[None]:
         yield
 
 
+class Bilingual:
+    """A model with its text in both languages (`title` and `title_cy`, `summary` and
+    `summary_cy`): `local_title` and `local_summary` are the page's language's, the
+    English where there is no Welsh."""
+
+    title: str
+    title_cy: str
+    summary: str
+    summary_cy: str
+
+    @property
+    def local_title(self) -> str:
+        return self.title_cy if self.title_cy and current_language() == "cy" else self.title
+
+    @property
+    def local_summary(self) -> str:
+        return self.summary_cy if self.summary_cy and current_language() == "cy" else self.summary
+
+
 def switch_links() -> list[dict]:
     """The language switch: this page's URL in each language, the current one marked."""
     here = current_language()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..conditions import CONDITION_LABELS, Condition  # noqa: F401  (organisation profiles use it too)
 from ..extensions import Model, db, enum_type
-from ..i18n import current_language
+from ..i18n import Bilingual
 from ..refusals import Refusal
 from ..timeutil import UTCDateTime, utcnow
 
@@ -105,15 +105,14 @@ need_outcomes = sa.Table(
 )
 
 
-class Need(Model):
+class Need(Bilingual, Model):
     __tablename__ = "needs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(150))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
-    # In Welsh, beside the English: a need of an area in Wales is published in both
-    # (publishing.problems); each language's pages show their own (local_title).
+    # In Welsh, beside the English: a need of an area in Wales is published in both.
     title_cy: Mapped[str] = mapped_column(sa.String(150), default="", server_default="")
     summary_cy: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_categories.id"), index=True)
@@ -265,16 +264,6 @@ class Need(Model):
     @property
     def condition_labels(self) -> list[str]:
         return [Condition(c).label for c in self.conditions or [] if c in Condition._value2member_map_]
-
-    @property
-    def local_title(self) -> str:
-        """The title in the page's language: the Welsh one on a Welsh page, when it has one."""
-        return self.title_cy if self.title_cy and current_language() == "cy" else self.title
-
-    @property
-    def local_summary(self) -> str:
-        """The summary in the page's language, as local_title."""
-        return self.summary_cy if self.summary_cy and current_language() == "cy" else self.summary
 
     def __repr__(self) -> str:
         return f"<Need {self.id} {self.title!r}>"
