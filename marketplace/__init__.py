@@ -172,12 +172,11 @@ def _template_helpers(app: Flask) -> None:
     from . import permissions
     from .forms import error_items
     from .money import format_pounds
-    from .timeutil import format_day, format_london_date, london, london_to_the_tenth
+    from .timeutil import format_london_date, london, london_to_the_tenth
 
     app.jinja_env.filters["pounds"] = format_pounds
     app.jinja_env.filters["london"] = london
     app.jinja_env.filters["format_london_date"] = format_london_date
-    app.jinja_env.filters["format_day"] = format_day
     app.jinja_env.filters["london_to_the_tenth"] = london_to_the_tenth
     app.jinja_env.globals["can"] = permissions.can
     app.jinja_env.globals["Action"] = permissions.Action
