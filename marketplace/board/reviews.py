@@ -91,7 +91,7 @@ def due(contract: Contract, today: date) -> list[Due]:
     items = [
         Due(ReviewKind.YEARLY, year) for year in range(last, first - 1, -1) if (ReviewKind.YEARLY, year) not in done
     ]
-    if today >= contract.ends_on and not any(kind == ReviewKind.END for kind, _ in done):
+    if today >= contract.ends_on and not any(kind == ReviewKind.END for kind, _year in done):
         items.insert(0, Due(ReviewKind.END, Period.financial_year(contract.ends_on).start.year))
     return items
 

@@ -183,7 +183,7 @@ def _bad_query(errors: dict):
 def dashboard_csv(area_id, figure):
     """Exactly the numbers of one table of the dashboard, for the same query."""
     area = _area(area_id)
-    scope, period, errors, _ = _query(area)
+    scope, period, errors, _values = _query(area)
     if errors:
         return _bad_query(errors)
     rows = tables.dashboard_rows(figure, area, scope, period, utcnow())
@@ -311,7 +311,7 @@ def decisions(area_id):
 @login_required
 def decisions_csv(area_id):
     area = _area(area_id)
-    scope, period, errors, _ = _query(area)
+    scope, period, errors, _values = _query(area)
     kind = _kind(errors)
     if errors:
         return _bad_query(errors)

@@ -72,7 +72,7 @@ def organisation_figures_csv(organisation_id, figure):
     organisation = _organisation(organisation_id)
     if figure not in tables.ORGANISATION_TABLES:
         abort(404)
-    period, errors, _ = _period()
+    period, errors, _values = _period()
     if errors:
         return render_error(400, _("There is a problem with the dates"), " ".join(errors.values()))
     rows = tables.organisation_rows(figure, figures_of(organisation.id, period, utcnow()))
