@@ -41,7 +41,14 @@ from .models import AwardDecision, AwardOutcome
 from .ranking import ranking
 from .summaries import standstill_end_of, summaries_for
 from .timing import earliest_respond_by
-from .wording import explain_summary, result_label, state_label, summary_part_label, summary_part_title
+from .wording import (
+    explain_summary,
+    result_label,
+    state_label,
+    summary_need_title,
+    summary_part_label,
+    summary_part_title,
+)
 
 bp.add_app_template_filter(state_label, "evaluation_state")
 
@@ -390,6 +397,7 @@ def summary(bid_id):
         explain=explain_summary,
         part_label=summary_part_label,
         part_title=summary_part_title,
+        need_title=summary_need_title,
         party=parties.is_party(current_user, bid),
     )
 

@@ -69,7 +69,7 @@ def summary_content(decision: AwardDecision, row: Row, rows: list[Row]) -> dict:
     with in_language("en"):  # the record as sent, in English; read in the reader's language
         why = explain_summary({"explained": explained})
     return {
-        "need": {"id": need.id, "title": need.title},
+        "need": {"id": need.id, "title": need.title, "title_cy": need.title_cy},
         "lot": {"id": lot.id, "number": lot.number, "title": lot.title},
         "outcome": decision.outcome.value,
         "result": result,

@@ -13,6 +13,8 @@ from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..i18n import current_language
+
 # Each state a service works out, as the reader reads it.
 STATES = {
     "Submitted": _l("Submitted"),
@@ -90,6 +92,12 @@ def explain_summary(content: dict) -> str:
     kind = explained["kind"]
     opening = _compared(kind, explained.get("ours"), explained.get("theirs")) if kind in _COMPARED else _OPENINGS[kind]
     return f"{opening} {explained.get('reason') or ''}".strip()
+
+
+def summary_need_title(content: dict) -> str:
+    """The need's title as the summary froze it, in Welsh on a Welsh page when it had one."""
+    need = content["need"]
+    return need["title_cy"] if need.get("title_cy") and current_language() == "cy" else need["title"]
 
 
 def summary_part_label(part: dict) -> str:
