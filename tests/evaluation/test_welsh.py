@@ -10,13 +10,16 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from marketplace.evaluation.models import AssessmentSummary
+from marketplace.evaluation.models import AssessmentSummary, AwardDecision
 from marketplace.extensions import db
 from marketplace.notifications.models import OutboxEmail
+from marketplace.timeutil import utcnow
 
 from .. import factories
 from ..helpers import page_text
 from .test_award_pages import decide, make_scored, signed_in_as
+from .test_low_bid_pages import _request as request_explanation
+from .test_low_bid_pages import _urls as low_bid_urls
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "marketplace/translations/cy/LC_MESSAGES/messages.po"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%%")
@@ -122,3 +125,45 @@ def test_a_new_evaluators_score_page_reads_in_welsh(client, db_session, english_
     text = visible_text(response)
     assert "Sgorio’r cynnig gan" in text and "Cadw fel drafft" in text
     assert english_on(response, english_sentences) == []
+
+
+@pytest.fixture
+def flagged(db_session):
+    """An evaluation whose first bid is flagged as abnormally low."""
+    ev = factories.make_evaluation(prices=(2_000_000, 4_000_000, 4_500_000))
+    ev.flagged = ev.bids[0]
+    ev.flagged.low_flagged_at = utcnow()
+    ev.flagged.low_flag_reason = "Much lower than the other bids."
+    db.session.commit()
+    return ev
+
+
+def test_the_abnormally_low_bid_pages_read_in_welsh(client, flagged, english_sentences):
+    ev = flagged
+    page, _, _ = low_bid_urls(ev)
+    signed_in_as(client, ev.commissioner)
+    before = client.get(f"{page}?lang=cy")
+    assert "Gofyn i’r cynigydd esbonio ei bris" in visible_text(before)
+    assert english_on(before, english_sentences) == []
+    assert request_explanation(client, ev).status_code == 302
+    after = client.get(f"{page}?lang=cy")
+    assert "Heb ei anfon eto" in visible_text(after) and english_on(after, english_sentences) == []
+
+    signed_in_as(client, ev.providers[0])
+    explain = client.get(f"/bids/{ev.flagged.id}/explanation?lang=cy")
+    assert "Esboniwch eich pris" in visible_text(explain)
+    assert english_on(explain, english_sentences) == []
+
+
+def test_the_board_signs_off_in_welsh(client, db_session, english_sentences):
+    ev = make_scored(threshold_pence=1_000_00)
+    signed_in_as(client, ev.commissioner)
+    assert decide(client, ev, str(ev.bids[0].id)).status_code == 302
+    signed_in_as(client, ev.board)
+    waiting = client.get("/sign-offs?lang=cy")
+    assert "Penderfyniadau sy’n aros i chi eu cymeradwyo" in visible_text(waiting)
+    assert english_on(waiting, english_sentences) == []
+    decision = db.session.query(AwardDecision).filter(AwardDecision.lot_id == ev.lot.id).one()
+    page = client.get(f"/sign-offs/{decision.id}?lang=cy")
+    assert "Ydych chi’n cymeradwyo’r penderfyniad hwn?" in visible_text(page)
+    assert english_on(page, english_sentences) == []
