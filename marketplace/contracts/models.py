@@ -6,6 +6,7 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, db, enum_type
@@ -60,7 +61,7 @@ class PartyRole(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"lead": "Lead", "partner": "Partner"}[self.value]
+        return {"lead": _l("Lead"), "partner": _l("Partner")}[self.value]
 
 
 class ContractParty(Model):
