@@ -31,12 +31,14 @@ TEMPLATES = ROOT / "templates"
 def _extracted() -> dict[tuple[str, str | None], str]:
     """Every message for gettext in marketplace/ and templates/: {(msgid, context): where}."""
     found: dict[tuple[str, str | None], str] = {}
+    # As babel.cfg: Jinja's extractor needs the `do` extension, or it skips a template using it, silently.
+    jinja = {"extensions": "jinja2.ext.do"}
     for folder, method_map in (
         (ROOT / "marketplace", [("**.py", "python")]),
         (TEMPLATES, [("**.html", "jinja2"), ("emails/**.txt", "jinja2")]),
     ):
         for filename, lineno, message, _comments, context in extract_from_dir(
-            str(folder), method_map, keywords=KEYWORDS
+            str(folder), method_map, options_map={"**.html": jinja, "emails/**.txt": jinja}, keywords=KEYWORDS
         ):
             msgid = message[0] if isinstance(message, tuple) else message
             found.setdefault((msgid, context), f"{folder.name}/{filename}:{lineno}")
