@@ -109,6 +109,13 @@ class ContractMilestone(Model):
     def is_advance(self) -> bool:
         return self.number == 0
 
+    @property
+    def local_title(self) -> str:
+        """The title in the page's language: the advance's, which the portal names itself
+        (services.proposed_schedule), in Welsh on a Welsh page; a title from the need's
+        payment profile as its commissioner wrote it."""
+        return str(_l("Advance")) if self.is_advance and self.title == "Advance" else self.title
+
 
 class ContractVariation(Model):
     """A change to a contract's end date, value or schedule, proposed by the commissioner

@@ -88,7 +88,7 @@ def record(payment_id):
         form,
         form.reference,
     ):
-        flash(_("Payment of %(milestone)s recorded.", milestone=payment.milestone.title.lower()), "success")
+        flash(_("Payment of %(milestone)s recorded.", milestone=payment.milestone.local_title.lower()), "success")
         return redirect(url_for("contracts.show", contract_id=payment.contract_id))
     if not form.errors:
         abort(400)
