@@ -167,6 +167,8 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     # Email settings: each account its own (no id in the address), nobody else's.
     ("accounts.email_settings", "GET"): [case(ANY_ACCOUNT)],
     ("accounts.email_settings", "POST"): [case(ANY_ACCOUNT)],
+    ("accounts.language_settings", "GET"): [case(ANY_ACCOUNT)],
+    ("accounts.language_settings", "POST"): [case(ANY_ACCOUNT)],
     ("session_keep_alive", "GET"): [case(ANY_ACCOUNT)],  # the timeout warning's "Stay signed in"
     # The second factor's pages are for someone part-way through signing in: anyone signed
     # in already is sent on (to their home page), anyone else to sign in.
@@ -598,6 +600,7 @@ OWN_ACCOUNT_POSTS = {
     "accounts.turn_on_two_factor",
     "accounts.turn_off_two_factor",
     "accounts.email_settings",
+    "accounts.language_settings",
 }
 
 
