@@ -8,6 +8,7 @@ from datetime import datetime
 from fractions import Fraction
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from .. import audit
@@ -50,12 +51,20 @@ def low_bid_reason(price: int, people: int, others: list[int], floor_per_person:
         if price <= Fraction(str(LOW_SHARE_OF_MEDIAN)) * median:
             below = round(100 * (1 - price / median))
             reasons.append(
-                f"{format_pounds(price)} is {below}% below the median of the other bids on this lot "
-                f"({format_pounds(round(median))})"
+                _(
+                    "%(price)s is %(below)s%% below the median of the other bids on this lot (%(median)s)",
+                    price=format_pounds(price),
+                    below=below,
+                    median=format_pounds(round(median)),
+                )
             )
     if floor_per_person and price < floor_per_person * people:
         reasons.append(
-            f"the cost per person ({format_pounds(price // people)}) is below the floor of {format_pounds(floor_per_person)}"
+            _(
+                "the cost per person (%(cost)s) is below the floor of %(floor)s",
+                cost=format_pounds(price // people),
+                floor=format_pounds(floor_per_person),
+            )
         )
     if not reasons:
         return None
