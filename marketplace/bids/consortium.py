@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import make_lazy_string
+from flask_babel.speaklater import LazyString
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
@@ -117,7 +117,7 @@ def _tell_partner(partner: BidPartner, token: str | None) -> None:
             _l(
                 "%(lead)s invites you to bid together for %(need)s",
                 lead=bid.organisation.name,
-                need=make_lazy_string(lambda: bid.need.local_title),
+                need=LazyString(lambda: bid.need.local_title),
             ),
             "bid_partner_invited",
             link=external_url("bids.accept_invitation", token=token),
@@ -130,7 +130,7 @@ def _tell_partner(partner: BidPartner, token: str | None) -> None:
         if user.is_active:
             queue_email(
                 user.email,
-                _l("Confirm your share in a bid for %(need)s", need=make_lazy_string(lambda: bid.need.local_title)),
+                _l("Confirm your share in a bid for %(need)s", need=LazyString(lambda: bid.need.local_title)),
                 "bid_partner_confirm",
                 user=user,
                 link=external_url("bids.show_bid", bid_id=bid.id),

@@ -26,6 +26,7 @@ from .. import signals
 from ..documents import serving, uploads
 from ..extensions import db
 from ..forms import ConfirmForm
+from ..i18n import DEFAULT, in_language
 from ..needs import proportion
 from ..needs.models import Condition, Need, NeedStatus
 from ..permissions import Action, can, require
@@ -81,6 +82,16 @@ def _bids_on(need: Need, user) -> list[Bid]:
 def organisation_policy_labels(organisation) -> list[str]:
     """The conditions of participation the organisation's profile says it meets."""
     return [Condition(c).label for c in organisation.policies or [] if c in Condition._value2member_map_]
+
+
+@bp.app_template_filter("stored_label")
+def stored_label(label: str) -> str:
+    """A condition of participation's label as a submitted bid keeps it (in English,
+    submission.bid_content), in the page's language."""
+    with in_language(DEFAULT):
+        english = {str(c.label): c for c in Condition}
+    condition = english.get(label)
+    return str(condition.label) if condition is not None else label
 
 
 @bp.app_template_global("your_bids_for")

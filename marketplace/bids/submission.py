@@ -13,9 +13,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import format_decimal, make_lazy_string
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
@@ -440,7 +441,7 @@ def _add_revision(bid: Bid, revision: BidRevision) -> BidRevision | None:
 def _send_receipt(bid: Bid, revision: BidRevision, actor) -> None:
     queue_email(
         actor.email,
-        _l("Receipt: your bid for %(need)s was submitted", need=make_lazy_string(lambda: bid.need.local_title)),
+        _l("Receipt: your bid for %(need)s was submitted", need=LazyString(lambda: bid.need.local_title)),
         "bid_receipt",
         user=actor,
         bid=bid,
