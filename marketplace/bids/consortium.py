@@ -29,9 +29,9 @@ MAX_PARTNERS = 10
 
 def _check_share(work_percent: int, price_percent: int) -> None:
     if not 1 <= work_percent <= 99:
-        raise BidError(_("Enter a share of the work between 1%% and 99%%"))
+        raise BidError(_("Enter a share of the work between 1% and 99%"))
     if not 0 <= price_percent <= 99:
-        raise BidError(_("Enter a share of the price between 0%% and 99%%"))
+        raise BidError(_("Enter a share of the price between 0% and 99%"))
 
 
 def invite_partner(
@@ -194,7 +194,7 @@ def set_shares(
     for work, price in partner_shares.values():
         _check_share(work, price)
     if not 1 <= lead_work_percent <= 100 or not 0 <= lead_price_percent <= 100:
-        raise BidError(_("Enter the lead organisation's shares, between 0%% and 100%%"))
+        raise BidError(_("Enter the lead organisation's shares, between 0% and 100%"))
     for partner_id, (work, price) in partner_shares.items():
         partner = partners[partner_id]
         if (partner.work_percent, partner.price_percent) != (work, price):

@@ -174,7 +174,7 @@ def price_form(parts, **kwargs) -> FlaskForm:
             if not filled:
                 return ok
             if len(filled) < len(fields):
-                for _key, label, _, field in self.parts:
+                for _key, label, _percent, field in self.parts:
                     if not field.data:
                         field.errors = [
                             _(

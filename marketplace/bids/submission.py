@@ -196,12 +196,12 @@ def _partner_problems(bid: Bid) -> list[Problem]:
     ]
     if not partners:
         if (bid.lead_work_percent, bid.lead_price_percent) != (100, 100):
-            found.append(Problem("partners", _("Bidding alone, your shares of the work and the price must be 100%%")))
+            found.append(Problem("partners", _("Bidding alone, your shares of the work and the price must be 100%")))
         return found
     if bid.lead_work_percent + sum(p.work_percent for p in partners) != 100:
-        found.append(Problem("partners", _("The shares of the work must add up to 100%%")))
+        found.append(Problem("partners", _("The shares of the work must add up to 100%")))
     if bid.lead_price_percent + sum(p.price_percent for p in partners) != 100:
-        found.append(Problem("partners", _("The shares of the price must add up to 100%%")))
+        found.append(Problem("partners", _("The shares of the price must add up to 100%")))
     for partner in partners:
         if partner.organisation_id is None:
             found.append(Problem("partners", _("%(name)s has not joined Local Partners yet", name=partner.name)))
