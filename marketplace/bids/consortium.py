@@ -9,9 +9,9 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit

@@ -13,10 +13,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import format_decimal
+from flask_babel import LazyString, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
