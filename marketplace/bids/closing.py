@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from .. import audit
 from ..arrival import IN_FLIGHT_LIMIT
 from ..extensions import db
+from ..i18n import DEFAULT, in_language
 from ..money import format_pounds
 from ..needs.models import Need, lock_need
 from ..timeutil import utcnow
@@ -42,7 +43,13 @@ def counting_bids(need: Need) -> list[tuple[Bid, BidRevision]]:
 
 def low_bid_reason(price: int, people: int, others: list[int], floor_per_person: int | None) -> str | None:
     """Why a price is abnormally low, or None. At least 30% below the median of the other
-    bids on the lot, or a cost per person below the floor the commissioner set."""
+    bids on the lot, or a cost per person below the floor the commissioner set. Kept with
+    the bid and in its audit record, so written in English whoever's request closed it."""
+    with in_language(DEFAULT):
+        return _reason(price, people, others, floor_per_person)
+
+
+def _reason(price: int, people: int, others: list[int], floor_per_person: int | None) -> str | None:
     reasons = []
     if others:
         # Exact arithmetic: 0.7 x £29,000 in floating point is a hair under £20,300,
