@@ -26,20 +26,21 @@ KEYWORDS = {
     "lazy_pgettext": ((1, "c"), 2),
 }
 TEMPLATES = ROOT / "templates"
-# As in babel.cfg: the app's Jinja has the `do` tag; without it the extractor silently
-# skips every template that uses it.
-JINJA_OPTIONS = {"extensions": "jinja2.ext.do"}
 
 
 def _extracted() -> dict[tuple[str, str | None], str]:
-    """Every message for gettext in marketplace/ and templates/: {(msgid, context): where}."""
+    """Every message for gettext in marketplace/ and templates/: {(msgid, context): where}.
+    Jinja's extractor skips a template it cannot parse, silently: it is given the `do`
+    extension the templates use (as babel.cfg gives it)."""
     found: dict[tuple[str, str | None], str] = {}
+    jinja = {"extensions": "jinja2.ext.do"}
     for folder, method_map in (
         (ROOT / "marketplace", [("**.py", "python")]),
         (TEMPLATES, [("**.html", "jinja2"), ("emails/**.txt", "jinja2")]),
     ):
+        options = {pattern: jinja for pattern, method in method_map if method == "jinja2"}
         for filename, lineno, message, _comments, context in extract_from_dir(
-            str(folder), method_map, options_map={"**": JINJA_OPTIONS}, keywords=KEYWORDS
+            str(folder), method_map, options, keywords=KEYWORDS
         ):
             msgid = message[0] if isinstance(message, tuple) else message
             found.setdefault((msgid, context), f"{folder.name}/{filename}:{lineno}")
