@@ -26,6 +26,9 @@ KEYWORDS = {
     "lazy_pgettext": ((1, "c"), 2),
 }
 TEMPLATES = ROOT / "templates"
+# As in babel.cfg: the app's Jinja has the `do` tag; without it the extractor silently
+# skips every template that uses it.
+JINJA_OPTIONS = {"extensions": "jinja2.ext.do"}
 
 
 def _extracted() -> dict[tuple[str, str | None], str]:
@@ -36,7 +39,7 @@ def _extracted() -> dict[tuple[str, str | None], str]:
         (TEMPLATES, [("**.html", "jinja2"), ("emails/**.txt", "jinja2")]),
     ):
         for filename, lineno, message, _comments, context in extract_from_dir(
-            str(folder), method_map, keywords=KEYWORDS
+            str(folder), method_map, options_map={"**": JINJA_OPTIONS}, keywords=KEYWORDS
         ):
             msgid = message[0] if isinstance(message, tuple) else message
             found.setdefault((msgid, context), f"{folder.name}/{filename}:{lineno}")
