@@ -41,6 +41,9 @@ def problems(need: Need, now: datetime | None = None) -> list[Problem]:
     need_(need.expected_people, "about", "Enter the expected number of people")
     need_(need.duration_months, "about", "Enter how long the service runs")
     need_(need.procedure, "about", "Choose grant or contract")
+    if need.area.in_wales:
+        need_(need.title_cy, "welsh", "Enter the need’s title in Welsh")
+        need_(need.summary_cy, "welsh", "Enter the need’s summary in Welsh")
     need_(need.lots, "lots", "Add at least one lot")
     for lot in need.lots:
         need_(lot.reservation_allowed, "lots", f"Lot {lot.number} is reserved but its value is not below the threshold")
