@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..extensions import db
+from ..i18n import current_language
 from ..notifications import external_url, queue_email
 from ..refusals import Refusal
 from ..timeutil import utcnow
@@ -72,11 +73,14 @@ def email_taken(email: str) -> bool:
 
 
 def create_user(email: str, name: str, password: str | None, *, verified: bool = False) -> User:
+    """A new account, in the language of the page it was made on (registering in Welsh
+    gets the confirmation email, and every later one, in Welsh)."""
     user = User(
         email=email.strip().lower(),
         name=name,
         password_hash=hash_password(password) if password else None,
         email_verified_at=utcnow() if verified else None,
+        language=current_language(),
     )
     db.session.add(user)
     return user
