@@ -10,6 +10,7 @@ from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.gov_form_base import GovFormBase, GovIterableBase
 from govuk_frontend_wtf.main import wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -44,6 +45,23 @@ MARKUP = re.compile(r"[<>]")
 HIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ufeff]")
 # Text a person reads: a string, or a lazy_gettext one translated when it is shown.
 Text: TypeAlias = str | LazyString
+
+
+def _error_prefix_in_page_language(map_gov_params):
+    """A field's error message starts with "Error:" for screen readers (GOV.UK's error
+    message, visually hidden): in the page's language, for every widget."""
+
+    def mapped(self, field, **kwargs):
+        params = map_gov_params(self, field, **kwargs)
+        if "errorMessage" in params:
+            params["errorMessage"].setdefault("visuallyHiddenText", _("Error"))
+        return params
+
+    return mapped
+
+
+for _widget in (GovFormBase, GovIterableBase):
+    _widget.map_gov_params = _error_prefix_in_page_language(_widget.map_gov_params)  # type: ignore[method-assign]
 
 
 class ConfirmForm(FlaskForm):
@@ -193,6 +211,27 @@ class ListedChoices(SelectMultipleField):
 DRAFT_CEILING = 20_000
 
 
+def _count_texts(unit: str) -> dict:
+    """The GOV.UK character count's texts in the page's language (its script counts in
+    the browser; %{count} is its placeholder), for each plural form of the page's language
+    (English: one, other; Welsh: zero, one, two, few, many, other)."""
+    if unit == "words":
+        under = (_("You have %{count} word remaining"), _("You have %{count} words remaining"))
+        over = (_("You have %{count} word too many"), _("You have %{count} words too many"))
+        at, description = _("You have 0 words remaining"), _("You can enter up to %{count} words")
+    else:
+        under = (_("You have %{count} character remaining"), _("You have %{count} characters remaining"))
+        over = (_("You have %{count} character too many"), _("You have %{count} characters too many"))
+        at, description = _("You have 0 characters remaining"), _("You can enter up to %{count} characters")
+    forms = ("zero", "one", "two", "few", "many", "other")
+    return {
+        "textareaDescriptionText": description,
+        f"{unit}UnderLimitText": {form: under[form != "one"] for form in forms},
+        f"{unit}AtLimitText": at,
+        f"{unit}OverLimitText": {form: over[form != "one"] for form in forms},
+    }
+
+
 class CharacterCount(GovCharacterCount):
     """The GOV.UK character count of a FreeText, which supports one limit at a time: the
     word limit (maxwords) when the field has one, binding for anything written in words,
@@ -203,10 +242,12 @@ class CharacterCount(GovCharacterCount):
         params = super().map_gov_params(field, **kwargs)
         params.pop("maxwords", None)
         params.pop("maxlength", None)
+        params.update(_count_texts("characters"))
         if field.words is None:
             params["maxlength"] = field.characters
             return params
         params["maxwords"] = field.words
+        params.update(_count_texts("words"))
         sentence = _("No more than %(count)s characters, including spaces.", count=f"{field.characters:,}")
         hint = dict(params.get("hint") or {})
         if hint.get("html"):

@@ -30,7 +30,7 @@ def password_field(label: Text = PASSWORD, empty: Text = ENTER_A_PASSWORD, new: 
     return PasswordField(
         label,
         validators=[required(empty), MaxLength(label, PASSWORD_MAX)],
-        widget=GovPasswordInput(),
+        widget=PasswordInput(),
         description=_l(
             "At least %(count)s characters, and hard to guess. A few unrelated words make a strong password.",
             count=PASSWORD_MIN,
@@ -69,6 +69,22 @@ def check_new_password(form, field) -> None:
         )
 
 
+class PasswordInput(GovPasswordInput):
+    """The GOV.UK password input, its show and hide button in the page's language."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        params.update(
+            showPasswordText=_("Show"),
+            hidePasswordText=_("Hide"),
+            showPasswordAriaLabelText=_("Show password"),
+            hidePasswordAriaLabelText=_("Hide password"),
+            passwordShownAnnouncementText=_("Your password is visible"),
+            passwordHiddenAnnouncementText=_("Your password is hidden"),
+        )
+        return params
+
+
 class _KnowsAccountEmail:
     """A new-password form for an account whose email address is known but not asked."""
 
@@ -82,7 +98,7 @@ class SignInForm(FlaskForm):
     password = PasswordField(
         _l("Password"),
         validators=[required(_l("Enter your password")), MaxLength(_l("Password"), PASSWORD_MAX)],
-        widget=GovPasswordInput(),
+        widget=PasswordInput(),
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField(_l("Sign in"), widget=GovSubmitInput())
@@ -198,7 +214,7 @@ class TurnOffTwoFactorForm(FlaskForm):
     password = PasswordField(
         _l("Your password"),
         validators=[required(_l("Enter your password")), MaxLength(_l("Password"), PASSWORD_MAX)],
-        widget=GovPasswordInput(),
+        widget=PasswordInput(),
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField(_l("Turn off two-factor authentication"), widget=GovSubmitInput())

@@ -6,6 +6,7 @@ own messages and WTForms' built-in ones are Welsh on a Welsh page."""
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 
 from marketplace.accounts.models import User
 from marketplace.extensions import db
@@ -103,7 +104,7 @@ def test_wtforms_own_messages_are_welsh_on_a_welsh_page(app):
         class Meta:
             csrf = False
 
-        colour = SelectField(choices=[("red", "Red")])
+        colour = SelectField(choices=[SelectChoice("red", "Red")])
 
     for lang, message in (("cy", "Nid yw hwn yn ddewis dilys"), ("en", "Not a valid choice.")):
         with app.test_request_context(f"/?lang={lang}", method="POST", data={"colour": "blue"}):
