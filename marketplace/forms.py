@@ -61,7 +61,7 @@ def _error_prefix_in_page_language(map_gov_params):
 
 
 for _widget in (GovFormBase, GovIterableBase):
-    _widget.map_gov_params = _error_prefix_in_page_language(_widget.map_gov_params)  # type: ignore[method-assign]
+    _widget.map_gov_params = _error_prefix_in_page_language(_widget.map_gov_params)
 
 
 class ConfirmForm(FlaskForm):
