@@ -231,7 +231,7 @@ def turn_off(user: User, password: str) -> None:
     audit.record("user.two_factor_disabled", user, actor=user)
     queue_email(
         user.email,
-        "Two-factor authentication is turned off",
+        _l("Two-factor authentication is turned off"),
         "two_factor_turned_off",
         user=user,
         sign_in=external_url("accounts.sign_in"),
