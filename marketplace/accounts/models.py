@@ -3,6 +3,8 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,7 +25,7 @@ class Role(enum.StrEnum):
     FINANCE = "finance"
 
     @property
-    def label(self) -> str:
+    def label(self) -> LazyString:
         return ROLE_LABELS[self]
 
     @property
@@ -32,12 +34,12 @@ class Role(enum.StrEnum):
 
 
 ROLE_LABELS = {
-    Role.OWNER: "Owner",
-    Role.MEMBER: "Member",
-    Role.COMMISSIONER: "Commissioner",
-    Role.EVALUATOR: "Evaluator",
-    Role.BOARD_MEMBER: "Board member",
-    Role.FINANCE: "Finance officer",
+    Role.OWNER: _l("Owner"),
+    Role.MEMBER: _l("Member"),
+    Role.COMMISSIONER: _l("Commissioner"),
+    Role.EVALUATOR: _l("Evaluator"),
+    Role.BOARD_MEMBER: _l("Board member"),
+    Role.FINANCE: _l("Finance officer"),
 }
 ORGANISATION_ROLES = frozenset({Role.OWNER, Role.MEMBER})
 AREA_ROLES = frozenset({Role.COMMISSIONER, Role.EVALUATOR, Role.BOARD_MEMBER, Role.FINANCE})

@@ -2,6 +2,8 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -15,8 +17,14 @@ class EmailFrequency(enum.StrEnum):
     DAILY = "daily"
 
     @property
-    def label(self) -> str:
-        return {"immediate": "Send each email as it happens", "daily": "One email a day with everything"}[self.value]
+    def label(self) -> LazyString:
+        return FREQUENCY_LABELS[self.value]
+
+
+FREQUENCY_LABELS = {
+    "immediate": _l("Send each email as it happens"),
+    "daily": _l("One email a day with everything"),
+}
 
 
 class OutboxEmail(Model):
