@@ -13,6 +13,8 @@ PORT ?= 5000
 BASE_URL ?= http://$(HOST):$(PORT)
 # VERBOSE=1 also prints the emails the demo data queues (about 370 lines), before the logins.
 VERBOSE ?=
+# The Welsh catalogue, compiled by setup (see `translations` below).
+CATALOGUE := marketplace/translations/cy/LC_MESSAGES/messages
 
 .PHONY: run test test-fast test-clocks lint setup assets db demo clean check-python
 
@@ -76,7 +78,6 @@ assets: static/css/govuk-frontend.min.css
 # The Welsh catalogue (marketplace/i18n.py). `make translations` finds every string for
 # gettext in the code and templates (babel.cfg), adds new ones to the Welsh catalogue for
 # translating, and compiles it; setup only compiles it when the .po is newer.
-CATALOGUE := marketplace/translations/cy/LC_MESSAGES/messages
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k pgettext:1c,2 -k npgettext:1c,2,3
 $(CATALOGUE).mo: $(CATALOGUE).po $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -i $(CATALOGUE).po -o $@ -l cy
