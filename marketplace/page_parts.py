@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, current_app, render_template, request
+from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 
 from .i18n import current_language
@@ -63,6 +64,8 @@ def _frozen(value: Any) -> Any:
         return ("seq", tuple(_frozen(item) for item in value))
     if value is None or isinstance(value, bool | int | float | str):
         return (type(value).__name__, value)
+    if isinstance(value, LazyString):  # a form's label (lazy_gettext): its text in the page's language
+        return ("lazy", str(value))
     raise TypeError(f"page_part params must be plain values, not {type(value).__name__}")
 
 
