@@ -125,13 +125,7 @@ def save_lot(need: Need, *, title, description, value_pence, reservation: Reserv
         need.lots.append(lot)
     lot.title, lot.description, lot.value_pence, lot.reservation = title, description, value_pence, reservation
     _recalculate_value(need)
-    proportion.keep_within_budget(
-        need,
-        before,
-        field="budget",
-        what="Its questions and social value",
-        advice="Shorten their word limits on the evaluation criteria step first, or keep the lot's budget.",
-    )
+    proportion.keep_within_budget(need, before, field="budget", of_questions=True)
     return lot
 
 

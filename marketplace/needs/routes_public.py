@@ -11,9 +11,9 @@ saved searches need Action.SAVE_SEARCH (a provider). Anyone signed in may stop f
 import re
 
 import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
