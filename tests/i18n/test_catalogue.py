@@ -35,8 +35,11 @@ def _extracted() -> dict[tuple[str, str | None], str]:
         (ROOT / "marketplace", [("**.py", "python")]),
         (TEMPLATES, [("**.html", "jinja2"), ("emails/**.txt", "jinja2")]),
     ):
+        # As babel.cfg: the templates' {% do %} (jinja2.ext.do), or Jinja's extractor
+        # silently skips every template that uses it.
+        options = {pattern: {"extensions": "jinja2.ext.do"} for pattern, method in method_map if method == "jinja2"}
         for filename, lineno, message, _comments, context in extract_from_dir(
-            str(folder), method_map, keywords=KEYWORDS
+            str(folder), method_map, options_map=options, keywords=KEYWORDS
         ):
             msgid = message[0] if isinstance(message, tuple) else message
             found.setdefault((msgid, context), f"{folder.name}/{filename}:{lineno}")
