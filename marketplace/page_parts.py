@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, current_app, render_template, request
-from flask_babel.speaklater import LazyString
+from flask_babel import LazyString
 from markupsafe import Markup
 
 from .i18n import current_language

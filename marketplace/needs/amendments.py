@@ -6,9 +6,9 @@ an email to everyone interested."""
 from collections.abc import Callable
 from datetime import datetime
 
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 
 from .. import audit
 from ..extensions import db

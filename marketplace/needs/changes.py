@@ -17,11 +17,11 @@ A commissioner may record a change of wording only as a correction, which affect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeAlias
 
+from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
-from flask_babel.speaklater import LazyString
 
 from ..conditions import CONDITION_LABELS, Condition
 from ..money import format_pounds
@@ -68,7 +68,7 @@ MILESTONE_FIELDS = {
 }
 # Text a person reads, in the language current when it is read (a page's, or an email's
 # recipient's): the changes are described once and may be read in either.
-Text = str | LazyString
+Text: TypeAlias = str | LazyString
 
 
 def _lazy(make: Callable[[], str]) -> LazyString:

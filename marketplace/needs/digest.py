@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
-from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import selectinload
 
 from .. import audit

@@ -3,10 +3,9 @@ models.py's enums, what an amendment means for bids, and a need's title as a laz
 for an email's subject, read in its recipient's language when the email is written."""
 
 from babel.lists import format_list
+from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
-from flask_babel.speaklater import LazyString
 
 from ..i18n import current_language
 
