@@ -52,6 +52,19 @@ def problems(need: Need, now: datetime | None = None) -> list[Problem]:
             "lots",
             _("Lot %(number)s is reserved but its value is not below the threshold", number=lot.number),
         )
+    _criteria_problems(need, need_)
+    need_(need.milestones, "payment", _("Set the payment profile"))
+    if need.milestones:
+        total = need.advance_percent + sum(m.percent for m in need.milestones)
+        need_(
+            total == 100, "payment", _("The advance and milestones must add up to 100%%, not %(total)s%%", total=total)
+        )
+    _date_problems(need, now, need_)
+    return found
+
+
+def _criteria_problems(need: Need, need_) -> None:
+    """The evaluation criteria step's part of problems()."""
     need_(
         1 <= len(need.criteria) <= MAX_CRITERIA,
         "criteria",
@@ -75,12 +88,10 @@ def problems(need: Need, now: datetime | None = None) -> list[Problem]:
                 limit=proportion.short_form_limit_text(),
             ),
         )
-    need_(need.milestones, "payment", _("Set the payment profile"))
-    if need.milestones:
-        total = need.advance_percent + sum(m.percent for m in need.milestones)
-        need_(
-            total == 100, "payment", _("The advance and milestones must add up to 100%%, not %(total)s%%", total=total)
-        )
+
+
+def _date_problems(need: Need, now: datetime, need_) -> None:
+    """The dates step's part of problems()."""
     need_(need.closes_at, "dates", _("Set the question deadline and closing time"))
     if need.closes_at:
         earliest = earliest_closing_date(now)
@@ -98,7 +109,6 @@ def problems(need: Need, now: datetime | None = None) -> list[Problem]:
             "dates",
             _("The question deadline must be in the future"),
         )
-    return found
 
 
 def publish_need(need: Need, *, actor, now: datetime | None = None) -> None:
