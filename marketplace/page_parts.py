@@ -64,8 +64,10 @@ def _frozen(value: Any) -> Any:
         return ("seq", tuple(_frozen(item) for item in value))
     if value is None or isinstance(value, bool | int | float | str):
         return (type(value).__name__, value)
-    if isinstance(value, LazyString):  # a form's label (lazy_gettext): its text in the page's language
-        return ("lazy", str(value))
+    if isinstance(value, LazyString):
+        # A label made at import time (lazy_gettext): its text in the page's language,
+        # which is part of the key already.
+        return ("str", str(value))
     raise TypeError(f"page_part params must be plain values, not {type(value).__name__}")
 
 

@@ -414,6 +414,14 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("needs.download_document", "GET"): [
         case(expect(COMMISSIONER, others=404, anonymous=404), need_id="draft_need", document_id="draft_document"),
     ],
+    ("needs.edit_welsh", "GET"): [
+        case(
+            expect(hidden=COMMISSIONER),
+            need_id="draft_need",
+            why="East Kent is in England: no Welsh section (tests/needs/test_welsh_text.py for Wales)",
+        )
+    ],
+    ("needs.edit_welsh", "POST"): [case(expect(hidden=COMMISSIONER), need_id="draft_need")],
     ("needs.edit_about", "GET"): [case(NEED_COMMISSIONER, need_id="draft_need")],
     ("needs.edit_about", "POST"): [case(NEED_COMMISSIONER, need_id="draft_need")],
     ("needs.edit_conditions", "GET"): [case(NEED_COMMISSIONER, need_id="draft_need")],

@@ -29,6 +29,8 @@ def snapshot(need: Need) -> dict:
     return {
         "title": need.title,
         "summary": need.summary,
+        "title_cy": need.title_cy,
+        "summary_cy": need.summary_cy,
         "pdus": sorted(a.code for a in need.pdus),
         "category": need.category.code if need.category else None,
         "outcomes": sorted(o.code for o in need.outcomes),
@@ -82,6 +84,7 @@ SECTION_KEYS = {
         "duration_months",
         "procedure",
     ),
+    "welsh": ("title_cy", "summary_cy"),
     "lots": ("lots",),
     "criteria": ("criteria",),
     "conditions": ("conditions", "cost_floor_per_person_pence"),

@@ -45,6 +45,9 @@ def problems(need: Need, now: datetime | None = None) -> list[Problem]:
     need_(need.expected_people, "about", _("Enter the expected number of people"))
     need_(need.duration_months, "about", _("Enter how long the service runs"))
     need_(need.procedure, "about", _("Choose grant or contract"))
+    if need.area.in_wales:
+        need_(need.title_cy, "welsh", _("Enter the need’s title in Welsh"))
+        need_(need.summary_cy, "welsh", _("Enter the need’s summary in Welsh"))
     need_(need.lots, "lots", _("Add at least one lot"))
     for lot in need.lots:
         need_(

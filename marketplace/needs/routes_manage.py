@@ -38,6 +38,7 @@ from .models import Amendment, Need, NeedDocument, NeedError, NeedStatus
 
 SECTIONS = [
     ("about", _l("About the need"), "needs.edit_about"),
+    ("welsh", _l("Welsh title and summary"), "needs.edit_welsh"),
     ("lots", _l("Lots"), "needs.need_lots"),
     ("criteria", _l("Evaluation criteria"), "needs.edit_criteria"),
     ("conditions", _l("Conditions of participation"), "needs.edit_conditions"),
@@ -46,6 +47,11 @@ SECTIONS = [
     ("documents", _l("Documents"), "needs.need_documents"),
 ]
 OPTIONAL_SECTIONS = {"conditions", "documents"}
+
+
+def sections_of(need: Need) -> list[tuple[str, str, str]]:
+    """The need's sections: the Welsh title and summary only for an area in Wales."""
+    return [section for section in SECTIONS if section[0] != "welsh" or need.area.in_wales]
 
 
 # Loading and permission ----------------------------------------------------------------
@@ -201,7 +207,7 @@ def _section_statuses(need: Need) -> dict[str, str]:
     for problem in publishing.problems(need):
         found.setdefault(problem.section, []).append(problem.message)
     statuses = {}
-    for key, _title, _endpoint in SECTIONS:
+    for key, _title, _endpoint in sections_of(need):
         if key in OPTIONAL_SECTIONS:
             filled = (
                 (need.conditions or need.cost_floor_per_person_pence)
@@ -221,7 +227,7 @@ def manage_need(need_id):
     return manage_page(
         "task_list.html",
         need,
-        sections=SECTIONS,
+        sections=sections_of(need),
         statuses=_section_statuses(need),
         problems=publishing.problems(need) if need.status == NeedStatus.DRAFT else [],
         can_edit=can(current_user, Action.EDIT_NEED, need),

@@ -18,7 +18,7 @@ from ..timeutil import london
 from . import bp, documents, drafting, publishing
 from .forms import EndNeedForm
 from .models import Need, NeedError
-from .routes_manage import SECTIONS, manage_page, manage_url, managed_need
+from .routes_manage import manage_page, manage_url, managed_need, sections_of
 
 # Check and publish ---------------------------------------------------------------------
 
@@ -35,7 +35,7 @@ def _check_page(need: Need, *, attempted: bool = False):
         can_edit=can(current_user, Action.EDIT_NEED, need),
         schedules=[(lot, drafting.payment_schedule(need, lot)) for lot in need.lots],
         current_documents=documents.current_documents(need),
-        section_urls={key: url_for(endpoint, need_id=need.id) for key, _title, endpoint in SECTIONS},
+        section_urls={key: url_for(endpoint, need_id=need.id) for key, _title, endpoint in sections_of(need)},
     )
 
 

@@ -29,17 +29,18 @@ TEMPLATES = ROOT / "templates"
 
 
 def _extracted() -> dict[tuple[str, str | None], str]:
-    """Every message for gettext in marketplace/ and templates/: {(msgid, context): where}."""
+    """Every message for gettext in marketplace/ and templates/: {(msgid, context): where}.
+    Jinja's extractor skips a template it cannot parse, silently: it is given the `do`
+    extension the templates use (as babel.cfg gives it)."""
     found: dict[tuple[str, str | None], str] = {}
+    jinja = {"extensions": "jinja2.ext.do"}
     for folder, method_map in (
         (ROOT / "marketplace", [("**.py", "python")]),
         (TEMPLATES, [("**.html", "jinja2"), ("emails/**.txt", "jinja2")]),
     ):
-        # As babel.cfg: the templates' {% do %} (jinja2.ext.do), or Jinja's extractor
-        # silently skips every template that uses it.
-        options = {pattern: {"extensions": "jinja2.ext.do"} for pattern, method in method_map if method == "jinja2"}
+        options = {pattern: jinja for pattern, method in method_map if method == "jinja2"}
         for filename, lineno, message, _comments, context in extract_from_dir(
-            str(folder), method_map, options_map=options, keywords=KEYWORDS
+            str(folder), method_map, options, keywords=KEYWORDS
         ):
             msgid = message[0] if isinstance(message, tuple) else message
             found.setdefault((msgid, context), f"{folder.name}/{filename}:{lineno}")
