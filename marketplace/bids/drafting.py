@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..extensions import db
+from ..i18n import in_language
 from ..money import MAX_PENCE, format_pounds, split_pence
 from ..needs.models import Condition, Lot, Need
 from ..timeutil import utcnow
@@ -260,7 +261,8 @@ def profile_facts(organisation) -> dict:
     """What the organisation's profile says of its policies (the labels of the conditions of
     participation it meets) and its safeguarding arrangements, as fixed into a submitted
     bid; empty when the profile says nothing of either."""
-    policies = [str(c.label) for c in Condition if c.value in (organisation.policies or [])]
+    with in_language("en"):  # fixed into the bid as submitted (its digest): one language
+        policies = [str(c.label) for c in Condition if c.value in (organisation.policies or [])]
     safeguarding = (organisation.safeguarding or "").strip()
     if not policies and not safeguarding:
         return {}
