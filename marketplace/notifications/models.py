@@ -38,6 +38,9 @@ class OutboxEmail(Model):
     to: Mapped[str] = mapped_column(sa.String(254), index=True)
     subject: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
+    # The language it is written in, its recipient's ("en" or "cy"): the admin's pages
+    # mark it so (lang), as screen readers need.
+    language: Mapped[str] = mapped_column(sa.String(2), default="en", server_default="en")
     private_body: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -13,6 +13,7 @@ from flask_babel import LazyString
 
 from .. import signals
 from ..extensions import db
+from ..i18n import DEFAULT as DEFAULT_LANGUAGE
 from ..i18n import in_language
 from ..timeutil import london_date, utcnow
 from ..workdays import add_working_days
@@ -81,7 +82,8 @@ def queue_email(
     keeps them only until it is sent. The subject (a lazy_gettext string) and the body are
     written in the recipient's language (recipient_language). `urgent`: it tells of a deadline within two working
     days (due_soon), so it is sent at once even to someone who chose a daily summary."""
-    with in_language(recipient_language(to)):
+    language = recipient_language(to) or DEFAULT_LANGUAGE
+    with in_language(language):
         subject = str(subject)
         body = render_template(f"emails/{template}.txt", **context)
         masked = (
@@ -92,7 +94,7 @@ def queue_email(
             else body
         )
     held = not (urgent or private or template in ALWAYS_AT_ONCE) and wants_daily_summary(to)
-    email = OutboxEmail(to=to, subject=subject, body=masked, held_for_summary=held)
+    email = OutboxEmail(to=to, subject=subject, body=masked, held_for_summary=held, language=language)
     if private:
         email.private_body = body
     db.session.add(email)

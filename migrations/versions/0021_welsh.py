@@ -1,5 +1,6 @@
 """Welsh: each person's language (English or Cymraeg) in their profile, and a need's Welsh
-title and summary beside the English ones (needs of areas in Wales are published in both)
+title and summary beside the English ones (needs of areas in Wales are published in both),
+and the language each email is written in
 
 Revision ID: 0021
 Revises: 0019
@@ -18,6 +19,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('outbox_emails', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('language', sa.String(length=2), server_default='en', nullable=False))
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('language', sa.String(length=2), server_default='en', nullable=False))
     with op.batch_alter_table('needs', schema=None) as batch_op:
@@ -26,6 +29,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('outbox_emails', schema=None) as batch_op:
+        batch_op.drop_column('language')
     with op.batch_alter_table('needs', schema=None) as batch_op:
         batch_op.drop_column('summary_cy')
         batch_op.drop_column('title_cy')

@@ -31,6 +31,7 @@ def test_an_email_goes_in_its_recipients_language_not_the_pages(client, db_sessi
 
     [welsh] = emails_to("cerys@example.org")
     assert welsh.subject == "Ailosod eich cyfrinair"
+    assert welsh.language == "cy"  # the admin's outbox marks it lang="cy"
     assert welsh.body.startswith("Helo Cerys,")
     assert "I ddewis cyfrinair newydd, agorwch y ddolen hon:" in welsh.body
     assert "Mae’r ddolen yn gweithio am 60 munud a dim ond unwaith." in welsh.body
@@ -38,6 +39,7 @@ def test_an_email_goes_in_its_recipients_language_not_the_pages(client, db_sessi
 
     [english] = emails_to("sam@example.org")
     assert english.subject == "Reset your password"
+    assert english.language == "en"
     assert english.body.startswith("Hello Sam,")
     assert "The link works for 60 minutes and only once." in english.body
     assert "Helo" not in english.body and "cyfrinair" not in english.body

@@ -104,4 +104,4 @@ def test_every_page_the_demo_people_reach_in_welsh_is_in_welsh(app, db_session, 
         for url, page in crawl(client, starts, pages=PAGES_EACH):
             text = visible_text(page.html)
             english += [(email, url, fragment) for fragment in fragments if fragment in text]
-    assert english == []
+    assert english == [], "\n".join(map(str, english))
