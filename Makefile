@@ -13,6 +13,8 @@ PORT ?= 5000
 BASE_URL ?= http://$(HOST):$(PORT)
 # VERBOSE=1 also prints the emails the demo data queues (about 370 lines), before the logins.
 VERBOSE ?=
+# The Welsh catalogue, compiled by setup (see `translations` below).
+CATALOGUE := marketplace/translations/cy/LC_MESSAGES/messages
 
 .PHONY: run test test-fast test-clocks lint setup assets db demo clean check-python
 
@@ -52,7 +54,7 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-setup: check-python $(VENV)/.installed static/css/govuk-frontend.min.css
+setup: check-python $(VENV)/.installed static/css/govuk-frontend.min.css $(CATALOGUE).mo
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Local Partners needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -72,6 +74,19 @@ static/css/govuk-frontend.min.css: node_modules/.installed
 	npm run --silent build:assets
 
 assets: static/css/govuk-frontend.min.css
+
+# The Welsh catalogue (marketplace/i18n.py). `make translations` finds every string for
+# gettext in the code and templates (babel.cfg), adds new ones to the Welsh catalogue for
+# translating, and compiles it; setup only compiles it when the .po is newer.
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k pgettext:1c,2 -k npgettext:1c,2,3
+$(CATALOGUE).mo: $(CATALOGUE).po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $(CATALOGUE).po -o $@ -l cy
+
+.PHONY: translations
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output -o marketplace/translations/messages.pot marketplace templates
+	$(BIN)/pybabel --quiet update --no-fuzzy-matching -i marketplace/translations/messages.pot -d marketplace/translations -l cy
+	$(BIN)/pybabel compile --statistics -i $(CATALOGUE).po -o $(CATALOGUE).mo -l cy
 
 db: setup
 	$(FLASK) db upgrade

@@ -73,7 +73,9 @@ def _middleware(app: Flask) -> None:
 
 
 def _templates(app: Flask) -> None:
-    """The project's templates first, then the GOV.UK macros from their packages."""
+    """The project's templates first, then the GOV.UK macros from their packages. `do`
+    calls a method for its effect ({% do rows.append(row) %}), leaving `_` to gettext."""
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(str(ROOT / "templates")),
@@ -110,6 +112,9 @@ def _extensions(app: Flask) -> None:
 
     sessions.init_app(app)
     limiter.init_app(app)
+    from . import i18n
+
+    i18n.init_app(app)
 
 
 def _blueprints(app: Flask) -> None:

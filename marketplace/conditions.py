@@ -3,6 +3,8 @@ organisation's profile says it meets. Nothing else can be asked (see "The core r
 
 import enum
 
+from flask_babel import lazy_gettext as _l
+
 
 class Condition(enum.StrEnum):
     """The fixed, proportionate conditions of participation. Nothing else can be asked:
@@ -20,9 +22,9 @@ class Condition(enum.StrEnum):
 
 
 CONDITION_LABELS = {
-    Condition.CONSTITUTED: "A constituted organisation (with a governing document)",
-    Condition.SAFEGUARDING: "A safeguarding policy",
-    Condition.INSURANCE_BY_START: "Insurance in place by the contract start (not needed to bid)",
-    Condition.DBS: "A process for DBS checks of staff and volunteers",
-    Condition.DATA_PROTECTION: "Data protection: registered with the ICO and a policy in place",
+    Condition.CONSTITUTED: _l("A constituted organisation (with a governing document)"),
+    Condition.SAFEGUARDING: _l("A safeguarding policy"),
+    Condition.INSURANCE_BY_START: _l("Insurance in place by the contract start (not needed to bid)"),
+    Condition.DBS: _l("A process for DBS checks of staff and volunteers"),
+    Condition.DATA_PROTECTION: _l("Data protection: registered with the ICO and a policy in place"),
 }

@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING, ClassVar
 
+import flask_babel
 import sqlalchemy as sa
 from flask import current_app, request
 from flask_limiter import Limiter
@@ -77,6 +78,8 @@ class _LoginManager(LoginManager):
 login_manager = _LoginManager()
 login_manager.login_view = "accounts.sign_in"
 login_manager.login_message = "Sign in to see that page."
+# Flask-Login flashes the message through this: in the page's language (Flask-Babel).
+login_manager.localize_callback = flask_babel.gettext
 login_manager.login_message_category = "info"
 login_manager.session_protection = "strong"
 

@@ -4,8 +4,13 @@ and the fields for whole numbers, amounts in pounds and dates."""
 import re
 from collections.abc import Mapping
 from datetime import date
+from typing import TypeAlias
 
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.gov_form_base import GovFormBase, GovIterableBase
 from govuk_frontend_wtf.main import wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -38,19 +43,38 @@ MARKUP = re.compile(r"[<>]")
 # Characters nobody types on purpose that change how text is shown: control characters
 # (but tab and new lines), right-to-left overrides and isolates, and the byte order mark.
 HIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Text a person reads: a string, or a lazy_gettext one translated when it is shown.
+Text: TypeAlias = str | LazyString
+
+
+def _error_prefix_in_page_language(map_gov_params):
+    """A field's error message starts with "Error:" for screen readers (GOV.UK's error
+    message, visually hidden): in the page's language, for every widget."""
+
+    def mapped(self, field, **kwargs):
+        params = map_gov_params(self, field, **kwargs)
+        if "errorMessage" in params:
+            params["errorMessage"].setdefault("visuallyHiddenText", _("Error"))
+        return params
+
+    return mapped
+
+
+for _widget in (GovFormBase, GovIterableBase):
+    _widget.map_gov_params = _error_prefix_in_page_language(_widget.map_gov_params)
 
 
 class ConfirmForm(FlaskForm):
     """A form with nothing but its CSRF token, for buttons that change state."""
 
-    submit = SubmitField("Confirm", widget=GovSubmitInput())
+    submit = SubmitField(_l("Confirm"), widget=GovSubmitInput())
 
 
 class Radios(RadioField):
     """Radio buttons whose one message covers both "nothing chosen" and "not a choice"
     (a crafted POST), as GOV.UK asks: "Select your organisation's legal form"."""
 
-    def __init__(self, label, *, message: str, **kwargs):
+    def __init__(self, label, *, message: Text, **kwargs):
         kwargs.setdefault("validators", [InputRequired(message=message)])
         super().__init__(label, **kwargs)
         self.message = message
@@ -63,9 +87,9 @@ class Radios(RadioField):
 class NoMarkup:
     """Names and other plain text may not contain < or >, which only ever mean markup."""
 
-    def __init__(self, label: str):
-        self.message = f"{label} must not contain < or >"
-        self.hidden_message = f"{label} must not contain hidden formatting characters"
+    def __init__(self, label: Text):
+        self.message = _l("%(label)s must not contain < or >", label=label)
+        self.hidden_message = _l("%(label)s must not contain hidden formatting characters", label=label)
 
     def __call__(self, form, field):
         if field.data and MARKUP.search(field.data):
@@ -78,8 +102,8 @@ class NoHiddenCharacters:
     """Right-to-left overrides, control characters and the like change how text is shown
     to whoever reads it; nobody types them on purpose."""
 
-    def __init__(self, label: str):
-        self.message = f"{label} must not contain hidden formatting characters"
+    def __init__(self, label: Text):
+        self.message = _l("%(label)s must not contain hidden formatting characters", label=label)
 
     def __call__(self, form, field):
         if field.data and HIDDEN.search(field.data):
@@ -87,8 +111,10 @@ class NoHiddenCharacters:
 
 
 class MaxLength(Length):
-    def __init__(self, label: str, maximum: int):
-        super().__init__(max=maximum, message=f"{label} must be {maximum:,} characters or fewer")
+    def __init__(self, label: Text, maximum: int):
+        super().__init__(
+            max=maximum, message=_l("%(label)s must be %(max)s characters or fewer", label=label, max=f"{maximum:,}")
+        )
 
     def __call__(self, form, field):
         # Stop at the first problem: "too long" is the one to fix first.
@@ -118,11 +144,15 @@ class Required(InputRequired):
             raise StopValidation(self.message)
 
 
-def required(message: str) -> InputRequired:
+def required(message: Text) -> InputRequired:
     return Required(message=message)
 
 
-def email_field(label: str = "Email address", empty: str = "Enter an email address", hint: str = "") -> StringField:
+EMAIL_ADDRESS = _l("Email address")
+ENTER_AN_EMAIL_ADDRESS = _l("Enter an email address")
+
+
+def email_field(label: Text = EMAIL_ADDRESS, empty: Text = ENTER_AN_EMAIL_ADDRESS, hint: Text = "") -> StringField:
     return StringField(
         label,
         filters=[strip_lower],
@@ -130,7 +160,7 @@ def email_field(label: str = "Email address", empty: str = "Enter an email addre
             required(empty),
             MaxLength(label, 254),
             Email(
-                message="Enter an email address in the correct format, like name@example.com",
+                message=_l("Enter an email address in the correct format, like name@example.com"),
                 granular_message=False,
                 check_deliverability=False,
                 # Accept the reserved .test domain, which the demo accounts use
@@ -146,7 +176,7 @@ def email_field(label: str = "Email address", empty: str = "Enter an email addre
 
 
 def name_field(
-    label: str, empty_message: str, maximum: int = 120, hint: str = "", autocomplete: str | None = None
+    label: Text, empty_message: Text, maximum: int = 120, hint: Text = "", autocomplete: str | None = None
 ) -> StringField:
     render_kw = {"autocomplete": autocomplete} if autocomplete else {}
     return StringField(
@@ -171,7 +201,7 @@ class ListedChoices(SelectMultipleField):
     def pre_validate(self, form):
         known = {choice.value for choice in self.choices}
         if any(value not in known for value in self.data or []):
-            raise StopValidation(f"Select {self.noun} from the list")
+            raise StopValidation(_("Select %(noun)s from the list", noun=self.noun))
 
 
 # Free text -------------------------------------------------------------------------------
@@ -179,6 +209,27 @@ class ListedChoices(SelectMultipleField):
 # A draft kept as typed over its limits (a bid's answers) is still refused beyond this: a
 # guard against pasting a whole document, far above any limit (textlimits.py).
 DRAFT_CEILING = 20_000
+
+
+def _count_texts(unit: str) -> dict:
+    """The GOV.UK character count's texts in the page's language (its script counts in
+    the browser; %{count} is its placeholder), for each plural form of the page's language
+    (English: one, other; Welsh: zero, one, two, few, many, other)."""
+    if unit == "words":
+        under = (_("You have %{count} word remaining"), _("You have %{count} words remaining"))
+        over = (_("You have %{count} word too many"), _("You have %{count} words too many"))
+        at, description = _("You have 0 words remaining"), _("You can enter up to %{count} words")
+    else:
+        under = (_("You have %{count} character remaining"), _("You have %{count} characters remaining"))
+        over = (_("You have %{count} character too many"), _("You have %{count} characters too many"))
+        at, description = _("You have 0 characters remaining"), _("You can enter up to %{count} characters")
+    forms = ("zero", "one", "two", "few", "many", "other")
+    return {
+        "textareaDescriptionText": description,
+        f"{unit}UnderLimitText": {form: under[form != "one"] for form in forms},
+        f"{unit}AtLimitText": at,
+        f"{unit}OverLimitText": {form: over[form != "one"] for form in forms},
+    }
 
 
 class CharacterCount(GovCharacterCount):
@@ -191,11 +242,13 @@ class CharacterCount(GovCharacterCount):
         params = super().map_gov_params(field, **kwargs)
         params.pop("maxwords", None)
         params.pop("maxlength", None)
+        params.update(_count_texts("characters"))
         if field.words is None:
             params["maxlength"] = field.characters
             return params
         params["maxwords"] = field.words
-        sentence = f"No more than {field.characters:,} characters, including spaces."
+        params.update(_count_texts("words"))
+        sentence = _("No more than %(count)s characters, including spaces.", count=f"{field.characters:,}")
         hint = dict(params.get("hint") or {})
         if hint.get("html"):
             hint["html"] = Markup(hint["html"]) + " " + escape(sentence)
@@ -220,7 +273,10 @@ class BelowCeiling:
 
     def __call__(self, form, field):
         if character_count(field.data) > DRAFT_CEILING:
-            raise StopValidation(field.limit_error() or f"{field.noun} must be {DRAFT_CEILING:,} characters or fewer")
+            raise StopValidation(
+                field.limit_error()
+                or _("%(label)s must be %(max)s characters or fewer", label=field.noun, max=f"{DRAFT_CEILING:,}")
+            )
 
 
 class FreeText(TextAreaField):
@@ -310,12 +366,14 @@ class WholeNumberField(StringField):
                 raise StopValidation(self.empty)
             return
         if not re.fullmatch(r"-?[0-9]{1,12}", text):
-            raise StopValidation(f"{self.label.text} must be a whole number, like {self.example}")
+            raise StopValidation(
+                _("%(label)s must be a whole number, like %(example)s", label=self.label.text, example=self.example)
+            )
         number = int(text)
         if number < self.minimum:
-            raise StopValidation(f"{self.label.text} must be {self.minimum:,} or more")
+            raise StopValidation(_("%(label)s must be %(min)s or more", label=self.label.text, min=f"{self.minimum:,}"))
         if number > self.maximum:
-            raise StopValidation(f"{self.label.text} must be {self.maximum:,} or less")
+            raise StopValidation(_("%(label)s must be %(max)s or less", label=self.label.text, max=f"{self.maximum:,}"))
         self.number = number
 
 
@@ -340,22 +398,31 @@ class PoundsField(StringField):
                 raise StopValidation(self.empty)
             return
         name = self.noun
+        not_money = _("%(label)s must be an amount of money, like £12,500 or £12,500.50", label=name)
         if len(text) > 30:
-            raise StopValidation(f"{name} must be an amount of money, like £12,500 or £12,500.50")
+            raise StopValidation(not_money)
         if text.lstrip("£ ").startswith("-"):
-            raise StopValidation(f"{name} must be more than £0")
+            raise StopValidation(_("%(label)s must be more than £0", label=name))
         try:
             pence = parse_pounds(text)
         except MoneyError:
-            raise StopValidation(f"{name} must be an amount of money, like £12,500 or £12,500.50") from None
+            raise StopValidation(not_money) from None
         if pence <= 0:
-            raise StopValidation(f"{name} must be more than £0")
+            raise StopValidation(_("%(label)s must be more than £0", label=name))
         if pence > MAX_PENCE:
-            raise StopValidation(f"{name} must be {format_pounds(MAX_PENCE, whole=True)} or less")
+            raise StopValidation(
+                _("%(label)s must be %(max)s or less", label=name, max=format_pounds(MAX_PENCE, whole=True))
+            )
         self.pence = pence
 
     def set_pence(self, pence: int | None) -> None:
         self.data = "" if pence is None else format_pounds(pence)
+
+
+def _sentence(message: str) -> str:
+    """A message starting with a capital, whichever of its words comes first ("the
+    closing date must..." in English, the noun later in Welsh)."""
+    return message[:1].upper() + message[1:]
 
 
 class GovDateField(Field):
@@ -380,20 +447,26 @@ class GovDateField(Field):
         if self.raw_data is None:
             return
         day, month, year = self.raw_data
-        noun = self.noun[0].upper() + self.noun[1:]
+        noun = self.noun
         if not (day or month or year):
-            raise StopValidation(f"Enter {self.noun}")
-        for part, name in ((day, "day"), (month, "month"), (year, "year")):
+            raise StopValidation(_("Enter %(noun)s", noun=noun))
+        missing = (
+            (day, _("%(noun)s must include a day", noun=noun)),
+            (month, _("%(noun)s must include a month", noun=noun)),
+            (year, _("%(noun)s must include a year", noun=noun)),
+        )
+        for part, message in missing:
             if not part:
-                raise StopValidation(f"{noun} must include a {name}")
+                raise StopValidation(_sentence(message))
+        real_date = _sentence(_("%(noun)s must be a real date", noun=noun))
         if not all(re.fullmatch(r"[0-9]{1,4}", p) for p in (day, month, year)):
-            raise StopValidation(f"{noun} must be a real date")
+            raise StopValidation(real_date)
         if len(year) != 4:
-            raise StopValidation("Year must include 4 numbers")
+            raise StopValidation(_("Year must include 4 numbers"))
         try:
             self.data = date(int(year), int(month), int(day))
         except ValueError:
-            raise StopValidation(f"{noun} must be a real date") from None
+            raise StopValidation(real_date) from None
 
 
 # The error summary ---------------------------------------------------------------------

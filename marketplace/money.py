@@ -3,6 +3,10 @@
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from babel.numbers import format_currency
+
+from .i18n import current_language
+
 # Nothing this portal commissions comes near it; a larger figure is a typing slip.
 MAX_PENCE = 100_000_000_000  # £1 billion
 
@@ -27,14 +31,16 @@ def parse_pounds(text: str) -> int:
 
 
 def format_pounds(pence: int | None, *, whole: bool = False) -> str:
-    """1250050 -> '£12,500.50'; whole pounds drop the pence: '£12,500'."""
+    """1250050 -> '£12,500.50'; whole pounds drop the pence: '£12,500'. By Babel, in the
+    page's language (Welsh writes pounds as English does)."""
     if pence is None:
         return ""
-    sign = "-" if pence < 0 else ""
     pounds, remainder = divmod(abs(pence), 100)
     if remainder == 0 or whole:
-        return f"{sign}£{pounds:,}"
-    return f"{sign}£{pounds:,}.{remainder:02d}"
+        amount, pattern = Decimal(pounds if pence >= 0 else -pounds), "¤#,##0"
+    else:
+        amount, pattern = Decimal(pence).scaleb(-2), "¤#,##0.00"
+    return format_currency(amount, "GBP", format=pattern, currency_digits=False, locale=current_language())
 
 
 def split_pence(total: int, percents: list[int]) -> list[int]:

@@ -16,7 +16,7 @@ request (once to see whether they are empty). Two globals for templates keep the
   its slot unchanged (`| safe`, no indenting).
 
 Either way, nothing of one request reaches another's page unless both would have shown
-it. The language is always "en" today (issue 23 adds Welsh). Thread-safe: functools.
+it. Thread-safe: functools.
 lru_cache keeps its own structure consistent, and two threads missing the same key at once
 both render it, alike. CACHE_PAGE_PARTS = False (config.py) renders every part on every
 request, as without this module: the tests compare the two byte for byte.
@@ -28,7 +28,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, current_app, render_template, request
+from flask_babel import LazyString
 from markupsafe import Markup
+
+from .i18n import current_language
 
 # Service navigations differ by the organisations a person belongs to; each is about 2 kB.
 MAX_PARTS = 2048
@@ -37,8 +40,8 @@ _MARKER = "\x00page-part-fill-{}\x00"
 
 
 def page_language() -> str:
-    """The language of the page being rendered: English until issue 23 adds Welsh."""
-    return "en"
+    """The language of the page being rendered ("en" or "cy")."""
+    return current_language()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +64,10 @@ def _frozen(value: Any) -> Any:
         return ("seq", tuple(_frozen(item) for item in value))
     if value is None or isinstance(value, bool | int | float | str):
         return (type(value).__name__, value)
+    if isinstance(value, LazyString):
+        # A label made at import time (lazy_gettext): its text in the page's language,
+        # which is part of the key already.
+        return ("str", str(value))
     raise TypeError(f"page_part params must be plain values, not {type(value).__name__}")
 
 

@@ -27,6 +27,9 @@ here, so one page lists them all:
 - `wants_daily_summary`, sent with an email address as an email to it is queued: each
   receiver returns True when that person chose one email a day. Accounts answers from the
   user's email settings; notifications then holds the email for the daily summary.
+- `language_of`, sent with an email address as an email to it is queued: a receiver
+  returns the language ("en" or "cy") that person reads the service in. Accounts answers
+  from the user's profile; notifications writes the email in it.
 """
 
 from blinker import Namespace
@@ -41,6 +44,7 @@ contract_of = _signals.signal("contract-of")
 contract_page = _signals.signal("contract-page")
 contracting_event = _signals.signal("contracting-event")
 wants_daily_summary = _signals.signal("wants-daily-summary")
+language_of = _signals.signal("language-of")
 
 
 def answers(signal, sender) -> list:

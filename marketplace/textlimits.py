@@ -16,6 +16,8 @@ runs of characters that are not spaces, and a line break is one character (brows
 it as two, CR LF: the person saw one).
 """
 
+from flask_babel import gettext as _
+
 CHARACTERS_PER_WORD = 10
 
 
@@ -39,7 +41,7 @@ def too_long(text: str | None, *, noun: str, words: int | None = None, character
     if characters is None and words is not None:
         characters = character_limit(words)
     if words is not None and word_count(text) > words:
-        return f"{noun} must be {words:,} words or fewer"
+        return _("%(label)s must be %(count)s words or fewer", label=noun, count=f"{words:,}")
     if characters is not None and character_count(text) > characters:
-        return f"{noun} must be {characters:,} characters or fewer"
+        return _("%(label)s must be %(max)s characters or fewer", label=noun, max=f"{characters:,}")
     return None

@@ -5,7 +5,11 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from babel.dates import format_date
+from flask_babel import gettext, pgettext
 from sqlalchemy.types import TypeDecorator
+
+from .i18n import current_language
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -39,14 +43,21 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+def _clock(local: datetime, *, seconds: bool = False) -> str:
+    """GOV.UK style clock time in the page's language: '9am', '5:30pm' ('9yb', '5:30yh')."""
+    hour = local.hour % 12 or 12
+    suffix = pgettext("clock", "am") if local.hour < 12 else pgettext("clock", "pm")
+    if seconds:
+        return f"{hour}:{local.minute:02d}:{local.second:02d}.{local.microsecond // 100_000}{suffix}"
+    return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
+
+
 def london_time(value: datetime) -> str:
-    """GOV.UK style clock time: '9am', '5:30pm', 'midday', 'midnight'."""
+    """GOV.UK style clock time: '9am', '5:30pm', 'midday', 'midnight' (in Welsh on a Welsh page)."""
     local = value.astimezone(LONDON)
     if local.minute == 0 and local.hour in (0, 12):
-        return "midnight" if local.hour == 0 else "midday"
-    hour = local.hour % 12 or 12
-    suffix = "am" if local.hour < 12 else "pm"
-    return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
+        return gettext("midnight") if local.hour == 0 else gettext("midday")
+    return _clock(local)
 
 
 def london_date(moment: datetime) -> date:
@@ -54,19 +65,23 @@ def london_date(moment: datetime) -> date:
     return moment.astimezone(LONDON).date()
 
 
+def format_day(day: date, *, weekday: bool = False) -> str:
+    """'3 March 2027' ('Wednesday 3 March 2027'), in the page's language by Babel: '3 Mawrth 2027'."""
+    return format_date(day, "EEEE d MMMM y" if weekday else "d MMMM y", locale=current_language())
+
+
 def format_london_date(value: datetime | None) -> str:
-    """'3 March 2027', in Europe/London."""
+    """'3 March 2027', the day in Europe/London, in the page's language."""
     if value is None:
         return ""
-    local = value.astimezone(LONDON)
-    return f"{local.day} {local:%B %Y}"
+    return format_day(value.astimezone(LONDON).date())
 
 
 def london(value: datetime | None) -> str:
     """A UTC time as people in England and Wales read it: '2:05pm on 3 March 2027'."""
     if value is None:
         return ""
-    return f"{london_time(value)} on {format_london_date(value)}"
+    return gettext("%(time)s on %(date)s", time=london_time(value), date=format_london_date(value))
 
 
 def london_to_the_tenth(value: datetime | None) -> str:
@@ -75,7 +90,5 @@ def london_to_the_tenth(value: datetime | None) -> str:
     looks later than it was, and no later than a closing time it was before."""
     if value is None:
         return ""
-    local = value.astimezone(LONDON)
-    hour = local.hour % 12 or 12
-    suffix = "am" if local.hour < 12 else "pm"
-    return f"{hour}:{local.minute:02d}:{local.second:02d}.{local.microsecond // 100_000}{suffix} on {format_london_date(value)}"
+    clock = _clock(value.astimezone(LONDON), seconds=True)
+    return gettext("%(time)s on %(date)s", time=clock, date=format_london_date(value))

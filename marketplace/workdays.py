@@ -9,8 +9,29 @@ from functools import lru_cache
 from types import MappingProxyType
 
 import holidays
+from babel.dates import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from .i18n import current_language
 from .timeutil import LONDON
+
+# The names the `holidays` package gives England's bank holidays (in English only), for
+# gettext: a name not here (a new one-off holiday) is shown as the package gives it.
+HOLIDAY_NAMES = {
+    "New Year's Day": _l("New Year's Day"),
+    "Good Friday": _l("Good Friday"),
+    "Easter Monday": _l("Easter Monday"),
+    "May Day": _l("May Day"),
+    "Spring Bank Holiday": _l("Spring Bank Holiday"),
+    "Late Summer Bank Holiday": _l("Late Summer Bank Holiday"),
+    "Christmas Day": _l("Christmas Day"),
+    "Boxing Day": _l("Boxing Day"),
+    "Coronation of Charles III": _l("Coronation of Charles III"),
+    "Platinum Jubilee of Elizabeth II": _l("Platinum Jubilee of Elizabeth II"),
+    "State Funeral of Queen Elizabeth II": _l("State Funeral of Queen Elizabeth II"),
+}
+OBSERVED = " (observed)"
 
 
 @lru_cache(maxsize=64)
@@ -28,10 +49,17 @@ def why_not_working_day(day: date) -> str | None:
     'a Saturday'); None for a working day."""
     name = _bank_holidays(day.year).get(day)
     if name:
-        return f"{name}, a bank holiday"
+        return _("%(name)s, a bank holiday", name=holiday_name(name))
     if day.weekday() >= 5:
-        return f"a {day:%A}"
+        return _("a %(weekday)s", weekday=format_date(day, "EEEE", locale=current_language()))
     return None
+
+
+def holiday_name(name: str) -> str:
+    """A bank holiday's name in the page's language ('Boxing Day (observed)')."""
+    if name.endswith(OBSERVED):
+        return _("%(name)s (observed)", name=holiday_name(name.removesuffix(OBSERVED)))
+    return str(HOLIDAY_NAMES.get(name, name))
 
 
 def next_working_day(day: date) -> date:

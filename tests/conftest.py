@@ -279,14 +279,14 @@ def _fresh_request_globals(sender, **extra):
 
 
 def _error_pages_are_titled(sender, response, **extra):
-    """GOV.UK: a page showing an error summary has a title starting "Error: ", so screen
-    reader users hear it first. Checked on every page every test opens."""
+    """GOV.UK: a page showing an error summary has a title starting "Error: " ("Gwall: " in
+    Welsh), so screen reader users hear it first. Checked on every page every test opens."""
     if response.mimetype != "text/html" or response.is_streamed:
         return
     html = response.get_data(as_text=True)
     if 'class="govuk-error-summary"' in html:
         title = re.search(r"<title>\s*(.*?)\s*</title>", html, re.S)
-        assert title and title.group(1).startswith("Error: "), (
+        assert title and title.group(1).startswith(("Error: ", "Gwall: ")), (
             f"an error summary under the title {title and title.group(1)!r}"
         )
 

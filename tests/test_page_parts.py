@@ -116,7 +116,7 @@ def test_one_persons_navigation_never_reaches_anothers_page(app, db_session):
 
 def _imports_and_calls(path: Path) -> tuple[set[str], set[str]]:
     """The GOV.UK macros a template imports, and the names of those it uses."""
-    tree = Environment().parse(path.read_text())
+    tree = Environment(extensions=["jinja2.ext.do", "jinja2.ext.i18n"]).parse(path.read_text())
     imported = {
         name if isinstance(name, str) else name[1]
         for node in tree.find_all(nodes.FromImport)

@@ -10,10 +10,8 @@ every template, and the pages the demo's people reach by following links.
 """
 
 import re
-from collections import defaultdict
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -28,25 +26,10 @@ from marketplace.demo.bids import FINISHED_NEED
 from marketplace.extensions import db
 from marketplace.needs.models import Need
 
+from .crawl import DEMO_PASSWORD, DEMO_PEOPLE, crawl, shape
 from .helpers import sign_in
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-DEMO_PASSWORD = "local-partners-demo"
-DEMO_PEOPLE = (
-    "admin@demo.test",
-    "commissioner@demo.test",
-    "evaluator@demo.test",
-    "board@demo.test",
-    "finance@demo.test",
-    "charity@demo.test",
-    "cic@demo.test",
-    "bigco@demo.test",
-)
-# Pages each person opens, at most, and of one shape (the address with its numbers
-# taken out: /needs/<n>/bids/<n>) at most so many: every kind of page, not every need.
-PAGES_PER_PERSON = 120
-PAGES_PER_SHAPE = 4
-NOT_PAGES = re.compile(r"^/(assets|static)/|\.(csv|pdf|json|jsonl\.gz|zip)$|/download|/documents/\d+$|/evidence/\d+$")
 
 
 def _button(params: str) -> str:
@@ -107,73 +90,6 @@ def test_every_plain_html_submit_button_in_a_template_ignores_a_second_click():
 # The pages people reach ---------------------------------------------------------------------
 
 
-class _Forms(HTMLParser):
-    """The forms of a page: each one's method and action, and its submit buttons' attributes;
-    and the page's links."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms: list[dict] = []
-        self.links: list[str] = []
-        self._open: list[dict] = []
-        self._button: dict | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = {name: value or "" for name, value in attrs}
-        if tag == "form":
-            form = {"method": attrs.get("method", "get").lower(), "action": attrs.get("action", ""), "buttons": []}
-            self.forms.append(form)
-            self._open.append(form)
-        elif tag == "a" and attrs.get("href"):
-            self.links.append(attrs["href"])
-        elif self._open and (
-            (tag == "button" and attrs.get("type", "submit").lower() == "submit")
-            or (tag == "input" and attrs.get("type", "").lower() in ("submit", "image"))
-        ):
-            self._button = {**attrs, "text": attrs.get("value", "")}
-            self._open[-1]["buttons"].append(self._button)
-
-    def handle_data(self, data):
-        if self._button is not None:
-            self._button["text"] += data
-
-    def handle_endtag(self, tag):
-        if tag == "button":
-            self._button = None
-        elif tag == "form" and self._open:
-            self._open.pop()
-
-
-def _shape(path: str) -> str:
-    return re.sub(r"\d+", "<n>", path)
-
-
-def _crawl(client, starts: list[str]):
-    """Open pages from `starts` by their links, as the signed-in person would: yields
-    (address, parsed page)."""
-    queue, seen, shapes = list(starts), set(starts), defaultdict(int)
-    opened = 0
-    while queue and opened < PAGES_PER_PERSON:
-        url = queue.pop(0)
-        response = client.get(url)
-        if response.status_code != 200 or response.mimetype != "text/html":
-            continue
-        opened += 1
-        page = _Forms()
-        page.feed(response.get_data(as_text=True))
-        yield url, page
-        for href in page.links:
-            href, _ = urldefrag(href)
-            parts = urlsplit(href)
-            if parts.scheme or parts.netloc or not parts.path.startswith("/") or NOT_PAGES.search(parts.path):
-                continue
-            if "sign-out" in parts.path or href in seen or shapes[_shape(parts.path)] >= PAGES_PER_SHAPE:
-                continue
-            seen.add(href)
-            shapes[_shape(parts.path)] += 1
-            queue.append(href)
-
-
 def test_every_post_form_on_the_pages_people_reach_has_buttons_that_ignore_a_second_click(
     app, db_session, database_url
 ):
@@ -189,11 +105,11 @@ def test_every_post_form_on_the_pages_people_reach_has_buttons_that_ignore_a_sec
     for email in DEMO_PEOPLE:
         client = app.test_client()
         assert sign_in(client, email, DEMO_PASSWORD).status_code == 302, email
-        for url, page in _crawl(client, starts):
+        for url, page in crawl(client, starts):
             for form in page.forms:
                 if form["method"] != "post":
                     continue
-                actions.add(_shape(urlsplit(form["action"] or url).path))
+                actions.add(shape(urlsplit(form["action"] or url).path))
                 for button in form["buttons"]:
                     if button.get("data-prevent-double-click") != "true" or button.get("data-module") != "govuk-button":
                         missing.append((email, url, form["action"], " ".join(button["text"].split())))

@@ -68,6 +68,9 @@ DEMO_EMAILS = {
     "horizon@demo.test",
     "learning@demo.test",
     "nhs@demo.test",
+    # In Wales, both reading the service in Cymraeg.
+    "comisiynydd@demo.test",
+    "elusen@demo.test",
 }
 
 
@@ -343,3 +346,18 @@ def test_reference_data_in_force_today_is_counted_in_london_days(db_session):
         assert date.today() == date(2027, 4, 30)
         assert not pdu.is_current()
         assert db_session.scalar(sa.select(Area.id).where(Area.id == pdu.id, Area.current())) is None
+
+
+def test_the_demo_has_a_bilingual_need_in_wales_and_a_welsh_charity_bidding_in_welsh(db_session):
+    load_demo_data("local-partners-demo")
+    need = db.session.scalar(sa.select(Need).where(Need.title_cy != ""))
+    assert need is not None and need.area.in_wales and need.published_at is not None
+    assert need.title_cy == "Cymorth i fenywod ar brawf yng Ngwynedd ac Ynys Môn"
+    for email in ("comisiynydd@demo.test", "elusen@demo.test"):
+        assert db.session.scalar(sa.select(User.language).where(User.email == email)) == "cy"
+    bid = db.session.scalar(sa.select(Bid).where(Bid.lot_id == need.lots[0].id))
+    assert bid is not None and lifecycle.bid_state(bid) == BidState.SUBMITTED
+    assert bid.organisation.name == "Canolfan Menywod Bangor"
+    assert "Cymraeg" in " ".join(bid.answers.values())
+    # The second lot is left for someone trying the portal to bid on.
+    assert db.session.scalar(sa.select(Bid).where(Bid.lot_id == need.lots[1].id)) is None

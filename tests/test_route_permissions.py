@@ -167,6 +167,8 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     # Email settings: each account its own (no id in the address), nobody else's.
     ("accounts.email_settings", "GET"): [case(ANY_ACCOUNT)],
     ("accounts.email_settings", "POST"): [case(ANY_ACCOUNT)],
+    ("accounts.language_settings", "GET"): [case(ANY_ACCOUNT)],
+    ("accounts.language_settings", "POST"): [case(ANY_ACCOUNT)],
     ("session_keep_alive", "GET"): [case(ANY_ACCOUNT)],  # the timeout warning's "Stay signed in"
     # The second factor's pages are for someone part-way through signing in: anyone signed
     # in already is sent on (to their home page), anyone else to sign in.
@@ -414,6 +416,14 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("needs.download_document", "GET"): [
         case(expect(COMMISSIONER, others=404, anonymous=404), need_id="draft_need", document_id="draft_document"),
     ],
+    ("needs.edit_welsh", "GET"): [
+        case(
+            expect(hidden=COMMISSIONER),
+            need_id="draft_need",
+            why="East Kent is in England: no Welsh section (tests/needs/test_welsh_text.py for Wales)",
+        )
+    ],
+    ("needs.edit_welsh", "POST"): [case(expect(hidden=COMMISSIONER), need_id="draft_need")],
     ("needs.edit_about", "GET"): [case(NEED_COMMISSIONER, need_id="draft_need")],
     ("needs.edit_about", "POST"): [case(NEED_COMMISSIONER, need_id="draft_need")],
     ("needs.edit_conditions", "GET"): [case(NEED_COMMISSIONER, need_id="draft_need")],
@@ -590,6 +600,7 @@ OWN_ACCOUNT_POSTS = {
     "accounts.turn_on_two_factor",
     "accounts.turn_off_two_factor",
     "accounts.email_settings",
+    "accounts.language_settings",
 }
 
 

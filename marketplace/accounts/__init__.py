@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
 
-from . import email_settings, routes, two_factor_routes  # noqa: E402,F401
+from . import email_settings, language, routes, two_factor_routes  # noqa: E402,F401

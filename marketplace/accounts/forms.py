@@ -1,3 +1,5 @@
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovPasswordInput,
@@ -11,7 +13,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from zxcvbn import zxcvbn
 
-from ..forms import MaxLength, Radios, email_field, name_field, required, strip
+from ..forms import MaxLength, Radios, Text, email_field, name_field, required, strip
+from ..i18n import current_language
 from ..notifications import EmailFrequency
 
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
@@ -19,12 +22,19 @@ PASSWORD_MIN, PASSWORD_MAX = 12, 128
 PASSWORD_MIN_STRENGTH = 3
 
 
-def password_field(label: str = "Password", empty: str = "Enter a password", new: bool = True) -> PasswordField:
+PASSWORD = _l("Password")
+ENTER_A_PASSWORD = _l("Enter a password")
+
+
+def password_field(label: Text = PASSWORD, empty: Text = ENTER_A_PASSWORD, new: bool = True) -> PasswordField:
     return PasswordField(
         label,
         validators=[required(empty), MaxLength(label, PASSWORD_MAX)],
-        widget=GovPasswordInput(),
-        description=f"At least {PASSWORD_MIN} characters, and hard to guess. A few unrelated words make a strong password."
+        widget=PasswordInput(),
+        description=_l(
+            "At least %(count)s characters, and hard to guess. A few unrelated words make a strong password.",
+            count=PASSWORD_MIN,
+        )
         if new
         else "",
         render_kw={"autocomplete": "new-password" if new else "current-password"},
@@ -39,21 +49,40 @@ def check_new_password(form, field) -> None:
     if not field.data or len(field.data) > PASSWORD_MAX:
         return
     if len(field.data) < PASSWORD_MIN:
-        raise ValidationError(f"Password must be {PASSWORD_MIN} characters or more")
+        raise ValidationError(_("Password must be %(count)s characters or more", count=PASSWORD_MIN))
     email = getattr(form, "email", None)
     # Forms without an email field (reset, invitation) are told the account's address.
     email = email.data if email is not None else getattr(form, "account_email", None)
     if email and field.data.strip().lower() == email:
-        raise ValidationError("Password must not be your email address")
+        raise ValidationError(_("Password must not be your email address"))
     name = getattr(form, "your_name", None)
     words = [w for w in (email, *(email or "").split("@"), name.data if name is not None else None) if w]
     strength = zxcvbn(field.data, user_inputs=words, max_length=PASSWORD_MAX)
     if strength["score"] < PASSWORD_MIN_STRENGTH:
-        feedback = strength["feedback"]
+        # zxcvbn's advice is in English only: a Welsh page gives ours.
+        feedback = strength["feedback"] if current_language() == "en" else {}
         advice = " ".join(part for part in (feedback.get("warning"), *feedback.get("suggestions", [])[:1]) if part)
         raise ValidationError(
-            "Password is too easy to guess. " + (advice or "Add another word or two: uncommon words are better.")
+            _("Password is too easy to guess.")
+            + " "
+            + (advice or _("Add another word or two: uncommon words are better."))
         )
+
+
+class PasswordInput(GovPasswordInput):
+    """The GOV.UK password input, its show and hide button in the page's language."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        params.update(
+            showPasswordText=_("Show"),
+            hidePasswordText=_("Hide"),
+            showPasswordAriaLabelText=_("Show password"),
+            hidePasswordAriaLabelText=_("Hide password"),
+            passwordShownAnnouncementText=_("Your password is visible"),
+            passwordHiddenAnnouncementText=_("Your password is hidden"),
+        )
+        return params
 
 
 class _KnowsAccountEmail:
@@ -65,29 +94,29 @@ class _KnowsAccountEmail:
 
 
 class SignInForm(FlaskForm):
-    email = email_field("Email address", "Enter your email address")
+    email = email_field(_l("Email address"), _l("Enter your email address"))
     password = PasswordField(
-        "Password",
-        validators=[required("Enter your password"), MaxLength("Password", PASSWORD_MAX)],
-        widget=GovPasswordInput(),
+        _l("Password"),
+        validators=[required(_l("Enter your password")), MaxLength(_l("Password"), PASSWORD_MAX)],
+        widget=PasswordInput(),
         render_kw={"autocomplete": "current-password"},
     )
-    submit = SubmitField("Sign in", widget=GovSubmitInput())
+    submit = SubmitField(_l("Sign in"), widget=GovSubmitInput())
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = email_field("Email address", "Enter your email address")
-    submit = SubmitField("Send reset link", widget=GovSubmitInput())
+    email = email_field(_l("Email address"), _l("Enter your email address"))
+    submit = SubmitField(_l("Send reset link"), widget=GovSubmitInput())
 
 
 class ResendVerificationForm(FlaskForm):
-    email = email_field("Email address", "Enter your email address")
-    submit = SubmitField("Send a new link", widget=GovSubmitInput())
+    email = email_field(_l("Email address"), _l("Enter your email address"))
+    submit = SubmitField(_l("Send a new link"), widget=GovSubmitInput())
 
 
 class ResetPasswordForm(_KnowsAccountEmail, FlaskForm):
-    password = password_field("New password", "Enter a new password")
-    submit = SubmitField("Save new password", widget=GovSubmitInput())
+    password = password_field(_l("New password"), _l("Enter a new password"))
+    submit = SubmitField(_l("Save new password"), widget=GovSubmitInput())
 
     def validate_password(self, field):
         check_new_password(self, field)
@@ -96,42 +125,45 @@ class ResetPasswordForm(_KnowsAccountEmail, FlaskForm):
 class AcceptInvitationForm(_KnowsAccountEmail, FlaskForm):
     """For someone invited who has no account yet."""
 
-    your_name = name_field("Your full name", "Enter your full name", autocomplete="name")
+    your_name = name_field(_l("Your full name"), _l("Enter your full name"), autocomplete="name")
     password = password_field()
-    submit = SubmitField("Accept invitation", widget=GovSubmitInput())
+    submit = SubmitField(_l("Accept invitation"), widget=GovSubmitInput())
 
     def validate_password(self, field):
         check_new_password(self, field)
 
 
 class InviteStaffForm(FlaskForm):
-    email = email_field("Email address", "Enter the email address of the person to invite")
-    area = SelectField("Area", coerce=str, validate_choice=False, widget=GovSelect())
+    email = email_field(_l("Email address"), _l("Enter the email address of the person to invite"))
+    area = SelectField(_l("Area"), coerce=str, validate_choice=False, widget=GovSelect())
     role = Radios(
-        "Role",
-        message="Select a role",
+        _l("Role"),
+        message=_l("Select a role"),
         choices=[
-            SelectChoice("commissioner", "Commissioner: posts needs, evaluates bids, awards and manages contracts"),
-            SelectChoice("evaluator", "Evaluator: declares conflicts and scores bids"),
-            SelectChoice("board_member", "Board member: reviews partnerships and signs off large awards"),
+            SelectChoice("commissioner", _l("Commissioner: posts needs, evaluates bids, awards and manages contracts")),
+            SelectChoice("evaluator", _l("Evaluator: declares conflicts and scores bids")),
+            SelectChoice("board_member", _l("Board member: reviews partnerships and signs off large awards")),
         ],
         widget=GovRadioInput(),
     )
-    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+    submit = SubmitField(_l("Send invitation"), widget=GovSubmitInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from ..reference.services import current_pdus, current_regions
 
         self.area.choices = (
-            [SelectChoice("", "Choose an area")]
-            + [SelectChoice(str(a.id), f"{a.name} region", optgroup="Regions") for a in current_regions()]
+            [SelectChoice("", _("Choose an area"))]
+            + [
+                SelectChoice(str(a.id), _("%(name)s region", name=a.name), optgroup=_("Regions"))
+                for a in current_regions()
+            ]
             + [SelectChoice(str(a.id), a.name, optgroup=a.parent_name) for a in current_pdus()]
         )
 
     def validate_area(self, field):
         if not field.data or field.data not in {choice.value for choice in field.choices[1:]}:
-            raise ValidationError("Select an area from the list")
+            raise ValidationError(_("Select an area from the list"))
 
 
 class _CodeShape:
@@ -142,57 +174,57 @@ class _CodeShape:
         from .two_factor import DIGITS, looks_like_code, normalise_code
 
         if not looks_like_code(normalise_code(field.data)):
-            raise ValidationError(f"Enter the code using {DIGITS} digits, like 123456")
+            raise ValidationError(_("Enter the code using %(count)s digits, like 123456", count=DIGITS))
 
 
-def code_field(label: str) -> StringField:
+def code_field(label: Text) -> StringField:
     return StringField(
         label,
         filters=[strip],
-        validators=[required("Enter the 6-digit code from your authenticator app"), _CodeShape()],
+        validators=[required(_l("Enter the 6-digit code from your authenticator app")), _CodeShape()],
         widget=GovTextInput(),
-        description="The code is 6 digits. A new one shows every 30 seconds.",
+        description=_l("The code is 6 digits. A new one shows every 30 seconds."),
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
     )
 
 
 class TwoFactorCodeForm(FlaskForm):
-    code = code_field("Code from your authenticator app")
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    code = code_field(_l("Code from your authenticator app"))
+    submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
 class TwoFactorSetUpForm(FlaskForm):
-    code = code_field("Enter the 6-digit code the app shows")
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    code = code_field(_l("Enter the 6-digit code the app shows"))
+    submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
 class RecoveryCodeForm(FlaskForm):
     code = StringField(
-        "Recovery code",
+        _l("Recovery code"),
         filters=[strip],
-        validators=[required("Enter a recovery code")],
+        validators=[required(_l("Enter a recovery code"))],
         widget=GovTextInput(),
-        description="It looks like abcd-efgh-jkmn. Each recovery code works once.",
+        description=_l("It looks like abcd-efgh-jkmn. Each recovery code works once."),
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"},
     )
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
 class TurnOffTwoFactorForm(FlaskForm):
     password = PasswordField(
-        "Your password",
-        validators=[required("Enter your password"), MaxLength("Password", PASSWORD_MAX)],
-        widget=GovPasswordInput(),
+        _l("Your password"),
+        validators=[required(_l("Enter your password")), MaxLength(_l("Password"), PASSWORD_MAX)],
+        widget=PasswordInput(),
         render_kw={"autocomplete": "current-password"},
     )
-    submit = SubmitField("Turn off two-factor authentication", widget=GovSubmitInput())
+    submit = SubmitField(_l("Turn off two-factor authentication"), widget=GovSubmitInput())
 
 
 class EmailSettingsForm(FlaskForm):
     frequency = Radios(
-        "How do you want to get emails from Local Partners?",
-        message="Select how you want to get emails",
+        _l("How do you want to get emails from Local Partners?"),
+        message=_l("Select how you want to get emails"),
         choices=[SelectChoice(f.value, f.label) for f in EmailFrequency],
         widget=GovRadioInput(),
     )
-    submit = SubmitField("Save email settings", widget=GovSubmitInput())
+    submit = SubmitField(_l("Save email settings"), widget=GovSubmitInput())

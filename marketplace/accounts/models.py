@@ -3,6 +3,8 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,7 +25,7 @@ class Role(enum.StrEnum):
     FINANCE = "finance"
 
     @property
-    def label(self) -> str:
+    def label(self) -> LazyString:
         return ROLE_LABELS[self]
 
     @property
@@ -32,12 +34,12 @@ class Role(enum.StrEnum):
 
 
 ROLE_LABELS = {
-    Role.OWNER: "Owner",
-    Role.MEMBER: "Member",
-    Role.COMMISSIONER: "Commissioner",
-    Role.EVALUATOR: "Evaluator",
-    Role.BOARD_MEMBER: "Board member",
-    Role.FINANCE: "Finance officer",
+    Role.OWNER: _l("Owner"),
+    Role.MEMBER: _l("Member"),
+    Role.COMMISSIONER: _l("Commissioner"),
+    Role.EVALUATOR: _l("Evaluator"),
+    Role.BOARD_MEMBER: _l("Board member"),
+    Role.FINANCE: _l("Finance officer"),
 }
 ORGANISATION_ROLES = frozenset({Role.OWNER, Role.MEMBER})
 AREA_ROLES = frozenset({Role.COMMISSIONER, Role.EVALUATOR, Role.BOARD_MEMBER, Role.FINANCE})
@@ -75,6 +77,9 @@ class User(UserMixin, Model):
     email_frequency: Mapped[EmailFrequency] = mapped_column(
         enum_type(EmailFrequency, 16), default=EmailFrequency.IMMEDIATE, server_default=EmailFrequency.IMMEDIATE.value
     )
+
+    # The language they read the service and their emails in: "en" or "cy" (i18n.py).
+    language: Mapped[str] = mapped_column(sa.String(2), default="en", server_default="en")
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", foreign_keys="Membership.user_id", order_by="Membership.id"

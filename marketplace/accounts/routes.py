@@ -15,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
@@ -89,16 +90,16 @@ def sign_in():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
             g.sign_in_failed = True
-            form.password.errors.append("Enter a correct email address and password")
+            form.password.errors.append(_("Enter a correct email address and password"))
         elif not user.is_active:
             form.email.errors.append(
-                "This account has been closed. Contact the service team if you think this is wrong"
+                _("This account has been closed. Contact the service team if you think this is wrong")
             )
         elif not user.email_verified:
             unverified = True
             services.send_verification_email(user)
             db.session.commit()
-            form.email.errors.append("Confirm your email address before you sign in. We've sent you a new link")
+            form.email.errors.append(_("Confirm your email address before you sign in. We've sent you a new link"))
         elif user.second_factor_needed:
             from .two_factor_routes import start
 
@@ -119,7 +120,7 @@ def sign_out():
             db.session.commit()
         logout_user()
         session.clear()
-        flash("You have signed out.", "success")
+        flash(_("You have signed out."), "success")
         return redirect(url_for("main.home"))
     if not current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -154,13 +155,13 @@ def verify_email(token):
     db.session.commit()
     then = safe_next(then)
     if current_user.is_authenticated and current_user.id == user.id:
-        flash("Your email address is confirmed.", "success")
+        flash(_("Your email address is confirmed."), "success")
         return redirect(then or url_for("main.home"))
     if _registered_in_this_browser(user):
         begin_session(user)
-        flash("Your email address is confirmed and you are signed in.", "success")
+        flash(_("Your email address is confirmed and you are signed in."), "success")
         return redirect(then or url_for("main.home"))
-    flash("Your email address is confirmed. You can now sign in.", "success")
+    flash(_("Your email address is confirmed. You can now sign in."), "success")
     return redirect(url_for("accounts.sign_in", next=then))
 
 
@@ -199,7 +200,7 @@ def reset_password(token):
         services.set_password(user, form.password.data, actor=user)
         db.session.commit()
         logout_user()
-        flash("Your password has been changed. Sign in with your new password.", "success")
+        flash(_("Your password has been changed. Sign in with your new password."), "success")
         return redirect(url_for("accounts.sign_in"))
     return render_template("accounts/reset_password.html", form=form)
 
@@ -219,7 +220,7 @@ def accept_invitation(token):
     if form.validate_on_submit():
         services.accept_invitation_as_new_user(invitation, name=form.your_name.data, password=form.password.data)
         db.session.commit()
-        flash("Your account is ready. Sign in to get started.", "success")
+        flash(_("Your account is ready. Sign in to get started."), "success")
         return redirect(url_for("accounts.sign_in"))
     return render_template("accounts/accept_invitation.html", form=form, invitation=invitation)
 
@@ -231,7 +232,7 @@ def _accept_as_existing_user(invitation, user):
             "accounts/accept_invitation.html", invitation=invitation, other_account=True, form=ConfirmForm()
         )
     if not current_user.is_authenticated:
-        flash(f"Sign in as {invitation.email} to accept the invitation.", "info")
+        flash(_("Sign in as %(email)s to accept the invitation.", email=invitation.email), "info")
         return redirect(url_for("accounts.sign_in", next=request.path))
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
@@ -241,7 +242,7 @@ def _accept_as_existing_user(invitation, user):
             flash(str(error), "error")
             return redirect(url_for("main.home"))
         db.session.commit()
-        flash("Invitation accepted.", "success")
+        flash(_("Invitation accepted."), "success")
         return redirect(url_for("main.home"))
     return render_template("accounts/accept_invitation.html", form=form, invitation=invitation, existing=True)
 
@@ -262,6 +263,6 @@ def email_settings():
     if form.validate_on_submit():
         if set_email_frequency(current_user, EmailFrequency(form.frequency.data)):
             db.session.commit()
-        flash("Your email settings have been saved.", "success")
+        flash(_("Your email settings have been saved."), "success")
         return redirect(url_for("accounts.account"))
     return render_template("accounts/email_settings.html", form=form)

@@ -11,9 +11,12 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..extensions import db
+from ..i18n import current_language
 from ..notifications import external_url, queue_email
 from ..refusals import Refusal
 from ..timeutil import utcnow
@@ -70,11 +73,14 @@ def email_taken(email: str) -> bool:
 
 
 def create_user(email: str, name: str, password: str | None, *, verified: bool = False) -> User:
+    """A new account, in the language of the page it was made on (registering in Welsh
+    gets the confirmation email, and every later one, in Welsh)."""
     user = User(
         email=email.strip().lower(),
         name=name,
         password_hash=hash_password(password) if password else None,
         email_verified_at=utcnow() if verified else None,
+        language=current_language(),
     )
     db.session.add(user)
     return user
@@ -104,7 +110,7 @@ def send_verification_email(user: User, *, then: str | None = None) -> None:
         payload["n"] = then
     _send_link(
         user.email,
-        "Confirm your email address",
+        _l("Confirm your email address"),
         "verify_email",
         purpose="verify-email",
         payload=payload,
@@ -121,7 +127,7 @@ def tell_owner_of_registration(email: str) -> None:
     assert user is not None  # called only when email_taken(email)
     queue_email(
         user.email,
-        "You already have a Local Partners account",
+        _l("You already have a Local Partners account"),
         "already_registered",
         user=user,
         sign_in=external_url("accounts.sign_in"),
@@ -149,7 +155,7 @@ def request_password_reset(email: str) -> None:
         return
     _send_link(
         user.email,
-        "Reset your password",
+        _l("Reset your password"),
         "reset_password",
         purpose="reset-password",
         payload={"u": user.id, "n": user.session_nonce},
@@ -191,7 +197,14 @@ def invite(*, email: str, role: Role, actor: User, organisation=None, area=None)
             or (area is not None and m.area_id == area.id and m.role == role)
         ]
         if current:
-            raise AccountError(f"{email} is already a {current[0].role.label.lower()} of {_name(target)}")
+            raise AccountError(
+                _(
+                    "%(email)s is already a %(role)s of %(target)s",
+                    email=email,
+                    role=current[0].role.label.lower(),
+                    target=_name(target),
+                )
+            )
     invitation = Invitation(email=email, role=role, organisation=organisation, area=area, invited_by_id=actor.id)
     db.session.add(invitation)
     db.session.flush()
@@ -203,7 +216,7 @@ def invite(*, email: str, role: Role, actor: User, organisation=None, area=None)
     )
     _send_link(
         email,
-        f"You've been invited to join {_name(target)} on Local Partners",
+        _l("You've been invited to join %(target)s on Local Partners", target=_name(target)),
         "invitation",
         purpose="invitation",
         payload={"i": invitation.id, "e": email},
@@ -229,9 +242,11 @@ def invitation_for_token(token: str) -> Invitation:
 
 def accept_invitation(invitation: Invitation, user: User) -> Membership:
     if not invitation.is_open:
-        raise AccountError("This invitation has already been used or was cancelled")
+        raise AccountError(_("This invitation has already been used or was cancelled"))
     if user.email != invitation.email:
-        raise AccountError(f"This invitation is for {invitation.email}. Sign in with that email address.")
+        raise AccountError(
+            _("This invitation is for %(email)s. Sign in with that email address.", email=invitation.email)
+        )
     already = [
         m
         for m in user.active_memberships
@@ -282,7 +297,7 @@ def end_membership(membership: Membership, *, actor: User) -> None:
     if membership.role == Role.OWNER:
         owners = [m for m in membership.organisation.active_memberships if m.role == Role.OWNER]
         if len(owners) <= 1:
-            raise AccountError("An organisation must keep at least one owner. Make someone else an owner first.")
+            raise AccountError(_("An organisation must keep at least one owner. Make someone else an owner first."))
     membership.ended_at = utcnow()
     audit.record("membership.ended", membership, actor=actor, before={"role": membership.role.value})
 

@@ -15,6 +15,7 @@
 import time
 
 from flask import flash, has_request_context, jsonify, request, session
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user, user_logged_in
 
 from .models import new_session_nonce
@@ -64,9 +65,9 @@ def _enforce() -> None:
         logout_user()
         session.clear()
         flash(
-            "You were signed out after 30 minutes without activity, to protect your information."
+            _("You were signed out after 30 minutes without activity, to protect your information.")
             if idle_out
-            else "You were signed out because you signed in more than 8 hours ago."
+            else _("You were signed out because you signed in more than 8 hours ago.")
         )
         return
     session[SEEN] = now

@@ -29,6 +29,8 @@ import pyotp
 import segno
 import sqlalchemy as sa
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.engine import CursorResult
 
 from .. import audit
@@ -125,11 +127,11 @@ def enable(user: User, secret: str, code: str, *, now: float | None = None) -> l
     they have typed a right code from it. Returns the ten recovery codes, in clear, to
     show once; only their hashes are kept."""
     if user.two_factor_enabled:
-        raise AccountError("Two-factor authentication is already turned on")
+        raise AccountError(_("Two-factor authentication is already turned on"))
     code = normalise_code(code)
     step = _step_of(secret, code, now) if looks_like_code(code) else None
     if step is None:
-        raise AccountError("The code is not right. Check your authenticator app and try again")
+        raise AccountError(_("The code is not right. Check your authenticator app and try again"))
     user.totp_secret = secret
     user.two_factor_enabled_at = utcnow()
     user.totp_last_step = step  # the code used to set up cannot sign anyone in
@@ -220,16 +222,16 @@ def _clear(user: User) -> None:
 def turn_off(user: User, password: str) -> None:
     """A provider turns two-factor authentication off, with their password. Staff cannot."""
     if user.two_factor_required:
-        raise AccountError("You must use two-factor authentication because you are a member of staff")
+        raise AccountError(_("You must use two-factor authentication because you are a member of staff"))
     if not user.two_factor_enabled:
-        raise AccountError("Two-factor authentication is not turned on")
+        raise AccountError(_("Two-factor authentication is not turned on"))
     if not check_password(user, password):
-        raise AccountError("Enter your correct password")
+        raise AccountError(_("Enter your correct password"))
     _clear(user)
     audit.record("user.two_factor_disabled", user, actor=user)
     queue_email(
         user.email,
-        "Two-factor authentication is turned off",
+        _l("Two-factor authentication is turned off"),
         "two_factor_turned_off",
         user=user,
         sign_in=external_url("accounts.sign_in"),
@@ -242,9 +244,9 @@ def reset(user: User, *, actor: User, reason: str) -> None:
     set it up again at their next sign-in (staff) or may turn it on again (providers).
     They are told by email, so a reset they did not ask for does not go unnoticed."""
     if actor.id == user.id:
-        raise AccountError("You cannot reset your own two-factor authentication. Ask another admin")
+        raise AccountError(_("You cannot reset your own two-factor authentication. Ask another admin"))
     if not user.two_factor_enabled:
-        raise AccountError(f"{user.email} has not set up two-factor authentication")
+        raise AccountError(_("%(email)s has not set up two-factor authentication", email=user.email))
     _clear(user)
     user.session_nonce = new_session_nonce()  # signs them out everywhere
     audit.record(
@@ -257,7 +259,7 @@ def reset(user: User, *, actor: User, reason: str) -> None:
     )
     queue_email(
         user.email,
-        "Your two-factor authentication was reset",
+        _l("Your two-factor authentication was reset"),
         "two_factor_reset",
         user=user,
         sign_in=external_url("accounts.sign_in"),

@@ -23,6 +23,9 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
 
 from ..extensions import db, limiter
@@ -41,8 +44,8 @@ SET_UP = "two_factor_set_up"
 DONE = "two_factor_done"
 PENDING_MAX_AGE = 5 * 60
 SET_UP_MAX_AGE = 15 * 60
-WRONG_CODE = "The code is not right. Check your authenticator app and try again"
-WRONG_RECOVERY_CODE = "The recovery code is not right, or it has been used. Check it and try again"
+WRONG_CODE = _l("The code is not right. Check your authenticator app and try again")
+WRONG_RECOVERY_CODE = _l("The recovery code is not right, or it has been used. Check it and try again")
 
 # Pages someone part-way through signing in, or with only a password, may still open.
 OPEN_BEFORE_SECOND_FACTOR = frozenset(
@@ -106,7 +109,8 @@ def _sign_in_again():
     session.pop(SET_UP, None)
     if had_started:
         flash(
-            "For your security, sign in again. The code must be entered within a few minutes of your password.", "info"
+            _("For your security, sign in again. The code must be entered within a few minutes of your password."),
+            "info",
         )
     return redirect(url_for("accounts.sign_in"))
 
@@ -203,9 +207,13 @@ def enter_recovery_code(user: User):
         left = two_factor.recovery_codes_left(user)
         next_url = _finish_sign_in(user)
         flash(
-            f"You signed in with a recovery code. It cannot be used again: you have {left} left."
+            ngettext(
+                "You signed in with a recovery code. It cannot be used again: you have %(num)d left.",
+                "You signed in with a recovery code. It cannot be used again: you have %(num)d left.",
+                left,
+            )
             + (
-                " If you have lost your phone, ask the service team to reset your two-factor authentication."
+                " " + _("If you have lost your phone, ask the service team to reset your two-factor authentication.")
                 if left <= 3
                 else ""
             ),
@@ -227,7 +235,7 @@ def set_up_authenticator(user: User):
 @_limited
 def turn_on_two_factor():
     if current_user.two_factor_enabled:
-        flash("Two-factor authentication is already turned on.", "info")
+        flash(_("Two-factor authentication is already turned on."), "info")
         return redirect(url_for("accounts.account"))
     return _set_up(current_user._get_current_object(), signing_in=False)
 
@@ -294,9 +302,9 @@ def _not_kept(html: str):
 def turn_off_two_factor():
     if not current_user.two_factor_enabled or current_user.two_factor_required:
         flash(
-            "You must use two-factor authentication because you are a member of staff."
+            _("You must use two-factor authentication because you are a member of staff.")
             if current_user.two_factor_required
-            else "Two-factor authentication is not turned on.",
+            else _("Two-factor authentication is not turned on."),
             "info",
         )
         return redirect(url_for("accounts.account"))
@@ -309,6 +317,6 @@ def turn_off_two_factor():
         else:
             db.session.commit()
             session.pop(DONE, None)
-            flash("Two-factor authentication is turned off. You will sign in with your password only.", "success")
+            flash(_("Two-factor authentication is turned off. You will sign in with your password only."), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/turn_off_two_factor.html", form=form)

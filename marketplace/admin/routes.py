@@ -5,6 +5,7 @@ the audit trail, and each area's sign-off threshold. Admins only.
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts import services as account_services
@@ -62,7 +63,7 @@ def verify_organisation(organisation_id):
     if form.validate_on_submit():
         organisation_services.verify_organisation(organisation, actor=current_user)
         db.session.commit()
-        flash(f"{organisation.name} is verified.", "success")
+        flash(_("%(name)s is verified.", name=organisation.name), "success")
     return redirect(url_for("admin.organisations"))
 
 
@@ -79,7 +80,7 @@ def staff():
             form,
             form.email,
         ):
-            flash(f"Invitation sent to {form.email.data}.", "success")
+            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("admin.staff"))
     memberships = db.session.scalars(
         sa.select(Membership)
@@ -135,10 +136,10 @@ def show_user(user_id):
         if form.validate_on_submit():
             if user.is_active:
                 account_services.deactivate_user(user, actor=current_user, reason=form.reason.data)
-                message = f"{user.email} can no longer sign in."
+                message = _("%(email)s can no longer sign in.", email=user.email)
             else:
                 account_services.reactivate_user(user, actor=current_user, reason=form.reason.data)
-                message = f"{user.email} can sign in again."
+                message = _("%(email)s can sign in again.", email=user.email)
             db.session.commit()
             flash(message, "success")
             return redirect(url_for("admin.show_user", user_id=user.id))
@@ -156,14 +157,17 @@ def reset_two_factor(user_id):
     user = db.get_or_404(User, user_id)
     require(current_user, Action.RESET_TWO_FACTOR, user)
     if not user.two_factor_enabled:
-        flash(f"{user.email} has not set up two-factor authentication.", "info")
+        flash(_("%(email)s has not set up two-factor authentication.", email=user.email), "info")
         return redirect(url_for("admin.show_user", user_id=user.id))
     form = ResetTwoFactorForm()
     if form.validate_on_submit():
         two_factor.reset(user, actor=current_user, reason=form.reason.data)
         db.session.commit()
         flash(
-            f"Two-factor authentication is reset for {user.email}, who has been signed out everywhere and told by email.",
+            _(
+                "Two-factor authentication is reset for %(email)s, who has been signed out everywhere and told by email.",
+                email=user.email,
+            ),
             "success",
         )
         return redirect(url_for("admin.show_user", user_id=user.id))
@@ -192,7 +196,14 @@ def edit_area(area_id):
         form,
         form.threshold,
     ):
-        flash(f"The sign-off threshold of {area.label} is now {format_pounds(area_threshold(area))}.", "success")
+        flash(
+            _(
+                "The sign-off threshold of %(area)s is now %(amount)s.",
+                area=area.label,
+                amount=format_pounds(area_threshold(area)),
+            ),
+            "success",
+        )
         return redirect(url_for("admin.areas"))
     return render_template(
         "admin/area.html", area=area, form=form, effective=area_threshold(area)

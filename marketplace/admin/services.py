@@ -4,6 +4,8 @@ breaks a rule, recorded in the audit trail with the admin's reason, and flushed;
 commits.
 """
 
+from flask_babel import gettext as _
+
 from .. import audit
 from ..extensions import db
 from ..refusals import Refusal
@@ -17,7 +19,7 @@ def set_sign_off_threshold(area, pence: int | None, *, actor, reason: str) -> No
     """Set the area's own sign-off threshold in pence, or clear it (None) to use its
     region's, or the service default (evaluation.services.area_threshold)."""
     if pence is not None and pence <= 0:
-        raise AdminError("The sign-off threshold must be more than £0", "threshold")
+        raise AdminError(_("The sign-off threshold must be more than £0"), "threshold")
     before = area.sign_off_threshold_pence
     area.sign_off_threshold_pence = pence
     audit.record(

@@ -21,6 +21,7 @@ module applies the sealing and audits refusals.
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import gettext as _
 
 from .. import audit
 from ..extensions import db
@@ -63,7 +64,7 @@ def _refuse(user, obj, need: Need, what: str) -> None:
         after={"need_id": need.id, "what": what, "closes_at": need.closes_at.isoformat() if need.closes_at else None},
     )
     db.session.commit()
-    raise Sealed("Bids for this need are sealed until it closes")
+    raise Sealed(_("Bids for this need are sealed until it closes"))
 
 
 def submitted_bids(need: Need, user, now=None) -> list[tuple[Bid, BidRevision]]:

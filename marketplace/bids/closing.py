@@ -8,11 +8,13 @@ from datetime import datetime
 from fractions import Fraction
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..arrival import IN_FLIGHT_LIMIT
 from ..extensions import db
+from ..i18n import DEFAULT, in_language
 from ..money import format_pounds
 from ..needs.models import Need, lock_need
 from ..timeutil import utcnow
@@ -41,7 +43,13 @@ def counting_bids(need: Need) -> list[tuple[Bid, BidRevision]]:
 
 def low_bid_reason(price: int, people: int, others: list[int], floor_per_person: int | None) -> str | None:
     """Why a price is abnormally low, or None. At least 30% below the median of the other
-    bids on the lot, or a cost per person below the floor the commissioner set."""
+    bids on the lot, or a cost per person below the floor the commissioner set. Kept with
+    the bid and in its audit record, so written in English whoever's request closed it."""
+    with in_language(DEFAULT):
+        return _reason(price, people, others, floor_per_person)
+
+
+def _reason(price: int, people: int, others: list[int], floor_per_person: int | None) -> str | None:
     reasons = []
     if others:
         # Exact arithmetic: 0.7 x £29,000 in floating point is a hair under £20,300,
@@ -50,12 +58,20 @@ def low_bid_reason(price: int, people: int, others: list[int], floor_per_person:
         if price <= Fraction(str(LOW_SHARE_OF_MEDIAN)) * median:
             below = round(100 * (1 - price / median))
             reasons.append(
-                f"{format_pounds(price)} is {below}% below the median of the other bids on this lot "
-                f"({format_pounds(round(median))})"
+                _(
+                    "%(price)s is %(below)s%% below the median of the other bids on this lot (%(median)s)",
+                    price=format_pounds(price),
+                    below=below,
+                    median=format_pounds(round(median)),
+                )
             )
     if floor_per_person and price < floor_per_person * people:
         reasons.append(
-            f"the cost per person ({format_pounds(price // people)}) is below the floor of {format_pounds(floor_per_person)}"
+            _(
+                "the cost per person (%(cost)s) is below the floor of %(floor)s",
+                cost=format_pounds(price // people),
+                floor=format_pounds(floor_per_person),
+            )
         )
     if not reasons:
         return None

@@ -9,6 +9,9 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
@@ -26,9 +29,9 @@ MAX_PARTNERS = 10
 
 def _check_share(work_percent: int, price_percent: int) -> None:
     if not 1 <= work_percent <= 99:
-        raise BidError("Enter a share of the work between 1% and 99%")
+        raise BidError(_("Enter a share of the work between 1% and 99%"))
     if not 0 <= price_percent <= 99:
-        raise BidError("Enter a share of the price between 0% and 99%")
+        raise BidError(_("Enter a share of the price between 0% and 99%"))
 
 
 def invite_partner(
@@ -49,17 +52,17 @@ def invite_partner(
     check_editable(bid, actor, now)
     _check_share(work_percent, price_percent)
     if len(bid.current_partners) >= MAX_PARTNERS:
-        raise BidError(f"A consortium can have at most {MAX_PARTNERS} partners")
+        raise BidError(_("A consortium can have at most %(most)s partners", most=MAX_PARTNERS))
     token = None
     if organisation is not None:
         if organisation.id == bid.organisation_id:
-            raise BidError("The lead organisation cannot also be a partner")
+            raise BidError(_("The lead organisation cannot also be a partner"))
         if not organisation.is_verified:
-            raise BidError("Select an organisation that is registered and verified on Local Partners")
+            raise BidError(_("Select an organisation that is registered and verified on Local Partners"))
         if any(p.organisation_id == organisation.id and p.declined_at is None for p in bid.current_partners):
-            raise BidError(f"{organisation.name} is already a partner in this bid")
+            raise BidError(_("%(name)s is already a partner in this bid", name=organisation.name))
         if bid_for(organisation.id, bid.lot) is not None or partner_bid_for(organisation.id, bid.lot) is not None:
-            raise BidError(f"{organisation.name} is already bidding for this lot")
+            raise BidError(_("%(name)s is already bidding for this lot", name=organisation.name))
         partner = BidPartner(
             bid_id=bid.id,
             lot_id=bid.lot_id,
@@ -71,7 +74,7 @@ def invite_partner(
         )
     else:
         if not name.strip() or not email.strip():
-            raise BidError("Enter the organisation's name and an email address to invite it")
+            raise BidError(_("Enter the organisation's name and an email address to invite it"))
         token = secrets.token_urlsafe(24)
         partner = BidPartner(
             bid_id=bid.id,
@@ -89,7 +92,7 @@ def invite_partner(
             db.session.add(partner)
             db.session.flush()
     except IntegrityError:
-        raise BidError("That organisation is already bidding for this lot") from None
+        raise BidError(_("That organisation is already bidding for this lot")) from None
     db.session.expire(bid, ["partners"])
     record_saved(bid, actor, "partners", now)
     audit.record(
@@ -111,7 +114,11 @@ def _tell_partner(partner: BidPartner, token: str | None) -> None:
         # reads this email with the link masked, as for the accounts' emailed links.
         queue_email(
             partner.invited_email,
-            f"{bid.organisation.name} invites you to bid together for {bid.need.title}",
+            _l(
+                "%(lead)s invites you to bid together for %(need)s",
+                lead=bid.organisation.name,
+                need=LazyString(lambda: bid.need.local_title),
+            ),
             "bid_partner_invited",
             link=external_url("bids.accept_invitation", token=token),
             private=("link",),
@@ -123,7 +130,7 @@ def _tell_partner(partner: BidPartner, token: str | None) -> None:
         if user.is_active:
             queue_email(
                 user.email,
-                f"Confirm your share in a bid for {bid.need.title}",
+                _l("Confirm your share in a bid for %(need)s", need=LazyString(lambda: bid.need.local_title)),
                 "bid_partner_confirm",
                 user=user,
                 link=external_url("bids.show_bid", bid_id=bid.id),
@@ -144,25 +151,25 @@ def accept_invitation(token: str, *, organisation, actor, now: datetime | None =
         or partner.declined_at is not None
         or partner.organisation_id is not None
     ):
-        raise BidError("This invitation link is not valid: ask the lead organisation to invite you again")
+        raise BidError(_("This invitation link is not valid: ask the lead organisation to invite you again"))
     if not is_member(actor, organisation.id):
-        raise BidError("You can only accept for an organisation you belong to")
+        raise BidError(_("You can only accept for an organisation you belong to"))
     bid = partner.bid
     if not need_is_open(bid.need, now):
-        raise BidClosed("This need has closed")
+        raise BidClosed(_("This need has closed"))
     if (
         organisation.id == bid.organisation_id
         or bid_for(organisation.id, bid.lot)
         or partner_bid_for(organisation.id, bid.lot)
     ):
-        raise BidError(f"{organisation.name} is already bidding for this lot")
+        raise BidError(_("%(name)s is already bidding for this lot", name=organisation.name))
     partner.organisation_id = organisation.id
     partner.invite_token_hash = None
     try:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise BidError(f"{organisation.name} is already bidding for this lot") from None
+        raise BidError(_("%(name)s is already bidding for this lot", name=organisation.name)) from None
     audit.record(
         "bid.partner_joined", bid, actor=actor, after={"partner_id": partner.id, "organisation_id": organisation.id}
     )
@@ -183,11 +190,11 @@ def set_shares(
     check_editable(bid, actor, now)
     partners = {p.id: p for p in bid.current_partners if p.declined_at is None}
     if set(partner_shares) != set(partners):
-        raise BidError("Enter a share for each partner")
+        raise BidError(_("Enter a share for each partner"))
     for work, price in partner_shares.values():
         _check_share(work, price)
     if not 1 <= lead_work_percent <= 100 or not 0 <= lead_price_percent <= 100:
-        raise BidError("Enter the lead organisation's shares, between 0% and 100%")
+        raise BidError(_("Enter the lead organisation's shares, between 0% and 100%"))
     for partner_id, (work, price) in partner_shares.items():
         partner = partners[partner_id]
         if (partner.work_percent, partner.price_percent) != (work, price):
@@ -219,15 +226,15 @@ def _check_partner_member(partner: BidPartner, actor, now: datetime, refused: st
     if not is_member(actor, partner.organisation_id) or partner.removed_at is not None:
         raise BidError(refused)
     if not need_is_open(partner.bid.need, now):
-        raise BidClosed("This need has closed")
+        raise BidClosed(_("This need has closed"))
 
 
 def confirm_partner(partner: BidPartner, *, actor, now: datetime | None = None) -> None:
     """A member of the partner organisation confirms its share of the work and the price."""
     now = now or utcnow()
-    _check_partner_member(partner, actor, now, "Only a member of the partner organisation can confirm its share")
+    _check_partner_member(partner, actor, now, _("Only a member of the partner organisation can confirm its share"))
     if partner.declined_at is not None:
-        raise BidError("Your organisation has declined this bid")
+        raise BidError(_("Your organisation has declined this bid"))
     partner.confirmed_at = now
     partner.confirmed_by_id = actor.id
     audit.record(
@@ -240,7 +247,7 @@ def confirm_partner(partner: BidPartner, *, actor, now: datetime | None = None) 
 
 def decline_partner(partner: BidPartner, *, actor, now: datetime | None = None) -> None:
     now = now or utcnow()
-    _check_partner_member(partner, actor, now, "Only a member of the partner organisation can decline")
+    _check_partner_member(partner, actor, now, _("Only a member of the partner organisation can decline"))
     partner.declined_at = now
     partner.confirmed_at = partner.confirmed_by_id = None
     audit.record("bid.partner_declined", partner.bid, actor=actor, after={"partner_id": partner.id})

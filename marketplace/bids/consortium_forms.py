@@ -7,6 +7,8 @@ in range and an organisation id is at least a number, and say so by the field.
 
 import re
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
@@ -22,16 +24,48 @@ from ..forms import MaxLength, Radios, email_field, name_field, strip
 PERCENT = re.compile(r"^[0-9]{1,12}\s*%?$")
 
 
+def _share_messages(field: "PercentField") -> tuple[str, str, str]:
+    """What is said of a share (`part`: "work" or "price") of the partner's (`owner` None)
+    or of a named organisation's: when empty, when not a whole number, when out of range.
+    Each one sentence, for the word order in Welsh."""
+    low, high, owner = field.minimum, field.maximum, field.owner
+    if owner is None and field.part == "work":
+        return (
+            _("Enter the partner's share of the work"),
+            _("The partner's share of the work must be a whole number, like 40"),
+            _("The partner's share of the work must be between %(low)s%% and %(high)s%%", low=low, high=high),
+        )
+    if owner is None:
+        return (
+            _("Enter the partner's share of the price"),
+            _("The partner's share of the price must be a whole number, like 40"),
+            _("The partner's share of the price must be between %(low)s%% and %(high)s%%", low=low, high=high),
+        )
+    if field.part == "work":
+        return (
+            _("Enter %(name)s's share of the work", name=owner),
+            _("%(name)s's share of the work must be a whole number, like 40", name=owner),
+            _("%(name)s's share of the work must be between %(low)s%% and %(high)s%%", name=owner, low=low, high=high),
+        )
+    return (
+        _("Enter %(name)s's share of the price", name=owner),
+        _("%(name)s's share of the price must be a whole number, like 40", name=owner),
+        _("%(name)s's share of the price must be between %(low)s%% and %(high)s%%", name=owner, low=low, high=high),
+    )
+
+
 class PercentField(StringField):
-    """A share typed as a whole percent ('40' or '40%'); the number is in `.number`."""
+    """A share typed as a whole percent ('40' or '40%'); the number is in `.number`.
+    `part` is "work" or "price"; `owner` the organisation whose share it is (None: the
+    partner's)."""
 
     widget = GovTextInput()
 
-    def __init__(self, label, *, noun: str, minimum: int, maximum: int, **kwargs):
+    def __init__(self, label, *, part: str, owner: str | None = None, minimum: int, maximum: int, **kwargs):
         kwargs.setdefault("filters", [strip])
         render_kw = {"inputmode": "numeric", "spellcheck": "false", **kwargs.pop("render_kw", {})}
         super().__init__(label, render_kw=render_kw, **kwargs)
-        self.noun, self.minimum, self.maximum = noun, minimum, maximum
+        self.part, self.owner, self.minimum, self.maximum = part, owner, minimum, maximum
         self.number: int | None = None
 
     def process_data(self, value):
@@ -40,34 +74,34 @@ class PercentField(StringField):
     def pre_validate(self, form):
         self.number = None
         text = self.data or ""
-        noun = self.noun[0].upper() + self.noun[1:]
+        empty, not_whole, out_of_range = _share_messages(self)
         if not text:
-            raise StopValidation(f"Enter {self.noun}")
+            raise StopValidation(empty)
         if not PERCENT.match(text):
-            raise StopValidation(f"{noun} must be a whole number, like 40")
+            raise StopValidation(not_whole)
         number = int(text.rstrip("% "))
         if not self.minimum <= number <= self.maximum:
-            raise StopValidation(f"{noun} must be between {self.minimum}% and {self.maximum}%")
+            raise StopValidation(out_of_range)
         self.number = number
 
 
-def partner_work(noun_owner: str = "the partner's") -> PercentField:
+def partner_work() -> PercentField:
     return PercentField(
-        "Share of the work",
-        noun=f"{noun_owner} share of the work",
+        _l("Share of the work"),
+        part="work",
         minimum=1,
         maximum=99,
-        description="Whole percent, from 1 to 99",
+        description=_l("Whole percent, from 1 to 99"),
     )
 
 
-def partner_price(noun_owner: str = "the partner's") -> PercentField:
+def partner_price() -> PercentField:
     return PercentField(
-        "Share of the price",
-        noun=f"{noun_owner} share of the price",
+        _l("Share of the price"),
+        part="price",
         minimum=0,
         maximum=99,
-        description="Whole percent, from 0 to 99",
+        description=_l("Whole percent, from 0 to 99"),
     )
 
 
@@ -80,7 +114,7 @@ class OrganisationChoice(Radios):
         if not self.data:
             raise StopValidation(self.message)
         if not str(self.data).isdigit() or len(str(self.data)) > 12:
-            raise StopValidation("Select an organisation from the search results")
+            raise StopValidation(_("Select an organisation from the search results"))
 
 
 class OrganisationSearchForm(FlaskForm):
@@ -90,22 +124,22 @@ class OrganisationSearchForm(FlaskForm):
         csrf = False
 
     q = StringField(
-        "Organisation name, charity or company number",
+        _l("Organisation name, charity or company number"),
         filters=[strip],
-        validators=[MaxLength("The search", 200)],
+        validators=[MaxLength(_l("The search"), 200)],
         widget=GovTextInput(),
-        description="Only organisations registered and verified on Local Partners can be added",
+        description=_l("Only organisations registered and verified on Local Partners can be added"),
     )
 
 
 class AddPartnerForm(FlaskForm):
     organisation = OrganisationChoice(
-        "Select the organisation", message="Select the organisation to add as a partner", widget=GovRadioInput()
+        _l("Select the organisation"), message=_l("Select the organisation to add as a partner"), widget=GovRadioInput()
     )
     work_percent = partner_work()
     price_percent = partner_price()
     query = HiddenField(filters=[strip])
-    submit = SubmitField("Add partner", widget=GovSubmitInput())
+    submit = SubmitField(_l("Add partner"), widget=GovSubmitInput())
 
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,15 +151,15 @@ class AddPartnerForm(FlaskForm):
 
 
 class InvitePartnerForm(FlaskForm):
-    name = name_field("Organisation name", "Enter the organisation's name", maximum=200)
+    name = name_field(_l("Organisation name"), _l("Enter the organisation's name"), maximum=200)
     email = email_field(
-        "Contact email address",
-        empty="Enter the email address of someone at the organisation",
-        hint="We will email them a link to register on Local Partners and confirm their share",
+        _l("Contact email address"),
+        empty=_l("Enter the email address of someone at the organisation"),
+        hint=_l("We will email them a link to register on Local Partners and confirm their share"),
     )
     work_percent = partner_work()
     price_percent = partner_price()
-    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+    submit = SubmitField(_l("Send invitation"), widget=GovSubmitInput())
 
 
 def shares_form(lead_name: str, partners, **kwargs) -> FlaskForm:
@@ -133,66 +167,49 @@ def shares_form(lead_name: str, partners, **kwargs) -> FlaskForm:
     partner's (work_<partner id>, price_<partner id>)."""
 
     class SharesForm(FlaskForm):
-        lead_work = PercentField(
-            "Share of the work",
-            noun=f"{lead_name}'s share of the work",
-            minimum=1,
-            maximum=100,
-        )
-        lead_price = PercentField(
-            "Share of the price",
-            noun=f"{lead_name}'s share of the price",
-            minimum=0,
-            maximum=100,
-        )
-        submit = SubmitField("Save shares", widget=GovSubmitInput())
+        lead_work = PercentField(_l("Share of the work"), part="work", owner=lead_name, minimum=1, maximum=100)
+        lead_price = PercentField(_l("Share of the price"), part="price", owner=lead_name, minimum=0, maximum=100)
+        submit = SubmitField(_l("Save shares"), widget=GovSubmitInput())
 
     for partner in partners:
         setattr(
             SharesForm,
             f"work_{partner.id}",
-            PercentField(
-                "Share of the work",
-                noun=f"{partner.name}'s share of the work",
-                minimum=1,
-                maximum=99,
-            ),
+            PercentField(_l("Share of the work"), part="work", owner=partner.name, minimum=1, maximum=99),
         )
         setattr(
             SharesForm,
             f"price_{partner.id}",
-            PercentField(
-                "Share of the price",
-                noun=f"{partner.name}'s share of the price",
-                minimum=0,
-                maximum=99,
-            ),
+            PercentField(_l("Share of the price"), part="price", owner=partner.name, minimum=0, maximum=99),
         )
     form = SharesForm(**kwargs)
     form.partner_fields = [(p, form[f"work_{p.id}"], form[f"price_{p.id}"]) for p in partners]
     return form
 
 
-DECISIONS = {"confirm": "Yes, confirm this share", "decline": "No, decline: we will not be part of this bid"}
+DECISIONS = {
+    "confirm": _l("Yes, confirm this share"),
+    "decline": _l("No, decline: we will not be part of this bid"),
+}
 
 
 class PartnerShareForm(FlaskForm):
     decision = Radios(
-        "Do you agree to this share of the work and the price?",
-        message="Select whether you confirm or decline this share",
+        _l("Do you agree to this share of the work and the price?"),
+        message=_l("Select whether you confirm or decline this share"),
         choices=[SelectChoice(value, label) for value, label in DECISIONS.items()],
         widget=GovRadioInput(),
     )
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
 class AcceptInvitationForm(FlaskForm):
     organisation = Radios(
-        "Which of your organisations is joining the bid?",
-        message="Select the organisation that is joining the bid",
+        _l("Which of your organisations is joining the bid?"),
+        message=_l("Select the organisation that is joining the bid"),
         widget=GovRadioInput(),
     )
-    submit = SubmitField("Accept the invitation", widget=GovSubmitInput())
+    submit = SubmitField(_l("Accept the invitation"), widget=GovSubmitInput())
 
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)

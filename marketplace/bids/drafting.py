@@ -10,10 +10,12 @@ is read by area staff and admins, and a bid is sealed until closing.
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..extensions import db
+from ..i18n import in_language
 from ..money import MAX_PENCE, format_pounds, split_pence
 from ..needs.models import Condition, Lot, Need
 from ..timeutil import utcnow
@@ -30,13 +32,13 @@ def start_bid(lot: Lot, *, organisation, actor, now: datetime | None = None) -> 
     now = now or utcnow()
     need = lot.need
     if not is_member(actor, organisation.id):
-        raise BidError("You can only bid for an organisation you belong to")
+        raise BidError(_("You can only bid for an organisation you belong to"))
     if not need_is_open(need, now):
-        raise BidClosed("This need is not open for bids")
+        raise BidClosed(_("This need is not open for bids"))
     if bid_for(organisation.id, lot) is not None:
-        raise BidError(f"{organisation.name} already has a bid for this lot")
+        raise BidError(_("%(name)s already has a bid for this lot", name=organisation.name))
     if partner_bid_for(organisation.id, lot) is not None:
-        raise BidError(f"{organisation.name} is already a partner in another bid for this lot")
+        raise BidError(_("%(name)s is already a partner in another bid for this lot", name=organisation.name))
     reservation_problem = reservation_refusal(lot, organisation)
     if reservation_problem:
         raise BidError(reservation_problem)
@@ -62,7 +64,7 @@ def start_bid(lot: Lot, *, organisation, actor, now: datetime | None = None) -> 
             db.session.flush()
     except IntegrityError:
         # Two starts raced (a double click): the constraint kept one bid.
-        raise BidError(f"{organisation.name} already has a bid for this lot") from None
+        raise BidError(_("%(name)s already has a bid for this lot", name=organisation.name)) from None
     audit.record("bid.started", bid, actor=actor, after={"lot_id": lot.id, "organisation_id": organisation.id})
     return bid
 
@@ -77,7 +79,7 @@ def reservation_refusal(lot: Lot, organisation) -> str | None:
     if lot.reservation == Reservation.VCSE and not organisation.is_vcse:
         return "This lot is reserved for voluntary, community and social enterprise organisations"
     if lot.reservation == Reservation.LOCAL and not {p.id for p in organisation.pdus} & {p.id for p in lot.need.pdus}:
-        return (
+        return _(
             "This lot is reserved for local organisations: add the delivery units where you have staff "
             "or premises to your organisation's profile"
         )
@@ -87,9 +89,9 @@ def reservation_refusal(lot: Lot, organisation) -> str | None:
 def check_editable(bid: Bid, actor, now: datetime) -> None:
     """Refuse unless the actor leads the bid and its need is open."""
     if not leads(actor, bid):
-        raise BidError("Only the lead organisation can change this bid")
+        raise BidError(_("Only the lead organisation can change this bid"))
     if not need_is_open(bid.need, now):
-        raise BidClosed("This need has closed: the bid can no longer be changed")
+        raise BidClosed(_("This need has closed: the bid can no longer be changed"))
 
 
 def record_saved(bid: Bid, actor, section: str, now: datetime) -> None:
@@ -107,7 +109,7 @@ def save_answers(bid: Bid, *, answers: dict[int, str], actor, now: datetime | No
     criteria = {c.id for c in bid.need.criteria}
     unknown = set(answers) - criteria
     if unknown:
-        raise BidError("Answer only the questions of this need")
+        raise BidError(_("Answer only the questions of this need"))
     merged = dict(bid.answers or {})
     merged.update({str(k): (v or "").strip() for k, v in answers.items()})
     bid.answers = merged
@@ -120,7 +122,7 @@ def payment_parts(bid: Bid) -> list[tuple[str, str, int]]:
     need = bid.need
     parts = []
     if need.advance_percent:
-        parts.append(("advance", "Advance at contract start", need.advance_percent))
+        parts.append(("advance", _("Advance at contract start"), need.advance_percent))
     parts += [(str(m.id), m.title, m.percent) for m in need.milestones]
     return parts
 
@@ -140,18 +142,22 @@ def save_price(
     now = now or utcnow()
     check_editable(bid, actor, now)
     if not 0 < price_pence <= MAX_PENCE:
-        raise BidError(f"Enter a price between £0.01 and {format_pounds(MAX_PENCE)}")
+        raise BidError(_("Enter a price between £0.01 and %(most)s", most=format_pounds(MAX_PENCE)))
     keys = [key for key, _, _ in payment_parts(bid)]
     if set(breakdown) != set(keys):
-        raise BidError("Enter an amount for each payment")
+        raise BidError(_("Enter an amount for each payment"))
     if any(amount < 0 or amount > MAX_PENCE for amount in breakdown.values()):
-        raise BidError("Each payment must be between £0 and the price")
+        raise BidError(_("Each payment must be between £0 and the price"))
     if sum(breakdown.values()) != price_pence:
         raise BidError(
-            f"The payments add up to {format_pounds(sum(breakdown.values()))}, not the price of {format_pounds(price_pence)}"
+            _(
+                "The payments add up to %(total)s, not the price of %(price)s",
+                total=format_pounds(sum(breakdown.values())),
+                price=format_pounds(price_pence),
+            )
         )
     if not 0 < people <= 1_000_000:
-        raise BidError("Enter the number of people, between 1 and 1,000,000")
+        raise BidError(_("Enter the number of people, between 1 and 1,000,000"))
     if bid.price_pence is not None and bid.price_pence != price_pence:
         # Partners agreed to a share of a price: a new price needs their agreement again.
         for partner in bid.current_partners:
@@ -167,7 +173,7 @@ def save_social_value(bid: Bid, *, text: str, actor, now: datetime | None = None
     now = now or utcnow()
     check_editable(bid, actor, now)
     if bid.need.short_form:
-        raise BidError("This need uses the short grant form: social value is part of your answer to question 3")
+        raise BidError(_("This need uses the short grant form: social value is part of your answer to question 3"))
     bid.social_value = (text or "").strip()
     record_saved(bid, actor, "social_value", now)
 
@@ -192,12 +198,12 @@ def save_local_presence(
     allowed = {p.id for p in bid.need.pdus}
     if none:
         if pdu_ids:
-            raise BidError("Select delivery units, or select 'None of these', not both")
+            raise BidError(_("Select delivery units, or select 'None of these', not both"))
         bid.local_pdu_ids = []
         bid.no_local_presence = True
     else:
         if not set(pdu_ids) <= allowed:
-            raise BidError("Select only delivery units this need covers")
+            raise BidError(_("Select only delivery units this need covers"))
         bid.local_pdu_ids = sorted(set(pdu_ids))
         bid.no_local_presence = False
     record_saved(bid, actor, "local_presence", now)
@@ -210,7 +216,7 @@ def save_declarations(
     check_editable(bid, actor, now)
     known = {d.value for d in Declaration}
     if not set(declarations) <= known:
-        raise BidError("Select only the declarations listed")
+        raise BidError(_("Select only the declarations listed"))
     bid.declarations = [d.value for d in Declaration if d.value in declarations]
     bid.conflict_details = (conflict_details or "").strip()
     record_saved(bid, actor, "declarations", now)
@@ -255,7 +261,8 @@ def profile_facts(organisation) -> dict:
     """What the organisation's profile says of its policies (the labels of the conditions of
     participation it meets) and its safeguarding arrangements, as fixed into a submitted
     bid; empty when the profile says nothing of either."""
-    policies = [c.label for c in Condition if c.value in (organisation.policies or [])]
+    with in_language("en"):  # fixed into the bid as submitted (its digest): one language
+        policies = [str(c.label) for c in Condition if c.value in (organisation.policies or [])]
     safeguarding = (organisation.safeguarding or "").strip()
     if not policies and not safeguarding:
         return {}

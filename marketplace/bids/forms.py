@@ -12,6 +12,9 @@ answer, or hidden formatting characters) is refused outright, and then the text 
 the form.
 """
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -42,24 +45,36 @@ WITHDRAW_REASON_CHARACTERS = 2000
 
 
 class AmountField(PoundsField):
-    """An amount in pounds that may be £0 (a payment with nothing in it)."""
+    """An amount in pounds that may be £0 (a payment with nothing in it): the amount for
+    one payment (`part`) of the payment profile, each message one sentence with its name."""
+
+    def __init__(self, label, *, part: str, **kwargs):
+        super().__init__(label, noun=part, **kwargs)
+        self.part = part
 
     def pre_validate(self, form):
         self.pence = None
         text = self.data or ""
         if not text:
             return
-        name = self.noun
+        part = self.part
+        not_money = _("The amount for %(part)s must be an amount of money, like £12,500 or £12,500.50", part=part)
         if len(text) > 30:
-            raise StopValidation(f"{name} must be an amount of money, like £12,500 or £12,500.50")
+            raise StopValidation(not_money)
         if text.lstrip("£ ").startswith("-"):
-            raise StopValidation(f"{name} must be £0 or more")
+            raise StopValidation(_("The amount for %(part)s must be £0 or more", part=part))
         try:
             pence = parse_pounds(text)
         except MoneyError:
-            raise StopValidation(f"{name} must be an amount of money, like £12,500 or £12,500.50") from None
+            raise StopValidation(not_money) from None
         if pence > MAX_PENCE:
-            raise StopValidation(f"{name} must be {format_pounds(MAX_PENCE, whole=True)} or less")
+            raise StopValidation(
+                _(
+                    "The amount for %(part)s must be %(most)s or less",
+                    part=part,
+                    most=format_pounds(MAX_PENCE, whole=True),
+                )
+            )
         self.pence = pence
 
 
@@ -67,17 +82,29 @@ class AmountField(PoundsField):
 
 
 class StartBidForm(FlaskForm):
-    lot = Radios("Which lot are you bidding for?", message="Select the lot you are bidding for", widget=GovRadioInput())
-    organisation = Radios(
-        "Which organisation is bidding?", message="Select the organisation that is bidding", widget=GovRadioInput()
+    lot = Radios(
+        _l("Which lot are you bidding for?"), message=_l("Select the lot you are bidding for"), widget=GovRadioInput()
     )
-    submit = SubmitField("Start your bid", widget=GovSubmitInput())
+    organisation = Radios(
+        _l("Which organisation is bidding?"),
+        message=_l("Select the organisation that is bidding"),
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField(_l("Start your bid"), widget=GovSubmitInput())
 
     def __init__(self, *args, lots=(), organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.lot.choices = [SelectChoice(str(lot.id), f"Lot {lot.number}: {lot.title}") for lot in lots]
+        self.lot.choices = [
+            SelectChoice(str(lot.id), _("Lot %(number)s: %(title)s", number=lot.number, title=lot.title))
+            for lot in lots
+        ]
         self.lot_hints = {
-            str(lot.id): f"Budget {format_pounds(lot.value_pence)}. {lot.reservation.label}." for lot in lots
+            str(lot.id): _(
+                "Budget %(budget)s. %(reservation)s.",
+                budget=format_pounds(lot.value_pence),
+                reservation=lot.reservation.label,
+            )
+            for lot in lots
         }
         self.organisation.choices = [SelectChoice(str(o.id), o.name) for o in organisations]
         if len(self.organisation.choices) <= 1:
@@ -89,7 +116,7 @@ class StartBidForm(FlaskForm):
 
 
 class SaveForm(FlaskForm):
-    submit = SubmitField("Save and return to your bid", widget=GovSubmitInput())
+    submit = SubmitField(_l("Save and return to your bid"), widget=GovSubmitInput())
 
     def limit_errors(self) -> bool:
         """Put by each answer over its word or character limit what is wrong (it is saved
@@ -109,8 +136,8 @@ def answers_form(criteria, **kwargs) -> FlaskForm:
             AnswersForm,
             f"answer_{criterion.id}",
             FreeText(
-                f"Question {criterion.number}: {criterion.question}",
-                noun=f"Your answer to question {criterion.number}",
+                _("Question %(number)s: %(question)s", number=criterion.number, question=criterion.question),
+                noun=_("Your answer to question %(number)s", number=criterion.number),
                 words=criterion.word_limit,
                 draft=True,
             ),
@@ -127,15 +154,15 @@ def price_form(parts, **kwargs) -> FlaskForm:
 
     class PriceForm(SaveForm):
         price = PoundsField(
-            "Total price",
-            empty="Enter your total price",
-            description="In pounds, for the whole contract, for example £45,000",
+            _l("Total price"),
+            empty=_l("Enter your total price"),
+            description=_l("In pounds, for the whole contract, for example £45,000"),
         )
         people = WholeNumberField(
-            "Number of people you will support",
+            _l("Number of people you will support"),
             minimum=1,
             maximum=MAX_PEOPLE,
-            empty="Enter the number of people you will support",
+            empty=_l("Enter the number of people you will support"),
             example=40,
         )
 
@@ -147,10 +174,14 @@ def price_form(parts, **kwargs) -> FlaskForm:
             if not filled:
                 return ok
             if len(filled) < len(fields):
-                for _key, label, _, field in self.parts:
+                for _key, label, _percent, field in self.parts:
                     if not field.data:
                         field.errors = [
-                            f"Enter the amount for {label}, or leave every payment empty to share the price by the payment profile"
+                            _(
+                                "Enter the amount for %(part)s, or leave every payment empty to share the price "
+                                "by the payment profile",
+                                part=label,
+                            )
                         ]
                 return False
             if not ok or any(f.errors for f in fields):
@@ -158,7 +189,11 @@ def price_form(parts, **kwargs) -> FlaskForm:
             total = sum(f.pence for f in fields)
             if self.price.pence is not None and total != self.price.pence:
                 fields[0].errors = [
-                    f"The payments add up to {format_pounds(total)}, not the total price of {format_pounds(self.price.pence)}"
+                    _(
+                        "The payments add up to %(total)s, not the total price of %(price)s",
+                        total=format_pounds(total),
+                        price=format_pounds(self.price.pence),
+                    )
                 ]
                 return False
             self.breakdown = {key: field.pence for key, _, _, field in self.parts}
@@ -168,7 +203,7 @@ def price_form(parts, **kwargs) -> FlaskForm:
         setattr(
             PriceForm,
             f"part_{key}",
-            AmountField(f"{label} ({percent}%)", noun=f"The amount for {label}"),
+            AmountField(_("%(part)s (%(percent)s%%)", part=label, percent=percent), part=label),
         )
     form = PriceForm(**kwargs)
     form.parts = [(key, label, percent, form[f"part_{key}"]) for key, label, percent in parts]
@@ -179,40 +214,41 @@ class SocialValueForm(SaveForm):
     """The social value commitments, up to the need's own word limit (`limit`)."""
 
     social_value = FreeText(
-        "Your social value commitments",
-        noun="Your social value commitments",
+        _l("Your social value commitments"),
+        noun=_l("Your social value commitments"),
         words=500,  # replaced by the need's limit
         draft=True,
-        empty="Enter your social value commitments",
+        empty=_l("Enter your social value commitments"),
     )
 
     def __init__(self, *args, limit: int, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.social_value
         field.words, field.characters = limit, character_limit(limit)
-        field.description = (
+        field.description = _(
             "What you will do for the local community beyond the service itself, for example jobs or "
-            f"volunteering for people with lived experience. Up to {limit:,} words."
+            "volunteering for people with lived experience. Up to %(limit)s words.",
+            limit=format_decimal(limit),
         )
 
 
 class LocalPresenceForm(SaveForm):
-    pdus = ListedChoices("Where do you have staff or premises?", noun="delivery units this need covers")
+    pdus = ListedChoices(_l("Where do you have staff or premises?"), noun=_l("delivery units this need covers"))
 
     def __init__(self, *args, pdus=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.pdus.choices = [SelectChoice(str(p.id), p.name) for p in pdus] + [
-            SelectChoice(NONE_OF_THESE, "None of these")
+            SelectChoice(NONE_OF_THESE, _("None of these"))
         ]
 
     def validate_pdus(self, field):
         chosen = field.data or []
         if not chosen:
             raise ValidationError(
-                "Select the delivery units where you have staff or premises, or select 'None of these'"
+                _("Select the delivery units where you have staff or premises, or select 'None of these'")
             )
         if NONE_OF_THESE in chosen and len(chosen) > 1:
-            raise ValidationError("Select delivery units, or select 'None of these', not both")
+            raise ValidationError(_("Select delivery units, or select 'None of these', not both"))
 
     @property
     def none_chosen(self) -> bool:
@@ -225,36 +261,39 @@ class LocalPresenceForm(SaveForm):
 
 class DeclarationsForm(SaveForm):
     declarations = ListedChoices(
-        "Declarations",
-        noun="declarations",
+        _l("Declarations"),
+        noun=_l("declarations"),
         choices=[SelectChoice(d.value, d.label) for d in Declaration],
     )
     conflict_details = FreeText(
-        "Conflict of interest (optional)",
-        noun="The description of a conflict of interest",
+        _l("Conflict of interest (optional)"),
+        noun=_l("The description of a conflict of interest"),
         words=CONFLICT_WORD_LIMIT,
         draft=True,
-        hint=f"Describe any link with the commissioning area or its staff. Up to {CONFLICT_WORD_LIMIT} words.",
+        hint=_l(
+            "Describe any link with the commissioning area or its staff. Up to %(limit)s words.",
+            limit=CONFLICT_WORD_LIMIT,
+        ),
     )
 
 
 class BidDocumentForm(FlaskForm):
     document = FileField(
-        "Upload a document", widget=GovFileInput(), description="PDF, ODT, Word (DOCX), Excel (XLSX) or CSV"
+        _l("Upload a document"), widget=GovFileInput(), description=_l("PDF, ODT, Word (DOCX), Excel (XLSX) or CSV")
     )
-    submit = SubmitField("Upload", widget=GovSubmitInput())
+    submit = SubmitField(_l("Upload"), widget=GovSubmitInput())
 
     def validate_document(self, field):
         if not field.data or not getattr(field.data, "filename", ""):
-            raise StopValidation("Select a file to upload")
+            raise StopValidation(_("Select a file to upload"))
 
 
 class WithdrawBidForm(FlaskForm):
     reason = FreeText(
-        "Why are you withdrawing the bid?",
-        noun="The reason",
+        _l("Why are you withdrawing the bid?"),
+        noun=_l("The reason"),
         characters=WITHDRAW_REASON_CHARACTERS,
-        empty="Enter the reason for withdrawing the bid",
-        hint="The reason is recorded with your bid's history.",
+        empty=_l("Enter the reason for withdrawing the bid"),
+        hint=_l("The reason is recorded with your bid's history."),
     )
-    submit = SubmitField("Withdraw the bid", widget=GovSubmitInput())
+    submit = SubmitField(_l("Withdraw the bid"), widget=GovSubmitInput())

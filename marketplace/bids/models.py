@@ -9,6 +9,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -37,15 +38,15 @@ class BidState(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "draft": "Draft",
-            "waiting_for_partners": "Waiting for partners",
-            "submitted": "Submitted",
-            "needs_reconfirmation": "Needs reconfirmation",
-            "evaluating": "Being evaluated",
-            "won": "Won",
-            "lost": "Lost",
-            "withdrawn": "Withdrawn",
-            "closed": "Closed",
+            "draft": _l("Draft"),
+            "waiting_for_partners": _l("Waiting for partners"),
+            "submitted": _l("Submitted"),
+            "needs_reconfirmation": _l("Needs reconfirmation"),
+            "evaluating": _l("Being evaluated"),
+            "won": _l("Won"),
+            "lost": _l("Lost"),
+            "withdrawn": _l("Withdrawn"),
+            "closed": _l("Closed"),
         }[self.value]
 
     @property
@@ -74,9 +75,11 @@ class Declaration(enum.StrEnum):
 
 
 DECLARATION_LABELS = {
-    Declaration.ELIGIBLE: "We meet the conditions of participation of this need",
-    Declaration.NO_CONFLICT: "We have no conflict of interest with the commissioning area or its staff, or we have described it below",
-    Declaration.ACCURATE: "The information in this bid is accurate and complete",
+    Declaration.ELIGIBLE: _l("We meet the conditions of participation of this need"),
+    Declaration.NO_CONFLICT: _l(
+        "We have no conflict of interest with the commissioning area or its staff, or we have described it below"
+    ),
+    Declaration.ACCURATE: _l("The information in this bid is accurate and complete"),
 }
 
 
@@ -241,14 +244,27 @@ class BidPartner(Model):
         return self.confirmed_at is not None
 
     @property
-    def status_label(self) -> str:
+    def status(self) -> str:
+        """'declined', 'confirmed', 'invited' (to join the portal) or 'waiting' (for confirmation)."""
         if self.declined_at:
-            return "Declined"
+            return "declined"
         if self.confirmed_at:
-            return "Confirmed"
+            return "confirmed"
         if self.organisation_id is None:
-            return "Invited to join the portal"
-        return "Waiting for confirmation"
+            return "invited"
+        return "waiting"
+
+    @property
+    def status_label(self) -> str:
+        return PARTNER_STATUS_LABELS[self.status]
+
+
+PARTNER_STATUS_LABELS = {
+    "declined": _l("Declined"),
+    "confirmed": _l("Confirmed"),
+    "invited": _l("Invited to join the portal"),
+    "waiting": _l("Waiting for confirmation"),
+}
 
 
 class BidDocument(StoredDocument, Model):

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..extensions import login_manager
@@ -20,13 +22,13 @@ from .models import Bid, Declaration
 
 # The task list, in order: (section key of submission.Problem, title, endpoint).
 SECTIONS = [
-    ("answers", "Answers to the quality questions", "bids.edit_answers"),
-    ("price", "Price", "bids.edit_price"),
-    ("social_value", "Social value", "bids.edit_social_value"),
-    ("local_presence", "Local presence", "bids.edit_local_presence"),
-    ("partners", "Consortium partners", "bids.partners"),
-    ("declarations", "Declarations", "bids.edit_declarations"),
-    ("documents", "Documents", "bids.documents"),
+    ("answers", _l("Answers to the quality questions"), "bids.edit_answers"),
+    ("price", _l("Price"), "bids.edit_price"),
+    ("social_value", _l("Social value"), "bids.edit_social_value"),
+    ("local_presence", _l("Local presence"), "bids.edit_local_presence"),
+    ("partners", _l("Consortium partners"), "bids.partners"),
+    ("declarations", _l("Declarations"), "bids.edit_declarations"),
+    ("documents", _l("Documents"), "bids.documents"),
 ]
 
 
@@ -76,19 +78,21 @@ def lead_bid_or_closed(bid_id: int, action: Action = Action.EDIT_BID):
 
 
 def closed_redirect(bid: Bid):
-    flash(f"{closed_message(bid.need)} Your bid can no longer be changed.")
+    flash(f"{closed_message(bid.need)} {_('Your bid can no longer be changed.')}")
     return redirect(url_for("bids.show_bid", bid_id=bid.id))
 
 
 def closed_message(need: Need) -> str:
     status = need.status
     if status in (NeedStatus.CLOSED, NeedStatus.AWARDED, NeedStatus.NOT_AWARDED):
-        return f"This need closed at {london(need.closes_at)}."
+        return _("This need closed at %(time)s.", time=london(need.closes_at))
     if status == NeedStatus.DRAFT:
-        return "This need has not been published."
+        return _("This need has not been published.")
     if status == NeedStatus.OPEN:
-        return f"This need is open until {london(need.closes_at)}."
-    return f"This need has been {status.label.lower()}."
+        return _("This need is open until %(time)s.", time=london(need.closes_at))
+    if status == NeedStatus.WITHDRAWN:
+        return _("This need has been withdrawn.")
+    return _("This need has been cancelled.")
 
 
 def section_urls(bid: Bid) -> dict[str, str | None]:
@@ -105,7 +109,9 @@ def summary_context(bid: Bid, content: dict) -> dict:
     }
     return {
         "content": content,
-        "pdu_names": [names.get(i, "A delivery unit no longer in this need") for i in content.get("local_pdu_ids", [])],
+        "pdu_names": [
+            names.get(i, _("A delivery unit no longer in this need")) for i in content.get("local_pdu_ids", [])
+        ],
         "declaration_labels": [d.label for d in Declaration if d.value in content.get("declarations", [])],
         "document_urls": documents,
         "short_form": bid.need.short_form,  # no social value answer: it is part of question 3

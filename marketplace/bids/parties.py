@@ -5,6 +5,7 @@ user's organisations hold, and every user with a bid on a need."""
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from .. import signals
 from ..extensions import db
@@ -109,8 +110,9 @@ def bidder_users(need: Need) -> Sequence:
 def _lot_has_bids(lot) -> str | None:
     """A lot on which a bid has been started cannot be removed from its need."""
     if db.session.scalar(sa.select(sa.exists().where(Bid.lot_id == lot.id))):
-        return (
-            f"Providers have started bids on lot {lot.number}, so it cannot be removed. "
-            "Change the lot instead, or cancel the need"
+        return _(
+            "Providers have started bids on lot %(number)s, so it cannot be removed. "
+            "Change the lot instead, or cancel the need",
+            number=lot.number,
         )
     return None

@@ -19,15 +19,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..extensions import db
+from ..i18n import current_language
 from ..needs.models import Criterion, Need
 from . import drafting
 from .models import Bid, BidRevision
 
 SOCIAL_VALUE = "social_value"  # the key of a bid's social value, beside its criterion ids
-SOCIAL_VALUE_QUESTION = "Social value commitments"
-PROFILE = "Your organisation's profile"
 
 
 @dataclass(frozen=True)
@@ -52,18 +52,34 @@ def reference_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def _local(title: str, title_cy: str) -> str:
+    """The need's title in the page's language (as i18n.Bilingual), from its two columns."""
+    return title_cy if title_cy and current_language() == "cy" else title
+
+
 def _from_drafts(organisation_id: int) -> list[Earlier]:
     """Each bid the organisation leads, as its draft is now: one row per question."""
     rows = db.session.execute(
-        sa.select(Bid.id, Bid.answers, Bid.social_value, Bid.updated_at, Need.title, Criterion.id, Criterion.question)
+        sa.select(
+            Bid.id,
+            Bid.answers,
+            Bid.social_value,
+            Bid.updated_at,
+            Need.title,
+            Need.title_cy,
+            Criterion.id,
+            Criterion.question,
+        )
         .join(Need, Need.id == Bid.need_id)
         .outerjoin(Criterion, Criterion.need_id == Need.id)
         .where(Bid.organisation_id == organisation_id)
     ).all()
     found: dict[tuple[int, str], Earlier] = {}
-    for bid_id, answers, social_value, updated_at, title, criterion_id, question in rows:
+    social_value_question = _("Social value commitments")
+    for bid_id, answers, social_value, updated_at, english, welsh, criterion_id, question in rows:
+        title = _local(english, welsh)
         found[(bid_id, SOCIAL_VALUE)] = Earlier(
-            social_value or "", SOCIAL_VALUE_QUESTION, title, updated_at, bid_id, SOCIAL_VALUE
+            social_value or "", social_value_question, title, updated_at, bid_id, SOCIAL_VALUE
         )
         if criterion_id is not None:
             text = (answers or {}).get(str(criterion_id), "")
@@ -74,15 +90,17 @@ def _from_drafts(organisation_id: int) -> list[Earlier]:
 def _from_revisions(organisation_id: int) -> list[Earlier]:
     """Every revision the organisation submitted of a bid it leads, as submitted."""
     rows = db.session.execute(
-        sa.select(BidRevision.bid_id, BidRevision.content, BidRevision.submitted_at, Need.title)
+        sa.select(BidRevision.bid_id, BidRevision.content, BidRevision.submitted_at, Need.title, Need.title_cy)
         .join(Bid, Bid.id == BidRevision.bid_id)
         .join(Need, Need.id == Bid.need_id)
         .where(Bid.organisation_id == organisation_id)
     ).all()
     found = []
-    for bid_id, content, submitted_at, title in rows:
+    social_value_question = _("Social value commitments")
+    for bid_id, content, submitted_at, english, welsh in rows:
+        title = _local(english, welsh)
         found.append(
-            Earlier(content.get("social_value") or "", SOCIAL_VALUE_QUESTION, title, submitted_at, bid_id, SOCIAL_VALUE)
+            Earlier(content.get("social_value") or "", social_value_question, title, submitted_at, bid_id, SOCIAL_VALUE)
         )
         for answer in content.get("answers", []):
             key = str(answer.get("criterion_id"))
@@ -100,7 +118,8 @@ def earlier_texts(organisation, *, bid: Bid, key: str) -> list[Earlier]:
     everything.sort(key=lambda e: e.when.timestamp() if e.when else 0.0, reverse=True)
     statement = (organisation.social_value_statement or "").strip()
     if statement:
-        everything.insert(0, Earlier(statement, "Social value statement", PROFILE, None, None, "statement"))
+        profile = _("Your organisation's profile")
+        everything.insert(0, Earlier(statement, _("Social value statement"), profile, None, None, "statement"))
     seen = {current.strip()}
     listed = []
     for earlier in everything:

@@ -17,6 +17,7 @@ signed-out user is kept for them (see stash.py).
 """
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import joinedload
@@ -25,6 +26,7 @@ from .. import signals
 from ..documents import serving, uploads
 from ..extensions import db
 from ..forms import ConfirmForm
+from ..i18n import DEFAULT, in_language
 from ..needs import proportion
 from ..needs.models import Condition, Need, NeedStatus
 from ..permissions import Action, can, require
@@ -55,9 +57,11 @@ def csrf_failed(error):
     gets the portal's usual page."""
     if stash.stashable() and stash.stash_form():
         if current_user.is_authenticated:
-            flash("Your changes could not be saved because the page had been open for a long time.")
+            flash(_("Your changes could not be saved because the page had been open for a long time."))
             return redirect(request.path)
-        flash("You were signed out, so your changes were not saved yet. Sign in to carry on: we kept what you typed.")
+        flash(
+            _("You were signed out, so your changes were not saved yet. Sign in to carry on: we kept what you typed.")
+        )
         return redirect(url_for("accounts.sign_in", next=request.path))
     from ..errors import render_error
 
@@ -78,6 +82,16 @@ def _bids_on(need: Need, user) -> list[Bid]:
 def organisation_policy_labels(organisation) -> list[str]:
     """The conditions of participation the organisation's profile says it meets."""
     return [Condition(c).label for c in organisation.policies or [] if c in Condition._value2member_map_]
+
+
+@bp.app_template_filter("stored_label")
+def stored_label(label: str) -> str:
+    """A condition of participation's label as a submitted bid keeps it (in English,
+    submission.bid_content), in the page's language."""
+    with in_language(DEFAULT):
+        english = {str(c.label): c for c in Condition}
+    condition = english.get(label)
+    return str(condition.label) if condition is not None else label
 
 
 @bp.app_template_global("your_bids_for")
@@ -114,7 +128,11 @@ def start_bid(need_id):
         lot, organisation = _chosen(form, need, organisations)
         if committed(lambda: drafting.start_bid(lot, organisation=organisation, actor=current_user), form, form.lot):
             flash(
-                f"Bid started for lot {lot.number}. We have filled in what {organisation.name}'s profile already says.",
+                _(
+                    "Bid started for lot %(number)s. We have filled in what %(name)s's profile already says.",
+                    number=lot.number,
+                    name=organisation.name,
+                ),
                 "success",
             )
             return redirect(url_for("bids.show_bid", bid_id=parties.bid_for(organisation.id, lot).id))
@@ -127,7 +145,7 @@ def start_bid(need_id):
 def _statuses(bid: Bid, problems: list[submission.Problem]) -> dict[str, str]:
     found = {p.section for p in problems}
     statuses = {}
-    for key, _, _ in sections_for(bid.need):
+    for key, _title, _endpoint in sections_for(bid.need):
         if key == "documents":
             statuses[key] = "Completed" if bid.current_documents else "Optional"
         elif key == "partners" and key not in found:
@@ -220,7 +238,7 @@ def documents(bid_id):
             form.document.errors = [*form.document.errors, str(error)]
         else:
             db.session.commit()
-            flash(f"{uploads.clean_filename(upload.filename)} uploaded.", "success")
+            flash(_("%(filename)s uploaded.", filename=uploads.clean_filename(upload.filename)), "success")
             return redirect(url_for("bids.documents", bid_id=bid.id))
     return render_template(
         "bids/documents.html",
@@ -247,7 +265,7 @@ def remove_document(bid_id, document_id):
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(f"{document.filename} removed.", "success")
+            flash(_("%(filename)s removed.", filename=document.filename), "success")
     return redirect(url_for("bids.documents", bid_id=bid.id))
 
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -45,7 +46,11 @@ SEARCH_RESULTS = 20
 
 def _closed_message(bid: Bid) -> str:
     need = bid.need
-    return f"This need closed at {london(need.closes_at)}." if need.closes_at else "This need is not open."
+    return (
+        _("This need closed at %(time)s.", time=london(need.closes_at))
+        if need.closes_at
+        else _("This need is not open.")
+    )
 
 
 def _active_partners(bid: Bid) -> list[BidPartner]:
@@ -107,7 +112,7 @@ def partners(bid_id):
     active = _active_partners(bid)
     form = _shares_form(bid, active)
     if request.method == "POST" and form is None:
-        flash("Add a partner before you set the shares.")
+        flash(_("Add a partner before you set the shares."))
         return redirect(url_for("bids.partners", bid_id=bid.id))
     if form is not None and form.validate_on_submit():
         shares = {p.id: (work.number, price.number) for p, work, price in form.partner_fields}
@@ -122,7 +127,7 @@ def partners(bid_id):
             form,
             form.lead_work,
         ):
-            flash("Shares saved. A partner whose share changed has been asked to confirm it again.", "success")
+            flash(_("Shares saved. A partner whose share changed has been asked to confirm it again."), "success")
             return redirect(url_for("bids.partners", bid_id=bid.id))
     return _partners_page(bid, form, active)
 
@@ -174,7 +179,7 @@ def _partners_bid(bid_id: int):
     changed, (the bid, a redirect to the partners page)."""
     bid = lead_bid(bid_id)
     if request.method == "GET" and not can(current_user, Action.EDIT_BID, bid):
-        flash(f"{_closed_message(bid)} Partners can no longer be changed.")
+        flash(f"{_closed_message(bid)} {_('Partners can no longer be changed.')}")
         return bid, redirect(url_for("bids.partners", bid_id=bid.id))
     return bid, None
 
@@ -195,8 +200,11 @@ def _invite_found(bid: Bid, organisation: Organisation, form):
     ):
         return None
     flash(
-        f"{organisation.name} added as a partner. We have emailed its members to ask them to confirm "
-        "its share. Check that everyone's shares add up to 100%.",
+        _(
+            "%(name)s added as a partner. We have emailed its members to ask them to confirm "
+            "its share. Check that everyone's shares add up to 100%%.",
+            name=organisation.name,
+        ),
         "success",
     )
     return redirect(url_for("bids.partners", bid_id=bid.id))
@@ -260,8 +268,12 @@ def invite_partner(bid_id):
         form.name,
     ):
         flash(
-            f"We have emailed an invitation to {form.email.data}. {form.name.data} shows as "
-            "'Invited to join the portal' until it registers and accepts.",
+            _(
+                "We have emailed an invitation to %(email)s. %(name)s shows as "
+                "'Invited to join the portal' until it registers and accepts.",
+                email=form.email.data,
+                name=form.name.data,
+            ),
             "success",
         )
         return redirect(url_for("bids.partners", bid_id=bid.id))
@@ -289,7 +301,9 @@ def remove_partner(bid_id, partner_id):
             error = str(refused)
         else:
             db.session.commit()
-            flash(f"{name} removed from the bid. Check that everyone's shares add up to 100%.", "success")
+            flash(
+                _("%(name)s removed from the bid. Check that everyone's shares add up to 100%%.", name=name), "success"
+            )
             return redirect(url_for("bids.partners", bid_id=bid.id))
     elif request.method == "POST":
         abort(400)
@@ -304,11 +318,18 @@ def remove_partner(bid_id, partner_id):
 def _decided(bid: Bid, name: str, confirming: bool):
     if confirming:
         flash(
-            f"You have confirmed {name}'s share. {bid.organisation.name} can now submit the bid once it is complete.",
+            _(
+                "You have confirmed %(name)s's share. %(lead)s can now submit the bid once it is complete.",
+                name=name,
+                lead=bid.organisation.name,
+            ),
             "success",
         )
         return redirect(url_for("bids.partner_share", bid_id=bid.id))
-    flash(f"You have declined. {name} is no longer part of {bid.organisation.name}'s bid.", "success")
+    flash(
+        _("You have declined. %(name)s is no longer part of %(lead)s's bid.", name=name, lead=bid.organisation.name),
+        "success",
+    )
     return redirect(url_for("bids.my_bids"))
 
 
@@ -370,7 +391,10 @@ def _accept(token: str, bid: Bid, organisation: Organisation, form):
         form.organisation,
     ):
         return None
-    flash(f"{organisation.name} has joined the bid. Check its share, then confirm or decline it.", "success")
+    flash(
+        _("%(name)s has joined the bid. Check its share, then confirm or decline it.", name=organisation.name),
+        "success",
+    )
     return redirect(url_for("bids.partner_share", bid_id=bid.id))
 
 

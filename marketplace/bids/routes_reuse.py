@@ -10,6 +10,7 @@ organisation's, is a 404 and writes nothing.
 """
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
@@ -53,7 +54,7 @@ def _target(bid: Bid, criterion_id: int | None) -> dict:
             abort(404)  # the short grant form has no social value answer: it is part of question 3
         return {
             "key": reuse.SOCIAL_VALUE,
-            "for_what": "your social value commitments.",
+            "for_what": _("For your social value commitments."),
             "back": url_for("bids.edit_social_value", bid_id=bid.id, _anchor="social_value"),
         }
     criterion = next((c for c in bid.need.criteria if c.id == criterion_id), None)
@@ -61,7 +62,7 @@ def _target(bid: Bid, criterion_id: int | None) -> dict:
         abort(404)
     return {
         "key": str(criterion.id),
-        "for_what": f"question {criterion.number}: {criterion.question}",
+        "for_what": _("For question %(number)s: %(question)s", number=criterion.number, question=criterion.question),
         "back": url_for("bids.edit_answers", bid_id=bid.id, _anchor=f"answer_{criterion.id}"),
     }
 
@@ -70,7 +71,7 @@ def _use(bid: Bid, target: dict):
     """Copy the source named by the form into the bid, and go back to the section."""
     form = UseEarlierForm()
     if not form.validate_on_submit() or not form.source.data:
-        flash("Choose the earlier answer to use.", "error")
+        flash(_("Choose the earlier answer to use."), "error")
         return redirect(request.path)
     earlier = reuse.find(bid.organisation, bid=bid, key=target["key"], reference=form.source.data)
     if earlier is None:
@@ -82,7 +83,10 @@ def _use(bid: Bid, target: dict):
         flash(str(error), "error")
         return redirect(url_for("bids.show_bid", bid_id=bid.id))
     db.session.commit()
-    flash(f"Answer copied from ‘{earlier.need_title}’. Check it answers this question, and edit it.", "success")
+    flash(
+        _("Answer copied from ‘%(title)s’. Check it answers this question, and edit it.", title=earlier.need_title),
+        "success",
+    )
     return redirect(target["back"])
 
 

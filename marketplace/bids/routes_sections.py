@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import partial
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..money import format_pounds
@@ -89,7 +90,7 @@ def edit_answers(bid_id):
             bid, answers={c.id: field.data for c, field in form.questions}, actor=current_user
         ),
         error_field=form.questions[0][1] if form.questions else form.submit,
-        done="Answers saved.",
+        done=_("Answers saved."),
         earlier=_earlier_for(bid),
     )
     return response or section_page("answers.html", bid, form, kept=kept, saved=saved)
@@ -120,16 +121,16 @@ def edit_price(bid_id):
     form, kept = section_form(lambda **kw: price_form(parts, **kw), lambda: _saved_price(bid, parts))
     if form.validate_on_submit():
         amounts = form.breakdown or drafting.suggested_breakdown(bid, form.price.pence)
-        response, _ = _save_section(
+        response, _saved = _save_section(
             bid,
             form,
             lambda: drafting.save_price(
                 bid, price_pence=form.price.pence, breakdown=amounts, people=form.people.number, actor=current_user
             ),
             error_field=form.price,
-            done="Price saved."
+            done=_("Price saved.")
             if form.breakdown
-            else "Price saved. It is shared between the payments by the need's payment profile: check the amounts.",
+            else _("Price saved. It is shared between the payments by the need's payment profile: check the amounts."),
         )
         if response:
             return response
@@ -152,7 +153,7 @@ def edit_social_value(bid_id):
         form,
         lambda: drafting.save_social_value(bid, text=form.social_value.data, actor=current_user),
         error_field=form.social_value,
-        done="Social value commitments saved.",
+        done=_("Social value commitments saved."),
         earlier=_earlier_for(bid),
     )
     return response or section_page(
@@ -181,12 +182,12 @@ def edit_local_presence(bid_id):
     pdus = bid.need.pdus
     form, kept = section_form(lambda **kw: LocalPresenceForm(pdus=pdus, **kw), lambda: _saved_local_presence(bid))
     if form.validate_on_submit():
-        response, _ = _save_section(
+        response, _saved = _save_section(
             bid,
             form,
             lambda: drafting.save_local_presence(bid, pdu_ids=form.pdu_ids, none=form.none_chosen, actor=current_user),
             error_field=form.pdus,
-            done="Local presence saved.",
+            done=_("Local presence saved."),
         )
         if response:
             return response
@@ -218,7 +219,7 @@ def edit_declarations(bid_id):
             bid, declarations=form.declarations.data, conflict_details=form.conflict_details.data, actor=current_user
         ),
         error_field=form.declarations,
-        done="Declarations saved.",
+        done=_("Declarations saved."),
     )
     return response or section_page(
         "declarations.html",

@@ -10,6 +10,7 @@ saying when the request reached us.
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..arrival import request_received_at
@@ -82,7 +83,7 @@ def check(bid_id):
         return _check_page(bid, error=str(error))
     db.session.commit()
     if revision.id == before:
-        flash("This bid had already been submitted with exactly this content: this is its receipt.")
+        flash(_("This bid had already been submitted with exactly this content: this is its receipt."))
     return redirect(url_for("bids.receipt", bid_id=bid.id, number=revision.number))
 
 
@@ -113,7 +114,7 @@ def withdraw(bid_id):
     if closed:
         return closed
     if lifecycle.bid_state(bid) == BidState.WITHDRAWN:
-        flash("This bid has already been withdrawn.")
+        flash(_("This bid has already been withdrawn."))
         return redirect(url_for("bids.show_bid", bid_id=bid.id))
     form, kept = section_form(WithdrawBidForm, dict)
     if form.validate_on_submit():
@@ -124,7 +125,10 @@ def withdraw(bid_id):
             form.reason,
         ):
             flash(
-                f"Bid withdrawn. You can submit it again until the need closes at {london(bid.need.closes_at)}.",
+                _(
+                    "Bid withdrawn. You can submit it again until the need closes at %(time)s.",
+                    time=london(bid.need.closes_at),
+                ),
                 "success",
             )
             return redirect(url_for("bids.show_bid", bid_id=bid.id))

@@ -24,6 +24,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -133,9 +134,11 @@ def sign_in_again():
     back to the page."""
     kept = stashable() and stash_form()
     if kept:
-        flash("You were signed out, so your changes were not saved yet. Sign in to carry on: we kept what you typed.")
+        flash(
+            _("You were signed out, so your changes were not saved yet. Sign in to carry on: we kept what you typed.")
+        )
     else:
-        flash("Sign in to see that page.")
+        flash(_("Sign in to see that page."))
     return redirect(url_for("accounts.sign_in", next=request.path))
 
 

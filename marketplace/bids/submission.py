@@ -13,10 +13,14 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import LazyString, format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..extensions import db
+from ..i18n import DEFAULT, in_language
 from ..needs.models import Need, NeedStatus, lock_need
 from ..notifications import external_url, queue_email
 from ..textlimits import character_count, character_limit, word_count
@@ -50,14 +54,15 @@ def problems(bid: Bid) -> list[Problem]:
     if not bid.local_pdu_ids and not bid.no_local_presence:
         found.append(
             Problem(
-                "local_presence", "Select the delivery units where you have staff or premises, or say you have none"
+                "local_presence", _("Select the delivery units where you have staff or premises, or say you have none")
             )
         )
     found += _declaration_problems(bid) + _partner_problems(bid)
     if not bid.organisation.is_verified:
         found.append(
             Problem(
-                "organisation", "Your organisation must be verified by the Local Partners team before you can submit"
+                "organisation",
+                _("Your organisation must be verified by the Local Partners team before you can submit"),
             )
         )
     return found
@@ -70,12 +75,23 @@ def _answer_problems(bid: Bid) -> list[Problem]:
         text = answers.get(str(criterion.id), "")
         field = f"answer_{criterion.id}"
         if not text.strip():
-            found.append(Problem("answers", f"Answer question {criterion.number}: {criterion.question}", field))
+            found.append(
+                Problem(
+                    "answers",
+                    _("Answer question %(number)s: %(question)s", number=criterion.number, question=criterion.question),
+                    field,
+                )
+            )
         elif word_count(text) > criterion.word_limit:
             found.append(
                 Problem(
                     "answers",
-                    f"Your answer to question {criterion.number} has {word_count(text):,} words; the limit is {criterion.word_limit:,}",
+                    _(
+                        "Your answer to question %(number)s has %(count)s words; the limit is %(limit)s",
+                        number=criterion.number,
+                        count=format_decimal(word_count(text)),
+                        limit=format_decimal(criterion.word_limit),
+                    ),
                     field,
                 )
             )
@@ -83,8 +99,12 @@ def _answer_problems(bid: Bid) -> list[Problem]:
             found.append(
                 Problem(
                     "answers",
-                    f"Your answer to question {criterion.number} has {character_count(text):,} characters; "
-                    f"the limit is {character_limit(criterion.word_limit):,}",
+                    _(
+                        "Your answer to question %(number)s has %(count)s characters; the limit is %(limit)s",
+                        number=criterion.number,
+                        count=format_decimal(character_count(text)),
+                        limit=format_decimal(character_limit(criterion.word_limit)),
+                    ),
                     field,
                 )
             )
@@ -94,16 +114,18 @@ def _answer_problems(bid: Bid) -> list[Problem]:
 def _price_problems(bid: Bid) -> list[Problem]:
     found = []
     if bid.price_pence is None:
-        found.append(Problem("price", "Enter your price"))
+        found.append(Problem("price", _("Enter your price")))
     else:
         keys = [key for key, _, _ in payment_parts(bid)]
         breakdown = bid.price_breakdown or {}
         if set(breakdown) != set(keys):
-            found.append(Problem("price", "Enter the price for each payment: the need's payment profile has changed"))
+            found.append(
+                Problem("price", _("Enter the price for each payment: the need's payment profile has changed"))
+            )
         elif sum(breakdown.values()) != bid.price_pence:
-            found.append(Problem("price", "The payments must add up to the price"))
+            found.append(Problem("price", _("The payments must add up to the price")))
     if not bid.people:
-        found.append(Problem("price", "Enter the number of people you will support"))
+        found.append(Problem("price", _("Enter the number of people you will support")))
     return found
 
 
@@ -113,14 +135,23 @@ def _social_value_problems(bid: Bid) -> list[Problem]:
         return []
     limit = bid.need.social_value_word_limit
     if not (bid.social_value or "").strip():
-        return [Problem("social_value", "Describe your social value commitments")]
+        return [Problem("social_value", _("Describe your social value commitments"))]
     if word_count(bid.social_value) > limit:
-        return [Problem("social_value", f"Social value commitments must be {limit:,} words or fewer", "social_value")]
+        return [
+            Problem(
+                "social_value",
+                _("Social value commitments must be %(limit)s words or fewer", limit=format_decimal(limit)),
+                "social_value",
+            )
+        ]
     if character_count(bid.social_value) > character_limit(limit):
         return [
             Problem(
                 "social_value",
-                f"Social value commitments must be {character_limit(limit):,} characters or fewer",
+                _(
+                    "Social value commitments must be %(limit)s characters or fewer",
+                    limit=format_decimal(character_limit(limit)),
+                ),
                 "social_value",
             )
         ]
@@ -129,13 +160,15 @@ def _social_value_problems(bid: Bid) -> list[Problem]:
 
 def _declaration_problems(bid: Bid) -> list[Problem]:
     found = [
-        Problem("declarations", f"Confirm: {d.label}") for d in Declaration if d.value not in (bid.declarations or [])
+        Problem("declarations", _("Confirm: %(declaration)s", declaration=d.label))
+        for d in Declaration
+        if d.value not in (bid.declarations or [])
     ]
     if word_count(bid.conflict_details) > CONFLICT_WORD_LIMIT:
         found.append(
             Problem(
                 "declarations",
-                f"Describe any conflict of interest in {CONFLICT_WORD_LIMIT} words or fewer",
+                _("Describe any conflict of interest in %(limit)s words or fewer", limit=CONFLICT_WORD_LIMIT),
                 "conflict_details",
             )
         )
@@ -143,7 +176,10 @@ def _declaration_problems(bid: Bid) -> list[Problem]:
         found.append(
             Problem(
                 "declarations",
-                f"Describe any conflict of interest in {character_limit(CONFLICT_WORD_LIMIT):,} characters or fewer",
+                _(
+                    "Describe any conflict of interest in %(limit)s characters or fewer",
+                    limit=format_decimal(character_limit(CONFLICT_WORD_LIMIT)),
+                ),
                 "conflict_details",
             )
         )
@@ -153,20 +189,23 @@ def _declaration_problems(bid: Bid) -> list[Problem]:
 def _partner_problems(bid: Bid) -> list[Problem]:
     partners = [p for p in bid.current_partners if p.declined_at is None]
     declined = [p for p in bid.current_partners if p.declined_at is not None]
-    found = [Problem("partners", f"{partner.name} has declined: remove it from the bid") for partner in declined]
+    found = [
+        Problem("partners", _("%(name)s has declined: remove it from the bid", name=partner.name))
+        for partner in declined
+    ]
     if not partners:
         if (bid.lead_work_percent, bid.lead_price_percent) != (100, 100):
-            found.append(Problem("partners", "Bidding alone, your shares of the work and the price must be 100%"))
+            found.append(Problem("partners", _("Bidding alone, your shares of the work and the price must be 100%")))
         return found
     if bid.lead_work_percent + sum(p.work_percent for p in partners) != 100:
-        found.append(Problem("partners", "The shares of the work must add up to 100%"))
+        found.append(Problem("partners", _("The shares of the work must add up to 100%")))
     if bid.lead_price_percent + sum(p.price_percent for p in partners) != 100:
-        found.append(Problem("partners", "The shares of the price must add up to 100%"))
+        found.append(Problem("partners", _("The shares of the price must add up to 100%")))
     for partner in partners:
         if partner.organisation_id is None:
-            found.append(Problem("partners", f"{partner.name} has not joined Local Partners yet"))
+            found.append(Problem("partners", _("%(name)s has not joined Local Partners yet", name=partner.name)))
         elif partner.confirmed_at is None:
-            found.append(Problem("partners", f"{partner.name} has not confirmed its share yet"))
+            found.append(Problem("partners", _("%(name)s has not confirmed its share yet", name=partner.name)))
     return found
 
 
@@ -178,9 +217,12 @@ def bid_content(bid: Bid) -> dict:
     breakdown, the partners and shares, the documents by digest, which version of the
     need (material changes so far) it answers, and (under "profile", only when the profile
     says something of them) the lead's policies and safeguarding arrangements as its
-    profile has them, so evaluators read what was true at submission."""
-    content = _content(bid)
-    facts = profile_facts(bid.organisation)
+    profile has them, so evaluators read what was true at submission. The labels it holds
+    (the advance, the policies) are in English whatever the page's language, so the same
+    bid has the same digest in either; pages show them in their own (stored_label)."""
+    with in_language(DEFAULT):
+        content = _content(bid)
+        facts = profile_facts(bid.organisation)
     if facts:
         content["profile"] = facts
     return content
@@ -267,14 +309,26 @@ def _bidders_own(content: dict, ignored: tuple[str, ...] = ()) -> dict:
 # Locking, submitting and withdrawing ---------------------------------------------------
 
 
-def _checked_since(need: Need, received_at: datetime, refused: str) -> None:
+def _checked_since(need: Need, received_at: datetime, withdrawing: bool = False) -> None:
     """Refuse what reached us before the closing time but comes to be written only after
     the need's bids were checked at closing (after which nothing more is written to
     them; see check_at_closing, which waits IN_FLIGHT_LIMIT). Call with the need locked."""
     if need.bids_checked_at is not None:
+        times = {"time": london(need.closes_at), "received": london_to_the_tenth(received_at)}
+        if withdrawing:
+            raise BidClosed(
+                _(
+                    "This need closed at %(time)s. Your request reached us before that, at %(received)s, but it "
+                    "could not be written before the bids were opened: the bid can no longer be withdrawn.",
+                    **times,
+                )
+            )
         raise BidClosed(
-            f"This need closed at {london(need.closes_at)}. Your request reached us before that, at "
-            f"{london_to_the_tenth(received_at)}, but it could not be written before the bids were opened: {refused}"
+            _(
+                "This need closed at %(time)s. Your request reached us before that, at %(received)s, but it "
+                "could not be written before the bids were opened: your bid was not submitted; your draft is kept.",
+                **times,
+            )
         )
 
 
@@ -330,21 +384,39 @@ def _check_submittable(bid: Bid, need: Need, actor, now: datetime) -> None:
     """Refuse unless the actor leads the bid, the (locked) need is open at `now`, and the
     bid was not withdrawn after the request reached us. The draft is kept either way."""
     if not leads(actor, bid):
-        raise BidError("Only the lead organisation can submit this bid")
+        raise BidError(_("Only the lead organisation can submit this bid"))
     status = need.status_at(now)
     if status != NeedStatus.OPEN:
         if status == NeedStatus.CLOSED:
             raise BidClosed(
-                f"This need closed at {london(need.closes_at)} and your bid reached us after that, at "
-                f"{london_to_the_tenth(now)}. Your bid was not submitted; your draft is kept."
+                _(
+                    "This need closed at %(time)s and your bid reached us after that, at %(received)s. "
+                    "Your bid was not submitted; your draft is kept.",
+                    time=london(need.closes_at),
+                    received=london_to_the_tenth(now),
+                )
             )
-        raise BidClosed(f"This need is {status.label.lower()}. Your bid was not submitted; your draft is kept.")
-    _checked_since(need, now, "your bid was not submitted; your draft is kept.")
+        raise BidClosed(_not_open(status))
+    _checked_since(need, now)
     if bid.withdrawn_at is not None and bid.withdrawn_at > now:
         raise BidError(
-            f"This bid was withdrawn at {london_to_the_tenth(bid.withdrawn_at)}, after your request to submit it "
-            "reached us. Your bid was not submitted; your draft is kept: submit it again if you mean to."
+            _(
+                "This bid was withdrawn at %(time)s, after your request to submit it reached us. Your bid was "
+                "not submitted; your draft is kept: submit it again if you mean to.",
+                time=london_to_the_tenth(bid.withdrawn_at),
+            )
         )
+
+
+def _not_open(status: NeedStatus) -> str:
+    """Why a bid on a need neither open nor closed was not submitted."""
+    return {
+        NeedStatus.DRAFT: _("This need is draft. Your bid was not submitted; your draft is kept."),
+        NeedStatus.WITHDRAWN: _("This need is withdrawn. Your bid was not submitted; your draft is kept."),
+        NeedStatus.CANCELLED: _("This need is cancelled. Your bid was not submitted; your draft is kept."),
+        NeedStatus.AWARDED: _("This need is awarded. Your bid was not submitted; your draft is kept."),
+        NeedStatus.NOT_AWARDED: _("This need is not awarded. Your bid was not submitted; your draft is kept."),
+    }[status]
 
 
 def _add_revision(bid: Bid, revision: BidRevision) -> BidRevision | None:
@@ -360,7 +432,7 @@ def _add_revision(bid: Bid, revision: BidRevision) -> BidRevision | None:
         latest = bid.latest_revision
         if latest is not None and latest.digest == revision.digest:
             return latest
-        raise BidError("The bid was changed at the same time somewhere else: check it and submit again") from None
+        raise BidError(_("The bid was changed at the same time somewhere else: check it and submit again")) from None
     db.session.expire(bid, ["revisions"])
     return None
 
@@ -368,15 +440,13 @@ def _add_revision(bid: Bid, revision: BidRevision) -> BidRevision | None:
 def _send_receipt(bid: Bid, revision: BidRevision, actor) -> None:
     queue_email(
         actor.email,
-        f"Receipt: your bid for {bid.need.title} was submitted",
+        _l("Receipt: your bid for %(need)s was submitted", need=LazyString(lambda: bid.need.local_title)),
         "bid_receipt",
         user=actor,
         bid=bid,
         need=bid.need,
         lot=bid.lot,
         revision=revision,
-        received=london_to_the_tenth(revision.submitted_at),
-        closing=london(bid.need.closes_at),
         link=external_url("bids.show_bid", bid_id=bid.id),
     )
 
@@ -390,19 +460,22 @@ def withdraw_bid(bid: Bid, *, actor, reason: str, now: datetime | None = None) -
     db.session.refresh(bid, with_for_update=True)
     db.session.expire(bid, ["revisions"])
     if not leads(actor, bid):
-        raise BidError("Only the lead organisation can withdraw this bid")
+        raise BidError(_("Only the lead organisation can withdraw this bid"))
     if not need_is_open(need, now):
-        raise BidClosed("This need has closed: the bid can no longer be withdrawn")
-    _checked_since(need, now, "the bid can no longer be withdrawn.")
+        raise BidClosed(_("This need has closed: the bid can no longer be withdrawn"))
+    _checked_since(need, now, withdrawing=True)
     if not (reason or "").strip():
-        raise BidError("Enter the reason for withdrawing the bid")
+        raise BidError(_("Enter the reason for withdrawing the bid"))
     if bid_state(bid, now) == BidState.WITHDRAWN:
-        raise BidError("This bid has already been withdrawn")
+        raise BidError(_("This bid has already been withdrawn"))
     latest = bid.latest_revision
     if latest is not None and latest.submitted_at > now:
         raise BidError(
-            f"This bid was submitted again at {london_to_the_tenth(latest.submitted_at)}, after your request to "
-            "withdraw it reached us. It was not withdrawn: withdraw it again if you mean to."
+            _(
+                "This bid was submitted again at %(time)s, after your request to withdraw it reached us. "
+                "It was not withdrawn: withdraw it again if you mean to.",
+                time=london_to_the_tenth(latest.submitted_at),
+            )
         )
     bid.withdrawn_at = now
     bid.withdrawn_by_id = actor.id

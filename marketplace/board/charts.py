@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import pygal
+from flask_babel import gettext as _
 from pygal.style import Style
 
 # GOV.UK Design System tints (light blue, light green): each bar has 3:1 contrast with the
@@ -120,24 +121,29 @@ def _percent_label(value) -> str:
     return "" if value is None else f"{value:.1f}%"
 
 
-def split(rows, labels: dict, *, what: str) -> Chart:
-    """Spend and value awarded by a grouping (size band, type) of the lead organisation."""
+def split(rows, labels: dict, *, alt: str) -> Chart:
+    """Spend and value awarded by a grouping (size band, type) of the lead organisation;
+    `alt` says which, as a whole sentence."""
     return _bars(
-        [labels[r.key] for r in rows],
+        [str(labels[r.key]) for r in rows],
         [
-            ("Spend (paid)", [pounds(r.spend_pence) for r in rows]),
-            ("Value awarded", [pounds(r.award_value_pence) for r in rows]),
+            (_("Spend (paid)"), [pounds(r.spend_pence) for r in rows]),
+            (_("Value awarded"), [pounds(r.award_value_pence) for r in rows]),
         ],
-        alt=f"Bar chart of spend and value awarded {what}. The numbers are in the table beside it.",
+        alt=alt,
         formatter=_pounds_label,
     )
 
 
-def success(rows, labels: dict, *, who: str = "each kind of bidder") -> Chart:
+def success(rows, labels: dict, *, alt: str | None = None) -> Chart:
     return _bars(
-        [labels[r.key] for r in rows],
-        [("Success rate", [percent(r.rate) for r in rows])],
-        alt=f"Bar chart of how often {who} won, as a percentage of its bids. The numbers are in the table beside it.",
+        [str(labels[r.key]) for r in rows],
+        [(_("Success rate"), [percent(r.rate) for r in rows])],
+        alt=alt
+        or _(
+            "Bar chart of how often each kind of bidder won, as a percentage of its bids. "
+            "The numbers are in the table beside it."
+        ),
         formatter=_percent_label,
         percent=True,
     )
@@ -146,9 +152,11 @@ def success(rows, labels: dict, *, who: str = "each kind of bidder") -> Chart:
 def outcomes(rows) -> Chart:
     return _bars(
         [r.category for r in rows],
-        [("Outcomes achieved", [percent(r.rate) for r in rows])],
-        alt="Bar chart of the share of outcomes achieved in each service category (partly achieved counts half). "
-        "The numbers are in the table beside it.",
+        [(_("Outcomes achieved"), [percent(r.rate) for r in rows])],
+        alt=_(
+            "Bar chart of the share of outcomes achieved in each service category (partly achieved counts half). "
+            "The numbers are in the table beside it."
+        ),
         formatter=_percent_label,
         percent=True,
     )
@@ -156,10 +164,12 @@ def outcomes(rows) -> Chart:
 
 def timeliness(t) -> Chart:
     return _bars(
-        ["Paid within 10 days", "Paid later", "Overdue now"],
-        [("Payments", [t.within_target, t.paid - t.within_target, t.overdue_now])],
-        alt="Bar chart of payments paid within 10 days of becoming payable, paid later, and overdue now. "
-        "The numbers are in the table beside it.",
+        [_("Paid within 10 days"), _("Paid later"), _("Overdue now")],
+        [(_("Payments"), [t.within_target, t.paid - t.within_target, t.overdue_now])],
+        alt=_(
+            "Bar chart of payments paid within 10 days of becoming payable, paid later, and overdue now. "
+            "The numbers are in the table beside it."
+        ),
         formatter=_count_label,
     )
 
@@ -172,11 +182,13 @@ def comparison(rows) -> Chart:
     return _bars(
         [r.name for r in rows],
         [
-            ("Share to VCSE", [percent(r.shares.vcse) for r in rows]),
-            ("Share to local", [percent(r.shares.local) for r in rows]),
+            (_("Share to VCSE"), [percent(r.shares.vcse) for r in rows]),
+            (_("Share to local"), [percent(r.shares.local) for r in rows]),
         ],
-        alt="Bar chart of the share of spend that went to VCSE and to local organisations in each area. "
-        "The numbers are in the table beside it.",
+        alt=_(
+            "Bar chart of the share of spend that went to VCSE and to local organisations in each area. "
+            "The numbers are in the table beside it."
+        ),
         formatter=_percent_label,
         percent=True,
         width=960,

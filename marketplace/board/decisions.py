@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 
 from ..audit.models import AuditEvent
 from ..extensions import db
@@ -17,7 +19,7 @@ from .reporting.scope import Period, Scope
 # The material decisions, grouped as the filter offers them.
 KINDS = {
     "need": (
-        "Needs: published, amended, corrected, withdrawn, cancelled, awarded",
+        _l("Needs: published, amended, corrected, withdrawn, cancelled, awarded"),
         (
             "need.published",
             "need.amended",
@@ -29,7 +31,7 @@ KINDS = {
         ),
     ),
     "evaluation": (
-        "Evaluation: conflicts declared, moderation, abnormally low bids",
+        _l("Evaluation: conflicts declared, moderation, abnormally low bids"),
         (
             "conflict.declared",
             "scores.moderated",
@@ -37,33 +39,36 @@ KINDS = {
             "low_bid.decided",
         ),
     ),
-    "award": ("Awards and sign-off", ("award.decided", "award.signed_off", "award.sign_off_refused")),
-    "contract": ("Contracts and variations", ("contract.created", "contract.varied", "contract.variation_declined")),
-    "payment": ("Payments", ("payment.paid", "payment.reversed")),
-    "review": ("Partnership ratings", ("review.rated",)),
+    "award": (_l("Awards and sign-off"), ("award.decided", "award.signed_off", "award.sign_off_refused")),
+    "contract": (
+        _l("Contracts and variations"),
+        ("contract.created", "contract.varied", "contract.variation_declined"),
+    ),
+    "payment": (_l("Payments"), ("payment.paid", "payment.reversed")),
+    "review": (_l("Partnership ratings"), ("review.rated",)),
 }
 ACTIONS = tuple(action for _, actions in KINDS.values() for action in actions)
 LABELS = {
-    "need.published": "Need published",
-    "need.amended": "Need amended",
-    "need.corrected": "Need corrected (no bid affected)",
-    "need.withdrawn": "Need withdrawn",
-    "need.cancelled": "Need cancelled",
-    "need.awarded": "Need awarded",
-    "need.not_awarded": "Need not awarded",
-    "conflict.declared": "Interests declared",
-    "scores.moderated": "Scores moderated",
-    "moderation.closed": "Moderation closed",
-    "low_bid.decided": "Abnormally low bid decided",
-    "award.decided": "Award decided",
-    "award.signed_off": "Award signed off",
-    "award.sign_off_refused": "Sign-off refused",
-    "contract.created": "Contract made",
-    "contract.varied": "Contract varied",
-    "contract.variation_declined": "Variation declined",
-    "payment.paid": "Payment made",
-    "payment.reversed": "Payment reversed",
-    "review.rated": "Partnership rated",
+    "need.published": _l("Need published"),
+    "need.amended": _l("Need amended"),
+    "need.corrected": _l("Need corrected (no bid affected)"),
+    "need.withdrawn": _l("Need withdrawn"),
+    "need.cancelled": _l("Need cancelled"),
+    "need.awarded": _l("Need awarded"),
+    "need.not_awarded": _l("Need not awarded"),
+    "conflict.declared": _l("Interests declared"),
+    "scores.moderated": _l("Scores moderated"),
+    "moderation.closed": _l("Moderation closed"),
+    "low_bid.decided": _l("Abnormally low bid decided"),
+    "award.decided": _l("Award decided"),
+    "award.signed_off": _l("Award signed off"),
+    "award.sign_off_refused": _l("Sign-off refused"),
+    "contract.created": _l("Contract made"),
+    "contract.varied": _l("Contract varied"),
+    "contract.variation_declined": _l("Variation declined"),
+    "payment.paid": _l("Payment made"),
+    "payment.reversed": _l("Payment reversed"),
+    "review.rated": _l("Partnership rated"),
 }
 
 
@@ -73,7 +78,7 @@ class Decision:
     need: Need
 
     @property
-    def label(self) -> str:
+    def label(self) -> LazyString | str:
         return LABELS.get(self.event.action, self.event.action)
 
     @property

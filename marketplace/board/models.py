@@ -8,10 +8,21 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, enum_type
 from ..timeutil import UTCDateTime, utcnow
+
+RATING_LABELS = {
+    "good": _l("Good"),
+    "approaching_target": _l("Approaching target"),
+    "requires_improvement": _l("Requires improvement"),
+    "inadequate": _l("Inadequate"),
+}
+SIDE_LABELS = {"commissioner": _l("The commissioner"), "provider": _l("The provider")}
 
 
 class Rating(enum.StrEnum):
@@ -21,13 +32,8 @@ class Rating(enum.StrEnum):
     INADEQUATE = "inadequate"
 
     @property
-    def label(self) -> str:
-        return {
-            "good": "Good",
-            "approaching_target": "Approaching target",
-            "requires_improvement": "Requires improvement",
-            "inadequate": "Inadequate",
-        }[self.value]
+    def label(self) -> LazyString:
+        return RATING_LABELS[self.value]
 
     @property
     def tag_class(self) -> str:
@@ -50,8 +56,8 @@ class ResponseSide(enum.StrEnum):
     PROVIDER = "provider"
 
     @property
-    def label(self) -> str:
-        return {"commissioner": "The commissioner", "provider": "The provider"}[self.value]
+    def label(self) -> LazyString:
+        return SIDE_LABELS[self.value]
 
 
 class PartnershipReview(Model):
@@ -88,8 +94,8 @@ class PartnershipReview(Model):
     @property
     def period_label(self) -> str:
         if self.kind == ReviewKind.END:
-            return "End of the contract"
-        return f"April {self.financial_year} to March {self.financial_year + 1}"
+            return _("End of the contract")
+        return _("April %(start)s to March %(end)s", start=self.financial_year, end=self.financial_year + 1)
 
     def response_of(self, side: ResponseSide) -> "ReviewResponse | None":
         return next((r for r in self.responses if r.side == side), None)

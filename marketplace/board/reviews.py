@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, signals
@@ -28,6 +31,15 @@ from .reporting.scope import Period
 
 COMMENT_WORDS = 500
 RESPONSE_WORDS = 500
+# What a side is told when it answers twice, or just after the same side did.
+ALREADY_ANSWERED = {
+    ResponseSide.COMMISSIONER: _l("The commissioner has already answered this rating"),
+    ResponseSide.PROVIDER: _l("The provider has already answered this rating"),
+}
+JUST_ANSWERED = {
+    ResponseSide.COMMISSIONER: _l("The commissioner has just answered this rating. Read the answer below."),
+    ResponseSide.PROVIDER: _l("The provider has just answered this rating. Read the answer below."),
+}
 
 
 class ReviewError(Refusal):
@@ -48,8 +60,8 @@ class Due:
     @property
     def label(self) -> str:
         if self.kind == ReviewKind.END:
-            return "The end of the contract"
-        return f"The year April {self.financial_year} to March {self.financial_year + 1}"
+            return _("The end of the contract")
+        return _("The year April %(start)s to March %(end)s", start=self.financial_year, end=self.financial_year + 1)
 
 
 @signals.contract_page.connect
@@ -79,12 +91,12 @@ def due(contract: Contract, today: date) -> list[Due]:
     items = [
         Due(ReviewKind.YEARLY, year) for year in range(last, first - 1, -1) if (ReviewKind.YEARLY, year) not in done
     ]
-    if today >= contract.ends_on and not any(kind == ReviewKind.END for kind, _ in done):
+    if today >= contract.ends_on and not any(kind == ReviewKind.END for kind, _year in done):
         items.insert(0, Due(ReviewKind.END, Period.financial_year(contract.ends_on).start.year))
     return items
 
 
-def _notify(users, subject: str, template: str, **context) -> None:
+def _notify(users, subject: LazyString, template: str, **context) -> None:
     for user in users:
         queue_email(user.email, subject, template, user=user, **context)
 
@@ -97,19 +109,19 @@ def rate(
     chosen = next((d for d in due(contract, london_date(now)) if d.key == period), None)
     if chosen is None:
         raise ReviewError(
-            "Choose a year that has not been rated yet, or the end of the contract once it has ended", "period"
+            _("Choose a year that has not been rated yet, or the end of the contract once it has ended"), "period"
         )
     try:
         rating = Rating(rating)
     except ValueError:
-        raise ReviewError("Select a rating", "rating") from None
+        raise ReviewError(_("Select a rating"), "rating") from None
     comment = written(
         ReviewError,
         comment,
         field="comment",
-        noun="The comment",
+        noun=_("The comment"),
         limit=COMMENT_WORDS,
-        empty="Enter a comment that explains the rating",
+        empty=_("Enter a comment that explains the rating"),
     )
     review = PartnershipReview(
         contract_id=contract.id,
@@ -126,7 +138,7 @@ def rate(
             db.session.flush()
     except IntegrityError:
         # Another board member rated the same period a moment ago.
-        raise ReviewError("This has just been rated by someone else. Read their rating below.", "period") from None
+        raise ReviewError(_("This has just been rated by someone else. Read their rating below."), "period") from None
     audit.record(
         "review.rated",
         review,
@@ -140,7 +152,7 @@ def rate(
         },
     )
     link = external_url("board.contract_reviews", contract_id=contract.id)
-    subject = f"Partnership review: {contract.title}"
+    subject = _l("Partnership review: %(title)s", title=contract.title)
     _notify(
         lead_members(contract) + commissioners(contract),
         subject,
@@ -163,9 +175,9 @@ def side_of(user, review: PartnershipReview) -> ResponseSide:
 def respond(review: PartnershipReview, *, text: str, actor, now: datetime | None = None) -> ReviewResponse:
     side = side_of(actor, review)
     if review.response_of(side) is not None:
-        raise ReviewError(f"{side.label} has already answered this rating", "text")
+        raise ReviewError(str(ALREADY_ANSWERED[side]), "text")
     text = written(
-        ReviewError, text, field="text", noun="Your response", limit=RESPONSE_WORDS, empty="Enter your response"
+        ReviewError, text, field="text", noun=_("Your response"), limit=RESPONSE_WORDS, empty=_("Enter your response")
     )
     response = ReviewResponse(
         review_id=review.id, side=side, text=text, responded_by_id=actor.id, responded_at=now or utcnow()
@@ -175,7 +187,7 @@ def respond(review: PartnershipReview, *, text: str, actor, now: datetime | None
             db.session.add(response)
             db.session.flush()
     except IntegrityError:
-        raise ReviewError(f"{side.label} has just answered this rating. Read the answer below.", "text") from None
+        raise ReviewError(str(JUST_ANSWERED[side]), "text") from None
     db.session.expire(review, ["responses"])
     audit.record(
         "review.responded", response, actor=actor, reason=text, after={"review_id": review.id, "side": side.value}
@@ -187,7 +199,7 @@ def respond(review: PartnershipReview, *, text: str, actor, now: datetime | None
     )
     _notify(
         [u for u in others if u.id != actor.id],
-        f"Response to a partnership review: {contract.title}",
+        _l("Response to a partnership review: %(title)s", title=contract.title),
         "review_response",
         review=review,
         response=response,

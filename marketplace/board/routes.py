@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..errors import render_error
@@ -40,10 +41,10 @@ def _date(name: str, errors: dict) -> date | None:
     try:
         day = date.fromisoformat(text[:10])
     except ValueError:
-        errors[name] = "Enter a real date, like 2026-04-01"
+        errors[name] = _("Enter a real date, like 2026-04-01")
         return None
     if not EARLIEST <= day <= date(2100, 12, 31):
-        errors[name] = f"Enter a date between {EARLIEST.year} and 2100"
+        errors[name] = _("Enter a date between %(first)s and %(last)s", first=EARLIEST.year, last=2100)
         return None
     return day
 
@@ -55,7 +56,7 @@ def period_asked(errors: dict) -> Period:
     start, end = _date("from", errors), _date("to", errors)
     period = Period(start or default.start, end or default.end)
     if period.end < period.start:
-        errors["to"] = "The end date must be the same as or after the start date"
+        errors["to"] = _("The end date must be the same as or after the start date")
         period = default
     return period
 
@@ -81,7 +82,7 @@ def _query(area: Area) -> tuple[Scope, Period, dict, dict]:
     chosen_pdu = request.args.get("pdu", "").strip()
     if chosen_pdu:
         if not chosen_pdu.isdigit() or int(chosen_pdu) not in pdus:
-            errors["pdu"] = "Choose a delivery unit of this area"
+            errors["pdu"] = _("Choose a delivery unit of this area")
         else:
             area_ids = (int(chosen_pdu),)
     category_id = None
@@ -89,7 +90,7 @@ def _query(area: Area) -> tuple[Scope, Period, dict, dict]:
     if chosen_category:
         known = db.session.scalars(sa.select(ServiceCategory.id)).all()
         if not chosen_category.isdigit() or int(chosen_category) not in known:
-            errors["category"] = "Choose a service category from the list"
+            errors["category"] = _("Choose a service category from the list")
         else:
             category_id = int(chosen_category)
     values = {
@@ -123,8 +124,22 @@ def _figures(area: Area, scope, period, errors: dict, values: dict) -> dict:
         "peers": comparison(area, period, now),
     }
     figures["charts"] = {
-        "bands": charts.split(figures["bands"], BAND_LABELS, what="by the size of the lead organisation"),
-        "types": charts.split(figures["types"], TYPE_LABELS, what="by the type of the lead organisation"),
+        "bands": charts.split(
+            figures["bands"],
+            BAND_LABELS,
+            alt=_(
+                "Bar chart of spend and value awarded by the size of the lead organisation. "
+                "The numbers are in the table beside it."
+            ),
+        ),
+        "types": charts.split(
+            figures["types"],
+            TYPE_LABELS,
+            alt=_(
+                "Bar chart of spend and value awarded by the type of the lead organisation. "
+                "The numbers are in the table beside it."
+            ),
+        ),
         "success": charts.success(figures["success"], SUCCESS_LABELS),
         "outcomes": charts.outcomes(figures["outcomes"]),
         "timeliness": charts.timeliness(figures["timeliness"]),
@@ -160,7 +175,7 @@ def dashboard(area_id):
 
 def _bad_query(errors: dict):
     """A download asked for with a bad query: what is wrong, in words, with status 400."""
-    return render_error(400, "There is a problem with the query", " ".join(errors.values()))
+    return render_error(400, _("There is a problem with the query"), " ".join(errors.values()))
 
 
 @bp.get("/areas/<int:area_id>/dashboard/<figure>.csv")
@@ -168,7 +183,7 @@ def _bad_query(errors: dict):
 def dashboard_csv(area_id, figure):
     """Exactly the numbers of one table of the dashboard, for the same query."""
     area = _area(area_id)
-    scope, period, errors, _ = _query(area)
+    scope, period, errors, _values = _query(area)
     if errors:
         return _bad_query(errors)
     rows = tables.dashboard_rows(figure, area, scope, period, utcnow())
@@ -228,7 +243,7 @@ def pack_pdf(area_id):
     if errors:
         return _bad_query(errors)
     if not pdf_available():
-        flash("This server cannot make PDFs. Print this page, or save it as a PDF from the print dialogue.")
+        flash(_("This server cannot make PDFs. Print this page, or save it as a PDF from the print dialogue."))
         return redirect(url_for("board.pack", area_id=area.id, **context["query_args"]))
     import weasyprint
 
@@ -247,7 +262,7 @@ def pack_pdf(area_id):
 def _kind(errors: dict) -> str | None:
     kind = request.args.get("kind", "").strip()
     if kind and kind not in decision_record.KINDS:
-        errors["kind"] = "Choose a kind of decision from the list"
+        errors["kind"] = _("Choose a kind of decision from the list")
         return None
     return kind or None
 
@@ -296,7 +311,7 @@ def decisions(area_id):
 @login_required
 def decisions_csv(area_id):
     area = _area(area_id)
-    scope, period, errors, _ = _query(area)
+    scope, period, errors, _values = _query(area)
     kind = _kind(errors)
     if errors:
         return _bad_query(errors)

@@ -7,6 +7,7 @@ the organisation's own bids and contracts. Bad dates get a GOV.UK error and stat
 """
 
 from flask import abort, render_template
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..errors import render_error
@@ -41,7 +42,14 @@ def organisation_figures(organisation_id):
     period, errors, values = _period()
     figures = figures_of(organisation.id, period, utcnow())
     drawn = {
-        "success": charts.success(figures.success, ROLE_LABELS, who="your bids as lead and as a partner"),
+        "success": charts.success(
+            figures.success,
+            ROLE_LABELS,
+            alt=_(
+                "Bar chart of how often your bids as lead and as a partner won, as a percentage of their bids. "
+                "The numbers are in the table beside it."
+            ),
+        ),
         "timeliness": charts.timeliness(figures.payments),
         "outcomes": charts.outcomes(figures.outcomes),
     }
@@ -64,9 +72,9 @@ def organisation_figures_csv(organisation_id, figure):
     organisation = _organisation(organisation_id)
     if figure not in tables.ORGANISATION_TABLES:
         abort(404)
-    period, errors, _ = _period()
+    period, errors, _values = _period()
     if errors:
-        return render_error(400, "There is a problem with the dates", " ".join(errors.values()))
+        return render_error(400, _("There is a problem with the dates"), " ".join(errors.values()))
     rows = tables.organisation_rows(figure, figures_of(organisation.id, period, utcnow()))
     return download(
         tables.as_csv(rows),

@@ -9,6 +9,7 @@ reviews.respond is shown by its field with the input kept, status 400, nothing w
 """
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..contracts.models import Contract
@@ -74,7 +75,7 @@ def rate(contract_id):
         form,
         form.comment,
     ):
-        flash("Rating saved. The provider and the commissioner have been emailed.", "success")
+        flash(_("Rating saved. The provider and the commissioner have been emailed."), "success")
         return redirect(url_for("board.contract_reviews", contract_id=contract.id))
     if not form.errors:
         abort(400)
@@ -92,7 +93,7 @@ def respond(review_id):
     if form.validate_on_submit() and committed(
         lambda: reviews.respond(review, text=form.text.data, actor=current_user), form, form.text
     ):
-        flash("Your response has been saved.", "success")
+        flash(_("Your response has been saved."), "success")
         return redirect(url_for("board.contract_reviews", contract_id=review.contract_id))
     if not form.errors:
         abort(400)
@@ -111,7 +112,7 @@ def partnerships(area_id):
     if not year:
         year = current
     elif not year.isdigit() or not 2015 <= int(year) <= current:
-        errors["year"] = f"Choose a financial year from 2015 to {current}"
+        errors["year"] = _("Choose a financial year from %(first)s to %(last)s", first=2015, last=current)
         year = current
     else:
         year = int(year)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 
 from ..extensions import db
@@ -37,7 +39,7 @@ class ContractStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"not_started": "Not started", "active": "Active", "ended": "Ended"}[self.value]
+        return {"not_started": _l("Not started"), "active": _l("Active"), "ended": _l("Ended")}[self.value]
 
     @property
     def tag_colour(self) -> str:
@@ -66,8 +68,8 @@ class Waiting(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "reports": "Outcome reports waiting for approval",
-            "variations": "A variation waiting for the provider",
+            "reports": _l("Outcome reports waiting for approval"),
+            "variations": _l("A variation waiting for the provider"),
         }[self.value]
 
 
@@ -136,10 +138,10 @@ def _ending(args: Mapping, filters: Filters) -> int | None:
     if not text:
         return None
     if not text.isdigit():
-        filters.errors["ending"] = "Enter the number of days as a whole number, like 90"
+        filters.errors["ending"] = _("Enter the number of days as a whole number, like 90")
         return None
     if not 1 <= int(text) <= MAX_ENDING_DAYS:
-        filters.errors["ending"] = f"Enter a number of days from 1 to {MAX_ENDING_DAYS:,}"
+        filters.errors["ending"] = _("Enter a number of days from 1 to %(most)s", most=format(MAX_ENDING_DAYS, ","))
         return None
     return int(text)
 
@@ -151,12 +153,12 @@ def filters_asked(args: Mapping, options: dict[str, list[tuple]]) -> Filters:
     def chosen(name: str, message: str) -> str | None:
         return _chosen(args, name, options[name], message, filters)
 
-    status = chosen("status", "Select a status from the list")
-    provider = chosen("provider", "Select a provider from the list")
-    category = chosen("category", "Select a service category from the list")
-    pdu = chosen("pdu", "Select a delivery unit of this area from the list")
+    status = chosen("status", _("Select a status from the list"))
+    provider = chosen("provider", _("Select a provider from the list"))
+    category = chosen("category", _("Select a service category from the list"))
+    pdu = chosen("pdu", _("Select a delivery unit of this area from the list"))
     filters.ending_days = _ending(args, filters)
-    waiting = chosen("waiting", "Select what is waiting from the list")
+    waiting = chosen("waiting", _("Select what is waiting from the list"))
     filters.status = ContractStatus(status) if status else None
     filters.provider_id = int(provider) if provider else None
     filters.category_id = int(category) if category else None

@@ -5,6 +5,7 @@ refusals by the field."""
 
 from typing import ClassVar
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput
 from wtforms import HiddenField, SubmitField
@@ -50,10 +51,16 @@ def _add_schedule_fields(form_class: type[_ScheduleForm], lines) -> None:
         setattr(
             form_class,
             f"amount_{line.number}",
-            PoundsField(f"Amount for {title}", empty=f"Enter an amount for {title}", noun=f"The amount for {title}"),
+            PoundsField(
+                _l("Amount for %(title)s", title=title),
+                empty=_l("Enter an amount for %(title)s", title=title),
+                noun=_l("The amount for %(title)s", title=title),
+            ),
         )
         setattr(
-            form_class, f"due_{line.number}", GovDateField(f"Due date for {title}", noun=f"the due date for {title}")
+            form_class,
+            f"due_{line.number}",
+            GovDateField(_l("Due date for %(title)s", title=title), noun=_l("the due date for %(title)s", title=title)),
         )
 
 
@@ -62,8 +69,8 @@ def contract_form(lines: list[Line], outcomes, **kwargs) -> FlaskForm:
     outcomes to report."""
 
     class ContractForm(_ScheduleForm):
-        starts_on = GovDateField("Start date", noun="the start date")
-        ends_on = GovDateField("End date", noun="the end date")
+        starts_on = GovDateField(_l("Start date"), noun=_l("the start date"))
+        ends_on = GovDateField(_l("End date"), noun=_l("the end date"))
 
         def schedule_lines(self) -> list[Line]:
             return [
@@ -87,8 +94,8 @@ def contract_form(lines: list[Line], outcomes, **kwargs) -> FlaskForm:
     # After the lines, so the error summary lists problems in the order of the page.
     # `schedule` is not shown: it carries the "payments do not add up" error.
     ContractForm.schedule = HiddenField()
-    ContractForm.outcome_ids = ListedChoices("Outcomes the provider will report", noun="outcomes")
-    ContractForm.submit = SubmitField("Make the contract", widget=GovSubmitInput())
+    ContractForm.outcome_ids = ListedChoices(_l("Outcomes the provider will report"), noun=_l("outcomes"))
+    ContractForm.submit = SubmitField(_l("Make the contract"), widget=GovSubmitInput())
     form = ContractForm(**kwargs)
     form.outcome_ids.choices = [SelectChoice(str(o.id), o.text) for o in outcomes]
     return form
@@ -98,7 +105,7 @@ def variation_form(contract, **kwargs) -> FlaskForm:
     """A new end date, an amount and a due date per line of the schedule, and the reason."""
 
     class VariationForm(_ScheduleForm):
-        ends_on = GovDateField("New end date", noun="the end date")
+        ends_on = GovDateField(_l("New end date"), noun=_l("the end date"))
 
         def terms(self) -> dict:
             """What was entered, as variations.propose takes it."""
@@ -112,35 +119,35 @@ def variation_form(contract, **kwargs) -> FlaskForm:
 
     _add_schedule_fields(VariationForm, contract.milestones)
     VariationForm.reason = FreeText(
-        "Why the contract is changing",
-        noun="The reason",
+        _l("Why the contract is changing"),
+        noun=_l("The reason"),
         words=REASON_WORD_LIMIT,
-        empty="Enter the reason for the variation",
+        empty=_l("Enter the reason for the variation"),
         plain=True,
-        hint="The provider reads this before agreeing. It is kept in the record.",
+        hint=_l("The provider reads this before agreeing. It is kept in the record."),
     )
-    VariationForm.submit = SubmitField("Send to the provider", widget=GovSubmitInput())
+    VariationForm.submit = SubmitField(_l("Send to the provider"), widget=GovSubmitInput())
     return VariationForm(**kwargs)
 
 
 class AnswerVariationForm(FlaskForm):
     answer = Radios(
-        "Do you agree to this change?",
-        message="Select whether you agree to the change",
+        _l("Do you agree to this change?"),
+        message=_l("Select whether you agree to the change"),
         choices=[
-            SelectChoice("accept", "Yes, we agree: the change takes effect now"),
-            SelectChoice("decline", "No, we do not agree"),
+            SelectChoice("accept", _l("Yes, we agree: the change takes effect now")),
+            SelectChoice("decline", _l("No, we do not agree")),
         ],
         widget=GovRadioInput(),
     )
     reason = FreeText(
-        "If you do not agree, say why",
-        noun="The reason",
+        _l("If you do not agree, say why"),
+        noun=_l("The reason"),
         words=REASON_WORD_LIMIT,
         plain=True,
-        hint="Required if you do not agree. The commissioner is sent it.",
+        hint=_l("Required if you do not agree. The commissioner is sent it."),
     )
-    submit = SubmitField("Send your answer", widget=GovSubmitInput())
+    submit = SubmitField(_l("Send your answer"), widget=GovSubmitInput())
 
     @property
     def accepting(self) -> bool:

@@ -6,6 +6,7 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, db, enum_type
@@ -60,7 +61,7 @@ class PartyRole(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"lead": "Lead", "partner": "Partner"}[self.value]
+        return {"lead": _l("Lead"), "partner": _l("Partner")}[self.value]
 
 
 class ContractParty(Model):
@@ -107,6 +108,13 @@ class ContractMilestone(Model):
     @property
     def is_advance(self) -> bool:
         return self.number == 0
+
+    @property
+    def local_title(self) -> str:
+        """The title in the page's language: the advance's, which the portal names itself
+        (services.proposed_schedule), in Welsh on a Welsh page; a title from the need's
+        payment profile as its commissioner wrote it."""
+        return str(_l("Advance")) if self.is_advance and self.title == "Advance" else self.title
 
 
 class ContractVariation(Model):

@@ -9,6 +9,7 @@ add up, dates) is shown by its field with the input kept, status 400, nothing wr
 """
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import signals
@@ -77,13 +78,13 @@ def new_contract(need_id, lot_id):
         return render_template("contracts/not_ready.html", need=need, lot=lot, decision=decision, problems=not_ready)
     existing = services.contract_for(decision)
     if existing is not None:
-        flash("A contract has already been made for this lot.")
+        flash(_("A contract has already been made for this lot."))
         return _to_contract(existing)
     form = _new_contract_form(need, decision, now)
     if form.validate_on_submit() and committed(
         lambda: services.create_contract(decision, **form.terms(), actor=current_user, now=now), form, form.starts_on
     ):
-        flash("Contract made. The provider has been emailed.", "success")
+        flash(_("Contract made. The provider has been emailed."), "success")
         return _to_contract(services.contract_for(decision))
     if request.method == "POST" and not form.errors:
         abort(400)
@@ -134,7 +135,7 @@ def vary(contract_id):
     contract = _contract(contract_id)
     require(current_user, Action.VARY_CONTRACT, contract)
     if variations.waiting_variation(contract) is not None:
-        flash("A variation of this contract is already waiting for the provider.")
+        flash(_("A variation of this contract is already waiting for the provider."))
         return _to_contract(contract)
     defaults = (
         {"data": {"ends_on": contract.ends_on, **schedule_data(contract.milestones)}} if request.method == "GET" else {}
@@ -143,7 +144,7 @@ def vary(contract_id):
     if form.validate_on_submit() and committed(
         lambda: variations.propose(contract, **form.terms(), actor=current_user), form, form.reason
     ):
-        flash("The variation has been sent to the provider. It takes effect when they agree.", "success")
+        flash(_("The variation has been sent to the provider. It takes effect when they agree."), "success")
         return _to_contract(contract)
     if request.method == "POST" and not form.errors:
         abort(400)
@@ -168,7 +169,9 @@ def variation(contract_id, variation_id):
             form.reason,
         ):
             flash(
-                "The change has taken effect." if form.accepting else "Your answer has been sent to the commissioner.",
+                _("The change has taken effect.")
+                if form.accepting
+                else _("Your answer has been sent to the commissioner."),
                 "success",
             )
             return _to_contract(contract)

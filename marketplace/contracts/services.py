@@ -12,6 +12,8 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import audit, signals, waiting
 from ..bids.lifecycle import counting_revision
@@ -83,13 +85,18 @@ def proposed_schedule(decision: AwardDecision, starts_on: date) -> list[Line]:
 def contract_problems(decision: AwardDecision, now: datetime) -> list[str]:
     """Why a contract cannot be made from this decision now (empty when it can)."""
     if decision.outcome != AwardOutcome.AWARD:
-        return ["This lot was not awarded"]
+        return [_("This lot was not awarded")]
     if not decision.is_effective:
-        return ["The award has not taken effect: it is waiting for sign-off, or was not approved"]
+        return [_("The award has not taken effect: it is waiting for sign-off, or was not approved")]
     if contract_for(decision) is not None:
-        return ["A contract has already been made for this lot"]
+        return [_("A contract has already been made for this lot")]
     if not standstill_over(decision, now):
-        return [f"Standstill ends at {london(decision.standstill_ends_at)}: the contract can be made after that"]
+        return [
+            _(
+                "Standstill ends at %(time)s: the contract can be made after that",
+                time=london(decision.standstill_ends_at),
+            )
+        ]
     return []
 
 
@@ -97,7 +104,7 @@ def not_ready(decision: AwardDecision | None, now: datetime) -> list[str]:
     """Why the lot's contract page has no form at all: the lot is not decided, not awarded,
     or its award has not taken effect (empty when the form shows)."""
     if decision is None:
-        return ["This lot has not been decided yet"]
+        return [_("This lot has not been decided yet")]
     if decision.outcome != AwardOutcome.AWARD or not decision.is_effective:
         return contract_problems(decision, now)
     return []
@@ -169,18 +176,24 @@ def check_line(
     `error` by the line's amount_<number> or due_<number> field."""
     title = title.lower()
     if amount_pence is None:
-        raise error(f"Enter an amount for {title}", f"amount_{number}")
+        raise error(_("Enter an amount for %(title)s", title=title), f"amount_{number}")
     if amount_pence <= 0 or amount_pence > MAX_PENCE:
-        raise error(f"The amount for {title} must be more than £0", f"amount_{number}")
+        raise error(_("The amount for %(title)s must be more than £0", title=title), f"amount_{number}")
     if fixed_pence is not None and amount_pence != fixed_pence:
         raise error(
-            f"The amount for {title} cannot change: it has already become payable ({format_pounds(fixed_pence)})",
+            _(
+                "The amount for %(title)s cannot change: it has already become payable (%(amount)s)",
+                title=title,
+                amount=format_pounds(fixed_pence),
+            ),
             f"amount_{number}",
         )
     if due_on is None:
-        raise error(f"Enter a due date for {title}", f"due_{number}")
+        raise error(_("Enter a due date for %(title)s", title=title), f"due_{number}")
     if not starts_on <= due_on <= ends_on:
-        raise error(f"The due date for {title} must be between the start and end dates", f"due_{number}")
+        raise error(
+            _("The due date for %(title)s must be between the start and end dates", title=title), f"due_{number}"
+        )
 
 
 def _check_terms(
@@ -189,25 +202,36 @@ def _check_terms(
     """Dates in order, every line of the schedule sound and summing exactly to the value,
     and at least one outcome, all of them the need's."""
     if ends_on <= starts_on:
-        raise ContractError("The end date must be after the start date", "ends_on")
+        raise ContractError(_("The end date must be after the start date"), "ends_on")
     if starts_on.year < 2000 or ends_on.year > 2100:
-        raise ContractError("Enter real dates", "starts_on")
+        raise ContractError(_("Enter real dates"), "starts_on")
     if not schedule:
-        raise ContractError("The schedule needs at least one payment", "schedule")
+        raise ContractError(_("The schedule needs at least one payment"), "schedule")
     for line in schedule:
         check_line(ContractError, line.number, line.title, line.amount_pence, line.due_on, starts_on, ends_on)
     total = sum(line.amount_pence or 0 for line in schedule)  # each amount set: check_line refused a missing one
     if total != value:
         difference = value - total
+        amounts = {
+            "total": format_pounds(total),
+            "value": format_pounds(value),
+            "difference": format_pounds(abs(difference)),
+        }
         raise ContractError(
-            f"The payments add up to {format_pounds(total)} but the contract value is {format_pounds(value)}: "
-            f"{'add' if difference > 0 else 'take off'} {format_pounds(abs(difference))}",
+            (
+                _("The payments add up to %(total)s but the contract value is %(value)s: add %(difference)s", **amounts)
+                if difference > 0
+                else _(
+                    "The payments add up to %(total)s but the contract value is %(value)s: take off %(difference)s",
+                    **amounts,
+                )
+            ),
             "schedule",
         )
     if not outcome_ids:
-        raise ContractError("Choose at least one outcome the provider will report", "outcome_ids")
+        raise ContractError(_("Choose at least one outcome the provider will report"), "outcome_ids")
     if not set(outcome_ids) <= {o.id for o in need.outcomes}:
-        raise ContractError("Choose outcomes from this need", "outcome_ids")
+        raise ContractError(_("Choose outcomes from this need"), "outcome_ids")
 
 
 def _parties(bid, content: dict) -> list[ContractParty]:
@@ -309,7 +333,7 @@ def _tell_parties(bid, contract: Contract) -> None:
     for user in party_users(bid):
         queue_email(
             user.email,
-            f"Your contract: {contract.title}",
+            _l("Your contract: %(title)s", title=contract.title),
             "contract_created",
             user=user,
             contract=contract,

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import audit, waiting
 from ..extensions import db
@@ -33,7 +35,7 @@ class VariationError(Refusal):
 
 def _reason(text: str, empty: str) -> str:
     """The reason given for proposing or declining, within the word limit."""
-    return written(VariationError, text, field="reason", noun="The reason", limit=REASON_WORD_LIMIT, empty=empty)
+    return written(VariationError, text, field="reason", noun=_("The reason"), limit=REASON_WORD_LIMIT, empty=empty)
 
 
 def waiting_variation(contract: Contract) -> ContractVariation | None:
@@ -109,12 +111,12 @@ def propose(
     becomes the sum of the amounts."""
     now = now or utcnow()
     if not can(actor, Action.VARY_CONTRACT, contract):
-        raise VariationError("Only a commissioner of the area who is not a member of a party can vary this contract")
+        raise VariationError(_("Only a commissioner of the area who is not a member of a party can vary this contract"))
     if waiting_variation(contract) is not None:
-        raise VariationError("A variation of this contract is already waiting for the provider")
-    reason = _reason(reason, "Enter the reason for the variation")
+        raise VariationError(_("A variation of this contract is already waiting for the provider"))
+    reason = _reason(reason, _("Enter the reason for the variation"))
     if ends_on <= contract.starts_on:
-        raise VariationError("The end date must be after the contract's start date", "ends_on")
+        raise VariationError(_("The end date must be after the contract's start date"), "ends_on")
     locked = locked_lines(contract)
     schedule: list[dict[str, Any]] = []
     for line in contract.milestones:
@@ -135,11 +137,11 @@ def propose(
         )
     value = sum(line["amount_pence"] for line in schedule)
     if value > MAX_PENCE:
-        raise VariationError("The contract's value is too large", "reason")
+        raise VariationError(_("The contract's value is too large"), "reason")
     proposed = {"ends_on": ends_on.isoformat(), "value_pence": value, "schedule": schedule}
     before = current_terms(contract)
     if proposed == before:
-        raise VariationError("Change the end date, an amount or a due date: these are the current terms", "ends_on")
+        raise VariationError(_("Change the end date, an amount or a due date: these are the current terms"), "ends_on")
     variation = ContractVariation(
         contract_id=contract.id,
         reason=reason,
@@ -160,7 +162,7 @@ def _tell_provider(contract: Contract, variation: ContractVariation) -> None:
     for user in members_of([contract.organisation_id]):
         queue_email(
             user.email,
-            f"A change to your contract needs your agreement: {contract.title}",
+            _l("A change to your contract needs your agreement: %(title)s", title=contract.title),
             "contract_variation",
             user=user,
             contract=contract,
@@ -172,9 +174,9 @@ def _tell_provider(contract: Contract, variation: ContractVariation) -> None:
 def _may_answer(variation: ContractVariation, actor) -> None:
     """Only the provider answers (a member of the lead organisation), once."""
     if not variation.is_waiting:
-        raise VariationError("This variation has already been answered")
+        raise VariationError(_("This variation has already been answered"))
     if not can(actor, Action.ANSWER_VARIATION, variation):
-        raise VariationError("Only members of the provider's lead organisation can answer this variation")
+        raise VariationError(_("Only members of the provider's lead organisation can answer this variation"))
 
 
 def accept(variation: ContractVariation, *, actor, now: datetime | None = None) -> None:
@@ -184,7 +186,7 @@ def accept(variation: ContractVariation, *, actor, now: datetime | None = None) 
     contract = variation.contract
     if variation.before != current_terms(contract):
         raise VariationError(
-            "The contract changed since this variation was proposed: the commissioner must propose it again"
+            _("The contract changed since this variation was proposed: the commissioner must propose it again")
         )
     changes = variation.changes
     by_number = {line["number"]: line for line in changes["schedule"]}
@@ -210,7 +212,7 @@ def accept(variation: ContractVariation, *, actor, now: datetime | None = None) 
 def decline(variation: ContractVariation, *, reason: str, actor, now: datetime | None = None) -> None:
     now = now or utcnow()
     _may_answer(variation, actor)
-    reason = _reason(reason, "Enter why you do not agree to the variation")
+    reason = _reason(reason, _("Enter why you do not agree to the variation"))
     variation.declined_at, variation.declined_by_id, variation.decline_reason = now, actor.id, reason
     audit.record("contract.variation_declined", variation, actor=actor, reason=reason)
 

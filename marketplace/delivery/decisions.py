@@ -5,6 +5,10 @@ decides, and each submission is decided once."""
 
 from datetime import datetime
 
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from .. import audit
 from ..extensions import db
 from ..notifications import external_url, queue_email
@@ -25,15 +29,18 @@ def _waiting_submission(report: OutcomeReport, actor) -> ReportSubmission:
     """The latest submission, for a commissioner who may decide on it, while it waits."""
     if not can(actor, Action.REVIEW_REPORT, report):
         raise ReportError(
-            "Only a commissioner of the area who is not a member of the provider's organisations can decide on this report"
+            _(
+                "Only a commissioner of the area who is not a member of the provider's organisations can decide on "
+                "this report"
+            )
         )
     latest = report.latest
     if latest is None:
-        raise ReportError("This report has not been submitted yet")
+        raise ReportError(_("This report has not been submitted yet"))
     if latest.decision == ReportDecision.APPROVED:
-        raise ReportError("This report has already been approved")
+        raise ReportError(_("This report has already been approved"))
     if latest.decision == ReportDecision.RETURNED:
-        raise ReportError("This report was returned to the provider: wait for them to submit it again")
+        raise ReportError(_("This report was returned to the provider: wait for them to submit it again"))
     return latest
 
 
@@ -55,7 +62,11 @@ def approve_report(report: OutcomeReport, actor, now: datetime | None = None) ->
         report,
         submission,
         "report_approved",
-        f"Outcome report approved: {report.contract.title}, {report.milestone.title}",
+        _l(
+            "Outcome report approved: %(title)s, %(milestone)s",
+            title=report.contract.title,
+            milestone=report.milestone.title,
+        ),
         payment=payment,
     )
     return submission
@@ -66,9 +77,9 @@ def return_report(report: OutcomeReport, comments: str, actor, now: datetime | N
     now = now or utcnow()
     report = lock_report(report)
     submission = _waiting_submission(report, actor)
-    comments = clean_text(comments, "comments", "Your comments", COMMENTS_WORD_LIMIT)
+    comments = clean_text(comments, "comments", _("Your comments"), COMMENTS_WORD_LIMIT)
     if not comments:
-        raise ReportError("Enter your comments: say what the provider needs to change", "comments")
+        raise ReportError(_("Enter your comments: say what the provider needs to change"), "comments")
     submission.decision, submission.decided_at, submission.decided_by_id = ReportDecision.RETURNED, now, actor.id
     submission.comments = comments
     db.session.flush()
@@ -78,7 +89,11 @@ def return_report(report: OutcomeReport, comments: str, actor, now: datetime | N
         report,
         submission,
         "report_returned",
-        f"Outcome report returned: {report.contract.title}, {report.milestone.title}",
+        _l(
+            "Outcome report returned: %(title)s, %(milestone)s",
+            title=report.contract.title,
+            milestone=report.milestone.title,
+        ),
     )
     return submission
 
@@ -92,7 +107,9 @@ def review_report(
     return return_report(report, comments or "", actor, now)
 
 
-def _tell_lead(report: OutcomeReport, submission: ReportSubmission, template: str, subject: str, **context) -> None:
+def _tell_lead(
+    report: OutcomeReport, submission: ReportSubmission, template: str, subject: LazyString, **context
+) -> None:
     contract = report.contract
     link = external_url("delivery.report", contract_id=contract.id, milestone_id=report.milestone_id)
     for user in lead_members(contract):

@@ -5,6 +5,8 @@ evidence.py; the shared rules and reading in reports.py."""
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
@@ -44,7 +46,7 @@ def start_report(milestone: ContractMilestone, actor, now: datetime | None = Non
     contract = milestone.contract
     check_may_report(contract, actor)
     if milestone.is_advance:
-        raise ReportError("The advance is paid at the start of the contract: it has no outcome report")
+        raise ReportError(_("The advance is paid at the start of the contract: it has no outcome report"))
     waiting = not_started(contract, now)
     if waiting:
         raise ReportError(waiting)
@@ -80,28 +82,48 @@ def _people(value, field_name: str, label: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ReportError(f"{label} must be a whole number", field_name)
+        raise ReportError(_("%(label)s must be a whole number", label=label), field_name)
     if value < 0:
-        raise ReportError(f"{label} must be 0 or more", field_name)
+        raise ReportError(_("%(label)s must be 0 or more", label=label), field_name)
     if value > MAX_PEOPLE:
-        raise ReportError(f"{label} must be {MAX_PEOPLE:,} or less", field_name)
+        raise ReportError(
+            _("%(label)s must be %(most)s or less", label=label, most=format(MAX_PEOPLE, ",")), field_name
+        )
     return value
+
+
+def _people_who(part: str, outcome: str) -> str:
+    """The number of people of one part of an outcome, as a message names it."""
+    if part == "achieved":
+        return _("The number of people who achieved '%(outcome)s'", outcome=outcome)
+    if part == "partly":
+        return _("The number of people who partly achieved '%(outcome)s'", outcome=outcome)
+    return _("The number of people who did not achieve '%(outcome)s'", outcome=outcome)
 
 
 def _counts(referred, started, completed) -> Numbers:
     """People referred, started and completed: each 0 or more, started within referred and
     completed within started (when both are given)."""
-    referred = _people(referred, "referred", "The number of people referred")
-    started = _people(started, "started", "The number of people who started")
-    completed = _people(completed, "completed", "The number of people who completed")
+    referred = _people(referred, "referred", _("The number of people referred"))
+    started = _people(started, "started", _("The number of people who started"))
+    completed = _people(completed, "completed", _("The number of people who completed"))
     if started is not None and referred is not None and started > referred:
         raise ReportError(
-            f"The number of people who started ({started:,}) cannot be more than the number referred ({referred:,})",
+            _(
+                "The number of people who started (%(started)s) cannot be more than the number referred (%(referred)s)",
+                started=format(started, ","),
+                referred=format(referred, ","),
+            ),
             "started",
         )
     if completed is not None and started is not None and completed > started:
         raise ReportError(
-            f"The number of people who completed ({completed:,}) cannot be more than the number who started ({started:,})",
+            _(
+                "The number of people who completed (%(completed)s) cannot be more than the number who started "
+                "(%(started)s)",
+                completed=format(completed, ","),
+                started=format(started, ","),
+            ),
             "completed",
         )
     return referred, started, completed
@@ -116,22 +138,27 @@ def _outcome_lines(
     known = {o.id: o for o in report.contract.outcomes}
     if not set(outcomes) <= set(known):
         raise ReportError(
-            "Report only on the outcomes of this contract", outcome_field(min(set(outcomes) - set(known)))
+            _("Report only on the outcomes of this contract"), outcome_field(min(set(outcomes) - set(known)))
         )
     lines = {}
     for outcome_id, numbers in outcomes.items():
         if numbers is None or len(numbers) != 3:
-            raise ReportError("Enter the people for each part of the outcome", outcome_field(outcome_id))
+            raise ReportError(_("Enter the people for each part of the outcome"), outcome_field(outcome_id))
         if all(n is None for n in numbers):
             continue
         text = known[outcome_id].text
         counted = [
-            _people(value, outcome_field(outcome_id, part), f"The number of people who {label} '{text}'") or 0
-            for (part, label), value in zip(PARTS, numbers, strict=True)
+            _people(value, outcome_field(outcome_id, part), _people_who(part, text)) or 0
+            for (part, _label), value in zip(PARTS, numbers, strict=True)
         ]
         if started is not None and sum(counted) > started:
             raise ReportError(
-                f"The people for the outcome '{text}' add up to {sum(counted):,}, more than the {started:,} who started",
+                _(
+                    "The people for the outcome '%(outcome)s' add up to %(total)s, more than the %(started)s who started",
+                    outcome=text,
+                    total=format(sum(counted), ","),
+                    started=format(started, ","),
+                ),
                 outcome_field(outcome_id),
             )
         lines[outcome_id] = (counted[0], counted[1], counted[2])  # three: zipped strictly with PARTS
@@ -174,8 +201,8 @@ def save_report(
     check_editable(report, actor)
     referred, started, completed = _counts(referred, started, completed)
     lines = _outcome_lines(report, outcomes, started)
-    narrative = clean_text(narrative, "narrative", "The narrative", NARRATIVE_WORD_LIMIT)
-    case_study = clean_text(case_study, "case_study", "The case study", CASE_STUDY_WORD_LIMIT)
+    narrative = clean_text(narrative, "narrative", _("The narrative"), NARRATIVE_WORD_LIMIT)
+    case_study = clean_text(case_study, "case_study", _("The case study"), CASE_STUDY_WORD_LIMIT)
 
     report.referred, report.started, report.completed = referred, started, completed
     report.narrative, report.case_study = narrative, case_study
@@ -251,7 +278,11 @@ def _tell_commissioners(report: OutcomeReport, submission: ReportSubmission) -> 
     for user in commissioners(contract):
         queue_email(
             user.email,
-            f"Outcome report to review: {contract.title}, {report.milestone.title}",
+            _l(
+                "Outcome report to review: %(title)s, %(milestone)s",
+                title=contract.title,
+                milestone=report.milestone.title,
+            ),
             "report_submitted",
             user=user,
             report=report,

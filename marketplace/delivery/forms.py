@@ -2,6 +2,8 @@
 consistent with each other, word limits, the state of the report) live in the services
 (drafts.py, decisions.py), which check them again and names the field of a refusal."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -25,7 +27,7 @@ from .reports import (
 )
 
 
-def long_text(label: str, noun: str, limit: int, hint: str) -> FreeText:
+def long_text(label, noun, limit: int, hint) -> FreeText:
     """Free text of at most `limit` words (and the characters of that many)."""
     return FreeText(label, noun=noun, words=limit, hint=hint)
 
@@ -39,21 +41,27 @@ class PeopleField(WholeNumberField):
 
 def _narrative() -> FreeText:
     return long_text(
-        "Narrative",
-        "The narrative",
+        _l("Narrative"),
+        _l("The narrative"),
         NARRATIVE_WORD_LIMIT,
-        f"How delivery went for this milestone: what worked, what did not and what you will change. "
-        f"Up to {NARRATIVE_WORD_LIMIT} words.",
+        _l(
+            "How delivery went for this milestone: what worked, what did not and what you will change. "
+            "Up to %(words)s words.",
+            words=NARRATIVE_WORD_LIMIT,
+        ),
     )
 
 
 def _case_study() -> FreeText:
     return long_text(
-        "Case study (optional)",
-        "The case study",
+        _l("Case study (optional)"),
+        _l("The case study"),
         CASE_STUDY_WORD_LIMIT,
-        f"The story of one person you supported. Anonymise it: no names, initials, dates of birth, addresses "
-        f"or anything else that could identify them. Up to {CASE_STUDY_WORD_LIMIT} words.",
+        _l(
+            "The story of one person you supported. Anonymise it: no names, initials, dates of birth, addresses "
+            "or anything else that could identify them. Up to %(words)s words.",
+            words=CASE_STUDY_WORD_LIMIT,
+        ),
     )
 
 
@@ -61,9 +69,9 @@ class ReportForm(FlaskForm):
     """The numbers; report_form adds the outcome boxes, the text and the buttons after
     them, so the error summary follows the order of the page."""
 
-    referred = PeopleField("People referred")
-    started = PeopleField("People who started", description="Of the people referred.")
-    completed = PeopleField("People who completed", description="Of the people who started.")
+    referred = PeopleField(_l("People referred"))
+    started = PeopleField(_l("People who started"), description=_l("Of the people referred."))
+    completed = PeopleField(_l("People who completed"), description=_l("Of the people who started."))
 
     def outcome_rows(self):
         """(outcome, [(part, field), ...]) per outcome of the contract."""
@@ -100,16 +108,21 @@ def report_form(outcomes, **kwargs) -> ReportForm:
     class Form(ReportForm):
         pass
 
-    labels = {"achieved": "Achieved", "partly": "Partly achieved", "not_achieved": "Not achieved"}
+    labels = {"achieved": _l("Achieved"), "partly": _l("Partly achieved"), "not_achieved": _l("Not achieved")}
     for number, outcome in enumerate(outcomes, start=1):
-        for part, verb in PARTS:
+        names = {
+            "achieved": _l("People who achieved outcome %(number)s", number=number),
+            "partly": _l("People who partly achieved outcome %(number)s", number=number),
+            "not_achieved": _l("People who did not achieve outcome %(number)s", number=number),
+        }
+        for part, _verb in PARTS:
             # The label names the outcome, so a message in the error summary says which;
             # the page shows the short label inside the outcome's fieldset.
-            setattr(Form, outcome_field(outcome.id, part), PeopleField(f"People who {verb} outcome {number}"))
+            setattr(Form, outcome_field(outcome.id, part), PeopleField(names[part]))
     Form.narrative = _narrative()
     Form.case_study = _case_study()
-    Form.save = SubmitField("Save as draft", widget=GovSubmitInput())
-    Form.submit_report = SubmitField("Submit the report", widget=GovSubmitInput())
+    Form.save = SubmitField(_l("Save as draft"), widget=GovSubmitInput())
+    Form.submit_report = SubmitField(_l("Submit the report"), widget=GovSubmitInput())
     form = Form(**kwargs)
     form.outcomes = list(outcomes)
     form.part_labels = labels
@@ -118,13 +131,13 @@ def report_form(outcomes, **kwargs) -> ReportForm:
 
 class EvidenceForm(FlaskForm):
     document = FileField(
-        "Upload evidence", widget=GovFileInput(), description="PDF, ODT, Word (DOCX), Excel (XLSX) or CSV"
+        _l("Upload evidence"), widget=GovFileInput(), description=_l("PDF, ODT, Word (DOCX), Excel (XLSX) or CSV")
     )
-    submit = SubmitField("Upload", widget=GovSubmitInput())
+    submit = SubmitField(_l("Upload"), widget=GovSubmitInput())
 
     def validate_document(self, field):
         if not field.data or not getattr(field.data, "filename", ""):
-            raise StopValidation("Select a file to upload")
+            raise StopValidation(_("Select a file to upload"))
 
     @property
     def filename(self) -> str:
@@ -140,22 +153,25 @@ APPROVE, RETURN = "approve", "return"
 
 class ReviewForm(FlaskForm):
     decision = Radios(
-        "Your decision",
-        message="Select whether to approve the report or return it",
+        _l("Your decision"),
+        message=_l("Select whether to approve the report or return it"),
         choices=[
-            SelectChoice(APPROVE, "Approve the report"),
-            SelectChoice(RETURN, "Return it to the provider with comments"),
+            SelectChoice(APPROVE, _l("Approve the report")),
+            SelectChoice(RETURN, _l("Return it to the provider with comments")),
         ],
         widget=GovRadioInput(),
     )
     comments = long_text(
-        "Comments",
-        "Your comments",
+        _l("Comments"),
+        _l("Your comments"),
         COMMENTS_WORD_LIMIT,
-        f"Needed when you return the report: say what the provider should change. Shared with the provider. "
-        f"Up to {COMMENTS_WORD_LIMIT} words.",
+        _l(
+            "Needed when you return the report: say what the provider should change. Shared with the provider. "
+            "Up to %(words)s words.",
+            words=COMMENTS_WORD_LIMIT,
+        ),
     )
-    submit = SubmitField("Confirm your decision", widget=GovSubmitInput())
+    submit = SubmitField(_l("Confirm your decision"), widget=GovSubmitInput())
 
     @property
     def approving(self) -> bool:

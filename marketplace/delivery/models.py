@@ -11,6 +11,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, enum_type
@@ -26,9 +27,12 @@ class ReportState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"draft": "Draft", "submitted": "Waiting for approval", "returned": "Returned", "approved": "Approved"}[
-            self.value
-        ]
+        return {
+            "draft": _l("Draft"),
+            "submitted": _l("Waiting for approval"),
+            "returned": _l("Returned"),
+            "approved": _l("Approved"),
+        }[self.value]
 
     @property
     def tag_colour(self) -> str:
@@ -110,6 +114,10 @@ class ReportOutcome(Model):
 class ReportDecision(enum.StrEnum):
     APPROVED = "approved"
     RETURNED = "returned"
+
+    @property
+    def label(self) -> str:
+        return {"approved": _l("Approved"), "returned": _l("Returned")}[self.value]
 
 
 class ReportSubmission(Model):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from .. import audit, waiting
@@ -29,7 +30,7 @@ from ..extensions import db
 from ..permissions import Action, can
 from ..refusals import Refusal
 from ..textlimits import too_long
-from ..timeutil import london_date, utcnow
+from ..timeutil import format_day, london_date, utcnow
 from .models import OutcomeReport, ReportState, ReportSubmission
 
 NARRATIVE_WORD_LIMIT = 750
@@ -120,7 +121,7 @@ def submission_of(report: OutcomeReport, number: int) -> ReportSubmission | None
 def not_started(contract: Contract, now: datetime | None = None) -> str | None:
     """Why reporting cannot start yet (None when it can): the contract has not started."""
     if contract.starts_on > london_date(now or utcnow()):
-        return f"You can report once the contract starts on {contract.starts_on.day} {contract.starts_on:%B %Y}"
+        return _("You can report once the contract starts on %(date)s", date=format_day(contract.starts_on))
     return None
 
 
@@ -131,17 +132,24 @@ def is_editable(report: OutcomeReport | None) -> bool:
 def problems(report: OutcomeReport) -> list[Problem]:
     """What is missing before the report can be submitted (empty when it can)."""
     found = []
-    for name, label in (("referred", "referred"), ("started", "who started"), ("completed", "who completed")):
+    for name, message in (
+        ("referred", _("Enter the number of people referred")),
+        ("started", _("Enter the number of people who started")),
+        ("completed", _("Enter the number of people who completed")),
+    ):
         if getattr(report, name) is None:
-            found.append(Problem(name, f"Enter the number of people {label}"))
+            found.append(Problem(name, message))
     lines = {line.outcome_id for line in report.outcomes}
     for outcome in report.contract.outcomes:
         if outcome.id not in lines:
             found.append(
-                Problem(outcome_field(outcome.id), f"Enter how many people achieved the outcome: {outcome.text}")
+                Problem(
+                    outcome_field(outcome.id),
+                    _("Enter how many people achieved the outcome: %(outcome)s", outcome=outcome.text),
+                )
             )
     if not (report.narrative or "").strip():
-        found.append(Problem("narrative", "Enter the narrative: how delivery went for this milestone"))
+        found.append(Problem("narrative", _("Enter the narrative: how delivery went for this milestone")))
     return found
 
 
@@ -171,7 +179,7 @@ def record_change(report: OutcomeReport, relation: str, action: str, *, actor, *
 
 def check_may_report(contract: Contract, actor) -> None:
     if not can(actor, Action.REPORT_OUTCOMES, contract):
-        raise ReportError("Only members of the lead organisation can report on this contract")
+        raise ReportError(_("Only members of the lead organisation can report on this contract"))
 
 
 def check_editable(report: OutcomeReport, actor) -> None:
@@ -179,9 +187,9 @@ def check_editable(report: OutcomeReport, actor) -> None:
     check_may_report(report.contract, actor)
     state = report.state
     if state == ReportState.SUBMITTED:
-        raise ReportError("This report has been submitted: it cannot be changed while the commissioner decides")
+        raise ReportError(_("This report has been submitted: it cannot be changed while the commissioner decides"))
     if state == ReportState.APPROVED:
-        raise ReportError("This report has been approved: it can no longer be changed")
+        raise ReportError(_("This report has been approved: it can no longer be changed"))
 
 
 def clean_text(value: str | None, field_name: str, label: str, limit: int) -> str:

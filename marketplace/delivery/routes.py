@@ -21,6 +21,8 @@ A refusal is shown by its field with the input kept, status 400, nothing written
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..contracts.models import Contract, ContractMilestone
@@ -94,7 +96,7 @@ def _saved_data(report: OutcomeReport | None) -> dict:
         "case_study": report.case_study,
     }
     for line in report.outcomes:
-        for part, _ in PARTS:
+        for part, _label in PARTS:
             data[outcome_field(line.outcome_id, part)] = getattr(line, part)
     return data
 
@@ -166,8 +168,8 @@ def _reported(call, form) -> bool:
     return committed(call_showing_every_problem, form, form.save)
 
 
-SUBMITTED = "Report submitted. The commissioner has been told and will approve it or return it with comments."
-SAVED = "Draft saved. You can come back to it and submit it when it is complete."
+SUBMITTED = _l("Report submitted. The commissioner has been told and will approve it or return it with comments.")
+SAVED = _l("Draft saved. You can come back to it and submit it when it is complete.")
 
 
 @bp.route("/contracts/<int:contract_id>/milestones/<int:milestone_id>/report", methods=["GET", "POST"])
@@ -184,7 +186,7 @@ def report(contract_id, milestone_id):
     if form.validate_on_submit() and _reported(
         lambda: drafts.write_report(milestone, submit=form.submitting, actor=current_user, **form.answers()), form
     ):
-        flash(SUBMITTED if form.submitting else SAVED, "success")
+        flash(str(SUBMITTED if form.submitting else SAVED), "success")
         return _back_to_report(milestone)
     if request.method == "POST" and not form.errors:
         abort(400)
@@ -206,9 +208,9 @@ def review(contract_id, milestone_id):
         form.decision,
     ):
         flash(
-            "Report approved. The milestone's payment is now payable and the provider has been told."
+            _("Report approved. The milestone's payment is now payable and the provider has been told.")
             if form.approving
-            else "Report returned to the provider with your comments.",
+            else _("Report returned to the provider with your comments."),
             "success",
         )
         return _back_to_report(milestone)
@@ -270,7 +272,7 @@ def _evidence_page(contract, milestone, report, form):
 def evidence(contract_id, milestone_id):
     contract, milestone, report = _lead(contract_id, milestone_id)
     if request.method == "GET" and not reports.is_editable(report):
-        flash("The report has been submitted: its evidence can no longer be changed.")
+        flash(_("The report has been submitted: its evidence can no longer be changed."))
         return _back_to_report(milestone)
     form = EvidenceForm()
     if form.validate_on_submit() and committed(

@@ -9,7 +9,9 @@ Behind them, two financial years of history (history.py) for the board's dashboa
 published, bid for by providers of every size and type, evaluated, awarded, delivered,
 reported on and paid, each step through the services at its own past time (and dated then
 in the audit trail, dated.py), with some payments late and two overdue now; and the
-board's ratings of last year's partnerships (reviews.py).
+board's ratings of last year's partnerships (reviews.py). And in Wales, in Welsh: a
+commissioner of North Wales, a need in Welsh and English, and a Welsh charity's bid in
+Welsh (wales.py).
 
 Idempotent: running it again finds what exists and adds only what is missing.
 """
@@ -22,6 +24,7 @@ from .history import add_history
 from .needs import add_needs
 from .people import load_people, refuse_in_production
 from .reviews import add_reviews
+from .wales import add_wales
 
 
 def load_demo_data(password: str) -> list[tuple[str, str]]:
@@ -34,5 +37,6 @@ def load_demo_data(password: str) -> list[tuple[str, str]]:
     add_delivery()
     add_history(pdus, categories)
     add_reviews()
+    logins += add_wales(password)
     keep_closed_need_bids()  # the board's kept figures, as close-needs keeps them
     return logins

@@ -260,29 +260,35 @@ def add_needs(pdus: dict, categories: dict) -> None:
     charity = account_services.find_user("charity@demo.test")
     now = utcnow()
     for spec in NEEDS:
-        if db.session.scalar(sa.select(Need.id).where(Need.title == spec["title"])) is not None:
-            continue
-        need = draft_need(spec, pdus, categories, commissioner)
-        # The commissioner shows how many bids have come in (and nothing else) before closing.
-        need.show_bid_count = spec["when"] != "draft"
-        published, deadline, closes = _dates(spec["when"], now)
-        need.question_deadline, need.closes_at = deadline, closes
-        if published is not None:
-            need.published_at = published
-            audit.record(
-                "need.published",
-                need,
-                actor=commissioner,
-                before={"status": "draft"},
-                after={"status": "open", "demo": True},
-            )
-            # Its OCDS release too, dated when it was published, as the service writes it.
-            db.session.flush()
-            contracting_event.send(need, kind="tender", at=published)
-        db.session.flush()
-        if spec.get("question"):
+        need = add_need(spec, pdus, categories, commissioner, now)
+        if need is not None and spec.get("question"):
             _question_answered(need, charity, commissioner, now)
     db.session.flush()
+
+
+def add_need(spec: dict, pdus: dict, categories: dict, commissioner, now: datetime) -> Need | None:
+    """The need of a spec, at its stage (`when`), unless a need of its title exists."""
+    if db.session.scalar(sa.select(Need.id).where(Need.title == spec["title"])) is not None:
+        return None
+    need = draft_need(spec, pdus, categories, commissioner)
+    # The commissioner shows how many bids have come in (and nothing else) before closing.
+    need.show_bid_count = spec["when"] != "draft"
+    published, deadline, closes = _dates(spec["when"], now)
+    need.question_deadline, need.closes_at = deadline, closes
+    if published is not None:
+        need.published_at = published
+        audit.record(
+            "need.published",
+            need,
+            actor=commissioner,
+            before={"status": "draft"},
+            after={"status": "open", "demo": True},
+        )
+        # Its OCDS release too, dated when it was published, as the service writes it.
+        db.session.flush()
+        contracting_event.send(need, kind="tender", at=published)
+    db.session.flush()
+    return need
 
 
 def _question_answered(need, charity, commissioner, now: datetime) -> None:
@@ -321,6 +327,8 @@ def draft_need(spec: dict, pdus: dict, categories: dict, commissioner):
         duration_months=spec["duration_months"],
         procedure=spec.get("procedure", "grant"),
     )
+    # In Welsh too, for a need of an area in Wales.
+    need.title_cy, need.summary_cy = spec.get("title_cy", ""), spec.get("summary_cy", "")
     for title, description, value, reservation in spec["lots"]:
         drafting.save_lot(need, title=title, description=description, value_pence=value, reservation=reservation)
     # The social value limit first: the questions must fit in what the word budget leaves.

@@ -9,6 +9,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import audit, waiting
 from ..accounts.models import Role, User
@@ -29,9 +31,10 @@ from .ranking import Row, ranking
 from .scoring import moderation_closure
 from .summaries import summary_content
 from .timing import require_closed, standstill_end
+from .wording import explain_summary, local_title, summary_part_label
 
 # No bid can be awarded while the lot's moderation is open: the scores are not final.
-MODERATION_OPEN = "Close moderation of this lot first"
+MODERATION_OPEN = _l("Close moderation of this lot first")
 
 
 # The threshold and the decisions so far ------------------------------------------------------
@@ -79,18 +82,20 @@ def standstill_over(decision: AwardDecision, now: datetime | None = None) -> boo
 # Deciding --------------------------------------------------------------------------------------
 
 
-def award_problems(lot: Lot, bid: Bid | None) -> list[str]:
+def award_problems(lot: Lot, bid: Bid | None) -> list:
     """Why this lot cannot be awarded (to this bid) now: empty when it can."""
     problems = []
     if moderation_closure(lot) is None:
         problems.append(MODERATION_OPEN)
     for flagged in unresolved_low_bids(lot):
-        problems.append(f"Resolve the abnormally low bid from {flagged.organisation.name} first")
+        problems.append(
+            _("Resolve the abnormally low bid from %(organisation)s first", organisation=flagged.organisation.name)
+        )
     if bid is not None:
         if bid.lot_id != lot.id or counting_revision(bid) is None:
-            problems.append("Choose a bid on this lot")
+            problems.append(_("Choose a bid on this lot"))
         elif is_rejected(bid):
-            problems.append("This bid was rejected as abnormally low")
+            problems.append(_("This bid was rejected as abnormally low"))
     return problems
 
 
@@ -102,21 +107,21 @@ def awardable(lot: Lot, rows: list[Row]) -> list[Row]:
     return [row for row in rows if row.rank is not None and not row.excluded]
 
 
-def unchosen_message(lot: Lot) -> str:
+def unchosen_message(lot: Lot):
     """What a decision that names none of the choices (a bid, or "do not award") is told.
     While the lot's moderation is open no bid can be chosen (see awardable), so closing
     moderation is what to do first, not choosing a bid."""
     if moderation_closure(lot) is None:
         return MODERATION_OPEN
-    return "Select the bid to award the lot to, or that the lot is not awarded"
+    return _("Select the bid to award the lot to, or that the lot is not awarded")
 
 
 def _check_undecided(lot: Lot) -> None:
     existing = current_decision(lot)
     if existing is not None:
         if existing.is_waiting_for_sign_off:
-            raise EvaluationError("A decision on this lot is waiting for a board member's sign-off")
-        raise EvaluationError("This lot has already been decided")
+            raise EvaluationError(_("A decision on this lot is waiting for a board member's sign-off"))
+        raise EvaluationError(_("This lot has already been decided"))
 
 
 def decide(lot: Lot, *, bid: Bid | None, reasons: str, actor, now: datetime | None = None) -> AwardDecision:
@@ -135,9 +140,9 @@ def decide(lot: Lot, *, bid: Bid | None, reasons: str, actor, now: datetime | No
         EvaluationError,
         reasons,
         field="reasons",
-        noun="The reasons",
+        noun=_("The reasons"),
         limit=REASONS_WORD_LIMIT,
-        empty="Enter the reasons for the decision",
+        empty=_("Enter the reasons for the decision"),
     )
     outcome = AwardOutcome.AWARD if bid is not None else AwardOutcome.NOT_AWARDED
     decision = AwardDecision(
@@ -167,7 +172,7 @@ def decide(lot: Lot, *, bid: Bid | None, reasons: str, actor, now: datetime | No
         for user in board_members(need):
             queue_email(
                 user.email,
-                f"Sign-off needed: {need.title}, lot {lot.number}",
+                _l("Sign-off needed: %(title)s, lot %(number)s", title=local_title(need), number=lot.number),
                 "award_sign_off_needed",
                 user=user,
                 need=need,
@@ -258,14 +263,14 @@ def sign_off(decision: AwardDecision, *, approve: bool, comment: str, actor, now
     _lock_for_award(decision.lot.need)
     db.session.refresh(decision)
     if not decision.is_waiting_for_sign_off:
-        raise EvaluationError("This decision is not waiting for sign-off")
+        raise EvaluationError(_("This decision is not waiting for sign-off"))
     comment = written(
         EvaluationError,
         comment,
         field="comment",
-        noun="The comment",
+        noun=_("The comment"),
         limit=REASONS_WORD_LIMIT,
-        empty=None if approve else "Enter why you do not approve the decision",
+        empty=None if approve else _("Enter why you do not approve the decision"),
     )
     need = decision.lot.need
     if approve:
@@ -290,7 +295,9 @@ def sign_off(decision: AwardDecision, *, approve: bool, comment: str, actor, now
     commissioner = decision.decided_by
     queue_email(
         commissioner.email,
-        f"{'Approved' if approve else 'Not approved'}: {need.title}, lot {decision.lot.number}",
+        _l("Approved: %(title)s, lot %(number)s", title=local_title(need), number=decision.lot.number)
+        if approve
+        else _l("Not approved: %(title)s, lot %(number)s", title=local_title(need), number=decision.lot.number),
         "award_sign_off_result",
         user=commissioner,
         need=need,
@@ -321,12 +328,14 @@ def _take_effect(decision: AwardDecision, now: datetime) -> None:
         for user in party_users(row.bid):
             queue_email(
                 user.email,
-                f"The outcome of your bid for {need.title}, lot {lot.number}",
+                _l("The outcome of your bid for %(title)s, lot %(number)s", title=local_title(need), number=lot.number),
                 "assessment_summary",
                 user=user,
                 need=need,
                 lot=lot,
                 summary=content,
+                explain=explain_summary,
+                part_label=summary_part_label,
                 link=external_url("evaluation.summary", bid_id=row.bid.id),
             )
     audit.record(

@@ -6,6 +6,8 @@ views put its refusals by the field."""
 
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput
 from wtforms import SubmitField
@@ -22,14 +24,14 @@ NOT_AWARDED = "none"
 
 class RequestExplanationForm(FlaskForm):
     request = FreeText(
-        "What should the bidder explain?",
-        noun="The request",
+        _l("What should the bidder explain?"),
+        noun=_l("The request"),
         words=REASONS_WORD_LIMIT,
-        empty="Enter what the bidder should explain",
-        hint="For example, how it can deliver the service at this price. The bidder sees exactly what you write.",
+        empty=_l("Enter what the bidder should explain"),
+        hint=_l("For example, how it can deliver the service at this price. The bidder sees exactly what you write."),
     )
-    respond_by = GovDateField("Respond by", noun="the date to respond by")
-    submit = SubmitField("Ask the bidder to explain", widget=GovSubmitInput())
+    respond_by = GovDateField(_l("Respond by"), noun=_l("the date to respond by"))
+    submit = SubmitField(_l("Ask the bidder to explain"), widget=GovSubmitInput())
 
     def __init__(self, *args, today: date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,28 +40,28 @@ class RequestExplanationForm(FlaskForm):
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
         if self.respond_by.data is not None and self.respond_by.data <= self.today:
-            self.respond_by.errors = [*self.respond_by.errors, "The date to respond by must be in the future"]
+            self.respond_by.errors = [*self.respond_by.errors, _("The date to respond by must be in the future")]
             ok = False
         return ok
 
 
 class DecideLowBidForm(FlaskForm):
     outcome = Radios(
-        "What is your decision?",
-        message="Select whether you accept the explanation or reject the bid",
+        _l("What is your decision?"),
+        message=_l("Select whether you accept the explanation or reject the bid"),
         choices=[
-            SelectChoice(ACCEPT, "Accept the explanation: the bid stays in"),
-            SelectChoice(REJECT, "Reject the bid as abnormally low"),
+            SelectChoice(ACCEPT, _l("Accept the explanation: the bid stays in")),
+            SelectChoice(REJECT, _l("Reject the bid as abnormally low")),
         ],
         widget=GovRadioInput(),
     )
     reason = FreeText(
-        "Reasons for your decision",
-        noun="The reasons",
+        _l("Reasons for your decision"),
+        noun=_l("The reasons"),
         words=REASONS_WORD_LIMIT,
-        empty="Enter the reasons for your decision",
+        empty=_l("Enter the reasons for your decision"),
     )
-    submit = SubmitField("Record the decision", widget=GovSubmitInput())
+    submit = SubmitField(_l("Record the decision"), widget=GovSubmitInput())
 
     @property
     def accept(self) -> bool:
@@ -68,26 +70,28 @@ class DecideLowBidForm(FlaskForm):
 
 class ExplanationForm(FlaskForm):
     response = FreeText(
-        "Your explanation",
-        noun="Your explanation",
+        _l("Your explanation"),
+        noun=_l("Your explanation"),
         words=REASONS_WORD_LIMIT,
-        empty="Enter your explanation",
-        hint="Say how you will deliver the service at the price you bid: for example, staff costs, volunteers, premises you already have or other funding.",
+        empty=_l("Enter your explanation"),
+        hint=_l(
+            "Say how you will deliver the service at the price you bid: for example, staff costs, volunteers, premises you already have or other funding."
+        ),
     )
-    submit = SubmitField("Send your explanation", widget=GovSubmitInput())
+    submit = SubmitField(_l("Send your explanation"), widget=GovSubmitInput())
 
 
 class AwardForm(FlaskForm):
     # The message for no choice is the service's (award.unchosen_message), given by the view.
-    bid_id = Radios("Your decision", message="", widget=GovRadioInput())
+    bid_id = Radios(_l("Your decision"), message="", widget=GovRadioInput())
     reasons = FreeText(
-        "Reasons for the decision",
-        noun="The reasons",
+        _l("Reasons for the decision"),
+        noun=_l("The reasons"),
         words=REASONS_WORD_LIMIT,
-        empty="Enter the reasons for the decision",
-        hint="Every bidder is sent these reasons with its assessment summary.",
+        empty=_l("Enter the reasons for the decision"),
+        hint=_l("Every bidder is sent these reasons with its assessment summary."),
     )
-    submit = SubmitField("Record the decision", widget=GovSubmitInput())
+    submit = SubmitField(_l("Record the decision"), widget=GovSubmitInput())
 
     def __init__(self, *args, rows=(), unchosen: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -95,10 +99,16 @@ class AwardForm(FlaskForm):
         self.bid_id.validators = [InputRequired(message=unchosen)]
         self.bid_id.choices = [
             SelectChoice(
-                str(row.bid.id), f"Award to {row.bid.organisation.name}: {row.total_2dp} points, ranked {row.rank}"
+                str(row.bid.id),
+                _(
+                    "Award to %(organisation)s: %(points)s points, ranked %(rank)s",
+                    organisation=row.bid.organisation.name,
+                    points=row.total_2dp,
+                    rank=row.rank,
+                ),
             )
             for row in rows
-        ] + [SelectChoice(NOT_AWARDED, "Do not award this lot")]
+        ] + [SelectChoice(NOT_AWARDED, _("Do not award this lot"))]
 
     @property
     def chosen_bid_id(self) -> int | None:
@@ -107,18 +117,18 @@ class AwardForm(FlaskForm):
 
 class SignOffForm(FlaskForm):
     decision = Radios(
-        "Do you approve this decision?",
-        message="Select whether you approve the decision",
-        choices=[SelectChoice(APPROVE, "Yes, approve it"), SelectChoice(REFUSE, "No, do not approve it")],
+        _l("Do you approve this decision?"),
+        message=_l("Select whether you approve the decision"),
+        choices=[SelectChoice(APPROVE, _l("Yes, approve it")), SelectChoice(REFUSE, _l("No, do not approve it"))],
         widget=GovRadioInput(),
     )
     comment = FreeText(
-        "Comment",
-        noun="The comment",
+        _l("Comment"),
+        noun=_l("The comment"),
         words=REASONS_WORD_LIMIT,
-        hint="Required if you do not approve: the commissioner is sent it and decides again.",
+        hint=_l("Required if you do not approve: the commissioner is sent it and decides again."),
     )
-    submit = SubmitField("Send your decision", widget=GovSubmitInput())
+    submit = SubmitField(_l("Send your decision"), widget=GovSubmitInput())
 
     @property
     def approve(self) -> bool:

@@ -9,6 +9,10 @@ services' EvaluationError.field:
 `rationale_<part>`.
 """
 
+from collections.abc import Callable
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
@@ -43,7 +47,7 @@ class ScoreField(RadioField):
             self.data = None
             return
         if self.data not in {str(n) for n in SCORE_MEANINGS}:
-            raise StopValidation(f"The score for {self.noun} must be a whole number from 0 to 4")
+            raise StopValidation(_("The score for %(part)s must be a whole number from 0 to 4", part=self.noun))
 
 
 # The panel -------------------------------------------------------------------------------
@@ -51,11 +55,11 @@ class ScoreField(RadioField):
 
 class AddEvaluatorForm(FlaskForm):
     user_id = Radios(
-        "Add an evaluator to the panel",
-        message="Select an evaluator of this area to add to the panel",
+        _l("Add an evaluator to the panel"),
+        message=_l("Select an evaluator of this area to add to the panel"),
         widget=GovRadioInput(),
     )
-    submit = SubmitField("Add to the panel", widget=GovSubmitInput())
+    submit = SubmitField(_l("Add to the panel"), widget=GovSubmitInput())
 
     def __init__(self, *args, evaluators=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,13 +75,15 @@ def declarations_form(organisations, **kwargs) -> FlaskForm:
     details of a conflict (`details_<id>`) revealed when there is one."""
 
     class DeclarationsForm(FlaskForm):
-        submit = SubmitField("Send your declarations", widget=GovSubmitInput())
+        submit = SubmitField(_("Send your declarations"), widget=GovSubmitInput())
 
         def validate(self, extra_validators=None):
             ok = super().validate(extra_validators)
             for organisation, choice, details in self.questions:
                 if choice.data == CONFLICT and not details.errors and not details.data:
-                    details.errors = [f"Describe your conflict of interest with {organisation.name}"]
+                    details.errors = [
+                        _("Describe your conflict of interest with %(organisation)s", organisation=organisation.name)
+                    ]
                     ok = False
             return ok
 
@@ -93,11 +99,13 @@ def declarations_form(organisations, **kwargs) -> FlaskForm:
             DeclarationsForm,
             f"org_{organisation.id}",
             Radios(
-                f"Do you have a conflict of interest with {organisation.name}?",
-                message=f"Say whether you have a conflict of interest with {organisation.name}",
+                _("Do you have a conflict of interest with %(organisation)s?", organisation=organisation.name),
+                message=_(
+                    "Say whether you have a conflict of interest with %(organisation)s", organisation=organisation.name
+                ),
                 choices=[
-                    SelectChoice(NO_CONFLICT, "No conflict of interest"),
-                    SelectChoice(CONFLICT, "I have a conflict of interest"),
+                    SelectChoice(NO_CONFLICT, _("No conflict of interest")),
+                    SelectChoice(CONFLICT, _("I have a conflict of interest")),
                 ],
             ),
         )
@@ -105,8 +113,8 @@ def declarations_form(organisations, **kwargs) -> FlaskForm:
             DeclarationsForm,
             f"details_{organisation.id}",
             FreeText(
-                "Describe the conflict of interest",
-                noun=f"The details of your conflict with {organisation.name}",
+                _("Describe the conflict of interest"),
+                noun=_("The details of your conflict with %(organisation)s", organisation=organisation.name),
                 characters=CONFLICT_DETAILS_CHARACTERS,
             ),
         )
@@ -126,23 +134,30 @@ class _PartsForm(FlaskForm):
 
 
 def _parts_form(
-    base: type[_PartsForm], parts, *, text_field: str, score_label: str, text_label: str, text_noun: str, **kwargs
+    base: type[_PartsForm],
+    parts,
+    *,
+    text_field: str,
+    score_label: Callable[[str], str],
+    text_label: Callable[[str], str],
+    text_noun: Callable[[str], str],
+    **kwargs,
 ):
-    """`base` with `score_<key>` and `<text_field>_<key>` for each part; the labels have a
-    {} for the part's name."""
+    """`base` with `score_<key>` and `<text_field>_<key>` for each part; the labels are
+    made from the part's name."""
 
     class Form(base):  # type: ignore[valid-type, misc]  # mypy takes no class passed in as a base
         pass
 
     for part in parts:
         name = part.label.lower()
-        setattr(Form, f"score_{part.key}", ScoreField(score_label.format(name), noun=name))
+        setattr(Form, f"score_{part.key}", ScoreField(score_label(name), noun=name))
         setattr(
             Form,
             f"{text_field}_{part.key}",
             FreeText(
-                text_label.format(name),
-                noun=text_noun.format(name),
+                text_label(name),
+                noun=text_noun(name),
                 words=JUSTIFICATION_WORD_LIMIT,
             ),
         )
@@ -152,12 +167,12 @@ def _parts_form(
 
 
 class _ScoreForm(_PartsForm):
-    save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
-    submit_scores = SubmitField("Submit scores", widget=GovSubmitInput())
+    save_draft = SubmitField(_l("Save as draft"), widget=GovSubmitInput())
+    submit_scores = SubmitField(_l("Submit scores"), widget=GovSubmitInput())
 
 
 class _ModerationForm(_PartsForm):
-    submit = SubmitField("Save the agreed scores", widget=GovSubmitInput())
+    submit = SubmitField(_l("Save the agreed scores"), widget=GovSubmitInput())
 
 
 def score_form(parts, **kwargs) -> FlaskForm:
@@ -167,9 +182,9 @@ def score_form(parts, **kwargs) -> FlaskForm:
         _ScoreForm,
         parts,
         text_field="justification",
-        score_label="Score for {}",
-        text_label="Why this score for {}",
-        text_noun="The justification for {}",
+        score_label=lambda part: _("Score for %(part)s", part=part),
+        text_label=lambda part: _("Why this score for %(part)s", part=part),
+        text_noun=lambda part: _("The justification for %(part)s", part=part),
         **kwargs,
     )
 
@@ -180,9 +195,9 @@ def moderation_form(parts, **kwargs) -> FlaskForm:
         _ModerationForm,
         parts,
         text_field="rationale",
-        score_label="Agreed score for {}",
-        text_label="Rationale for the agreed score for {}",
-        text_noun="The rationale for {}",
+        score_label=lambda part: _("Agreed score for %(part)s", part=part),
+        text_label=lambda part: _("Rationale for the agreed score for %(part)s", part=part),
+        text_noun=lambda part: _("The rationale for %(part)s", part=part),
         **kwargs,
     )
 

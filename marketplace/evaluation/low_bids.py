@@ -6,6 +6,8 @@ bid is not ranked; no lot is awarded while one of its flagged bids is undecided.
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import audit, waiting
 from ..accounts.models import Role, User
@@ -15,7 +17,7 @@ from ..extensions import db
 from ..needs.models import Lot, Need
 from ..notifications import due_soon, external_url, queue_email
 from ..refusals import written
-from ..timeutil import london, london_date, utcnow
+from ..timeutil import format_day, london, london_date, utcnow
 from .errors import REASONS_WORD_LIMIT, EvaluationError
 from .models import LowBidOutcome, LowBidReview
 from .parties import party_users
@@ -26,6 +28,7 @@ from .timing import (
     end_of_working_day,
     require_closed,
 )
+from .wording import local_title
 
 
 def review_of(bid: Bid) -> LowBidReview | None:
@@ -85,7 +88,7 @@ def review_state(bid: Bid) -> str | None:
         return "Explanation not asked for yet"
     if review.is_decided:
         assert review.outcome is not None  # ck_low_bid_reviews_decided_completely
-        return review.outcome.label
+        return {LowBidOutcome.ACCEPTED: "Explanation accepted", LowBidOutcome.REJECTED: "Bid rejected"}[review.outcome]
     if review.responded_at is not None:
         return "Explanation received: decide"
     return "Waiting for the bidder's explanation"
@@ -95,12 +98,15 @@ def _check_respond_by(respond_by: date, now: datetime) -> None:
     earliest = earliest_respond_by(now)
     if respond_by < earliest:
         raise EvaluationError(
-            f"Give the bidder at least {EXPLANATION_WORKING_DAYS} working days: the date must be "
-            f"{earliest:%-d %B %Y} or later",
+            _(
+                "Give the bidder at least %(days)s working days: the date must be %(date)s or later",
+                days=EXPLANATION_WORKING_DAYS,
+                date=format_day(earliest),
+            ),
             "respond_by",
         )
     if respond_by > london_date(now) + timedelta(days=60):
-        raise EvaluationError("The date must be within 60 days", "respond_by")
+        raise EvaluationError(_("The date must be within 60 days"), "respond_by")
 
 
 def request_explanation(
@@ -111,16 +117,16 @@ def request_explanation(
     now = now or utcnow()
     require_closed(bid.need, now)
     if bid.low_flagged_at is None:
-        raise EvaluationError("This bid was not flagged as abnormally low")
+        raise EvaluationError(_("This bid was not flagged as abnormally low"))
     if review_of(bid) is not None:
-        raise EvaluationError("An explanation has already been requested for this bid")
+        raise EvaluationError(_("An explanation has already been requested for this bid"))
     request = written(
         EvaluationError,
         request,
         field="request",
-        noun="The request",
+        noun=_("The request"),
         limit=REASONS_WORD_LIMIT,
-        empty="Enter what the bidder should explain",
+        empty=_("Enter what the bidder should explain"),
     )
     _check_respond_by(respond_by, now)
     review = LowBidReview(
@@ -140,7 +146,7 @@ def request_explanation(
     for user in party_users(bid):
         queue_email(
             user.email,
-            f"Explain your price for {bid.need.title}",
+            _l("Explain your price for %(title)s", title=local_title(bid.need)),
             "low_bid_request",
             user=user,
             bid=bid,
@@ -155,18 +161,18 @@ def request_explanation(
 def explain(review: LowBidReview, *, text: str, actor, now: datetime | None = None) -> None:
     now = now or utcnow()
     if review.responded_at is not None:
-        raise EvaluationError("You have already sent your explanation")
+        raise EvaluationError(_("You have already sent your explanation"))
     if review.is_decided:
-        raise EvaluationError("The commissioner has already decided on this bid")
+        raise EvaluationError(_("The commissioner has already decided on this bid"))
     if now >= review.respond_by:
-        raise EvaluationError("The time to explain this bid's price has passed")
+        raise EvaluationError(_("The time to explain this bid's price has passed"))
     text = written(
         EvaluationError,
         text,
         field="response",
-        noun="Your explanation",
+        noun=_("Your explanation"),
         limit=REASONS_WORD_LIMIT,
-        empty="Enter your explanation",
+        empty=_("Enter your explanation"),
     )
     review.response, review.responded_at, review.responded_by_id = text, now, actor.id
     audit.record("low_bid.explained", review, actor=actor, after={"bid_id": review.bid_id})
@@ -187,7 +193,7 @@ def _tell_commissioners(review: LowBidReview) -> None:
     for user in people:
         queue_email(
             user.email,
-            f"Explanation received: {bid.organisation.name}",
+            _l("Explanation received: %(organisation)s", organisation=bid.organisation.name),
             "low_bid_explained",
             user=user,
             bid=bid,
@@ -201,19 +207,21 @@ def decide_low_bid(review: LowBidReview, *, accept: bool, reason: str, actor, no
     now = now or utcnow()
     require_closed(review.bid.need, now)
     if review.is_decided:
-        raise EvaluationError("This bid has already been decided")
+        raise EvaluationError(_("This bid has already been decided"))
     if window_open(review, now):
-        raise EvaluationError(f"Wait for the bidder's explanation: it has until {london(review.respond_by)}")
+        raise EvaluationError(
+            _("Wait for the bidder's explanation: it has until %(time)s", time=london(review.respond_by))
+        )
     reason = written(
         EvaluationError,
         reason,
         field="reason",
-        noun="The reasons",
+        noun=_("The reasons"),
         limit=REASONS_WORD_LIMIT,
-        empty="Enter the reasons for your decision",
+        empty=_("Enter the reasons for your decision"),
     )
     if moderation_closure(review.bid.lot) is not None and not accept:
-        raise EvaluationError("Moderation of this lot is closed: a bid can no longer be rejected")
+        raise EvaluationError(_("Moderation of this lot is closed: a bid can no longer be rejected"))
     review.outcome = LowBidOutcome.ACCEPTED if accept else LowBidOutcome.REJECTED
     review.outcome_reason, review.decided_at, review.decided_by_id = reason, now, actor.id
     audit.record(

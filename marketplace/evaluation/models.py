@@ -16,6 +16,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, enum_type
@@ -25,11 +26,11 @@ from ..timeutil import UTCDateTime, utcnow
 SOCIAL_VALUE = "social_value"
 
 SCORE_MEANINGS = {
-    0: "No answer, or the answer does not address the question",
-    1: "Poor: major gaps or concerns",
-    2: "Acceptable: meets the need with some gaps",
-    3: "Good: meets the need well, with minor gaps",
-    4: "Excellent: meets the need fully, with evidence",
+    0: _l("No answer, or the answer does not address the question"),
+    1: _l("Poor: major gaps or concerns"),
+    2: _l("Acceptable: meets the need with some gaps"),
+    3: _l("Good: meets the need well, with minor gaps"),
+    4: _l("Excellent: meets the need fully, with evidence"),
 }
 
 
@@ -163,7 +164,7 @@ class LowBidOutcome(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"accepted": "Explanation accepted", "rejected": "Bid rejected"}[self.value]
+        return str({"accepted": _l("Explanation accepted"), "rejected": _l("Bid rejected")}[self.value])
 
 
 class LowBidReview(Model):
@@ -209,7 +210,7 @@ class AwardOutcome(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"award": "Award", "not_awarded": "Not awarded"}[self.value]
+        return str({"award": _l("Award"), "not_awarded": _l("Not awarded")}[self.value])
 
 
 class AwardDecision(Model):

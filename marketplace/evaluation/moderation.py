@@ -6,6 +6,7 @@ scores are final and the lot can be awarded."""
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from .. import audit, waiting
 from ..bids.lifecycle import submitted_clause
@@ -36,18 +37,20 @@ def agree_scores(bid: Bid, scores: dict[str, tuple], *, actor, now: datetime | N
     """Record moderation's agreed score and rationale for every part of a bid."""
     now = now or utcnow()
     need = bid.need
-    revision = open_for_moderation(bid, now, "agreed scores")
+    revision = open_for_moderation(
+        bid, now, _("Moderation of this lot is closed: agreed scores can no longer be changed")
+    )
     if not scoring_complete(bid, revision):
         raise EvaluationError(
-            "Every evaluator on the panel without a conflict must submit their scores for this bid before moderation"
+            _("Every evaluator on the panel without a conflict must submit their scores for this bid before moderation")
         )
     checked = checked_parts(
         need,
         scores,
         required=True,
         text_field="rationale",
-        empty="Give the rationale for the agreed score for {}",
-        noun="The rationale for {}",
+        empty=lambda part: _("Give the rationale for the agreed score for %(part)s", part=part),
+        noun=lambda part: _("The rationale for %(part)s", part=part),
     )
     existing = agreed_scores(bid)
     before = {k: a.score for k, a in existing.items()}
@@ -76,13 +79,13 @@ def close_moderation(lot: Lot, *, actor, now: datetime | None = None) -> Moderat
     now = now or utcnow()
     require_closed(lot.need, now)
     if moderation_closure(lot) is not None:
-        raise EvaluationError("Moderation of this lot is already closed")
+        raise EvaluationError(_("Moderation of this lot is already closed"))
     entries = lot_bids(lot)
     if not entries:
-        raise EvaluationError("There are no bids on this lot to moderate")
+        raise EvaluationError(_("There are no bids on this lot to moderate"))
     missing = [b.organisation.name for b, _ in entries if not is_rejected(b) and not _all_agreed(b)]
     if missing:
-        raise EvaluationError("Agree the scores of every bid first: " + ", ".join(missing))
+        raise EvaluationError(_("Agree the scores of every bid first: %(bids)s", bids=", ".join(missing)))
     closure = ModerationClosure(lot_id=lot.id, closed_at=now, closed_by_id=actor.id)
     db.session.add(closure)
     audit.record("moderation.closed", closure, actor=actor, after={"need_id": lot.need_id, "lot": lot.number})

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import audit, waiting
 from ..accounts.models import Role, User
@@ -23,6 +25,7 @@ from .errors import EvaluationError
 from .models import ConflictDeclaration, PanelMember
 from .parties import bid_organisation_ids
 from .timing import require_closed
+from .wording import local_title
 
 
 def available_evaluators(need: Need) -> list[User]:
@@ -58,15 +61,15 @@ def assign_evaluator(need: Need, user: User, *, actor, now: datetime | None = No
     now = now or utcnow()
     require_closed(need, now)
     if user.id not in {u.id for u in available_evaluators(need)}:
-        raise EvaluationError("Choose an evaluator of this area", "user_id")
+        raise EvaluationError(_("Choose an evaluator of this area"), "user_id")
     if panel_member(need, user) is not None:
-        raise EvaluationError(f"{user.name} is already on the panel", "user_id")
+        raise EvaluationError(_("%(name)s is already on the panel", name=user.name), "user_id")
     member = PanelMember(need_id=need.id, user_id=user.id, assigned_at=now, assigned_by_id=actor.id)
     db.session.add(member)
     audit.record("panel.assigned", member, actor=actor, after={"need_id": need.id, "user_id": user.id})
     queue_email(
         user.email,
-        f"You are on the evaluation panel for {need.title}",
+        _l("You are on the evaluation panel for %(title)s", title=local_title(need)),
         "panel_assigned",
         user=user,
         need=need,
@@ -80,7 +83,7 @@ def remove_evaluator(member: PanelMember, *, actor, now: datetime | None = None)
     now = now or utcnow()
     require_closed(member.need, now)
     if member.removed_at is not None:
-        raise EvaluationError("This evaluator has already been removed")
+        raise EvaluationError(_("This evaluator has already been removed"))
     member.removed_at = now
     member.removed_by_id = actor.id
     audit.record("panel.removed", member, actor=actor, after={"need_id": member.need_id, "user_id": member.user_id})
@@ -112,19 +115,21 @@ def declare_conflicts(need: Need, user, answers: dict[int, tuple[bool, str]], *,
     now = now or utcnow()
     require_closed(need, now)
     if panel_member(need, user) is None:
-        raise EvaluationError("Only evaluators on this need's panel declare conflicts")
+        raise EvaluationError(_("Only evaluators on this need's panel declare conflicts"))
     outstanding = undeclared(need, user)
     if not outstanding:
-        raise EvaluationError("You have already declared your interests for every bidder")
+        raise EvaluationError(_("You have already declared your interests for every bidder"))
     for organisation in outstanding:
         if organisation.id not in answers:
             raise EvaluationError(
-                f"Say whether you have a conflict of interest with {organisation.name}", f"org_{organisation.id}"
+                _("Say whether you have a conflict of interest with %(organisation)s", organisation=organisation.name),
+                f"org_{organisation.id}",
             )
         conflicted, details = answers[organisation.id]
         if conflicted and not (details or "").strip():
             raise EvaluationError(
-                f"Describe your conflict of interest with {organisation.name}", f"details_{organisation.id}"
+                _("Describe your conflict of interest with %(organisation)s", organisation=organisation.name),
+                f"details_{organisation.id}",
             )
     for organisation in outstanding:
         conflicted, details = answers[organisation.id]

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from flask_babel import gettext as _
+
 from ..bids.models import Bid, BidRevision
 from ..needs.models import Lot, Need
 from .low_bids import is_rejected
@@ -80,7 +82,7 @@ def ranking(lot: Lot) -> list[Row]:
         row = Row(bid=bid, revision=revision)
         rows.append(row)
         if is_rejected(bid):
-            row.excluded = "Rejected as abnormally low"
+            row.excluded = "Rejected as abnormally low"  # shown by wording.state_label
         else:
             _work_out(row, lot.need, lowest)
 
@@ -104,7 +106,7 @@ def ranking(lot: Lot) -> list[Row]:
 def tie_note(row: Row, rows: list[Row]) -> str | None:
     """Why a ranked bid sharing its total with another is placed where it is (or that it is tied)."""
     if row.tied:
-        return "Tied: the same total and the same quality score"
+        return _("Tied: the same total and the same quality score")
     if row.rank is None:
         return None
     same = [o for o in rows if o is not row and o.rank is not None and o.total_2dp == row.total_2dp]
@@ -112,10 +114,6 @@ def tie_note(row: Row, rows: list[Row]) -> str | None:
         return None
     assert row.quality_2dp is not None  # ranked, so complete: _work_out set its quality
     higher = all(o.quality_2dp is not None and row.quality_2dp > o.quality_2dp for o in same)
-    return (
-        "Same total as another bid: placed "
-        + ("above" if higher else "below")
-        + " it by its "
-        + ("higher" if higher else "lower")
-        + " quality score"
-    )
+    if higher:
+        return _("Same total as another bid: placed above it by its higher quality score")
+    return _("Same total as another bid: placed below it by its lower quality score")

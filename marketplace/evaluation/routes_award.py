@@ -15,6 +15,7 @@ its field with the input kept, status 400, and nothing written.
 from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import signals
@@ -24,7 +25,7 @@ from ..extensions import db
 from ..needs.models import Lot, Need
 from ..permissions import Action, can, require
 from ..refusals import committed
-from ..timeutil import london, london_date, utcnow
+from ..timeutil import format_day, london, london_date, utcnow
 from . import award as awards
 from . import bp, low_bids
 from .errors import REASONS_WORD_LIMIT
@@ -40,13 +41,16 @@ from .models import AwardDecision, AwardOutcome
 from .ranking import ranking
 from .summaries import standstill_end_of, summaries_for
 from .timing import earliest_respond_by
+from .wording import (
+    explain_summary,
+    result_label,
+    state_label,
+    summary_need_title,
+    summary_part_label,
+    summary_part_title,
+)
 
-RESULT_LABELS = {
-    "won": "Your bid won",
-    "not_won": "Your bid did not win",
-    "rejected": "Your bid was rejected",
-    "not_awarded": "The lot was not awarded",
-}
+bp.add_app_template_filter(state_label, "evaluation_state")
 
 
 # Loading -------------------------------------------------------------------------------
@@ -92,7 +96,7 @@ def _low_bid_page(need: Need, bid: Bid, *, form=None, now: datetime | None = Non
             review=review,
             manage=manage,
             form=form if manage else None,
-            earliest=f"{earliest.day} {earliest:%B %Y}",
+            earliest=format_day(earliest),
             window_open=low_bids.window_open(review, now),
             limit=REASONS_WORD_LIMIT,
         ),
@@ -119,7 +123,7 @@ def request_explanation(need_id, bid_id):
     need, bid = _managed_flagged_bid(need_id, bid_id)
     now = utcnow()
     if low_bids.review_of(bid) is not None:
-        flash("An explanation has already been requested for this bid.")
+        flash(_("An explanation has already been requested for this bid."))
         return redirect(url_for("evaluation.low_bid", need_id=need.id, bid_id=bid.id))
     form = RequestExplanationForm(today=london_date(now))
     if form.validate_on_submit() and committed(
@@ -129,7 +133,7 @@ def request_explanation(need_id, bid_id):
         form,
         form.request,
     ):
-        flash(f"{bid.organisation.name} has been asked to explain its price.", "success")
+        flash(_("%(organisation)s has been asked to explain its price.", organisation=bid.organisation.name), "success")
         return redirect(url_for("evaluation.low_bid", need_id=need.id, bid_id=bid.id))
     if not form.errors:
         abort(400)  # not a browser's POST (no CSRF token)
@@ -142,7 +146,9 @@ def decide_low_bid(need_id, bid_id):
     need, bid = _managed_flagged_bid(need_id, bid_id)
     review = low_bids.review_of(bid)
     if review is None or review.is_decided:
-        flash("There is nothing to decide on this bid." if review is None else "This bid has already been decided.")
+        flash(
+            _("There is nothing to decide on this bid.") if review is None else _("This bid has already been decided.")
+        )
         return redirect(url_for("evaluation.low_bid", need_id=need.id, bid_id=bid.id))
     form = DecideLowBidForm()
     if form.validate_on_submit() and committed(
@@ -150,7 +156,7 @@ def decide_low_bid(need_id, bid_id):
         form,
         form.outcome,
     ):
-        done = "Explanation accepted: the bid stays in." if form.accept else "Bid rejected as abnormally low."
+        done = _("Explanation accepted: the bid stays in.") if form.accept else _("Bid rejected as abnormally low.")
         flash(done, "success")
         return redirect(url_for("evaluation.low_bid", need_id=need.id, bid_id=bid.id))
     if not form.errors:
@@ -207,7 +213,7 @@ def explain(bid_id):
         # The lead, but the window has passed or it was answered: the service says why.
         committed(send, form, form.response)
     elif form.validate_on_submit() and committed(send, form, form.response):
-        flash("Your explanation has been sent to the commissioner.", "success")
+        flash(_("Your explanation has been sent to the commissioner."), "success")
         return redirect(url_for("evaluation.explain", bid_id=bid.id))
     if not form.errors:
         abort(400)
@@ -273,11 +279,11 @@ def award(need_id, lot_id):
             decision = awards.current_decision(lot)
             if decision is not None and decision.is_waiting_for_sign_off:
                 flash(
-                    "Decision recorded. It takes effect when a board member approves it: they have been emailed.",
+                    _("Decision recorded. It takes effect when a board member approves it: they have been emailed."),
                     "success",
                 )
             else:
-                flash("Decision recorded. Every bidder has been sent its assessment summary.", "success")
+                flash(_("Decision recorded. Every bidder has been sent its assessment summary."), "success")
             return redirect(url_for("evaluation.award", need_id=need.id, lot_id=lot.id))
     if not form.errors:
         abort(400)
@@ -325,16 +331,18 @@ def _not_signer(decision: AwardDecision, need):
         and decision.needs_sign_off
         and not decision.is_waiting_for_sign_off
     ):
-        flash("This decision has already been signed off or refused.")
+        flash(_("This decision has already been signed off or refused."))
         return redirect(url_for("evaluation.sign_off", decision_id=decision.id))
     abort(403)
 
 
 def _signed_off(decision: AwardDecision, approved: bool):
     if approved:
-        flash("Decision approved. It has taken effect: every bidder has been sent its assessment summary.", "success")
+        flash(
+            _("Decision approved. It has taken effect: every bidder has been sent its assessment summary."), "success"
+        )
     else:
-        flash("Decision not approved. The commissioner has been told why and will decide again.", "success")
+        flash(_("Decision not approved. The commissioner has been told why and will decide again."), "success")
     return redirect(url_for("evaluation.sign_off", decision_id=decision.id))
 
 
@@ -385,7 +393,11 @@ def summary(bid_id):
         bid=bid,
         need=bid.need,
         summaries=[(s, s.content, standstill_end_of(s.content)) for s in shown],
-        result_labels=RESULT_LABELS,
+        result_label=result_label,
+        explain=explain_summary,
+        part_label=summary_part_label,
+        part_title=summary_part_title,
+        need_title=summary_need_title,
         party=parties.is_party(current_user, bid),
     )
 

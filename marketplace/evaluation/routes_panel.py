@@ -19,6 +19,7 @@ field with an error summary, the input kept, status 400, nothing written.
 """
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import signals
@@ -139,10 +140,11 @@ def close_moderation(need_id, lot_id):
         if committed(lambda: moderation.close_moderation(lot, actor=current_user), form, form.submit):
             return redirect(url_for("evaluation.overview", need_id=need.id, _anchor=f"lot-{lot.number}"))
     else:
-        form.submit.errors = ["The form had expired: try again"]
+        form.submit.errors = [_("The form had expired: try again")]
     context = _overview_context(need)
     context["errors"] = [
-        {"text": f"Lot {lot.number}: {message}", "href": f"#close-lot-{lot.id}"} for message in form.submit.errors
+        {"text": _("Lot %(number)s: %(message)s", number=lot.number, message=message), "href": f"#close-lot-{lot.id}"}
+        for message in form.submit.errors
     ]
     context["close_errors"] = {lot.id: form.submit.errors[0]}
     return render_template("evaluation/panel/overview.html", **context), 400
@@ -189,7 +191,7 @@ def remove_panel_member(need_id, member_id):
     ):
         return redirect(url_for("evaluation.panel", need_id=need.id))
     if not form.submit.errors:
-        form.submit.errors = ["The form had expired: try again"]
+        form.submit.errors = [_("The form had expired: try again")]
     add_form = AddEvaluatorForm(formdata=None, evaluators=panel.addable_evaluators(need))
     return _panel_page(need, form=add_form, remove_form=form, status=400, remove_error=form.submit.errors[0])
 
@@ -368,7 +370,9 @@ def _working(row, lowest: int | None, price_weight: int) -> dict:
     parts = [
         {
             "label": part.label,
-            "working": f"{score}/4 × {part.weight} = {scoring.two(points)}" if score is not None else "Not agreed yet",
+            "working": f"{score}/4 × {part.weight} = {scoring.two(points)}"
+            if score is not None
+            else _("Not agreed yet"),
         }
         for part, score, points in row.part_points
     ]

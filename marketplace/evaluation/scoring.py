@@ -7,12 +7,14 @@ Scores are exact: weighted points are Fractions, shown (and ranked) to two decim
 rounded half up. Audit events hold scores but never a bid's answers.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from .. import audit
 from ..bids.closing import counting_bids
@@ -20,7 +22,6 @@ from ..bids.lifecycle import counting_revision
 from ..bids.models import Bid, BidRevision
 from ..extensions import db
 from ..needs.models import Lot, Need, NeedStatus
-from ..needs.proportion import SHORT_FORM_SOCIAL_VALUE_NOTE
 from ..refusals import written
 from ..timeutil import utcnow
 from .errors import JUSTIFICATION_WORD_LIMIT, EvaluationError
@@ -34,6 +35,7 @@ from .models import (
 )
 from .panel import conflicted_with, may_open, panel
 from .timing import require_closed
+from .wording import SOCIAL_VALUE_ON_SHORT_FORM
 
 # The parts of a bid that are scored -----------------------------------------------------
 
@@ -44,15 +46,20 @@ class Part:
     label: str
     question: str
     weight: int
+    number: int | None = None  # the criterion's (None: social value)
 
 
 def parts(need: Need) -> list[Part]:
     """What each evaluator scores: the quality criteria, then social value when weighted
     (on the short grant form, scored from the answer to question 3)."""
-    result = [Part(str(c.id), f"Question {c.number}", c.question, c.weight) for c in need.criteria]
+    result = [
+        Part(str(c.id), _("Question %(number)s", number=c.number), c.question, c.weight, c.number)
+        for c in need.criteria
+    ]
     if need.social_value_weight:
-        question = SHORT_FORM_SOCIAL_VALUE_NOTE if need.short_form else "Social value"
-        result.append(Part(SOCIAL_VALUE, "Social value", question, need.social_value_weight))
+        label = _("Social value")
+        question = str(SOCIAL_VALUE_ON_SHORT_FORM) if need.short_form else label
+        result.append(Part(SOCIAL_VALUE, label, question, need.social_value_weight))
     return result
 
 
@@ -90,36 +97,44 @@ def may_score(user, bid: Bid) -> bool:
 def _check_score(value, part: Part, *, required: bool) -> int | None:
     if value is None or value == "":
         if required:
-            raise EvaluationError(f"Choose a score for {part.label.lower()}", f"score_{part.key}")
+            raise EvaluationError(_("Choose a score for %(part)s", part=part.label.lower()), f"score_{part.key}")
         return None
     try:
         number = int(value)
     except (TypeError, ValueError):
         raise EvaluationError(
-            f"The score for {part.label.lower()} must be a whole number from 0 to 4", f"score_{part.key}"
+            _("The score for %(part)s must be a whole number from 0 to 4", part=part.label.lower()), f"score_{part.key}"
         ) from None
     if number not in SCORE_MEANINGS:
-        raise EvaluationError(f"The score for {part.label.lower()} must be from 0 to 4", f"score_{part.key}")
+        raise EvaluationError(
+            _("The score for %(part)s must be from 0 to 4", part=part.label.lower()), f"score_{part.key}"
+        )
     return number
 
 
-def open_for_moderation(bid: Bid, now: datetime, what: str) -> BidRevision:
+def open_for_moderation(bid: Bid, now: datetime, closed: str) -> BidRevision:
     """The bid's counted revision, while its need is closed and its lot's moderation open."""
     require_closed(bid.need, now)
     revision = counting_revision(bid)
     if revision is None:
-        raise EvaluationError("This bid does not count: it was withdrawn or not submitted")
+        raise EvaluationError(_("This bid does not count: it was withdrawn or not submitted"))
     if moderation_closure(bid.lot) is not None:
-        raise EvaluationError(f"Moderation of this lot is closed: {what} can no longer be changed")
+        raise EvaluationError(closed)
     return revision
 
 
 def checked_parts(
-    need: Need, scores: dict[str, tuple], *, required: bool, text_field: str, empty: str, noun: str
+    need: Need,
+    scores: dict[str, tuple],
+    *,
+    required: bool,
+    text_field: str,
+    empty: Callable[[str], str],
+    noun: Callable[[str], str],
 ) -> dict:
     """{part key: (score, text)} for every part of the need, each score 0-4 (and given when
     `required`) and each text within the word limit (and given when `required`); `empty`
-    and `noun` are messages with a {} for the part's name."""
+    and `noun` make the messages from the part's name."""
     checked = {}
     for part in parts(need):
         score, text = scores.get(part.key, (None, ""))
@@ -131,9 +146,9 @@ def checked_parts(
                 EvaluationError,
                 text,
                 field=f"{text_field}_{part.key}",
-                noun=noun.format(name),
+                noun=noun(name),
                 limit=JUSTIFICATION_WORD_LIMIT,
-                empty=empty.format(name) if required else None,
+                empty=empty(name) if required else None,
             ),
         )
     return checked
@@ -144,21 +159,23 @@ def save_sheet(bid: Bid, user, scores: dict[str, tuple], *, submit: bool, now: d
     and justified). Submitted sheets never change."""
     now = now or utcnow()
     need = bid.need
-    revision = open_for_moderation(bid, now, "scores")
+    revision = open_for_moderation(bid, now, _("Moderation of this lot is closed: scores can no longer be changed"))
     if not may_open(user, bid, revision):
         raise EvaluationError(
-            "You cannot score this bid: you are not on the panel, have not declared your interests, or have a conflict"
+            _(
+                "You cannot score this bid: you are not on the panel, have not declared your interests, or have a conflict"
+            )
         )
     sheet = sheet_of(bid, user)
     if sheet is not None and sheet.submitted_at is not None:
-        raise EvaluationError("You have already submitted your scores for this bid")
+        raise EvaluationError(_("You have already submitted your scores for this bid"))
     checked = checked_parts(
         need,
         scores,
         required=submit,
         text_field="justification",
-        empty="Give a justification for your score for {}",
-        noun="The justification for {}",
+        empty=lambda part: _("Give a justification for your score for %(part)s", part=part),
+        noun=lambda part: _("The justification for %(part)s", part=part),
     )
     if sheet is None:
         sheet = ScoreSheet(bid_id=bid.id, revision_id=revision.id, user_id=user.id, created_at=now)

@@ -11,11 +11,13 @@ import sqlalchemy as sa
 from .. import signals
 from ..bids.models import Bid
 from ..extensions import db
+from ..i18n import in_language
 from .low_bids import review_of
 from .models import AssessmentSummary, AwardDecision, AwardOutcome
 from .moderation import agreed_scores
 from .ranking import Row, lowest_compliant_price
 from .scoring import two
+from .wording import explain_summary
 
 
 def _points(value) -> str | None:
@@ -27,6 +29,7 @@ def _breakdown(row: Row) -> list[dict]:
     return [
         {
             "label": part.label,
+            "number": part.number,
             "question": part.question,
             "weight": part.weight,
             "score": score,
@@ -37,28 +40,24 @@ def _breakdown(row: Row) -> list[dict]:
     ]
 
 
-def _result(decision: AwardDecision, row: Row, winner: Row | None) -> tuple[str, str]:
-    """The bidder's result and why, in words."""
+def _result(decision: AwardDecision, row: Row, winner: Row | None) -> tuple[str, dict]:
+    """The bidder's result and what explains it: how it went (`kind`, with the totals
+    compared) and the reasons given, put into words when read (wording.explain_summary)."""
     if decision.outcome == AwardOutcome.NOT_AWARDED:
-        return "not_awarded", "The lot was not awarded. " + decision.reasons
+        return "not_awarded", {"kind": "not_awarded", "reason": decision.reasons}
     if winner is row:
         # The commissioner may choose a bid that is not ranked first (a tie, or reasons given).
-        return "won", (
-            "Your bid had the highest total score. " if row.rank == 1 else "Your bid was chosen. "
-        ) + decision.reasons
+        return "won", {"kind": "won_first" if row.rank == 1 else "won_chosen", "reason": decision.reasons}
     if row.excluded:
         review = review_of(row.bid)
-        return "rejected", "Your bid was rejected as abnormally low. " + (
-            (review.outcome_reason or "") if review else ""
-        )
+        return "rejected", {"kind": "rejected", "reason": (review.outcome_reason or "") if review else ""}
     if row.total is not None and winner is not None and winner.total is not None:
         # Compared as shown (two decimals): a tie or a higher total must not be called lower.
         ours, theirs = two(row.total), two(winner.total)
-        compared = "lower than" if ours < theirs else ("the same as" if ours == theirs else "higher than")
-        why = f"Your total of {_points(row.total)} points was {compared} the winning bid's {_points(winner.total)}."
-    else:
-        why = "Your bid did not win."
-    return "not_won", why + " " + decision.reasons
+        kind = "lower" if ours < theirs else ("same" if ours == theirs else "higher")
+        compared = {"kind": kind, "ours": _points(row.total), "theirs": _points(winner.total)}
+        return "not_won", {**compared, "reason": decision.reasons}
+    return "not_won", {"kind": "not_won", "reason": decision.reasons}
 
 
 def summary_content(decision: AwardDecision, row: Row, rows: list[Row]) -> dict:
@@ -66,13 +65,16 @@ def summary_content(decision: AwardDecision, row: Row, rows: list[Row]) -> dict:
     lot = decision.lot
     need = lot.need
     winner = next((r for r in rows if decision.bid_id is not None and r.bid.id == decision.bid_id), None)
-    result, why = _result(decision, row, winner)
+    result, explained = _result(decision, row, winner)
+    with in_language("en"):  # the record as sent, in English; read in the reader's language
+        why = explain_summary({"explained": explained})
     return {
-        "need": {"id": need.id, "title": need.title},
+        "need": {"id": need.id, "title": need.title, "title_cy": need.title_cy},
         "lot": {"id": lot.id, "number": lot.number, "title": lot.title},
         "outcome": decision.outcome.value,
         "result": result,
-        "why": why.strip(),
+        "why": why,
+        "explained": explained,
         "reasons": decision.reasons,
         "bid": {
             "organisation": row.bid.organisation.name,

@@ -5,6 +5,8 @@ are the last second of a London day, in UTC."""
 
 from datetime import UTC, date, datetime, time
 
+from flask_babel import gettext as _
+
 from ..needs.models import Need, NeedStatus
 from ..timeutil import london_date
 from ..workdays import add_working_days, at_london_time
@@ -16,7 +18,7 @@ STANDSTILL_WORKING_DAYS = 8
 
 def require_closed(need: Need, now: datetime) -> None:
     if need.status_at(now) != NeedStatus.CLOSED:
-        raise EvaluationError("Bids can only be evaluated once the need has closed, and before it ends")
+        raise EvaluationError(_("Bids can only be evaluated once the need has closed, and before it ends"))
 
 
 def end_of_working_day(day: date) -> datetime:

@@ -3,6 +3,7 @@ partnerships of each area to rate for the year) as tasks, above each area's year
 glance."""
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from ..accounts.models import Role
 from ..board.reporting.glance import glance
@@ -19,13 +20,13 @@ def _sign_off_task(decisions) -> list[Task]:
     lot = first.lot
     return [
         Task(
-            "Sign off an award" if one else "Sign off awards",
+            _("Sign off an award") if one else _("Sign off awards"),
             len(decisions),
             url_for("evaluation.sign_off", decision_id=first.id) if one else url_for("evaluation.sign_offs"),
             oldest=first.decided_at,
-            hint=f"{lot.need.title}, lot {lot.number}: {lot.title}"
+            hint=_("%(need)s, lot %(number)s: %(lot)s", need=lot.need.local_title, number=lot.number, lot=lot.title)
             if one
-            else "Awards over your area's threshold take effect once a board member approves them",
+            else _("Awards over your area's threshold take effect once a board member approves them"),
         )
     ]
 
@@ -33,10 +34,15 @@ def _sign_off_task(decisions) -> list[Task]:
 def _rating_tasks(glances) -> list[Task]:
     return [
         Task(
-            "Rate partnerships for the year",
+            _("Rate partnerships for the year"),
             g.unrated,
             url_for("board.partnerships", area_id=g.area.id),
-            hint=f"{g.area.label}: April {g.period.start.year} to March {g.period.start.year + 1}",
+            hint=_(
+                "%(area)s: April %(start)s to March %(end)s",
+                area=g.area.label,
+                start=g.period.start.year,
+                end=g.period.start.year + 1,
+            ),
         )
         for g in glances
         if g.unrated

@@ -16,6 +16,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import url_for
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import Role
 from ..contracts import services as contracts
@@ -48,7 +51,7 @@ class Kind:
     contract (`parent`), and for items of several (`area`, the area's list; or else the
     oldest item's `parent`)."""
 
-    title: str
+    title: LazyString
     query: Callable
     one: Callable
     parent: Callable
@@ -61,54 +64,54 @@ _NEW_CONTRACT = _url("contracts.new_contract", need_id="parent_id", lot_id="item
 
 KINDS = (
     Kind(
-        "Answer questions from providers",
+        _l("Answer questions from providers"),
         lambda ids, now: waiting_for_answers(ids),
         _url("needs.answer_question", need_id="parent_id", question_id="item_id"),
         _url("needs.list_questions", need_id="parent_id"),
     ),
     Kind(
-        "Check needs closing within 5 working days",
+        _l("Check needs closing within 5 working days"),
         closing_soon,
         _url("needs.manage_need", need_id="parent_id"),
         _url("needs.manage_need", need_id="parent_id"),
     ),
     Kind(
-        "Choose the evaluation panel for closed needs",
+        _l("Choose the evaluation panel for closed needs"),
         needs_without_panel,
         _url("evaluation.panel", need_id="parent_id"),
         _url("evaluation.panel", need_id="parent_id"),
     ),
-    Kind("Close moderation", lots_ready_to_close, _NEED_EVALUATION, _NEED_EVALUATION),
+    Kind(_l("Close moderation"), lots_ready_to_close, _NEED_EVALUATION, _NEED_EVALUATION),
     Kind(
-        "Decide on abnormally low bids",
+        _l("Decide on abnormally low bids"),
         to_decide,
         _url("evaluation.low_bid", need_id="parent_id", bid_id="item_id"),
         _NEED_EVALUATION,
     ),
     Kind(
-        "Awards waiting for the board's sign-off",
+        _l("Awards waiting for the board's sign-off"),
         lambda ids, now: awaiting_sign_off(ids),
         _url("evaluation.award", need_id="parent_id", lot_id="item_id"),
         _NEED_EVALUATION,
     ),
-    Kind("Standstills ending within 2 working days", contracts.standstills_ending, _NEW_CONTRACT, _NEED_EVALUATION),
-    Kind("Make contracts", contracts.contracts_to_make, _NEW_CONTRACT, _NEED_EVALUATION),
+    Kind(_l("Standstills ending within 2 working days"), contracts.standstills_ending, _NEW_CONTRACT, _NEED_EVALUATION),
+    Kind(_l("Make contracts"), contracts.contracts_to_make, _NEW_CONTRACT, _NEED_EVALUATION),
     Kind(
-        "Approve outcome reports",
+        _l("Approve outcome reports"),
         lambda ids, now: waiting_for_approval(ids),
         _url("delivery.report", contract_id="parent_id", milestone_id="item_id"),
         _CONTRACT,
         _area_list("contracts.area_contracts", waiting="reports"),
     ),
     Kind(
-        "Contract variations waiting for the provider",
+        _l("Contract variations waiting for the provider"),
         lambda ids, now: awaiting_provider(ids),
         _url("contracts.variation", contract_id="parent_id", variation_id="item_id"),
         _CONTRACT,
         _area_list("contracts.area_contracts", waiting="variations"),
     ),
     Kind(
-        "Payments overdue",
+        _l("Payments overdue"),
         overdue_payments,
         _url("payments.show", payment_id="item_id"),
         _CONTRACT,
@@ -147,8 +150,8 @@ def _task(kind: Kind, row, areas) -> Task:
     else:
         area = next((a for a in areas if row.area_id in a.ids_covered), None)
         url = kind.area(area.id) if kind.area and area else kind.parent(row)
-        hint = f"Oldest: {row.title}"
-    return Task(title=kind.title, count=row.n, url=url, oldest=row.since, due=row.nearest, hint=hint)
+        hint = _("Oldest: %(title)s", title=row.title)
+    return Task(title=str(kind.title), count=row.n, url=url, oldest=row.since, due=row.nearest, hint=hint)
 
 
 def tasks(user, now: datetime | None = None) -> list[Task]:

@@ -2,6 +2,7 @@
 to declare, then bids to score), each linking to where it is done, and every panel."""
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from ..accounts.models import Role
 from ..evaluation import panel
@@ -16,21 +17,23 @@ def _tasks(user) -> list[Task]:
         if work.undeclared:
             tasks.append(
                 Task(
-                    "Declare your interests",
+                    _("Declare your interests"),
                     work.undeclared,
                     url_for("evaluation.declare", need_id=need.id),
                     oldest=work.since,
-                    hint=f"{need.title}: say, for each bidder, whether you have a conflict of interest",
+                    hint=_(
+                        "%(need)s: say, for each bidder, whether you have a conflict of interest", need=need.local_title
+                    ),
                 )
             )
         elif work.to_score:
             tasks.append(
                 Task(
-                    "Score bids",
+                    _("Score bids"),
                     work.to_score,
                     url_for("evaluation.my_evaluation", need_id=need.id),
                     oldest=work.since,
-                    hint=need.title,
+                    hint=need.local_title,
                 )
             )
     return in_order(tasks)

@@ -3,6 +3,7 @@ release), oldest first with the days each has waited since it became payable; an
 payments every area role follows."""
 
 from flask import url_for
+from flask_babel import ngettext
 
 from ..accounts.models import Role
 from ..payments import services as payments
@@ -31,7 +32,7 @@ def _to_record(areas, now) -> tuple[list[Task], list]:
     page), and the oldest payments waiting across the areas."""
     covered = {area.id: area.ids_covered for area in areas}
     counts, oldest = payments.to_record(sorted({i for ids in covered.values() for i in ids}), now, limit=SHOWN)
-    verb = "Release" if payments.backend_name() == "stripe" else "Record"
+    stripe = payments.backend_name() == "stripe"
     tasks = []
     for area in areas:
         waiting = [counts[i] for i in covered[area.id] if i in counts]
@@ -44,7 +45,11 @@ def _to_record(areas, now) -> tuple[list[Task], list]:
             if single is not None
             else url_for("payments.area_payments", area_id=area.id)
         )
-        title = f"{verb} payment{'s' if count != 1 else ''} to providers"
+        title = (
+            ngettext("Release payment to providers", "Release payments to providers", count)
+            if stripe
+            else ngettext("Record payment to providers", "Record payments to providers", count)
+        )
         tasks.append(Task(title, count, url, oldest=min(since for _, since in waiting), hint=area.label))
     return in_order(tasks), oldest
 

@@ -10,6 +10,7 @@ whatever the number of items: a provider never sees another organisation's work.
 from datetime import UTC, date, datetime, time
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from ..bids import consortium, outcomes
 from ..bids.models import BidState
@@ -30,7 +31,7 @@ def end_of(day: date) -> datetime:
 
 
 def _lot(bid) -> str:
-    return f"{bid.need.title}, lot {bid.lot.number}"
+    return _("%(need)s, lot %(number)s", need=bid.need.local_title, number=bid.lot.number)
 
 
 def _bid_tasks(listed: list[outcomes.ListedBid], partner_places) -> list[Task]:
@@ -41,24 +42,26 @@ def _bid_tasks(listed: list[outcomes.ListedBid], partner_places) -> list[Task]:
         one = len(stale) == 1
         tasks.append(
             Task(
-                "Reconfirm your bid after a change to the need" if one else "Reconfirm bids after changes to needs",
+                _("Reconfirm your bid after a change to the need")
+                if one
+                else _("Reconfirm bids after changes to needs"),
                 len(stale),
                 url_for("bids.show_bid", bid_id=stale[0].id)
                 if one
                 else url_for("bids.my_bids", _anchor="state-needs_reconfirmation"),
                 due=min(b.need.closes_at for b in stale),
-                hint=_lot(stale[0]) if one else "Each must be confirmed again before its need closes",
+                hint=_lot(stale[0]) if one else _("Each must be confirmed again before its need closes"),
             )
         )
     for place in partner_places:
         tasks.append(
             Task(
-                "Confirm or decline your share of a consortium bid",
+                _("Confirm or decline your share of a consortium bid"),
                 1,
                 url_for("bids.partner_share", bid_id=place.bid_id),
                 oldest=place.invited_at,
                 due=place.bid.need.closes_at,
-                hint=f"{_lot(place.bid)}, led by {place.bid.organisation.name}",
+                hint=_("%(lot)s, led by %(lead)s", lot=_lot(place.bid), lead=place.bid.organisation.name),
             )
         )
     return tasks
@@ -68,38 +71,43 @@ def _delivery_tasks(organisation_ids, now: datetime) -> list[Task]:
     """Explain a low price, report milestones, answer variations and ratings."""
     tasks = [
         Task(
-            "Explain your bid's price",
+            _("Explain your bid's price"),
             1,
             url_for("evaluation.explain", bid_id=review.bid_id),
             oldest=review.requested_at,
             due=review.respond_by,
-            hint=f"{_lot(review.bid)}: the commissioner asks why the price is low",
+            hint=_("%(lot)s: the commissioner asks why the price is low", lot=_lot(review.bid)),
         )
         for review in low_bids.explanations_waiting(organisation_ids, now)
     ]
     for due in reports.reports_due(organisation_ids, london_date(now)):
         milestone = due.milestone
         url = url_for("delivery.report", contract_id=milestone.contract_id, milestone_id=milestone.id)
-        title = "Change and resend your report" if due.returned else "Report on a milestone"
+        title = _("Change and resend your report") if due.returned else _("Report on a milestone")
         hint = f"{milestone.contract.title}: {milestone.title}"
         tasks.append(Task(title, 1, url, due=end_of(milestone.due_on), hint=hint))
     tasks += [
         Task(
-            "Answer a change to your contract",
+            _("Answer a change to your contract"),
             1,
             url_for("contracts.variation", contract_id=v.contract_id, variation_id=v.id),
             oldest=v.proposed_at,
-            hint=f"{v.contract.title}: accept or decline the variation",
+            hint=_("%(contract)s: accept or decline the variation", contract=v.contract.title),
         )
         for v in variations.waiting_for_providers(organisation_ids)
     ]
     tasks += [
         Task(
-            "Answer the board's rating of your partnership",
+            _("Answer the board's rating of your partnership"),
             1,
             url_for("board.contract_reviews", contract_id=review.contract_id),
             oldest=review.rated_at,
-            hint=f"{review.contract.title}: rated {review.rating.label.lower()} ({review.period_label})",
+            hint=_(
+                "%(contract)s: rated %(rating)s (%(period)s)",
+                contract=review.contract.title,
+                rating=review.rating.label.lower(),
+                period=review.period_label,
+            ),
         )
         for review in reviews.unanswered_by_providers(organisation_ids)
     ]

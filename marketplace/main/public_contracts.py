@@ -13,6 +13,8 @@ from datetime import date
 from fractions import Fraction
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload, selectinload
@@ -41,17 +43,17 @@ class PublicContractFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    area = ListedSelect("Area", message="Select a region or probation delivery unit from the list")
-    category = ListedSelect("Service category", message="Select a service category from the list")
+    area = ListedSelect(_l("Area"), message=_l("Select a region or probation delivery unit from the list"))
+    category = ListedSelect(_l("Service category"), message=_l("Select a service category from the list"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [SelectChoice("", "All areas")]
+        choices = [SelectChoice("", _("All areas"))]
         for region in current_regions():
-            choices.append(SelectChoice(region.code, f"{region.name} region"))
+            choices.append(SelectChoice(region.code, _("%(name)s region", name=region.name)))
             choices += [SelectChoice(unit.code, f"{unit.name} ({region.name})") for unit in region.children]
         self.area.choices = choices
-        self.category.choices = [SelectChoice("", "All categories")] + [
+        self.category.choices = [SelectChoice("", _("All categories"))] + [
             SelectChoice(c.code, c.name) for c in current_categories()
         ]
 

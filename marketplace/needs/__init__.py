@@ -11,5 +11,6 @@ from . import (  # noqa: E402,F401
     routes_public,
     routes_publishing,
     routes_questions,
+    routes_welsh,
     rules,
 )

@@ -6,6 +6,10 @@ an email to everyone interested."""
 from collections.abc import Callable
 from datetime import datetime
 
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from .. import audit
 from ..extensions import db
 from ..notifications import due_soon, external_url, queue_email
@@ -14,6 +18,7 @@ from ..timeutil import LONDON, london, london_date, utcnow
 from ..workdays import add_working_days, working_days_between
 from . import changes
 from .following import interested_users
+from .labels import local_title
 from .models import Amendment, Need, NeedError, NeedStatus
 
 AMENDMENT_MIN_WORKING_DAYS = 5
@@ -24,6 +29,8 @@ def snapshot(need: Need) -> dict:
     return {
         "title": need.title,
         "summary": need.summary,
+        "title_cy": need.title_cy,
+        "summary_cy": need.summary_cy,
         "pdus": sorted(a.code for a in need.pdus),
         "category": need.category.code if need.category else None,
         "outcomes": sorted(o.code for o in need.outcomes),
@@ -77,6 +84,7 @@ SECTION_KEYS = {
         "duration_months",
         "procedure",
     ),
+    "welsh": ("title_cy", "summary_cy"),
     "lots": ("lots",),
     "criteria": ("criteria",),
     "conditions": ("conditions", "cost_floor_per_person_pence"),
@@ -134,13 +142,13 @@ def amend_need(
     commissioner records as affecting no bid, returns none and keeps the closing time."""
     now = now or utcnow()
     if need.status_at(now) != NeedStatus.OPEN:
-        raise NeedError("Only an open need can be amended")
+        raise NeedError(_("Only an open need can be amended"))
     after = snapshot(need)
     changed = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]}
     if not changed:
         return None
     if not reason or not reason.strip():
-        raise NeedError("Enter the reason for the change", field="reason")
+        raise NeedError(_("Enter the reason for the change"), field="reason")
     fields = changes.field_changes(before, after)
     all_lots, lot_ids = _lots_affected(fields, correction)
     closes_before = need.closes_at
@@ -182,8 +190,11 @@ def _lots_affected(fields, correction: bool) -> tuple[bool, set]:
     beyond = changes.not_a_correction(fields)
     if beyond is not None:
         raise NeedError(
-            f"A correction can only change wording. This also changes {beyond.label}: untick the "
-            "correction box to record it as a change that bidders must take into account",
+            _(
+                "A correction can only change wording. This also changes %(what)s: untick the correction box "
+                "to record it as a change that bidders must take into account",
+                what=beyond.label,
+            ),
             field="correction",
         )
     return False, set()
@@ -204,13 +215,15 @@ def _tell_interested(need: Need, amendment: Amendment, fields) -> None:
     for user in interested_users(need):
         queue_email(
             user.email,
-            f"{'Correction' if amendment.correction else 'Change'} to {need.title}",
+            _l("Correction to %(title)s", title=local_title(need))
+            if amendment.correction
+            else _l("Change to %(title)s", title=local_title(need)),
             "need_amended",
             user=user,
             need=need,
             amendment=amendment,
             fields=fields,
-            closing=london(need.closes_at),
+            closing=LazyString(lambda: london(need.closes_at)),
             moved=amendment.closes_at_before != need.closes_at,
             link=external_url("needs.show_need", need_id=need.id, _anchor="amendments"),
             urgent=due_soon(need.closes_at),  # bids affected must be confirmed again before it closes

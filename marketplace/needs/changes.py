@@ -14,9 +14,14 @@ What a change affects (DESIGN: "Needs"):
 A commissioner may record a change of wording only as a correction, which affects no bid.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeAlias
+
+from flask_babel import LazyString, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..conditions import CONDITION_LABELS, Condition
 from ..money import format_pounds
@@ -30,36 +35,51 @@ EVERY_LOT = "need"
 
 # Fields of the need as a whole: (label, what a change affects, wording only).
 NEED_FIELDS = {
-    "title": ("Title", NO_BID, True),
-    "summary": ("Summary", NO_BID, True),
-    "pdus": ("Probation delivery units", EVERY_LOT, False),
-    "category": ("Service category", EVERY_LOT, False),
-    "outcomes": ("Desired outcomes", EVERY_LOT, False),
-    "cohort": ("Who the service is for", EVERY_LOT, True),
-    "expected_people": ("Expected number of people", EVERY_LOT, False),
-    "duration_months": ("Duration", EVERY_LOT, False),
-    "procedure": ("Procedure", EVERY_LOT, False),
-    "conditions": ("Conditions of participation", EVERY_LOT, False),
-    "cost_floor_per_person_pence": ("Lowest cost per person", EVERY_LOT, False),
-    "question_deadline": ("Question deadline", NO_BID, False),
-    "closes_at": ("Closing time", NO_BID, False),
-    "documents": ("Documents", NO_BID, False),
+    "title": (_l("Title"), NO_BID, True),
+    "summary": (_l("Summary"), NO_BID, True),
+    "pdus": (_l("Probation delivery units"), EVERY_LOT, False),
+    "category": (_l("Service category"), EVERY_LOT, False),
+    "outcomes": (_l("Desired outcomes"), EVERY_LOT, False),
+    "cohort": (_l("Who the service is for"), EVERY_LOT, True),
+    "expected_people": (_l("Expected number of people"), EVERY_LOT, False),
+    "duration_months": (_l("Duration"), EVERY_LOT, False),
+    "procedure": (_l("Procedure"), EVERY_LOT, False),
+    "conditions": (_l("Conditions of participation"), EVERY_LOT, False),
+    "cost_floor_per_person_pence": (_l("Lowest cost per person"), EVERY_LOT, False),
+    "question_deadline": (_l("Question deadline"), NO_BID, False),
+    "closes_at": (_l("Closing time"), NO_BID, False),
+    "documents": (_l("Documents"), NO_BID, False),
 }
 LOT_FIELDS = {
-    "title": ("title", True),
-    "description": ("description of the work", True),
-    "value_pence": ("budget", False),
-    "reservation": ("who may bid", False),
+    "title": (_l("title"), True),
+    "description": (_l("description of the work"), True),
+    "value_pence": (_l("budget"), False),
+    "reservation": (_l("who may bid"), False),
 }
-QUESTION_FIELDS = {"question": ("wording", True), "weight": ("weight", False), "word_limit": ("word limit", False)}
-MILESTONE_FIELDS = {"title": ("title", True), "percent": ("share of the value", False), "due_month": ("due", False)}
+QUESTION_FIELDS = {
+    "question": (_l("wording"), True),
+    "weight": (_l("weight"), False),
+    "word_limit": (_l("word limit"), False),
+}
+MILESTONE_FIELDS = {
+    "title": (_l("title"), True),
+    "percent": (_l("share of the value"), False),
+    "due_month": (_l("due"), False),
+}
+# Text a person reads, in the language current when it is read (a page's, or an email's
+# recipient's): the changes are described once and may be read in either.
+Text: TypeAlias = str | LazyString
+
+
+def _lazy(make: Callable[[], str]) -> LazyString:
+    return LazyString(make)
 
 
 @dataclass(frozen=True)
 class FieldChange:
-    label: str
-    before: str
-    after: str
+    label: Text
+    before: Text
+    after: Text
     affects: str  # NO_BID, ONE_LOT or EVERY_LOT
     wording: bool  # only words changed: a correction may make it
     lot_id: int | None = None  # the lot, when it affects ONE_LOT
@@ -112,15 +132,15 @@ def _lot_changes(before: list[dict], after: list[dict]) -> list[FieldChange]:
     old = _by_identity(before)
     new = _by_identity(after)
     for identity, lot in new.items():
-        name = f"Lot {_number(after, lot)} ({lot['title']})"
+        name = _l("Lot %(number)s (%(title)s)", number=_number(after, lot), title=lot["title"])
         if identity not in old:
-            found.append(FieldChange(f"{name}: added", "", _lot_text(lot), NO_BID, False))
+            found.append(FieldChange(_l("%(name)s: added", name=name), "", _lot_text(lot), NO_BID, False))
             continue
         for key, (field, wording) in LOT_FIELDS.items():
             if old[identity].get(key) != lot.get(key):
                 found.append(
                     FieldChange(
-                        f"{name}: {field}",
+                        _l("%(name)s: %(field)s", name=name, field=field),
                         _show_lot(key, old[identity].get(key)),
                         _show_lot(key, lot.get(key)),
                         ONE_LOT,
@@ -130,9 +150,8 @@ def _lot_changes(before: list[dict], after: list[dict]) -> list[FieldChange]:
                 )
     for identity, lot in old.items():
         if identity not in new:
-            found.append(
-                FieldChange(f"Lot {_number(before, lot)} ({lot['title']}): removed", _lot_text(lot), "", NO_BID, False)
-            )
+            name = _l("Lot %(number)s (%(title)s)", number=_number(before, lot), title=lot["title"])
+            found.append(FieldChange(_l("%(name)s: removed", name=name), _lot_text(lot), "", NO_BID, False))
     return found
 
 
@@ -151,9 +170,13 @@ def _lot_text(lot: dict) -> str:
 
 def _criteria_changes(before: dict, after: dict) -> list[FieldChange]:
     found = _numbered(
-        "Question", before.get("questions", []), after.get("questions", []), QUESTION_FIELDS, lambda q: q["question"]
+        lambda number: _l("Question %(number)s", number=number),
+        before.get("questions", []),
+        after.get("questions", []),
+        QUESTION_FIELDS,
+        lambda q: q["question"],
     )
-    for key, label in (("social_value_weight", "Weight of social value"), ("price_weight", "Weight of price")):
+    for key, label in (("social_value_weight", _l("Weight of social value")), ("price_weight", _l("Weight of price"))):
         if before.get(key) != after.get(key):
             found.append(FieldChange(label, _percent(before.get(key)), _percent(after.get(key)), EVERY_LOT, False))
     # Keys a snapshot taken before they existed lacks are compared as unchanged.
@@ -162,7 +185,7 @@ def _criteria_changes(before: dict, after: dict) -> list[FieldChange]:
     ):
         found.append(
             FieldChange(
-                "Word limit for social value",
+                _l("Word limit for social value"),
                 _show("word_limit", before["social_value_word_limit"]),
                 _show("word_limit", after.get("social_value_word_limit")),
                 EVERY_LOT,
@@ -170,10 +193,10 @@ def _criteria_changes(before: dict, after: dict) -> list[FieldChange]:
             )
         )
     if "short_form" in before and before["short_form"] != after.get("short_form"):
-        forms = {True: "The short grant form", False: "The need's own questions"}
+        forms = {True: _l("The short grant form"), False: _l("The need's own questions")}
         found.append(
             FieldChange(
-                "Form", forms[bool(before["short_form"])], forms[bool(after.get("short_form"))], EVERY_LOT, False
+                _l("Form"), forms[bool(before["short_form"])], forms[bool(after.get("short_form"))], EVERY_LOT, False
             )
         )
     return found
@@ -184,7 +207,7 @@ def _payment_changes(before: dict, after: dict) -> list[FieldChange]:
     if before.get("advance_percent") != after.get("advance_percent"):
         found.append(
             FieldChange(
-                "Advance at contract start",
+                _l("Advance at contract start"),
                 _percent(before.get("advance_percent")),
                 _percent(after.get("advance_percent")),
                 EVERY_LOT,
@@ -192,7 +215,7 @@ def _payment_changes(before: dict, after: dict) -> list[FieldChange]:
             )
         )
     return found + _numbered(
-        "Milestone",
+        lambda number: _l("Milestone %(number)s", number=number),
         before.get("milestones", []),
         after.get("milestones", []),
         MILESTONE_FIELDS,
@@ -200,22 +223,24 @@ def _payment_changes(before: dict, after: dict) -> list[FieldChange]:
     )
 
 
-def _numbered(noun: str, before: list[dict], after: list[dict], fields: dict, text) -> list[FieldChange]:
+def _numbered(
+    noun: Callable[[int], Text], before: list[dict], after: list[dict], fields: dict, text
+) -> list[FieldChange]:
     """Changes to numbered items (questions, milestones), which every bid answers."""
     found = []
     for number in range(1, max(len(before), len(after)) + 1):
         old = before[number - 1] if number <= len(before) else None
         new = after[number - 1] if number <= len(after) else None
         if old is None:
-            found.append(FieldChange(f"{noun} {number}: added", "", text(new), EVERY_LOT, False))
+            found.append(FieldChange(_l("%(name)s: added", name=noun(number)), "", text(new), EVERY_LOT, False))
         elif new is None:
-            found.append(FieldChange(f"{noun} {number}: removed", text(old), "", EVERY_LOT, False))
+            found.append(FieldChange(_l("%(name)s: removed", name=noun(number)), text(old), "", EVERY_LOT, False))
         else:
             for key, (field, wording) in fields.items():
                 if old.get(key) != new.get(key):
                     found.append(
                         FieldChange(
-                            f"{noun} {number}: {field}",
+                            _l("%(name)s: %(field)s", name=noun(number), field=field),
                             _show(key, old.get(key)),
                             _show(key, new.get(key)),
                             EVERY_LOT,
@@ -232,7 +257,7 @@ def _percent(value) -> str:
     return "" if value is None else f"{value}%"
 
 
-def _show_lot(key: str, value) -> str:
+def _show_lot(key: str, value) -> Text:
     if key == "value_pence":
         return format_pounds(value) if value is not None else ""
     if key == "reservation":
@@ -240,27 +265,32 @@ def _show_lot(key: str, value) -> str:
     return str(value or "")
 
 
-def _show(key: str, value) -> str:
+def _show(key: str, value) -> Text:
     if value is None or value == "":
-        return "Not given"
+        return _l("Not given")
     if key in ("question_deadline", "closes_at"):
-        return london(datetime.fromisoformat(value))
+        return _lazy(lambda: london(datetime.fromisoformat(value)))
     if key == "cost_floor_per_person_pence":
         return format_pounds(value)
     if key == "duration_months":
-        return f"{value} months"
+        return _lazy(lambda: ngettext("%(num)d month", "%(num)d months", int(value)))
     if key in ("weight", "percent"):
         return _percent(value)
     if key == "word_limit":
-        return f"{value} words"
+        return _l("%(count)s words", count=value)
     if key == "due_month":
-        return f"month {value}"
+        return _l("month %(number)s", number=value)
     if key == "procedure":
         return Procedure(value).label if value in Procedure._value2member_map_ else str(value)
     if key == "conditions":
-        return (
-            "; ".join(CONDITION_LABELS.get(Condition(c), c) if c in Condition._value2member_map_ else c for c in value)
-            or "None"
+        return _lazy(
+            lambda: (
+                "; ".join(
+                    str(CONDITION_LABELS.get(Condition(c), c)) if c in Condition._value2member_map_ else c
+                    for c in value
+                )
+                or _("None")
+            )
         )
     if key == "pdus":
         return _names(reference_names().areas, value)
@@ -269,10 +299,10 @@ def _show(key: str, value) -> str:
     if key == "category":
         return _names(reference_names().categories, [value])
     if key == "documents":
-        return "; ".join(d["filename"] for d in value) or "None"
+        return "; ".join(d["filename"] for d in value) or _l("None")
     return str(value)
 
 
-def _names(names: Mapping[str, str], codes: list[str]) -> str:
+def _names(names: Mapping[str, str], codes: list[str]) -> Text:
     """Reference rows named from the process's reference data (no query)."""
-    return "; ".join(names.get(code, code) for code in codes) or "None"
+    return "; ".join(names.get(code, code) for code in codes) or _l("None")

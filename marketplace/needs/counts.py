@@ -21,6 +21,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..extensions import Model, db, upsert
@@ -30,10 +31,10 @@ from .models import Lot, Need, Reservation, need_pdus
 # Value bands on the total of the lots, in pence: (label, lowest inclusive, highest exclusive),
 # the list's filter; kept counted here.
 VALUE_BANDS = {
-    "under-25k": ("Under £25,000", None, 2_500_000),
-    "25k-100k": ("£25,000 to £100,000", 2_500_000, 10_000_000),
-    "100k-500k": ("£100,000 to £500,000", 10_000_000, 50_000_000),
-    "over-500k": ("Over £500,000", 50_000_000, None),
+    "under-25k": (_l("Under £25,000"), None, 2_500_000),
+    "25k-100k": (_l("£25,000 to £100,000"), 2_500_000, 10_000_000),
+    "100k-500k": (_l("£100,000 to £500,000"), 10_000_000, 50_000_000),
+    "over-500k": (_l("Over £500,000"), 50_000_000, None),
 }
 _KEY = "need_counts"
 # The attributes of a need that decide where it is counted.

@@ -4,7 +4,9 @@ suggested for a new draft, and the working days left before closing."""
 
 from datetime import date, datetime, time, timedelta
 
-from ..timeutil import LONDON, london, london_date, utcnow
+from flask_babel import gettext as _
+
+from ..timeutil import LONDON, format_day, london, london_date, utcnow
 from ..workdays import (
     add_working_days,
     next_working_day,
@@ -21,25 +23,50 @@ def earliest_closing_date(published: datetime) -> date:
     return add_working_days(london_date(published), MIN_WORKING_DAYS_OPEN)
 
 
+def _messages(field: str) -> dict[str, str]:
+    """The problems of one date, in the page's language: each field's own sentences."""
+    if field == "question_deadline":
+        return {
+            "past": _("The question deadline must be in the future"),
+            "earlier": _(
+                "The question deadline cannot be brought forward once the need is published: providers were "
+                "told %(time)s. Choose that time or later"
+            ),
+            "not_working": _(
+                "The question deadline must be on a working day. %(date)s is %(reason)s: "
+                "the next working day is %(next)s"
+            ),
+        }
+    return {
+        "past": _("The closing date must be in the future"),
+        "earlier": _(
+            "The closing time cannot be brought forward once the need is published: providers were "
+            "told %(time)s. Choose that time or later"
+        ),
+        "not_working": _(
+            "The closing date must be on a working day. %(date)s is %(reason)s: the next working day is %(next)s"
+        ),
+    }
+
+
 def _moment_problem(
-    moment: datetime, current: datetime | None, *, now: datetime, published: bool, noun: str, day_noun: str
+    moment: datetime, current: datetime | None, *, now: datetime, published: bool, field: str
 ) -> str | None:
     """What is wrong with one date changed from `current` to `moment`, or None."""
+    messages = _messages(field)
     if moment <= now:
-        return f"The {day_noun} must be in the future"
+        return messages["past"]
     if published and current is not None and moment < current:
-        return (
-            f"The {noun} cannot be brought forward once the need is published: providers were told "
-            f"{london(current)}. Choose that time or later"
-        )
+        return messages["earlier"] % {"time": london(current)}
     day = london_date(moment)
     reason = why_not_working_day(day)
     if reason:
         suggested = next_working_day(day)
-        return (
-            f"The {day_noun} must be on a working day. {day.day} {day:%B %Y} is {reason}: "
-            f"the next working day is {suggested:%A} {suggested.day} {suggested:%B %Y}"
-        )
+        return messages["not_working"] % {
+            "date": format_day(day),
+            "reason": reason,
+            "next": format_day(suggested, weekday=True),
+        }
     return None
 
 
@@ -58,25 +85,29 @@ def date_problems(
     now = now or utcnow()
     found: list[tuple[str, str]] = []
     published = need.published_at is not None
-    for field, moment, current, noun, day_noun in (
-        ("question_deadline", question_deadline, need.question_deadline, "question deadline", "question deadline"),
-        ("closes_at", closes_at, need.closes_at, "closing time", "closing date"),
+    for field, moment, current in (
+        ("question_deadline", question_deadline, need.question_deadline),
+        ("closes_at", closes_at, need.closes_at),
     ):
         if moment == current:
             continue
-        problem = _moment_problem(moment, current, now=now, published=published, noun=noun, day_noun=day_noun)
+        problem = _moment_problem(moment, current, now=now, published=published, field=field)
         if problem:
             found.append((field, problem))
     if question_deadline > closes_at:
-        found.append(("question_deadline", "The question deadline must be before the closing time"))
+        found.append(("question_deadline", _("The question deadline must be before the closing time")))
     if not published and closes_at > now:
         earliest = earliest_closing_date(now)
         if london_date(closes_at) < earliest:
             found.append(
                 (
                     "closes_at",
-                    f"The closing date must be at least {MIN_WORKING_DAYS_OPEN} working days after publication: "
-                    f"if you publish today, {earliest.day} {earliest:%B %Y} or later",
+                    _(
+                        "The closing date must be at least %(days)s working days after publication: "
+                        "if you publish today, %(date)s or later",
+                        days=MIN_WORKING_DAYS_OPEN,
+                        date=format_day(earliest),
+                    ),
                 )
             )
     return found

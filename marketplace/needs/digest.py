@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import LazyString, ngettext
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from .. import audit
@@ -16,7 +18,8 @@ from ..extensions import db
 from ..notifications import external_url, queue_email
 from ..permissions import Action, can
 from ..reference.models import Area, AreaKind, ServiceCategory
-from ..timeutil import london, utcnow
+from ..timeutil import utcnow
+from .labels import local_title
 from .models import Need, SavedSearch
 from .search import covers_any_pdu, region_pdu_ids
 
@@ -48,10 +51,10 @@ def create_saved_search(*, actor, area_ids: list[int], category_ids: list[int]) 
     """Empty lists mean any area / any category."""
     areas = _areas(area_ids)
     if len(areas) != len(set(area_ids)):
-        raise SavedSearchError("Select areas from the list")
+        raise SavedSearchError(_("Select areas from the list"))
     categories = _categories(category_ids)
     if len(categories) != len(set(category_ids)):
-        raise SavedSearchError("Select service categories from the list")
+        raise SavedSearchError(_("Select service categories from the list"))
     search = SavedSearch(
         user_id=actor.id,
         area_ids=sorted(set(area_ids)),
@@ -97,9 +100,9 @@ class SearchDescription:
 
     @property
     def text(self) -> str:
-        where = ", ".join(self.areas) if self.areas else "All of England and Wales"
-        what = ", ".join(self.categories) if self.categories else "any service category"
-        return f"{where}: {what}"
+        where = ", ".join(self.areas) if self.areas else _("All of England and Wales")
+        what = ", ".join(self.categories) if self.categories else _("any service category")
+        return _("%(where)s: %(what)s", where=where, what=what)
 
 
 def describe(search: SavedSearch) -> SearchDescription:
@@ -148,6 +151,13 @@ def new_matches(search: SavedSearch, *, since: datetime, until: datetime, now: d
     )
 
 
+def _new_needs_subject(count: int) -> LazyString:
+    """The digest's subject, in its recipient's language when the email is written."""
+    return LazyString(
+        lambda: ngettext("%(num)d new need on Local Partners", "%(num)d new needs on Local Partners", count)
+    )
+
+
 def send_digests(now: datetime | None = None) -> tuple[int, int]:
     """Queue one email per current saved search with new matching needs, and move each
     search's last_sent_at on. Returns (emails queued, searches checked). The caller commits."""
@@ -171,16 +181,16 @@ def send_digests(now: datetime | None = None) -> tuple[int, int]:
                 shown = needs[:MAX_NEEDS_PER_EMAIL]
                 queue_email(
                     user.email,
-                    f"{len(needs)} new need{'s' if len(needs) != 1 else ''} on Local Partners",
+                    _new_needs_subject(len(needs)),
                     "needs_digest",
                     user=user,
                     search=describe(search),
                     needs=[
                         {
-                            "title": n.title,
+                            "title": local_title(n),
                             "area": n.area.label,
                             "category": n.category.name if n.category else "",
-                            "closes": london(n.closes_at),
+                            "closes_at": n.closes_at,
                             "link": external_url("needs.show_need", need_id=n.id),
                         }
                         for n in shown

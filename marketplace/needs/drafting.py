@@ -5,6 +5,7 @@ and never commit; saving a section as a draft change or an amendment is amendmen
 the dates are dates.py."""
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from .. import audit, signals
 from ..accounts.models import Role
@@ -72,13 +73,15 @@ def update_about(
 ) -> None:
     allowed = {a.id for a in allowed_pdus(need.area)}
     if any(p.id not in allowed for p in pdus):
-        raise NeedError(f"Choose delivery units in {need.area.label}")
+        raise NeedError(_("Choose delivery units in %(area)s", area=need.area.label))
     if category is not None and any(o.category_id != category.id for o in outcomes):
-        raise NeedError("Choose outcomes from the service category you chose")
+        raise NeedError(_("Choose outcomes from the service category you chose"))
     if need.short_form and procedure != Procedure.GRANT.value:
         raise NeedError(
-            "This need uses the short grant form, which is only for grants. To let it as a contract, "
-            "choose 'your own questions' on the evaluation criteria step first",
+            _(
+                "This need uses the short grant form, which is only for grants. To let it as a contract, "
+                "choose 'your own questions' on the evaluation criteria step first"
+            ),
             "procedure",
         )
     need.title = title
@@ -104,19 +107,24 @@ def outcomes_by_id(ids: list[int]) -> list[DesiredOutcome]:
 def _check_reservation(value_pence: int, reservation: Reservation) -> None:
     if reservation != Reservation.NONE and not may_be_reserved(value_pence):
         raise NeedError(
-            "A lot can be reserved only when its value is below "
-            f"{format_pounds(reservation_threshold_pence(), whole=True)}"
+            _(
+                "A lot can be reserved only when its value is below %(value)s",
+                value=format_pounds(reservation_threshold_pence(), whole=True),
+            )
         )
 
 
 def save_lot(need: Need, *, title, description, value_pence, reservation: Reservation, lot: Lot | None = None) -> Lot:
     if not 0 < value_pence <= MAX_PENCE:
-        raise NeedError(f"Enter a budget between £0.01 and {format_pounds(MAX_PENCE, whole=True)}")
+        raise NeedError(_("Enter a budget between £0.01 and %(most)s", most=format_pounds(MAX_PENCE, whole=True)))
     _check_reservation(value_pence, reservation)
     if need.short_form and value_pence >= proportion.SHORT_FORM_LOT_LIMIT_PENCE:
         raise NeedError(
-            f"This need uses the short grant form, so every lot must be under {proportion.short_form_limit_text()}. "
-            "Keep the budget under that, or choose 'your own questions' on the evaluation criteria step first",
+            _(
+                "This need uses the short grant form, so every lot must be under %(limit)s. Keep the budget under "
+                "that, or choose 'your own questions' on the evaluation criteria step first",
+                limit=proportion.short_form_limit_text(),
+            ),
             "budget",
         )
     before = proportion.budget_state(need)
@@ -125,13 +133,7 @@ def save_lot(need: Need, *, title, description, value_pence, reservation: Reserv
         need.lots.append(lot)
     lot.title, lot.description, lot.value_pence, lot.reservation = title, description, value_pence, reservation
     _recalculate_value(need)
-    proportion.keep_within_budget(
-        need,
-        before,
-        field="budget",
-        what="Its questions and social value",
-        advice="Shorten their word limits on the evaluation criteria step first, or keep the lot's budget.",
-    )
+    proportion.keep_within_budget(need, before, field="budget", of_questions=True)
     return lot
 
 
@@ -157,11 +159,11 @@ def save_criterion(need: Need, *, question, weight, word_limit, criterion: Crite
     if need.short_form:
         _check_fixed_question(criterion, question, word_limit)
     if not 1 <= word_limit <= MAX_WORD_LIMIT:
-        raise NeedError(f"Word limit must be {MAX_WORD_LIMIT} or fewer", "word_limit")
+        raise NeedError(_("Word limit must be %(most)s or fewer", most=MAX_WORD_LIMIT), "word_limit")
     before = proportion.budget_state(need)
     if criterion is None:
         if len(need.criteria) >= MAX_CRITERIA:
-            raise NeedError(f"A need can have at most {MAX_CRITERIA} quality questions")
+            raise NeedError(_("A need can have at most %(count)s quality questions", count=MAX_CRITERIA))
         criterion = Criterion(number=len(need.criteria) + 1)
         need.criteria.append(criterion)
     criterion.question, criterion.weight, criterion.word_limit = question, weight, word_limit
@@ -172,16 +174,18 @@ def save_criterion(need: Need, *, question, weight, word_limit, criterion: Crite
 def _check_fixed_question(criterion: Criterion | None, question: str, word_limit: int) -> None:
     """On the short grant form only a question's weight may change."""
     if criterion is None:
-        raise NeedError("The short grant form has three fixed questions. To add one, choose 'your own questions' first")
+        raise NeedError(
+            _("The short grant form has three fixed questions. To add one, choose 'your own questions' first")
+        )
     fixed_question, fixed_limit = proportion.SHORT_FORM_QUESTIONS[criterion.number - 1]
     if (question, word_limit) != (fixed_question, fixed_limit):
-        raise NeedError("The short grant form's questions and word limits are fixed: you can change only the weight")
+        raise NeedError(_("The short grant form's questions and word limits are fixed: you can change only the weight"))
 
 
 def remove_criterion(need: Need, criterion: Criterion) -> None:
     if need.short_form:
         raise NeedError(
-            "The short grant form has three fixed questions. To remove one, choose 'your own questions' first"
+            _("The short grant form has three fixed questions. To remove one, choose 'your own questions' first")
         )
     need.criteria.remove(criterion)
     db.session.flush()
@@ -195,16 +199,20 @@ def set_weights(
     """The weights of social value and price, and (unless None) the social value answer's
     word limit."""
     if social_value_weight < MIN_SOCIAL_VALUE:
-        raise NeedError(f"Social value must be weighted at least {MIN_SOCIAL_VALUE}%")
+        raise NeedError(_("Social value must be weighted at least %(least)s%%", least=MIN_SOCIAL_VALUE))
     if not 0 <= price_weight <= MAX_PRICE_WEIGHT:
-        raise NeedError(f"Price must be weighted {MAX_PRICE_WEIGHT}% or less")
+        raise NeedError(_("Price must be weighted %(most)s%% or less", most=MAX_PRICE_WEIGHT))
     need.social_value_weight, need.price_weight = social_value_weight, price_weight
     before = proportion.budget_state(need)
     if social_value_word_limit is not None:
         low, high = proportion.SOCIAL_VALUE_WORDS_MIN, proportion.SOCIAL_VALUE_WORDS_MAX
         if not low <= social_value_word_limit <= high:
             raise NeedError(
-                f"The word limit for the social value answer must be between {low} and {high}",
+                _(
+                    "The word limit for the social value answer must be between %(low)s and %(high)s",
+                    low=low,
+                    high=high,
+                ),
                 "social_value_word_limit",
             )
         need.social_value_word_limit = social_value_word_limit
@@ -218,10 +226,13 @@ def set_short_form(need: Need, short_form: bool) -> None:
     if short_form == need.short_form:
         return
     if need.status != NeedStatus.DRAFT:
-        raise NeedError("A published need's form cannot change", "short_form")
+        raise NeedError(_("A published need's form cannot change"), "short_form")
     if short_form and not proportion.short_form_allowed(need):
         raise NeedError(
-            f"Only a grant with every lot under {proportion.short_form_limit_text()} can use the short grant form",
+            _(
+                "Only a grant with every lot under %(limit)s can use the short grant form",
+                limit=proportion.short_form_limit_text(),
+            ),
             "short_form",
         )
     if short_form:
@@ -249,7 +260,7 @@ def _shared(total: int, parts: int) -> list[int]:
 def set_conditions(need: Need, *, conditions: list[str], cost_floor_per_person_pence: int | None) -> None:
     unknown = [c for c in conditions if c not in Condition._value2member_map_]
     if unknown:
-        raise NeedError("Choose conditions from the list")
+        raise NeedError(_("Choose conditions from the list"))
     need.conditions = sorted(set(conditions))
     need.cost_floor_per_person_pence = cost_floor_per_person_pence
 
@@ -277,12 +288,12 @@ def set_show_bid_count(need: Need, show_bid_count: bool | None, *, actor) -> boo
 def set_payment_profile(need: Need, *, advance_percent: int, milestones: list[tuple[str, int, int]]) -> None:
     """Replace the payment profile: an advance and (title, percent, due month) milestones."""
     if not 0 <= advance_percent <= MAX_ADVANCE:
-        raise NeedError(f"The advance must be between 0% and {MAX_ADVANCE}%")
+        raise NeedError(_("The advance must be between 0%% and %(most)s%%", most=MAX_ADVANCE))
     if not milestones:
-        raise NeedError("Add at least one milestone")
+        raise NeedError(_("Add at least one milestone"))
     total = advance_percent + sum(percent for _, percent, _ in milestones)
     if total != 100:
-        raise NeedError(f"The advance and milestones must add up to 100%, not {total}%")
+        raise NeedError(_("The advance and milestones must add up to 100%%, not %(total)s%%", total=total))
     need.advance_percent = advance_percent
     need.milestones.clear()
     db.session.flush()
@@ -293,7 +304,7 @@ def set_payment_profile(need: Need, *, advance_percent: int, milestones: list[tu
 def payment_schedule(need: Need, lot: Lot) -> list[tuple[str, int]]:
     """What a lot pays, in pence, at each step: advance first, then each milestone. Sums
     exactly to the lot's value."""
-    steps = ([("Advance at contract start", need.advance_percent)] if need.advance_percent else []) + [
+    steps = ([(_("Advance at contract start"), need.advance_percent)] if need.advance_percent else []) + [
         (m.title, m.percent) for m in need.milestones
     ]
     if sum(p for _, p in steps) != 100:

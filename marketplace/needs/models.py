@@ -9,8 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..conditions import CONDITION_LABELS, Condition  # noqa: F401  (organisation profiles use it too)
 from ..extensions import Model, db, enum_type
+from ..i18n import Bilingual
 from ..refusals import Refusal
 from ..timeutil import UTCDateTime, utcnow
+from .labels import NEED_STATUS, PROCEDURE, RESERVATION, amendment_effect
 
 
 class NeedStatus(enum.StrEnum):
@@ -24,7 +26,7 @@ class NeedStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return NEED_STATUS[self.value]
 
 
 class InvalidTransition(Exception):
@@ -61,7 +63,7 @@ class Procedure(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"grant": "Grant", "contract": "Contract"}[self.value]
+        return PROCEDURE[self.value]
 
 
 class Reservation(enum.StrEnum):
@@ -71,11 +73,7 @@ class Reservation(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "none": "Open to all",
-            "vcse": "Reserved for VCSE organisations",
-            "local": "Reserved for local organisations",
-        }[self.value]
+        return RESERVATION[self.value]
 
 
 def reservation_threshold_pence() -> int:
@@ -104,13 +102,16 @@ need_outcomes = sa.Table(
 )
 
 
-class Need(Model):
+class Need(Bilingual, Model):
     __tablename__ = "needs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(150))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
+    # In Welsh, beside the English: a need of an area in Wales is published in both.
+    title_cy: Mapped[str] = mapped_column(sa.String(150), default="", server_default="")
+    summary_cy: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_categories.id"), index=True)
     cohort: Mapped[str] = mapped_column(sa.Text, default="")
     expected_people: Mapped[int | None]
@@ -259,7 +260,7 @@ class Need(Model):
 
     @property
     def condition_labels(self) -> list[str]:
-        return [Condition(c).label for c in self.conditions or [] if c in Condition._value2member_map_]
+        return [str(Condition(c).label) for c in self.conditions or [] if c in Condition._value2member_map_]
 
     def __repr__(self) -> str:
         return f"<Need {self.id} {self.title!r}>"
@@ -393,15 +394,8 @@ class Amendment(Model):
     @property
     def effect(self) -> str:
         """What the change means for bids already submitted, in a sentence."""
-        if self.correction:
-            return "A correction of wording: no bid already submitted is affected."
-        if self.affects_all_lots:
-            return "Bids already submitted on every lot must be confirmed again."
-        if self.lots:
-            numbers = [str(lot.number) for lot in self.lots]
-            named = numbers[0] if len(numbers) == 1 else f"{', '.join(numbers[:-1])} and {numbers[-1]}"
-            return f"Bids already submitted on lot{'s' if len(numbers) > 1 else ''} {named} must be confirmed again."
-        return "No bid already submitted has to be confirmed again."
+        numbers = [lot.number for lot in self.lots]
+        return amendment_effect(correction=self.correction, every_lot=self.affects_all_lots, numbers=numbers)
 
 
 class Follow(Model):

@@ -30,6 +30,10 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..i18n import in_language
 from ..money import format_pounds
 from ..textlimits import word_count
 from .models import Need, NeedError, Procedure
@@ -63,7 +67,7 @@ SHORT_FORM_QUESTIONS = (
         200,
     ),
 )
-SHORT_FORM_SOCIAL_VALUE_NOTE = "Social value is part of the answer to question 3"
+SHORT_FORM_SOCIAL_VALUE_NOTE = _l("Social value is part of the answer to question 3")
 
 # The time estimate ---------------------------------------------------------------------
 
@@ -108,29 +112,44 @@ def social_value_words(need: Need) -> int:
 
 def band(largest_lot: int) -> str:
     """Which band of budget a largest lot falls in: 'under £25,000', '£100,000 or more'."""
-    for below, _ in WORD_BUDGETS:
+    for below, _words in WORD_BUDGETS:
         if largest_lot < below:
-            return f"under {format_pounds(below, whole=True)}"
-    return f"{format_pounds(WORD_BUDGETS[-1][0], whole=True)} or more"
+            return _("under %(value)s", value=format_pounds(below, whole=True))
+    return _("%(value)s or more", value=format_pounds(WORD_BUDGETS[-1][0], whole=True))
 
 
 def budget_reason(need: Need) -> str:
     """Why the budget is what it is, to follow 'because'."""
     largest = largest_lot_pence(need)
     if largest is None:
-        return "it has no lots yet, and no need may ask for more"
-    return f"its largest lot is {band(largest)}"
+        return _("it has no lots yet, and no need may ask for more")
+    return _("its largest lot is %(band)s", band=band(largest))
 
 
-def over_budget_message(need: Need, *, what: str = "These limits", advice: str = "") -> str:
+def over_budget_message(need: Need, *, of_questions: bool = False) -> str:
     """The refusal, naming the budget: 'This need may ask for 600 words in all, because
-    its largest lot is under £25,000. These limits ask for 750 words: take off 150.'"""
+    its largest lot is under £25,000. These limits ask for 750 words: take off 150.'
+    `of_questions`: a lot's budget was lowered, so the questions (and social value) are
+    what asks too much, and the commissioner is told what to do first."""
     budget, asked = word_budget(need), words_asked(need)
-    message = (
-        f"This need may ask for {budget:,} words in all, because {budget_reason(need)}. "
-        f"{what} ask for {asked:,} words: take off {asked - budget:,}."
+    numbers = {
+        "budget": f"{budget:,}",
+        "reason": budget_reason(need),
+        "asked": f"{asked:,}",
+        "over": f"{asked - budget:,}",
+    }
+    if of_questions:
+        return _(
+            "This need may ask for %(budget)s words in all, because %(reason)s. Its questions and social value "
+            "ask for %(asked)s words: take off %(over)s. Shorten their word limits on the evaluation criteria "
+            "step first, or keep the lot's budget.",
+            **numbers,
+        )
+    return _(
+        "This need may ask for %(budget)s words in all, because %(reason)s. These limits ask for %(asked)s words: "
+        "take off %(over)s.",
+        **numbers,
     )
-    return f"{message} {advice}" if advice else message
 
 
 def budget_state(need: Need) -> tuple[int, int]:
@@ -138,15 +157,13 @@ def budget_state(need: Need) -> tuple[int, int]:
     return words_asked(need), word_budget(need)
 
 
-def keep_within_budget(
-    need: Need, before: tuple[int, int], *, field: str | None, what: str = "These limits", advice: str = ""
-) -> None:
+def keep_within_budget(need: Need, before: tuple[int, int], *, field: str | None, of_questions: bool = False) -> None:
     """Refuse a change that leaves the need over its budget when it asked for more words
     or lowered the budget. (An older need already over its budget may still be changed in
     other ways, and shortened; it cannot be published until it fits.)"""
     asked, budget = budget_state(need)
     if asked > budget and (asked > before[0] or budget < before[1]):
-        raise NeedError(over_budget_message(need, what=what, advice=advice), field)
+        raise NeedError(over_budget_message(need, of_questions=of_questions), field)
 
 
 @dataclass(frozen=True)
@@ -250,7 +267,8 @@ def reading_words(need: Need) -> int:
     texts = [need.summary, need.cohort]
     texts += [part for lot in need.lots for part in (lot.title, lot.description)]
     texts += [c.question for c in need.criteria]
-    texts += need.condition_labels
+    with in_language("en"):  # the same count on either language's page
+        texts += need.condition_labels
     return sum(word_count(text) for text in texts)
 
 

@@ -6,12 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import audit, waiting
 from ..extensions import db
 from ..notifications import due_soon, external_url, queue_email
 from ..timeutil import london, utcnow
 from .following import follow_need, interested_users
+from .labels import local_title
 from .models import Need, NeedError, NeedStatus, Question, QuestionVisibility
 
 
@@ -21,13 +24,23 @@ def why_no_questions(need: Need, now: datetime | None = None) -> str | None:
     now = now or utcnow()
     status = need.status_at(now)
     if status == NeedStatus.DRAFT:
-        return "This need has not been published yet, so questions cannot be asked."
+        return _("This need has not been published yet, so questions cannot be asked.")
     if status != NeedStatus.OPEN:
-        return f"This need is {status.label.lower()}, so questions can no longer be asked."
+        return _no_more_questions(status)
     assert need.question_deadline is not None  # open, so published: ck_needs_published_has_dates
     if now >= need.question_deadline:
-        return f"The deadline for questions was {london(need.question_deadline)}."
+        return _("The deadline for questions was %(time)s.", time=london(need.question_deadline))
     return None
+
+
+def _no_more_questions(status: NeedStatus) -> str:
+    """Why questions can no longer be asked of a need that has left OPEN, in a sentence."""
+    return {
+        NeedStatus.CLOSED: _("This need is closed, so questions can no longer be asked."),
+        NeedStatus.WITHDRAWN: _("This need is withdrawn, so questions can no longer be asked."),
+        NeedStatus.CANCELLED: _("This need is cancelled, so questions can no longer be asked."),
+        NeedStatus.AWARDED: _("This need is awarded, so questions can no longer be asked."),
+    }.get(status) or _("This need is not awarded, so questions can no longer be asked.")
 
 
 def waiting_for_answers(area_ids) -> sa.Select:
@@ -58,12 +71,12 @@ def ask_question(need: Need, *, organisation, actor, text: str, now: datetime | 
     now = now or utcnow()
     need = lock_need(need.id)
     if actor.role_in(organisation) is None:
-        raise NeedError("You can ask only for an organisation you belong to")
+        raise NeedError(_("You can ask only for an organisation you belong to"))
     if need.status_at(now) != NeedStatus.OPEN:
-        raise NeedError("Questions can be asked only while the need is open")
+        raise NeedError(_("Questions can be asked only while the need is open"))
     assert need.question_deadline is not None  # open, so published: ck_needs_published_has_dates
     if now >= need.question_deadline:
-        raise NeedError(f"The deadline for questions was {london(need.question_deadline)}")
+        raise NeedError(_("The deadline for questions was %(time)s", time=london(need.question_deadline)))
     question = Question(need_id=need.id, organisation_id=organisation.id, asked_by_id=actor.id, text=text, asked_at=now)
     db.session.add(question)
     db.session.flush()
@@ -75,7 +88,7 @@ def ask_question(need: Need, *, organisation, actor, text: str, now: datetime | 
 def answer_question(question: Question, *, actor, answer: str, publish: bool, now: datetime | None = None) -> None:
     now = now or utcnow()
     if question.answered_at is not None:
-        raise NeedError("This question has already been answered")
+        raise NeedError(_("This question has already been answered"))
     question.answer = answer
     question.answered_at = now
     question.answered_by_id = actor.id
@@ -89,7 +102,7 @@ def answer_question(question: Question, *, actor, answer: str, publish: bool, no
     for user in recipients:
         queue_email(
             user.email,
-            f"New answer on {need.title}",
+            _l("New answer on %(title)s", title=local_title(need)),
             "question_answered",
             user=user,
             need=need,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -102,7 +103,7 @@ def edit_about(need_id):
             _about_change(need, form, pdus),
             section="about",
             error_field=form.pdus,
-            done="About the need saved.",
+            done=_("About the need saved."),
             next_url=manage_url(need),
         )
         if response:
@@ -148,7 +149,7 @@ def _save_lot(need: Need, lot: Lot | None, form):
         change,
         section="lots",
         error_field=form.budget,
-        done="Lot saved.",
+        done=_("Lot saved."),
         next_url=url_for("needs.need_lots", need_id=need.id),
     )
 
@@ -177,8 +178,8 @@ def remove_lot(need_id, lot_id):
         need,
         lambda: drafting.remove_lot(need, lot),
         section="lots",
-        thing=f"lot {lot.number}: {lot.title}",
-        done=f"Lot '{lot.title}' removed.",
+        thing=_("lot %(number)s: %(title)s", number=lot.number, title=lot.title),
+        done=_("Lot '%(title)s' removed.", title=lot.title),
         back=url_for("needs.need_lots", need_id=need.id),
     )
 
@@ -222,7 +223,7 @@ def edit_criteria(need_id):
             _set_weights(need, form),
             section="criteria",
             error_field=form.social_value_weight,
-            done="Weights saved.",
+            done=_("Weights saved."),
             next_url=url_for("needs.edit_criteria", need_id=need.id),
         )
         if response:
@@ -274,7 +275,7 @@ def _save_criterion(need: Need, criterion: Criterion | None, form: CriterionForm
         change,
         section="criteria",
         error_field=form.weight if need.short_form else form.question,
-        done="Quality question saved.",
+        done=_("Quality question saved."),
         next_url=url_for("needs.edit_criteria", need_id=need.id),
     )
 
@@ -286,10 +287,10 @@ def edit_criterion(need_id, criterion_id=None):
     need = editable_need(need_id)
     criterion = part_or_404(Criterion, need, criterion_id) if criterion_id is not None else None
     if criterion is None and need.short_form:
-        flash("The short grant form has three fixed questions. To add one, choose 'your own questions'.", "error")
+        flash(_("The short grant form has three fixed questions. To add one, choose 'your own questions'."), "error")
         return redirect(url_for("needs.edit_criteria", need_id=need.id))
     if criterion is None and len(need.criteria) >= drafting.MAX_CRITERIA:
-        flash(f"A need can have at most {drafting.MAX_CRITERIA} quality questions.", "error")
+        flash(_("A need can have at most %(count)s quality questions.", count=drafting.MAX_CRITERIA), "error")
         return redirect(url_for("needs.edit_criteria", need_id=need.id))
     form = _criterion_form(need, criterion)
     if form.validate_on_submit():
@@ -305,7 +306,10 @@ def _form_kind_refused(need: Need) -> str | None:
     if need.status != NeedStatus.DRAFT:
         return "A published need's form cannot change."
     if not need.short_form and not proportion.short_form_allowed(need):
-        return f"Only a grant with every lot under {proportion.short_form_limit_text()} can use the short grant form."
+        return _(
+            "Only a grant with every lot under %(limit)s can use the short grant form.",
+            limit=proportion.short_form_limit_text(),
+        )
     return None
 
 
@@ -326,7 +330,7 @@ def edit_form_kind(need_id):
             lambda: drafting.set_short_form(need, form.short_form.data == "short"),
             section="criteria",
             error_field=form.short_form,
-            done="Form saved.",
+            done=_("Form saved."),
             next_url=url_for("needs.edit_criteria", need_id=need.id),
         )
         if response:
@@ -343,8 +347,8 @@ def remove_criterion(need_id, criterion_id):
         need,
         lambda: drafting.remove_criterion(need, criterion),
         section="criteria",
-        thing=f"quality question {criterion.number}",
-        done="Quality question removed.",
+        thing=_("quality question %(number)s", number=criterion.number),
+        done=_("Quality question removed."),
         back=url_for("needs.edit_criteria", need_id=need.id),
     )
 
@@ -376,7 +380,7 @@ def edit_conditions(need_id):
             change,
             section="conditions",
             error_field=form.conditions,
-            done="Conditions of participation saved.",
+            done=_("Conditions of participation saved."),
             next_url=manage_url(need),
             also_changed=show_count is not None and show_count != need.show_bid_count,
         )
@@ -415,7 +419,7 @@ def edit_payment(need_id):
             ),
             section="payment",
             error_field=form.advance_percent,
-            done="Payment profile saved.",
+            done=_("Payment profile saved."),
             next_url=url_for("needs.edit_payment", need_id=need.id),
         )
         if response:
@@ -453,7 +457,7 @@ def edit_dates(need_id):
             lambda: dates.set_dates(need, question_deadline=form.question_deadline, closes_at=form.closes_at, now=now),
             section="dates",
             error_field=form.closes_date,
-            done="Dates saved.",
+            done=_("Dates saved."),
             next_url=manage_url(need),
         )
         if response:

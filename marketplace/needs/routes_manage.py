@@ -22,6 +22,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..documents import serving, uploads
@@ -35,15 +37,21 @@ from .forms import DocumentForm, NeedCreateForm, RemoveForm
 from .models import Amendment, Need, NeedDocument, NeedError, NeedStatus
 
 SECTIONS = [
-    ("about", "About the need", "needs.edit_about"),
-    ("lots", "Lots", "needs.need_lots"),
-    ("criteria", "Evaluation criteria", "needs.edit_criteria"),
-    ("conditions", "Conditions of participation", "needs.edit_conditions"),
-    ("payment", "Payment profile", "needs.edit_payment"),
-    ("dates", "Dates", "needs.edit_dates"),
-    ("documents", "Documents", "needs.need_documents"),
+    ("about", _l("About the need"), "needs.edit_about"),
+    ("welsh", _l("Welsh title and summary"), "needs.edit_welsh"),
+    ("lots", _l("Lots"), "needs.need_lots"),
+    ("criteria", _l("Evaluation criteria"), "needs.edit_criteria"),
+    ("conditions", _l("Conditions of participation"), "needs.edit_conditions"),
+    ("payment", _l("Payment profile"), "needs.edit_payment"),
+    ("dates", _l("Dates"), "needs.edit_dates"),
+    ("documents", _l("Documents"), "needs.need_documents"),
 ]
 OPTIONAL_SECTIONS = {"conditions", "documents"}
+
+
+def sections_of(need: Need) -> list[tuple[str, str, str]]:
+    """The need's sections: the Welsh title and summary only for an area in Wales."""
+    return [section for section in SECTIONS if section[0] != "welsh" or need.area.in_wales]
 
 
 # Loading and permission ----------------------------------------------------------------
@@ -123,21 +131,28 @@ def _saved_message(
         return done, "success"
     if amendment is None:
         # also_changed: something providers do not see changed (not an amendment).
-        return (done, "success") if also_changed else ("Nothing was changed.", "message")
+        return (done, "success") if also_changed else (_("Nothing was changed."), "message")
     if amendment.correction:
         return (
-            f"{done} The correction is shown on the need and providers following it have been told. No bid is affected.",
+            _(
+                "%(done)s The correction is shown on the need and providers following it have been told. "
+                "No bid is affected.",
+                done=done,
+            ),
             "success",
         )
     if amendment.closes_at_before != amendment.closes_at_after:
-        return (
-            f"{done} Providers following the need have been told. The closing time has moved to "
-            f"{london(amendment.closes_at_after)} so that at least {amendments.AMENDMENT_MIN_WORKING_DAYS} "
-            "working days remain."
+        return _(
+            "%(done)s Providers following the need have been told. The closing time has moved to %(time)s so "
+            "that at least %(days)s working days remain.",
+            done=done,
+            time=london(amendment.closes_at_after),
+            days=amendments.AMENDMENT_MIN_WORKING_DAYS,
         ), "success"
-    return (
-        f"{done} Providers following the need have been told. The closing time has not changed: "
-        f"{london(need.closes_at)}."
+    return _(
+        "%(done)s Providers following the need have been told. The closing time has not changed: %(time)s.",
+        done=done,
+        time=london(need.closes_at),
     ), "success"
 
 
@@ -179,7 +194,7 @@ def new_need():
         require(current_user, Action.CREATE_NEED, area)
         need = drafting.create_need(area=area, title=form.title.data, actor=current_user)
         db.session.commit()
-        flash("Draft created. Fill in each section, then check your answers and publish.", "success")
+        flash(_("Draft created. Fill in each section, then check your answers and publish."), "success")
         return redirect(manage_url(need))
     return render_template("needs/manage/new.html", form=form)
 
@@ -192,7 +207,7 @@ def _section_statuses(need: Need) -> dict[str, str]:
     for problem in publishing.problems(need):
         found.setdefault(problem.section, []).append(problem.message)
     statuses = {}
-    for key, _, _ in SECTIONS:
+    for key, _title, _endpoint in sections_of(need):
         if key in OPTIONAL_SECTIONS:
             filled = (
                 (need.conditions or need.cost_floor_per_person_pence)
@@ -212,7 +227,7 @@ def manage_need(need_id):
     return manage_page(
         "task_list.html",
         need,
-        sections=SECTIONS,
+        sections=sections_of(need),
         statuses=_section_statuses(need),
         problems=publishing.problems(need) if need.status == NeedStatus.DRAFT else [],
         can_edit=can(current_user, Action.EDIT_NEED, need),
@@ -252,7 +267,7 @@ def _store_upload(need: Need, form):
         change,
         section="documents",
         error_field=form.document,
-        done=f"{name} uploaded.",
+        done=_("%(name)s uploaded.", name=name),
         next_url=url_for("needs.need_documents", need_id=need.id),
     )
 
@@ -286,7 +301,7 @@ def remove_document(need_id, document_id):
         lambda: documents.remove_document(document, actor=current_user),
         section="documents",
         thing=document.filename,
-        done=f"{document.filename} removed.",
+        done=_("%(name)s removed.", name=document.filename),
         back=url_for("needs.need_documents", need_id=need.id),
     )
 

@@ -12,6 +12,8 @@ import re
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
@@ -66,7 +68,7 @@ def _page_number(raw: str | None) -> tuple[int, str | None]:
     if raw is None or raw == "":
         return 1, None
     if not PAGE.match(raw) or not 1 <= int(raw) <= search.MAX_PAGE:
-        return 1, "That page number does not exist, so the first page is shown."
+        return 1, _("That page number does not exist, so the first page is shown.")
     return int(raw), None
 
 
@@ -87,7 +89,7 @@ def list_needs():
         options=[selectinload(Need.area).selectinload(Area.parent), selectinload(Need.category)],
     )
     if past_end:
-        notice = f"There is no page {page_number}, so the last page is shown."
+        notice = _("There is no page %(number)s, so the last page is shown.", number=page_number)
     needs = list(page.items)
     return render_template(
         "needs/public/list.html",
@@ -157,7 +159,7 @@ def show_need(need_id):
 
 class UnfollowForm(FlaskForm):
     back = HiddenField()
-    submit = SubmitField("Stop following", widget=GovSubmitInput())
+    submit = SubmitField(_l("Stop following"), widget=GovSubmitInput())
 
 
 @bp.post("/needs/<int:need_id>/follow")
@@ -169,7 +171,9 @@ def follow_need(need_id):
     if form.validate_on_submit():
         following.follow_need(need, actor=current_user)
         db.session.commit()
-        flash("You are following this need. We will email you about changes and new answers to questions.", "success")
+        flash(
+            _("You are following this need. We will email you about changes and new answers to questions."), "success"
+        )
     return redirect(url_for("needs.show_need", need_id=need.id))
 
 
@@ -182,7 +186,7 @@ def unfollow_need(need_id):
     if form.validate_on_submit():
         following.unfollow_need(need, actor=current_user)
         db.session.commit()
-        flash(f"You no longer follow {need.title}.", "success")
+        flash(_("You no longer follow %(title)s.", title=need.local_title), "success")
     if form.back.data == "following":
         return redirect(url_for("needs.followed_needs"))
     return redirect(url_for("needs.show_need", need_id=need.id))
@@ -214,26 +218,26 @@ def followed_needs():
 
 
 class SavedSearchForm(FlaskForm):
-    areas = ListedChoices("Where", noun="areas")
-    categories = ListedChoices("Service categories", noun="service categories")
-    submit = SubmitField("Save search", widget=GovSubmitInput())
+    areas = ListedChoices(_l("Where"), noun=_l("areas"))
+    categories = ListedChoices(_l("Service categories"), noun=_l("service categories"))
+    submit = SubmitField(_l("Save search"), widget=GovSubmitInput())
 
     def __init__(self, *args, regions, categories, **kwargs):
         super().__init__(*args, **kwargs)
-        self.areas.choices = [SelectChoice(ALL, "All of England and Wales")] + [
+        self.areas.choices = [SelectChoice(ALL, _("All of England and Wales"))] + [
             SelectChoice(str(a.id), a.name) for region in regions for a in [region, *region.children] if a.is_current()
         ]
-        self.categories.choices = [SelectChoice(ALL, "Any service category")] + [
+        self.categories.choices = [SelectChoice(ALL, _("Any service category"))] + [
             SelectChoice(str(c.id), c.name) for c in categories
         ]
 
     def validate_areas(self, field):
         if not field.data:
-            raise ValidationError("Select at least one region or delivery unit, or All of England and Wales")
+            raise ValidationError(_("Select at least one region or delivery unit, or All of England and Wales"))
 
     def validate_categories(self, field):
         if not field.data:
-            raise ValidationError("Select at least one service category, or Any service category")
+            raise ValidationError(_("Select at least one service category, or Any service category"))
 
     @staticmethod
     def ids(values: list[str]) -> list[int]:
@@ -256,7 +260,7 @@ def saved_searches():
             form.areas.errors = [str(error)]
         else:
             db.session.commit()
-            flash("Search saved. We will email you once a day when new needs match it.", "success")
+            flash(_("Search saved. We will email you once a day when new needs match it."), "success")
             return redirect(url_for("needs.saved_searches"))
     searches = digest.current_saved_searches(current_user)
     return render_template(
@@ -280,5 +284,5 @@ def remove_saved_search(search_id):
     if form.validate_on_submit():
         digest.end_saved_search(saved, actor=current_user)
         db.session.commit()
-        flash("Saved search removed. You will get no more emails for it.", "success")
+        flash(_("Saved search removed. You will get no more emails for it."), "success")
     return redirect(url_for("needs.saved_searches"))

@@ -7,6 +7,7 @@ Action.PUBLISH_NEED (a draft), Action.WITHDRAW_NEED (an open need) or Action.CAN
 """
 
 from flask import abort, flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -17,7 +18,7 @@ from ..timeutil import london
 from . import bp, documents, drafting, publishing
 from .forms import EndNeedForm
 from .models import Need, NeedError
-from .routes_manage import SECTIONS, manage_page, manage_url, managed_need
+from .routes_manage import manage_page, manage_url, managed_need, sections_of
 
 # Check and publish ---------------------------------------------------------------------
 
@@ -34,7 +35,7 @@ def _check_page(need: Need, *, attempted: bool = False):
         can_edit=can(current_user, Action.EDIT_NEED, need),
         schedules=[(lot, drafting.payment_schedule(need, lot)) for lot in need.lots],
         current_documents=documents.current_documents(need),
-        section_urls={key: url_for(endpoint, need_id=need.id) for key, _, endpoint in SECTIONS},
+        section_urls={key: url_for(endpoint, need_id=need.id) for key, _title, endpoint in sections_of(need)},
     )
 
 
@@ -58,7 +59,7 @@ def publish_need(need_id):
         db.session.rollback()
         return _check_page(need, attempted=True)
     db.session.commit()
-    flash(f"Need published. Providers can find it and bid until {london(need.closes_at)}.", "success")
+    flash(_("Need published. Providers can find it and bid until %(time)s.", time=london(need.closes_at)), "success")
     return redirect(manage_url(need))
 
 
@@ -85,7 +86,7 @@ def withdraw_need(need_id):
         Action.WITHDRAW_NEED,
         publishing.withdraw_need,
         "withdraw.html",
-        "Need withdrawn. Providers following it have been told.",
+        _("Need withdrawn. Providers following it have been told."),
     )
 
 
@@ -97,5 +98,5 @@ def cancel_need(need_id):
         Action.CANCEL_NEED,
         publishing.cancel_need,
         "cancel.html",
-        "Need cancelled. Providers following it have been told.",
+        _("Need cancelled. Providers following it have been told."),
     )

@@ -5,6 +5,8 @@ permissions.py (Action.ASK_QUESTION, ANSWER_QUESTION, LIST_OWN_QUESTIONS and
 VIEW_SENT_QUESTION)."""
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -24,29 +26,34 @@ from .models import Need, NeedError, Question, QuestionVisibility
 
 QUESTION_MAX = 2000
 ANSWER_MAX = 5000
-ANSWER_PUBLISHED = "Answer published. Everyone can read it on the need page, without the name of who asked."
+ANSWER_PUBLISHED = _l("Answer published. Everyone can read it on the need page, without the name of who asked.")
 
 VISIBILITY_LABELS = {
-    QuestionVisibility.PUBLISHED: "Publish the answer to everyone (the question is shown without saying who asked)",
-    QuestionVisibility.PRIVATE: "Answer privately to the organisation that asked (only when it reveals nothing that others need to know)",
+    QuestionVisibility.PUBLISHED: _l("Publish the answer to everyone (the question is shown without saying who asked)"),
+    QuestionVisibility.PRIVATE: _l(
+        "Answer privately to the organisation that asked (only when it reveals nothing that others need to know)"
+    ),
 }
 
 
 class QuestionAskForm(FlaskForm):
     organisation = Radios(
-        "Which organisation is asking?",
-        message="Select the organisation asking the question",
+        _l("Which organisation is asking?"),
+        message=_l("Select the organisation asking the question"),
         widget=GovRadioInput(),
-        description="The commissioner sees which organisation asked; other providers never do.",
+        description=_l("The commissioner sees which organisation asked; other providers never do."),
     )
     text = FreeText(
-        "Your question",
-        noun="Your question",
+        _l("Your question"),
+        noun=_l("Your question"),
         characters=QUESTION_MAX,
-        empty="Enter your question",
-        hint="Only the commissioner sees who asked. Do not include anything you would not want other providers to read: the answer may be published with your question.",
+        empty=_l("Enter your question"),
+        hint=_l(
+            "Only the commissioner sees who asked. Do not include anything you would not want other providers "
+            "to read: the answer may be published with your question."
+        ),
     )
-    submit = SubmitField("Send question", widget=GovSubmitInput())
+    submit = SubmitField(_l("Send question"), widget=GovSubmitInput())
 
     def __init__(self, *args, organisations: list[Organisation], **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,14 +70,14 @@ class QuestionAskForm(FlaskForm):
 
 
 class QuestionAnswerForm(FlaskForm):
-    answer = FreeText("Your answer", noun="Your answer", characters=ANSWER_MAX, empty="Enter your answer")
+    answer = FreeText(_l("Your answer"), noun=_l("Your answer"), characters=ANSWER_MAX, empty=_l("Enter your answer"))
     visibility = Radios(
-        "Who should see the answer?",
-        message="Select who should see the answer",
+        _l("Who should see the answer?"),
+        message=_l("Select who should see the answer"),
         choices=[SelectChoice(v.value, label) for v, label in VISIBILITY_LABELS.items()],
         widget=GovRadioInput(),
     )
-    submit = SubmitField("Send answer", widget=GovSubmitInput())
+    submit = SubmitField(_l("Send answer"), widget=GovSubmitInput())
 
 
 def _need_or_404(need_id: int) -> Need:
@@ -142,7 +149,7 @@ def answer_question(need_id, question_id):
     require(current_user, Action.ANSWER_QUESTION, need)
     back = url_for("needs.list_questions", need_id=need.id)
     if question.answered_at is not None:
-        flash("This question has already been answered.", "error")
+        flash(_("This question has already been answered."), "error")
         return redirect(back)
     form = QuestionAnswerForm()
     if form.validate_on_submit():
@@ -154,7 +161,12 @@ def answer_question(need_id, question_id):
             flash(str(error) + ".", "error")
             return redirect(back)
         db.session.commit()
-        flash(ANSWER_PUBLISHED if publish else f"Answer sent privately to {question.organisation.name}.", "success")
+        flash(
+            str(ANSWER_PUBLISHED)
+            if publish
+            else _("Answer sent privately to %(organisation)s.", organisation=question.organisation.name),
+            "success",
+        )
         return redirect(back)
     return render_template("needs/questions/answer.html", need=need, question=question, form=form)
 

@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import ClassVar
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -76,48 +78,48 @@ class NeedFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(
-        "Search words",
+        _l("Search words"),
         filters=[strip],
-        validators=[MaxLength("Search words", SEARCH_MAX)],
+        validators=[MaxLength(_l("Search words"), SEARCH_MAX)],
         widget=GovTextInput(),
-        description="Words in the title or summary, like housing or mentoring",
+        description=_l("Words in the title or summary, like housing or mentoring"),
     )
-    region = ListedSelect("Region", message="Select a region from the list")
-    pdu = ListedSelect("Probation delivery unit", message="Select a probation delivery unit from the list")
-    category = ListedSelect("Service category", message="Select a service category from the list")
+    region = ListedSelect(_l("Region"), message=_l("Select a region from the list"))
+    pdu = ListedSelect(_l("Probation delivery unit"), message=_l("Select a probation delivery unit from the list"))
+    category = ListedSelect(_l("Service category"), message=_l("Select a service category from the list"))
     procedure = ListedRadios(
-        "Procedure",
-        message="Select grant, contract or any",
+        _l("Procedure"),
+        message=_l("Select grant, contract or any"),
         choices=[
-            SelectChoice("", "Any"),
-            SelectChoice(Procedure.GRANT.value, "Grant"),
-            SelectChoice(Procedure.CONTRACT.value, "Contract"),
+            SelectChoice("", _l("Any")),
+            SelectChoice(Procedure.GRANT.value, _l("Grant")),
+            SelectChoice(Procedure.CONTRACT.value, _l("Contract")),
         ],
     )
     value = ListedRadios(
-        "Value of the need",
-        message="Select a value from the list",
-        choices=[SelectChoice("", "Any value")]
-        + [SelectChoice(key, label) for key, (label, _, _) in VALUE_BANDS.items()],
+        _l("Value of the need"),
+        message=_l("Select a value from the list"),
+        choices=[SelectChoice("", _l("Any value"))]
+        + [SelectChoice(key, label) for key, (label, _low, _high) in VALUE_BANDS.items()],
     )
-    vcse = BooleanField("Only needs with a lot reserved for VCSE organisations", widget=GovCheckboxInput())
-    closing_soon = BooleanField("Closing within 7 days", widget=GovCheckboxInput())
+    vcse = BooleanField(_l("Only needs with a lot reserved for VCSE organisations"), widget=GovCheckboxInput())
+    closing_soon = BooleanField(_l("Closing within 7 days"), widget=GovCheckboxInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         regions = current_regions()
-        self.region.choices = [SelectChoice("", "All regions")] + [SelectChoice(str(r.id), r.name) for r in regions]
+        self.region.choices = [SelectChoice("", _("All regions"))] + [SelectChoice(str(r.id), r.name) for r in regions]
         pdus = sorted(current_pdus(), key=lambda p: (p.parent_name or "", p.name))
-        self.pdu.choices = [SelectChoice("", "All delivery units")] + [
+        self.pdu.choices = [SelectChoice("", _("All delivery units"))] + [
             SelectChoice(str(p.id), f"{p.name} ({p.parent_name})") for p in pdus
         ]
-        self.category.choices = [SelectChoice("", "All categories")] + [
+        self.category.choices = [SelectChoice("", _("All categories"))] + [
             SelectChoice(str(c.id), c.name) for c in current_categories()
         ]
 
     def validate_q(self, field):
         if field.data and len(field.data.split()) > MAX_WORDS:
-            raise ValidationError(f"Enter {MAX_WORDS} search words or fewer")
+            raise ValidationError(_("Enter %(count)s search words or fewer", count=MAX_WORDS))
 
 
 @dataclass
@@ -210,7 +212,7 @@ def open_needs_query(filters: NeedFilters, now: datetime, *, walk: bool = False)
     if filters.procedure:
         query = query.where(Need.procedure == filters.procedure)
     if filters.value_band in VALUE_BANDS:
-        _, low, high = VALUE_BANDS[filters.value_band]
+        _label, low, high = VALUE_BANDS[filters.value_band]
         if low is not None:
             query = query.where(Need.value_pence >= low)
         if high is not None:

@@ -2,6 +2,8 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -15,8 +17,14 @@ class EmailFrequency(enum.StrEnum):
     DAILY = "daily"
 
     @property
-    def label(self) -> str:
-        return {"immediate": "Send each email as it happens", "daily": "One email a day with everything"}[self.value]
+    def label(self) -> LazyString:
+        return FREQUENCY_LABELS[self.value]
+
+
+FREQUENCY_LABELS = {
+    "immediate": _l("Send each email as it happens"),
+    "daily": _l("One email a day with everything"),
+}
 
 
 class OutboxEmail(Model):
@@ -30,6 +38,9 @@ class OutboxEmail(Model):
     to: Mapped[str] = mapped_column(sa.String(254), index=True)
     subject: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
+    # The language it is written in, its recipient's ("en" or "cy"): the admin's pages
+    # mark it so (lang), as screen readers need.
+    language: Mapped[str] = mapped_column(sa.String(2), default="en", server_default="en")
     private_body: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,9 +9,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template, url_for
+from flask_babel import LazyString
 
 from .. import signals
 from ..extensions import db
+from ..i18n import DEFAULT as DEFAULT_LANGUAGE
+from ..i18n import in_language
 from ..timeutil import london_date, utcnow
 from ..workdays import add_working_days
 from . import backends
@@ -63,23 +66,37 @@ def wants_daily_summary(to: str) -> bool:
     return any(signals.answers(signals.wants_daily_summary, to.strip().lower()))
 
 
+def recipient_language(to: str) -> str | None:
+    """The language the person with this address reads the service in (accounts answers),
+    or None for an address with no account: the email is then in English."""
+    return signals.first_answer(signals.language_of, to.strip().lower())
+
+
 def queue_email(
-    to: str, subject: str, template: str, *, private: tuple[str, ...] = (), urgent: bool = False, **context
+    to: str, subject: str | LazyString, template: str, *, private: tuple[str, ...] = (), urgent: bool = False, **context
 ) -> OutboxEmail:
     """Queue an email whose body is templates/emails/<template>.txt. The caller commits.
 
     `private` names the context values that are live sign-in links (verify, reset,
     invitation): the service team reads the email with them masked, and the email as sent
-    keeps them only until it is sent. `urgent`: it tells of a deadline within two working
+    keeps them only until it is sent. The subject (a lazy_gettext string) and the body are
+    written in the recipient's language (recipient_language). `urgent`: it tells of a deadline within two working
     days (due_soon), so it is sent at once even to someone who chose a daily summary."""
-    body = render_template(f"emails/{template}.txt", **context)
+    language = recipient_language(to) or DEFAULT_LANGUAGE
+    with in_language(language):
+        subject = str(subject)
+        body = render_template(f"emails/{template}.txt", **context)
+        masked = (
+            render_template(
+                f"emails/{template}.txt", **{**context, **{key: mask_link(context[key]) for key in private}}
+            )
+            if private
+            else body
+        )
     held = not (urgent or private or template in ALWAYS_AT_ONCE) and wants_daily_summary(to)
-    email = OutboxEmail(to=to, subject=subject, body=body, held_for_summary=held)
+    email = OutboxEmail(to=to, subject=subject, body=masked, held_for_summary=held, language=language)
     if private:
         email.private_body = body
-        email.body = render_template(
-            f"emails/{template}.txt", **{**context, **{key: mask_link(context[key]) for key in private}}
-        )
     db.session.add(email)
     if current_app.config.get("MAIL_ECHO"):
         db.session.info.setdefault("echo_emails", []).append(email)

@@ -10,19 +10,30 @@ from datetime import datetime
 from itertools import groupby
 
 import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 
 from ..extensions import db
+from ..i18n import LANGUAGES, in_language
 from ..timeutil import utcnow
 from .models import OutboxEmail
-from .services import external_url, queue_email
+from .services import external_url, queue_email, recipient_language
 
 SIGN_OFF = "Local Partners"
+
+
+def _greetings() -> tuple[str, ...]:
+    """How an email starts in each language ("Hello", "Helo")."""
+    greetings = []
+    for language in LANGUAGES:
+        with in_language(language):
+            greetings.append(gettext("Hello,").rstrip(","))
+    return tuple(greetings)
 
 
 def gist(body: str) -> str:
     """An email's body as an entry of a summary: without its greeting and sign-off."""
     lines = body.strip().splitlines()
-    if lines and lines[0].startswith("Hello"):
+    if lines and lines[0].startswith(_greetings()):
         lines = lines[1:]
     if lines and lines[-1].strip() == SIGN_OFF:
         lines = lines[:-1]
@@ -50,9 +61,13 @@ def queue_daily_summaries(now: datetime | None = None) -> int:
         emails = list(group)
         entries = [(email.subject, gist(email.body)) for email in emails]
         count = len(entries)
+        with in_language(recipient_language(to)):
+            subject = ngettext(
+                "Your Local Partners summary: %(num)d update", "Your Local Partners summary: %(num)d updates", count
+            )
         summary = queue_email(
             to,
-            f"Your Local Partners summary: {count} update{'' if count == 1 else 's'}",
+            subject,
             "daily_summary",
             entries=entries,
             settings_link=settings_link,

@@ -12,6 +12,7 @@ from ..contracts.models import Contract, ContractVariation
 from ..delivery.models import ReportSubmission
 from ..evaluation.models import AwardDecision
 from ..extensions import db
+from ..i18n import in_language
 from ..needs.models import Amendment, Need
 from ..payments.models import Payment
 from ..signals import contracting_event
@@ -38,7 +39,8 @@ def write_release(sender, *, kind: str, at: datetime, **_) -> OcdsRelease | None
         raise ValueError(f"No OCDS release for {kind} of {type(sender).__name__}")
     if isinstance(sender, Need) and sender.published_at is None:
         return None  # a draft cancelled: never published, no contracting process
-    release_id, release = builder(sender, at)
+    with in_language("en"):  # open data is in English, whatever the page's language
+        release_id, release = builder(sender, at)
     _keep_earlier_roles(release)
     row = OcdsRelease(
         ocid=release["ocid"],

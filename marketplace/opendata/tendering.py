@@ -81,7 +81,7 @@ def tender(need: Need, at: datetime) -> dict:
         "description": need.summary,
         "status": status,
         "procurementMethod": "open",
-        "procurementMethodDetails": need.procedure.label if need.procedure else "",
+        "procurementMethodDetails": str(need.procedure.label) if need.procedure else "",
         "mainProcurementCategory": "services",
         "value": ocds.value(need.value_pence),
         "tenderPeriod": {"startDate": ocds.iso(need.published_at), "endDate": ocds.iso(need.closes_at)},

@@ -3,6 +3,8 @@ import re
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -21,19 +23,19 @@ class LegalForm(enum.StrEnum):
     PUBLIC_BODY = "public_body"
 
     @property
-    def label(self) -> str:
+    def label(self) -> LazyString:
         return LEGAL_FORM_LABELS[self]
 
 
 LEGAL_FORM_LABELS = {
-    LegalForm.REGISTERED_CHARITY: "Registered charity (trust or unincorporated association)",
-    LegalForm.CIO: "Charitable incorporated organisation (CIO)",
-    LegalForm.CIC: "Community interest company (CIC)",
-    LegalForm.CLG: "Company limited by guarantee",
-    LegalForm.COMMUNITY_BENEFIT_SOCIETY: "Community benefit society",
-    LegalForm.COMMUNITY_GROUP: "Constituted community group",
-    LegalForm.COMPANY_LIMITED_BY_SHARES: "Company limited by shares",
-    LegalForm.PUBLIC_BODY: "Public body",
+    LegalForm.REGISTERED_CHARITY: _l("Registered charity (trust or unincorporated association)"),
+    LegalForm.CIO: _l("Charitable incorporated organisation (CIO)"),
+    LegalForm.CIC: _l("Community interest company (CIC)"),
+    LegalForm.CLG: _l("Company limited by guarantee"),
+    LegalForm.COMMUNITY_BENEFIT_SOCIETY: _l("Community benefit society"),
+    LegalForm.COMMUNITY_GROUP: _l("Constituted community group"),
+    LegalForm.COMPANY_LIMITED_BY_SHARES: _l("Company limited by shares"),
+    LegalForm.PUBLIC_BODY: _l("Public body"),
 }
 
 # The voluntary, community and social enterprise forms. Derived, never typed in.
@@ -77,15 +79,15 @@ class IncomeBand(enum.StrEnum):
     LARGE = "large"
 
     @property
-    def label(self) -> str:
+    def label(self) -> LazyString:
         return INCOME_BAND_LABELS[self]
 
 
 INCOME_BAND_LABELS = {
-    IncomeBand.MICRO: "Under £100,000 a year",
-    IncomeBand.SMALL: "£100,000 to £999,999 a year",
-    IncomeBand.MEDIUM: "£1 million to £9.99 million a year",
-    IncomeBand.LARGE: "£10 million a year or more",
+    IncomeBand.MICRO: _l("Under £100,000 a year"),
+    IncomeBand.SMALL: _l("£100,000 to £999,999 a year"),
+    IncomeBand.MEDIUM: _l("£1 million to £9.99 million a year"),
+    IncomeBand.LARGE: _l("£10 million a year or more"),
 }
 
 # Charity Commission for England and Wales: 6 or 7 digits (1123456). ASCII digits only:

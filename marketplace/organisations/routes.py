@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -50,9 +51,9 @@ def edit_organisation(organisation_id):
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-            flash("That charity or company number was registered by another organisation a moment ago.", "error")
+            flash(_("That charity or company number was registered by another organisation a moment ago."), "error")
             return redirect(url_for("organisations.edit_organisation", organisation_id=organisation.id))
-        flash("Profile saved." if changed else "Nothing was changed.", "success")
+        flash(_("Profile saved.") if changed else _("Nothing was changed."), "success")
         return redirect(url_for("organisations.show_organisation", organisation_id=organisation.id))
     return render_template(
         "organisations/edit.html",
@@ -101,7 +102,7 @@ def organisation_people(organisation_id):
             form,
             form.email,
         ):
-            flash(f"Invitation sent to {form.email.data}.", "success")
+            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("organisations.organisation_people", organisation_id=organisation.id))
     return render_template(
         "organisations/people.html",
@@ -129,7 +130,14 @@ def remove_member(organisation_id, membership_id):
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(f"{membership.user.name} no longer has access to {organisation.name}.", "success")
+            flash(
+                _(
+                    "%(name)s no longer has access to %(organisation)s.",
+                    name=membership.user.name,
+                    organisation=organisation.name,
+                ),
+                "success",
+            )
     return redirect(url_for("organisations.organisation_people", organisation_id=organisation.id))
 
 
@@ -151,7 +159,10 @@ def register():
             # Someone registered the same email or number a moment ago.
             db.session.rollback()
             form.email.errors.append(
-                "This email address, charity number or company number was registered a moment ago. Check them and try again"
+                _(
+                    "This email address, charity number or company number was registered a moment ago. "
+                    "Check them and try again"
+                )
             )
         else:
             # The same whether or not the address had an account (services.register_organisation).

@@ -4,6 +4,7 @@ events and never commit.
 """
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..accounts import services as accounts
@@ -40,8 +41,8 @@ PROFILE_FIELDS = (
 
 # The texts reused in every bid, with their nouns and word limits.
 REUSED_TEXTS = {
-    "social_value_statement": ("Your social value statement", SOCIAL_VALUE_STATEMENT_WORDS),
-    "safeguarding": ("Your safeguarding arrangements", SAFEGUARDING_WORDS),
+    "social_value_statement": (_l("Your social value statement"), SOCIAL_VALUE_STATEMENT_WORDS),
+    "safeguarding": (_l("Your safeguarding arrangements"), SAFEGUARDING_WORDS),
 }
 
 

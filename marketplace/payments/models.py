@@ -16,6 +16,7 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, enum_type
@@ -32,11 +33,11 @@ class PaymentStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "payable": "Payable",
-            "processing": "Being paid",
-            "paid": "Paid",
-            "failed": "Failed: can be retried",
-            "reversed": "Reversed: can be paid again",
+            "payable": _l("Payable"),
+            "processing": _l("Being paid"),
+            "paid": _l("Paid"),
+            "failed": _l("Failed: can be retried"),
+            "reversed": _l("Reversed: can be paid again"),
         }[self.value]
 
     @property

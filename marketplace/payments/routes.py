@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..audit.models import AuditEvent
@@ -87,7 +88,7 @@ def record(payment_id):
         form,
         form.reference,
     ):
-        flash(f"Payment of {payment.milestone.title.lower()} recorded.", "success")
+        flash(_("Payment of %(milestone)s recorded.", milestone=payment.milestone.local_title.lower()), "success")
         return redirect(url_for("contracts.show", contract_id=payment.contract_id))
     if not form.errors:
         abort(400)
@@ -110,12 +111,16 @@ def release(payment_id):
         flash(error.message, "error")
         return redirect(url_for("payments.show", payment_id=payment_id))
     if payment.status == PaymentStatus.PAID:
-        flash("Payment released: the transfer has been made to the provider's account.", "success")
+        flash(_("Payment released: the transfer has been made to the provider's account."), "success")
     elif payment.status == PaymentStatus.PROCESSING:
-        flash("This payment is already being paid: its result will show here shortly.")
+        flash(_("This payment is already being paid: its result will show here shortly."))
     else:
         flash(
-            f"The payment was not made: {payment.failure_message or payment.status.label}. You can try again.", "error"
+            _(
+                "The payment was not made: %(reason)s. You can try again.",
+                reason=payment.failure_message or payment.status.label,
+            ),
+            "error",
         )
     return redirect(url_for("payments.show", payment_id=payment_id))
 

@@ -18,13 +18,14 @@ from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from .. import audit, waiting
 from ..contracts.models import Contract, ContractMilestone
 from ..extensions import db
 from ..refusals import Refusal
 from ..signals import contracting_event
-from ..timeutil import london_date, utcnow
+from ..timeutil import format_day, london_date, utcnow
 from ..workdays import at_london_time
 from .emails import tell_finance_payable, tell_provider_paid
 from .models import TARGET_DAYS, Payment, PaymentStatus
@@ -99,7 +100,10 @@ def lock(payment: Payment) -> Payment:
 def _due(payment: Payment, now: datetime) -> None:
     if now < payment.payable_at:
         raise PaymentError(
-            f"This payment is not due until {london_date(payment.payable_at):%-d %B %Y}, when the contract starts"
+            _(
+                "This payment is not due until %(date)s, when the contract starts",
+                date=format_day(london_date(payment.payable_at)),
+            )
         )
 
 
@@ -127,20 +131,23 @@ def record_ledger_payment(
     now = now or utcnow()
     payment = lock(payment)
     if payment.status == PaymentStatus.PAID:
-        raise PaymentError("This payment has already been recorded as paid")
+        raise PaymentError(_("This payment has already been recorded as paid"))
     if payment.status not in RETRYABLE:
-        raise PaymentError("This payment is being paid through Stripe: wait for the result")
+        raise PaymentError(_("This payment is being paid through Stripe: wait for the result"))
     _due(payment, now)
     reference = (reference or "").strip()
     if not reference:
-        raise PaymentError("Enter the bank transfer's reference", "reference")
+        raise PaymentError(_("Enter the bank transfer's reference"), "reference")
     if len(reference) > REFERENCE_MAX:
-        raise PaymentError(f"The reference must be {REFERENCE_MAX} characters or fewer", "reference")
+        raise PaymentError(_("The reference must be %(most)s characters or fewer", most=REFERENCE_MAX), "reference")
     if paid_on > london_date(now):
-        raise PaymentError("The date paid must be today or in the past", "paid_on")
+        raise PaymentError(_("The date paid must be today or in the past"), "paid_on")
     if paid_on < london_date(payment.payable_at):
         raise PaymentError(
-            f"The date paid must be on or after {london_date(payment.payable_at):%-d %B %Y}, when the payment became payable",
+            _(
+                "The date paid must be on or after %(date)s, when the payment became payable",
+                date=format_day(london_date(payment.payable_at)),
+            ),
             "paid_on",
         )
     before = payment.status.value

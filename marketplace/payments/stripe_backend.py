@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 import stripe
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
@@ -50,10 +51,10 @@ def client() -> stripe.StripeClient:
     """A Stripe client from the settings; refused unless the Stripe backend is configured."""
     config = current_app.config
     if not enabled():
-        raise PaymentError("Payments are made by bank transfer here, not through Stripe")
+        raise PaymentError(_("Payments are made by bank transfer here, not through Stripe"))
     key = config.get("STRIPE_SECRET_KEY")
     if not key:
-        raise PaymentError("Stripe is not set up: STRIPE_SECRET_KEY is missing")
+        raise PaymentError(_("Stripe is not set up: STRIPE_SECRET_KEY is missing"))
     options: dict[str, Any] = {}
     if config.get("STRIPE_API_BASE"):
         options["base_addresses"] = {"api": config["STRIPE_API_BASE"].rstrip("/")}
@@ -65,22 +66,25 @@ def explain(error: stripe.StripeError) -> str:
     """What went wrong, for the people who can retry."""
     detail = str(getattr(error, "user_message", None) or getattr(error, "_message", None) or "").strip()
     if isinstance(error, stripe.APIConnectionError):
-        return (
+        return _(
             "Stripe could not be reached or did not answer in time, so we do not know if the transfer was made. "
             "Try again: the retry cannot pay twice."
         )
     if isinstance(error, stripe.CardError):
-        return f"Stripe refused the transfer: {detail}"
+        return _("Stripe refused the transfer: %(detail)s", detail=detail)
     if isinstance(error, stripe.PermissionError):
-        return f"Stripe refused the transfer: the platform may not pay this account ({detail})"
+        return _("Stripe refused the transfer: the platform may not pay this account (%(detail)s)", detail=detail)
     if isinstance(error, stripe.InvalidRequestError):
-        return f"Stripe refused the transfer: {detail}"
+        return _("Stripe refused the transfer: %(detail)s", detail=detail)
     if isinstance(error, stripe.RateLimitError):
-        return "Stripe is busy (too many requests). Try again in a minute."
+        return _("Stripe is busy (too many requests). Try again in a minute.")
     if isinstance(error, stripe.AuthenticationError):
-        return "Stripe did not accept the portal's key. Tell the service team."
+        return _("Stripe did not accept the portal's key. Tell the service team.")
     status = getattr(error, "http_status", None)
-    return f"Stripe had a problem{f' (HTTP {status})' if status else ''}: {detail or 'no details'}. Try again."
+    detail = detail or _("no details")
+    if status:
+        return _("Stripe had a problem (HTTP %(status)s): %(detail)s. Try again.", status=status, detail=detail)
+    return _("Stripe had a problem: %(detail)s. Try again.", detail=detail)
 
 
 # Onboarding ---------------------------------------------------------------------------------
@@ -108,7 +112,7 @@ def ensure_account(organisation, actor) -> StripeAccount:
             options={"idempotency_key": f"local-partners-account-{organisation.id}"},
         )
     except stripe.StripeError as error:
-        raise PaymentError(f"Stripe could not create the account: {explain(error)}") from None
+        raise PaymentError(_("Stripe could not create the account: %(reason)s", reason=explain(error))) from None
     now = utcnow()
     account = StripeAccount(
         organisation_id=organisation.id,
@@ -140,7 +144,7 @@ def onboarding_link(account: StripeAccount, refresh_url: str, return_url: str) -
             }
         )
     except stripe.StripeError as error:
-        raise PaymentError(f"Stripe could not start the set-up: {explain(error)}") from None
+        raise PaymentError(_("Stripe could not start the set-up: %(reason)s", reason=explain(error))) from None
     return link.url
 
 
@@ -163,7 +167,9 @@ def refresh_account(account: StripeAccount, actor=None) -> StripeAccount:
     try:
         remote = client().v1.accounts.retrieve(account.account_id)
     except stripe.StripeError as error:
-        raise PaymentError(f"Stripe could not be asked about the account: {explain(error)}") from None
+        raise PaymentError(
+            _("Stripe could not be asked about the account: %(reason)s", reason=explain(error))
+        ) from None
     _apply_account(
         account,
         bool(getattr(remote, "details_submitted", False)),
@@ -183,12 +189,15 @@ def release(payment: Payment, *, actor, now: datetime | None = None) -> Payment:
     has not finished Stripe's set-up or the payment is not due."""
     now = now or utcnow()
     if not enabled():
-        raise PaymentError("Payments are made by bank transfer here: record the payment instead")
+        raise PaymentError(_("Payments are made by bank transfer here: record the payment instead"))
     account = account_of(payment.contract.organisation_id)
     if account is None or not account.payouts_enabled:
         raise PaymentError(
-            f"{payment.contract.organisation.name} must finish setting up payouts with Stripe before it can be paid: "
-            "its owner does this from the organisation's Payouts page"
+            _(
+                "%(organisation)s must finish setting up payouts with Stripe before it can be paid: "
+                "its owner does this from the organisation's Payouts page",
+                organisation=payment.contract.organisation.name,
+            )
         )
     stripe_client = client()  # refuses before claiming the payment when Stripe is not configured
     retry = payment.status == PaymentStatus.FAILED
@@ -368,7 +377,7 @@ def _transfer_event(kind: str, transfer: dict, now: datetime) -> tuple[Payment |
         return payment, "ignored: a transfer of an earlier attempt"
     if kind == "transfer.failed":
         done = services.mark_failed(
-            payment, message="Stripe reported that the transfer failed. Try again.", now=now, source="webhook"
+            payment, message=_("Stripe reported that the transfer failed. Try again."), now=now, source="webhook"
         )
         return payment, "payment failed" if done else f"no change: payment is {payment.status.value}"
     done = services.mark_paid(payment, transfer_id=transfer_id, now=now, source="webhook")

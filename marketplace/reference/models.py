@@ -41,6 +41,10 @@ class EffectiveDates:
         return sa.and_(cls.valid_from <= on, sa.or_(cls.valid_to.is_(None), cls.valid_to > on))
 
 
+# The probation region of Wales (probation_regions.csv).
+WALES_REGION_CODE = "N03"
+
+
 class Area(EffectiveDates, Model):
     """A commissioning area: one of the 12 probation regions, or one of their delivery units."""
 
@@ -75,6 +79,12 @@ class Area(EffectiveDates, Model):
             assert self.parent is not None  # ck_areas_pdu_has_region: a PDU always has its region
             return self.parent
         return self
+
+    @property
+    def in_wales(self) -> bool:
+        """Whether the area is the Wales region or one of its delivery units: its needs are
+        published in Welsh and English (Welsh Language Standards)."""
+        return self.region.code == WALES_REGION_CODE
 
     @property
     def label(self) -> str:

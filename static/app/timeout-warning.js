@@ -12,9 +12,10 @@ if (settings && "content" in settings && typeof HTMLDialogElement === "function"
   let timer = null;
   let dialog = null;
 
+  // "1 minute" and "%(count)s minutes" in the page's language, from the template.
   const minutes = (ms) => {
     const m = Math.max(1, Math.ceil(ms / 60000));
-    return `${m} minute${m === 1 ? "" : "s"}`;
+    return m === 1 ? settings.dataset.oneMinute : settings.dataset.minutes.replace("%(count)s", String(m));
   };
 
   const stay = async () => {

@@ -119,7 +119,7 @@ def test_the_task_list_marks_sections_completed_from_the_profile(client, need, p
     hints = _task_hints(page_text(client.get(f"/bids/{bid.id}")))
     assert hints["Social value"] and hints["Local presence"]
     assert not hints["Price"] and not hints["Answers to the quality questions"]
-    assert page_text(client.get(f"/bids/{bid.id}")).count("From your organisation&#39;s profile") == 2
+    assert page_text(client.get(f"/bids/{bid.id}")).count("From your organisation's profile") == 2
 
 
 def test_changing_a_section_from_the_profile_clears_its_mark(client, need, provider):

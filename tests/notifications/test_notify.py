@@ -87,7 +87,13 @@ def _queue(app, to: str) -> OutboxEmail:
     user = factories.make_user(email=to, name="Pat")
     with app.test_request_context():
         email = queue_email(
-            to, "Password reset", "reset_password", user=user, link="https://lp.example/r/tok", private=("link",)
+            to,
+            "Password reset",
+            "reset_password",
+            user=user,
+            link="https://lp.example/r/tok",
+            minutes=60,
+            private=("link",),
         )
     db.session.commit()
     return email
