@@ -9,6 +9,7 @@ saved searches need Action.SAVE_SEARCH (a provider). Anyone signed in may stop f
 """
 
 import re
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -35,10 +36,12 @@ from . import (
     documents,
     drafting,
     following,
+    kept_pages,
     proportion,
     questions,
     search,
 )
+from .dates import closing_soon_cutoff
 from .models import Amendment, Follow, Need, NeedStatus, SavedSearch
 
 PAGE = re.compile(r"^[0-9]{1,9}$")
@@ -80,27 +83,43 @@ def list_needs():
     filters = search.NeedFilters.from_form(form)
     page_number, notice = _page_number(request.args.get("page"))
     now = utcnow()
+    args = filters.query_args(form)
+    key = kept_pages.stamp(now, closing_soon_cutoff(now) if filters.closing_soon else None)
+    if key is not None:  # the words searched are kept as a digest and a marker, not as typed
+        key = (*key, filters.key(), page_number, request.script_root)
+        args = {**args, "q": kept_pages.WORDS} if "q" in args else args
+    results, past_end = kept_pages.kept(key, lambda: _results(filters, now, page_number, args))
+    if past_end:
+        notice = f"There is no page {page_number}, so the last page is shown."
+    return render_template(
+        "needs/public/list.html",
+        form=form,
+        results=kept_pages.fill_words(results, form.q.data if "q" in args else None),
+        filtered=filters.any,
+        notice=notice,
+    )
+
+
+def _results(filters: search.NeedFilters, now: datetime, page_number: int, args: dict) -> tuple[str, bool]:
+    """The list's results for these filters (templates/needs/public/_results.html), and
+    whether the page asked for was past the end."""
     page, past_end = search.find_open_needs(
         filters,
         now,
         page_number,
         options=[selectinload(Need.area).selectinload(Area.parent), selectinload(Need.category)],
     )
-    if past_end:
-        notice = f"There is no page {page_number}, so the last page is shown."
     needs = list(page.items)
-    return render_template(
-        "needs/public/list.html",
-        form=form,
+    html = render_template(
+        "needs/public/_results.html",
         page=page,
         needs=needs,
-        now=now,
         days_left={n.id: dates.working_days_left(n, now) for n in needs},
         reservations=search.reserved_need_ids([n.id for n in needs]),
-        extra_args=filters.query_args(form),
+        extra_args=args,
         filtered=filters.any,
-        notice=notice,
     )
+    return html, past_end
 
 
 # One need ------------------------------------------------------------------------------

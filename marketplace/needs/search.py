@@ -6,7 +6,8 @@ with EXISTS), one COUNT, then a page with LIMIT/OFFSET in closing order from the
 closes_at index, or from reading the table when few needs match (see _Scan).
 """
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import ClassVar
 
@@ -161,6 +162,13 @@ class NeedFilters:
         if self.closing_soon:
             args["closing_soon"] = "y"
         return args
+
+    def key(self) -> tuple:
+        """These filters as part of a key for kept results: the words only as a digest."""
+        return (
+            hashlib.blake2b("\x00".join(self.words).encode(), digest_size=16).digest() if self.words else b"",
+            *(getattr(self, f.name) for f in fields(self) if f.name != "words"),
+        )
 
     @property
     def any(self) -> bool:

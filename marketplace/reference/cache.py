@@ -173,6 +173,11 @@ def forget() -> None:
         _snapshots.clear()
 
 
+def generation() -> int:
+    """Changes whenever the kept snapshots are forgotten: a key for what is made from them."""
+    return _generation
+
+
 def snapshot() -> Snapshot:
     """The reference rows of the database the current session talks to."""
     session = db.session()
