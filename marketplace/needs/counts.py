@@ -185,7 +185,10 @@ def _stamped(session) -> bool:
         need = obj if isinstance(obj, Need) else obj.__dict__.get("need")
         if need is None and getattr(obj, "need_id", None) is not None:
             need = session.get(Need, obj.need_id)
-        return need is None or need.published_at is not None or _listed_before(need)
+        if need is None or need.published_at is not None:
+            return True
+        was = sa.inspect(need).attrs.published_at.history.deleted
+        return bool(was) and was[0] is not None
 
     return any(
         isinstance(obj, STAMPED) and (obj not in session.dirty or session.is_modified(obj)) and published(obj)
