@@ -46,14 +46,18 @@ WORDS = secrets.token_hex(16)  # stands for the words searched in the kept HTML
 
 @dataclasses.dataclass(frozen=True)
 class _Kept:
-    """A kept part's key; `render` makes it on a miss and is not part of the key."""
+    """A kept part's key; `render` makes it on a miss and is not part of the key (nor kept:
+    it holds the request's filters, the words searched among them)."""
 
     key: tuple
-    render: Callable[[], Any] = dataclasses.field(compare=False, hash=False)
+    render: Callable[[], Any] | None = dataclasses.field(compare=False, hash=False)
 
 
 def _made(kept: _Kept) -> Any:
-    return kept.render()
+    assert kept.render is not None
+    made = kept.render()
+    object.__setattr__(kept, "render", None)  # the key is kept: not what made the value
+    return made
 
 
 def _store() -> Any:
