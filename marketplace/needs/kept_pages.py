@@ -85,6 +85,14 @@ def stamp(now: datetime, cutoff: datetime | None = None) -> tuple | None:
     return (reference_cache.generation(), london_date(now), *read)
 
 
+def day_key(now: datetime, *parts) -> tuple | None:
+    """A key for what depends on nothing but the reference data in force today and
+    `parts`; None when nothing may be kept."""
+    if not current_app.config.get("CACHE_PAGE_PARTS", True):
+        return None
+    return (reference_cache.generation(), london_date(now), *parts)
+
+
 def kept(key: tuple | None, render: Callable[[], Any]) -> Any:
     """What `render` makes, kept by `key` (from `stamp` and what else it depends on);
     rendered every time when `key` is None."""

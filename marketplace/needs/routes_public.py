@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import HiddenField, SubmitField
@@ -94,6 +95,10 @@ def list_needs():
     return render_template(
         "needs/public/list.html",
         form=form,
+        filters=kept_pages.kept(
+            kept_pages.day_key(now, "filters", request.script_root, form.choices_key()),
+            lambda: Markup(render_template("needs/public/_filters.html", form=form)),
+        ),
         results=kept_pages.fill_words(results, form.q.data if "q" in args else None),
         filtered=filters.any,
         notice=notice,

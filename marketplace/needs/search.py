@@ -116,6 +116,20 @@ class NeedFilterForm(FlaskForm):
             SelectChoice(str(c.id), c.name) for c in current_categories()
         ]
 
+    def choices_key(self) -> tuple:
+        """What the filters but the words show, as a key: each one's choice (a value not on
+        its list as None: it shows as no choice) and its errors. Never anything typed."""
+        key = []
+        for field in self:
+            if field.name == "q":
+                continue
+            if isinstance(field, BooleanField):
+                value: object = bool(field.data)
+            else:
+                value = field.data if field.data in {choice.value for choice in field.choices} else None
+            key.append((field.name, value, tuple(field.errors)))
+        return tuple(key)
+
     def validate_q(self, field):
         if field.data and len(field.data.split()) > MAX_WORDS:
             raise ValidationError(f"Enter {MAX_WORDS} search words or fewer")

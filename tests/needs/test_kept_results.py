@@ -150,3 +150,20 @@ def test_the_list_reads_needs_in_one_statement_when_its_results_are_kept(app, cl
     for url in ("/needs", "/needs?q=women", f"/needs?region={factories.area('N57').id}", "/needs?page=9"):
         _kept_page(app, client, url)
     assert db.session.scalar(sa.select(1))  # the session is still usable
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/needs?region=nowhere&procedure=grant&vcse=y",
+        "/needs?region={N57}&pdu=1234567&value=over-500k&closing_soon=y",
+        "/needs?category=x&procedure=lease&value=lots",
+        "/needs?q=one+two+three+four+five+six+seven+eight+nine+ten+eleven&page=2",
+        "/needs?q=women&page=0",
+    ],
+)
+def test_the_filters_and_results_are_byte_for_byte_the_same_kept_or_not(app, client, kss, url):
+    """The filters are kept by the choices made and their errors, whatever was asked for."""
+    factories.make_need(commissioner=kss)
+    db.session.commit()
+    _kept_page(app, client, url.replace("{N57}", str(factories.area("N57").id)))
