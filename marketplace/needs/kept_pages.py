@@ -67,10 +67,16 @@ def _store() -> Any:
     return store
 
 
-def _first_closing_after(instant: datetime) -> sa.ScalarSelect:
+def _first_closing_after(name: str) -> sa.ScalarSelect:
     """Any need's, published or not (a draft's only makes the key change sooner): one
     step into the closes_at index."""
-    return sa.select(sa.func.min(Need.closes_at)).where(Need.closes_at > instant).scalar_subquery()
+    after = sa.bindparam(name, type_=Need.closes_at.type)
+    return sa.select(sa.func.min(Need.closes_at)).where(Need.closes_at > after).scalar_subquery()
+
+
+# Made once: the statements are the same on every request but for the instants.
+_STAMP = sa.select(counts.stamp(), _first_closing_after("now"))
+_STAMP_WITH_CUTOFF = sa.select(counts.stamp(), _first_closing_after("now"), _first_closing_after("cutoff"))
 
 
 def stamp(now: datetime, cutoff: datetime | None = None) -> tuple | None:
@@ -78,10 +84,10 @@ def stamp(now: datetime, cutoff: datetime | None = None) -> tuple | None:
     nothing may be kept (switched off, or this session's own changes not yet committed)."""
     if not current_app.config.get("CACHE_PAGE_PARTS", True) or db.session.info.get(counts.UNCOMMITTED):
         return None
-    columns = [counts.stamp(), _first_closing_after(now)]
-    if cutoff is not None:
-        columns.append(_first_closing_after(cutoff))
-    read = db.session.execute(sa.select(*columns)).one()
+    if cutoff is None:
+        read = db.session.execute(_STAMP, {"now": now}).one()
+    else:
+        read = db.session.execute(_STAMP_WITH_CUTOFF, {"now": now, "cutoff": cutoff}).one()
     return (reference_cache.generation(), london_date(now), *read)
 
 

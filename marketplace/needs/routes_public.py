@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import HiddenField, SubmitField
 from wtforms.fields.choices import SelectChoice

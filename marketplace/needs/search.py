@@ -30,6 +30,7 @@ from wtforms.validators import ValidationError
 from ..forms import MaxLength, strip
 from ..reference.models import Area, AreaKind
 from ..reference.services import current_categories, current_pdus, current_regions
+from ..timeutil import london_date, utcnow
 from . import counts, fulltext
 from .dates import closing_soon_cutoff
 from .models import Lot, Need, Procedure, Reservation, need_pdus
@@ -106,28 +107,29 @@ class NeedFilterForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        regions = current_regions()
+        today = london_date(utcnow())  # once, not once for each row
+        regions = current_regions(today)
         self.region.choices = [SelectChoice("", "All regions")] + [SelectChoice(str(r.id), r.name) for r in regions]
-        pdus = sorted(current_pdus(), key=lambda p: (p.parent_name or "", p.name))
+        pdus = sorted(current_pdus(today), key=lambda p: (p.parent_name or "", p.name))
         self.pdu.choices = [SelectChoice("", "All delivery units")] + [
             SelectChoice(str(p.id), f"{p.name} ({p.parent_name})") for p in pdus
         ]
         self.category.choices = [SelectChoice("", "All categories")] + [
-            SelectChoice(str(c.id), c.name) for c in current_categories()
+            SelectChoice(str(c.id), c.name) for c in current_categories(today)
         ]
 
     def choices_key(self) -> tuple:
         """What the filters but the words show, as a key: each one's choice (a value not on
         its list as None: it shows as no choice) and its errors. Never anything typed."""
         key = []
-        for field in self:
-            if field.name == "q":
+        for shown in self:
+            if shown.name == "q":
                 continue
-            if isinstance(field, BooleanField):
-                value: object = bool(field.data)
+            if isinstance(shown, BooleanField):
+                value: object = bool(shown.data)
             else:
-                value = field.data if field.data in {choice.value for choice in field.choices} else None
-            key.append((field.name, value, tuple(field.errors)))
+                value = shown.data if shown.data in {choice.value for choice in shown.choices} else None
+            key.append((shown.name, value, tuple(shown.errors)))
         return tuple(key)
 
     def validate_q(self, field):
