@@ -148,8 +148,10 @@ def _shown() -> tuple:
 
 @bp.get("/needs/<int:need_id>")
 def show_need(need_id):
-    need = _visible_or_404(need_id, _shown())
     now = utcnow()
+    stamp = kept_pages.stamp(now)
+    # Kept: the need, its area and region (the rest only if its body is not kept); else all it shows.
+    need = _visible_or_404(need_id, _shown()[:2] if stamp else _shown())
     status = need.status_at(now)
     is_following = current_user.is_authenticated and following.current_follow(need, current_user) is not None
     return render_template(
@@ -161,18 +163,36 @@ def show_need(need_id):
         questions_open=status == NeedStatus.OPEN
         and need.question_deadline is not None
         and now < need.question_deadline,
-        schedules=[(lot, drafting.payment_schedule(need, lot)) for lot in need.lots],
-        documents=documents.current_documents(need),
-        human_size=uploads.human_size,
-        amendments=list(reversed(need.amendments)),
-        amendment_fields={a.id: changes.describe(a) for a in need.amendments},
-        answered=questions.published_questions(need),
+        body=kept_pages.kept(
+            None if stamp is None or status == NeedStatus.DRAFT else (*stamp, "need", need.id, request.script_root),
+            lambda: _need_body(need, status, loaded=stamp is None),
+        ),
         can_follow=can(current_user, Action.FOLLOW_NEED, need),
         following=is_following,
         follow_form=ConfirmForm(),
         can_ask=can(current_user, Action.ASK_QUESTION, need),
         is_provider=current_user.is_authenticated and bool(current_user.organisation_memberships()),
-        estimate=proportion.estimate(need),
+    )
+
+
+def _need_body(need: Need, status: NeedStatus, *, loaded: bool) -> Markup:
+    """What the need's page shows alike to everyone who may see it
+    (templates/needs/public/_need_body.html): its lots, documents, changes, answers."""
+    if not loaded:  # one statement for each kind of thing it shows, as _visible_or_404 would
+        db.session.scalars(sa.select(Need).where(Need.id == need.id).options(*_shown()[2:])).one()
+    return Markup(
+        render_template(
+            "needs/public/_need_body.html",
+            need=need,
+            status=status,
+            schedules=[(lot, drafting.payment_schedule(need, lot)) for lot in need.lots],
+            documents=documents.current_documents(need),
+            human_size=uploads.human_size,
+            amendments=list(reversed(need.amendments)),
+            amendment_fields={a.id: changes.describe(a) for a in need.amendments},
+            answered=questions.published_questions(need),
+            estimate=proportion.estimate(need),
+        )
     )
 
 
