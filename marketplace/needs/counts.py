@@ -139,7 +139,7 @@ def rebuild() -> None:
     _add(connection, {**facet_counts(connection), STAMP: 1})
 
 
-def stamp() -> sa.ScalarSelect:
+def stamp() -> sa.ColumnElement[int]:
     """The stamp of the needs' public pages, as a scalar subquery (0 before any change)."""
     facet, value, day = STAMP
     kept = sa.select(NeedCount.needs).where(NeedCount.facet == facet, NeedCount.value == value)
@@ -187,7 +187,7 @@ def _stamped(session) -> bool:
             need = session.get(Need, obj.need_id)
         if need is None or need.published_at is not None:
             return True
-        was = sa.inspect(need).attrs.published_at.history.deleted
+        was = list(sa.inspect(need).attrs.published_at.history.deleted)
         return bool(was) and was[0] is not None
 
     return any(

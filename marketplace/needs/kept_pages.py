@@ -85,9 +85,9 @@ def stamp(now: datetime, cutoff: datetime | None = None) -> tuple | None:
     if not current_app.config.get("CACHE_PAGE_PARTS", True) or db.session.info.get(counts.UNCOMMITTED):
         return None
     if cutoff is None:
-        read = db.session.execute(_STAMP, {"now": now}).one()
+        read = tuple(db.session.execute(_STAMP, {"now": now}).one())
     else:
-        read = db.session.execute(_STAMP_WITH_CUTOFF, {"now": now, "cutoff": cutoff}).one()
+        read = tuple(db.session.execute(_STAMP_WITH_CUTOFF, {"now": now, "cutoff": cutoff}).one())
     return (reference_cache.generation(), london_date(now), *read)
 
 
