@@ -79,15 +79,31 @@ _STAMP = sa.select(counts.stamp(), _first_closing_after("now"))
 _STAMP_WITH_CUTOFF = sa.select(counts.stamp(), _first_closing_after("now"), _first_closing_after("cutoff"))
 
 
+def may_keep() -> bool:
+    """Whether anything may be kept or read from what is: not when switched off, nor in a
+    session with its own changes not yet committed."""
+    return bool(current_app.config.get("CACHE_PAGE_PARTS", True)) and not db.session.info.get(counts.UNCOMMITTED)
+
+
 def stamp(now: datetime, cutoff: datetime | None = None) -> tuple | None:
     """What the public pages' kept parts are kept by, read in one statement; None when
-    nothing may be kept (switched off, or this session's own changes not yet committed)."""
-    if not current_app.config.get("CACHE_PAGE_PARTS", True) or db.session.info.get(counts.UNCOMMITTED):
+    nothing may be kept."""
+    if not may_keep():
         return None
     if cutoff is None:
         read = tuple(db.session.execute(_STAMP, {"now": now}).one())
     else:
         read = tuple(db.session.execute(_STAMP_WITH_CUTOFF, {"now": now, "cutoff": cutoff}).one())
+    return stamp_of(now, read)
+
+
+def with_stamp(query: sa.Select) -> sa.Select:
+    """`query` with the stamp's columns after its own (the instant as the parameter "now"),
+    to read both in one statement: `stamp_of(now, row[n:])`."""
+    return query.add_columns(*_STAMP.selected_columns)
+
+
+def stamp_of(now: datetime, read: tuple) -> tuple:
     return (reference_cache.generation(), london_date(now), *read)
 
 

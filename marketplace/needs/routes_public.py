@@ -149,9 +149,7 @@ def _shown() -> tuple:
 @bp.get("/needs/<int:need_id>")
 def show_need(need_id):
     now = utcnow()
-    stamp = kept_pages.stamp(now)
-    # Kept: the need, its area and region (the rest only if its body is not kept); else all it shows.
-    need = _visible_or_404(need_id, _shown()[:2] if stamp else _shown())
+    need, stamp = _need_and_stamp(need_id, now)
     status = need.status_at(now)
     is_following = current_user.is_authenticated and following.current_follow(need, current_user) is not None
     return render_template(
@@ -173,6 +171,19 @@ def show_need(need_id):
         can_ask=can(current_user, Action.ASK_QUESTION, need),
         is_provider=current_user.is_authenticated and bool(current_user.organisation_memberships()),
     )
+
+
+def _need_and_stamp(need_id: int, now: datetime) -> tuple[Need, tuple | None]:
+    """The need (a 404 if this person may not see it) and, if its body may be kept, the
+    stamp: one statement, the need with its area, region and category and the stamp (the
+    rest of what it shows only on a miss, _need_body); else all it shows, as before."""
+    if not kept_pages.may_keep():
+        return _visible_or_404(need_id, _shown()), None
+    query = kept_pages.with_stamp(sa.select(Need).where(Need.id == need_id).options(*_shown()[:2]))
+    row = db.session.execute(query, {"now": now}).one_or_none()
+    if row is None or not can(current_user, Action.VIEW_NEED, row[0]):
+        abort(404)  # a draft is not public: don't confirm it exists
+    return row[0], kept_pages.stamp_of(now, tuple(row[1:]))
 
 
 def _need_body(need: Need, status: NeedStatus, *, loaded: bool) -> Markup:
