@@ -6,9 +6,10 @@ with EXISTS), one COUNT, then a page with LIMIT/OFFSET in closing order from the
 closes_at index, or from reading the table when few needs match (see _Scan).
 """
 
+import functools
 import hashlib
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar
 
 import sqlalchemy as sa
@@ -27,7 +28,9 @@ from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from ..extensions import db
 from ..forms import MaxLength, strip
+from ..reference import cache as reference_cache
 from ..reference.models import Area, AreaKind
 from ..reference.services import current_categories, current_pdus, current_regions
 from ..timeutil import london_date, utcnow
@@ -107,16 +110,12 @@ class NeedFilterForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        today = london_date(utcnow())  # once, not once for each row
-        regions = current_regions(today)
-        self.region.choices = [SelectChoice("", "All regions")] + [SelectChoice(str(r.id), r.name) for r in regions]
-        pdus = sorted(current_pdus(today), key=lambda p: (p.parent_name or "", p.name))
-        self.pdu.choices = [SelectChoice("", "All delivery units")] + [
-            SelectChoice(str(p.id), f"{p.name} ({p.parent_name})") for p in pdus
-        ]
-        self.category.choices = [SelectChoice("", "All categories")] + [
-            SelectChoice(str(c.id), c.name) for c in current_categories(today)
-        ]
+        today = london_date(utcnow())
+        if reference_cache.shared():  # made once a day per process and reference data
+            choices = _reference_choices(db.engine, reference_cache.generation(), today)
+        else:
+            choices = _reference_choices.__wrapped__(db.engine, reference_cache.generation(), today)
+        self.region.choices, self.pdu.choices, self.category.choices = choices
 
     def choices_key(self) -> tuple:
         """What the filters but the words show, as a key: each one's choice (a value not on
@@ -135,6 +134,22 @@ class NeedFilterForm(FlaskForm):
     def validate_q(self, field):
         if field.data and len(field.data.split()) > MAX_WORDS:
             raise ValidationError(f"Enter {MAX_WORDS} search words or fewer")
+
+
+@functools.lru_cache(maxsize=8)
+def _reference_choices(engine, generation: int, today: date) -> tuple[tuple[SelectChoice, ...], ...]:
+    """The region, delivery unit and category filters' choices: the reference data in force
+    today (of this engine's database, at this generation of the kept reference data)."""
+    regions = current_regions(today)
+    pdus = sorted(current_pdus(today), key=lambda p: (p.parent_name or "", p.name))
+    return (
+        (SelectChoice("", "All regions"), *(SelectChoice(str(r.id), r.name) for r in regions)),
+        (
+            SelectChoice("", "All delivery units"),
+            *(SelectChoice(str(p.id), f"{p.name} ({p.parent_name})") for p in pdus),
+        ),
+        (SelectChoice("", "All categories"), *(SelectChoice(str(c.id), c.name) for c in current_categories(today))),
+    )
 
 
 @dataclass

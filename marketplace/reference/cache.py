@@ -178,6 +178,11 @@ def generation() -> int:
     return _generation
 
 
+def shared() -> bool:
+    """Whether the session reads the process's snapshot (not its own reference changes)."""
+    return not db.session().info.get(_CHANGED)
+
+
 def snapshot() -> Snapshot:
     """The reference rows of the database the current session talks to."""
     session = db.session()
