@@ -12,7 +12,7 @@ stamp, instead of three, and renders none of them. The stamp is the key's changi
   the cut-off): while they stay the same, no need has closed, or come within 7 days;
 - today's date in London (working days left), and the reference data's generation
   (area and category names: another process's `load-reference` is seen after a restart, as
-  reference/cache.py says).
+  reference/cache.py says); and the page's language and script root.
 
 A session with its own changes not yet committed (counts.UNCOMMITTED) neither reads nor
 keeps: what it sees, nobody else may. The key holds a digest of the words searched, never
@@ -30,10 +30,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from markupsafe import Markup, escape
 
 from ..extensions import db
+from ..page_parts import page_language
 from ..reference import cache as reference_cache
 from ..timeutil import london_date
 from . import counts
@@ -104,7 +105,12 @@ def with_stamp(query: sa.Select) -> sa.Select:
 
 
 def stamp_of(now: datetime, read: tuple) -> tuple:
-    return (reference_cache.generation(), london_date(now), *read)
+    return (*_page(), reference_cache.generation(), london_date(now), *read)
+
+
+def _page() -> tuple[str, str]:
+    """The page's language and script root (url_for's paths start with it)."""
+    return page_language(), request.script_root
 
 
 def day_key(now: datetime, *parts) -> tuple | None:
@@ -112,7 +118,7 @@ def day_key(now: datetime, *parts) -> tuple | None:
     `parts`; None when nothing may be kept."""
     if not current_app.config.get("CACHE_PAGE_PARTS", True):
         return None
-    return (reference_cache.generation(), london_date(now), *parts)
+    return (*_page(), reference_cache.generation(), london_date(now), *parts)
 
 
 def kept(key: tuple | None, render: Callable[[], Any]) -> Any:

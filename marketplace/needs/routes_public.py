@@ -87,7 +87,8 @@ def list_needs():
     args = filters.query_args(form)
     key = kept_pages.stamp(now, closing_soon_cutoff(now) if filters.closing_soon else None)
     if key is not None:  # the words searched are kept as a digest and a marker, not as typed
-        key = (*key, filters.key(), page_number, request.script_root)
+        # Words that are all stop words search none, but their links still carry them.
+        key = (*key, filters.key(), "q" in args, page_number)
         args = {**args, "q": kept_pages.WORDS} if "q" in args else args
     results, past_end = kept_pages.kept(key, lambda: _results(filters, now, page_number, args))
     if past_end:
@@ -96,7 +97,7 @@ def list_needs():
         "needs/public/list.html",
         form=form,
         filters=kept_pages.kept(
-            kept_pages.day_key(now, "filters", request.script_root, form.choices_key()),
+            kept_pages.day_key(now, "filters", form.choices_key()),
             lambda: Markup(render_template("needs/public/_filters.html", form=form)),
         ),
         results=kept_pages.fill_words(results, form.q.data if "q" in args else None),
@@ -162,7 +163,7 @@ def show_need(need_id):
         and need.question_deadline is not None
         and now < need.question_deadline,
         body=kept_pages.kept(
-            None if stamp is None or status == NeedStatus.DRAFT else (*stamp, "need", need.id, request.script_root),
+            None if stamp is None or status == NeedStatus.DRAFT else (*stamp, "need", need.id),
             lambda: _need_body(need, status, loaded=stamp is None),
         ),
         can_follow=can(current_user, Action.FOLLOW_NEED, need),

@@ -204,3 +204,15 @@ def test_a_needs_kept_page_shows_each_change_and_its_closing_at_once(app, kss):
     publishing.withdraw_need(need, actor=kss, reason="Funding ended")
     db.session.commit()
     assert "Reason: Funding ended" in _kept_page(app, anonymous, url, reads=2)
+
+
+def test_words_that_search_nothing_still_keep_their_own_links(app, client, kss):
+    """Stop words search no words, as no words do; but their pages' links carry them, so
+    each is kept apart from the page without words."""
+    for n in range(25):  # two pages: the pagination's links carry the words
+        factories.make_need(title=f"Mentoring scheme {n}", commissioner=kss)
+    db.session.commit()
+    for url, link in (("/needs?q=the", "q=the"), ("/needs", None), ("/needs?q=of", "q=of"), ("/needs?q=the", "q=the")):
+        _kept_page(app, client, url)
+        html = client.get(url).get_data(as_text=True)
+        assert (link is None and "q=" not in html) or (link is not None and f"page=2&amp;{link}" in html), url
