@@ -51,7 +51,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
     # The GOV.UK header, footer, phase banner, skip link and service navigation rendered once
-    # per process and kept (marketplace/page_parts.py); False renders them on every request.
+    # per process and kept (marketplace/page_parts.py), and the sign-in form; the list of
+    # needs' results and filters and what a need's page shows everyone, kept by an exact
+    # stamp (marketplace/needs/kept_pages.py). False renders them all on every request.
     CACHE_PAGE_PARTS = True
 
     # Signed links in emails.

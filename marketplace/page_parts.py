@@ -77,6 +77,17 @@ def _macro(component: str) -> Any:
     return getattr(template.module, "govuk" + component.title().replace("-", ""))
 
 
+@dataclasses.dataclass(frozen=True)
+class _Form:
+    """A form template as a cache key; the form rides along to render it on a miss, and
+    is let go of then (it holds the CSRF token of the request that rendered it)."""
+
+    language: str
+    script_root: str
+    template: str
+    form: Any = dataclasses.field(compare=False, hash=False)
+
+
 class PageParts:
     """One app's kept parts (each app its own, so that tests may switch them off)."""
 
@@ -84,6 +95,7 @@ class PageParts:
         self.app = app
         self.fixed = functools.lru_cache(maxsize=64)(self._render_fixed)
         self.called = functools.lru_cache(maxsize=MAX_PARTS)(self._call)
+        self.forms = functools.lru_cache(maxsize=64)(self._render_form)
 
     @staticmethod
     def _render_fixed(language: str, script_root: str, name: str) -> str:
@@ -92,6 +104,15 @@ class PageParts:
     @staticmethod
     def _call(call: _Call) -> str:
         return str(_macro(call.component)(call.params))
+
+    @staticmethod
+    def _render_form(kept: _Form) -> str:
+        html = render_template(kept.template, form=kept.form)
+        token = kept.form.csrf_token.current_token
+        object.__setattr__(kept, "form", None)
+        if html.count(token) != 1:
+            raise ValueError(f"{kept.template} must show its CSRF token once")
+        return html.replace(token, _MARKER.format("csrf_token"))
 
     @property
     def kept(self) -> bool:
@@ -119,6 +140,15 @@ class PageParts:
         for slot, part in filled.items():
             html = html.replace(_MARKER.format(slot), str(part), 1)
         return Markup(html)
+
+    def form_part(self, template: str, form: Any) -> Markup:
+        """`template` rendered with `form`, a form the same for everyone but its CSRF token
+        (a GET's: nothing typed, no errors), kept once per process, language and script root,
+        with this request's token put in place of a marker."""
+        if not self.kept:
+            return Markup(render_template(template, form=form))
+        html = self.forms(_Form(page_language(), request.script_root, template, form))
+        return Markup(html.replace(_MARKER.format("csrf_token"), form.csrf_token.current_token, 1))
 
 
 def init_app(app: Flask) -> None:

@@ -69,6 +69,7 @@ def test_a_blank_field_is_kept_and_what_a_person_typed_never_is(app, client, db_
     field with what someone typed, or with an error, is rendered for that request only."""
     kept = app.extensions["page_parts"].called
     kept.cache_clear()
+    app.extensions["page_parts"].forms.cache_clear()  # the sign-in form, kept whole: rendered again
     page = client.get("/sign-in").get_data(as_text=True)
     blank = kept.cache_info().currsize
     assert blank >= 3  # the service navigation, the email field, the password field
@@ -78,6 +79,24 @@ def test_a_blank_field_is_kept_and_what_a_person_typed_never_is(app, client, db_
     assert "someone.typed.this@example.org" in refused.get_data(as_text=True)
     assert kept.cache_info().currsize == blank
     _same_with_and_without_the_cache(app, client, "/sign-in", "post", data=typed)
+
+
+def test_the_kept_sign_in_form_carries_each_sessions_own_csrf_token(app, db_session):
+    """The sign-in page's form is kept whole for a GET (page_parts.form_part), its CSRF
+    token filled in per request: each session gets its own, and only its own signs in."""
+    factories.make_user(email="first@example.org")
+    factories.make_user(email="second@example.org")
+    first, second = app.test_client(), app.test_client()
+    pages = [client.get("/sign-in") for client in (first, second)]
+    tokens = [CSRF.search(page.get_data(as_text=True)) for page in pages]
+    tokens = [token.group(1) or token.group(2) for token in tokens]
+    assert tokens[0] != tokens[1]
+    assert _masked(pages[0]) == _masked(pages[1])
+    refused = first.post("/sign-in", data={"email": "first@example.org", "password": PASSWORD, "csrf_token": tokens[1]})
+    assert refused.status_code != 302
+    for client, email, token in ((first, "first@example.org", tokens[0]), (second, "second@example.org", tokens[1])):
+        response = client.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": token})
+        assert response.status_code == 302, email
 
 
 def _person(role):

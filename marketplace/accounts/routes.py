@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 
 from ..extensions import db, limiter
 from ..forms import ConfirmForm
@@ -107,7 +108,20 @@ def sign_in():
         else:
             begin_session(user)
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
-    return render_template("accounts/sign_in.html", form=form, unverified=unverified)
+    return _sign_in_page(form, unverified)
+
+
+def _sign_in_page(form: SignInForm, unverified: bool) -> str:
+    """A GET's form is the same for everyone but its CSRF token: kept (page_parts.form_part)."""
+    template, parts = "accounts/_sign_in_form.html", current_app.extensions["page_parts"]
+    return render_template(
+        "accounts/sign_in.html",
+        form=form,
+        sign_in_form=parts.form_part(template, form)
+        if request.method == "GET"
+        else Markup(render_template(template, form=form)),
+        unverified=unverified,
+    )
 
 
 @bp.route("/sign-out", methods=["GET", "POST"])

@@ -15,6 +15,12 @@ flush the listed facets of the needs about to change are read from the database 
 were, after it they are read again and the difference is added (one upsert for the
 counts changed, in one order, so two transactions never wait on each other crosswise). Rows written in
 bulk without the ORM (the generators, demo-advance) call `rebuild`.
+
+One more row, facet "changes", is a stamp of everything a need's public pages show: 1 is
+added to it by every flush that adds, changes or removes a need or anything of a need's
+(STAMPED), in that flush's transaction, and by `rebuild`. It only ever grows, and a
+transaction changing needs holds its row until it commits, so a reader that sees a value
+has seen every change made before it: pages kept by it (kept_pages.py) are exact.
 """
 
 from collections import Counter
@@ -26,7 +32,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..extensions import Model, db, upsert
 from ..reference.models import Area, AreaKind
-from .models import Lot, Need, Reservation, need_pdus
+from .models import Amendment, Criterion, Lot, Milestone, Need, NeedDocument, Question, Reservation, need_pdus
 
 # Value bands on the total of the lots, in pence: (label, lowest inclusive, highest exclusive),
 # the list's filter; kept counted here.
@@ -37,6 +43,8 @@ VALUE_BANDS = {
     "over-500k": (_l("Over £500,000"), 50_000_000, None),
 }
 _KEY = "need_counts"
+# In session.info while the session's transaction has stamped changes not yet committed.
+UNCOMMITTED = "need_pages_changed"
 # The attributes of a need that decide where it is counted.
 _COUNTED = (
     "published_at",
@@ -49,6 +57,12 @@ _COUNTED = (
     "value_pence",
     "pdus",
 )
+
+
+# What a need's public pages show: a change to any of them adds 1 to the stamp.
+STAMPED = (Need, Lot, Criterion, Milestone, NeedDocument, Amendment, Question)
+# The stamp's row: a facet no filter has, on a day no need closes.
+STAMP: "Key" = ("changes", "", date(2000, 1, 1))
 
 
 class NeedCount(Model):
@@ -122,8 +136,15 @@ def _add(connection: sa.Connection, delta: dict[Key, int]) -> None:
 def rebuild() -> None:
     """Count every need again (after rows were written without the ORM). The caller commits."""
     connection = db.session.connection()
-    connection.execute(sa.delete(NeedCount.__table__))
-    _add(connection, dict(facet_counts(connection)))
+    connection.execute(sa.delete(NeedCount.__table__).where(NeedCount.facet != STAMP[0]))
+    _add(connection, {**facet_counts(connection), STAMP: 1})
+
+
+def stamp() -> sa.ColumnElement[int]:
+    """The stamp of the needs' public pages, as a scalar subquery (0 before any change)."""
+    facet, value, day = STAMP
+    kept = sa.select(NeedCount.needs).where(NeedCount.facet == facet, NeedCount.value == value)
+    return sa.func.coalesce(kept.where(NeedCount.closes_on == day).scalar_subquery(), 0)
 
 
 # Keeping the counts in step with the transactions ---------------------------------------
@@ -157,17 +178,38 @@ def _touched_needs(session) -> list[Need]:
     return needs
 
 
+def _stamped(session) -> bool:
+    """Whether this flush adds, changes or removes anything a published need's public
+    pages show (a draft's are shown to nobody but its commissioners, and never kept)."""
+
+    def published(obj) -> bool:
+        need = obj if isinstance(obj, Need) else obj.__dict__.get("need")
+        if need is None and getattr(obj, "need_id", None) is not None:
+            need = session.get(Need, obj.need_id)
+        if need is None or need.published_at is not None:
+            return True
+        was = list(sa.inspect(need).attrs.published_at.history.deleted)
+        return bool(was) and was[0] is not None
+
+    return any(
+        isinstance(obj, STAMPED) and (obj not in session.dirty or session.is_modified(obj)) and published(obj)
+        for obj in (*session.new, *session.dirty, *session.deleted)
+    )
+
+
 @sa.event.listens_for(Session, "before_flush")
 def _note_needs_before_flush(session, flush_context, instances) -> None:
     session.info.pop(_KEY, None)  # left by a flush that failed
+    stamped = _stamped(session)
     touched = [n for n in _touched_needs(session) if _listed_before(n) or n.published_at is not None]
-    if not touched:
+    if not touched and not stamped:
         return
     counted = {n.id for n in touched if n.id is not None and _listed_before(n)}
     session.info[_KEY] = {
         "ids": {n.id for n in touched if n.id is not None},
         "new": [n for n in touched if n.id is None],
         "old": facet_counts(session.connection(), counted),
+        "stamped": stamped,
     }
 
 
@@ -180,6 +222,9 @@ def _count_after_flush(session, flush_context) -> None:
     delta: dict[Key, int] = dict(facet_counts(session.connection(), ids))
     for key, n in noted["old"].items():
         delta[key] = delta.get(key, 0) - n
+    if noted["stamped"]:
+        delta[STAMP] = 1
+        session.info[UNCOMMITTED] = True  # this transaction reads changes nobody else sees yet
     _add(session.connection(), delta)
 
 
@@ -188,6 +233,7 @@ def _forget_after_transaction(session, transaction) -> None:
     # A flush that failed after its before_flush leaves nothing for the next transaction.
     if transaction.parent is None:
         session.info.pop(_KEY, None)
+        session.info.pop(UNCOMMITTED, None)
 
 
 # Counting --------------------------------------------------------------------------------

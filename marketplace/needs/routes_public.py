@@ -9,6 +9,7 @@ saved searches need Action.SAVE_SEARCH (a provider). Anyone signed in may stop f
 """
 
 import re
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -17,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import HiddenField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -37,10 +39,12 @@ from . import (
     documents,
     drafting,
     following,
+    kept_pages,
     proportion,
     questions,
     search,
 )
+from .dates import closing_soon_cutoff
 from .models import Amendment, Follow, Need, NeedStatus, SavedSearch
 
 PAGE = re.compile(r"^[0-9]{1,9}$")
@@ -82,27 +86,48 @@ def list_needs():
     filters = search.NeedFilters.from_form(form)
     page_number, notice = _page_number(request.args.get("page"))
     now = utcnow()
+    args = filters.query_args(form)
+    key = kept_pages.stamp(now, closing_soon_cutoff(now) if filters.closing_soon else None)
+    if key is not None:  # the words searched are kept as a digest and a marker, not as typed
+        # Words that are all stop words search none, but their links still carry them.
+        key = (*key, filters.key(), "q" in args, page_number)
+        args = {**args, "q": kept_pages.WORDS} if "q" in args else args
+    results, past_end = kept_pages.kept(key, lambda: _results(filters, now, page_number, args))
+    if past_end:
+        notice = _("There is no page %(number)s, so the last page is shown.", number=page_number)
+    return render_template(
+        "needs/public/list.html",
+        form=form,
+        filters=kept_pages.kept(
+            kept_pages.day_key(now, "filters", form.choices_key()),
+            lambda: Markup(render_template("needs/public/_filters.html", form=form)),
+        ),
+        results=kept_pages.fill_words(results, form.q.data if "q" in args else None),
+        filtered=filters.any,
+        notice=notice,
+    )
+
+
+def _results(filters: search.NeedFilters, now: datetime, page_number: int, args: dict) -> tuple[str, bool]:
+    """The list's results for these filters (templates/needs/public/_results.html), and
+    whether the page asked for was past the end."""
     page, past_end = search.find_open_needs(
         filters,
         now,
         page_number,
         options=[selectinload(Need.area).selectinload(Area.parent), selectinload(Need.category)],
     )
-    if past_end:
-        notice = _("There is no page %(number)s, so the last page is shown.", number=page_number)
     needs = list(page.items)
-    return render_template(
-        "needs/public/list.html",
-        form=form,
+    html = render_template(
+        "needs/public/_results.html",
         page=page,
         needs=needs,
-        now=now,
         days_left={n.id: dates.working_days_left(n, now) for n in needs},
         reservations=search.reserved_need_ids([n.id for n in needs]),
-        extra_args=filters.query_args(form),
+        extra_args=args,
         filtered=filters.any,
-        notice=notice,
     )
+    return html, past_end
 
 
 # One need ------------------------------------------------------------------------------
@@ -126,8 +151,8 @@ def _shown() -> tuple:
 
 @bp.get("/needs/<int:need_id>")
 def show_need(need_id):
-    need = _visible_or_404(need_id, _shown())
     now = utcnow()
+    need, stamp = _need_and_stamp(need_id, now)
     status = need.status_at(now)
     is_following = current_user.is_authenticated and following.current_follow(need, current_user) is not None
     return render_template(
@@ -139,18 +164,49 @@ def show_need(need_id):
         questions_open=status == NeedStatus.OPEN
         and need.question_deadline is not None
         and now < need.question_deadline,
-        schedules=[(lot, drafting.payment_schedule(need, lot)) for lot in need.lots],
-        documents=documents.current_documents(need),
-        human_size=uploads.human_size,
-        amendments=list(reversed(need.amendments)),
-        amendment_fields={a.id: changes.describe(a) for a in need.amendments},
-        answered=questions.published_questions(need),
+        body=kept_pages.kept(
+            None if stamp is None or status == NeedStatus.DRAFT else (*stamp, "need", need.id),
+            lambda: _need_body(need, status, loaded=stamp is None),
+        ),
         can_follow=can(current_user, Action.FOLLOW_NEED, need),
         following=is_following,
         follow_form=ConfirmForm(),
         can_ask=can(current_user, Action.ASK_QUESTION, need),
         is_provider=current_user.is_authenticated and bool(current_user.organisation_memberships()),
-        estimate=proportion.estimate(need),
+    )
+
+
+def _need_and_stamp(need_id: int, now: datetime) -> tuple[Need, tuple | None]:
+    """The need (a 404 if this person may not see it) and, if its body may be kept, the
+    stamp: one statement, the need with its area, region and category and the stamp (the
+    rest of what it shows only on a miss, _need_body); else all it shows, as before."""
+    if not kept_pages.may_keep():
+        return _visible_or_404(need_id, _shown()), None
+    query = kept_pages.with_stamp(sa.select(Need).where(Need.id == need_id).options(*_shown()[:2]))
+    row = db.session.execute(query, {"now": now}).one_or_none()
+    if row is None or not can(current_user, Action.VIEW_NEED, row[0]):
+        abort(404)  # a draft is not public: don't confirm it exists
+    return row[0], kept_pages.stamp_of(now, tuple(row[1:]))
+
+
+def _need_body(need: Need, status: NeedStatus, *, loaded: bool) -> Markup:
+    """What the need's page shows alike to everyone who may see it
+    (templates/needs/public/_need_body.html): its lots, documents, changes, answers."""
+    if not loaded:  # one statement for each kind of thing it shows, as _visible_or_404 would
+        db.session.scalars(sa.select(Need).where(Need.id == need.id).options(*_shown()[2:])).one()
+    return Markup(
+        render_template(
+            "needs/public/_need_body.html",
+            need=need,
+            status=status,
+            schedules=[(lot, drafting.payment_schedule(need, lot)) for lot in need.lots],
+            documents=documents.current_documents(need),
+            human_size=uploads.human_size,
+            amendments=list(reversed(need.amendments)),
+            amendment_fields={a.id: changes.describe(a) for a in need.amendments},
+            answered=questions.published_questions(need),
+            estimate=proportion.estimate(need),
+        )
     )
 
 

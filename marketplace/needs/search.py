@@ -6,8 +6,10 @@ with EXISTS), one COUNT, then a page with LIMIT/OFFSET in closing order from the
 closes_at index, or from reading the table when few needs match (see _Scan).
 """
 
-from dataclasses import dataclass, field
-from datetime import datetime
+import functools
+import hashlib
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
 from typing import ClassVar
 
 import sqlalchemy as sa
@@ -28,9 +30,13 @@ from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from ..extensions import db
 from ..forms import MaxLength, strip
+from ..i18n import current_language
+from ..reference import cache as reference_cache
 from ..reference.models import Area, AreaKind
 from ..reference.services import current_categories, current_pdus, current_regions
+from ..timeutil import london_date, utcnow
 from . import counts, fulltext
 from .dates import closing_soon_cutoff
 from .models import Lot, Need, Procedure, Reservation, need_pdus
@@ -107,19 +113,47 @@ class NeedFilterForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        regions = current_regions()
-        self.region.choices = [SelectChoice("", _("All regions"))] + [SelectChoice(str(r.id), r.name) for r in regions]
-        pdus = sorted(current_pdus(), key=lambda p: (p.parent_name or "", p.name))
-        self.pdu.choices = [SelectChoice("", _("All delivery units"))] + [
-            SelectChoice(str(p.id), f"{p.name} ({p.parent_name})") for p in pdus
-        ]
-        self.category.choices = [SelectChoice("", _("All categories"))] + [
-            SelectChoice(str(c.id), c.name) for c in current_categories()
-        ]
+        today = london_date(utcnow())
+        if reference_cache.shared():  # made once a day per process and reference data
+            choices = _reference_choices(db.engine, reference_cache.generation(), today, current_language())
+        else:
+            choices = _reference_choices.__wrapped__(db.engine, reference_cache.generation(), today, current_language())
+        self.region.choices, self.pdu.choices, self.category.choices = choices
+
+    def choices_key(self) -> tuple:
+        """What the filters but the words show, as a key: each one's choice (a value not on
+        its list as None: it shows as no choice) and its errors. Never anything typed."""
+        key = []
+        for shown in self:
+            if shown.name == "q":
+                continue
+            if isinstance(shown, BooleanField):
+                value: object = bool(shown.data)
+            else:
+                value = shown.data if shown.data in {choice.value for choice in shown.choices} else None
+            key.append((shown.name, value, tuple(shown.errors)))
+        return tuple(key)
 
     def validate_q(self, field):
         if field.data and len(field.data.split()) > MAX_WORDS:
             raise ValidationError(_("Enter %(count)s search words or fewer", count=MAX_WORDS))
+
+
+@functools.lru_cache(maxsize=8)
+def _reference_choices(engine, generation: int, today: date, language: str) -> tuple[tuple[SelectChoice, ...], ...]:
+    """The region, delivery unit and category filters' choices: the reference data in force
+    today (of this engine's database, at this generation of the kept reference data), with
+    "All ..." in the page's language (`language`, part of the key)."""
+    regions = current_regions(today)
+    pdus = sorted(current_pdus(today), key=lambda p: (p.parent_name or "", p.name))
+    return (
+        (SelectChoice("", _("All regions")), *(SelectChoice(str(r.id), r.name) for r in regions)),
+        (
+            SelectChoice("", _("All delivery units")),
+            *(SelectChoice(str(p.id), f"{p.name} ({p.parent_name})") for p in pdus),
+        ),
+        (SelectChoice("", _("All categories")), *(SelectChoice(str(c.id), c.name) for c in current_categories(today))),
+    )
 
 
 @dataclass
@@ -163,6 +197,13 @@ class NeedFilters:
         if self.closing_soon:
             args["closing_soon"] = "y"
         return args
+
+    def key(self) -> tuple:
+        """These filters as part of a key for kept results: the words only as a digest."""
+        return (
+            hashlib.blake2b("\x00".join(self.words).encode(), digest_size=16).digest() if self.words else b"",
+            *(getattr(self, f.name) for f in fields(self) if f.name != "words"),
+        )
 
     @property
     def any(self) -> bool:

@@ -173,6 +173,16 @@ def forget() -> None:
         _snapshots.clear()
 
 
+def generation() -> int:
+    """Changes whenever the kept snapshots are forgotten: a key for what is made from them."""
+    return _generation
+
+
+def shared() -> bool:
+    """Whether the session reads the process's snapshot (not its own reference changes)."""
+    return not db.session().info.get(_CHANGED)
+
+
 def snapshot() -> Snapshot:
     """The reference rows of the database the current session talks to."""
     session = db.session()
