@@ -12,11 +12,18 @@ import pytest
 
 from marketplace.demo.dated import emails_printed
 from marketplace.demo.people import ORGANISATIONS, STAFF
+from marketplace.demo.wales import CHARITY as WELSH_CHARITY
+from marketplace.demo.wales import COMMISSIONER as WELSH_COMMISSIONER
 
 from .conftest import make_test_app
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_LOGINS = ["admin@demo.test"] + [email for email, _, _ in STAFF] + [spec["email"] for spec in ORGANISATIONS]
+DEMO_LOGINS = (
+    ["admin@demo.test"]
+    + [email for email, _, _ in STAFF]
+    + [spec["email"] for spec in ORGANISATIONS]
+    + [WELSH_COMMISSIONER[0], WELSH_CHARITY["email"]]
+)
 
 
 def test_the_readme_lists_every_demo_login_once():

@@ -252,7 +252,7 @@ def post_and_publish_need(tab) -> str:
     )
     tab.click(page.get_by_role("button", name="Upload", exact=True))
     expect(success_banner(page)).to_contain_text("specification.pdf uploaded.")
-    expect(page.get_by_role("link", name="specification.pdf")).to_be_visible()
+    expect(page.get_by_role("link", name="specification.pdf", exact=True)).to_be_visible()
     back_to_sections(tab)
 
     tasks = page.locator(".govuk-task-list__item")
