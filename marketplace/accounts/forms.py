@@ -154,10 +154,7 @@ class InviteStaffForm(FlaskForm):
 
         self.area.choices = (
             [SelectChoice("", _("Choose an area"))]
-            + [
-                SelectChoice(str(a.id), a.label, optgroup=_("Regions"))
-                for a in current_regions()
-            ]
+            + [SelectChoice(str(a.id), a.label, optgroup=_("Regions")) for a in current_regions()]
             + [SelectChoice(str(a.id), a.local_name, optgroup=a.local_parent_name) for a in current_pdus()]
         )
 

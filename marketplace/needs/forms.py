@@ -113,7 +113,9 @@ class AboutForm(AmendableForm):
         self.pdus.choices = [SelectChoice(str(a.id), a.local_name) for a in pdus]
         self.category.choices = [SelectChoice(str(c.id), c.local_name) for c, _ in outcome_groups]
         self._outcome_category = {str(o.id): str(c.id) for c, outcomes in outcome_groups for o in outcomes}
-        self.outcomes.choices = [SelectChoice(str(o.id), o.local_text) for _, outcomes in outcome_groups for o in outcomes]
+        self.outcomes.choices = [
+            SelectChoice(str(o.id), o.local_text) for _, outcomes in outcome_groups for o in outcomes
+        ]
 
     def validate_outcomes(self, field):
         if not self.category.data or self.category.errors:

@@ -152,7 +152,10 @@ def _reference_choices(engine, generation: int, today: date, language: str) -> t
             SelectChoice("", _("All delivery units")),
             *(SelectChoice(str(p.id), p.label) for p in pdus),
         ),
-        (SelectChoice("", _("All categories")), *(SelectChoice(str(c.id), c.local_name) for c in current_categories(today))),
+        (
+            SelectChoice("", _("All categories")),
+            *(SelectChoice(str(c.id), c.local_name) for c in current_categories(today)),
+        ),
     )
 
 

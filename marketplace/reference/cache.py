@@ -26,7 +26,17 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..i18n import current_language
-from .models import Area, AreaKind, DesiredOutcome, LocalName, LocalText, ServiceCategory, area_label, in_force, in_page_language
+from .models import (
+    Area,
+    AreaKind,
+    DesiredOutcome,
+    LocalName,
+    LocalText,
+    ServiceCategory,
+    area_label,
+    in_force,
+    in_page_language,
+)
 
 REFERENCE_MODELS = (Area, ServiceCategory, DesiredOutcome)
 _CHANGED = "reference_rows_changed"

@@ -2,9 +2,8 @@ import enum
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
-
 from flask_babel import gettext as _
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, enum_type
 from ..i18n import current_language
@@ -134,6 +133,13 @@ class Area(LocalName, EffectiveDates, Model):
         if self.kind == AreaKind.PDU and self.parent is not None:
             return area_label(self.local_name, self.parent.local_name)
         return area_label(self.local_name, None)
+
+    @property
+    def english_label(self) -> str:
+        """The label in English whatever the page's language (open data is published in English)."""
+        if self.kind == AreaKind.PDU and self.parent is not None:
+            return f"{self.name} ({self.parent.name})"
+        return f"{self.name} region"
 
     @property
     def ids_covered(self) -> tuple[int, ...]:
