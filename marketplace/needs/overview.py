@@ -4,6 +4,7 @@ status, and what waits for their action (unanswered questions, needs closing soo
 from datetime import datetime, time
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from .. import waiting
 from ..accounts.models import Role
@@ -72,7 +73,7 @@ def _for_action(area_ids, now: datetime) -> tuple[list[tuple], list]:
     return unanswered, [row for row in rows if row.kind == 1]
 
 
-def _local_area_name() -> sa.ColumnElement[str]:
+def _local_area_name() -> sa.ColumnElement[str] | InstrumentedAttribute[str]:
     """The area's name in the page's language (Area.local_name, in SQL)."""
     if current_language() == "cy":
         return sa.func.coalesce(sa.func.nullif(Area.name_cy, ""), Area.name)

@@ -21,9 +21,7 @@ TITLE_CY = "Cymorth i fenywod yng Ngogledd Cymru"
 
 
 def welsh_need():
-    return factories.make_need(
-        area_code="WPTNWS", title="Support for women", title_cy=TITLE_CY, summary_cy="Cymorth."
-    )
+    return factories.make_need(area_code="WPTNWS", title="Support for women", title_cy=TITLE_CY, summary_cy="Cymorth.")
 
 
 def area(code: str) -> Area:
