@@ -92,7 +92,7 @@ def test_retiring_a_pdu_by_csv_keeps_the_row_and_records_it(db_session, tmp_path
         (tmp_path / name.name).write_text(name.read_text())
     pdus = tmp_path / "probation_delivery_units.csv"
     pdus.write_text(
-        pdus.read_text().replace("N57EKNT,East Kent,,N57,2021-06-26,", "N57EKNT,East Kent,,N57,2021-06-26,2027-04-01")
+        pdus.read_text().replace("N57EKNT,East Kent,N57,2021-06-26,", "N57EKNT,East Kent,N57,2021-06-26,2027-04-01")
     )
     report = load_reference(tmp_path)
     assert "areas: 0 added, 1 updated" in str(report)

@@ -127,7 +127,7 @@ def _copy_data(tmp_path, change: tuple[str, str] | None = None):
 
 
 def test_a_changed_welsh_name_is_an_update_recorded_like_a_changed_english_one(db_session, tmp_path):
-    _copy_data(tmp_path, (",Dyfed Powys,Dyfed-Powys,", ",Dyfed Powys,Dyfed a Phowys,"))
+    _copy_data(tmp_path, (",2021-06-26,,Dyfed-Powys\n", ",2021-06-26,,Dyfed a Phowys\n"))
     assert str(load_reference(tmp_path)) == "areas: 0 added, 1 updated"
     assert area("WPTDPA").name_cy == "Dyfed a Phowys"
     event = db.session.scalars(
