@@ -154,11 +154,8 @@ class InviteStaffForm(FlaskForm):
 
         self.area.choices = (
             [SelectChoice("", _("Choose an area"))]
-            + [
-                SelectChoice(str(a.id), _("%(name)s region", name=a.name), optgroup=_("Regions"))
-                for a in current_regions()
-            ]
-            + [SelectChoice(str(a.id), a.name, optgroup=a.parent_name) for a in current_pdus()]
+            + [SelectChoice(str(a.id), a.label, optgroup=_("Regions")) for a in current_regions()]
+            + [SelectChoice(str(a.id), a.local_name, optgroup=a.local_parent_name) for a in current_pdus()]
         )
 
     def validate_area(self, field):

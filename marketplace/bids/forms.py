@@ -237,7 +237,7 @@ class LocalPresenceForm(SaveForm):
 
     def __init__(self, *args, pdus=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.pdus.choices = [SelectChoice(str(p.id), p.name) for p in pdus] + [
+        self.pdus.choices = [SelectChoice(str(p.id), p.local_name) for p in pdus] + [
             SelectChoice(NONE_OF_THESE, _("None of these"))
         ]
 

@@ -103,7 +103,7 @@ def section_urls(bid: Bid) -> dict[str, str | None]:
 
 def summary_context(bid: Bid, content: dict) -> dict:
     """What the summary of a bid (its draft, or a submitted revision) needs to show it."""
-    names = {p.id: p.name for p in bid.need.pdus}
+    names = {p.id: p.local_name for p in bid.need.pdus}
     documents = {
         d.sha256: url_for("bids.download_document", bid_id=bid.id, document_id=d.id) for d in bid.current_documents
     }

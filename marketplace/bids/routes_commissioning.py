@@ -78,7 +78,7 @@ def view_submitted(need_id, bid_id):
     except access.Sealed:
         return _sealed_page(need)
     content = revision.content
-    names = {p.id: p.name for p in need.pdus}
+    names = {p.id: p.local_name for p in need.pdus}
     return render_template(
         "bids/commissioning/view.html",
         need=need,

@@ -108,13 +108,13 @@ def options(area: Area) -> dict[str, list[tuple]]:
         )
         .order_by(Organisation.name, Organisation.id)
     )
-    categories = db.session.execute(sa.select(ServiceCategory.id, ServiceCategory.name).order_by(ServiceCategory.name))
+    categories = db.session.scalars(sa.select(ServiceCategory).order_by(ServiceCategory.name))
     units = [area] if area.kind == AreaKind.PDU else area.children
     return {
         "status": [(s.value, s.label) for s in ContractStatus],
         "provider": [tuple(row) for row in providers],
-        "category": [tuple(row) for row in categories],
-        "pdu": [(unit.id, unit.name) for unit in units],
+        "category": [(c.id, c.local_name) for c in categories],
+        "pdu": [(unit.id, unit.local_name) for unit in units],
         "waiting": [(w.value, w.label) for w in Waiting],
     }
 

@@ -97,7 +97,7 @@ def contract_form(lines: list[Line], outcomes, **kwargs) -> FlaskForm:
     ContractForm.outcome_ids = ListedChoices(_l("Outcomes the provider will report"), noun=_l("outcomes"))
     ContractForm.submit = SubmitField(_l("Make the contract"), widget=GovSubmitInput())
     form = ContractForm(**kwargs)
-    form.outcome_ids.choices = [SelectChoice(str(o.id), o.text) for o in outcomes]
+    form.outcome_ids.choices = [SelectChoice(str(o.id), o.local_text) for o in outcomes]
     return form
 
 

@@ -146,7 +146,7 @@ def _outcome_lines(
             raise ReportError(_("Enter the people for each part of the outcome"), outcome_field(outcome_id))
         if all(n is None for n in numbers):
             continue
-        text = known[outcome_id].text
+        text = known[outcome_id].local_text
         counted = [
             _people(value, outcome_field(outcome_id, part), _people_who(part, text)) or 0
             for (part, _label), value in zip(PARTS, numbers, strict=True)

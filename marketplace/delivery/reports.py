@@ -145,7 +145,7 @@ def problems(report: OutcomeReport) -> list[Problem]:
             found.append(
                 Problem(
                     outcome_field(outcome.id),
-                    _("Enter how many people achieved the outcome: %(outcome)s", outcome=outcome.text),
+                    _("Enter how many people achieved the outcome: %(outcome)s", outcome=outcome.local_text),
                 )
             )
     if not (report.narrative or "").strip():

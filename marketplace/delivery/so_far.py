@@ -57,7 +57,7 @@ def outcomes_so_far(contract: Contract) -> SoFar:
         .order_by(ReportSubmission.id)
     ).all()
     totals = SoFar(expected=contract.expected_people)
-    by_id = {o.id: OutcomeSoFar(o.id, o.text) for o in contract.outcomes}
+    by_id = {o.id: OutcomeSoFar(o.id, o.local_text) for o in contract.outcomes}
     for content in contents:
         totals.reports += 1
         totals.referred += content.get("referred") or 0

@@ -53,7 +53,7 @@ def _recipient(organisation: Organisation) -> dict:
 
 
 def _funder(area: Area) -> dict:
-    return {"id": f"{prefix()}-area-{area.code}", "name": area.label}
+    return {"id": f"{prefix()}-area-{area.code}", "name": area.english_label}
 
 
 def _description(contract: Contract) -> str:

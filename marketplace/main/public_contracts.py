@@ -50,11 +50,11 @@ class PublicContractFilterForm(FlaskForm):
         super().__init__(*args, **kwargs)
         choices = [SelectChoice("", _("All areas"))]
         for region in current_regions():
-            choices.append(SelectChoice(region.code, _("%(name)s region", name=region.name)))
-            choices += [SelectChoice(unit.code, f"{unit.name} ({region.name})") for unit in region.children]
+            choices.append(SelectChoice(region.code, region.label))
+            choices += [SelectChoice(unit.code, unit.label) for unit in region.children]
         self.area.choices = choices
         self.category.choices = [SelectChoice("", _("All categories"))] + [
-            SelectChoice(c.code, c.name) for c in current_categories()
+            SelectChoice(c.code, c.local_name) for c in current_categories()
         ]
 
     def valid(self, name: str) -> str | None:

@@ -293,16 +293,16 @@ def _show(key: str, value) -> Text:
             )
         )
     if key == "pdus":
-        return _names(reference_names().areas, value)
+        return _lazy(lambda: _names(reference_names().local("areas"), value))
     if key == "outcomes":
-        return _names(reference_names().outcomes, value)
+        return _lazy(lambda: _names(reference_names().local("outcomes"), value))
     if key == "category":
-        return _names(reference_names().categories, [value])
+        return _lazy(lambda: _names(reference_names().local("categories"), [value]))
     if key == "documents":
         return "; ".join(d["filename"] for d in value) or _l("None")
     return str(value)
 
 
-def _names(names: Mapping[str, str], codes: list[str]) -> Text:
-    """Reference rows named from the process's reference data (no query)."""
-    return "; ".join(names.get(code, code) for code in codes) or _l("None")
+def _names(names: Mapping[str, str], codes: list[str]) -> str:
+    """Reference rows named from the process's reference data (no query), in the page's language."""
+    return "; ".join(names.get(code, code) for code in codes) or _("None")

@@ -95,8 +95,18 @@ def _categories(ids) -> list[ServiceCategory]:
 
 @dataclass
 class SearchDescription:
-    areas: list[str]
-    categories: list[str]
+    """A saved search's areas and categories, named when read (in the email's language)."""
+
+    area_rows: list[Area]
+    category_rows: list[ServiceCategory]
+
+    @property
+    def areas(self) -> list[str]:
+        return [a.label for a in self.area_rows]
+
+    @property
+    def categories(self) -> list[str]:
+        return [c.local_name for c in self.category_rows]
 
     @property
     def text(self) -> str:
@@ -106,10 +116,7 @@ class SearchDescription:
 
 
 def describe(search: SavedSearch) -> SearchDescription:
-    return SearchDescription(
-        areas=[a.label for a in _areas(search.area_ids or [])],
-        categories=[c.name for c in _categories(search.category_ids or [])],
-    )
+    return SearchDescription(_areas(search.area_ids or []), _categories(search.category_ids or []))
 
 
 # Matching ------------------------------------------------------------------------------
@@ -188,8 +195,8 @@ def send_digests(now: datetime | None = None) -> tuple[int, int]:
                     needs=[
                         {
                             "title": local_title(n),
-                            "area": n.area.label,
-                            "category": n.category.name if n.category else "",
+                            "area": LazyString(lambda n=n: n.area.label),
+                            "category": LazyString(lambda n=n: n.category.local_name if n.category else ""),
                             "closes_at": n.closes_at,
                             "link": external_url("needs.show_need", need_id=n.id),
                         }

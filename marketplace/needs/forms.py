@@ -110,10 +110,12 @@ class AboutForm(AmendableForm):
     def __init__(self, *args, pdus=(), outcome_groups=(), **kwargs):
         """`outcome_groups`: (category, [its current outcomes]) for each current category."""
         super().__init__(*args, **kwargs)
-        self.pdus.choices = [SelectChoice(str(a.id), a.name) for a in pdus]
-        self.category.choices = [SelectChoice(str(c.id), c.name) for c, _ in outcome_groups]
+        self.pdus.choices = [SelectChoice(str(a.id), a.local_name) for a in pdus]
+        self.category.choices = [SelectChoice(str(c.id), c.local_name) for c, _ in outcome_groups]
         self._outcome_category = {str(o.id): str(c.id) for c, outcomes in outcome_groups for o in outcomes}
-        self.outcomes.choices = [SelectChoice(str(o.id), o.text) for _, outcomes in outcome_groups for o in outcomes]
+        self.outcomes.choices = [
+            SelectChoice(str(o.id), o.local_text) for _, outcomes in outcome_groups for o in outcomes
+        ]
 
     def validate_outcomes(self, field):
         if not self.category.data or self.category.errors:

@@ -4,10 +4,12 @@ status, and what waits for their action (unanswered questions, needs closing soo
 from datetime import datetime, time
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from .. import waiting
 from ..accounts.models import Role
 from ..extensions import db
+from ..i18n import current_language
 from ..reference.models import Area, AreaKind
 from ..timeutil import london_date, utcnow
 from ..workdays import add_working_days, at_london_time
@@ -71,6 +73,13 @@ def _for_action(area_ids, now: datetime) -> tuple[list[tuple], list]:
     return unanswered, [row for row in rows if row.kind == 1]
 
 
+def _local_area_name() -> sa.ColumnElement[str] | InstrumentedAttribute[str]:
+    """The area's name in the page's language (Area.local_name, in SQL)."""
+    if current_language() == "cy":
+        return sa.func.coalesce(sa.func.nullif(Area.name_cy, ""), Area.name)
+    return Area.name
+
+
 def _by_status(area_ids, now: datetime) -> tuple[dict[str, int], dict[NeedStatus, list]]:
     """The areas' needs counted by status, and the first LISTED in progress (soonest
     closing first) by status, as rows of the columns the page shows (id, title, closes_at,
@@ -82,7 +91,7 @@ def _by_status(area_ids, now: datetime) -> tuple[dict[str, int], dict[NeedStatus
         db.session.execute(sa.select(status, sa.func.count()).where(Need.area_id.in_(area_ids)).group_by(status)).all()
     )
     rows = db.session.execute(
-        sa.select(Need.id, Need.title, Need.closes_at, Area.name.label("area_name"), status.label("status"))
+        sa.select(Need.id, Need.title, Need.closes_at, _local_area_name().label("area_name"), status.label("status"))
         .join(Area, Area.id == Need.area_id)
         .where(
             Need.area_id.in_(area_ids),

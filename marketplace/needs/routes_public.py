@@ -281,10 +281,13 @@ class SavedSearchForm(FlaskForm):
     def __init__(self, *args, regions, categories, **kwargs):
         super().__init__(*args, **kwargs)
         self.areas.choices = [SelectChoice(ALL, _("All of England and Wales"))] + [
-            SelectChoice(str(a.id), a.name) for region in regions for a in [region, *region.children] if a.is_current()
+            SelectChoice(str(a.id), a.local_name)
+            for region in regions
+            for a in [region, *region.children]
+            if a.is_current()
         ]
         self.categories.choices = [SelectChoice(ALL, _("Any service category"))] + [
-            SelectChoice(str(c.id), c.name) for c in categories
+            SelectChoice(str(c.id), c.local_name) for c in categories
         ]
 
     def validate_areas(self, field):

@@ -143,16 +143,19 @@ class NeedFilterForm(FlaskForm):
 def _reference_choices(engine, generation: int, today: date, language: str) -> tuple[tuple[SelectChoice, ...], ...]:
     """The region, delivery unit and category filters' choices: the reference data in force
     today (of this engine's database, at this generation of the kept reference data), with
-    "All ..." in the page's language (`language`, part of the key)."""
+    names and "All ..." in the page's language (`language`, part of the key)."""
     regions = current_regions(today)
     pdus = sorted(current_pdus(today), key=lambda p: (p.parent_name or "", p.name))
     return (
-        (SelectChoice("", _("All regions")), *(SelectChoice(str(r.id), r.name) for r in regions)),
+        (SelectChoice("", _("All regions")), *(SelectChoice(str(r.id), r.local_name) for r in regions)),
         (
             SelectChoice("", _("All delivery units")),
-            *(SelectChoice(str(p.id), f"{p.name} ({p.parent_name})") for p in pdus),
+            *(SelectChoice(str(p.id), p.label) for p in pdus),
         ),
-        (SelectChoice("", _("All categories")), *(SelectChoice(str(c.id), c.name) for c in current_categories(today))),
+        (
+            SelectChoice("", _("All categories")),
+            *(SelectChoice(str(c.id), c.local_name) for c in current_categories(today)),
+        ),
     )
 
 

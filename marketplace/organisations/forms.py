@@ -143,13 +143,13 @@ class OrganisationDetailsForm(FlaskForm):
 def _pdu_choices():
     from ..reference.services import current_pdus
 
-    return [SelectChoice(str(a.id), a.name) for a in current_pdus()]
+    return [SelectChoice(str(a.id), a.local_name) for a in current_pdus()]
 
 
 def _category_choices():
     from ..reference.services import current_categories
 
-    return [SelectChoice(str(c.id), c.name) for c in current_categories()]
+    return [SelectChoice(str(c.id), c.local_name) for c in current_categories()]
 
 
 class OrganisationProfileForm(OrganisationDetailsForm):

@@ -69,8 +69,9 @@ def _pdu_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     """Delivery units under their regions, for the 'where you work' checkboxes."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for pdu in current_pdus():
-        assert pdu.parent_name is not None  # ck_areas_pdu_has_region
-        groups.setdefault(pdu.parent_name, []).append((str(pdu.id), pdu.name))
+        region = pdu.local_parent_name
+        assert region is not None  # ck_areas_pdu_has_region
+        groups.setdefault(region, []).append((str(pdu.id), pdu.local_name))
     return sorted(groups.items())
 
 

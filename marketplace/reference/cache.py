@@ -25,7 +25,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from .models import Area, AreaKind, DesiredOutcome, ServiceCategory, in_force
+from ..i18n import current_language
+from .models import (
+    Area,
+    AreaKind,
+    DesiredOutcome,
+    LocalName,
+    LocalText,
+    ServiceCategory,
+    area_label,
+    in_force,
+    in_page_language,
+)
 
 REFERENCE_MODELS = (Area, ServiceCategory, DesiredOutcome)
 _CHANGED = "reference_rows_changed"
@@ -43,21 +54,23 @@ class _Dated:
 
 
 @dataclass(frozen=True, slots=True)
-class OutcomeRef(_Dated):
+class OutcomeRef(LocalText, _Dated):
     id: int
     category_id: int
     code: str
     version: int
     text: str
+    text_cy: str
     valid_from: date
     valid_to: date | None
 
 
 @dataclass(frozen=True, slots=True)
-class CategoryRef(_Dated):
+class CategoryRef(LocalName, _Dated):
     id: int
     code: str
     name: str
+    name_cy: str
     national: bool
     valid_from: date
     valid_to: date | None
@@ -65,34 +78,55 @@ class CategoryRef(_Dated):
 
 
 @dataclass(frozen=True, slots=True)
-class AreaRef(_Dated):
-    """A region or delivery unit. A PDU carries its region's id and name; a region its PDUs
+class AreaRef(LocalName, _Dated):
+    """A region or delivery unit. A PDU carries its region's id and names; a region its PDUs
     (all of them, by name, as Area.children)."""
 
     id: int
     code: str
     name: str
+    name_cy: str
     kind: AreaKind
     parent_id: int | None
     parent_name: str | None
+    parent_name_cy: str | None
     valid_from: date
     valid_to: date | None
     children: tuple["AreaRef", ...] = ()
 
     @property
+    def local_parent_name(self) -> str | None:
+        """The region's name in the page's language (a PDU's; None for a region)."""
+        if self.parent_name is None:
+            return None
+        return in_page_language(self.parent_name, self.parent_name_cy or "")
+
+    @property
     def label(self) -> str:
         if self.kind == AreaKind.PDU:
-            return f"{self.name} ({self.parent_name})"
-        return f"{self.name} region"
+            return area_label(self.local_name, self.local_parent_name or "")
+        return area_label(self.local_name, None)
 
 
 @dataclass(frozen=True, slots=True)
 class Names:
-    """Each row's name by its code, retired ones too (an amendment names what it changed)."""
+    """Each row's name by its code, retired ones too (an amendment names what it changed),
+    in English and (`_cy`, only the rows that have one) in Welsh."""
 
     areas: Mapping[str, str]
     categories: Mapping[str, str]
     outcomes: Mapping[str, str]  # an outcome's latest version's text
+    areas_cy: Mapping[str, str]
+    categories_cy: Mapping[str, str]
+    outcomes_cy: Mapping[str, str]
+
+    def local(self, table: str) -> Mapping[str, str]:
+        """`areas`, `categories` or `outcomes` in the page's language."""
+        english: Mapping[str, str] = getattr(self, table)
+        welsh: Mapping[str, str] = getattr(self, f"{table}_cy")
+        if not welsh or current_language() != "cy":
+            return english
+        return {**english, **welsh}
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,21 +137,34 @@ class Snapshot:
     names: Names
 
 
-def _areas(session: Session) -> tuple[tuple[AreaRef, ...], tuple[AreaRef, ...], dict[str, str]]:
+def _areas(session: Session) -> tuple[tuple[AreaRef, ...], tuple[AreaRef, ...], list[AreaRef]]:
     """Every region (with its PDUs) and every PDU (with its region's name), by name."""
     rows = session.execute(sa.select(Area.__table__).order_by(Area.name, Area.id)).all()
-    name_of = {a.id: a.name for a in rows}
+    named = {a.id: a for a in rows}
     pdus = tuple(
-        AreaRef(a.id, a.code, a.name, a.kind, a.parent_id, name_of[a.parent_id], a.valid_from, a.valid_to)
+        AreaRef(
+            a.id,
+            a.code,
+            a.name,
+            a.name_cy,
+            a.kind,
+            a.parent_id,
+            named[a.parent_id].name,
+            named[a.parent_id].name_cy,
+            a.valid_from,
+            a.valid_to,
+        )
         for a in rows
         if a.kind == AreaKind.PDU
     )
     regions = tuple(
-        AreaRef(a.id, a.code, a.name, a.kind, None, None, a.valid_from, a.valid_to, _children(pdus, a.id))
+        AreaRef(
+            a.id, a.code, a.name, a.name_cy, a.kind, None, None, None, a.valid_from, a.valid_to, _children(pdus, a.id)
+        )
         for a in rows
         if a.kind == AreaKind.REGION
     )
-    return regions, pdus, {a.code: a.name for a in rows}
+    return regions, pdus, [*regions, *pdus]
 
 
 def _children(pdus: tuple[AreaRef, ...], region_id: int) -> tuple[AreaRef, ...]:
@@ -127,7 +174,7 @@ def _children(pdus: tuple[AreaRef, ...], region_id: int) -> tuple[AreaRef, ...]:
 def _categories(session: Session) -> tuple[tuple[CategoryRef, ...], list[OutcomeRef]]:
     """Every category (national first, then by name) with its outcomes (by code)."""
     outcomes = [
-        OutcomeRef(o.id, o.category_id, o.code, o.version, o.text, o.valid_from, o.valid_to)
+        OutcomeRef(o.id, o.category_id, o.code, o.version, o.text, o.text_cy, o.valid_from, o.valid_to)
         for o in session.execute(sa.select(DesiredOutcome.__table__).order_by(DesiredOutcome.code, DesiredOutcome.id))
     ]
     rows = session.execute(
@@ -138,6 +185,7 @@ def _categories(session: Session) -> tuple[tuple[CategoryRef, ...], list[Outcome
             c.id,
             c.code,
             c.name,
+            c.name_cy,
             c.national,
             c.valid_from,
             c.valid_to,
@@ -148,14 +196,24 @@ def _categories(session: Session) -> tuple[tuple[CategoryRef, ...], list[Outcome
     return categories, outcomes
 
 
+def _latest_welsh(by_version: list[OutcomeRef]) -> dict[str, str]:
+    """Each outcome's latest version's Welsh, where that version has one."""
+    latest = {o.code: o for o in by_version}
+    return {code: o.text_cy for code, o in latest.items() if o.text_cy}
+
+
 def _read(session: Session) -> Snapshot:
     """Three statements: every area, every outcome, every category."""
-    regions, pdus, area_names = _areas(session)
+    regions, pdus, areas = _areas(session)
     categories, outcomes = _categories(session)
+    by_version = sorted(outcomes, key=lambda o: o.version)
     names = Names(
-        areas=MappingProxyType(area_names),
+        areas=MappingProxyType({a.code: a.name for a in areas}),
         categories=MappingProxyType({c.code: c.name for c in categories}),
-        outcomes=MappingProxyType({o.code: o.text for o in sorted(outcomes, key=lambda o: o.version)}),
+        outcomes=MappingProxyType({o.code: o.text for o in by_version}),
+        areas_cy=MappingProxyType({a.code: a.name_cy for a in areas if a.name_cy}),
+        categories_cy=MappingProxyType({c.code: c.name_cy for c in categories if c.name_cy}),
+        outcomes_cy=MappingProxyType(_latest_welsh(by_version)),
     )
     return Snapshot(regions, pdus, categories, names)
 

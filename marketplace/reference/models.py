@@ -2,9 +2,11 @@ import enum
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, enum_type
+from ..i18n import current_language
 from ..timeutil import london_date, utcnow
 
 
@@ -41,11 +43,50 @@ class EffectiveDates:
         return sa.and_(cls.valid_from <= on, sa.or_(cls.valid_to.is_(None), cls.valid_to > on))
 
 
+def in_page_language(english: str, welsh: str) -> str:
+    """The Welsh on a Welsh page when there is some, else the English."""
+    return welsh if welsh and current_language() == "cy" else english
+
+
+class LocalName:
+    """A reference row named in English and Welsh (`name` and `name_cy`, an empty Welsh
+    name meaning the same as the English): `local_name` is the page's language's. Shared
+    by the models and the cache's frozen values."""
+
+    __slots__ = ()
+    name: str
+    name_cy: str
+
+    @property
+    def local_name(self) -> str:
+        return in_page_language(self.name, self.name_cy)
+
+
+class LocalText:
+    """An outcome's text in the page's language (`text_cy` when Welsh and given)."""
+
+    __slots__ = ()
+    text: str
+    text_cy: str
+
+    @property
+    def local_text(self) -> str:
+        return in_page_language(self.text, self.text_cy)
+
+
+def area_label(name: str, region_name: str | None) -> str:
+    """How a page names an area: "<PDU> (<region>)" for a delivery unit, "<name> region"
+    for a region; names in the page's language."""
+    if region_name is not None:
+        return _("%(pdu)s (%(region)s)", pdu=name, region=region_name)
+    return _("%(name)s region", name=name)
+
+
 # The probation region of Wales (probation_regions.csv).
 WALES_REGION_CODE = "N03"
 
 
-class Area(EffectiveDates, Model):
+class Area(LocalName, EffectiveDates, Model):
     """A commissioning area: one of the 12 probation regions, or one of their delivery units."""
 
     __tablename__ = "areas"
@@ -53,6 +94,7 @@ class Area(EffectiveDates, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(16), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
+    name_cy: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     kind: Mapped[AreaKind] = mapped_column(enum_type(AreaKind, 16))
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"), index=True)
     # Awards of a lot worth more than this need a board member's sign-off. None: the
@@ -89,6 +131,13 @@ class Area(EffectiveDates, Model):
     @property
     def label(self) -> str:
         if self.kind == AreaKind.PDU and self.parent is not None:
+            return area_label(self.local_name, self.parent.local_name)
+        return area_label(self.local_name, None)
+
+    @property
+    def english_label(self) -> str:
+        """The label in English whatever the page's language (open data is published in English)."""
+        if self.kind == AreaKind.PDU and self.parent is not None:
             return f"{self.name} ({self.parent.name})"
         return f"{self.name} region"
 
@@ -106,12 +155,13 @@ class Area(EffectiveDates, Model):
         return f"<Area {self.code}>"
 
 
-class ServiceCategory(EffectiveDates, Model):
+class ServiceCategory(LocalName, EffectiveDates, Model):
     __tablename__ = "service_categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
+    name_cy: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     # True for the national outcome framework's pathways, False for local ones.
     national: Mapped[bool] = mapped_column(default=True)
 
@@ -121,7 +171,7 @@ class ServiceCategory(EffectiveDates, Model):
         return f"<ServiceCategory {self.code}>"
 
 
-class DesiredOutcome(EffectiveDates, Model):
+class DesiredOutcome(LocalText, EffectiveDates, Model):
     """An outcome a need may ask for. Versioned: a change is a new version, the old one retired."""
 
     __tablename__ = "desired_outcomes"
@@ -131,6 +181,7 @@ class DesiredOutcome(EffectiveDates, Model):
     code: Mapped[str] = mapped_column(sa.String(40))
     version: Mapped[int] = mapped_column(default=1)
     text: Mapped[str] = mapped_column(sa.String(300))
+    text_cy: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
 
     category: Mapped[ServiceCategory] = relationship(back_populates="outcomes")
 

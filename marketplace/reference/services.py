@@ -1,7 +1,7 @@
 """Load reference data from the CSV files shipped in reference/data/.
 
 Loading is idempotent: rows are matched by code, created when new and updated when their
-name, parent or dates changed. A row is never deleted; one that stops applying gets a
+name (English or Welsh), parent or dates changed. A row is never deleted; one that stops applying gets a
 `valid_to` date in its CSV.
 """
 
@@ -44,6 +44,11 @@ def _date(text: str) -> date | None:
     return date.fromisoformat(text) if text and text.strip() else None
 
 
+def _welsh(row: dict[str, str], column: str) -> str:
+    """A row's Welsh name: empty (the same as the English) when the cell or column is."""
+    return (row.get(column) or "").strip()
+
+
 def _upsert(model, key: dict, values: dict, report: LoadReport):
     row = db.session.scalar(sa.select(model).filter_by(**key))
     if row is None:
@@ -75,6 +80,7 @@ def load_reference(data_dir: Path = DATA) -> LoadReport:
             {"code": r["region_code"]},
             {
                 "name": r["region_name"],
+                "name_cy": _welsh(r, "region_name_cy"),
                 "kind": AreaKind.REGION,
                 "parent_id": None,
                 "valid_from": _date(r["valid_from"]),
@@ -89,6 +95,7 @@ def load_reference(data_dir: Path = DATA) -> LoadReport:
             {"code": r["pdu_code"]},
             {
                 "name": r["pdu_name"],
+                "name_cy": _welsh(r, "pdu_name_cy"),
                 "kind": AreaKind.PDU,
                 "parent_id": regions[r["region_code"]].id,
                 "valid_from": _date(r["valid_from"]),
@@ -103,6 +110,7 @@ def load_reference(data_dir: Path = DATA) -> LoadReport:
             {"code": r["code"]},
             {
                 "name": r["name"],
+                "name_cy": _welsh(r, "name_cy"),
                 "national": r["national"].strip().lower() == "true",
                 "valid_from": _date(r["valid_from"]),
                 "valid_to": _date(r["valid_to"]),
@@ -117,6 +125,7 @@ def load_reference(data_dir: Path = DATA) -> LoadReport:
             {
                 "category_id": categories[r["category_code"]].id,
                 "text": r["text"],
+                "text_cy": _welsh(r, "text_cy"),
                 "valid_from": _date(r["valid_from"]),
                 "valid_to": _date(r["valid_to"]),
             },

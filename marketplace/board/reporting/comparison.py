@@ -52,7 +52,7 @@ def comparison(area, period: Period, now: datetime) -> list[Comparison]:
     return [
         Comparison(
             peer.id,
-            peer.name,
+            peer.local_name,
             peer.id == area.id,
             money.get(peer.id, Shares(0, 0, 0)),
             competition.get(peer.id, Activity(0, 0, 0, 0, 0)),

@@ -9,7 +9,9 @@ import sqlalchemy as sa
 
 from ...contracts.models import Contract
 from ...extensions import db
+from ...i18n import current_language
 from ...needs.models import Need
+from ...reference.cache import snapshot
 from .scope import Period, Scope
 
 
@@ -36,6 +38,14 @@ class CategoryOutcomes:
         return self.score / self.people if self.people else None
 
 
+def _local_names() -> dict[str, str]:
+    """Each category's English name to its name in the page's language (the figures are
+    grouped by the English name; the process's reference data). None to rename in English."""
+    if current_language() != "cy":
+        return {}
+    return {c.name: c.local_name for c in snapshot().categories}
+
+
 def outcomes_by_category(scope: Scope, period: Period) -> list[CategoryOutcomes]:
     """From reports approved in the period, by the need's service category: the outcome
     lines (an approved report can no longer change, so its lines are what was approved),
@@ -46,8 +56,9 @@ def outcomes_by_category(scope: Scope, period: Period) -> list[CategoryOutcomes]
     if not kept_outcomes.months(period):
         return outcomes_of(scope.needs(), period)
     lines, contracts = kept_outcomes.outcomes_kept(scope, period)
+    local = _local_names()
     return [
-        CategoryOutcomes(name, *contracts.get(name, (0, 0)), *lines.get(name, (0, 0, 0)))
+        CategoryOutcomes(local.get(name, name), *contracts.get(name, (0, 0)), *lines.get(name, (0, 0, 0)))
         for name in sorted(set(lines) | set(contracts))
     ]
 
@@ -108,7 +119,8 @@ def outcomes_of(where, period: Period) -> list[CategoryOutcomes]:
             .group_by(ServiceCategory.name)
         ).all()
     }
+    local = _local_names()
     return [
-        CategoryOutcomes(name, *contracts.get(name, (0, 0)), *lines.get(name, (0, 0, 0)))
+        CategoryOutcomes(local.get(name, name), *contracts.get(name, (0, 0)), *lines.get(name, (0, 0, 0)))
         for name in sorted(set(lines) | set(contracts))
     ]
