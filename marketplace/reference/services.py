@@ -70,6 +70,11 @@ def _jsonable(values: dict) -> dict:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
 
 
+def _in_force(row: dict) -> dict:
+    """A CSV row's dates in force: valid_from and valid_to (empty: still in force)."""
+    return {"valid_from": _date(row["valid_from"]), "valid_to": _date(row["valid_to"])}
+
+
 def load_reference(data_dir: Path = DATA) -> LoadReport:
     """Bring the reference tables in line with the CSV files. The caller commits."""
     report = LoadReport()
@@ -83,8 +88,7 @@ def load_reference(data_dir: Path = DATA) -> LoadReport:
                 "name_cy": _welsh(r, "region_name_cy"),
                 "kind": AreaKind.REGION,
                 "parent_id": None,
-                "valid_from": _date(r["valid_from"]),
-                "valid_to": _date(r["valid_to"]),
+                **_in_force(r),
             },
             report,
         )
@@ -98,8 +102,7 @@ def load_reference(data_dir: Path = DATA) -> LoadReport:
                 "name_cy": _welsh(r, "pdu_name_cy"),
                 "kind": AreaKind.PDU,
                 "parent_id": regions[r["region_code"]].id,
-                "valid_from": _date(r["valid_from"]),
-                "valid_to": _date(r["valid_to"]),
+                **_in_force(r),
             },
             report,
         )
@@ -112,8 +115,7 @@ def load_reference(data_dir: Path = DATA) -> LoadReport:
                 "name": r["name"],
                 "name_cy": _welsh(r, "name_cy"),
                 "national": r["national"].strip().lower() == "true",
-                "valid_from": _date(r["valid_from"]),
-                "valid_to": _date(r["valid_to"]),
+                **_in_force(r),
             },
             report,
         )
@@ -126,8 +128,7 @@ def load_reference(data_dir: Path = DATA) -> LoadReport:
                 "category_id": categories[r["category_code"]].id,
                 "text": r["text"],
                 "text_cy": _welsh(r, "text_cy"),
-                "valid_from": _date(r["valid_from"]),
-                "valid_to": _date(r["valid_to"]),
+                **_in_force(r),
             },
             report,
         )
