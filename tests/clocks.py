@@ -20,9 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 # Each instant with its UTC offset, and why it is one (in London terms). The UK clocks
-# always change on a Sunday, so the two nights they change are also the Sundays.
+# always change on a Sunday, so the two nights they change are also the Sundays. Four
+# instants, two at a time: two rounds. (An ordinary Friday evening and an ordinary Sunday
+# were dropped in issue 24 to keep CI under 30 minutes: the weekend they stand for is in
+# each of the four, and `make test` itself runs at whatever instant CI starts.)
 INSTANTS = {
-    "2026-12-04T18:30:00+00:00": "Friday 6:30pm, after work: 5 working days on are 7 calendar days on",
     "2026-10-25T00:30:00+00:00": (
         "Sunday 1:30am BST: the clocks go back at 2am, and 1am to 2am comes twice; "
         "5 working days on is Friday, only 5 calendar days on"
@@ -39,7 +41,6 @@ INSTANTS = {
         "Saturday 1 May 12:30am BST, still Friday 30 April in UTC: another day, week and "
         "month in London than in UTC; the May Day bank holiday follows"
     ),
-    "2026-12-06T10:00:00+00:00": "Sunday 10am, an ordinary Sunday in winter (GMT)",
 }
 
 SELECTION = ["-m", "clock and not browser", "-k", "not postgresql", "--ignore=tests/browser"]
