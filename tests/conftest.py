@@ -35,6 +35,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from config import TestConfig
 from marketplace import create_app
+from marketplace.board import keeping as board_keeping
 from marketplace.extensions import db, limiter
 from marketplace.reference import cache as reference_cache
 
@@ -313,6 +314,7 @@ def db_session(app):
         )
         limiter.reset()
         reference_cache.forget()  # the reference rows a test adds end with its transaction
+        board_keeping.forget()  # the board's figures stamp goes back with each test's rollback
         request_started.connect(_fresh_request_globals, app)
         request_finished.connect(_error_pages_are_titled, app)
         try:

@@ -9,17 +9,36 @@ that the base rows about to change make are read from the database as it was, af
 they are read again, and the difference is added (one upsert, its rows in key order, so two
 transactions never wait on each other crosswise). Rows written without the ORM (the data
 generators, demo-advance) call `rebuild`.
+
+What is read from the kept figures is kept too, per process (`read`), by the figures'
+stamp (FiguresStamp): a transaction that changes a kept figure or an organisation adds 1 to
+it as its last statement before committing, so the stamp only grows, is held for a moment
+only (no transaction waits for it while holding anything else it waits for), and a reader
+that sees a stamp has seen every change committed before it. The SELECT's own text and
+parameters (the period, today's date, the areas) and the reference data's generation are
+in the key; a session with kept changes not yet committed neither reads nor keeps.
 """
 
+import functools
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.util import find_tables
 
 from ..extensions import db, upsert
+from ..organisations.models import Organisation
+from ..reference import cache as reference_cache
+from .models import FiguresStamp
 
 _KEY = "board_kept_figures"
+# In session.info while the session's transaction has changed kept figures (or an
+# organisation) and not committed: it stamps them as it commits, and neither reads nor
+# keeps what is kept by the stamp meanwhile.
+CHANGED = "board_figures_changed"
+MAX_KEPT = 512
 
 
 @dataclass(frozen=True)
@@ -70,6 +89,7 @@ def _add(connection: sa.Connection, figure: KeptFigure, delta: dict[tuple, list[
     ]
     if not rows:
         return
+    db.session.info[CHANGED] = True
     statement = upsert(figure.table, connection)
     statement = statement.on_conflict_do_update(
         index_elements=keys, set_={name: figure.table.c[name] + statement.excluded[name] for name in sums}
@@ -81,6 +101,7 @@ def rebuild() -> None:
     """Make every kept figure again from the base tables (after rows were written without
     the ORM). The caller commits."""
     connection = db.session.connection()
+    db.session.info[CHANGED] = True
     for figure in FIGURES:
         connection.execute(sa.delete(figure.table))
         _add(connection, figure, groups(connection, figure, None))
@@ -89,6 +110,8 @@ def rebuild() -> None:
 @sa.event.listens_for(Session, "before_flush")
 def _note_before_flush(session, flush_context, instances) -> None:
     session.info.pop(_KEY, None)  # left by a flush that failed
+    if any(isinstance(obj, Organisation) for obj in (*session.new, *session.dirty)):
+        session.info[CHANGED] = True  # the figures are read by the lead's type and size
     noted = []
     for figure in FIGURES:
         ids, new = figure.touched(session)
@@ -116,10 +139,67 @@ def _keep_after_flush(session, flush_context) -> None:
         add_difference(connection, figure, old, now)
 
 
+@sa.event.listens_for(Session, "before_commit")
+def _stamp_before_commit(session) -> None:
+    session.flush()  # commit flushes after this event: what it flushes must be stamped too
+    if session.info.get(CHANGED):
+        session.execute(sa.update(FiguresStamp).where(FiguresStamp.id == 1).values(changes=FiguresStamp.changes + 1))
+
+
 @sa.event.listens_for(Session, "after_transaction_end")
 def _forget_after_transaction(session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_KEY, None)
+        session.info.pop(CHANGED, None)
+
+
+# Reading ---------------------------------------------------------------------------------
+
+# What a kept read may join besides the kept figures: organisations (their changes are
+# stamped) and the reference data (its generation is in the key).
+_READABLE = {"organisations", "areas", "service_categories", "desired_outcomes"}
+
+
+@dataclass(frozen=True)
+class _Read:
+    key: tuple
+    select: sa.Select | None = field(compare=False, hash=False)
+
+
+def _run(read: _Read) -> list[tuple]:
+    assert read.select is not None
+    kept = {FiguresStamp.__tablename__, *(f.table.name for f in FIGURES), *_READABLE}
+    unkept = {t.name for t in find_tables(read.select, include_joins=True) if isinstance(t, sa.Table)} - kept
+    assert not unkept, f"not kept figures: {sorted(unkept)}"
+    rows = [tuple(row) for row in db.session.execute(read.select)]
+    object.__setattr__(read, "select", None)  # the key is kept: not the statement
+    return rows
+
+
+_kept = functools.lru_cache(maxsize=MAX_KEPT)(_run)
+
+
+def forget() -> None:
+    """Forget what was read (the tests, whose rolled-back transactions take the stamp back)."""
+    _kept.cache_clear()
+
+
+def read(select: sa.Select) -> list[tuple]:
+    """The rows of `select`, a SELECT of kept figures (and organisations or reference data),
+    kept per process by the figures' stamp, its text and its parameters: one short
+    statement (the stamp) when kept. A SELECT of any other table is a mistake (checked
+    when it is first run)."""
+    if db.session.info.get(CHANGED):
+        return [tuple(row) for row in db.session.execute(select)]
+    stamp = db.session.scalar(sa.select(FiguresStamp.changes).where(FiguresStamp.id == 1))
+    compiled = select.compile(dialect=db.session.get_bind().dialect)
+    params = tuple(sorted((k, _hashable(v)) for k, v in compiled.params.items()))
+    key = (stamp, reference_cache.generation(), str(compiled), params)
+    return _kept(_Read(key, select))
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def changed(obj, names) -> bool:

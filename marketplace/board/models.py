@@ -129,6 +129,19 @@ class ClosedNeedBids(Model):
     kept_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class FiguresStamp(Model):
+    """One row: a number to which every transaction that changes a kept figure, or an
+    organisation (whose type and size the figures are read by), adds 1 as it commits
+    (board/keeping.py). What is read from the kept figures is kept per process by it
+    (keeping.read): a value read with a stamp is the truth for every reader that sees that
+    stamp."""
+
+    __tablename__ = "board_figures_stamp"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    changes: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
 class PaymentFigure(Model):
     """Payments paid, and their pence, per the need's area and service category (0 for
     none), London month paid (yyyymm), lead organisation, whether the lead is local to the

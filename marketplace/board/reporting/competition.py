@@ -9,12 +9,11 @@ from fractions import Fraction
 import sqlalchemy as sa
 
 from ...contracts.models import Contract
-from ...extensions import db
 from ...needs.models import Need
 from ...organisations.models import IncomeBand, Organisation
 from ...timeutil import utcnow
 from ..models import ContractFigure
-from .scope import Period, Scope, keyed, organisation_type
+from .scope import Period, Scope, keyed, organisation_type, rows_of
 
 
 def counted():
@@ -56,7 +55,9 @@ def activity(scope: Scope, period: Period, now: datetime | None = None, *, by=No
     now = now or utcnow()
     kept = kept_needs.months(period) and (by is None or by is Need.area_id)
     if kept:
-        running = keyed(kept_contracts.running(scope, period), ContractFigure.area_id if by is not None else None, fold)
+        running = keyed(
+            kept_contracts.running(scope, period), ContractFigure.area_id if by is not None else None, fold, kept=True
+        )
         needs = kept_needs.needs_published(scope, period, now, by_area=by is not None, fold=fold)
         bids = {k: (row[2],) for k, row in needs.items()}
         return _found(running, {k: row[:2] for k, row in needs.items()}, bids, by)
@@ -177,7 +178,7 @@ def success_rates(scope: Scope, period: Period) -> list[Success]:
         .where(scope.needs(), decided_in(period), counted())
         .group_by(Organisation.income_band, kind)
     )
-    rows = db.session.execute(passed).all()
+    rows = rows_of(passed, kept=bool(kept_success.months(period)))
     size = {IncomeBand.MICRO.value: "small", IncomeBand.SMALL.value: "small", IncomeBand.MEDIUM.value: "medium"}
     results: dict[str, Success] = {}
     for band, group, bids, wins in rows:

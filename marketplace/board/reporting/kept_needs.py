@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ...extensions import db, on_postgresql
+from ...extensions import on_postgresql
 from ...needs.models import Lot, Need
 from .. import keeping
 from ..models import ClosedNeedBids, NeedFigure
@@ -113,8 +113,8 @@ def day_of(day):
 def keyed_rows(select, key) -> dict:
     """scope.keyed's rows, not folded (the first unkept day is a minimum, not a sum)."""
     if key is None:
-        return {None: tuple(db.session.execute(select).one())}
-    return {row[-1]: tuple(row[:-1]) for row in db.session.execute(select.add_columns(key).group_by(key))}
+        return {None: keeping.read(select)[0]}
+    return {row[-1]: row[:-1] for row in keeping.read(select.add_columns(key).group_by(key))}
 
 
 def needs_published(scope: Scope, period: Period, now: datetime, *, by_area: bool, fold: dict | None) -> dict:

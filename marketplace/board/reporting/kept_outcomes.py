@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ...contracts.models import Contract
-from ...extensions import db
 from ...needs.models import Need
 from .. import keeping
 from ..models import OutcomeFigure
@@ -102,7 +101,7 @@ keeping.FIGURES.append(keeping.KeptFigure(OutcomeFigure.__table__, _rows, _touch
 
 
 def _all(statement) -> list:
-    return list(db.session.execute(statement).all())
+    return keeping.read(statement)
 
 
 def outcomes_kept(scope: Scope, period: Period) -> tuple[dict, dict]:

@@ -214,6 +214,7 @@ def overdue(scope: Scope, now: datetime, *, by_area: bool, fold: dict | None) ->
         sa.select(sa.func.coalesce(sa.func.sum(UnpaidFigure.payments), 0)).where(*rows),
         UnpaidFigure.area_id if by_area else None,
         fold,
+        kept=True,
     )
     edge = keyed(
         sa.select(sa.func.count())

@@ -79,15 +79,24 @@ def paid_in(period: Period):
     )
 
 
-def keyed(select, key, fold: dict | None = None) -> dict:
+def rows_of(select, kept: bool = False) -> list[tuple]:
+    """The rows of `select`; with `kept` (a SELECT of the kept figures), as keeping.read
+    keeps them."""
+    from ..keeping import read
+
+    return read(select) if kept else [tuple(row) for row in db.session.execute(select)]
+
+
+def keyed(select, key, fold: dict | None = None, *, kept: bool = False) -> dict:
     """The aggregate `select`'s one row under None, or, with `key` (an SQL expression), its
     rows grouped by the key, under each key's value. With `fold` ({key value: another}, for
     sums and counts only), the rows of the key values it maps are added up under the value
     they map to (a region's delivery units into the region, say: grouping by a plain column
-    and adding up the few rows here is far cheaper than grouping by a mapping in SQL)."""
+    and adding up the few rows here is far cheaper than grouping by a mapping in SQL).
+    With `kept`, a SELECT of the kept figures, read as keeping.read keeps them."""
     if key is None:
-        return {None: tuple(db.session.execute(select).one())}
-    rows = {row[-1]: tuple(row[:-1]) for row in db.session.execute(select.add_columns(key).group_by(key))}
+        return {None: rows_of(select, kept)[0]}
+    rows = {row[-1]: row[:-1] for row in rows_of(select.add_columns(key).group_by(key), kept)}
     return rows if fold is None else folded(rows, fold)
 
 

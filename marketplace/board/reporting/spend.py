@@ -9,7 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...contracts.models import Contract
-from ...extensions import db
 from ...needs.models import Need, need_pdus
 from ...organisations.models import (
     VCSE_FORMS,
@@ -19,7 +18,7 @@ from ...organisations.models import (
     organisation_pdus,
 )
 from ...payments.models import Payment
-from .scope import Period, Scope, keyed, organisation_type, paid_in
+from .scope import Period, Scope, keyed, organisation_type, paid_in, rows_of
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ def _split(scope: Scope, period: Period, key) -> tuple[dict, dict]:
         .where(scope.needs(), paid_in(period))
         .group_by(key)
     )
-    spend: dict[Any, int] = dict(db.session.execute(spent).all())
+    spend: dict[Any, int] = dict(rows_of(spent, kept=bool(kept_payments.months(period))))
     made = (
         kept_contracts.awards_by(scope, period, key)
         if kept_payments.months(period)
@@ -59,7 +58,7 @@ def _split(scope: Scope, period: Period, key) -> tuple[dict, dict]:
         .where(scope.needs(), Contract.created_at >= period.starts_at, Contract.created_at < period.ends_before)
         .group_by(key)
     )
-    awards = {row[0]: (row[1], row[2]) for row in db.session.execute(made).all()}
+    awards = {row[0]: (row[1], row[2]) for row in rows_of(made, kept=bool(kept_payments.months(period)))}
     return spend, awards
 
 
@@ -125,7 +124,7 @@ def shares(scope: Scope, period: Period, *, by=None, fold: dict | None = None):
     from . import kept_payments
 
     if by is None and kept_payments.months(period):
-        return Shares(*(int(v) for v in db.session.execute(kept_payments.shares_select(scope, period)).one()))
+        return Shares(*(int(v) for v in rows_of(kept_payments.shares_select(scope, period), kept=True)[0]))
     is_vcse = Organisation.legal_form.in_([f.value for f in VCSE_FORMS])
     rows = keyed(
         sa.select(

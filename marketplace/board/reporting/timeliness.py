@@ -10,10 +10,10 @@ from fractions import Fraction
 import sqlalchemy as sa
 
 from ...contracts.models import Contract
-from ...extensions import db, on_postgresql
+from ...extensions import on_postgresql
 from ...needs.models import Need
 from ...payments.models import TARGET_DAYS, Payment, PaymentStatus
-from .scope import Period, Scope, keyed, paid_in
+from .scope import Period, Scope, keyed, paid_in, rows_of
 
 
 @dataclass(frozen=True)
@@ -59,19 +59,20 @@ def timeliness(scope: Scope, period: Period, now: datetime, *, by=None, fold: di
     return {key: figures for key, (figures, _) in found.items()} if by is not None else found[None][0]
 
 
-def _histogram(grouped, fold: dict | None, sums: int = 0) -> dict:
+def _histogram(grouped, fold: dict | None, sums: int = 0, *, kept: bool = False) -> dict:
     """How many payments took each number of days, and their pence, per key (a few rows a
     key, however many payments), folded: {key: {days: [payments, pence, *sums]}}, from
     `grouped`, a SELECT of (key, days, payments, pence, *sums) grouped by key and days: one
     pass over the payments (or their kept figures), from which the median, the number paid
-    and within TARGET_DAYS and the pence paid are all read."""
+    and within TARGET_DAYS and the pence paid are all read. With `kept`, `grouped` reads the
+    kept figures (keeping.read)."""
     counts: dict = {}
-    for key, days, number, *pence in db.session.execute(grouped):
+    for key, days, number, *pence in rows_of(grouped, kept):
         key = (fold or {}).get(key, key)
         by_days = counts.setdefault(key, {})
-        kept = by_days.setdefault(int(days), [0] * (2 + sums))
+        row = by_days.setdefault(int(days), [0] * (2 + sums))
         for i, value in enumerate((number, *pence)):
-            kept[i] += int(value or 0)
+            row[i] += int(value or 0)
     return counts
 
 
@@ -121,9 +122,10 @@ def timeliness_of(
     passed = sa.select(
         taken.c.key, taken.c.days, sa.func.count(), sa.func.coalesce(sa.func.sum(taken.c.pence), 0), *totals
     ).group_by(taken.c.key, taken.c.days)
-    if kept and kept_payments.months(period):
+    read_kept = bool(kept and kept_payments.months(period))
+    if read_kept:
         passed = kept_payments.histogram(scope, period, by_area=grouped, shares=bool(sums))
-    histogram = _histogram(passed, fold, len(sums))
+    histogram = _histogram(passed, fold, len(sums), kept=read_kept)
     if not grouped:
         histogram = {None: histogram.get(0, {})}
     overdue = (
