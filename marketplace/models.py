@@ -16,6 +16,7 @@ from .delivery.models import (
     ReportOutcome,
     ReportSubmission,
 )
+from .feedback.models import FeedbackChange, FeedbackLink, FeedbackResponse
 from .evaluation.models import (
     AgreedScore,
     AssessmentSummary,
@@ -63,6 +64,9 @@ __all__ = [
     "ContractParty",
     "ContractVariation",
     "Criterion",
+    "FeedbackChange",
+    "FeedbackLink",
+    "FeedbackResponse",
     "DesiredOutcome",
     "Follow",
     "IncomeBand",
