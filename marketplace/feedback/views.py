@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from .. import signals
 from ..contracts.models import Contract
+from ..delivery.so_far import outcomes_so_far
 from ..extensions import db
 from ..notifications import external_url
 from ..permissions import Action, can
@@ -67,3 +68,13 @@ def link_panel(contract: Contract) -> LinkPanel | None:
 @signals.contract_page.connect
 def _on_the_contract_page(contract: Contract) -> dict:
     return {"feedback_panel": link_panel(contract)}
+
+
+def review_values(contract: Contract) -> dict:
+    """For the partnership review page, beside the outcomes: the answers in numbers and the
+    published comments (whoever reads the review reads these)."""
+    return {
+        "feedback_summary": summaries.summary(contract),
+        "feedback_published": services.published_comments([contract.id]),
+        "so_far": outcomes_so_far(contract),
+    }
