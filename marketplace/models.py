@@ -16,7 +16,6 @@ from .delivery.models import (
     ReportOutcome,
     ReportSubmission,
 )
-from .feedback.models import FeedbackChange, FeedbackLink, FeedbackResponse
 from .evaluation.models import (
     AgreedScore,
     AssessmentSummary,
@@ -28,6 +27,7 @@ from .evaluation.models import (
     Score,
     ScoreSheet,
 )
+from .feedback.models import FeedbackChange, FeedbackLink, FeedbackResponse
 from .needs.counts import NeedCount
 from .needs.models import (
     Amendment,
@@ -64,10 +64,10 @@ __all__ = [
     "ContractParty",
     "ContractVariation",
     "Criterion",
+    "DesiredOutcome",
     "FeedbackChange",
     "FeedbackLink",
     "FeedbackResponse",
-    "DesiredOutcome",
     "Follow",
     "IncomeBand",
     "Invitation",

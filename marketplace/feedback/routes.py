@@ -34,7 +34,9 @@ def _page(contract: Contract, forms: dict | None = None, failed=None):
     forms = dict(forms or {})
     for response in held if may_publish else []:
         if response.id not in forms:
-            forms[response.id] = DecideForm(prefix=f"comment-{response.id}", formdata=None, data={"text": response.comment})
+            forms[response.id] = DecideForm(
+                prefix=f"comment-{response.id}", formdata=None, data={"text": response.comment}
+            )
     return render_template(
         "feedback/contract.html",
         contract=contract,

@@ -80,4 +80,3 @@ def thanks(code):
 def too_many(error):
     db.session.rollback()
     return render_template("feedback/limited.html"), 429
-

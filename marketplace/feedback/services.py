@@ -68,9 +68,7 @@ def make_link(contract: Contract, *, actor=None, code: str | None = None) -> Fee
     if existing is not None:
         return existing
     for _attempt in range(5):
-        link = FeedbackLink(
-            contract_id=contract.id, code=code or new_code(), created_by_id=getattr(actor, "id", None)
-        )
+        link = FeedbackLink(contract_id=contract.id, code=code or new_code(), created_by_id=getattr(actor, "id", None))
         try:
             with db.session.begin_nested():
                 db.session.add(link)
