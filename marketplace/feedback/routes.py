@@ -5,13 +5,13 @@ printable poster and the button that turns the link off or on (feedback.link); a
 area's page of its partnerships' feedback (area.dashboard)."""
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..contracts.models import Contract
 from ..extensions import db
 from ..forms import ConfirmForm
+from ..i18n import current_language, in_language
 from ..permissions import Action, can, require
 from ..reference.models import Area
 from ..refusals import committed
@@ -97,7 +97,8 @@ def poster(contract_id):
     link = services.link_of(contract) or services.make_link(contract, actor=current_user)
     db.session.commit()
     url = views.short_url(link)
-    languages = ["cy", "en"] if contract.need.area.in_wales else ["en"]
+    # In Wales, Welsh and English (Welsh first); elsewhere, the page's language.
+    languages = ["cy", "en"] if contract.need.area.in_wales else [current_language()]
     return render_template("feedback/poster.html", contract=contract, link=link, url=url, sides=_sides(url, languages))
 
 
@@ -105,7 +106,7 @@ def _sides(url: str, languages: list[str]) -> list[dict]:
     """The poster's words in each language, whatever the page's language."""
     sides = []
     for language in languages:
-        with force_locale(language):
+        with in_language(language):
             sides.append(
                 {
                     "lang": language,

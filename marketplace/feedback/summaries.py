@@ -62,8 +62,8 @@ def _counts(column, contract_id: int) -> dict:
         .select_from(FeedbackResponse)
         .where(FeedbackResponse.contract_id == contract_id)
         .group_by(column)
-    )
-    return dict(rows)
+    ).all()
+    return {value: number for value, number in rows}  # noqa: C416  (a Result is not a mapping's items)
 
 
 def summary(contract: Contract) -> Summary:
