@@ -73,6 +73,8 @@ def test_the_link_is_turned_off_and_on_again_audited(client, made):
     db.session.expire_all()
     assert not db.session.get(FeedbackLink, link.id).is_open
     assert "This feedback link is closed" in page_text(client.get(f"/f/{link.code}"))
+    assert "Turned off on" in page_text(owner.get(f"/contracts/{made.contract.id}"))
+    assert made.provider.name in page_text(owner.get(f"/contracts/{made.contract.id}"))
     commissioner = _as(client, made.commissioner)
     post_form(commissioner, url, from_url=f"/contracts/{made.contract.id}")
     db.session.expire_all()
