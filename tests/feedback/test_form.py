@@ -100,6 +100,7 @@ def test_every_bad_answer_is_told_by_its_field_and_nothing_is_kept(client, link,
     assert response.status_code == 400
     assert message in error_summary(response)
     assert f'href="#{field}' in page_text(response)
+    assert "<title>Error: Tell us what you think" in page_text(response)
     assert _writes() == before
 
 
