@@ -14,6 +14,7 @@ from marketplace.timeutil import london_date, utcnow
 from .. import factories
 from ..helpers import count, error_summary, page_text, post_form
 
+SERVICE_ANSWERS = {"helped": "yes", "changes": [], "treated": 5, "recommend": "yes", "comment": None}
 GOOD = {"helped": "yes", "changes": ["feel-better", "talk"], "treated": "5", "recommend": "not_sure", "comment": ""}
 
 
@@ -141,9 +142,13 @@ def test_a_closed_link_says_so_and_keeps_nothing(client, link):
     db.session.commit()
     assert "This feedback link is closed" in page_text(client.get(_url(link)))
     before = _writes()
-    response = client.post(_url(link), data=GOOD)  # no form to take a token from: refused anyway
-    assert response.status_code in (200, 400)
+    # Answers sent from a page opened before it closed (a valid token): told, nothing kept.
+    response = post_form(client, _url(link), GOOD, from_url="/sign-in")
+    assert response.status_code == 200
+    assert "This feedback link is closed" in page_text(response)
     assert _writes() == before
+    with pytest.raises(services.FeedbackError):
+        services.give(link, **{**SERVICE_ANSWERS, "today": london_date(utcnow())})
 
 
 @pytest.mark.parametrize("code", ["ZZZZZZZZ", "nope", "0OIL1234", "x" * 300])
