@@ -128,6 +128,7 @@ def _blueprints(app: Flask) -> None:
     from .delivery import bp as delivery_bp
     from .errors import register_error_handlers
     from .evaluation import bp as evaluation_bp
+    from .feedback import bp as feedback_bp
     from .main import bp as main_bp
     from .needs import bp as needs_bp
     from .opendata import bp as opendata_bp
@@ -146,6 +147,7 @@ def _blueprints(app: Flask) -> None:
         contracts_bp,
         delivery_bp,
         payments_bp,
+        feedback_bp,
         board_bp,
         opendata_bp,
         admin_bp,

@@ -27,6 +27,7 @@ from .evaluation.models import (
     Score,
     ScoreSheet,
 )
+from .feedback.models import FeedbackChange, FeedbackLink, FeedbackResponse
 from .needs.counts import NeedCount
 from .needs.models import (
     Amendment,
@@ -64,6 +65,9 @@ __all__ = [
     "ContractVariation",
     "Criterion",
     "DesiredOutcome",
+    "FeedbackChange",
+    "FeedbackLink",
+    "FeedbackResponse",
     "Follow",
     "IncomeBand",
     "Invitation",

@@ -71,6 +71,13 @@ Role x action (x: allowed; own: only for their own organisation or area; -: refu
 | contract.rate (partnership review) | -   | -               | -              | board member of the need's area, not of a party | - |
 | review.respond               | -         | own (lead)      | own (lead)     | commissioner of the need's area, not of a party | - |
 | organisation.figures         | -         | own             | own            | -          | -     |
+| feedback.link (a contract's short link, QR code, poster; turn it off or on) | - | own (lead) | own (lead) | commissioner of the need's area, not of a party | - |
+| feedback.read_held (comments not yet published) | - | own (lead) | own (lead) | commissioner or board member of the need's area | - |
+| feedback.publish (publish or decline a comment) | - | -  | own (lead)     | commissioner of the need's area, not of a party | - |
+
+A contract's feedback counts, charts and published comments are read by whoever reads the
+contract (contract.view); an area's feedback page by whoever reads its dashboard
+(area.dashboard).
 
 Evaluators read bids only through `bids.access`, and only those they may score; board
 members see everything of their area and change nothing but sign-offs.
@@ -155,6 +162,9 @@ class Action(enum.StrEnum):
     RATE_PARTNERSHIP = "contract.rate"
     RESPOND_TO_REVIEW = "review.respond"
     VIEW_ORGANISATION_FIGURES = "organisation.figures"
+    MANAGE_FEEDBACK_LINK = "feedback.link"
+    READ_HELD_FEEDBACK = "feedback.read_held"
+    PUBLISH_FEEDBACK = "feedback.publish"
 
 
 Rule = Callable[[Any, Any], bool]

@@ -343,6 +343,11 @@ TABLE = [
     (Action.VIEW_ORGANISATION_FIGURES, "verified_org", LEAD),
     (Action.VIEW_ORGANISATION_FIGURES, "unverified_org", {"owner"}),
     (Action.VIEW_ORGANISATION_FIGURES, "none", set()),
+    # Feedback from people supported: the lead and the commissioner manage the link and
+    # decide on comments (of the lead, only its owner); the board reads comments held.
+    (Action.MANAGE_FEEDBACK_LINK, "contract", LEAD | COMMISSIONERS),
+    (Action.READ_HELD_FEEDBACK, "contract", LEAD | COMMISSIONERS | {"board_member"}),
+    (Action.PUBLISH_FEEDBACK, "contract", {"owner"} | COMMISSIONERS),
 ]
 
 

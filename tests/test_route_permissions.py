@@ -50,6 +50,7 @@ from marketplace.contracts.models import ContractParty, PartyRole
 from marketplace.delivery import drafts, evidence
 from marketplace.evaluation import award, low_bids, panel, timing
 from marketplace.extensions import db, limiter
+from marketplace.feedback import services as feedback
 from marketplace.needs import digest, following, questions
 from marketplace.needs import documents as need_documents
 from marketplace.notifications import OutboxEmail
@@ -156,6 +157,7 @@ def case(outcome, settings=None, why="", **args) -> Case:
 # sign_off_decision; contract_bid_a (assessment summary sent), contract, milestone_1
 # (report submitted, with evidence sent), milestone_2 (draft report, draft evidence),
 # sent_evidence, draft_evidence, payment (the advance), variation (waiting), review;
+# feedback_code (the contract's feedback link), feedback_comment (a response's comment held);
 # contract_ocid (the OCDS ocid of the contract's need);
 # email (the bid invitation's email); staff_invitation, reset_token, verify_token.
 
@@ -388,6 +390,30 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("evaluation.sign_off", "POST"): [case(expect({"board_member"}), decision_id="sign_off_decision")],
     ("evaluation.sign_offs", "GET"): [case(expect({"board_member"}))],
     ("evaluation.summary", "GET"): [case(expect(LEAD | OVERSEERS, others=404), bid_id="contract_bid_a")],
+    # Feedback from people supported: anyone answers through the short link; whoever reads
+    # the contract reads the answers; the lead and the commissioner manage the link; the
+    # lead's owner and the commissioner publish or decline a comment held.
+    ("feedback.give", "GET"): [
+        case(PUBLIC, code="feedback_code"),
+        case(expect(others=404, anonymous=404), code=Literal("ZZZZZZZZ"), why="an unknown code"),
+    ],
+    ("feedback.give", "POST"): [case(PUBLIC, code="feedback_code")],
+    ("feedback.thanks", "GET"): [case(PUBLIC, code="feedback_code")],
+    ("feedback.contract_feedback", "GET"): [case(CONTRACT, contract_id="contract")],
+    ("feedback.decide", "POST"): [
+        case(
+            expect({"owner_a", "commissioner"}, forbidden=CONTRACT_READERS, others=404),
+            contract_id="contract",
+            response_id="feedback_comment",
+        ),
+    ],
+    ("feedback.switch_link", "POST"): [
+        case(expect(LEAD | COMMISSIONER, forbidden=CONTRACT_READERS, others=404), contract_id="contract"),
+    ],
+    ("feedback.poster", "GET"): [
+        case(expect(LEAD | COMMISSIONER, forbidden=CONTRACT_READERS, others=404), contract_id="contract"),
+    ],
+    ("feedback.area_feedback", "GET"): [case(DASHBOARD, area_id="east_kent")],
     # Public pages.
     ("main.accessibility", "GET"): [case(PUBLIC)],
     ("main.cookies", "GET"): [case(PUBLIC)],
@@ -656,6 +682,8 @@ ELSEWHERE_DRAFT_TITLE = "Elsewhere-draft-marker-90be"
 DRAFT_REPORT_NARRATIVE = "Draft-report-marker-3d55"
 DRAFT_EVIDENCE = b"month,people\ndraft-evidence-marker-6b21,3\n"
 SENT_EVIDENCE = b"month,people\nsent-evidence-6b22,4\n"
+HELD_COMMENT = "Held-feedback-marker-5c08"
+PUBLISHED_ORIGINAL = "Unedited-feedback-marker-7e13"
 
 
 def _markers(ids: dict) -> list[tuple[str, list[bytes], frozenset]]:
@@ -666,6 +694,8 @@ def _markers(ids: dict) -> list[tuple[str, list[bytes], frozenset]]:
         ("A's closed bid", [CLOSED_A_ANSWER.encode()], LEAD | OVERSEERS | {"evaluator"}),
         ("East Kent's draft need", [DRAFT_TITLE.encode()], COMMISSIONER),
         ("London's draft need", [ELSEWHERE_DRAFT_TITLE.encode()], frozenset({"other_commissioner"})),
+        ("a feedback comment held", [HELD_COMMENT.encode()], LEAD | OVERSEERS),
+        ("a feedback comment as written, since published", [PUBLISHED_ORIGINAL.encode()], frozenset()),
         ("the draft report", [DRAFT_REPORT_NARRATIVE.encode(), DRAFT_EVIDENCE], LEAD),
         # Live links are for their recipients' inboxes: no page shows one.
         (
@@ -866,6 +896,12 @@ def _build() -> tuple[dict, dict]:
     review = reviews.rate(
         contract, period=due.key, rating="good", comment="A strong start.", actor=users["board_member"]
     )
+    link = feedback.make_link(contract)
+    answers = {"helped": "yes", "changes": [], "treated": 5, "recommend": "yes", "today": london_date(now)}
+    held = feedback.give(link, comment=f"{HELD_COMMENT}: kind staff", **answers)
+    published = feedback.give(link, comment=f"{PUBLISHED_ORIGINAL}: Sam helped", **answers)
+    feedback.decide(published, publish=True, text="Staff helped me.", actor=commissioner)
+    ids.update(feedback_code=link.code, feedback_comment=held.id)
     ids.update(
         contract_bid_a=awarded.bids[0].id,
         contract=contract.id,

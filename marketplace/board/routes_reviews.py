@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from ..contracts.models import Contract
 from ..extensions import db
+from ..feedback.views import review_values
 from ..paging import requested_page
 from ..permissions import Action, can, require
 from ..reference.models import Area
@@ -52,7 +53,13 @@ def _page(contract: Contract, *, rate_form=None, respond_forms=None, failed=None
             forms[review.id] = RespondForm(prefix=f"review-{review.id}", formdata=None)
     context = {"form": failed} if failed is not None else {}
     return render_template(
-        "board/reviews.html", contract=contract, history=history, rate_form=rate_form, respond_forms=forms, **context
+        "board/reviews.html",
+        contract=contract,
+        history=history,
+        rate_form=rate_form,
+        respond_forms=forms,
+        **review_values(contract),
+        **context,
     ), 400 if failed is not None else 200
 
 

@@ -3,7 +3,8 @@
 needs.py) and the demo providers' bids on them: a consortium of the charity and the CIC, a
 draft, and on the closed need an abnormally low bid from the large company, flagged at
 closing (bids.py). Then a need in moderation and one awarded (evaluation.py) whose
-contract is in delivery (delivery.py).
+contract is in delivery (delivery.py), with feedback from the people it
+supports (feedback.py).
 
 Behind them, two financial years of history (history.py) for the board's dashboard: needs
 published, bid for by providers of every size and type, evaluated, awarded, delivered,
@@ -20,6 +21,7 @@ from ..board.reporting.kept import keep_closed_need_bids
 from .bids import add_bids
 from .delivery import add_delivery
 from .evaluation import add_evaluations
+from .feedback import add_feedback
 from .history import add_history
 from .needs import add_needs
 from .people import load_people, refuse_in_production
@@ -35,6 +37,7 @@ def load_demo_data(password: str) -> list[tuple[str, str]]:
     add_bids()
     add_evaluations()
     add_delivery()
+    add_feedback()
     add_history(pdus, categories)
     add_reviews()
     logins += add_wales(password)
