@@ -2,8 +2,8 @@
 figure or an organisation adds 1, so that what is read from the kept figures can be kept
 per process until it changes
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0026
+Revises: 0023
 Create Date: 2026-12-07 12:40:00.000000
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0023'
-down_revision = '0022'
+revision = '0026'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
