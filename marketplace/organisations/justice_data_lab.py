@@ -47,7 +47,7 @@ def percent(tenths: int) -> str:
 
 
 def points(tenths: int) -> str:
-    """Tenths of a percentage point, signed: -96 is "−9.6"."""
+    """Tenths of a percentage point, signed, with a true minus sign: -96 is "\u22129.6"."""
     return f"{tenths / 10:.1f}".replace("-", "\u2212")
 
 

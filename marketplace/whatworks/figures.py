@@ -135,7 +135,11 @@ def _read(first: int, last: int):
         .join(Organisation, Organisation.id == WhatWorksPeople.organisation_id)
         .where(WhatWorksPeople.month.between(first, last), WhatWorksPeople.category_id > 0)
         .group_by(
-            WhatWorksPeople.category_id, Organisation.id, Organisation.name, Organisation.income_band, organisation_type()
+            WhatWorksPeople.category_id,
+            Organisation.id,
+            Organisation.name,
+            Organisation.income_band,
+            organisation_type(),
         )
         .having(sa.func.sum(WhatWorksPeople.approvals) > 0)
     ).all()

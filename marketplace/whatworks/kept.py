@@ -70,7 +70,9 @@ def _touched(session):
     """The approved submissions a flush may move between groups: those the board's outcome
     figures watch, and those of a contract whose lead organisation changes."""
     ids, new = kept_outcomes._touched(session)
-    leads = [obj.id for obj in session.dirty if isinstance(obj, Contract) and keeping.changed(obj, ("organisation_id",))]
+    leads = [
+        obj.id for obj in session.dirty if isinstance(obj, Contract) and keeping.changed(obj, ("organisation_id",))
+    ]
     if leads:
         ids = ids | set(
             session.connection().scalars(
