@@ -22,7 +22,7 @@ def contract(*, legal_form=LegalForm.REGISTERED_CHARITY, band=IncomeBand.MICRO, 
 
 def report(made, milestone: int, *, started: int, completed: int, lines: dict, approve: bool = True):
     """Report a milestone: `lines` is {outcome index of the contract: (achieved, partly,
-    not)}; submitted, and approved unless told not to."""
+    not)}, nobody for the outcomes left out; submitted, and approved unless told not to."""
     outcomes = made.contract.outcomes
     draft = drafts.start_report(made.contract.milestones[milestone], made.provider)
     drafts.save_report(
@@ -30,7 +30,7 @@ def report(made, milestone: int, *, started: int, completed: int, lines: dict, a
         referred=started,
         started=started,
         completed=completed,
-        outcomes={outcomes[i].id: counts for i, counts in lines.items()},
+        outcomes={o.id: lines.get(i, (0, 0, 0)) for i, o in enumerate(outcomes)},
         narrative="Going well.",
         case_study="",
         actor=made.provider,
