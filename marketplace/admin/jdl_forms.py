@@ -117,17 +117,17 @@ class JusticeDataLabForm(FlaskForm):
         empty=_l("Enter the comparison group's reoffending rate"),
     )
     lower = TenthsField(
-        _l("Lower end of the 95% interval of the difference (percentage points)"),
+        _l("Lower end of the interval (95%), in percentage points"),
         minimum=-100,
         maximum=100,
         example="-9.6",
         empty=_l("Enter the lower end of the interval"),
         description=_l(
-            "The cohort's rate less the comparison group's, as published: negative when the cohort reoffended less."
+            "The difference is the cohort's rate less the comparison group's, as published: negative when the cohort reoffended less."
         ),
     )
     upper = TenthsField(
-        _l("Upper end of the 95% interval of the difference (percentage points)"),
+        _l("Upper end of the interval (95%), in percentage points"),
         minimum=-100,
         maximum=100,
         example="-2.2",

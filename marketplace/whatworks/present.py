@@ -64,7 +64,7 @@ def csv_rows(period_label: str, categories: list[CategoryFigures]) -> list[list]
             _("Outcome"),
             _("People reported"),
             _("Achievement rate"),
-            _("95% interval"),
+            _("Interval (95%)"),
         ]
     ]
     for category in categories:

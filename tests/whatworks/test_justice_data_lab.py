@@ -122,7 +122,7 @@ def test_the_provider_is_found_by_its_company_or_portal_number_too(client, admin
         ),
         (
             {"upper": "150"},
-            "Upper end of the 95% interval of the difference (percentage points) must be between -100 and 100",
+            "Upper end of the interval (95%), in percentage points must be between -100 and 100",
         ),
         ({"significance": "huge"}, "Select the significance as published"),
         ({"published_on": ["31", "2", "2025"]}, "The date published must be a real date"),
