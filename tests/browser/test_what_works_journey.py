@@ -6,6 +6,7 @@ axe-core's WCAG 2.2 A/AA checks (see conftest.Tab). Nothing here writes."""
 import csv
 import io
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -31,7 +32,7 @@ def test_anyone_opens_what_works_from_open_data_changes_the_period_and_downloads
     with page.expect_download() as download:
         page.get_by_role("link", name="Download these figures (CSV)").click()
     assert download.value.suggested_filename == "what-works-all-time.csv"
-    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     assert rows[0][:3] == ["Period", "Service category", "Breakdown"]
     assert any(row[8].endswith("%") for row in rows[1:]), "a rate in the CSV"
 
