@@ -184,3 +184,9 @@ def test_the_page_reads_the_same_statements_for_one_provider_or_many(client, db_
     with StatementCount() as many:
         client.get("/what-works")
     assert many.count == one.count <= 6
+
+
+def test_the_open_data_page_links_what_works_and_its_csv(client, db_session):
+    html = page_text(client.get("/open-data"))
+    main = html[html.index("<main") : html.index("</main>")]
+    assert 'href="/what-works"' in main and 'href="/what-works.csv"' in main
