@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from .. import audit
 from ..extensions import Model, db, enum_type
@@ -146,7 +146,11 @@ class JusticeDataLabError(Refusal):
 def published(**where) -> list[JusticeDataLabResult]:
     """The results not withdrawn, newest published first, optionally of one organisation
     (organisation_id=...)."""
-    query = sa.select(JusticeDataLabResult).where(JusticeDataLabResult.withdrawn_at.is_(None))
+    query = (
+        sa.select(JusticeDataLabResult)
+        .options(joinedload(JusticeDataLabResult.organisation), joinedload(JusticeDataLabResult.category))
+        .where(JusticeDataLabResult.withdrawn_at.is_(None))
+    )
     for name, value in where.items():
         query = query.where(getattr(JusticeDataLabResult, name) == value)
     return list(

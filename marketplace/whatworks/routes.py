@@ -13,8 +13,6 @@ from ..organisations import justice_data_lab
 from . import bp, charts, figures, periods, present
 from .suppression import FEWER
 
-CACHE = "public, max-age=300"
-
 
 def _asked():
     offered = periods.choices(figures.months_with_data())
@@ -27,22 +25,17 @@ def what_works():
     offered, choice, errors = _asked()
     categories = figures.by_category(choice.first, choice.last)
     results = justice_data_lab.published()
-    response = Response(
-        render_template(
-            "whatworks/page.html",
-            offered=offered,
-            choice=choice,
-            errors=errors,
-            categories=categories,
-            charts={c.id: charts.outcomes(c) for c in categories},
-            present=present,
-            results=results,
-            fewer=FEWER,
-        ),
-        status=400 if errors else 200,
-    )
-    response.headers["Cache-Control"] = CACHE
-    return response
+    return render_template(
+        "whatworks/page.html",
+        offered=offered,
+        choice=choice,
+        errors=errors,
+        categories=categories,
+        charts={c.id: charts.outcomes(c) for c in categories},
+        present=present,
+        results=results,
+        fewer=FEWER,
+    ), 400 if errors else 200
 
 
 @bp.get("/what-works.csv")
@@ -58,5 +51,5 @@ def what_works_csv():
     return Response(
         out.getvalue(),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": CACHE},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -170,7 +170,10 @@ def test_the_kept_figures_equal_those_made_again_from_the_reports(client, three)
 
 
 def test_the_page_reads_the_same_statements_for_one_provider_or_many(client, db_session):
+    from .test_justice_data_lab import _result
+
     a = world.contract(band=IncomeBand.MICRO, name="Alder Trust")
+    _result(a.contract.organisation, a.commissioner)
     world.report(a, 1, started=30, completed=20, lines={0: (10, 4, 6)})
     db.session.commit()
     client.get("/what-works")  # the reference data's snapshot, once per process
@@ -178,6 +181,7 @@ def test_the_page_reads_the_same_statements_for_one_provider_or_many(client, db_
         client.get("/what-works")
     for name in ("Beech Ltd", "Cedar Trust", "Damson Trust"):
         made = world.contract(name=name)
+        _result(made.contract.organisation, made.commissioner, service_name=f"{name} programme")
         world.report(made, 1, started=15, completed=5, lines={0: (5, 5, 5), 1: (1, 1, 1)})
         world.report(made, 2, started=15, completed=5, lines={0: (5, 5, 5)})
     db.session.commit()
