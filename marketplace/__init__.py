@@ -135,6 +135,7 @@ def _blueprints(app: Flask) -> None:
     from .organisations import bp as organisations_bp
     from .payments import bp as payments_bp
     from .reference import bp as reference_bp
+    from .whatworks import bp as whatworks_bp
 
     for blueprint in (
         main_bp,
@@ -150,6 +151,7 @@ def _blueprints(app: Flask) -> None:
         feedback_bp,
         board_bp,
         opendata_bp,
+        whatworks_bp,
         admin_bp,
     ):
         app.register_blueprint(blueprint)

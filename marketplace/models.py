@@ -42,9 +42,11 @@ from .needs.models import (
 )
 from .notifications.models import OutboxEmail
 from .opendata.models import OcdsRelease
+from .organisations.justice_data_lab import JusticeDataLabResult
 from .organisations.models import IncomeBand, LegalForm, Organisation
 from .payments.models import Payment, StripeAccount, StripeEvent
 from .reference.models import Area, AreaKind, DesiredOutcome, ServiceCategory
+from .whatworks.models import WhatWorksOutcome, WhatWorksPeople
 
 __all__ = [
     "AgreedScore",
@@ -71,6 +73,7 @@ __all__ = [
     "Follow",
     "IncomeBand",
     "Invitation",
+    "JusticeDataLabResult",
     "LegalForm",
     "Lot",
     "LowBidReview",
@@ -102,4 +105,6 @@ __all__ = [
     "StripeAccount",
     "StripeEvent",
     "User",
+    "WhatWorksOutcome",
+    "WhatWorksPeople",
 ]

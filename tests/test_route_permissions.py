@@ -159,7 +159,8 @@ def case(outcome, settings=None, why="", **args) -> Case:
 # sent_evidence, draft_evidence, payment (the advance), variation (waiting), review;
 # feedback_code (the contract's feedback link), feedback_comment (a response's comment held);
 # contract_ocid (the OCDS ocid of the contract's need);
-# email (the bid invitation's email); staff_invitation, reset_token, verify_token.
+# email (the bid invitation's email); staff_invitation, reset_token, verify_token;
+# jdl_result (a Justice Data Lab result for A's service).
 
 TABLE: dict[tuple[str, str], list[Case]] = {
     # Accounts: the emailed links work for whoever holds them; the rest needs no account.
@@ -210,6 +211,11 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("admin.edit_area", "GET"): [case(ADMINS_ONLY, area_id="east_kent")],
     ("admin.edit_area", "POST"): [case(ADMINS_ONLY, area_id="east_kent")],
     ("admin.emails", "GET"): [case(ADMINS_ONLY)],
+    ("admin.justice_data_lab_results", "GET"): [case(ADMINS_ONLY)],
+    ("admin.record_justice_data_lab_result", "GET"): [case(ADMINS_ONLY)],
+    ("admin.record_justice_data_lab_result", "POST"): [case(ADMINS_ONLY)],
+    ("admin.withdraw_justice_data_lab_result", "GET"): [case(ADMINS_ONLY, result_id="jdl_result")],
+    ("admin.withdraw_justice_data_lab_result", "POST"): [case(ADMINS_ONLY, result_id="jdl_result")],
     ("admin.organisations", "GET"): [case(ADMINS_ONLY)],
     ("admin.show_email", "GET"): [case(ADMINS_ONLY, email_id="email")],
     ("admin.show_user", "GET"): [case(ADMINS_ONLY, user_id="member_a_user")],
@@ -428,6 +434,9 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     # Open data: for anyone, no sign-in (organisations named, never a person).
     ("main.open_data", "GET"): [case(PUBLIC)],
     ("main.public_contracts", "GET"): [case(PUBLIC)],
+    # What works: outcomes across every area and the Justice Data Lab results, for anyone.
+    ("whatworks.what_works", "GET"): [case(PUBLIC)],
+    ("whatworks.what_works_csv", "GET"): [case(PUBLIC)],
     ("main.public_contract", "GET"): [case(PUBLIC, contract_id="contract")],
     ("main.grants_json", "GET"): [case(PUBLIC)],
     # Needs: anyone reads a published need; a draft is the commissioner's (404 on the
@@ -928,8 +937,32 @@ def _build() -> tuple[dict, dict]:
         reset_token=tokens.make_token("reset-password", {"u": member_a.id, "n": member_a.session_nonce}),
         verify_token=tokens.make_token("verify-email", {"u": unconfirmed.id, "e": unconfirmed.email}),
     )
+    # A published Justice Data Lab result for A's service (issue 24: admins record and withdraw).
+    ids["jdl_result"] = _jdl_result(org_a, admin).id
     db.session.flush()
     return ids, users
+
+
+def _jdl_result(organisation, admin):
+    from datetime import date
+
+    from marketplace.organisations import justice_data_lab
+    from marketplace.reference.models import ServiceCategory
+
+    return justice_data_lab.record(
+        actor=admin,
+        organisation_id=organisation.id,
+        service_name="Alder Women's Support",
+        category_id=db.session.scalars(sa.select(ServiceCategory.id).order_by(ServiceCategory.id)).first(),
+        cohort_size=120,
+        cohort_rate_tenths=281,
+        comparison_rate_tenths=340,
+        difference_lower_tenths=-96,
+        difference_upper_tenths=-22,
+        significance=justice_data_lab.Significance.REDUCTION,
+        published_on=date(2025, 3, 27),
+        url="https://www.gov.uk/government/statistics/justice-data-lab",
+    )
 
 
 def _evaluated(title, commissioner, evaluator, *providers, lots):

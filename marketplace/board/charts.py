@@ -162,6 +162,24 @@ def outcomes(rows) -> Chart:
     )
 
 
+def national(rows) -> Chart:
+    """The area's outcome rates beside the nation's (reporting/national.py); no bar where
+    too few people were reported."""
+    return _bars(
+        [r.category for r in rows],
+        [
+            (_("This area"), [percent(r.area_rate) for r in rows]),
+            (_("England and Wales"), [percent(r.national_rate) for r in rows]),
+        ],
+        alt=_(
+            "Bar chart of the share of outcomes achieved in each service category, in this area and in England "
+            "and Wales (partly achieved counts half). The numbers are in the table beside it."
+        ),
+        formatter=_percent_label,
+        percent=True,
+    )
+
+
 def timeliness(t) -> Chart:
     return _bars(
         [_("Paid within 10 days"), _("Paid later"), _("Overdue now")],

@@ -24,6 +24,7 @@ from . import bp, charts, tables
 from . import decisions as decision_record
 from .reporting.comparison import comparison
 from .reporting.competition import activity, success_rates
+from .reporting.national import FEWER, against_national
 from .reporting.outcomes import outcomes_by_category
 from .reporting.ratings import rating_counts
 from .reporting.scope import Period, Scope
@@ -123,6 +124,7 @@ def _figures(area: Area, scope, period, errors: dict, values: dict) -> dict:
         "outcomes": outcomes_by_category(scope, period),
         "peers": comparison(area, period, now),
     }
+    figures["national"] = against_national(scope, period, figures["outcomes"])
     figures["charts"] = {
         "bands": charts.split(
             figures["bands"],
@@ -144,6 +146,7 @@ def _figures(area: Area, scope, period, errors: dict, values: dict) -> dict:
         "outcomes": charts.outcomes(figures["outcomes"]),
         "timeliness": charts.timeliness(figures["timeliness"]),
         "comparison": charts.comparison(figures["peers"]),
+        "national": charts.national(figures["national"]),
     }
     return {
         **figures,
@@ -155,6 +158,7 @@ def _figures(area: Area, scope, period, errors: dict, values: dict) -> dict:
         "band_labels": BAND_LABELS,
         "type_labels": TYPE_LABELS,
         "success_labels": SUCCESS_LABELS,
+        "fewer": FEWER,
     }
 
 

@@ -13,6 +13,7 @@ from .. import csvfiles
 from ..money import format_pounds
 from .reporting.comparison import comparison
 from .reporting.competition import success_rates
+from .reporting.national import FEWER, against_national
 from .reporting.outcomes import outcomes_by_category
 from .reporting.spend import by_size_band, by_type
 from .reporting.timeliness import timeliness
@@ -79,6 +80,10 @@ COLUMNS = {
     "value": lazy_pgettext("CSV column", "value"),
     "paid_pence": lazy_pgettext("CSV column", "paid_pence"),
     "paid": lazy_pgettext("CSV column", "paid"),
+    "area_people_reported": lazy_pgettext("CSV column", "area_people_reported"),
+    "area_rate": lazy_pgettext("CSV column", "area_rate"),
+    "national_people_reported": lazy_pgettext("CSV column", "national_people_reported"),
+    "national_rate": lazy_pgettext("CSV column", "national_rate"),
 }
 
 
@@ -123,6 +128,21 @@ def _outcome_rows(scope, period) -> list[list]:
     ]
 
 
+def _national_rows(scope, period) -> list[list]:
+    """The area's outcome rates beside the nation's; fewer than FEWER people are not shown."""
+    fewer = _("fewer than %(n)s", n=FEWER)
+    return [header("category", "area_people_reported", "area_rate", "national_people_reported", "national_rate")] + [
+        [
+            row.category,
+            fewer if row.area_people is None else row.area_people,
+            fewer if row.area_rate is None else _decimal(row.area_rate),
+            fewer if row.national_people is None else row.national_people,
+            fewer if row.national_rate is None else _decimal(row.national_rate),
+        ]
+        for row in against_national(scope, period)
+    ]
+
+
 def _comparison_rows(area, period, now) -> list[list]:
     return [
         header("area", "spend_pence", "vcse_share", "local_share", "bids_per_lot", "median_days_to_pay", "overdue_now")
@@ -161,6 +181,8 @@ def dashboard_rows(figure: str, area, scope, period, now) -> list[list] | None:
         return _outcome_rows(scope, period)
     if figure == "comparison":
         return _comparison_rows(area, period, now)
+    if figure == "national":
+        return _national_rows(scope, period)
     if figure == "timeliness":
         return _timeliness_rows(scope, period, now)
     return None

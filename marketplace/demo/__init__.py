@@ -12,7 +12,8 @@ reported on and paid, each step through the services at its own past time (and d
 in the audit trail, dated.py), with some payments late and two overdue now; and the
 board's ratings of last year's partnerships (reviews.py). And in Wales, in Welsh: a
 commissioner of North Wales, a need in Welsh and English, and a Welsh charity's bid in
-Welsh (wales.py).
+Welsh (wales.py). And a published Justice Data Lab result for the charity's programme
+(justice_data_lab.py), shown on its page and on /what-works.
 
 Idempotent: running it again finds what exists and adds only what is missing.
 """
@@ -23,6 +24,7 @@ from .delivery import add_delivery
 from .evaluation import add_evaluations
 from .feedback import add_feedback
 from .history import add_history
+from .justice_data_lab import add_justice_data_lab
 from .needs import add_needs
 from .people import load_people, refuse_in_production
 from .reviews import add_reviews
@@ -40,6 +42,7 @@ def load_demo_data(password: str) -> list[tuple[str, str]]:
     add_feedback()
     add_history(pdus, categories)
     add_reviews()
+    add_justice_data_lab()  # issue 24: a published Justice Data Lab result for the demo charity
     logins += add_wales(password)
     keep_closed_need_bids()  # the board's kept figures, as close-needs keeps them
     return logins

@@ -19,7 +19,7 @@ from ..forms import ConfirmForm
 from ..permissions import Action, can, require
 from ..reference.services import current_pdus
 from ..refusals import committed
-from . import bp, services
+from . import bp, justice_data_lab, services
 from .forms import InviteMemberForm, OrganisationProfileForm, RegistrationForm
 from .models import Organisation
 
@@ -30,7 +30,12 @@ def show_organisation(organisation_id):
     if not can(current_user, Action.VIEW_ORGANISATION, organisation):
         abort(404)  # an unverified organisation is not public: don't confirm it exists
     policies = [Condition(c).label for c in organisation.policies or [] if c in Condition._value2member_map_]
-    return render_template("organisations/show.html", organisation=organisation, policy_labels=policies)
+    return render_template(
+        "organisations/show.html",
+        organisation=organisation,
+        policy_labels=policies,
+        jdl_results=justice_data_lab.published(organisation_id=organisation.id),
+    )
 
 
 @bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])

@@ -3,7 +3,7 @@ figure or an organisation adds 1, so that what is read from the kept figures can
 per process until it changes
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-12-07 12:40:00.000000
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0026'
-down_revision = '0023'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
