@@ -63,6 +63,9 @@ class Config:
 
     # Failed sign-ins allowed per minute, per account and per address.
     LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "5 per minute")
+    # How many feedback answers one address may send, and one contract's link may take.
+    FEEDBACK_LIMIT_PER_ADDRESS = os.environ.get("FEEDBACK_LIMIT_PER_ADDRESS", "5 per minute; 50 per day")
+    FEEDBACK_LIMIT_PER_LINK = os.environ.get("FEEDBACK_LIMIT_PER_LINK", "200 per day")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
 

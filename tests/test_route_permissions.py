@@ -619,8 +619,9 @@ def _allowed(role: str, method: str | None = None) -> set[str]:
 
 # POSTs every account makes about itself or without an account: signing in and out (the
 # second factor's pages too), registering, the emailed links, stopping following a need,
-# how it gets emails.
+# how it gets emails; and the feedback form anyone a contract supports may fill in.
 OWN_ACCOUNT_POSTS = {
+    "feedback.give",
     "accounts.accept_invitation",
     "accounts.forgot_password",
     "organisations.register",

@@ -17,18 +17,16 @@ from . import bp, services
 from .choices import choices_for
 from .forms import FeedbackForm
 
-# How many answers one address may send, and one link may take in a day (settings of
-# the same names override them).
-PER_ADDRESS = "5 per minute; 50 per day"
-PER_LINK = "200 per day"
+# How many answers one address may send, and one link may take (config.py, from the
+# environment).
 
 
 def _per_address() -> str:
-    return current_app.config.get("FEEDBACK_LIMIT_PER_ADDRESS", PER_ADDRESS)
+    return current_app.config["FEEDBACK_LIMIT_PER_ADDRESS"]
 
 
 def _per_link() -> str:
-    return current_app.config.get("FEEDBACK_LIMIT_PER_LINK", PER_LINK)
+    return current_app.config["FEEDBACK_LIMIT_PER_LINK"]
 
 
 def _link_key() -> str:

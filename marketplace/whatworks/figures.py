@@ -13,8 +13,8 @@ from fractions import Fraction
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ..board import keeping
 from ..board.reporting.scope import organisation_type
-from ..extensions import db
 from ..organisations.models import INCOME_BAND_LABELS, IncomeBand, Organisation, OrganisationType
 from ..reference.cache import snapshot
 from . import suppression
@@ -113,16 +113,16 @@ class CategoryFigures:
 
 def months_with_data() -> tuple[int, int] | None:
     """The first and last yyyymm with a report approved, or None."""
-    first, last = db.session.execute(
+    [(first, last)] = keeping.read(
         sa.select(sa.func.min(WhatWorksPeople.month), sa.func.max(WhatWorksPeople.month)).where(
             WhatWorksPeople.approvals > 0
         )
-    ).one()
+    )
     return None if first is None else (int(first), int(last))
 
 
 def _read(first: int, last: int):
-    people = db.session.execute(
+    people = keeping.read(
         sa.select(
             WhatWorksPeople.category_id,
             Organisation.id,
@@ -142,9 +142,9 @@ def _read(first: int, last: int):
             organisation_type(),
         )
         .having(sa.func.sum(WhatWorksPeople.approvals) > 0)
-    ).all()
+    )
     lines: dict[tuple[int, int], dict[int, Line]] = defaultdict(dict)
-    for category_id, organisation_id, outcome_id, a, p, n in db.session.execute(
+    for category_id, organisation_id, outcome_id, a, p, n in keeping.read(
         sa.select(
             WhatWorksOutcome.category_id,
             WhatWorksOutcome.organisation_id,
