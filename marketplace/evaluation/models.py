@@ -47,7 +47,7 @@ class PanelMember(Model):
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # The parts a lived-experience adviser scores (part keys); None: every part (an evaluator).
-    parts: Mapped[list | None] = mapped_column(sa.JSON)
+    parts: Mapped[list | None] = mapped_column(sa.JSON(none_as_null=True))
 
     need = relationship("Need")
     user = relationship("User", foreign_keys=[user_id])
@@ -89,9 +89,7 @@ class AdviserPlace(Model):
     invitation = relationship("Invitation")
     panel_member: Mapped[PanelMember | None] = relationship()
 
-    __table_args__ = (
-        sa.CheckConstraint("fee_pence IS NULL OR (paid AND fee_pence > 0)", name="fee_when_paid"),
-    )
+    __table_args__ = (sa.CheckConstraint("fee_pence IS NULL OR (paid AND fee_pence > 0)", name="fee_when_paid"),)
 
 
 class ConflictDeclaration(Model):

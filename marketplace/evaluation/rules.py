@@ -12,7 +12,10 @@ from .scoring import may_score
 
 
 def _on_panel(user, need) -> bool:
-    return has_area_role(user, Role.EVALUATOR, need.area) and panel_member(need, user) is not None
+    """An evaluator of the area, or a lived-experience adviser, on the need's panel."""
+    return (
+        has_area_role(user, Role.EVALUATOR, need.area) or has_area_role(user, Role.ADVISER, need.area)
+    ) and panel_member(need, user) is not None
 
 
 def _evaluation_started(need) -> bool:
