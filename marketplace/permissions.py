@@ -46,6 +46,7 @@ Role x action (x: allowed; own: only for their own organisation or area; -: refu
 | bid.view_share (a partner's page of its share) | - | own (partner) | own (partner) | - | - |
 | bids.oversee (every bid of a need, through bids.access after closing) | - | - | - | commissioner or board member of the need's area | - |
 | bids.read (ask for a need's bids, through bids.access after closing) | - | - | - | commissioner or board member of the need's area, or evaluator on its panel | - |
+| bids.read_whole (a need's list of bids, a whole bid and its documents, after closing) | - | - | - | commissioner or board member of the need's area, or evaluator on its panel (not a lived-experience adviser: they read only the parts they score) | - |
 | bid.open (one submitted revision, through bids.access after closing) | - | - | - | commissioner or board member of the need's area, or evaluator on its panel who declared and has no conflict with the bid | - |
 | bid.confirm_share (open need)| -         | own (partner)   | own (partner)  | -          | -     |
 | evaluation.manage (closed need onwards: panel, moderation, low bids, award, contract) | - | - | - | commissioner of the need's area | - |
@@ -128,6 +129,7 @@ class Action(enum.StrEnum):
     # The commissioning side's reading of a need's bids (through bids.access, after closing).
     OVERSEE_BIDS = "bids.oversee"
     READ_BIDS = "bids.read"
+    READ_WHOLE_BIDS = "bids.read_whole"
     OPEN_BID = "bid.open"
     EDIT_BID = "bid.edit"
     SUBMIT_BID = "bid.submit"

@@ -27,6 +27,16 @@ def _read_bids(user, need) -> bool:
     return oversees(user, need.area) or _on_panel(user, need)
 
 
+@rule(Action.READ_WHOLE_BIDS)
+def _read_whole_bids(user, need) -> bool:
+    """The need's list of bids and each bid whole, with its documents: not for a
+    lived-experience adviser, who reads only the parts they score (on the score sheet)."""
+    if oversees(user, need.area):
+        return True
+    member = panel_member(need, user) if has_area_role(user, Role.EVALUATOR, need.area) else None
+    return member is not None and not member.is_adviser
+
+
 @rule(Action.OPEN_BID)
 def _open_bid(user, revision) -> bool:
     """Those who oversee the need open every bid; an evaluator only those it may score
