@@ -17,7 +17,7 @@ UNPAID = "no"
 
 class InviteAdviserForm(FlaskForm):
     name = name_field(_l("Full name"), _l("Enter the adviser's full name"), autocomplete="off")
-    email = email_field(hint=_l("We will email them a link to accept. It works for 7 days."))
+    email = email_field(hint=_l("We will email them a link to accept the invitation."))
     paid = Radios(
         _l("Is the adviser paid for this work?"),
         message=_l("Select whether the adviser is paid"),
