@@ -1,7 +1,8 @@
 """The demo's lived-experience adviser: on the panel of the community groups need being
 scored, invited by the demo commissioner the day after it closed, paid a fee of £150 and
-scoring social value; they accepted and declared no conflicts, and have every bid still to
-score (their home is that to-do). Through the services, as a person would: the invitation
+scoring social value; they accepted, declared no conflicts and scored the bid the evaluator
+scored (so it is still ready to moderate, with the adviser's score beside the evaluator's),
+and have the other bids still to score (their home is that to-do). Through the services, as a person would: the invitation
 email, accepting it, the declarations. Signs in with the demo password and the demo
 authenticator key, as the other staff do."""
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..accounts import services as account_services
-from ..evaluation import advisers, panel
+from ..evaluation import advisers, panel, scoring
 from ..evaluation.models import SOCIAL_VALUE
 from ..extensions import db
 from ..needs.models import Need
@@ -23,6 +24,10 @@ from .people import demo_two_factor
 ADVISER_EMAIL = "adviser@demo.test"
 ADVISER_NAME = "Robin Adviser"
 ADVISER_FEE_PENCE = 15_000
+ADVISER_JUSTIFICATION = (
+    "Good: volunteering that can lead to paid shifts is what people leaving probation ask for; "
+    "it says less about how they will make newcomers feel welcome."
+)
 
 
 def add_adviser(password: str) -> list[tuple[str, str]]:
@@ -59,5 +64,12 @@ def add_adviser(password: str) -> list[tuple[str, str]]:
         account_services.accept_invitation(place.invitation, user)
     organisations = {o.id: (False, "") for o in panel.bidding_organisations(need)}
     on(accepted, panel.declare_conflicts, need, user, organisations)
+    # The bid the evaluator scored, so that it is still ready to moderate, with both sheets.
+    evaluator = account_services.find_user("evaluator@demo.test")
+    for bid, _ in scoring.lot_bids(need.lots[0]):
+        sheet = scoring.sheet_of(bid, evaluator) if evaluator is not None else None
+        if sheet is not None and sheet.submitted_at is not None:
+            scores = {SOCIAL_VALUE: (3, ADVISER_JUSTIFICATION)}
+            on(accepted + timedelta(hours=2), scoring.save_sheet, bid, user, scores, submit=True)
     db.session.flush()
     return login
