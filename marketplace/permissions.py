@@ -46,12 +46,13 @@ Role x action (x: allowed; own: only for their own organisation or area; -: refu
 | bid.view_share (a partner's page of its share) | - | own (partner) | own (partner) | - | - |
 | bids.oversee (every bid of a need, through bids.access after closing) | - | - | - | commissioner or board member of the need's area | - |
 | bids.read (ask for a need's bids, through bids.access after closing) | - | - | - | commissioner or board member of the need's area, or evaluator on its panel | - |
+| bids.read_whole (a need's list of bids, a whole bid and its documents, after closing) | - | - | - | commissioner or board member of the need's area, or evaluator on its panel (not a lived-experience adviser: they read only the parts they score) | - |
 | bid.open (one submitted revision, through bids.access after closing) | - | - | - | commissioner or board member of the need's area, or evaluator on its panel who declared and has no conflict with the bid | - |
 | bid.confirm_share (open need)| -         | own (partner)   | own (partner)  | -          | -     |
 | evaluation.manage (closed need onwards: panel, moderation, low bids, award, contract) | - | - | - | commissioner of the need's area | - |
 | evaluation.view (panel, declarations, scores, ranking, decisions) | - | - | - | commissioner or board member of the need's area | - |
-| evaluation.take_part (declare, see own bids to score) | - | - | - | evaluator on the need's panel | - |
-| evaluation.score (a bid)     | -         | -               | -              | evaluator on the panel, declared, not conflicted with the bid, moderation open | - |
+| evaluation.take_part (declare, see own bids to score) | - | - | - | evaluator or lived-experience adviser on the need's panel | - |
+| evaluation.score (a bid)     | -         | -               | -              | evaluator or adviser on the panel, declared, not conflicted with the bid, moderation open (an adviser: only their parts) | - |
 | award.sign_off (waiting decision) | -    | -               | -              | board member of the need's area | - |
 | award.list_sign_offs         | -         | -               | -              | board member of any area | - |
 | bid.explain (requested, before its deadline) | - | own (lead) | own (lead)    | -          | -     |
@@ -89,8 +90,9 @@ When a need's bids are sealed is decided here, once: `bids_sealed(need)`.
 "The need's area" is its commissioning area; a commissioner of a region covers the needs
 of its delivery units too.
 
-"Area staff" are commissioners, evaluators and board members; a role on a region covers
-its delivery units. A user whose email is not yet verified, or who is deactivated, may do
+"Area staff" are commissioners, evaluators, board members and finance officers; a role on
+a region covers its delivery units. A lived-experience adviser is a member of the area
+only to sit on the panels they were invited to: they see nothing else of it. A user whose email is not yet verified, or who is deactivated, may do
 nothing that needs an account.
 """
 
@@ -134,6 +136,7 @@ class Action(enum.StrEnum):
     # The commissioning side's reading of a need's bids (through bids.access, after closing).
     OVERSEE_BIDS = "bids.oversee"
     READ_BIDS = "bids.read"
+    READ_WHOLE_BIDS = "bids.read_whole"
     OPEN_BID = "bid.open"
     EDIT_BID = "bid.edit"
     SUBMIT_BID = "bid.submit"
@@ -286,7 +289,8 @@ def _view_organisation_figures(user, organisation) -> bool:
 def _view_area_staff(user, area) -> bool:
     if admin(user):
         return True
-    return account(user) and any(m.area.covers(area) for m in user.area_memberships())
+    # A lived-experience adviser sees only the needs whose panel they are on.
+    return account(user) and any(m.area.covers(area) for m in user.area_memberships() if m.role != Role.ADVISER)
 
 
 @rule(Action.INVITE_AREA_STAFF, Action.VIEW_ADMIN)

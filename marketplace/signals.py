@@ -30,6 +30,9 @@ here, so one page lists them all:
 - `language_of`, sent with an email address as an email to it is queued: a receiver
   returns the language ("en" or "cy") that person reads the service in. Accounts answers
   from the user's profile; notifications writes the email in it.
+- `invitation_accepted`, sent with an invitation as it is accepted, in the same
+  transaction, with `user` and `membership`. Evaluation puts a lived-experience adviser
+  invited to a need's panel on that panel.
 """
 
 from blinker import Namespace
@@ -45,6 +48,7 @@ contract_page = _signals.signal("contract-page")
 contracting_event = _signals.signal("contracting-event")
 wants_daily_summary = _signals.signal("wants-daily-summary")
 language_of = _signals.signal("language-of")
+invitation_accepted = _signals.signal("invitation-accepted")
 
 
 def answers(signal, sender) -> list:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from marketplace.demo.advisers import ADVISER_EMAIL
 from marketplace.demo.dated import emails_printed
 from marketplace.demo.people import ORGANISATIONS, STAFF
 from marketplace.demo.wales import CHARITY as WELSH_CHARITY
@@ -22,7 +23,7 @@ DEMO_LOGINS = (
     ["admin@demo.test"]
     + [email for email, _, _ in STAFF]
     + [spec["email"] for spec in ORGANISATIONS]
-    + [WELSH_COMMISSIONER[0], WELSH_CHARITY["email"]]
+    + [ADVISER_EMAIL, WELSH_COMMISSIONER[0], WELSH_CHARITY["email"]]
 )
 
 

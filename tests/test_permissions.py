@@ -310,6 +310,9 @@ TABLE = [
     (Action.OVERSEE_BIDS, "open_need", COMMISSIONERS | {"board_member"}),  # sealed by the clock in bids.access
     (Action.READ_BIDS, "panel_need", COMMISSIONERS | {"board_member", "evaluator"}),
     (Action.READ_BIDS, "closed_need", COMMISSIONERS | {"board_member"}),  # the evaluator is not on its panel
+    # A need's bids whole (the list, a bid, its documents): not an adviser (test_advisers.py, route table).
+    (Action.READ_WHOLE_BIDS, "panel_need", COMMISSIONERS | {"board_member", "evaluator"}),
+    (Action.READ_WHOLE_BIDS, "closed_need", COMMISSIONERS | {"board_member"}),
     # The evaluator declared no conflict with organisation A, whose bid this is.
     (Action.OPEN_BID, "closed_revision", COMMISSIONERS | {"board_member", "evaluator"}),
     (Action.READ_EVIDENCE, "draft_evidence", LEAD),

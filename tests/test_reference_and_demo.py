@@ -58,6 +58,7 @@ DEMO_EMAILS = {
     "evaluator@demo.test",
     "board@demo.test",
     "finance@demo.test",
+    "adviser@demo.test",  # the lived-experience adviser on the community groups need's panel
     "charity@demo.test",
     "cic@demo.test",
     "bigco@demo.test",
@@ -113,10 +114,24 @@ def test_demo_data_creates_every_login_and_is_idempotent(app, db_session):
     for title in DEMO_NEEDS:
         assert db.session.query(Need).filter(Need.title == title).count() == 1
     _the_demo_has_a_bilingual_need_in_wales_and_a_welsh_charity_bidding_in_welsh()
+    _the_demo_adviser_scores_social_value_on_the_community_groups_panel()
     charity = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Thanet Women's Centre"))
     assert charity.is_vcse and charity.is_verified
     bigco = db.session.scalar(sa.select(Organisation).where(Organisation.company_number == "09000001"))
     assert not bigco.is_vcse
+
+
+def _the_demo_adviser_scores_social_value_on_the_community_groups_panel():
+    from marketplace.evaluation import panel, scoring
+    from marketplace.evaluation.models import SOCIAL_VALUE, AdviserPlace
+
+    adviser = db.session.scalar(sa.select(User).where(User.email == "adviser@demo.test"))
+    need = db.session.scalar(sa.select(Need).where(Need.title == "Community groups and volunteering in Maidstone"))
+    member = panel.panel_member(need, adviser)
+    assert member.parts == [SOCIAL_VALUE] and not panel.undeclared(need, adviser)
+    assert [p.key for p in scoring.parts_for(need, adviser)] == [SOCIAL_VALUE]
+    place = db.session.scalar(sa.select(AdviserPlace).where(AdviserPlace.panel_member_id == member.id))
+    assert place.paid and place.fee_pence == 15_000
 
 
 DEMO_NEEDS = {

@@ -48,7 +48,8 @@ from marketplace.contracts import services as contracts
 from marketplace.contracts import variations
 from marketplace.contracts.models import ContractParty, PartyRole
 from marketplace.delivery import drafts, evidence
-from marketplace.evaluation import award, low_bids, panel, timing
+from marketplace.evaluation import advisers, award, low_bids, panel, timing
+from marketplace.evaluation.models import SOCIAL_VALUE
 from marketplace.extensions import db, limiter
 from marketplace.feedback import services as feedback
 from marketplace.needs import digest, following, questions
@@ -71,6 +72,7 @@ ROLES = [
     "owner_b",  # owner of organisation B: bids on the same needs as A
     "commissioner",  # commissioner of East Kent, where every need below is (but one)
     "evaluator",  # evaluator of East Kent, on the closed need's panel, no conflict declared
+    "adviser",  # lived-experience adviser on the closed need's panel (social value only), no conflict declared
     "board_member",  # board member of East Kent
     "finance",  # finance officer of East Kent
     "other_commissioner",  # commissioner of London: another region
@@ -83,6 +85,7 @@ PROVIDERS = PARTIES | {"owner_b"}
 OVERSEERS = frozenset({"commissioner", "board_member"})  # the need's commissioner and board
 CONTRACT_READERS = PARTIES | OVERSEERS | {"finance"}  # Action.VIEW_CONTRACT
 COMMISSIONER = frozenset({"commissioner"})
+PANEL = frozenset({"evaluator", "adviser"})  # on the closed need's panel
 
 OK = "ok"
 SIGN_IN = "sign in"
@@ -364,16 +367,21 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("evaluation.award", "POST"): [case(NEED_COMMISSIONER, need_id="closed_need", lot_id="closed_lot")],
     ("evaluation.close_moderation", "POST"): [case(NEED_COMMISSIONER, need_id="closed_need", lot_id="closed_lot")],
     ("evaluation.decide_low_bid", "POST"): [case(NEED_COMMISSIONER, need_id="closed_need", bid_id="closed_bid_a")],
-    ("evaluation.declare", "GET"): [case(expect({"evaluator"}), need_id="closed_need")],
-    ("evaluation.declare", "POST"): [case(expect({"evaluator"}), need_id="closed_need")],
+    ("evaluation.declare", "GET"): [case(expect(PANEL), need_id="closed_need")],
+    ("evaluation.declare", "POST"): [case(expect(PANEL), need_id="closed_need")],
     ("evaluation.explain", "GET"): [case(expect(LEAD, others=404), bid_id="closed_bid_a")],
     ("evaluation.explain", "POST"): [case(expect(LEAD, others=404), bid_id="closed_bid_a")],
     ("evaluation.low_bid", "GET"): [case(expect(OVERSEERS), need_id="closed_need", bid_id="closed_bid_a")],
     ("evaluation.moderate", "GET"): [case(NEED_COMMISSIONER, need_id="closed_need", bid_id="closed_bid_a")],
     ("evaluation.moderate", "POST"): [case(NEED_COMMISSIONER, need_id="closed_need", bid_id="closed_bid_a")],
-    ("evaluation.my_evaluation", "GET"): [case(expect({"evaluator"}), need_id="closed_need")],
+    ("evaluation.invite_adviser", "GET"): [case(NEED_COMMISSIONER, need_id="closed_need")],
+    ("evaluation.invite_adviser", "POST"): [case(NEED_COMMISSIONER, need_id="closed_need")],
+    ("evaluation.cancel_adviser_invitation", "POST"): [
+        case(NEED_COMMISSIONER, need_id="closed_need", place_id="waiting_adviser")
+    ],
+    ("evaluation.my_evaluation", "GET"): [case(expect(PANEL), need_id="closed_need")],
     ("evaluation.overview", "GET"): [
-        case(expect(OVERSEERS | {"evaluator"}), need_id="closed_need", why="the evaluator is sent to its own page"),
+        case(expect(OVERSEERS | PANEL), need_id="closed_need", why="the panel is sent to its own page"),
     ],
     ("evaluation.panel", "GET"): [case(NEED_COMMISSIONER, need_id="closed_need")],
     ("evaluation.panel", "POST"): [case(NEED_COMMISSIONER, need_id="closed_need")],
@@ -382,8 +390,8 @@ TABLE: dict[tuple[str, str], list[Case]] = {
         case(NEED_COMMISSIONER, need_id="closed_need", member_id="panel_member")
     ],
     ("evaluation.request_explanation", "POST"): [case(NEED_COMMISSIONER, need_id="closed_need", bid_id="closed_bid_a")],
-    ("evaluation.score", "GET"): [case(expect({"evaluator"}), need_id="closed_need", bid_id="closed_bid_a")],
-    ("evaluation.score", "POST"): [case(expect({"evaluator"}), need_id="closed_need", bid_id="closed_bid_a")],
+    ("evaluation.score", "GET"): [case(expect(PANEL), need_id="closed_need", bid_id="closed_bid_a")],
+    ("evaluation.score", "POST"): [case(expect(PANEL), need_id="closed_need", bid_id="closed_bid_a")],
     ("evaluation.scores", "GET"): [
         case(
             expect(OVERSEERS),
@@ -644,6 +652,17 @@ def test_board_members_change_nothing_but_sign_offs_and_ratings():
     assert _allowed("board_member", "POST") - OWN_ACCOUNT_POSTS == {"evaluation.sign_off", "board.rate"}
 
 
+def test_an_adviser_changes_nothing_but_their_declarations_and_scores():
+    assert _allowed("adviser", "POST") - OWN_ACCOUNT_POSTS == {"evaluation.declare", "evaluation.score"}
+
+
+def test_an_adviser_reaches_only_their_panel_and_what_every_account_does():
+    """Not the whole bid, its documents or the list of bids, not the area's pages, the
+    award, contracts, payments or boards: only their own panel pages of the closed need."""
+    panel_pages = {"evaluation.declare", "evaluation.my_evaluation", "evaluation.overview", "evaluation.score"}
+    assert _allowed("adviser") - _allowed("owner_b") - _allowed("admin") == panel_pages
+
+
 def test_finance_officers_change_nothing_but_payments():
     assert _allowed("finance", "POST") - OWN_ACCOUNT_POSTS == {"payments.record", "payments.release"}
 
@@ -734,6 +753,7 @@ def _build() -> tuple[dict, dict]:
         "owner_b": factories.make_provider(Role.OWNER, org_b),
         "commissioner": commissioner,
         "evaluator": evaluator,
+        "adviser": factories.make_user(two_factor=True, name="Ade Adviser"),
         "board_member": factories.make_area_staff(Role.BOARD_MEMBER, "N57EKNT"),
         "finance": factories.make_area_staff(Role.FINANCE, "N57EKNT"),
         "other_commissioner": factories.make_area_staff(Role.COMMISSIONER, "N07"),
@@ -830,7 +850,29 @@ def _build() -> tuple[dict, dict]:
         respond_by=timing.earliest_respond_by(now),
         actor=commissioner,
     )
+    adviser = users["adviser"]
+    place = advisers.invite_adviser(
+        closed,
+        name=adviser.name,
+        email=adviser.email,
+        paid=False,
+        fee_pence=None,
+        chosen=[SOCIAL_VALUE],
+        actor=commissioner,
+    )
+    accounts.accept_invitation(place.invitation, adviser)
+    panel.declare_conflicts(closed, adviser, {o.id: (False, "") for o in panel.bidding_organisations(closed)})
+    waiting = advisers.invite_adviser(
+        closed,
+        name="Wyn Waiting",
+        email="waiting.adviser@example.org",
+        paid=True,
+        fee_pence=15_000,
+        chosen=[SOCIAL_VALUE],
+        actor=commissioner,
+    )
     ids.update(closed_need=closed.id, closed_lot=closed.lots[0].id, closed_bid_a=closed_a.id, panel_member=member.id)
+    ids["waiting_adviser"] = waiting.id
 
     # A decision over the sign-off threshold, waiting for the board.
     sign_off = _evaluated("Sign-off need", commissioner, evaluator, owner_a, owner_b, lots=(15_000_000,))

@@ -23,6 +23,8 @@ class Role(enum.StrEnum):
     EVALUATOR = "evaluator"
     BOARD_MEMBER = "board_member"
     FINANCE = "finance"
+    # A person with lived experience of probation, on one need's panel only (evaluation.advisers).
+    ADVISER = "adviser"
 
     @property
     def label(self) -> LazyString:
@@ -40,9 +42,10 @@ ROLE_LABELS = {
     Role.EVALUATOR: _l("Evaluator"),
     Role.BOARD_MEMBER: _l("Board member"),
     Role.FINANCE: _l("Finance officer"),
+    Role.ADVISER: _l("Lived-experience adviser"),
 }
 ORGANISATION_ROLES = frozenset({Role.OWNER, Role.MEMBER})
-AREA_ROLES = frozenset({Role.COMMISSIONER, Role.EVALUATOR, Role.BOARD_MEMBER, Role.FINANCE})
+AREA_ROLES = frozenset({Role.COMMISSIONER, Role.EVALUATOR, Role.BOARD_MEMBER, Role.FINANCE, Role.ADVISER})
 
 
 def new_session_nonce() -> str:
@@ -165,7 +168,7 @@ class Membership(Model):
     __table_args__ = (
         sa.CheckConstraint(
             "(role IN ('owner', 'member') AND organisation_id IS NOT NULL AND area_id IS NULL)"
-            " OR (role IN ('commissioner', 'evaluator', 'board_member', 'finance')"
+            " OR (role IN ('commissioner', 'evaluator', 'board_member', 'finance', 'adviser')"
             " AND area_id IS NOT NULL AND organisation_id IS NULL)",
             name="role_matches_target",
         ),

@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import audit
+from .. import audit, signals
 from ..extensions import db
 from ..i18n import current_language
 from ..notifications import external_url, queue_email
@@ -185,11 +185,25 @@ def set_password(user: User, password: str, *, actor: User) -> None:
 # Invitations ----------------------------------------------------------------------------
 
 
-def invite(*, email: str, role: Role, actor: User, organisation=None, area=None) -> Invitation:
+def invite(
+    *,
+    email: str,
+    role: Role,
+    actor: User,
+    organisation=None,
+    area=None,
+    again: bool = False,
+    subject=None,
+    template: str = "invitation",
+    **context,
+) -> Invitation:
+    """Invite `email` to the organisation or area with `role`, by a signed link. `again`:
+    someone who has the role already may be invited once more (a lived-experience adviser
+    to another need's panel); `subject`, `template` and `context` make a particular email."""
     email = email.strip().lower()
     target = organisation if organisation is not None else area
     existing = find_user(email)
-    if existing is not None:
+    if existing is not None and not again:
         current = [
             m
             for m in existing.active_memberships
@@ -216,8 +230,8 @@ def invite(*, email: str, role: Role, actor: User, organisation=None, area=None)
     )
     _send_link(
         email,
-        _l("You've been invited to join %(target)s on Local Partners", target=_name(target)),
-        "invitation",
+        subject or _l("You've been invited to join %(target)s on Local Partners", target=_name(target)),
+        template,
         purpose="invitation",
         payload={"i": invitation.id, "e": email},
         endpoint="accounts.accept_invitation",
@@ -225,6 +239,7 @@ def invite(*, email: str, role: Role, actor: User, organisation=None, area=None)
         target_name=_name(target),
         inviter=actor,
         days=current_app.config["INVITATION_MAX_AGE"] // 86400,
+        **context,
     )
     return invitation
 
@@ -259,6 +274,7 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
         user.email_verified_at = utcnow()  # the invitation reached this inbox
     if already:
         audit.record("invitation.accepted", invitation, actor=user, after={"membership_id": already[0].id})
+        signals.invitation_accepted.send(invitation, user=user, membership=already[0])
         return already[0]
     membership = Membership(
         user=user,
@@ -280,6 +296,7 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
             "area_id": membership.area_id,
         },
     )
+    signals.invitation_accepted.send(invitation, user=user, membership=membership)
     return membership
 
 

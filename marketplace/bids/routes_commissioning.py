@@ -28,8 +28,8 @@ def _commissioning_need(need_id: int) -> Need:
     need = db.get_or_404(Need, need_id)
     if not can(current_user, Action.VIEW_NEED, need):
         abort(404)  # a draft is not public: don't confirm it exists
-    if not access.commissioning_side(current_user, need):
-        abort(403)
+    if not access.commissioning_side(current_user, need) or not can(current_user, Action.READ_WHOLE_BIDS, need):
+        abort(403)  # a lived-experience adviser reads only the parts they score, on their score sheet
     return need
 
 

@@ -4,7 +4,8 @@ needs.py) and the demo providers' bids on them: a consortium of the charity and 
 draft, and on the closed need an abnormally low bid from the large company, flagged at
 closing (bids.py). Then a need in moderation and one awarded (evaluation.py) whose
 contract is in delivery (delivery.py), with feedback from the people it
-supports (feedback.py).
+supports (feedback.py), and a lived-experience adviser on the panel of the need being
+scored (advisers.py).
 
 Behind them, two financial years of history (history.py) for the board's dashboard: needs
 published, bid for by providers of every size and type, evaluated, awarded, delivered,
@@ -19,6 +20,7 @@ Idempotent: running it again finds what exists and adds only what is missing.
 """
 
 from ..board.reporting.kept import keep_closed_need_bids
+from .advisers import add_adviser
 from .bids import add_bids
 from .delivery import add_delivery
 from .evaluation import add_evaluations
@@ -38,11 +40,12 @@ def load_demo_data(password: str) -> list[tuple[str, str]]:
     add_needs(pdus, categories)
     add_bids()
     add_evaluations()
+    logins += add_adviser(password)
     add_delivery()
     add_feedback()
     add_history(pdus, categories)
     add_reviews()
-    add_justice_data_lab()  # issue 24: a published Justice Data Lab result for the demo charity
+    add_justice_data_lab()
     logins += add_wales(password)
     keep_closed_need_bids()  # the board's kept figures, as close-needs keeps them
     return logins

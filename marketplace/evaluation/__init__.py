@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("evaluation", __name__)
 
-from . import routes_award, routes_panel, rules  # noqa: E402,F401
+from . import routes_advisers, routes_award, routes_panel, rules  # noqa: E402,F401

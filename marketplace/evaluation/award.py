@@ -31,7 +31,7 @@ from .ranking import Row, ranking
 from .scoring import moderation_closure
 from .summaries import summary_content
 from .timing import require_closed, standstill_end
-from .wording import explain_summary, local_title, summary_part_label
+from .wording import explain_summary, local_title, summary_advisers, summary_part_label
 
 # No bid can be awarded while the lot's moderation is open: the scores are not final.
 MODERATION_OPEN = _l("Close moderation of this lot first")
@@ -336,6 +336,7 @@ def _take_effect(decision: AwardDecision, now: datetime) -> None:
                 summary=content,
                 explain=explain_summary,
                 part_label=summary_part_label,
+                advisers=summary_advisers,
                 link=external_url("evaluation.summary", bid_id=row.bid.id),
             )
     audit.record(

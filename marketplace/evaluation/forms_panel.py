@@ -11,6 +11,7 @@ services' EvaluationError.field:
 
 from collections.abc import Callable
 
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -169,16 +170,30 @@ def _parts_form(
 class _ScoreForm(_PartsForm):
     save_draft = SubmitField(_l("Save as draft"), widget=GovSubmitInput())
     submit_scores = SubmitField(_l("Submit scores"), widget=GovSubmitInput())
+    others: tuple[str, ...] = ()  # the keys of the parts this scorer does not score
+
+    def validate(self, extra_validators=None):
+        """A part not this scorer's (a lived-experience adviser's form has only theirs) is
+        refused, never quietly dropped."""
+        ok = super().validate(extra_validators)
+        sent = {name for name in request.form if name.split("_", 1)[0] in ("score", "justification")}
+        if any(name.split("_", 1)[1] in self.others for name in sent):
+            self.submit_scores.errors = [
+                *self.submit_scores.errors,
+                _("You can score only the parts you were chosen for"),
+            ]
+            return False
+        return ok
 
 
 class _ModerationForm(_PartsForm):
     submit = SubmitField(_l("Save the agreed scores"), widget=GovSubmitInput())
 
 
-def score_form(parts, **kwargs) -> FlaskForm:
+def score_form(parts, *, others=(), **kwargs) -> FlaskForm:
     """A score and justification per part (`score_<key>`, `justification_<key>`), saved as
-    a draft or submitted."""
-    return _parts_form(
+    a draft or submitted; a field of one of the `others` parts sent is refused."""
+    form = _parts_form(
         _ScoreForm,
         parts,
         text_field="justification",
@@ -187,6 +202,8 @@ def score_form(parts, **kwargs) -> FlaskForm:
         text_noun=lambda part: _("The justification for %(part)s", part=part),
         **kwargs,
     )
+    form.others = tuple(others)
+    return form
 
 
 def moderation_form(parts, **kwargs) -> FlaskForm:

@@ -46,9 +46,15 @@ class PanelMember(Model):
     assigned_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The parts a lived-experience adviser scores (part keys); None: every part (an evaluator).
+    parts: Mapped[list | None] = mapped_column(sa.JSON(none_as_null=True))
 
     need = relationship("Need")
     user = relationship("User", foreign_keys=[user_id])
+
+    @property
+    def is_adviser(self) -> bool:
+        return self.parts is not None
 
     __table_args__ = (
         sa.Index(
@@ -60,6 +66,30 @@ class PanelMember(Model):
             postgresql_where=sa.text("removed_at IS NULL"),
         ),
     )
+
+
+class AdviserPlace(Model):
+    """A lived-experience adviser invited by email to one need's panel: paid or not (the fee
+    agreed, in pence, if any), and the parts they score. Accepting the invitation makes
+    the panel place (`panel_member_id`); cancelled with the invitation, never deleted."""
+
+    __tablename__ = "adviser_places"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
+    invitation_id: Mapped[int] = mapped_column(sa.ForeignKey("invitations.id"), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    paid: Mapped[bool]
+    fee_pence: Mapped[int | None]
+    parts: Mapped[list] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    panel_member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("panel_members.id"), unique=True)
+
+    invitation = relationship("Invitation")
+    panel_member: Mapped[PanelMember | None] = relationship()
+
+    __table_args__ = (sa.CheckConstraint("fee_pence IS NULL OR (paid AND fee_pence > 0)", name="fee_when_paid"),)
 
 
 class ConflictDeclaration(Model):

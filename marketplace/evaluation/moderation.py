@@ -17,7 +17,9 @@ from ..timeutil import utcnow
 from .errors import EvaluationError
 from .low_bids import is_rejected
 from .models import AgreedScore, LowBidOutcome, LowBidReview, ModerationClosure
+from .panel import panel
 from .scoring import (
+    Part,
     checked_parts,
     counted_sheets,
     lot_bids,
@@ -131,15 +133,22 @@ def moderation_state(bid: Bid, revision: BidRevision) -> str:
     return "Waiting for scores"
 
 
-def sheets_by_part(bid: Bid) -> list[dict]:
-    """The counted sheets, part by part: who scored what and why, and the agreed score."""
+def sheets_by_part(bid: Bid, only: list[Part] | None = None) -> list[dict]:
+    """The counted sheets, part by part (every part, or `only` those): who scored what and
+    why, whether they are a lived-experience adviser (who scores only their parts), and
+    the agreed score."""
     sheets = counted_sheets(bid)
     agreed = agreed_scores(bid)
+    scored = {m.user_id: m.parts for m in panel(bid.need)}
     return [
         {
             "part": part,
-            "lines": [(sheet.user, sheet.score_for(part.key)) for sheet in sheets],
+            "lines": [
+                (sheet.user, sheet.score_for(part.key), scored.get(sheet.user_id) is not None)
+                for sheet in sheets
+                if part.key in (scored.get(sheet.user_id) or [part.key])
+            ],
             "agreed": agreed.get(part.key),
         }
-        for part in parts(bid.need)
+        for part in (parts(bid.need) if only is None else only)
     ]

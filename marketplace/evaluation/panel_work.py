@@ -27,6 +27,7 @@ class PanelWork:
     since: datetime  # when the work began: joining the panel, or the closing if later
     undeclared: int  # bidding organisations not declared against yet
     to_score: int  # bids to score (0 until every declaration is made)
+    adviser: bool = False  # on this panel as a lived-experience adviser
 
 
 def _panels(user, now: datetime) -> list[PanelMember]:
@@ -115,4 +116,4 @@ def _work(member: PanelMember, bids, declared, scored: set, closed_lots: set) ->
         )
     need = member.need
     assert need.closes_at is not None  # a closed need has its closing time
-    return PanelWork(need, max(member.assigned_at, need.closes_at), undeclared, to_score)
+    return PanelWork(need, max(member.assigned_at, need.closes_at), undeclared, to_score, member.is_adviser)

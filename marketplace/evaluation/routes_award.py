@@ -45,6 +45,7 @@ from .wording import (
     explain_summary,
     result_label,
     state_label,
+    summary_advisers,
     summary_need_title,
     summary_part_label,
     summary_part_title,
@@ -397,6 +398,7 @@ def summary(bid_id):
         explain=explain_summary,
         part_label=summary_part_label,
         part_title=summary_part_title,
+        advisers=summary_advisers,
         need_title=summary_need_title,
         party=parties.is_party(current_user, bid),
     )

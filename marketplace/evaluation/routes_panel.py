@@ -31,7 +31,7 @@ from ..money import format_pounds
 from ..needs.models import Lot, Need
 from ..permissions import Action, can, require
 from ..refusals import committed
-from . import award, bp, moderation, panel, ranking, scoring
+from . import advisers, award, bp, moderation, panel, ranking, scoring
 from .errors import JUSTIFICATION_WORD_LIMIT
 from .forms_panel import (
     CONFLICT,
@@ -158,6 +158,9 @@ def _panel_page(need: Need, *, form, remove_form, status: int, **extra):
         "evaluation/panel/panel.html",
         need=need,
         members=panel.panel(need),
+        adviser_places={p.panel_member_id: p for p in advisers.places(need) if p.panel_member_id},
+        waiting_advisers=advisers.waiting_places(need),
+        part_labels=lambda keys: advisers.part_labels(need, keys),
         form=form,
         remove_form=remove_form,
         **extra,
@@ -275,6 +278,7 @@ def _score_page(need: Need, bid, revision, *, form, sheet):
         form=form,
         sheet=sheet,
         may_score=can(current_user, Action.SCORE_BID, bid),
+        adviser=scoring.parts_for(need, current_user) != scoring.parts(need),
         closure=scoring.moderation_closure(bid.lot),
         meanings=SCORE_MEANINGS,
         word_limit=JUSTIFICATION_WORD_LIMIT,
@@ -291,9 +295,12 @@ def score(need_id, bid_id):
     sheet = scoring.sheet_of(bid, current_user)
     if sheet is not None and sheet.submitted_at is not None:
         return redirect(url_for("evaluation.scores", need_id=need.id, bid_id=bid.id))
-    parts = scoring.parts(need)
+    parts = scoring.parts_for(need, current_user)
     saved = sheet is not None and request.method == "GET"
-    form = score_form(parts, data=saved_answers(parts, sheet.score_for, "justification") if saved else None)
+    others = [p.key for p in scoring.parts(need) if p not in parts]
+    form = score_form(
+        parts, others=others, data=saved_answers(parts, sheet.score_for, "justification") if saved else None
+    )
     if form.validate_on_submit():
         submit = bool(form.submit_scores.data)
         default = form.submit_scores if submit else form.save_draft
@@ -325,7 +332,7 @@ def scores(need_id, bid_id):
         bid=bid,
         revision=revision,
         organisation=_organisation_name(revision),
-        sheets=moderation.sheets_by_part(bid),
+        sheets=moderation.sheets_by_part(bid, None if overseer else scoring.parts_for(need, current_user)),
         can_manage=can(current_user, Action.MANAGE_EVALUATION, need),
         closure=scoring.moderation_closure(bid.lot),
         back_url=url_for("evaluation.overview" if overseer else "evaluation.my_evaluation", need_id=need.id),

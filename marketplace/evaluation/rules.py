@@ -12,7 +12,10 @@ from .scoring import may_score
 
 
 def _on_panel(user, need) -> bool:
-    return has_area_role(user, Role.EVALUATOR, need.area) and panel_member(need, user) is not None
+    """An evaluator of the area, or a lived-experience adviser, on the need's panel."""
+    return (
+        has_area_role(user, Role.EVALUATOR, need.area) or has_area_role(user, Role.ADVISER, need.area)
+    ) and panel_member(need, user) is not None
 
 
 def _evaluation_started(need) -> bool:
@@ -22,6 +25,16 @@ def _evaluation_started(need) -> bool:
 @rule(Action.READ_BIDS)
 def _read_bids(user, need) -> bool:
     return oversees(user, need.area) or _on_panel(user, need)
+
+
+@rule(Action.READ_WHOLE_BIDS)
+def _read_whole_bids(user, need) -> bool:
+    """The need's list of bids and each bid whole, with its documents: not for a
+    lived-experience adviser, who reads only the parts they score (on the score sheet)."""
+    if oversees(user, need.area):
+        return True
+    member = panel_member(need, user) if has_area_role(user, Role.EVALUATOR, need.area) else None
+    return member is not None and not member.is_adviser
 
 
 @rule(Action.OPEN_BID)

@@ -33,7 +33,7 @@ from .models import (
     Score,
     ScoreSheet,
 )
-from .panel import conflicted_with, may_open, panel
+from .panel import conflicted_with, may_open, panel, panel_member
 from .timing import require_closed
 from .wording import SOCIAL_VALUE_ON_SHORT_FORM
 
@@ -61,6 +61,15 @@ def parts(need: Need) -> list[Part]:
         question = str(SOCIAL_VALUE_ON_SHORT_FORM) if need.short_form else label
         result.append(Part(SOCIAL_VALUE, label, question, need.social_value_weight))
     return result
+
+
+def parts_for(need: Need, user) -> list[Part]:
+    """The parts `user` scores: every part for an evaluator, those chosen for a
+    lived-experience adviser (advisers.py)."""
+    member = panel_member(need, user)
+    if member is None or member.parts is None:
+        return parts(need)
+    return [p for p in parts(need) if p.key in set(member.parts)]
 
 
 def two(value: Fraction | int) -> Decimal:
@@ -131,12 +140,17 @@ def checked_parts(
     text_field: str,
     empty: Callable[[str], str],
     noun: Callable[[str], str],
+    only: list[Part] | None = None,
 ) -> dict:
-    """{part key: (score, text)} for every part of the need, each score 0-4 (and given when
-    `required`) and each text within the word limit (and given when `required`); `empty`
-    and `noun` make the messages from the part's name."""
+    """{part key: (score, text)} for every part of the need (or `only` those), each score
+    0-4 (and given when `required`) and each text within the word limit (and given when
+    `required`); `empty` and `noun` make the messages from the part's name. A part that is
+    not one of them is refused."""
+    chosen = parts(need) if only is None else only
+    if set(scores) - {p.key for p in chosen}:
+        raise EvaluationError(_("You can score only the parts you were chosen for"))
     checked = {}
-    for part in parts(need):
+    for part in chosen:
         score, text = scores.get(part.key, (None, ""))
         number = _check_score(score, part, required=required)
         name = part.label.lower()
@@ -176,6 +190,7 @@ def save_sheet(bid: Bid, user, scores: dict[str, tuple], *, submit: bool, now: d
         text_field="justification",
         empty=lambda part: _("Give a justification for your score for %(part)s", part=part),
         noun=lambda part: _("The justification for %(part)s", part=part),
+        only=parts_for(need, user),
     )
     if sheet is None:
         sheet = ScoreSheet(bid_id=bid.id, revision_id=revision.id, user_id=user.id, created_at=now)

@@ -12,6 +12,7 @@ from .. import signals
 from ..bids.models import Bid
 from ..extensions import db
 from ..i18n import in_language
+from .advisers import adviser_scored
 from .low_bids import review_of
 from .models import AssessmentSummary, AwardDecision, AwardOutcome
 from .moderation import agreed_scores
@@ -99,6 +100,8 @@ def summary_content(decision: AwardDecision, row: Row, rows: list[Row]) -> dict:
             "total_points": _points(winner.total),
         },
         "standstill_ends_at": decision.standstill_ends_at.isoformat() if decision.standstill_ends_at else None,
+        # The parts a lived-experience adviser scored (wording.summary_advisers says so).
+        "adviser_parts": [{"label": p.label, "number": p.number} for p in adviser_scored(row.bid)],
     }
 
 

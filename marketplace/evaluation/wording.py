@@ -118,3 +118,15 @@ def summary_part_title(part: dict) -> str:
     if not question or question == part["label"]:
         return label
     return _("%(part)s: %(question)s", part=label, question=question)
+
+
+def summary_advisers(content: dict) -> str | None:
+    """That a lived-experience adviser scored, and which parts, when one did (None when
+    none did, or the summary was frozen before advisers sat on panels)."""
+    scored = content.get("adviser_parts") or []
+    if not scored:
+        return None
+    return _(
+        "A lived-experience adviser, someone with experience of probation, was on the panel and scored: %(parts)s.",
+        parts=", ".join(summary_part_label(part) for part in scored),
+    )

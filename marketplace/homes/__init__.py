@@ -28,11 +28,11 @@ class Task:
 
 def home_context(user) -> dict:
     """Everything the home page shows `user`, from each role's module."""
-    from . import admin, board, commissioner, evaluator, finance, provider
+    from . import admin, adviser, board, commissioner, evaluator, finance, provider
 
     serial_plans()
     context: dict = {}
-    for role in (admin, provider, commissioner, evaluator, board, finance):
+    for role in (admin, provider, commissioner, evaluator, adviser, board, finance):
         context.update(role.context(user))
     return context
 

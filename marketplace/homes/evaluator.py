@@ -10,9 +10,13 @@ from ..evaluation.panel_work import panel_work
 from . import Task, in_order
 
 
-def _tasks(user) -> list[Task]:
+def tasks(user, *, advising: bool = False) -> list[Task]:
+    """What waits on the user's panels: as an evaluator, or (`advising`) as a
+    lived-experience adviser (homes/adviser.py)."""
     tasks = []
     for work in panel_work(user):
+        if work.adviser != advising:
+            continue
         need = work.need
         if work.undeclared:
             tasks.append(
@@ -46,5 +50,5 @@ def context(user) -> dict:
     return {
         "evaluator_areas": areas,
         "evaluations": panel.evaluations_for(user),
-        "evaluator_tasks": _tasks(user),
+        "evaluator_tasks": tasks(user),
     }

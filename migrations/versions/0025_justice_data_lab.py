@@ -5,7 +5,7 @@ results an admin records for a provider's service (justice_data_lab_results). `f
 keep-board-figures` fills the kept figures for what is already there
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-07 12:30:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0025'
-down_revision = '0023'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

@@ -37,6 +37,7 @@ ROLES = [
     ),
     ("cic@demo.test", "provider-to-do", re.compile(r"^Explain your bid's price$"), re.compile(r"^Explain your price$")),
     ("evaluator@demo.test", "evaluator-to-do", re.compile(r"^Score bids$"), re.compile(r"^Your evaluation$")),
+    ("adviser@demo.test", "adviser-to-do", re.compile(r"^Score bids$"), re.compile(r"^Your evaluation$")),
     ("finance@demo.test", "finance-to-do", re.compile(r"^Record payments? to providers$"), re.compile(r"^Payments?\b")),
     (
         "board@demo.test",

@@ -32,6 +32,7 @@ DEMO_TODO = [
     ("charity@demo.test", "Answer the board's rating of your partnership", "Partnership reviews"),
     ("cic@demo.test", f"Explain your bid's price {SCORING_NEED}, lot 1", "Explain your price"),
     ("evaluator@demo.test", f"Score bids {SCORING_NEED}", "Your evaluation"),
+    ("adviser@demo.test", f"Score bids {SCORING_NEED}", "Your evaluation"),
     ("finance@demo.test", "Record payment", "Payment"),
     ("board@demo.test", "Rate partnerships for the year", "Partnership reviews"),
 ]
@@ -81,8 +82,8 @@ def _check_the_need_being_scored_followed_the_rules():
     counted = closing.counting_bids(need)
     flagged = {b.organisation.contact_email: b.low_flagged_at is not None for b, _ in counted}
     assert flagged == {"cafe@demo.test": False, "learning@demo.test": False, "cic@demo.test": True}
-    evaluator = find_user("evaluator@demo.test")
-    assert [m.user_id for m in panel.panel(need)] == [evaluator.id]
+    evaluator, adviser = find_user("evaluator@demo.test"), find_user("adviser@demo.test")
+    assert [m.user_id for m in panel.panel(need)] == [evaluator.id, adviser.id]
     submitted = [b for b, r in scoring.lot_bids(need.lots[0]) if scoring.scoring_complete(b, r)]
     assert len(submitted) == 1 and submitted[0].low_flagged_at is None
 
