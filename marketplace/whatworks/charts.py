@@ -3,16 +3,17 @@ of the same numbers, which is the chart's text alternative. A hidden rate has no
 
 from flask_babel import gettext as _
 
+from .. import charting
 from ..board import charts
 from .figures import CategoryFigures
 
 
-def outcomes(category: CategoryFigures) -> charts.Chart:
+def outcomes(category: CategoryFigures) -> charting.Chart:
     rates = []
     for outcome in category.outcomes:
         line = category.total.line(outcome.id)
         rates.append(charts.percent(line.rate) if line is not None else None)
-    return charts._bars(
+    return charting.bars(
         [o.text for o in category.outcomes],
         [(_("Achievement rate"), rates)],
         alt=_(

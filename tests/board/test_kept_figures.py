@@ -52,14 +52,18 @@ def _paid(payment, days: int) -> None:
     payment.paid_at = payment.payable_at + timedelta(days=days)
 
 
-@pytest.fixture
-def made(db_session):
+def a_micro_charitys_contract():
     made = factories.make_contract()
     organisation = made.contract.organisation
     organisation.legal_form, organisation.income_band = LegalForm.REGISTERED_CHARITY, IncomeBand.MICRO
     organisation.charity_number = organisation.company_number = None
     db.session.flush()
     return made
+
+
+@pytest.fixture
+def made(db_session):
+    return a_micro_charitys_contract()
 
 
 def test_after_each_kind_of_change_the_kept_payment_and_contract_figures_equal_those_computed(made):

@@ -27,7 +27,7 @@ from marketplace.timeutil import utcnow
 
 from .. import factories
 from ..helpers import StatementCount
-from .test_kept_figures import _closed, _paid, _whole_months
+from .test_kept_figures import _closed, _paid, _whole_months, a_micro_charitys_contract
 
 pytestmark = pytest.mark.clock
 
@@ -58,10 +58,7 @@ def _stamp() -> int:
 
 @pytest.fixture
 def made(db_session):
-    made = factories.make_contract()
-    organisation = made.contract.organisation
-    organisation.legal_form, organisation.income_band = LegalForm.REGISTERED_CHARITY, IncomeBand.MICRO
-    organisation.charity_number = organisation.company_number = None
+    made = a_micro_charitys_contract()
     db.session.commit()
     return made
 
