@@ -38,6 +38,7 @@ _KEY = "board_kept_figures"
 # organisation) and not committed: it stamps them as it commits, and neither reads nor
 # keeps what is kept by the stamp meanwhile.
 CHANGED = "board_figures_changed"
+_STAMP_READ = "board_figures_stamp"  # in session.info: the stamp this transaction read
 MAX_KEPT = 512
 
 
@@ -151,6 +152,7 @@ def _forget_after_transaction(session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_KEY, None)
         session.info.pop(CHANGED, None)
+        session.info.pop(_STAMP_READ, None)
 
 
 # Reading ---------------------------------------------------------------------------------
@@ -186,12 +188,17 @@ def forget() -> None:
 
 def read(select: sa.Select) -> list[tuple]:
     """The rows of `select`, a SELECT of kept figures (and organisations or reference data),
-    kept per process by the figures' stamp, its text and its parameters: one short
-    statement (the stamp) when kept. A SELECT of any other table is a mistake (checked
+    kept per process by the figures' stamp, its text and its parameters: when kept, no
+    statement but the stamp's, once a transaction. A SELECT of any other table is a mistake (checked
     when it is first run)."""
     if db.session.info.get(CHANGED):
         return [tuple(row) for row in db.session.execute(select)]
-    stamp = db.session.scalar(sa.select(FiguresStamp.changes).where(FiguresStamp.id == 1))
+    # Read once a transaction: what a later statement reads is never older than it.
+    stamp = db.session.info.get(_STAMP_READ)
+    if stamp is None:
+        stamp = db.session.info[_STAMP_READ] = db.session.scalar(
+            sa.select(FiguresStamp.changes).where(FiguresStamp.id == 1)
+        )
     compiled = select.compile(dialect=db.session.get_bind().dialect)
     params = tuple(sorted((k, _hashable(v)) for k, v in compiled.params.items()))
     key = (stamp, reference_cache.generation(), str(compiled), params)
