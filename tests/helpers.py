@@ -11,6 +11,21 @@ from flask import has_app_context
 from marketplace.extensions import db
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+# What differs between two requests for the same page: the CSP nonce, and the CSRF token
+# (the session's, signed with the second it was asked for).
+PER_REQUEST = [
+    (re.compile(r'nonce="[^"]*"'), 'nonce=""'),
+    (CSRF, 'name="csrf_token" value=""'),
+]
+
+
+def per_request_masked(response) -> str:
+    """The page's HTML with what differs between two requests for it blanked."""
+    html = response.get_data(as_text=True)
+    for pattern, replacement in PER_REQUEST:
+        html = pattern.sub(replacement, html)
+    return html
+
 
 PASSWORD = "correct horse battery staple"
 

@@ -4,7 +4,6 @@ is byte for byte what it is with them rendered on each request, for anyone signe
 not, and nothing of one request (a CSRF token, a person's organisations) reaches another's
 page. Each template imports the GOV.UK macros it calls, and only those."""
 
-import re
 from pathlib import Path
 
 import pytest
@@ -13,21 +12,10 @@ from jinja2 import Environment, nodes
 from marketplace.accounts.models import Role
 
 from . import factories
-from .helpers import CSRF, PASSWORD, page_text, sign_in
+from .helpers import CSRF, PASSWORD, page_text, per_request_masked, sign_in
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-# What differs between two requests for the same page: the CSP nonce, the CSRF token.
-PER_REQUEST = [
-    (re.compile(r'nonce="[^"]*"'), 'nonce=""'),
-    (CSRF, 'name="csrf_token" value=""'),
-]
-
-
-def _masked(response) -> str:
-    html = response.get_data(as_text=True)
-    for pattern, replacement in PER_REQUEST:
-        html = pattern.sub(replacement, html)
-    return html
+_masked = per_request_masked
 
 
 def _same_with_and_without_the_cache(app, client, url: str, method: str = "get", **kwargs) -> None:
