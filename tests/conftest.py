@@ -9,8 +9,9 @@ either the PostgreSQL runs are skipped, unless REQUIRE_POSTGRES=1, when they fai
 Under pytest-xdist (`make test` runs `-n auto --dist loadgroup`) each worker has its own
 SQLite file and its own PostgreSQL database, on the one server of the run (tests/pgserver.py).
 Tests that share a costly module fixture (a database of their own with committed data, a
-world built once) run on one worker per module and database, and the browser tests, which
-share one live server and one Chromium, on one worker (`pytest_collection_modifyitems`).
+world built once) run on one worker per module and database, the tests of the committed
+demo (`demo_app`, loaded once a process) on one worker per database, and the browser tests,
+which share one live server and one Chromium, on one worker (`pytest_collection_modifyitems`).
 Passwords are hashed cheaply (`_cheap_password_hashes`).
 
 TEST_CLOCK=<ISO 8601 instant with its UTC offset> runs the whole session as if it had
@@ -19,6 +20,7 @@ started at that instant: the clock is moved there before the test modules are im
 ticking. `make test-clocks` runs the tests marked `clock` at a few chosen instants.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -31,6 +33,7 @@ import flask_migrate
 import pytest
 from flask import g, request_finished, request_started
 from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from config import TestConfig
@@ -99,10 +102,13 @@ def pytest_unconfigure(config):
 
 def _shared_fixture_scope(item) -> str | None:
     """What the test shares with others that is costly to build twice: "browser" for the
-    live server and Chromium, the module for a module-scoped fixture, else None."""
+    live server and Chromium, "demo" for the committed demo, the module for a
+    module-scoped fixture, else None."""
     names = set(item.fixturenames)
     if "live_server" in names or "chromium" in names:
         return "browser"
+    if "demo_app" in names:
+        return "demo"
     for name in names:
         definitions = item._fixtureinfo.name2fixturedefs.get(name)
         if definitions and definitions[-1].scope in ("module", "class"):
@@ -115,7 +121,7 @@ def pytest_collection_modifyitems(config, items):
     """Every test using Chromium is marked `browser` (the journeys in tests/browser need no
     mark of their own), and under xdist `--dist loadgroup` keeps the tests that share a
     costly fixture on one worker: all the browser tests together, and the tests of a
-    module with a module-scoped fixture together, per database."""
+    module with a module-scoped fixture together, and the tests of the demo, per database."""
     groups = {}
     for item in items:
         scope = _shared_fixture_scope(item)
@@ -292,9 +298,9 @@ def _error_pages_are_titled(sender, response, **extra):
         )
 
 
-@pytest.fixture
-def db_session(app):
-    """Each test runs inside one transaction that is rolled back at the end.
+@contextlib.contextmanager
+def _rolled_back(app):
+    """One transaction on the app's database, rolled back at the end.
 
     The app's commits become SAVEPOINT releases, so views behave as in production while
     nothing a test writes is seen by the next one. The app's settings are put back as
@@ -328,9 +334,59 @@ def db_session(app):
                 transaction.rollback()
             connection.close()
             reference_cache.forget()
+            board_keeping.forget()
             if app.config != settings:
                 app.config.clear()
                 app.config.update(settings)
+
+
+@pytest.fixture
+def db_session(app):
+    """Each test runs inside one transaction that is rolled back at the end."""
+    with _rolled_back(app) as session:
+        yield session
+
+
+# The demo's password, as `make run` loads it.
+DEMO_PASSWORD = "local-partners-demo"
+
+
+@pytest.fixture(scope="session")
+def demo_app(database_url, _apps):
+    """An app on a database of its own with the reference and demo data committed, built
+    once a process and database: loading the demo takes seconds, so the tests of the demo
+    share it (all on one worker, `_shared_fixture_scope`), each inside a rolled-back
+    transaction (`demo_session`) as usual."""
+    from marketplace.demo import load_demo_data
+    from marketplace.reference.services import load_reference
+
+    key = f"{database_url} demo"
+    if key not in _apps:
+        if database_url.startswith("sqlite"):
+            url = database_url.replace("test.db", "demo.db")
+        else:
+            url = pgserver.create_database(database_url, f"{make_url(database_url).database}_demo")
+        app = make_test_app(url)
+        with app.app_context():
+            flask_migrate.upgrade()
+            load_reference()
+            load_demo_data(DEMO_PASSWORD)
+            db.session.commit()
+            db.session.remove()
+        _apps[key] = app
+    return _apps[key]
+
+
+@pytest.fixture
+def demo_session(demo_app):
+    """A test on the committed demo, inside one transaction rolled back at the end."""
+    with _rolled_back(demo_app) as session:
+        yield session
+
+
+@pytest.fixture
+def demo_client(demo_app, demo_session):
+    return demo_app.test_client()
 
 
 @pytest.fixture

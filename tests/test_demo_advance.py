@@ -15,7 +15,6 @@ from marketplace.bids.submission import digest_of
 from marketplace.contracts import services as contracts
 from marketplace.contracts.models import Contract
 from marketplace.delivery.models import ReportSubmission
-from marketplace.demo import load_demo_data
 from marketplace.demo.advance import shifted_text
 from marketplace.demo.bids import MODERATION_NEED
 from marketplace.evaluation import award, moderation, scoring
@@ -69,8 +68,8 @@ def _rows() -> list[int]:
     return [count(m) for m in (Need, BidRevision, AwardDecision, Contract, Payment, ReportSubmission)]
 
 
-def test_demo_advance_ends_a_running_standstill_and_keeps_everything_in_order(app, client, db_session):
-    load_demo_data("local-partners-demo")
+def test_demo_advance_ends_a_running_standstill_and_keeps_everything_in_order(demo_app, demo_client, demo_session):
+    app, client = demo_app, demo_client
     now = utcnow()
     need, lot, decision, days = _award_in_standstill(now)
     assert contracts.contract_problems(decision, now)[0].startswith("Standstill ends at")  # no contract yet

@@ -58,6 +58,7 @@ def test_demo_data_prints_its_emails_only_when_verbose_and_the_logins_last(app, 
     assert result.output.splitlines()[0] == "Demo data is ready. Sign in with any of these:"
     for email in DEMO_LOGINS:
         assert email in result.output
+    assert "local-partners-demo" in result.output  # the password
     assert app.config["MAIL_ECHO"] is True
 
 

@@ -21,7 +21,6 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import SubmitField
 
 from marketplace.contracts.models import Contract
-from marketplace.demo import load_demo_data
 from marketplace.demo.bids import FINISHED_NEED
 from marketplace.extensions import db
 from marketplace.needs.models import Need
@@ -91,12 +90,11 @@ def test_every_plain_html_submit_button_in_a_template_ignores_a_second_click():
 
 
 def test_every_post_form_on_the_pages_people_reach_has_buttons_that_ignore_a_second_click(
-    app, db_session, database_url
+    demo_app, demo_session, database_url
 ):
     if not database_url.startswith("sqlite"):
         pytest.skip("what a page draws does not depend on the database: once, on SQLite, is enough")
-    load_demo_data(DEMO_PASSWORD)
-    db_session.commit()
+    app = demo_app
     # From the home page, and from the contract in delivery (a report waits for approval).
     need = db.session.scalar(sa.select(Need).where(Need.title == FINISHED_NEED))
     contract = db.session.scalar(sa.select(Contract).where(Contract.need_id == need.id))

@@ -630,10 +630,7 @@ def test_demo_code_refuses_accounts_without_the_demo_key_and_production(app, db_
     assert result.exit_code != 0 and "refused in production" in result.output
 
 
-def test_demo_staff_have_the_demo_key_and_demo_providers_none(app, db_session):
-    from marketplace.demo import load_demo_data
-
-    load_demo_data("local-partners-demo")
+def test_demo_staff_have_the_demo_key_and_demo_providers_none(demo_session):
     users = {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.like("%@demo.test")))}
     for email in (
         "admin@demo.test",

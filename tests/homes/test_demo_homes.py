@@ -13,7 +13,6 @@ import sqlalchemy as sa
 
 from marketplace.accounts.services import find_user
 from marketplace.bids import closing
-from marketplace.demo import load_demo_data
 from marketplace.demo.bids import FINISHED_NEED, SCORING_NEED
 from marketplace.evaluation import low_bids, panel, scoring
 from marketplace.extensions import db
@@ -50,10 +49,9 @@ def _heading(response) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1)))).strip()
 
 
-def test_each_demo_role_has_something_to_do_on_its_home_and_its_link_opens_where_it_is_done(client, db_session):
-    """One test, as loading the demo takes seconds."""
-    load_demo_data(PASSWORD)
-    db.session.commit()
+def test_each_demo_role_has_something_to_do_on_its_home_and_its_link_opens_where_it_is_done(demo_client, demo_session):
+    """One test on the committed demo."""
+    client = demo_client
     for email, task_start, heading in DEMO_TODO:
         home = _home(client, email)
         rows = tasks(home)

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from babel.messages.pofile import read_po
 
 from marketplace.contracts.models import Contract
-from marketplace.demo import load_demo_data
 from marketplace.demo.bids import FINISHED_NEED
 from marketplace.extensions import db
 from marketplace.needs.models import Need
@@ -87,11 +86,10 @@ def test_the_check_finds_an_english_sentence_on_a_welsh_page():
     assert visible_text(html) == "Mae problem wedi codi"
 
 
-def test_every_page_the_demo_people_reach_in_welsh_is_in_welsh(app, db_session, database_url):
+def test_every_page_the_demo_people_reach_in_welsh_is_in_welsh(demo_app, demo_session, database_url):
     if not database_url.startswith("sqlite"):
         pytest.skip("what a page says does not depend on the database: once, on SQLite, is enough")
-    load_demo_data(DEMO_PASSWORD)
-    db_session.commit()
+    app = demo_app
     need = db.session.scalar(sa.select(Need).where(Need.title == FINISHED_NEED))
     contract = db.session.scalar(sa.select(Contract).where(Contract.need_id == need.id))
     starts = ["/", "/needs", f"/contracts/{contract.id}"]
