@@ -47,7 +47,7 @@ class KeptFigure:
     table: sa.Table
     # The groups some base rows make (None: all of them): the key columns, in the order of
     # the table's primary key, then the sums, in the order of its other columns.
-    rows: Callable[[Collection[int] | None], sa.Select]
+    rows: Callable[[Collection[int] | sa.BindParameter | None], sa.Select]
     # The base rows a flush may move between groups: the ids of those already stored, and
     # the new objects (whose ids the flush gives).
     touched: Callable[[Session], tuple[set[int], list]]
@@ -73,12 +73,26 @@ def groups(
     if ids is not None and not ids:
         return found
     width = len(figure.keys)
-    for row in connection.execute(rows if rows is not None else figure.rows(None if ids is None else sorted(ids))):
+    if rows is not None:
+        result = connection.execute(rows)
+    elif ids is None:
+        result = connection.execute(figure.rows(None))
+    else:
+        result = connection.execute(_of_some(figure, connection.dialect.name), {"ids": sorted(ids)})
+    for row in result:
         key = tuple(row[:width])
         total = found.setdefault(key, [0] * (len(row) - width))
         for i, value in enumerate(row[width:]):
             total[i] += int(value or 0)
     return found
+
+
+@functools.cache
+def _of_some(figure: KeptFigure, dialect: str) -> sa.Select:
+    """figure.rows of some base rows, made once a database kind (some figures are read
+    with its own functions): their ids are the parameter "ids". Every flush that changes
+    them runs it twice, and making the statement cost more than running it."""
+    return figure.rows(sa.bindparam("ids", expanding=True))
 
 
 def _add(connection: sa.Connection, figure: KeptFigure, delta: dict[tuple, list[int]]) -> None:

@@ -23,6 +23,7 @@ transaction changing needs holds its row until it commits, so a reader that sees
 has seen every change made before it: pages kept by it (kept_pages.py) are exact.
 """
 
+import functools
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -80,11 +81,12 @@ class NeedCount(Model):
 Key = tuple[str, str, date]
 
 
-def _facets(need_ids: set[int] | None) -> sa.CompoundSelect:
-    """(facet, value, closes_at, need id) for each facet of each listed need."""
+def _facets(need_ids: sa.BindParameter | None) -> sa.CompoundSelect:
+    """(facet, value, closes_at, need id) for each facet of each listed need (of those whose
+    ids are the parameter `need_ids`, or all)."""
     listed = [Need.published_at.is_not(None), Need.withdrawn_at.is_(None), Need.cancelled_at.is_(None)]
     if need_ids is not None:
-        listed.append(Need.id.in_(sorted(need_ids)))
+        listed.append(Need.id.in_(need_ids))
 
     def rows(facet: str, value) -> sa.Select:
         return sa.select(sa.literal_column(f"'{facet}'"), value, Need.closes_at, Need.id).where(*listed)
@@ -116,9 +118,20 @@ def facet_counts(connection: sa.Connection, need_ids: set[int] | None = None) ->
     found: Counter[Key] = Counter()
     if need_ids is not None and not need_ids:
         return found
-    for facet, value, closes_at, _need_id in connection.execute(_facets(need_ids)):
+    if need_ids is None:
+        rows = connection.execute(_facets(None))
+    else:
+        rows = connection.execute(_of_some(connection.dialect.name), {"need_ids": sorted(need_ids)})
+    for facet, value, closes_at, _need_id in rows:
         found[(facet, value, closes_at.astimezone(UTC).date())] += 1
     return found
+
+
+@functools.cache
+def _of_some(dialect: str) -> sa.CompoundSelect:
+    """_facets of some needs, made once a database kind (every flush that changes a
+    listed need runs it twice, and making the statement cost more than running it)."""
+    return _facets(sa.bindparam("need_ids", expanding=True))
 
 
 def _add(connection: sa.Connection, delta: dict[Key, int]) -> None:

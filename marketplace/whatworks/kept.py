@@ -18,7 +18,7 @@ from ..needs.models import Need
 from .models import WhatWorksOutcome, WhatWorksPeople
 
 
-def _approved(ids: Collection[int] | None, *columns) -> sa.Select:
+def _approved(ids: Collection[int] | sa.BindParameter | None, *columns) -> sa.Select:
     rows = (
         sa.select(
             sa.func.coalesce(Need.category_id, 0).label("category_id"),
@@ -35,7 +35,7 @@ def _approved(ids: Collection[int] | None, *columns) -> sa.Select:
     return rows if ids is None else rows.where(ReportSubmission.id.in_(ids))
 
 
-def _people(ids: Collection[int] | None) -> sa.Select:
+def _people(ids: Collection[int] | sa.BindParameter | None) -> sa.Select:
     each = _approved(
         ids,
         sa.literal(1).label("approvals"),
@@ -48,7 +48,7 @@ def _people(ids: Collection[int] | None) -> sa.Select:
     ).group_by(*key)
 
 
-def _outcomes(ids: Collection[int] | None) -> sa.Select:
+def _outcomes(ids: Collection[int] | sa.BindParameter | None) -> sa.Select:
     each = (
         _approved(
             ids,

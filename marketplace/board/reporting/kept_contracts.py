@@ -24,7 +24,7 @@ _CONTRACT = ("need_id", "need", "organisation_id", "organisation", "value_pence"
 _NEED = ("area_id", "area", "category_id", "category")
 
 
-def _rows(ids: Collection[int] | None) -> sa.Select:
+def _rows(ids: Collection[int] | sa.BindParameter | None) -> sa.Select:
     key = [
         Need.area_id,
         sa.func.coalesce(Need.category_id, 0),

@@ -29,7 +29,7 @@ NEVER = date(9999, 12, 31)  # the day of closing kept for a need without a closi
 _NEED = ("published_at", "closes_at", "area_id", "area", "category_id", "category")
 
 
-def _rows(ids: Collection[int] | None, kept: bool = True) -> sa.Select:
+def _rows(ids: Collection[int] | sa.BindParameter | None, kept: bool = True) -> sa.Select:
     """The groups of these needs (all with None); with kept=False, as if no count of their
     bids were kept."""
     lots = sa.select(sa.func.count(Lot.id)).where(Lot.need_id == Need.id).scalar_subquery()

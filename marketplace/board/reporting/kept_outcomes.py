@@ -20,7 +20,7 @@ from .timeliness import london_day
 _NEED = ("area_id", "area", "category_id", "category")
 
 
-def _rows(ids: Collection[int] | None) -> sa.Select:
+def _rows(ids: Collection[int] | sa.BindParameter | None) -> sa.Select:
     from ...delivery.models import OutcomeReport, ReportDecision, ReportOutcome, ReportSubmission
 
     lines = (

@@ -41,7 +41,7 @@ def month_of(day):
     return sa.cast(sa.func.strftime("%Y%m", day), sa.Integer)
 
 
-def _rows(ids: Collection[int] | None) -> sa.Select:
+def _rows(ids: Collection[int] | sa.BindParameter | None) -> sa.Select:
     paid_day = sa.func.coalesce(Payment.paid_on, london_day(Payment.paid_at))
     each = (
         sa.select(
@@ -113,7 +113,7 @@ def utc_day(column):
     return sa.type_coerce(sa.func.date(column), sa.Date)
 
 
-def _unpaid_rows(ids: Collection[int] | None) -> sa.Select:
+def _unpaid_rows(ids: Collection[int] | sa.BindParameter | None) -> sa.Select:
     key = [Need.area_id, sa.func.coalesce(Need.category_id, 0), utc_day(Payment.payable_at)]
     rows = (
         sa.select(*key, sa.func.count())

@@ -20,7 +20,7 @@ _DECISION = ("lot_id", "outcome", "bid_id", "refused_at", "summaries_sent_at")
 _NEED = ("area_id", "area", "category_id", "category")
 
 
-def _rows(ids: Collection[int] | None) -> sa.Select:
+def _rows(ids: Collection[int] | sa.BindParameter | None) -> sa.Select:
     from ...bids.models import Bid
     from ...evaluation.models import AwardDecision, AwardOutcome
     from .competition import counted
