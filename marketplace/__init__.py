@@ -23,6 +23,7 @@ from config import Config, config_from_env
 from . import page_parts
 from .arrival import StampArrival
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .templating import App
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +38,7 @@ class IdConverter(IntegerConverter):
 
 
 def create_app(config: Config | None = None) -> Flask:
-    app = Flask(
+    app = App(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),

@@ -8,6 +8,7 @@ disclosed. Following needs Action.FOLLOW_NEED (a provider, while the need is ope
 saved searches need Action.SAVE_SEARCH (a provider). Anyone signed in may stop following.
 """
 
+import functools
 import re
 from datetime import datetime
 
@@ -176,14 +177,20 @@ def show_need(need_id):
     )
 
 
+@functools.cache
+def _need_with_stamp() -> sa.Select:
+    """The need (the parameter "need_id") with its area, region and category, and the
+    stamp: made once, as building it cost more than running it."""
+    return kept_pages.with_stamp(sa.select(Need).where(Need.id == sa.bindparam("need_id")).options(*_shown()[:2]))
+
+
 def _need_and_stamp(need_id: int, now: datetime) -> tuple[Need, tuple | None]:
     """The need (a 404 if this person may not see it) and, if its body may be kept, the
     stamp: one statement, the need with its area, region and category and the stamp (the
     rest of what it shows only on a miss, _need_body); else all it shows, as before."""
     if not kept_pages.may_keep():
         return _visible_or_404(need_id, _shown()), None
-    query = kept_pages.with_stamp(sa.select(Need).where(Need.id == need_id).options(*_shown()[:2]))
-    row = db.session.execute(query, {"now": now}).one_or_none()
+    row = db.session.execute(_need_with_stamp(), {"need_id": need_id, "now": now}).one_or_none()
     if row is None or not can(current_user, Action.VIEW_NEED, row[0]):
         abort(404)  # a draft is not public: don't confirm it exists
     return row[0], kept_pages.stamp_of(now, tuple(row[1:]))
