@@ -155,25 +155,45 @@ def show_need(need_id):
     now = utcnow()
     need, stamp = _need_and_stamp(need_id, now)
     status = need.status_at(now)
-    is_following = current_user.is_authenticated and following.current_follow(need, current_user) is not None
+    days_left = dates.working_days_left(need, now) if status == NeedStatus.OPEN else None
+    questions_open = status == NeedStatus.OPEN and need.question_deadline is not None and now < need.question_deadline
+    kept = stamp is not None and status != NeedStatus.DRAFT
+    # Below the back link, the page is the same for every visitor not signed in.
+    anyone = kept and not current_user.is_authenticated
     return render_template(
         "needs/public/show.html",
         need=need,
-        status=status,
-        status_class=STATUS_TAG_CLASSES[status],
-        days_left=dates.working_days_left(need, now) if status == NeedStatus.OPEN else None,
-        questions_open=status == NeedStatus.OPEN
-        and need.question_deadline is not None
-        and now < need.question_deadline,
-        body=kept_pages.kept(
-            None if stamp is None or status == NeedStatus.DRAFT else (*stamp, "need", need.id),
-            lambda: _need_body(need, status, loaded=stamp is None),
+        main=kept_pages.kept(
+            (*stamp, "need page", need.id, status, days_left, questions_open) if anyone and stamp else None,
+            lambda: _need_main(need, status, days_left, questions_open, stamp, keep_body=kept),
         ),
-        can_follow=can(current_user, Action.FOLLOW_NEED, need),
-        following=is_following,
-        follow_form=ConfirmForm(),
-        can_ask=can(current_user, Action.ASK_QUESTION, need),
-        is_provider=current_user.is_authenticated and bool(current_user.organisation_memberships()),
+    )
+
+
+def _need_main(
+    need: Need, status: NeedStatus, days_left: int | None, questions_open: bool, stamp: tuple | None, *, keep_body: bool
+) -> Markup:
+    """The need's page below its back link (templates/needs/public/_need_main.html), with
+    what it shows alike to everyone who may see it kept by `stamp` if `keep_body` (`stamp`
+    None: the need was read with all it shows)."""
+    is_following = current_user.is_authenticated and following.current_follow(need, current_user) is not None
+    return Markup(
+        render_template(
+            "needs/public/_need_main.html",
+            need=need,
+            status=status,
+            status_class=STATUS_TAG_CLASSES[status],
+            days_left=days_left,
+            questions_open=questions_open,
+            body=kept_pages.kept(
+                (*stamp, "need", need.id) if keep_body and stamp else None,
+                lambda: _need_body(need, status, loaded=stamp is None),
+            ),
+            can_follow=can(current_user, Action.FOLLOW_NEED, need),
+            following=is_following,
+            can_ask=can(current_user, Action.ASK_QUESTION, need),
+            is_provider=current_user.is_authenticated and bool(current_user.organisation_memberships()),
+        )
     )
 
 

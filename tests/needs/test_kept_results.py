@@ -215,3 +215,30 @@ def test_words_that_search_nothing_still_keep_their_own_links(app, client, kss):
         _kept_page(app, client, url)
         html = client.get(url).get_data(as_text=True)
         assert (link is None and "q=" not in html) or (link is not None and f"page=2&amp;{link}" in html), url
+
+
+def test_a_needs_page_kept_whole_for_visitors_follows_the_clock_and_never_shows_a_signed_in_persons_part(app, kss):
+    """Below its back link a need's page is kept whole for visitors not signed in, by the
+    need, its status, the working days left and whether questions are open: days passing
+    and the question deadline passing show at once, and nothing of a signed-in person's
+    page (their follow button, their questions) reaches a visitor's, or the other way."""
+    factories.make_provider(email="provider@example.org")
+    need = factories.make_need(title="Mentoring for women leaving custody", commissioner=kss, closes_in_days=12)
+    db.session.commit()
+    url = f"/needs/{need.id}"
+    anonymous, signed_in = app.test_client(), app.test_client()
+    sign_in(signed_in, "provider@example.org")
+    visitor = _kept_page(app, anonymous, url, reads=2)
+    assert "Questions can be asked until" in visitor and "to follow this need, ask a question or bid" in visitor
+    provider = _kept_page(app, signed_in, url, reads=2)
+    assert "Follow this need" in provider and "Your questions" in provider and "to follow this need" not in provider
+    visitor = _kept_page(app, anonymous, url, reads=2)
+    assert "Follow this need" not in visitor and "Your questions" not in visitor
+
+    days_left = re.search(r"closes in (\d+) working days?", visitor).group(1)
+    # Six days on, one working day has passed at least, even over Christmas.
+    with time_machine.travel((utcnow() + timedelta(days=6)).timestamp(), tick=True):
+        assert f"closes in {days_left} working day" not in _kept_page(app, anonymous, url, reads=2)
+    with time_machine.travel((need.question_deadline + timedelta(minutes=1)).timestamp(), tick=True):
+        visitor = _kept_page(app, anonymous, url, reads=2)
+        assert "Questions can be asked until" not in visitor and "Closes at" in visitor
