@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import HiddenField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -103,10 +103,26 @@ def list_needs():
             kept_pages.day_key(now, "filters", form.choices_key()),
             lambda: Markup(render_template("needs/public/_filters.html", form=form)),
         ),
+        words_field=_words_field(form, now),
         results=kept_pages.fill_words(results, form.q.data if "q" in args else None),
         filtered=filters.any,
         notice=notice,
     )
+
+
+_WORDS_PARAMS = {"classes": "govuk-!-width-full", "label": {"classes": "govuk-label--s"}, "spellcheck": True}
+
+
+def _words_field(form: search.NeedFilterForm, now: datetime) -> Markup:
+    """The words field: kept per process, language and day, with a marker where the words
+    go, put in per request (escaped as the template escapes them), so nobody's words are
+    kept; made afresh when they have an error."""
+    words = form.q._value()
+    key = None if form.q.errors else kept_pages.day_key(now, "words field", bool(words))
+    html = kept_pages.kept(
+        key, lambda: str(form.q(params=_WORDS_PARAMS, **({"value": kept_pages.WORDS} if words else {})))
+    )
+    return Markup(html.replace(kept_pages.WORDS, str(escape(words))) if words else html)
 
 
 def _results(filters: search.NeedFilters, now: datetime, page_number: int, args: dict) -> tuple[str, bool]:

@@ -159,6 +159,8 @@ def test_the_list_reads_needs_in_one_statement_when_its_results_are_kept(app, cl
         "/needs?category=x&procedure=lease&value=lots",
         "/needs?q=one+two+three+four+five+six+seven+eight+nine+ten+eleven&page=2",
         "/needs?q=women&page=0",
+        "/needs?q=%22women%22+%3Cscript%3E+%26+children%27s&page=1",
+        "/needs?q=" + "x" * 300,
     ],
 )
 def test_the_filters_and_results_are_byte_for_byte_the_same_kept_or_not(app, client, kss, url):
