@@ -241,6 +241,27 @@ def make_test_app(database_url: str, **overrides):
     return create_app(config)
 
 
+# The demo's password, as `make run` loads it.
+DEMO_PASSWORD = "local-partners-demo"
+
+
+def built_app(database_url: str, *, demo: bool = False, **overrides):
+    """An app on an empty database, its schema built by the real migrations, with the
+    reference data and (demo=True) the demo loaded and committed."""
+    from marketplace.demo import load_demo_data
+    from marketplace.reference.services import load_reference
+
+    app = make_test_app(database_url, **overrides)
+    with app.app_context():
+        flask_migrate.upgrade()
+        load_reference()
+        if demo:
+            load_demo_data(DEMO_PASSWORD)
+        db.session.commit()
+        db.session.remove()
+    return app
+
+
 @pytest.fixture(scope="session")
 def _apps():
     """The apps this process has built, by database URL, kept until the session ends.
@@ -261,16 +282,8 @@ def _apps():
 @pytest.fixture(scope="session")
 def app(database_url, _apps):
     """The app with the schema built by the real migrations and the reference data loaded."""
-    from marketplace.reference.services import load_reference
-
     if database_url not in _apps:
-        app = make_test_app(database_url)
-        with app.app_context():
-            flask_migrate.upgrade()
-            load_reference()
-            db.session.commit()
-            db.session.remove()
-        _apps[database_url] = app
+        _apps[database_url] = built_app(database_url)
     return _apps[database_url]
 
 
@@ -347,33 +360,19 @@ def db_session(app):
         yield session
 
 
-# The demo's password, as `make run` loads it.
-DEMO_PASSWORD = "local-partners-demo"
-
-
 @pytest.fixture(scope="session")
 def demo_app(database_url, _apps):
     """An app on a database of its own with the reference and demo data committed, built
     once a process and database: loading the demo takes seconds, so the tests of the demo
     share it (all on one worker, `_shared_fixture_scope`), each inside a rolled-back
     transaction (`demo_session`) as usual."""
-    from marketplace.demo import load_demo_data
-    from marketplace.reference.services import load_reference
-
     key = f"{database_url} demo"
     if key not in _apps:
         if database_url.startswith("sqlite"):
             url = database_url.replace("test.db", "demo.db")
         else:
             url = pgserver.create_database(database_url, f"{make_url(database_url).database}_demo")
-        app = make_test_app(url)
-        with app.app_context():
-            flask_migrate.upgrade()
-            load_reference()
-            load_demo_data(DEMO_PASSWORD)
-            db.session.commit()
-            db.session.remove()
-        _apps[key] = app
+        _apps[key] = built_app(url, demo=True)
     return _apps[key]
 
 

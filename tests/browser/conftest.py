@@ -19,13 +19,13 @@ import threading
 import time
 from contextlib import ExitStack, contextmanager
 
-import flask_migrate
 import pytest
 from werkzeug.serving import make_server
 
 from marketplace.extensions import db, limiter
 
-from ..conftest import make_test_app
+from ..conftest import DEMO_PASSWORD as DEMO_PASSWORD  # the journeys sign in with it
+from ..conftest import built_app
 from . import axe
 
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
@@ -40,7 +40,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DEMO_PASSWORD = "local-partners-demo"
 TIMEOUT_MS = 10_000
 # The app `live_app` built, for demo_code (the sign-in helpers are given no fixtures).
 _LIVE_APPS = []
@@ -82,18 +81,9 @@ def chromium():
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
     """The app on a file SQLite database: real migrations, reference data and demo accounts."""
-    from marketplace.demo import load_demo_data
-    from marketplace.reference.services import load_reference
-
     folder = tmp_path_factory.mktemp("browser")
     # Uploaded documents go to the session's temporary folder, not the instance folder.
-    app = make_test_app(f"sqlite:///{folder / 'browser.db'}", UPLOAD_FOLDER=str(folder / "uploads"))
-    with app.app_context():
-        flask_migrate.upgrade()
-        load_reference()
-        load_demo_data(DEMO_PASSWORD)
-        db.session.commit()
-        db.session.remove()
+    app = built_app(f"sqlite:///{folder / 'browser.db'}", demo=True, UPLOAD_FOLDER=str(folder / "uploads"))
     _LIVE_APPS.append(app)
     yield app
     _LIVE_APPS.remove(app)
