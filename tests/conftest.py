@@ -43,6 +43,7 @@ from marketplace.extensions import db, limiter
 from marketplace.reference import cache as reference_cache
 
 from . import pgserver
+from .helpers import DEMO_PASSWORD
 
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 # The folder the processes of one run share (the PostgreSQL server's lock and note, the
@@ -239,10 +240,6 @@ def make_test_app(database_url: str, **overrides):
     for key, value in overrides.items():
         setattr(config, key, value)
     return create_app(config)
-
-
-# The demo's password, as `make run` loads it.
-DEMO_PASSWORD = "local-partners-demo"
 
 
 def built_app(database_url: str, *, demo: bool = False, **overrides):

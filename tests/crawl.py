@@ -9,7 +9,6 @@ from collections import defaultdict
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlsplit
 
-DEMO_PASSWORD = "local-partners-demo"
 DEMO_PEOPLE = (
     "admin@demo.test",
     "commissioner@demo.test",

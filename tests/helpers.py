@@ -28,6 +28,8 @@ def per_request_masked(response) -> str:
 
 
 PASSWORD = "correct horse battery staple"
+# The demo's password, as `make run` loads it (tests/conftest.py, `built_app`).
+DEMO_PASSWORD = "local-partners-demo"
 
 
 def csrf_token(client, url: str) -> str:

@@ -28,7 +28,7 @@ from marketplace.timeutil import london_date, utcnow
 from marketplace.workdays import is_working_day
 
 from . import factories
-from .helpers import count, page_text, sign_in
+from .helpers import DEMO_PASSWORD, count, page_text, sign_in
 
 pytestmark = pytest.mark.clock
 
@@ -85,7 +85,7 @@ def test_demo_advance_ends_a_running_standstill_and_keeps_everything_in_order(de
     assert award.standstill_over(decision, now) and contracts.contract_problems(decision, now) == []
     assert _rows() == rows  # nothing made or lost
     # The contract-making page is open to the commissioner.
-    sign_in(client, "commissioner@demo.test", "local-partners-demo")
+    sign_in(client, "commissioner@demo.test", DEMO_PASSWORD)
     page = client.get(f"/needs/{need.id}/lots/{lot.id}/contract")
     assert page.status_code == 200 and "Make the contract" in page_text(page)
     assert "Standstill ends" not in page_text(page)

@@ -25,8 +25,8 @@ from marketplace.demo.bids import FINISHED_NEED
 from marketplace.extensions import db
 from marketplace.needs.models import Need
 
-from .crawl import DEMO_PASSWORD, DEMO_PEOPLE, crawl, shape
-from .helpers import sign_in
+from .crawl import DEMO_PEOPLE, crawl, shape
+from .helpers import DEMO_PASSWORD, sign_in
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

@@ -49,7 +49,7 @@ from marketplace.reference.models import Area, AreaKind, DesiredOutcome, Service
 from marketplace.reference.services import DATA, load_reference
 from marketplace.timeutil import utcnow
 
-from .helpers import count
+from .helpers import DEMO_PASSWORD, count
 
 CHARITY = "Thanet Women's Centre"
 CIC = "Green Shoots Growing CIC"
@@ -132,7 +132,7 @@ def test_demo_data_creates_every_login_and_loading_it_again_duplicates_nothing(d
     """On the committed demo (tests/conftest.py, `demo_app`), loading it again makes no
     second person, organisation, need, bid, contract, payment, audit record or email."""
     counts = [count(model) for model in DEMO_MODELS]
-    logins = load_demo_data("local-partners-demo")
+    logins = load_demo_data(DEMO_PASSWORD)
     assert {email for email, _ in logins} == DEMO_EMAILS
     assert [count(model) for model in DEMO_MODELS] == counts
     for title in DEMO_NEEDS:

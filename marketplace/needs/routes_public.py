@@ -173,25 +173,27 @@ def show_need(need_id):
     status = need.status_at(now)
     days_left = dates.working_days_left(need, now) if status == NeedStatus.OPEN else None
     questions_open = status == NeedStatus.OPEN and need.question_deadline is not None and now < need.question_deadline
-    kept = stamp is not None and status != NeedStatus.DRAFT
+    kept_by = None if stamp is None or status == NeedStatus.DRAFT else stamp  # a draft is never kept
     # Below the back link, the page is the same for every visitor not signed in.
-    anyone = kept and not current_user.is_authenticated
+    for_visitors = None
+    if kept_by is not None and not current_user.is_authenticated:
+        for_visitors = (*kept_by, "need page", need.id, status, days_left, questions_open)
     return render_template(
         "needs/public/show.html",
         need=need,
         main=kept_pages.kept(
-            (*stamp, "need page", need.id, status, days_left, questions_open) if anyone and stamp else None,
-            lambda: _need_main(need, status, days_left, questions_open, stamp, keep_body=kept),
+            for_visitors,
+            lambda: _need_main(need, status, days_left, questions_open, kept_by, loaded=stamp is None),
         ),
     )
 
 
 def _need_main(
-    need: Need, status: NeedStatus, days_left: int | None, questions_open: bool, stamp: tuple | None, *, keep_body: bool
+    need: Need, status: NeedStatus, days_left: int | None, questions_open: bool, kept_by: tuple | None, *, loaded: bool
 ) -> Markup:
     """The need's page below its back link (templates/needs/public/_need_main.html), with
-    what it shows alike to everyone who may see it kept by `stamp` if `keep_body` (`stamp`
-    None: the need was read with all it shows)."""
+    what it shows alike to everyone who may see it kept by `kept_by` (None: not kept);
+    `loaded`: the need was read with all it shows."""
     is_following = current_user.is_authenticated and following.current_follow(need, current_user) is not None
     return Markup(
         render_template(
@@ -202,8 +204,8 @@ def _need_main(
             days_left=days_left,
             questions_open=questions_open,
             body=kept_pages.kept(
-                (*stamp, "need", need.id) if keep_body and stamp else None,
-                lambda: _need_body(need, status, loaded=stamp is None),
+                None if kept_by is None else (*kept_by, "need", need.id),
+                lambda: _need_body(need, status, loaded=loaded),
             ),
             can_follow=can(current_user, Action.FOLLOW_NEED, need),
             following=is_following,

@@ -24,8 +24,8 @@ from werkzeug.serving import make_server
 
 from marketplace.extensions import db, limiter
 
-from ..conftest import DEMO_PASSWORD as DEMO_PASSWORD  # the journeys sign in with it
 from ..conftest import built_app
+from ..helpers import DEMO_PASSWORD as DEMO_PASSWORD  # the journeys sign in with it
 from . import axe
 
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"

@@ -15,9 +15,9 @@ from playwright.sync_api import expect
 from marketplace.extensions import db
 from marketplace.notifications import OutboxEmail
 
+from ..helpers import DEMO_PASSWORD
 from .test_needs_journey import error_summary
 
-DEMO_PASSWORD = "local-partners-demo"
 WELSH_TITLE = "Cymorth i fenywod ar brawf yng Ngwynedd ac Ynys Môn"
 ENGLISH_TITLE = "Support for women on probation in Gwynedd and Anglesey"
 NEW_PASSWORD = "dail-y-coed-yn-yr-hydref-2026"

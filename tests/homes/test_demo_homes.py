@@ -19,12 +19,11 @@ from marketplace.extensions import db
 from marketplace.needs import publishing
 from marketplace.needs.models import Need, NeedStatus
 
-from ..helpers import page_text, sign_in
+from ..helpers import DEMO_PASSWORD, page_text, sign_in
 from .helpers import task_links, tasks
 
 pytestmark = pytest.mark.clock
 
-PASSWORD = "local-partners-demo"
 # (login, the to-do's first words for a task every time the demo is loaded, the heading of
 # the page it opens)
 DEMO_TODO = [
@@ -39,7 +38,7 @@ DEMO_TODO = [
 
 def _home(client, email: str):
     client._cookies.clear()
-    sign_in(client, email, PASSWORD)
+    sign_in(client, email, DEMO_PASSWORD)
     return client.get("/")
 
 

@@ -15,8 +15,8 @@ from marketplace.demo.bids import FINISHED_NEED
 from marketplace.extensions import db
 from marketplace.needs.models import Need
 
-from ..crawl import DEMO_PASSWORD, DEMO_PEOPLE, crawl
-from ..helpers import sign_in
+from ..crawl import DEMO_PEOPLE, crawl
+from ..helpers import DEMO_PASSWORD, sign_in
 
 # Not marked `clock`: the demo is dated from now, but what is checked (no English sentence
 # on a Welsh page) does not depend on the instant, so it runs once, not at every fixed one.
