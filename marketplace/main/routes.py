@@ -6,6 +6,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..accounts.routes import safe_next
 from ..extensions import db, limiter
 from ..homes import home_context
+from ..reading import reads_only
 from . import bp
 
 
@@ -39,6 +40,7 @@ def cookies():
 
 @bp.get("/healthz")
 @limiter.exempt
+@reads_only
 def healthz():
     try:
         db.session.execute(sa.text("SELECT 1"))

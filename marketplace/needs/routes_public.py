@@ -29,6 +29,7 @@ from ..documents import uploads
 from ..extensions import db
 from ..forms import ConfirmForm, ListedChoices
 from ..permissions import Action, can, require
+from ..reading import reads_only
 from ..reference.models import Area
 from ..reference.services import current_categories, current_regions
 from ..timeutil import utcnow
@@ -81,6 +82,7 @@ def _page_number(raw: str | None) -> tuple[int, str | None]:
 
 
 @bp.get("/needs")
+@reads_only
 def list_needs():
     form = search.NeedFilterForm(formdata=request.args)
     form.validate()  # a filter with a problem is shown by its field and left out
@@ -167,6 +169,7 @@ def _shown() -> tuple:
 
 
 @bp.get("/needs/<int:need_id>")
+@reads_only
 def show_need(need_id):
     now = utcnow()
     need, stamp = _need_and_stamp(need_id, now)
