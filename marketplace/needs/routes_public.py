@@ -8,6 +8,7 @@ disclosed. Following needs Action.FOLLOW_NEED (a provider, while the need is ope
 saved searches need Action.SAVE_SEARCH (a provider). Anyone signed in may stop following.
 """
 
+import dataclasses
 import functools
 import re
 from datetime import datetime
@@ -168,32 +169,62 @@ def _shown() -> tuple:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class _Heading:
+    """What a need's page shows of the need outside its kept parts, as of one moment. For
+    a published need it stays true while the stamp does (kept_pages: the stamp moves with
+    any change to a published need, a closing time passing and a new day), but for whether
+    questions are still open, which `questions_open` says at each request."""
+
+    title: str
+    status: NeedStatus
+    days_left: int | None
+    question_deadline: datetime | None
+
+    @classmethod
+    def of(cls, need: Need, now: datetime) -> "_Heading":
+        status = need.status_at(now)
+        days_left = dates.working_days_left(need, now) if status == NeedStatus.OPEN else None
+        return cls(need.local_title, status, days_left, need.question_deadline)
+
+    def questions_open(self, now: datetime) -> bool:
+        return self.status == NeedStatus.OPEN and self.question_deadline is not None and now < self.question_deadline
+
+
 @bp.get("/needs/<int:need_id>")
 @reads_only
 def show_need(need_id):
     now = utcnow()
+    if not current_user.is_authenticated and (stamp := kept_pages.stamp(now)) is not None:
+        return _visitors_need_page(need_id, now, stamp)
     need, stamp = _need_and_stamp(need_id, now)
-    status = need.status_at(now)
-    days_left = dates.working_days_left(need, now) if status == NeedStatus.OPEN else None
-    questions_open = status == NeedStatus.OPEN and need.question_deadline is not None and now < need.question_deadline
-    kept_by = None if stamp is None or status == NeedStatus.DRAFT else stamp  # a draft is never kept
-    # Below the back link, the page is the same for every visitor not signed in.
-    for_visitors = None
-    if kept_by is not None and not current_user.is_authenticated:
-        for_visitors = (*kept_by, "need page", need.id, status, days_left, questions_open)
-    return render_template(
-        "needs/public/show.html",
-        need=need,
-        main=kept_pages.kept(
-            for_visitors,
-            lambda: _need_main(need, status, days_left, questions_open, kept_by, loaded=stamp is None),
-        ),
+    heading = _Heading.of(need, now)
+    kept_by = None if stamp is None or heading.status == NeedStatus.DRAFT else stamp  # a draft is never kept
+    main = _need_main(need, heading, heading.questions_open(now), kept_by, loaded=stamp is None)
+    return render_template("needs/public/show.html", title=heading.title, main=main)
+
+
+def _visitors_need_page(need_id: int, now: datetime, stamp: tuple) -> str:
+    """A need's page for a visitor not signed in, the same for every one of them: when it
+    is kept, one statement (the stamp) and nothing read of the need. A draft, or a need
+    that does not exist, is a 404 as for anyone who may not see it, and is never kept."""
+    loaded: list[Need] = []
+
+    def need() -> Need:
+        if not loaded:
+            loaded.append(_visible_or_404(need_id, _shown()))
+        return loaded[0]
+
+    heading = kept_pages.kept((*stamp, "need heading", need_id), lambda: _Heading.of(need(), now))
+    questions_open = heading.questions_open(now)
+    main = kept_pages.kept(
+        (*stamp, "need page", need_id, heading.status, heading.days_left, questions_open),
+        lambda: _need_main(need(), heading, questions_open, stamp, loaded=True),
     )
+    return render_template("needs/public/show.html", title=heading.title, main=main)
 
 
-def _need_main(
-    need: Need, status: NeedStatus, days_left: int | None, questions_open: bool, kept_by: tuple | None, *, loaded: bool
-) -> Markup:
+def _need_main(need: Need, heading: _Heading, questions_open: bool, kept_by: tuple | None, *, loaded: bool) -> Markup:
     """The need's page below its back link (templates/needs/public/_need_main.html), with
     what it shows alike to everyone who may see it kept by `kept_by` (None: not kept);
     `loaded`: the need was read with all it shows."""
@@ -202,13 +233,13 @@ def _need_main(
         render_template(
             "needs/public/_need_main.html",
             need=need,
-            status=status,
-            status_class=STATUS_TAG_CLASSES[status],
-            days_left=days_left,
+            status=heading.status,
+            status_class=STATUS_TAG_CLASSES[heading.status],
+            days_left=heading.days_left,
             questions_open=questions_open,
             body=kept_pages.kept(
                 None if kept_by is None else (*kept_by, "need", need.id),
-                lambda: _need_body(need, status, loaded=loaded),
+                lambda: _need_body(need, heading.status, loaded=loaded),
             ),
             can_follow=can(current_user, Action.FOLLOW_NEED, need),
             following=is_following,

@@ -244,3 +244,17 @@ def test_a_needs_page_kept_whole_for_visitors_follows_the_clock_and_never_shows_
     with time_machine.travel((need.question_deadline + timedelta(minutes=1)).timestamp(), tick=True):
         visitor = _kept_page(app, anonymous, url, reads=2)
         assert "Questions can be asked until" not in visitor and "Closes at" in visitor
+
+
+def test_a_draft_is_a_404_to_visitors_however_often_asked_and_its_page_is_shown_once_published(app, kss):
+    """A visitor's page of a need is kept with what it shows above its kept part (title,
+    status, days left): a draft's 404 is never kept, and publishing moves the stamp."""
+    need = factories.make_need(title="Allotment project in Thanet", commissioner=kss, published=False)
+    db.session.commit()
+    url, anonymous = f"/needs/{need.id}", app.test_client()
+    app.config["CACHE_PAGE_PARTS"] = True
+    assert [anonymous.get(url).status_code for _ in range(2)] == [404, 404]
+    publishing.publish_need(need, actor=kss)
+    db.session.commit()
+    assert "Allotment project in Thanet" in _kept_page(app, anonymous, url)
+    assert "<title>Allotment project in Thanet" in anonymous.get(url).get_data(as_text=True)

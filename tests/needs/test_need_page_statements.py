@@ -74,8 +74,9 @@ def test_a_need_page_loads_in_a_fixed_number_of_statements(app, client, visitor)
     assert many.count <= MOST_STATEMENTS[visitor], "\n\n".join(many.statements)
 
 
-# Kept (needs/kept_pages.py): the need with its area, region and category and the stamp, in one;
-# signed in, who is looking (as above: user, memberships, follow; a provider also organisation, bids).
+# Kept (needs/kept_pages.py): not signed in, the stamp alone (nothing of the need is read); signed
+# in, the need with its area, region and category and the stamp, in one, and who is looking (as
+# above: user, memberships, follow; a provider also organisation, bids).
 KEPT_STATEMENTS = {"anonymous": 1, "commissioner": 4, "provider": 6}
 
 
