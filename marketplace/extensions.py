@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import flask_babel
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -58,10 +58,17 @@ def upsert(table: sa.Table, bind: sa.Connection | sa.Engine | None = None):
 
 
 class _LoginManager(LoginManager):
-    """Flask-Login's manager, clearing the remember-me cookie with the flags it is set with
-    (HttpOnly, SameSite=Lax, Secure in production). The portal never sets that cookie, but
-    Flask-Login clears it whenever its session protection starts a session afresh, and
-    its own clearing sends no flags."""
+    """Flask-Login's manager, with its session protection for people's sessions only, and
+    clearing the remember-me cookie with the flags it is set with (HttpOnly, SameSite=Lax,
+    Secure in production). The portal never sets that cookie, but Flask-Login clears it
+    when someone signs out, and its own clearing sends no flags."""
+
+    def _session_protection_failed(self):
+        # A session nobody is signed in to (a visitor's CSRF token, a flashed message) has
+        # no user to protect. Flask-Login's "strong" check would still start it afresh on
+        # every request, as it lacks the signed-in browser's identifier: the session
+        # written, signed and sent again, and the remember-me cookie cleared, each time.
+        return "_user_id" in session and super()._session_protection_failed()
 
     def _clear_cookie(self, response):
         config = current_app.config
