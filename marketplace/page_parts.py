@@ -8,7 +8,8 @@ request (once to see whether they are empty). Two globals for templates keep the
   the phase banner, the footer), which depend on nothing of the request or the person,
   rendered once per process, language and script root (url_for's paths start with it).
 - `page_part(component, params, fill)`: a GOV.UK component's macro for these params (the
-  service navigation; the start page's button, the one macro the busiest page calls). A
+  service navigation; the start page's button and the back links of the sign-in page
+  and a need's page, the macros the busiest pages call). A
   GOV.UK macro is imported without the template's context, so its HTML depends on nothing
   but its params: the params are the key (every value with its type: a Markup is not the
   key a str of the same text is), with the language. What differs on every request (the CSRF token of the sign-out form) stays out
@@ -24,11 +25,12 @@ request, as without this module: the tests compare the two byte for byte.
 
 import dataclasses
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, current_app, render_template, request
 from flask_babel import LazyString
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from .i18n import current_language
@@ -79,13 +81,13 @@ def _macro(component: str) -> Any:
 
 @dataclasses.dataclass(frozen=True)
 class _Form:
-    """A form template as a cache key; the form rides along to render it on a miss, and
-    is let go of then (it holds the CSRF token of the request that rendered it)."""
+    """A form template as a cache key; what makes the form rides along to render it on a
+    miss, and is let go of then (the form holds the CSRF token of that request)."""
 
     language: str
     script_root: str
     template: str
-    form: Any = dataclasses.field(compare=False, hash=False)
+    make_form: Callable[[], Any] | None = dataclasses.field(compare=False, hash=False)
 
 
 class PageParts:
@@ -107,9 +109,11 @@ class PageParts:
 
     @staticmethod
     def _render_form(kept: _Form) -> str:
-        html = render_template(kept.template, form=kept.form)
-        token = kept.form.csrf_token.current_token
-        object.__setattr__(kept, "form", None)
+        assert kept.make_form is not None  # a key is made with it and kept without it
+        form = kept.make_form()
+        html = render_template(kept.template, form=form)
+        token = form.csrf_token.current_token
+        object.__setattr__(kept, "make_form", None)
         if html.count(token) != 1:
             raise ValueError(f"{kept.template} must show its CSRF token once")
         return html.replace(token, _MARKER.format("csrf_token"))
@@ -141,14 +145,15 @@ class PageParts:
             html = html.replace(_MARKER.format(slot), str(part), 1)
         return Markup(html)
 
-    def form_part(self, template: str, form: Any) -> Markup:
-        """`template` rendered with `form`, a form the same for everyone but its CSRF token
-        (a GET's: nothing typed, no errors), kept once per process, language and script root,
-        with this request's token put in place of a marker."""
+    def form_part(self, template: str, make_form: Callable[[], Any]) -> Markup:
+        """`template` rendered with the form `make_form` makes, a form the same for everyone
+        but its CSRF token (a GET's: nothing typed, no errors), kept once per process,
+        language and script root, with this request's token put in place of a marker. The
+        form is made only to render it: the token is Flask-WTF's for this request either way."""
         if not self.kept:
-            return Markup(render_template(template, form=form))
-        html = self.forms(_Form(page_language(), request.script_root, template, form))
-        return Markup(html.replace(_MARKER.format("csrf_token"), form.csrf_token.current_token, 1))
+            return Markup(render_template(template, form=make_form()))
+        html = self.forms(_Form(page_language(), request.script_root, template, make_form))
+        return Markup(html.replace(_MARKER.format("csrf_token"), generate_csrf(), 1))
 
 
 def init_app(app: Flask) -> None:

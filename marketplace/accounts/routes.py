@@ -78,15 +78,28 @@ def check_email():
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    if request.method == "GET":
+        # The same for everyone but its CSRF token: kept (page_parts.form_part), the form
+        # made only to render it when it is not, and not through the limits on signing in.
+        parts = current_app.extensions["page_parts"]
+        return render_template(
+            "accounts/sign_in.html", sign_in_form=parts.form_part("accounts/_sign_in_form.html", SignInForm)
+        )
+    return _signing_in()
+
+
+# Each failed sign-in counts against the address it came from and the account it named
+# (LOGIN_FAILURE_LIMIT); the limits are on this part of the view (Flask-Limiter counts it
+# as the view's), so that asking for the page costs nothing of them.
 @limiter.limit(_failure_limit, methods=["POST"], deduct_when=_sign_in_failed, scope="sign-in-address")
 @limiter.limit(
     _failure_limit, methods=["POST"], key_func=_account_key, deduct_when=_sign_in_failed, scope="sign-in-account"
 )
-def sign_in():
-    if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
+def _signing_in():
     form = SignInForm()
-    unverified = False
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
@@ -97,7 +110,6 @@ def sign_in():
                 _("This account has been closed. Contact the service team if you think this is wrong")
             )
         elif not user.email_verified:
-            unverified = True
             services.send_verification_email(user)
             db.session.commit()
             form.email.errors.append(_("Confirm your email address before you sign in. We've sent you a new link"))
@@ -108,20 +120,8 @@ def sign_in():
         else:
             begin_session(user)
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
-    return _sign_in_page(form, unverified)
-
-
-def _sign_in_page(form: SignInForm, unverified: bool) -> str:
-    """A GET's form is the same for everyone but its CSRF token: kept (page_parts.form_part)."""
-    template, parts = "accounts/_sign_in_form.html", current_app.extensions["page_parts"]
-    return render_template(
-        "accounts/sign_in.html",
-        form=form,
-        sign_in_form=parts.form_part(template, form)
-        if request.method == "GET"
-        else Markup(render_template(template, form=form)),
-        unverified=unverified,
-    )
+    sign_in_form = Markup(render_template("accounts/_sign_in_form.html", form=form))
+    return render_template("accounts/sign_in.html", form=form, sign_in_form=sign_in_form)
 
 
 @bp.route("/sign-out", methods=["GET", "POST"])

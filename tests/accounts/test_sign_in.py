@@ -286,6 +286,17 @@ def test_form_errors_do_not_count_towards_the_limit(client, user):
     assert _attempt(client, "amira@example.org", PASSWORD).status_code == 302
 
 
+def test_asking_for_the_sign_in_page_counts_nothing_towards_the_limit_and_is_never_refused(client, user):
+    for _ in range(4):
+        assert _attempt(client, "amira@example.org", "wrong password").status_code == 200
+    for _ in range(10):
+        assert client.get("/sign-in").status_code == 200
+    assert error_summary(_attempt(client, "amira@example.org", "wrong password")) == [WRONG]
+    assert _attempt(client, "amira@example.org", PASSWORD).status_code == 429
+    response = client.get("/sign-in")  # still there, with its link to reset a password
+    assert response.status_code == 200 and "Forgotten your password?" in page_text(response)
+
+
 # Signing out -------------------------------------------------------------------------------------
 
 
