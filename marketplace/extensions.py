@@ -60,8 +60,9 @@ def upsert(table: sa.Table, bind: sa.Connection | sa.Engine | None = None):
 class _LoginManager(LoginManager):
     """Flask-Login's manager, with its session protection for people's sessions only, and
     clearing the remember-me cookie with the flags it is set with (HttpOnly, SameSite=Lax,
-    Secure in production). The portal never sets that cookie, but Flask-Login clears it
-    when someone signs out, and its own clearing sends no flags."""
+    Secure in production). The portal never sets that cookie; should Flask-Login clear one
+    (its "strong" session protection does, for a signed-in session not kept past the
+    browser's closing, which the portal never makes), its own clearing sends no flags."""
 
     def _session_protection_failed(self):
         # A session nobody is signed in to (a visitor's CSRF token, a flashed message) has
