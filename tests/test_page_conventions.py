@@ -527,3 +527,18 @@ def test_every_form_page_has_a_back_link(client, world, page):
 
 def test_the_start_page_has_no_back_link(client, db_session):
     assert "govuk-back-link" not in page_text(client.get("/"))
+
+
+EMPTY_HINT = re.compile(r'<div id="([^"]+)" class="govuk-hint[^"]*">\s*</div>')
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_id)
+def test_every_form_page_shows_a_hint_only_with_words_and_describes_a_field_only_by_what_is_there(client, world, page):
+    """A field is described (aria-describedby) by its hint and error only when they have words
+    on the page: govuk-frontend-wtf gives radios and checkboxes an empty hint otherwise."""
+    url, response = _visit(client, world, page)
+    html = page_text(response)
+    assert EMPTY_HINT.findall(html) == [], url
+    ids = set(re.findall(r'\bid="([^"]+)"', html))
+    described_by = {name for names in re.findall(r'aria-describedby="([^"]+)"', html) for name in names.split()}
+    assert described_by <= ids, (url, described_by - ids)
