@@ -208,13 +208,7 @@ def _visitors_need_page(need_id: int, now: datetime, stamp: tuple) -> str:
     """A need's page for a visitor not signed in, the same for every one of them: when it
     is kept, one statement (the stamp) and nothing read of the need. A draft, or a need
     that does not exist, is a 404 as for anyone who may not see it, and is never kept."""
-    loaded: list[Need] = []
-
-    def need() -> Need:
-        if not loaded:
-            loaded.append(_visible_or_404(need_id, _shown()))
-        return loaded[0]
-
+    need = functools.cache(lambda: _visible_or_404(need_id, _shown()))  # read on a miss only, once
     heading = kept_pages.kept((*stamp, "need heading", need_id), lambda: _Heading.of(need(), now))
     questions_open = heading.questions_open(now)
     main = kept_pages.kept(
